@@ -1,0 +1,54 @@
+import CSluicePlugin
+import SluiceSchema
+import SluiceSDK
+
+/// A plugin library mapped into the host, with its components.
+public final class LoadedPlugin: @unchecked Sendable {
+    public let path: String
+    public let note: PluginNote
+    public let version: String
+    public let components: [ComponentInfo]
+    let handle: UnsafeMutableRawPointer
+
+    init(path: String, note: PluginNote, version: String, components: [ComponentInfo], handle: UnsafeMutableRawPointer) {
+        self.path = path
+        self.note = note
+        self.version = version
+        self.components = components
+        self.handle = handle
+    }
+
+    public var name: String { note.name }
+
+    public func component(_ name: String) -> ComponentInfo? { components.first { $0.name == name } }
+}
+
+/// One component of a loaded plugin.
+public final class ComponentInfo: @unchecked Sendable {
+    public let name: String
+    public let role: ComponentRole
+    public let summary: String
+    public let threadSafe: Bool
+    /// The config schema's text as the plugin published it.
+    public let schemaText: String?
+    let descriptor: UnsafePointer<sluice_component_descriptor>
+    private var compiled: Result<JSONSchema?, Error>?
+
+    init(descriptor: UnsafePointer<sluice_component_descriptor>, role: ComponentRole) {
+        self.descriptor = descriptor
+        self.role = role
+        let d = descriptor.pointee
+        name = String(cString: d.name)
+        summary = d.description.map { String(cString: $0) } ?? ""
+        threadSafe = d.flags & UInt32(SLUICE_COMPONENT_THREAD_SAFE) != 0
+        schemaText = d.config_schema.map { String(cString: $0) }
+    }
+
+    /// The compiled config schema (nil when the component accepts any object).
+    public func configSchema() throws -> JSONSchema? {
+        if let compiled { return try compiled.get() }
+        let result = Result { try schemaText.map { try JSONSchema(json: $0) } }
+        compiled = result
+        return try result.get()
+    }
+}

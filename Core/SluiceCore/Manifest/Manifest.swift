@@ -1,0 +1,95 @@
+import SluiceSDK
+
+/// A position in a manifest file, for error messages.
+public struct SourceLocation: Sendable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let column: Int
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A parsed pipeline manifest: what to load, what to build, how to wire it.
+public struct Manifest: Sendable {
+    /// The file it came from.
+    public var file: String
+    public var plugins: [PluginReference]
+    /// Every component in declaration order: sources, then processors, then sinks.
+    public var components: [ComponentSpec]
+    /// The sink that receives dead-lettered records, if one is named.
+    public var deadLetter: String?
+    public var deadLetterLocation: SourceLocation?
+    public var engine: EngineSettings
+
+    public func component(_ name: String) -> ComponentSpec? { components.first { $0.name == name } }
+}
+
+/// An entry of `plugins:`: a name looked up on the plugin path, or a file.
+public struct PluginReference: Sendable {
+    public var name: String?
+    public var path: String?
+    /// Expected SHA-256 of the file, lowercase hex.
+    public var sha256: String?
+    public var location: SourceLocation
+}
+
+/// The role of a component, fixed by the manifest section it is declared in.
+public enum ComponentRole: String, Sendable {
+    case source, processor, sink
+}
+
+/// One named component of the pipeline.
+public struct ComponentSpec: Sendable {
+    public var name: String
+    public var role: ComponentRole
+    /// `plugin.component`, e.g. "faker.generate".
+    public var use: String
+    public var inputs: [String]
+    public var config: JSONObject
+    public var batch: BatchSettings?
+    public var location: SourceLocation
+    public var useLocation: SourceLocation
+    public var inputLocations: [SourceLocation]
+    /// Where each config key (as a JSON Pointer, "" for the config itself) was written.
+    public var configLocations: [String: SourceLocation]
+
+    public var pluginName: String { String(use.split(separator: ".", maxSplits: 1).first ?? "") }
+    public var componentName: String {
+        let parts = use.split(separator: ".", maxSplits: 1)
+        return parts.count == 2 ? String(parts[1]) : ""
+    }
+}
+
+/// How a source groups records into batches.
+public struct BatchSettings: Sendable {
+    /// Dispatch once this many records are collected.
+    public var maxRecords: Int
+    /// ... or once the first record has waited this long.
+    public var maxWaitMillis: Int
+
+    public init(maxRecords: Int = 1000, maxWaitMillis: Int = 100) {
+        self.maxRecords = maxRecords
+        self.maxWaitMillis = maxWaitMillis
+    }
+}
+
+/// Engine-wide settings (`engine:` in the manifest).
+public struct EngineSettings: Sendable {
+    /// Batches each stage's inbox holds before its producers block (backpressure).
+    public var queueCapacity = 8
+    public var batch = BatchSettings()
+    /// How often processors' tick runs.
+    public var tickIntervalMillis = 1000
+    /// How long a sink waits idle before calling flush.
+    public var flushIntervalMillis = 1000
+    /// On shutdown, how long a sink keeps retrying before dead-lettering what is left.
+    public var drainTimeoutMillis = 30_000
+    public var initialBackoffMillis = 100
+    public var maxBackoffMillis = 30_000
+    /// How long create may keep answering "retriable" (server not up yet) before the run fails.
+    public var startupTimeoutMillis = 30_000
+    /// Where dead letters go when the manifest names no dead-letter sink.
+    public var deadLetterPath = "dead-letter.ndjson"
+
+    public init() {}
+}

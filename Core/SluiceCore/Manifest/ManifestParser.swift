@@ -1,0 +1,302 @@
+import Foundation
+import SluiceSDK
+import Yams
+
+/// Reads a YAML manifest into a `Manifest`, collecting every structural
+/// error with its file, line, column and key. Wiring and config checks that
+/// need the plugins happen later, in `PipelinePlanner`.
+public struct ManifestParser {
+    let file: String
+    let environment: EnvironmentSubstitution
+    private var errors: [ManifestError] = []
+
+    static let topLevelKeys = ["plugins", "sources", "processors", "sinks", "dead_letter", "engine"]
+    static let componentKeys = ["use", "inputs", "config", "batch"]
+
+    public static func parse(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ManifestErrors(errors: [ManifestError(nil, key: "", "\(file): cannot read the manifest: \(error.localizedDescription)")])
+        }
+        return try parse(text: text, file: file, environment: environment)
+    }
+
+    public static func parse(text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
+        var parser = ManifestParser(file: file, environment: EnvironmentSubstitution(environment: environment))
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let YamlError.parser(_, problem, mark, _), let YamlError.scanner(_, problem, mark, _) {
+            throw ManifestErrors(errors: [ManifestError(parser.loc(mark), key: "", "invalid YAML: \(problem)")])
+        } catch {
+            throw ManifestErrors(errors: [ManifestError(SourceLocation(file: file, line: 1, column: 1), key: "", "invalid YAML: \(error)")])
+        }
+        let manifest = parser.manifest(root)
+        if !parser.errors.isEmpty { throw ManifestErrors(errors: parser.errors) }
+        return manifest
+    }
+
+    func loc(_ mark: Mark?) -> SourceLocation {
+        SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    private mutating func report(_ node: Node?, _ key: String, _ message: String) {
+        errors.append(ManifestError(loc(node?.mark), key: key, message))
+    }
+
+    private mutating func manifest(_ root: Node?) -> Manifest {
+        var m = Manifest(file: file, plugins: [], components: [], deadLetter: nil, engine: EngineSettings())
+        guard let root, case let .mapping(top) = root else {
+            report(root, "", "a manifest is a mapping with sources:, processors: and sinks:")
+            return m
+        }
+        for (k, v) in top {
+            let key = k.string ?? ""
+            switch key {
+            case "plugins": m.plugins = plugins(v)
+            case "sources": m.components += components(v, role: .source, section: key)
+            case "processors": m.components += components(v, role: .processor, section: key)
+            case "sinks": m.components += components(v, role: .sink, section: key)
+            case "dead_letter":
+                m.deadLetter = scalar(v, "dead_letter")
+                m.deadLetterLocation = loc(v.mark)
+            case "engine": m.engine = engine(v)
+            default: report(k, key, "unknown key\(Self.suggestion(key, Self.topLevelKeys))")
+            }
+        }
+        var seen: [String: SourceLocation] = [:]
+        for c in m.components {
+            if let first = seen[c.name] {
+                errors.append(ManifestError(c.location, key: c.name, "component name already used at line \(first.line)"))
+            }
+            seen[c.name] = c.location
+        }
+        if !m.components.contains(where: { $0.role == .source }) {
+            report(root, "sources", "a pipeline needs at least one source")
+        }
+        return m
+    }
+
+    private mutating func scalar(_ node: Node, _ key: String) -> String? {
+        guard case let .scalar(s) = node else {
+            report(node, key, "expected a single value")
+            return nil
+        }
+        do {
+            return try environment.expand(s.string)
+        } catch EnvironmentSubstitution.Failure.undefined(let name) {
+            report(node, key, "environment variable \(name) is not set (use ${\(name):-default} for a default)")
+        } catch {
+            report(node, key, "unterminated ${ in \(s.string.debugDescription)")
+        }
+        return nil
+    }
+
+    private mutating func plugins(_ node: Node) -> [PluginReference] {
+        guard case let .sequence(items) = node else {
+            report(node, "plugins", "expected a list of plugin names or {path:, sha256:} entries")
+            return []
+        }
+        var out: [PluginReference] = []
+        for (i, item) in items.enumerated() {
+            let key = "plugins[\(i)]"
+            switch item {
+            case .scalar:
+                if let name = scalar(item, key) { out.append(PluginReference(name: name, location: loc(item.mark))) }
+            case let .mapping(map):
+                var ref = PluginReference(location: loc(item.mark))
+                for (k, v) in map {
+                    let field = k.string ?? ""
+                    switch field {
+                    case "name": ref.name = scalar(v, "\(key).name")
+                    case "path": ref.path = scalar(v, "\(key).path")
+                    case "sha256":
+                        ref.sha256 = scalar(v, "\(key).sha256")?.lowercased()
+                        if let h = ref.sha256, h.count != 64 || !h.allSatisfy(\.isHexDigit) {
+                            report(v, "\(key).sha256", "expected 64 hexadecimal digits")
+                        }
+                    default: report(k, "\(key).\(field)", "unknown key\(Self.suggestion(field, ["name", "path", "sha256"]))")
+                    }
+                }
+                if ref.name == nil, ref.path == nil { report(item, key, "needs name: or path:") }
+                out.append(ref)
+            default: report(item, key, "expected a plugin name or a mapping")
+            }
+        }
+        return out
+    }
+
+    private mutating func components(_ node: Node, role: ComponentRole, section: String) -> [ComponentSpec] {
+        guard case let .mapping(map) = node else {
+            report(node, section, "expected a mapping of component names to definitions")
+            return []
+        }
+        var out: [ComponentSpec] = []
+        for (k, v) in map {
+            let name = k.string ?? ""
+            let key = "\(section).\(name)"
+            guard name.range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil else {
+                report(k, key, "component names use letters, digits, _ and -")
+                continue
+            }
+            guard case let .mapping(body) = v else {
+                report(v, key, "expected a mapping with use:")
+                continue
+            }
+            var spec = ComponentSpec(name: name, role: role, use: "", inputs: [], config: JSONObject(), batch: nil,
+                                     location: loc(k.mark), useLocation: loc(k.mark), inputLocations: [],
+                                     configLocations: ["": loc(v.mark)])
+            for (fk, fv) in body {
+                let field = fk.string ?? ""
+                switch field {
+                case "use":
+                    spec.use = scalar(fv, "\(key).use") ?? ""
+                    spec.useLocation = loc(fv.mark)
+                    if spec.componentName.isEmpty {
+                        report(fv, "\(key).use", "expected plugin.component, e.g. faker.generate")
+                    }
+                case "inputs":
+                    let items: [Node]
+                    switch fv {
+                    case .scalar: items = [fv]
+                    case let .sequence(s): items = Array(s)
+                    default: report(fv, "\(key).inputs", "expected a component name or a list of them"); items = []
+                    }
+                    for item in items {
+                        if let input = scalar(item, "\(key).inputs") {
+                            spec.inputs.append(input)
+                            spec.inputLocations.append(loc(item.mark))
+                        }
+                    }
+                case "config":
+                    var locations: [String: SourceLocation] = [:]
+                    if case let .object(o) = json(fv, key: "\(key).config", pointer: "", locations: &locations) {
+                        spec.config = o
+                    } else {
+                        report(fv, "\(key).config", "expected a mapping")
+                    }
+                    spec.configLocations = locations
+                case "batch": spec.batch = batch(fv, key: "\(key).batch")
+                default: report(fk, "\(key).\(field)", "unknown key\(Self.suggestion(field, Self.componentKeys))")
+                }
+            }
+            if spec.use.isEmpty, !body.contains(where: { $0.key.string == "use" }) {
+                report(k, key, "missing use: (plugin.component)")
+            }
+            if role == .source, !spec.inputs.isEmpty {
+                report(k, "\(key).inputs", "a source takes no inputs")
+            }
+            out.append(spec)
+        }
+        return out
+    }
+
+    /// Converts YAML to JSON, expanding ${ENV} in strings and recording where each key was written.
+    private mutating func json(_ node: Node, key: String, pointer: String, locations: inout [String: SourceLocation]) -> JSONValue {
+        locations[pointer] = loc(node.mark)
+        switch node {
+        case let .scalar(s):
+            guard let text = scalar(node, key) else { return .null }
+            if s.style != .plain { return .string(text) }
+            let resolved = text == s.string ? node : Node(text)
+            switch resolved.tag {
+            case Tag(.null): return .null
+            case Tag(.bool): return resolved.bool.map(JSONValue.bool) ?? .string(text)
+            case Tag(.int): return resolved.int.map { .int(Int64($0)) } ?? .string(text)
+            case Tag(.float): return resolved.float.map(JSONValue.double) ?? .string(text)
+            default: return .string(text)
+            }
+        case let .sequence(items):
+            return .array(items.enumerated().map { json($0.element, key: "\(key)[\($0.offset)]", pointer: "\(pointer)/\($0.offset)", locations: &locations) })
+        case let .mapping(map):
+            var o = JSONObject()
+            for (k, v) in map {
+                let name = k.string ?? ""
+                locations["\(pointer)/\(name)"] = loc(k.mark)
+                o[name] = json(v, key: "\(key).\(name)", pointer: "\(pointer)/\(name)", locations: &locations)
+                locations["\(pointer)/\(name)"] = loc(k.mark)
+            }
+            return .object(o)
+        case .alias:
+            report(node, key, "YAML aliases are not supported in config")
+            return .null
+        }
+    }
+
+    private mutating func integer(_ node: Node, _ key: String, min: Int = 0) -> Int? {
+        guard let text = scalar(node, key) else { return nil }
+        guard let v = Int(text), v >= min else {
+            report(node, key, "expected an integer ≥ \(min), got \(text.debugDescription)")
+            return nil
+        }
+        return v
+    }
+
+    private mutating func batch(_ node: Node, key: String) -> BatchSettings? {
+        guard case let .mapping(map) = node else {
+            report(node, key, "expected a mapping with max_records and max_wait_ms")
+            return nil
+        }
+        var b = BatchSettings()
+        for (k, v) in map {
+            let field = k.string ?? ""
+            switch field {
+            case "max_records": b.maxRecords = integer(v, "\(key).\(field)", min: 1) ?? b.maxRecords
+            case "max_wait_ms": b.maxWaitMillis = integer(v, "\(key).\(field)") ?? b.maxWaitMillis
+            default: report(k, "\(key).\(field)", "unknown key\(Self.suggestion(field, ["max_records", "max_wait_ms"]))")
+            }
+        }
+        return b
+    }
+
+    private mutating func engine(_ node: Node) -> EngineSettings {
+        var e = EngineSettings()
+        guard case let .mapping(map) = node else {
+            report(node, "engine", "expected a mapping")
+            return e
+        }
+        let known = ["queue_capacity", "batch", "tick_interval_ms", "flush_interval_ms", "drain_timeout_ms",
+                     "initial_backoff_ms", "max_backoff_ms", "startup_timeout_ms", "dead_letter_path"]
+        for (k, v) in map {
+            let field = k.string ?? ""
+            let key = "engine.\(field)"
+            switch field {
+            case "queue_capacity": e.queueCapacity = integer(v, key, min: 1) ?? e.queueCapacity
+            case "batch": e.batch = batch(v, key: key) ?? e.batch
+            case "tick_interval_ms": e.tickIntervalMillis = integer(v, key, min: 1) ?? e.tickIntervalMillis
+            case "flush_interval_ms": e.flushIntervalMillis = integer(v, key, min: 1) ?? e.flushIntervalMillis
+            case "drain_timeout_ms": e.drainTimeoutMillis = integer(v, key) ?? e.drainTimeoutMillis
+            case "initial_backoff_ms": e.initialBackoffMillis = integer(v, key, min: 1) ?? e.initialBackoffMillis
+            case "max_backoff_ms": e.maxBackoffMillis = integer(v, key, min: 1) ?? e.maxBackoffMillis
+            case "startup_timeout_ms": e.startupTimeoutMillis = integer(v, key) ?? e.startupTimeoutMillis
+            case "dead_letter_path": e.deadLetterPath = scalar(v, key) ?? e.deadLetterPath
+            default: report(k, key, "unknown key\(Self.suggestion(field, known))")
+            }
+        }
+        return e
+    }
+
+    /// ", did you mean 'x'?" for a near miss among `known`.
+    static func suggestion(_ word: String, _ known: [String]) -> String {
+        let best = known.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
+        if let best, best.1 <= max(2, word.count / 3) { return "; did you mean '\(best.0)'?" }
+        return " (expected one of: \(known.joined(separator: ", ")))"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0 ... b.count)
+        for i in 1 ... a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1 ... b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// A built-in plugin: a Swift target with the logic (tested directly) and a
+/// one-line C target that emits the ELF note and the entry symbol.
+func plugin(_ name: String, folder: String, product: String) -> (Product, [Target]) {
+    let entry = Target.target(
+        name: "\(name)Entry",
+        dependencies: ["CSluicePlugin", .target(name: "\(name)Plugin")],
+        path: "Plugins/\(folder)/Entry", publicHeadersPath: ".")
+    let logic = Target.target(
+        name: "\(name)Plugin",
+        dependencies: ["SluiceSDK"] + (name == "Validator" ? ["SluiceSchema"] : []),
+        path: "Plugins/\(folder)/Sources")
+    return (.library(name: product, type: .dynamic, targets: [entry.name, logic.name]), [entry, logic])
+}
+
+let plugins = [
+    plugin("Faker", folder: "Faker", product: "sluice-faker"),
+    plugin("Validator", folder: "Validator", product: "sluice-validator"),
+    plugin("File", folder: "File", product: "sluice-file"),
+]
+
+let package = Package(
+    name: "Sluice",
+    products: [
+        .executable(name: "sluice", targets: ["SluiceHost"]),
+        .library(name: "SluiceSDK", targets: ["SluiceSDK"]),
+    ] + plugins.map(\.0),
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // The C ABI: the header plugin authors compile against.
+        .target(name: "CSluicePlugin", path: "SDK", sources: ["CSluicePlugin"], publicHeadersPath: "include"),
+        .target(name: "SluiceSDK", dependencies: ["CSluicePlugin"], path: "SDK/Sources/SluiceSDK"),
+
+        .systemLibrary(name: "CLibElf", path: "Core/CLibElf", pkgConfig: "libelf",
+                       providers: [.apt(["libelf-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Core/CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "SluiceSchema", dependencies: ["SluiceSDK"], path: "Core/SluiceSchema"),
+        .target(
+            name: "SluiceCore",
+            dependencies: [
+                "SluiceSDK", "SluiceSchema", "CLibElf", "CCrypto", "CSluicePlugin",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Core/SluiceCore"),
+        .executableTarget(
+            name: "SluiceHost",
+            dependencies: ["SluiceCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Host"),
+
+        .testTarget(name: "SluiceSDKTests", dependencies: ["SluiceSDK"], path: "Tests/SluiceSDKTests"),
+        .testTarget(name: "SluiceSchemaTests", dependencies: ["SluiceSchema"], path: "Tests/SluiceSchemaTests"),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], path: "Tests/SluiceCoreTests"),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: ["SluiceCore", "FakerPlugin", "ValidatorPlugin", "FilePlugin"],
+            path: "Tests/PluginTests"),
+    ] + plugins.flatMap(\.1),
+    swiftLanguageModes: [.v5]
+)

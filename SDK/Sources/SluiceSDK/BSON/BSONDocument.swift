@@ -1,0 +1,221 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A read-only, zero-copy view of one BSON document in memory the caller owns.
+///
+/// The view never copies: keys and strings are compared as bytes in place.
+/// Build it only over bytes that passed `BSONDocument.isWellFormed` (the host
+/// checks every document a plugin emits), because accessors trust the lengths.
+public struct BSONDocument {
+    /// The document's bytes, from its length prefix to its trailing NUL.
+    public let bytes: UnsafeRawBufferPointer
+
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// Whether `bytes` holds exactly one structurally valid BSON document:
+    /// every length in bounds, every string NUL-terminated, nested documents valid.
+    public static func isWellFormed(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 5 else { return false }
+        let length = Int(bytes.loadLE(Int32.self, at: 0))
+        guard length == bytes.count else { return false }
+        return checkElements(bytes, from: 4, end: length)
+    }
+
+    private static func checkElements(_ b: UnsafeRawBufferPointer, from start: Int, end: Int) -> Bool {
+        var p = start
+        while p < end - 1 {
+            guard let type = BSONType(rawValue: b[p]) else { return false }
+            p += 1
+            guard let keyEnd = b.indexOfNul(from: p, end: end - 1) else { return false }
+            p = keyEnd + 1
+            guard let size = BSONElement.valueSize(type, b, at: p, end: end - 1), size >= 0, p + size <= end - 1 else {
+                return false
+            }
+            switch type {
+            case .document, .array:
+                guard size >= 5, b[p + size - 1] == 0, checkElements(b, from: p + 4, end: p + size) else { return false }
+            case .string, .javascript, .symbol:
+                guard b[p + size - 1] == 0 else { return false }
+            default: break
+            }
+            p += size
+        }
+        return p == end - 1 && b[end - 1] == 0
+    }
+
+    /// True when the document has no elements.
+    public var isEmpty: Bool { bytes.count <= 5 }
+
+    /// The elements in order.
+    public var elements: ElementSequence { ElementSequence(bytes: bytes) }
+
+    /// The first element named `key`, or nil.
+    public subscript(key: String) -> BSONElement? {
+        var key = key
+        return key.withUTF8 { k in element(keyBytes: UnsafeRawBufferPointer(k)) }
+    }
+
+    /// Looks up an element by its key's UTF-8 bytes (no String allocation).
+    public func element(keyBytes: UnsafeRawBufferPointer) -> BSONElement? {
+        for e in elements where e.keyEquals(keyBytes) { return e }
+        return nil
+    }
+
+    /// Follows a dotted path ("a.b.0.c") through documents and arrays.
+    public func element(path: String) -> BSONElement? {
+        var current: BSONDocument? = self
+        var found: BSONElement?
+        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+            guard let doc = current, let e = doc[String(part)] else { return nil }
+            found = e
+            current = e.document
+        }
+        return found
+    }
+
+    public struct ElementSequence: Sequence, IteratorProtocol {
+        let bytes: UnsafeRawBufferPointer
+        var position = 4
+
+        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        public mutating func next() -> BSONElement? {
+            guard position < bytes.count - 1, let type = BSONType(rawValue: bytes[position]) else { return nil }
+            let keyStart = position + 1
+            var keyEnd = keyStart
+            while bytes[keyEnd] != 0 { keyEnd += 1 }
+            let valueStart = keyEnd + 1
+            let size = BSONElement.valueSize(type, bytes, at: valueStart, end: bytes.count - 1) ?? 0
+            position = valueStart + size
+            return BSONElement(type: type, base: bytes, keyStart: keyStart, keyLength: keyEnd - keyStart,
+                               valueStart: valueStart, valueSize: size)
+        }
+    }
+}
+
+/// One element of a `BSONDocument`: its type, key and value, read in place.
+public struct BSONElement {
+    public let type: BSONType
+    let base: UnsafeRawBufferPointer
+    let keyStart: Int
+    let keyLength: Int
+    let valueStart: Int
+    let valueSize: Int
+
+    /// The key's bytes (UTF-8, no NUL).
+    public var keyBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: base[keyStart ..< keyStart + keyLength])
+    }
+
+    public var key: String { String(decoding: keyBytes, as: UTF8.self) }
+
+    /// The raw bytes of the value as stored (for copying into a writer).
+    public var valueBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: base[valueStart ..< valueStart + valueSize])
+    }
+
+    public func keyEquals(_ other: UnsafeRawBufferPointer) -> Bool {
+        guard other.count == keyLength else { return false }
+        return keyLength == 0 || memcmp(other.baseAddress!, base.baseAddress! + keyStart, keyLength) == 0
+    }
+
+    public var double: Double? { type == .double ? Double(bitPattern: base.loadLE(UInt64.self, at: valueStart)) : nil }
+    public var int32: Int32? { type == .int32 ? base.loadLE(Int32.self, at: valueStart) : nil }
+    public var int64: Int64? { type == .int64 ? base.loadLE(Int64.self, at: valueStart) : nil }
+    public var bool: Bool? { type == .bool ? base[valueStart] != 0 : nil }
+    /// Milliseconds since the Unix epoch of a datetime element.
+    public var datetime: Int64? { type == .datetime ? base.loadLE(Int64.self, at: valueStart) : nil }
+
+    /// Any integer or double as a Double.
+    public var number: Double? {
+        switch type {
+        case .double: return double
+        case .int32: return Double(int32!)
+        case .int64: return Double(int64!)
+        default: return nil
+        }
+    }
+
+    /// An int32 or int64, or a double with no fractional part, as Int64.
+    public var integer: Int64? {
+        switch type {
+        case .int32: return Int64(int32!)
+        case .int64: return int64
+        case .double:
+            let d = double!
+            return d.rounded() == d && abs(d) < 9.2e18 ? Int64(d) : nil
+        default: return nil
+        }
+    }
+
+    /// The string's UTF-8 bytes without the NUL, for string, symbol and code.
+    public var stringBytes: UnsafeRawBufferPointer? {
+        guard type == .string || type == .symbol || type == .javascript else { return nil }
+        let length = Int(base.loadLE(Int32.self, at: valueStart)) - 1
+        return UnsafeRawBufferPointer(rebasing: base[valueStart + 4 ..< valueStart + 4 + length])
+    }
+
+    public var string: String? { stringBytes.map { String(decoding: $0, as: UTF8.self) } }
+
+    /// Embedded document or array as a document view.
+    public var document: BSONDocument? {
+        guard type == .document || type == .array else { return nil }
+        return BSONDocument(valueBytes)
+    }
+
+    /// The 12 bytes of an ObjectId.
+    public var objectIdBytes: UnsafeRawBufferPointer? { type == .objectId ? valueBytes : nil }
+
+    /// Subtype and payload of a binary element.
+    public var binary: (subtype: UInt8, data: UnsafeRawBufferPointer)? {
+        guard type == .binary else { return nil }
+        let length = Int(base.loadLE(Int32.self, at: valueStart))
+        return (base[valueStart + 4], UnsafeRawBufferPointer(rebasing: base[valueStart + 5 ..< valueStart + 5 + length]))
+    }
+
+    /// Size in bytes of a value of `type` starting at `p`, or nil if it runs past `end`.
+    static func valueSize(_ type: BSONType, _ b: UnsafeRawBufferPointer, at p: Int, end: Int) -> Int? {
+        func lengthPrefixed(_ extra: Int) -> Int? {
+            guard p + 4 <= end else { return nil }
+            let n = Int(b.loadLE(Int32.self, at: p))
+            return n >= 0 ? 4 + n + extra : nil
+        }
+        switch type {
+        case .double, .datetime, .int64, .timestamp: return 8
+        case .int32: return 4
+        case .bool: return 1
+        case .objectId: return 12
+        case .decimal128: return 16
+        case .null, .undefined, .minKey, .maxKey: return 0
+        case .string, .javascript, .symbol: return lengthPrefixed(0)
+        case .document, .array, .javascriptWithScope:
+            guard p + 4 <= end else { return nil }
+            return Int(b.loadLE(Int32.self, at: p))
+        case .binary: return lengthPrefixed(1)
+        case .regex:
+            guard let a = b.indexOfNul(from: p, end: end), let c = b.indexOfNul(from: a + 1, end: end) else { return nil }
+            return c + 1 - p
+        case .dbPointer: return lengthPrefixed(12)
+        }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Reads a little-endian integer at an unaligned offset.
+    @inline(__always)
+    func loadLE<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
+        T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+
+    func indexOfNul(from start: Int, end: Int) -> Int? {
+        var i = start
+        while i < end {
+            if self[i] == 0 { return i }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,197 @@
+/// A JSON parse error with the byte offset where it was found.
+public struct JSONParseError: Error, CustomStringConvertible, Sendable {
+    public let offset: Int
+    public let reason: String
+    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+}
+
+/// Parses RFC 8259 JSON. Integers that fit Int64 stay integers.
+public struct JSONParser {
+    private let b: UnsafeRawBufferPointer
+    private var p = 0
+    private let maxDepth = 512
+
+    /// Parses exactly one JSON value from `text` (surrounding white space allowed).
+    public static func parse(_ text: String) throws -> JSONValue {
+        var text = text
+        return try text.withUTF8 { try parse(UnsafeRawBufferPointer($0)) }
+    }
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> JSONValue {
+        var parser = JSONParser(b: bytes)
+        let value = try parser.value(depth: 0)
+        parser.skipSpace()
+        guard parser.p == bytes.count else { throw parser.error("trailing characters") }
+        return value
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        try bytes.withUnsafeBytes { try parse($0) }
+    }
+
+    private init(b: UnsafeRawBufferPointer) { self.b = b }
+
+    private func error(_ reason: String) -> JSONParseError { JSONParseError(offset: p, reason: reason) }
+
+    private mutating func skipSpace() {
+        while p < b.count, b[p] == 0x20 || b[p] == 0x0A || b[p] == 0x0D || b[p] == 0x09 { p += 1 }
+    }
+
+    private mutating func value(depth: Int) throws -> JSONValue {
+        guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth)") }
+        skipSpace()
+        guard p < b.count else { throw error("unexpected end of input") }
+        switch b[p] {
+        case UInt8(ascii: "{"): return try object(depth: depth)
+        case UInt8(ascii: "["): return try array(depth: depth)
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0") ... UInt8(ascii: "9"): return try number()
+        default: throw error("unexpected character '\(Character(Unicode.Scalar(b[p])))'")
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws {
+        let n = word.utf8CodeUnitCount
+        guard p + n <= b.count, memcmp(b.baseAddress! + p, word.utf8Start, n) == 0 else {
+            throw error("expected \(word)")
+        }
+        p += n
+    }
+
+    private mutating func object(depth: Int) throws -> JSONValue {
+        p += 1
+        var members: [(key: String, value: JSONValue)] = []
+        skipSpace()
+        if p < b.count, b[p] == UInt8(ascii: "}") { p += 1; return .object(JSONObject(members)) }
+        while true {
+            skipSpace()
+            guard p < b.count, b[p] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let key = try string()
+            skipSpace()
+            guard p < b.count, b[p] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
+            p += 1
+            members.append((key, try value(depth: depth + 1)))
+            skipSpace()
+            guard p < b.count else { throw error("unterminated object") }
+            if b[p] == UInt8(ascii: ",") { p += 1; continue }
+            if b[p] == UInt8(ascii: "}") { p += 1; return .object(JSONObject(members)) }
+            throw error("expected ',' or '}' in object")
+        }
+    }
+
+    private mutating func array(depth: Int) throws -> JSONValue {
+        p += 1
+        var items: [JSONValue] = []
+        skipSpace()
+        if p < b.count, b[p] == UInt8(ascii: "]") { p += 1; return .array(items) }
+        while true {
+            items.append(try value(depth: depth + 1))
+            skipSpace()
+            guard p < b.count else { throw error("unterminated array") }
+            if b[p] == UInt8(ascii: ",") { p += 1; continue }
+            if b[p] == UInt8(ascii: "]") { p += 1; return .array(items) }
+            throw error("expected ',' or ']' in array")
+        }
+    }
+
+    private mutating func string() throws -> String {
+        p += 1
+        let start = p
+        // Fast path: no escapes.
+        while p < b.count, b[p] != UInt8(ascii: "\""), b[p] != UInt8(ascii: "\\"), b[p] >= 0x20 { p += 1 }
+        if p < b.count, b[p] == UInt8(ascii: "\"") {
+            let s = String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< p]), as: UTF8.self)
+            p += 1
+            return s
+        }
+        var out = Array(UnsafeRawBufferPointer(rebasing: b[start ..< p]))
+        while true {
+            guard p < b.count else { throw error("unterminated string") }
+            let c = b[p]
+            if c == UInt8(ascii: "\"") { p += 1; break }
+            if c < 0x20 { throw error("control character in string") }
+            if c != UInt8(ascii: "\\") { out.append(c); p += 1; continue }
+            p += 1
+            guard p < b.count else { throw error("unterminated escape") }
+            let e = b[p]
+            p += 1
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800 ..< 0xDC00).contains(scalar) {
+                    guard p + 1 < b.count, b[p] == UInt8(ascii: "\\"), b[p + 1] == UInt8(ascii: "u") else {
+                        throw error("lone high surrogate")
+                    }
+                    p += 2
+                    let low = try hex4()
+                    guard (0xDC00 ..< 0xE000).contains(low) else { throw error("bad low surrogate") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let u = Unicode.Scalar(scalar) else { throw error("invalid code point") }
+                out.append(contentsOf: Array(String(Character(u)).utf8))
+            default: throw error("invalid escape")
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private mutating func hex4() throws -> UInt32 {
+        guard p + 4 <= b.count else { throw error("short \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0 ..< 4 {
+            let c = b[p]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0") ... UInt8(ascii: "9"): d = UInt32(c - 48)
+            case UInt8(ascii: "a") ... UInt8(ascii: "f"): d = UInt32(c - 87)
+            case UInt8(ascii: "A") ... UInt8(ascii: "F"): d = UInt32(c - 55)
+            default: throw error("bad hex digit in \\u escape")
+            }
+            v = v << 4 | d
+            p += 1
+        }
+        return v
+    }
+
+    private mutating func number() throws -> JSONValue {
+        let start = p
+        if b[p] == UInt8(ascii: "-") { p += 1 }
+        guard p < b.count, isDigit(b[p]) else { throw error("expected a digit") }
+        if b[p] == UInt8(ascii: "0") { p += 1 } else { while p < b.count, isDigit(b[p]) { p += 1 } }
+        var integral = true
+        if p < b.count, b[p] == UInt8(ascii: ".") {
+            integral = false
+            p += 1
+            guard p < b.count, isDigit(b[p]) else { throw error("expected a digit after '.'") }
+            while p < b.count, isDigit(b[p]) { p += 1 }
+        }
+        if p < b.count, b[p] == UInt8(ascii: "e") || b[p] == UInt8(ascii: "E") {
+            integral = false
+            p += 1
+            if p < b.count, b[p] == UInt8(ascii: "+") || b[p] == UInt8(ascii: "-") { p += 1 }
+            guard p < b.count, isDigit(b[p]) else { throw error("expected a digit in exponent") }
+            while p < b.count, isDigit(b[p]) { p += 1 }
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< p]), as: UTF8.self)
+        if integral, let i = Int64(text) { return .int(i) }
+        guard let d = Double(text) else { throw error("number out of range") }
+        return .double(d)
+    }
+
+    @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,159 @@
+/// Writes JSON text, from `JSONValue`s or straight from BSON.
+///
+/// BSON types JSON lacks are written as MongoDB relaxed Extended JSON
+/// (`{"$date": "…"}`, `{"$oid": "…"}`), which `BSONFromJSON` reads back, so
+/// a record survives a trip through a JSON file unchanged.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Serialises a value as compact JSON.
+    public static func string(_ value: JSONValue) -> String {
+        var w = JSONWriter()
+        w.write(value)
+        return w.string
+    }
+
+    /// Serialises a BSON document as compact (relaxed extended) JSON.
+    public static func string(_ document: BSONDocument) -> String {
+        var w = JSONWriter()
+        w.write(document)
+        return w.string
+    }
+
+    public mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: raw("null")
+        case let .bool(b): raw(b ? "true" : "false")
+        case let .int(i): raw(String(i))
+        case let .double(d): writeDouble(d)
+        case let .string(s): writeString(s)
+        case let .array(items):
+            bytes.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(item)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case let .object(o):
+            bytes.append(UInt8(ascii: "{"))
+            for (i, m) in o.members.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                writeString(m.key)
+                bytes.append(UInt8(ascii: ":"))
+                write(m.value)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    public mutating func write(_ document: BSONDocument, asArray: Bool = false) {
+        bytes.append(UInt8(ascii: asArray ? "[" : "{"))
+        var first = true
+        for e in document.elements {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            if !asArray {
+                writeString(e.keyBytes)
+                bytes.append(UInt8(ascii: ":"))
+            }
+            write(e)
+        }
+        bytes.append(UInt8(ascii: asArray ? "]" : "}"))
+    }
+
+    public mutating func write(_ e: BSONElement) {
+        switch e.type {
+        case .double: writeDouble(e.double!)
+        case .string, .symbol, .javascript: writeString(e.stringBytes!)
+        case .document, .javascriptWithScope: write(e.document ?? BSONDocument(e.valueBytes))
+        case .array: write(e.document!, asArray: true)
+        case .bool: raw(e.bool! ? "true" : "false")
+        case .int32: raw(String(e.int32!))
+        case .int64: raw(String(e.int64!))
+        case .null, .undefined: raw("null")
+        case .datetime:
+            raw("{\"$date\":\"")
+            raw(ISO8601.format(milliseconds: e.datetime!))
+            raw("\"}")
+        case .objectId:
+            raw("{\"$oid\":\"")
+            raw(hex(e.objectIdBytes!))
+            raw("\"}")
+        case .binary:
+            let (subtype, data) = e.binary!
+            raw("{\"$binary\":{\"base64\":\"")
+            raw(Base64.encode(data))
+            raw("\",\"subType\":\"")
+            raw(String(subtype, radix: 16))
+            raw("\"}}")
+        case .timestamp:
+            let v = e.valueBytes.loadLE(UInt64.self, at: 0)
+            raw("{\"$timestamp\":{\"t\":\(v >> 32),\"i\":\(v & 0xFFFF_FFFF)}}")
+        case .regex:
+            let parts = e.valueBytes.split(separator: 0, omittingEmptySubsequences: false).map { Array($0) }
+            raw("{\"$regularExpression\":{\"pattern\":")
+            writeString(String(decoding: parts[0], as: UTF8.self))
+            raw(",\"options\":")
+            writeString(String(decoding: parts.count > 1 ? parts[1] : [], as: UTF8.self))
+            raw("}}")
+        case .decimal128:
+            raw("{\"$numberDecimalBytes\":\"")
+            raw(hex(e.valueBytes))
+            raw("\"}")
+        case .minKey: raw("{\"$minKey\":1}")
+        case .maxKey: raw("{\"$maxKey\":1}")
+        case .dbPointer: raw("null")
+        }
+    }
+
+    private mutating func raw(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func writeDouble(_ d: Double) {
+        guard d.isFinite else { return raw("null") }
+        if d.rounded() == d, abs(d) < 1e15 {
+            raw(String(Int64(d)))
+            raw(".0")
+        } else {
+            raw("\(d)")
+        }
+    }
+
+    public mutating func writeString(_ s: String) {
+        var s = s
+        s.withUTF8 { writeString(UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func writeString(_ s: UnsafeRawBufferPointer) {
+        bytes.append(UInt8(ascii: "\""))
+        for c in s {
+            switch c {
+            case 0x22: bytes.append(0x5C); bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0 ..< 0x20:
+                raw("\\u00")
+                bytes.append(hexDigit(c >> 4))
+                bytes.append(hexDigit(c & 15))
+            default: bytes.append(c)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }
+
+    private func hex(_ b: UnsafeRawBufferPointer) -> String {
+        String(decoding: b.flatMap { [hexDigit($0 >> 4), hexDigit($0 & 15)] }, as: UTF8.self)
+    }
+}

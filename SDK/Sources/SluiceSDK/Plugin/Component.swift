@@ -1,0 +1,66 @@
+/// What every component type declares about itself.
+public protocol Component: AnyObject {
+    /// Name in manifests (`plugin.name`), [a-z0-9_-]+.
+    static var name: String { get }
+    /// One line for `sluice plugins list`.
+    static var summary: String { get }
+    /// JSON Schema (draft 2020-12) of the `config:` object; the host checks
+    /// a manifest against it before creating anything.
+    static var configSchema: String { get }
+    /// Whether one instance may be called from several threads at once.
+    static var threadSafe: Bool { get }
+
+    /// Creates an instance from its validated config. Throw `.config` for
+    /// bad settings and `.retriable` when an outside service is not reachable yet.
+    init(config: Config, host: Host) throws
+}
+
+extension Component {
+    public static var threadSafe: Bool { false }
+    public static var configSchema: String { #"{"type":"object"}"# }
+}
+
+/// Produces records.
+public protocol Source: Component {
+    /// Emits up to `maxRecords` records into `output` within about `timeoutMillis`.
+    /// Returns `.end` when a finite input is exhausted.
+    func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult
+    /// The records emitted with these tokens are durably written by every sink.
+    func ack(tokens: UnsafeBufferPointer<UInt64>)
+}
+
+extension Source {
+    public func ack(tokens: UnsafeBufferPointer<UInt64>) {}
+}
+
+/// Outcome of a poll.
+public enum PollResult: Sendable {
+    /// More may come.
+    case more
+    /// The input is exhausted; the host drains the pipeline.
+    case end
+}
+
+/// Transforms, filters or enriches records.
+public protocol Processor: Component {
+    /// Reads `batch` and emits results into `output`; bad records go to `output.fail`.
+    func process(_ batch: Batch, _ output: Output) throws
+    /// Called periodically to close windows and expire state.
+    func tick(nowMillis: Int64, _ output: Output) throws
+}
+
+extension Processor {
+    public func tick(nowMillis: Int64, _ output: Output) throws {}
+}
+
+/// Writes records out.
+public protocol Sink: Component {
+    /// Writes `batch`. On return, every record not passed to `output.fail` is durable.
+    func write(_ batch: Batch, _ output: Output) throws
+    /// Pushes out anything buffered.
+    func flush() throws
+}
+
+extension Sink {
+    public func flush() throws {}
+}
