@@ -10,6 +10,12 @@ public struct JSONWriter {
 
     public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
 
+    /// Appends text as is (for line-oriented formats built on this buffer).
+    public mutating func appendRaw(_ s: String) { raw(s) }
+
+    /// Ends a JSON-lines record.
+    public mutating func newline() { bytes.append(0x0A) }
+
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Serialises a value as compact JSON.

@@ -12,7 +12,7 @@ public protocol Component: AnyObject {
 
     /// Creates an instance from its validated config. Throw `.config` for
     /// bad settings and `.retriable` when an outside service is not reachable yet.
-    init(config: Config, host: Host) throws
+    init(config: Config, host: PluginHost) throws
 }
 
 extension Component {

@@ -1,7 +1,7 @@
 import CSluicePlugin
 
 /// The host's services, as seen by one component instance.
-public struct Host: @unchecked Sendable {
+public struct PluginHost: @unchecked Sendable {
     let api: UnsafePointer<sluice_host_api>
 
     public init(_ api: UnsafePointer<sluice_host_api>) { self.api = api }

@@ -104,12 +104,12 @@ private enum Factories {
 
 /// The Swift object behind a C `state` pointer.
 private final class Instance {
-    let host: Host
+    let host: PluginHost
     let source: (any Source)?
     let processor: (any Processor)?
     let sink: (any Sink)?
 
-    init(host: Host, source: (any Source)? = nil, processor: (any Processor)? = nil, sink: (any Sink)? = nil) {
+    init(host: PluginHost, source: (any Source)? = nil, processor: (any Processor)? = nil, sink: (any Sink)? = nil) {
         self.host = host
         self.source = source
         self.processor = processor
@@ -154,7 +154,7 @@ private let exportCreate: @convention(c) (
         writeError("unknown component descriptor", errorBuffer, capacity)
         return SLUICE_CONFIG_ERROR
     }
-    let host = Host(api)
+    let host = PluginHost(api)
     do {
         let config = try Config(json: json.map { String(cString: $0) } ?? "{}")
         let instance: Instance

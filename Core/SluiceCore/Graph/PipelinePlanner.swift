@@ -1,0 +1,150 @@
+import Foundation
+import SluiceSchema
+import SluiceSDK
+
+/// Resolves a manifest against its plugins and checks everything that can be
+/// checked without starting anything: what `sluice validate` runs.
+public struct PipelinePlanner {
+    let loader: PluginLoader
+
+    public init(loader: PluginLoader) {
+        self.loader = loader
+    }
+
+    public func plan(_ manifest: Manifest) throws -> PipelinePlan {
+        var errors: [ManifestError] = []
+        let plugins = loadPlugins(manifest, &errors)
+        var nodes: [String: PipelinePlan.Node] = [:]
+        let names = Set(manifest.components.map(\.name))
+
+        for spec in manifest.components {
+            let key = "\(spec.role.rawValue)s.\(spec.name)"
+            guard !spec.componentName.isEmpty else { continue }
+            guard let plugin = plugins[spec.pluginName] ?? loadByName(spec.pluginName, spec, &errors) else { continue }
+            guard let component = plugin.component(spec.componentName) else {
+                let known = plugin.components.map { "\(plugin.name).\($0.name)" }
+                errors.append(ManifestError(spec.useLocation, key: "\(key).use",
+                                            "plugin \(plugin.name) has no component \(spec.componentName.debugDescription) (it has: \(known.joined(separator: ", ")))"))
+                continue
+            }
+            guard component.role == spec.role else {
+                errors.append(ManifestError(spec.useLocation, key: "\(key).use",
+                                            "\(spec.use) is a \(component.role.rawValue), but it is declared under \(spec.role.rawValue)s:"))
+                continue
+            }
+            errors += checkConfig(spec, component, key: key)
+            nodes[spec.name] = PipelinePlan.Node(spec: spec, component: component, plugin: plugin)
+        }
+
+        for spec in manifest.components {
+            let key = "\(spec.role.rawValue)s.\(spec.name).inputs"
+            for (input, location) in zip(spec.inputs, spec.inputLocations) {
+                if !names.contains(input) {
+                    errors.append(ManifestError(location, key: key,
+                                                "unknown component \(input.debugDescription)\(ManifestParser.suggestion(input, Array(names)))"))
+                } else if manifest.component(input)?.role == .sink {
+                    errors.append(ManifestError(location, key: key, "\(input.debugDescription) is a sink; sinks produce no records to read"))
+                } else if input == spec.name {
+                    errors.append(ManifestError(location, key: key, "a component cannot read its own output"))
+                }
+            }
+            let isDeadLetter = spec.name == manifest.deadLetter
+            if spec.role != .source, spec.inputs.isEmpty, !isDeadLetter {
+                errors.append(ManifestError(spec.location, key: "\(spec.role.rawValue)s.\(spec.name)", "missing inputs: (which components it reads from)"))
+            }
+            if isDeadLetter, !spec.inputs.isEmpty {
+                errors.append(ManifestError(spec.location, key: "sinks.\(spec.name).inputs", "the dead-letter sink receives failed records only; remove its inputs"))
+            }
+        }
+        if let dlq = manifest.deadLetter {
+            if manifest.component(dlq)?.role != .sink {
+                errors.append(ManifestError(manifest.deadLetterLocation, key: "dead_letter", "\(dlq.debugDescription) is not a sink declared under sinks:"))
+            }
+        }
+        let order = topologicalOrder(manifest, &errors)
+        if !errors.isEmpty { throw ManifestErrors(errors: errors) }
+        return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] })
+    }
+
+    private func loadPlugins(_ manifest: Manifest, _ errors: inout [ManifestError]) -> [String: LoadedPlugin] {
+        var out: [String: LoadedPlugin] = [:]
+        for ref in manifest.plugins {
+            do {
+                let plugin: LoadedPlugin
+                if let path = ref.path {
+                    let base = URL(fileURLWithPath: manifest.file).deletingLastPathComponent()
+                    let resolved = path.hasPrefix("/") ? path : base.appendingPathComponent(path).path
+                    plugin = try loader.load(path: resolved, sha256: ref.sha256)
+                } else {
+                    plugin = try loader.load(name: ref.name!, sha256: ref.sha256)
+                }
+                if let name = ref.name, name != plugin.name {
+                    errors.append(ManifestError(ref.location, key: "plugins", "\(plugin.path) is plugin \(plugin.name.debugDescription), not \(name.debugDescription)"))
+                }
+                out[plugin.name] = plugin
+            } catch {
+                errors.append(ManifestError(ref.location, key: "plugins", "\(error)"))
+            }
+        }
+        return out
+    }
+
+    private func loadByName(_ name: String, _ spec: ComponentSpec, _ errors: inout [ManifestError]) -> LoadedPlugin? {
+        do {
+            return try loader.load(name: name)
+        } catch {
+            errors.append(ManifestError(spec.useLocation, key: "\(spec.role.rawValue)s.\(spec.name).use", "\(error)"))
+            return nil
+        }
+    }
+
+    /// Checks `config:` against the component's schema, pointing each failure at its line.
+    private func checkConfig(_ spec: ComponentSpec, _ component: ComponentInfo, key: String) -> [ManifestError] {
+        let schema: JSONSchema?
+        do {
+            schema = try component.configSchema()
+        } catch {
+            return [ManifestError(spec.useLocation, key: "\(key).use", "the plugin publishes an invalid config schema: \(error)")]
+        }
+        guard let schema else { return [] }
+        return schema.validate(.object(spec.config)).map { f in
+            let location = spec.configLocations[f.path] ?? spec.configLocations[""] ?? spec.location
+            let dotted = f.path.split(separator: "/").joined(separator: ".")
+            let full = dotted.isEmpty ? "\(key).config" : "\(key).config.\(dotted)"
+            let reason: String
+            switch f.keyword {
+            case "additionalProperties":
+                let allowed = schema.source["properties"]?.object?.keys ?? []
+                let word = String(f.path.split(separator: "/").last ?? "")
+                reason = "unknown config key\(allowed.isEmpty ? "" : ManifestParser.suggestion(word, allowed))"
+            case "type": reason = "wrong type: \(f.reason)"
+            default: reason = f.reason
+            }
+            return ManifestError(location, key: full, reason)
+        }
+    }
+
+    /// Kahn's algorithm; components left over sit on a cycle.
+    private func topologicalOrder(_ manifest: Manifest, _ errors: inout [ManifestError]) -> [String] {
+        let specs = manifest.components
+        let known = Set(specs.map(\.name))
+        var indegree: [String: Int] = [:]
+        for s in specs { indegree[s.name] = s.inputs.filter { known.contains($0) && $0 != s.name }.count }
+        var ready = specs.filter { indegree[$0.name] == 0 }.map(\.name)
+        var order: [String] = []
+        while !ready.isEmpty {
+            let n = ready.removeFirst()
+            order.append(n)
+            for s in specs where s.inputs.contains(n) && s.name != n {
+                indegree[s.name]! -= 1
+                if indegree[s.name] == 0 { ready.append(s.name) }
+            }
+        }
+        let cyclic = specs.filter { !order.contains($0.name) && !$0.inputs.contains($0.name) }
+        if let first = cyclic.first {
+            errors.append(ManifestError(first.location, key: "\(first.role.rawValue)s.\(first.name).inputs",
+                                        "cycle in the graph: \(cyclic.map(\.name).joined(separator: " → ")) → \(first.name)"))
+        }
+        return order
+    }
+}

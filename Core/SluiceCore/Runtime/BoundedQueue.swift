@@ -1,0 +1,55 @@
+import Foundation
+
+/// A blocking FIFO of fixed capacity: `push` waits while it is full, which is
+/// how backpressure travels from a slow sink back to the source.
+final class BoundedQueue<Element>: @unchecked Sendable {
+    private var items: [Element] = []
+    private var head = 0
+    private let capacity: Int
+    private let condition = NSCondition()
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count - head
+    }
+
+    /// Appends, blocking while the queue is full.
+    func push(_ item: Element) {
+        condition.lock()
+        while items.count - head >= capacity { condition.wait() }
+        items.append(item)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Appends even when full (control messages must never deadlock a producer).
+    func pushIgnoringCapacity(_ item: Element) {
+        condition.lock()
+        items.append(item)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Removes the oldest element, waiting up to `timeout` seconds; nil on timeout.
+    func pop(timeout: Double) -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while items.count == head {
+            if !condition.wait(until: deadline) { return nil }
+        }
+        let item = items[head]
+        head += 1
+        if head > 64, head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        condition.broadcast()
+        return item
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import SluiceSDK
+
+/// Why a run could not start.
+public struct EngineError: Error, CustomStringConvertible, Sendable {
+    public let component: String
+    public let message: String
+    public var description: String { "\(component): \(message)" }
+}
+
+/// What a finished run did, stage by stage.
+public struct RunSummary: Sendable {
+    public let stages: [StageMetrics.Snapshot]
+    public let seconds: Double
+
+    public func stage(_ name: String) -> StageMetrics.Snapshot? { stages.first { $0.name == name } }
+
+    /// Records the sources read.
+    public var read: Int { stages.filter { $0.role == .source }.map(\.recordsIn).reduce(0, +) }
+    /// Records sent to the dead-letter queue, all stages together.
+    public var deadLettered: Int { stages.filter { $0.name != Engine.deadLetterStageName }.map(\.deadLettered).reduce(0, +) }
+}
+
+/// Runs a planned pipeline: creates the components, starts one thread per
+/// stage, and drains the graph on `stop()` (SIGINT/SIGTERM) or when every
+/// source has ended.
+///
+/// Shutdown order: sources stop reading and send `end`; each stage finishes
+/// its inbox, flushes and passes `end` on; the dead-letter stage closes last;
+/// sources ack what was written; then every instance is destroyed.
+public final class Engine: @unchecked Sendable {
+    /// Name of the built-in dead-letter stage (a file) when the manifest names none.
+    public static let deadLetterStageName = "dead-letter"
+
+    public let plan: PipelinePlan
+    public let registry: MetricsRegistry
+    public let control: EngineControl
+    let logger: Logger
+    private var stages: [Stage] = []
+    private var instances: [ComponentInstance] = []
+
+    public init(plan: PipelinePlan, logger: Logger, registry: MetricsRegistry = MetricsRegistry(), maxRecords: Int? = nil) {
+        self.plan = plan
+        self.logger = logger
+        self.registry = registry
+        control = EngineControl(maxRecords: maxRecords)
+    }
+
+    /// Begins a graceful drain. Safe from any thread and from signal handlers' queues.
+    public func stop() { control.stop() }
+
+    /// The stages' live counters (for progress lines and /metrics).
+    public var stageMetrics: [StageMetrics] { stages.map(\.metrics) }
+
+    /// Builds, runs to completion, and tears down. Blocks the calling thread.
+    public func run() throws -> RunSummary {
+        let started = Clock.monotonicNanos()
+        try build()
+        defer {
+            for instance in instances.reversed() { instance.destroy() }
+            instances.removeAll()
+        }
+        let group = DispatchGroup()
+        let sources = stages.compactMap { $0 as? SourceStage }
+        let others = stages.filter { !($0 is SourceStage) }
+        for stage in others { start(stage, group) }
+        let sourceGroup = DispatchGroup()
+        for stage in sources { start(stage, sourceGroup) }
+        group.wait()
+        for s in sources { s.downstreamDone.store(true, ordering: .releasing) }
+        sourceGroup.wait()
+        let seconds = Double(Clock.monotonicNanos() - started) / 1e9
+        return RunSummary(stages: stages.map(\.metrics.snapshot), seconds: seconds)
+    }
+
+    private func start(_ stage: Stage, _ group: DispatchGroup) {
+        group.enter()
+        let thread = Thread {
+            stage.run()
+            group.leave()
+        }
+        thread.name = "sluice-\(stage.name)"
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    private func build() throws {
+        let settings = plan.settings
+        var byName: [String: Stage] = [:]
+        // Sinks first: if one cannot start, no source has read anything yet.
+        let order = plan.nodes.filter { $0.spec.role == .sink } + plan.nodes.filter { $0.spec.role == .processor }
+            + plan.nodes.filter { $0.spec.role == .source }
+        do {
+            for node in order {
+                let instance = try create(node)
+                instances.append(instance)
+                let spec = node.spec
+                let stage: Stage
+                switch spec.role {
+                case .source:
+                    stage = SourceStage(name: spec.name, instance: instance, batch: spec.batch ?? settings.batch,
+                                        settings: settings, control: control, logger: logger)
+                case .processor:
+                    stage = ProcessorStage(name: spec.name, instance: instance, settings: settings, control: control, logger: logger)
+                case .sink:
+                    stage = SinkStage(name: spec.name, writer: instance, settings: settings, control: control, logger: logger)
+                }
+                byName[spec.name] = stage
+            }
+        } catch {
+            for instance in instances.reversed() { instance.destroy() }
+            instances.removeAll()
+            throw error
+        }
+        let deadLetter: Stage
+        if let name = plan.manifest.deadLetter, let stage = byName[name] {
+            deadLetter = stage
+        } else {
+            deadLetter = SinkStage(name: Self.deadLetterStageName, writer: DeadLetterFile(path: settings.deadLetterPath),
+                                   settings: settings, control: control, logger: logger)
+        }
+        for node in plan.nodes {
+            let stage = byName[node.spec.name]!
+            stage.consumers = plan.consumers(of: node.spec.name).map { byName[$0]! }
+            stage.expectedEnds = node.spec.inputs.count
+            if stage !== deadLetter { stage.deadLetterStage = deadLetter }
+        }
+        stages = plan.nodes.map { byName[$0.spec.name]! }
+        if !stages.contains(where: { $0 === deadLetter }) { stages.append(deadLetter) }
+        deadLetter.expectedEnds = stages.count - 1
+    }
+
+    /// Creates an instance, retrying with backoff while it reports a retriable
+    /// failure (a server still starting), up to the startup timeout.
+    private func create(_ node: PipelinePlan.Node) throws -> ComponentInstance {
+        let settings = plan.settings
+        let host = ComponentHost(name: node.spec.name, logger: logger, registry: registry, control: control)
+        var backoff = Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: min(settings.maxBackoffMillis, 5000))
+        let deadline = Clock.monotonicNanos() + UInt64(settings.startupTimeoutMillis) * 1_000_000
+        while true {
+            do {
+                return try ComponentInstance.create(node.component, config: node.spec.config, host: host)
+            } catch let ComponentInstance.CreateError.config(message) {
+                throw EngineError(component: node.spec.name, message: message)
+            } catch let ComponentInstance.CreateError.retriable(message) {
+                if Clock.monotonicNanos() >= deadline || control.isStopping {
+                    throw EngineError(component: node.spec.name, message: "not ready after \(settings.startupTimeoutMillis) ms: \(message)")
+                }
+                logger.warning("\(node.spec.name) is not ready (\(message)); retrying")
+                backoff.sleep { control.isStopping }
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Synchronization
+
+/// Run-wide state every stage reads: whether we are draining, and how many
+/// more records the sources may read (`--max-records`).
+public final class EngineControl: @unchecked Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let budget: Atomic<Int>
+
+    init(maxRecords: Int?) {
+        budget = Atomic(maxRecords ?? Int.max)
+    }
+
+    public var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    /// Begins a graceful drain: sources stop reading; everything read is still written.
+    public func stop() { stopping.store(true, ordering: .releasing) }
+
+    /// Takes up to `wanted` records from the budget; returns how many were granted.
+    func take(_ wanted: Int) -> Int {
+        while true {
+            let left = budget.load(ordering: .relaxed)
+            if left == Int.max { return wanted }
+            let granted = min(left, wanted)
+            if granted == 0 { return 0 }
+            if budget.compareExchange(expected: left, desired: left - granted, ordering: .relaxed).exchanged { return granted }
+        }
+    }
+
+    /// Returns records a source was granted but did not read.
+    func giveBack(_ n: Int) {
+        guard n > 0, budget.load(ordering: .relaxed) != Int.max else { return }
+        budget.wrappingAdd(n, ordering: .relaxed)
+    }
+}

@@ -1,0 +1,100 @@
+import CSluicePlugin
+import SluiceSDK
+
+/// A host-owned batch: documents back to back, their metadata, keys and
+/// (for source batches) delivery tokens. Immutable once dispatched, so one
+/// buffer is shared by every consumer of a fan-out without copying.
+public final class RecordBuffer: @unchecked Sendable {
+    private(set) var data: [UInt8] = []
+    private(set) var metas: [sluice_record_meta] = []
+    private var keys: [UInt8] = []
+    /// Start of each record's key in `keys`, or -1.
+    private var keyStarts: [Int32] = []
+    private(set) var tokens: [UInt64] = []
+
+    public init(capacity: Int = 0) {
+        if capacity > 0 {
+            metas.reserveCapacity(capacity)
+            data.reserveCapacity(capacity * 128)
+        }
+    }
+
+    public var count: Int { metas.count }
+    public var isEmpty: Bool { metas.isEmpty }
+    public var byteCount: Int { data.count }
+
+    /// Appends a copy of a document. The caller has checked it is well formed.
+    func append(_ doc: UnsafeRawBufferPointer, eventTime: Int64, key: UnsafeRawBufferPointer?, token: UInt64) {
+        var meta = sluice_record_meta()
+        meta.offset = UInt32(data.count)
+        meta.length = UInt32(doc.count)
+        meta.event_time_ms = eventTime
+        data.append(contentsOf: doc)
+        if let key, let base = key.baseAddress, key.count > 0 {
+            keyStarts.append(Int32(keys.count))
+            meta.key_length = UInt32(key.count)
+            keys.append(contentsOf: UnsafeRawBufferPointer(start: base, count: key.count))
+        } else {
+            keyStarts.append(-1)
+        }
+        metas.append(meta)
+        tokens.append(token)
+    }
+
+    /// Appends a document given as bytes (tests, built-in writers).
+    public func append(_ doc: [UInt8], eventTime: Int64? = nil, key: [UInt8]? = nil) {
+        doc.withUnsafeBytes { d in
+            if let key {
+                key.withUnsafeBytes { append(d, eventTime: eventTime ?? .min, key: $0, token: 0) }
+            } else {
+                append(d, eventTime: eventTime ?? .min, key: nil, token: 0)
+            }
+        }
+    }
+
+    /// Copies record `i` of another buffer.
+    func append(from other: RecordBuffer, at i: Int) {
+        other.withRecord(i) { doc, key in
+            append(doc, eventTime: other.metas[i].event_time_ms, key: key, token: other.tokens[i])
+        }
+    }
+
+    public func eventTime(at i: Int) -> Int64? {
+        metas[i].event_time_ms == .min ? nil : metas[i].event_time_ms
+    }
+
+    /// Gives the document and key of record `i` to `body`.
+    public func withRecord<R>(_ i: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+        let m = metas[i]
+        return try data.withUnsafeBytes { d in
+            let doc = UnsafeRawBufferPointer(rebasing: d[Int(m.offset) ..< Int(m.offset + m.length)])
+            if keyStarts[i] < 0 { return try body(doc, nil) }
+            return try keys.withUnsafeBytes { k in
+                try body(doc, UnsafeRawBufferPointer(rebasing: k[Int(keyStarts[i]) ..< Int(keyStarts[i]) + Int(m.key_length)]))
+            }
+        }
+    }
+
+    /// The records as a C batch, valid inside `body` only.
+    func withBatch<R>(_ body: (UnsafePointer<sluice_batch>) throws -> R) rethrows -> R {
+        try data.withUnsafeBufferPointer { d in
+            try keys.withUnsafeBufferPointer { k in
+                if !keys.isEmpty {
+                    for i in metas.indices where keyStarts[i] >= 0 {
+                        metas[i].key = k.baseAddress! + Int(keyStarts[i])
+                    }
+                }
+                return try metas.withUnsafeBufferPointer { m in
+                    var batch = sluice_batch()
+                    batch.struct_size = UInt32(MemoryLayout<sluice_batch>.size)
+                    batch.meta_stride = UInt32(MemoryLayout<sluice_record_meta>.stride)
+                    batch.count = m.count
+                    batch.data = d.baseAddress
+                    batch.data_length = d.count
+                    batch.meta = m.baseAddress
+                    return try body(&batch)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import CSluicePlugin
+import Foundation
+import Logging
+
+/// Writes inbound batches through a sink (or the dead-letter file), retrying
+/// and dead-lettering per record, and flushing when idle and at the end.
+final class SinkStage: Stage, @unchecked Sendable {
+    let writer: RecordWriter
+
+    init(name: String, writer: RecordWriter, settings: EngineSettings, control: EngineControl, logger: Logger) {
+        self.writer = writer
+        super.init(name: name, role: .sink, settings: settings, control: control, logger: logger)
+    }
+
+    override func run() {
+        var ends = 0
+        var dirty = false
+        let idle = Double(settings.flushIntervalMillis) / 1000
+        while ends < expectedEnds {
+            switch inbox.pop(timeout: idle) {
+            case .none:
+                if dirty { flush() }
+                dirty = false
+            case .end: ends += 1
+            case let .batch(envelope):
+                metrics.recordsIn.wrappingAdd(envelope.records.count, ordering: .relaxed)
+                metrics.batches.wrappingAdd(1, ordering: .relaxed)
+                deliver(envelope.records, tickets: envelope.tickets, output: false,
+                        attempt: { records, ctx in writer.write(records, ctx) },
+                        accept: { records, ctx in
+                            let written = records.count - ctx.failures.count
+                            metrics.recordsOut.wrappingAdd(written, ordering: .relaxed)
+                        })
+                for t in envelope.tickets { t.release() }
+                dirty = true
+            }
+        }
+        flush()
+        finish()
+    }
+
+    private func flush() {
+        let status = writer.flush()
+        if status != SLUICE_OK { logger.warning("flush returned status \(status.rawValue)") }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SluiceCore
+
+/// Options every command that loads plugins takes.
+struct PluginOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Folder to search for plugins first (repeatable).", valueName: "dir"))
+    var pluginPath: [String] = []
+
+    func loader() -> PluginLoader {
+        PluginLoader(locator: PluginLocator(extra: pluginPath.flatMap { $0.split(separator: ":").map(String.init) },
+                                            executable: Executable.path))
+    }
+}
+
+struct LogOptions: ParsableArguments {
+    @Option(name: .long, help: "Log level: trace, debug, info, warning, error.")
+    var logLevel: String = "info"
+
+    func logger() throws -> Logger {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level \(logLevel.debugDescription)")
+        }
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "sluice")
+        logger.logLevel = level
+        return logger
+    }
+}
+
+enum Executable {
+    /// This executable's real path (argv[0] may be relative or a symlink).
+    static var path: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// "500ms", "10s", "2m", "1h" → seconds.
+struct DurationArgument: ExpressibleByArgument {
+    let seconds: Double
+
+    init?(argument: String) {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where argument.hasSuffix(suffix) {
+            guard let v = Double(argument.dropLast(suffix.count)), v > 0 else { return nil }
+            seconds = v * scale
+            return
+        }
+        guard let v = Double(argument), v > 0 else { return nil }
+        seconds = v
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SluiceCore
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline until its sources end, --max-records or --duration is reached, or SIGINT/SIGTERM.",
+        discussion: "On SIGINT or SIGTERM, sources stop reading and every record already read is written or dead-lettered before exit. A second signal exits at once.")
+
+    @Argument(help: "The pipeline manifest (YAML).")
+    var manifest: String
+
+    @Option(name: .long, help: "Stop after the sources have read this many records in total.")
+    var maxRecords: Int?
+
+    @Option(name: .long, help: "Stop after this long (e.g. 30s, 5m).")
+    var duration: DurationArgument?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Show a live progress line (default: when stderr is a terminal).")
+    var progress: Bool = isatty(STDERR_FILENO) != 0
+
+    @OptionGroup var plugins: PluginOptions
+    @OptionGroup var log: LogOptions
+
+    func run() throws {
+        let logger = try log.logger()
+        let plan: PipelinePlan
+        do {
+            let parsed = try ManifestParser.parse(file: manifest)
+            plan = try PipelinePlanner(loader: plugins.loader()).plan(parsed)
+        } catch let e as ManifestErrors {
+            FileHandle.standardError.write(Data("\(e)\n".utf8))
+            throw ExitCode(2)
+        }
+        let engine = Engine(plan: plan, logger: logger, maxRecords: maxRecords)
+        let signals = SignalHandling.install {
+            logger.notice("draining: finishing records already read (signal again to exit at once)")
+            engine.stop()
+        }
+        defer { withExtendedLifetime(signals) {} }
+        if let duration {
+            DispatchQueue.global().asyncAfter(deadline: .now() + duration.seconds) { engine.stop() }
+        }
+        let reporter = progress ? ProgressReporter(engine: engine) : nil
+        reporter?.start()
+        let summary: RunSummary
+        do {
+            summary = try engine.run()
+        } catch {
+            reporter?.stop()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        reporter?.stop()
+        FileHandle.standardError.write(Data(ProgressReporter.summary(summary).utf8))
+    }
+}

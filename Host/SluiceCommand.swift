@@ -1,0 +1,20 @@
+import ArgumentParser
+
+@main
+struct SluiceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "A streaming ETL engine: YAML pipelines of plugin sources, processors and sinks.",
+        discussion: """
+        Plugins are shared libraries found on the plugin path: --plugin-path, then \
+        SLUICE_PLUGIN_PATH, then the folder of this executable.
+
+        Examples:
+          sluice run examples/demo.yaml
+          sluice validate examples/sensors-clean.yaml
+          sluice plugins list
+          sluice new-plugin my-filter --lang c
+        """,
+        version: "0.1.0 (plugin ABI 1.0)",
+        subcommands: [RunCommand.self, ValidateCommand.self, PluginsCommand.self, NewPluginCommand.self])
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a manifest without running it: YAML, plugins, component names, wiring, and every config against its schema.")
+
+    @Argument(help: "The pipeline manifest (YAML).")
+    var manifest: String
+
+    @OptionGroup var plugins: PluginOptions
+
+    func run() throws {
+        do {
+            let parsed = try ManifestParser.parse(file: manifest)
+            let plan = try PipelinePlanner(loader: plugins.loader()).plan(parsed)
+            let counts = [ComponentRole.source, .processor, .sink].map { role in
+                "\(plan.nodes.filter { $0.spec.role == role }.count) \(role.rawValue)(s)"
+            }
+            print("\(manifest): OK (\(counts.joined(separator: ", ")))")
+        } catch let e as ManifestErrors {
+            FileHandle.standardError.write(Data("\(e)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import SluiceSDK
+
+/// `faker.generate`: deterministic fake records from a seed.
+///
+/// The same seed and config give byte-identical records, whatever the rate
+/// or batch sizes. Event times advance by `interval_ms` from `start_time`
+/// (not the wall clock), so runs are reproducible; `late_ratio` moves some
+/// records' event time back by up to `late_by_ms` to exercise watermarks.
+public final class FakerSource: Source {
+    public static let name = "generate"
+    public static let summary = "Seeded fake records from a profile and/or field providers, with rate control, late and malformed records"
+    public static let configSchema = #"""
+    {"type": "object", "additionalProperties": false,
+     "properties": {
+       "seed": {"type": "integer"},
+       "count": {"type": "integer", "minimum": 0, "description": "records to generate; omit for an endless stream"},
+       "rate": {"type": "number", "exclusiveMinimum": 0, "description": "records per second; omit for as fast as possible"},
+       "profile": {"enum": ["beach_sensor", "orders", "payments", "people"]},
+       "fields": {"type": "object", "additionalProperties": {"type": "object", "required": ["provider"]}},
+       "start_time": {"type": "string", "format": "date-time"},
+       "interval_ms": {"type": "integer", "minimum": 0},
+       "late_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+       "late_by_ms": {"type": "integer", "minimum": 0},
+       "malformed_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+       "key_field": {"type": "string"}
+     },
+     "anyOf": [{"required": ["profile"]}, {"required": ["fields"]}]}
+    """#
+
+    let profile: Profile?
+    let fields: [(String, Provider)]
+    let count: Int64?
+    let rate: Double?
+    let startTime: Int64
+    let interval: Int64
+    let lateRatio: Double
+    let lateBy: Int64
+    let malformedRatio: Double
+    let keyField: String?
+    let timeField: String?
+    var random: SeededRandom
+    var generated: Int64 = 0
+    var startedNanos: UInt64?
+    let host: PluginHost
+    var writer = BSONWriter(capacity: 512)
+
+    public required init(config: Config, host: PluginHost) throws {
+        self.host = host
+        profile = try config.string("profile").map { name in
+            guard let p = Profile(rawValue: name) else { throw SluiceError.config("profile: unknown \(name.debugDescription)") }
+            return p
+        }
+        fields = try (config.object("fields")?.json.members ?? []).map { m in
+            guard let spec = m.value.object else { throw SluiceError.config("fields.\(m.key): expected {provider: ...}") }
+            return (m.key, try Provider(spec, field: m.key))
+        }
+        guard profile != nil || !fields.isEmpty else { throw SluiceError.config("set profile: or fields:") }
+        count = try config.int("count").map(Int64.init)
+        rate = try config.double("rate")
+        startTime = try config.string("start_time").map { s in
+            guard let ms = ISO8601.parse(s) else { throw SluiceError.config("start_time: not an ISO 8601 date-time") }
+            return ms
+        } ?? 1_717_200_000_000
+        interval = Int64(try config.int("interval_ms", default: 1000))
+        lateRatio = try config.double("late_ratio", default: 0)
+        lateBy = Int64(try config.int("late_by_ms", default: 60000))
+        malformedRatio = try config.double("malformed_ratio", default: 0)
+        keyField = try config.string("key_field") ?? profile?.keyField
+        timeField = profile?.timeField
+        random = SeededRandom(seed: UInt64(bitPattern: Int64(try config.int("seed", default: 0))))
+    }
+
+    public func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult {
+        var allowed = maxRecords
+        if let count { allowed = Int(min(Int64(allowed), count - generated)) }
+        if let rate { allowed = min(allowed, waitForBudget(rate: rate, wanted: allowed, timeoutMillis: timeoutMillis)) }
+        for _ in 0 ..< max(0, allowed) { emitOne(output) }
+        if let count, generated >= count { return .end }
+        return .more
+    }
+
+    /// Records due by now at `rate`, waiting (up to the timeout) for at least one.
+    private func waitForBudget(rate: Double, wanted: Int, timeoutMillis: Int) -> Int {
+        let now = host.monotonicNanos
+        if startedNanos == nil { startedNanos = now }
+        let deadline = now + UInt64(timeoutMillis) * 1_000_000
+        while true {
+            let elapsed = Double(host.monotonicNanos - startedNanos!) / 1e9
+            let due = Int64(elapsed * rate) + 1 - generated
+            if due > 0 { return Int(min(Int64(wanted), due)) }
+            let nextAt = startedNanos! + UInt64(Double(generated) / rate * 1e9)
+            let current = host.monotonicNanos
+            if current >= deadline || host.isStopping { return 0 }
+            let sleepNanos = min(nextAt > current ? nextAt - current : 0, deadline - current)
+            usleep(UInt32(max(50, sleepNanos / 1000)))
+        }
+    }
+
+    private func emitOne(_ output: Output) {
+        let index = generated
+        generated += 1
+        var time = startTime + index * interval
+        if lateRatio > 0, random.unit() < lateRatio { time -= random.int(1 ... max(1, lateBy)) }
+        let malformed = malformedRatio > 0 && random.unit() < malformedRatio
+        writer.reset()
+        profile?.append(&writer, &random, index: index, time: time, malformed: malformed)
+        for (name, provider) in fields { provider.append(&writer, name, &random, index: index) }
+        if malformed, profile == nil, let victim = fields.first {
+            writer.append(victim.0 + "_malformed", string: "???")
+        }
+        let doc = writer.finish()
+        doc.withUnsafeBytes { d in
+            let view = BSONDocument(d)
+            let eventTime = timeField.flatMap { view[$0]?.datetime } ?? time
+            if let keyField, let k = view[keyField] {
+                if let s = k.stringBytes {
+                    output.emit(d, eventTime: eventTime, key: s, token: UInt64(index))
+                    return
+                }
+                if let i = k.integer {
+                    let text = Array(String(i).utf8)
+                    text.withUnsafeBytes { _ = output.emit(d, eventTime: eventTime, key: $0, token: UInt64(index)) }
+                    return
+                }
+            }
+            output.emit(d, eventTime: eventTime, token: UInt64(index))
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,98 @@
+import SluiceSDK
+
+/// Ready-made record shapes whose fields depend on each other (a sensor's
+/// raw line repeats its typed fields; a payment points at an earlier order).
+public enum Profile: String, Sendable, CaseIterable {
+    case beachSensor = "beach_sensor"
+    case orders
+    case payments
+    case people
+
+    /// The field that carries the event time.
+    var timeField: String? {
+        switch self {
+        case .beachSensor: return "TimeStamp"
+        case .orders: return "created_at"
+        case .payments: return "paid_at"
+        case .people: return nil
+        }
+    }
+
+    /// The default record key: the join key for orders and payments.
+    var keyField: String? {
+        switch self {
+        case .beachSensor: return "Beach"
+        case .orders, .payments: return "order_id"
+        case .people: return "id"
+        }
+    }
+
+    /// Order ids are shared by the orders and payments profiles, so two
+    /// generators with the same seed produce joinable streams.
+    static func orderID(_ n: Int64) -> String { "O-\(zeroPadded(5, n % 100_000))\(n >= 100_000 ? "-\(n / 100_000)" : "")" }
+
+    /// Writes the profile's fields for record `index` at event time `time`.
+    /// `malformed` asks for one realistic defect.
+    func append(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool) {
+        switch self {
+        case .beachSensor: beach(&w, &r, index: index, time: time, malformed: malformed)
+        case .orders:
+            w.append("order_id", string: Self.orderID(index))
+            w.append("customer", string: Fake.fullName(&r))
+            w.append("email", string: Fake.email(&r))
+            if malformed { w.append("amount", string: "N/A") } else { w.append("amount", double: Fake.round(5 + r.unit() * 495, 2)) }
+            w.append("currency", string: r.pick(Vocabulary.currencies))
+            w.append("items", int32: Int32(r.int(1 ... 8)))
+            w.append("status", string: r.pick(Vocabulary.orderStatuses))
+            w.append("created_at", datetime: time)
+        case .payments:
+            // Pay one of the last 100 orders: payments trail orders, as in a shop.
+            let order = max(0, index - r.int(0 ... 100))
+            w.append("payment_id", string: "P-\(zeroPadded(5, index))")
+            w.append("order_id", string: Self.orderID(order))
+            if malformed { w.appendNull("amount") } else { w.append("amount", double: Fake.round(5 + r.unit() * 495, 2)) }
+            w.append("method", string: r.pick(Vocabulary.paymentMethods))
+            w.append("paid_at", datetime: time)
+        case .people:
+            w.append("id", string: Fake.uuid(&r))
+            w.append("first_name", string: r.pick(Vocabulary.firstNames))
+            w.append("last_name", string: r.pick(Vocabulary.lastNames))
+            if malformed { w.append("email", string: "not-an-email") } else { w.append("email", string: Fake.email(&r)) }
+            w.append("phone", string: Fake.phone(&r))
+            w.appendDocument("address") { a in
+                a.append("street", string: Fake.streetAddress(&r))
+                a.append("city", string: r.pick(Vocabulary.cities))
+                a.append("postcode", string: zeroPadded(5, r.int(501 ... 99950)))
+                a.append("country", string: r.pick(Vocabulary.countries))
+            }
+            w.append("company", string: "\(r.pick(Vocabulary.companyStems)) \(r.pick(Vocabulary.companySuffixes))")
+            w.append("job", string: r.pick(Vocabulary.jobs))
+        }
+    }
+
+    /// A Chicago beach sensor reading in the seed's shape, with RawData the
+    /// text line "2020-02-17T11:12:58.765969 26.04 540.1 13.12 Montrose_Beach 758028".
+    private func beach(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool) {
+        let beach = Vocabulary.beaches[Int(index % Int64(Vocabulary.beaches.count))]
+        let temperature = Fake.round(beach.temperature + 3 * r.gaussian(), 2)
+        var turbidity = Fake.round(max(0.05, 1.5 + 1.2 * r.gaussian()), 2)
+        if r.unit() < 0.02 { turbidity = Fake.round(100 + r.unit() * 900, 2) }
+        let battery = Fake.round(9 + r.unit() * 3.5, 2)
+        let id = 758_000 + index
+        let micros = zeroPadded(6, Int64(r.int(0 ... 999_999)))
+        let stamp = ISO8601.format(milliseconds: time).prefix(19) + "." + micros
+        let defect = malformed ? r.int(0 ... 3) : -1
+        let name = String(beach.name.map { $0 == " " ? "_" : $0 })
+        let tempText = defect == 0 ? "n/a" : String(temperature)
+        var raw = "\(stamp) \(tempText) \(turbidity) \(battery) \(name) \(id)"
+        if defect == 1 { raw = String(raw.prefix(raw.count / 2)) }
+        if defect != 2 { w.append("Beach", string: beach.name) }
+        w.append("MeasurementID", int64: id)
+        w.append("BatteryLife", double: battery)
+        w.append("RawData", string: raw)
+        if defect == 0 { w.append("WaterTemperature", string: "n/a") } else { w.append("WaterTemperature", double: temperature) }
+        w.append("Turbidity", double: defect == 3 ? -99999.992 : turbidity)
+        w.append("TimeStamp", datetime: time)
+    }
+}
+

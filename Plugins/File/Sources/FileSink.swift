@@ -1,0 +1,114 @@
+import Foundation
+import SluiceSDK
+
+/// `file.write`: records as JSON lines, CSV or text, to a file or stdout.
+///
+/// A batch is written with one write(2) call; `fsync: true` makes flush
+/// durable against power loss, not just a crash of the process.
+public final class FileSink: Sink {
+    public static let name = "write"
+    public static let summary = "Writes JSON lines, CSV or text lines to a file or stdout"
+    public static let configSchema = #"""
+    {"type": "object", "additionalProperties": false, "required": ["path"],
+     "properties": {
+       "path": {"type": "string", "description": "file to write, - for stdout, /dev/null to discard"},
+       "format": {"enum": ["ndjson", "csv", "lines"]},
+       "append": {"type": "boolean", "description": "append instead of truncating (default true)"},
+       "columns": {"type": "array", "items": {"type": "string"}, "description": "csv: columns in order (default: the first record's fields)"},
+       "field": {"type": "string", "description": "lines format: the field to write"},
+       "fsync": {"type": "boolean"}
+     }}
+    """#
+
+    let format: FileFormat
+    let fd: Int32
+    let ownsDescriptor: Bool
+    let field: String
+    let fsyncOnFlush: Bool
+    var columns: [String]?
+    var wroteHeader = false
+    var json = JSONWriter(capacity: 1 << 16)
+
+    public required init(config: Config, host: PluginHost) throws {
+        let path = try config.requiredString("path")
+        format = try FileFormat(rawValue: config.string("format") ?? FileFormat.guess(path: path).rawValue) ?? .ndjson
+        field = try config.string("field", default: "line")
+        fsyncOnFlush = try config.bool("fsync", default: false)
+        columns = try config.strings("columns")
+        if path == "-" {
+            fd = STDOUT_FILENO
+            ownsDescriptor = false
+        } else {
+            let append = try config.bool("append", default: true)
+            fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
+            guard fd >= 0 else { throw SluiceError.config("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
+            ownsDescriptor = true
+            var st = stat()
+            wroteHeader = fstat(fd, &st) == 0 && st.st_size > 0
+        }
+    }
+
+    deinit {
+        if ownsDescriptor { close(fd) }
+    }
+
+    public func write(_ batch: Batch, _ output: Output) throws {
+        json.reset()
+        for record in batch {
+            switch format {
+            case .ndjson:
+                json.write(record.document)
+                json.newline()
+            case .lines:
+                let text = record.document[field].map { $0.string ?? JSONWriter.string($0.jsonValue) } ?? ""
+                json.appendRaw(text)
+                json.newline()
+            case .csv:
+                writeCSV(record.document)
+            }
+        }
+        try writeAll(json.bytes)
+    }
+
+    private func writeCSV(_ doc: BSONDocument) {
+        let cols = columns ?? doc.elements.map(\.key)
+        columns = cols
+        if !wroteHeader {
+            json.appendRaw(cols.map { CSV.escape($0) }.joined(separator: ","))
+            json.newline()
+            wroteHeader = true
+        }
+        let cells = cols.map { name -> String in
+            guard let e = doc[name] else { return "" }
+            switch e.type {
+            case .string: return CSV.escape(e.string!)
+            case .null: return ""
+            case .datetime: return ISO8601.format(milliseconds: e.datetime!)
+            default: return CSV.escape(JSONWriter.string(e.jsonValue))
+            }
+        }
+        json.appendRaw(cells.joined(separator: ","))
+        json.newline()
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                // A full disk may clear; a bad descriptor will not.
+                if errno == ENOSPC || errno == EAGAIN { throw SluiceError.retriable("write failed: \(reason)") }
+                throw SluiceError.permanent("write failed: \(reason)")
+            }
+            offset += n
+        }
+    }
+
+    public func flush() throws {
+        if fsyncOnFlush, ownsDescriptor, fsync(fd) != 0 {
+            throw SluiceError.retriable("fsync failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}

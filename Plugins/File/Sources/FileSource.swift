@@ -1,0 +1,142 @@
+import Foundation
+import SluiceSDK
+
+/// `file.read`: records from a JSON-lines, CSV or text file, or stdin.
+///
+/// Each record's delivery token is its line number. A line that does not
+/// decode goes to the dead-letter queue as `{raw, line}` with the reason.
+public final class FileSource: Source {
+    public static let name = "read"
+    public static let summary = "Reads JSON lines, CSV (header row) or text lines from a file or stdin; follow mode tails it"
+    public static let configSchema = #"""
+    {"type": "object", "additionalProperties": false, "required": ["path"],
+     "properties": {
+       "path": {"type": "string", "description": "file to read, or - for stdin"},
+       "format": {"enum": ["ndjson", "csv", "lines"]},
+       "follow": {"type": "boolean", "description": "keep reading as the file grows"},
+       "field": {"type": "string", "description": "lines format: the field that holds the line"},
+       "infer_types": {"type": "boolean", "description": "csv: numbers and booleans become typed values"},
+       "separator": {"type": "string", "minLength": 1, "maxLength": 1},
+       "key_field": {"type": "string"},
+       "event_time_field": {"type": "string"}
+     }}
+    """#
+
+    let format: FileFormat
+    let follow: Bool
+    let field: String
+    let infer: Bool
+    let separator: Character
+    let keyField: String?
+    let timeField: String?
+    let reader: LineReader
+    var header: [String]?
+    var pendingCSV: String?
+    var writer = BSONWriter(capacity: 512)
+
+    public required init(config: Config, host: PluginHost) throws {
+        let path = try config.requiredString("path")
+        format = try FileFormat(rawValue: config.string("format") ?? FileFormat.guess(path: path).rawValue) ?? .ndjson
+        follow = try config.bool("follow", default: false)
+        field = try config.string("field", default: "line")
+        infer = try config.bool("infer_types", default: true)
+        separator = try config.string("separator", default: ",").first ?? ","
+        keyField = try config.string("key_field")
+        timeField = try config.string("event_time_field")
+        reader = try LineReader(path: path)
+    }
+
+    public func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult {
+        var emitted = 0
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMillis) * 1_000_000
+        while emitted < maxRecords {
+            guard let line = reader.next(final: !follow) else {
+                if !follow { return .end }
+                if DispatchTime.now().uptimeNanoseconds >= deadline { return .more }
+                usleep(20_000)
+                continue
+            }
+            if line.isEmpty, format != .lines { continue }
+            switch decode(line, output, token: UInt64(reader.lineNumber)) {
+            case .emitted: emitted += 1
+            case .skipped: break
+            case let .undecodable(reason):
+                // A source's fail() index counts the records emitted in this poll.
+                output.fail(emitted, reason)
+                emitted += 1
+            }
+        }
+        return .more
+    }
+
+    enum Outcome {
+        case emitted
+        /// The line fed the CSV header or an unfinished quoted field.
+        case skipped
+        /// A `{raw, line}` record was emitted and must be dead-lettered.
+        case undecodable(String)
+    }
+
+    private func decode(_ line: String, _ output: Output, token: UInt64) -> Outcome {
+        writer.reset()
+        switch format {
+        case .ndjson:
+            do {
+                guard case let .object(o) = try JSONParser.parse(line) else {
+                    throw JSONParseError(offset: 0, reason: "a record must be a JSON object")
+                }
+                for m in o { BSONFromJSON.append(&writer, m.key, m.value) }
+            } catch {
+                return emitUndecodable(line, "line \(reader.lineNumber): \(error)", output, token)
+            }
+        case .lines:
+            writer.append(field, string: line)
+        case .csv:
+            let text = pendingCSV.map { $0 + "\n" + line } ?? line
+            guard let cells = CSV.fields(text, separator: separator) else {
+                pendingCSV = text
+                return .skipped
+            }
+            pendingCSV = nil
+            guard let header else {
+                self.header = cells.map { $0.trimmingCharacters(in: .whitespaces) }
+                return .skipped
+            }
+            if cells.count != header.count {
+                return emitUndecodable(text, "line \(reader.lineNumber): \(cells.count) fields, the header has \(header.count)", output, token)
+            }
+            for (name, cell) in zip(header, cells) { CSV.append(&writer, name, cell: cell, infer: infer) }
+        }
+        let doc = writer.finish()
+        doc.withUnsafeBytes { d in
+            let view = BSONDocument(d)
+            let time = timeField.flatMap { view.element(path: $0) }.flatMap(Self.eventTime)
+            if let k = keyField.flatMap({ view.element(path: $0) }), let keyBytes = Self.keyBytes(k) {
+                keyBytes.withUnsafeBytes { _ = output.emit(d, eventTime: time, key: $0, token: token) }
+            } else {
+                output.emit(d, eventTime: time, token: token)
+            }
+        }
+        return .emitted
+    }
+
+    private func emitUndecodable(_ line: String, _ reason: String, _ output: Output, _ token: UInt64) -> Outcome {
+        writer.reset()
+        writer.append("raw", string: line)
+        writer.append("line", int64: Int64(reader.lineNumber))
+        output.emit(writer.finish(), token: token)
+        return .undecodable(reason)
+    }
+
+    static func eventTime(_ e: BSONElement) -> Int64? {
+        if let ms = e.datetime { return ms }
+        if let s = e.string { return ISO8601.parse(s) }
+        return e.integer
+    }
+
+    static func keyBytes(_ e: BSONElement) -> [UInt8]? {
+        if let s = e.stringBytes { return Array(s) }
+        if let i = e.integer { return Array(String(i).utf8) }
+        return nil
+    }
+}

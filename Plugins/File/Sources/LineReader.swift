@@ -1,0 +1,63 @@
+import Foundation
+import SluiceSDK
+
+/// Reads a file (or stdin) line by line in large chunks; in follow mode,
+/// waits for more data at the end instead of stopping, like `tail -f`.
+final class LineReader {
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private(set) var atEOF = false
+    /// Lines returned so far (1-based number of the last one).
+    private(set) var lineNumber = 0
+
+    init(path: String) throws {
+        if path == "-" {
+            fd = STDIN_FILENO
+            ownsDescriptor = false
+        } else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw SluiceError.config("cannot open \(path): \(String(cString: strerror(errno)))") }
+            ownsDescriptor = true
+        }
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    deinit {
+        if ownsDescriptor { close(fd) }
+    }
+
+    /// The next complete line without its newline; nil when no full line is
+    /// buffered and the file has no more data now. A last line without a
+    /// newline is returned once the end is reached and `final` is true.
+    func next(final: Bool) -> String? {
+        while true {
+            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[start ..< nl], as: UTF8.self)
+                start = nl + 1
+                lineNumber += 1
+                return line
+            }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                atEOF = false
+                buffer.append(contentsOf: chunk[0 ..< n])
+                continue
+            }
+            atEOF = true
+            if final, !buffer.isEmpty {
+                let line = String(decoding: buffer, as: UTF8.self)
+                buffer.removeAll()
+                lineNumber += 1
+                return line
+            }
+            return nil
+        }
+    }
+}

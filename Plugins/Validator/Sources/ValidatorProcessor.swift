@@ -1,0 +1,132 @@
+import SluiceSchema
+import SluiceSDK
+
+/// `validator.validate`: optionally parses a raw text field and coerces
+/// types, then checks each record against a JSON Schema.
+///
+/// Valid records pass on (byte-for-byte when nothing was parsed or coerced);
+/// invalid ones go to the dead-letter queue with every failing path and
+/// reason, or are dropped with `on_invalid: drop`.
+public final class ValidatorProcessor: Processor {
+    public static let name = "validate"
+    public static let summary = "JSON Schema (2020-12) validation with optional text-line parsing and type coercion"
+    public static let configSchema = #"""
+    {"type": "object", "additionalProperties": false,
+     "properties": {
+       "schema": {"type": ["object", "boolean"], "description": "the JSON Schema records must match"},
+       "schema_file": {"type": "string", "description": "or a file holding it"},
+       "parse": {"type": "object", "required": ["field"], "additionalProperties": false,
+                 "properties": {"field": {"type": "string"}, "names": {"type": "array", "items": {"type": "string"}},
+                                "separator": {"type": "string"}, "regex": {"type": "string"},
+                                "drop_source": {"type": "boolean"}}},
+       "coerce": {"type": "object", "additionalProperties": {"type": ["string", "object"]}},
+       "on_invalid": {"enum": ["dead_letter", "drop"]}
+     }}
+    """#
+
+    let schema: JSONSchema?
+    let parser: LineParser?
+    let coercions: [String: Coercion]
+    let dropInvalid: Bool
+    let invalid: Metric
+    var writer = BSONWriter(capacity: 512)
+
+    public required init(config: Config, host: PluginHost) throws {
+        var schemaJSON = config["schema"]
+        if let path = try config.string("schema_file") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw SluiceError.config("schema_file: cannot read \(path)")
+            }
+            do { schemaJSON = try JSONParser.parse(text) } catch { throw SluiceError.config("schema_file: \(path): \(error)") }
+        }
+        do {
+            schema = try schemaJSON.map { try JSONSchema($0) }
+        } catch {
+            throw SluiceError.config("schema: \(error)")
+        }
+        parser = try config.object("parse").map { try LineParser($0) }
+        var coercions: [String: Coercion] = [:]
+        for m in try config.object("coerce")?.json ?? JSONObject() { coercions[m.key] = try Coercion(m.value, field: m.key) }
+        self.coercions = coercions
+        dropInvalid = try config.string("on_invalid", default: "dead_letter") == "drop"
+        invalid = host.metric(.counter, "invalid_records_total", help: "records that failed parsing, coercion or the schema")
+    }
+
+    public func process(_ batch: Batch, _ output: Output) throws {
+        var bad = 0
+        for record in batch {
+            if parser == nil, coercions.isEmpty {
+                if let reason = check(record.document) {
+                    bad += 1
+                    if !dropInvalid { output.fail(record.index, reason) }
+                } else {
+                    output.forward(record)
+                }
+                continue
+            }
+            switch transform(record.document) {
+            case let .failure(reason):
+                bad += 1
+                if !dropInvalid { output.fail(record.index, reason.text) }
+            case let .success(bytes):
+                let failure = bytes.withUnsafeBytes { check(BSONDocument($0)) }
+                if let failure {
+                    bad += 1
+                    if !dropInvalid { output.fail(record.index, failure) }
+                } else {
+                    bytes.withUnsafeBytes { _ = output.emit($0, inputIndex: record.index) }
+                }
+            }
+        }
+        if bad > 0 { invalid.record(Double(bad)) }
+    }
+
+    /// Every schema failure joined into one reason, or nil when valid.
+    func check(_ doc: BSONDocument) -> String? {
+        guard let schema, !schema.isValid(doc) else { return nil }
+        return schema.validate(doc).map(\.description).joined(separator: "; ")
+    }
+
+    struct Reason: Error {
+        let text: String
+    }
+
+    /// Applies parse and coerce, returning the new document's bytes.
+    func transform(_ doc: BSONDocument) -> Result<[UInt8], Reason> {
+        var parsed: [(String, String)] = []
+        if let parser {
+            guard let raw = doc[parser.field] else { return .failure(Reason(text: "/\(parser.field): missing, nothing to parse")) }
+            guard let text = raw.string else { return .failure(Reason(text: "/\(parser.field): expected text to parse, got \(raw.type.jsonTypeName)")) }
+            switch parser.parse(text) {
+            case let .success(fields): parsed = fields
+            case let .failure(f): return .failure(Reason(text: f.reason))
+            }
+        }
+        let parsedNames = Set(parsed.map(\.0))
+        var problems: [String] = []
+        writer.reset()
+        for e in doc.elements {
+            let key = e.key
+            if parsedNames.contains(key) { continue }
+            if let parser, parser.dropSource, key == parser.field { continue }
+            if let c = coercions[key] {
+                if let problem = c.append(&writer, key, e) { problems.append("/\(key): \(problem)") }
+            } else {
+                writer.append(e)
+            }
+        }
+        for (name, text) in parsed {
+            if let c = coercions[name] {
+                if let problem = c.append(&writer, name, text: text) { problems.append("/\(name): \(problem)") }
+            } else {
+                writer.append(name, string: text)
+            }
+        }
+        if !problems.isEmpty { return .failure(Reason(text: problems.joined(separator: "; "))) }
+        return .success(writer.finish())
+    }
+}
+
+#if canImport(Foundation)
+import Foundation
+#endif
