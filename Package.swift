@@ -55,12 +55,14 @@ let package = Package(
             dependencies: ["SluiceCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Host"),
 
+        .target(name: "SluiceTestSupport", dependencies: ["SluiceCore", .product(name: "Logging", package: "swift-log")],
+                path: "Tests/SluiceTestSupport"),
         .testTarget(name: "SluiceSDKTests", dependencies: ["SluiceSDK"], path: "Tests/SluiceSDKTests"),
         .testTarget(name: "SluiceSchemaTests", dependencies: ["SluiceSchema"], path: "Tests/SluiceSchemaTests"),
-        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], path: "Tests/SluiceCoreTests"),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTestSupport"], path: "Tests/SluiceCoreTests"),
         .testTarget(
             name: "PluginTests",
-            dependencies: ["SluiceCore", "FakerPlugin", "ValidatorPlugin", "FilePlugin"],
+            dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin"],
             path: "Tests/PluginTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v5]

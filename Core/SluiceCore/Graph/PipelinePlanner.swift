@@ -140,9 +140,16 @@ public struct PipelinePlanner {
                 if indegree[s.name] == 0 { ready.append(s.name) }
             }
         }
-        let cyclic = specs.filter { !order.contains($0.name) && !$0.inputs.contains($0.name) }
+        // What is left sits on a cycle or downstream of one; peel off the
+        // downstream part (nothing left reads it) to name only the cycle.
+        var cyclic = specs.filter { !order.contains($0.name) && !$0.inputs.contains($0.name) }
+        while let leaf = cyclic.firstIndex(where: { c in !cyclic.contains { $0.inputs.contains(c.name) } }) {
+            cyclic.remove(at: leaf)
+        }
         if let first = cyclic.first {
-            errors.append(ManifestError(first.location, key: "\(first.role.rawValue)s.\(first.name).inputs",
+            let names = Set(cyclic.map(\.name))
+            let closing = zip(first.inputs, first.inputLocations).first { names.contains($0.0) }
+            errors.append(ManifestError(closing?.1 ?? first.location, key: "\(first.role.rawValue)s.\(first.name).inputs",
                                         "cycle in the graph: \(cyclic.map(\.name).joined(separator: " → ")) → \(first.name)"))
         }
         return order

@@ -76,15 +76,21 @@ public final class RecordBuffer: @unchecked Sendable {
     }
 
     /// The records as a C batch, valid inside `body` only.
+    ///
+    /// Safe to call from several threads at once (fan-out shares a buffer):
+    /// key pointers go into a per-call copy of the metadata, never into `metas`.
     func withBatch<R>(_ body: (UnsafePointer<sluice_batch>) throws -> R) rethrows -> R {
         try data.withUnsafeBufferPointer { d in
             try keys.withUnsafeBufferPointer { k in
+                var withKeys: [sluice_record_meta]?
                 if !keys.isEmpty {
-                    for i in metas.indices where keyStarts[i] >= 0 {
-                        metas[i].key = k.baseAddress! + Int(keyStarts[i])
+                    var copy = metas
+                    for i in copy.indices where keyStarts[i] >= 0 {
+                        copy[i].key = k.baseAddress! + Int(keyStarts[i])
                     }
+                    withKeys = copy
                 }
-                return try metas.withUnsafeBufferPointer { m in
+                return try (withKeys ?? metas).withUnsafeBufferPointer { m in
                     var batch = sluice_batch()
                     batch.struct_size = UInt32(MemoryLayout<sluice_batch>.size)
                     batch.meta_stride = UInt32(MemoryLayout<sluice_record_meta>.stride)

@@ -1,0 +1,40 @@
+# The commands the README names. `make run` and `make test` work on a fresh
+# Debian 12 machine with Swift installed; `make deps` installs the rest.
+SWIFT ?= swift
+BIN := .build/debug
+APT_PACKAGES := libelf-dev libssl-dev pkg-config gcc g++ make
+
+.PHONY: deps build run test bench clean header-check
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+# The demo: fake beach-sensor readings -> validator -> JSON lines in out/.
+run: build
+	@mkdir -p out
+	$(BIN)/sluice run examples/demo.yaml
+	@echo "clean records: out/demo-clean.ndjson; rejected with reasons: out/demo-dead-letter.ndjson"
+
+# The header must compile as strict C11 and as C++.
+header-check:
+	@printf '#include <sluice/sluice_plugin.h>\nint main(void){return 0;}\n' > /tmp/sluice-header-check.c
+	cc -std=c11 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
+	c++ -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
+
+test: build header-check
+	$(SWIFT) test
+
+bench: deps
+	$(SWIFT) build -c release
+	bash bench/run.sh
+
+clean:
+	rm -rf .build out bench/out

@@ -1,0 +1,163 @@
+/// C plugins the tests compile with `cc` against the public header, as a
+/// third party would.
+enum CPlugins {
+    /// A processor forwarding every record; records holding the bytes
+    /// "poison" fail permanently. Also a sink that sleeps `delay_ms` per
+    /// batch, answers RETRIABLE to its first `fail_first` writes, and fails
+    /// "poison" records permanently; and a source that emits `count`
+    /// records and writes how many tokens were acked to `ack_file` on destroy.
+    static let testkit = #"""
+    #define _DEFAULT_SOURCE
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <unistd.h>
+    #include <sluice/sluice_plugin.h>
+
+    static long config_number(const char *json, const char *key, long fallback) {
+        char pattern[64];
+        snprintf(pattern, sizeof pattern, "\"%s\":", key);
+        const char *p = strstr(json, pattern);
+        return p ? strtol(p + strlen(pattern), NULL, 10) : fallback;
+    }
+
+    static void config_string(const char *json, const char *key, char *out, size_t cap) {
+        char pattern[64];
+        snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+        const char *p = strstr(json, pattern);
+        out[0] = 0;
+        if (!p) return;
+        p += strlen(pattern);
+        size_t i = 0;
+        while (p[i] && p[i] != '"' && i + 1 < cap) { out[i] = p[i]; i++; }
+        out[i] = 0;
+    }
+
+    static int has_poison(const uint8_t *doc, uint32_t len) {
+        for (uint32_t i = 0; i + 6 <= len; i++) if (memcmp(doc + i, "poison", 6) == 0) return 1;
+        return 0;
+    }
+
+    static const sluice_record_meta *meta_at(const sluice_batch *b, size_t i) {
+        return (const sluice_record_meta *)((const char *)b->meta + i * b->meta_stride);
+    }
+
+    typedef struct { const sluice_host_api *host; long delay_ms, fail_first, calls, count, emitted, acked; char ack_file[512]; } state_t;
+
+    static sluice_status create(const sluice_component_descriptor *self, const char *json, const sluice_host_api *host,
+                                void **state, char *error, size_t cap) {
+        (void)self;
+        if (strstr(json, "\"refuse\":true")) { snprintf(error, cap, "refused on purpose"); return SLUICE_CONFIG_ERROR; }
+        state_t *s = calloc(1, sizeof *s);
+        s->host = host;
+        s->delay_ms = config_number(json, "delay_ms", 0);
+        s->fail_first = config_number(json, "fail_first", 0);
+        s->count = config_number(json, "count", 100);
+        config_string(json, "ack_file", s->ack_file, sizeof s->ack_file);
+        *state = s;
+        return SLUICE_OK;
+    }
+
+    static void destroy(void *state) {
+        state_t *s = state;
+        if (s->ack_file[0]) {
+            FILE *f = fopen(s->ack_file, "w");
+            if (f) { fprintf(f, "%ld %ld\n", s->emitted, s->acked); fclose(f); }
+        }
+        free(s);
+    }
+
+    static sluice_status process(void *state, const sluice_batch *b, sluice_context *ctx) {
+        state_t *s = state;
+        for (size_t i = 0; i < b->count; i++) {
+            const sluice_record_meta *m = meta_at(b, i);
+            if (has_poison(b->data + m->offset, m->length)) {
+                s->host->fail(ctx, i, SLUICE_FAILURE_PERMANENT, "poison in record");
+                continue;
+            }
+            sluice_emit_options o = {0};
+            o.struct_size = sizeof o;
+            o.event_time_ms = SLUICE_NO_EVENT_TIME;
+            o.input_index = (int32_t)i;
+            s->host->emit(ctx, b->data + m->offset, m->length, &o);
+        }
+        return SLUICE_OK;
+    }
+
+    static sluice_status write_batch(void *state, const sluice_batch *b, sluice_context *ctx) {
+        state_t *s = state;
+        if (s->delay_ms) usleep((useconds_t)s->delay_ms * 1000);
+        if (s->calls++ < s->fail_first) return SLUICE_RETRIABLE;
+        for (size_t i = 0; i < b->count; i++) {
+            const sluice_record_meta *m = meta_at(b, i);
+            if (has_poison(b->data + m->offset, m->length)) s->host->fail(ctx, i, SLUICE_FAILURE_PERMANENT, "sink rejects poison");
+        }
+        return SLUICE_OK;
+    }
+
+    static sluice_status poll(void *state, sluice_context *ctx, uint32_t max, uint32_t timeout_ms) {
+        state_t *s = state;
+        (void)timeout_ms;
+        /* {"n": <int32>} */
+        uint8_t doc[12] = {12, 0, 0, 0, 0x10, 'n', 0, 0, 0, 0, 0, 0};
+        for (uint32_t k = 0; k < max && s->emitted < s->count; k++) {
+            int32_t v = (int32_t)s->emitted;
+            memcpy(doc + 7, &v, 4);
+            sluice_emit_options o = {0};
+            o.struct_size = sizeof o;
+            o.event_time_ms = SLUICE_NO_EVENT_TIME;
+            o.input_index = -1;
+            o.token = (uint64_t)s->emitted + 1;
+            s->host->emit(ctx, doc, sizeof doc, &o);
+            s->emitted++;
+        }
+        return s->emitted >= s->count ? SLUICE_END : SLUICE_OK;
+    }
+
+    static void ack(void *state, const uint64_t *tokens, size_t n) {
+        state_t *s = state;
+        for (size_t i = 0; i < n; i++) if (tokens[i]) s->acked++;
+    }
+
+    static const sluice_processor_vtable pv = {sizeof pv, process, NULL};
+    static const sluice_sink_vtable sv = {sizeof sv, write_batch, NULL};
+    static const sluice_source_vtable srcv = {sizeof srcv, poll, ack};
+    static const sluice_component_descriptor pass = {sizeof pass, SLUICE_PROCESSOR, "pass", "forward", NULL, 0, create, destroy, NULL, &pv, NULL};
+    static const sluice_component_descriptor slow = {sizeof slow, SLUICE_SINK, "slow", "slow sink", NULL, 0, create, destroy, NULL, NULL, &sv};
+    static const sluice_component_descriptor count = {sizeof count, SLUICE_SOURCE, "count", "counting source", NULL, 0, create, destroy, &srcv, NULL, NULL};
+    static const sluice_component_descriptor *const list[] = {&pass, &slow, &count};
+    static const sluice_plugin_descriptor plugin = {sizeof plugin, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "testkit", "1.0.0", "test components", 3, list};
+    SLUICE_PLUGIN("testkit", "1.0.0", "test components", "processor:pass sink:slow source:count", &plugin)
+    """#
+
+    /// A library whose constructor writes MARKER, then `tail`.
+    static func withConstructor(marker: String, tail: String) -> String {
+        """
+        #include <stdio.h>
+        #include <sluice/sluice_plugin.h>
+        __attribute__((constructor)) static void touch(void) { FILE *f = fopen("\(marker)", "w"); if (f) fclose(f); }
+        \(tail)
+        """
+    }
+
+    /// A note only: looks like a plugin but exports no entry.
+    static let noteOnly = #"SLUICE_PLUGIN_NOTE("noentry", "1.0.0", "no entry", "source:x");"#
+
+    /// A complete plugin of the given name (no components).
+    static func minimal(_ name: String, noteName: String? = nil) -> String {
+        """
+        static const sluice_plugin_descriptor d = {sizeof d, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "\(name)", "1.0.0", "minimal", 0, 0};
+        SLUICE_PLUGIN("\(noteName ?? name)", "1.0.0", "minimal", "", &d)
+        """
+    }
+
+    /// A plugin from a future ABI: note says 2.0 and only sluice_plugin_entry_v2 is exported.
+    static let futureABI = #"""
+    #include <stdint.h>
+    #define TEXT "abi=2.0\nname=future\nversion=9.0.0\ndescription=from the future\ncomponents=source:x\n"
+    __attribute__((section(".note.sluice"), used, aligned(4)))
+    static const struct { uint32_t namesz, descsz, type; char owner[8]; char text[(sizeof(TEXT) + 3u) & ~3u]; } note =
+        {7, sizeof(TEXT), 0x534c0001u, "Sluice", TEXT};
+    __attribute__((visibility("default"))) const void *sluice_plugin_entry_v2(uint16_t minor) { (void)minor; return 0; }
+    """#
+}

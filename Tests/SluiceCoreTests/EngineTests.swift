@@ -1,0 +1,179 @@
+import Foundation
+import SluiceCore
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// Counts, fan-out, backpressure, retries, dead-lettering and acks.
+final class EngineTests: XCTestCase {
+    var dir = ""
+    var testkitDir = ""
+
+    override func setUpWithError() throws {
+        dir = TestSupport.tempDir("engine")
+        testkitDir = dir + "/plugins"
+        try FileManager.default.createDirectory(atPath: testkitDir, withIntermediateDirectories: true)
+        try TestSupport.compileC(CPlugins.testkit, name: "sluice-testkit", dir: testkitDir)
+    }
+
+    func testFanOutCountsBalance() throws {
+        let summary = try TestSupport.run("""
+        sources:
+          people:
+            use: faker.generate
+            config: {profile: people, count: 3000, seed: 5, malformed_ratio: 0.1}
+        processors:
+          check:
+            use: validator.validate
+            inputs: [people]
+            config:
+              schema: {properties: {email: {type: string, format: email}}, required: [email]}
+        sinks:
+          a:
+            use: file.write
+            inputs: [check]
+            config: {path: \(dir)/a.ndjson}
+          b:
+            use: file.write
+            inputs: [check]
+            config: {path: \(dir)/b.ndjson}
+          dlq:
+            use: file.write
+            config: {path: \(dir)/dlq.ndjson}
+        dead_letter: dlq
+        """, dir: dir)
+        let a = TestSupport.lineCount(dir + "/a.ndjson"), b = TestSupport.lineCount(dir + "/b.ndjson")
+        let dead = try TestSupport.readNDJSON(dir + "/dlq.ndjson")
+        XCTAssertEqual(summary.read, 3000)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a + dead.count, 3000)
+        XCTAssertGreaterThan(dead.count, 200)
+        XCTAssertLessThan(dead.count, 400)
+        XCTAssertEqual(summary.stage("check")?.deadLettered, dead.count)
+        XCTAssertEqual(summary.stage("a")?.recordsOut, a)
+        for d in dead {
+            XCTAssertEqual(d["stage"]?.string, "check")
+            XCTAssertTrue(d["reason"]?.string?.contains("/email: \"not-an-email\" is not a valid email") ?? false, "\(d)")
+            XCTAssertEqual(d["record"]?["email"]?.string, "not-an-email")
+        }
+    }
+
+    func testBackpressureBoundsRecordsInFlight() throws {
+        let batch = 100, capacity = 2
+        var maxInFlight = 0
+        let summary = try TestSupport.run("""
+        engine: {queue_capacity: \(capacity), batch: {max_records: \(batch), max_wait_ms: 50}}
+        sources:
+          gen:
+            use: faker.generate
+            config: {profile: people, seed: 1}
+        processors:
+          pass:
+            use: testkit.pass
+            inputs: [gen]
+        sinks:
+          slow:
+            use: testkit.slow
+            inputs: [pass]
+            config: {delay_ms: 20}
+        """, dir: dir, extraPluginDirs: [testkitDir]) { engine in
+            let start = Date()
+            while Date().timeIntervalSince(start) < 1.5 {
+                let m = engine.stageMetrics.map(\.snapshot)
+                if let src = m.first(where: { $0.name == "gen" }), let sink = m.first(where: { $0.name == "slow" }) {
+                    maxInFlight = max(maxInFlight, src.recordsIn - sink.recordsIn)
+                }
+                usleep(10000)
+            }
+            engine.stop()
+        }
+        // Two bounded inboxes plus one batch in each of three stages' hands.
+        let bound = (2 * capacity + 3) * batch
+        XCTAssertLessThanOrEqual(maxInFlight, bound, "the source ran ahead of the slow sink")
+        XCTAssertGreaterThan(maxInFlight, 0)
+        // Only ~50 batches fit in 1.5 s at 20 ms each: the source was held back.
+        XCTAssertLessThan(summary.read, 100 * batch)
+        XCTAssertEqual(summary.stage("slow")?.recordsOut, summary.read, "drain lost records")
+    }
+
+    func testRetriesAndDeadLettersLoseNothing() throws {
+        let summary = try TestSupport.run("""
+        engine: {initial_backoff_ms: 5, max_backoff_ms: 20, dead_letter_path: \(dir)/dead.ndjson}
+        sources:
+          gen:
+            use: faker.generate
+            config:
+              count: 500
+              seed: 3
+              fields:
+                word: {provider: choice, values: [ok, fine, poison], weights: [4, 4, 2]}
+        sinks:
+          flaky:
+            use: testkit.slow
+            inputs: [gen]
+            config: {fail_first: 3}
+        """, dir: dir, extraPluginDirs: [testkitDir])
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        let written = summary.stage("flaky")!.recordsOut
+        XCTAssertGreaterThan(summary.stage("flaky")!.retries, 0)
+        XCTAssertEqual(written + dead.count, 500)
+        XCTAssertTrue(dead.allSatisfy { $0["reason"]?.string == "sink rejects poison" && $0["record"]?["word"]?.string == "poison" })
+        XCTAssertGreaterThan(dead.count, 50)
+    }
+
+    func testEverySourceRecordIsAckedAfterTheSinkWrote() throws {
+        let ackFile = dir + "/acks.txt"
+        let summary = try TestSupport.run("""
+        engine: {batch: {max_records: 64, max_wait_ms: 10}}
+        sources:
+          counter:
+            use: testkit.count
+            config: {count: 1000, ack_file: \(ackFile)}
+        processors:
+          pass:
+            use: testkit.pass
+            inputs: [counter]
+        sinks:
+          out:
+            use: file.write
+            inputs: [pass]
+            config: {path: \(dir)/out.ndjson}
+        """, dir: dir, extraPluginDirs: [testkitDir])
+        XCTAssertEqual(summary.read, 1000)
+        XCTAssertEqual(TestSupport.lineCount(dir + "/out.ndjson"), 1000)
+        XCTAssertEqual(try String(contentsOfFile: ackFile, encoding: .utf8), "1000 1000\n")
+    }
+
+    func testMaxRecordsStopsExactly() throws {
+        let summary = try TestSupport.run("""
+        sources:
+          gen:
+            use: faker.generate
+            config: {profile: orders, seed: 2}
+        sinks:
+          out:
+            use: file.write
+            inputs: [gen]
+            config: {path: \(dir)/out.ndjson}
+        """, dir: dir, maxRecords: 1234)
+        XCTAssertEqual(summary.read, 1234)
+        XCTAssertEqual(TestSupport.lineCount(dir + "/out.ndjson"), 1234)
+    }
+
+    func testCreateFailureNamesTheComponent() throws {
+        let plan = try TestSupport.plan("""
+        sources:
+          gen:
+            use: faker.generate
+            config: {profile: people, count: 1}
+        sinks:
+          bad:
+            use: testkit.slow
+            inputs: [gen]
+            config: {refuse: true}
+        """, dir: dir, extraPluginDirs: [testkitDir])
+        XCTAssertThrowsError(try Engine(plan: plan, logger: TestSupport.quietLogger).run()) { error in
+            XCTAssertEqual("\(error)", "bad: refused on purpose")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import SluiceCore
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// Every class of manifest error names the file, the line and the key.
+final class ManifestTests: XCTestCase {
+    var dir = ""
+
+    override func setUp() { dir = TestSupport.tempDir("manifest") }
+
+    /// Plans `yaml`, expecting failure; returns the error lines.
+    private func errors(_ yaml: String, environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) -> [ManifestError] {
+        do {
+            _ = try TestSupport.plan(yaml, dir: dir, environment: environment)
+            XCTFail("expected the manifest to be refused", file: file, line: line)
+        } catch let e as ManifestErrors {
+            return e.errors
+        } catch {
+            XCTFail("unexpected error \(error)", file: file, line: line)
+        }
+        return []
+    }
+
+    private func expect(_ yaml: String, line: Int, key: String, contains text: String, environment: [String: String] = [:],
+                        file: StaticString = #filePath, testLine: UInt = #line)
+    {
+        let found = errors(yaml, environment: environment, file: file, line: testLine)
+        let match = found.first { $0.key == key }
+        XCTAssertNotNil(match, "no error for key \(key) in \(found)", file: file, line: testLine)
+        XCTAssertEqual(match?.location?.line, line, "\(found)", file: file, line: testLine)
+        XCTAssertTrue(match?.location?.file.hasSuffix("pipeline.yaml") ?? false, file: file, line: testLine)
+        XCTAssertTrue(match?.message.contains(text) ?? false, "\(match?.message ?? "") lacks \(text)", file: file, line: testLine)
+        XCTAssertTrue(match?.description.contains("pipeline.yaml:\(line):") ?? false, file: file, line: testLine)
+    }
+
+    let base = """
+    sources:
+      gen:
+        use: faker.generate
+        config: {profile: people, count: 1}
+    """
+
+    func testValidManifestPlans() throws {
+        let plan = try TestSupport.plan(base + "\nsinks:\n  out:\n    use: file.write\n    inputs: [gen]\n    config: {path: /dev/null}\n", dir: dir)
+        XCTAssertEqual(plan.nodes.map(\.spec.name), ["gen", "out"])
+        XCTAssertEqual(plan.consumers(of: "gen"), ["out"])
+    }
+
+    func testInvalidYAML() {
+        expect("sources:\n  gen: [unclosed\n", line: 3, key: "", contains: "invalid YAML")
+    }
+
+    func testUnknownTopLevelKey() {
+        expect(base + "\nsinkz: {}\n", line: 5, key: "sinkz", contains: "did you mean 'sinks'")
+    }
+
+    func testUnknownComponentInInputs() {
+        expect(base + "\nsinks:\n  out:\n    use: file.write\n    inputs: [gne]\n    config: {path: /dev/null}\n",
+               line: 8, key: "sinks.out.inputs", contains: "unknown component \"gne\"; did you mean 'gen'")
+    }
+
+    func testMissingInputs() {
+        expect(base + "\nsinks:\n  out:\n    use: file.write\n    config: {path: /dev/null}\n", line: 6, key: "sinks.out", contains: "missing inputs")
+    }
+
+    func testCycle() {
+        let yaml = base + """
+
+        processors:
+          a:
+            use: validator.validate
+            inputs: [gen, b]
+          b:
+            use: validator.validate
+            inputs: [a]
+        sinks:
+          out:
+            use: file.write
+            inputs: [b]
+            config: {path: /dev/null}
+        """
+        expect(yaml, line: 8, key: "processors.a.inputs", contains: "cycle in the graph: a → b → a")
+    }
+
+    func testConfigTypeMismatch() {
+        expect("sources:\n  gen:\n    use: faker.generate\n    config:\n      profile: people\n      count: lots\n",
+               line: 6, key: "sources.gen.config.count", contains: "wrong type: expected integer, got string")
+    }
+
+    func testUnknownConfigKey() {
+        expect("sources:\n  gen:\n    use: faker.generate\n    config:\n      profile: people\n      cuont: 3\n",
+               line: 6, key: "sources.gen.config.cuont", contains: "unknown config key; did you mean 'count'")
+    }
+
+    func testUnknownPluginAndComponent() {
+        expect("sources:\n  gen:\n    use: nosuch.thing\n", line: 3, key: "sources.gen.use", contains: "no plugin named \"nosuch\"")
+        expect("sources:\n  gen:\n    use: faker.nope\n", line: 3, key: "sources.gen.use", contains: "has no component \"nope\"")
+        expect("sources:\n  gen:\n    use: file.write\n    config: {path: x}\n", line: 3, key: "sources.gen.use", contains: "is a sink")
+    }
+
+    func testEnvironmentSubstitution() throws {
+        let yaml = "sources:\n  gen:\n    use: faker.generate\n    config:\n      profile: people\n      count: ${N}\n      seed: ${SEED:-9}\n"
+        let plan = try TestSupport.plan(yaml, dir: dir, environment: ["N": "12"])
+        XCTAssertEqual(plan.nodes[0].spec.config["count"], .int(12))
+        XCTAssertEqual(plan.nodes[0].spec.config["seed"], .int(9))
+        expect(yaml, line: 6, key: "sources.gen.config.count", contains: "environment variable N is not set")
+    }
+
+    func testDuplicateNamesAndBadDeadLetter() {
+        expect(base + "\nsinks:\n  gen:\n    use: file.write\n    inputs: [gen]\n    config: {path: x}\n",
+               line: 6, key: "gen", contains: "component name already used at line 2")
+        expect(base + "\nsinks:\n  out:\n    use: file.write\n    inputs: [gen]\n    config: {path: x}\ndead_letter: nothere\n",
+               line: 10, key: "dead_letter", contains: "\"nothere\" is not a sink")
+    }
+
+    func testSourceWithInputs() {
+        expect(base + "\n    inputs: [gen]\n", line: 2, key: "sources.gen.inputs", contains: "a source takes no inputs")
+    }
+}

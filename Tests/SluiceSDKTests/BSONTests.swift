@@ -1,0 +1,79 @@
+import SluiceSDK
+import XCTest
+
+final class BSONTests: XCTestCase {
+    func testWriterProducesSpecBytes() {
+        // {"hello": "world"} from bsonspec.org's example.
+        var w = BSONWriter()
+        w.append("hello", string: "world")
+        XCTAssertEqual(w.finish(), [0x16, 0, 0, 0, 0x02, 0x68, 0x65, 0x6C, 0x6C, 0x6F, 0, 0x06, 0, 0, 0,
+                                    0x77, 0x6F, 0x72, 0x6C, 0x64, 0, 0])
+    }
+
+    func testRoundTripOfEveryWrittenType() {
+        var w = BSONWriter()
+        w.append("d", double: 2.5)
+        w.append("s", string: "héllo")
+        w.append("i", int32: -7)
+        w.append("l", int64: 1 << 40)
+        w.append("b", bool: true)
+        w.append("t", datetime: 1_377_849_600_000)
+        w.appendNull("n")
+        w.append("o", objectId: Array(0 ..< 12))
+        w.append("bin", binary: [1, 2, 3], subtype: 0)
+        w.appendDocument("sub") { $0.append("x", int32: 1) }
+        w.appendArray("arr") { a in
+            a.append("", int32: 10)
+            a.append("", string: "y")
+        }
+        let bytes = w.finish()
+        bytes.withUnsafeBytes { raw in
+            XCTAssertTrue(BSONDocument.isWellFormed(raw))
+            let doc = BSONDocument(raw)
+            XCTAssertEqual(doc["d"]?.double, 2.5)
+            XCTAssertEqual(doc["s"]?.string, "héllo")
+            XCTAssertEqual(doc["i"]?.int32, -7)
+            XCTAssertEqual(doc["l"]?.int64, 1 << 40)
+            XCTAssertEqual(doc["b"]?.bool, true)
+            XCTAssertEqual(doc["t"]?.datetime, 1_377_849_600_000)
+            XCTAssertEqual(doc["n"]?.type, .null)
+            XCTAssertEqual(doc["o"].map { Array($0.objectIdBytes!) }, Array(0 ..< 12))
+            XCTAssertEqual(doc["bin"].map { Array($0.binary!.data) }, [1, 2, 3])
+            XCTAssertEqual(doc.element(path: "sub.x")?.int32, 1)
+            XCTAssertEqual(doc.element(path: "arr.1")?.string, "y")
+            XCTAssertEqual(doc["arr"]?.document?.elements.map(\.key), ["0", "1"])
+            XCTAssertNil(doc["missing"])
+        }
+    }
+
+    func testMalformedDocumentsAreRejected() {
+        var w = BSONWriter()
+        w.append("s", string: "abc")
+        let good = w.finish()
+        var badLength = good
+        badLength[0] = 99
+        var noTerminator = good
+        noTerminator[noTerminator.count - 1] = 1
+        var badType = good
+        badType[4] = 0x42
+        var stringOverrun = good
+        stringOverrun[7] = 0x7F
+        for (name, bytes) in [("length", badLength), ("terminator", noTerminator), ("type", badType), ("string", stringOverrun), ("short", [UInt8](good.prefix(4)))] {
+            bytes.withUnsafeBytes { XCTAssertFalse(BSONDocument.isWellFormed($0), name) }
+        }
+        good.withUnsafeBytes { XCTAssertTrue(BSONDocument.isWellFormed($0)) }
+    }
+
+    func testJSONToBSONAndBackKeepsTypes() throws {
+        let text = #"{"a":1,"big":5000000000,"f":1.5,"s":"x\"y","n":null,"t":true,"arr":[1,"two"],"o":{"k":"v"},"when":{"$date":"2013-08-30T08:00:00.000Z"},"id":{"$oid":"000102030405060708090a0b"}}"#
+        let bytes = try BSONFromJSON.document(JSONParser.parse(text))
+        bytes.withUnsafeBytes { raw in
+            let doc = BSONDocument(raw)
+            XCTAssertEqual(doc["a"]?.type, .int32)
+            XCTAssertEqual(doc["big"]?.type, .int64)
+            XCTAssertEqual(doc["when"]?.datetime, 1_377_849_600_000)
+            XCTAssertEqual(doc["id"]?.type, .objectId)
+            XCTAssertEqual(JSONWriter.string(doc), text)
+        }
+    }
+}

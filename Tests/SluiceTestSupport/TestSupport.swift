@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import SluiceCore
+import SluiceSDK
+
+/// Shared helpers for the test targets: paths, temp dirs, C compilation,
+/// and running a pipeline from YAML against the built plugins.
+public enum TestSupport {
+    /// The repository root (this file is Tests/SluiceTestSupport/TestSupport.swift).
+    public static let repoRoot: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }()
+
+    /// Where `swift build` put the plugins and the `sluice` binary (next to the test bundle).
+    public static let buildDir: String = {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" {
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("libsluice-file.so").path) { return url.path }
+            url.deleteLastPathComponent()
+        }
+        return repoRoot + "/.build/debug"
+    }()
+
+    public static var sluice: String { buildDir + "/sluice" }
+
+    public static func tempDir(_ label: String = "sluice-test") -> String {
+        let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    public static func loader(extra: [String] = []) -> PluginLoader {
+        PluginLoader(locator: PluginLocator(extra: extra + [buildDir], environment: [:], executable: buildDir + "/sluice"))
+    }
+
+    public static var quietLogger: Logger {
+        var l = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        l.logLevel = .critical
+        return l
+    }
+
+    /// Parses and plans a manifest given as text (written to `dir/pipeline.yaml`).
+    public static func plan(_ yaml: String, dir: String, environment: [String: String] = [:], extraPluginDirs: [String] = []) throws -> PipelinePlan {
+        let file = dir + "/pipeline.yaml"
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        let manifest = try ManifestParser.parse(file: file, environment: environment)
+        return try PipelinePlanner(loader: loader(extra: extraPluginDirs)).plan(manifest)
+    }
+
+    /// Runs a pipeline to completion in-process.
+    public static func run(_ yaml: String, dir: String, maxRecords: Int? = nil, extraPluginDirs: [String] = [],
+                           during: ((Engine) -> Void)? = nil) throws -> RunSummary
+    {
+        let engine = Engine(plan: try plan(yaml, dir: dir, extraPluginDirs: extraPluginDirs), logger: quietLogger, maxRecords: maxRecords)
+        if let during { DispatchQueue.global().async { during(engine) } }
+        return try engine.run()
+    }
+
+    /// Compiles C source into a shared library (or, with `shared: false`, an executable).
+    @discardableResult
+    public static func compileC(_ source: String, name: String, dir: String, flags: [String] = [], shared: Bool = true) throws -> String {
+        let src = dir + "/\(name).c"
+        let out = dir + (shared ? "/lib\(name).so" : "/\(name)")
+        try source.write(toFile: src, atomically: true, encoding: .utf8)
+        var args = ["-std=c11", "-Wall", "-Werror", "-I\(repoRoot)/SDK/include", "-o", out, src] + flags
+        if shared { args = ["-shared", "-fPIC"] + args }
+        let result = try runProcess("/usr/bin/cc", args)
+        guard result.status == 0 else { throw TestFailure("cc failed: \(result.stderr)") }
+        return out
+    }
+
+    public struct ProcessResult {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    public static func runProcess(_ path: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        if let environment { p.environment = environment }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// The objects of a JSON-lines file.
+    public static func readNDJSON(_ path: String) throws -> [JSONValue] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try text.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+    }
+
+    public static func lineCount(_ path: String) -> Int {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
