@@ -82,6 +82,8 @@ public enum Profile: String, Sendable, CaseIterable {
         let micros = zeroPadded(6, Int64(r.int(0 ... 999_999)))
         let stamp = ISO8601.format(milliseconds: time).prefix(19) + "." + micros
         let defect = malformed ? r.int(0 ... 3) : -1
+        // The real feed's sentinel for a failed reading, in the raw line and the typed field alike.
+        if defect == 3 { turbidity = -99999.992 }
         let name = String(beach.name.map { $0 == " " ? "_" : $0 })
         let tempText = defect == 0 ? "n/a" : String(temperature)
         var raw = "\(stamp) \(tempText) \(turbidity) \(battery) \(name) \(id)"
@@ -91,7 +93,7 @@ public enum Profile: String, Sendable, CaseIterable {
         w.append("BatteryLife", double: battery)
         w.append("RawData", string: raw)
         if defect == 0 { w.append("WaterTemperature", string: "n/a") } else { w.append("WaterTemperature", double: temperature) }
-        w.append("Turbidity", double: defect == 3 ? -99999.992 : turbidity)
+        w.append("Turbidity", double: turbidity)
         w.append("TimeStamp", datetime: time)
     }
 }

@@ -73,7 +73,7 @@ public enum Coercion: Sendable {
     }
 
     /// Converts text (from the record or from the parse step).
-    func append(_ w: inout BSONWriter, _ key: String, text raw: String) -> String? {
+    public func append(_ w: inout BSONWriter, _ key: String, text raw: String) -> String? {
         let text = raw.trimmingSpaces
         switch self {
         case .number:

@@ -1,0 +1,104 @@
+import FilePlugin
+import Foundation
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+final class FileTests: XCTestCase {
+    var dir = ""
+
+    override func setUp() { dir = TestSupport.tempDir("file") }
+
+    func testCSVFieldsFollowRFC4180() {
+        XCTAssertEqual(CSV.fields(#"a,"b,c","d ""q""",,e"#), ["a", "b,c", "d \"q\"", "", "e"])
+        XCTAssertNil(CSV.fields(#"a,"open"#))
+        XCTAssertEqual(CSV.escape("x,y"), "\"x,y\"")
+        XCTAssertEqual(CSV.escape("say \"hi\""), "\"say \"\"hi\"\"\"")
+    }
+
+    func testNDJSONRoundTripKeepsBSONTypes() throws {
+        try """
+        {"id":1,"when":{"$date":"2013-08-30T08:00:00.000Z"},"nested":{"a":[1,2]},"big":9000000000}
+        not json at all
+        {"id":2,"when":{"$date":"2013-08-30T09:00:00.000Z"},"nested":{"a":[]},"big":1}
+
+        """.write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
+        let summary = try TestSupport.run("""
+        engine: {dead_letter_path: \(dir)/dead.ndjson}
+        sources:
+          in:
+            use: file.read
+            config: {path: \(dir)/in.ndjson, event_time_field: when, key_field: id}
+        sinks:
+          out:
+            use: file.write
+            inputs: [in]
+            config: {path: \(dir)/out.ndjson}
+        """, dir: dir)
+        XCTAssertEqual(summary.read, 3)
+        let out = try String(contentsOfFile: dir + "/out.ndjson", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(out.count, 2)
+        XCTAssertEqual(String(out[0]), #"{"id":1,"when":{"$date":"2013-08-30T08:00:00.000Z"},"nested":{"a":[1,2]},"big":9000000000}"#)
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        XCTAssertEqual(dead.count, 1)
+        XCTAssertEqual(dead[0]["record"]?["raw"]?.string, "not json at all")
+        XCTAssertEqual(dead[0]["record"]?["line"]?.integer, 2)
+        XCTAssertTrue(dead[0]["reason"]?.string?.hasPrefix("line 2: invalid JSON") ?? false, "\(dead[0])")
+    }
+
+    func testCSVInAndOut() throws {
+        try "Beach Name,Water Temperature,Note\nMontrose Beach,20.3,\"calm, clear\"\nOhio Street Beach,,\"multi\nline\"\nbroken row\n"
+            .write(toFile: dir + "/in.csv", atomically: true, encoding: .utf8)
+        _ = try TestSupport.run("""
+        engine: {dead_letter_path: \(dir)/dead.ndjson}
+        sources:
+          in:
+            use: file.read
+            config: {path: \(dir)/in.csv}
+        sinks:
+          json:
+            use: file.write
+            inputs: [in]
+            config: {path: \(dir)/out.ndjson}
+          csv:
+            use: file.write
+            inputs: [in]
+            config: {path: \(dir)/out.csv}
+        """, dir: dir)
+        let rows = try TestSupport.readNDJSON(dir + "/out.ndjson")
+        XCTAssertEqual(rows.count, 2)
+        XCTAssertEqual(rows[0]["Water Temperature"], 20.3)
+        XCTAssertEqual(rows[0]["Note"], "calm, clear")
+        XCTAssertEqual(rows[1]["Water Temperature"], .null, "an empty CSV cell is null")
+        XCTAssertEqual(rows[1]["Note"], "multi\nline")
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/dead.ndjson").first?["reason"]?.string, "line 5: 1 fields, the header has 3")
+        let csv = try String(contentsOfFile: dir + "/out.csv", encoding: .utf8)
+        XCTAssertEqual(csv, "Beach Name,Water Temperature,Note\nMontrose Beach,20.3,\"calm, clear\"\nOhio Street Beach,,\"multi\nline\"\n")
+    }
+
+    func testFollowModeReadsAppendedLines() throws {
+        let path = dir + "/grow.log"
+        try "first\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let summary = try TestSupport.run("""
+        sources:
+          tail:
+            use: file.read
+            config: {path: \(path), format: lines, follow: true, field: message}
+        sinks:
+          out:
+            use: file.write
+            inputs: [tail]
+            config: {path: \(dir)/out.ndjson}
+        """, dir: dir) { engine in
+            Thread.sleep(forTimeInterval: 0.3)
+            let h = FileHandle(forWritingAtPath: path)!
+            h.seekToEndOfFile()
+            h.write(Data("second\nthird\n".utf8))
+            h.closeFile()
+            Thread.sleep(forTimeInterval: 0.5)
+            engine.stop()
+        }
+        XCTAssertEqual(summary.read, 3)
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/out.ndjson").map { $0["message"]!.string! }, ["first", "second", "third"])
+    }
+}
