@@ -44,6 +44,6 @@ print(f"| {name} | {s:.3f} | {n/s:,.0f} | {b/s/1e6:,.1f} | {cat/s:.3f} |")
 PY
 }
 row "cat input.ndjson > /dev/null (baseline)" "$CAT"
-for c in faker-null faker-validate-null file-validate-null; do
+for c in faker-discard faker-validate-discard faker-null faker-validate-null file-validate-null; do
     row "$c" "$(run_case $c)"
 done

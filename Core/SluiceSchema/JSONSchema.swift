@@ -1,4 +1,7 @@
 import SluiceSDK
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A JSON Schema (draft 2020-12), compiled once and checked directly against
 /// BSON documents: no conversion to JSON on the hot path.
@@ -49,7 +52,9 @@ public final class JSONSchema: @unchecked Sendable {
 
     /// Whether `document` is valid, stopping at the first failure.
     public func isValid(_ document: BSONDocument) -> Bool {
-        matches(root, Instance(document: document), Walk())
+        let walk = Walk()
+        check(root, Instance(document: document), walk)
+        return walk.failures.isEmpty
     }
 
     /// Whether `instance` matches `node`, without reporting into `walk`.
@@ -60,38 +65,37 @@ public final class JSONSchema: @unchecked Sendable {
     }
 
     private func check(_ node: SchemaNode, _ v: Instance, _ walk: Walk) {
-        let fail = walk.fail
         if let always = node.always {
-            if !always { fail("false", "no value is allowed here") }
+            if !always { walk.fail("false", "no value is allowed here") }
             return
         }
         if let target = node.refTarget { check(target, v, walk) }
         if let types = node.types, !types.contains(where: v.hasType) {
-            fail("type", "expected \(types.joined(separator: " or ")), got \(v.typeName)")
+            walk.fail("type", "expected \(types.joined(separator: " or ")), got \(v.typeName)")
             return
         }
         if let values = node.enumValues, !values.contains(v.jsonValue) {
-            fail("enum", "\(v.shortDescription) is not one of \(values.map { JSONWriter.string($0) }.joined(separator: ", "))")
+            walk.fail("enum", "\(v.shortDescription) is not one of \(values.map { JSONWriter.string($0) }.joined(separator: ", "))")
         }
         if let c = node.constValue, c != v.jsonValue {
-            fail("const", "expected \(JSONWriter.string(c)), got \(v.shortDescription)")
+            walk.fail("const", "expected \(JSONWriter.string(c)), got \(v.shortDescription)")
         }
-        if let x = v.number { checkNumber(node, x, fail) }
+        if let x = v.number { checkNumber(node, x, walk) }
         if v.isString, node.minLength != nil || node.maxLength != nil || node.pattern != nil || node.format != nil {
-            checkString(node, v, fail)
+            checkString(node, v, walk)
         }
         if let doc = v.document {
-            if v.isArray { checkArray(node, doc, walk, fail) } else { checkObject(node, doc, walk, fail) }
+            if v.isArray { checkArray(node, doc, walk) } else { checkObject(node, doc, walk) }
         }
         for sub in node.allOf { check(sub, v, walk) }
         if !node.anyOf.isEmpty, !node.anyOf.contains(where: { matches($0, v, walk) }) {
-            fail("anyOf", "matches none of the \(node.anyOf.count) alternatives")
+            walk.fail("anyOf", "matches none of the \(node.anyOf.count) alternatives")
         }
         if !node.oneOf.isEmpty {
             let n = node.oneOf.filter { matches($0, v, walk) }.count
-            if n != 1 { fail("oneOf", "matches \(n) of the alternatives, expected exactly one") }
+            if n != 1 { walk.fail("oneOf", "matches \(n) of the alternatives, expected exactly one") }
         }
-        if let not = node.not, matches(not, v, walk) { fail("not", "must not match the schema under 'not'") }
+        if let not = node.not, matches(not, v, walk) { walk.fail("not", "must not match the schema under 'not'") }
         if let condition = node.ifNode {
             if matches(condition, v, walk) {
                 if let then = node.thenNode { check(then, v, walk) }
@@ -101,33 +105,33 @@ public final class JSONSchema: @unchecked Sendable {
         }
     }
 
-    private func checkNumber(_ node: SchemaNode, _ x: Double, _ fail: (String, String) -> Void) {
-        if let m = node.minimum, x < m { fail("minimum", "\(format(x)) is less than the minimum \(format(m))") }
-        if let m = node.maximum, x > m { fail("maximum", "\(format(x)) is greater than the maximum \(format(m))") }
-        if let m = node.exclusiveMinimum, x <= m { fail("exclusiveMinimum", "\(format(x)) must be greater than \(format(m))") }
-        if let m = node.exclusiveMaximum, x >= m { fail("exclusiveMaximum", "\(format(x)) must be less than \(format(m))") }
+    private func checkNumber(_ node: SchemaNode, _ x: Double, _ walk: Walk) {
+        if let m = node.minimum, x < m { walk.fail("minimum", "\(format(x)) is less than the minimum \(format(m))") }
+        if let m = node.maximum, x > m { walk.fail("maximum", "\(format(x)) is greater than the maximum \(format(m))") }
+        if let m = node.exclusiveMinimum, x <= m { walk.fail("exclusiveMinimum", "\(format(x)) must be greater than \(format(m))") }
+        if let m = node.exclusiveMaximum, x >= m { walk.fail("exclusiveMaximum", "\(format(x)) must be less than \(format(m))") }
         if let m = node.multipleOf {
             let q = x / m
-            if abs(q - q.rounded()) > 1e-9 { fail("multipleOf", "\(format(x)) is not a multiple of \(format(m))") }
+            if abs(q - q.rounded()) > 1e-9 { walk.fail("multipleOf", "\(format(x)) is not a multiple of \(format(m))") }
         }
     }
 
-    private func checkString(_ node: SchemaNode, _ v: Instance, _ fail: (String, String) -> Void) {
+    private func checkString(_ node: SchemaNode, _ v: Instance, _ walk: Walk) {
         if v.type == .datetime {
-            if let f = node.format, f != "date-time" { fail("format", "a date is not a valid \(f)") }
+            if let f = node.format, f != "date-time" { walk.fail("format", "a date is not a valid \(f)") }
             return
         }
         let s = v.string
         if node.minLength != nil || node.maxLength != nil {
             let n = s.unicodeScalars.count
-            if let m = node.minLength, n < m { fail("minLength", "length \(n) is less than \(m)") }
-            if let m = node.maxLength, n > m { fail("maxLength", "length \(n) is greater than \(m)") }
+            if let m = node.minLength, n < m { walk.fail("minLength", "length \(n) is less than \(m)") }
+            if let m = node.maxLength, n > m { walk.fail("maxLength", "length \(n) is greater than \(m)") }
         }
-        if let p = node.pattern, !p.matches(s) { fail("pattern", "\(s.debugDescription) does not match \(p.source.debugDescription)") }
-        if let f = node.format, !Formats.check(f, s) { fail("format", "\(s.debugDescription) is not a valid \(f)") }
+        if let p = node.pattern, !p.matches(s) { walk.fail("pattern", "\(s.debugDescription) does not match \(p.source.debugDescription)") }
+        if let f = node.format, !Formats.check(f, s) { walk.fail("format", "\(s.debugDescription) is not a valid \(f)") }
     }
 
-    private func checkObject(_ node: SchemaNode, _ doc: BSONDocument, _ walk: Walk, _ fail: (String, String) -> Void)
+    private func checkObject(_ node: SchemaNode, _ doc: BSONDocument, _ walk: Walk)
     {
         var count = 0
         var seen: [Bool] = node.required.isEmpty && node.dependentRequired.isEmpty ? [] : Array(repeating: false, count: node.required.count)
@@ -137,11 +141,11 @@ public final class JSONSchema: @unchecked Sendable {
             count += 1
             let keyBytes = e.keyBytes
             if !seen.isEmpty {
-                for (i, r) in node.required.enumerated() where !seen[i] && r.utf8.elementsEqual(keyBytes) { seen[i] = true }
+                for (i, r) in node.requiredBytes.enumerated() where !seen[i] && bytesEqual(r, keyBytes) { seen[i] = true }
             }
             if trackPresent { present.insert(e.key) }
             var evaluated = false
-            for p in node.properties where p.key.count == keyBytes.count && p.key.elementsEqual(keyBytes) {
+            for p in node.properties where bytesEqual(p.key, keyBytes) {
                 evaluated = true
                 walk.path.append(p.name)
                 check(p.node, Instance(element: e), walk)
@@ -156,12 +160,12 @@ public final class JSONSchema: @unchecked Sendable {
                     walk.path.removeLast()
                 }
                 if let names = node.propertyNames {
-                    if !matches(names, Instance(string: key), walk) { fail("propertyNames", "property name \(key.debugDescription) is not allowed") }
+                    if !matches(names, Instance(string: key), walk) { walk.fail("propertyNames", "property name \(key.debugDescription) is not allowed") }
                 }
                 if !evaluated, let additional = node.additionalProperties {
                     if additional.always == false {
                         walk.path.append(key)
-                        fail("additionalProperties", "unknown property \(key.debugDescription)")
+                        walk.fail("additionalProperties", "unknown property \(key.debugDescription)")
                         walk.path.removeLast()
                     } else {
                         walk.path.append(key)
@@ -172,18 +176,18 @@ public final class JSONSchema: @unchecked Sendable {
             }
         }
         for (i, r) in node.required.enumerated() where !seen[i] {
-            fail("required", "missing required property \(r.debugDescription)")
+            walk.fail("required", "missing required property \(r.debugDescription)")
         }
         for (key, needs) in node.dependentRequired where present.contains(key) {
             for need in needs where !present.contains(need) {
-                fail("dependentRequired", "\(need.debugDescription) is required when \(key.debugDescription) is present")
+                walk.fail("dependentRequired", "\(need.debugDescription) is required when \(key.debugDescription) is present")
             }
         }
-        if let m = node.minProperties, count < m { fail("minProperties", "has \(count) properties, fewer than \(m)") }
-        if let m = node.maxProperties, count > m { fail("maxProperties", "has \(count) properties, more than \(m)") }
+        if let m = node.minProperties, count < m { walk.fail("minProperties", "has \(count) properties, fewer than \(m)") }
+        if let m = node.maxProperties, count > m { walk.fail("maxProperties", "has \(count) properties, more than \(m)") }
     }
 
-    private func checkArray(_ node: SchemaNode, _ doc: BSONDocument, _ walk: Walk, _ fail: (String, String) -> Void)
+    private func checkArray(_ node: SchemaNode, _ doc: BSONDocument, _ walk: Walk)
     {
         var count = 0
         var containsCount = 0
@@ -201,23 +205,28 @@ public final class JSONSchema: @unchecked Sendable {
             walk.path.removeLast()
             if node.uniqueItems { values.append(e.jsonValue) }
         }
-        if let m = node.minItems, count < m { fail("minItems", "has \(count) items, fewer than \(m)") }
-        if let m = node.maxItems, count > m { fail("maxItems", "has \(count) items, more than \(m)") }
+        if let m = node.minItems, count < m { walk.fail("minItems", "has \(count) items, fewer than \(m)") }
+        if let m = node.maxItems, count > m { walk.fail("maxItems", "has \(count) items, more than \(m)") }
         if node.contains != nil {
             let minimum = node.minContains ?? 1
-            if containsCount < minimum { fail("contains", "\(containsCount) item(s) match 'contains', expected at least \(minimum)") }
+            if containsCount < minimum { walk.fail("contains", "\(containsCount) item(s) match 'contains', expected at least \(minimum)") }
             if let m = node.maxContains, containsCount > m {
-                fail("maxContains", "\(containsCount) items match 'contains', expected at most \(m)")
+                walk.fail("maxContains", "\(containsCount) items match 'contains', expected at most \(m)")
             }
         }
         if node.uniqueItems {
             for i in values.indices {
                 for j in values.indices where j > i && values[i] == values[j] {
-                    fail("uniqueItems", "items \(i) and \(j) are equal")
+                    walk.fail("uniqueItems", "items \(i) and \(j) are equal")
                     return
                 }
             }
         }
+    }
+
+    @inline(__always)
+    private func bytesEqual(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && a.withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, a.count) == 0 }
     }
 
     private func format(_ x: Double) -> String {

@@ -19,7 +19,11 @@ final class SchemaNode {
     var pattern: Pattern?
     var format: String?
 
-    var required: [String] = []
+    var required: [String] = [] {
+        didSet { requiredBytes = required.map { Array($0.utf8) } }
+    }
+    /// `required` as UTF-8, compared in place against BSON keys.
+    private(set) var requiredBytes: [[UInt8]] = []
     var properties: [(key: [UInt8], name: String, node: SchemaNode)] = []
     var patternProperties: [(Pattern, SchemaNode)] = []
     var additionalProperties: SchemaNode?

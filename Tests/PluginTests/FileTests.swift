@@ -102,3 +102,19 @@ final class FileTests: XCTestCase {
         XCTAssertEqual(try TestSupport.readNDJSON(dir + "/out.ndjson").map { $0["message"]!.string! }, ["first", "second", "third"])
     }
 }
+
+extension FileTests {
+    func testDiscardCountsAndDrops() throws {
+        let summary = try TestSupport.run("""
+        sources:
+          gen:
+            use: faker.generate
+            config: {profile: people, count: 777}
+        sinks:
+          void:
+            use: file.discard
+            inputs: [gen]
+        """, dir: dir)
+        XCTAssertEqual(summary.stage("void")?.recordsOut, 777)
+    }
+}

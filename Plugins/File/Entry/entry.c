@@ -3,5 +3,5 @@
 
 extern const sluice_plugin_descriptor *sluice_file_descriptor(void);
 
-SLUICE_PLUGIN("file", "0.1.0", "JSON lines, CSV and text files, stdin and stdout",
-              "source:read sink:write", sluice_file_descriptor())
+SLUICE_PLUGIN("file", "0.1.0", "JSON lines, CSV and text files, stdin and stdout; a discard sink",
+              "source:read sink:write sink:discard", sluice_file_descriptor())

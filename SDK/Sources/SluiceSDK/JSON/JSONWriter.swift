@@ -140,20 +140,24 @@ public struct JSONWriter {
 
     public mutating func writeString(_ s: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        for c in s {
+        var runStart = 0
+        for (i, c) in s.enumerated() where c < 0x20 || c == 0x22 || c == 0x5C {
+            // Copy the clean run before the character that needs escaping in one go.
+            if i > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[runStart ..< i])) }
+            runStart = i + 1
             switch c {
             case 0x22: bytes.append(0x5C); bytes.append(0x22)
             case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
             case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
             case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
             case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0 ..< 0x20:
+            default:
                 raw("\\u00")
                 bytes.append(hexDigit(c >> 4))
                 bytes.append(hexDigit(c & 15))
-            default: bytes.append(c)
             }
         }
+        if s.count > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[runStart...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 
