@@ -41,6 +41,7 @@ let package = Package(
                        providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Core/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSystem", path: "Core/CSystem"),
         .target(name: "SluiceSchema", dependencies: ["SluiceSDK"], path: "Core/SluiceSchema"),
         .target(
             name: "SluiceCore",
@@ -52,7 +53,7 @@ let package = Package(
             path: "Core/SluiceCore"),
         .executableTarget(
             name: "SluiceHost",
-            dependencies: ["SluiceCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SluiceCore", "CSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Host"),
 
         .target(name: "SluiceTestSupport", dependencies: ["SluiceCore", .product(name: "Logging", package: "swift-log")],

@@ -45,13 +45,8 @@ enum PluginTemplates {
             static sluice_status \(id)_process(void *state, const sluice_batch *batch, sluice_context *ctx) {
                 \(id)_state *s = state;
                 for (size_t i = 0; i < batch->count; i++) {
-                    const sluice_record_meta *m =
-                        (const sluice_record_meta *)((const char *)batch->meta + i * batch->meta_stride);
-                    sluice_emit_options o = {0};
-                    o.struct_size = sizeof o;
-                    o.event_time_ms = SLUICE_NO_EVENT_TIME;
-                    o.input_index = (int32_t)i;
-                    if (s->host->emit(ctx, batch->data + m->offset, m->length, &o) != 0)
+                    /* To change a record, build new BSON and call s->host->emit instead. */
+                    if (s->host->forward(ctx, i) != 0)
                         s->host->fail(ctx, i, SLUICE_FAILURE_PERMANENT, "could not forward the record");
                 }
                 if (s->seen) s->host->metric_record(s->seen, (double)batch->count);

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSystem
 import Dispatch
 import Foundation
 import SluiceCore
@@ -34,6 +35,11 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(e)\n".utf8))
             throw ExitCode(2)
         }
+        // Batch buffers are around a megabyte: above glibc's default mmap
+        // threshold each would be a fresh mapping, zeroed page by page on first
+        // touch. Keeping them on the heap lets freed batches be reused.
+        mallopt(M_MMAP_THRESHOLD, 64 << 20)
+        mallopt(M_TRIM_THRESHOLD, 256 << 20)
         let engine = Engine(plan: plan, logger: logger, maxRecords: maxRecords)
         let signals = SignalHandling.install {
             logger.notice("draining: finishing records already read (signal again to exit at once)")

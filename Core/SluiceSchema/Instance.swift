@@ -34,19 +34,33 @@ struct Instance {
         return type.jsonTypeName
     }
 
-    func hasType(_ name: String) -> Bool {
-        let mine = type.jsonTypeName
-        if mine == name { return true }
-        switch name {
-        case "number": return mine == "integer"
-        case "integer":
-            if let d = element?.double { return d.rounded() == d && d.isFinite }
-            return false
-        default: return false
+    /// The JSON types this value satisfies ("integer" values are also "number").
+    var typeMask: TypeMask {
+        switch type {
+        case .double:
+            let d = element!.double!
+            return d.rounded() == d && d.isFinite ? [.number, .integer] : .number
+        case .decimal128: return .number
+        case .int32, .int64: return [.number, .integer]
+        case .document, .javascriptWithScope: return .object
+        case .array: return .array
+        case .bool: return .boolean
+        case .null, .undefined, .minKey, .maxKey: return .null
+        default: return .string
         }
     }
 
-    var isString: Bool { type.jsonTypeName == "string" }
+    /// Length in Unicode scalars, counted on the UTF-8 bytes when possible.
+    var scalarCount: Int {
+        if let bytes = element?.stringBytes {
+            var n = 0
+            for b in bytes where b & 0xC0 != 0x80 { n += 1 }
+            return n
+        }
+        return string.unicodeScalars.count
+    }
+
+    var isString: Bool { typeMask == .string }
     var isArray: Bool { type == .array }
 
     var number: Double? { element?.number }

@@ -15,11 +15,12 @@ import Glibc
 /// BSON dates and ObjectIds count as strings; a BSON date satisfies `format: date-time`.
 public final class JSONSchema: @unchecked Sendable {
     let root: SchemaNode
+    let refTargets: [Int: SchemaNode]
     public let source: JSONValue
 
     public init(_ schema: JSONValue) throws {
         source = schema
-        root = try SchemaCompiler.compile(schema)
+        (root, refTargets) = try SchemaCompiler.compile(schema)
     }
 
     public convenience init(json: String) throws {
@@ -69,8 +70,8 @@ public final class JSONSchema: @unchecked Sendable {
             if !always { walk.fail("false", "no value is allowed here") }
             return
         }
-        if let target = node.refTarget { check(target, v, walk) }
-        if let types = node.types, !types.contains(where: v.hasType) {
+        if node.ref != nil, let target = refTargets[node.id] { check(target, v, walk) }
+        if let mask = node.typeMask, mask.isDisjoint(with: v.typeMask), let types = node.types {
             walk.fail("type", "expected \(types.joined(separator: " or ")), got \(v.typeName)")
             return
         }
@@ -121,12 +122,13 @@ public final class JSONSchema: @unchecked Sendable {
             if let f = node.format, f != "date-time" { walk.fail("format", "a date is not a valid \(f)") }
             return
         }
-        let s = v.string
         if node.minLength != nil || node.maxLength != nil {
-            let n = s.unicodeScalars.count
+            let n = v.scalarCount
             if let m = node.minLength, n < m { walk.fail("minLength", "length \(n) is less than \(m)") }
             if let m = node.maxLength, n > m { walk.fail("maxLength", "length \(n) is greater than \(m)") }
         }
+        guard node.pattern != nil || node.format != nil else { return }
+        let s = v.string
         if let p = node.pattern, !p.matches(s) { walk.fail("pattern", "\(s.debugDescription) does not match \(p.source.debugDescription)") }
         if let f = node.format, !Formats.check(f, s) { walk.fail("format", "\(s.debugDescription) is not a valid \(f)") }
     }

@@ -5,20 +5,23 @@ import SluiceSDK
 /// `$ref`s resolve (recursion included) after the whole tree is built.
 struct SchemaCompiler {
     private var byPointer: [String: SchemaNode] = [:]
-    private var refs: [(SchemaNode, String)] = []
+    private var refs: [(id: Int, ref: String)] = []
+    private var nextID = 0
 
     static let knownTypes: Set = ["null", "boolean", "object", "array", "number", "integer", "string"]
 
-    static func compile(_ schema: JSONValue) throws -> SchemaNode {
+    /// The root node and the target of every `$ref`, by referring node id.
+    static func compile(_ schema: JSONValue) throws -> (root: SchemaNode, refTargets: [Int: SchemaNode]) {
         var c = SchemaCompiler()
         let root = try c.node(schema, at: "")
-        for (node, ref) in c.refs {
+        var targets: [Int: SchemaNode] = [:]
+        for (id, ref) in c.refs {
             guard let target = c.resolve(ref) else {
                 throw SchemaError(path: "", reason: "$ref \(ref.debugDescription) points nowhere")
             }
-            node.refTarget = target
+            targets[id] = target
         }
-        return root
+        return (root, targets)
     }
 
     private func resolve(_ ref: String) -> SchemaNode? {
@@ -29,11 +32,10 @@ struct SchemaCompiler {
     }
 
     private mutating func node(_ json: JSONValue, at path: String) throws -> SchemaNode {
-        let n = SchemaNode()
-        byPointer[path] = n
+        var n = SchemaNode.Draft()
         if case let .bool(b) = json {
             n.always = b
-            return n
+            return finish(n, at: path)
         }
         guard case let .object(o) = json else { throw SchemaError(path: path, reason: "a schema must be an object or a boolean") }
         func fail(_ key: String, _ reason: String) -> SchemaError { SchemaError(path: "\(path)/\(key)", reason: reason) }
@@ -149,9 +151,16 @@ struct SchemaCompiler {
             guard let s = r.string else { throw fail("$ref", "must be a string") }
             guard s.hasPrefix("#") else { throw fail("$ref", "only references within the schema (#…) are supported") }
             n.ref = s
-            refs.append((n, s))
         }
-        return n
+        return finish(n, at: path)
+    }
+
+    private mutating func finish(_ draft: SchemaNode.Draft, at path: String) -> SchemaNode {
+        let node = SchemaNode(draft, id: nextID)
+        nextID += 1
+        byPointer[path] = node
+        if let ref = draft.ref { refs.append((node.id, ref)) }
+        return node
     }
 }
 

@@ -1,54 +1,165 @@
 import SluiceSDK
 
-/// One compiled (sub)schema. Built once by `JSONSchema`; read-only afterwards.
+/// One compiled (sub)schema: immutable, so the validator reads it from any
+/// thread with no exclusivity checks or locks. `$ref` targets live in
+/// `JSONSchema.refTargets`, keyed by `id`, since refs may form cycles.
 final class SchemaNode {
-    /// A boolean schema: true accepts anything, false nothing.
-    var always: Bool?
-    var types: [String]?
-    var enumValues: [JSONValue]?
-    var constValue: JSONValue?
-
-    var minimum: Double?
-    var maximum: Double?
-    var exclusiveMinimum: Double?
-    var exclusiveMaximum: Double?
-    var multipleOf: Double?
-
-    var minLength: Int?
-    var maxLength: Int?
-    var pattern: Pattern?
-    var format: String?
-
-    var required: [String] = [] {
-        didSet { requiredBytes = required.map { Array($0.utf8) } }
+    /// The keywords as the compiler collects them.
+    struct Draft {
+        var always: Bool? = nil
+        var types: [String]? = nil
+        var enumValues: [JSONValue]? = nil
+        var constValue: JSONValue? = nil
+        var minimum: Double? = nil
+        var maximum: Double? = nil
+        var exclusiveMinimum: Double? = nil
+        var exclusiveMaximum: Double? = nil
+        var multipleOf: Double? = nil
+        var minLength: Int? = nil
+        var maxLength: Int? = nil
+        var pattern: Pattern? = nil
+        var format: String? = nil
+        var required: [String] = []
+        var uniqueItems = false
+        var properties: [(key: [UInt8], name: String, node: SchemaNode)] = []
+        var patternProperties: [(Pattern, SchemaNode)] = []
+        var additionalProperties: SchemaNode? = nil
+        var propertyNames: SchemaNode? = nil
+        var minProperties: Int? = nil
+        var maxProperties: Int? = nil
+        var dependentRequired: [(String, [String])] = []
+        var prefixItems: [SchemaNode] = []
+        var items: SchemaNode? = nil
+        var contains: SchemaNode? = nil
+        var minContains: Int? = nil
+        var maxContains: Int? = nil
+        var minItems: Int? = nil
+        var maxItems: Int? = nil
+        var allOf: [SchemaNode] = []
+        var anyOf: [SchemaNode] = []
+        var oneOf: [SchemaNode] = []
+        var not: SchemaNode? = nil
+        var ifNode: SchemaNode? = nil
+        var thenNode: SchemaNode? = nil
+        var elseNode: SchemaNode? = nil
+        var ref: String? = nil
     }
+
+    /// Position in compile order; the key for `$ref` resolution.
+    let id: Int
+    let always: Bool?
+    let types: [String]?
+    let enumValues: [JSONValue]?
+    let constValue: JSONValue?
+    let minimum: Double?
+    let maximum: Double?
+    let exclusiveMinimum: Double?
+    let exclusiveMaximum: Double?
+    let multipleOf: Double?
+    let minLength: Int?
+    let maxLength: Int?
+    let pattern: Pattern?
+    let format: String?
+    let required: [String]
+    let uniqueItems: Bool
+    let properties: [(key: [UInt8], name: String, node: SchemaNode)]
+    let patternProperties: [(Pattern, SchemaNode)]
+    let additionalProperties: SchemaNode?
+    let propertyNames: SchemaNode?
+    let minProperties: Int?
+    let maxProperties: Int?
+    let dependentRequired: [(String, [String])]
+    let prefixItems: [SchemaNode]
+    let items: SchemaNode?
+    let contains: SchemaNode?
+    let minContains: Int?
+    let maxContains: Int?
+    let minItems: Int?
+    let maxItems: Int?
+    let allOf: [SchemaNode]
+    let anyOf: [SchemaNode]
+    let oneOf: [SchemaNode]
+    let not: SchemaNode?
+    let ifNode: SchemaNode?
+    let thenNode: SchemaNode?
+    let elseNode: SchemaNode?
+    let ref: String?
+    /// `types` compiled to bits, tested per value without string compares.
+    let typeMask: TypeMask?
     /// `required` as UTF-8, compared in place against BSON keys.
-    private(set) var requiredBytes: [[UInt8]] = []
-    var properties: [(key: [UInt8], name: String, node: SchemaNode)] = []
-    var patternProperties: [(Pattern, SchemaNode)] = []
-    var additionalProperties: SchemaNode?
-    var propertyNames: SchemaNode?
-    var minProperties: Int?
-    var maxProperties: Int?
-    var dependentRequired: [(String, [String])] = []
+    let requiredBytes: [[UInt8]]
 
-    var prefixItems: [SchemaNode] = []
-    var items: SchemaNode?
-    var contains: SchemaNode?
-    var minContains: Int?
-    var maxContains: Int?
-    var minItems: Int?
-    var maxItems: Int?
-    var uniqueItems = false
+    init(_ d: Draft, id: Int) {
+        self.id = id
+        always = d.always
+        types = d.types
+        enumValues = d.enumValues
+        constValue = d.constValue
+        minimum = d.minimum
+        maximum = d.maximum
+        exclusiveMinimum = d.exclusiveMinimum
+        exclusiveMaximum = d.exclusiveMaximum
+        multipleOf = d.multipleOf
+        minLength = d.minLength
+        maxLength = d.maxLength
+        pattern = d.pattern
+        format = d.format
+        required = d.required
+        uniqueItems = d.uniqueItems
+        properties = d.properties
+        patternProperties = d.patternProperties
+        additionalProperties = d.additionalProperties
+        propertyNames = d.propertyNames
+        minProperties = d.minProperties
+        maxProperties = d.maxProperties
+        dependentRequired = d.dependentRequired
+        prefixItems = d.prefixItems
+        items = d.items
+        contains = d.contains
+        minContains = d.minContains
+        maxContains = d.maxContains
+        minItems = d.minItems
+        maxItems = d.maxItems
+        allOf = d.allOf
+        anyOf = d.anyOf
+        oneOf = d.oneOf
+        not = d.not
+        ifNode = d.ifNode
+        thenNode = d.thenNode
+        elseNode = d.elseNode
+        ref = d.ref
+        typeMask = d.types.map(TypeMask.init)
+        requiredBytes = d.required.map { Array($0.utf8) }
+    }
+}
 
-    var allOf: [SchemaNode] = []
-    var anyOf: [SchemaNode] = []
-    var oneOf: [SchemaNode] = []
-    var not: SchemaNode?
-    var ifNode: SchemaNode?
-    var thenNode: SchemaNode?
-    var elseNode: SchemaNode?
 
-    var ref: String?
-    var refTarget: SchemaNode?
+/// JSON Schema type names as bits.
+struct TypeMask: OptionSet {
+    let rawValue: UInt8
+    static let null = TypeMask(rawValue: 1)
+    static let boolean = TypeMask(rawValue: 2)
+    static let object = TypeMask(rawValue: 4)
+    static let array = TypeMask(rawValue: 8)
+    static let number = TypeMask(rawValue: 16)
+    static let integer = TypeMask(rawValue: 32)
+    static let string = TypeMask(rawValue: 64)
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    init(_ names: [String]) {
+        var m: TypeMask = []
+        for n in names {
+            switch n {
+            case "null": m.insert(.null)
+            case "boolean": m.insert(.boolean)
+            case "object": m.insert(.object)
+            case "array": m.insert(.array)
+            case "number": m.insert(.number)
+            case "integer": m.insert(.integer)
+            default: m.insert(.string)
+            }
+        }
+        self = m
+    }
 }

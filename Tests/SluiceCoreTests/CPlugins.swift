@@ -75,6 +75,11 @@ enum CPlugins {
                 s->host->fail(ctx, i, SLUICE_FAILURE_PERMANENT, "poison in record");
                 continue;
             }
+            /* Alternate the zero-copy forward and a copying emit: order must hold across both. */
+            if (i % 2 == 0) {
+                s->host->forward(ctx, i);
+                continue;
+            }
             sluice_emit_options o = {0};
             o.struct_size = sizeof o;
             o.event_time_ms = SLUICE_NO_EVENT_TIME;

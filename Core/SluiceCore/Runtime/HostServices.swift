@@ -32,6 +32,7 @@ final class ComponentHost: @unchecked Sendable {
         t.emit = hostEmit
         t.fail = hostFail
         t.stopping = hostStopping
+        t.forward = hostForward
         api.initialize(to: t)
         api.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }
@@ -53,9 +54,15 @@ struct Failure {
 }
 
 /// Where one call's output and failures go; behind `sluice_context`.
+///
+/// Forwarded input records are only noted while nothing else is emitted;
+/// `result` then shares the input's bytes instead of copying them.
 final class CallContext {
-    let output: RecordBuffer?
+    private(set) var output: RecordBuffer?
     let input: RecordBuffer?
+    /// Input indices forwarded so far, while the output holds nothing else.
+    private var forwards: [Int] = []
+    private var forwardsPending = true
     private(set) var failures: [Failure] = []
     private var failureSlot: [Int: Int] = [:]
     private(set) var rejected = 0
@@ -74,7 +81,33 @@ final class CallContext {
         Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(p!)).takeUnretainedValue()
     }
 
+    /// The call's output records.
+    func result() -> RecordBuffer? {
+        guard forwardsPending, let input, !forwards.isEmpty else { return output }
+        return forwards.count == input.count ? input : RecordBuffer(selecting: forwards, from: input)
+    }
+
+    func forward(_ index: Int) -> Int32 {
+        guard let input, let output, index >= 0, index < input.count else { return -1 }
+        if forwardsPending {
+            forwards.append(index)
+        } else {
+            output.append(from: input, at: index)
+        }
+        return 0
+    }
+
+    /// Copies the noted forwards into the output, before other records join it.
+    private func materializeForwards() {
+        guard forwardsPending else { return }
+        forwardsPending = false
+        guard let input, let output else { return }
+        for i in forwards { output.append(from: input, at: i) }
+        forwards = []
+    }
+
     func emit(_ doc: UnsafeRawBufferPointer, _ options: sluice_emit_options?) -> Int32 {
+        materializeForwards()
         guard let output, BSONDocument.isWellFormed(doc) else {
             rejected += 1
             return -1
@@ -166,6 +199,10 @@ private let hostEmit: @convention(c) (OpaquePointer?, UnsafePointer<UInt8>?, Int
 
 private let hostFail: @convention(c) (OpaquePointer?, Int, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = { ctx, index, kind, reason in
     CallContext.from(ctx).fail(index, kind, reason.map { String(cString: $0) } ?? "no reason given")
+}
+
+private let hostForward: @convention(c) (OpaquePointer?, Int) -> Int32 = { ctx, index in
+    CallContext.from(ctx).forward(index)
 }
 
 private let hostStopping: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { data in

@@ -38,7 +38,7 @@ final class ProcessorStage: Stage, @unchecked Sendable {
         metrics.batches.wrappingAdd(1, ordering: .relaxed)
         deliver(envelope.records, tickets: envelope.tickets, output: true,
                 attempt: { records, ctx in instance.process(records, ctx) },
-                accept: { _, ctx in dispatch(ctx.output!, tickets: envelope.tickets) })
+                accept: { _, ctx in if let out = ctx.result() { dispatch(out, tickets: envelope.tickets) } })
         for t in envelope.tickets { t.release() }
     }
 
@@ -46,6 +46,6 @@ final class ProcessorStage: Stage, @unchecked Sendable {
         let ctx = CallContext(output: RecordBuffer(), input: nil)
         let status = instance.tick(now: Clock.wallMillis(), ctx)
         if status != SLUICE_OK { logger.warning("tick returned status \(status.rawValue)") }
-        dispatch(ctx.output!, tickets: [])
+        if let out = ctx.result() { dispatch(out, tickets: []) }
     }
 }

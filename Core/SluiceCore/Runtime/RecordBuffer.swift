@@ -21,7 +21,18 @@ public final class RecordBuffer: @unchecked Sendable {
 
     public var count: Int { metas.count }
     public var isEmpty: Bool { metas.isEmpty }
-    public var byteCount: Int { data.count }
+    /// Bytes of the records' documents.
+    public var byteCount: Int { metas.reduce(0) { $0 + Int($1.length) } }
+
+    /// The records at `indices` of `parent`, sharing its bytes: only the
+    /// metadata is copied (arrays are copy-on-write and never mutated after dispatch).
+    init(selecting indices: [Int], from parent: RecordBuffer) {
+        data = parent.data
+        keys = parent.keys
+        metas = indices.map { parent.metas[$0] }
+        keyStarts = indices.map { parent.keyStarts[$0] }
+        tokens = indices.map { parent.tokens[$0] }
+    }
 
     /// Appends a copy of a document. The caller has checked it is well formed.
     func append(_ doc: UnsafeRawBufferPointer, eventTime: Int64, key: UnsafeRawBufferPointer?, token: UInt64) {

@@ -79,19 +79,23 @@ public enum Profile: String, Sendable, CaseIterable {
         if r.unit() < 0.02 { turbidity = Fake.round(100 + r.unit() * 900, 2) }
         let battery = Fake.round(9 + r.unit() * 3.5, 2)
         let id = 758_000 + index
-        let micros = zeroPadded(6, Int64(r.int(0 ... 999_999)))
-        let stamp = ISO8601.format(milliseconds: time).prefix(19) + "." + micros
         let defect = malformed ? r.int(0 ... 3) : -1
         // The real feed's sentinel for a failed reading, in the raw line and the typed field alike.
         if defect == 3 { turbidity = -99999.992 }
-        let name = String(beach.name.map { $0 == " " ? "_" : $0 })
-        let tempText = defect == 0 ? "n/a" : String(temperature)
-        var raw = "\(stamp) \(tempText) \(turbidity) \(battery) \(name) \(id)"
-        if defect == 1 { raw = String(raw.prefix(raw.count / 2)) }
+        var raw: [UInt8] = []
+        raw.reserveCapacity(80)
+        ISO8601.appendDateTime(milliseconds: time, to: &raw)
+        raw.append(UInt8(ascii: "."))
+        raw.append(contentsOf: zeroPadded(6, r.int(0 ... 999_999)).utf8)
+        for part in [defect == 0 ? "n/a" : String(temperature), String(turbidity), String(battery), beach.code, String(id)] {
+            raw.append(UInt8(ascii: " "))
+            raw.append(contentsOf: part.utf8)
+        }
+        if defect == 1 { raw.removeLast(raw.count / 2) }
         if defect != 2 { w.append("Beach", string: beach.name) }
         w.append("MeasurementID", int64: id)
         w.append("BatteryLife", double: battery)
-        w.append("RawData", string: raw)
+        raw.withUnsafeBytes { w.append("RawData", stringBytes: $0) }
         if defect == 0 { w.append("WaterTemperature", string: "n/a") } else { w.append("WaterTemperature", double: temperature) }
         w.append("Turbidity", double: turbidity)
         w.append("TimeStamp", datetime: time)

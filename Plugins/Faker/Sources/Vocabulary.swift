@@ -28,10 +28,11 @@ enum Vocabulary {
         "curl/8.5.0", "python-requests/2.31.0", "Go-http-client/1.1",
     ]
     /// The six beaches of the City of Chicago sensor data set, with typical water temperature (°C).
-    static let beaches: [(name: String, temperature: Double)] = [
+    /// `code` is the name as the sensors' text line writes it.
+    static let beaches: [(name: String, code: String, temperature: Double)] = [
         ("Montrose Beach", 18.5), ("Ohio Street Beach", 19.0), ("Calumet Beach", 19.5),
         ("63rd Street Beach", 19.2), ("Osterhout Beach", 18.0), ("Rainbow Beach", 19.8),
-    ]
+    ].map { ($0.0, String($0.0.map { $0 == " " ? "_" : $0 }), $0.1) }
     static let currencies = ["USD", "EUR", "GBP", "CAD", "JPY"]
     static let orderStatuses = ["created", "paid", "shipped", "delivered", "cancelled"]
     static let paymentMethods = ["card", "paypal", "bank_transfer", "gift_card"]

@@ -218,6 +218,14 @@ typedef struct sluice_host_api {
 
     /** Non-zero once the host is draining: a long poll should return early. */
     int (*stopping)(void *host_data);
+
+    /**
+     * Passes input record `index` of the current batch on unchanged (bytes,
+     * key, event time). Cheaper than emit: a filter that forwards its input
+     * shares the host's buffer instead of copying it. Only valid inside
+     * process. Returns 0, or -1 for an index out of range.
+     */
+    int (*forward)(sluice_context *ctx, size_t index);
 } sluice_host_api;
 
 /**

@@ -45,10 +45,14 @@ public struct Output {
         }
     }
 
-    /// Re-emits an input record unchanged (a filter's pass).
+    /// Passes an input record on unchanged (a filter's pass). Uses the
+    /// host's zero-copy `forward` when the host has it.
     @discardableResult
     public func forward(_ record: Record) -> Bool {
-        emit(record.document.bytes, inputIndex: record.index)
+        if Int(api.pointee.struct_size) >= MemoryLayout<sluice_host_api>.offset(of: \.forward)! + 8, let forward = api.pointee.forward {
+            return forward(ctx, record.index) == 0
+        }
+        return emit(record.document.bytes, inputIndex: record.index)
     }
 
     /// Reports that input record `index` failed: permanently (dead-letter

@@ -3,11 +3,23 @@
 public enum ISO8601 {
     /// "2013-08-30T08:00:00.000Z".
     public static func format(milliseconds ms: Int64) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendDateTime(milliseconds: ms, to: &out)
+        let frac = ISO8601.floorDivMod(ms, 1000).1
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(48 + frac / 100))
+        out.append(UInt8(48 + frac / 10 % 10))
+        out.append(UInt8(48 + frac % 10))
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends "2013-08-30T08:00:00" (whole seconds, no zone) as UTF-8.
+    public static func appendDateTime(milliseconds ms: Int64, to out: inout [UInt8]) {
         let (days, msOfDay) = floorDivMod(ms, 86_400_000)
         let (y, m, d) = Civil.date(fromDays: days)
         let secOfDay = msOfDay / 1000
-        var out: [UInt8] = []
-        out.reserveCapacity(24)
         func two(_ v: Int64) { out.append(UInt8(48 + v / 10)); out.append(UInt8(48 + v % 10)) }
         if y < 0 || y > 9999 {
             out.append(contentsOf: Array(String(y).utf8))
@@ -19,11 +31,6 @@ public enum ISO8601 {
         out.append(UInt8(ascii: "T")); two(secOfDay / 3600)
         out.append(UInt8(ascii: ":")); two(secOfDay / 60 % 60)
         out.append(UInt8(ascii: ":")); two(secOfDay % 60)
-        out.append(UInt8(ascii: "."))
-        let frac = msOfDay % 1000
-        out.append(UInt8(48 + frac / 100)); two(frac % 100)
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff…]]" with "Z", "±HH:MM",

@@ -1,0 +1,2 @@
+/* libc headers Swift's Glibc module leaves out. */
+#include <malloc.h>
