@@ -32,7 +32,7 @@ struct SchemaCompiler {
     }
 
     private mutating func node(_ json: JSONValue, at path: String) throws -> SchemaNode {
-        var n = SchemaNode.Draft()
+        var n = SchemaNode.Keywords()
         if case let .bool(b) = json {
             n.always = b
             return finish(n, at: path)
@@ -155,7 +155,7 @@ struct SchemaCompiler {
         return finish(n, at: path)
     }
 
-    private mutating func finish(_ draft: SchemaNode.Draft, at path: String) -> SchemaNode {
+    private mutating func finish(_ draft: SchemaNode.Keywords, at path: String) -> SchemaNode {
         let node = SchemaNode(draft, id: nextID)
         nextID += 1
         byPointer[path] = node

@@ -4,8 +4,8 @@ import SluiceSDK
 /// thread with no exclusivity checks or locks. `$ref` targets live in
 /// `JSONSchema.refTargets`, keyed by `id`, since refs may form cycles.
 final class SchemaNode {
-    /// The keywords as the compiler collects them.
-    struct Draft {
+    /// The keywords, as the compiler collects them.
+    struct Keywords {
         var always: Bool? = nil
         var types: [String]? = nil
         var enumValues: [JSONValue]? = nil
@@ -47,92 +47,19 @@ final class SchemaNode {
 
     /// Position in compile order; the key for `$ref` resolution.
     let id: Int
-    let always: Bool?
-    let types: [String]?
-    let enumValues: [JSONValue]?
-    let constValue: JSONValue?
-    let minimum: Double?
-    let maximum: Double?
-    let exclusiveMinimum: Double?
-    let exclusiveMaximum: Double?
-    let multipleOf: Double?
-    let minLength: Int?
-    let maxLength: Int?
-    let pattern: Pattern?
-    let format: String?
-    let required: [String]
-    let uniqueItems: Bool
-    let properties: [(key: [UInt8], name: String, node: SchemaNode)]
-    let patternProperties: [(Pattern, SchemaNode)]
-    let additionalProperties: SchemaNode?
-    let propertyNames: SchemaNode?
-    let minProperties: Int?
-    let maxProperties: Int?
-    let dependentRequired: [(String, [String])]
-    let prefixItems: [SchemaNode]
-    let items: SchemaNode?
-    let contains: SchemaNode?
-    let minContains: Int?
-    let maxContains: Int?
-    let minItems: Int?
-    let maxItems: Int?
-    let allOf: [SchemaNode]
-    let anyOf: [SchemaNode]
-    let oneOf: [SchemaNode]
-    let not: SchemaNode?
-    let ifNode: SchemaNode?
-    let thenNode: SchemaNode?
-    let elseNode: SchemaNode?
-    let ref: String?
+    let k: Keywords
     /// `types` compiled to bits, tested per value without string compares.
     let typeMask: TypeMask?
     /// `required` as UTF-8, compared in place against BSON keys.
     let requiredBytes: [[UInt8]]
 
-    init(_ d: Draft, id: Int) {
+    init(_ keywords: Keywords, id: Int) {
         self.id = id
-        always = d.always
-        types = d.types
-        enumValues = d.enumValues
-        constValue = d.constValue
-        minimum = d.minimum
-        maximum = d.maximum
-        exclusiveMinimum = d.exclusiveMinimum
-        exclusiveMaximum = d.exclusiveMaximum
-        multipleOf = d.multipleOf
-        minLength = d.minLength
-        maxLength = d.maxLength
-        pattern = d.pattern
-        format = d.format
-        required = d.required
-        uniqueItems = d.uniqueItems
-        properties = d.properties
-        patternProperties = d.patternProperties
-        additionalProperties = d.additionalProperties
-        propertyNames = d.propertyNames
-        minProperties = d.minProperties
-        maxProperties = d.maxProperties
-        dependentRequired = d.dependentRequired
-        prefixItems = d.prefixItems
-        items = d.items
-        contains = d.contains
-        minContains = d.minContains
-        maxContains = d.maxContains
-        minItems = d.minItems
-        maxItems = d.maxItems
-        allOf = d.allOf
-        anyOf = d.anyOf
-        oneOf = d.oneOf
-        not = d.not
-        ifNode = d.ifNode
-        thenNode = d.thenNode
-        elseNode = d.elseNode
-        ref = d.ref
-        typeMask = d.types.map(TypeMask.init)
-        requiredBytes = d.required.map { Array($0.utf8) }
+        k = keywords
+        typeMask = keywords.types.map(TypeMask.init)
+        requiredBytes = keywords.required.map { Array($0.utf8) }
     }
 }
-
 
 /// JSON Schema type names as bits.
 struct TypeMask: OptionSet {
