@@ -2,9 +2,12 @@
 # Debian 12 machine with Swift installed; `make deps` installs the rest.
 SWIFT ?= swift
 BIN := .build/debug
-APT_PACKAGES := libelf-dev libssl-dev pkg-config gcc g++ make
+APT_PACKAGES := libelf-dev libssl-dev libmongoc-dev pkg-config gcc g++ make python3-venv
+# Real servers the tests start on 127.0.0.1 (MongoDB wire protocol: nx-27017).
+TEST_PIP_PACKAGES := nx-27017
+VENV := .venv
 
-.PHONY: deps build run test bench clean header-check
+.PHONY: deps test-servers build run test bench clean header-check
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -13,6 +16,11 @@ deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+# Test servers, in a venv so the system Python is left alone.
+test-servers: deps
+	@[ -x $(VENV)/bin/pip ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check $(TEST_PIP_PACKAGES)
 
 build: deps
 	$(SWIFT) build
@@ -29,7 +37,7 @@ header-check:
 	cc -std=c11 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
 	c++ -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
 
-test: build header-check
+test: build header-check test-servers
 	$(SWIFT) test
 
 bench: deps
@@ -37,4 +45,4 @@ bench: deps
 	bash bench/run.sh
 
 clean:
-	rm -rf .build out bench/out
+	rm -rf .build out bench/out $(VENV)

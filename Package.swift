@@ -3,22 +3,26 @@ import PackageDescription
 
 /// A built-in plugin: a Swift target with the logic (tested directly) and a
 /// one-line C target that emits the ELF note and the entry symbol.
-func plugin(_ name: String, folder: String, product: String) -> (Product, [Target]) {
+func plugin(_ name: String, folder: String, product: String, system: [Target] = []) -> (Product, [Target]) {
     let entry = Target.target(
         name: "\(name)Entry",
         dependencies: ["CSluicePlugin", .target(name: "\(name)Plugin")],
         path: "Plugins/\(folder)/Entry", publicHeadersPath: ".")
     let logic = Target.target(
         name: "\(name)Plugin",
-        dependencies: ["SluiceSDK"] + (name == "Validator" ? ["SluiceSchema"] : []),
+        dependencies: ["SluiceSDK"] + (name == "Validator" ? ["SluiceSchema"] : []) + system.map { .target(name: $0.name) },
         path: "Plugins/\(folder)/Sources")
-    return (.library(name: product, type: .dynamic, targets: [entry.name, logic.name]), [entry, logic])
+    return (.library(name: product, type: .dynamic, targets: [entry.name, logic.name]), [entry, logic] + system)
 }
 
 let plugins = [
     plugin("Faker", folder: "Faker", product: "sluice-faker"),
     plugin("Validator", folder: "Validator", product: "sluice-validator"),
     plugin("File", folder: "File", product: "sluice-file"),
+    plugin("MongoDB", folder: "MongoDB", product: "sluice-mongodb", system: [
+        .systemLibrary(name: "CMongoc", path: "Plugins/MongoDB/CMongoc", pkgConfig: "libmongoc-1.0",
+                       providers: [.apt(["libmongoc-dev"])]),
+    ]),
 ]
 
 let package = Package(
@@ -63,7 +67,7 @@ let package = Package(
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTestSupport"], path: "Tests/SluiceCoreTests"),
         .testTarget(
             name: "PluginTests",
-            dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin"],
+            dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc"],
             path: "Tests/PluginTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v5]

@@ -1,0 +1,6 @@
+/* The ELF note and entry symbol; the component is in Swift. */
+#include <sluice/sluice_plugin.h>
+
+extern const sluice_plugin_descriptor *sluice_swift_pass_descriptor(void);
+
+SLUICE_PLUGIN("swift-pass", "0.1.0", "A pass-through processor", "processor:pass", sluice_swift_pass_descriptor())

@@ -1,0 +1,196 @@
+import Foundation
+import SluiceCore
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// The mongodb sink against a real MongoDB wire-protocol server (nx-27017).
+final class MongoTests: XCTestCase {
+    var dir = ""
+    var server: ManagedServer!
+    var uri: String { "mongodb://127.0.0.1:\(server.port)" }
+
+    override func setUpWithError() throws {
+        dir = TestSupport.tempDir("mongo")
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        server = try ManagedServer.mongo(dataDir: dir + "/data", logDir: dir)
+        try server.start()
+    }
+
+    override func tearDown() {
+        server?.stop()
+    }
+
+    private func pipeline(source: String, mode: String = "insert", key: String? = nil, extra: String = "", processors: String = "", input: String = "gen") -> String {
+        """
+        engine: {initial_backoff_ms: 50, max_backoff_ms: 500, dead_letter_path: \(dir)/dead.ndjson}
+        sources:
+          gen:
+        \(source)
+        \(processors)
+        sinks:
+          mongo:
+            use: mongodb.write
+            inputs: [\(input)]
+            config:
+              uri: \(uri)
+              database: beach
+              collection: readings
+              mode: \(mode)
+        \(key.map { "      key: [\($0)]" } ?? "")
+        \(extra)
+        """
+    }
+
+    func testValidatedReadingsArriveWithTheSeedTypes() throws {
+        let summary = try TestSupport.run(pipeline(source: """
+            use: faker.generate
+            config: {profile: beach_sensor, seed: 21, count: 400, malformed_ratio: 0.1}
+        """, processors: """
+        processors:
+          clean:
+            use: validator.validate
+            inputs: [gen]
+            config:
+              parse: {field: RawData, names: [ReadingTime, WaterTemperature, Turbidity, BatteryLife, BeachCode, MeasurementID], drop_source: false}
+              coerce: {WaterTemperature: number, Turbidity: number, BatteryLife: number, MeasurementID: integer, ReadingTime: date}
+              schema: {required: [Beach], properties: {Turbidity: {minimum: 0}}}
+        """, input: "clean"), dir: dir)
+        let docs = try MongoProbe(uri: uri, database: "beach", collection: "readings").documents()
+        let dead = TestSupport.lineCount(dir + "/dead.ndjson")
+        XCTAssertEqual(docs.count + dead, 400)
+        XCTAssertEqual(summary.stage("mongo")?.recordsOut, docs.count)
+        XCTAssertGreaterThan(docs.count, 300)
+        for bytes in docs {
+            bytes.withUnsafeBytes { raw in
+                let d = BSONDocument(raw)
+                XCTAssertEqual(d["_id"]?.type, .objectId)
+                XCTAssertEqual(d["Beach"]?.type, .string)
+                // The sink sends int64 (the validator's coercion); nx-27017 keeps
+                // no integer width (SQLite) and returns int32 when the value fits.
+                XCTAssertTrue([.int64, .int32].contains(d["MeasurementID"]?.type), "\(String(describing: d["MeasurementID"]?.type))")
+                XCTAssertEqual(d["BatteryLife"]?.type, .double)
+                XCTAssertEqual(d["WaterTemperature"]?.type, .double)
+                XCTAssertEqual(d["Turbidity"]?.type, .double)
+                XCTAssertEqual(d["TimeStamp"]?.type, .datetime)
+                XCTAssertEqual(d["RawData"]?.type, .string)
+                let parts = d["RawData"]!.string!.split(separator: " ")
+                XCTAssertEqual(Int64(parts[5]), d["MeasurementID"]?.integer)
+            }
+        }
+    }
+
+    func testUpsertTwiceLeavesOneDocumentPerKey() throws {
+        let yaml = pipeline(source: """
+            use: faker.generate
+            config: {profile: beach_sensor, seed: 5, count: 300}
+        """, mode: "upsert", key: "MeasurementID")
+        _ = try TestSupport.run(yaml, dir: dir)
+        _ = try TestSupport.run(yaml, dir: dir)
+        let docs = try MongoProbe(uri: uri, database: "beach", collection: "readings").documents()
+        XCTAssertEqual(docs.count, 300)
+        let ids = Set(docs.compactMap { $0.withUnsafeBytes { BSONDocument($0)["MeasurementID"]?.integer } })
+        XCTAssertEqual(ids.count, 300, docs.first.map { $0.withUnsafeBytes { JSONWriter.string(BSONDocument($0)) } } ?? "")
+    }
+
+    func testUniqueIndexDuplicatesAreDeadLetteredWithCode11000() throws {
+        let summary = try TestSupport.run(pipeline(source: """
+            use: faker.generate
+            config:
+              seed: 8
+              count: 200
+              fields:
+                sku: {provider: integer, min: 1, max: 50}
+                qty: {provider: integer, min: 1, max: 9}
+        """, extra: """
+              indexes: [{keys: {sku: 1}, unique: true}]
+        """), dir: dir)
+        let docs = try MongoProbe(uri: uri, database: "beach", collection: "readings").documents()
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        let distinct = Set(docs.compactMap { $0.withUnsafeBytes { BSONDocument($0)["sku"]?.integer } })
+        XCTAssertEqual(distinct.count, docs.count, "the unique index let a duplicate in")
+        XCTAssertEqual(docs.count + dead.count, 200)
+        XCTAssertEqual(summary.stage("mongo")?.deadLettered, dead.count)
+        XCTAssertGreaterThan(dead.count, 100)
+        for d in dead {
+            XCTAssertTrue(d["reason"]?.string?.hasPrefix("MongoDB error 11000:") ?? false, "\(d)")
+            XCTAssertTrue(distinct.contains(d["record"]?["sku"]?.integer ?? -1))
+        }
+    }
+
+    func testServerKilledMidRunLosesNothing() throws {
+        let port = server.port
+        let total = 3000
+        var killedAndBack = false
+        let summary = try TestSupport.run(pipeline(source: """
+            use: faker.generate
+            config: {profile: beach_sensor, seed: 13, count: \(total), rate: 1500}
+        """, mode: "upsert", key: "MeasurementID"), dir: dir) { _ in
+            Thread.sleep(forTimeInterval: 0.7)
+            self.server.kill()
+            Thread.sleep(forTimeInterval: 1.0)
+            do {
+                self.server = try ManagedServer.mongo(dataDir: self.dir + "/data", port: port, logDir: self.dir)
+                try self.server.start()
+                killedAndBack = true
+            } catch {
+                XCTFail("restart failed: \(error)")
+            }
+        }
+        XCTAssertTrue(killedAndBack)
+        XCTAssertGreaterThan(summary.stage("mongo")?.retries ?? 0, 0, "the outage was not noticed: \(summary.stages.map { "\($0.name) \($0.recordsIn)/\($0.recordsOut)/\($0.retries)" })")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/dead.ndjson"), "records were dead-lettered")
+        let docs = try MongoProbe(uri: uri, database: "beach", collection: "readings").documents()
+        let ids = docs.compactMap { $0.withUnsafeBytes { BSONDocument($0)["MeasurementID"]?.integer } }
+        XCTAssertEqual(docs.count, total, "every key exactly once")
+        XCTAssertEqual(ids.count, total, docs.first.map { $0.withUnsafeBytes { JSONWriter.string(BSONDocument($0)) } } ?? "")
+        XCTAssertEqual(Set(ids), Set((0 ..< Int64(total)).map { 758_000 + $0 }))
+    }
+
+    func testStartupErrorsAreClear() throws {
+        let badURI = try TestSupport.plan("""
+        sources:
+          gen: {use: faker.generate, config: {profile: people, count: 1}}
+        sinks:
+          mongo:
+            use: mongodb.write
+            inputs: [gen]
+            config: {uri: "postgres://nope", database: d, collection: c}
+        """, dir: dir)
+        XCTAssertThrowsError(try Engine(plan: badURI, logger: TestSupport.quietLogger).run()) { error in
+            XCTAssertTrue("\(error)".hasPrefix("mongo: uri: "), "\(error)")
+        }
+        let closed = try ManagedServer.freePort()
+        let unreachable = try TestSupport.plan("""
+        engine: {startup_timeout_ms: 1000, initial_backoff_ms: 100}
+        sources:
+          gen: {use: faker.generate, config: {profile: people, count: 1}}
+        sinks:
+          mongo:
+            use: mongodb.write
+            inputs: [gen]
+            config: {uri: "mongodb://user:secret@127.0.0.1:\(closed)/?serverSelectionTimeoutMS=200", database: d, collection: c}
+        """, dir: dir)
+        XCTAssertThrowsError(try Engine(plan: unreachable, logger: TestSupport.quietLogger).run()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("not ready after 1000 ms: cannot reach MongoDB at mongodb://user:***@127.0.0.1:\(closed)"), text)
+            XCTAssertFalse(text.contains("secret"))
+        }
+    }
+
+    func testValidateCatchesConfigErrors() throws {
+        XCTAssertThrowsError(try TestSupport.plan("""
+        sources:
+          gen: {use: faker.generate, config: {profile: people, count: 1}}
+        sinks:
+          mongo:
+            use: mongodb.write
+            inputs: [gen]
+            config: {uri: "mongodb://x", database: d, collection: c, mode: upsert, colection: y}
+        """, dir: dir)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("sinks.mongo.config.colection: unknown config key; did you mean 'collection'?"), text)
+            XCTAssertTrue(text.contains("sinks.mongo.config: missing required property \"key\""), text)
+        }
+    }
+}

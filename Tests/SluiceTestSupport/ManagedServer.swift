@@ -1,0 +1,111 @@
+import Foundation
+
+/// A real server process the tests start on 127.0.0.1, on a free port, and
+/// stop by PID. Its output goes to a log file kept for failure messages.
+public final class ManagedServer {
+    public let name: String
+    public let port: Int
+    public let logPath: String
+    private let executable: String
+    private let arguments: [String]
+    private var process: Process?
+
+    /// `arguments` may contain "{port}", replaced with the chosen port.
+    public init(name: String, executable: String, arguments: [String], port: Int? = nil, logDir: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw TestFailure("\(name): \(executable) is not installed; run `make deps` (it installs the test servers into .venv)")
+        }
+        let chosen = try port ?? ManagedServer.freePort()
+        self.name = name
+        self.port = chosen
+        self.executable = executable
+        self.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(chosen)) }
+        logPath = logDir + "/\(name).log"
+    }
+
+    /// Starts the process and waits until its port accepts connections.
+    public func start(timeout: Double = 20) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        log.seekToEndOfFile()
+        p.standardOutput = log
+        p.standardError = log
+        try p.run()
+        process = p
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while Date() < deadline {
+            if ManagedServer.accepts(port: port) { return }
+            if !p.isRunning { break }
+            usleep(50_000)
+        }
+        let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        stop()
+        throw TestFailure("\(name) did not start on port \(port):\n\(output.suffix(2000))")
+    }
+
+    /// SIGKILL: the crash case.
+    public func kill() {
+        guard let p = process, p.isRunning else { return }
+        Foundation.kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        process = nil
+    }
+
+    /// SIGTERM, then SIGKILL after 5 s.
+    public func stop() {
+        guard let p = process, p.isRunning else { return }
+        p.terminate()
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while p.isRunning, Date() < deadline { usleep(20_000) }
+        if p.isRunning { Foundation.kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        process = nil
+    }
+
+    deinit { stop() }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw TestFailure("no free port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    public static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// Where `make deps` puts the Python-packaged test servers.
+    public static var venv: String {
+        ProcessInfo.processInfo.environment["SLUICE_TEST_VENV"] ?? TestSupport.repoRoot + "/.venv"
+    }
+
+    /// A MongoDB wire-protocol server (nx-27017, over SQLite) with its data in `dataDir`.
+    public static func mongo(dataDir: String, port: Int? = nil, logDir: String) throws -> ManagedServer {
+        try ManagedServer(name: "nx-27017", executable: venv + "/bin/nx-27017",
+                          arguments: ["--data-dir", dataDir, "--host", "127.0.0.1", "-p", "{port}",
+                                      "--log-file", logDir + "/nx-27017.out", "--pid-file", dataDir + "/nx.pid"],
+                          port: port, logDir: logDir)
+    }
+}
