@@ -40,9 +40,10 @@ header-check:
 test: build header-check test-servers
 	$(SWIFT) test
 
-bench: deps
+bench: deps test-servers
 	$(SWIFT) build -c release
 	bash bench/run.sh
+	bash bench/mongo.sh
 
 clean:
 	rm -rf .build out bench/out $(VENV)
