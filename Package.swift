@@ -23,6 +23,10 @@ let plugins = [
         .systemLibrary(name: "CMongoc", path: "Plugins/MongoDB/CMongoc", pkgConfig: "libmongoc-1.0",
                        providers: [.apt(["libmongoc-dev"])]),
     ]),
+    plugin("Kafka", folder: "Kafka", product: "sluice-kafka", system: [
+        .systemLibrary(name: "CRdKafka", path: "Plugins/Kafka/CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+    ]),
 ]
 
 let package = Package(
@@ -67,7 +71,7 @@ let package = Package(
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTestSupport"], path: "Tests/SluiceCoreTests"),
         .testTarget(
             name: "PluginTests",
-            dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc"],
+            dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc", "KafkaPlugin"],
             path: "Tests/PluginTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v5]

@@ -101,6 +101,23 @@ public final class ManagedServer {
         ProcessInfo.processInfo.environment["SLUICE_TEST_VENV"] ?? TestSupport.repoRoot + "/.venv"
     }
 
+    /// A Kafka-protocol broker (tansu), storage in memory.
+    public static func kafka(port: Int? = nil, logDir: String) throws -> ManagedServer {
+        try ManagedServer(name: "tansu", executable: venv + "/bin/tansu",
+                          arguments: ["broker", "--listener-url", "tcp://127.0.0.1:{port}",
+                                      "--advertised-listener-url", "tcp://127.0.0.1:{port}"],
+                          port: port, logDir: logDir)
+    }
+
+    /// Fails fast unless the loader finds the newer librdkafka first (`make test` arranges it).
+    public static func requireTestRdKafka() throws {
+        let path = ProcessInfo.processInfo.environment["LD_LIBRARY_PATH"] ?? ""
+        let found = path.split(separator: ":").contains { FileManager.default.fileExists(atPath: "\($0)/librdkafka.so.1") }
+        guard found else {
+            throw TestFailure("the Kafka tests need librdkafka 2.x first on LD_LIBRARY_PATH (Debian's 2.0.2 cannot talk to tansu): run them with `make test`")
+        }
+    }
+
     /// A MongoDB wire-protocol server (nx-27017, over SQLite) with its data in `dataDir`.
     public static func mongo(dataDir: String, port: Int? = nil, logDir: String) throws -> ManagedServer {
         try ManagedServer(name: "nx-27017", executable: venv + "/bin/nx-27017",

@@ -40,7 +40,7 @@ public final class MongoSink: Sink {
     let pool: OpaquePointer
     let uri: OpaquePointer
     let database: String
-    let collection: CollectionName
+    let collection: FieldTemplate
     let mode: Mode
     let keys: [String]
     let ordered: Bool
@@ -75,7 +75,7 @@ public final class MongoSink: Sink {
         mongoc_client_pool_set_error_api(pool, 2)
         mongoc_client_pool_set_appname(pool, "sluice")
         database = try config.requiredString("database")
-        collection = CollectionName(try config.requiredString("collection"))
+        collection = FieldTemplate(try config.requiredString("collection"))
         mode = Mode(rawValue: try config.string("mode", default: "insert")) ?? .insert
         keys = try config.strings("key") ?? []
         ordered = try config.bool("ordered", default: false)
@@ -313,48 +313,6 @@ public final class MongoSink: Sink {
             return 0
         }
         return queued.count - failed.count
-    }
-}
-
-/// A collection name, fixed or templated from record fields: `sensors_{Beach}`.
-struct CollectionName {
-    let template: String
-    let parts: [Part]
-
-    enum Part {
-        case text(String)
-        case field(String)
-    }
-
-    init(_ template: String) {
-        self.template = template
-        var parts: [Part] = []
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            if open > rest.startIndex { parts.append(.text(String(rest[..<open]))) }
-            parts.append(.field(String(rest[rest.index(after: open) ..< close])))
-            rest = rest[rest.index(after: close)...]
-        }
-        if !rest.isEmpty { parts.append(.text(String(rest))) }
-        self.parts = parts
-    }
-
-    var fixedName: String? {
-        parts.allSatisfy { if case .text = $0 { return true } else { return false } } ? template : nil
-    }
-
-    func resolve(_ doc: BSONDocument) -> String? {
-        if let fixedName { return fixedName }
-        var out = ""
-        for p in parts {
-            switch p {
-            case let .text(t): out += t
-            case let .field(f):
-                guard let e = doc.element(path: f) else { return nil }
-                if let s = e.string { out += s } else if let i = e.integer { out += String(i) } else { return nil }
-            }
-        }
-        return out.isEmpty ? nil : out
     }
 }
 

@@ -1,0 +1,241 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRdKafka
+import SluiceSDK
+
+/// `kafka.write`: an idempotent producer. A batch counts as written only
+/// when every message's delivery report has come back; failed deliveries are
+/// retried when librdkafka says they may succeed later, and dead-lettered
+/// with the broker's error otherwise.
+public final class KafkaSink: Sink {
+    public static let name = "write"
+    public static let summary = "Produces records to Kafka (idempotent, keyed, with headers and compression)"
+    public static let configSchema = #"""
+    {"type": "object", "additionalProperties": false, "required": ["brokers", "topic"],
+     "properties": {
+       "topic": {"type": "string", "minLength": 1, "description": "a topic, or a template like sensors.{Beach}"},
+       "key": {"type": "string", "description": "field path of the message key (default: the record's key)"},
+       "headers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "header name → field path"},
+       "format": {"enum": ["json", "bson"]},
+       "acks": {"enum": ["all", "1", "0", 1, 0, -1]},
+       "compression": {"enum": ["none", "gzip", "snappy", "lz4", "zstd"]},
+       "linger_ms": {"type": "integer", "minimum": 0},
+       "batch_size": {"type": "integer", "minimum": 1},
+       "idempotent": {"type": "boolean"},
+       "message_timeout_ms": {"type": "integer", "minimum": 1},
+    """# + KafkaConfig.commonSchema + "}}"
+
+    /// Replaced after a fatal error (e.g. the broker forgot our producer id).
+    var producer: OpaquePointer
+    let makeProducer: () throws -> OpaquePointer
+    let topic: FieldTemplate
+    let keyField: String?
+    let headers: [(String, String)]
+    let bson: Bool
+    let host: PluginHost
+    /// Where delivery reports land; the producer's opaque, so it exists before the producer.
+    let deliveries = Deliveries()
+    var json = JSONWriter(capacity: 512)
+    let delivered: Metric
+
+    public required init(config: Config, host: PluginHost) throws {
+        self.host = host
+        topic = FieldTemplate(try config.requiredString("topic"))
+        keyField = try config.string("key")
+        headers = (try config.object("headers")?.json.members ?? []).map { ($0.key, $0.value.string ?? "") }
+        bson = try config.string("format", default: "json") == "bson"
+        let acks = config["acks"].map { $0.string ?? String($0.integer ?? -1) } ?? "all"
+        let brokers = try KafkaConfig.brokers(config)
+        let settings = [
+            ("enable.idempotence", try config.bool("idempotent", default: true) ? "true" : "false"),
+            ("acks", acks),
+            ("compression.codec", try config.string("compression", default: "none")),
+            ("linger.ms", String(try config.int("linger_ms", default: 5))),
+            ("batch.size", String(try config.int("batch_size", default: 1_000_000))),
+            ("message.timeout.ms", String(try config.int("message_timeout_ms", default: 60000))),
+        ]
+        let passThrough = try config.object("librdkafka")
+        delivered = host.metric(.counter, "messages_delivered_total", help: "messages acknowledged by the brokers")
+        let deliveries = self.deliveries
+        makeProducer = {
+            let conf = try KafkaConfig.make(brokers: brokers, settings: settings, passThrough: passThrough)
+            rd_kafka_conf_set_dr_msg_cb(conf, deliveryReport)
+            rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(deliveries).toOpaque())
+            KafkaConfig.routeLogs(conf, to: host)
+            var error = [CChar](repeating: 0, count: 512)
+            guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &error, error.count) else {
+                rd_kafka_conf_destroy(conf)
+                throw SluiceError.config("cannot create the producer: \(String(cString: error))")
+            }
+            return rk
+        }
+        producer = try makeProducer()
+        host.log(.info, "librdkafka \(String(cString: rd_kafka_version_str()))")
+    }
+
+    deinit {
+        rd_kafka_flush(producer, 10000)
+        rd_kafka_destroy(producer)
+    }
+
+    public func write(_ batch: Batch, _ output: Output) throws {
+        try recoverFromFatalError()
+        deliveries.reset(count: batch.count)
+        var sent = 0
+        var refused = Set<Int>()
+        for record in batch {
+            switch produce(record) {
+            case .sent: sent += 1
+            case let .failed(reason, retriable):
+                refused.insert(record.index)
+                output.fail(record.index, reason, retriable: retriable)
+            }
+        }
+        // Reports arrive on this thread, inside flush. A fatal error purges
+        // what is queued, which reports it as failed, so this loop ends.
+        while deliveries.reported < sent {
+            rd_kafka_flush(producer, 1000)
+            var reason = [CChar](repeating: 0, count: 256)
+            if rd_kafka_fatal_error(producer, &reason, reason.count) != RD_KAFKA_RESP_ERR_NO_ERROR {
+                rd_kafka_purge(producer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                rd_kafka_poll(producer, 100)
+            }
+            if deliveries.reported < sent { host.log(.debug, "waiting for \(sent - deliveries.reported) delivery report(s)") }
+        }
+        var ok = 0
+        for (i, err) in deliveries.results.enumerated() where !refused.contains(i) {
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                ok += 1
+            } else {
+                output.fail(i, "delivery failed: \(KafkaConfig.errorName(err))", retriable: !KafkaConfig.isPermanent(err))
+            }
+        }
+        delivered.record(Double(ok))
+    }
+
+    /// A producer in a fatal state never delivers again: replace it. Records
+    /// it had not delivered come back as retriable and are produced anew.
+    private func recoverFromFatalError() throws {
+        var reason = [CChar](repeating: 0, count: 512)
+        let err = rd_kafka_fatal_error(producer, &reason, reason.count)
+        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+        host.log(.error, "producer hit a fatal error (\(String(cString: reason))); starting a new producer")
+        rd_kafka_purge(producer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        rd_kafka_flush(producer, 0)
+        rd_kafka_destroy(producer)
+        producer = try makeProducer()
+    }
+
+    enum Produced {
+        case sent
+        case failed(String, retriable: Bool)
+    }
+
+    private func produce(_ record: Record) -> Produced {
+        let doc = record.document
+        guard let topicName = topic.resolve(doc) else { return .failed("topic template \(topic.template): field missing", retriable: false) }
+        var value: [UInt8]
+        if bson {
+            value = Array(doc.bytes)
+        } else {
+            json.reset()
+            json.write(doc)
+            value = json.bytes
+        }
+        var key: [UInt8]?
+        if let keyField {
+            guard let e = doc.element(path: keyField) else { return .failed("key field \(keyField) is missing", retriable: false) }
+            key = e.stringBytes.map(Array.init) ?? Array(JSONWriter.string(e.jsonValue).utf8)
+        } else if let k = record.key {
+            key = Array(k)
+        }
+        let headerValues: [(String, [UInt8])] = headers.compactMap { name, path in
+            guard let e = doc.element(path: path) else { return nil }
+            return (name, e.stringBytes.map(Array.init) ?? Array(JSONWriter.string(e.jsonValue).utf8))
+        }
+        while true {
+            let err = topicName.withCString { t in
+                value.withUnsafeMutableBytes { v in
+                    withKey(key) { k, kl in
+                        produceva(t, v, k, kl, headerValues, opaque: record.index)
+                    }
+                }
+            }
+            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                rd_kafka_poll(producer, 100)
+                continue
+            }
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR { return .sent }
+            return .failed("produce failed: \(KafkaConfig.errorName(err))", retriable: !KafkaConfig.isPermanent(err))
+        }
+    }
+
+    private func withKey<R>(_ key: [UInt8]?, _ body: (UnsafeMutableRawPointer?, Int) -> R) -> R {
+        guard var key else { return body(nil, 0) }
+        return key.withUnsafeMutableBytes { body($0.baseAddress, $0.count) }
+    }
+
+    private func produceva(_ topic: UnsafePointer<CChar>, _ value: UnsafeMutableRawBufferPointer, _ key: UnsafeMutableRawPointer?,
+                           _ keyLength: Int, _ headerValues: [(String, [UInt8])], opaque: Int) -> rd_kafka_resp_err_t
+    {
+        var vus: [rd_kafka_vu_t] = []
+        func vu(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+            var v = rd_kafka_vu_t()
+            v.vtype = type
+            fill(&v)
+            vus.append(v)
+        }
+        vu(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+        vu(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = value.baseAddress; $0.u.mem.size = value.count }
+        if let key { vu(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = key; $0.u.mem.size = keyLength } }
+        vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+        vu(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: opaque + 1) }
+        // librdkafka copies header names and values into the message.
+        let names = headerValues.map { strdup($0.0)! }
+        let values = headerValues.map { h -> UnsafeMutableRawPointer in
+            let p = malloc(max(1, h.1.count))!
+            h.1.withUnsafeBytes { if let base = $0.baseAddress { p.copyMemory(from: base, byteCount: h.1.count) } }
+            return p
+        }
+        defer {
+            names.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        for i in headerValues.indices {
+            vu(RD_KAFKA_VTYPE_HEADER) { v in
+                v.u.header.name = UnsafePointer(names[i])
+                v.u.header.val = UnsafeRawPointer(values[i])
+                v.u.header.size = headerValues[i].1.count
+            }
+        }
+        guard let error = rd_kafka_produceva(producer, vus, vus.count) else { return RD_KAFKA_RESP_ERR_NO_ERROR }
+        defer { rd_kafka_error_destroy(error) }
+        return rd_kafka_error_code(error)
+    }
+
+}
+
+/// Delivery results of the batch in flight, by record index.
+final class Deliveries {
+    var results: [rd_kafka_resp_err_t] = []
+    var reported = 0
+
+    func reset(count: Int) {
+        results = Array(repeating: RD_KAFKA_RESP_ERR_NO_ERROR, count: count)
+        reported = 0
+    }
+
+    func report(index: Int, err: rd_kafka_resp_err_t) {
+        guard index >= 0, index < results.count else { return }
+        results[index] = err
+        reported += 1
+    }
+}
+
+/// Delivery reports arrive on the producing thread; the message opaque is the record index + 1.
+private let deliveryReport: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, opaque in
+    guard let opaque, let message else { return }
+    let deliveries = Unmanaged<Deliveries>.fromOpaque(opaque).takeUnretainedValue()
+    deliveries.report(index: Int(bitPattern: message.pointee._private) - 1, err: message.pointee.err)
+}

@@ -1,0 +1,264 @@
+import CRdKafka
+import Foundation
+import SluiceSDK
+
+/// `kafka.read`: a consumer-group member that commits offsets only when
+/// the engine acks them, after every sink wrote the records.
+///
+/// Auto-commit is off: a crash replays from the last acked position and
+/// never skips. On a rebalance, acked offsets of revoked partitions are
+/// committed and their unacked records are left for the next owner.
+public final class KafkaSource: Source {
+    public static let name = "read"
+    public static let summary = "Consumes topics in a consumer group; commits offsets when records are acked"
+    public static let configSchema = #"""
+    {"type": "object", "additionalProperties": false, "required": ["brokers", "group"],
+     "properties": {
+       "group": {"type": "string", "minLength": 1},
+       "topics": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+       "topic_pattern": {"type": "string", "description": "a regex; every matching topic is consumed"},
+       "start": {"enum": ["earliest", "latest"], "description": "where a group without committed offsets begins"},
+       "format": {"enum": ["json", "bson", "text"]},
+       "text_field": {"type": "string", "description": "text format: the field that holds the value"},
+       "metadata_field": {"type": "string", "description": "add {topic, partition, offset, timestamp, key, headers} under this field"},
+       "session_timeout_ms": {"type": "integer", "minimum": 1},
+       "heartbeat_interval_ms": {"type": "integer", "minimum": 1},
+    """# + KafkaConfig.commonSchema + #"""
+     },
+     "oneOf": [{"required": ["topics"]}, {"required": ["topic_pattern"]}]}
+    """#
+
+    enum Format: String { case json, bson, text }
+
+    let consumer: OpaquePointer
+    let format: Format
+    let textField: String
+    let metadataField: String?
+    let host: PluginHost
+    let state: ConsumerState
+    var writer = BSONWriter(capacity: 512)
+    let committed: Metric
+
+    public required init(config: Config, host: PluginHost) throws {
+        self.host = host
+        format = Format(rawValue: try config.string("format", default: "json")) ?? .json
+        textField = try config.string("text_field", default: "value")
+        metadataField = try config.string("metadata_field")
+        let conf = try KafkaConfig.make(brokers: try KafkaConfig.brokers(config), settings: [
+            ("group.id", try config.requiredString("group")),
+            ("enable.auto.commit", "false"),
+            ("enable.auto.offset.store", "false"),
+            ("auto.offset.reset", try config.string("start", default: "earliest")),
+            ("enable.partition.eof", "false"),
+            ("session.timeout.ms", String(try config.int("session_timeout_ms", default: 10000))),
+            ("heartbeat.interval.ms", String(try config.int("heartbeat_interval_ms", default: 3000))),
+        ], passThrough: try config.object("librdkafka"))
+        state = ConsumerState(host: host)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(state).toOpaque())
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance)
+        KafkaConfig.routeLogs(conf, to: host)
+        var error = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &error, error.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw SluiceError.config("cannot create the consumer: \(String(cString: error))")
+        }
+        consumer = rk
+        committed = host.metric(.counter, "offsets_committed_total", help: "partition positions committed after acks")
+        rd_kafka_poll_set_consumer(rk)
+        let topics = try config.strings("topics") ?? [try config.requiredString("topic_pattern")].map { $0.hasPrefix("^") ? $0 : "^" + $0 }
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
+        let err = rd_kafka_subscribe(rk, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            rd_kafka_destroy(rk)
+            throw SluiceError.config("cannot subscribe to \(topics): \(KafkaConfig.errorName(err))")
+        }
+        host.log(.info, "librdkafka \(String(cString: rd_kafka_version_str())); subscribed to \(topics.joined(separator: ", "))")
+    }
+
+    deinit {
+        state.commit(consumer, sync: true)
+        rd_kafka_consumer_close(consumer)
+        rd_kafka_destroy(consumer)
+    }
+
+    public func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMillis) * 1_000_000
+        var emitted = 0
+        while emitted < maxRecords {
+            let now = DispatchTime.now().uptimeNanoseconds
+            let wait = deadline > now ? Int32((deadline - now) / 1_000_000) : 0
+            guard let message = rd_kafka_consumer_poll(consumer, emitted == 0 ? wait : 0) else {
+                if emitted > 0 || now >= deadline { break }
+                continue
+            }
+            defer { rd_kafka_message_destroy(message) }
+            let m = message.pointee
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let text = KafkaConfig.errorName(m.err)
+                if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                host.log(.warning, "consumer: \(text)")
+                if KafkaConfig.isPermanent(m.err) { throw SluiceError.permanent(text) }
+                break
+            }
+            let topic = String(cString: rd_kafka_topic_name(m.rkt))
+            guard let slot = state.slot(topic: topic, partition: m.partition) else { continue }
+            let token = KafkaToken.make(slot: slot, offset: m.offset)
+            state.emitted(slot: slot, offset: m.offset)
+            if let reason = decode(message, topic: topic) {
+                output.emit(writer.finish(), token: token)
+                output.fail(emitted, reason)
+            } else {
+                let doc = writer.finish()
+                var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+                let ts = rd_kafka_message_timestamp(message, &timestampType)
+                let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
+                doc.withUnsafeBytes { _ = output.emit($0, eventTime: ts >= 0 ? ts : nil, key: key, token: token) }
+            }
+            emitted += 1
+        }
+        return .more
+    }
+
+    /// Builds the record in `writer`; returns a reason when the value does not decode
+    /// (then `writer` holds `{raw, topic, partition, offset}` for the dead-letter queue).
+    private func decode(_ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> String? {
+        let m = message.pointee
+        let value = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
+        writer.reset()
+        var failure: String?
+        switch format {
+        case .json:
+            do {
+                guard case let .object(o) = try JSONParser.parse(value) else { throw JSONParseError(offset: 0, reason: "a record must be a JSON object") }
+                for member in o { BSONFromJSON.append(&writer, member.key, member.value) }
+            } catch {
+                failure = "\(topic)[\(m.partition)]@\(m.offset): \(error)"
+            }
+        case .bson:
+            if BSONDocument.isWellFormed(value) {
+                for e in BSONDocument(value).elements { writer.append(e) }
+            } else {
+                failure = "\(topic)[\(m.partition)]@\(m.offset): not a well-formed BSON document"
+            }
+        case .text:
+            writer.append(textField, stringBytes: value)
+        }
+        if failure != nil {
+            writer.reset()
+            writer.append("raw", string: String(decoding: value, as: UTF8.self))
+            writer.append("topic", string: topic)
+            writer.append("partition", int32: m.partition)
+            writer.append("offset", int64: m.offset)
+            return failure
+        }
+        if let metadataField { appendMetadata(metadataField, message, topic: topic) }
+        return nil
+    }
+
+    private func appendMetadata(_ field: String, _ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) {
+        let m = message.pointee
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let ts = rd_kafka_message_timestamp(message, &timestampType)
+        writer.appendDocument(field) { w in
+            w.append("topic", string: topic)
+            w.append("partition", int32: m.partition)
+            w.append("offset", int64: m.offset)
+            if ts >= 0 { w.append("timestamp", datetime: ts) }
+            if let key = m.key { w.append("key", stringBytes: UnsafeRawBufferPointer(start: key, count: m.key_len)) }
+            var headers: OpaquePointer?
+            if rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers {
+                w.appendDocument("headers") { h in
+                    var i = 0
+                    var name: UnsafePointer<CChar>?
+                    var value: UnsafeRawPointer?
+                    var size = 0
+                    while rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                        h.append(String(cString: name!), stringBytes: UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : size))
+                        i += 1
+                    }
+                }
+            }
+        }
+    }
+
+    public func ack(tokens: UnsafeBufferPointer<UInt64>) {
+        for token in tokens { state.acked(slot: KafkaToken.slot(token), offset: KafkaToken.offset(token)) }
+        let n = state.commit(consumer, sync: false)
+        if n > 0 { committed.record(Double(n)) }
+    }
+}
+
+/// Partition bookkeeping shared with the rebalance callback (same thread:
+/// librdkafka calls it from inside consumer_poll).
+final class ConsumerState {
+    let host: PluginHost
+    private var slots: [String: Int] = [:]
+    private var trackers: [Int: PartitionTracker] = [:]
+    private var nextSlot = 0
+
+    init(host: PluginHost) { self.host = host }
+
+    func assign(topic: String, partition: Int32) {
+        let key = "\(topic)\u{0}\(partition)"
+        let slot = slots[key] ?? { nextSlot += 1; slots[key] = nextSlot - 1; return nextSlot - 1 }()
+        trackers[slot] = PartitionTracker(topic: topic, partition: partition)
+    }
+
+    /// The slot of an assigned partition (nil if it is not ours any more).
+    func slot(topic: String, partition: Int32) -> Int? {
+        guard let s = slots["\(topic)\u{0}\(partition)"], trackers[s] != nil else { return nil }
+        return s
+    }
+
+    func emitted(slot: Int, offset: Int64) { trackers[slot]?.emitted(offset) }
+
+    /// Acks for a revoked partition find no tracker and are dropped: the new owner re-reads them.
+    func acked(slot: Int, offset: Int64) { trackers[slot]?.acked(offset) }
+
+    func revokeAll() { trackers.removeAll() }
+
+    /// Commits every partition whose position moved; returns how many.
+    @discardableResult
+    func commit(_ rk: OpaquePointer, sync: Bool) -> Int {
+        let dirty = trackers.filter { $0.value.dirty && $0.value.committable != nil }
+        guard !dirty.isEmpty else { return 0 }
+        let list = rd_kafka_topic_partition_list_new(Int32(dirty.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (slot, t) in dirty {
+            let p = rd_kafka_topic_partition_list_add(list, t.topic, t.partition)
+            p?.pointee.offset = t.committable!
+            trackers[slot]?.dirty = false
+        }
+        let err = rd_kafka_commit(rk, list, sync ? 0 : 1)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            host.log(.warning, "offset commit failed: \(KafkaConfig.errorName(err))")
+        }
+        return dirty.count
+    }
+}
+
+/// Eager rebalance: commit what is acked before partitions leave, forget
+/// their in-flight records, then take the new assignment.
+private let rebalance: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?) -> Void = {
+    rk, err, partitions, opaque in
+    guard let rk, let opaque else { return }
+    let state = Unmanaged<ConsumerState>.fromOpaque(opaque).takeUnretainedValue()
+    switch err {
+    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+        if let partitions {
+            for i in 0 ..< Int(partitions.pointee.cnt) {
+                let p = partitions.pointee.elems[i]
+                state.assign(topic: String(cString: p.topic), partition: p.partition)
+            }
+            state.host.log(.info, "assigned \(partitions.pointee.cnt) partition(s)")
+        }
+        rd_kafka_assign(rk, partitions)
+    default:
+        state.commit(rk, sync: true)
+        state.revokeAll()
+        rd_kafka_assign(rk, nil)
+        state.host.log(.info, "partitions revoked")
+    }
+}

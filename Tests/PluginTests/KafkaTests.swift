@@ -1,0 +1,251 @@
+import Foundation
+import SluiceCore
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// The kafka source and sink against a real Kafka-protocol broker (tansu).
+final class KafkaTests: XCTestCase {
+    var dir = ""
+    var broker: ManagedServer!
+    var brokers: String { "127.0.0.1:\(broker.port)" }
+    /// Fast group joins: a group settles after about half the session timeout.
+    let groupTimings = "session_timeout_ms: 1000, heartbeat_interval_ms: 300"
+
+    override func setUpWithError() throws {
+        try ManagedServer.requireTestRdKafka()
+        dir = TestSupport.tempDir("kafka")
+        broker = try ManagedServer.kafka(logDir: dir)
+        try broker.start()
+    }
+
+    override func tearDown() {
+        broker?.stop()
+    }
+
+    private func produce(_ faker: String, topic: String, sink extra: String = "") throws -> RunSummary {
+        try TestSupport.run("""
+        engine: {initial_backoff_ms: 50, max_backoff_ms: 500, dead_letter_path: \(dir)/produce-dead.ndjson}
+        sources:
+          gen:
+            use: faker.generate
+            config: \(faker)
+        sinks:
+          kafka:
+            use: kafka.write
+            inputs: [gen]
+            config: {brokers: "\(brokers)", topic: \(topic)\(extra)}
+        """, dir: dir)
+    }
+
+    private func consumeYAML(topic: String, group: String, out: String, extra: String = "") -> String {
+        """
+        engine: {dead_letter_path: \(dir)/consume-dead.ndjson, batch: {max_records: 100, max_wait_ms: 50}}
+        sources:
+          kafka:
+            use: kafka.read
+            config: {brokers: "\(brokers)", group: \(group), topics: [\(topic)], \(groupTimings)\(extra)}
+        sinks:
+          out:
+            use: file.write
+            inputs: [kafka]
+            config: {path: \(out)}
+        """
+    }
+
+    private func consume(topic: String, group: String, count: Int, out: String, extra: String = "") throws -> RunSummary {
+        try TestSupport.run(consumeYAML(topic: topic, group: group, out: out, extra: extra), dir: dir, maxRecords: count)
+    }
+
+    func testRoundTripOfKeysHeadersAndBodiesWithEveryCodec() throws {
+        _ = try TestSupport.run("""
+        sources:
+          gen: {use: faker.generate, config: {profile: orders, seed: 4, count: 150}}
+        sinks:
+          out: {use: file.write, inputs: [gen], config: {path: \(dir)/expected.ndjson}}
+        """, dir: dir)
+        let expected = Dictionary(uniqueKeysWithValues: try TestSupport.readNDJSON(dir + "/expected.ndjson").map { ($0["order_id"]!.string!, $0) })
+        for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
+            let topic = "orders-\(codec)"
+            let produced = try produce("{profile: orders, seed: 4, count: 150}", topic: topic,
+                                       sink: ", compression: \(codec), headers: {status: status, currency: currency}")
+            XCTAssertEqual(produced.stage("kafka")?.recordsOut, 150, codec)
+            let out = dir + "/\(codec).ndjson"
+            let read = try consume(topic: topic, group: "g-\(codec)", count: 150, out: out, extra: ", metadata_field: _kafka")
+            XCTAssertEqual(read.read, 150, codec)
+            let records = try TestSupport.readNDJSON(out)
+            XCTAssertEqual(records.count, 150, codec)
+            for r in records {
+                let id = r["order_id"]!.string!
+                var body = r.object!
+                let meta = body["_kafka"]!
+                body["_kafka"] = nil
+                XCTAssertEqual(.object(body), expected[id], "\(codec): body of \(id)")
+                XCTAssertEqual(meta["key"]?.string, id, "\(codec): the key is the order id")
+                XCTAssertEqual(meta["headers"]?["status"]?.string, r["status"]?.string, codec)
+                XCTAssertEqual(meta["headers"]?["currency"]?.string, r["currency"]?.string, codec)
+                XCTAssertEqual(meta["topic"]?.string, topic)
+            }
+        }
+    }
+
+    func testGroupResumesFromCommittedOffsets() throws {
+        _ = try produce("{profile: orders, seed: 9, count: 1000}", topic: "resume")
+        let first = try consume(topic: "resume", group: "resumer", count: 400, out: dir + "/a.ndjson")
+        XCTAssertEqual(first.read, 400)
+        let second = try consume(topic: "resume", group: "resumer", count: 600, out: dir + "/b.ndjson")
+        XCTAssertEqual(second.read, 600)
+        let ids = try (TestSupport.readNDJSON(dir + "/a.ndjson") + TestSupport.readNDJSON(dir + "/b.ndjson")).map { $0["order_id"]!.string! }
+        XCTAssertEqual(ids.count, 1000)
+        XCTAssertEqual(Set(ids).count, 1000, "a committed record was read again")
+        let third = try TestSupport.run(consumeYAML(topic: "resume", group: "resumer", out: dir + "/c.ndjson"), dir: dir) { engine in
+            Thread.sleep(forTimeInterval: 3)
+            engine.stop()
+        }
+        XCTAssertEqual(third.read, 0, "the group read past its committed offsets")
+    }
+
+    func testUndecodableValuesAreDeadLetteredWithPosition() throws {
+        let input = dir + "/mixed.txt"
+        try "{\"n\":1}\nnot json\n{\"n\":2}\n[1,2]\n".write(toFile: input, atomically: true, encoding: .utf8)
+        let kcat = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "mixed", "-p", "0", "-l", input])
+        XCTAssertEqual(kcat.status, 0, kcat.stderr)
+        let read = try consume(topic: "mixed", group: "mixed", count: 4, out: dir + "/good.ndjson")
+        XCTAssertEqual(read.read, 4)
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/good.ndjson").map { $0["n"]!.integer! }, [1, 2])
+        let dead = try TestSupport.readNDJSON(dir + "/consume-dead.ndjson")
+        XCTAssertEqual(dead.map { $0["record"]!["offset"]!.integer! }, [1, 3])
+        XCTAssertEqual(dead.map { $0["record"]!["raw"]!.string! }, ["not json", "[1,2]"])
+        XCTAssertTrue(dead[0]["reason"]!.string!.hasPrefix("mixed[0]@1: invalid JSON"), "\(dead[0])")
+        XCTAssertEqual(dead[0]["record"]?["partition"]?.integer, 0)
+    }
+
+    func testKilledConsumerLosesNothing() throws {
+        let total = 3000
+        _ = try produce("{profile: orders, seed: 2, count: \(total)}", topic: "crash")
+        let manifest = dir + "/consumer.yaml"
+        // Small batches and an fsync per flush keep the consumer busy long enough to be killed mid-run.
+        try consumeYAML(topic: "crash", group: "crashy", out: dir + "/crash.ndjson").replacingOccurrences(
+            of: "config: {path: \(dir)/crash.ndjson}", with: "config: {path: \(dir)/crash.ndjson, fsync: true}")
+            .replacingOccurrences(of: "max_records: 100", with: "max_records: 20")
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: TestSupport.sluice)
+        first.arguments = ["run", manifest, "--no-progress"]
+        first.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try first.run()
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while TestSupport.lineCount(dir + "/crash.ndjson") < 300, Date() < deadline { usleep(20_000) }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let beforeCrash = TestSupport.lineCount(dir + "/crash.ndjson")
+        XCTAssertGreaterThan(beforeCrash, 0)
+        XCTAssertLessThan(beforeCrash, total, "the consumer finished before it could be killed")
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: TestSupport.sluice)
+        second.arguments = ["run", manifest, "--no-progress"]
+        second.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try second.run()
+        let until = Date(timeIntervalSinceNow: 30)
+        var ids: [String] = []
+        while Date() < until {
+            ids = ((try? TestSupport.readNDJSON(dir + "/crash.ndjson")) ?? []).compactMap { $0["order_id"]?.string }
+            if Set(ids).count >= total { break }
+            usleep(100_000)
+        }
+        second.terminate()
+        second.waitUntilExit()
+        XCTAssertEqual(Set(ids).count, total, "records were lost across the crash")
+        print("killed consumer: \(beforeCrash) written before SIGKILL, \(ids.count - total) duplicate(s) replayed after it")
+    }
+
+    func testTwoHostsSharePartitionsAndReadEachRecordOnce() throws {
+        let create = try TestSupport.runProcess(ManagedServer.venv + "/bin/tansu",
+                                                ["topic", "create", "shared", "--broker", "tcp://\(brokers)", "--partitions", "4"])
+        XCTAssertEqual(create.status, 0, create.stderr)
+        var hosts: [(Process, String, String)] = []
+        for name in ["a", "b"] {
+            let manifest = dir + "/\(name).yaml"
+            try consumeYAML(topic: "shared", group: "pair", out: dir + "/\(name).ndjson").write(toFile: manifest, atomically: true, encoding: .utf8)
+            let log = dir + "/\(name).log"
+            FileManager.default.createFile(atPath: log, contents: nil)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: TestSupport.sluice)
+            p.arguments = ["run", manifest, "--no-progress"]
+            p.standardError = FileHandle(forWritingAtPath: log)
+            try p.run()
+            hosts.append((p, log, dir + "/\(name).ndjson"))
+        }
+        defer { for (p, _, _) in hosts where p.isRunning { p.terminate(); p.waitUntilExit() } }
+        // Wait for a stable group: each host's latest assignment, together, covers the 4 partitions.
+        func assigned(_ log: String) -> Int {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            guard let last = text.components(separatedBy: "assigned ").last, text.contains("assigned ") else { return 0 }
+            return Int(last.prefix { $0.isNumber }) ?? 0
+        }
+        let settle = Date(timeIntervalSinceNow: 20)
+        while Date() < settle, !(assigned(hosts[0].1) > 0 && assigned(hosts[1].1) > 0 && assigned(hosts[0].1) + assigned(hosts[1].1) == 4) {
+            usleep(100_000)
+        }
+        XCTAssertEqual(assigned(hosts[0].1) + assigned(hosts[1].1), 4, "the group did not settle")
+        XCTAssertGreaterThan(assigned(hosts[0].1), 0)
+        XCTAssertGreaterThan(assigned(hosts[1].1), 0)
+        _ = try produce("{profile: orders, seed: 6, count: 2000}", topic: "shared")
+        let until = Date(timeIntervalSinceNow: 30)
+        while Date() < until, TestSupport.lineCount(hosts[0].2) + TestSupport.lineCount(hosts[1].2) < 2000 { usleep(100_000) }
+        Thread.sleep(forTimeInterval: 0.5)
+        for (p, _, _) in hosts { p.terminate(); p.waitUntilExit() }
+        let a = try TestSupport.readNDJSON(hosts[0].2).map { $0["order_id"]!.string! }
+        let b = try TestSupport.readNDJSON(hosts[1].2).map { $0["order_id"]!.string! }
+        XCTAssertGreaterThan(a.count, 0, "host a got no partition's records")
+        XCTAssertGreaterThan(b.count, 0, "host b got no partition's records")
+        XCTAssertEqual(a.count + b.count, 2000, "with no failure every record is read exactly once")
+        XCTAssertEqual(Set(a + b).count, 2000)
+    }
+
+    func testBrokerRestartMidRunLosesNothing() throws {
+        let port = broker.port
+        let total = 2000
+        let summary = try TestSupport.run("""
+        engine: {initial_backoff_ms: 50, max_backoff_ms: 500, dead_letter_path: \(dir)/produce-dead.ndjson}
+        sources:
+          gen:
+            use: faker.generate
+            config: {profile: orders, seed: 3, count: \(total), rate: 1000}
+        sinks:
+          kafka:
+            use: kafka.write
+            inputs: [gen]
+            config: {brokers: "\(brokers)", topic: outage, message_timeout_ms: 2000}
+        """, dir: dir) { _ in
+            Thread.sleep(forTimeInterval: 0.8)
+            self.broker.kill()
+            Thread.sleep(forTimeInterval: 1.5)
+            do {
+                self.broker = try ManagedServer.kafka(port: port, logDir: self.dir)
+                try self.broker.start()
+            } catch {
+                XCTFail("broker restart failed: \(error)")
+            }
+        }
+        let dead = TestSupport.lineCount(dir + "/produce-dead.ndjson")
+        let written = summary.stage("kafka")!.recordsOut
+        XCTAssertEqual(written + dead, total, "a record was dropped without a dead-letter entry")
+        XCTAssertEqual(dead, 0, "retriable outages should be retried, not dead-lettered")
+        XCTAssertGreaterThan(summary.stage("kafka")!.retries, 0, "the outage was not noticed")
+        // The new broker (memory storage) holds what was written after it came up; all of it reads back.
+        let after = try consume(topic: "outage", group: "after", count: 1, out: dir + "/after.ndjson")
+        XCTAssertEqual(after.read, 1)
+    }
+
+    func testValidateRejectsUnknownKeys() throws {
+        XCTAssertThrowsError(try TestSupport.plan("""
+        sources:
+          k: {use: kafka.read, config: {brokers: "x:1", group: g, topics: [t], strat: earliest}}
+        sinks:
+          out: {use: file.write, inputs: [k], config: {path: /dev/null}}
+        """, dir: dir)) { error in
+            XCTAssertTrue("\(error)".contains("sources.k.config.strat: unknown config key; did you mean 'start'?"), "\(error)")
+        }
+    }
+}
