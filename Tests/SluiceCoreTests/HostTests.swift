@@ -50,6 +50,16 @@ final class HostTests: XCTestCase {
         XCTAssertTrue(ok.stdout.contains("OK (1 source(s), 1 processor(s), 2 sink(s))"), ok.stdout)
     }
 
+    func testEveryExampleManifestValidates() throws {
+        let dir = TestSupport.repoRoot + "/examples"
+        let examples = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }
+        XCTAssertGreaterThanOrEqual(examples.count, 3)
+        for file in examples {
+            let r = try TestSupport.runProcess(TestSupport.sluice, ["validate", dir + "/" + file])
+            XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
+        }
+    }
+
     func testPluginsListAndInspect() throws {
         let list = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "list"])
         XCTAssertEqual(list.status, 0)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Kafka throughput: Sluice's sink against `kcat -P` sending the same records
+# (one NDJSON line per message) to the same tansu broker, and Sluice's source
+# against `kcat -C -e` reading them back, all in one run with the same
+# librdkafka (run with the newer one first on LD_LIBRARY_PATH, as `make bench` does).
+# Usage: bash bench/kafka.sh [records]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-200000}
+OUT=bench/out
+mkdir -p "$OUT"
+export BENCH_N=$N BENCH_OUT=$OUT
+.build/release/sluice run bench/make-input.yaml --no-progress 2>/dev/null
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+.venv/bin/tansu broker --listener-url "tcp://127.0.0.1:$PORT" --advertised-listener-url "tcp://127.0.0.1:$PORT" >"$OUT/tansu.log" 2>&1 &
+BROKER=$!
+trap 'kill $BROKER 2>/dev/null' EXIT
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+export BENCH_BROKERS="127.0.0.1:$PORT"
+# The same producer settings on both sides.
+PRODUCER="-X enable.idempotence=true -X acks=all -X linger.ms=5 -X compression.codec=none"
+
+now() { date +%s.%N; }
+timed() { local t0; t0=$(now); "$@" >/dev/null 2>>"$OUT/kafka-bench.err"; python3 -c "print($(now) - $t0)"; }
+
+KCAT_P=$(timed kcat -P -b "$BENCH_BROKERS" -t kcat $PRODUCER -l "$OUT/input.ndjson")
+SLUICE_P=$(timed .build/release/sluice run bench/kafka-produce.yaml --no-progress)
+KCAT_C=$(timed kcat -C -b "$BENCH_BROKERS" -t kcat -o beginning -e -q)
+SLUICE_C=$(timed .build/release/sluice run bench/kafka-consume.yaml --no-progress --max-records "$N")
+
+python3 - "$N" "$KCAT_P" "$SLUICE_P" "$KCAT_C" "$SLUICE_C" <<'PY'
+import sys
+n = int(sys.argv[1]); kp, sp, kc, sc = map(float, sys.argv[2:])
+print(f"records: {n}, broker: tansu (memory storage) on 127.0.0.1, librdkafka as loaded via LD_LIBRARY_PATH")
+print()
+print("| case | seconds | records/s | Sluice / kcat |")
+print("|---|---|---|---|")
+print(f"| kcat -P (baseline) | {kp:.2f} | {n/kp:,.0f} | |")
+print(f"| sluice file.read → kafka.write | {sp:.2f} | {n/sp:,.0f} | {kp/sp:.2f} |")
+print(f"| kcat -C -e (baseline) | {kc:.2f} | {n/kc:,.0f} | |")
+print(f"| sluice kafka.read → file.discard | {sc:.2f} | {n/sc:,.0f} | {kc/sc:.2f} |")
+PY
