@@ -28,10 +28,11 @@ KCAT_P=$(timed kcat -P -b "$BENCH_BROKERS" -t kcat $PRODUCER -l "$OUT/input.ndjs
 SLUICE_P=$(timed .build/release/sluice run bench/kafka-produce.yaml --no-progress)
 KCAT_C=$(timed kcat -C -b "$BENCH_BROKERS" -t kcat -o beginning -e -q)
 SLUICE_C=$(timed .build/release/sluice run bench/kafka-consume.yaml --no-progress --max-records "$N")
+SLUICE_T=$(timed .build/release/sluice run bench/kafka-consume-text.yaml --no-progress --max-records "$N")
 
-python3 - "$N" "$KCAT_P" "$SLUICE_P" "$KCAT_C" "$SLUICE_C" <<'PY'
+python3 - "$N" "$KCAT_P" "$SLUICE_P" "$KCAT_C" "$SLUICE_C" "$SLUICE_T" <<'PY'
 import sys
-n = int(sys.argv[1]); kp, sp, kc, sc = map(float, sys.argv[2:])
+n = int(sys.argv[1]); kp, sp, kc, sc, st = map(float, sys.argv[2:])
 print(f"records: {n}, broker: tansu (memory storage) on 127.0.0.1, librdkafka as loaded via LD_LIBRARY_PATH")
 print()
 print("| case | seconds | records/s | Sluice / kcat |")
@@ -39,5 +40,6 @@ print("|---|---|---|---|")
 print(f"| kcat -P (baseline) | {kp:.2f} | {n/kp:,.0f} | |")
 print(f"| sluice file.read → kafka.write | {sp:.2f} | {n/sp:,.0f} | {kp/sp:.2f} |")
 print(f"| kcat -C -e (baseline) | {kc:.2f} | {n/kc:,.0f} | |")
-print(f"| sluice kafka.read → file.discard | {sc:.2f} | {n/sc:,.0f} | {kc/sc:.2f} |")
+print(f"| sluice kafka.read (JSON → BSON) → file.discard | {sc:.2f} | {n/sc:,.0f} | {kc/sc:.2f} |")
+print(f"| sluice kafka.read (text, no decoding) → file.discard | {st:.2f} | {n/st:,.0f} | {kc/st:.2f} |")
 PY

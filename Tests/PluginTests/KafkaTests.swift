@@ -238,6 +238,30 @@ final class KafkaTests: XCTestCase {
         XCTAssertEqual(after.read, 1)
     }
 
+    func testStartAtTimestampSkipsEarlierMessages() throws {
+        _ = try produce("{profile: orders, seed: 1, count: 50}", topic: "timed")
+        Thread.sleep(forTimeInterval: 1.1)
+        let cut = ISO8601.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        Thread.sleep(forTimeInterval: 0.1)
+        _ = try produce("{profile: orders, seed: 2, count: 30}", topic: "timed")
+        let out = dir + "/timed.ndjson"
+        let read = try TestSupport.run(consumeYAML(topic: "timed", group: "timed", out: out, extra: ", start: timestamp, start_time: \"\(cut)\""),
+                                       dir: dir) { engine in
+            Thread.sleep(forTimeInterval: 4)
+            engine.stop()
+        }
+        XCTAssertEqual(read.read, 30, "only the messages after \(cut)")
+        let expected = try TestSupport.run("""
+        sources:
+          gen: {use: faker.generate, config: {profile: orders, seed: 2, count: 30}}
+        sinks:
+          out: {use: file.write, inputs: [gen], config: {path: \(dir)/second.ndjson}}
+        """, dir: dir)
+        XCTAssertEqual(expected.read, 30)
+        XCTAssertEqual(Set(try TestSupport.readNDJSON(out).map { $0["order_id"]!.string! + $0["customer"]!.string! }),
+                       Set(try TestSupport.readNDJSON(dir + "/second.ndjson").map { $0["order_id"]!.string! + $0["customer"]!.string! }))
+    }
+
     func testValidateRejectsUnknownKeys() throws {
         XCTAssertThrowsError(try TestSupport.plan("""
         sources:

@@ -17,7 +17,8 @@ public final class KafkaSource: Source {
        "group": {"type": "string", "minLength": 1},
        "topics": {"type": "array", "items": {"type": "string"}, "minItems": 1},
        "topic_pattern": {"type": "string", "description": "a regex; every matching topic is consumed"},
-       "start": {"enum": ["earliest", "latest"], "description": "where a group without committed offsets begins"},
+       "start": {"enum": ["earliest", "latest", "timestamp"], "description": "where a group without committed offsets begins"},
+       "start_time": {"type": "string", "format": "date-time", "description": "with start: timestamp, the first message time to read"},
        "format": {"enum": ["json", "bson", "text"]},
        "text_field": {"type": "string", "description": "text format: the field that holds the value"},
        "metadata_field": {"type": "string", "description": "add {topic, partition, offset, timestamp, key, headers} under this field"},
@@ -25,7 +26,9 @@ public final class KafkaSource: Source {
        "heartbeat_interval_ms": {"type": "integer", "minimum": 1},
     """# + KafkaConfig.commonSchema + #"""
      },
-     "oneOf": [{"required": ["topics"]}, {"required": ["topic_pattern"]}]}
+     "oneOf": [{"required": ["topics"]}, {"required": ["topic_pattern"]}],
+     "if": {"properties": {"start": {"const": "timestamp"}}, "required": ["start"]},
+     "then": {"required": ["start_time"]}}
     """#
 
     enum Format: String { case json, bson, text }
@@ -48,12 +51,18 @@ public final class KafkaSource: Source {
             ("group.id", try config.requiredString("group")),
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
-            ("auto.offset.reset", try config.string("start", default: "earliest")),
+            ("auto.offset.reset", try config.string("start", default: "earliest") == "latest" ? "latest" : "earliest"),
             ("enable.partition.eof", "false"),
             ("session.timeout.ms", String(try config.int("session_timeout_ms", default: 10000))),
             ("heartbeat.interval.ms", String(try config.int("heartbeat_interval_ms", default: 3000))),
         ], passThrough: try config.object("librdkafka"))
         state = ConsumerState(host: host)
+        if try config.string("start") == "timestamp" {
+            guard let text = try config.string("start_time"), let ms = ISO8601.parse(text) else {
+                throw SluiceError.config("start_time: an ISO 8601 date-time is required with start: timestamp")
+            }
+            state.startTime = ms
+        }
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(state).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf, rebalance)
         KafkaConfig.routeLogs(conf, to: host)
@@ -194,6 +203,8 @@ public final class KafkaSource: Source {
 /// librdkafka calls it from inside consumer_poll).
 final class ConsumerState {
     let host: PluginHost
+    /// With `start: timestamp`: where partitions without a committed offset begin.
+    var startTime: Int64?
     private var slots: [String: Int] = [:]
     private var trackers: [Int: PartitionTracker] = [:]
     private var nextSlot = 0
@@ -247,6 +258,7 @@ private let rebalance: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, Unsa
     let state = Unmanaged<ConsumerState>.fromOpaque(opaque).takeUnretainedValue()
     switch err {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+        if let partitions, let startTime = state.startTime { seekToTime(rk, partitions, startTime) }
         if let partitions {
             for i in 0 ..< Int(partitions.pointee.cnt) {
                 let p = partitions.pointee.elems[i]
@@ -260,5 +272,18 @@ private let rebalance: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, Unsa
         state.revokeAll()
         rd_kafka_assign(rk, nil)
         state.host.log(.info, "partitions revoked")
+    }
+}
+
+/// For partitions the group has never committed, start at the first message
+/// at or after `time`; committed positions win, so a restart resumes.
+private func seekToTime(_ rk: OpaquePointer, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, _ time: Int64) {
+    guard rd_kafka_committed(rk, partitions, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+    let lookup = rd_kafka_topic_partition_list_copy(partitions)!
+    defer { rd_kafka_topic_partition_list_destroy(lookup) }
+    for i in 0 ..< Int(lookup.pointee.cnt) { lookup.pointee.elems[i].offset = time }
+    guard rd_kafka_offsets_for_times(rk, lookup, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+    for i in 0 ..< Int(partitions.pointee.cnt) where partitions.pointee.elems[i].offset < 0 {
+        partitions.pointee.elems[i].offset = lookup.pointee.elems[i].offset
     }
 }
