@@ -77,3 +77,35 @@ final class BSONTests: XCTestCase {
         }
     }
 }
+
+final class TranscoderTests: XCTestCase {
+    /// The direct transcoder must produce the same bytes as parse-then-convert.
+    func testTranscoderMatchesTheValuePath() throws {
+        let inputs = [
+            #"{}"#,
+            #"{"a":1,"b":-2.5,"c":"x","d":true,"e":false,"f":null}"#,
+            #" { "big" : 9000000000 , "neg" : -2147483649, "small": 2147483647 } "#,
+            #"{"esc":"tab\t quote\" slash\/ \u00e9 \ud83d\ude00","k\"ey":1}"#,
+            #"{"nested":{"arr":[1,[2,{"x":"y"}],[]],"empty":{}}}"#,
+            #"{"when":{"$date":"2013-08-30T08:00:00.000Z"},"id":{"$oid":"000102030405060708090a0b"},"n":{"$numberLong":"5"}}"#,
+            #"{"exp":1e3,"frac":0.1}"#,
+        ]
+        for text in inputs {
+            let expected = try BSONFromJSON.document(JSONParser.parse(text))
+            var w = BSONWriter()
+            try text.utf8CString.withUnsafeBytes { raw in
+                try BSONFromJSON.transcode(json: UnsafeRawBufferPointer(rebasing: raw.dropLast()), into: &w)
+            }
+            XCTAssertEqual(w.finish(), expected, text)
+        }
+    }
+
+    func testTranscoderRejectsWhatTheParserRejects() {
+        for bad in ["[1]", "{\"a\":}", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":1} x", "\"s\"", "{\"a\":tru}"] {
+            var w = BSONWriter()
+            XCTAssertThrowsError(try bad.utf8CString.withUnsafeBytes { raw in
+                try BSONFromJSON.transcode(json: UnsafeRawBufferPointer(rebasing: raw.dropLast()), into: &w)
+            }, bad)
+        }
+    }
+}

@@ -82,10 +82,8 @@ public final class FileSource: Source {
         switch format {
         case .ndjson:
             do {
-                guard case let .object(o) = try JSONParser.parse(line) else {
-                    throw JSONParseError(offset: 0, reason: "a record must be a JSON object")
-                }
-                for m in o { BSONFromJSON.append(&writer, m.key, m.value) }
+                var text = line
+                try text.withUTF8 { try BSONFromJSON.transcode(json: UnsafeRawBufferPointer($0), into: &writer) }
             } catch {
                 return emitUndecodable(line, "line \(reader.lineNumber): \(error)", output, token)
             }

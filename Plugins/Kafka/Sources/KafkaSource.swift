@@ -140,8 +140,7 @@ public final class KafkaSource: Source {
         switch format {
         case .json:
             do {
-                guard case let .object(o) = try JSONParser.parse(value) else { throw JSONParseError(offset: 0, reason: "a record must be a JSON object") }
-                for member in o { BSONFromJSON.append(&writer, member.key, member.value) }
+                try BSONFromJSON.transcode(json: value, into: &writer)
             } catch {
                 failure = "\(topic)[\(m.partition)]@\(m.offset): \(error)"
             }

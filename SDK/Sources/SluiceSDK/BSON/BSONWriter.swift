@@ -49,16 +49,59 @@ public struct BSONWriter {
     /// Writes type and key; inside an array the key is the next index and `key` is ignored.
     @inline(__always)
     private mutating func header(_ type: BSONType, _ key: String) {
+        var key = key
+        key.withUTF8 { header(type, keyBytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always)
+    mutating func header(_ type: BSONType, keyBytes: UnsafeRawBufferPointer) {
         bytes.append(type.rawValue)
         if let index = arrayCounters.last, index >= 0 {
             arrayCounters[arrayCounters.count - 1] = index + 1
             appendDecimal(index)
         } else {
-            var key = key
-            key.withUTF8 { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: keyBytes)
         }
         bytes.append(0)
     }
+
+    /// Opens an embedded document or array; close it with `end()`.
+    mutating func begin(_ type: BSONType, keyBytes: UnsafeRawBufferPointer) {
+        header(type, keyBytes: keyBytes)
+        startDocument(array: type == .array)
+    }
+
+    mutating func end() { closeDocument() }
+
+    /// A string value under a key given as bytes.
+    mutating func append(keyBytes: UnsafeRawBufferPointer, stringBytes v: UnsafeRawBufferPointer) {
+        header(.string, keyBytes: keyBytes)
+        appendLE(Int32(v.count + 1))
+        bytes.append(contentsOf: v)
+        bytes.append(0)
+    }
+
+    mutating func append(keyBytes: UnsafeRawBufferPointer, double v: Double) {
+        header(.double, keyBytes: keyBytes)
+        appendLE(v.bitPattern)
+    }
+
+    mutating func append(keyBytes: UnsafeRawBufferPointer, int64 v: Int64) {
+        if let small = Int32(exactly: v) {
+            header(.int32, keyBytes: keyBytes)
+            appendLE(small)
+        } else {
+            header(.int64, keyBytes: keyBytes)
+            appendLE(v)
+        }
+    }
+
+    mutating func append(keyBytes: UnsafeRawBufferPointer, bool v: Bool) {
+        header(.bool, keyBytes: keyBytes)
+        bytes.append(v ? 1 : 0)
+    }
+
+    mutating func appendNull(keyBytes: UnsafeRawBufferPointer) { header(.null, keyBytes: keyBytes) }
 
     private mutating func appendDecimal(_ n: Int) {
         if n >= 10 { appendDecimal(n / 10) }

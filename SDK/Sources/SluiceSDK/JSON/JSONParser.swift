@@ -12,9 +12,9 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
 
 /// Parses RFC 8259 JSON. Integers that fit Int64 stay integers.
 public struct JSONParser {
-    private let b: UnsafeRawBufferPointer
-    private var p = 0
-    private let maxDepth = 512
+    let b: UnsafeRawBufferPointer
+    var p = 0
+    let maxDepth = 512
 
     /// Parses exactly one JSON value from `text` (surrounding white space allowed).
     public static func parse(_ text: String) throws -> JSONValue {
@@ -34,15 +34,15 @@ public struct JSONParser {
         try bytes.withUnsafeBytes { try parse($0) }
     }
 
-    private init(b: UnsafeRawBufferPointer) { self.b = b }
+    init(b: UnsafeRawBufferPointer) { self.b = b }
 
-    private func error(_ reason: String) -> JSONParseError { JSONParseError(offset: p, reason: reason) }
+    func error(_ reason: String) -> JSONParseError { JSONParseError(offset: p, reason: reason) }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while p < b.count, b[p] == 0x20 || b[p] == 0x0A || b[p] == 0x0D || b[p] == 0x09 { p += 1 }
     }
 
-    private mutating func value(depth: Int) throws -> JSONValue {
+    mutating func value(depth: Int) throws -> JSONValue {
         guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth)") }
         skipSpace()
         guard p < b.count else { throw error("unexpected end of input") }
@@ -58,7 +58,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: StaticString) throws {
+    mutating func literal(_ word: StaticString) throws {
         let n = word.utf8CodeUnitCount
         guard p + n <= b.count, memcmp(b.baseAddress! + p, word.utf8Start, n) == 0 else {
             throw error("expected \(word)")
@@ -102,7 +102,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func string() throws -> String {
+    mutating func string() throws -> String {
         p += 1
         let start = p
         // Fast path: no escapes.
@@ -169,7 +169,7 @@ public struct JSONParser {
         return v
     }
 
-    private mutating func number() throws -> JSONValue {
+    mutating func number() throws -> JSONValue {
         let start = p
         if b[p] == UInt8(ascii: "-") { p += 1 }
         guard p < b.count, isDigit(b[p]) else { throw error("expected a digit") }
