@@ -129,11 +129,7 @@ final class KafkaTests: XCTestCase {
             of: "config: {path: \(dir)/crash.ndjson}", with: "config: {path: \(dir)/crash.ndjson, fsync: true}")
             .replacingOccurrences(of: "max_records: 100", with: "max_records: 20")
             .write(toFile: manifest, atomically: true, encoding: .utf8)
-        let first = Process()
-        first.executableURL = URL(fileURLWithPath: TestSupport.sluice)
-        first.arguments = ["run", manifest, "--no-progress"]
-        first.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try first.run()
+        let first = try TestSupport.launch(["run", manifest, "--no-progress"])
         let deadline = Date(timeIntervalSinceNow: 20)
         while TestSupport.lineCount(dir + "/crash.ndjson") < 300, Date() < deadline { usleep(20_000) }
         kill(first.processIdentifier, SIGKILL)
@@ -141,11 +137,7 @@ final class KafkaTests: XCTestCase {
         let beforeCrash = TestSupport.lineCount(dir + "/crash.ndjson")
         XCTAssertGreaterThan(beforeCrash, 0)
         XCTAssertLessThan(beforeCrash, total, "the consumer finished before it could be killed")
-        let second = Process()
-        second.executableURL = URL(fileURLWithPath: TestSupport.sluice)
-        second.arguments = ["run", manifest, "--no-progress"]
-        second.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try second.run()
+        let second = try TestSupport.launch(["run", manifest, "--no-progress"])
         let until = Date(timeIntervalSinceNow: 30)
         var ids: [String] = []
         while Date() < until {
@@ -168,13 +160,7 @@ final class KafkaTests: XCTestCase {
             let manifest = dir + "/\(name).yaml"
             try consumeYAML(topic: "shared", group: "pair", out: dir + "/\(name).ndjson").write(toFile: manifest, atomically: true, encoding: .utf8)
             let log = dir + "/\(name).log"
-            FileManager.default.createFile(atPath: log, contents: nil)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: TestSupport.sluice)
-            p.arguments = ["run", manifest, "--no-progress"]
-            p.standardError = FileHandle(forWritingAtPath: log)
-            try p.run()
-            hosts.append((p, log, dir + "/\(name).ndjson"))
+            hosts.append((try TestSupport.launch(["run", manifest, "--no-progress"], stderr: log), log, dir + "/\(name).ndjson"))
         }
         defer { for (p, _, _) in hosts where p.isRunning { p.terminate(); p.waitUntilExit() } }
         // Wait for a stable group: each host's latest assignment, together, covers the 4 partitions.

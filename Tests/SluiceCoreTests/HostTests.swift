@@ -21,16 +21,12 @@ final class HostTests: XCTestCase {
             inputs: [gen]
             config: {path: \(dir)/out.ndjson}
         """.write(toFile: manifest, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestSupport.sluice)
-        p.arguments = ["run", manifest, "--no-progress"]
-        let err = Pipe()
-        p.standardError = err
-        try p.run()
+        let log = dir + "/stderr.log"
+        let p = try TestSupport.launch(["run", manifest, "--no-progress"], stderr: log)
         Thread.sleep(forTimeInterval: 1.5)
         kill(p.processIdentifier, SIGTERM)
-        let output = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        let output = try String(contentsOfFile: log, encoding: .utf8)
         XCTAssertEqual(p.terminationStatus, 0, output)
         let read = output.range(of: "; read ").flatMap { Int(output[$0.upperBound...].prefix { $0.isNumber }) }
         XCTAssertNotNil(read, output)

@@ -69,6 +69,17 @@ public enum TestSupport {
         return out
     }
 
+    /// Starts `sluice` with `args` in the background, stderr to `stderr` (or discarded).
+    public static func launch(_ args: [String], stderr: String? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: sluice)
+        p.arguments = args
+        if let stderr { FileManager.default.createFile(atPath: stderr, contents: nil) }
+        p.standardError = FileHandle(forWritingAtPath: stderr ?? "/dev/null")
+        try p.run()
+        return p
+    }
+
     public struct ProcessResult {
         public let status: Int32
         public let stdout: String
