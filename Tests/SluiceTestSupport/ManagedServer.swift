@@ -118,6 +118,44 @@ public final class ManagedServer {
         }
     }
 
+    /// An Elasticsearch REST server (noida-db), data in `dataDir`.
+    public static func elasticsearch(dataDir: String, port: Int? = nil, logDir: String) throws -> ManagedServer {
+        try ManagedServer(name: "noida-db", executable: venv + "/bin/noida-db-server",
+                          arguments: ["start", "--data-dir", dataDir, "--host", "127.0.0.1", "--only", "elasticsearch",
+                                      "--elasticsearch-port", "{port}"],
+                          port: port, logDir: logDir)
+    }
+
+    /// syslog-ng in the foreground, standing in for Logstash: a TCP JSON-lines
+    /// input forwarding each line as a document to `esPort`'s `_bulk`.
+    public static func logstashStandIn(esPort: Int, index: String, idField: String, dir: String) throws -> ManagedServer {
+        let port = try freePort()
+        let conf = dir + "/syslog-ng.conf"
+        try """
+        @version: 3.38
+        @include "scl.conf"
+        source s_in { network(ip("127.0.0.1") port(\(port)) transport("tcp") flags(no-parse) log-msg-size(1048576)); };
+        parser p_json { json-parser(prefix(".json.")); };
+        destination d_es {
+          elasticsearch-http(url("http://127.0.0.1:\(esPort)/_bulk") index("\(index)") type("")
+                             custom-id("${.json.\(idField)}") template("${MESSAGE}") batch-lines(100) timeout(10));
+        };
+        log { source(s_in); parser(p_json); destination(d_es); };
+        """.write(toFile: conf, atomically: true, encoding: .utf8)
+        return try ManagedServer(name: "syslog-ng", executable: "/usr/sbin/syslog-ng",
+                                 arguments: ["-F", "-f", conf, "--persist-file=\(dir)/sng.persist", "--pidfile=\(dir)/sng.pid",
+                                             "--control=\(dir)/sng.ctl", "--no-caps"],
+                                 port: port, logDir: dir)
+    }
+
+    /// Tests/Fixtures/fault_proxy.py in front of `targetPort`.
+    public static func faultProxy(targetPort: Int, everyNth: Int, rejectRequests: Int, logDir: String) throws -> ManagedServer {
+        try ManagedServer(name: "fault-proxy", executable: "/usr/bin/python3",
+                          arguments: [TestSupport.repoRoot + "/Tests/Fixtures/fault_proxy.py", "{port}", String(targetPort),
+                                      String(everyNth), String(rejectRequests)],
+                          logDir: logDir)
+    }
+
     /// A MongoDB wire-protocol server (nx-27017, over SQLite) with its data in `dataDir`.
     public static func mongo(dataDir: String, port: Int? = nil, logDir: String) throws -> ManagedServer {
         try ManagedServer(name: "nx-27017", executable: venv + "/bin/nx-27017",

@@ -5,6 +5,9 @@
 /// a record survives a trip through a JSON file unchanged.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
+    /// Write dates as ISO 8601 strings and ObjectIds as hex strings, for
+    /// consumers that do not read Extended JSON (Elasticsearch, Logstash).
+    public var plainTypes = false
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
@@ -84,13 +87,13 @@ public struct JSONWriter {
         case .int64: raw(String(e.int64!))
         case .null, .undefined: raw("null")
         case .datetime:
-            raw("{\"$date\":\"")
+            raw(plainTypes ? "\"" : "{\"$date\":\"")
             raw(ISO8601.format(milliseconds: e.datetime!))
-            raw("\"}")
+            raw(plainTypes ? "\"" : "\"}")
         case .objectId:
-            raw("{\"$oid\":\"")
+            raw(plainTypes ? "\"" : "{\"$oid\":\"")
             raw(hex(e.objectIdBytes!))
-            raw("\"}")
+            raw(plainTypes ? "\"" : "\"}")
         case .binary:
             let (subtype, data) = e.binary!
             raw("{\"$binary\":{\"base64\":\"")

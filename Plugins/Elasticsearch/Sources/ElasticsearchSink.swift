@@ -1,0 +1,197 @@
+import Foundation
+import SluiceSDK
+
+/// `elasticsearch.write`: the `_bulk` API over a keep-alive connection.
+///
+/// Each bulk response is read item by item: 429 and 5xx items are retried
+/// with backoff and jitter (by the engine), 4xx items (mapping errors,
+/// version conflicts on `create`) are dead-lettered with the item's error
+/// type and reason. A 200 with `errors: true` never loses a document
+/// silently. `id_field` makes replays overwrite instead of duplicating.
+public final class ElasticsearchSink: Sink {
+    public static let name = "write"
+    public static let summary = "Indexes records through the Elasticsearch _bulk API"
+    public static let configSchema = #"""
+    {"type": "object", "additionalProperties": false, "required": ["urls", "index"],
+     "properties": {
+       "urls": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "node URLs, used round-robin with failover"},
+       "index": {"type": "string", "minLength": 1, "description": "an index, or a template: sensors-%Y.%m.%d (event date), {field}"},
+       "action": {"enum": ["index", "create", "update"]},
+       "id_field": {"type": "string", "description": "field path whose value becomes _id (idempotent replays)"},
+       "routing_field": {"type": "string"},
+       "pipeline": {"type": "string"},
+       "timestamp_field": {"type": ["string", "null"], "description": "set from the event time when missing; null to leave out (default @timestamp)"},
+       "username": {"type": "string"}, "password": {"type": "string"},
+       "api_key": {"type": "string"}, "bearer_token": {"type": "string"},
+       "ca_file": {"type": "string"}, "verify_tls": {"type": "boolean"},
+       "max_bulk_docs": {"type": "integer", "minimum": 1},
+       "max_bulk_bytes": {"type": "integer", "minimum": 1024},
+       "timeout_ms": {"type": "integer", "minimum": 1},
+       "index_template": {"type": "object", "required": ["name", "body"], "additionalProperties": false,
+                          "properties": {"name": {"type": "string"}, "body": {"type": "object"}}}
+     }}
+    """#
+
+    let urls: [String]
+    var next = 0
+    let index: String
+    let action: String
+    let idField: String?
+    let routingField: String?
+    let pipeline: String?
+    let timestampField: String?
+    let maxDocs: Int
+    let maxBytes: Int
+    let client: HTTPClient
+    let host: PluginHost
+    var body = JSONWriter(capacity: 1 << 20)
+    var doc = JSONWriter(capacity: 1024)
+    let indexed: Metric
+
+    public required init(config: Config, host: PluginHost) throws {
+        self.host = host
+        urls = try config.strings("urls")!.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        index = try config.requiredString("index")
+        action = try config.string("action", default: "index")
+        idField = try config.string("id_field")
+        routingField = try config.string("routing_field")
+        pipeline = try config.string("pipeline")
+        timestampField = config["timestamp_field"] == .null ? nil : try config.string("timestamp_field", default: "@timestamp")
+        maxDocs = try config.int("max_bulk_docs", default: 5000)
+        maxBytes = try config.int("max_bulk_bytes", default: 10 << 20)
+        var headers = ["Content-Type: application/x-ndjson", "Accept: application/json"]
+        if let user = try config.string("username") {
+            headers.append("Authorization: Basic " + Base64.encode(Array("\(user):\(try config.string("password", default: ""))".utf8)))
+        } else if let key = try config.string("api_key") {
+            headers.append("Authorization: ApiKey \(key)")
+        } else if let token = try config.string("bearer_token") {
+            headers.append("Authorization: Bearer \(token)")
+        }
+        client = HTTPClient(headers: headers, caFile: try config.string("ca_file"), verify: try config.bool("verify_tls", default: true),
+                            timeoutMillis: try config.int("timeout_ms", default: 30000))
+        indexed = host.metric(.counter, "documents_indexed_total", help: "bulk items the cluster accepted")
+        let info = try request("GET", "/", nil)
+        if info.status == 401 || info.status == 403 {
+            throw SluiceError.config("the cluster refused our credentials (HTTP \(info.status))")
+        }
+        if let template = try config.object("index_template") {
+            let name = try template.requiredString("name")
+            let r = try request("PUT", "/_index_template/\(name)", Array(JSONWriter.string(template["body"]!).utf8))
+            guard (200 ..< 300).contains(r.status) else {
+                throw SluiceError.config("index_template \(name): HTTP \(r.status): \(String(decoding: r.body.prefix(300), as: UTF8.self))")
+            }
+        }
+    }
+
+    /// Sends to the next node, failing over to the others when one cannot be reached.
+    private func request(_ method: String, _ path: String, _ body: [UInt8]?) throws -> HTTPClient.Response {
+        var lastError = ""
+        for _ in urls {
+            let url = urls[next % urls.count]
+            next += 1
+            do {
+                let r = try client.send(method: method, url: url + path, body: body)
+                if r.status >= 500 || r.status == 429 {
+                    lastError = "\(url): HTTP \(r.status)"
+                    continue
+                }
+                return r
+            } catch let failure as HTTPClient.Failure {
+                lastError = "\(url): \(failure.reason)"
+            }
+        }
+        throw SluiceError.retriable("no Elasticsearch node answered: \(lastError)")
+    }
+
+    public func write(_ batch: Batch, _ output: Output) throws {
+        var start = 0
+        while start < batch.count {
+            var members: [Int] = []
+            body.reset()
+            var i = start
+            while i < batch.count, members.count < maxDocs, members.isEmpty || body.bytes.count < maxBytes {
+                if let problem = appendItem(batch[i]) {
+                    output.fail(i, problem)
+                } else {
+                    members.append(i)
+                }
+                i += 1
+            }
+            start = i
+            if !members.isEmpty { try send(members, output) }
+        }
+    }
+
+    /// Appends the action and document lines; returns why the record cannot be indexed.
+    private func appendItem(_ record: Record) -> String? {
+        let d = record.document
+        var meta = JSONObject()
+        guard let name = IndexName.resolve(index, d, eventTime: record.eventTime) else {
+            return "index template \(index): a field it names is missing"
+        }
+        meta["_index"] = .string(name)
+        if let idField {
+            guard let e = d.element(path: idField) else { return "id field \(idField) is missing" }
+            meta["_id"] = .string(e.string ?? JSONWriter.string(e.jsonValue))
+        }
+        if let routingField, let e = d.element(path: routingField) { meta["routing"] = .string(e.string ?? JSONWriter.string(e.jsonValue)) }
+        if let pipeline, action != "update" { meta["pipeline"] = .string(pipeline) }
+        body.write(.object(JSONObject([(action, .object(meta))])))
+        body.newline()
+        doc.reset()
+        SearchDocument.write(record, timestampField: timestampField, into: &doc)
+        if action == "update" {
+            body.appendRaw("{\"doc\":")
+            body.appendRaw(doc.string)
+            body.appendRaw(",\"doc_as_upsert\":true}")
+        } else {
+            body.appendRaw(doc.string)
+        }
+        body.newline()
+        return nil
+    }
+
+    private func send(_ members: [Int], _ output: Output) throws {
+        let path = "/_bulk"
+        let r = try request("POST", path, body.bytes)
+        guard (200 ..< 300).contains(r.status) else {
+            let text = String(decoding: r.body.prefix(500), as: UTF8.self)
+            let retriable = r.status == 401 || r.status == 403 || r.status == 408
+            for i in members { output.fail(i, "bulk request failed: HTTP \(r.status): \(text)", retriable: retriable) }
+            return
+        }
+        guard let reply = try? JSONParser.parse(r.body), let items = reply["items"]?.array, items.count == members.count else {
+            for i in members { output.fail(i, "unreadable bulk response (HTTP \(r.status))", retriable: true) }
+            return
+        }
+        var ok = 0
+        for (position, item) in items.enumerated() {
+            guard let result = item.object?.members.first?.value, let status = result["status"]?.integer else {
+                output.fail(members[position], "bulk item without a status", retriable: true)
+                continue
+            }
+            if (200 ..< 300).contains(status) {
+                ok += 1
+                continue
+            }
+            let type = result["error"]?["type"]?.string ?? "error"
+            let reason = result["error"]?["reason"]?.string ?? JSONWriter.string(result["error"] ?? .null)
+            output.fail(members[position], "HTTP \(status) \(type): \(reason)", retriable: status == 429 || status >= 500)
+        }
+        indexed.record(Double(ok))
+    }
+}
+
+/// Index names from a template: `%Y`, `%m`, `%d` from the event date (UTC), `{field}` from the record.
+enum IndexName {
+    static func resolve(_ template: String, _ doc: BSONDocument, eventTime: Int64?) -> String? {
+        var name = template
+        if name.contains("%") {
+            let (y, m, d) = Civil.date(fromDays: ((eventTime ?? 0) - ((eventTime ?? 0) % 86_400_000 + 86_400_000) % 86_400_000) / 86_400_000)
+            func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            name = name.replacingOccurrences(of: "%Y", with: String(y)).replacingOccurrences(of: "%m", with: two(m))
+                .replacingOccurrences(of: "%d", with: two(d))
+        }
+        return FieldTemplate(name).resolve(doc)
+    }
+}
