@@ -58,6 +58,7 @@ bench: deps test-servers
 	bash bench/run.sh
 	bash bench/mongo.sh
 	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB) bash bench/kafka.sh
+	bash bench/elasticsearch.sh
 
 clean:
 	rm -rf .build out bench/out $(VENV)

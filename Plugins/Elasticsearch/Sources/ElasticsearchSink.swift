@@ -35,6 +35,8 @@ public final class ElasticsearchSink: Sink {
     let urls: [String]
     var next = 0
     let index: String
+    /// The index name when the template has neither dates nor fields.
+    let fixedIndex: String?
     let action: String
     let idField: String?
     let routingField: String?
@@ -45,13 +47,13 @@ public final class ElasticsearchSink: Sink {
     let client: HTTPClient
     let host: PluginHost
     var body = JSONWriter(capacity: 1 << 20)
-    var doc = JSONWriter(capacity: 1024)
     let indexed: Metric
 
     public required init(config: Config, host: PluginHost) throws {
         self.host = host
         urls = try config.strings("urls")!.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         index = try config.requiredString("index")
+        fixedIndex = index.contains("%") || index.contains("{") ? nil : index
         action = try config.string("action", default: "index")
         idField = try config.string("id_field")
         routingField = try config.string("routing_field")
@@ -126,7 +128,7 @@ public final class ElasticsearchSink: Sink {
     private func appendItem(_ record: Record) -> String? {
         let d = record.document
         var meta = JSONObject()
-        guard let name = IndexName.resolve(index, d, eventTime: record.eventTime) else {
+        guard let name = fixedIndex ?? IndexName.resolve(index, d, eventTime: record.eventTime) else {
             return "index template \(index): a field it names is missing"
         }
         meta["_index"] = .string(name)
@@ -138,15 +140,9 @@ public final class ElasticsearchSink: Sink {
         if let pipeline, action != "update" { meta["pipeline"] = .string(pipeline) }
         body.write(.object(JSONObject([(action, .object(meta))])))
         body.newline()
-        doc.reset()
-        SearchDocument.write(record, timestampField: timestampField, into: &doc)
-        if action == "update" {
-            body.appendRaw("{\"doc\":")
-            body.appendRaw(doc.string)
-            body.appendRaw(",\"doc_as_upsert\":true}")
-        } else {
-            body.appendRaw(doc.string)
-        }
+        if action == "update" { body.appendRaw("{\"doc\":") }
+        SearchDocument.write(record, timestampField: timestampField, into: &body)
+        if action == "update" { body.appendRaw(",\"doc_as_upsert\":true}") }
         body.newline()
         return nil
     }
@@ -158,6 +154,11 @@ public final class ElasticsearchSink: Sink {
             let text = String(decoding: r.body.prefix(500), as: UTF8.self)
             let retriable = r.status == 401 || r.status == 403 || r.status == 408
             for i in members { output.fail(i, "bulk request failed: HTTP \(r.status): \(text)", retriable: retriable) }
+            return
+        }
+        // Most responses say "errors":false near the start: then every item succeeded and none needs reading.
+        if Self.reportsNoErrors(r.body) {
+            indexed.record(Double(members.count))
             return
         }
         guard let reply = try? JSONParser.parse(r.body), let items = reply["items"]?.array, items.count == members.count else {
@@ -179,6 +180,20 @@ public final class ElasticsearchSink: Sink {
             output.fail(members[position], "HTTP \(status) \(type): \(reason)", retriable: status == 429 || status >= 500)
         }
         indexed.record(Double(ok))
+    }
+}
+
+extension ElasticsearchSink {
+    static let noErrors = Array("\"errors\":false".utf8)
+
+    /// Whether the top-level `errors` flag, written before `items`, is false.
+    static func reportsNoErrors(_ body: [UInt8]) -> Bool {
+        let head = body.prefix(256)
+        guard head.count >= noErrors.count else { return false }
+        for start in 0 ... head.count - noErrors.count where head[start] == noErrors[0] {
+            if head[start ..< start + noErrors.count].elementsEqual(noErrors) { return true }
+        }
+        return false
     }
 }
 

@@ -61,9 +61,17 @@ public struct JSONWriter {
         }
     }
 
-    public mutating func write(_ document: BSONDocument, asArray: Bool = false) {
+    /// Writes a document; `leading` members come first (e.g. an added `@timestamp`).
+    public mutating func write(_ document: BSONDocument, asArray: Bool = false, leading: [(String, String)] = []) {
         bytes.append(UInt8(ascii: asArray ? "[" : "{"))
         var first = true
+        for (key, value) in leading {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(key)
+            bytes.append(UInt8(ascii: ":"))
+            writeString(value)
+        }
         for e in document.elements {
             if !first { bytes.append(UInt8(ascii: ",")) }
             first = false
