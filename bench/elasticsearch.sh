@@ -5,18 +5,16 @@
 # Usage: bash bench/elasticsearch.sh [records]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 N=${1:-50000}
-OUT=bench/out
-mkdir -p "$OUT"
-export BENCH_N=$N BENCH_OUT=$OUT
-.build/release/sluice run bench/make-input.yaml --no-progress 2>/dev/null
+make_input "$N"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 DATA=$(mktemp -d)
 .venv/bin/noida-db-server start --data-dir "$DATA" --host 127.0.0.1 --only elasticsearch --elasticsearch-port "$PORT" >"$OUT/noida.log" 2>&1 &
 SERVER=$!
 trap 'kill -9 $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+wait_port "$PORT"
 export BENCH_ES="http://127.0.0.1:$PORT"
 # Same mapping for both indexes (noida-db would guess "date" for RawData).
 curl -s -XPUT "$BENCH_ES/_index_template/bench" -H 'Content-Type: application/json' \
@@ -41,7 +39,6 @@ for f in "$OUT"/bulk-*.ndjson; do
     first=0
     args+=(-s -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary "@$f" "$BENCH_ES/_bulk")
 done
-now() { date +%s.%N; }
 t0=$(now); curl "${args[@]}"; t1=$(now)
 t2=$(now); .build/release/sluice run bench/elasticsearch-sink.yaml --no-progress 2>"$OUT/es-sink.err"; t3=$(now)
 curl -s -XPOST "$BENCH_ES/_refresh" >/dev/null

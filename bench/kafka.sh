@@ -6,22 +6,19 @@
 # Usage: bash bench/kafka.sh [records]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 N=${1:-200000}
-OUT=bench/out
-mkdir -p "$OUT"
-export BENCH_N=$N BENCH_OUT=$OUT
-.build/release/sluice run bench/make-input.yaml --no-progress 2>/dev/null
+make_input "$N"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 .venv/bin/tansu broker --listener-url "tcp://127.0.0.1:$PORT" --advertised-listener-url "tcp://127.0.0.1:$PORT" >"$OUT/tansu.log" 2>&1 &
 BROKER=$!
 trap 'kill $BROKER 2>/dev/null' EXIT
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+wait_port "$PORT"
 export BENCH_BROKERS="127.0.0.1:$PORT"
 # The same producer settings on both sides.
 PRODUCER="-X enable.idempotence=true -X acks=all -X linger.ms=5 -X compression.codec=none"
 
-now() { date +%s.%N; }
 timed() { local t0; t0=$(now); "$@" >/dev/null 2>>"$OUT/kafka-bench.err"; python3 -c "print($(now) - $t0)"; }
 
 KCAT_P=$(timed kcat -P -b "$BENCH_BROKERS" -t kcat $PRODUCER -l "$OUT/input.ndjson")

@@ -5,20 +5,19 @@
 # Usage: bash bench/mongo.sh [records] [batch]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 N=${1:-20000}
 BATCH=${2:-1000}
-OUT=bench/out
-mkdir -p "$OUT"
-export BENCH_N=$N BENCH_OUT=$OUT BENCH_BATCH=$BATCH
-.build/release/sluice run bench/make-input.yaml --no-progress 2>/dev/null
+export BENCH_BATCH=$BATCH
+make_input "$N"
 cc -O2 -o "$OUT/mongo_baseline" bench/mongo_baseline.c $(pkg-config --cflags --libs libmongoc-1.0)
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 DATA=$(mktemp -d)
 .venv/bin/nx-27017 --data-dir "$DATA" --host 127.0.0.1 -p "$PORT" --log-file "$OUT/nx.log" --pid-file "$DATA/pid" >"$OUT/nx.out" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+wait_port "$PORT"
 export BENCH_URI="mongodb://127.0.0.1:$PORT"
 
 cpu() { awk '{print $14 + $15}' /proc/$SERVER/stat; }

@@ -6,18 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build/release
+source bench/lib.sh
 N=${1:-${N:-1000000}}
-OUT=bench/out
-mkdir -p "$OUT"
-export BENCH_N=$N BENCH_OUT=$OUT
 CORE="taskset -c 0"
 command -v taskset >/dev/null || CORE=""
 
-now() { date +%s.%N; }
 seconds() { python3 -c "print(f'{$2 - $1:.3f}')"; }
 
 # The input the file-reading cases and `cat` use: the same records faker makes.
-$BIN/sluice run bench/make-input.yaml --no-progress 2>/dev/null
+make_input "$N"
 BYTES=$(stat -c %s "$OUT/input.ndjson")
 
 t0=$(now); $CORE cat "$OUT/input.ndjson" > /dev/null; t1=$(now)

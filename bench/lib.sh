@@ -1,0 +1,22 @@
+# Shared by the bench scripts: sourced after `cd` to the repository root.
+OUT=bench/out
+mkdir -p "$OUT"
+
+# Writes $OUT/input.ndjson: BENCH_N beach-sensor readings from faker.
+make_input() {
+    export BENCH_N=$1 BENCH_OUT=$OUT
+    .build/release/sluice run bench/make-input.yaml --no-progress 2>/dev/null
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Waits (up to 10 s) until something accepts connections on 127.0.0.1:$1.
+wait_port() {
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
+    echo "nothing listens on port $1" >&2
+    return 1
+}
+
+now() { date +%s.%N; }
