@@ -13,7 +13,7 @@ PORT=$(free_port)
 DATA=$(mktemp -d)
 .venv/bin/noida-db-server start --data-dir "$DATA" --host 127.0.0.1 --only elasticsearch --elasticsearch-port "$PORT" >"$OUT/noida.log" 2>&1 &
 SERVER=$!
-trap 'kill -9 $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
+trap 'kill -9 $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
 wait_port "$PORT"
 export BENCH_ES="http://127.0.0.1:$PORT"
 # Same mapping for both indexes (noida-db would guess "date" for RawData).
