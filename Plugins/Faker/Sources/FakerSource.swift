@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SluiceSDK
 
 /// `faker.generate`: deterministic fake records from a seed.
@@ -127,7 +130,3 @@ public final class FakerSource: Source {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

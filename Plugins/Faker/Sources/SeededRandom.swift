@@ -1,3 +1,5 @@
+import Glibc
+
 /// xoshiro256** seeded through SplitMix64: fast, and the same seed gives the
 /// same sequence on every machine (unlike SystemRandomNumberGenerator).
 public struct SeededRandom: RandomNumberGenerator, Sendable {
@@ -46,8 +48,5 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
 @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#endif

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceSchema
 import SluiceSDK
 
@@ -126,7 +127,3 @@ public final class ValidatorProcessor: Processor {
         return .success(writer.finish())
     }
 }
-
-#if canImport(Foundation)
-import Foundation
-#endif

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A JSON parse error with the byte offset where it was found.
 public struct JSONParseError: Error, CustomStringConvertible, Sendable {
     public let offset: Int
@@ -196,7 +200,3 @@ public struct JSONParser {
 
     @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
