@@ -56,6 +56,7 @@ test: build header-check test-servers
 bench: deps test-servers
 	$(SWIFT) build -c release
 	bash bench/run.sh
+	bash bench/overhead.sh
 	bash bench/mongo.sh
 	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB) bash bench/kafka.sh
 	bash bench/elasticsearch.sh
