@@ -147,21 +147,9 @@ final class MongoTests: XCTestCase {
         XCTAssertEqual(Set(ids), Set((0 ..< Int64(total)).map { 758_000 + $0 }))
     }
 
-    func testStartupErrorsAreClear() throws {
-        let badURI = try TestSupport.plan("""
-        sources:
-          gen: {use: faker.generate, config: {profile: people, count: 1}}
-        sinks:
-          mongo:
-            use: mongodb.write
-            inputs: [gen]
-            config: {uri: "postgres://nope", database: d, collection: c}
-        """, dir: dir)
-        XCTAssertThrowsError(try Engine(plan: badURI, logger: TestSupport.quietLogger).run()) { error in
-            XCTAssertTrue("\(error)".hasPrefix("mongo: uri: "), "\(error)")
-        }
-        let closed = try ManagedServer.freePort()
-        let unreachable = try TestSupport.plan("""
+    /// Runs one record into a mongodb sink with `config`, expecting the start to fail; returns the error text.
+    private func startupError(_ config: String) throws -> String {
+        let plan = try TestSupport.plan("""
         engine: {startup_timeout_ms: 1000, initial_backoff_ms: 100}
         sources:
           gen: {use: faker.generate, config: {profile: people, count: 1}}
@@ -169,13 +157,25 @@ final class MongoTests: XCTestCase {
           mongo:
             use: mongodb.write
             inputs: [gen]
-            config: {uri: "mongodb://user:secret@127.0.0.1:\(closed)/?serverSelectionTimeoutMS=200", database: d, collection: c}
+            config: \(config)
         """, dir: dir)
-        XCTAssertThrowsError(try Engine(plan: unreachable, logger: TestSupport.quietLogger).run()) { error in
-            let text = "\(error)"
-            XCTAssertTrue(text.contains("not ready after 1000 ms: cannot reach MongoDB at mongodb://user:***@127.0.0.1:\(closed)"), text)
-            XCTAssertFalse(text.contains("secret"))
+        do {
+            _ = try Engine(plan: plan, logger: TestSupport.quietLogger).run()
+        } catch {
+            return "\(error)"
         }
+        XCTFail("the pipeline started with \(config)")
+        return ""
+    }
+
+    func testStartupErrorsAreClear() throws {
+        let badURI = try startupError(#"{uri: "postgres://nope", database: d, collection: c}"#)
+        XCTAssertTrue(badURI.hasPrefix("mongo: uri: "), badURI)
+        let closed = try ManagedServer.freePort()
+        let unreachable = try startupError(
+            "{uri: \"mongodb://user:secret@127.0.0.1:\(closed)/?serverSelectionTimeoutMS=200\", database: d, collection: c}")
+        XCTAssertTrue(unreachable.contains("not ready after 1000 ms: cannot reach MongoDB at mongodb://user:***@127.0.0.1:\(closed)"), unreachable)
+        XCTAssertFalse(unreachable.contains("secret"))
     }
 
     func testValidateCatchesConfigErrors() throws {
