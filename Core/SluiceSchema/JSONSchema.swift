@@ -82,7 +82,7 @@ public final class JSONSchema: @unchecked Sendable {
             walk.fail("const", "expected \(JSONWriter.string(c)), got \(v.shortDescription)")
         }
         if let x = v.number { checkNumber(node, x, walk) }
-        if v.isString, node.k.minLength != nil || node.k.maxLength != nil || node.k.pattern != nil || node.k.format != nil {
+        if node.k.minLength != nil || node.k.maxLength != nil || node.k.pattern != nil || node.k.format != nil, v.isString {
             checkString(node, v, walk)
         }
         if let doc = v.document {

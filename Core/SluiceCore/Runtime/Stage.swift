@@ -98,7 +98,9 @@ class Stage: @unchecked Sendable {
             case SLUICE_OK:
                 accept(pending, ctx)
             case SLUICE_RETRIABLE:
-                retry = (0 ..< pending.count).filter { !failed.contains($0) || retry.contains($0) }
+                // Everything but what failed permanently goes round again.
+                let permanentIndices = Set(permanent.map(\.index))
+                retry = (0 ..< pending.count).filter { !permanentIndices.contains($0) }
             default:
                 for i in 0 ..< pending.count where !failed.contains(i) {
                     permanent.append((i, "\(name) failed with status \(status.rawValue) and gave no reason"))
