@@ -3,22 +3,23 @@ import PackageDescription
 
 /// A built-in plugin: a Swift target with the logic (tested directly) and a
 /// one-line C target that emits the ELF note and the entry symbol.
-func plugin(_ name: String, folder: String, product: String, system: [Target] = []) -> (Product, [Target]) {
+func plugin(_ name: String, folder: String, product: String, system: [Target] = [],
+            uses: [Target.Dependency] = []) -> (Product, [Target]) {
     let entry = Target.target(
         name: "\(name)Entry",
         dependencies: ["CSluicePlugin", .target(name: "\(name)Plugin")],
         path: "Plugins/\(folder)/Entry", publicHeadersPath: ".")
     let logic = Target.target(
         name: "\(name)Plugin",
-        dependencies: ["SluiceSDK"] + (name == "Validator" ? ["SluiceSchema"] : []) + system.map { .target(name: $0.name) },
+        dependencies: ["SluiceSDK"] + uses + system.map { .target(name: $0.name) },
         path: "Plugins/\(folder)/Sources")
     return (.library(name: product, type: .dynamic, targets: [entry.name, logic.name]), [entry, logic] + system)
 }
 
 let plugins = [
     plugin("Faker", folder: "Faker", product: "sluice-faker"),
-    plugin("Validator", folder: "Validator", product: "sluice-validator"),
-    plugin("File", folder: "File", product: "sluice-file"),
+    plugin("Validator", folder: "Validator", product: "sluice-validator", uses: ["SluiceSchema", "SluiceFormats"]),
+    plugin("File", folder: "File", product: "sluice-file", uses: ["SluiceFormats"]),
     plugin("MongoDB", folder: "MongoDB", product: "sluice-mongodb", system: [
         .systemLibrary(name: "CMongoc", path: "Plugins/MongoDB/CMongoc", pkgConfig: "libmongoc-1.0",
                        providers: [.apt(["libmongoc-dev"])]),
@@ -27,9 +28,12 @@ let plugins = [
         .systemLibrary(name: "CRdKafka", path: "Plugins/Kafka/CRdKafka", pkgConfig: "rdkafka",
                        providers: [.apt(["librdkafka-dev"])]),
     ]),
-    plugin("Elasticsearch", folder: "Elasticsearch", product: "sluice-elasticsearch", system: [
-        .systemLibrary(name: "CCurl", path: "Plugins/Elasticsearch/CCurl", pkgConfig: "libcurl",
-                       providers: [.apt(["libcurl4-openssl-dev"])]),
+    plugin("Elasticsearch", folder: "Elasticsearch", product: "sluice-elasticsearch", uses: ["SluiceHTTP"]),
+    plugin("HTTPSensor", folder: "HTTPSensor", product: "sluice-http-sensor", uses: [
+        "SluiceHTTP", "SluiceFormats",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
     ]),
     plugin("Logstash", folder: "Logstash", product: "sluice-logstash"),
 ]
@@ -44,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // The C ABI: the header plugin authors compile against.
@@ -54,8 +59,14 @@ let package = Package(
                        providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Core/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CSystem", path: "Core/CSystem"),
+        .systemLibrary(name: "CMalloc", path: "Core/CMalloc"),
         .target(name: "SluiceSchema", dependencies: ["SluiceSDK"], path: "Core/SluiceSchema"),
+
+        // Code several plugins share, linked into each: record formats and an HTTP client.
+        .target(name: "SluiceFormats", dependencies: ["SluiceSDK", "SluiceSchema"], path: "Plugins/Shared/Formats"),
+        .systemLibrary(name: "CCurl", path: "Plugins/Shared/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "SluiceHTTP", dependencies: ["SluiceSDK", "CCurl"], path: "Plugins/Shared/HTTP"),
         .target(
             name: "SluiceCore",
             dependencies: [
@@ -66,7 +77,13 @@ let package = Package(
             path: "Core/SluiceCore"),
         .executableTarget(
             name: "SluiceHost",
-            dependencies: ["SluiceCore", "CSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "SluiceCore", "CMalloc", "SluiceFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Host"),
 
         .target(name: "SluiceTestSupport", dependencies: ["SluiceCore", .product(name: "Logging", package: "swift-log")],
@@ -76,7 +93,8 @@ let package = Package(
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTestSupport"], path: "Tests/SluiceCoreTests"),
         .testTarget(
             name: "PluginTests",
-            dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc", "KafkaPlugin"],
+            dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc", "KafkaPlugin",
+                           "SluiceFormats", "HTTPSensorPlugin"],
             path: "Tests/PluginTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v5]

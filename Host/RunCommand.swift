@@ -1,5 +1,5 @@
 import ArgumentParser
-import CSystem
+import CMalloc
 import Dispatch
 import Foundation
 import SluiceCore

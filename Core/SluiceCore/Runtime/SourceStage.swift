@@ -1,6 +1,7 @@
 import CSluicePlugin
 import Foundation
 import Logging
+import SluiceSDK
 import Synchronization
 
 /// Polls a source component into batches (by size and time) and acks them

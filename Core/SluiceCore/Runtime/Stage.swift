@@ -1,6 +1,7 @@
 import CSluicePlugin
 import Foundation
 import Logging
+import SluiceSDK
 
 /// One vertex of the running graph, on its own thread.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceHTTP
 import SluiceSDK
 
 /// `elasticsearch.write`: the `_bulk` API over a keep-alive connection.

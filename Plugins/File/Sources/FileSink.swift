@@ -1,4 +1,5 @@
 import Foundation
+import SluiceFormats
 import SluiceSDK
 
 /// `file.write`: records as JSON lines, CSV or text, to a file or stdout.

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceFormats
 import SluiceSDK
 
 /// `file.read`: records from a JSON-lines, CSV or text file, or stdin.

@@ -1,28 +1,32 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Exponential backoff with full jitter (AWS architecture blog's variant):
 /// the n-th wait is uniform in [0, min(max, initial·2ⁿ)], which spreads
 /// retries of many clients instead of synchronising them.
-struct Backoff {
-    let initialMillis: Int
-    let maxMillis: Int
-    private(set) var attempt = 0
+public struct Backoff: Sendable {
+    public let initialMillis: Int
+    public let maxMillis: Int
+    public private(set) var attempt = 0
 
-    init(initialMillis: Int, maxMillis: Int) {
+    public init(initialMillis: Int, maxMillis: Int) {
         self.initialMillis = initialMillis
         self.maxMillis = max(initialMillis, maxMillis)
     }
 
-    mutating func nextDelayMillis() -> Int {
+    public mutating func nextDelayMillis() -> Int {
         let ceiling = min(maxMillis, initialMillis << min(attempt, 20))
         attempt += 1
         return max(initialMillis / 2, Int.random(in: 0 ... ceiling))
     }
 
-    mutating func reset() { attempt = 0 }
+    public mutating func reset() { attempt = 0 }
 
     /// Sleeps the next delay, waking early if `interrupted` turns true.
-    mutating func sleep(interrupted: () -> Bool = { false }) {
+    public mutating func sleep(interrupted: () -> Bool = { false }) {
         var left = nextDelayMillis()
         while left > 0, !interrupted() {
             let step = min(left, 50)

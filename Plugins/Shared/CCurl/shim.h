@@ -8,3 +8,6 @@ static inline CURLcode sluice_curl_set_write(CURL *c, size_t (*f)(char *, size_t
     return curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, f);
 }
 static inline CURLcode sluice_curl_get_long(CURL *c, CURLINFO i, long *v) { return curl_easy_getinfo(c, i, v); }
+static inline CURLcode sluice_curl_set_header_callback(CURL *c, size_t (*f)(char *, size_t, size_t, void *)) {
+    return curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, f);
+}

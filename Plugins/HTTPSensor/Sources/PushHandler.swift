@@ -1,0 +1,191 @@
+import NIOCore
+import NIOHTTP1
+import SluiceFormats
+import SluiceSDK
+
+/// What the push endpoint enforces, fixed at start.
+struct PushPolicy: Sendable {
+    let path: String
+    let token: String?
+    let maxBodyBytes: Int
+    let overloadStatus: HTTPResponseStatus
+    let retryAfterSeconds: Int
+    let replyOnDelivery: Bool
+    let options: ReadingOptions
+}
+
+/// One connection's requests: checks, decodes, offers the readings to the
+/// inbox and answers. Runs on the connection's event loop.
+final class PushHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        case reading(HTTPRequestHead, ByteBuffer)
+        /// The answer was decided at the head; the body is read and dropped.
+        case answering(HTTPRequestHead, HTTPResponseStatus, JSONValue, [(String, String)])
+        /// Answered 413 mid-body; the rest of the stream is dropped.
+        case draining
+    }
+
+    private let policy: PushPolicy
+    private let inbox: PushInbox
+    private let stats: PushStats
+    private var state = State.idle
+
+    init(policy: PushPolicy, inbox: PushInbox, stats: PushStats) {
+        self.policy = policy
+        self.inbox = inbox
+        self.stats = stats
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case let (.head(head), _):
+            begin(head, context)
+        case (var .body(chunk), .reading(let head, var body)):
+            guard body.readableBytes + chunk.readableBytes <= policy.maxBodyBytes else {
+                state = .draining
+                return tooLarge(head, context)
+            }
+            body.writeBuffer(&chunk)
+            state = .reading(head, body)
+        case (.body, _):
+            break
+        case let (.end, .reading(head, body)):
+            state = .idle
+            finish(head, body, context)
+        case let (.end, .answering(head, status, body, headers)):
+            state = .idle
+            respond(context, head, status, body, headers: headers)
+        case (.end, _):
+            state = .idle
+        }
+    }
+
+    private func begin(_ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        if head.method == .GET, path == "/health" {
+            state = .answering(head, .ok, ["status": "ok", "queued": .int(Int64(inbox.depth))], [])
+            return
+        }
+        guard path == policy.path else {
+            state = .answering(head, .notFound, ["error": .string("no such path \(path); readings are POSTed to \(policy.path)")], [])
+            return
+        }
+        guard head.method == .POST || head.method == .PUT else {
+            state = .answering(head, .methodNotAllowed, ["error": "use POST"], [("Allow", "POST, PUT")])
+            return
+        }
+        if let token = policy.token, head.headers["authorization"].first != "Bearer \(token)" {
+            stats.unauthorized.record(1)
+            state = .answering(head, .unauthorized, ["error": "a valid bearer token is required"],
+                              [("WWW-Authenticate", #"Bearer realm="sluice""#)])
+            return
+        }
+        if let length = head.headers["content-length"].first.flatMap(Int.init), length > policy.maxBodyBytes {
+            state = .draining
+            return tooLarge(head, context)
+        }
+        if head.headers["expect"].first?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+        let hint = head.headers["content-length"].first.flatMap(Int.init) ?? 4096
+        state = .reading(head, context.channel.allocator.buffer(capacity: min(hint, policy.maxBodyBytes)))
+    }
+
+    /// Answers 413 and stops reading: closing our side, not the socket,
+    /// lets the client read the answer instead of a reset.
+    private func tooLarge(_ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
+        stats.rejected.record(1)
+        respond(context, head, .payloadTooLarge, ["error": .string("the body is larger than max_body_bytes (\(policy.maxBodyBytes))")],
+                headers: [("Connection", "close")], thenCloseOutput: true)
+    }
+
+    private func finish(_ head: HTTPRequestHead, _ body: ByteBuffer, _ context: ChannelHandlerContext) {
+        let decoder: RecordDecoder
+        do { decoder = try policy.options.decoder(contentType: head.headers["content-type"].first) } catch {
+            return badRequest(context, head, "\(error)", line: 0)
+        }
+        var readings: [PushInbox.Reading] = []
+        var failure: (reason: String, line: Int)?
+        body.withUnsafeReadableBytes { bytes in
+            decoder.decode(bytes) { item in
+                guard failure == nil else { return }
+                switch item {
+                case let .record(doc):
+                    guard let rule = policy.options.eventTime else {
+                        return readings.append(.init(bytes: doc, eventTime: nil))
+                    }
+                    let time = doc.withUnsafeBytes { rule.millis(in: BSONDocument($0)) }
+                    switch time {
+                    case let .success(ms): readings.append(.init(bytes: doc, eventTime: ms))
+                    case let .failure(f): failure = ("reading \(readings.count + 1): \(f.reason)", readings.count + 1)
+                    }
+                case let .malformed(line, _, reason):
+                    failure = (reason, line)
+                }
+            }
+        }
+        if let failure { return badRequest(context, head, failure.reason, line: failure.line) }
+        guard !readings.isEmpty else { return badRequest(context, head, "the body holds no readings", line: 0) }
+
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let accepted = policy.replyOnDelivery ? HTTPResponseStatus.ok : .accepted
+        let offered = inbox.offer(readings) { outcome in
+            loop.execute {
+                let (handler, context) = bound.value
+                switch outcome {
+                case let .accepted(n, duplicates):
+                    handler.stats.accepted.record(Double(n))
+                    handler.respond(context, head, accepted, ["accepted": .int(Int64(n)), "duplicates": .int(Int64(duplicates))])
+                case .unavailable:
+                    handler.respond(context, head, .serviceUnavailable, ["error": "the pipeline stopped before taking the readings; send them again"],
+                                    headers: [("Retry-After", String(handler.policy.retryAfterSeconds))])
+                }
+            }
+        }
+        if !offered {
+            stats.rejected.record(1)
+            respond(context, head, policy.overloadStatus,
+                    ["error": "the pipeline is full; nothing was kept, send again after Retry-After", "queued": .int(Int64(inbox.depth))],
+                    headers: [("Retry-After", String(policy.retryAfterSeconds))])
+        }
+    }
+
+    private func badRequest(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reason: String, line: Int) {
+        stats.rejected.record(1)
+        var body = JSONObject([("error", .string(reason))])
+        if line > 0 { body["line"] = .int(Int64(line)) }
+        respond(context, head, .badRequest, .object(body))
+    }
+
+    private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus, _ body: JSONValue,
+                         headers extra: [(String, String)] = [], thenCloseOutput: Bool = false)
+    {
+        let text = JSONWriter.string(body)
+        var headers = HTTPHeaders(extra)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(text.utf8.count + 1))
+        if !head.isKeepAlive, !thenCloseOutput { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count + 1)
+        buffer.writeString(text + "\n")
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if thenCloseOutput {
+            done.whenComplete { _ in context.close(mode: .output, promise: nil) }
+        } else if !head.isKeepAlive {
+            done.whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}
+
+/// Counters the handlers share.
+struct PushStats: Sendable {
+    let accepted: Metric
+    let rejected: Metric
+    let unauthorized: Metric
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Readings pushed over HTTP, waiting for the pipeline to poll them.
+///
+/// The inbox is the only place a pushed reading lives between its request
+/// and the pipeline, so it decides what the client hears: a request is
+/// refused whole when its readings do not fit (the client retries), and is
+/// answered 2xx only once every reading left the inbox for the pipeline
+/// (`enqueued`) or was written by every sink (`delivered`).
+final class PushInbox: @unchecked Sendable {
+    struct Reading {
+        let bytes: [UInt8]
+        let eventTime: Int64?
+    }
+
+    /// What a request's client is finally told.
+    enum Outcome {
+        /// Every reading is in the pipeline (or was a repeat).
+        case accepted(readings: Int, duplicates: Int)
+        /// The pipeline stopped before taking the readings: nothing was kept.
+        case unavailable
+    }
+
+    typealias Reply = @Sendable (Outcome) -> Void
+
+    private struct Request {
+        let id: UInt64
+        let readings: [Reading]
+        let duplicates: Int
+        var next = 0
+        let reply: Reply
+    }
+
+    private struct Awaiting {
+        var unacked: Int
+        let readings: Int
+        let duplicates: Int
+        let reply: Reply
+    }
+
+    let capacity: Int
+    let replyOnDelivery: Bool
+    private let condition = NSCondition()
+    private var queue: [Request] = []
+    private var head = 0
+    private var queued = 0
+    private var awaiting: [UInt64: Awaiting] = [:]
+    private var nextID: UInt64 = 1
+    private var closed = false
+    private var dedupe: Dedupe?
+
+    init(capacity: Int, replyOnDelivery: Bool, dedupe: Dedupe?) {
+        self.capacity = capacity
+        self.replyOnDelivery = replyOnDelivery
+        self.dedupe = dedupe
+    }
+
+    /// Readings waiting for the pipeline.
+    var depth: Int { condition.withLock { queued } }
+
+    /// Queues a request's readings, or returns false (the client must be
+    /// told to retry) when they do not fit. A request larger than the whole
+    /// inbox is taken when the inbox is empty, so it cannot starve.
+    func offer(_ readings: [Reading], reply: @escaping Reply) -> Bool {
+        condition.lock()
+        guard !closed, queued == 0 || queued + readings.count <= capacity else {
+            condition.unlock()
+            return false
+        }
+        var fresh = readings
+        if dedupe != nil {
+            fresh = readings.filter { r in r.bytes.withUnsafeBytes { dedupe!.isNew(.init($0)) } }
+        }
+        let duplicates = readings.count - fresh.count
+        if fresh.isEmpty {
+            condition.unlock()
+            reply(.accepted(readings: 0, duplicates: duplicates))
+            return true
+        }
+        queue.append(Request(id: nextID, readings: fresh, duplicates: duplicates, reply: reply))
+        nextID += 1
+        queued += fresh.count
+        condition.signal()
+        condition.unlock()
+        return true
+    }
+
+    /// Hands up to `max` readings to `emit` (with the token to emit them
+    /// under), waiting up to `timeoutMillis` for the first. Requests fully
+    /// handed over are answered after `emit` returned, outside the lock.
+    func take(max: Int, timeoutMillis: Int, _ emit: (Reading, UInt64) -> Void) {
+        var replies: [(Reply, Outcome)] = []
+        condition.lock()
+        if queued == 0, timeoutMillis > 0 {
+            condition.wait(until: Date(timeIntervalSinceNow: Double(timeoutMillis) / 1000))
+        }
+        var taken = 0
+        while taken < max, head < queue.count {
+            let id = queue[head].id
+            while taken < max, queue[head].next < queue[head].readings.count {
+                emit(queue[head].readings[queue[head].next], id)
+                queue[head].next += 1
+                taken += 1
+            }
+            guard queue[head].next == queue[head].readings.count else { break }
+            let done = queue[head]
+            if replyOnDelivery {
+                awaiting[id] = Awaiting(unacked: done.readings.count, readings: done.readings.count,
+                                        duplicates: done.duplicates, reply: done.reply)
+            } else {
+                replies.append((done.reply, .accepted(readings: done.readings.count, duplicates: done.duplicates)))
+            }
+            head += 1
+        }
+        queued -= taken
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        condition.unlock()
+        for (reply, outcome) in replies { reply(outcome) }
+    }
+
+    /// Every sink wrote the readings emitted under these tokens (one per reading).
+    func acknowledge(_ tokens: UnsafeBufferPointer<UInt64>) {
+        guard replyOnDelivery else { return }
+        var replies: [(Reply, Outcome)] = []
+        condition.withLock {
+            for id in tokens {
+                guard var a = awaiting[id] else { continue }
+                a.unacked -= 1
+                if a.unacked == 0 {
+                    awaiting[id] = nil
+                    replies.append((a.reply, .accepted(readings: a.readings, duplicates: a.duplicates)))
+                } else {
+                    awaiting[id] = a
+                }
+            }
+        }
+        for (reply, outcome) in replies { reply(outcome) }
+    }
+
+    /// Refuses new requests and tells every client still waiting that its
+    /// readings were not taken, so it sends them again.
+    func close() {
+        let pending: [Reply] = condition.withLock {
+            closed = true
+            let waiting = queue[head...].map(\.reply) + awaiting.values.map(\.reply)
+            queue.removeAll()
+            awaiting.removeAll()
+            head = 0
+            queued = 0
+            return waiting
+        }
+        for reply in pending { reply(.unavailable) }
+    }
+}

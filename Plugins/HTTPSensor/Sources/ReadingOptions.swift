@@ -1,0 +1,73 @@
+import SluiceFormats
+import SluiceSDK
+
+/// What poll and push share: how bodies become readings, and which readings pass.
+struct ReadingOptions: Sendable {
+    /// nil: chosen per response or request from its Content-Type.
+    let decoder: RecordDecoder?
+    let csv: Config?
+    let text: Config?
+    let eventTime: EventTime?
+
+    /// The config keys both modes accept, as JSON Schema properties.
+    static let schema = #"""
+       "format": {"enum": ["json", "ndjson", "csv", "text"], "description": "default: from Content-Type, else json"},
+       "csv": {"type": "object", "additionalProperties": false, "properties": {
+         "separator": {"type": "string", "minLength": 1, "maxLength": 1},
+         "infer_types": {"type": "boolean"}}},
+       "text": {"type": "object", "additionalProperties": false, "properties": {
+         "field": {"type": "string", "description": "without names/regex: the field that holds the whole line (RawData)"},
+         "names": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+         "regex": {"type": "string", "description": "named groups (?<name>...) become fields"},
+         "separator": {"type": "string", "minLength": 1, "maxLength": 1},
+         "infer_types": {"type": "boolean"}}},
+       "event_time": {"type": "object", "additionalProperties": false, "required": ["field"], "properties": {
+         "field": {"type": "string"},
+         "format": {"type": "string", "description": "iso8601, epoch_s, epoch_ms or a pattern like MM/dd/yyyy hh:mm:ss a"},
+         "timezone": {"type": "string", "description": "UTC, +05:30 or an IANA name (America/Chicago)"}}},
+       "dedupe_key": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
+       "dedupe_window": {"type": "integer", "minimum": 1, "description": "how many recent keys are remembered (100000)"}
+    """#
+
+    init(_ config: Config) throws {
+        csv = try config.object("csv")
+        text = try config.object("text")
+        if let name = try config.string("format") {
+            guard let format = RecordDecoder.Format(rawValue: name) else { throw SluiceError.config("format: unknown \(name)") }
+            decoder = try RecordDecoder(format: format, csv: csv, text: text)
+        } else {
+            decoder = nil
+        }
+        eventTime = try config.object("event_time").map { try EventTime($0) }
+    }
+
+    /// The repeat filter `dedupe_key` asks for, if any.
+    static func dedupe(_ config: Config) throws -> Dedupe? {
+        let keys = try config.string("dedupe_key").map { [$0] } ?? config.strings("dedupe_key")
+        let window = try config.int("dedupe_window", default: 100_000)
+        return keys.map { Dedupe(fields: $0, capacity: window) }
+    }
+
+    /// The decoder for a body: the configured format, else the one its media type names.
+    func decoder(contentType: String?) throws -> RecordDecoder {
+        if let decoder { return decoder }
+        let media = contentType?.split(separator: ";").first.map { $0.trimmingCharacters() } ?? ""
+        let format: RecordDecoder.Format
+        switch media {
+        case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines": format = .ndjson
+        case "text/csv": format = .csv
+        case "text/plain": format = .text
+        default: format = .json
+        }
+        return try RecordDecoder(format: format, csv: csv, text: text)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s).lowercased()
+    }
+}

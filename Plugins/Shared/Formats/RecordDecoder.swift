@@ -1,0 +1,140 @@
+import SluiceSDK
+
+/// Turns a request or response body into records: one JSON object or an
+/// array of them, JSON lines, CSV with a header row, or text lines.
+///
+/// Decoding never stops at a bad record: it is reported with its line, so a
+/// source can dead-letter it and keep the rest.
+public struct RecordDecoder: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case json, ndjson, csv, text
+    }
+
+    /// One decoded unit of a body.
+    public enum Item {
+        /// A BSON document.
+        case record([UInt8])
+        /// Input that is not a record, with its 1-based line (0 for a whole-body error).
+        case malformed(line: Int, raw: String, reason: String)
+    }
+
+    public let format: Format
+    let separator: Character
+    let inferTypes: Bool
+    let fields: TextFields?
+    let lineField: String
+
+    /// The `csv:` and `text:` sub-objects of a component config shape the decoding.
+    public init(format: Format, csv: Config?, text: Config?) throws {
+        self.format = format
+        separator = try csv?.string("separator")?.first ?? ","
+        inferTypes = try (format == .csv ? csv : text)?.bool("infer_types", default: format == .csv) ?? (format == .csv)
+        lineField = try text?.string("field") ?? "RawData"
+        if let text, text.has("names") || text.has("regex") {
+            fields = try TextFields(text, context: "text")
+        } else {
+            fields = nil
+        }
+    }
+
+    /// Decodes `body`, calling `each` for every record or malformed unit in order.
+    public func decode(_ body: UnsafeRawBufferPointer, _ each: (Item) -> Void) {
+        switch format {
+        case .json: decodeJSON(body, each)
+        case .ndjson:
+            forEachLine(body) { line, number in
+                var w = BSONWriter(capacity: line.count + 32)
+                do {
+                    try BSONFromJSON.transcode(json: line, into: &w)
+                    each(.record(w.finish()))
+                } catch {
+                    each(.malformed(line: number, raw: String(decoding: line, as: UTF8.self), reason: "line \(number): \(error)"))
+                }
+            }
+        case .csv: decodeCSV(body, each)
+        case .text:
+            forEachLine(body) { line, number in
+                let text = String(decoding: line, as: UTF8.self)
+                guard let fields else {
+                    var w = BSONWriter(capacity: line.count + 32)
+                    w.append(lineField, string: text.trimmingLineEnd)
+                    return each(.record(w.finish()))
+                }
+                switch fields.parse(Substring(text.trimmingLineEnd)) {
+                case let .success(pairs):
+                    var w = BSONWriter(capacity: line.count * 2 + 32)
+                    for (name, value) in pairs { CSV.append(&w, name, cell: value, infer: inferTypes) }
+                    each(.record(w.finish()))
+                case let .failure(f):
+                    each(.malformed(line: number, raw: text, reason: "line \(number): \(f.reason)"))
+                }
+            }
+        }
+    }
+
+    private func decodeJSON(_ body: UnsafeRawBufferPointer, _ each: (Item) -> Void) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(body) } catch {
+            return each(.malformed(line: 0, raw: String(decoding: body.prefix(4096), as: UTF8.self), reason: "\(error)"))
+        }
+        let items: [JSONValue]
+        if case let .array(a) = value { items = a } else { items = [value] }
+        for (i, item) in items.enumerated() {
+            do { each(.record(try BSONFromJSON.document(item))) } catch {
+                each(.malformed(line: 0, raw: JSONWriter.string(item), reason: "item \(i + 1): a record must be a JSON object, not \(item.typeName)"))
+            }
+        }
+    }
+
+    private func decodeCSV(_ body: UnsafeRawBufferPointer, _ each: (Item) -> Void) {
+        var header: [String]?
+        var pending: (text: String, line: Int)?
+        forEachLine(body) { bytes, number in
+            let line = String(decoding: bytes, as: UTF8.self)
+            let start = pending?.line ?? number
+            let text = pending.map { $0.text + "\n" + line } ?? line
+            guard let cells = CSV.fields(text, separator: separator) else {
+                pending = (text, start)
+                return
+            }
+            pending = nil
+            guard let names = header else {
+                header = cells
+                return
+            }
+            guard cells.count == names.count else {
+                return each(.malformed(line: start, raw: text, reason: "line \(start): expected \(names.count) cells, found \(cells.count)"))
+            }
+            var w = BSONWriter(capacity: text.utf8.count * 2 + 32)
+            for (name, cell) in zip(names, cells) { CSV.append(&w, name, cell: cell, infer: inferTypes) }
+            each(.record(w.finish()))
+        }
+        if let pending {
+            each(.malformed(line: pending.line, raw: pending.text, reason: "line \(pending.line): unterminated quoted field"))
+        }
+    }
+
+    /// Calls `body` for each non-blank line with its 1-based number.
+    private func forEachLine(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, Int) -> Void) {
+        var start = 0
+        var number = 0
+        while start < bytes.count {
+            number += 1
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            var last = end
+            if last > start, bytes[last - 1] == 0x0D { last -= 1 }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[start ..< last])
+            if line.contains(where: { $0 != 0x20 && $0 != 0x09 }) { body(line, number) }
+            start = end + 1
+        }
+    }
+}
+
+extension String {
+    fileprivate var trimmingLineEnd: String {
+        var s = Substring(self)
+        while let l = s.last, l == "\r" || l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+}
