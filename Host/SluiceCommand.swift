@@ -14,7 +14,8 @@ struct SluiceCommand: ParsableCommand {
           sluice validate examples/sensors-clean.yaml
           sluice plugins list
           sluice new-plugin my-filter --lang c
+          sluice simulate sensors --file examples/data/beach_water_quality_sample.csv
         """,
         version: "0.1.0 (plugin ABI 1.0)",
-        subcommands: [RunCommand.self, ValidateCommand.self, PluginsCommand.self, NewPluginCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self])
 }

@@ -50,7 +50,7 @@ final class DeadLetterFile: RecordWriter {
         do {
             if handle == nil {
                 if !FileManager.default.fileExists(atPath: path) {
-                    FileManager.default.createFile(atPath: path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
                 }
                 guard let h = FileHandle(forWritingAtPath: path) else { return SLUICE_RETRIABLE }
                 try h.seekToEnd()

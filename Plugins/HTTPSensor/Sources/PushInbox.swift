@@ -92,7 +92,7 @@ final class PushInbox: @unchecked Sendable {
         var replies: [(Reply, Outcome)] = []
         condition.lock()
         if queued == 0, timeoutMillis > 0 {
-            condition.wait(until: Date(timeIntervalSinceNow: Double(timeoutMillis) / 1000))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(timeoutMillis) / 1000))
         }
         var taken = 0
         while taken < max, head < queue.count {

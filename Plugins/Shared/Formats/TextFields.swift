@@ -52,5 +52,6 @@ public struct TextFields: Sendable {
 
     public struct Failure: Error {
         public let reason: String
+        public init(reason: String) { self.reason = reason }
     }
 }

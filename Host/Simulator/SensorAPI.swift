@@ -1,0 +1,180 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SluiceSDK
+
+/// The simulated beach sensor API's state, shared by every connection.
+///
+/// - `GET /`: the current reading as one text line; repeated until a new one
+///   is due. Carries an ETag, so `If-None-Match` gets 304 when nothing changed.
+/// - `GET /readings?format=json|ndjson|csv|text&n=K`: up to K readings not
+///   served before (none: an empty list).
+/// - `GET /stats`: what was served and injected, and when requests came.
+final class SensorAPI: @unchecked Sendable {
+    struct Answer {
+        var status: HTTPResponseStatus = .ok
+        var contentType = "application/json"
+        var body = ""
+        var headers: [(String, String)] = []
+        var delayMillis: Int64 = 0
+    }
+
+    private let lock = NSLock()
+    private let feed: ReadingFeed
+    private var faults: FaultPlan
+    private let started = DispatchTime.now().uptimeNanoseconds
+    private var current: SensorReading?
+    private var stats = (requests: 0, readings: 0, errors: 0, throttled: 0, notModified: 0)
+    private var arrivals: [Int64] = []
+
+    init(feed: ReadingFeed, faults: FaultPlan) {
+        self.feed = feed
+        self.faults = faults
+    }
+
+    private var elapsedMillis: Int64 { Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) }
+
+    func answer(_ head: HTTPRequestHead) -> Answer {
+        lock.withLock {
+            let parts = head.uri.split(separator: "?", maxSplits: 1)
+            let path = parts.first.map(String.init) ?? "/"
+            let query = Self.query(parts.count > 1 ? String(parts[1]) : "")
+            guard head.method == .GET else { return Answer(status: .methodNotAllowed, body: #"{"error":"use GET"}"#) }
+            if path == "/stats" { return statsAnswer() }
+            guard path == "/" || path == "/readings" else {
+                return Answer(status: .notFound, body: #"{"error":"try GET / or GET /readings?format=json&n=10"}"#)
+            }
+            stats.requests += 1
+            if arrivals.count < 10_000 { arrivals.append(elapsedMillis) }
+            var answer = Answer(delayMillis: faults.delayMillis())
+            switch faults.failure() {
+            case .error:
+                stats.errors += 1
+                answer.status = .internalServerError
+                answer.body = #"{"error":"injected failure"}"#
+                return answer
+            case .throttle:
+                stats.throttled += 1
+                answer.status = .serviceUnavailable
+                answer.headers = [("Retry-After", String(faults.retryAfterSeconds))]
+                answer.body = #"{"error":"injected throttle"}"#
+                return answer
+            case nil: break
+            }
+            if path == "/" { return currentLine(head, answer) }
+            let n = max(1, min(Int(query["n"] ?? "") ?? 1, 100_000))
+            let format = query["format"] ?? "json"
+            guard ["json", "ndjson", "csv", "text"].contains(format) else {
+                return Answer(status: .badRequest, body: #"{"error":"format is json, ndjson, csv or text"}"#)
+            }
+            let readings = feed.due(max: n, elapsedMillis: elapsedMillis)
+            stats.readings += readings.count
+            if let last = readings.last { current = last }
+            return render(readings, format: format, answer)
+        }
+    }
+
+    private func currentLine(_ head: HTTPRequestHead, _ base: Answer) -> Answer {
+        var answer = base
+        if let fresh = feed.due(max: 1, elapsedMillis: elapsedMillis).first {
+            current = fresh
+            stats.readings += 1
+        }
+        guard let current else {
+            answer.status = .noContent
+            return answer
+        }
+        let etag = "\"\(current.sequence)\""
+        answer.headers.append(("ETag", etag))
+        if head.headers["if-none-match"].first == etag {
+            stats.notModified += 1
+            answer.status = .notModified
+            return answer
+        }
+        answer.contentType = "text/plain"
+        answer.body = faults.maybeGarble(current.textLine) + "\n"
+        return answer
+    }
+
+    private func render(_ readings: [SensorReading], format: String, _ base: Answer) -> Answer {
+        var answer = base
+        switch format {
+        case "text":
+            answer.contentType = "text/plain"
+            answer.body = readings.map { faults.maybeGarble($0.textLine) + "\n" }.joined()
+        case "ndjson":
+            answer.contentType = "application/x-ndjson"
+            answer.body = readings.map { faults.maybeTruncate(JSONWriter.string($0.json)) + "\n" }.joined()
+        case "csv":
+            answer.contentType = "text/csv"
+            answer.body = SensorColumns.names.joined(separator: ",") + "\n" + readings.map { faults.maybeTruncate($0.csvRow) + "\n" }.joined()
+        default:
+            answer.body = faults.maybeTruncate(JSONWriter.string(.array(readings.map(\.json))))
+        }
+        return answer
+    }
+
+    private func statsAnswer() -> Answer {
+        let body: JSONValue = [
+            "requests": .int(Int64(stats.requests)), "readings_served": .int(Int64(stats.readings)),
+            "errors_injected": .int(Int64(stats.errors)), "throttled": .int(Int64(stats.throttled)),
+            "not_modified": .int(Int64(stats.notModified)),
+            "remaining": feed.remaining == Int.max ? .null : .int(Int64(feed.remaining)),
+            "request_times_ms": .array(arrivals.map { .int($0) }),
+        ]
+        return Answer(body: JSONWriter.string(body))
+    }
+
+    private static func query(_ s: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in s.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            out[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
+        }
+        return out
+    }
+}
+
+/// Answers one connection's requests from the shared `SensorAPI`.
+final class SensorAPIHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let api: SensorAPI
+    private var head: HTTPRequestHead?
+
+    init(api: SensorAPI) { self.api = api }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case let .head(h): head = h
+        case .body: break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let answer = api.answer(head)
+            if answer.delayMillis > 0 {
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: .milliseconds(answer.delayMillis)) {
+                    bound.value.0.write(answer, head, bound.value.1)
+                }
+            } else {
+                write(answer, head, context)
+            }
+        }
+    }
+
+    private func write(_ answer: Answer, _ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
+        var headers = HTTPHeaders(answer.headers)
+        headers.add(name: "Content-Type", value: answer.contentType)
+        headers.add(name: "Content-Length", value: String(answer.body.utf8.count))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status, headers: headers))), promise: nil)
+        if !answer.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !head.isKeepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+    }
+
+    typealias Answer = SensorAPI.Answer
+}
