@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "PluginTests",
             dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc", "KafkaPlugin",
-                           "SluiceFormats", "HTTPSensorPlugin"],
+                           "SluiceFormats", "SluiceHTTP", "HTTPSensorPlugin"],
             path: "Tests/PluginTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v5]

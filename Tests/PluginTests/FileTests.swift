@@ -1,5 +1,6 @@
 import FilePlugin
 import Foundation
+import SluiceFormats
 import SluiceSDK
 import SluiceTestSupport
 import XCTest

@@ -118,6 +118,12 @@ public final class ManagedServer {
         }
     }
 
+    /// Sluice's own beach sensor API simulator (`sluice simulate sensors`).
+    public static func sensorSimulator(_ arguments: [String], logDir: String) throws -> ManagedServer {
+        try ManagedServer(name: "sensor-simulator", executable: TestSupport.sluice,
+                          arguments: ["simulate", "sensors", "--port", "{port}"] + arguments, logDir: logDir)
+    }
+
     /// An Elasticsearch REST server (noida-db), data in `dataDir`.
     public static func elasticsearch(dataDir: String, port: Int? = nil, logDir: String) throws -> ManagedServer {
         try ManagedServer(name: "noida-db", executable: venv + "/bin/noida-db-server",

@@ -1,12 +1,12 @@
 /// C plugins the tests compile with `cc` against the public header, as a
 /// third party would.
-enum CPlugins {
+public enum CPlugins {
     /// A processor forwarding every record; records holding the bytes
     /// "poison" fail permanently. Also a sink that sleeps `delay_ms` per
     /// batch, answers RETRIABLE to its first `fail_first` writes, and fails
     /// "poison" records permanently; and a source that emits `count`
     /// records and writes how many tokens were acked to `ack_file` on destroy.
-    static let testkit = #"""
+    public static let testkit = #"""
     #define _DEFAULT_SOURCE
     #include <stdio.h>
     #include <stdlib.h>
@@ -136,7 +136,7 @@ enum CPlugins {
     """#
 
     /// A library whose constructor writes MARKER, then `tail`.
-    static func withConstructor(marker: String, tail: String) -> String {
+    public static func withConstructor(marker: String, tail: String) -> String {
         """
         #include <stdio.h>
         #include <sluice/sluice_plugin.h>
@@ -146,10 +146,10 @@ enum CPlugins {
     }
 
     /// A note only: looks like a plugin but exports no entry.
-    static let noteOnly = #"SLUICE_PLUGIN_NOTE("noentry", "1.0.0", "no entry", "source:x");"#
+    public static let noteOnly = #"SLUICE_PLUGIN_NOTE("noentry", "1.0.0", "no entry", "source:x");"#
 
     /// A complete plugin of the given name (no components).
-    static func minimal(_ name: String, noteName: String? = nil) -> String {
+    public static func minimal(_ name: String, noteName: String? = nil) -> String {
         """
         static const sluice_plugin_descriptor d = {sizeof d, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "\(name)", "1.0.0", "minimal", 0, 0};
         SLUICE_PLUGIN("\(noteName ?? name)", "1.0.0", "minimal", "", &d)
@@ -157,7 +157,7 @@ enum CPlugins {
     }
 
     /// A plugin from a future ABI: note says 2.0 and only sluice_plugin_entry_v2 is exported.
-    static let futureABI = #"""
+    public static let futureABI = #"""
     #include <stdint.h>
     #define TEXT "abi=2.0\nname=future\nversion=9.0.0\ndescription=from the future\ncomponents=source:x\n"
     __attribute__((section(".note.sluice"), used, aligned(4)))

@@ -1,0 +1,67 @@
+import SluiceFormats
+import SluiceHTTP
+import SluiceSDK
+import XCTest
+
+/// The shared record formats and HTTP helpers, without servers.
+final class FormatsTests: XCTestCase {
+    func decode(_ format: RecordDecoder.Format, _ body: String, text: Config? = nil) throws -> [RecordDecoder.Item] {
+        var items: [RecordDecoder.Item] = []
+        let decoder = try RecordDecoder(format: format, csv: nil, text: text)
+        Array(body.utf8).withUnsafeBytes { bytes in decoder.decode(bytes) { items.append($0) } }
+        return items
+    }
+
+    func json(_ item: RecordDecoder.Item) -> String {
+        guard case let .record(bytes) = item else { return "malformed" }
+        return bytes.withUnsafeBytes { JSONWriter.string(BSONDocument($0)) }
+    }
+
+    func testBodiesDecodeWithTheLineOfEachBadRecord() throws {
+        XCTAssertEqual(try decode(.json, #"[{"a":1},{"a":2}]"#).map(json), [#"{"a":1}"#, #"{"a":2}"#])
+        XCTAssertEqual(try decode(.json, #"{"a":1}"#).map(json), [#"{"a":1}"#])
+        let nd = try decode(.ndjson, "{\"a\":1}\n\n{\"a\":\n{\"a\":3}\r\n")
+        XCTAssertEqual(nd.map(json), [#"{"a":1}"#, "malformed", #"{"a":3}"#])
+        guard case let .malformed(line, _, reason) = nd[1] else { return XCTFail() }
+        XCTAssertEqual(line, 3)
+        XCTAssertTrue(reason.hasPrefix("line 3:"), reason)
+
+        let csv = try decode(.csv, "a,b\n1,\"x,\ny\"\n2\n3,z\n")
+        XCTAssertEqual(csv.map(json), [#"{"a":1,"b":"x,\ny"}"#, "malformed", #"{"a":3,"b":"z"}"#])
+        guard case let .malformed(csvLine, _, _) = csv[1] else { return XCTFail() }
+        XCTAssertEqual(csvLine, 4)
+
+        let names = try Config(json: #"{"names": ["t", "v", "beach"]}"#)
+        let text = try decode(.text, "2020-02-17T11:12:58.765969 26.04 Montrose_Beach\nonly two\n", text: names)
+        XCTAssertEqual(text.map(json), [#"{"t":"2020-02-17T11:12:58.765969","v":"26.04","beach":"Montrose_Beach"}"#, "malformed"])
+        let regex = try Config(json: #"{"regex": "^(?<beach>\\S+) (?<v>[0-9.]+)$", "infer_types": true}"#)
+        XCTAssertEqual(try decode(.text, "Calumet 3.5\n", text: regex).map(json), [#"{"beach":"Calumet","v":3.5}"#])
+        XCTAssertEqual(try decode(.text, "a line\n").map(json), [#"{"RawData":"a line"}"#])
+    }
+
+    func testEventTimeFormatsAndZones() throws {
+        func millis(_ config: String, _ value: String) throws -> Int64? {
+            try EventTime(Config(json: config)).parse(value)
+        }
+        // Chicago is UTC-5 in August (daylight time) and UTC-6 in January.
+        let chicago = #"{"field": "t", "format": "MM/dd/yyyy hh:mm:ss a", "timezone": "America/Chicago"}"#
+        XCTAssertEqual(try millis(chicago, "08/30/2013 08:00:00 AM"), ISO8601.parse("2013-08-30T13:00:00Z"))
+        XCTAssertEqual(try millis(chicago, "01/15/2014 12:30:00 PM"), ISO8601.parse("2014-01-15T18:30:00Z"))
+        XCTAssertEqual(try millis(#"{"field": "t", "timezone": "America/Chicago"}"#, "2020-02-17T11:12:58.765969"),
+                       ISO8601.parse("2020-02-17T17:12:58.765Z"))
+        XCTAssertEqual(try millis(#"{"field": "t", "timezone": "America/Chicago"}"#, "2020-02-17T11:12:58Z"), ISO8601.parse("2020-02-17T11:12:58Z"))
+        XCTAssertEqual(try millis(#"{"field": "t", "timezone": "+05:30"}"#, "2020-02-17T11:00:00"), ISO8601.parse("2020-02-17T05:30:00Z"))
+        XCTAssertEqual(try millis(#"{"field": "t", "format": "epoch_s"}"#, "1700000000"), 1_700_000_000_000)
+        XCTAssertEqual(try millis(#"{"field": "t", "format": "epoch_ms"}"#, "1700000000123"), 1_700_000_000_123)
+        XCTAssertNil(try millis(chicago, "yesterday"))
+        XCTAssertThrowsError(try EventTime(Config(json: #"{"field": "t", "timezone": "Mars/Olympus"}"#)))
+    }
+
+    func testRetryAfterTakesSecondsOrAnHTTPDate() {
+        let now = ISO8601.parse("1994-11-06T08:49:30Z")!
+        XCTAssertEqual(RetryAfter.delayMillis("120", nowMillis: now), 120_000)
+        XCTAssertEqual(RetryAfter.delayMillis("Sun, 06 Nov 1994 08:49:37 GMT", nowMillis: now), 7000)
+        XCTAssertEqual(RetryAfter.httpDate(millis: ISO8601.parse("1994-11-06T08:49:37Z")!), "Sun, 06 Nov 1994 08:49:37 GMT")
+        XCTAssertNil(RetryAfter.delayMillis("soon", nowMillis: now))
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import SluiceCore
+import SluiceHTTP
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// `http-sensor.poll` against `sluice simulate sensors` replaying the real
+/// beach data, on 127.0.0.1.
+final class HTTPSensorPollTests: XCTestCase {
+    var dir = ""
+    var servers: [ManagedServer] = []
+
+    override func setUp() {
+        dir = TestSupport.tempDir("http-poll")
+    }
+
+    override func tearDown() {
+        servers.forEach { $0.stop() }
+    }
+
+    func simulator(_ args: [String]) throws -> ManagedServer {
+        let sim = try ManagedServer.sensorSimulator(args, logDir: dir)
+        try sim.start()
+        servers.append(sim)
+        return sim
+    }
+
+    func stats(_ sim: ManagedServer) throws -> JSONValue {
+        let r = try HTTPClient(headers: [], timeoutMillis: 5000).send(method: "GET", url: "http://127.0.0.1:\(sim.port)/stats", body: nil)
+        return try JSONParser.parse(r.body)
+    }
+
+    /// Runs `yaml` until `records` were read, or for `seconds`.
+    func runPipeline(_ yaml: String, records: Int? = nil, seconds: Double? = nil) throws -> RunSummary {
+        try TestSupport.run(yaml, dir: dir, maxRecords: records) { engine in
+            if let seconds {
+                Thread.sleep(forTimeInterval: seconds)
+                engine.stop()
+            }
+        }
+    }
+
+    func testEachFormatDecodesTheSameReadings() throws {
+        for format in ["json", "ndjson", "csv"] {
+            let sim = try simulator(["--file", BeachCSV.path, "--speedup", "0"])
+            let out = dir + "/\(format).ndjson"
+            let summary = try runPipeline("""
+            sources:
+              api:
+                use: http-sensor.poll
+                config: {url: "http://127.0.0.1:\(sim.port)/readings?format=\(format)&n=40", interval_ms: 10}
+            sinks:
+              out: {use: file.write, inputs: [api], config: {path: \(out)}}
+            """, records: 100)
+            XCTAssertEqual(summary.read, 100, format)
+            let records = try TestSupport.readNDJSON(out)
+            let ids = records.compactMap { $0["Measurement ID"]?.string }
+            XCTAssertEqual(ids.count, 100, format)
+            XCTAssertEqual(Set(ids).count, 100, "\(format): a reading was served twice")
+            XCTAssertEqual(records[0]["Beach Name"], "Montrose Beach", format)
+            XCTAssertEqual(records[0]["Water Temperature"], 20.3, format)
+            XCTAssertEqual(records[0]["Measurement Timestamp"], "08/30/2013 08:00:00 AM", format)
+            sim.stop()
+        }
+    }
+
+    func testTextLinesSplitIntoTypedFieldsWithEventTime() throws {
+        let sim = try simulator(["--file", BeachCSV.path, "--speedup", "0"])
+        let out = dir + "/text.ndjson"
+        let summary = try runPipeline("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config:
+              url: http://127.0.0.1:\(sim.port)/readings?format=text&n=10
+              interval_ms: 10
+              text: {names: [TimeStamp, WaterTemperature, Turbidity, BatteryLife, Beach, MeasurementID], infer_types: true}
+              event_time: {field: TimeStamp, timezone: America/Chicago}
+        sinks:
+          out: {use: file.write, inputs: [api], config: {path: \(out)}}
+        """, records: 10)
+        XCTAssertEqual(summary.deadLettered, 0, "an event time did not parse")
+        let first = try TestSupport.readNDJSON(out)[0]
+        XCTAssertEqual(first["Beach"], "Montrose_Beach")
+        XCTAssertEqual(first["MeasurementID"], 1)
+        XCTAssertEqual(first["WaterTemperature"], 20.3)
+        XCTAssertEqual(first["TimeStamp"], "2013-08-30T08:00:00.000000")
+    }
+
+    func testRepeatedReadingsAreDroppedAndUnchangedOnesAnswer304() throws {
+        let sim = try simulator(["--rate", "4"])
+        let out = dir + "/dedupe.ndjson"
+        _ = try runPipeline("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config: {url: "http://127.0.0.1:\(sim.port)/", interval_ms: 20, format: text, dedupe_key: RawData, conditional: false}
+        sinks:
+          out: {use: file.write, inputs: [api], config: {path: \(out)}}
+        """, seconds: 1.5)
+        let lines = try TestSupport.readNDJSON(out).compactMap { $0["RawData"]?.string }
+        let served = try stats(sim)
+        XCTAssertEqual(Set(lines).count, lines.count, "a repeated reading was emitted")
+        XCTAssertEqual(Int64(lines.count), served["readings_served"]?.integer, "every distinct reading, once")
+        XCTAssertGreaterThan(served["requests"]!.integer!, Int64(lines.count) + 10, "the API was polled faster than it changed")
+
+        let conditional = try simulator(["--rate", "4"])
+        _ = try runPipeline("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config: {url: "http://127.0.0.1:\(conditional.port)/", interval_ms: 20, format: text}
+        sinks:
+          out: {use: file.write, inputs: [api], config: {path: \(dir)/conditional.ndjson}}
+        """, seconds: 1.5)
+        let c = try stats(conditional)
+        XCTAssertGreaterThan(c["not_modified"]!.integer!, 10, "If-None-Match was not sent")
+        XCTAssertEqual(Int64(TestSupport.lineCount(dir + "/conditional.ndjson")), c["readings_served"]?.integer)
+    }
+
+    func testServerErrorsBackOffWithJitter() throws {
+        let sim = try simulator(["--error-rate", "1"])
+        _ = try runPipeline("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config: {url: "http://127.0.0.1:\(sim.port)/", interval_ms: 5, backoff: {initial_ms: 100, max_ms: 800}}
+        sinks:
+          out: {use: file.discard, inputs: [api]}
+        """, seconds: 2.5)
+        let times = try stats(sim)["request_times_ms"]!.array!.map { $0.integer! }
+        // Without backoff, 5 ms polls make about 500 requests; full jitter with
+        // a floor of half the initial delay allows at most 2500 / 50.
+        XCTAssertGreaterThanOrEqual(times.count, 3)
+        XCTAssertLessThanOrEqual(times.count, 50)
+        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+        XCTAssertGreaterThanOrEqual(gaps.min() ?? 0, 45, "a retry came sooner than the backoff floor: \(gaps)")
+        XCTAssertGreaterThan(Set(gaps.map { $0 / 10 }).count, 1, "the delays show no jitter: \(gaps)")
+    }
+
+    func testRetryAfterIsHonoured() throws {
+        let sim = try simulator(["--throttle-rate", "1", "--retry-after", "1"])
+        _ = try runPipeline("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config: {url: "http://127.0.0.1:\(sim.port)/", interval_ms: 5, backoff: {initial_ms: 10, max_ms: 20}}
+        sinks:
+          out: {use: file.discard, inputs: [api]}
+        """, seconds: 2.6)
+        let times = try stats(sim)["request_times_ms"]!.array!.map { $0.integer! }
+        XCTAssertTrue((2 ... 3).contains(times.count), "expected a request about once a second, got \(times)")
+        for (later, earlier) in zip(times.dropFirst(), times) {
+            XCTAssertGreaterThanOrEqual(later - earlier, 950, "Retry-After: 1 was not waited out: \(times)")
+        }
+    }
+
+    /// The whole sample CSV replayed over HTTP, with injected 500s, through the
+    /// validator: nothing lost, nothing doubled, and the valid and
+    /// dead-lettered counts match a count made from the CSV itself.
+    func testWholeCSVReplayedThroughValidatorMatchesAnIndependentCount() throws {
+        let csv = try BeachCSV()
+        let sim = try simulator(["--file", BeachCSV.path, "--speedup", "0", "--error-rate", "0.3", "--seed", "7"])
+        let summary = try runPipeline("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config: {url: "http://127.0.0.1:\(sim.port)/readings?format=csv&n=300", interval_ms: 10, backoff: {initial_ms: 20, max_ms: 100}}
+        processors:
+        \(try BeachCSV.validatorYAML(input: "api"))
+        sinks:
+          clean-file: {use: file.write, inputs: [clean], config: {path: \(dir)/clean.ndjson}}
+          rejects: {use: file.write, config: {path: \(dir)/rejects.ndjson}}
+        dead_letter: rejects
+        """, records: csv.rows.count)
+        XCTAssertEqual(summary.read, csv.rows.count)
+        XCTAssertGreaterThan(try stats(sim)["errors_injected"]!.integer!, 0)
+        XCTAssertEqual(TestSupport.lineCount(dir + "/clean.ndjson"), csv.valid)
+        let dead = try TestSupport.readNDJSON(dir + "/rejects.ndjson")
+        XCTAssertEqual(dead.count, csv.rows.count - csv.valid)
+        XCTAssertEqual(dead.filter { $0["reason"]!.string!.contains("-99999.992 is less than the minimum 0") }.count, csv.sentinels)
+        let ids = try TestSupport.readNDJSON(dir + "/clean.ndjson").compactMap { $0["Measurement ID"]?.string }
+        XCTAssertEqual(Set(ids).count, ids.count, "a reading arrived twice")
+    }
+}
