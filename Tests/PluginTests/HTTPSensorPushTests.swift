@@ -1,0 +1,209 @@
+import Foundation
+import SluiceCore
+import SluiceHTTP
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// `http-sensor.push`: readings POSTed to the source's own server on
+/// 127.0.0.1, by libcurl clients, while the pipeline runs in-process.
+final class HTTPSensorPushTests: XCTestCase {
+    var dir = ""
+    var port = 0
+
+    override func setUpWithError() throws {
+        dir = TestSupport.tempDir("http-push")
+        port = try ManagedServer.freePort()
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/readings" }
+
+    /// Waits until the push endpoint answers its health check.
+    func waitUntilListening() throws {
+        let client = HTTPClient(headers: [], timeoutMillis: 1000)
+        for _ in 0 ..< 200 {
+            if let r = try? client.send(method: "GET", url: "http://127.0.0.1:\(port)/health", body: nil), r.status == 200 { return }
+            usleep(25_000)
+        }
+        throw TestFailure("the push endpoint did not start on port \(port)")
+    }
+
+    func post(_ client: HTTPClient, _ body: String, type: String = "application/x-ndjson", token: String? = "t0k") throws -> HTTPClient.Response {
+        var headers = ["Content-Type: \(type)"]
+        if let token { headers.append("Authorization: Bearer \(token)") }
+        return try client.send(method: "POST", url: url, body: Array(body.utf8), headers: headers)
+    }
+
+    func ndjson(_ ids: Range<Int>) -> String {
+        ids.map { #"{"id":\#($0),"beach":"Montrose Beach","water":\#(Double($0 % 30) + 0.5)}"# + "\n" }.joined()
+    }
+
+    /// Runs the pipeline while `clients` runs, then drains it.
+    func runPipeline(_ yaml: String, extraPluginDirs: [String] = [], _ clients: @escaping () throws -> Void) throws -> RunSummary {
+        let failure = Box<Error?>(nil)
+        let summary = try TestSupport.run(yaml, dir: dir, extraPluginDirs: extraPluginDirs) { engine in
+            do {
+                try self.waitUntilListening()
+                try clients()
+            } catch {
+                failure.value = error
+            }
+            engine.stop()
+        }
+        if let error = failure.value { throw error }
+        return summary
+    }
+
+    func ids(in path: String) throws -> [Int] {
+        try TestSupport.readNDJSON(path).map { Int($0["id"]!.integer!) }
+    }
+
+    func testAcceptedReadingsAreCountedAndWritten() throws {
+        var answers: [HTTPClient.Response] = []
+        let summary = try runPipeline("""
+        sources:
+          gw:
+            use: http-sensor.push
+            config: {listen: "127.0.0.1:\(port)", auth_token: t0k}
+        sinks:
+          out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
+        """) {
+            let client = HTTPClient(headers: [], timeoutMillis: 5000)
+            answers.append(try self.post(client, self.ndjson(0 ..< 3)))
+            answers.append(try self.post(client, "id,beach,water\n3,Calumet Beach,20.5\n4,Calumet Beach,21\n", type: "text/csv"))
+            answers.append(try self.post(client, #"[{"id":5},{"id":6}]"#, type: "application/json"))
+        }
+        XCTAssertEqual(answers.map(\.status), [202, 202, 202])
+        XCTAssertEqual(try JSONParser.parse(answers[0].body)["accepted"], 3)
+        XCTAssertEqual(summary.read, 7)
+        XCTAssertEqual(try ids(in: dir + "/out.ndjson"), Array(0 ..< 7))
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/out.ndjson")[3]["water"], 20.5, "CSV cells are typed")
+    }
+
+    func testBadRequestsAreRefusedWithTheirReasonAndNothingIsKept() throws {
+        var answers: [String: HTTPClient.Response] = [:]
+        _ = try runPipeline("""
+        sources:
+          gw:
+            use: http-sensor.push
+            config: {listen: "127.0.0.1:\(port)", auth_token: t0k, max_body_bytes: 1000}
+        sinks:
+          out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
+        """) {
+            let client = HTTPClient(headers: [], timeoutMillis: 5000)
+            answers["malformed"] = try self.post(client, self.ndjson(0 ..< 2) + "{\"id\": 2,\n" + self.ndjson(3 ..< 4))
+            answers["no token"] = try self.post(client, self.ndjson(10 ..< 11), token: nil)
+            answers["wrong token"] = try self.post(client, self.ndjson(11 ..< 12), token: "guess")
+            answers["too large"] = try self.post(HTTPClient(headers: [], timeoutMillis: 5000), self.ndjson(20 ..< 60))
+            answers["empty"] = try self.post(client, "\n")
+            answers["ok"] = try self.post(client, self.ndjson(100 ..< 101))
+        }
+        XCTAssertEqual(answers["malformed"]?.status, 400)
+        let reason = try JSONParser.parse(answers["malformed"]!.body)
+        XCTAssertEqual(reason["line"], 3)
+        XCTAssertTrue(reason["error"]!.string!.hasPrefix("line 3: invalid JSON"), "\(reason)")
+        XCTAssertEqual(answers["no token"]?.status, 401)
+        XCTAssertEqual(answers["no token"]?.header("www-authenticate")?.hasPrefix("Bearer"), true)
+        XCTAssertEqual(answers["wrong token"]?.status, 401)
+        XCTAssertEqual(answers["too large"]?.status, 413)
+        XCTAssertEqual(answers["empty"]?.status, 400)
+        XCTAssertEqual(answers["ok"]?.status, 202)
+        XCTAssertEqual(try ids(in: dir + "/out.ndjson"), [100], "a refused request's readings were kept")
+    }
+
+    /// A sink that cannot keep up fills the inbox: a request that does not
+    /// fit gets 503 with Retry-After at once, and nothing answered 2xx is lost.
+    /// (One client alone never fills it: each request waits for its answer.)
+    func testAFullPipelineAnswers503WithRetryAfter() throws {
+        let testkit = try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir)
+        let results = Box<[(ids: Range<Int>, status: Int, retryAfter: String?)]>([])
+        let lock = NSLock()
+        _ = try runPipeline("""
+        engine: {queue_capacity: 1, batch: {max_records: 10, max_wait_ms: 5}}
+        sources:
+          gw:
+            use: http-sensor.push
+            config: {listen: "127.0.0.1:\(port)", queue_capacity: 20}
+        sinks:
+          out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
+          slow: {use: testkit.slow, inputs: [gw], config: {delay_ms: 100}}
+        """, extraPluginDirs: [(testkit as NSString).deletingLastPathComponent]) {
+            concurrently(8) { client in
+                let http = HTTPClient(headers: [], timeoutMillis: 20000)
+                for i in 0 ..< 20 {
+                    let first = (client * 20 + i) * 10
+                    guard let r = try? self.post(http, self.ndjson(first ..< first + 10), token: nil) else { continue }
+                    lock.withLock { results.value.append((first ..< first + 10, r.status, r.header("retry-after"))) }
+                    if r.status == 503 { break }
+                }
+            }
+        }
+        let refused = results.value.filter { $0.status == 503 }
+        XCTAssertGreaterThan(refused.count, 0, "8 clients never filled the pipeline: \(results.value.map(\.status))")
+        XCTAssertEqual(Set(refused.map(\.retryAfter)), ["1"])
+        XCTAssertEqual(Set(results.value.map(\.status)), [202, 503])
+        let accepted = results.value.filter { $0.status == 202 }.flatMap(\.ids)
+        XCTAssertEqual(Set(try ids(in: dir + "/out.ndjson")), Set(accepted))
+    }
+
+    /// Concurrent clients against a slow pipeline: every reading answered
+    /// 2xx reaches the sink once, and no refused reading does.
+    func testUnderLoadEveryAcknowledgedReadingArrivesAndEveryRefusedOneWasTold() throws {
+        for ack in ["enqueued", "delivered"] {
+            port = try ManagedServer.freePort()
+            let testkit = try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir)
+            let out = dir + "/load-\(ack).ndjson"
+            let outcome = Box<[(ids: Range<Int>, status: Int)]>([])
+            let lock = NSLock()
+            _ = try runPipeline("""
+            engine: {queue_capacity: 2, batch: {max_records: 50, max_wait_ms: 5}}
+            sources:
+              gw:
+                use: http-sensor.push
+                config: {listen: "127.0.0.1:\(port)", queue_capacity: 30, ack: \(ack), overload_status: 429, threads: 2}
+            sinks:
+              out: {use: file.write, inputs: [gw], config: {path: \(out)}}
+              slow: {use: testkit.slow, inputs: [gw], config: {delay_ms: 20}}
+            """, extraPluginDirs: [(testkit as NSString).deletingLastPathComponent]) {
+                concurrently(6) { client in
+                    let http = HTTPClient(headers: [], timeoutMillis: 10000)
+                    for i in 0 ..< 40 {
+                        let first = (client * 40 + i) * 10
+                        let status = (try? self.post(http, self.ndjson(first ..< first + 10), token: nil).status) ?? -1
+                        lock.withLock { outcome.value.append((first ..< first + 10, status)) }
+                        usleep(2000)
+                    }
+                }
+            }
+            let results = outcome.value
+            XCTAssertEqual(results.count, 240, ack)
+            XCTAssertEqual(Set(results.map(\.status)).subtracting([ack == "delivered" ? 200 : 202, 429]), [], "\(ack): other answers: \(results.map(\.status))")
+            let accepted = Set(results.filter { $0.status / 100 == 2 }.flatMap(\.ids))
+            let written = try ids(in: out)
+            XCTAssertEqual(Set(written), accepted, ack)
+            XCTAssertEqual(written.count, accepted.count, "\(ack): a reading was written twice")
+            XCTAssertGreaterThan(accepted.count, 0, ack)
+            XCTAssertGreaterThan(results.filter { $0.status == 429 }.count, 0, "\(ack): the load never filled the pipeline")
+        }
+    }
+}
+
+/// Runs `body` on `n` threads at once (concurrentPerform caps them at the
+/// core count, too few to load a server).
+func concurrently(_ n: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for i in 0 ..< n {
+        group.enter()
+        Thread.detachNewThread {
+            body(i)
+            group.leave()
+        }
+    }
+    group.wait()
+}
+
+/// A mutable value shared with a closure that runs on another thread.
+final class Box<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}
