@@ -48,10 +48,11 @@ public enum TestSupport {
     }
 
     /// Runs a pipeline to completion in-process.
-    public static func run(_ yaml: String, dir: String, maxRecords: Int? = nil, extraPluginDirs: [String] = [],
-                           during: ((Engine) -> Void)? = nil) throws -> RunSummary
+    public static func run(_ yaml: String, dir: String, maxRecords: Int? = nil, environment: [String: String] = [:],
+                           extraPluginDirs: [String] = [], during: ((Engine) -> Void)? = nil) throws -> RunSummary
     {
-        let engine = Engine(plan: try plan(yaml, dir: dir, extraPluginDirs: extraPluginDirs), logger: quietLogger, maxRecords: maxRecords)
+        let plan = try plan(yaml, dir: dir, environment: environment, extraPluginDirs: extraPluginDirs)
+        let engine = Engine(plan: plan, logger: quietLogger, maxRecords: maxRecords)
         if let during { DispatchQueue.global().async { during(engine) } }
         return try engine.run()
     }

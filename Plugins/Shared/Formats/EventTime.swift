@@ -1,4 +1,3 @@
-import Foundation
 import SluiceSDK
 
 /// Reads a record's event time from one of its fields.
@@ -14,14 +13,9 @@ public struct EventTime: Sendable {
         case pattern(DateFormat)
     }
 
-    enum Zone: Sendable {
-        case fixed(minutes: Int)
-        case named(TimeZone)
-    }
-
     public let field: String
     let format: Format
-    let zone: Zone
+    let zone: LocalTimeZone
 
     public init(_ config: Config) throws {
         field = try config.requiredString("field")
@@ -31,14 +25,7 @@ public struct EventTime: Sendable {
         case "epoch_ms": format = .epoch(millisPerUnit: 1)
         case let pattern: format = .pattern(DateFormat(pattern))
         }
-        let name = try config.string("timezone", default: "UTC")
-        if let minutes = EventTime.offsetMinutes(name) {
-            zone = .fixed(minutes: minutes)
-        } else if let tz = TimeZone(identifier: name) {
-            zone = .named(tz)
-        } else {
-            throw SluiceError.config("event_time.timezone: unknown time zone \(name.debugDescription) (UTC, +05:30 or an IANA name like America/Chicago)")
-        }
+        zone = try LocalTimeZone(try config.string("timezone", default: "UTC"), key: "event_time.timezone")
     }
 
     /// Milliseconds since the epoch, or why the field gives none.
@@ -61,24 +48,9 @@ public struct EventTime: Sendable {
         case let .epoch(unit):
             return Double(text).map { Int64($0 * Double(unit)) }
         case .iso8601:
-            return localToUTC { ISO8601.parse(text, defaultOffsetMinutes: $0) }
+            return zone.resolve { ISO8601.parse(text, defaultOffsetMinutes: $0) }
         case let .pattern(p):
-            return localToUTC { p.parse(text, offsetMinutes: $0) }
-        }
-    }
-
-    /// Resolves a wall-clock time in `zone`. For a named zone the offset is
-    /// looked up at the instant itself, twice, so times near a DST change settle.
-    private func localToUTC(_ parse: (Int) -> Int64?) -> Int64? {
-        switch zone {
-        case let .fixed(minutes): return parse(minutes)
-        case let .named(tz):
-            guard let asUTC = parse(0) else { return nil }
-            func offsetMillis(_ ms: Int64) -> Int64 { Int64(tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ms) / 1000))) * 1000 }
-            let guess = asUTC - offsetMillis(asUTC)
-            let ms = asUTC - offsetMillis(guess)
-            // A text with its own offset parses to the same instant whatever the default.
-            return parse(1) == asUTC ? asUTC : ms
+            return zone.resolve { p.parse(text, offsetMinutes: $0) }
         }
     }
 
@@ -88,15 +60,6 @@ public struct EventTime: Sendable {
         case .epoch: return "epoch time"
         case let .pattern(p): return p.pattern.debugDescription
         }
-    }
-
-    static func offsetMinutes(_ s: String) -> Int? {
-        if s == "UTC" || s == "Z" { return 0 }
-        let u = Array(s.utf8)
-        guard u.count == 6, u[0] == 43 || u[0] == 45, u[3] == 58,
-              let h = Int(String(decoding: u[1 ..< 3], as: UTF8.self)), let m = Int(String(decoding: u[4 ..< 6], as: UTF8.self))
-        else { return nil }
-        return (u[0] == 45 ? -1 : 1) * (h * 60 + m)
     }
 
     public struct Failure: Error {

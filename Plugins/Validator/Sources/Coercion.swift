@@ -1,3 +1,4 @@
+import SluiceFormats
 import SluiceSDK
 
 /// A type conversion applied to a field before validation, e.g. the text
@@ -7,8 +8,9 @@ public enum Coercion: Sendable {
     case integer
     case string
     case boolean
-    /// ISO 8601, or the given patterns tried in order; epoch numbers in `epochUnitMillis`.
-    case date(formats: [DateFormat], offsetMinutes: Int, epochUnitMillis: Int64)
+    /// ISO 8601, or the given patterns tried in order, in `zone` when the
+    /// text has no offset; epoch numbers in `epochUnitMillis`.
+    case date(formats: [DateFormat], zone: LocalTimeZone, epochUnitMillis: Int64)
 
     public init(_ spec: JSONValue, field: String) throws {
         func fail(_ why: String) -> SluiceError { .config("coerce.\(field): \(why)") }
@@ -40,7 +42,13 @@ public enum Coercion: Sendable {
             case "ms": unit = 1
             default: throw fail("epoch_unit is s or ms")
             }
-            self = .date(formats: formats, offsetMinutes: Int(options["utc_offset_minutes"]?.integer ?? 0), epochUnitMillis: unit)
+            let zone: LocalTimeZone
+            if let name = options["timezone"]?.string {
+                zone = try LocalTimeZone(name, key: "coerce.\(field).timezone")
+            } else {
+                zone = .fixed(minutes: Int(options["utc_offset_minutes"]?.integer ?? 0))
+            }
+            self = .date(formats: formats, zone: zone, epochUnitMillis: unit)
         default: throw fail("unknown type \(type.debugDescription) (number, integer, string, boolean, date)")
         }
     }
@@ -95,8 +103,11 @@ public enum Coercion: Sendable {
             case "false", "0", "no": w.append(key, bool: false)
             default: return "cannot convert \(raw.debugDescription) to a boolean"
             }
-        case let .date(formats, offset, unit):
-            if let ms = ISO8601.parse(text, defaultOffsetMinutes: offset) ?? formats.lazy.compactMap({ $0.parse(text, offsetMinutes: offset) }).first {
+        case let .date(formats, zone, unit):
+            let parsed = zone.resolve { offset in
+                ISO8601.parse(text, defaultOffsetMinutes: offset) ?? formats.lazy.compactMap { $0.parse(text, offsetMinutes: offset) }.first
+            }
+            if let ms = parsed {
                 w.append(key, datetime: ms)
             } else if let n = Int64(text) {
                 w.append(key, datetime: n * unit)
