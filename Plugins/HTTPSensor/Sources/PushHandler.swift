@@ -134,19 +134,17 @@ final class PushHandler: ChannelInboundHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let accepted = policy.replyOnDelivery ? HTTPResponseStatus.ok : .accepted
-        let offered = inbox.offer(readings) { outcome in
-            loop.execute {
-                let (handler, context) = bound.value
-                switch outcome {
-                case let .accepted(n, duplicates):
-                    handler.stats.accepted.record(Double(n))
-                    handler.respond(context, head, accepted, ["accepted": .int(Int64(n)), "duplicates": .int(Int64(duplicates))])
-                case .unavailable:
-                    handler.respond(context, head, .serviceUnavailable, ["error": "the pipeline stopped before taking the readings; send them again"],
-                                    headers: [("Retry-After", String(handler.policy.retryAfterSeconds))])
-                }
+        let offered = inbox.offer(readings, reply: PushInbox.Reply(loop: loop) { outcome in
+            let (handler, context) = bound.value
+            switch outcome {
+            case let .accepted(n, duplicates):
+                handler.stats.accepted.record(Double(n))
+                handler.respond(context, head, accepted, ["accepted": .int(Int64(n)), "duplicates": .int(Int64(duplicates))])
+            case .unavailable:
+                handler.respond(context, head, .serviceUnavailable, ["error": "the pipeline stopped before taking the readings; send them again"],
+                                headers: [("Retry-After", String(handler.policy.retryAfterSeconds))])
             }
-        }
+        })
         if !offered {
             stats.rejected.record(1)
             respond(context, head, policy.overloadStatus,

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// Readings pushed over HTTP, waiting for the pipeline to poll them.
 ///
@@ -21,7 +22,11 @@ final class PushInbox: @unchecked Sendable {
         case unavailable
     }
 
-    typealias Reply = @Sendable (Outcome) -> Void
+    /// How a request is answered: `answer` runs on `loop`, its connection's event loop.
+    struct Reply: Sendable {
+        let loop: EventLoop
+        let answer: @Sendable (Outcome) -> Void
+    }
 
     private struct Request {
         let id: UInt64
@@ -61,7 +66,7 @@ final class PushInbox: @unchecked Sendable {
     /// Queues a request's readings, or returns false (the client must be
     /// told to retry) when they do not fit. A request larger than the whole
     /// inbox is taken when the inbox is empty, so it cannot starve.
-    func offer(_ readings: [Reading], reply: @escaping Reply) -> Bool {
+    func offer(_ readings: [Reading], reply: Reply) -> Bool {
         condition.lock()
         guard !closed, queued == 0 || queued + readings.count <= capacity else {
             condition.unlock()
@@ -74,7 +79,7 @@ final class PushInbox: @unchecked Sendable {
         let duplicates = readings.count - fresh.count
         if fresh.isEmpty {
             condition.unlock()
-            reply(.accepted(readings: 0, duplicates: duplicates))
+            Self.deliver([(reply, .accepted(readings: 0, duplicates: duplicates))])
             return true
         }
         queue.append(Request(id: nextID, readings: fresh, duplicates: duplicates, reply: reply))
@@ -118,7 +123,7 @@ final class PushInbox: @unchecked Sendable {
             head = 0
         }
         condition.unlock()
-        for (reply, outcome) in replies { reply(outcome) }
+        Self.deliver(replies)
     }
 
     /// Every sink wrote the readings emitted under these tokens (one per reading).
@@ -137,7 +142,7 @@ final class PushInbox: @unchecked Sendable {
                 }
             }
         }
-        for (reply, outcome) in replies { reply(outcome) }
+        Self.deliver(replies)
     }
 
     /// Refuses new requests and tells every client still waiting that its
@@ -152,6 +157,19 @@ final class PushInbox: @unchecked Sendable {
             queued = 0
             return waiting
         }
-        for reply in pending { reply(.unavailable) }
+        Self.deliver(pending.map { ($0, .unavailable) })
+    }
+
+    /// Answers on each event loop in one task: one wake-up per loop, not per request.
+    private static func deliver(_ replies: [(Reply, Outcome)]) {
+        var byLoop: [ObjectIdentifier: (EventLoop, [(Reply, Outcome)])] = [:]
+        for r in replies { byLoop[ObjectIdentifier(r.0.loop), default: (r.0.loop, [])].1.append(r) }
+        for (loop, batch) in byLoop.values {
+            if loop.inEventLoop {
+                for (reply, outcome) in batch { reply.answer(outcome) }
+            } else {
+                loop.execute { for (reply, outcome) in batch { reply.answer(outcome) } }
+            }
+        }
     }
 }
