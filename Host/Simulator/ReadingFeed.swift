@@ -19,6 +19,8 @@ protocol ReadingFeed: AnyObject {
 final class ReplayFeed: ReadingFeed {
     private let readings: [SensorReading]
     private let speedup: Double
+    /// The first reading's time: the replay clock starts there.
+    private let origin: Int64
     private var next = 0
 
     init(path: String, speedup: Double) throws {
@@ -48,6 +50,7 @@ final class ReplayFeed: ReadingFeed {
         }
         rows.sort { ($0.sortKey, $0.file) < ($1.sortKey, $1.file) }
         readings = rows.enumerated().map { SensorReading(sequence: $0.offset + 1, localMillis: $0.element.time, cells: $0.element.cells) }
+        origin = readings.lazy.compactMap(\.localMillis).first ?? 0
         self.speedup = speedup
     }
 
@@ -56,8 +59,6 @@ final class ReplayFeed: ReadingFeed {
 
     func due(max: Int, elapsedMillis: Int64) -> [SensorReading] {
         guard next < readings.count else { return [] }
-        let start = readings[next...].first { $0.localMillis != nil }?.localMillis ?? 0
-        let origin = readings.first { $0.localMillis != nil }?.localMillis ?? start
         let horizon = speedup == 0 ? Int64.max : origin + Int64(Double(elapsedMillis) * speedup)
         var out: [SensorReading] = []
         while next < readings.count, out.count < max {

@@ -13,7 +13,7 @@ final class FormatsTests: XCTestCase {
     }
 
     func json(_ item: RecordDecoder.Item) -> String {
-        guard case let .record(bytes) = item else { return "malformed" }
+        guard case let .record(bytes, _) = item else { return "malformed" }
         return bytes.withUnsafeBytes { JSONWriter.string(BSONDocument($0)) }
     }
 

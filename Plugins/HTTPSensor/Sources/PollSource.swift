@@ -182,7 +182,7 @@ public final class PollSource: Source {
         response.body.withUnsafeBytes { body in
             decoder.decode(body) { item in
                 switch item {
-                case let .record(bytes):
+                case let .record(bytes, _):
                     let accepted = bytes.withUnsafeBytes { raw -> Bool in
                         let doc = BSONDocument(raw)
                         guard dedupe?.isNew(doc) ?? true else { return false }

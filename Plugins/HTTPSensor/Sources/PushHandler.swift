@@ -114,14 +114,16 @@ final class PushHandler: ChannelInboundHandler {
             decoder.decode(bytes) { item in
                 guard failure == nil else { return }
                 switch item {
-                case let .record(doc):
+                case let .record(doc, line):
                     guard let rule = policy.options.eventTime else {
                         return readings.append(.init(bytes: doc, eventTime: nil))
                     }
                     let time = doc.withUnsafeBytes { rule.millis(in: BSONDocument($0)) }
                     switch time {
                     case let .success(ms): readings.append(.init(bytes: doc, eventTime: ms))
-                    case let .failure(f): failure = ("reading \(readings.count + 1): \(f.reason)", readings.count + 1)
+                    case let .failure(f):
+                        // A JSON body's records are items of one value, not lines.
+                        failure = decoder.format == .json ? ("item \(line): \(f.reason)", 0) : ("line \(line): \(f.reason)", line)
                     }
                 case let .malformed(line, _, reason):
                     failure = (reason, line)

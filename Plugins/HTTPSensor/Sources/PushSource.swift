@@ -14,7 +14,6 @@ import SluiceSDK
 public final class PushSource: Source {
     public static let name = "push"
     public static let summary = "Accepts readings POSTed as JSON, NDJSON or CSV; bearer auth, 413/400/401, 503 with Retry-After when full"
-    public static let threadSafe = false
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false,
      "properties": {

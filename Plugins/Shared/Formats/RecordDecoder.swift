@@ -12,8 +12,9 @@ public struct RecordDecoder: Sendable {
 
     /// One decoded unit of a body.
     public enum Item {
-        /// A BSON document.
-        case record([UInt8])
+        /// A BSON document and where it was: its 1-based line, or its item
+        /// number in a JSON array.
+        case record([UInt8], line: Int)
         /// Input that is not a record, with its 1-based line (0 for a whole-body error).
         case malformed(line: Int, raw: String, reason: String)
     }
@@ -46,7 +47,7 @@ public struct RecordDecoder: Sendable {
                 var w = BSONWriter(capacity: line.count + 32)
                 do {
                     try BSONFromJSON.transcode(json: line, into: &w)
-                    each(.record(w.finish()))
+                    each(.record(w.finish(), line: number))
                 } catch {
                     each(.malformed(line: number, raw: String(decoding: line, as: UTF8.self), reason: "line \(number): \(error)"))
                 }
@@ -58,13 +59,13 @@ public struct RecordDecoder: Sendable {
                 guard let fields else {
                     var w = BSONWriter(capacity: line.count + 32)
                     w.append(lineField, string: text.trimmingLineEnd)
-                    return each(.record(w.finish()))
+                    return each(.record(w.finish(), line: number))
                 }
                 switch fields.parse(Substring(text.trimmingLineEnd)) {
                 case let .success(pairs):
                     var w = BSONWriter(capacity: line.count * 2 + 32)
                     for (name, value) in pairs { CSV.append(&w, name, cell: value, infer: inferTypes) }
-                    each(.record(w.finish()))
+                    each(.record(w.finish(), line: number))
                 case let .failure(f):
                     each(.malformed(line: number, raw: text, reason: "line \(number): \(f.reason)"))
                 }
@@ -80,7 +81,7 @@ public struct RecordDecoder: Sendable {
         let items: [JSONValue]
         if case let .array(a) = value { items = a } else { items = [value] }
         for (i, item) in items.enumerated() {
-            do { each(.record(try BSONFromJSON.document(item))) } catch {
+            do { each(.record(try BSONFromJSON.document(item), line: i + 1)) } catch {
                 each(.malformed(line: 0, raw: JSONWriter.string(item), reason: "item \(i + 1): a record must be a JSON object, not \(item.typeName)"))
             }
         }
@@ -107,7 +108,7 @@ public struct RecordDecoder: Sendable {
             }
             var w = BSONWriter(capacity: text.utf8.count * 2 + 32)
             for (name, cell) in zip(names, cells) { CSV.append(&w, name, cell: cell, infer: inferTypes) }
-            each(.record(w.finish()))
+            each(.record(w.finish(), line: start))
         }
         if let pending {
             each(.malformed(line: pending.line, raw: pending.text, reason: "line \(pending.line): unterminated quoted field"))
