@@ -156,6 +156,22 @@ final class HTTPSensorPollTests: XCTestCase {
         }
     }
 
+    func testSlowAnswersAreCutAtTheRequestTimeout() throws {
+        let sim = try simulator(["--slow-rate", "1", "--slow-ms", "600"])
+        let summary = try runPipeline("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config: {url: "http://127.0.0.1:\(sim.port)/", timeout_ms: 150, backoff: {initial_ms: 50, max_ms: 100}}
+        sinks:
+          out: {use: file.discard, inputs: [api]}
+        """, seconds: 1.6)
+        let times = try stats(sim)["request_times_ms"]!.array!
+        XCTAssertEqual(summary.read, 0, "every answer came after the timeout")
+        // Waiting out each 600 ms answer would allow at most 3 requests.
+        XCTAssertGreaterThanOrEqual(times.count, 4, "requests were not cut at timeout_ms")
+    }
+
     /// The whole sample CSV replayed over HTTP, with injected 500s, through the
     /// validator: nothing lost, nothing doubled, and the valid and
     /// dead-lettered counts match a count made from the CSV itself.
