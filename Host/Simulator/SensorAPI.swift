@@ -22,14 +22,16 @@ final class SensorAPI: @unchecked Sendable {
     private let lock = NSLock()
     private let feed: ReadingFeed
     private var faults: FaultPlan
+    private let token: String?
     private let started = DispatchTime.now().uptimeNanoseconds
     private var current: SensorReading?
-    private var stats = (requests: 0, readings: 0, errors: 0, throttled: 0, notModified: 0)
+    private var stats = (requests: 0, readings: 0, errors: 0, throttled: 0, notModified: 0, unauthorized: 0)
     private var arrivals: [Int64] = []
 
-    init(feed: ReadingFeed, faults: FaultPlan) {
+    init(feed: ReadingFeed, faults: FaultPlan, token: String?) {
         self.feed = feed
         self.faults = faults
+        self.token = token
     }
 
     private var elapsedMillis: Int64 { Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) }
@@ -46,6 +48,11 @@ final class SensorAPI: @unchecked Sendable {
             }
             stats.requests += 1
             if arrivals.count < 10_000 { arrivals.append(elapsedMillis) }
+            if let token, head.headers["authorization"].first != "Bearer \(token)" {
+                stats.unauthorized += 1
+                return Answer(status: .unauthorized, body: #"{"error":"a valid bearer token is required"}"#,
+                              headers: [("WWW-Authenticate", #"Bearer realm="sensors""#)])
+            }
             var answer = Answer(delayMillis: faults.delayMillis())
             switch faults.failure() {
             case .error:
@@ -118,7 +125,7 @@ final class SensorAPI: @unchecked Sendable {
         let body: JSONValue = [
             "requests": .int(Int64(stats.requests)), "readings_served": .int(Int64(stats.readings)),
             "errors_injected": .int(Int64(stats.errors)), "throttled": .int(Int64(stats.throttled)),
-            "not_modified": .int(Int64(stats.notModified)),
+            "not_modified": .int(Int64(stats.notModified)), "unauthorized": .int(Int64(stats.unauthorized)),
             "remaining": feed.remaining == Int.max ? .null : .int(Int64(feed.remaining)),
             "request_times_ms": .array(arrivals.map { .int($0) }),
         ]

@@ -63,6 +63,9 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "Share of served readings garbled (a field lost or noise; JSON and CSV cut short).")
         var malformedRate = 0.0
 
+        @Option(help: "Require this bearer token (Authorization: Bearer <token>); 401 without it.")
+        var token: String?
+
         @Option(help: "Seed for the injected faults and invented readings.")
         var seed: UInt64 = 1
 
@@ -88,7 +91,7 @@ struct SimulateCommand: ParsableCommand {
             }
             let faults = FaultPlan(errorRate: errorRate, throttleRate: throttleRate, retryAfterSeconds: retryAfter, slowRate: slowRate,
                                    slowMillis: slowMs, malformedRate: malformedRate, random: SeededRandom(seed: seed))
-            let api = SensorAPI(feed: feed, faults: faults)
+            let api = SensorAPI(feed: feed, faults: faults, token: token)
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let channel = try ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

@@ -156,6 +156,32 @@ final class HTTPSensorPollTests: XCTestCase {
         }
     }
 
+    func testBearerTokenFromTheEnvironmentIsSent() throws {
+        let sim = try simulator(["--file", BeachCSV.path, "--speedup", "0", "--token", "s3cret"])
+        let yaml = """
+        sources:
+          api:
+            use: http-sensor.poll
+            config:
+              url: http://127.0.0.1:\(sim.port)/readings?format=ndjson&n=5
+              interval_ms: 10
+              auth: {bearer: "${SENSOR_TOKEN}"}
+              headers: {X-Client: sluice-test}
+        sinks:
+          out: {use: file.discard, inputs: [api]}
+        """
+        let ok = try TestSupport.run(yaml, dir: dir, maxRecords: 20, environment: ["SENSOR_TOKEN": "s3cret"])
+        XCTAssertEqual(ok.read, 20)
+        XCTAssertEqual(try stats(sim)["unauthorized"], 0)
+
+        let refused = try TestSupport.run(yaml, dir: dir, environment: ["SENSOR_TOKEN": "wrong"]) { engine in
+            Thread.sleep(forTimeInterval: 0.5)
+            engine.stop()
+        }
+        XCTAssertEqual(refused.read, 0)
+        XCTAssertGreaterThan(try stats(sim)["unauthorized"]!.integer!, 0)
+    }
+
     func testSlowAnswersAreCutAtTheRequestTimeout() throws {
         let sim = try simulator(["--slow-rate", "1", "--slow-ms", "600"])
         let summary = try runPipeline("""
