@@ -15,18 +15,21 @@ struct SimulateCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve a beach water-quality sensor API that replays real readings.",
             discussion: """
-            GET /                     the current reading as one text line, e.g.
-                                      2013-08-30T08:00:00.000000 20.3 1.18 9.4 Montrose_Beach 17
-            GET /readings?format=json|ndjson|csv|text&n=K
-                                      up to K readings not served before
-            GET /stats                requests, readings served, faults injected
+            Endpoints:
+              GET /          the current reading as one text line (with an ETag),
+                             e.g. 2013-08-30T08:00:00.000000 20.3 1.18 9.4 Montrose_Beach 1
+              GET /readings?format=json|ndjson|csv|text&n=K
+                             up to K readings not served before
+              GET /stats     requests, readings served, faults injected
 
-            With --file, the beach sensor CSV (City of Chicago, dataset qmqz-2xku) is
-            replayed in time order, --speedup simulated seconds per second (0: all at
-            once). Without it, readings for six beaches are invented at --rate per second.
+            With --file, a beach sensor CSV (City of Chicago, dataset qmqz-2xku) is
+            replayed in time order, --speedup simulated seconds per second (0: all
+            at once). Without it, readings for six beaches are invented at --rate
+            per second.
 
             Examples:
-              sluice simulate sensors --file examples/data/beach_water_quality_sample.csv --speedup 3600
+              sluice simulate sensors --speedup 3600 \\
+                  --file examples/data/beach_water_quality_sample.csv
               sluice simulate sensors --port 0 --error-rate 0.2 --throttle-rate 0.1
             """)
 
