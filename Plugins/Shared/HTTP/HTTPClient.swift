@@ -1,4 +1,5 @@
 import CCurl
+import Foundation
 import SluiceSDK
 
 /// One keep-alive libcurl handle, used from one thread.
@@ -112,19 +113,10 @@ private let collectHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, In
         buffer.headers.removeAll(keepingCapacity: true)
     } else if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
         buffer.headers[name] = value
     }
     return size * count
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = self
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
-    }
 }
 
 /// curl_global_init must run once, before any other thread uses curl.

@@ -1,10 +1,11 @@
+import Foundation
 import SluiceSDK
 
 /// The `Retry-After` response header (RFC 9110 §10.2.3): delay seconds or an HTTP date.
 public enum RetryAfter {
     /// Milliseconds to wait from `nowMillis`, or nil when the value is neither form.
     public static func delayMillis(_ value: String, nowMillis: Int64) -> Int64? {
-        let v = value.trimmingSpaces
+        let v = value.trimmingCharacters(in: .whitespaces)
         if let seconds = Int64(v) { return max(0, seconds) * 1000 }
         guard let at = httpDateMillis(v) else { return nil }
         return max(0, at - nowMillis)
@@ -33,13 +34,4 @@ public enum RetryAfter {
 
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     private static let weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceFormats
 import SluiceSDK
 
@@ -51,7 +52,7 @@ struct ReadingOptions: Sendable {
     /// The decoder for a body: the configured format, else the one its media type names.
     func decoder(contentType: String?) throws -> RecordDecoder {
         if let decoder { return decoder }
-        let media = contentType?.split(separator: ";").first.map { $0.trimmingCharacters() } ?? ""
+        let media = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let format: RecordDecoder.Format
         switch media {
         case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines": format = .ndjson
@@ -60,14 +61,5 @@ struct ReadingOptions: Sendable {
         default: format = .json
         }
         return try RecordDecoder(format: format, csv: csv, text: text)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s).lowercased()
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -64,7 +65,7 @@ public final class PushSource: Source {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw SluiceError.config("listen: expected host:port, got \(listen.debugDescription)")
         }
-        let address = String(listen[..<colon]).trimmingCharacters(in: "[]")
+        let address = listen[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         group = MultiThreadedEventLoopGroup(numberOfThreads: try config.int("threads", default: 1))
         let inbox = self.inbox
         let bootstrap = ServerBootstrap(group: group)
@@ -101,14 +102,5 @@ public final class PushSource: Source {
 
     public func ack(tokens: UnsafeBufferPointer<UInt64>) {
         inbox.acknowledge(tokens)
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
     }
 }
