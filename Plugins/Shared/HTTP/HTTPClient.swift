@@ -26,7 +26,8 @@ public final class HTTPClient {
     /// - Parameters:
     ///   - headers: `Name: value` lines sent with every request.
     ///   - timeoutMillis: the whole request; connecting gets at most 3 s of it.
-    public init(headers: [String], caFile: String? = nil, verify: Bool = true, timeoutMillis: Int) {
+    ///   - followRedirects: follow up to 5 redirects (an API moved to https, say).
+    public init(headers: [String], caFile: String? = nil, verify: Bool = true, timeoutMillis: Int, followRedirects: Bool = false) {
         _ = CurlLibrary.ready
         handle = curl_easy_init()
         fixedHeaders = headers
@@ -35,6 +36,10 @@ public final class HTTPClient {
         sluice_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
         sluice_curl_set_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         sluice_curl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")
+        if followRedirects {
+            sluice_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+            sluice_curl_set_long(handle, CURLOPT_MAXREDIRS, 5)
+        }
         if let caFile { sluice_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
         if !verify {
             sluice_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 0)

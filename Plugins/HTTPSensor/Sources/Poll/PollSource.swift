@@ -94,7 +94,7 @@ public final class PollSource: Source {
         let caFile = try config.string("ca_file")
         let verify = try config.bool("verify_tls", default: true)
         endpoints = urls.map {
-            Endpoint(url: $0, client: HTTPClient(headers: headers, caFile: caFile, verify: verify, timeoutMillis: timeout),
+            Endpoint(url: $0, client: HTTPClient(headers: headers, caFile: caFile, verify: verify, timeoutMillis: timeout, followRedirects: true),
                      backoff: Backoff(initialMillis: initial, maxMillis: maximum))
         }
         requests = host.metric(.counter, "http_requests_total", help: "polls sent")
