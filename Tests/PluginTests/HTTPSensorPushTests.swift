@@ -147,28 +147,31 @@ final class HTTPSensorPushTests: XCTestCase {
     }
 
     /// Concurrent clients against a slow pipeline: every reading answered
-    /// 2xx reaches the sink once, and no refused reading does.
+    /// 2xx reaches the sink once, and no refused reading does. The pipeline
+    /// holds about three requests (batches of 10, one batch per queue) and
+    /// the inbox two, so twelve clients always find it full at times.
     func testUnderLoadEveryAcknowledgedReadingArrivesAndEveryRefusedOneWasTold() throws {
+        let testkit = try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir)
         for ack in ["enqueued", "delivered"] {
             port = try ManagedServer.freePort()
-            let testkit = try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir)
             let out = dir + "/load-\(ack).ndjson"
             let outcome = Box<[(ids: Range<Int>, status: Int)]>([])
             let lock = NSLock()
+            let (clients, requests) = (12, 20)
             _ = try runPipeline("""
-            engine: {queue_capacity: 2, batch: {max_records: 50, max_wait_ms: 5}}
+            engine: {queue_capacity: 1, batch: {max_records: 10, max_wait_ms: 5}}
             sources:
               gw:
                 use: http-sensor.push
-                config: {listen: "127.0.0.1:\(port)", queue_capacity: 30, ack: \(ack), overload_status: 429, threads: 2}
+                config: {listen: "127.0.0.1:\(port)", queue_capacity: 20, ack: \(ack), overload_status: 429, threads: 2}
             sinks:
               out: {use: file.write, inputs: [gw], config: {path: \(out)}}
               slow: {use: testkit.slow, inputs: [gw], config: {delay_ms: 20}}
             """, extraPluginDirs: [(testkit as NSString).deletingLastPathComponent]) {
-                concurrently(6) { client in
+                concurrently(clients) { client in
                     let http = HTTPClient(headers: [], timeoutMillis: 10000)
-                    for i in 0 ..< 40 {
-                        let first = (client * 40 + i) * 10
+                    for i in 0 ..< requests {
+                        let first = (client * requests + i) * 10
                         let status = (try? self.post(http, self.ndjson(first ..< first + 10), token: nil).status) ?? -1
                         lock.withLock { outcome.value.append((first ..< first + 10, status)) }
                         usleep(2000)
@@ -176,7 +179,7 @@ final class HTTPSensorPushTests: XCTestCase {
                 }
             }
             let results = outcome.value
-            XCTAssertEqual(results.count, 240, ack)
+            XCTAssertEqual(results.count, clients * requests, ack)
             XCTAssertEqual(Set(results.map(\.status)).subtracting([ack == "delivered" ? 200 : 202, 429]), [], "\(ack): other answers: \(results.map(\.status))")
             let accepted = Set(results.filter { $0.status / 100 == 2 }.flatMap(\.ids))
             let written = try ids(in: out)
