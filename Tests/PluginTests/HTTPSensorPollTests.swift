@@ -41,6 +41,20 @@ final class HTTPSensorPollTests: XCTestCase {
         }
     }
 
+    /// Polls `sim`'s `GET /` into file.discard for `seconds`; returns the run
+    /// and the request arrival times the simulator saw (ms).
+    func pollIntoDiscard(_ sim: ManagedServer, _ config: String, seconds: Double) throws -> (RunSummary, [Int64]) {
+        let summary = try runPipeline("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config: {url: "http://127.0.0.1:\(sim.port)/", \(config)}
+        sinks:
+          out: {use: file.discard, inputs: [api]}
+        """, seconds: seconds)
+        return (summary, try stats(sim)["request_times_ms"]!.array!.map { $0.integer! })
+    }
+
     func testEachFormatDecodesTheSameReadings() throws {
         for format in ["json", "ndjson", "csv"] {
             let sim = try simulator(["--file", BeachCSV.path, "--speedup", "0"])
@@ -121,15 +135,7 @@ final class HTTPSensorPollTests: XCTestCase {
 
     func testServerErrorsBackOffWithJitter() throws {
         let sim = try simulator(["--error-rate", "1"])
-        _ = try runPipeline("""
-        sources:
-          api:
-            use: http-sensor.poll
-            config: {url: "http://127.0.0.1:\(sim.port)/", interval_ms: 5, backoff: {initial_ms: 100, max_ms: 800}}
-        sinks:
-          out: {use: file.discard, inputs: [api]}
-        """, seconds: 2.5)
-        let times = try stats(sim)["request_times_ms"]!.array!.map { $0.integer! }
+        let (_, times) = try pollIntoDiscard(sim, "interval_ms: 5, backoff: {initial_ms: 100, max_ms: 800}", seconds: 2.5)
         // Without backoff, 5 ms polls make about 500 requests; full jitter with
         // a floor of half the initial delay allows at most 2500 / 50.
         XCTAssertGreaterThanOrEqual(times.count, 3)
@@ -141,15 +147,7 @@ final class HTTPSensorPollTests: XCTestCase {
 
     func testRetryAfterIsHonoured() throws {
         let sim = try simulator(["--throttle-rate", "1", "--retry-after", "1"])
-        _ = try runPipeline("""
-        sources:
-          api:
-            use: http-sensor.poll
-            config: {url: "http://127.0.0.1:\(sim.port)/", interval_ms: 5, backoff: {initial_ms: 10, max_ms: 20}}
-        sinks:
-          out: {use: file.discard, inputs: [api]}
-        """, seconds: 2.6)
-        let times = try stats(sim)["request_times_ms"]!.array!.map { $0.integer! }
+        let (_, times) = try pollIntoDiscard(sim, "interval_ms: 5, backoff: {initial_ms: 10, max_ms: 20}", seconds: 2.6)
         XCTAssertTrue((2 ... 3).contains(times.count), "expected a request about once a second, got \(times)")
         for (later, earlier) in zip(times.dropFirst(), times) {
             XCTAssertGreaterThanOrEqual(later - earlier, 950, "Retry-After: 1 was not waited out: \(times)")
@@ -184,15 +182,7 @@ final class HTTPSensorPollTests: XCTestCase {
 
     func testSlowAnswersAreCutAtTheRequestTimeout() throws {
         let sim = try simulator(["--slow-rate", "1", "--slow-ms", "600"])
-        let summary = try runPipeline("""
-        sources:
-          api:
-            use: http-sensor.poll
-            config: {url: "http://127.0.0.1:\(sim.port)/", timeout_ms: 150, backoff: {initial_ms: 50, max_ms: 100}}
-        sinks:
-          out: {use: file.discard, inputs: [api]}
-        """, seconds: 1.6)
-        let times = try stats(sim)["request_times_ms"]!.array!
+        let (summary, times) = try pollIntoDiscard(sim, "timeout_ms: 150, backoff: {initial_ms: 50, max_ms: 100}", seconds: 1.6)
         XCTAssertEqual(summary.read, 0, "every answer came after the timeout")
         // Waiting out each 600 ms answer would allow at most 3 requests.
         XCTAssertGreaterThanOrEqual(times.count, 4, "requests were not cut at timeout_ms")
