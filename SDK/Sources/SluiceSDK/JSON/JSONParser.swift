@@ -173,30 +173,83 @@ public struct JSONParser {
         return v
     }
 
+    /// Reads a number, accumulating its digits as it scans. Integers that fit,
+    /// and decimals on Clinger's fast path (a mantissa below 2^53 and a power
+    /// of ten up to 22: both exact doubles, so one multiplication or division
+    /// rounds correctly), need no string and no `strtod`; the rest fall back to them.
     mutating func number() throws -> JSONValue {
         let start = p
-        if b[p] == UInt8(ascii: "-") { p += 1 }
+        let negative = b[p] == UInt8(ascii: "-")
+        if negative { p += 1 }
         guard p < b.count, isDigit(b[p]) else { throw error("expected a digit") }
-        if b[p] == UInt8(ascii: "0") { p += 1 } else { while p < b.count, isDigit(b[p]) { p += 1 } }
+        var mantissa: UInt64 = 0
+        var significant = 0
+        var exponent = 0
+        var exact = true
+        if b[p] == UInt8(ascii: "0") {
+            p += 1
+        } else {
+            while p < b.count, isDigit(b[p]) {
+                if significant < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(b[p] &- 48)
+                    significant += 1
+                } else {
+                    exponent += 1
+                    exact = false
+                }
+                p += 1
+            }
+        }
         var integral = true
         if p < b.count, b[p] == UInt8(ascii: ".") {
             integral = false
             p += 1
             guard p < b.count, isDigit(b[p]) else { throw error("expected a digit after '.'") }
-            while p < b.count, isDigit(b[p]) { p += 1 }
+            while p < b.count, isDigit(b[p]) {
+                if significant < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(b[p] &- 48)
+                    if mantissa != 0 { significant += 1 }
+                    exponent -= 1
+                } else {
+                    exact = false
+                }
+                p += 1
+            }
         }
         if p < b.count, b[p] == UInt8(ascii: "e") || b[p] == UInt8(ascii: "E") {
             integral = false
             p += 1
-            if p < b.count, b[p] == UInt8(ascii: "+") || b[p] == UInt8(ascii: "-") { p += 1 }
+            var sign = 1
+            if p < b.count, b[p] == UInt8(ascii: "+") || b[p] == UInt8(ascii: "-") {
+                if b[p] == UInt8(ascii: "-") { sign = -1 }
+                p += 1
+            }
             guard p < b.count, isDigit(b[p]) else { throw error("expected a digit in exponent") }
-            while p < b.count, isDigit(b[p]) { p += 1 }
+            var e = 0
+            while p < b.count, isDigit(b[p]) {
+                if e < 100_000 { e = e * 10 + Int(b[p] &- 48) }
+                p += 1
+            }
+            exponent += sign * e
+        }
+        if exact {
+            if integral {
+                if negative, mantissa <= UInt64(Int64.max) + 1 { return .int(Int64(bitPattern: 0 &- mantissa)) }
+                if !negative, mantissa <= UInt64(Int64.max) { return .int(Int64(mantissa)) }
+            } else if mantissa < 1 << 53, (-22 ... 22).contains(exponent) {
+                var d = Double(mantissa)
+                d = exponent < 0 ? d / JSONParser.powersOfTen[-exponent] : d * JSONParser.powersOfTen[exponent]
+                return .double(negative ? -d : d)
+            }
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< p]), as: UTF8.self)
         if integral, let i = Int64(text) { return .int(i) }
         guard let d = Double(text) else { throw error("number out of range") }
         return .double(d)
     }
+
+    /// 10^0 ... 10^22: every one is exactly representable as a Double.
+    private static let powersOfTen: [Double] = (0 ... 22).map { e in (0 ..< e).reduce(1.0) { acc, _ in acc * 10 } }
 
     @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 }
