@@ -188,6 +188,39 @@ final class HTTPSensorPollTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(times.count, 4, "requests were not cut at timeout_ms")
     }
 
+    /// The API dies mid-replay and comes back on the same port: the source
+    /// backs off meanwhile and resumes. The restarted API replays from the
+    /// start, as a restarted real one may repeat itself; dedupe_key keeps each
+    /// reading once, and none is missing.
+    func testAnAPIThatGoesAwayIsRetriedAndNothingIsLost() throws {
+        let csv = try BeachCSV()
+        let expected = Set(csv.rows.map { $0[9] })
+        let sim = try simulator(["--file", BeachCSV.path, "--speedup", "0"])
+        let out = dir + "/resumed.ndjson"
+        let summary = try TestSupport.run("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config:
+              url: http://127.0.0.1:\(sim.port)/readings?format=csv&n=20
+              interval_ms: 20
+              dedupe_key: Measurement ID
+              backoff: {initial_ms: 50, max_ms: 200}
+        sinks:
+          out: {use: file.write, inputs: [api], config: {path: \(out)}}
+        """, dir: dir, maxRecords: expected.count) { _ in
+            Thread.sleep(forTimeInterval: 0.4)
+            sim.kill()
+            Thread.sleep(forTimeInterval: 1.0)
+            try? sim.start()
+        }
+        let ids = try TestSupport.readNDJSON(out).map { $0["Measurement ID"]!.string! }
+        XCTAssertEqual(summary.read, expected.count)
+        XCTAssertEqual(ids.count, Set(ids).count, "a reading arrived twice")
+        XCTAssertEqual(Set(ids), expected)
+        XCTAssertGreaterThan(try stats(sim)["requests"]!.integer!, 0, "the replay ended before the API went away")
+    }
+
     /// The whole sample CSV replayed over HTTP, with injected 500s, through the
     /// validator: nothing lost, nothing doubled, and the valid and
     /// dead-lettered counts match a count made from the CSV itself.
