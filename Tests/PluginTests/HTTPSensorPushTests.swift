@@ -146,6 +146,49 @@ final class HTTPSensorPushTests: XCTestCase {
         XCTAssertEqual(Set(try ids(in: dir + "/out.ndjson")), Set(accepted))
     }
 
+    /// Stopping the pipeline under load: every waiting client is told 503
+    /// (or finds the port closed), and every reading answered 2xx is written.
+    func testStoppingUnderLoadAnswersEveryWaitingClient() throws {
+        let testkit = try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir)
+        let outcome = Box<[(ids: Range<Int>, status: Int)]>([])
+        let lock = NSLock()
+        let clientsDone = DispatchGroup()
+        _ = try TestSupport.run("""
+        engine: {queue_capacity: 1, batch: {max_records: 10, max_wait_ms: 5}}
+        sources:
+          gw:
+            use: http-sensor.push
+            config: {listen: "127.0.0.1:\(port)", queue_capacity: 40}
+        sinks:
+          out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
+          slow: {use: testkit.slow, inputs: [gw], config: {delay_ms: 50}}
+        """, dir: dir, extraPluginDirs: [(testkit as NSString).deletingLastPathComponent]) { engine in
+            try? self.waitUntilListening()
+            for client in 0 ..< 8 {
+                clientsDone.enter()
+                Thread.detachNewThread {
+                    let http = HTTPClient(headers: [], timeoutMillis: 10000)
+                    for i in 0 ..< 30 {
+                        let first = (client * 30 + i) * 10
+                        let status = (try? self.post(http, self.ndjson(first ..< first + 10), token: nil).status) ?? -1
+                        lock.withLock { outcome.value.append((first ..< first + 10, status)) }
+                        if status == -1 { break }
+                    }
+                    clientsDone.leave()
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+            engine.stop()
+        }
+        clientsDone.wait()
+        let results = outcome.value
+        XCTAssertEqual(Set(results.map(\.status)).subtracting([202, 503, -1]), [], "\(results.map(\.status))")
+        XCTAssertGreaterThan(results.filter { $0.status == 503 }.count, 0, "no client was waiting when the pipeline stopped")
+        let accepted = Set(results.filter { $0.status == 202 }.flatMap(\.ids))
+        XCTAssertGreaterThan(accepted.count, 0)
+        XCTAssertTrue(accepted.isSubset(of: Set(try ids(in: dir + "/out.ndjson"))), "a reading answered 202 was lost at shutdown")
+    }
+
     /// Concurrent clients against a slow pipeline: every reading answered
     /// 2xx reaches the sink once, and no refused reading does. The pipeline
     /// holds about three requests (batches of 10, one batch per queue) and
