@@ -79,6 +79,31 @@ final class HTTPSensorPollTests: XCTestCase {
         }
     }
 
+    func testSeveralURLsArePolledEachOnItsOwnSchedule() throws {
+        let fast = try simulator(["--file", BeachCSV.path, "--speedup", "0"])
+        let failing = try simulator(["--file", BeachCSV.path, "--speedup", "0", "--error-rate", "1"])
+        let steady = try simulator(["--file", BeachCSV.path, "--speedup", "0"])
+        let summary = try runPipeline("""
+        sources:
+          api:
+            use: http-sensor.poll
+            config:
+              urls:
+                - http://127.0.0.1:\(fast.port)/readings?format=ndjson&n=10
+                - http://127.0.0.1:\(failing.port)/readings?format=ndjson&n=10
+                - http://127.0.0.1:\(steady.port)/readings?format=ndjson&n=10
+              interval_ms: 20
+              backoff: {initial_ms: 400, max_ms: 400}
+        sinks:
+          out: {use: file.discard, inputs: [api]}
+        """, seconds: 1.0)
+        let (a, b, c) = (try stats(fast), try stats(failing), try stats(steady))
+        XCTAssertEqual(Int64(summary.read), a["readings_served"]!.integer! + c["readings_served"]!.integer!)
+        XCTAssertGreaterThan(a["requests"]!.integer!, 20, "a failing URL held up the others")
+        XCTAssertGreaterThan(c["requests"]!.integer!, 20, "a failing URL held up the others")
+        XCTAssertLessThanOrEqual(b["requests"]!.integer!, 6, "the failing URL was not backed off on its own")
+    }
+
     func testTextLinesSplitIntoTypedFieldsWithEventTime() throws {
         let sim = try simulator(["--file", BeachCSV.path, "--speedup", "0"])
         let out = dir + "/text.ndjson"
