@@ -64,7 +64,7 @@ final class HTTPSensorPushTests: XCTestCase {
         sources:
           gw:
             use: http-sensor.push
-            config: {listen: "127.0.0.1:\(port)", auth_token: t0k}
+            config: {listen: "127.0.0.1:\(port)", auth_token: t0k, queue_capacity: 10000}
         sinks:
           out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
         """) {
@@ -72,11 +72,14 @@ final class HTTPSensorPushTests: XCTestCase {
             answers.append(try self.post(client, self.ndjson(0 ..< 3)))
             answers.append(try self.post(client, "id,beach,water\n3,Calumet Beach,20.5\n4,Calumet Beach,21\n", type: "text/csv"))
             answers.append(try self.post(client, #"[{"id":5},{"id":6}]"#, type: "application/json"))
+            // Over 1 MiB, so libcurl asks "Expect: 100-continue"; more readings than queue_capacity.
+            answers.append(try self.post(client, self.ndjson(7 ..< 25_007)))
         }
-        XCTAssertEqual(answers.map(\.status), [202, 202, 202])
+        XCTAssertEqual(answers.map(\.status), [202, 202, 202, 202])
         XCTAssertEqual(try JSONParser.parse(answers[0].body)["accepted"], 3)
-        XCTAssertEqual(summary.read, 7)
-        XCTAssertEqual(try ids(in: dir + "/out.ndjson"), Array(0 ..< 7))
+        XCTAssertEqual(try JSONParser.parse(answers[3].body)["accepted"], 25_000)
+        XCTAssertEqual(summary.read, 25_007)
+        XCTAssertEqual(try ids(in: dir + "/out.ndjson"), Array(0 ..< 25_007))
         XCTAssertEqual(try TestSupport.readNDJSON(dir + "/out.ndjson")[3]["water"], 20.5, "CSV cells are typed")
     }
 
