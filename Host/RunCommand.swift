@@ -19,6 +19,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Stop after this long (e.g. 30s, 5m).")
     var duration: DurationArgument?
 
+    @Option(name: .long, help: "Serve GET /metrics (Prometheus) and /health on host:port (e.g. 127.0.0.1:9464).")
+    var statusListen: String?
+
     @Flag(name: .long, inversion: .prefixedNo, help: "Show a live progress line (default: when stderr is a terminal).")
     var progress: Bool = isatty(STDERR_FILENO) != 0
 
@@ -46,6 +49,15 @@ struct RunCommand: ParsableCommand {
             engine.stop()
         }
         defer { withExtendedLifetime(signals) {} }
+        var status: StatusServer?
+        if let statusListen {
+            do { status = try StatusServer(listen: statusListen, engine: engine) } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            logger.info("status on \(status!.url)/metrics and \(status!.url)/health")
+        }
+        defer { status?.close() }
         if let duration {
             DispatchQueue.global().asyncAfter(deadline: .now() + duration.seconds) { engine.stop() }
         }
