@@ -49,15 +49,18 @@ struct RunCommand: ParsableCommand {
             engine.stop()
         }
         defer { withExtendedLifetime(signals) {} }
-        var status: StatusServer?
+        var status: LocalHTTPServer?
         if let statusListen {
-            do { status = try StatusServer(listen: statusListen, engine: engine) } catch {
+            do { status = try StatusServer.start(listen: statusListen, engine: engine) } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(2)
             }
             logger.info("status on \(status!.url)/metrics and \(status!.url)/health")
         }
-        defer { status?.close() }
+        defer {
+            status?.close()
+            try? status?.wait()
+        }
         if let duration {
             DispatchQueue.global().asyncAfter(deadline: .now() + duration.seconds) { engine.stop() }
         }

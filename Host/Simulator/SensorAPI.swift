@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 import NIOHTTP1
 import SluiceSDK
 
@@ -11,13 +10,7 @@ import SluiceSDK
 ///   served before (none: an empty list).
 /// - `GET /stats`: what was served and injected, and when requests came.
 final class SensorAPI: @unchecked Sendable {
-    struct Answer {
-        var status: HTTPResponseStatus = .ok
-        var contentType = "application/json"
-        var body = ""
-        var headers: [(String, String)] = []
-        var delayMillis: Int64 = 0
-    }
+    typealias Answer = LocalHTTPServer.Answer
 
     private let lock = NSLock()
     private let feed: ReadingFeed
@@ -140,48 +133,4 @@ final class SensorAPI: @unchecked Sendable {
         }
         return out
     }
-}
-
-/// Answers one connection's requests from the shared `SensorAPI`.
-final class SensorAPIHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let api: SensorAPI
-    private var head: HTTPRequestHead?
-
-    init(api: SensorAPI) { self.api = api }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case let .head(h): head = h
-        case .body: break
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let answer = api.answer(head)
-            if answer.delayMillis > 0 {
-                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                context.eventLoop.scheduleTask(in: .milliseconds(answer.delayMillis)) {
-                    bound.value.0.write(answer, head, bound.value.1)
-                }
-            } else {
-                write(answer, head, context)
-            }
-        }
-    }
-
-    private func write(_ answer: Answer, _ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
-        var headers = HTTPHeaders(answer.headers)
-        headers.add(name: "Content-Type", value: answer.contentType)
-        headers.add(name: "Content-Length", value: String(answer.body.utf8.count))
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status, headers: headers))), promise: nil)
-        if !answer.body.isEmpty {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))), promise: nil)
-        }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !head.isKeepAlive { done.whenComplete { _ in context.close(promise: nil) } }
-    }
-
-    typealias Answer = SensorAPI.Answer
 }

@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 import SluiceSDK
 
 struct SimulateCommand: ParsableCommand {
@@ -95,21 +92,12 @@ struct SimulateCommand: ParsableCommand {
             let faults = FaultPlan(errorRate: errorRate, throttleRate: throttleRate, retryAfterSeconds: retryAfter, slowRate: slowRate,
                                    slowMillis: slowMs, malformedRate: malformedRate, random: SeededRandom(seed: seed))
             let api = SensorAPI(feed: feed, faults: faults, token: token)
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            let channel = try ServerBootstrap(group: group)
-                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                        try channel.pipeline.syncOperations.addHandler(SensorAPIHandler(api: api))
-                    }
-                }
-                .bind(host: host, port: port).wait()
-            print("serving beach sensor readings on http://\(host):\(channel.localAddress?.port ?? port)/ (\(origin))")
+            let server = try LocalHTTPServer(host: host, port: port, what: "simulate sensors") { api.answer($0) }
+            print("serving beach sensor readings on \(server.url)/ (\(origin))")
             fflush(stdout)
-            let signals = SignalHandling.install { _ = channel.close() }
-            try channel.closeFuture.wait()
+            let signals = SignalHandling.install { server.close() }
+            try server.wait()
             withExtendedLifetime(signals) {}
-            try group.syncShutdownGracefully()
         }
     }
 }
