@@ -54,20 +54,35 @@ final class HTTPSensorPushTests: XCTestCase {
         return summary
     }
 
+    /// push (listening on `port`, plus `config`) → file.write to `out`, and
+    /// with `slowMillis` also the testkit's slow sink: the backpressure.
+    func manifest(_ config: String, out: String, slowMillis: Int? = nil, batch: Int = 10, queue: Int = 1) -> String {
+        var yaml = """
+        engine: {queue_capacity: \(queue), batch: {max_records: \(batch), max_wait_ms: 5}}
+        sources:
+          gw:
+            use: http-sensor.push
+            config: {listen: "127.0.0.1:\(port)", \(config)}
+        sinks:
+          out: {use: file.write, inputs: [gw], config: {path: \(out)}}
+
+        """
+        if let slowMillis { yaml += "  slow: {use: testkit.slow, inputs: [gw], config: {delay_ms: \(slowMillis)}}\n" }
+        return yaml
+    }
+
+    /// The testkit C plugin (slow sink), compiled; its folder goes on the plugin path.
+    func testkitDir() throws -> [String] {
+        [(try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir) as NSString).deletingLastPathComponent]
+    }
+
     func ids(in path: String) throws -> [Int] {
         try TestSupport.readNDJSON(path).map { Int($0["id"]!.integer!) }
     }
 
     func testAcceptedReadingsAreCountedAndWritten() throws {
         var answers: [HTTPClient.Response] = []
-        let summary = try runPipeline("""
-        sources:
-          gw:
-            use: http-sensor.push
-            config: {listen: "127.0.0.1:\(port)", auth_token: t0k, queue_capacity: 10000}
-        sinks:
-          out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
-        """) {
+        let summary = try runPipeline(manifest("auth_token: t0k, queue_capacity: 10000", out: dir + "/out.ndjson", batch: 4096, queue: 4)) {
             let client = HTTPClient(headers: [], timeoutMillis: 5000)
             answers.append(try self.post(client, self.ndjson(0 ..< 3)))
             answers.append(try self.post(client, "id,beach,water\n3,Calumet Beach,20.5\n4,Calumet Beach,21\n", type: "text/csv"))
@@ -85,14 +100,7 @@ final class HTTPSensorPushTests: XCTestCase {
 
     func testBadRequestsAreRefusedWithTheirReasonAndNothingIsKept() throws {
         var answers: [String: HTTPClient.Response] = [:]
-        _ = try runPipeline("""
-        sources:
-          gw:
-            use: http-sensor.push
-            config: {listen: "127.0.0.1:\(port)", auth_token: t0k, max_body_bytes: 1000}
-        sinks:
-          out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
-        """) {
+        _ = try runPipeline(manifest("auth_token: t0k, max_body_bytes: 1000", out: dir + "/out.ndjson")) {
             let client = HTTPClient(headers: [], timeoutMillis: 5000)
             answers["malformed"] = try self.post(client, self.ndjson(0 ..< 2) + "{\"id\": 2,\n" + self.ndjson(3 ..< 4))
             answers["no token"] = try self.post(client, self.ndjson(10 ..< 11), token: nil)
@@ -118,19 +126,9 @@ final class HTTPSensorPushTests: XCTestCase {
     /// fit gets 503 with Retry-After at once, and nothing answered 2xx is lost.
     /// (One client alone never fills it: each request waits for its answer.)
     func testAFullPipelineAnswers503WithRetryAfter() throws {
-        let testkit = try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir)
         let results = Box<[(ids: Range<Int>, status: Int, retryAfter: String?)]>([])
         let lock = NSLock()
-        _ = try runPipeline("""
-        engine: {queue_capacity: 1, batch: {max_records: 10, max_wait_ms: 5}}
-        sources:
-          gw:
-            use: http-sensor.push
-            config: {listen: "127.0.0.1:\(port)", queue_capacity: 20}
-        sinks:
-          out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
-          slow: {use: testkit.slow, inputs: [gw], config: {delay_ms: 100}}
-        """, extraPluginDirs: [(testkit as NSString).deletingLastPathComponent]) {
+        _ = try runPipeline(manifest("queue_capacity: 20", out: dir + "/out.ndjson", slowMillis: 100), extraPluginDirs: try testkitDir()) {
             concurrently(8) { client in
                 let http = HTTPClient(headers: [], timeoutMillis: 20000)
                 for i in 0 ..< 20 {
@@ -152,20 +150,11 @@ final class HTTPSensorPushTests: XCTestCase {
     /// Stopping the pipeline under load: every waiting client is told 503
     /// (or finds the port closed), and every reading answered 2xx is written.
     func testStoppingUnderLoadAnswersEveryWaitingClient() throws {
-        let testkit = try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir)
         let outcome = Box<[(ids: Range<Int>, status: Int)]>([])
         let lock = NSLock()
         let clientsDone = DispatchGroup()
-        _ = try TestSupport.run("""
-        engine: {queue_capacity: 1, batch: {max_records: 10, max_wait_ms: 5}}
-        sources:
-          gw:
-            use: http-sensor.push
-            config: {listen: "127.0.0.1:\(port)", queue_capacity: 40}
-        sinks:
-          out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
-          slow: {use: testkit.slow, inputs: [gw], config: {delay_ms: 50}}
-        """, dir: dir, extraPluginDirs: [(testkit as NSString).deletingLastPathComponent]) { engine in
+        _ = try TestSupport.run(manifest("queue_capacity: 40", out: dir + "/out.ndjson", slowMillis: 50), dir: dir,
+                                extraPluginDirs: try testkitDir()) { engine in
             try? self.waitUntilListening()
             for client in 0 ..< 8 {
                 clientsDone.enter()
@@ -197,23 +186,15 @@ final class HTTPSensorPushTests: XCTestCase {
     /// holds about three requests (batches of 10, one batch per queue) and
     /// the inbox two, so twelve clients always find it full at times.
     func testUnderLoadEveryAcknowledgedReadingArrivesAndEveryRefusedOneWasTold() throws {
-        let testkit = try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir)
+        let testkit = try testkitDir()
         for ack in ["enqueued", "delivered"] {
             port = try ManagedServer.freePort()
             let out = dir + "/load-\(ack).ndjson"
             let outcome = Box<[(ids: Range<Int>, status: Int)]>([])
             let lock = NSLock()
             let (clients, requests) = (12, 20)
-            _ = try runPipeline("""
-            engine: {queue_capacity: 1, batch: {max_records: 10, max_wait_ms: 5}}
-            sources:
-              gw:
-                use: http-sensor.push
-                config: {listen: "127.0.0.1:\(port)", queue_capacity: 20, ack: \(ack), overload_status: 429, threads: 2}
-            sinks:
-              out: {use: file.write, inputs: [gw], config: {path: \(out)}}
-              slow: {use: testkit.slow, inputs: [gw], config: {delay_ms: 20}}
-            """, extraPluginDirs: [(testkit as NSString).deletingLastPathComponent]) {
+            let config = "queue_capacity: 20, ack: \(ack), overload_status: 429, threads: 2"
+            _ = try runPipeline(manifest(config, out: out, slowMillis: 20), extraPluginDirs: testkit) {
                 concurrently(clients) { client in
                     let http = HTTPClient(headers: [], timeoutMillis: 10000)
                     for i in 0 ..< requests {
