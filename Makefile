@@ -2,7 +2,7 @@
 # Debian 12 machine with Swift installed; `make deps` installs the rest.
 SWIFT ?= swift
 BIN := .build/debug
-APT_PACKAGES := libelf-dev libssl-dev libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev tzdata \
+APT_PACKAGES := libelf-dev libssl-dev openssl libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev tzdata \
 	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv
 # Only `make bench` needs these: the HTTP load generator and the static server it is compared with.
 BENCH_APT_PACKAGES := wrk nginx-light

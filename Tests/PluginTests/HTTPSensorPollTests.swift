@@ -205,6 +205,27 @@ final class HTTPSensorPollTests: XCTestCase {
         XCTAssertGreaterThan(try stats(sim)["unauthorized"]!.integer!, 0)
     }
 
+    func testHTTPSIsVerifiedAgainstTheGivenCA() throws {
+        let body = dir + "/readings.json"
+        try #"[{"id":1,"water":20.3},{"id":2,"water":20.4},{"id":3,"water":20.5}]"#.write(toFile: body, atomically: true, encoding: .utf8)
+        let (server, caFile) = try ManagedServer.httpsStatic(file: body, contentType: "application/json", dir: dir)
+        try server.start()
+        servers.append(server)
+        func read(_ tls: String) throws -> RunSummary {
+            try runPipeline("""
+            sources:
+              api:
+                use: http-sensor.poll
+                config: {url: "https://127.0.0.1:\(server.port)/readings", interval_ms: 20, dedupe_key: id\(tls)}
+            sinks:
+              out: {use: file.discard, inputs: [api]}
+            """, seconds: 1.0)
+        }
+        XCTAssertEqual(try read(", ca_file: \(caFile)").read, 3)
+        XCTAssertEqual(try read("").read, 0, "a certificate no CA vouches for was accepted")
+        XCTAssertEqual(try read(", verify_tls: false").read, 3)
+    }
+
     func testSlowAnswersAreCutAtTheRequestTimeout() throws {
         let sim = try simulator(["--slow-rate", "1", "--slow-ms", "600"])
         let (summary, times) = try pollIntoDiscard(sim, "timeout_ms: 150, backoff: {initial_ms: 50, max_ms: 100}", seconds: 1.6)

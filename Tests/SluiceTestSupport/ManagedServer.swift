@@ -162,6 +162,21 @@ public final class ManagedServer {
                           logDir: logDir)
     }
 
+    /// Python's HTTPS server answering every GET with `file`, under a certificate
+    /// made for 127.0.0.1 by `openssl` (returned: the CA file a client trusts).
+    public static func httpsStatic(file: String, contentType: String, dir: String) throws -> (server: ManagedServer, caFile: String) {
+        let (cert, key) = (dir + "/cert.pem", dir + "/key.pem")
+        let made = try TestSupport.runProcess("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", key, "-out", cert,
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ])
+        guard made.status == 0 else { throw TestFailure("openssl could not make a certificate: \(made.stderr)") }
+        let server = try ManagedServer(name: "https-static", executable: "/usr/bin/python3",
+                                       arguments: [TestSupport.repoRoot + "/Tests/Fixtures/https_static.py", "{port}", cert, key, file, contentType],
+                                       logDir: dir)
+        return (server, cert)
+    }
+
     /// A MongoDB wire-protocol server (nx-27017, over SQLite) with its data in `dataDir`.
     public static func mongo(dataDir: String, port: Int? = nil, logDir: String) throws -> ManagedServer {
         try ManagedServer(name: "nx-27017", executable: venv + "/bin/nx-27017",
