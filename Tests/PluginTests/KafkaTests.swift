@@ -90,19 +90,29 @@ final class KafkaTests: XCTestCase {
     }
 
     func testGroupResumesFromCommittedOffsets() throws {
-        _ = try produce("{profile: orders, seed: 9, count: 1000}", topic: "resume")
-        let first = try consume(topic: "resume", group: "resumer", count: 400, out: dir + "/a.ndjson")
+        try resumesFromCommittedOffsets(assignment: "group")
+    }
+
+    /// Static assignment skips the group join but keeps the group's positions.
+    func testStaticAssignmentReadsEveryPartitionAndResumesFromCommittedOffsets() throws {
+        try resumesFromCommittedOffsets(assignment: "static")
+    }
+
+    private func resumesFromCommittedOffsets(assignment: String) throws {
+        let (topic, group, extra) = ("resume-\(assignment)", "resumer-\(assignment)", ", assignment: \(assignment)")
+        _ = try produce("{profile: orders, seed: 9, count: 1000}", topic: topic)
+        let first = try consume(topic: topic, group: group, count: 400, out: dir + "/a.ndjson", extra: extra)
         XCTAssertEqual(first.read, 400)
-        let second = try consume(topic: "resume", group: "resumer", count: 600, out: dir + "/b.ndjson")
+        let second = try consume(topic: topic, group: group, count: 600, out: dir + "/b.ndjson", extra: extra)
         XCTAssertEqual(second.read, 600)
         let ids = try (TestSupport.readNDJSON(dir + "/a.ndjson") + TestSupport.readNDJSON(dir + "/b.ndjson")).map { $0["order_id"]!.string! }
         XCTAssertEqual(ids.count, 1000)
         XCTAssertEqual(Set(ids).count, 1000, "a committed record was read again")
-        let third = try TestSupport.run(consumeYAML(topic: "resume", group: "resumer", out: dir + "/c.ndjson"), dir: dir) { engine in
+        let third = try TestSupport.run(consumeYAML(topic: topic, group: group, out: dir + "/c.ndjson", extra: extra), dir: dir) { engine in
             Thread.sleep(forTimeInterval: 3)
             engine.stop()
         }
-        XCTAssertEqual(third.read, 0, "the group read past its committed offsets")
+        XCTAssertEqual(third.read, 0, "the \(assignment) consumer read past its committed offsets")
     }
 
     func testUndecodableValuesAreDeadLetteredWithPosition() throws {

@@ -6,8 +6,13 @@ import SluiceSDK
 /// `ssl.ca.location`, `sasl.mechanisms`, `sasl.username`, `sasl.password`).
 enum KafkaConfig {
     /// Properties set by Sluice; the pass-through may override them.
-    static func make(brokers: String, settings: [(String, String)], passThrough: Config?) throws -> OpaquePointer {
+    /// `tuning` holds defaults newer librdkafka versions know: an older one
+    /// (Debian 12 ships 2.0.2) that does not know a property skips it.
+    /// `passThrough` (the manifest's `librdkafka:`) comes last and wins.
+    static func make(brokers: String, settings: [(String, String)], tuning: [(String, String)] = [], passThrough: Config?) throws -> OpaquePointer {
         let conf = rd_kafka_conf_new()!
+        var ignored = [CChar](repeating: 0, count: 512)
+        for (name, value) in tuning { _ = rd_kafka_conf_set(conf, name, value, &ignored, ignored.count) }
         var all = [("bootstrap.servers", brokers), ("client.id", "sluice")] + settings
         for m in passThrough?.json ?? JSONObject() {
             let value: String
