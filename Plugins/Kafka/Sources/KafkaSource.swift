@@ -219,10 +219,10 @@ public final class KafkaSource: Source {
         commitIfDue()
     }
 
-    /// Commits acked positions, at most once per `commit_interval_ms`. An
-    /// OffsetCommit per small batch queues ahead of the fetches on the
-    /// broker connection and slows reading (seen: 3× against tansu); a crash
-    /// replays at most one interval more, still never skips.
+    /// Commits acked positions, at most once per `commit_interval_ms`: with
+    /// small batches, one OffsetCommit per ack is hundreds a second per
+    /// consumer for the group coordinator to write. A crash replays at most
+    /// one interval more, and still never skips.
     private func commitIfDue() {
         let now = DispatchTime.now().uptimeNanoseconds
         guard now - lastCommitNanos >= commitIntervalNanos else { return }
