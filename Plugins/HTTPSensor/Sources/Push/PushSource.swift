@@ -31,17 +31,15 @@ public final class PushSource: Source {
      }}
     """#
 
-    let host: PluginHost
     let inbox: PushInbox
     let group: MultiThreadedEventLoopGroup
     let channel: Channel
     let depth: Metric
 
-    /// The bound address; with port 0, the one the system chose.
-    public var port: Int { channel.localAddress?.port ?? 0 }
+    /// The bound port; with port 0, the one the system chose.
+    var port: Int { channel.localAddress?.port ?? 0 }
 
     public required init(config: Config, host: PluginHost) throws {
-        self.host = host
         let options = try ReadingOptions(config)
         let ack = try config.string("ack", default: "enqueued")
         let status = try config.int("overload_status", default: 503)
