@@ -147,6 +147,28 @@ final class HTTPSensorPushTests: XCTestCase {
         XCTAssertEqual(Set(try ids(in: dir + "/out.ndjson")), Set(accepted))
     }
 
+    func testValidateNamesBadSettingsWithTheirLine() throws {
+        let manifest = dir + "/bad.yaml"
+        try """
+        sources:
+          api:
+            use: http-sensor.poll
+            config: {url: "ftp://x/readings", format: xml}
+          gw:
+            use: http-sensor.push
+            config: {listen: localhost, ack: later}
+        sinks:
+          out: {use: file.discard, inputs: [api, gw]}
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let result = try TestSupport.runProcess(TestSupport.sluice, ["validate", manifest])
+        XCTAssertEqual(result.status, 2)
+        for expected in ["bad.yaml:4:14: sources.api.config.url", "bad.yaml:4:39: sources.api.config.format",
+                         "bad.yaml:7:14: sources.gw.config.listen", "bad.yaml:7:33: sources.gw.config.ack"]
+        {
+            XCTAssertTrue(result.stderr.contains(expected) || result.stdout.contains(expected), "\(expected) in:\n\(result.stderr)\(result.stdout)")
+        }
+    }
+
     /// Stopping the pipeline under load: every waiting client is told 503
     /// (or finds the port closed), and every reading answered 2xx is written.
     func testStoppingUnderLoadAnswersEveryWaitingClient() throws {

@@ -16,8 +16,8 @@ public final class PollSource: Source {
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false,
      "properties": {
-       "url": {"type": "string", "minLength": 1},
-       "urls": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+       "url": {"type": "string", "pattern": "^https?://"},
+       "urls": {"type": "array", "items": {"type": "string", "pattern": "^https?://"}, "minItems": 1},
        "interval_ms": {"type": "integer", "minimum": 1, "description": "wait between successful polls of a URL (1000)"},
        "timeout_ms": {"type": "integer", "minimum": 1, "description": "per request (5000)"},
        "headers": {"type": "object", "additionalProperties": {"type": "string"}},

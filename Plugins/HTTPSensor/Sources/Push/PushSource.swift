@@ -18,7 +18,7 @@ public final class PushSource: Source {
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false,
      "properties": {
-       "listen": {"type": "string", "description": "host:port to bind (127.0.0.1:8080); port 0 picks a free one"},
+       "listen": {"type": "string", "pattern": "^.+:[0-9]{1,5}$", "description": "host:port to bind (127.0.0.1:8080); port 0 picks a free one"},
        "path": {"type": "string", "pattern": "^/", "description": "where readings are POSTed (/readings)"},
        "auth_token": {"type": "string", "description": "required as Authorization: Bearer <token>"},
        "max_body_bytes": {"type": "integer", "minimum": 1, "description": "larger bodies get 413 (10485760)"},
