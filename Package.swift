@@ -35,7 +35,10 @@ let plugins = [
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
     ]),
-    plugin("Logstash", folder: "Logstash", product: "sluice-logstash"),
+    plugin("Logstash", folder: "Logstash", product: "sluice-logstash", system: [
+        .systemLibrary(name: "COpenSSL", path: "Plugins/Logstash/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+    ]),
 ]
 
 let package = Package(

@@ -181,6 +181,35 @@ final class ElasticsearchTests: XCTestCase {
         }
     }
 
+    /// The same sink to a TLS-only input: the certificate is verified
+    /// against `ca_file` (and refused without it), and the documents land.
+    func testLogstashOverTLSVerifiesTheServerAndLandsTheDocuments() throws {
+        let (cert, key) = try ManagedServer.selfSignedCertificate(dir: dir)
+        let standIn = try ManagedServer.logstashStandIn(esPort: es.port, index: "sensors-tls", idField: "MeasurementID", dir: dir,
+                                                        tls: (cert, key))
+        try standIn.start()
+        defer { standIn.stop() }
+        // The direct sink installs the index template the ELK path needs too.
+        _ = try TestSupport.run(pipeline("{profile: beach_sensor, seed: 7, count: 1}", sink: esSink(index: "sensors-direct")), dir: dir)
+        func send(_ tls: String, count: Int) throws -> RunSummary {
+            try TestSupport.run(pipeline("{profile: beach_sensor, seed: 7, count: \(count)}", sink: """
+                use: logstash.write
+                inputs: [gen]
+                config: {address: "127.0.0.1:\(standIn.port)", connect_timeout_ms: 2000, tls: \(tls)}
+            """, engine: ", startup_timeout_ms: 1000"), dir: dir)
+        }
+        XCTAssertThrowsError(try send("{}", count: 10), "a certificate no CA vouches for was accepted") { error in
+            XCTAssertTrue("\(error)".contains("TLS handshake") && "\(error)".contains("self-signed certificate"), "\(error)")
+        }
+        XCTAssertThrowsError(try send("{ca_file: \(cert), server_name: sensors.example}", count: 10)) { error in
+            XCTAssertTrue("\(error)".contains("hostname mismatch"), "\(error)")
+        }
+        _ = try send("{ca_file: \(cert)}", count: 120)
+        let deadline = Date(timeIntervalSinceNow: 15)
+        while try count("sensors-tls") < 120, Date() < deadline { usleep(200_000) }
+        XCTAssertEqual(try count("sensors-tls"), 120)
+    }
+
     private func text(_ v: JSONValue?) -> String? {
         guard let v else { return nil }
         if let s = v.string { return s }

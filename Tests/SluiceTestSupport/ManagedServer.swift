@@ -134,13 +134,19 @@ public final class ManagedServer {
 
     /// syslog-ng in the foreground, standing in for Logstash: a TCP JSON-lines
     /// input forwarding each line as a document to `esPort`'s `_bulk`.
-    public static func logstashStandIn(esPort: Int, index: String, idField: String, dir: String) throws -> ManagedServer {
+    /// With `tls` (a certificate and its key), the input is TLS-only, like a
+    /// Logstash tcp input with `ssl_enable => true`.
+    public static func logstashStandIn(esPort: Int, index: String, idField: String, dir: String,
+                                       tls: (cert: String, key: String)? = nil) throws -> ManagedServer
+    {
         let port = try freePort()
         let conf = dir + "/syslog-ng.conf"
+        let transport = tls.map { #"transport("tls") tls(key-file("\#($0.key)") cert-file("\#($0.cert)") peer-verify(optional-untrusted))"# }
+            ?? #"transport("tcp")"#
         try """
         @version: 3.38
         @include "scl.conf"
-        source s_in { network(ip("127.0.0.1") port(\(port)) transport("tcp") flags(no-parse) log-msg-size(1048576)); };
+        source s_in { network(ip("127.0.0.1") port(\(port)) \(transport) flags(no-parse) log-msg-size(1048576)); };
         parser p_json { json-parser(prefix(".json.")); };
         destination d_es {
           elasticsearch-http(url("http://127.0.0.1:\(esPort)/_bulk") index("\(index)") type("")
@@ -162,15 +168,22 @@ public final class ManagedServer {
                           logDir: logDir)
     }
 
-    /// Python's HTTPS server answering every GET with `file`, under a certificate
-    /// made for 127.0.0.1 by `openssl` (returned: the CA file a client trusts).
-    public static func httpsStatic(file: String, contentType: String, dir: String) throws -> (server: ManagedServer, caFile: String) {
+    /// A certificate (and key) for 127.0.0.1, made by `openssl`; the
+    /// certificate is also the CA file a client trusts.
+    public static func selfSignedCertificate(dir: String) throws -> (cert: String, key: String) {
         let (cert, key) = (dir + "/cert.pem", dir + "/key.pem")
         let made = try TestSupport.runProcess("/usr/bin/openssl", [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", key, "-out", cert,
             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
         ])
         guard made.status == 0 else { throw TestFailure("openssl could not make a certificate: \(made.stderr)") }
+        return (cert, key)
+    }
+
+    /// Python's HTTPS server answering every GET with `file`, under a certificate
+    /// made for 127.0.0.1 by `openssl` (returned: the CA file a client trusts).
+    public static func httpsStatic(file: String, contentType: String, dir: String) throws -> (server: ManagedServer, caFile: String) {
+        let (cert, key) = try selfSignedCertificate(dir: dir)
         let server = try ManagedServer(name: "https-static", executable: "/usr/bin/python3",
                                        arguments: [TestSupport.repoRoot + "/Tests/Fixtures/https_static.py", "{port}", cert, key, file, contentType],
                                        logDir: dir)

@@ -1,8 +1,8 @@
-import Foundation
 import SluiceSDK
 
 /// `logstash.write`: the same JSON documents the Elasticsearch sink indexes,
-/// sent to a Logstash `tcp` input with the `json_lines` codec.
+/// sent to a Logstash `tcp` input with the `json_lines` codec, in the clear
+/// or over TLS (OpenSSL; the server's certificate and name are verified).
 ///
 /// What is at risk: json_lines over TCP has no application-level ack. A
 /// batch counts as written once the kernel accepted every byte; if the
@@ -19,7 +19,14 @@ public final class LogstashSink: Sink {
      "properties": {
        "address": {"type": "string", "description": "host:port of the Logstash tcp input"},
        "timestamp_field": {"type": ["string", "null"], "description": "set from the event time when missing (default @timestamp)"},
-       "connect_timeout_ms": {"type": "integer", "minimum": 1}
+       "connect_timeout_ms": {"type": "integer", "minimum": 1, "description": "connect, TLS handshake and each send (3000)"},
+       "tls": {"type": "object", "additionalProperties": false, "description": "a Logstash tcp input with ssl_enable",
+         "properties": {
+           "ca_file": {"type": "string", "description": "PEM CAs to trust (default: the system's)"},
+           "verify": {"type": "boolean", "description": "check the server's certificate and name (true)"},
+           "server_name": {"type": "string", "description": "the name its certificate must carry (default: the address's host)"},
+           "cert_file": {"type": "string", "description": "client certificate (PEM), for ssl_verify on the input"},
+           "key_file": {"type": "string", "description": "its private key (PEM; default: cert_file)"}}}
      }}
     """#
 
@@ -27,50 +34,22 @@ public final class LogstashSink: Sink {
     let port: UInt16
     let timestampField: String?
     let connectTimeout: Int
-    var fd: Int32 = -1
+    let tls: TLSContext?
+    var connection: Connection?
     var lines = JSONWriter(capacity: 1 << 16)
-    let host: PluginHost
 
     public required init(config: Config, host: PluginHost) throws {
-        self.host = host
         let address = try config.requiredString("address")
         guard let colon = address.lastIndex(of: ":"), let p = UInt16(address[address.index(after: colon)...]) else {
             throw SluiceError.config("address: expected host:port, got \(address.debugDescription)")
         }
-        hostName = String(address[..<colon])
+        let name = String(address[..<colon])
+        hostName = name
         port = p
         timestampField = config["timestamp_field"] == .null ? nil : try config.string("timestamp_field", default: "@timestamp")
         connectTimeout = try config.int("connect_timeout_ms", default: 3000)
-        try connect()
-    }
-
-    deinit {
-        if fd >= 0 {
-            shutdown(fd, Int32(SHUT_WR))
-            close(fd)
-        }
-    }
-
-    private func connect() throws {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(hostName, String(port), &hints, &result) == 0, let first = result else {
-            throw SluiceError.retriable("cannot resolve \(hostName)")
-        }
-        defer { freeaddrinfo(result) }
-        let s = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
-        guard s >= 0 else { throw SluiceError.retriable("socket: \(String(cString: strerror(errno)))") }
-        var timeout = timeval(tv_sec: connectTimeout / 1000, tv_usec: Int(connectTimeout % 1000) * 1000)
-        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard Glibc.connect(s, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(s)
-            throw SluiceError.retriable("cannot connect to Logstash at \(hostName):\(port): \(reason)")
-        }
-        var one: Int32 = 1
-        setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
-        fd = s
+        tls = try config.object("tls").map { try TLSContext($0, host: name) }
+        connection = try Connection(host: hostName, port: port, timeoutMillis: connectTimeout, tls: tls)
     }
 
     public func write(_ batch: Batch, _ output: Output) throws {
@@ -79,19 +58,12 @@ public final class LogstashSink: Sink {
             SearchDocument.write(record, timestampField: timestampField, into: &lines)
             lines.newline()
         }
-        if fd < 0 { try connect() }
-        var offset = 0
-        let bytes = lines.bytes
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                fd = -1
-                throw SluiceError.retriable("send to \(hostName):\(port) failed: \(reason); reconnecting")
-            }
-            offset += n
+        if connection == nil { connection = try Connection(host: hostName, port: port, timeoutMillis: connectTimeout, tls: tls) }
+        do {
+            try lines.bytes.withUnsafeBytes { try connection!.send($0) }
+        } catch {
+            connection = nil
+            throw error
         }
     }
 }
