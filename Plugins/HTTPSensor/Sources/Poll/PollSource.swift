@@ -171,10 +171,7 @@ public final class PollSource: Source {
     }
 
     private func decode(_ response: HTTPClient.Response, from url: String) {
-        let decoder: RecordDecoder
-        do { decoder = try options.decoder(contentType: response.header("content-type")) } catch {
-            return host.log(.error, "\(url): \(error)")
-        }
+        let decoder = options.decoder(contentType: response.header("content-type"))
         if pendingStart == pending.count {
             pending.removeAll(keepingCapacity: true)
             pendingStart = 0

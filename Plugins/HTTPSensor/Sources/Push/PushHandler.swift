@@ -104,10 +104,7 @@ final class PushHandler: ChannelInboundHandler {
     }
 
     private func finish(_ head: HTTPRequestHead, _ body: ByteBuffer, _ context: ChannelHandlerContext) {
-        let decoder: RecordDecoder
-        do { decoder = try policy.options.decoder(contentType: head.headers["content-type"].first) } catch {
-            return badRequest(context, head, "\(error)", line: 0)
-        }
+        let decoder = policy.options.decoder(contentType: head.headers["content-type"].first)
         var readings: [PushInbox.Reading] = []
         var failure: (reason: String, line: Int)?
         body.withUnsafeReadableBytes { bytes in

@@ -4,10 +4,10 @@ import SluiceSDK
 
 /// What poll and push share: how bodies become readings, and which readings pass.
 struct ReadingOptions: Sendable {
-    /// nil: chosen per response or request from its Content-Type.
-    let decoder: RecordDecoder?
-    let csv: Config?
-    let text: Config?
+    /// The configured format; nil: chosen per response or request from its Content-Type.
+    let format: RecordDecoder.Format?
+    /// One decoder per format, built once: a text regex is compiled at start, not per body.
+    let decoders: [RecordDecoder.Format: RecordDecoder]
     let eventTime: EventTime?
 
     /// The config keys both modes accept, as JSON Schema properties.
@@ -31,14 +31,19 @@ struct ReadingOptions: Sendable {
     """#
 
     init(_ config: Config) throws {
-        csv = try config.object("csv")
-        text = try config.object("text")
+        let csv = try config.object("csv")
+        let text = try config.object("text")
         if let name = try config.string("format") {
-            guard let format = RecordDecoder.Format(rawValue: name) else { throw SluiceError.config("format: unknown \(name)") }
-            decoder = try RecordDecoder(format: format, csv: csv, text: text)
+            guard let f = RecordDecoder.Format(rawValue: name) else { throw SluiceError.config("format: unknown \(name)") }
+            format = f
         } else {
-            decoder = nil
+            format = nil
         }
+        var decoders: [RecordDecoder.Format: RecordDecoder] = [:]
+        for f in format.map({ [$0] }) ?? RecordDecoder.Format.allCases {
+            decoders[f] = try RecordDecoder(format: f, csv: csv, text: text)
+        }
+        self.decoders = decoders
         eventTime = try config.object("event_time").map { try EventTime($0) }
     }
 
@@ -50,8 +55,8 @@ struct ReadingOptions: Sendable {
     }
 
     /// The decoder for a body: the configured format, else the one its media type names.
-    func decoder(contentType: String?) throws -> RecordDecoder {
-        if let decoder { return decoder }
+    func decoder(contentType: String?) -> RecordDecoder {
+        if let format { return decoders[format]! }
         let media = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let format: RecordDecoder.Format
         switch media {
@@ -60,6 +65,6 @@ struct ReadingOptions: Sendable {
         case "text/plain": format = .text
         default: format = .json
         }
-        return try RecordDecoder(format: format, csv: csv, text: text)
+        return decoders[format]!
     }
 }
