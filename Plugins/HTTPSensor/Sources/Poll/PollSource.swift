@@ -1,4 +1,3 @@
-import Foundation
 import SluiceFormats
 import SluiceHTTP
 import SluiceSDK
@@ -107,7 +106,7 @@ public final class PollSource: Source {
         if pendingStart == pending.count, let next = endpoints.min(by: { $0.dueMillis < $1.dueMillis }) {
             let wait = next.dueMillis - now
             if wait > 0 {
-                sleep(millis: min(wait, Int64(timeoutMillis)))
+                Backoff.sleep(millis: Int(min(wait, Int64(timeoutMillis)))) { host.isStopping }
                 return .more
             }
             fetch(next)
@@ -117,15 +116,6 @@ public final class PollSource: Source {
     }
 
     private var now: Int64 { Int64(host.monotonicNanos / 1_000_000) }
-
-    private func sleep(millis: Int64) {
-        var left = millis
-        while left > 0, !host.isStopping {
-            let step = min(left, 50)
-            usleep(UInt32(step) * 1000)
-            left -= step
-        }
-    }
 
     private func fetch(_ endpoint: Endpoint) {
         var extra: [String] = []

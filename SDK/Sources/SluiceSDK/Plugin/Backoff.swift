@@ -27,7 +27,12 @@ public struct Backoff: Sendable {
 
     /// Sleeps the next delay, waking early if `interrupted` turns true.
     public mutating func sleep(interrupted: () -> Bool = { false }) {
-        var left = nextDelayMillis()
+        Backoff.sleep(millis: nextDelayMillis(), interrupted: interrupted)
+    }
+
+    /// Sleeps up to `millis`, checking `interrupted` every 50 ms at most.
+    public static func sleep(millis: Int, interrupted: () -> Bool) {
+        var left = millis
         while left > 0, !interrupted() {
             let step = min(left, 50)
             usleep(UInt32(step) * 1000)
