@@ -26,27 +26,21 @@ final class ReplayFeed: ReadingFeed {
     init(path: String, speedup: Double) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw SimulatorError("cannot read \(path)") }
         var rows: [(sortKey: Int64, file: Int, time: Int64?, cells: [String])] = []
-        var header: [String]?
-        var pending: String?
+        var records = CSVRecords()
         var lastTime = Int64.min
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
-            let text = pending.map { $0 + "\n" + line } ?? String(line)
-            guard let cells = CSV.fields(text) else {
-                pending = text
-                continue
-            }
-            pending = nil
-            guard let names = header else {
-                header = cells
-                guard cells == SensorColumns.names else {
+        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            switch records.feed(line, number: i + 1) {
+            case let .header(names):
+                guard names == SensorColumns.names else {
                     throw SimulatorError("\(path): expected the beach sensor columns \(SensorColumns.names.joined(separator: ","))")
                 }
+            case let .record(cells, _):
+                let time = SensorColumns.timestampFormat.parse(cells[SensorColumns.timestamp])
+                if let time { lastTime = time }
+                rows.append((time ?? lastTime, rows.count, time, cells))
+            case nil, .mismatched:
                 continue
             }
-            guard cells.count == names.count else { continue }
-            let time = SensorColumns.timestampFormat.parse(cells[SensorColumns.timestamp])
-            if let time { lastTime = time }
-            rows.append((time ?? lastTime, rows.count, time, cells))
         }
         rows.sort { ($0.sortKey, $0.file) < ($1.sortKey, $1.file) }
         readings = rows.enumerated().map { SensorReading(sequence: $0.offset + 1, localMillis: $0.element.time, cells: $0.element.cells) }

@@ -27,12 +27,12 @@ public final class FileSource: Source {
     let follow: Bool
     let field: String
     let infer: Bool
-    let separator: Character
     let keyField: String?
     let timeField: String?
     let reader: LineReader
-    var header: [String]?
-    var pendingCSV: String?
+    var records: CSVRecords
+    /// The CSV header's names, trimmed.
+    var header: [String] = []
     var writer = BSONWriter(capacity: 512)
 
     public required init(config: Config, host: PluginHost) throws {
@@ -41,7 +41,7 @@ public final class FileSource: Source {
         follow = try config.bool("follow", default: false)
         field = try config.string("field", default: "line")
         infer = try config.bool("infer_types", default: true)
-        separator = try config.string("separator", default: ",").first ?? ","
+        records = CSVRecords(separator: try config.string("separator", default: ",").first ?? ",")
         keyField = try config.string("key_field")
         timeField = try config.string("event_time_field")
         reader = try LineReader(path: path)
@@ -91,20 +91,17 @@ public final class FileSource: Source {
         case .lines:
             writer.append(field, string: line)
         case .csv:
-            let text = pendingCSV.map { $0 + "\n" + line } ?? line
-            guard let cells = CSV.fields(text, separator: separator) else {
-                pendingCSV = text
+            switch records.feed(Substring(line), number: reader.lineNumber) {
+            case nil:
                 return .skipped
-            }
-            pendingCSV = nil
-            guard let header else {
-                self.header = cells.map { $0.trimmingCharacters(in: .whitespaces) }
+            case let .header(names):
+                header = names.map { $0.trimmingCharacters(in: .whitespaces) }
                 return .skipped
+            case let .mismatched(text, cells, expected, _):
+                return emitUndecodable(text, "line \(reader.lineNumber): \(cells) fields, the header has \(expected)", output, token)
+            case let .record(cells, _):
+                for (name, cell) in zip(header, cells) { CSV.append(&writer, name, cell: cell, infer: infer) }
             }
-            if cells.count != header.count {
-                return emitUndecodable(text, "line \(reader.lineNumber): \(cells.count) fields, the header has \(header.count)", output, token)
-            }
-            for (name, cell) in zip(header, cells) { CSV.append(&writer, name, cell: cell, infer: infer) }
         }
         let doc = writer.finish()
         doc.withUnsafeBytes { d in

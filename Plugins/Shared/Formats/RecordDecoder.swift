@@ -88,30 +88,20 @@ public struct RecordDecoder: Sendable {
     }
 
     private func decodeCSV(_ body: UnsafeRawBufferPointer, _ each: (Item) -> Void) {
-        var header: [String]?
-        var pending: (text: String, line: Int)?
+        var records = CSVRecords(separator: separator)
         forEachLine(body) { bytes, number in
-            let line = String(decoding: bytes, as: UTF8.self)
-            let start = pending?.line ?? number
-            let text = pending.map { $0.text + "\n" + line } ?? line
-            guard let cells = CSV.fields(text, separator: separator) else {
-                pending = (text, start)
-                return
+            switch records.feed(Substring(String(decoding: bytes, as: UTF8.self)), number: number) {
+            case nil, .header: break
+            case let .mismatched(text, cells, expected, line):
+                each(.malformed(line: line, raw: text, reason: "line \(line): expected \(expected) cells, found \(cells)"))
+            case let .record(cells, line):
+                var w = BSONWriter(capacity: cells.reduce(32) { $0 + $1.utf8.count * 2 })
+                for (name, cell) in zip(records.header!, cells) { CSV.append(&w, name, cell: cell, infer: inferTypes) }
+                each(.record(w.finish(), line: line))
             }
-            pending = nil
-            guard let names = header else {
-                header = cells
-                return
-            }
-            guard cells.count == names.count else {
-                return each(.malformed(line: start, raw: text, reason: "line \(start): expected \(names.count) cells, found \(cells.count)"))
-            }
-            var w = BSONWriter(capacity: text.utf8.count * 2 + 32)
-            for (name, cell) in zip(names, cells) { CSV.append(&w, name, cell: cell, infer: inferTypes) }
-            each(.record(w.finish(), line: start))
         }
-        if let pending {
-            each(.malformed(line: pending.line, raw: pending.text, reason: "line \(pending.line): unterminated quoted field"))
+        if let open = records.unfinished {
+            each(.malformed(line: open.line, raw: open.text, reason: "line \(open.line): unterminated quoted field"))
         }
     }
 
