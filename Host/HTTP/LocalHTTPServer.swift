@@ -51,15 +51,6 @@ final class LocalHTTPServer {
         try group.syncShutdownGracefully()
     }
 
-    /// Parses "host:port" (IPv6 in brackets).
-    static func split(_ listen: String, what: String) throws -> (host: String, port: Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-            throw LocalHTTPServerError(description: "\(what): expected host:port, got \(listen.debugDescription)")
-        }
-        var host = Substring(listen[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        return (String(host), port)
-    }
 }
 
 struct LocalHTTPServerError: Error, CustomStringConvertible {

@@ -1,13 +1,16 @@
 import NIOHTTP1
 import SluiceCore
+import SluiceSDK
 
 /// `sluice run --status-listen`: `GET /metrics` (Prometheus text) and
 /// `GET /health` (200 while running, 503 once draining, so a load balancer
 /// stops sending before the process exits).
 enum StatusServer {
     static func start(listen: String, engine: Engine) throws -> LocalHTTPServer {
-        let (host, port) = try LocalHTTPServer.split(listen, what: "--status-listen")
-        return try LocalHTTPServer(host: host, port: port, what: "--status-listen") { head in
+        guard let address = HostPort(listen) else {
+            throw LocalHTTPServerError(description: "--status-listen: expected host:port, got \(listen.debugDescription)")
+        }
+        return try LocalHTTPServer(host: address.host, port: address.port, what: "--status-listen") { head in
             let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
             guard head.method == .GET else { return .init(status: .methodNotAllowed, contentType: "text/plain", body: "use GET\n") }
             switch path {

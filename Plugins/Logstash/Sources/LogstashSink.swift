@@ -39,13 +39,10 @@ public final class LogstashSink: Sink {
     var lines = JSONWriter(capacity: 1 << 16)
 
     public required init(config: Config, host: PluginHost) throws {
-        let address = try config.requiredString("address")
-        guard let colon = address.lastIndex(of: ":"), let p = UInt16(address[address.index(after: colon)...]) else {
-            throw SluiceError.config("address: expected host:port, got \(address.debugDescription)")
-        }
-        let name = String(address[..<colon])
+        let address = try config.hostPort("address")
+        let name = address.host
         hostName = name
-        port = p
+        port = UInt16(address.port)
         timestampField = config["timestamp_field"] == .null ? nil : try config.string("timestamp_field", default: "@timestamp")
         connectTimeout = try config.int("connect_timeout_ms", default: 3000)
         tls = try config.object("tls").map { try TLSContext($0, host: name) }

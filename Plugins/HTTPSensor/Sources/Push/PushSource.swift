@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -59,11 +58,7 @@ public final class PushSource: Source {
             unauthorized: host.metric(.counter, "requests_unauthorized_total", help: "requests without a valid bearer token"))
         depth = host.metric(.gauge, "inbox_readings", help: "pushed readings waiting for the pipeline")
 
-        let listen = try config.string("listen", default: "127.0.0.1:8080")
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-            throw SluiceError.config("listen: expected host:port, got \(listen.debugDescription)")
-        }
-        let address = listen[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let listen = try config.hostPort("listen", default: "127.0.0.1:8080")
         group = MultiThreadedEventLoopGroup(numberOfThreads: try config.int("threads", default: 1))
         let inbox = self.inbox
         let bootstrap = ServerBootstrap(group: group)
@@ -76,12 +71,13 @@ public final class PushSource: Source {
                 }
             }
         do {
-            channel = try bootstrap.bind(host: address, port: port).wait()
+            channel = try bootstrap.bind(host: listen.host, port: listen.port).wait()
         } catch {
             try? group.syncShutdownGracefully()
-            throw SluiceError.config("listen: cannot listen on \(listen): \(error)")
+            throw SluiceError.config("listen: cannot listen on \(listen.host):\(listen.port): \(error)")
         }
-        host.log(.info, "accepting readings on http://\(listen.hasSuffix(":0") ? "\(address):\(self.port)" : listen)\(policy.path)")
+        let shown = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
+        host.log(.info, "accepting readings on http://\(shown):\(port)\(policy.path)")
     }
 
     deinit {
