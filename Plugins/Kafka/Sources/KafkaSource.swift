@@ -314,11 +314,21 @@ private let rebalance: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, Unsa
 /// at or after `time`; committed positions win, so a restart resumes.
 private func seekToTime(_ rk: OpaquePointer, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, _ time: Int64) {
     guard rd_kafka_committed(rk, partitions, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+    _ = startUncommitted(rk, partitions, at: time, timeoutMillis: 5000)
+}
+
+/// Sets every partition without a position (offset < 0, as `rd_kafka_committed`
+/// leaves one the group never committed) to its first message at or after `time`.
+func startUncommitted(_ rk: OpaquePointer, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, at time: Int64,
+                      timeoutMillis: Int32) -> rd_kafka_resp_err_t
+{
     let lookup = rd_kafka_topic_partition_list_copy(partitions)!
     defer { rd_kafka_topic_partition_list_destroy(lookup) }
     for i in 0 ..< Int(lookup.pointee.cnt) { lookup.pointee.elems[i].offset = time }
-    guard rd_kafka_offsets_for_times(rk, lookup, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+    let err = rd_kafka_offsets_for_times(rk, lookup, timeoutMillis)
+    guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { return err }
     for i in 0 ..< Int(partitions.pointee.cnt) where partitions.pointee.elems[i].offset < 0 {
         partitions.pointee.elems[i].offset = lookup.pointee.elems[i].offset
     }
+    return err
 }

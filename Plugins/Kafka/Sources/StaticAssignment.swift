@@ -25,14 +25,10 @@ enum StaticAssignment {
         }
         let elements = UnsafeMutableBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt))
         if let startTime, elements.contains(where: { $0.offset < 0 }) {
-            let lookup = rd_kafka_topic_partition_list_copy(list)!
-            defer { rd_kafka_topic_partition_list_destroy(lookup) }
-            for i in 0 ..< Int(lookup.pointee.cnt) { lookup.pointee.elems[i].offset = startTime }
-            err = rd_kafka_offsets_for_times(rk, lookup, 10000)
+            err = startUncommitted(rk, list, at: startTime, timeoutMillis: 10000)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 throw SluiceError.retriable("cannot look up offsets for start_time: \(KafkaConfig.errorName(err))")
             }
-            for i in elements.indices where elements[i].offset < 0 { elements[i].offset = lookup.pointee.elems[i].offset }
         }
         for i in elements.indices where elements[i].offset < 0 {
             elements[i].offset = start == "latest" ? Int64(RD_KAFKA_OFFSET_END) : Int64(RD_KAFKA_OFFSET_BEGINNING)
