@@ -6,6 +6,25 @@ import NIOPosix
 /// sensor simulator): every request is answered by `respond`, whose answer
 /// may ask to be sent late.
 final class LocalHTTPServer {
+    /// A request, its target split into path and query parameters.
+    struct Request {
+        let head: HTTPRequestHead
+        let path: String
+        let query: [String: String]
+
+        init(_ head: HTTPRequestHead) {
+            self.head = head
+            let parts = head.uri.split(separator: "?", maxSplits: 1)
+            path = parts.first.map(String.init) ?? "/"
+            var query: [String: String] = [:]
+            for pair in parts.dropFirst().first?.split(separator: "&") ?? [] {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                query[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
+            }
+            self.query = query
+        }
+    }
+
     struct Answer {
         var status: HTTPResponseStatus = .ok
         var contentType = "application/json"
@@ -23,7 +42,7 @@ final class LocalHTTPServer {
     var url: String { "http://\(host):\(channel.localAddress?.port ?? 0)" }
 
     /// Binds `host:port`; errors name `what` (e.g. "--status-listen").
-    init(host: String, port: Int, what: String, respond: @escaping @Sendable (HTTPRequestHead) -> Answer) throws {
+    init(host: String, port: Int, what: String, respond: @escaping @Sendable (Request) -> Answer) throws {
         self.host = host
         do {
             channel = try ServerBootstrap(group: group)
@@ -61,10 +80,10 @@ private final class Responder: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let respond: @Sendable (HTTPRequestHead) -> LocalHTTPServer.Answer
+    private let respond: @Sendable (LocalHTTPServer.Request) -> LocalHTTPServer.Answer
     private var head: HTTPRequestHead?
 
-    init(respond: @escaping @Sendable (HTTPRequestHead) -> LocalHTTPServer.Answer) { self.respond = respond }
+    init(respond: @escaping @Sendable (LocalHTTPServer.Request) -> LocalHTTPServer.Answer) { self.respond = respond }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -73,7 +92,7 @@ private final class Responder: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            let answer = respond(head)
+            let answer = respond(LocalHTTPServer.Request(head))
             if answer.delayMillis > 0 {
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 context.eventLoop.scheduleTask(in: .milliseconds(answer.delayMillis)) {

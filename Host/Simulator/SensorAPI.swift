@@ -29,11 +29,9 @@ final class SensorAPI: @unchecked Sendable {
 
     private var elapsedMillis: Int64 { Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) }
 
-    func answer(_ head: HTTPRequestHead) -> Answer {
+    func answer(_ request: LocalHTTPServer.Request) -> Answer {
         lock.withLock {
-            let parts = head.uri.split(separator: "?", maxSplits: 1)
-            let path = parts.first.map(String.init) ?? "/"
-            let query = Self.query(parts.count > 1 ? String(parts[1]) : "")
+            let (head, path, query) = (request.head, request.path, request.query)
             guard head.method == .GET else { return Answer(status: .methodNotAllowed, body: #"{"error":"use GET"}"#) }
             if path == "/stats" { return statsAnswer() }
             guard path == "/" || path == "/readings" else {
@@ -123,14 +121,5 @@ final class SensorAPI: @unchecked Sendable {
             "request_times_ms": .array(arrivals.map { .int($0) }),
         ]
         return Answer(body: JSONWriter.string(body))
-    }
-
-    private static func query(_ s: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in s.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1)
-            out[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
-        }
-        return out
     }
 }

@@ -10,10 +10,9 @@ enum StatusServer {
         guard let address = HostPort(listen) else {
             throw LocalHTTPServerError(description: "--status-listen: expected host:port, got \(listen.debugDescription)")
         }
-        return try LocalHTTPServer(host: address.host, port: address.port, what: "--status-listen") { head in
-            let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-            guard head.method == .GET else { return .init(status: .methodNotAllowed, contentType: "text/plain", body: "use GET\n") }
-            switch path {
+        return try LocalHTTPServer(host: address.host, port: address.port, what: "--status-listen") { request in
+            guard request.head.method == .GET else { return .init(status: .methodNotAllowed, contentType: "text/plain", body: "use GET\n") }
+            switch request.path {
             case "/metrics":
                 let text = Exposition.text(stages: engine.stageMetrics.map(\.snapshot), registry: engine.registry)
                 return .init(contentType: Exposition.contentType, body: text)
