@@ -21,14 +21,9 @@ struct SensorReading: Sendable {
         return parts.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
-    /// A JSON object keyed by column name; numbers typed, empty cells null.
+    /// A JSON object keyed by column name, cells typed as file.read types them.
     var json: JSONValue {
-        .object(JSONObject(zip(SensorColumns.names, cells).map { name, cell in
-            if cell.isEmpty { return (name, .null) }
-            if let i = Int64(cell) { return (name, .int(i)) }
-            if let d = Double(cell), d.isFinite, cell.first.map({ $0 == "-" || $0 == "." || $0.isNumber }) == true { return (name, .double(d)) }
-            return (name, .string(cell))
-        }))
+        .object(JSONObject(zip(SensorColumns.names, cells).map { ($0, CSV.value($1)) }))
     }
 
     var csvRow: String { cells.map { CSV.escape($0) }.joined(separator: ",") }

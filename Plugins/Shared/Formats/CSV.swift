@@ -44,21 +44,23 @@ public enum CSV {
         return "\"" + s.replacingQuotes() + "\""
     }
 
-    /// Types a CSV cell: integers, then decimals, then true/false; empty is null; else text.
+    /// Writes a cell under `key`, typed by `value(_:)` when `infer`, else as text.
     public static func append(_ w: inout BSONWriter, _ key: String, cell: String, infer: Bool) {
         guard infer else { return w.append(key, string: cell) }
-        if cell.isEmpty { return w.appendNull(key) }
-        if let i = Int64(cell) {
-            if let small = Int32(exactly: i) { w.append(key, int32: small) } else { w.append(key, int64: i) }
-            return
-        }
+        BSONFromJSON.append(&w, key, value(cell))
+    }
+
+    /// Types a CSV cell: integers, then decimals, then true/false; empty is null; else text.
+    public static func value(_ cell: String) -> JSONValue {
+        if cell.isEmpty { return .null }
+        if let i = Int64(cell) { return .int(i) }
         if let first = cell.utf8.first, first == 45 || first == 46 || (48 ... 57).contains(first), let d = Double(cell), d.isFinite {
-            return w.append(key, double: d)
+            return .double(d)
         }
         switch cell {
-        case "true", "TRUE", "True": w.append(key, bool: true)
-        case "false", "FALSE", "False": w.append(key, bool: false)
-        default: w.append(key, string: cell)
+        case "true", "TRUE", "True": return .bool(true)
+        case "false", "FALSE", "False": return .bool(false)
+        default: return .string(cell)
         }
     }
 }
