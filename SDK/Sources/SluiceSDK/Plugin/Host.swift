@@ -31,7 +31,7 @@ public struct PluginHost: @unchecked Sendable {
     }
 
     /// This instance's directory for snapshots that must survive a restart,
-    /// created by the host; nil on a host older than ABI 1.1.
+    /// created by the host; nil for sources and sinks, and on a host older than ABI 1.1.
     public var stateDirectory: String? {
         guard structHasField(api.pointee.struct_size, \sluice_host_api.state_dir) else { return nil }
         return api.pointee.state_dir.map { String(cString: $0) }
