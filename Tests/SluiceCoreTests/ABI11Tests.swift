@@ -66,32 +66,19 @@ final class ABI11Tests: XCTestCase {
 
     func testAnUnknownOutputIsRefusedWithItsLineAndAnUnreadOneIsWarned() throws {
         let testkit = try testkitDir()
-        XCTAssertThrowsError(try TestSupport.plan("""
-        sources:
-          left: {use: testkit.count}
-          right: {use: testkit.count}
-        processors:
-          route: {use: stateful.route, inputs: [left, right]}
-        sinks:
+        XCTAssertThrowsError(try TestSupport.plan(routeManifest(sinks: """
           a:
             use: file.write
             inputs: [route.frist]
             config: {path: /dev/null}
-        """, dir: dir, extraPluginDirs: [plugins, testkit])) { error in
+        """), dir: dir, extraPluginDirs: [plugins, testkit])) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("pipeline.yaml:9:"), text)
             XCTAssertTrue(text.contains("route has no output \"frist\""), text)
             XCTAssertTrue(text.contains("did you mean 'first'"), text)
         }
-        let plan = try TestSupport.plan("""
-        sources:
-          left: {use: testkit.count}
-          right: {use: testkit.count}
-        processors:
-          route: {use: stateful.route, inputs: [left, right]}
-        sinks:
-          a: {use: file.write, inputs: [route.first], config: {path: /dev/null}}
-        """, dir: dir, extraPluginDirs: [plugins, testkit])
+        let plan = try TestSupport.plan(routeManifest(sinks: "  a: {use: file.write, inputs: [route.first], config: {path: /dev/null}}"),
+                                        dir: dir, extraPluginDirs: [plugins, testkit])
         XCTAssertEqual(plan.warnings.count, 1)
         XCTAssertTrue(plan.warnings[0].description.contains("output \"second\" is read by no component"), "\(plan.warnings)")
         let validate = try TestSupport.runProcess(TestSupport.sluice, ["validate", dir + "/pipeline.yaml", "--plugin-path", plugins,
@@ -155,6 +142,19 @@ final class ABI11Tests: XCTestCase {
         XCTAssertThrowsError(try TestSupport.loader(extra: [odd]).load(path: lib)) { error in
             XCTAssertTrue("\(error)".contains("has outputs [first,second], but the ELF note says [first]"), "\(error)")
         }
+    }
+
+    /// Two counting sources into `stateful.route`, then `sinks` (YAML lines under `sinks:`).
+    private func routeManifest(sinks: String) -> String {
+        """
+        sources:
+          left: {use: testkit.count}
+          right: {use: testkit.count}
+        processors:
+          route: {use: stateful.route, inputs: [left, right]}
+        sinks:
+        \(sinks)
+        """
     }
 
     private func testkitDir() throws -> String {

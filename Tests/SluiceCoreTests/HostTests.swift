@@ -82,6 +82,20 @@ final class HostTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("read 15, dead-lettered 0"), run.stderr)
     }
 
+    /// The examples in SDK/examples are what `new-plugin` writes: a change to one is made to both.
+    func testSDKExamplesMatchTheScaffolds() throws {
+        for (name, lang, files) in [("c-pass", "c", ["c_pass.c", "example.yaml"]),
+                                    ("swift-pass", "swift", ["Sources/SwiftPass/SwiftPass.swift", "Sources/SwiftPassEntry/entry.c", "example.yaml"])] {
+            let made = try TestSupport.runProcess(TestSupport.sluice, ["new-plugin", name, "--lang", lang, "--output", dir, "--sdk", TestSupport.repoRoot])
+            XCTAssertEqual(made.status, 0, made.stderr)
+            for file in files {
+                let scaffold = try String(contentsOfFile: "\(dir)/\(name)/\(file)", encoding: .utf8)
+                let example = try String(contentsOfFile: "\(TestSupport.repoRoot)/SDK/examples/\(name)/\(file)", encoding: .utf8)
+                XCTAssertEqual(scaffold, example, "SDK/examples/\(name)/\(file) differs from what new-plugin writes")
+            }
+        }
+    }
+
     func testHelpDescribesCommands() throws {
         let help = try TestSupport.runProcess(TestSupport.sluice, ["--help"])
         for command in ["run", "validate", "plugins", "new-plugin"] { XCTAssertTrue(help.stdout.contains(command), help.stdout) }

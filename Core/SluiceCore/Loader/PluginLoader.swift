@@ -84,14 +84,12 @@ public final class PluginLoader: @unchecked Sendable {
         guard let handle = dlopen(real, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND) else {
             throw LoadError(kind: .dlopenFailed, path: real, reason: "dlopen failed: \(String(cString: dlerror()))")
         }
-        do {
-            let plugin = try describe(handle: handle, info: info, path: real)
-            loaded[real] = plugin
-            return plugin
-        } catch {
-            dlclose(handle)
-            throw error
-        }
+        // A refused library stays mapped: its code has run (the entry, Swift's
+        // metadata registration), and unmapping a Swift image leaves the runtime
+        // pointing into it, so printing the refusal itself could crash.
+        let plugin = try describe(handle: handle, info: info, path: real)
+        loaded[real] = plugin
+        return plugin
     }
 
     private func describe(handle: UnsafeMutableRawPointer, info: PluginFileInfo, path: String) throws -> LoadedPlugin {

@@ -16,8 +16,13 @@ struct Failure: Equatable {
 /// copying them.
 final class CallContext {
     let input: RecordBuffer?
-    /// One buffer per output: the default, then each named one; created on first emit.
-    private var outputs: [RecordBuffer?]
+    /// The default output's buffer. A `let`, like `input`: the per-record path
+    /// then pays no dynamic exclusivity check for it.
+    private let primary: RecordBuffer?
+    /// The named outputs' buffers (`output` 1… at index 0…), created on first emit.
+    private var named: [RecordBuffer?]
+    /// `named.count`, kept as a `let` for the per-record range check.
+    private let namedCount: Int
     /// Tickets of the envelope `input` came in (what `hold` holds).
     private let inputTickets: [Ticket]
     private let holds: HoldTable?
@@ -34,7 +39,9 @@ final class CallContext {
     /// A source's poll or a sink's write: one output (or none), no holds.
     init(output: RecordBuffer?, input: RecordBuffer?) {
         self.input = input
-        outputs = [output]
+        primary = output
+        named = []
+        namedCount = 0
         inputTickets = []
         holds = nil
         attached = [[:]]
@@ -43,8 +50,9 @@ final class CallContext {
     /// A processor's process (with `input`) or tick (without).
     init(input: RecordBuffer?, outputCount: Int, tickets: [Ticket], holds: HoldTable) {
         self.input = input
-        outputs = Array(repeating: nil, count: outputCount)
-        outputs[0] = RecordBuffer(capacity: input?.count ?? 0)
+        primary = RecordBuffer(capacity: input?.count ?? 0)
+        named = Array(repeating: nil, count: outputCount - 1)
+        namedCount = outputCount - 1
         inputTickets = tickets
         self.holds = holds
         attached = Array(repeating: [:], count: outputCount)
@@ -63,14 +71,14 @@ final class CallContext {
         Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(p!)).takeUnretainedValue()
     }
 
-    var outputCount: Int { outputs.count }
+    var outputCount: Int { 1 + namedCount }
 
     /// The records emitted to `output`.
     func result(_ output: Int = 0) -> RecordBuffer? {
         if output == 0, forwardsPending, let input, !forwards.isEmpty {
             return forwards.count == input.count ? input : RecordBuffer(selecting: forwards, from: input)
         }
-        return outputs[output]
+        return output == 0 ? primary : named[output - 1]
     }
 
     /// Tickets that records of `output` carry through holds.
@@ -86,7 +94,7 @@ final class CallContext {
     }
 
     func forward(_ index: Int) -> Int32 {
-        guard let input, let output = outputs[0], index >= 0, index < input.count else { return -1 }
+        guard let input, let output = primary, index >= 0, index < input.count else { return -1 }
         if forwardsPending {
             forwards.append(index)
         } else {
@@ -99,7 +107,7 @@ final class CallContext {
     private func materializeForwards() {
         guard forwardsPending else { return }
         forwardsPending = false
-        guard let input, let output = outputs[0] else { return }
+        guard let input, let output = primary else { return }
         for i in forwards { output.append(from: input, at: i) }
         forwards = []
     }
@@ -117,15 +125,18 @@ final class CallContext {
         var output = 0
         var holdIDs: [UInt] = []
         if let o = options?.pointee {
+            // A plugin built against this header passes the whole struct: one comparison
+            // instead of one per field on the per-record path.
             let size = o.struct_size
-            if structHasField(size, \sluice_emit_options.event_time_ms) { eventTime = o.event_time_ms }
-            if structHasField(size, \sluice_emit_options.key_length), let k = o.key, o.key_length > 0 {
+            let full = size >= UInt32(MemoryLayout<sluice_emit_options>.size)
+            if full || structHasField(size, \sluice_emit_options.event_time_ms) { eventTime = o.event_time_ms }
+            if full || structHasField(size, \sluice_emit_options.key_length), let k = o.key, o.key_length > 0 {
                 key = UnsafeRawBufferPointer(start: k, count: Int(o.key_length))
             }
-            if structHasField(size, \sluice_emit_options.input_index) { inputIndex = Int(o.input_index) }
-            if structHasField(size, \sluice_emit_options.token) { token = o.token }
-            if structHasField(size, \sluice_emit_options.output) { output = Int(o.output) }
-            if structHasField(size, \sluice_emit_options.holds), o.hold_count > 0 {
+            if full || structHasField(size, \sluice_emit_options.input_index) { inputIndex = Int(o.input_index) }
+            if full || structHasField(size, \sluice_emit_options.token) { token = o.token }
+            if full || structHasField(size, \sluice_emit_options.output) { output = Int(o.output) }
+            if full || structHasField(size, \sluice_emit_options.holds), o.hold_count > 0 {
                 guard let list = o.holds else { return reject() }
                 for i in 0 ..< Int(o.hold_count) {
                     guard let h = list[i] else { return reject() }
@@ -133,7 +144,7 @@ final class CallContext {
                 }
             }
         }
-        guard output >= 0, output < outputs.count, BSONDocument.isWellFormed(doc) else { return reject() }
+        guard output >= 0, output <= namedCount, BSONDocument.isWellFormed(doc) else { return reject() }
         if !holdIDs.isEmpty {
             guard let holds else { return reject() }
             var taken: [Ticket] = []
@@ -150,11 +161,15 @@ final class CallContext {
         }
         if output == 0 { materializeForwards() }
         let buffer: RecordBuffer
-        if let existing = outputs[output] {
+        if output == 0, let primary {
+            buffer = primary
+        } else if output == 0 {
+            return reject()
+        } else if let existing = named[output - 1] {
             buffer = existing
         } else {
             buffer = RecordBuffer()
-            outputs[output] = buffer
+            named[output - 1] = buffer
         }
         if let input, inputIndex >= 0, inputIndex < input.count, eventTime == .min || key == nil {
             input.withRecord(inputIndex) { _, inputKey in

@@ -21,13 +21,56 @@ public struct Output {
     ///   - inputIndex: processors: the input record this derives from.
     ///   - token: sources: a position handed back in `ack`.
     ///   - output: 0 for the default output, `i` for `outputs[i - 1]` of the component.
-    ///   - holds: processors: holds of the records this result was made from;
-    ///     the sources' acks of those records wait until it is written.
     @discardableResult
     public func emit(_ document: UnsafeRawBufferPointer, eventTime: Int64? = nil, key: UnsafeRawBufferPointer? = nil,
-                     inputIndex: Int = -1, token: UInt64 = 0, output: Int = 0, holds: [Hold] = []) -> Bool
+                     inputIndex: Int = -1, token: UInt64 = 0, output: Int = 0) -> Bool
     {
-        if output != 0 || !holds.isEmpty, !structHasField(api.pointee.struct_size, \sluice_host_api.inputs) { return false }
+        if output != 0, !structHasField(api.pointee.struct_size, \sluice_host_api.inputs) { return false }
+        var options = Self.options(eventTime: eventTime, key: key, inputIndex: inputIndex, token: token, output: output)
+        return api.pointee.emit(ctx, document.baseAddress?.assumingMemoryBound(to: UInt8.self), document.count, &options) == 0
+    }
+
+    /// Emits a result made from held records (processors): as `emit`, and
+    /// the sources' acks of the records behind `holds` also wait until this
+    /// result is written. Attaching does not end a hold; release it once
+    /// with `PluginHost.release(_:)` when its record leaves the state.
+    @discardableResult
+    public func emit(_ document: UnsafeRawBufferPointer, eventTime: Int64? = nil, key: UnsafeRawBufferPointer? = nil,
+                     inputIndex: Int = -1, output: Int = 0, holds: [Hold]) -> Bool
+    {
+        guard structHasField(api.pointee.struct_size, \sluice_host_api.inputs) else { return false }
+        var options = Self.options(eventTime: eventTime, key: key, inputIndex: inputIndex, token: 0, output: output)
+        let pointers: [OpaquePointer?] = holds.map(\.pointer)
+        return pointers.withUnsafeBufferPointer { h in
+            options.hold_count = UInt32(h.count)
+            options.holds = h.baseAddress
+            return api.pointee.emit(ctx, document.baseAddress?.assumingMemoryBound(to: UInt8.self), document.count, &options) == 0
+        }
+    }
+
+    @discardableResult
+    public func emit(_ document: [UInt8], eventTime: Int64? = nil, key: [UInt8]? = nil, inputIndex: Int = -1,
+                     token: UInt64 = 0, output: Int = 0) -> Bool
+    {
+        document.withUnsafeBytes { d in
+            guard let key else { return emit(d, eventTime: eventTime, key: nil, inputIndex: inputIndex, token: token, output: output) }
+            return key.withUnsafeBytes { emit(d, eventTime: eventTime, key: $0, inputIndex: inputIndex, token: token, output: output) }
+        }
+    }
+
+    @discardableResult
+    public func emit(_ document: [UInt8], eventTime: Int64? = nil, key: [UInt8]? = nil, inputIndex: Int = -1,
+                     output: Int = 0, holds: [Hold]) -> Bool
+    {
+        document.withUnsafeBytes { d in
+            guard let key else { return emit(d, eventTime: eventTime, key: nil, inputIndex: inputIndex, output: output, holds: holds) }
+            return key.withUnsafeBytes { emit(d, eventTime: eventTime, key: $0, inputIndex: inputIndex, output: output, holds: holds) }
+        }
+    }
+
+    private static func options(eventTime: Int64?, key: UnsafeRawBufferPointer?, inputIndex: Int, token: UInt64,
+                                output: Int) -> sluice_emit_options
+    {
         var options = sluice_emit_options()
         options.struct_size = UInt32(MemoryLayout<sluice_emit_options>.size)
         options.event_time_ms = eventTime ?? Int64.min
@@ -36,30 +79,7 @@ public struct Output {
         options.input_index = Int32(inputIndex)
         options.token = token
         options.output = UInt32(clamping: output)
-        let bytes = document.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        if holds.isEmpty {
-            return api.pointee.emit(ctx, bytes, document.count, &options) == 0
-        }
-        let pointers: [OpaquePointer?] = holds.map(\.pointer)
-        return pointers.withUnsafeBufferPointer { h in
-            options.hold_count = UInt32(h.count)
-            options.holds = h.baseAddress
-            return api.pointee.emit(ctx, bytes, document.count, &options) == 0
-        }
-    }
-
-    @discardableResult
-    public func emit(_ document: [UInt8], eventTime: Int64? = nil, key: [UInt8]? = nil, inputIndex: Int = -1,
-                     token: UInt64 = 0, output: Int = 0, holds: [Hold] = []) -> Bool
-    {
-        document.withUnsafeBytes { d in
-            if let key {
-                return key.withUnsafeBytes {
-                    emit(d, eventTime: eventTime, key: $0, inputIndex: inputIndex, token: token, output: output, holds: holds)
-                }
-            }
-            return emit(d, eventTime: eventTime, key: nil, inputIndex: inputIndex, token: token, output: output, holds: holds)
-        }
+        return options
     }
 
     /// Holds input record `index` of the current batch (processors, inside
