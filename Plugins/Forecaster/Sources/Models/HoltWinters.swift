@@ -1,0 +1,145 @@
+/// Additive Holt-Winters (ETS A,A,A in error-correction form):
+/// ŷ = level + trend + season[slot]; level += trend + α·e; trend += β·e;
+/// season[slot] += γ·e.
+///
+/// The seasonal slot is the grid slot modulo the season length, so a
+/// restart or a re-warm keeps the season aligned to the clock.
+public struct HoltWinters: ForecastModel, Equatable {
+    public static let kind = ModelKind.holtWinters
+
+    public private(set) var alpha: Double
+    public private(set) var beta: Double
+    public private(set) var gamma: Double
+    public private(set) var level: Double
+    public private(set) var trend: Double
+    /// Seasonal offsets indexed by slot modulo the season length.
+    public private(set) var season: [Double]
+    /// Index into `season` of the next step.
+    var position: Int
+    /// ∂level and ∂trend with respect to (α, β, γ), then ∂season[i] at 3i ..< 3i+3.
+    var levelSensitivity: SIMD3<Double> = .zero
+    var trendSensitivity: SIMD3<Double> = .zero
+    var seasonSensitivity: [Double]
+    var tuners = [ConstantTuner](repeating: ConstantTuner(), count: 3)
+
+    public init(alpha: Double, beta: Double, gamma: Double, level: Double, trend: Double, season: [Double], position: Int) {
+        self.alpha = alpha
+        self.beta = beta
+        self.gamma = gamma
+        self.level = level
+        self.trend = trend
+        self.season = season
+        self.position = position
+        seasonSensitivity = [Double](repeating: 0, count: 3 * season.count)
+    }
+
+    /// Initial level, trend and season from the first two cycles, then the
+    /// constants with the lowest one-step error over the rest of the window.
+    public static func fit(_ window: [Double], firstSlot: Int64, season m: Int) -> (model: HoltWinters, meanSquaredError: Double) {
+        let m = max(m, 1)
+        let cycles = max(window.count / m, 1)
+        let cycleMeans = (0 ..< cycles).map { c in meanOfPresent(window[c * m ..< min((c + 1) * m, window.count)]) }
+        let overall = meanOfPresent(window) ?? 0
+        let first = cycleMeans.first! ?? overall
+        let last = cycleMeans.last! ?? first
+        let trend = cycles > 1 ? (last - first) / Double((cycles - 1) * m) : 0
+        let startPosition = Int(((firstSlot % Int64(m)) + Int64(m)) % Int64(m))
+        var offsets = [Double](repeating: 0, count: m)
+        for i in 0 ..< m {
+            var sum = 0.0
+            var n = 0
+            for c in 0 ..< cycles where c * m + i < window.count {
+                let y = window[c * m + i]
+                // Detrended against the straight line through the cycle means.
+                if !y.isNaN {
+                    sum += y - (first + trend * (Double(c * m + i) - Double(m - 1) / 2))
+                    n += 1
+                }
+            }
+            offsets[(startPosition + i) % m] = n == 0 ? 0 : sum / Double(n)
+        }
+        let mean = offsets.reduce(0, +) / Double(m)
+        offsets = offsets.map { $0 - mean }
+        let level = first - trend * (Double(m - 1) / 2 + 1)
+        var grid: [(Double, Double, Double)] = []
+        for a in [0.05, 0.1, 0.2, 0.35, 0.5, 0.7] {
+            for b in [0.0, 0.01, 0.05] where b <= a {
+                for g in [0.05, 0.15, 0.3] where g <= 1 - a { grid.append((a, b, g)) }
+            }
+        }
+        return best(of: grid, on: window, scoredFrom: min(m, window.count - 1)) {
+            HoltWinters(alpha: $0.0, beta: $0.1, gamma: $0.2, level: level, trend: trend, season: offsets, position: startPosition)
+        }
+    }
+
+    public var seasonLength: Int { season.count }
+
+    public func forecast(_ h: Int) -> Double {
+        level + Double(h) * trend + season[(position + h - 1) % season.count]
+    }
+
+    public mutating func observe(_ y: Double) {
+        let p = position
+        let e = y - level - trend - season[p]
+        let s = SIMD3(seasonSensitivity[3 * p], seasonSensitivity[3 * p + 1], seasonSensitivity[3 * p + 2])
+        let g = levelSensitivity + trendSensitivity + s
+        level += trend + alpha * e
+        trend += beta * e
+        season[p] += gamma * e
+        levelSensitivity = levelSensitivity + trendSensitivity - alpha * g + SIMD3(e, 0, 0)
+        trendSensitivity = trendSensitivity - beta * g + SIMD3(0, e, 0)
+        let s2 = s - gamma * g + SIMD3(0, 0, e)
+        seasonSensitivity[3 * p] = s2.x
+        seasonSensitivity[3 * p + 1] = s2.y
+        seasonSensitivity[3 * p + 2] = s2.z
+        position = p + 1 == season.count ? 0 : p + 1
+        tuners[0].step(&alpha, error: e, sensitivity: g.x, range: 0.01 ... 0.99)
+        tuners[1].step(&beta, error: e, sensitivity: g.y, range: 0 ... alpha)
+        tuners[2].step(&gamma, error: e, sensitivity: g.z, range: 0.01 ... max(0.01, 1 - alpha))
+    }
+
+    public mutating func skip() {
+        level += trend
+        levelSensitivity += trendSensitivity
+        position = position + 1 == season.count ? 0 : position + 1
+    }
+
+    public func varianceFactor(_ h: Int) -> Double {
+        var sum = 1.0
+        for j in 1 ..< max(h, 1) {
+            let c = alpha + Double(j) * beta + (j % season.count == 0 ? gamma : 0)
+            sum += c * c
+        }
+        return sum
+    }
+
+    public func encode(_ w: inout SnapshotWriter) {
+        for v in [alpha, beta, gamma, level, trend] { w.write(v) }
+        w.write(season)
+        w.write(position)
+        for v in [levelSensitivity, trendSensitivity] {
+            w.write(v.x)
+            w.write(v.y)
+            w.write(v.z)
+        }
+        w.write(seasonSensitivity)
+        for t in tuners { t.encode(&w) }
+    }
+
+    public init(decoding r: inout SnapshotReader) throws {
+        alpha = try r.readDouble()
+        beta = try r.readDouble()
+        gamma = try r.readDouble()
+        level = try r.readDouble()
+        trend = try r.readDouble()
+        season = try r.readDoubles()
+        position = try r.readInt()
+        levelSensitivity = SIMD3(try r.readDouble(), try r.readDouble(), try r.readDouble())
+        trendSensitivity = SIMD3(try r.readDouble(), try r.readDouble(), try r.readDouble())
+        seasonSensitivity = try r.readDoubles()
+        tuners = try (0 ..< 3).map { _ in try ConstantTuner(decoding: &r) }
+        guard !season.isEmpty, position >= 0, position < season.count, seasonSensitivity.count == 3 * season.count else {
+            throw SnapshotError.malformed("holt-winters season of \(season.count) at \(position)")
+        }
+    }
+}
