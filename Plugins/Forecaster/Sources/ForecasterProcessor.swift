@@ -1,0 +1,164 @@
+import SluiceSDK
+
+/// `forecaster.forecast`: per-key online forecasts of numeric fields.
+///
+/// Each record passes on enriched with `forecast.<field>`: the forecast for
+/// each horizon step with its grid time, 80% and 95% intervals, the model in
+/// use and the reading's anomaly score (or `status: warming` until the
+/// series has its warm-up window). Alert rules emit open/clear records.
+/// Model state is saved to the instance's state directory every
+/// `snapshot_interval` and at drain, and restored at create.
+public final class ForecasterProcessor: Processor {
+    public static let name = "forecast"
+    public static let summary = "Per-key online forecasts with prediction intervals, anomaly scores and threshold alerts"
+    public static let configSchema = ForecastConfig.schema
+
+    let config: ForecastConfig
+    let host: PluginHost
+    var forecasts: KeyedForecasts
+    let snapshotPath: String?
+    var lastSnapshotMillis: Int64 = .min
+    var changedSinceSnapshot = false
+    var writer = BSONWriter(capacity: 1024)
+    var alertWriter = BSONWriter(capacity: 256)
+    var pendingAlerts: [AlertEvent] = []
+    let alertsOpened: Metric
+    let alertsCleared: Metric
+    let keysGauge: Metric
+
+    public required init(config: Config, host: PluginHost) throws {
+        self.config = try ForecastConfig(config)
+        self.host = host
+        forecasts = KeyedForecasts(settings: self.config.settings, fields: self.config.valueFields, rules: self.config.rules)
+        alertsOpened = host.metric(.counter, "alerts_opened_total", help: "alerts opened")
+        alertsCleared = host.metric(.counter, "alerts_cleared_total", help: "alerts cleared")
+        keysGauge = host.metric(.gauge, "keys", help: "series keys held in state")
+        snapshotPath = nil
+        restore()
+    }
+
+    /// Loads the snapshot if there is one; a bad one is refused whole and the models start fresh.
+    func restore() {
+        guard let snapshotPath else {
+            host.log(.info, "no state directory: models warm up from the stream and are not saved")
+            return
+        }
+        do {
+            guard let bytes = try SnapshotFile.read(snapshotPath) else {
+                host.log(.info, "no snapshot at \(snapshotPath): models warm up from the stream")
+                return
+            }
+            try forecasts.restore(bytes)
+            keysGauge.record(Double(forecasts.keys.count))
+            host.log(.info, "restored \(forecasts.keys.count) keys from \(snapshotPath)")
+        } catch {
+            host.log(.warning, "snapshot \(snapshotPath) refused: \(error); models start fresh")
+        }
+    }
+
+    public func process(_ batch: Batch, _ output: Output) throws {
+        let keysBefore = forecasts.keys.count
+        for record in batch {
+            let doc = record.document
+            guard let time = readingTime(record) else {
+                let source = config.timeField.map { "field '\($0)'" } ?? "event time"
+                output.fail(record.index, "no reading time: \(source) missing or not a date")
+                continue
+            }
+            let key = seriesKey(record)
+            let slot = forecasts.slot(for: key)
+            writer.reset()
+            for e in doc.elements where e.key != "forecast" { writer.append(e) }
+            writer.appendDocument("forecast") { w in
+                for (f, field) in config.valueFields.enumerated() {
+                    let value = reading(doc, field)
+                    let step = forecasts.observe(slot, f, time: time, value: value) { pendingAlerts.append($0) }
+                    appendForecast(&w, field, forecasts.series(slot, f), step)
+                }
+            }
+            output.emit(writer.finish(), inputIndex: record.index)
+            changedSinceSnapshot = true
+            for alert in pendingAlerts { emitAlert(alert, output) }
+            pendingAlerts.removeAll(keepingCapacity: true)
+        }
+        if forecasts.keys.count != keysBefore { keysGauge.record(Double(forecasts.keys.count)) }
+    }
+
+    public func tick(nowMillis: Int64, _ output: Output) throws {
+        guard let snapshotPath, changedSinceSnapshot else { return }
+        // The host's last tick comes while it drains: save then, whatever the interval.
+        guard host.isStopping || nowMillis - lastSnapshotMillis >= config.snapshotIntervalMillis else { return }
+        do {
+            try SnapshotFile.write(forecasts.snapshot(), to: snapshotPath)
+            lastSnapshotMillis = nowMillis
+            changedSinceSnapshot = false
+        } catch {
+            host.log(.error, "cannot write snapshot \(snapshotPath): \(error)")
+        }
+    }
+
+    /// The series key: the key fields' values joined by " / ", else the record key.
+    func seriesKey(_ record: Record) -> String {
+        guard !config.keyFields.isEmpty else {
+            return record.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        return config.keyFields.map { field in
+            guard let e = record.document.element(path: field) else { return "" }
+            if let s = e.string { return s }
+            if let n = e.integer { return String(n) }
+            return e.number.map { String($0) } ?? ""
+        }.joined(separator: " / ")
+    }
+
+    /// The reading's time in ms: the time field (date, ISO 8601 string or epoch ms), else the event time.
+    func readingTime(_ record: Record) -> Int64? {
+        guard let field = config.timeField else { return record.eventTime }
+        guard let e = record.document.element(path: field) else { return nil }
+        if let ms = e.datetime { return ms }
+        if let s = e.string { return ISO8601.parse(s) }
+        return e.integer
+    }
+
+    /// A field's numeric value; nil when missing, not a number, or a sentinel.
+    func reading(_ doc: BSONDocument, _ field: String) -> Double? {
+        guard let v = doc.element(path: field)?.number, v.isFinite, !config.isSentinel(v) else { return nil }
+        return v
+    }
+
+    func appendForecast(_ w: inout BSONWriter, _ field: String, _ series: Series, _ step: Series.Step) {
+        let settings = config.settings
+        w.appendDocument(field) { w in
+            guard let model = series.model, let last = series.lastSlot else {
+                w.append("status", string: "warming")
+                w.append("warmup_remaining", int64: Int64(series.warmupRemaining(settings)))
+                return
+            }
+            w.append("status", string: step.stale ? "stale" : "ok")
+            w.append("model", string: model.chosen.rawValue)
+            if let z = step.anomaly { w.append("anomaly", double: z) } else { w.appendNull("anomaly") }
+            let steps = (1 ... config.horizon).map { model.forecast($0) }
+            w.appendArray("at") { w in
+                for h in 1 ... config.horizon { w.append("", datetime: (last + Int64(h)) * settings.intervalMillis) }
+            }
+            w.appendArray("value") { w in for s in steps { w.append("", double: s.value) } }
+            w.appendArray("lower80") { w in for s in steps { w.append("", double: s.lower80) } }
+            w.appendArray("upper80") { w in for s in steps { w.append("", double: s.upper80) } }
+            w.appendArray("lower95") { w in for s in steps { w.append("", double: s.lower95) } }
+            w.appendArray("upper95") { w in for s in steps { w.append("", double: s.upper95) } }
+        }
+    }
+
+    func emitAlert(_ alert: AlertEvent, _ output: Output) {
+        (alert.transition == .opened ? alertsOpened : alertsCleared).record(1)
+        alertWriter.reset()
+        alertWriter.append("key", string: alert.key)
+        alertWriter.append("field", string: alert.field)
+        alertWriter.append("rule", string: alert.rule.text)
+        alertWriter.append("name", string: alert.rule.name)
+        alertWriter.append("state", string: alert.transition.rawValue)
+        alertWriter.append("value", double: alert.value)
+        if let r = alert.reading { alertWriter.append("reading", double: r) } else { alertWriter.appendNull("reading") }
+        alertWriter.append("time", datetime: alert.time)
+        output.emit(alertWriter.finish(), eventTime: alert.time, key: Array(alert.key.utf8))
+    }
+}

@@ -1,0 +1,101 @@
+/// Every key's series and alert states, flat so one key costs one dictionary
+/// lookup per record, and the snapshot of all of it.
+public struct KeyedForecasts: Sendable {
+    public let settings: SeriesSettings
+    /// The value fields; each key has one series per field.
+    public let fields: [String]
+    public let rules: [AlertRule]
+    /// For each field, the indexes of the rules that watch it.
+    let rulesByField: [[Int]]
+
+    var slots: [String: Int] = [:]
+    public private(set) var keys: [String] = []
+    /// Series of key k, field f at k·fields.count + f.
+    var series: [Series] = []
+    /// Alert state of key k, field f, rule r at (k·fields.count + f)·rules.count + r.
+    var alertStates: [AlertState] = []
+
+    public init(settings: SeriesSettings, fields: [String], rules: [AlertRule]) {
+        self.settings = settings
+        self.fields = fields
+        self.rules = rules
+        rulesByField = fields.map { f in rules.indices.filter { rules[$0].field == nil || rules[$0].field == f } }
+    }
+
+    /// The slot of `key`, created on first sight.
+    public mutating func slot(for key: String) -> Int {
+        if let s = slots[key] { return s }
+        let s = keys.count
+        slots[key] = s
+        keys.append(key)
+        series.append(contentsOf: repeatElement(Series(), count: fields.count))
+        alertStates.append(contentsOf: repeatElement(AlertState(), count: fields.count * rules.count))
+        return s
+    }
+
+    public func series(_ slot: Int, _ field: Int) -> Series { series[slot * fields.count + field] }
+
+    /// Takes in one reading of `field` for the key in `slot`, then checks the
+    /// field's alert rules, passing every transition to `alert`.
+    @discardableResult
+    public mutating func observe(_ slot: Int, _ field: Int, time: Int64, value: Double?,
+                                 alert: (AlertEvent) -> Void = { _ in }) -> Series.Step
+    {
+        let i = slot * fields.count + field
+        let step = series[i].observe(time: time, value: value, settings)
+        guard !step.stale else { return step }
+        for r in rulesByField[field] {
+            let rule = rules[r]
+            let subject: Double?
+            switch rule.subject {
+            case .value: subject = value
+            case .anomaly: subject = step.anomaly.map(abs)
+            case let .forecast(steps): subject = series[i].forecast(steps)?.value
+            }
+            // A reading that says nothing about the rule (missing, or no model yet) neither opens nor clears it.
+            guard let subject else { continue }
+            let holds = rule.comparison.holds(subject, rule.threshold)
+            if let transition = alertStates[i * rules.count + r].update(holds: holds, readings: rule.readings) {
+                alert(AlertEvent(key: keys[slot], field: fields[field], rule: rule, transition: transition,
+                                 value: subject, reading: value, time: time))
+            }
+        }
+        return step
+    }
+
+    /// Fingerprint of everything that shapes the saved state: a snapshot
+    /// taken under other settings, fields or rules is refused.
+    var fingerprint: UInt64 {
+        Fingerprint.of(settings.signature + "|fields=" + fields.joined(separator: "\u{1F}")
+            + "|rules=" + rules.map { "\($0.field ?? "*")\u{1E}\($0.text)" }.joined(separator: "\u{1F}"))
+    }
+
+    /// The whole state as a framed, checksummed snapshot.
+    public func snapshot() -> [UInt8] {
+        var w = SnapshotWriter()
+        w.write(keys.count)
+        for (k, key) in keys.enumerated() {
+            w.write(key)
+            for f in fields.indices { series[k * fields.count + f].encode(&w) }
+            for a in 0 ..< fields.count * rules.count { alertStates[k * fields.count * rules.count + a].encode(&w) }
+        }
+        return Snapshot.frame(w.bytes, fingerprint: fingerprint)
+    }
+
+    /// Replaces the state with a snapshot's, or throws and leaves it as it was.
+    public mutating func restore(_ bytes: [UInt8]) throws {
+        var r = try Snapshot.open(bytes, fingerprint: fingerprint)
+        var restored = KeyedForecasts(settings: settings, fields: fields, rules: rules)
+        let count = try r.readCount(itemSize: 8)
+        for _ in 0 ..< count {
+            let key = try r.readString()
+            guard restored.slots[key] == nil else { throw SnapshotError.malformed("key '\(key)' twice") }
+            restored.slots[key] = restored.keys.count
+            restored.keys.append(key)
+            for _ in fields { restored.series.append(try Series(decoding: &r)) }
+            for _ in 0 ..< fields.count * rules.count { restored.alertStates.append(try AlertState(decoding: &r)) }
+        }
+        guard r.isAtEnd else { throw SnapshotError.malformed("trailing bytes") }
+        self = restored
+    }
+}
