@@ -12,10 +12,6 @@ public struct AutoModel: Sendable {
     /// The model forecasts come from.
     public private(set) var chosen: ModelKind
 
-    /// A challenger must beat the chosen model's recent error by this factor,
-    /// so the choice does not flip on noise.
-    static let switchMargin = 0.97
-
     /// Fits every kind in `kinds` on the warm-up window.
     public init(kinds: [ModelKind], window: [Double], firstSlot: Int64, season: Int) {
         precondition(!kinds.isEmpty, "AutoModel needs a candidate")
@@ -28,7 +24,7 @@ public struct AutoModel: Sendable {
             case .ar: ar = Candidate(fittedOn: window, firstSlot: firstSlot, season: season)
             }
         }
-        choose(strict: false)
+        choose()
     }
 
     /// Learns `y` in every candidate; returns the chosen model's anomaly score for it.
@@ -38,7 +34,7 @@ public struct AutoModel: Sendable {
         if let s = holt?.observe(y), chosen == .holt { z = s }
         if let s = holtWinters?.observe(y), chosen == .holtWinters { z = s }
         if let s = ar?.observe(y), chosen == .ar { z = s }
-        choose(strict: true)
+        choose()
         return z
     }
 
@@ -70,17 +66,14 @@ public struct AutoModel: Sendable {
         }
     }
 
-    mutating func choose(strict: Bool) {
-        guard let current = recentError(of: chosen) else { return }
-        var best = chosen
-        var bestError = current
+    mutating func choose() {
+        guard var bestError = recentError(of: chosen) else { return }
         for kind in ModelKind.allCases {
             if let e = recentError(of: kind), e < bestError {
-                best = kind
+                chosen = kind
                 bestError = e
             }
         }
-        if !strict || bestError < current * Self.switchMargin { chosen = best }
     }
 
     func encode(_ w: inout SnapshotWriter) {

@@ -11,10 +11,17 @@ public struct Candidate<Model: ForecastModel>: Sendable {
 
     /// Scores `y` against the one-step forecast, then learns from it; returns the standardised error.
     mutating func observe(_ y: Double) -> Double {
-        let z = residuals.record(y - model.forecast(1))
-        model.observe(y)
+        let forecast = model.forecast(1)
+        let bound = Self.learnClip * residuals.sigma
+        let z = residuals.record(y - forecast)
+        // The model learns a spike only up to a few σ (a robust filter): one bad reading does not
+        // drag level and trend, while a real shift still comes through over a few steps.
+        model.observe(bound > 0 ? min(max(y, forecast - bound), forecast + bound) : y)
         return z
     }
+
+    /// How many σ of one-step error a model learns from one reading.
+    static var learnClip: Double { 3 }
 
     mutating func skip() { model.skip() }
 

@@ -10,7 +10,9 @@ public protocol ForecastModel: Sendable {
     /// Fits the model's constants on a warm-up `window` (NaN marks a missing
     /// step; `firstSlot` is the grid slot of `window[0]`) and returns it
     /// positioned after the window's last step, with the mean squared
-    /// one-step error it had over the window.
+    /// one-step error over the window's second half: the first half sets
+    /// the state up, so the error is scored on steps the start did not see
+    /// and models with more state do not look better than they are.
     static func fit(_ window: [Double], firstSlot: Int64, season: Int) -> (model: Self, meanSquaredError: Double)
 
     /// The forecast `h` steps past the last one consumed (h ≥ 1).
@@ -32,8 +34,9 @@ public protocol ForecastModel: Sendable {
 
 extension ForecastModel {
     /// Runs the model over `window`, returning the mean squared one-step
-    /// error over the non-missing steps from `scoredFrom` on.
-    mutating func replay(_ window: [Double], scoredFrom: Int = 0) -> Double {
+    /// error over the non-missing steps of its second half.
+    mutating func replay(_ window: [Double]) -> Double {
+        let scoredFrom = window.count / 2
         var sum = 0.0
         var n = 0
         for (i, y) in window.enumerated() {
@@ -52,13 +55,13 @@ extension ForecastModel {
     }
 
     /// The candidate built by `make` with the lowest warm-up error.
-    static func best<Constants>(of grid: [Constants], on window: [Double], scoredFrom: Int = 0,
+    static func best<Constants>(of grid: [Constants], on window: [Double],
                                 _ make: (Constants) -> Self) -> (model: Self, meanSquaredError: Double)
     {
         var best: (model: Self, meanSquaredError: Double)?
         for constants in grid {
             var model = make(constants)
-            let mse = model.replay(window, scoredFrom: scoredFrom)
+            let mse = model.replay(window)
             if best == nil || mse < best!.meanSquaredError || !best!.meanSquaredError.isFinite {
                 best = (model, mse)
             }

@@ -22,13 +22,14 @@ public struct Holt: ForecastModel, Equatable {
     }
 
     public static func fit(_ window: [Double], firstSlot: Int64, season: Int) -> (model: Holt, meanSquaredError: Double) {
-        let present = window.indices.filter { !window[$0].isNaN }
+        // State from the first half only: the second half scores the constants.
+        let present = window.indices.prefix(max(window.count / 2, 2)).filter { !window[$0].isNaN }
         let start = present.first.map { window[$0] } ?? 0
         var trend = 0.0
         if let a = present.first, let b = present.last, b > a { trend = (window[b] - window[a]) / Double(b - a) }
         var grid: [(Double, Double)] = []
         for a in [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9] {
-            for b in [0.0, 0.01, 0.03, 0.1] where b <= a { grid.append((a, b)) }
+            for b in [0.0, 0.01, 0.05, 0.15, 0.3] where b <= a { grid.append((a, b)) }
         }
         return best(of: grid, on: window) { Holt(alpha: $0.0, beta: $0.1, level: start - trend, trend: trend) }
     }

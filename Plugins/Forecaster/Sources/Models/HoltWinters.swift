@@ -33,8 +33,9 @@ public struct HoltWinters: ForecastModel, Equatable {
         seasonSensitivity = [Double](repeating: 0, count: 3 * season.count)
     }
 
-    /// Initial level, trend and season from the first two cycles, then the
-    /// constants with the lowest one-step error over the rest of the window.
+    /// Initial level and season from the first cycle, trend from the first
+    /// two cycles' means, then the constants with the lowest one-step error
+    /// over the second cycle.
     public static func fit(_ window: [Double], firstSlot: Int64, season m: Int) -> (model: HoltWinters, meanSquaredError: Double) {
         let m = max(m, 1)
         let cycles = max(window.count / m, 1)
@@ -45,18 +46,9 @@ public struct HoltWinters: ForecastModel, Equatable {
         let trend = cycles > 1 ? (last - first) / Double((cycles - 1) * m) : 0
         let startPosition = Int(((firstSlot % Int64(m)) + Int64(m)) % Int64(m))
         var offsets = [Double](repeating: 0, count: m)
-        for i in 0 ..< m {
-            var sum = 0.0
-            var n = 0
-            for c in 0 ..< cycles where c * m + i < window.count {
-                let y = window[c * m + i]
-                // Detrended against the straight line through the cycle means.
-                if !y.isNaN {
-                    sum += y - (first + trend * (Double(c * m + i) - Double(m - 1) / 2))
-                    n += 1
-                }
-            }
-            offsets[(startPosition + i) % m] = n == 0 ? 0 : sum / Double(n)
+        for i in 0 ..< min(m, window.count) where !window[i].isNaN {
+            // Detrended against the straight line through the cycle means.
+            offsets[(startPosition + i) % m] = window[i] - (first + trend * (Double(i) - Double(m - 1) / 2))
         }
         let mean = offsets.reduce(0, +) / Double(m)
         offsets = offsets.map { $0 - mean }
@@ -67,12 +59,18 @@ public struct HoltWinters: ForecastModel, Equatable {
                 for g in [0.05, 0.15, 0.3] where g <= 1 - a { grid.append((a, b, g)) }
             }
         }
-        return best(of: grid, on: window, scoredFrom: min(m, window.count - 1)) {
+        return best(of: grid, on: window) {
             HoltWinters(alpha: $0.0, beta: $0.1, gamma: $0.2, level: level, trend: trend, season: offsets, position: startPosition)
         }
     }
 
     public var seasonLength: Int { season.count }
+
+    /// The level with the seasonal offsets' mean folded in. Updates on
+    /// one-step errors let the offsets drift together, which the forecast
+    /// does not see (level + offset is what it uses) but the split does: this
+    /// is the level to compare with a series' true one. O(season).
+    public var deseasonalizedLevel: Double { level + season.reduce(0, +) / Double(season.count) }
 
     public func forecast(_ h: Int) -> Double {
         level + Double(h) * trend + season[(position + h - 1) % season.count]

@@ -14,8 +14,11 @@ public struct ResidualStats: Sendable, Equatable {
     /// Exponentially weighted mean absolute error.
     public private(set) var recentError: Double
 
-    /// Weight of the newest error in the variance and recent-error averages.
+    /// Weight of the newest error in the variance.
     static let decay = 0.03
+    /// Weight of the newest error in the recent error `auto` ranks by: a
+    /// longer memory than the variance's, so a lucky run rarely wins.
+    static let rankingDecay = 0.02
     /// Steps of the quantile trackers, in units of σ; the rarer tail gets the
     /// larger step so both settle in about the same number of errors.
     static let rate80 = 0.02
@@ -48,7 +51,7 @@ public struct ResidualStats: Sendable, Equatable {
         }
         let clipped = sigma > 0 ? min(abs(e), Self.clip * sigma) : abs(e)
         variance += Self.decay * (clipped * clipped - variance)
-        recentError += Self.decay * (clipped - recentError)
+        recentError += Self.rankingDecay * (clipped - recentError)
         return z
     }
 
