@@ -105,5 +105,5 @@ let package = Package(
         .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", "SluiceSDK"], path: "bench/ForecasterBench"),
         .testTarget(name: "ForecasterTests", dependencies: ["ForecasterPlugin"], path: "Tests/ForecasterTests"),
     ] + plugins.flatMap(\.1),
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -64,7 +64,7 @@ final class HostTests: XCTestCase {
         }
         let inspect = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", TestSupport.buildDir + "/libsluice-faker.so"])
         XCTAssertEqual(inspect.status, 0)
-        XCTAssertTrue(inspect.stdout.contains("abi:         1.0"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("abi:         1.1 (host speaks 1.1)"), inspect.stdout)
         let notPlugin = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", "/bin/ls"])
         XCTAssertEqual(notPlugin.status, 3)
         XCTAssertTrue(notPlugin.stderr.contains("refused: /bin/ls: is an executable"), notPlugin.stderr)
@@ -77,8 +77,9 @@ final class HostTests: XCTestCase {
         XCTAssertEqual(build.status, 0, build.stderr)
         let run = try TestSupport.runProcess(TestSupport.sluice, ["run", "example.yaml", "--no-progress"], cwd: dir + "/my-filter")
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertEqual(run.stdout.split(separator: "\n").count, 10, run.stdout)
-        XCTAssertTrue(run.stderr.contains("read 10, dead-lettered 0"), run.stderr)
+        XCTAssertEqual(run.stdout.split(separator: "\n").count, 10, "the default output of route: \(run.stdout)")
+        XCTAssertEqual(TestSupport.lineCount(dir + "/my-filter/rest.ndjson"), 5, "route.rest: the second input's records")
+        XCTAssertTrue(run.stderr.contains("read 15, dead-lettered 0"), run.stderr)
     }
 
     func testHelpDescribesCommands() throws {
