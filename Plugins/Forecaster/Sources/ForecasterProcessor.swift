@@ -5,13 +5,15 @@ import SluiceSDK
 /// Each record passes on enriched with `forecast.<field>`: the forecast for
 /// each horizon step with its grid time, 80% and 95% intervals, the model in
 /// use and the reading's anomaly score (or `status: warming` until the
-/// series has its warm-up window). Alert rules emit open/clear records.
-/// Model state is saved to the instance's state directory every
-/// `snapshot_interval` and at drain, and restored at create.
+/// series has its warm-up window). Alert rules emit open/clear records on
+/// the named output `alerts`. Model state is saved to the instance's state
+/// directory every `snapshot_interval` and at drain, and restored at create.
 public final class ForecasterProcessor: Processor {
     public static let name = "forecast"
     public static let summary = "Per-key online forecasts with prediction intervals, anomaly scores and threshold alerts"
     public static let configSchema = ForecastConfig.schema
+    public static let outputs = ["alerts"]
+    static let alertsOutput = outputIndex("alerts")!
 
     let config: ForecastConfig
     let host: PluginHost
@@ -33,7 +35,7 @@ public final class ForecasterProcessor: Processor {
         alertsOpened = host.metric(.counter, "alerts_opened_total", help: "alerts opened")
         alertsCleared = host.metric(.counter, "alerts_cleared_total", help: "alerts cleared")
         keysGauge = host.metric(.gauge, "keys", help: "series keys held in state")
-        snapshotPath = nil
+        snapshotPath = host.stateDirectory.map { $0 + "/" + SnapshotFile.name }
         restore()
     }
 
@@ -159,6 +161,6 @@ public final class ForecasterProcessor: Processor {
         alertWriter.append("value", double: alert.value)
         if let r = alert.reading { alertWriter.append("reading", double: r) } else { alertWriter.appendNull("reading") }
         alertWriter.append("time", datetime: alert.time)
-        output.emit(alertWriter.finish(), eventTime: alert.time, key: Array(alert.key.utf8))
+        output.emit(alertWriter.finish(), eventTime: alert.time, key: Array(alert.key.utf8), output: Self.alertsOutput)
     }
 }
