@@ -99,4 +99,18 @@ final class AlertTests: XCTestCase {
         XCTAssertEqual(events.first?.reading ?? 0, 12, accuracy: 1)
         XCTAssertLessThan(events.first?.value ?? 99, 10)
     }
+
+    func testRecordsWithoutTheFieldDoNotCountTowardARule() throws {
+        let rule = try AlertRule("forecast(+1) > 5 for 2 readings", intervalMillis: hour)
+        var forecasts = KeyedForecasts(settings: SeriesSettings(intervalMillis: hour, season: 1, models: [.ewma], maxGap: 72),
+                                       fields: ["t"], rules: [rule])
+        var events: [AlertEvent] = []
+        let slot = forecasts.slot(for: "k")
+        for i in 0 ..< 16 { forecasts.observe(slot, 0, time: Int64(i) * hour, value: 10) { events.append($0) } }
+        XCTAssertEqual(events, [], "one reading with a forecast so far")
+        for i in 16 ..< 24 { forecasts.observe(slot, 0, time: Int64(i) * hour, value: nil) { events.append($0) } }
+        XCTAssertEqual(events, [], "missing readings are no news")
+        forecasts.observe(slot, 0, time: 24 * hour, value: 10) { events.append($0) }
+        XCTAssertEqual(events.map(\.transition), [.opened])
+    }
 }

@@ -35,6 +35,9 @@ public struct KeyedForecasts: Sendable {
 
     public func series(_ slot: Int, _ field: Int) -> Series { series[slot * fields.count + field] }
 
+    /// The forecast `h` steps ahead for one key and field, read in place.
+    public func forecast(_ slot: Int, _ field: Int, _ h: Int) -> StepForecast? { series[slot * fields.count + field].forecast(h) }
+
     /// Takes in one reading of `field` for the key in `slot`, then checks the
     /// field's alert rules, passing every transition to `alert`.
     @discardableResult
@@ -43,7 +46,9 @@ public struct KeyedForecasts: Sendable {
     {
         let i = slot * fields.count + field
         let step = series[i].observe(time: time, value: value, settings)
-        guard !step.stale else { return step }
+        // Only a reading taken in counts toward a rule: a record without this field (or a late one)
+        // would otherwise re-count the same forecast and open an alert on no news.
+        guard !step.stale, let value, value.isFinite else { return step }
         for r in rulesByField[field] {
             let rule = rules[r]
             let subject: Double?
