@@ -4,4 +4,4 @@
 extern const sluice_plugin_descriptor *sluice_forecaster_descriptor(void);
 
 SLUICE_PLUGIN("forecaster", "0.1.0", "Per-key online forecasts, prediction intervals, anomaly scores and alerts",
-              "processor:forecast", sluice_forecaster_descriptor())
+              "processor:forecast[alerts]", sluice_forecaster_descriptor())
