@@ -19,7 +19,7 @@ public final class ForecasterProcessor: Processor {
     let host: PluginHost
     var forecasts: KeyedForecasts
     let snapshotPath: String?
-    var lastSnapshotMillis: Int64 = .min
+    var lastSnapshotMillis: Int64?
     var changedSinceSnapshot = false
     var writer = BSONWriter(capacity: 1024)
     var alertWriter = BSONWriter(capacity: 256)
@@ -89,7 +89,7 @@ public final class ForecasterProcessor: Processor {
     public func tick(nowMillis: Int64, _ output: Output) throws {
         guard let snapshotPath, changedSinceSnapshot else { return }
         // The host's last tick comes while it drains: save then, whatever the interval.
-        guard host.isStopping || nowMillis - lastSnapshotMillis >= config.snapshotIntervalMillis else { return }
+        if let last = lastSnapshotMillis, nowMillis - last < config.snapshotIntervalMillis, !host.isStopping { return }
         do {
             try SnapshotFile.write(forecasts.snapshot(), to: snapshotPath)
             lastSnapshotMillis = nowMillis
