@@ -1,7 +1,7 @@
 // Updates/s of the forecaster's per-key models over BSON records, against a
 // loop that only reads the same fields from the same records, in one run.
 //
-//   forecaster-bench [--keys 10000] [--steps 168] [--export FILE]
+//   ForecasterBench [--keys 10000] [--steps 168] [--export FILE]
 //
 // --export writes the records as CSV (key,step,value) so River can be timed
 // on exactly the same data (bench/forecaster.sh).
@@ -23,10 +23,10 @@ struct ForecasterBench {
         var values: [Double] = []
         var count: Int { offsets.count - 1 }
 
-        /// Calls `body` with each record as a document view.
-        func forEach(_ body: (BSONDocument) -> Void) {
+        /// Calls `body` with each record in `range` (default: all) as a document view.
+        func forEach(_ range: Range<Int>? = nil, _ body: (BSONDocument) -> Void) {
             bson.withUnsafeBytes { all in
-                for i in 0 ..< count {
+                for i in range ?? 0 ..< count {
                     body(BSONDocument(UnsafeRawBufferPointer(rebasing: all[offsets[i] ..< offsets[i + 1]])))
                 }
             }
@@ -36,6 +36,7 @@ struct ForecasterBench {
     struct Result {
         let name: String
         let seconds: Double
+        let records: Int
         let mae: Double?
         let bytesPerKey: Double?
     }
@@ -61,12 +62,12 @@ struct ForecasterBench {
             for i in 0 ..< records.count { csv += "sensor-\(i % keys),\(i / keys),\(records.values[i])\n" }
             try csv.write(toFile: exportPath, atomically: true, encoding: .utf8)
         }
-        let results = [readOnly(records), run("holt-winters", [.holtWinters], records, keys: keys),
-                       run("auto", ModelKind.allCases, records, keys: keys)]
+        let results = [readOnly(records)] + run("holt-winters", [.holtWinters], records, keys: keys)
+            + run("auto", ModelKind.allCases, records, keys: keys)
         print("records: \(records.count) (\(keys) keys x \(steps) hourly steps, season \(season)); MAE over steps >= \(scoredFrom)")
-        print(pad("loop", 36) + pad("seconds", 10) + pad("records/s", 14) + pad("MAE", 10) + "RSS/key")
+        print(pad("loop", 44) + pad("seconds", 10) + pad("records/s", 14) + pad("MAE", 10) + "state/key")
         for r in results {
-            print(pad(r.name, 36) + pad(String(format: "%.3f", r.seconds), 10) + pad(String(format: "%.0f", Double(records.count) / r.seconds), 14)
+            print(pad(r.name, 44) + pad(String(format: "%.3f", r.seconds), 10) + pad(String(format: "%.0f", Double(r.records) / r.seconds), 14)
                 + pad(r.mae.map { String(format: "%.4f", $0) } ?? "-", 10) + (r.bytesPerKey.map { String(format: "%.0f B", $0) } ?? "-"))
         }
     }
@@ -99,12 +100,6 @@ struct ForecasterBench {
         return records
     }
 
-    static func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-              let pages = Int(text.split(separator: " ")[1]) else { return 0 }
-        return pages * sysconf(Int32(_SC_PAGESIZE))
-    }
-
     static func seconds(_ body: () -> Void) -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
         body()
@@ -122,30 +117,37 @@ struct ForecasterBench {
         }
         // Printed so the loop cannot be optimised away.
         FileHandle.standardError.write(Data("checksum \(checksum)\n".utf8))
-        return Result(name: "read fields only", seconds: time, mae: nil, bytesPerKey: nil)
+        return Result(name: "read fields only", seconds: time, records: records.count, mae: nil, bytesPerKey: nil)
     }
 
     /// The same reads, then per record: the key's series, the one-step forecast (scored) and the update.
-    static func run(_ name: String, _ models: [ModelKind], _ records: Records, keys: Int) -> Result {
+    /// Timed in two phases: the warm-up (two seasons collected, then every candidate fitted by
+    /// grid search: once per key) and the steady state after it.
+    static func run(_ name: String, _ models: [ModelKind], _ records: Records, keys: Int) -> [Result] {
         let settings = SeriesSettings(intervalMillis: hour, season: season, models: models, maxGap: 72)
         var forecasts = KeyedForecasts(settings: settings, fields: ["temperature"], rules: [])
         var absError = 0.0
         var scored = 0
-        let before = residentBytes()
-        let time = seconds {
-            records.forEach { doc in
-                let key = doc["sensor"]!.string!
-                let t = doc["time"]!.datetime!
-                let y = doc["temperature"]!.number!
-                let slot = forecasts.slot(for: key)
-                if let f = forecasts.forecast(slot, 0, 1), t / hour >= scoredFrom {
-                    absError += abs(y - f.value)
-                    scored += 1
-                }
-                forecasts.observe(slot, 0, time: t, value: y)
+        let warmupRecords = min(settings.warmup * keys, records.count)
+        func update(_ doc: BSONDocument) {
+            let key = doc["sensor"]!.string!
+            let t = doc["time"]!.datetime!
+            let y = doc["temperature"]!.number!
+            let slot = forecasts.slot(for: key)
+            if let f = forecasts.forecast(slot, 0, 1), t / hour >= scoredFrom {
+                absError += abs(y - f.value)
+                scored += 1
             }
+            forecasts.observe(slot, 0, time: t, value: y)
         }
-        let bytes = Double(residentBytes() - before) / Double(keys)
-        return Result(name: "\(name): forecast + learn", seconds: time, mae: absError / Double(max(scored, 1)), bytesPerKey: bytes)
+        let warmup = seconds { records.forEach(0 ..< warmupRecords, update) }
+        let steady = seconds { records.forEach(warmupRecords ..< records.count, update) }
+        let stateBytes = Double(forecasts.snapshot().count) / Double(keys)
+        return [
+            Result(name: "\(name): warm-up + fit (steps < \(settings.warmup))", seconds: warmup, records: warmupRecords,
+                   mae: nil, bytesPerKey: nil),
+            Result(name: "\(name): forecast + learn", seconds: steady, records: records.count - warmupRecords,
+                   mae: absError / Double(max(scored, 1)), bytesPerKey: stateBytes),
+        ]
     }
 }

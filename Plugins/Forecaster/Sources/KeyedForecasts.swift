@@ -36,7 +36,10 @@ public struct KeyedForecasts: Sendable {
     public func series(_ slot: Int, _ field: Int) -> Series { series[slot * fields.count + field] }
 
     /// The forecast `h` steps ahead for one key and field, read in place.
-    public func forecast(_ slot: Int, _ field: Int, _ h: Int) -> StepForecast? { series[slot * fields.count + field].forecast(h) }
+    public func forecast(_ slot: Int, _ field: Int, _ h: Int) -> StepForecast? {
+        // Through the buffer: a plain subscript would copy the whole series (models and all) first.
+        series.withUnsafeBufferPointer { $0[slot * fields.count + field].forecast(h) }
+    }
 
     /// Takes in one reading of `field` for the key in `slot`, then checks the
     /// field's alert rules, passing every transition to `alert`.
@@ -55,7 +58,7 @@ public struct KeyedForecasts: Sendable {
             switch rule.subject {
             case .value: subject = value
             case .anomaly: subject = step.anomaly.map(abs)
-            case let .forecast(steps): subject = series[i].forecast(steps)?.value
+            case let .forecast(steps): subject = forecast(slot, field, steps)?.value
             }
             // A reading that says nothing about the rule (missing, or no model yet) neither opens nor clears it.
             guard let subject else { continue }

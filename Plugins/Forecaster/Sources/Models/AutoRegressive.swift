@@ -46,8 +46,8 @@ public struct AutoRegressive: ForecastModel, Equatable {
         let steps = zip(window.dropFirst(), window).map { $0 - $1 }.filter { !$0.isNaN }
         // Floored so a flat warm-up (a stuck sensor) does not make the prior vanish.
         let spread = max(meanOfPresent(steps.map { $0 * $0 }) ?? 0, 1e-12, 1e-6 * start * start)
-        return best(of: [0.99, 0.995, 0.999], on: window) {
-            AutoRegressive(season: season, forgetting: $0, last: start, spread: spread)
+        return search(on: window, from: [0.995], axes: [[0.99, 0.995, 0.999]]) {
+            AutoRegressive(season: season, forgetting: $0[0], last: start, spread: spread)
         }
     }
 

@@ -17,7 +17,7 @@ public struct EWMA: ForecastModel, Equatable {
 
     public static func fit(_ window: [Double], firstSlot: Int64, season: Int) -> (model: EWMA, meanSquaredError: Double) {
         let start = window.first { !$0.isNaN } ?? 0
-        return best(of: [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9], on: window) { EWMA(alpha: $0, level: start) }
+        return search(on: window, from: [0.3], axes: [[0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9]]) { EWMA(alpha: $0[0], level: start) }
     }
 
     public func forecast(_ h: Int) -> Double { level }

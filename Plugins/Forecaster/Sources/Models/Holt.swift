@@ -27,11 +27,9 @@ public struct Holt: ForecastModel, Equatable {
         let start = present.first.map { window[$0] } ?? 0
         var trend = 0.0
         if let a = present.first, let b = present.last, b > a { trend = (window[b] - window[a]) / Double(b - a) }
-        var grid: [(Double, Double)] = []
-        for a in [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9] {
-            for b in [0.0, 0.01, 0.05, 0.15, 0.3] where b <= a { grid.append((a, b)) }
+        return search(on: window, from: [0.2, 0.01], axes: [[0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9], [0.0, 0.01, 0.05, 0.15, 0.3]]) { c in
+            c[1] <= c[0] ? Holt(alpha: c[0], beta: c[1], level: start - trend, trend: trend) : nil
         }
-        return best(of: grid, on: window) { Holt(alpha: $0.0, beta: $0.1, level: start - trend, trend: trend) }
     }
 
     public func forecast(_ h: Int) -> Double { level + Double(h) * trend }

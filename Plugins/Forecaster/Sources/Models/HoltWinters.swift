@@ -20,7 +20,9 @@ public struct HoltWinters: ForecastModel, Equatable {
     var levelSensitivity: SIMD3<Double> = .zero
     var trendSensitivity: SIMD3<Double> = .zero
     var seasonSensitivity: [Double]
-    var tuners = [ConstantTuner](repeating: ConstantTuner(), count: 3)
+    var alphaTuner = ConstantTuner()
+    var betaTuner = ConstantTuner()
+    var gammaTuner = ConstantTuner()
 
     public init(alpha: Double, beta: Double, gamma: Double, level: Double, trend: Double, season: [Double], position: Int) {
         self.alpha = alpha
@@ -35,7 +37,7 @@ public struct HoltWinters: ForecastModel, Equatable {
 
     /// Initial level and season from the first cycle, trend from the first
     /// two cycles' means, then the constants with the lowest one-step error
-    /// over the second cycle.
+    /// over the second cycle (coordinate search).
     public static func fit(_ window: [Double], firstSlot: Int64, season m: Int) -> (model: HoltWinters, meanSquaredError: Double) {
         let m = max(m, 1)
         let cycles = max(window.count / m, 1)
@@ -53,14 +55,12 @@ public struct HoltWinters: ForecastModel, Equatable {
         let mean = offsets.reduce(0, +) / Double(m)
         offsets = offsets.map { $0 - mean }
         let level = first - trend * (Double(m - 1) / 2 + 1)
-        var grid: [(Double, Double, Double)] = []
-        for a in [0.05, 0.1, 0.2, 0.35, 0.5, 0.7] {
-            for b in [0.0, 0.01, 0.05] where b <= a {
-                for g in [0.05, 0.15, 0.3] where g <= 1 - a { grid.append((a, b, g)) }
-            }
-        }
-        return best(of: grid, on: window) {
-            HoltWinters(alpha: $0.0, beta: $0.1, gamma: $0.2, level: level, trend: trend, season: offsets, position: startPosition)
+        return search(on: window, from: [0.2, 0.01, 0.1], axes: [
+            [0.05, 0.1, 0.2, 0.35, 0.5, 0.7], [0.0, 0.01, 0.05], [0.05, 0.15, 0.3],
+        ]) { c in
+            // The stability region of the error-correction form: β ≤ α, γ ≤ 1 - α.
+            guard c[1] <= c[0], c[2] <= 1 - c[0] else { return nil }
+            return HoltWinters(alpha: c[0], beta: c[1], gamma: c[2], level: level, trend: trend, season: offsets, position: startPosition)
         }
     }
 
@@ -91,9 +91,9 @@ public struct HoltWinters: ForecastModel, Equatable {
         seasonSensitivity[3 * p + 1] = s2.y
         seasonSensitivity[3 * p + 2] = s2.z
         position = p + 1 == season.count ? 0 : p + 1
-        tuners[0].step(&alpha, error: e, sensitivity: g.x, range: 0.01 ... 0.99)
-        tuners[1].step(&beta, error: e, sensitivity: g.y, range: 0 ... alpha)
-        tuners[2].step(&gamma, error: e, sensitivity: g.z, range: 0.01 ... max(0.01, 1 - alpha))
+        alphaTuner.step(&alpha, error: e, sensitivity: g.x, range: 0.01 ... 0.99)
+        betaTuner.step(&beta, error: e, sensitivity: g.y, range: 0 ... alpha)
+        gammaTuner.step(&gamma, error: e, sensitivity: g.z, range: 0.01 ... max(0.01, 1 - alpha))
     }
 
     public mutating func skip() {
@@ -121,7 +121,7 @@ public struct HoltWinters: ForecastModel, Equatable {
             w.write(v.z)
         }
         w.write(seasonSensitivity)
-        for t in tuners { t.encode(&w) }
+        for t in [alphaTuner, betaTuner, gammaTuner] { t.encode(&w) }
     }
 
     public init(decoding r: inout SnapshotReader) throws {
@@ -135,7 +135,9 @@ public struct HoltWinters: ForecastModel, Equatable {
         levelSensitivity = SIMD3(try r.readDouble(), try r.readDouble(), try r.readDouble())
         trendSensitivity = SIMD3(try r.readDouble(), try r.readDouble(), try r.readDouble())
         seasonSensitivity = try r.readDoubles()
-        tuners = try (0 ..< 3).map { _ in try ConstantTuner(decoding: &r) }
+        alphaTuner = try ConstantTuner(decoding: &r)
+        betaTuner = try ConstantTuner(decoding: &r)
+        gammaTuner = try ConstantTuner(decoding: &r)
         guard !season.isEmpty, position >= 0, position < season.count, seasonSensitivity.count == 3 * season.count else {
             throw SnapshotError.malformed("holt-winters season of \(season.count) at \(position)")
         }

@@ -41,12 +41,10 @@ public struct Series: Sendable {
             gap = 0
         }
         lastSlot = slot
-        if var model {
-            // Clear the stored copy first so the update below mutates the only reference (no copy of its arrays).
-            self.model = nil
-            for _ in 0 ..< gap { model.skip() }
-            step.anomaly = model.observe(value)
-            self.model = model
+        if model != nil {
+            // Mutated through the stored optional, in place: no copy of the models.
+            for _ in 0 ..< gap { model!.skip() }
+            step.anomaly = model!.observe(value)
             return step
         }
         if window.isEmpty { windowStart = slot }
