@@ -1,6 +1,6 @@
 /// Every key's series and alert states, flat so one key costs one dictionary
 /// lookup per record, and the snapshot of all of it.
-public struct KeyedForecasts: Sendable {
+public struct KeyedForecasts {
     public let settings: SeriesSettings
     /// The value fields; each key has one series per field.
     public let fields: [String]
@@ -36,10 +36,7 @@ public struct KeyedForecasts: Sendable {
     public func series(_ slot: Int, _ field: Int) -> Series { series[slot * fields.count + field] }
 
     /// The forecast `h` steps ahead for one key and field, read in place.
-    public func forecast(_ slot: Int, _ field: Int, _ h: Int) -> StepForecast? {
-        // Through the buffer: a plain subscript would copy the whole series (models and all) first.
-        series.withUnsafeBufferPointer { $0[slot * fields.count + field].forecast(h) }
-    }
+    public func forecast(_ slot: Int, _ field: Int, _ h: Int) -> StepForecast? { series[slot * fields.count + field].forecast(h) }
 
     /// Takes in one reading of `field` for the key in `slot`, then checks the
     /// field's alert rules, passing every transition to `alert`.

@@ -1,12 +1,26 @@
 /// One forecast series (one key, one value field): readings placed on the
 /// grid, a warm-up window, then the fitted models.
-public struct Series: Sendable {
+public struct Series {
     /// Slot of the last reading taken in, if any.
     public private(set) var lastSlot: Int64?
     /// Warm-up values (NaN for a missing step) while no model is fitted.
     var window: [Double] = []
     var windowStart: Int64 = 0
-    public private(set) var model: AutoModel?
+    /// The fitted models behind one reference (copy on write). Stored
+    /// inline they made a series hundreds of bytes, and reading one out of
+    /// the keyed store copied all of it, which cost more than the update.
+    var storage: ModelStorage?
+
+    final class ModelStorage {
+        var model: AutoModel
+        init(_ model: AutoModel) { self.model = model }
+
+        /// Reads in place: a plain `model.forecast(h)` copies the models out of the class first.
+        func forecast(_ h: Int) -> StepForecast { withUnsafeMutablePointer(to: &model) { $0.pointee.forecast(h) } }
+    }
+
+    /// The fitted models; nil while warming up.
+    public var model: AutoModel? { storage?.model }
 
     public init() {}
 
@@ -35,23 +49,24 @@ public struct Series: Sendable {
             gap = Int(clamping: slot - last - 1)
         }
         if gap > settings.maxGap {
-            model = nil
+            storage = nil
             window.removeAll(keepingCapacity: true)
             step.rewarmed = true
             gap = 0
         }
         lastSlot = slot
-        if model != nil {
-            // Mutated through the stored optional, in place: no copy of the models.
-            for _ in 0 ..< gap { model!.skip() }
-            step.anomaly = model!.observe(value)
+        if storage != nil {
+            if !isKnownUniquelyReferenced(&storage) { storage = ModelStorage(storage!.model) }
+            let box = storage!
+            for _ in 0 ..< gap { box.model.skip() }
+            step.anomaly = box.model.observe(value)
             return step
         }
         if window.isEmpty { windowStart = slot }
         window.append(contentsOf: repeatElement(.nan, count: gap))
         window.append(value)
         if window.count >= settings.warmup {
-            model = AutoModel(kinds: settings.models, window: window, firstSlot: windowStart, season: settings.season)
+            storage = ModelStorage(AutoModel(kinds: settings.models, window: window, firstSlot: windowStart, season: settings.season))
             window = []
         }
         return step
@@ -59,19 +74,19 @@ public struct Series: Sendable {
 
     /// Steps still to collect before the first forecast.
     public func warmupRemaining(_ settings: SeriesSettings) -> Int {
-        model == nil ? settings.warmup - window.count : 0
+        storage == nil ? settings.warmup - window.count : 0
     }
 
     /// The forecast `h` steps after the last reading; nil while warming up.
-    public func forecast(_ h: Int) -> StepForecast? { model?.forecast(h) }
+    public func forecast(_ h: Int) -> StepForecast? { storage?.forecast(h) }
 
     func encode(_ w: inout SnapshotWriter) {
         w.write(lastSlot != nil)
         w.write(lastSlot ?? 0)
         w.write(windowStart)
         w.write(window)
-        w.write(model != nil)
-        model?.encode(&w)
+        w.write(storage != nil)
+        storage?.model.encode(&w)
     }
 
     init(decoding r: inout SnapshotReader) throws {
@@ -80,6 +95,6 @@ public struct Series: Sendable {
         lastSlot = hasLast ? last : nil
         windowStart = try r.read(Int64.self)
         window = try r.readDoubles()
-        model = try r.readBool() ? AutoModel(decoding: &r) : nil
+        storage = try r.readBool() ? ModelStorage(AutoModel(decoding: &r)) : nil
     }
 }
