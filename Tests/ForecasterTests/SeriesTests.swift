@@ -94,4 +94,13 @@ final class SeriesTests: XCTestCase {
         XCTAssertFalse(step.rewarmed)
         XCTAssertNotNil(step.anomaly)
     }
+
+    func testACopiedSeriesIsIndependent() {
+        var a = fed(Synthetic.series(100, level: 10, amplitude: 2, noise: 0.1))
+        let b = a
+        let before = b.forecast(1)
+        _ = a.observe(time: 100 * hour, value: 50, settings)
+        XCTAssertEqual(b.forecast(1), before, "the copy keeps its own models")
+        XCTAssertNotEqual(a.forecast(1), before)
+    }
 }
