@@ -75,7 +75,8 @@ public final class ForecasterProcessor: Processor {
                 for (f, field) in config.valueFields.enumerated() {
                     let value = reading(doc, field)
                     let step = forecasts.observe(slot, f, time: time, value: value) { pendingAlerts.append($0) }
-                    appendForecast(&w, field, forecasts.series(slot, f), step)
+                    ForecastDocument.appendForecast(&w, field, forecasts.series(slot, f), step, horizon: config.horizon,
+                                                    settings: config.settings)
                 }
             }
             output.emit(writer.finish(), inputIndex: record.index)
@@ -127,40 +128,10 @@ public final class ForecasterProcessor: Processor {
         return v
     }
 
-    func appendForecast(_ w: inout BSONWriter, _ field: String, _ series: Series, _ step: Series.Step) {
-        let settings = config.settings
-        w.appendDocument(field) { w in
-            guard let model = series.model, let last = series.lastSlot else {
-                w.append("status", string: "warming")
-                w.append("warmup_remaining", int64: Int64(series.warmupRemaining(settings)))
-                return
-            }
-            w.append("status", string: step.stale ? "stale" : "ok")
-            w.append("model", string: model.chosen.rawValue)
-            if let z = step.anomaly { w.append("anomaly", double: z) } else { w.appendNull("anomaly") }
-            let steps = (1 ... config.horizon).map { model.forecast($0) }
-            w.appendArray("at") { w in
-                for h in 1 ... config.horizon { w.append("", datetime: (last + Int64(h)) * settings.intervalMillis) }
-            }
-            w.appendArray("value") { w in for s in steps { w.append("", double: s.value) } }
-            w.appendArray("lower80") { w in for s in steps { w.append("", double: s.lower80) } }
-            w.appendArray("upper80") { w in for s in steps { w.append("", double: s.upper80) } }
-            w.appendArray("lower95") { w in for s in steps { w.append("", double: s.lower95) } }
-            w.appendArray("upper95") { w in for s in steps { w.append("", double: s.upper95) } }
-        }
-    }
-
     func emitAlert(_ alert: AlertEvent, _ output: Output) {
         (alert.transition == .opened ? alertsOpened : alertsCleared).record(1)
         alertWriter.reset()
-        alertWriter.append("key", string: alert.key)
-        alertWriter.append("field", string: alert.field)
-        alertWriter.append("rule", string: alert.rule.text)
-        alertWriter.append("name", string: alert.rule.name)
-        alertWriter.append("state", string: alert.transition.rawValue)
-        alertWriter.append("value", double: alert.value)
-        if let r = alert.reading { alertWriter.append("reading", double: r) } else { alertWriter.appendNull("reading") }
-        alertWriter.append("time", datetime: alert.time)
+        ForecastDocument.appendAlert(&alertWriter, alert)
         output.emit(alertWriter.finish(), eventTime: alert.time, key: Array(alert.key.utf8), output: Self.alertsOutput)
     }
 }

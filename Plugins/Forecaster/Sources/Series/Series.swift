@@ -22,6 +22,9 @@ public struct Series {
     /// The fitted models; nil while warming up.
     public var model: AutoModel? { storage?.model }
 
+    /// The model forecasts come from; nil while warming up.
+    public var chosenModel: ModelKind? { storage?.model.chosen }
+
     public init() {}
 
     /// What one reading did to the series.
