@@ -93,4 +93,23 @@ final class SnapshotTests: XCTestCase {
         var r = SnapshotReader(w.bytes)
         XCTAssertThrowsError(try r.readDoubles())
     }
+
+    func testEditedAlertRulesKeepTheModelsAndCloseTheAlerts() throws {
+        var f = try make(models: [.ewma], season: 1)
+        feed(&f, hours: 0 ..< 40)
+        let slot = f.slot(for: "a")
+        f.observe(slot, 0, time: 40 * hour, value: 30)
+        f.observe(slot, 0, time: 41 * hour, value: 30)
+        XCTAssertTrue(f.alertStates.contains { $0.isOpen })
+        var edited = KeyedForecasts(settings: f.settings, fields: f.fields,
+                                    rules: [try AlertRule("value > 25", intervalMillis: hour), try AlertRule("anomaly > 3", intervalMillis: hour)])
+        XCTAssertFalse(try edited.restore(f.snapshot()), "the rules differ")
+        XCTAssertEqual(edited.keys, f.keys)
+        XCTAssertEqual(edited.forecast(edited.slot(for: "a"), 0, 1), f.forecast(slot, 0, 1), "models restored")
+        XCTAssertEqual(edited.alertStates.count, 3 * 2 * 2)
+        XCTAssertFalse(edited.alertStates.contains { $0.isOpen }, "alerts start closed")
+        var same = try make(models: [.ewma], season: 1)
+        XCTAssertTrue(try same.restore(f.snapshot()))
+        XCTAssertEqual(same.alertStates, f.alertStates)
+    }
 }

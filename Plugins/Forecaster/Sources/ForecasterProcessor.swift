@@ -50,9 +50,10 @@ public final class ForecasterProcessor: Processor {
                 host.log(.info, "no snapshot at \(snapshotPath): models warm up from the stream")
                 return
             }
-            try forecasts.restore(bytes)
+            let sameRules = try forecasts.restore(bytes)
             keysGauge.record(Double(forecasts.keys.count))
-            host.log(.info, "restored \(forecasts.keys.count) keys from \(snapshotPath)")
+            host.log(.info, "restored \(forecasts.keys.count) keys from \(snapshotPath)"
+                + (sameRules ? "" : "; the alert rules changed since, so every alert starts closed"))
         } catch {
             host.log(.warning, "snapshot \(snapshotPath) refused: \(error); models start fresh")
         }

@@ -68,16 +68,18 @@ public struct KeyedForecasts {
         return step
     }
 
-    /// Fingerprint of everything that shapes the saved state: a snapshot
-    /// taken under other settings, fields or rules is refused.
-    var fingerprint: UInt64 {
-        Fingerprint.of(settings.signature + "|fields=" + fields.joined(separator: "\u{1F}")
-            + "|rules=" + rules.map { "\($0.field ?? "*")\u{1E}\($0.text)" }.joined(separator: "\u{1F}"))
-    }
+    /// Fingerprint of everything that shapes the models' state: a snapshot
+    /// taken under other settings or value fields is refused.
+    var fingerprint: UInt64 { Fingerprint.of(settings.signature + "|fields=" + fields.joined(separator: "\u{1F}")) }
+
+    /// The alert rules as saved: edited rules drop only the alert states, not the models.
+    var rulesSignature: String { rules.map { "\($0.field ?? "*")\u{1E}\($0.text)" }.joined(separator: "\u{1F}") }
 
     /// The whole state as a framed, checksummed snapshot.
     public func snapshot() -> [UInt8] {
         var w = SnapshotWriter()
+        w.write(rulesSignature)
+        w.write(rules.count)
         w.write(keys.count)
         for (k, key) in keys.enumerated() {
             w.write(key)
@@ -87,20 +89,29 @@ public struct KeyedForecasts {
         return Snapshot.frame(w.bytes, fingerprint: fingerprint)
     }
 
-    /// Replaces the state with a snapshot's, or throws and leaves it as it was.
-    public mutating func restore(_ bytes: [UInt8]) throws {
+    /// Replaces the state with a snapshot's, or throws and leaves it as it
+    /// was. Returns false when the alert rules differ from the snapshot's:
+    /// the models are restored and every alert starts closed.
+    @discardableResult
+    public mutating func restore(_ bytes: [UInt8]) throws -> Bool {
         var r = try Snapshot.open(bytes, fingerprint: fingerprint)
         var restored = KeyedForecasts(settings: settings, fields: fields, rules: rules)
+        let sameRules = try r.readString() == rulesSignature
+        let savedRules = try r.readCount(itemSize: 0)
         let count = try r.readCount(itemSize: 8)
         for _ in 0 ..< count {
             let key = try r.readString()
             guard restored.slots[key] == nil else { throw SnapshotError.malformed("key '\(key)' twice") }
-            restored.slots[key] = restored.keys.count
-            restored.keys.append(key)
-            for _ in fields { restored.series.append(try Series(decoding: &r)) }
-            for _ in 0 ..< fields.count * rules.count { restored.alertStates.append(try AlertState(decoding: &r)) }
+            _ = restored.slot(for: key)
+            let k = restored.keys.count - 1
+            for f in fields.indices { restored.series[k * fields.count + f] = try Series(decoding: &r) }
+            for a in 0 ..< fields.count * savedRules {
+                let state = try AlertState(decoding: &r)
+                if sameRules { restored.alertStates[k * fields.count * rules.count + a] = state }
+            }
         }
         guard r.isAtEnd else { throw SnapshotError.malformed("trailing bytes") }
         self = restored
+        return sameRules
     }
 }

@@ -114,7 +114,7 @@ public enum SnapshotError: Error, CustomStringConvertible, Equatable, Sendable {
         case .notASnapshot: return "not a forecaster snapshot (bad magic)"
         case let .unsupportedVersion(v): return "snapshot format version \(v) is not supported (this build reads \(Snapshot.version))"
         case .checksumMismatch: return "snapshot checksum mismatch (corrupt or truncated file)"
-        case .foreign: return "snapshot was written with different settings (value fields, interval, season or model)"
+        case .foreign: return "snapshot was written with different settings (value fields, interval, season, model or max_gap)"
         case let .malformed(why): return "snapshot is malformed: \(why)"
         }
     }
