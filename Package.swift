@@ -102,7 +102,7 @@ let package = Package(
             path: "Tests/PluginTests"),
         // Models, alerts and snapshots only: builds without the engine or any server library.
         // `bench/forecaster.sh`: forecaster updates/s against a read-only loop (build with -c release).
-        .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", "SluiceSDK"], path: "bench/ForecasterBench"),
+        .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", "SluiceSDK", "CMalloc"], path: "bench/ForecasterBench"),
         .testTarget(name: "ForecasterTests", dependencies: ["ForecasterPlugin"], path: "Tests/ForecasterTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v6]

@@ -5,6 +5,7 @@
 //
 // --export writes the records as CSV (key,step,value) so River can be timed
 // on exactly the same data (bench/forecaster.sh).
+import CMalloc
 import ForecasterPlugin
 import Foundation
 import SluiceSDK
@@ -65,7 +66,7 @@ struct ForecasterBench {
         let results = [readOnly(records)] + run("holt-winters", [.holtWinters], records, keys: keys)
             + run("auto", ModelKind.allCases, records, keys: keys)
         print("records: \(records.count) (\(keys) keys x \(steps) hourly steps, season \(season)); MAE over steps >= \(scoredFrom)")
-        print(pad("loop", 44) + pad("seconds", 10) + pad("records/s", 14) + pad("MAE", 10) + "state/key")
+        print(pad("loop", 44) + pad("seconds", 10) + pad("records/s", 14) + pad("MAE", 10) + "heap/key")
         for r in results {
             print(pad(r.name, 44) + pad(String(format: "%.3f", r.seconds), 10) + pad(String(format: "%.0f", Double(r.records) / r.seconds), 14)
                 + pad(r.mae.map { String(format: "%.4f", $0) } ?? "-", 10) + (r.bytesPerKey.map { String(format: "%.0f B", $0) } ?? "-"))
@@ -129,6 +130,7 @@ struct ForecasterBench {
         var absError = 0.0
         var scored = 0
         let warmupRecords = min(settings.warmup * keys, records.count)
+        let heapBefore = mallinfo2().uordblks
         func update(_ doc: BSONDocument) {
             let key = doc["sensor"]!.string!
             let t = doc["time"]!.datetime!
@@ -142,12 +144,12 @@ struct ForecasterBench {
         }
         let warmup = seconds { records.forEach(0 ..< warmupRecords, update) }
         let steady = seconds { records.forEach(warmupRecords ..< records.count, update) }
-        let stateBytes = Double(forecasts.snapshot().count) / Double(keys)
+        let heapBytes = Double(mallinfo2().uordblks - heapBefore) / Double(keys)
         return [
             Result(name: "\(name): warm-up + fit (steps < \(settings.warmup))", seconds: warmup, records: warmupRecords,
                    mae: nil, bytesPerKey: nil),
             Result(name: "\(name): forecast + learn", seconds: steady, records: records.count - warmupRecords,
-                   mae: absError / Double(max(scored, 1)), bytesPerKey: stateBytes),
+                   mae: absError / Double(max(scored, 1)), bytesPerKey: heapBytes),
         ]
     }
 }
