@@ -16,9 +16,12 @@ public struct HoltWinters: ForecastModel, Equatable {
     public private(set) var season: [Double]
     /// Index into `season` of the next step.
     var position: Int
-    /// ∂level and ∂trend with respect to (α, β, γ), then ∂season[i] at 3i ..< 3i+3.
+    /// ∂level and ∂trend with respect to (α, β, γ).
     var levelSensitivity: SIMD3<Double> = .zero
     var trendSensitivity: SIMD3<Double> = .zero
+    /// ∂season[i]/∂γ. The offsets' dependence on α and β (through past
+    /// errors only) is left out: it is second order for the gradient, and
+    /// keeping it would triple the largest part of the per-key state.
     var seasonSensitivity: [Double]
     var alphaTuner = ConstantTuner()
     var betaTuner = ConstantTuner()
@@ -32,7 +35,7 @@ public struct HoltWinters: ForecastModel, Equatable {
         self.trend = trend
         self.season = season
         self.position = position
-        seasonSensitivity = [Double](repeating: 0, count: 3 * season.count)
+        seasonSensitivity = [Double](repeating: 0, count: season.count)
     }
 
     /// Initial level and season from the first cycle, trend from the first
@@ -79,17 +82,13 @@ public struct HoltWinters: ForecastModel, Equatable {
     public mutating func observe(_ y: Double) {
         let p = position
         let e = y - level - trend - season[p]
-        let s = SIMD3(seasonSensitivity[3 * p], seasonSensitivity[3 * p + 1], seasonSensitivity[3 * p + 2])
-        let g = levelSensitivity + trendSensitivity + s
+        let g = levelSensitivity + trendSensitivity + SIMD3(0, 0, seasonSensitivity[p])
         level += trend + alpha * e
         trend += beta * e
         season[p] += gamma * e
         levelSensitivity = levelSensitivity + trendSensitivity - alpha * g + SIMD3(e, 0, 0)
         trendSensitivity = trendSensitivity - beta * g + SIMD3(0, e, 0)
-        let s2 = s - gamma * g + SIMD3(0, 0, e)
-        seasonSensitivity[3 * p] = s2.x
-        seasonSensitivity[3 * p + 1] = s2.y
-        seasonSensitivity[3 * p + 2] = s2.z
+        seasonSensitivity[p] += e - gamma * g.z
         position = p + 1 == season.count ? 0 : p + 1
         alphaTuner.step(&alpha, error: e, sensitivity: g.x, range: 0.01 ... 0.99)
         betaTuner.step(&beta, error: e, sensitivity: g.y, range: 0 ... alpha)
@@ -138,7 +137,7 @@ public struct HoltWinters: ForecastModel, Equatable {
         alphaTuner = try ConstantTuner(decoding: &r)
         betaTuner = try ConstantTuner(decoding: &r)
         gammaTuner = try ConstantTuner(decoding: &r)
-        guard !season.isEmpty, position >= 0, position < season.count, seasonSensitivity.count == 3 * season.count else {
+        guard !season.isEmpty, position >= 0, position < season.count, seasonSensitivity.count == season.count else {
             throw SnapshotError.malformed("holt-winters season of \(season.count) at \(position)")
         }
     }
