@@ -14,6 +14,7 @@ public final class ForecasterProcessor: Processor {
     public static let configSchema = ForecastConfig.schema
     public static let outputs = ["alerts"]
     static let alertsOutput = outputIndex("alerts")!
+    static let forecastKey = Array("forecast".utf8)
 
     let config: ForecastConfig
     let host: PluginHost
@@ -71,7 +72,10 @@ public final class ForecasterProcessor: Processor {
             let key = seriesKey(record)
             let slot = forecasts.slot(for: key)
             writer.reset()
-            for e in doc.elements where e.key != "forecast" { writer.append(e) }
+            // An input that already has a forecast (a replay through a second forecaster) gets ours instead.
+            Self.forecastKey.withUnsafeBytes { ours in
+                for e in doc.elements where !e.keyEquals(ours) { writer.append(e) }
+            }
             writer.appendDocument("forecast") { w in
                 for (f, field) in config.valueFields.enumerated() {
                     let value = reading(doc, field)
