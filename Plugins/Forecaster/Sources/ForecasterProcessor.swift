@@ -110,12 +110,14 @@ public final class ForecasterProcessor: Processor {
         guard !config.keyFields.isEmpty else {
             return record.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
         }
-        return config.keyFields.map { field in
+        func text(_ field: String) -> String {
             guard let e = record.document.element(path: field) else { return "" }
             if let s = e.string { return s }
             if let n = e.integer { return String(n) }
             return e.number.map { String($0) } ?? ""
-        }.joined(separator: " / ")
+        }
+        // One key field is the usual case: no array and no join per record.
+        return config.keyFields.count == 1 ? text(config.keyFields[0]) : config.keyFields.map(text).joined(separator: " / ")
     }
 
     /// The reading's time in ms: the time field (date, ISO 8601 string or epoch ms), else the event time.
