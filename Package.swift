@@ -100,9 +100,9 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc", "KafkaPlugin",
                            "SluiceFormats", "SluiceHTTP", "HTTPSensorPlugin"],
             path: "Tests/PluginTests"),
-        // Models, alerts and snapshots only: builds without the engine or any server library.
         // `bench/forecaster.sh`: forecaster updates/s against a read-only loop (build with -c release).
         .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", "SluiceSDK", "CMalloc"], path: "bench/ForecasterBench"),
+        // Models, alerts and snapshots only: builds without the engine or any server library.
         .testTarget(name: "ForecasterTests", dependencies: ["ForecasterPlugin"], path: "Tests/ForecasterTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v6]
