@@ -91,7 +91,7 @@ public enum TestSupport {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: sluice)
         p.arguments = args
-        if let stderr { FileManager.default.createFile(atPath: stderr, contents: nil) }
+        if let stderr { _ = FileManager.default.createFile(atPath: stderr, contents: nil) }
         p.standardError = FileHandle(forWritingAtPath: stderr ?? "/dev/null")
         try p.run()
         return p
