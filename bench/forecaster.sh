@@ -16,5 +16,5 @@ VENV_BENCH=bench/out/river-venv
 [ -x $VENV_BENCH/bin/python ] || python3 -m venv $VENV_BENCH
 $VENV_BENCH/bin/python -c 'import river' 2>/dev/null || $VENV_BENCH/bin/pip install -q --disable-pip-version-check river
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr)"
-taskset -c 0 .build/release/ForecasterBench --keys "$KEYS" --steps "$STEPS" --export "$OUT/forecaster-records.csv"
+taskset -c 0 $BIN/ForecasterBench --keys "$KEYS" --steps "$STEPS" --export "$OUT/forecaster-records.csv"
 taskset -c 0 $VENV_BENCH/bin/python bench/forecaster_river.py "$OUT/forecaster-records.csv"
