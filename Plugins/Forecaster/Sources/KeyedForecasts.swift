@@ -1,9 +1,11 @@
 /// Every key's series and alert states, flat so one key costs one dictionary
 /// lookup per record, and the snapshot of all of it.
 public struct KeyedForecasts {
+    /// How every series is modelled.
     public let settings: SeriesSettings
     /// The value fields; each key has one series per field.
     public let fields: [String]
+    /// The alert rules, parsed at create.
     public let rules: [AlertRule]
     /// For each field, the indexes of the rules that watch it.
     let rulesByField: [[Int]]
@@ -15,6 +17,7 @@ public struct KeyedForecasts {
     /// Alert state of key k, field f, rule r at (k·fields.count + f)·rules.count + r.
     var alertStates: [AlertState] = []
 
+    /// An empty store: series are created as keys first appear.
     public init(settings: SeriesSettings, fields: [String], rules: [AlertRule]) {
         self.settings = settings
         self.fields = fields
@@ -33,6 +36,7 @@ public struct KeyedForecasts {
         return s
     }
 
+    /// The series of one key (by slot) and value field (by index).
     public func series(_ slot: Int, _ field: Int) -> Series { series[slot * fields.count + field] }
 
     /// The forecast `h` steps ahead for one key and field, read in place.

@@ -5,6 +5,7 @@
 /// like a spike). `for N readings` is the hysteresis: the alert opens after
 /// N readings in a row meet the condition and clears after N in a row do not.
 public struct AlertRule: Sendable, Equatable {
+    /// What the rule compares.
     public enum Subject: Sendable, Equatable {
         case value
         case anomaly
@@ -12,6 +13,7 @@ public struct AlertRule: Sendable, Equatable {
         case forecast(steps: Int)
     }
 
+    /// The comparison, longest operators first so `>=` is not read as `>`.
     public enum Comparison: String, Sendable, CaseIterable {
         case greaterOrEqual = ">=", lessOrEqual = "<=", greater = ">", less = "<"
 
@@ -31,8 +33,11 @@ public struct AlertRule: Sendable, Equatable {
     public let name: String
     /// The value field the rule watches; nil watches every one.
     public let field: String?
+    /// What is compared: the reading, its anomaly score or a forecast.
     public let subject: Subject
+    /// How it is compared with `threshold`.
     public let comparison: Comparison
+    /// The number on the right of the comparison.
     public let threshold: Double
     /// Readings in a row that open (and then clear) the alert.
     public let readings: Int
@@ -91,7 +96,9 @@ public struct AlertRule: Sendable, Equatable {
 
 /// A rule that does not parse, with where it went wrong.
 public struct RuleError: Error, CustomStringConvertible, Sendable {
+    /// The rule as written.
     public let rule: String
+    /// What is wrong with it.
     public let reason: String
     public var description: String { "alert rule '\(rule)': \(reason)" }
 }

@@ -4,8 +4,10 @@ public struct AlertState: Sendable, Equatable {
     public private(set) var isOpen = false
     var streak = 0
 
+    /// Closed, with no streak.
     public init() {}
 
+    /// What an alert record reports: `opened` or `cleared`.
     public enum Transition: String, Sendable {
         case opened, cleared
     }

@@ -27,6 +27,8 @@ public struct AutoRegressive: ForecastModel, Equatable {
     var changes: [Double]
     var head = 0
 
+    /// A fresh model at persistence: `last` is the latest value, `spread` the
+    /// mean squared step change (the scale of the prior).
     public init(season: Int, forgetting: Double, last: Double, spread: Double) {
         var lags = Array(1 ... Self.order)
         if season > Self.order { lags.append(season) }

@@ -45,8 +45,11 @@ public struct Candidate<Model: ForecastModel>: Sendable {
 
 /// One horizon step: the point forecast and the half-widths of its intervals.
 public struct StepForecast: Sendable, Equatable {
+    /// The point forecast.
     public let value: Double
+    /// Half-width of the 80% interval.
     public let half80: Double
+    /// Half-width of the 95% interval.
     public let half95: Double
 
     public var lower80: Double { value - half80 }

@@ -10,6 +10,7 @@ public struct EWMA: ForecastModel, Equatable {
     var levelSensitivity = 0.0
     var tuner = ConstantTuner()
 
+    /// A model at `level` smoothing with `alpha`; `fit` chooses both from a warm-up window.
     public init(alpha: Double, level: Double) {
         self.alpha = alpha
         self.level = level

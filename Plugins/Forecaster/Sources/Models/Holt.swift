@@ -14,6 +14,7 @@ public struct Holt: ForecastModel, Equatable {
     var alphaTuner = ConstantTuner()
     var betaTuner = ConstantTuner()
 
+    /// A model at `level` and `trend`; `fit` chooses all four from a warm-up window.
     public init(alpha: Double, beta: Double, level: Double, trend: Double) {
         self.alpha = alpha
         self.beta = beta
@@ -60,6 +61,7 @@ public struct Holt: ForecastModel, Equatable {
         return sum
     }
 
+    /// Field by field (the sensitivities are tuples, which Swift cannot compare for us).
     public static func == (a: Holt, b: Holt) -> Bool {
         a.alpha == b.alpha && a.beta == b.beta && a.level == b.level && a.trend == b.trend
             && a.levelSensitivity == b.levelSensitivity && a.trendSensitivity == b.trendSensitivity

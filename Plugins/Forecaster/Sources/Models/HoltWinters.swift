@@ -27,6 +27,7 @@ public struct HoltWinters: ForecastModel, Equatable {
     var betaTuner = ConstantTuner()
     var gammaTuner = ConstantTuner()
 
+    /// A model with the given state; `season[position]` is the offset of the next step.
     public init(alpha: Double, beta: Double, gamma: Double, level: Double, trend: Double, season: [Double], position: Int) {
         self.alpha = alpha
         self.beta = beta
@@ -67,6 +68,7 @@ public struct HoltWinters: ForecastModel, Equatable {
         }
     }
 
+    /// Steps per season.
     public var seasonLength: Int { season.count }
 
     /// The level with the seasonal offsets' mean folded in. Updates on

@@ -27,12 +27,14 @@ public struct ResidualStats: Sendable, Equatable {
     /// outlier does not blow the intervals open.
     static let clip = 5.0
 
+    /// Starts from the warm-up fit's one-step error.
     public init(meanSquaredError: Double) {
         let v = meanSquaredError.isFinite ? meanSquaredError : 0
         variance = v
         recentError = v.squareRoot()
     }
 
+    /// The one-step error's standard deviation.
     public var sigma: Double { variance.squareRoot() }
 
     /// The standardised error (the anomaly score) of `e` against the spread
