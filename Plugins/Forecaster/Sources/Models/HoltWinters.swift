@@ -68,9 +68,6 @@ public struct HoltWinters: ForecastModel, Equatable {
         }
     }
 
-    /// Steps per season.
-    public var seasonLength: Int { season.count }
-
     /// The level with the seasonal offsets' mean folded in. Updates on
     /// one-step errors let the offsets drift together, which the forecast
     /// does not see (level + offset is what it uses) but the split does: this
