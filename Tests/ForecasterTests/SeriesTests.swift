@@ -103,4 +103,16 @@ final class SeriesTests: XCTestCase {
         XCTAssertEqual(b.forecast(1), before, "the copy keeps its own models")
         XCTAssertNotEqual(a.forecast(1), before)
     }
+
+    func testALateReadingFillsItsGapDuringTheWarmup() {
+        var series = Series()
+        _ = series.observe(time: 0, value: 10, settings)
+        _ = series.observe(time: 3 * hour, value: 13, settings)
+        XCTAssertEqual(series.warmupRemaining(settings), 44, "slots 0 to 3, two of them missing")
+        XCTAssertFalse(series.observe(time: 1 * hour, value: 11, settings).stale, "fills slot 1")
+        XCTAssertTrue(series.observe(time: 1 * hour, value: 99, settings).stale, "slot 1 is taken now")
+        XCTAssertTrue(series.observe(time: -5 * hour, value: 99, settings).stale, "before the window")
+        XCTAssertEqual(series.window.prefix(4).map { $0.isNaN ? -1 : $0 }, [10, 11, -1, 13])
+        XCTAssertEqual(series.lastSlot, 3)
+    }
 }

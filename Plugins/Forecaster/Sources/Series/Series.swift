@@ -33,7 +33,8 @@ public struct Series {
         public var anomaly: Double?
         /// The reading came after a gap longer than `maxGap`: the old state was dropped.
         public var rewarmed = false
-        /// The reading's slot was not after the last one (late or duplicate); it was not learned.
+        /// The reading's slot was not after the last one (late or duplicate) and
+        /// it was not learned (during the warm-up a late reading fills its gap instead).
         public var stale = false
     }
 
@@ -46,7 +47,13 @@ public struct Series {
         var gap = 0
         if let last = lastSlot {
             guard slot > last else {
-                step.stale = true
+                // Still warming up, a late reading can fill its missing step; a fitted model cannot learn the past.
+                let i = Int(clamping: slot - windowStart)
+                if storage == nil, i >= 0, i < window.count, window[i].isNaN {
+                    window[i] = value
+                } else {
+                    step.stale = true
+                }
                 return step
             }
             gap = Int(clamping: slot - last - 1)
