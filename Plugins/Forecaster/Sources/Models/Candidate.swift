@@ -21,7 +21,7 @@ public struct Candidate<Model: ForecastModel>: Sendable {
     }
 
     /// How many σ of one-step error a model learns from one reading.
-    static var learnClip: Double { 3 }
+    static let learnClip = 3.0
 
     mutating func skip() { model.skip() }
 

@@ -5,6 +5,7 @@
 /// forward (trend and season keep their place) without inventing a value.
 /// Every call is O(1); state is O(season).
 public protocol ForecastModel: Sendable {
+    /// The model's name in config and output.
     static var kind: ModelKind { get }
 
     /// Fits the model's constants on a warm-up `window` (NaN marks a missing
@@ -28,7 +29,9 @@ public protocol ForecastModel: Sendable {
     /// The variance of the `h`-step error in units of the one-step error variance.
     func varianceFactor(_ h: Int) -> Double
 
+    /// Writes the whole state, doubles as bit patterns, for the snapshot.
     func encode(_ w: inout SnapshotWriter)
+    /// Reads what `encode` wrote, refusing sizes that do not fit together.
     init(decoding r: inout SnapshotReader) throws
 }
 
