@@ -12,16 +12,13 @@ public struct Candidate<Model: ForecastModel>: Sendable {
     /// Scores `y` against the one-step forecast, then learns from it; returns the standardised error.
     mutating func observe(_ y: Double) -> Double {
         let forecast = model.forecast(1)
-        let bound = Self.learnClip * residuals.sigma
+        let bound = ResidualStats.learnClip * residuals.sigma
         let z = residuals.record(y - forecast)
         // The model learns a spike only up to a few σ (a robust filter): one bad reading does not
         // drag level and trend, while a real shift still comes through over a few steps.
         model.observe(bound > 0 ? min(max(y, forecast - bound), forecast + bound) : y)
         return z
     }
-
-    /// How many σ of one-step error a model learns from one reading.
-    static let learnClip = 3.0
 
     mutating func skip() { model.skip() }
 

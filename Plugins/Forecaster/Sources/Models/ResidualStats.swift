@@ -26,6 +26,8 @@ public struct ResidualStats: Sendable, Equatable {
     /// Errors beyond this many σ count only up to it in the variance, so one
     /// outlier does not blow the intervals open.
     static let clip = 5.0
+    /// How many σ of one-step error a model learns from one reading.
+    static let learnClip = 3.0
 
     /// Starts from the warm-up fit's one-step error.
     public init(meanSquaredError: Double) {
