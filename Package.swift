@@ -35,6 +35,7 @@ let plugins = [
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
     ]),
+    plugin("Forecaster", folder: "Forecaster", product: "sluice-forecaster"),
     plugin("Logstash", folder: "Logstash", product: "sluice-logstash", system: [
         .systemLibrary(name: "COpenSSL", path: "Plugins/Logstash/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
@@ -99,6 +100,10 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc", "KafkaPlugin",
                            "SluiceFormats", "SluiceHTTP", "HTTPSensorPlugin"],
             path: "Tests/PluginTests"),
+        // `bench/forecaster.sh`: forecaster updates/s against a read-only loop (build with -c release).
+        .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", "SluiceSDK", "CMalloc"], path: "bench/ForecasterBench"),
+        // Models, alerts and snapshots only: builds without the engine or any server library.
+        .testTarget(name: "ForecasterTests", dependencies: ["ForecasterPlugin"], path: "Tests/ForecasterTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v6]
 )

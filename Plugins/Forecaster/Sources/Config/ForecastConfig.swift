@@ -1,0 +1,106 @@
+import SluiceSDK
+
+/// The `forecaster.forecast` config: its JSON Schema and the values read
+/// from it. Each key is named here and nowhere else.
+struct ForecastConfig: Sendable {
+    static let schema = #"""
+    {"type": "object", "additionalProperties": false, "required": ["value_fields", "interval"],
+     "properties": {
+       "key_fields": {"type": "array", "items": {"type": "string"},
+                      "description": "fields whose values name the series (one model set per key); default: the record key"},
+       "value_fields": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                        "description": "numeric fields to forecast, each its own series"},
+       "time_field": {"type": "string", "description": "reading time (BSON date, ISO 8601 string or epoch ms); default: the event time"},
+       "interval": {"type": ["string", "integer"], "description": "expected time between readings (e.g. 1h, or ms): the grid readings are placed on"},
+       "horizon": {"type": ["string", "integer"], "description": "how far to forecast: steps, or a duration such as 6h; default 1 step"},
+       "season": {"type": ["string", "integer"], "description": "season length: steps, or a duration such as 24h; default none"},
+       "model": {"enum": ["auto", "ewma", "holt", "holt-winters", "ar"], "description": "default auto: the candidate with the lowest recent one-step error"},
+       "max_gap": {"type": ["string", "integer"], "description": "a longer gap (steps or duration) re-warms the series; default 3 seasons, at least 48 steps"},
+       "sentinels": {"type": "array", "items": {"type": "number"}, "description": "values that mean missing, e.g. -99999.992"},
+       "alerts": {"type": "array", "description": "rules such as 'value > 30', 'forecast(+3h) < 10', 'anomaly > 4 for 3 readings'",
+                  "items": {"anyOf": [{"type": "string"},
+                                      {"type": "object", "required": ["rule"], "additionalProperties": false,
+                                       "properties": {"rule": {"type": "string"}, "name": {"type": "string"},
+                                                      "field": {"type": "string"}}}]}},
+       "snapshot_interval": {"type": ["string", "integer"], "description": "how often to save model state (duration or ms); default 60s"}
+     }}
+    """#
+
+    let keyFields: [String]
+    let valueFields: [String]
+    let timeField: String?
+    let horizon: Int
+    let settings: SeriesSettings
+    let sentinels: [Double]
+    let rules: [AlertRule]
+    let snapshotIntervalMillis: Int64
+
+    init(_ config: Config) throws {
+        keyFields = try config.strings("key_fields") ?? []
+        let valueFields = try config.strings("value_fields") ?? []
+        self.valueFields = valueFields
+        guard !valueFields.isEmpty else { throw SluiceError.config("value_fields: name at least one field") }
+        timeField = try config.string("time_field")
+        guard let interval = try Self.millis(config, "interval"), interval > 0 else {
+            throw SluiceError.config("interval: required, a positive duration such as 1h")
+        }
+        func steps(_ key: String) throws -> Int? {
+            guard let v = config[key] else { return nil }
+            if let n = v.integer {
+                guard n >= 1 else { throw SluiceError.config("\(key): must be at least 1 step") }
+                return Int(n)
+            }
+            guard let s = v.string, let ms = Duration.millis(s), ms > 0 else {
+                throw SluiceError.config("\(key): expected steps or a duration such as 24h")
+            }
+            guard ms % interval == 0 else { throw SluiceError.config("\(key): \(s) is not a whole number of intervals") }
+            return Int(ms / interval)
+        }
+        horizon = try steps("horizon") ?? 1
+        let season = try steps("season") ?? 1
+        let model = try config.string("model", default: "auto")
+        let kinds: [ModelKind]
+        if model == "auto" {
+            kinds = ModelKind.allCases.filter { $0 != .holtWinters || season > 1 }
+        } else {
+            guard let kind = ModelKind(rawValue: model) else { throw SluiceError.config("model: unknown model '\(model)'") }
+            if kind == .holtWinters, season < 2 { throw SluiceError.config("model: holt-winters needs a season of at least 2 steps") }
+            kinds = [kind]
+        }
+        let maxGap = try steps("max_gap") ?? max(3 * season, 48)
+        settings = SeriesSettings(intervalMillis: interval, season: season, models: kinds, maxGap: maxGap)
+        sentinels = try config.array("sentinels")?.map {
+            guard let d = $0.number else { throw SluiceError.config("sentinels: expected numbers") }
+            return d
+        } ?? []
+        rules = try (config.array("alerts") ?? []).map { item in
+            do {
+                if let text = item.string { return try AlertRule(text, intervalMillis: interval) }
+                let o = Config(item.object ?? JSONObject())
+                let field = try o.string("field")
+                if let field, !valueFields.contains(field) {
+                    throw SluiceError.config("alerts: field '\(field)' is not one of value_fields")
+                }
+                return try AlertRule(o.requiredString("rule"), name: o.string("name"), field: field, intervalMillis: interval)
+            } catch let error as RuleError {
+                throw SluiceError.config("alerts: \(error)")
+            }
+        }
+        snapshotIntervalMillis = try Self.millis(config, "snapshot_interval") ?? 60_000
+    }
+
+    /// A duration given as a string (`90s`) or as ms.
+    static func millis(_ config: Config, _ key: String) throws -> Int64? {
+        guard let v = config[key] else { return nil }
+        if let n = v.integer { return n }
+        guard let s = v.string, let ms = Duration.millis(s) else { throw SluiceError.config("\(key): expected a duration such as 1h, or ms") }
+        return ms
+    }
+
+    /// Whether `v` is one of the configured missing-value markers. Sentinels
+    /// such as -99999.992 arrive through float parsing, so they match to a
+    /// relative 1e-9 rather than exactly.
+    func isSentinel(_ v: Double) -> Bool {
+        sentinels.contains { abs($0 - v) <= 1e-9 * max(abs($0), 1) }
+    }
+}

@@ -1,0 +1,121 @@
+/// Every key's series and alert states, flat so one key costs one dictionary
+/// lookup per record, and the snapshot of all of it.
+public struct KeyedForecasts {
+    /// How every series is modelled.
+    public let settings: SeriesSettings
+    /// The value fields; each key has one series per field.
+    public let fields: [String]
+    /// The alert rules, parsed at create.
+    public let rules: [AlertRule]
+    /// For each field, the indexes of the rules that watch it.
+    let rulesByField: [[Int]]
+
+    var slots: [String: Int] = [:]
+    public private(set) var keys: [String] = []
+    /// Series of key k, field f at k·fields.count + f.
+    var series: [Series] = []
+    /// Alert state of key k, field f, rule r at (k·fields.count + f)·rules.count + r.
+    var alertStates: [AlertState] = []
+
+    /// An empty store: series are created as keys first appear.
+    public init(settings: SeriesSettings, fields: [String], rules: [AlertRule]) {
+        self.settings = settings
+        self.fields = fields
+        self.rules = rules
+        rulesByField = fields.map { f in rules.indices.filter { rules[$0].field == nil || rules[$0].field == f } }
+    }
+
+    /// The slot of `key`, created on first sight.
+    public mutating func slot(for key: String) -> Int {
+        if let s = slots[key] { return s }
+        let s = keys.count
+        slots[key] = s
+        keys.append(key)
+        series.append(contentsOf: repeatElement(Series(), count: fields.count))
+        alertStates.append(contentsOf: repeatElement(AlertState(), count: fields.count * rules.count))
+        return s
+    }
+
+    /// The series of one key (by slot) and value field (by index).
+    public func series(_ slot: Int, _ field: Int) -> Series { series[slot * fields.count + field] }
+
+    /// The forecast `h` steps ahead for one key and field, read in place.
+    public func forecast(_ slot: Int, _ field: Int, _ h: Int) -> StepForecast? { series[slot * fields.count + field].forecast(h) }
+
+    /// Takes in one reading of `field` for the key in `slot`, then checks the
+    /// field's alert rules, passing every transition to `alert`.
+    @discardableResult
+    public mutating func observe(_ slot: Int, _ field: Int, time: Int64, value: Double?,
+                                 alert: (AlertEvent) -> Void = { _ in }) -> Series.Step
+    {
+        let i = slot * fields.count + field
+        let step = series[i].observe(time: time, value: value, settings)
+        // Only a reading taken in counts toward a rule: a record without this field (or a late one)
+        // would otherwise re-count the same forecast and open an alert on no news.
+        guard !step.stale, let value, value.isFinite else { return step }
+        for r in rulesByField[field] {
+            let rule = rules[r]
+            let subject: Double?
+            switch rule.subject {
+            case .value: subject = value
+            case .anomaly: subject = step.anomaly.map(abs)
+            case let .forecast(steps): subject = forecast(slot, field, steps)?.value
+            }
+            // A reading that says nothing about the rule (missing, or no model yet) neither opens nor clears it.
+            guard let subject else { continue }
+            let holds = rule.comparison.holds(subject, rule.threshold)
+            if let transition = alertStates[i * rules.count + r].update(holds: holds, readings: rule.readings) {
+                alert(AlertEvent(key: keys[slot], field: fields[field], rule: rule, transition: transition,
+                                 value: subject, reading: value, time: time))
+            }
+        }
+        return step
+    }
+
+    /// Fingerprint of everything that shapes the models' state: a snapshot
+    /// taken under other settings or value fields is refused.
+    var fingerprint: UInt64 { Fingerprint.of(settings.signature + "|fields=" + fields.joined(separator: "\u{1F}")) }
+
+    /// The alert rules as saved: edited rules drop only the alert states, not the models.
+    var rulesSignature: String { rules.map { "\($0.field ?? "*")\u{1E}\($0.text)" }.joined(separator: "\u{1F}") }
+
+    /// The whole state as a framed, checksummed snapshot.
+    public func snapshot() -> [UInt8] {
+        var w = SnapshotWriter()
+        w.write(rulesSignature)
+        w.write(rules.count)
+        w.write(keys.count)
+        for (k, key) in keys.enumerated() {
+            w.write(key)
+            for f in fields.indices { series[k * fields.count + f].encode(&w) }
+            for a in 0 ..< fields.count * rules.count { alertStates[k * fields.count * rules.count + a].encode(&w) }
+        }
+        return Snapshot.frame(w.bytes, fingerprint: fingerprint)
+    }
+
+    /// Replaces the state with a snapshot's, or throws and leaves it as it
+    /// was. Returns false when the alert rules differ from the snapshot's:
+    /// the models are restored and every alert starts closed.
+    @discardableResult
+    public mutating func restore(_ bytes: [UInt8]) throws -> Bool {
+        var r = try Snapshot.open(bytes, fingerprint: fingerprint)
+        var restored = KeyedForecasts(settings: settings, fields: fields, rules: rules)
+        let sameRules = try r.readString() == rulesSignature
+        let savedRules = try r.readCount(itemSize: 0)
+        let count = try r.readCount(itemSize: 8)
+        for _ in 0 ..< count {
+            let key = try r.readString()
+            guard restored.slots[key] == nil else { throw SnapshotError.malformed("key '\(key)' twice") }
+            _ = restored.slot(for: key)
+            let k = restored.keys.count - 1
+            for f in fields.indices { restored.series[k * fields.count + f] = try Series(decoding: &r) }
+            for a in 0 ..< fields.count * savedRules {
+                let state = try AlertState(decoding: &r)
+                if sameRules { restored.alertStates[k * fields.count * rules.count + a] = state }
+            }
+        }
+        guard r.isAtEnd else { throw SnapshotError.malformed("trailing bytes") }
+        self = restored
+        return sameRules
+    }
+}

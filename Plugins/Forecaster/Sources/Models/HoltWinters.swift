@@ -1,0 +1,143 @@
+/// Additive Holt-Winters (ETS A,A,A in error-correction form):
+/// ŷ = level + trend + season[slot]; level += trend + α·e; trend += β·e;
+/// season[slot] += γ·e.
+///
+/// The seasonal slot is the grid slot modulo the season length, so a
+/// restart or a re-warm keeps the season aligned to the clock.
+public struct HoltWinters: ForecastModel, Equatable {
+    public static let kind = ModelKind.holtWinters
+
+    public private(set) var alpha: Double
+    public private(set) var beta: Double
+    public private(set) var gamma: Double
+    public private(set) var level: Double
+    public private(set) var trend: Double
+    /// Seasonal offsets indexed by slot modulo the season length.
+    public private(set) var season: [Double]
+    /// Index into `season` of the next step.
+    var position: Int
+    /// ∂level and ∂trend with respect to (α, β, γ).
+    var levelSensitivity: SIMD3<Double> = .zero
+    var trendSensitivity: SIMD3<Double> = .zero
+    /// ∂season[i]/∂γ. The offsets' dependence on α and β (through past
+    /// errors only) is left out: it is second order for the gradient, and
+    /// keeping it would triple the largest part of the per-key state.
+    var seasonSensitivity: [Double]
+    var alphaTuner = ConstantTuner()
+    var betaTuner = ConstantTuner()
+    var gammaTuner = ConstantTuner()
+
+    /// A model with the given state; `season[position]` is the offset of the next step.
+    public init(alpha: Double, beta: Double, gamma: Double, level: Double, trend: Double, season: [Double], position: Int) {
+        self.alpha = alpha
+        self.beta = beta
+        self.gamma = gamma
+        self.level = level
+        self.trend = trend
+        self.season = season
+        self.position = position
+        seasonSensitivity = [Double](repeating: 0, count: season.count)
+    }
+
+    /// Initial level and season from the first cycle, trend from the first
+    /// two cycles' means, then the constants with the lowest one-step error
+    /// over the second cycle (coordinate search).
+    public static func fit(_ window: [Double], firstSlot: Int64, season m: Int) -> (model: HoltWinters, meanSquaredError: Double) {
+        let m = max(m, 1)
+        let cycles = max(window.count / m, 1)
+        let cycleMeans = (0 ..< cycles).map { c in meanOfPresent(window[c * m ..< min((c + 1) * m, window.count)]) }
+        let overall = meanOfPresent(window) ?? 0
+        let first = cycleMeans.first! ?? overall
+        let last = cycleMeans.last! ?? first
+        let trend = cycles > 1 ? (last - first) / Double((cycles - 1) * m) : 0
+        let startPosition = Int(((firstSlot % Int64(m)) + Int64(m)) % Int64(m))
+        var offsets = [Double](repeating: 0, count: m)
+        for i in 0 ..< min(m, window.count) where !window[i].isNaN {
+            // Detrended against the straight line through the cycle means.
+            offsets[(startPosition + i) % m] = window[i] - (first + trend * (Double(i) - Double(m - 1) / 2))
+        }
+        let mean = offsets.reduce(0, +) / Double(m)
+        offsets = offsets.map { $0 - mean }
+        let level = first - trend * (Double(m - 1) / 2 + 1)
+        return search(on: window, from: [0.2, 0.01, 0.1], axes: [
+            [0.05, 0.1, 0.2, 0.35, 0.5, 0.7], [0.0, 0.01, 0.05], [0.05, 0.15, 0.3],
+        ]) { c in
+            // The stability region of the error-correction form: β ≤ α, γ ≤ 1 - α.
+            guard c[1] <= c[0], c[2] <= 1 - c[0] else { return nil }
+            return HoltWinters(alpha: c[0], beta: c[1], gamma: c[2], level: level, trend: trend, season: offsets, position: startPosition)
+        }
+    }
+
+    /// The level with the seasonal offsets' mean folded in. Updates on
+    /// one-step errors let the offsets drift together, which the forecast
+    /// does not see (level + offset is what it uses) but the split does: this
+    /// is the level to compare with a series' true one. O(season).
+    public var deseasonalizedLevel: Double { level + season.reduce(0, +) / Double(season.count) }
+
+    public func forecast(_ h: Int) -> Double {
+        level + Double(h) * trend + season[(position + h - 1) % season.count]
+    }
+
+    public mutating func observe(_ y: Double) {
+        let p = position
+        let e = y - level - trend - season[p]
+        let g = levelSensitivity + trendSensitivity + SIMD3(0, 0, seasonSensitivity[p])
+        level += trend + alpha * e
+        trend += beta * e
+        season[p] += gamma * e
+        levelSensitivity = levelSensitivity + trendSensitivity - alpha * g + SIMD3(e, 0, 0)
+        trendSensitivity = trendSensitivity - beta * g + SIMD3(0, e, 0)
+        seasonSensitivity[p] += e - gamma * g.z
+        position = p + 1 == season.count ? 0 : p + 1
+        alphaTuner.step(&alpha, error: e, sensitivity: g.x, range: 0.01 ... 0.99)
+        betaTuner.step(&beta, error: e, sensitivity: g.y, range: 0 ... alpha)
+        gammaTuner.step(&gamma, error: e, sensitivity: g.z, range: 0.01 ... max(0.01, 1 - alpha))
+    }
+
+    public mutating func skip() {
+        level += trend
+        levelSensitivity += trendSensitivity
+        position = position + 1 == season.count ? 0 : position + 1
+    }
+
+    public func varianceFactor(_ h: Int) -> Double {
+        var sum = 1.0
+        for j in 1 ..< max(h, 1) {
+            let c = alpha + Double(j) * beta + (j % season.count == 0 ? gamma : 0)
+            sum += c * c
+        }
+        return sum
+    }
+
+    public func encode(_ w: inout SnapshotWriter) {
+        for v in [alpha, beta, gamma, level, trend] { w.write(v) }
+        w.write(season)
+        w.write(position)
+        for v in [levelSensitivity, trendSensitivity] {
+            w.write(v.x)
+            w.write(v.y)
+            w.write(v.z)
+        }
+        w.write(seasonSensitivity)
+        for t in [alphaTuner, betaTuner, gammaTuner] { t.encode(&w) }
+    }
+
+    public init(decoding r: inout SnapshotReader) throws {
+        alpha = try r.readDouble()
+        beta = try r.readDouble()
+        gamma = try r.readDouble()
+        level = try r.readDouble()
+        trend = try r.readDouble()
+        season = try r.readDoubles()
+        position = try r.readInt()
+        levelSensitivity = SIMD3(try r.readDouble(), try r.readDouble(), try r.readDouble())
+        trendSensitivity = SIMD3(try r.readDouble(), try r.readDouble(), try r.readDouble())
+        seasonSensitivity = try r.readDoubles()
+        alphaTuner = try ConstantTuner(decoding: &r)
+        betaTuner = try ConstantTuner(decoding: &r)
+        gammaTuner = try ConstantTuner(decoding: &r)
+        guard !season.isEmpty, position >= 0, position < season.count, seasonSensitivity.count == season.count else {
+            throw SnapshotError.malformed("holt-winters season of \(season.count) at \(position)")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+/// One forecast series (one key, one value field): readings placed on the
+/// grid, a warm-up window, then the fitted models.
+public struct Series {
+    /// Slot of the last reading taken in, if any.
+    public private(set) var lastSlot: Int64?
+    /// Warm-up values (NaN for a missing step) while no model is fitted.
+    var window: [Double] = []
+    var windowStart: Int64 = 0
+    /// The fitted models behind one reference (copy on write). Stored
+    /// inline they made a series hundreds of bytes, and reading one out of
+    /// the keyed store copied all of it, which cost more than the update.
+    var storage: ModelStorage?
+
+    final class ModelStorage {
+        var model: AutoModel
+        init(_ model: AutoModel) { self.model = model }
+
+        /// Reads in place: a plain `model.forecast(h)` copies the models out of the class first.
+        func forecast(_ h: Int) -> StepForecast { withUnsafeMutablePointer(to: &model) { $0.pointee.forecast(h) } }
+    }
+
+    /// The fitted models; nil while warming up.
+    public var model: AutoModel? { storage?.model }
+
+    /// The model forecasts come from; nil while warming up.
+    public var chosenModel: ModelKind? { storage?.model.chosen }
+
+    public init() {}
+
+    /// What one reading did to the series.
+    public struct Step: Sendable, Equatable {
+        /// The standardised one-step error, once the models are fitted.
+        public var anomaly: Double?
+        /// The reading came after a gap longer than `maxGap`: the old state was dropped.
+        public var rewarmed = false
+        /// The reading's slot was not after the last one (late or duplicate) and
+        /// it was not learned (during the warm-up a late reading fills its gap instead).
+        public var stale = false
+    }
+
+    /// Takes in a reading at `time` (ms); nil `value` (missing or a sentinel)
+    /// changes nothing: the next reading's gap advances the state instead.
+    public mutating func observe(time: Int64, value: Double?, _ settings: SeriesSettings) -> Step {
+        var step = Step()
+        guard let value, value.isFinite else { return step }
+        let slot = settings.slot(of: time)
+        var gap = 0
+        if let last = lastSlot {
+            guard slot > last else {
+                // Still warming up, a late reading can fill its missing step; a fitted model cannot learn the past.
+                let i = Int(clamping: slot - windowStart)
+                if storage == nil, i >= 0, i < window.count, window[i].isNaN {
+                    window[i] = value
+                } else {
+                    step.stale = true
+                }
+                return step
+            }
+            gap = Int(clamping: slot - last - 1)
+        }
+        if gap > settings.maxGap {
+            storage = nil
+            window.removeAll(keepingCapacity: true)
+            step.rewarmed = true
+            gap = 0
+        }
+        lastSlot = slot
+        if storage != nil {
+            if !isKnownUniquelyReferenced(&storage) { storage = ModelStorage(storage!.model) }
+            let box = storage!
+            for _ in 0 ..< gap { box.model.skip() }
+            step.anomaly = box.model.observe(value)
+            return step
+        }
+        if window.isEmpty { windowStart = slot }
+        window.append(contentsOf: repeatElement(.nan, count: gap))
+        window.append(value)
+        if window.count >= settings.warmup {
+            storage = ModelStorage(AutoModel(kinds: settings.models, window: window, firstSlot: windowStart, season: settings.season))
+            window = []
+        }
+        return step
+    }
+
+    /// Steps still to collect before the first forecast.
+    public func warmupRemaining(_ settings: SeriesSettings) -> Int {
+        storage == nil ? settings.warmup - window.count : 0
+    }
+
+    /// The forecast `h` steps after the last reading; nil while warming up.
+    public func forecast(_ h: Int) -> StepForecast? { storage?.forecast(h) }
+
+    func encode(_ w: inout SnapshotWriter) {
+        w.write(lastSlot != nil)
+        w.write(lastSlot ?? 0)
+        w.write(windowStart)
+        w.write(window)
+        w.write(storage != nil)
+        storage?.model.encode(&w)
+    }
+
+    init(decoding r: inout SnapshotReader) throws {
+        let hasLast = try r.readBool()
+        let last = try r.read(Int64.self)
+        lastSlot = hasLast ? last : nil
+        windowStart = try r.read(Int64.self)
+        window = try r.readDoubles()
+        storage = try r.readBool() ? ModelStorage(AutoModel(decoding: &r)) : nil
+    }
+}

@@ -1,0 +1,73 @@
+import SluiceSDK
+import XCTest
+@testable import ForecasterPlugin
+
+/// The processor's config: durations to steps, model choice, rules, and refusals that name the key.
+final class ConfigTests: XCTestCase {
+    func parse(_ json: String) throws -> ForecastConfig { try ForecastConfig(Config(json: json)) }
+
+    func refusal(_ json: String) -> String {
+        do {
+            _ = try parse(json)
+            return "accepted"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testDurations() {
+        XCTAssertEqual(Duration.millis("500ms"), 500)
+        XCTAssertEqual(Duration.millis("90s"), 90000)
+        XCTAssertEqual(Duration.millis("15m"), 900_000)
+        XCTAssertEqual(Duration.millis("1h30m"), 5_400_000)
+        XCTAssertEqual(Duration.millis("1d"), 86_400_000)
+        XCTAssertEqual(Duration.millis("1.5h"), 5_400_000)
+        XCTAssertNil(Duration.millis("soon"))
+        XCTAssertNil(Duration.millis("3 parsecs"))
+        XCTAssertNil(Duration.millis(""))
+    }
+
+    func testDurationsBecomeSteps() throws {
+        let c = try parse(#"{"value_fields": ["t"], "interval": "1h", "season": "24h", "horizon": "6h", "max_gap": "5d"}"#)
+        XCTAssertEqual(c.settings.intervalMillis, 3_600_000)
+        XCTAssertEqual(c.settings.season, 24)
+        XCTAssertEqual(c.horizon, 6)
+        XCTAssertEqual(c.settings.maxGap, 120)
+        XCTAssertEqual(c.settings.models, ModelKind.allCases, "auto runs every model, holt-winters too with a season")
+        XCTAssertEqual(c.snapshotIntervalMillis, 60000)
+    }
+
+    func testDefaults() throws {
+        let c = try parse(#"{"value_fields": ["t"], "interval": 60000}"#)
+        XCTAssertEqual(c.horizon, 1)
+        XCTAssertEqual(c.settings.season, 1)
+        XCTAssertEqual(c.settings.models, [.ewma, .holt, .ar], "no season: no holt-winters candidate")
+        XCTAssertEqual(c.settings.maxGap, 48)
+        XCTAssertEqual(c.sentinels, [])
+        XCTAssertEqual(c.keyFields, [])
+    }
+
+    func testRulesAreParsedAtCreateWithTheirField() throws {
+        let c = try parse(#"""
+        {"value_fields": ["Water Temperature", "Turbidity"], "interval": "1h",
+         "alerts": ["anomaly > 4 for 3 readings",
+                    {"rule": "forecast(+3h) < 10", "field": "Water Temperature", "name": "cold ahead"}]}
+        """#)
+        XCTAssertEqual(c.rules.count, 2)
+        XCTAssertNil(c.rules[0].field)
+        XCTAssertEqual(c.rules[1].field, "Water Temperature")
+        XCTAssertEqual(c.rules[1].name, "cold ahead")
+        XCTAssertEqual(c.rules[1].subject, .forecast(steps: 3))
+    }
+
+    func testRefusalsNameTheKey() {
+        XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "season": "90m"}"#).contains("season"))
+        XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "model": "holt-winters"}"#).contains("holt-winters needs a season"))
+        XCTAssertTrue(refusal(#"{"value_fields": [], "interval": "1h"}"#).contains("value_fields"))
+        XCTAssertTrue(refusal(#"{"value_fields": ["t"]}"#).contains("interval"))
+        XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "alerts": ["t > 3"]}"#).contains("alert rule 't > 3'"))
+        XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "alerts": [{"rule": "value > 3", "field": "x"}]}"#)
+            .contains("'x' is not one of value_fields"))
+        XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "horizon": 0}"#).contains("horizon"))
+    }
+}
