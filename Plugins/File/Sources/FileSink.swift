@@ -41,6 +41,9 @@ public final class FileSink: Sink {
             ownsDescriptor = false
         } else {
             let append = try config.bool("append", default: true)
+            // Like `mkdir -p`: a manifest naming out/x.ndjson works from a fresh checkout.
+            let parent = (path as NSString).deletingLastPathComponent
+            if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
             fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
             guard fd >= 0 else { throw SluiceError.config("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
             ownsDescriptor = true
