@@ -102,5 +102,5 @@ let package = Package(
                            "SluiceFormats", "SluiceHTTP", "HTTPSensorPlugin"],
             path: "Tests/PluginTests"),
     ] + plugins.flatMap(\.1),
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

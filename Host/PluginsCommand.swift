@@ -20,7 +20,7 @@ struct PluginsCommand: ParsableCommand {
                 guard let info = try? PluginLoader.inspect(path: path) else { continue }
                 let n = info.note
                 rows.append([n.name, n.version, "\(n.abiMajor).\(n.abiMinor)",
-                             n.components.map { "\($0.kind):\($0.name)" }.joined(separator: " "), path])
+                             n.components.map { c in "\(c.kind):\(c.name)" + (c.outputs.isEmpty ? "" : "[\(c.outputs.joined(separator: ","))]") }.joined(separator: " "), path])
             }
             if rows.count == 1 {
                 print("no plugins on the plugin path: \(locator.directories.joined(separator: ":"))")
@@ -55,7 +55,10 @@ struct PluginsCommand: ParsableCommand {
                 entry:       \(info.entryMajors.map { "sluice_plugin_entry_v\($0)" }.joined(separator: ", "))
                 components:
                 """)
-                for c in n.components { print("  \(c.kind.padding(toLength: 10, withPad: " ", startingAt: 0)) \(n.name).\(c.name)") }
+                for c in n.components {
+                    let outputs = c.outputs.isEmpty ? "" : "  outputs: default, \(c.outputs.joined(separator: ", ")) (read one as inputs: [NAME.OUTPUT])"
+                    print("  \(c.kind.padding(toLength: 10, withPad: " ", startingAt: 0)) \(n.name).\(c.name)\(outputs)")
+                }
                 print("loadable:    yes")
             } catch let e as LoadError {
                 FileHandle.standardError.write(Data("refused: \(e)\n".utf8))

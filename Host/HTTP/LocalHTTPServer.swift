@@ -5,7 +5,7 @@ import NIOPosix
 /// A small HTTP/1.1 server for the CLI's own endpoints (the status port, the
 /// sensor simulator): every request is answered by `respond`, whose answer
 /// may ask to be sent late.
-final class LocalHTTPServer {
+final class LocalHTTPServer: Sendable {
     /// A request, its target split into path and query parameters.
     struct Request {
         let head: HTTPRequestHead

@@ -94,7 +94,7 @@ struct SimulateCommand: ParsableCommand {
             let api = SensorAPI(feed: feed, faults: faults, token: token)
             let server = try LocalHTTPServer(host: host, port: port, what: "simulate sensors") { api.answer($0) }
             print("serving beach sensor readings on \(server.url)/ (\(origin))")
-            fflush(stdout)
+            fflush(nil)
             let signals = SignalHandling.install { server.close() }
             try server.wait()
             withExtendedLifetime(signals) {}

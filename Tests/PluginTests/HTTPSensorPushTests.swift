@@ -29,12 +29,19 @@ final class HTTPSensorPushTests: XCTestCase {
     }
 
     func post(_ client: HTTPClient, _ body: String, type: String = "application/x-ndjson", token: String? = "t0k") throws -> HTTPClient.Response {
+        try Self.post(client, to: url, body, type: type, token: token)
+    }
+
+    /// `post` without `self`, for client threads.
+    static func post(_ client: HTTPClient, to url: String, _ body: String, type: String = "application/x-ndjson",
+                     token: String? = "t0k") throws -> HTTPClient.Response
+    {
         var headers = ["Content-Type: \(type)"]
         if let token { headers.append("Authorization: Bearer \(token)") }
         return try client.send(method: "POST", url: url, body: Array(body.utf8), headers: headers)
     }
 
-    func ndjson(_ ids: Range<Int>) -> String {
+    static func ndjson(_ ids: Range<Int>) -> String {
         ids.map { #"{"id":\#($0),"beach":"Montrose Beach","water":\#(Double($0 % 30) + 0.5)}"# + "\n" }.joined()
     }
 
@@ -84,11 +91,11 @@ final class HTTPSensorPushTests: XCTestCase {
         var answers: [HTTPClient.Response] = []
         let summary = try runPipeline(manifest("auth_token: t0k, queue_capacity: 10000", out: dir + "/out.ndjson", batch: 4096, queue: 4)) {
             let client = HTTPClient(headers: [], timeoutMillis: 5000)
-            answers.append(try self.post(client, self.ndjson(0 ..< 3)))
+            answers.append(try self.post(client, Self.ndjson(0 ..< 3)))
             answers.append(try self.post(client, "id,beach,water\n3,Calumet Beach,20.5\n4,Calumet Beach,21\n", type: "text/csv"))
             answers.append(try self.post(client, #"[{"id":5},{"id":6}]"#, type: "application/json"))
             // Over 1 MiB, so libcurl asks "Expect: 100-continue"; more readings than queue_capacity.
-            answers.append(try self.post(client, self.ndjson(7 ..< 25_007)))
+            answers.append(try self.post(client, Self.ndjson(7 ..< 25_007)))
         }
         XCTAssertEqual(answers.map(\.status), [202, 202, 202, 202])
         XCTAssertEqual(try JSONParser.parse(answers[0].body)["accepted"], 3)
@@ -102,12 +109,12 @@ final class HTTPSensorPushTests: XCTestCase {
         var answers: [String: HTTPClient.Response] = [:]
         _ = try runPipeline(manifest("auth_token: t0k, max_body_bytes: 1000", out: dir + "/out.ndjson")) {
             let client = HTTPClient(headers: [], timeoutMillis: 5000)
-            answers["malformed"] = try self.post(client, self.ndjson(0 ..< 2) + "{\"id\": 2,\n" + self.ndjson(3 ..< 4))
-            answers["no token"] = try self.post(client, self.ndjson(10 ..< 11), token: nil)
-            answers["wrong token"] = try self.post(client, self.ndjson(11 ..< 12), token: "guess")
-            answers["too large"] = try self.post(HTTPClient(headers: [], timeoutMillis: 5000), self.ndjson(20 ..< 60))
+            answers["malformed"] = try self.post(client, Self.ndjson(0 ..< 2) + "{\"id\": 2,\n" + Self.ndjson(3 ..< 4))
+            answers["no token"] = try self.post(client, Self.ndjson(10 ..< 11), token: nil)
+            answers["wrong token"] = try self.post(client, Self.ndjson(11 ..< 12), token: "guess")
+            answers["too large"] = try self.post(HTTPClient(headers: [], timeoutMillis: 5000), Self.ndjson(20 ..< 60))
             answers["empty"] = try self.post(client, "\n")
-            answers["ok"] = try self.post(client, self.ndjson(100 ..< 101))
+            answers["ok"] = try self.post(client, Self.ndjson(100 ..< 101))
         }
         XCTAssertEqual(answers["malformed"]?.status, 400)
         let reason = try JSONParser.parse(answers["malformed"]!.body)
@@ -128,12 +135,13 @@ final class HTTPSensorPushTests: XCTestCase {
     func testAFullPipelineAnswers503WithRetryAfter() throws {
         let results = Box<[(ids: Range<Int>, status: Int, retryAfter: String?)]>([])
         let lock = NSLock()
+        let url = url
         _ = try runPipeline(manifest("queue_capacity: 20", out: dir + "/out.ndjson", slowMillis: 100), extraPluginDirs: try testkitDir()) {
             concurrently(8) { client in
                 let http = HTTPClient(headers: [], timeoutMillis: 20000)
                 for i in 0 ..< 20 {
                     let first = (client * 20 + i) * 10
-                    guard let r = try? self.post(http, self.ndjson(first ..< first + 10), token: nil) else { continue }
+                    guard let r = try? Self.post(http, to: url, Self.ndjson(first ..< first + 10), token: nil) else { continue }
                     lock.withLock { results.value.append((first ..< first + 10, r.status, r.header("retry-after"))) }
                     if r.status == 503 { break }
                 }
@@ -175,6 +183,7 @@ final class HTTPSensorPushTests: XCTestCase {
         let outcome = Box<[(ids: Range<Int>, status: Int)]>([])
         let lock = NSLock()
         let clientsDone = DispatchGroup()
+        let url = url
         _ = try TestSupport.run(manifest("queue_capacity: 40", out: dir + "/out.ndjson", slowMillis: 50), dir: dir,
                                 extraPluginDirs: try testkitDir()) { engine in
             try? self.waitUntilListening()
@@ -184,7 +193,7 @@ final class HTTPSensorPushTests: XCTestCase {
                     let http = HTTPClient(headers: [], timeoutMillis: 10000)
                     for i in 0 ..< 30 {
                         let first = (client * 30 + i) * 10
-                        let status = (try? self.post(http, self.ndjson(first ..< first + 10), token: nil).status) ?? -1
+                        let status = (try? Self.post(http, to: url, Self.ndjson(first ..< first + 10), token: nil).status) ?? -1
                         lock.withLock { outcome.value.append((first ..< first + 10, status)) }
                         if status == -1 { break }
                     }
@@ -216,12 +225,13 @@ final class HTTPSensorPushTests: XCTestCase {
             let lock = NSLock()
             let (clients, requests) = (12, 20)
             let config = "queue_capacity: 20, ack: \(ack), overload_status: 429, threads: 2"
+            let url = url
             _ = try runPipeline(manifest(config, out: out, slowMillis: 20), extraPluginDirs: testkit) {
                 concurrently(clients) { client in
                     let http = HTTPClient(headers: [], timeoutMillis: 10000)
                     for i in 0 ..< requests {
                         let first = (client * requests + i) * 10
-                        let status = (try? self.post(http, self.ndjson(first ..< first + 10), token: nil).status) ?? -1
+                        let status = (try? Self.post(http, to: url, Self.ndjson(first ..< first + 10), token: nil).status) ?? -1
                         lock.withLock { outcome.value.append((first ..< first + 10, status)) }
                         usleep(2000)
                     }

@@ -2,6 +2,7 @@ import Foundation
 import SluiceCore
 import SluiceSDK
 import SluiceTestSupport
+import Synchronization
 import XCTest
 
 /// Counts, fan-out, backpressure, retries, dead-lettering and acks.
@@ -60,7 +61,7 @@ final class EngineTests: XCTestCase {
 
     func testBackpressureBoundsRecordsInFlight() throws {
         let batch = 100, capacity = 2
-        var maxInFlight = 0
+        let maxInFlight = Atomic<Int>(0)
         let summary = try TestSupport.run("""
         engine: {queue_capacity: \(capacity), batch: {max_records: \(batch), max_wait_ms: 50}}
         sources:
@@ -81,7 +82,7 @@ final class EngineTests: XCTestCase {
             while Date().timeIntervalSince(start) < 1.5 {
                 let m = engine.stageMetrics.map(\.snapshot)
                 if let src = m.first(where: { $0.name == "gen" }), let sink = m.first(where: { $0.name == "slow" }) {
-                    maxInFlight = max(maxInFlight, src.recordsIn - sink.recordsIn)
+                    maxInFlight.store(max(maxInFlight.load(ordering: .relaxed), src.recordsIn - sink.recordsIn), ordering: .relaxed)
                 }
                 usleep(10000)
             }
@@ -89,8 +90,8 @@ final class EngineTests: XCTestCase {
         }
         // Two bounded inboxes plus one batch in each of three stages' hands.
         let bound = (2 * capacity + 3) * batch
-        XCTAssertLessThanOrEqual(maxInFlight, bound, "the source ran ahead of the slow sink")
-        XCTAssertGreaterThan(maxInFlight, 0)
+        XCTAssertLessThanOrEqual(maxInFlight.load(ordering: .relaxed), bound, "the source ran ahead of the slow sink")
+        XCTAssertGreaterThan(maxInFlight.load(ordering: .relaxed), 0)
         // Only ~50 batches fit in 1.5 s at 20 ms each: the source was held back.
         XCTAssertLessThan(summary.read, 100 * batch)
         XCTAssertEqual(summary.stage("slow")?.recordsOut, summary.read, "drain lost records")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import SluiceCore
 import SluiceSDK
@@ -47,14 +48,27 @@ public enum TestSupport {
         return try PipelinePlanner(loader: loader(extra: extraPluginDirs)).plan(manifest)
     }
 
-    /// Runs a pipeline to completion in-process.
+    /// Runs a pipeline to completion in-process. `during`, if given, runs on
+    /// the calling thread while the engine runs on its own, so it may touch
+    /// the test's state freely.
     public static func run(_ yaml: String, dir: String, maxRecords: Int? = nil, environment: [String: String] = [:],
                            extraPluginDirs: [String] = [], during: ((Engine) -> Void)? = nil) throws -> RunSummary
     {
         let plan = try plan(yaml, dir: dir, environment: environment, extraPluginDirs: extraPluginDirs)
         let engine = Engine(plan: plan, logger: quietLogger, maxRecords: maxRecords)
-        if let during { DispatchQueue.global().async { during(engine) } }
-        return try engine.run()
+        guard let during else { return try engine.run() }
+        let outcome = Mutex<Result<RunSummary, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let result = Result { try engine.run() }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+        during(engine)
+        done.wait()
+        return try outcome.withLock { $0! }.get()
     }
 
     /// Compiles C source into a shared library (or, with `shared: false`, an executable).

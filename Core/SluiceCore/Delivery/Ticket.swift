@@ -7,7 +7,7 @@ import Synchronization
 /// before releasing the one it consumed, so the count reaches zero exactly
 /// when the last sink (or the dead-letter queue) has written the last derived
 /// record. Then the source is told to ack the batch's tokens.
-public final class Ticket: @unchecked Sendable {
+public final class Ticket: Sendable {
     let tokens: [UInt64]
     private let references = Atomic<Int>(1)
     private let onComplete: @Sendable (Ticket) -> Void
@@ -26,23 +26,4 @@ public final class Ticket: @unchecked Sendable {
         precondition(left >= 0, "ticket released more often than retained")
         if left == 0 { onComplete(self) }
     }
-}
-
-/// Records on their way between stages, with the tickets of the source
-/// batches they derive from.
-final class Envelope: @unchecked Sendable {
-    let records: RecordBuffer
-    let tickets: [Ticket]
-
-    init(records: RecordBuffer, tickets: [Ticket]) {
-        self.records = records
-        self.tickets = tickets
-    }
-}
-
-/// What flows through a stage's inbox.
-enum Message {
-    case batch(Envelope)
-    /// An upstream stage finished; after one per input, the stage drains.
-    case end
 }

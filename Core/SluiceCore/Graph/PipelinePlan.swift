@@ -12,13 +12,28 @@ public struct PipelinePlan: @unchecked Sendable {
     public let manifest: Manifest
     /// In an order where every component comes after its inputs.
     public let nodes: [Node]
+    /// What is legal but probably a mistake (an output nobody reads), each with its place.
+    public let warnings: [ManifestError]
 
     public var settings: EngineSettings { manifest.engine }
 
     public func node(_ name: String) -> Node? { nodes.first { $0.spec.name == name } }
 
-    /// Names of the components that list `name` as an input.
+    /// Names of the components that read any output of `name`.
     public func consumers(of name: String) -> [String] {
-        nodes.filter { $0.spec.inputs.contains(name) }.map(\.spec.name)
+        nodes.filter { $0.spec.inputReferences.contains { $0.component == name } }.map(\.spec.name)
+    }
+
+    /// The wires out of `name`: per output index (0 the default), which
+    /// component reads it on which of its input ports.
+    public func routes(of name: String) -> [[(consumer: String, port: Int)]] {
+        guard let producer = node(name) else { return [] }
+        var routes = Array(repeating: [(consumer: String, port: Int)](), count: 1 + producer.component.outputs.count)
+        for n in nodes {
+            for (port, ref) in n.spec.inputReferences.enumerated() where ref.component == name {
+                if let output = producer.component.outputIndex(ref.output) { routes[output].append((n.spec.name, port)) }
+            }
+        }
+        return routes
     }
 }

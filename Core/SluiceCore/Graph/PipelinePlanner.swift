@@ -38,7 +38,8 @@ public struct PipelinePlanner {
 
         for spec in manifest.components {
             let key = "\(spec.role.rawValue)s.\(spec.name).inputs"
-            for (input, location) in zip(spec.inputs, spec.inputLocations) {
+            for (ref, location) in zip(spec.inputReferences, spec.inputLocations) {
+                let input = ref.component
                 if !names.contains(input) {
                     errors.append(ManifestError(location, key: key,
                                                 "unknown component \(input.debugDescription)\(ManifestParser.suggestion(input, Array(names)))"))
@@ -46,6 +47,11 @@ public struct PipelinePlanner {
                     errors.append(ManifestError(location, key: key, "\(input.debugDescription) is a sink; sinks produce no records to read"))
                 } else if input == spec.name {
                     errors.append(ManifestError(location, key: key, "a component cannot read its own output"))
+                } else if let output = ref.output, let producer = nodes[input], producer.component.outputIndex(output) == nil {
+                    let known = producer.component.outputs
+                    let has = known.isEmpty ? "it has only its default output" : "its outputs: \(known.joined(separator: ", "))"
+                    errors.append(ManifestError(location, key: key,
+                                                "\(input) has no output \(output.debugDescription) (\(has))\(known.isEmpty ? "" : ManifestParser.suggestion(output, known))"))
                 }
             }
             let isDeadLetter = spec.name == manifest.deadLetter
@@ -63,7 +69,19 @@ public struct PipelinePlanner {
         }
         let order = topologicalOrder(manifest, &errors)
         if !errors.isEmpty { throw ManifestErrors(errors: errors) }
-        return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] })
+        return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] }, warnings: unreadOutputs(manifest, nodes))
+    }
+
+    /// Named outputs no component reads: their records are dropped (and acked), which is rarely meant.
+    private func unreadOutputs(_ manifest: Manifest, _ nodes: [String: PipelinePlan.Node]) -> [ManifestError] {
+        let read = Set(manifest.components.flatMap(\.inputReferences))
+        return manifest.components.flatMap { spec -> [ManifestError] in
+            guard let node = nodes[spec.name] else { return [] }
+            return node.component.outputs.filter { !read.contains(InputReference("\(spec.name).\($0)")) }.map {
+                ManifestError(spec.location, key: "\(spec.role.rawValue)s.\(spec.name)",
+                              "output \($0.debugDescription) is read by no component; its records are dropped (wire it as inputs: [\(spec.name).\($0)])")
+            }
+        }
     }
 
     private func loadPlugins(_ manifest: Manifest, _ errors: inout [ManifestError]) -> [String: LoadedPlugin] {
@@ -129,26 +147,28 @@ public struct PipelinePlanner {
         let specs = manifest.components
         let known = Set(specs.map(\.name))
         var indegree: [String: Int] = [:]
-        for s in specs { indegree[s.name] = s.inputs.filter { known.contains($0) && $0 != s.name }.count }
+        for s in specs { indegree[s.name] = s.producers.filter { known.contains($0) && $0 != s.name }.count }
         var ready = specs.filter { indegree[$0.name] == 0 }.map(\.name)
         var order: [String] = []
         while !ready.isEmpty {
             let n = ready.removeFirst()
             order.append(n)
-            for s in specs where s.inputs.contains(n) && s.name != n {
-                indegree[s.name]! -= 1
+            for s in specs where s.name != n {
+                let edges = s.producers.filter { $0 == n }.count
+                guard edges > 0 else { continue }
+                indegree[s.name]! -= edges
                 if indegree[s.name] == 0 { ready.append(s.name) }
             }
         }
         // What is left sits on a cycle or downstream of one; peel off the
         // downstream part (nothing left reads it) to name only the cycle.
-        var cyclic = specs.filter { !order.contains($0.name) && !$0.inputs.contains($0.name) }
-        while let leaf = cyclic.firstIndex(where: { c in !cyclic.contains { $0.inputs.contains(c.name) } }) {
+        var cyclic = specs.filter { !order.contains($0.name) && !$0.producers.contains($0.name) }
+        while let leaf = cyclic.firstIndex(where: { c in !cyclic.contains { $0.producers.contains(c.name) } }) {
             cyclic.remove(at: leaf)
         }
         if let first = cyclic.first {
             let names = Set(cyclic.map(\.name))
-            let closing = zip(first.inputs, first.inputLocations).first { names.contains($0.0) }
+            let closing = zip(first.producers, first.inputLocations).first { names.contains($0.0) }
             errors.append(ManifestError(closing?.1 ?? first.location, key: "\(first.role.rawValue)s.\(first.name).inputs",
                                         "cycle in the graph: \(cyclic.map(\.name).joined(separator: " → ")) → \(first.name)"))
         }

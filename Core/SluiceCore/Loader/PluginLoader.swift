@@ -1,4 +1,5 @@
 import CSluicePlugin
+import SluiceSDK
 import Foundation
 
 /// Loads plugin libraries, refusing any it cannot run before running any of
@@ -99,7 +100,7 @@ public final class PluginLoader: @unchecked Sendable {
         let entry = unsafeBitCast(symbol, to: sluice_plugin_entry_fn.self)
         guard let d = entry(UInt16(Self.abiMinor)) else { throw bad("the entry returned no descriptor") }
         let plugin = d.pointee
-        guard plugin.struct_size >= UInt32(MemoryLayout<sluice_plugin_descriptor>.offset(of: \.components)! + 8) else {
+        guard structHasField(plugin.struct_size, \sluice_plugin_descriptor.components) else {
             throw bad("descriptor is too small (\(plugin.struct_size) bytes)")
         }
         guard Int(plugin.abi_major) == Self.abiMajor else { throw bad("descriptor says ABI \(plugin.abi_major), the note says \(info.note.abiMajor)") }
@@ -110,17 +111,8 @@ public final class PluginLoader: @unchecked Sendable {
         var components: [ComponentInfo] = []
         for i in 0 ..< plugin.component_count {
             guard let c = plugin.components[i] else { throw bad("component \(i) is NULL") }
-            let role: ComponentRole
-            switch c.pointee.kind {
-            case SLUICE_SOURCE where c.pointee.source != nil: role = .source
-            case SLUICE_PROCESSOR where c.pointee.processor != nil: role = .processor
-            case SLUICE_SINK where c.pointee.sink != nil: role = .sink
-            default: throw bad("component \(i) has an unknown kind or a missing vtable")
-            }
-            guard c.pointee.name != nil, c.pointee.create != nil, c.pointee.destroy != nil else {
-                throw bad("component \(i) lacks a name, create or destroy")
-            }
-            components.append(ComponentInfo(descriptor: c, role: role))
+            let component = try Self.checkComponent(c, index: i, note: info.note, path: path)
+            components.append(component)
         }
         let version = plugin.version.map { String(cString: $0) } ?? info.note.version
         return LoadedPlugin(path: path, note: info.note, version: version, components: components, handle: handle)

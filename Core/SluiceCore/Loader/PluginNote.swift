@@ -6,12 +6,14 @@ public struct PluginNote: Sendable, Equatable {
     public var name: String
     public var version: String
     public var description: String
-    /// (kind, name) pairs, e.g. ("source", "generate").
-    public var components: [(kind: String, name: String)]
+    /// Components as announced, e.g. ("source", "generate", []) or
+    /// ("processor", "route", ["high", "low"]) for `processor:route[high,low]`.
+    public var components: [(kind: String, name: String, outputs: [String])]
 
     public static func == (a: PluginNote, b: PluginNote) -> Bool {
         a.abiMajor == b.abiMajor && a.abiMinor == b.abiMinor && a.name == b.name && a.version == b.version
             && a.description == b.description && a.components.map(\.name) == b.components.map(\.name)
+            && a.components.map(\.outputs) == b.components.map(\.outputs)
     }
 
     /// Parses the note's "key=value" lines; nil if required keys are missing.
@@ -31,7 +33,14 @@ public struct PluginNote: Sendable, Equatable {
         description = fields["description"] ?? ""
         components = (fields["components"] ?? "").split(separator: " ").map { item in
             let kv = item.split(separator: ":", maxSplits: 1)
-            return kv.count == 2 ? (String(kv[0]), String(kv[1])) : ("?", String(item))
+            guard kv.count == 2 else { return ("?", String(item), []) }
+            var name = Substring(kv[1])
+            var outputs: [String] = []
+            if let open = name.firstIndex(of: "["), name.hasSuffix("]") {
+                outputs = name[name.index(after: open) ..< name.index(before: name.endIndex)].split(separator: ",").map(String.init)
+                name = name[..<open]
+            }
+            return (String(kv[0]), String(name), outputs)
         }
     }
 }

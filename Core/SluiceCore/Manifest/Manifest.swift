@@ -53,11 +53,33 @@ public struct ComponentSpec: Sendable {
     /// Where each config key (as a JSON Pointer, "" for the config itself) was written.
     public var configLocations: [String: SourceLocation]
 
+    /// `inputs:` as component and output: `forecast.alerts` reads output
+    /// `alerts` of `forecast`, a bare name its default output.
+    public var inputReferences: [InputReference] { inputs.map(InputReference.init) }
+    /// The components `inputs:` reads from, one per entry.
+    var producers: [String] { inputReferences.map(\.component) }
+
     public var pluginName: String { String(use.split(separator: ".", maxSplits: 1).first ?? "") }
     public var componentName: String {
         let parts = use.split(separator: ".", maxSplits: 1)
         return parts.count == 2 ? String(parts[1]) : ""
     }
+}
+
+/// One entry of `inputs:`: a component and which of its outputs (Vector's
+/// `component.output` convention; component names cannot contain a dot).
+public struct InputReference: Sendable, Hashable, CustomStringConvertible {
+    public var component: String
+    /// nil for the default output.
+    public var output: String?
+
+    public init(_ text: String) {
+        let parts = text.split(separator: ".", maxSplits: 1)
+        component = String(parts.first ?? "")
+        output = parts.count == 2 ? String(parts[1]) : nil
+    }
+
+    public var description: String { output.map { "\(component).\($0)" } ?? component }
 }
 
 /// How a source groups records into batches.
@@ -90,6 +112,9 @@ public struct EngineSettings: Sendable {
     public var startupTimeoutMillis = 30_000
     /// Where dead letters go when the manifest names no dead-letter sink.
     public var deadLetterPath = "dead-letter.ndjson"
+    /// Parent of each component's state directory (`state_dir/NAME`), for
+    /// snapshots that survive a restart; relative to the working directory.
+    public var stateDirectory = ".sluice-state"
 
     public init() {}
 }

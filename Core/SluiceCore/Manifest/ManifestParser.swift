@@ -258,7 +258,7 @@ public struct ManifestParser {
             return e
         }
         let known = ["queue_capacity", "batch", "tick_interval_ms", "flush_interval_ms", "drain_timeout_ms",
-                     "initial_backoff_ms", "max_backoff_ms", "startup_timeout_ms", "dead_letter_path"]
+                     "initial_backoff_ms", "max_backoff_ms", "startup_timeout_ms", "dead_letter_path", "state_dir"]
         for (k, v) in map {
             let field = k.string ?? ""
             let key = "engine.\(field)"
@@ -272,6 +272,7 @@ public struct ManifestParser {
             case "max_backoff_ms": e.maxBackoffMillis = integer(v, key, min: 1) ?? e.maxBackoffMillis
             case "startup_timeout_ms": e.startupTimeoutMillis = integer(v, key) ?? e.startupTimeoutMillis
             case "dead_letter_path": e.deadLetterPath = scalar(v, key) ?? e.deadLetterPath
+            case "state_dir": e.stateDirectory = scalar(v, key) ?? e.stateDirectory
             default: report(k, key, "unknown key\(Self.suggestion(field, known))")
             }
         }

@@ -3,6 +3,12 @@ import Foundation
 import SluiceSDK
 
 /// A live instance of a plugin component and the typed calls into it.
+///
+/// Not thread-safe by itself: the engine calls one instance from one stage
+/// thread at a time (the header's [instance-thread] rule), and `destroy`
+/// only after that thread has exited. `@unchecked Sendable` because the
+/// instance moves from the thread that creates it to its stage's thread,
+/// with the thread start as the barrier.
 final class ComponentInstance: @unchecked Sendable {
     let info: ComponentInfo
     let host: ComponentHost
@@ -24,8 +30,9 @@ final class ComponentInstance: @unchecked Sendable {
         let json = JSONWriter.string(.object(config))
         var state: UnsafeMutableRawPointer?
         var error = [CChar](repeating: 0, count: 1024)
+        let capacity = error.count
         let status = json.withCString { j in
-            info.descriptor.pointee.create(info.descriptor, j, host.api, &state, &error, error.count)
+            info.descriptor.pointee.create(info.descriptor, j, host.api, &state, &error, capacity)
         }
         let message = String(cString: error)
         switch status {
@@ -40,18 +47,18 @@ final class ComponentInstance: @unchecked Sendable {
     }
 
     func ack(_ tokens: [UInt64]) {
-        guard let ack = info.descriptor.pointee.source.pointee.ack else { return }
+        guard info.hasAck, let ack = info.descriptor.pointee.source.pointee.ack else { return }
         tokens.withUnsafeBufferPointer { ack(state, $0.baseAddress, $0.count) }
     }
 
-    func process(_ input: RecordBuffer, _ ctx: CallContext) -> sluice_status {
-        input.withBatch { b in ctx.withPointer { info.descriptor.pointee.processor.pointee.process(state, b, $0) } }
+    func process(_ input: RecordBuffer, port: Int, _ ctx: CallContext) -> sluice_status {
+        input.withBatch(port: port) { b in ctx.withPointer { info.descriptor.pointee.processor.pointee.process(state, b, $0) } }
     }
 
-    var hasTick: Bool { info.descriptor.pointee.processor?.pointee.tick != nil }
+    var hasTick: Bool { info.hasTick }
 
     func tick(now: Int64, _ ctx: CallContext) -> sluice_status {
-        guard let tick = info.descriptor.pointee.processor.pointee.tick else { return SLUICE_OK }
+        guard info.hasTick, let tick = info.descriptor.pointee.processor.pointee.tick else { return SLUICE_OK }
         return ctx.withPointer { tick(state, now, $0) }
     }
 
@@ -60,7 +67,7 @@ final class ComponentInstance: @unchecked Sendable {
     }
 
     func flush() -> sluice_status {
-        guard let flush = info.descriptor.pointee.sink.pointee.flush else { return SLUICE_OK }
+        guard info.hasFlush, let flush = info.descriptor.pointee.sink.pointee.flush else { return SLUICE_OK }
         return CallContext(output: nil, input: nil).withPointer { flush(state, $0) }
     }
 
@@ -68,5 +75,9 @@ final class ComponentInstance: @unchecked Sendable {
         guard let s = state else { return }
         state = nil
         info.descriptor.pointee.destroy(s)
+        let abandoned = host.holds.count
+        if abandoned > 0 {
+            host.logger.notice("\(abandoned) held record(s) were still in state at shutdown; their sources were not acked, so they are replayed on the next run")
+        }
     }
 }

@@ -24,11 +24,14 @@ public struct RunSummary: Sendable {
 
 /// Runs a planned pipeline: creates the components, starts one thread per
 /// stage, and drains the graph on `stop()` (SIGINT/SIGTERM) or when every
-/// source has ended.
-///
-/// Shutdown order: sources stop reading and send `end`; each stage finishes
-/// its inbox, flushes and passes `end` on; the dead-letter stage closes last;
+/// source has ended, in the order `ShutdownStateMachine` decides: sources
+/// stop reading and send their end; each stage drains once all its inbound
+/// edges ended, then passes the end on; the dead-letter stage closes last;
 /// sources ack what was written; then every instance is destroyed.
+///
+/// `@unchecked Sendable`: `instances` and `stages` are touched only by the
+/// thread in `run`; what other threads read (stop requests, the published
+/// stage metrics, the shutdown state) sits behind `lifecycle`'s lock.
 public final class Engine: @unchecked Sendable {
     /// Name of the built-in dead-letter stage (a file) when the manifest names none.
     public static let deadLetterStageName = "dead-letter"
@@ -39,6 +42,7 @@ public final class Engine: @unchecked Sendable {
     let logger: Logger
     private var stages: [Stage] = []
     private var instances: [ComponentInstance] = []
+    private let lifecycle = Lifecycle()
 
     public init(plan: PipelinePlan, logger: Logger, registry: MetricsRegistry = MetricsRegistry(), maxRecords: Int? = nil) {
         self.plan = plan
@@ -47,11 +51,15 @@ public final class Engine: @unchecked Sendable {
         control = EngineControl(maxRecords: maxRecords)
     }
 
-    /// Begins a graceful drain. Safe from any thread and from signal handlers' queues.
-    public func stop() { control.stop() }
+    /// Begins a graceful drain, bounded by `engine.drain_timeout_ms`. Safe
+    /// from any thread, any number of times; only the first starts the clock.
+    public func stop() {
+        lifecycle.stop(control: control, drainTimeoutMillis: plan.settings.drainTimeoutMillis)
+    }
 
-    /// The stages' live counters (for progress lines and /metrics).
-    public var stageMetrics: [StageMetrics] { stages.map(\.metrics) }
+    /// The stages' live counters (for progress lines and /metrics): empty
+    /// until every stage is built, then the same list until the run ends.
+    public var stageMetrics: [StageMetrics] { lifecycle.metrics }
 
     /// Builds, runs to completion, and tears down. Blocks the calling thread.
     public func run() throws -> RunSummary {
@@ -61,24 +69,21 @@ public final class Engine: @unchecked Sendable {
             for instance in instances.reversed() { instance.destroy() }
             instances.removeAll()
         }
-        let group = DispatchGroup()
         let sources = stages.compactMap { $0 as? SourceStage }
-        let others = stages.filter { !($0 is SourceStage) }
-        for stage in others { start(stage, group) }
-        let sourceGroup = DispatchGroup()
-        for stage in sources { start(stage, sourceGroup) }
-        group.wait()
-        for s in sources { s.downstreamDone.store(true, ordering: .releasing) }
-        sourceGroup.wait()
+        lifecycle.begin(sources: sources, others: stages.count - sources.count, metrics: stages.map(\.metrics),
+                        drainTimeoutMillis: plan.settings.drainTimeoutMillis, control: control)
+        for stage in stages where !(stage is SourceStage) { start(stage) }
+        for stage in sources { start(stage) }
+        lifecycle.awaitTeardown()
         let seconds = Double(Clock.monotonicNanos() - started) / 1e9
         return RunSummary(stages: stages.map(\.metrics.snapshot), seconds: seconds)
     }
 
-    private func start(_ stage: Stage, _ group: DispatchGroup) {
-        group.enter()
+    private func start(_ stage: Stage) {
+        let lifecycle = lifecycle
         let thread = Thread {
             stage.run()
-            group.leave()
+            lifecycle.exited(stage)
         }
         thread.name = "sluice-\(stage.name)"
         thread.stackSize = 4 << 20
@@ -122,20 +127,30 @@ public final class Engine: @unchecked Sendable {
         }
         for node in plan.nodes {
             let stage = byName[node.spec.name]!
-            stage.consumers = plan.consumers(of: node.spec.name).map { byName[$0]! }
-            stage.expectedEnds = node.spec.inputs.count
-            if stage !== deadLetter { stage.deadLetterStage = deadLetter }
+            stage.routes = plan.routes(of: node.spec.name).map { wires in wires.map { Edge(stage: byName[$0.consumer]!, port: $0.port) } }
+            for edge in stage.routes.joined() { edge.stage.inboundEdges += 1 }
+            if stage !== deadLetter {
+                stage.deadLetterStage = deadLetter
+                deadLetter.inboundEdges += 1
+            }
         }
         stages = plan.nodes.map { byName[$0.spec.name]! }
         if !stages.contains(where: { $0 === deadLetter }) { stages.append(deadLetter) }
-        deadLetter.expectedEnds = stages.count - 1
     }
 
     /// Creates an instance, retrying with backoff while it reports a retriable
     /// failure (a server still starting), up to the startup timeout.
     private func create(_ node: PipelinePlan.Node) throws -> ComponentInstance {
         let settings = plan.settings
-        let host = ComponentHost(name: node.spec.name, logger: logger, registry: registry, control: control)
+        let stateDirectory = URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent(node.spec.name).path
+        do {
+            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw EngineError(component: node.spec.name,
+                              message: "cannot create its state directory \(stateDirectory) (engine.state_dir): \(error.localizedDescription)")
+        }
+        let host = ComponentHost(name: node.spec.name, inputs: node.spec.inputs, stateDirectory: stateDirectory,
+                                 logger: logger, registry: registry, control: control)
         var backoff = Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: min(settings.maxBackoffMillis, 5000))
         let deadline = Clock.monotonicNanos() + UInt64(settings.startupTimeoutMillis) * 1_000_000
         while true {

@@ -1,9 +1,11 @@
 import Synchronization
 
-/// Run-wide state every stage reads: whether we are draining, and how many
-/// more records the sources may read (`--max-records`).
-public final class EngineControl: @unchecked Sendable {
+/// Run-wide state every stage reads: whether we are draining and until
+/// when, and how many more records the sources may read (`--max-records`).
+public final class EngineControl: Sendable {
     private let stopping = Atomic<Bool>(false)
+    /// Monotonic ns after which retries give up; 0 while not draining.
+    private let deadline = Atomic<UInt64>(0)
     private let budget: Atomic<Int>
 
     init(maxRecords: Int?) {
@@ -12,8 +14,20 @@ public final class EngineControl: @unchecked Sendable {
 
     public var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
-    /// Begins a graceful drain: sources stop reading; everything read is still written.
-    public func stop() { stopping.store(true, ordering: .releasing) }
+    /// Begins a graceful drain: sources stop reading; everything read is
+    /// still written, retrying until `deadline`.
+    func beginDrain(deadline: UInt64) {
+        self.deadline.store(deadline, ordering: .relaxed)
+        stopping.store(true, ordering: .releasing)
+    }
+
+    var drainDeadline: UInt64? {
+        guard isStopping else { return nil }
+        let d = deadline.load(ordering: .relaxed)
+        return d == 0 ? nil : d
+    }
+
+    var drainDeadlinePassed: Bool { drainDeadline.map { Clock.monotonicNanos() >= $0 } ?? false }
 
     /// Takes up to `wanted` records from the budget; returns how many were granted.
     func take(_ wanted: Int) -> Int {

@@ -2,7 +2,12 @@ import CSluicePlugin
 import Foundation
 import Logging
 
-/// Runs a processor on each inbound batch and on a periodic tick.
+/// Runs a processor on each inbound batch and on a periodic tick, and routes
+/// each of its outputs to the edges wired to it.
+///
+/// Results carry the tickets of the batch they came from plus those of the
+/// holds attached to them, so a source batch whose record sits in the
+/// processor's state is acked only after the result made from it is written.
 final class ProcessorStage: Stage, @unchecked Sendable {
     let instance: ComponentInstance
 
@@ -11,11 +16,13 @@ final class ProcessorStage: Stage, @unchecked Sendable {
         super.init(name: name, role: .processor, settings: settings, control: control, logger: logger)
     }
 
+    private var outputCount: Int { 1 + instance.info.outputs.count }
+
     override func run() {
         let interval = UInt64(settings.tickIntervalMillis) * 1_000_000
         var nextTick = Clock.monotonicNanos() + interval
-        var ends = 0
-        while ends < expectedEnds {
+        var drain = DrainStateMachine(edges: inboundEdges)
+        while !drain.isDrained {
             let now = Clock.monotonicNanos()
             let wait = instance.hasTick ? Double(nextTick > now ? nextTick - now : 0) / 1e9 : 1.0
             let message = inbox.pop(timeout: wait)
@@ -25,10 +32,12 @@ final class ProcessorStage: Stage, @unchecked Sendable {
             }
             switch message {
             case .none: continue
-            case .end: ends += 1
+            case .end: _ = drain.edgeEnded()
             case let .batch(envelope): handle(envelope)
             }
         }
+        // The last tick: the plugin sees `stopping` and emits what it still can.
+        instance.host.draining.store(true, ordering: .releasing)
         if instance.hasTick { tick() }
         finish()
     }
@@ -36,16 +45,29 @@ final class ProcessorStage: Stage, @unchecked Sendable {
     private func handle(_ envelope: Envelope) {
         metrics.recordsIn.wrappingAdd(envelope.records.count, ordering: .relaxed)
         metrics.batches.wrappingAdd(1, ordering: .relaxed)
-        deliver(envelope.records, tickets: envelope.tickets, output: true,
-                attempt: { records, ctx in instance.process(records, ctx) },
-                accept: { _, ctx in if let out = ctx.result() { dispatch(out, tickets: envelope.tickets) } })
+        deliver(envelope.records, tickets: envelope.tickets,
+                attempt: { records in
+                    let ctx = CallContext(input: records, outputCount: outputCount, tickets: envelope.tickets, holds: instance.host.holds)
+                    return (instance.process(records, port: envelope.port, ctx), ctx)
+                },
+                accept: { _, ctx in route(ctx, tickets: envelope.tickets) })
         for t in envelope.tickets { t.release() }
     }
 
     private func tick() {
-        let ctx = CallContext(output: RecordBuffer(), input: nil)
+        let ctx = CallContext(input: nil, outputCount: outputCount, tickets: [], holds: instance.host.holds)
         let status = instance.tick(now: Clock.wallMillis(), ctx)
         if status != SLUICE_OK { logger.warning("tick returned status \(status.rawValue)") }
-        if let out = ctx.result() { dispatch(out, tickets: []) }
+        route(ctx, tickets: [])
+    }
+
+    /// Dispatches every output of a call, then drops the call's own references on attached tickets.
+    private func route(_ ctx: CallContext, tickets: [Ticket]) {
+        if ctx.rejected > 0 { logger.error("\(ctx.rejected) emit(s) refused: malformed BSON, an unknown output or an unknown hold") }
+        for output in 0 ..< ctx.outputCount {
+            guard let records = ctx.result(output) else { continue }
+            dispatch(records, tickets: tickets + ctx.attachedTickets(output), output: output)
+        }
+        ctx.releaseAttached()
     }
 }

@@ -90,7 +90,7 @@ public final class RecordBuffer: @unchecked Sendable {
     ///
     /// Safe to call from several threads at once (fan-out shares a buffer):
     /// key pointers go into a per-call copy of the metadata, never into `metas`.
-    func withBatch<R>(_ body: (UnsafePointer<sluice_batch>) throws -> R) rethrows -> R {
+    func withBatch<R>(port: Int = 0, _ body: (UnsafePointer<sluice_batch>) throws -> R) rethrows -> R {
         try data.withUnsafeBufferPointer { d in
             try keys.withUnsafeBufferPointer { k in
                 var withKeys: [sluice_record_meta]?
@@ -109,6 +109,7 @@ public final class RecordBuffer: @unchecked Sendable {
                     batch.data = d.baseAddress
                     batch.data_length = d.count
                     batch.meta = m.baseAddress
+                    batch.input_port = UInt32(port)
                     return try body(&batch)
                 }
             }

@@ -13,20 +13,23 @@ final class SinkStage: Stage, @unchecked Sendable {
     }
 
     override func run() {
-        var ends = 0
+        var drain = DrainStateMachine(edges: inboundEdges)
         var dirty = false
         let idle = Double(settings.flushIntervalMillis) / 1000
-        while ends < expectedEnds {
+        while !drain.isDrained {
             switch inbox.pop(timeout: idle) {
             case .none:
                 if dirty { flush() }
                 dirty = false
-            case .end: ends += 1
+            case .end: _ = drain.edgeEnded()
             case let .batch(envelope):
                 metrics.recordsIn.wrappingAdd(envelope.records.count, ordering: .relaxed)
                 metrics.batches.wrappingAdd(1, ordering: .relaxed)
-                deliver(envelope.records, tickets: envelope.tickets, output: false,
-                        attempt: { records, ctx in writer.write(records, ctx) },
+                deliver(envelope.records, tickets: envelope.tickets,
+                        attempt: { records in
+                            let ctx = CallContext(output: nil, input: records)
+                            return (writer.write(records, ctx), ctx)
+                        },
                         accept: { records, ctx in
                             let written = records.count - ctx.failures.count
                             metrics.recordsOut.wrappingAdd(written, ordering: .relaxed)

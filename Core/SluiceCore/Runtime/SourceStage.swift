@@ -2,17 +2,13 @@ import CSluicePlugin
 import Foundation
 import Logging
 import SluiceSDK
-import Synchronization
 
-/// Polls a source component into batches (by size and time) and acks them
-/// back once every sink has written them.
+/// Polls a source component into batches and acks them back once every
+/// sink has written them, carrying out the `SourceStateMachine`'s decisions.
 final class SourceStage: Stage, @unchecked Sendable {
     let instance: ComponentInstance
     let batch: BatchSettings
-    private let outstanding = Atomic<Int>(0)
-    private let completed = Mutex<[[UInt64]]>([])
-    /// Set by the engine once every downstream stage has exited.
-    let downstreamDone = Atomic<Bool>(false)
+    let mailbox = AckMailbox()
 
     init(name: String, instance: ComponentInstance, batch: BatchSettings, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.instance = instance
@@ -21,78 +17,89 @@ final class SourceStage: Stage, @unchecked Sendable {
     }
 
     override func run() {
-        var backoff = Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis)
-        var ended = false
-        while !ended, !control.isStopping {
-            deliverAcks()
-            let granted = control.take(batch.maxRecords)
-            if granted == 0 { break }
+        var machine = SourceStateMachine(
+            batch: batch, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
+        while true {
+            deliverAcks(&machine)
+            let granted = control.isStopping ? 0 : control.take(batch.maxRecords)
             let buffer = RecordBuffer(capacity: granted)
-            var failures: [(index: Int, reason: String)] = []
-            let deadline = Clock.monotonicNanos() + UInt64(batch.maxWaitMillis) * 1_000_000
-            repeat {
-                let before = buffer.count
-                let now = Clock.monotonicNanos()
-                let remaining = deadline > now ? Int((deadline - now) / 1_000_000) : 0
-                let ctx = CallContext(output: buffer, input: nil)
-                let started = now
-                let status = instance.poll(ctx, maxRecords: granted - buffer.count, timeoutMillis: remaining)
-                for f in ctx.failures where before + f.index < buffer.count {
-                    failures.append((before + f.index, f.reason))
+            var failures: [DeliveryStateMachine.DeadLetter] = []
+            var action = machine.begin(granted: granted, now: Clock.monotonicNanos(), stopping: control.isStopping)
+            collecting: while true {
+                switch action {
+                case let .poll(maxRecords, timeout), let .pause(_, maxRecords, timeout):
+                    if case let .pause(millis, _, _) = action {
+                        mailbox.wait(millis: millis)
+                        deliverAcks(&machine)
+                    }
+                    let before = buffer.count
+                    let ctx = CallContext(output: buffer, input: nil)
+                    let started = Clock.monotonicNanos()
+                    let status = instance.poll(ctx, maxRecords: maxRecords, timeoutMillis: timeout)
+                    let now = Clock.monotonicNanos()
+                    for f in ctx.failures where before + f.index < buffer.count {
+                        failures.append(.init(index: before + f.index, reason: f.reason))
+                    }
+                    if ctx.rejected > 0 { logger.error("\(ctx.rejected) malformed BSON document(s) emitted by \(name) were refused") }
+                    if status != SLUICE_OK, status != SLUICE_END, status != SLUICE_RETRIABLE {
+                        logger.error("poll failed permanently (status \(status.rawValue)); stopping this source")
+                    }
+                    action = machine.polled(status: status, emitted: buffer.count - before, elapsed: now - started, now: now,
+                                            stopping: control.isStopping)
+                case .dispatch:
+                    send(buffer, granted: granted, failures: failures, &machine)
+                    break collecting
+                case let .dispatchAndBackOff(millis):
+                    send(buffer, granted: granted, failures: failures, &machine)
+                    mailbox.wait(millis: millis) { control.isStopping }
+                    break collecting
+                case .dispatchAndEnd:
+                    send(buffer, granted: granted, failures: failures, &machine)
+                    finish()
+                    awaitAcks(&machine)
+                    return
+                case .awaitAcks, .exit:
+                    preconditionFailure("\(action) while collecting")
                 }
-                if ctx.rejected > 0 { logger.error("\(ctx.rejected) malformed BSON document(s) emitted by \(name) were refused") }
-                if status == SLUICE_END {
-                    ended = true
-                } else if status == SLUICE_RETRIABLE {
-                    backoff.sleep { control.isStopping }
-                    break
-                } else if status != SLUICE_OK {
-                    logger.error("poll failed permanently (status \(status.rawValue)); stopping this source")
-                    ended = true
-                } else {
-                    backoff.reset()
-                    if buffer.count == before, Clock.monotonicNanos() - started < 1_000_000 { usleep(1000) }
-                }
-            } while !ended && buffer.count < granted && Clock.monotonicNanos() < deadline && !control.isStopping
-            control.giveBack(granted - buffer.count)
-            guard !buffer.isEmpty else { continue }
-            metrics.recordsIn.wrappingAdd(buffer.count, ordering: .relaxed)
-            metrics.batches.wrappingAdd(1, ordering: .relaxed)
-            outstanding.wrappingAdd(1, ordering: .relaxed)
-            let ticket = Ticket(tokens: buffer.tokens) { [weak self] t in self?.complete(t) }
-            if failures.isEmpty {
-                dispatch(buffer, tickets: [ticket])
-            } else {
-                let failed = Set(failures.map(\.index))
-                let forward = RecordBuffer(capacity: buffer.count)
-                for i in 0 ..< buffer.count where !failed.contains(i) { forward.append(from: buffer, at: i) }
-                dispatch(forward, tickets: [ticket])
-                deadLetter(buffer, failures, tickets: [ticket])
             }
-            ticket.release()
         }
-        finish()
-        while outstanding.load(ordering: .acquiring) > 0, !downstreamDone.load(ordering: .acquiring) {
-            deliverAcks()
-            usleep(2000)
-        }
-        deliverAcks()
     }
 
-    private func complete(_ ticket: Ticket) {
-        completed.withLock { $0.append(ticket.tokens) }
-        outstanding.wrappingSubtract(1, ordering: .releasing)
-    }
-
-    /// Acks, on this thread, every batch completed since the last call.
-    private func deliverAcks() {
-        let done = completed.withLock { c -> [[UInt64]] in
-            defer { c.removeAll() }
-            return c
+    /// Dispatches a collected batch (valid records on, emitted failures to the
+    /// dead-letter queue) under one ticket, and returns unused budget.
+    private func send(_ buffer: RecordBuffer, granted: Int, failures: [DeliveryStateMachine.DeadLetter], _ machine: inout SourceStateMachine) {
+        control.giveBack(granted - buffer.count)
+        guard !buffer.isEmpty else { return }
+        metrics.recordsIn.wrappingAdd(buffer.count, ordering: .relaxed)
+        metrics.batches.wrappingAdd(1, ordering: .relaxed)
+        machine.dispatched()
+        let mailbox = mailbox
+        let ticket = Ticket(tokens: buffer.tokens) { mailbox.post($0.tokens) }
+        if failures.isEmpty {
+            dispatch(buffer, tickets: [ticket])
+        } else {
+            let failed = Set(failures.map(\.index))
+            dispatch(RecordBuffer(selecting: (0 ..< buffer.count).filter { !failed.contains($0) }, from: buffer), tickets: [ticket])
+            deadLetter(buffer, failures, tickets: [ticket])
         }
-        for tokens in done { instance.ack(tokens) }
+        ticket.release()
     }
 
-    /// Batches dispatched but not yet acked.
-    var unacked: Int { outstanding.load(ordering: .relaxed) }
+    /// After the end: acks what completes until nothing is outstanding or nothing downstream runs.
+    private func awaitAcks(_ machine: inout SourceStateMachine) {
+        while true {
+            let downstreamDone = deliverAcks(&machine)
+            if machine.settle(downstreamDone: downstreamDone) == .exit { return }
+            mailbox.wait(millis: 1000)
+        }
+    }
+
+    /// Acks, on this thread, every batch completed since the last call; returns whether downstream is done.
+    @discardableResult
+    private func deliverAcks(_ machine: inout SourceStateMachine) -> Bool {
+        let (batches, downstreamDone) = mailbox.take()
+        for tokens in batches { instance.ack(tokens) }
+        machine.acked(batches.count)
+        return downstreamDone
+    }
 }

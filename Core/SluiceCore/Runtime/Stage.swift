@@ -3,23 +3,37 @@ import Foundation
 import Logging
 import SluiceSDK
 
+/// One wire of the running graph: a consumer stage and the input port the
+/// records arrive on there.
+struct Edge {
+    let stage: Stage
+    let port: Int
+}
+
 /// One vertex of the running graph, on its own thread.
 ///
 /// A stage owns its inbox; upstream stages push into it and block when it is
-/// full. It forwards results to every consumer (fan-out shares one buffer)
-/// and sends failed records to the dead-letter stage.
+/// full. It forwards each output to the edges wired to it (fan-out shares one
+/// buffer) and sends failed records to the dead-letter stage.
+///
+/// `@unchecked Sendable`: the wiring (`routes`, `deadLetterStage`,
+/// `inboundEdges`) is written by the engine before any stage thread starts
+/// (thread start is the barrier) and only read afterwards; everything the
+/// threads share at run time is the inbox (locked) and the metrics (atomics).
 class Stage: @unchecked Sendable {
     let name: String
     let metrics: StageMetrics
     let settings: EngineSettings
     let control: EngineControl
     let logger: Logger
-    var consumers: [Stage] = []
+    /// Per output index (0 the default), the edges that read it.
+    var routes: [[Edge]] = [[]]
     /// nil only for the dead-letter stage itself.
     weak var deadLetterStage: Stage?
     let inbox: BoundedQueue<Message>
-    /// `.end` messages to wait for before draining.
-    var expectedEnds = 0
+    /// Edges that end into this stage: its inputs, and for the dead-letter
+    /// stage every stage that can dead-letter.
+    var inboundEdges = 0
 
     init(name: String, role: ComponentRole, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.name = name
@@ -35,97 +49,70 @@ class Stage: @unchecked Sendable {
     /// The thread body.
     func run() {}
 
-    /// Sends records to every consumer, each holding the tickets once more.
-    func dispatch(_ records: RecordBuffer, tickets: [Ticket]) {
+    /// Sends records to every edge of `output`, each holding the tickets once more.
+    func dispatch(_ records: RecordBuffer, tickets: [Ticket], output: Int = 0) {
         guard !records.isEmpty else { return }
         metrics.recordsOut.wrappingAdd(records.count, ordering: .relaxed)
         metrics.bytesOut.wrappingAdd(records.byteCount, ordering: .relaxed)
-        for consumer in consumers {
+        for edge in routes[output] {
             for t in tickets { t.retain() }
-            consumer.inbox.push(.batch(Envelope(records: records, tickets: tickets)))
+            edge.stage.inbox.push(.batch(Envelope(records: records, tickets: tickets, port: edge.port)))
         }
     }
 
     /// Sends failed records, wrapped with their reasons, to the dead-letter stage.
-    func deadLetter(_ source: RecordBuffer, _ failures: [(index: Int, reason: String)], tickets: [Ticket]) {
+    func deadLetter(_ source: RecordBuffer, _ failures: [DeliveryStateMachine.DeadLetter], tickets: [Ticket]) {
         guard !failures.isEmpty else { return }
         metrics.deadLettered.wrappingAdd(failures.count, ordering: .relaxed)
-        let wrapped = DeadLetter.wrap(source, failures, stage: name)
+        let wrapped = DeadLetter.wrap(source, failures.map { ($0.index, $0.reason) }, stage: name)
         guard let dlq = deadLetterStage else {
             logger.critical("\(failures.count) record(s) could not be written even to the dead-letter queue and are lost; first reason: \(failures[0].reason)")
             return
         }
         for t in tickets { t.retain() }
-        dlq.inbox.push(.batch(Envelope(records: wrapped, tickets: tickets)))
+        dlq.inbox.push(.batch(Envelope(records: wrapped, tickets: tickets, port: 0)))
     }
 
-    /// Tells consumers and the dead-letter stage that this stage is done.
+    /// Tells every edge out of this stage, and the dead-letter stage, that it is done.
     func finish() {
-        for consumer in consumers { consumer.inbox.pushIgnoringCapacity(.end) }
+        for edge in routes.joined() { edge.stage.inbox.pushIgnoringCapacity(.end) }
         deadLetterStage?.inbox.pushIgnoringCapacity(.end)
     }
 
-    /// Calls `attempt` until no record of `records` is left to retry.
+    /// Delivers `records` through `attempt` until none is left to retry,
+    /// carrying out the `DeliveryStateMachine`'s decisions.
     ///
-    /// `attempt` gets the records still pending and a fresh context and
-    /// returns the call's status; its `accept` is called with the context of
-    /// every attempt that returned OK. Per-record permanent failures (and
-    /// records of a permanently failed call) are dead-lettered; retriable ones
-    /// are retried with backoff; while draining, retries stop after the drain
-    /// timeout and what is left is dead-lettered with the last reason.
-    func deliver(_ records: RecordBuffer, tickets: [Ticket], output: Bool,
-                 attempt: (RecordBuffer, CallContext) -> sluice_status, accept: (RecordBuffer, CallContext) -> Void)
+    /// `attempt` makes one call with the records still pending and returns
+    /// its status and context; `accept` is given the context of every
+    /// attempt whose status was OK.
+    func deliver(_ records: RecordBuffer, tickets: [Ticket],
+                 attempt: (RecordBuffer) -> (sluice_status, CallContext), accept: (RecordBuffer, CallContext) -> Void)
     {
+        var machine = DeliveryStateMachine(
+            stageName: name, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
         var pending = records
-        var backoff = Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis)
-        var drainDeadline: UInt64?
         while true {
-            let ctx = CallContext(output: output ? RecordBuffer(capacity: pending.count) : nil, input: pending)
-            let status = attempt(pending, ctx)
-            var permanent: [(index: Int, reason: String)] = []
-            var retry: [Int] = []
-            var retryReason = "the component asked to retry"
-            var failed = Set<Int>()
-            for f in ctx.failures where f.index >= 0 && f.index < pending.count {
-                failed.insert(f.index)
-                if f.retriable {
-                    retry.append(f.index)
-                    retryReason = f.reason
-                } else {
-                    permanent.append((f.index, f.reason))
-                }
+            let (status, ctx) = attempt(pending)
+            let action = machine.attempted(count: pending.count, status: status, failures: ctx.failures,
+                                           now: Clock.monotonicNanos(), drainDeadline: control.drainDeadline)
+            switch action {
+            case let .finished(ok, failed):
+                if ok { accept(pending, ctx) }
+                deadLetter(pending, failed, tickets: tickets)
+                return
+            case let .giveUp(ok, failed, attempts):
+                if ok { accept(pending, ctx) }
+                logger.error("draining: giving up after \(attempts) attempt(s); dead-lettering \(failed.count) record(s)")
+                deadLetter(pending, failed, tickets: tickets)
+                return
+            case let .retry(ok, failed, retry, delay, reason, log):
+                if ok { accept(pending, ctx) }
+                deadLetter(pending, failed, tickets: tickets)
+                metrics.retries.wrappingAdd(retry.count, ordering: .relaxed)
+                if log { logger.warning("retrying \(retry.count) record(s) in \(delay) ms (attempt \(machine.attempts)): \(reason)") }
+                pending = retry.count == pending.count ? pending : RecordBuffer(selecting: retry, from: pending)
+                Backoff.sleep(millis: delay) { control.drainDeadlinePassed }
             }
-            switch status {
-            case SLUICE_OK:
-                accept(pending, ctx)
-            case SLUICE_RETRIABLE:
-                // Everything but what failed permanently goes round again.
-                let permanentIndices = Set(permanent.map(\.index))
-                retry = (0 ..< pending.count).filter { !permanentIndices.contains($0) }
-            default:
-                for i in 0 ..< pending.count where !failed.contains(i) {
-                    permanent.append((i, "\(name) failed with status \(status.rawValue) and gave no reason"))
-                }
-            }
-            deadLetter(pending, permanent, tickets: tickets)
-            if retry.isEmpty { return }
-            metrics.retries.wrappingAdd(retry.count, ordering: .relaxed)
-            if control.isStopping {
-                let now = Clock.monotonicNanos()
-                if drainDeadline == nil { drainDeadline = now + UInt64(settings.drainTimeoutMillis) * 1_000_000 }
-                if now >= drainDeadline! {
-                    logger.error("draining: giving up on \(retry.count) record(s) after \(backoff.attempt + 1) attempts; dead-lettering them")
-                    deadLetter(pending, retry.map { ($0, "not written before the drain timeout: \(retryReason)") }, tickets: tickets)
-                    return
-                }
-            }
-            let next = RecordBuffer(capacity: retry.count)
-            for i in retry.sorted() { next.append(from: pending, at: i) }
-            pending = next
-            if backoff.attempt == 0 || backoff.attempt % 10 == 0 {
-                logger.warning("retrying \(retry.count) record(s) with backoff (attempt \(backoff.attempt + 1)): \(retryReason)")
-            }
-            backoff.sleep()
         }
     }
 }

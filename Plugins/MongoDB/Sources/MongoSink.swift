@@ -325,7 +325,8 @@ enum MongoLibrary {
         mongoc_init()
         mongoc_log_set_handler({ level, domain, message, _ in
             guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue, let message else { return }
-            fputs("mongoc: \(domain.map { String(cString: $0) } ?? ""): \(String(cString: message))\n", stderr)
+            let line = "mongoc: \(domain.map { String(cString: $0) } ?? ""): \(String(cString: message))\n"
+            _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         }, nil)
     }()
 

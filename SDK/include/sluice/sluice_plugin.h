@@ -26,7 +26,21 @@
  *
  * Threading: unless a component's descriptor sets SLUICE_COMPONENT_THREAD_SAFE,
  * the host calls one instance from one thread at a time (not always the same
- * thread). Host API functions may be called from any thread.
+ * thread). Each function below is tagged:
+ *   [any-thread]     callable from any thread, at any time the instance exists;
+ *   [call-thread]    only inside the host's call that passed the context
+ *                    (poll, process, tick, write, flush), on its thread;
+ *   [instance-thread] called by the host, one call at a time per instance.
+ *
+ * ABI history:
+ *   1.0  sources, processors, sinks; emit, fail, forward; metrics; ack.
+ *   1.1  input ports (sluice_batch.input_port, sluice_host_api.inputs),
+ *        named outputs (sluice_component_descriptor.outputs,
+ *        sluice_emit_options.output), held deliveries (host->hold,
+ *        host->release, sluice_emit_options.holds), a per-instance state
+ *        directory (sluice_host_api.state_dir). A 1.1 host runs every 1.0
+ *        plugin unchanged; a 1.1 plugin checks host->abi_minor (or
+ *        SLUICE_HAS_FIELD on host->struct_size) before using a 1.1 field.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -41,7 +55,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 0
+#define SLUICE_ABI_MINOR 1
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -127,7 +141,25 @@ typedef struct sluice_batch {
     size_t data_length;
     /** count entries of per-record metadata, meta_stride bytes apart. */
     const sluice_record_meta *meta;
+
+    /* ---- ABI 1.1 ---- */
+
+    /**
+     * Processors: which input the batch came from, as an index into the
+     * component's `inputs:` list in the manifest (and into host->inputs).
+     * Always 0 for a component with one input.
+     */
+    uint32_t input_port;
+    /** Reserved; zero. */
+    uint32_t reserved_1_1;
 } sluice_batch;
+
+/**
+ * A held delivery (ABI 1.1): a processor's claim that it keeps an input
+ * record in its state, so the source batch the record came from must not be
+ * acked yet. Opaque; created by host->hold, ended by host->release.
+ */
+typedef struct sluice_hold sluice_hold;
 
 /** Options of one emitted record. Zero-initialise, then set what applies. */
 typedef struct sluice_emit_options {
@@ -152,6 +184,27 @@ typedef struct sluice_emit_options {
      * back through ack once every sink has durably written the record.
      */
     uint64_t token;
+
+    /* ---- ABI 1.1 ---- */
+
+    /**
+     * Which output the record goes to: 0 for the default output, i for
+     * descriptor->outputs[i - 1]. The manifest wires output `name` of
+     * component `c` as `inputs: [c.name]`. An index out of range makes emit
+     * return -1 and emit nothing.
+     */
+    uint32_t output;
+    /** Number of entries in holds. */
+    uint32_t hold_count;
+    /**
+     * Processors: holds (from host->hold) of the records this output was made
+     * from, e.g. both sides of a joined pair. The sources' acks of those
+     * records then also wait until this output is written by every sink it
+     * reaches, or dead-lettered. Attaching does not end a hold: the plugin
+     * still releases each hold once, when the record leaves its state
+     * (typically right after its last emit). NULL when hold_count is 0.
+     */
+    sluice_hold *const *holds;
 } sluice_emit_options;
 
 /** How a record failed. */
@@ -169,8 +222,8 @@ typedef struct sluice_context sluice_context;
 typedef struct sluice_metric sluice_metric;
 
 /**
- * The host's services, passed to create. The table and host_data stay valid
- * until destroy returns. All functions are safe to call from any thread.
+ * The host's services, passed to create: one table per instance. The table,
+ * host_data and every string it points to stay valid until destroy returns.
  */
 typedef struct sluice_host_api {
     /** sizeof(sluice_host_api) as the host was built. */
@@ -182,50 +235,93 @@ typedef struct sluice_host_api {
     /** Opaque: the instance's identity inside the host; pass it back unchanged. */
     void *host_data;
 
-    /** Writes a log line attributed to this component instance. msg is copied. */
+    /** [any-thread] Writes a log line attributed to this component instance. msg is copied. */
     void (*log)(void *host_data, sluice_log_level level, const char *msg);
 
-    /** Monotonic clock in nanoseconds (for timeouts and rates). */
+    /** [any-thread] Monotonic clock in nanoseconds (for timeouts and rates). */
     uint64_t (*monotonic_ns)(void *host_data);
 
-    /** Wall clock in milliseconds since the Unix epoch (for event time). */
+    /** [any-thread] Wall clock in milliseconds since the Unix epoch (for event time). */
     int64_t (*wall_ms)(void *host_data);
 
     /**
-     * Registers (or finds) a metric named `name` (Prometheus style, e.g.
+     * [any-thread] Registers (or finds) a metric named `name` (Prometheus style, e.g.
      * "requests_total"); the host prefixes the component's name. Returns NULL
      * if the name is invalid. `help` may be NULL.
      */
     sluice_metric *(*metric)(void *host_data, sluice_metric_kind kind, const char *name, const char *help);
 
-    /** Adds to a counter, sets a gauge, or observes a histogram value. */
+    /** [any-thread] Adds to a counter, sets a gauge, or observes a histogram value. */
     void (*metric_record)(sluice_metric *metric, double value);
 
     /**
-     * Emits one output record: `bson` is a complete BSON document of `length`
-     * bytes, copied by the host. `options` may be NULL. Returns 0, or -1 if
-     * the document is malformed (then nothing is emitted). Only valid inside
-     * poll, process, tick.
+     * [call-thread] Emits one output record: `bson` is a complete BSON
+     * document of `length` bytes, copied by the host. `options` may be NULL.
+     * Returns 0, or -1 if the document is malformed or an option is invalid
+     * (an unknown output, a NULL hold); then nothing is emitted. Only valid
+     * inside poll, process, tick.
      */
     int (*emit)(sluice_context *ctx, const uint8_t *bson, size_t length, const sluice_emit_options *options);
 
     /**
-     * Reports that input record `index` of the current batch failed. Only
+     * [call-thread] Reports that input record `index` of the current batch failed. Only
      * valid inside process and write. reason is copied. A record reported
      * twice keeps the last report.
      */
     void (*fail)(sluice_context *ctx, size_t index, sluice_failure_kind kind, const char *reason);
 
-    /** Non-zero once the host is draining: a long poll should return early. */
+    /** [any-thread] Non-zero once the host is draining: a long poll should return early. */
     int (*stopping)(void *host_data);
 
     /**
-     * Passes input record `index` of the current batch on unchanged (bytes,
+     * [call-thread] Passes input record `index` of the current batch on unchanged (bytes,
      * key, event time). Cheaper than emit: a filter that forwards its input
      * shares the host's buffer instead of copying it. Only valid inside
      * process. Returns 0, or -1 for an index out of range.
      */
     int (*forward)(sluice_context *ctx, size_t index);
+
+    /* ---- ABI 1.1 ---- */
+
+    /**
+     * [call-thread] Holds input record `index` of the current batch: the ack
+     * of the source batch it came from waits until the hold is released, and
+     * then until every output the hold was attached to (emit option holds)
+     * is written or dead-lettered. Only valid inside process. Returns NULL
+     * for an index out of range. Calling it twice for one record gives two
+     * holds, each to be released.
+     *
+     * Ownership: the hold belongs to the plugin until it passes it to
+     * release, exactly once. Holds still unreleased when destroy returns are
+     * abandoned: their source batches are never acked, so after a restart the
+     * source replays what was in state (a Kafka offset is never committed
+     * past a held record). Nothing else is lost: a drained pipeline has given
+     * every processor a last tick (see sluice_processor_vtable.tick) to emit
+     * what it can.
+     */
+    sluice_hold *(*hold)(sluice_context *ctx, size_t index);
+
+    /**
+     * [any-thread] Ends a hold: the record left the plugin's state, with or
+     * without output. A held record evicted without output is acked once
+     * nothing else waits on its batch (it was consumed on purpose).
+     */
+    void (*release)(void *host_data, sluice_hold *hold);
+
+    /**
+     * This instance's own directory for state that must survive a restart
+     * (`engine.state_dir`/component name), created before create is called.
+     * Write snapshots atomically (write a temporary file, then rename).
+     */
+    const char *state_dir;
+
+    /** Number of entries in inputs. */
+    size_t input_count;
+    /**
+     * The names in the instance's `inputs:` list, in manifest order, as
+     * written (`forecast.alerts` for a named output). input_port indexes it.
+     */
+    const char *const *inputs;
 } sluice_host_api;
 
 /**
@@ -235,10 +331,12 @@ typedef struct sluice_host_api {
  * SLUICE_RETRIABLE to have the host back off before the next poll.
  */
 typedef struct sluice_source_vtable {
+    /** sizeof(sluice_source_vtable) as the plugin was built; must cover poll. */
     uint32_t struct_size;
+    /** [instance-thread] */
     sluice_status (*poll)(void *state, sluice_context *ctx, uint32_t max_records, uint32_t timeout_ms);
     /**
-     * The records emitted with these tokens were written by every sink they
+     * [instance-thread] The records emitted with these tokens were written by every sink they
      * reach (or dead-lettered). Commit positions here. Tokens of one poll are
      * acked together; batches may be acked out of order. May be NULL.
      */
@@ -251,9 +349,17 @@ typedef struct sluice_source_vtable {
  * that is neither emitted from nor failed is filtered out on purpose.
  */
 typedef struct sluice_processor_vtable {
+    /** sizeof(sluice_processor_vtable) as the plugin was built; must cover process. */
     uint32_t struct_size;
+    /** [instance-thread] batch->input_port says which input the batch came from (1.1). */
     sluice_status (*process)(void *state, const sluice_batch *batch, sluice_context *ctx);
-    /** Called about every tick interval to close windows and time out state. May be NULL. */
+    /**
+     * [instance-thread] Called about every tick interval to close windows and
+     * time out state, and once more when the processor's inputs have all
+     * ended (drain): host->stopping is then non-zero and no process follows,
+     * so a stateful processor emits what it can (outer rows, a snapshot) and
+     * releases the holds it is done with. May be NULL.
+     */
     sluice_status (*tick)(void *state, int64_t now_ms, sluice_context *ctx);
 } sluice_processor_vtable;
 
@@ -264,9 +370,11 @@ typedef struct sluice_processor_vtable {
  * only those records.
  */
 typedef struct sluice_sink_vtable {
+    /** sizeof(sluice_sink_vtable) as the plugin was built; must cover write. */
     uint32_t struct_size;
+    /** [instance-thread] */
     sluice_status (*write)(void *state, const sluice_batch *batch, sluice_context *ctx);
-    /** Pushes buffered writes out; called on idle and before destroy. May be NULL. */
+    /** [instance-thread] Pushes buffered writes out; called on idle and before destroy. May be NULL. */
     sluice_status (*flush)(void *state, sluice_context *ctx);
 } sluice_sink_vtable;
 
@@ -288,7 +396,7 @@ typedef struct sluice_component_descriptor {
     /** SLUICE_COMPONENT_* flags. */
     uint32_t flags;
     /**
-     * Creates an instance. config_json is the component's `config:` as a JSON
+     * [instance-thread] Creates an instance. config_json is the component's `config:` as a JSON
      * object, already checked against config_schema. On failure, write a
      * NUL-terminated message of at most error_capacity bytes into error and
      * return SLUICE_CONFIG_ERROR (bad config) or SLUICE_RETRIABLE (e.g. server
@@ -297,7 +405,7 @@ typedef struct sluice_component_descriptor {
      */
     sluice_status (*create)(const struct sluice_component_descriptor *self, const char *config_json,
                             const sluice_host_api *host, void **state, char *error, size_t error_capacity);
-    /** Releases an instance after a final flush. */
+    /** [instance-thread] Releases an instance after a final flush. */
     void (*destroy)(void *state);
     /** Set when kind == SLUICE_SOURCE. */
     const sluice_source_vtable *source;
@@ -305,6 +413,17 @@ typedef struct sluice_component_descriptor {
     const sluice_processor_vtable *processor;
     /** Set when kind == SLUICE_SINK. */
     const sluice_sink_vtable *sink;
+
+    /* ---- ABI 1.1 ---- */
+
+    /** Number of entries in outputs. */
+    size_t output_count;
+    /**
+     * Names of the outputs besides the default one ([a-z0-9_-]+), e.g.
+     * "alerts", "late". emit chooses one with sluice_emit_options.output
+     * (index + 1). The note lists them too: "processor:route[high,low]".
+     */
+    const char *const *outputs;
 } sluice_component_descriptor;
 
 /** What sluice_plugin_entry_v1 returns; static storage, valid while loaded. */
@@ -344,7 +463,8 @@ typedef const sluice_plugin_descriptor *(*sluice_plugin_entry_fn)(uint16_t host_
 
 /**
  * The note's text: "key=value" lines. `components` is a space-separated list
- * of kind:name, e.g. "source:generate sink:write".
+ * of kind:name, e.g. "source:generate sink:write"; a component with named
+ * outputs (1.1) lists them in brackets: "processor:route[high,low]".
  */
 #define SLUICE__NOTE_TEXT(name, version, description, components) \
     "abi=" SLUICE__STR(SLUICE_ABI_MAJOR) "." SLUICE__STR(SLUICE_ABI_MINOR) "\n" \

@@ -6,6 +6,12 @@ public struct Batch: RandomAccessCollection {
 
     public init(_ raw: UnsafePointer<sluice_batch>) { self.raw = raw }
 
+    /// Which input the batch came from: an index into the component's
+    /// `inputs:` list (`PluginHost.inputNames`); 0 on an ABI 1.0 host.
+    public var inputPort: Int {
+        structHasField(raw.pointee.struct_size, \sluice_batch.input_port) ? Int(raw.pointee.input_port) : 0
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { raw.pointee.count }
 

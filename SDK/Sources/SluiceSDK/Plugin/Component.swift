@@ -9,6 +9,10 @@ public protocol Component: AnyObject {
     static var configSchema: String { get }
     /// Whether one instance may be called from several threads at once.
     static var threadSafe: Bool { get }
+    /// Names of the outputs besides the default one (ABI 1.1), wired in a
+    /// manifest as `component.name`; `Output.emit(…, output: i)` sends to
+    /// `outputs[i - 1]`.
+    static var outputs: [String] { get }
 
     /// Creates an instance from its validated config. Throw `.config` for
     /// bad settings and `.retriable` when an outside service is not reachable yet.
@@ -17,6 +21,12 @@ public protocol Component: AnyObject {
 
 extension Component {
     public static var threadSafe: Bool { false }
+    public static var outputs: [String] { [] }
+
+    /// The `output:` index of a named output for `Output.emit`; nil for a name not in `outputs`.
+    public static func outputIndex(_ name: String) -> Int? {
+        outputs.firstIndex(of: name).map { $0 + 1 }
+    }
     public static var configSchema: String { #"{"type":"object"}"# }
 }
 
@@ -45,7 +55,9 @@ public enum PollResult: Sendable {
 public protocol Processor: Component {
     /// Reads `batch` and emits results into `output`; bad records go to `output.fail`.
     func process(_ batch: Batch, _ output: Output) throws
-    /// Called periodically to close windows and expire state.
+    /// Called periodically to close windows and expire state, and once more
+    /// at drain (then `PluginHost.isStopping` is true and no `process`
+    /// follows): emit what can be emitted and release finished holds.
     func tick(nowMillis: Int64, _ output: Output) throws
 }
 

@@ -23,6 +23,27 @@ public struct PluginHost: @unchecked Sendable {
     /// True once the host is draining: long waits should return.
     public var isStopping: Bool { api.pointee.stopping(api.pointee.host_data) != 0 }
 
+    /// The names in this instance's `inputs:` list, in manifest order
+    /// (`Batch.inputPort` indexes it); empty on a host older than ABI 1.1.
+    public var inputNames: [String] {
+        guard structHasField(api.pointee.struct_size, \sluice_host_api.inputs), let inputs = api.pointee.inputs else { return [] }
+        return (0 ..< api.pointee.input_count).map { inputs[$0].map { String(cString: $0) } ?? "" }
+    }
+
+    /// This instance's directory for snapshots that must survive a restart,
+    /// created by the host; nil on a host older than ABI 1.1.
+    public var stateDirectory: String? {
+        guard structHasField(api.pointee.struct_size, \sluice_host_api.state_dir) else { return nil }
+        return api.pointee.state_dir.map { String(cString: $0) }
+    }
+
+    /// Ends a hold from `Output.hold(_:)`: the record left this instance's
+    /// state. Call it exactly once per hold, from any thread.
+    public func release(_ hold: Hold) {
+        guard structHasField(api.pointee.struct_size, \sluice_host_api.release), let release = api.pointee.release else { return }
+        release(api.pointee.host_data, hold.pointer)
+    }
+
     /// A counter, gauge or histogram named under this component.
     public func metric(_ kind: Metric.Kind, _ name: String, help: String? = nil) -> Metric {
         let handle = name.withCString { n in

@@ -12,17 +12,22 @@ public struct Output {
     }
 
     /// Emits one BSON document (copied by the host). Returns false if the
-    /// host rejected it as malformed.
+    /// host rejected it (malformed, an unknown output, or a 1.1 option the
+    /// host does not have).
     ///
     /// - Parameters:
     ///   - eventTime: ms since the epoch; nil inherits the input's.
     ///   - key: partition/idempotency key; nil inherits the input's.
     ///   - inputIndex: processors: the input record this derives from.
     ///   - token: sources: a position handed back in `ack`.
+    ///   - output: 0 for the default output, `i` for `outputs[i - 1]` of the component.
+    ///   - holds: processors: holds of the records this result was made from;
+    ///     the sources' acks of those records wait until it is written.
     @discardableResult
     public func emit(_ document: UnsafeRawBufferPointer, eventTime: Int64? = nil, key: UnsafeRawBufferPointer? = nil,
-                     inputIndex: Int = -1, token: UInt64 = 0) -> Bool
+                     inputIndex: Int = -1, token: UInt64 = 0, output: Int = 0, holds: [Hold] = []) -> Bool
     {
+        if output != 0 || !holds.isEmpty, !structHasField(api.pointee.struct_size, \sluice_host_api.inputs) { return false }
         var options = sluice_emit_options()
         options.struct_size = UInt32(MemoryLayout<sluice_emit_options>.size)
         options.event_time_ms = eventTime ?? Int64.min
@@ -30,26 +35,47 @@ public struct Output {
         options.key_length = UInt32(key?.count ?? 0)
         options.input_index = Int32(inputIndex)
         options.token = token
-        return api.pointee.emit(ctx, document.baseAddress?.assumingMemoryBound(to: UInt8.self), document.count, &options) == 0
+        options.output = UInt32(clamping: output)
+        let bytes = document.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        if holds.isEmpty {
+            return api.pointee.emit(ctx, bytes, document.count, &options) == 0
+        }
+        let pointers: [OpaquePointer?] = holds.map(\.pointer)
+        return pointers.withUnsafeBufferPointer { h in
+            options.hold_count = UInt32(h.count)
+            options.holds = h.baseAddress
+            return api.pointee.emit(ctx, bytes, document.count, &options) == 0
+        }
     }
 
     @discardableResult
     public func emit(_ document: [UInt8], eventTime: Int64? = nil, key: [UInt8]? = nil, inputIndex: Int = -1,
-                     token: UInt64 = 0) -> Bool
+                     token: UInt64 = 0, output: Int = 0, holds: [Hold] = []) -> Bool
     {
         document.withUnsafeBytes { d in
             if let key {
-                return key.withUnsafeBytes { emit(d, eventTime: eventTime, key: $0, inputIndex: inputIndex, token: token) }
+                return key.withUnsafeBytes {
+                    emit(d, eventTime: eventTime, key: $0, inputIndex: inputIndex, token: token, output: output, holds: holds)
+                }
             }
-            return emit(d, eventTime: eventTime, key: nil, inputIndex: inputIndex, token: token)
+            return emit(d, eventTime: eventTime, key: nil, inputIndex: inputIndex, token: token, output: output, holds: holds)
         }
+    }
+
+    /// Holds input record `index` of the current batch (processors, inside
+    /// `process`): its source batch is not acked until the hold is released
+    /// and every result it was attached to is written. nil for an index out
+    /// of range or a host older than ABI 1.1.
+    public func hold(_ index: Int) -> Hold? {
+        guard structHasField(api.pointee.struct_size, \sluice_host_api.hold), let hold = api.pointee.hold else { return nil }
+        return Hold(hold(ctx, index))
     }
 
     /// Passes an input record on unchanged (a filter's pass). Uses the
     /// host's zero-copy `forward` when the host has it.
     @discardableResult
     public func forward(_ record: Record) -> Bool {
-        if Int(api.pointee.struct_size) >= MemoryLayout<sluice_host_api>.offset(of: \.forward)! + 8, let forward = api.pointee.forward {
+        if structHasField(api.pointee.struct_size, \sluice_host_api.forward), let forward = api.pointee.forward {
             return forward(ctx, record.index) == 0
         }
         return emit(record.document.bytes, inputIndex: record.index)

@@ -1,10 +1,11 @@
 import CSluicePlugin
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A component type a plugin exports.
-public enum ComponentType {
+public enum ComponentType: Sendable {
     case source(any Source.Type)
     case processor(any Processor.Type)
     case sink(any Sink.Type)
@@ -46,6 +47,13 @@ public final class PluginExport: @unchecked Sendable {
             c.description = UnsafePointer(strdup(type.meta.summary))
             c.config_schema = UnsafePointer(strdup(type.meta.configSchema))
             c.flags = type.meta.threadSafe ? UInt32(SLUICE_COMPONENT_THREAD_SAFE) : 0
+            let outputs = type.meta.outputs
+            if !outputs.isEmpty {
+                let names = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: outputs.count)
+                for (j, output) in outputs.enumerated() { names[j] = UnsafePointer(strdup(output)) }
+                c.output_count = outputs.count
+                c.outputs = UnsafePointer(names)
+            }
             c.create = exportCreate
             c.destroy = exportDestroy
             switch type {
@@ -80,25 +88,14 @@ public final class PluginExport: @unchecked Sendable {
 
 /// Component descriptor address → Swift type, so one C `create` serves all.
 private enum Factories {
-    nonisolated(unsafe) static var table: [UnsafeRawPointer: ComponentType] = [:]
-    nonisolated(unsafe) static var lock = pthread_mutex_t()
-    nonisolated(unsafe) static var lockReady: Bool = {
-        pthread_mutex_init(&lock, nil)
-        return true
-    }()
+    private static let table = Mutex<[UInt: ComponentType]>([:])
 
     static func register(_ key: UnsafeRawPointer, _ type: ComponentType) {
-        _ = lockReady
-        pthread_mutex_lock(&lock)
-        table[key] = type
-        pthread_mutex_unlock(&lock)
+        table.withLock { $0[UInt(bitPattern: key)] = type }
     }
 
     static func type(for key: UnsafeRawPointer) -> ComponentType? {
-        _ = lockReady
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return table[key]
+        table.withLock { $0[UInt(bitPattern: key)] }
     }
 }
 
@@ -179,7 +176,8 @@ private let exportDestroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = {
     Unmanaged<Instance>.fromOpaque(state).release()
 }
 
-private let sourceVTable: UnsafeMutablePointer<sluice_source_vtable> = {
+/// Immutable once built (global initialisation runs once, thread-safely).
+nonisolated(unsafe) private let sourceVTable: UnsafeMutablePointer<sluice_source_vtable> = {
     let v = UnsafeMutablePointer<sluice_source_vtable>.allocate(capacity: 1)
     var t = sluice_source_vtable()
     t.struct_size = UInt32(MemoryLayout<sluice_source_vtable>.size)
@@ -202,7 +200,8 @@ private let sourceVTable: UnsafeMutablePointer<sluice_source_vtable> = {
     return v
 }()
 
-private let processorVTable: UnsafeMutablePointer<sluice_processor_vtable> = {
+/// Immutable once built (global initialisation runs once, thread-safely).
+nonisolated(unsafe) private let processorVTable: UnsafeMutablePointer<sluice_processor_vtable> = {
     let v = UnsafeMutablePointer<sluice_processor_vtable>.allocate(capacity: 1)
     var t = sluice_processor_vtable()
     t.struct_size = UInt32(MemoryLayout<sluice_processor_vtable>.size)
@@ -221,7 +220,8 @@ private let processorVTable: UnsafeMutablePointer<sluice_processor_vtable> = {
     return v
 }()
 
-private let sinkVTable: UnsafeMutablePointer<sluice_sink_vtable> = {
+/// Immutable once built (global initialisation runs once, thread-safely).
+nonisolated(unsafe) private let sinkVTable: UnsafeMutablePointer<sluice_sink_vtable> = {
     let v = UnsafeMutablePointer<sluice_sink_vtable>.allocate(capacity: 1)
     var t = sluice_sink_vtable()
     t.struct_size = UInt32(MemoryLayout<sluice_sink_vtable>.size)

@@ -1,0 +1,21 @@
+/// Records on their way between stages, with the tickets of the source
+/// batches they derive from and the input port they arrive on.
+final class Envelope: Sendable {
+    let records: RecordBuffer
+    let tickets: [Ticket]
+    /// Index into the receiving component's `inputs:` list.
+    let port: Int
+
+    init(records: RecordBuffer, tickets: [Ticket], port: Int) {
+        self.records = records
+        self.tickets = tickets
+        self.port = port
+    }
+}
+
+/// What flows through a stage's inbox.
+enum Message: Sendable {
+    case batch(Envelope)
+    /// One inbound edge finished; after every edge has, the stage drains.
+    case end
+}

@@ -1,0 +1,184 @@
+import CSluicePlugin
+import SluiceSDK
+
+/// A per-record failure reported through `fail`.
+struct Failure: Equatable {
+    let index: Int
+    let retriable: Bool
+    let reason: String
+}
+
+/// Where one call's output and failures go; behind `sluice_context`.
+///
+/// Used by one stage thread for one call, never shared: not Sendable.
+/// Forwarded input records are only noted while nothing else is emitted to
+/// the default output; `result` then shares the input's bytes instead of
+/// copying them.
+final class CallContext {
+    let input: RecordBuffer?
+    /// One buffer per output: the default, then each named one; created on first emit.
+    private var outputs: [RecordBuffer?]
+    /// Tickets of the envelope `input` came in (what `hold` holds).
+    private let inputTickets: [Ticket]
+    private let holds: HoldTable?
+    /// Per output, the tickets attached through emitted holds, each retained once by this context.
+    private var attached: [[ObjectIdentifier: Ticket]]
+    /// Input indices forwarded so far, while the default output holds nothing else.
+    private var forwards: [Int] = []
+    private var forwardsPending = true
+    private(set) var failures: [Failure] = []
+    private var failureSlot: [Int: Int] = [:]
+    /// Emits refused: a malformed document, an unknown output, an unknown hold.
+    private(set) var rejected = 0
+
+    /// A source's poll or a sink's write: one output (or none), no holds.
+    init(output: RecordBuffer?, input: RecordBuffer?) {
+        self.input = input
+        outputs = [output]
+        inputTickets = []
+        holds = nil
+        attached = [[:]]
+    }
+
+    /// A processor's process (with `input`) or tick (without).
+    init(input: RecordBuffer?, outputCount: Int, tickets: [Ticket], holds: HoldTable) {
+        self.input = input
+        outputs = Array(repeating: nil, count: outputCount)
+        outputs[0] = RecordBuffer(capacity: input?.count ?? 0)
+        inputTickets = tickets
+        self.holds = holds
+        attached = Array(repeating: [:], count: outputCount)
+    }
+
+    deinit {
+        releaseAttached()
+    }
+
+    /// Runs `body` with this context as a C pointer.
+    func withPointer<R>(_ body: (OpaquePointer) -> R) -> R {
+        withExtendedLifetime(self) { body(OpaquePointer(Unmanaged.passUnretained(self).toOpaque())) }
+    }
+
+    static func from(_ p: OpaquePointer?) -> CallContext {
+        Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(p!)).takeUnretainedValue()
+    }
+
+    var outputCount: Int { outputs.count }
+
+    /// The records emitted to `output`.
+    func result(_ output: Int = 0) -> RecordBuffer? {
+        if output == 0, forwardsPending, let input, !forwards.isEmpty {
+            return forwards.count == input.count ? input : RecordBuffer(selecting: forwards, from: input)
+        }
+        return outputs[output]
+    }
+
+    /// Tickets that records of `output` carry through holds.
+    func attachedTickets(_ output: Int) -> [Ticket] { Array(attached[output].values) }
+
+    /// Drops this context's references on attached tickets (after the stage
+    /// has dispatched the outputs, each consumer holding its own).
+    func releaseAttached() {
+        for i in attached.indices {
+            for t in attached[i].values { t.release() }
+            attached[i] = [:]
+        }
+    }
+
+    func forward(_ index: Int) -> Int32 {
+        guard let input, let output = outputs[0], index >= 0, index < input.count else { return -1 }
+        if forwardsPending {
+            forwards.append(index)
+        } else {
+            output.append(from: input, at: index)
+        }
+        return 0
+    }
+
+    /// Copies the noted forwards into the default output, before other records join it.
+    private func materializeForwards() {
+        guard forwardsPending else { return }
+        forwardsPending = false
+        guard let input, let output = outputs[0] else { return }
+        for i in forwards { output.append(from: input, at: i) }
+        forwards = []
+    }
+
+    func hold(_ index: Int) -> OpaquePointer? {
+        guard let holds, let input, index >= 0, index < input.count else { return nil }
+        return OpaquePointer(bitPattern: holds.hold(inputTickets))
+    }
+
+    func emit(_ doc: UnsafeRawBufferPointer, _ options: UnsafePointer<sluice_emit_options>?) -> Int32 {
+        var eventTime = Int64.min
+        var key: UnsafeRawBufferPointer?
+        var token: UInt64 = 0
+        var inputIndex = -1
+        var output = 0
+        var holdIDs: [UInt] = []
+        if let o = options?.pointee {
+            let size = o.struct_size
+            if structHasField(size, \sluice_emit_options.event_time_ms) { eventTime = o.event_time_ms }
+            if structHasField(size, \sluice_emit_options.key_length), let k = o.key, o.key_length > 0 {
+                key = UnsafeRawBufferPointer(start: k, count: Int(o.key_length))
+            }
+            if structHasField(size, \sluice_emit_options.input_index) { inputIndex = Int(o.input_index) }
+            if structHasField(size, \sluice_emit_options.token) { token = o.token }
+            if structHasField(size, \sluice_emit_options.output) { output = Int(o.output) }
+            if structHasField(size, \sluice_emit_options.holds), o.hold_count > 0 {
+                guard let list = o.holds else { return reject() }
+                for i in 0 ..< Int(o.hold_count) {
+                    guard let h = list[i] else { return reject() }
+                    holdIDs.append(UInt(bitPattern: UnsafeRawPointer(h)))
+                }
+            }
+        }
+        guard output >= 0, output < outputs.count, BSONDocument.isWellFormed(doc) else { return reject() }
+        if !holdIDs.isEmpty {
+            guard let holds else { return reject() }
+            var taken: [Ticket] = []
+            for id in holdIDs {
+                guard let tickets = holds.retainTickets(of: id) else {
+                    for t in taken { t.release() }
+                    return reject()
+                }
+                taken += tickets
+            }
+            for t in taken {
+                if attached[output].updateValue(t, forKey: ObjectIdentifier(t)) != nil { t.release() }
+            }
+        }
+        if output == 0 { materializeForwards() }
+        let buffer: RecordBuffer
+        if let existing = outputs[output] {
+            buffer = existing
+        } else {
+            buffer = RecordBuffer()
+            outputs[output] = buffer
+        }
+        if let input, inputIndex >= 0, inputIndex < input.count, eventTime == .min || key == nil {
+            input.withRecord(inputIndex) { _, inputKey in
+                buffer.append(doc, eventTime: eventTime == .min ? input.eventTime(at: inputIndex) ?? .min : eventTime,
+                              key: key ?? inputKey, token: token)
+            }
+            return 0
+        }
+        buffer.append(doc, eventTime: eventTime, key: key, token: token)
+        return 0
+    }
+
+    private func reject() -> Int32 {
+        rejected += 1
+        return -1
+    }
+
+    func fail(_ index: Int, _ kind: sluice_failure_kind, _ reason: String) {
+        let failure = Failure(index: index, retriable: kind == SLUICE_FAILURE_RETRIABLE, reason: reason)
+        if let slot = failureSlot[index] {
+            failures[slot] = failure
+        } else {
+            failureSlot[index] = failures.count
+            failures.append(failure)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import CSluicePlugin
+import Foundation
+import Logging
+import Synchronization
+
+/// What the host knows about one component instance; behind `host_data`.
+///
+/// Owns the instance's C host table and the strings it points to (input
+/// names, state directory), which live until the host is deinitialised,
+/// after the instance is destroyed.
+final class ComponentHost: Sendable {
+    let name: String
+    let logger: Logger
+    let registry: MetricsRegistry
+    let control: EngineControl
+    /// Holds the instance took and has not released (ABI 1.1).
+    let holds = HoldTable()
+    /// Set for the final tick, so `stopping` answers yes to this instance
+    /// even when the run drains because its sources ended.
+    let draining = Atomic<Bool>(false)
+    /// The C table handed to the plugin, with the strings it points to.
+    private let table: CTable
+
+    var api: UnsafePointer<sluice_host_api> { UnsafePointer(table.api) }
+
+    init(name: String, inputs: [String], stateDirectory: String?, logger: Logger, registry: MetricsRegistry, control: EngineControl) {
+        self.name = name
+        var logger = logger
+        logger[metadataKey: "component"] = "\(name)"
+        self.logger = logger
+        self.registry = registry
+        self.control = control
+        table = CTable(inputs: inputs, stateDirectory: stateDirectory)
+        table.api.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    static func from(_ p: UnsafeMutableRawPointer?) -> ComponentHost {
+        Unmanaged<ComponentHost>.fromOpaque(p!).takeUnretainedValue()
+    }
+
+    var isStopping: Bool { control.isStopping || draining.load(ordering: .acquiring) }
+
+    /// The allocations behind the C table. Written once in `init`, read-only
+    /// afterwards (the plugin reads them from any thread), freed in `deinit`.
+    private final class CTable: @unchecked Sendable {
+        let api: UnsafeMutablePointer<sluice_host_api>
+        private let inputNames: UnsafeMutablePointer<UnsafePointer<CChar>?>
+        private let inputCount: Int
+        private let stateDirectory: UnsafeMutablePointer<CChar>?
+
+        init(inputs: [String], stateDirectory: String?) {
+            inputCount = inputs.count
+            inputNames = .allocate(capacity: max(1, inputs.count))
+            for (i, input) in inputs.enumerated() { inputNames[i] = UnsafePointer(strdup(input)) }
+            self.stateDirectory = stateDirectory.map { strdup($0) }
+            api = .allocate(capacity: 1)
+            var t = sluice_host_api()
+            t.struct_size = UInt32(MemoryLayout<sluice_host_api>.size)
+            t.abi_major = UInt16(SLUICE_ABI_MAJOR)
+            t.abi_minor = UInt16(SLUICE_ABI_MINOR)
+            HostCallbacks.install(into: &t)
+            t.state_dir = UnsafePointer(self.stateDirectory)
+            t.input_count = inputs.count
+            t.inputs = UnsafePointer(inputNames)
+            api.initialize(to: t)
+        }
+
+        deinit {
+            for i in 0 ..< inputCount { free(UnsafeMutableRawPointer(mutating: inputNames[i])) }
+            inputNames.deallocate()
+            free(stateDirectory)
+            api.deallocate()
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import CSluicePlugin
+import Foundation
+import Logging
+import SluiceSDK
+
+/// The C functions of the host table. Each finds its instance through
+/// `host_data` (a `ComponentHost`) or its call through the context.
+enum HostCallbacks {
+    static func install(into t: inout sluice_host_api) {
+        t.log = hostLog
+        t.monotonic_ns = hostMonotonic
+        t.wall_ms = hostWall
+        t.metric = hostMetric
+        t.metric_record = hostMetricRecord
+        t.emit = hostEmit
+        t.fail = hostFail
+        t.stopping = hostStopping
+        t.forward = hostForward
+        t.hold = hostHold
+        t.release = hostRelease
+    }
+}
+
+private let hostLog: @convention(c) (UnsafeMutableRawPointer?, sluice_log_level, UnsafePointer<CChar>?) -> Void = { data, level, msg in
+    let host = ComponentHost.from(data)
+    let text = msg.map { String(cString: $0) } ?? ""
+    let l: Logger.Level
+    switch level {
+    case SLUICE_LOG_TRACE: l = .trace
+    case SLUICE_LOG_DEBUG: l = .debug
+    case SLUICE_LOG_INFO: l = .info
+    case SLUICE_LOG_WARNING: l = .warning
+    default: l = .error
+    }
+    host.logger.log(level: l, "\(text)")
+}
+
+private let hostMonotonic: @convention(c) (UnsafeMutableRawPointer?) -> UInt64 = { _ in
+    Clock.monotonicNanos()
+}
+
+private let hostWall: @convention(c) (UnsafeMutableRawPointer?) -> Int64 = { _ in
+    Clock.wallMillis()
+}
+
+private let hostMetric: @convention(c) (UnsafeMutableRawPointer?, sluice_metric_kind, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> OpaquePointer? = {
+    data, kind, name, help in
+    let host = ComponentHost.from(data)
+    guard let name else { return nil }
+    let k: MetricValue.Kind
+    switch kind {
+    case SLUICE_METRIC_COUNTER: k = .counter
+    case SLUICE_METRIC_GAUGE: k = .gauge
+    case SLUICE_METRIC_HISTOGRAM: k = .histogram
+    default: return nil
+    }
+    guard let metric = host.registry.metric(component: host.name, name: String(cString: name),
+                                            help: help.map { String(cString: $0) } ?? "", kind: k) else { return nil }
+    // The registry keeps the metric alive for the whole run.
+    return OpaquePointer(Unmanaged.passUnretained(metric).toOpaque())
+}
+
+private let hostMetricRecord: @convention(c) (OpaquePointer?, Double) -> Void = { metric, value in
+    guard let metric else { return }
+    Unmanaged<MetricValue>.fromOpaque(UnsafeRawPointer(metric)).takeUnretainedValue().record(value)
+}
+
+private let hostEmit: @convention(c) (OpaquePointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<sluice_emit_options>?) -> Int32 = {
+    ctx, bson, length, options in
+    guard let bson else { return -1 }
+    return CallContext.from(ctx).emit(UnsafeRawBufferPointer(start: bson, count: length), options)
+}
+
+private let hostFail: @convention(c) (OpaquePointer?, Int, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = { ctx, index, kind, reason in
+    CallContext.from(ctx).fail(index, kind, reason.map { String(cString: $0) } ?? "no reason given")
+}
+
+private let hostForward: @convention(c) (OpaquePointer?, Int) -> Int32 = { ctx, index in
+    CallContext.from(ctx).forward(index)
+}
+
+private let hostStopping: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { data in
+    ComponentHost.from(data).isStopping ? 1 : 0
+}
+
+private let hostHold: @convention(c) (OpaquePointer?, Int) -> OpaquePointer? = { ctx, index in
+    CallContext.from(ctx).hold(index)
+}
+
+private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void = { data, hold in
+    let host = ComponentHost.from(data)
+    guard let hold, host.holds.release(UInt(bitPattern: UnsafeRawPointer(hold))) else {
+        host.logger.error("release of a hold that is not live (released twice, or never returned by hold); ignored")
+        return
+    }
+}

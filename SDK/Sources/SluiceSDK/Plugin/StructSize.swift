@@ -1,0 +1,11 @@
+/// The header's `SLUICE_HAS_FIELD` rule in Swift: whether a struct that
+/// reports `size` bytes (its `struct_size`) contains `field`.
+///
+/// Every struct of the ABI grows only at its end, so a field is present
+/// exactly when the reported size reaches past it. Read a field only after
+/// this says it is there.
+@inlinable
+public func structHasField<T, F>(_ size: UInt32, _ field: KeyPath<T, F>) -> Bool {
+    guard let offset = MemoryLayout<T>.offset(of: field) else { return false }
+    return Int(size) >= offset + MemoryLayout<F>.size
+}

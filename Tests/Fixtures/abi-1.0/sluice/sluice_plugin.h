@@ -1,0 +1,396 @@
+/*
+ * sluice_plugin.h — the one header a Sluice plugin needs.
+ *
+ * A plugin is a shared library that exports one symbol, sluice_plugin_entry_v1,
+ * and carries an ELF note (section ".note.sluice") describing itself. The host
+ * reads the note with libelf *before* dlopen, so a plugin it cannot run is
+ * refused without any of its code (constructors included) being executed.
+ * SLUICE_PLUGIN(...) below emits both.
+ *
+ * Versioning (after CLAP and SQLite):
+ *   - The major ABI version is part of the entry symbol's name. A host speaks
+ *     exactly one major; a change that breaks old plugins bumps it.
+ *   - Minor versions only add: every struct begins with its own size
+ *     (struct_size) and grows only at its end, so a newer host reads an older
+ *     plugin's struct and an older plugin ignores fields it does not know.
+ *     Read a field only if struct_size covers it (SLUICE_HAS_FIELD).
+ *
+ * Memory: nothing allocated on one side is freed on the other. The host owns
+ * every batch and every string it passes in; they are valid only for the
+ * duration of the call. A plugin produces output by copying it into the host
+ * through host->emit, and reports errors into host-provided buffers.
+ *
+ * Records are BSON documents (the format of libbson and MongoDB). A batch is
+ * one contiguous buffer holding N documents back to back, plus an array of
+ * per-record metadata (event time, key, delivery token).
+ *
+ * Threading: unless a component's descriptor sets SLUICE_COMPONENT_THREAD_SAFE,
+ * the host calls one instance from one thread at a time (not always the same
+ * thread). Host API functions may be called from any thread.
+ */
+#ifndef SLUICE_PLUGIN_H
+#define SLUICE_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ABI major: part of the entry symbol's name. */
+#define SLUICE_ABI_MAJOR 1
+/** ABI minor: additions that keep every older plugin working. */
+#define SLUICE_ABI_MINOR 0
+
+/** True when a struct of reported size `size` contains `field`. */
+#define SLUICE_HAS_FIELD(type, size, field) \
+    ((size_t)(size) >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/** Event time value meaning "unknown". */
+#define SLUICE_NO_EVENT_TIME INT64_MIN
+
+/** Result of every call that can fail. */
+typedef enum sluice_status {
+    /** Done. */
+    SLUICE_OK = 0,
+    /** Transient failure (network, server busy): the host backs off and retries. */
+    SLUICE_RETRIABLE = 1,
+    /** Failure that retrying will not fix (bad data, rejected by server). */
+    SLUICE_PERMANENT = 2,
+    /** The configuration is invalid; only returned by create. */
+    SLUICE_CONFIG_ERROR = 3,
+    /** A finite source has emitted everything it has; only returned by poll. */
+    SLUICE_END = 4
+} sluice_status;
+
+/** The role of a component in the pipeline graph. */
+typedef enum sluice_component_kind {
+    SLUICE_SOURCE = 1,
+    SLUICE_PROCESSOR = 2,
+    SLUICE_SINK = 3
+} sluice_component_kind;
+
+/** Severity of a log line sent through host->log. */
+typedef enum sluice_log_level {
+    SLUICE_LOG_TRACE = 0,
+    SLUICE_LOG_DEBUG = 1,
+    SLUICE_LOG_INFO = 2,
+    SLUICE_LOG_WARNING = 3,
+    SLUICE_LOG_ERROR = 4
+} sluice_log_level;
+
+/** Kind of a metric registered through host->metric. */
+typedef enum sluice_metric_kind {
+    /** Monotonic total; metric_record adds the value. */
+    SLUICE_METRIC_COUNTER = 1,
+    /** Current level; metric_record sets the value. */
+    SLUICE_METRIC_GAUGE = 2,
+    /** Distribution; metric_record observes the value. */
+    SLUICE_METRIC_HISTOGRAM = 3
+} sluice_metric_kind;
+
+/**
+ * Metadata of one record in a batch. Index the array with batch->meta_stride,
+ * not sizeof(sluice_record_meta): a newer host may append fields.
+ */
+typedef struct sluice_record_meta {
+    /** Byte offset of the record's BSON document in batch->data. */
+    uint32_t offset;
+    /** Length of the document in bytes (equal to its BSON length prefix). */
+    uint32_t length;
+    /** Event time in milliseconds since the Unix epoch, or SLUICE_NO_EVENT_TIME. */
+    int64_t event_time_ms;
+    /** Partitioning / idempotency key; NULL when absent. Borrowed, like the batch. */
+    const uint8_t *key;
+    /** Length of key in bytes. */
+    uint32_t key_length;
+    /** Reserved; zero. */
+    uint32_t reserved;
+} sluice_record_meta;
+
+/**
+ * A batch of records, owned by the host and borrowed by the plugin for the
+ * length of one call. Never keep pointers into it after the call returns:
+ * copy what must outlive the call.
+ */
+typedef struct sluice_batch {
+    /** sizeof(sluice_batch) as the host was built. */
+    uint32_t struct_size;
+    /** Distance in bytes between consecutive entries of meta. */
+    uint32_t meta_stride;
+    /** Number of records. */
+    size_t count;
+    /** The documents, back to back. */
+    const uint8_t *data;
+    /** Total bytes in data. */
+    size_t data_length;
+    /** count entries of per-record metadata, meta_stride bytes apart. */
+    const sluice_record_meta *meta;
+} sluice_batch;
+
+/** Options of one emitted record. Zero-initialise, then set what applies. */
+typedef struct sluice_emit_options {
+    /** sizeof(sluice_emit_options) as the plugin was built. */
+    uint32_t struct_size;
+    /** Reserved; zero. */
+    uint32_t reserved;
+    /** Event time (ms since epoch) or SLUICE_NO_EVENT_TIME (the default when 0 is wanted: set it). */
+    int64_t event_time_ms;
+    /** Key bytes, copied by the host; NULL for none. */
+    const uint8_t *key;
+    /** Length of key. */
+    uint32_t key_length;
+    /**
+     * Processors: index in the input batch of the record this output derives
+     * from, or -1 for none (e.g. a record produced by tick). Used to carry the
+     * input's key and event time when those are not set here.
+     */
+    int32_t input_index;
+    /**
+     * Sources: an opaque position (offset, line number, request id) handed
+     * back through ack once every sink has durably written the record.
+     */
+    uint64_t token;
+} sluice_emit_options;
+
+/** How a record failed. */
+typedef enum sluice_failure_kind {
+    /** Retry this record later with backoff (e.g. HTTP 429 on one bulk item). */
+    SLUICE_FAILURE_RETRIABLE = 1,
+    /** Never retry: send the record to the dead-letter queue with the reason. */
+    SLUICE_FAILURE_PERMANENT = 2
+} sluice_failure_kind;
+
+/** Per-call context: where output and per-record failures go. Valid for one call. */
+typedef struct sluice_context sluice_context;
+
+/** A metric handle returned by host->metric; valid until the instance is destroyed. */
+typedef struct sluice_metric sluice_metric;
+
+/**
+ * The host's services, passed to create. The table and host_data stay valid
+ * until destroy returns. All functions are safe to call from any thread.
+ */
+typedef struct sluice_host_api {
+    /** sizeof(sluice_host_api) as the host was built. */
+    uint32_t struct_size;
+    /** SLUICE_ABI_MAJOR of the host. */
+    uint16_t abi_major;
+    /** SLUICE_ABI_MINOR of the host. */
+    uint16_t abi_minor;
+    /** Opaque: the instance's identity inside the host; pass it back unchanged. */
+    void *host_data;
+
+    /** Writes a log line attributed to this component instance. msg is copied. */
+    void (*log)(void *host_data, sluice_log_level level, const char *msg);
+
+    /** Monotonic clock in nanoseconds (for timeouts and rates). */
+    uint64_t (*monotonic_ns)(void *host_data);
+
+    /** Wall clock in milliseconds since the Unix epoch (for event time). */
+    int64_t (*wall_ms)(void *host_data);
+
+    /**
+     * Registers (or finds) a metric named `name` (Prometheus style, e.g.
+     * "requests_total"); the host prefixes the component's name. Returns NULL
+     * if the name is invalid. `help` may be NULL.
+     */
+    sluice_metric *(*metric)(void *host_data, sluice_metric_kind kind, const char *name, const char *help);
+
+    /** Adds to a counter, sets a gauge, or observes a histogram value. */
+    void (*metric_record)(sluice_metric *metric, double value);
+
+    /**
+     * Emits one output record: `bson` is a complete BSON document of `length`
+     * bytes, copied by the host. `options` may be NULL. Returns 0, or -1 if
+     * the document is malformed (then nothing is emitted). Only valid inside
+     * poll, process, tick.
+     */
+    int (*emit)(sluice_context *ctx, const uint8_t *bson, size_t length, const sluice_emit_options *options);
+
+    /**
+     * Reports that input record `index` of the current batch failed. Only
+     * valid inside process and write. reason is copied. A record reported
+     * twice keeps the last report.
+     */
+    void (*fail)(sluice_context *ctx, size_t index, sluice_failure_kind kind, const char *reason);
+
+    /** Non-zero once the host is draining: a long poll should return early. */
+    int (*stopping)(void *host_data);
+
+    /**
+     * Passes input record `index` of the current batch on unchanged (bytes,
+     * key, event time). Cheaper than emit: a filter that forwards its input
+     * shares the host's buffer instead of copying it. Only valid inside
+     * process. Returns 0, or -1 for an index out of range.
+     */
+    int (*forward)(sluice_context *ctx, size_t index);
+} sluice_host_api;
+
+/**
+ * Source: produces records. poll emits up to max_records records through
+ * host->emit and returns within about timeout_ms (it may return earlier with
+ * fewer, or none). Return SLUICE_END when a finite input is exhausted,
+ * SLUICE_RETRIABLE to have the host back off before the next poll.
+ */
+typedef struct sluice_source_vtable {
+    uint32_t struct_size;
+    sluice_status (*poll)(void *state, sluice_context *ctx, uint32_t max_records, uint32_t timeout_ms);
+    /**
+     * The records emitted with these tokens were written by every sink they
+     * reach (or dead-lettered). Commit positions here. Tokens of one poll are
+     * acked together; batches may be acked out of order. May be NULL.
+     */
+    void (*ack)(void *state, const uint64_t *tokens, size_t count);
+} sluice_source_vtable;
+
+/**
+ * Processor: transforms records. process reads the batch and emits output
+ * through host->emit, reporting bad input through host->fail. An input record
+ * that is neither emitted from nor failed is filtered out on purpose.
+ */
+typedef struct sluice_processor_vtable {
+    uint32_t struct_size;
+    sluice_status (*process)(void *state, const sluice_batch *batch, sluice_context *ctx);
+    /** Called about every tick interval to close windows and time out state. May be NULL. */
+    sluice_status (*tick)(void *state, int64_t now_ms, sluice_context *ctx);
+} sluice_processor_vtable;
+
+/**
+ * Sink: writes records to the outside world. On SLUICE_OK, every record not
+ * reported through host->fail is durably written. SLUICE_RETRIABLE retries the
+ * whole batch after a backoff; per-record SLUICE_FAILURE_RETRIABLE retries
+ * only those records.
+ */
+typedef struct sluice_sink_vtable {
+    uint32_t struct_size;
+    sluice_status (*write)(void *state, const sluice_batch *batch, sluice_context *ctx);
+    /** Pushes buffered writes out; called on idle and before destroy. May be NULL. */
+    sluice_status (*flush)(void *state, sluice_context *ctx);
+} sluice_sink_vtable;
+
+/** Component flag: instances may be called from several threads at once. */
+#define SLUICE_COMPONENT_THREAD_SAFE 0x1u
+
+/** One component (a source, processor or sink) a plugin provides. */
+typedef struct sluice_component_descriptor {
+    /** sizeof(sluice_component_descriptor) as the plugin was built. */
+    uint32_t struct_size;
+    /** Source, processor or sink; selects which vtable below is set. */
+    sluice_component_kind kind;
+    /** Name used in manifests as `plugin.component`; [a-z0-9_-]+. */
+    const char *name;
+    /** One line for `sluice plugins list`. */
+    const char *description;
+    /** JSON Schema (draft 2020-12) of the config object; NULL accepts any object. */
+    const char *config_schema;
+    /** SLUICE_COMPONENT_* flags. */
+    uint32_t flags;
+    /**
+     * Creates an instance. config_json is the component's `config:` as a JSON
+     * object, already checked against config_schema. On failure, write a
+     * NUL-terminated message of at most error_capacity bytes into error and
+     * return SLUICE_CONFIG_ERROR (bad config) or SLUICE_RETRIABLE (e.g. server
+     * unreachable: the host retries with backoff). `self` is this descriptor,
+     * so one create function can serve several components.
+     */
+    sluice_status (*create)(const struct sluice_component_descriptor *self, const char *config_json,
+                            const sluice_host_api *host, void **state, char *error, size_t error_capacity);
+    /** Releases an instance after a final flush. */
+    void (*destroy)(void *state);
+    /** Set when kind == SLUICE_SOURCE. */
+    const sluice_source_vtable *source;
+    /** Set when kind == SLUICE_PROCESSOR. */
+    const sluice_processor_vtable *processor;
+    /** Set when kind == SLUICE_SINK. */
+    const sluice_sink_vtable *sink;
+} sluice_component_descriptor;
+
+/** What sluice_plugin_entry_v1 returns; static storage, valid while loaded. */
+typedef struct sluice_plugin_descriptor {
+    /** sizeof(sluice_plugin_descriptor) as the plugin was built. */
+    uint32_t struct_size;
+    /** SLUICE_ABI_MAJOR the plugin was built against. */
+    uint16_t abi_major;
+    /** SLUICE_ABI_MINOR the plugin was built against. */
+    uint16_t abi_minor;
+    /** Plugin name; must equal the name in the ELF note. */
+    const char *name;
+    /** Plugin version (semantic versioning). */
+    const char *version;
+    /** One line. */
+    const char *description;
+    /** Number of entries in components. */
+    size_t component_count;
+    /** The components. */
+    const sluice_component_descriptor *const *components;
+} sluice_plugin_descriptor;
+
+/** Signature of the entry point. host_abi_minor lets a plugin adapt to older hosts. */
+typedef const sluice_plugin_descriptor *(*sluice_plugin_entry_fn)(uint16_t host_abi_minor);
+
+/* ---- the ELF note ------------------------------------------------------ */
+
+/** Owner string of the note ("Sluice" + NUL, padded to 8). */
+#define SLUICE_NOTE_OWNER "Sluice"
+/** Note type carrying the metadata text. */
+#define SLUICE_NOTE_TYPE 0x534c0001u
+
+#define SLUICE__STR2(x) #x
+#define SLUICE__STR(x) SLUICE__STR2(x)
+#define SLUICE__CAT2(a, b) a##b
+#define SLUICE__CAT(a, b) SLUICE__CAT2(a, b)
+
+/**
+ * The note's text: "key=value" lines. `components` is a space-separated list
+ * of kind:name, e.g. "source:generate sink:write".
+ */
+#define SLUICE__NOTE_TEXT(name, version, description, components) \
+    "abi=" SLUICE__STR(SLUICE_ABI_MAJOR) "." SLUICE__STR(SLUICE_ABI_MINOR) "\n" \
+    "name=" name "\n" "version=" version "\n" "description=" description "\n" \
+    "components=" components "\n"
+
+/**
+ * Emits the ELF note: readable by `sluice plugins inspect` and by the loader
+ * without loading the library.
+ */
+#define SLUICE_PLUGIN_NOTE(name, version, description, components) \
+    __attribute__((section(".note.sluice"), used, aligned(4))) \
+    static const struct { \
+        uint32_t namesz, descsz, type; \
+        char owner[8]; \
+        char text[(sizeof(SLUICE__NOTE_TEXT(name, version, description, components)) + 3u) & ~3u]; \
+    } sluice__note = { \
+        sizeof(SLUICE_NOTE_OWNER), \
+        sizeof(SLUICE__NOTE_TEXT(name, version, description, components)), \
+        SLUICE_NOTE_TYPE, SLUICE_NOTE_OWNER, \
+        SLUICE__NOTE_TEXT(name, version, description, components) }
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SLUICE_EXPORT __attribute__((visibility("default")))
+#else
+#define SLUICE_EXPORT
+#endif
+
+/** The entry symbol's name for this header's major version. */
+#define SLUICE_ENTRY_SYMBOL SLUICE__CAT(sluice_plugin_entry_v, SLUICE_ABI_MAJOR)
+
+/**
+ * Declares a plugin: the ELF note plus the exported entry returning
+ * `descriptor_expr` (a `const sluice_plugin_descriptor *` expression; in a
+ * Swift plugin, a call into the Swift side). Use once per library.
+ */
+#define SLUICE_PLUGIN(name, version, description, components, descriptor_expr) \
+    SLUICE_PLUGIN_NOTE(name, version, description, components); \
+    SLUICE_EXPORT const sluice_plugin_descriptor *SLUICE_ENTRY_SYMBOL(uint16_t host_abi_minor); \
+    SLUICE_EXPORT const sluice_plugin_descriptor *SLUICE_ENTRY_SYMBOL(uint16_t host_abi_minor) { \
+        (void)host_abi_minor; \
+        return (descriptor_expr); \
+    }
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLUICE_PLUGIN_H */
