@@ -76,6 +76,7 @@ public struct JoinConfig: Sendable {
        "idle_timeout_ms": {"type": "integer", "minimum": 0, "description": "0: an input is never idle"},
        "max_rows": {"type": "integer", "minimum": 1},
        "output": {"enum": ["nested", "flat"]},
+       "late": {"enum": ["dead_letter", "output"], "description": "where late rows go: the dead-letter queue with the reason (default), or the `late` output (wire it as join.late)"},
        "on_stop": {"enum": ["emit", "replay"]}
      }}
     """#
