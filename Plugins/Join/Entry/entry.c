@@ -4,4 +4,4 @@
 extern const sluice_plugin_descriptor *sluice_join_descriptor(void);
 
 SLUICE_PLUGIN("join", "0.1.0", "Event-time interval join of keyed streams with watermarks",
-              "processor:join", sluice_join_descriptor())
+              "processor:join[late]", sluice_join_descriptor())
