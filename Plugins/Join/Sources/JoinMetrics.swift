@@ -14,7 +14,6 @@ struct JoinMetrics {
     let pairs: Metric
     let unmatched: Metric
     let overflow: Metric
-    let keyless: Metric
     private var reported: JoinStats?
 
     init(host: PluginHost, inputNames: [String]) {
@@ -29,7 +28,6 @@ struct JoinMetrics {
         pairs = host.metric(.counter, "pairs_total", help: "joined pairs emitted")
         unmatched = host.metric(.counter, "unmatched_total", help: "outer rows (one side alone) emitted")
         overflow = host.metric(.counter, "overflow_evictions_total", help: "rows evicted early because state reached max_rows")
-        keyless = host.metric(.counter, "rejected_records_total", help: "records without a key or event time (dead-lettered)")
     }
 
     mutating func report(_ stats: JoinStats, _ watermarks: Watermarks) {
