@@ -6,6 +6,11 @@ public struct JoinKey: Hashable, Sendable {
 
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
+    /// One pass over the bytes: the synthesized hash feeds the hasher a byte at a time.
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     /// A one-part string key, as `KeyFields` makes from a string field.
     public init(_ string: String) {
         var b: [UInt8] = []

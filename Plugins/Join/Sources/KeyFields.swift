@@ -4,15 +4,20 @@ import SluiceSDK
 /// reach into subdocuments). A composite key matches only when every part does.
 public struct KeyFields: Sendable, Equatable {
     public let paths: [String]
+    /// Which paths reach into subdocuments, worked out once rather than per record.
+    private let nested: [Bool]
 
-    public init(_ paths: [String]) { self.paths = paths }
+    public init(_ paths: [String]) {
+        self.paths = paths
+        nested = paths.map { $0.utf8.contains(UInt8(ascii: ".")) }
+    }
 
     /// The key, or why the document has none (a missing or null part never matches anything).
     public func key(in document: BSONDocument) -> Result<JoinKey, KeyFailure> {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16 * paths.count)
-        for path in paths {
-            guard let e = path.contains(".") ? document.element(path: path) : document[path] else {
+        for (path, nested) in zip(paths, nested) {
+            guard let e = nested ? document.element(path: path) : document[path] else {
                 return .failure(KeyFailure(reason: "join: no key field \(path.debugDescription)"))
             }
             switch e.type {
