@@ -17,6 +17,16 @@ public struct IntervalJoin<Row, Handle> {
         let bytes: Int
         var matched: Bool
         let entry: JoinRow<Row, Handle>
+        /// Neighbours among the rows of the same side and key, in arrival order (-1: none).
+        var previous = -1
+        var next = -1
+    }
+
+    /// The rows of one side and key: a list threaded through `slots`, so a
+    /// key costs one dictionary entry and no array of its own.
+    struct KeyRows {
+        var first: Int
+        var last: Int
     }
 
     /// Whether a row was stored or refused as late.
@@ -34,7 +44,7 @@ public struct IntervalJoin<Row, Handle> {
 
     private var slots: [Stored?] = []
     private var freeSlots: [Int] = []
-    private var index: [[JoinKey: [Int]]] = [[:], [:]]
+    private var index: [[JoinKey: KeyRows]] = [[:], [:]]
     private var expiries = ExpiryQueue()
     private var sequence: UInt64 = 0
 
@@ -68,28 +78,31 @@ public struct IntervalJoin<Row, Handle> {
         let entry = JoinRow(row: row, time: time, input: input, hold: hold())
         var matched = false
         if let partners = index[side.other.rawValue][key] {
-            for slot in partners {
-                let partner = slots[slot]!
+            var slot = partners.first
+            while slot >= 0 {
+                let partner = slots[slot]!.entry
                 let inside = side == .left
-                    ? settings.matches(left: time, right: partner.entry.time)
-                    : settings.matches(left: partner.entry.time, right: time)
-                guard inside else { continue }
-                matched = true
-                slots[slot]!.matched = true
-                events.append(side == .left ? .pair(left: entry, right: partner.entry) : .pair(left: partner.entry, right: entry))
-                stats.pairs += 1
+                    ? settings.matches(left: time, right: partner.time)
+                    : settings.matches(left: partner.time, right: time)
+                if inside {
+                    matched = true
+                    slots[slot]!.matched = true
+                    events.append(side == .left ? .pair(left: entry, right: partner) : .pair(left: partner, right: entry))
+                    stats.pairs += 1
+                }
+                slot = slots[slot]!.next
             }
         }
-        let slot: Int
-        let stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry)
-        if let free = freeSlots.popLast() {
-            slot = free
-            slots[slot] = stored
+        var stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry)
+        let slot = freeSlots.popLast() ?? slots.count
+        if let rows = index[side.rawValue][key] {
+            stored.previous = rows.last
+            slots[rows.last]!.next = slot
+            index[side.rawValue][key]!.last = slot
         } else {
-            slot = slots.count
-            slots.append(stored)
+            index[side.rawValue][key] = KeyRows(first: slot, last: slot)
         }
-        index[side.rawValue][key, default: []].append(slot)
+        if slot == slots.count { slots.append(stored) } else { slots[slot] = stored }
         expiries.insert(.init(expiry: settings.lastPartnerTime(side, time), sequence: sequence, slot: slot))
         sequence += 1
         stats.inputs[input].rows += 1
@@ -139,10 +152,11 @@ public struct IntervalJoin<Row, Handle> {
         slots[slot] = nil
         freeSlots.append(slot)
         let side = stored.side.rawValue
-        // Most keys hold one row: removing and re-adding only when others remain hashes once in the common case.
-        if var list = index[side].removeValue(forKey: stored.key) {
-            list.remove(at: list.firstIndex(of: slot)!)
-            if !list.isEmpty { index[side][stored.key] = list }
+        if stored.previous < 0, stored.next < 0 {
+            index[side].removeValue(forKey: stored.key)
+        } else {
+            if stored.previous >= 0 { slots[stored.previous]!.next = stored.next } else { index[side][stored.key]!.first = stored.next }
+            if stored.next >= 0 { slots[stored.next]!.previous = stored.previous } else { index[side][stored.key]!.last = stored.previous }
         }
         stats.inputs[stored.entry.input].rows -= 1
         stats.inputs[stored.entry.input].bytes -= stored.bytes
