@@ -22,6 +22,7 @@ final class JoinConfigTests: XCTestCase {
         XCTAssertEqual(c.right.prefix, "right_")
         XCTAssertEqual(try c.sides(inputNames: ["orders", "payments"]), [.left, .right])
         XCTAssertEqual(c.onStop, .emit)
+        XCTAssertFalse(c.lateToOutput, "late rows to the dead-letter queue unless the late output is asked for")
     }
 
     func testInputsMapToSidesByName() throws {

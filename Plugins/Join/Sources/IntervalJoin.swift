@@ -45,7 +45,7 @@ public struct IntervalJoin<Row, Handle> {
     private var slots: [Stored?] = []
     private var freeSlots: [Int] = []
     private var index: [[JoinKey: KeyRows]] = [[:], [:]]
-    private var expiries = ExpiryQueue()
+    private var expiries = ExpiryQueue(lanes: 2)
     private var sequence: UInt64 = 0
 
     /// - Parameters:
@@ -93,17 +93,12 @@ public struct IntervalJoin<Row, Handle> {
                 slot = slots[slot]!.next
             }
         }
-        var stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry)
         let slot = freeSlots.popLast() ?? slots.count
-        if let rows = index[side.rawValue][key] {
-            stored.previous = rows.last
-            slots[rows.last]!.next = slot
-            index[side.rawValue][key]!.last = slot
-        } else {
-            index[side.rawValue][key] = KeyRows(first: slot, last: slot)
-        }
+        let previous = Self.append(slot, to: &index[side.rawValue][key, default: KeyRows(first: -1, last: -1)])
+        if previous >= 0 { slots[previous]!.next = slot }
+        let stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry, previous: previous)
         if slot == slots.count { slots.append(stored) } else { slots[slot] = stored }
-        expiries.insert(.init(expiry: settings.lastPartnerTime(side, time), sequence: sequence, slot: slot))
+        expiries.insert(.init(expiry: settings.lastPartnerTime(side, time), sequence: sequence, slot: slot), lane: side.rawValue)
         sequence += 1
         stats.inputs[input].rows += 1
         stats.inputs[input].bytes += bytes
@@ -111,6 +106,14 @@ public struct IntervalJoin<Row, Handle> {
             overflow(into: &events)
         }
         return .stored
+    }
+
+    /// Adds `slot` at the end of a key's rows (one hash lookup for the caller); returns the row before it, or -1.
+    private static func append(_ slot: Int, to rows: inout KeyRows) -> Int {
+        let previous = rows.last
+        if rows.first < 0 { rows.first = slot }
+        rows.last = slot
+        return previous
     }
 
     /// Re-evaluates idle inputs at processing time `now` and evicts every
@@ -148,8 +151,7 @@ public struct IntervalJoin<Row, Handle> {
     }
 
     private mutating func evict(_ slot: Int, into events: inout [JoinEvent<Row, Handle>]) {
-        let stored = slots[slot]!
-        slots[slot] = nil
+        let stored = slots[slot].take()!
         freeSlots.append(slot)
         let side = stored.side.rawValue
         if stored.previous < 0, stored.next < 0 {

@@ -37,7 +37,7 @@ public struct JoinConfig: Sendable {
         }
     }
 
-    /// Where outputs and outer rows go when the host stops.
+    /// What becomes of the window when the pipeline drains.
     public enum OnStop: String, Sendable {
         /// Drain: every unmatched row of a preserved side comes out, and every hold is released.
         case emit
@@ -50,6 +50,8 @@ public struct JoinConfig: Sendable {
     public let right: SideConfig
     public let shape: JoinedDocument.Shape
     public let onStop: OnStop
+    /// Late rows go unchanged to the `late` output (true) or to the dead-letter queue with the reason.
+    public let lateToOutput: Bool
 
     public static let schema = #"""
     {"type": "object", "additionalProperties": false, "required": ["left", "right", "between"],
@@ -103,6 +105,9 @@ public struct JoinConfig: Sendable {
         let stop = try config.string("on_stop", default: "emit")
         guard let onStop = OnStop(rawValue: stop) else { throw SluiceError.config("on_stop: unknown \(stop.debugDescription)") }
         self.onStop = onStop
+        let late = try config.string("late", default: "dead_letter")
+        guard late == "dead_letter" || late == "output" else { throw SluiceError.config("late: unknown \(late.debugDescription)") }
+        lateToOutput = late == "output"
     }
 
     public func side(_ side: Side) -> SideConfig { side == .left ? left : right }

@@ -14,11 +14,11 @@ public final class JoinProcessor: Processor {
     public static let summary = "Event-time interval join (inner, left, right, full) with watermarks, idle inputs and bounded state"
     public static let configSchema = JoinConfig.schema
     public static let outputs = ["late"]
+    private static let lateOutput = outputIndex("late")!
 
     let config: JoinConfig
     let host: PluginHost
     let inputNames: [String]
-    let lateToOutput: Bool
     var join: IntervalJoin<[UInt8], Hold?>
     var events: [JoinEvent<[UInt8], Hold?>] = []
     var document: JoinedDocument
@@ -28,11 +28,10 @@ public final class JoinProcessor: Processor {
     public required init(config: Config, host: PluginHost) throws {
         self.config = try JoinConfig(config)
         self.host = host
-        let names = host.inputNames
-        // An ABI 1.0 host passes no names: take the two inputs as left and right.
-        inputNames = names.isEmpty ? ["left", "right"] : names
+        inputNames = host.inputNames
+        // An ABI 1.0 host has no input ports: every batch would look like the left side's.
+        guard !inputNames.isEmpty else { throw SluiceError.config("join needs a host with input ports (ABI 1.1)") }
         let sides = try self.config.sides(inputNames: inputNames)
-        lateToOutput = try config.string("late", default: "dead_letter") == "output"
         join = IntervalJoin(settings: self.config.settings, sides: sides, now: Self.now(host))
         document = JoinedDocument(shape: self.config.shape, left: self.config.left, right: self.config.right)
         metrics = JoinMetrics(host: host, inputNames: inputNames)
@@ -95,7 +94,7 @@ public final class JoinProcessor: Processor {
         let reason = horizon == .max
             ? "join: late on input \(inputNames[port]): arrived after the join drained"
             : "join: late on input \(inputNames[port]): event time \(ISO8601.format(milliseconds: time)) is behind the watermark minus allowed lateness (\(ISO8601.format(milliseconds: horizon)))"
-        if lateToOutput, output.emit(record.document.bytes, inputIndex: record.index, output: 1) { return }
+        if config.lateToOutput, output.emit(record.document.bytes, inputIndex: record.index, output: Self.lateOutput) { return }
         output.fail(record.index, reason)
     }
 
