@@ -32,12 +32,12 @@ ln -f "$OUT/payments.ndjson" "$OUT/spark-in/payments/payments.ndjson"
 SPARK_OK=0
 spark_ready && SPARK_OK=1
 
-# Runs the join once; prints "seconds peak_rss_mb".
+# Runs the join once; prints "seconds peak_rss_mb cpu_seconds" (user + system, all threads).
 sluice_join() {
     export BENCH_TYPE=$1 BENCH_UPPER_MS=$2
     local log=$OUT/join-$1-$2.log
-    /usr/bin/time -f '%e %M' -o "$log.time" $CORE $BIN/sluice run bench/join.yaml --no-progress 2>"$log"
-    awk '{printf "%s %.0f\n", $1, $2 / 1024}' "$log.time"
+    /usr/bin/time -f '%e %M %U %S' -o "$log.time" $CORE $BIN/sluice run bench/join.yaml --no-progress 2>"$log"
+    awk '{printf "%s %.0f %.2f\n", $1, $2 / 1024, $3 + $4}' "$log.time"
 }
 
 rate() { python3 -c "print(f'{$RECORDS / $1:,.0f}')"; }
@@ -45,11 +45,11 @@ rate() { python3 -c "print(f'{$RECORDS / $1:,.0f}')"; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); Sluice pinned to one core: ${CORE:+yes}"
 echo "input: $BENCH_N orders + $BENCH_N payments, one per $BENCH_INTERVAL_MS ms of event time each, 1% up to 3 s out of order"
 echo
-echo "| join | window | Sluice s | Sluice records/s | peak RSS MB | = oracle | oracle (Python hash join) s | Spark s | Spark records/s | Spark = oracle | Sluice / Spark |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| join | window | Sluice s | Sluice records/s | Sluice CPU s | records per CPU s | peak RSS MB | = oracle | oracle (Python hash join) s | Spark s | Spark records/s | Spark = oracle | Sluice / Spark |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 run() {
     local type=$1 upper=$2 label=$3 with_spark=${4:-1}
-    read -r secs rss < <(sluice_join "$type" "$upper")
+    read -r secs rss cpu < <(sluice_join "$type" "$upper")
     read -r oracle_s equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" 0 "$upper" "$OUT/join-$type-$upper.ndjson")
     local spark="-" spark_rate="-" spark_equal="-" speedup="-"
     if [ "$SPARK_OK" = 1 ] && [ "$with_spark" = 1 ]; then
@@ -63,10 +63,10 @@ run() {
             spark="failed (see $OUT/spark-$type-$upper.log)"
         fi
     fi
-    echo "| $type | $label | $secs | $(rate "$secs") | $rss | $equal | $oracle_s | $spark | $spark_rate | $spark_equal | $speedup |"
+    echo "| $type | $label | $secs | $(rate "$secs") | $cpu | $(rate "$cpu") | $rss | $equal | $oracle_s | $spark | $spark_rate | $spark_equal | $speedup |"
 }
 for type in inner left right full; do run "$type" 60000 "1 min"; done
 # Spark takes minutes per run here: the window sizes are compared with the oracle only.
 run left 1000 "1 s" 0
 run left 600000 "10 min" 0
-[ "$SPARK_OK" = 1 ] || echo; [ "$SPARK_OK" = 1 ] || echo "Spark skipped: pyspark did not install into $SPARK_VENV, or no java."
+[ "$SPARK_OK" = 1 ] || echo; [ "$SPARK_OK" = 1 ] || echo "Spark skipped: SPARK=0, or pyspark did not install into $SPARK_VENV, or no java."
