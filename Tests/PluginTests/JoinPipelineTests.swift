@@ -115,4 +115,45 @@ final class JoinPipelineTests: XCTestCase {
         let expected = oracle(orders.filter { !lateIDs.contains($0.id) }, payments.filter { !lateIDs.contains($0.id) }, "full", upper: 5000)
         XCTAssertEqual(got, expected)
     }
+
+    /// A record the join cannot place (no key, an unreadable time) goes to
+    /// the dead-letter queue with its reason; the rest joins.
+    func testUnjoinableRecordsAreDeadLetteredWithTheirReason() throws {
+        try """
+        {"order_id": "A", "created_at": "2024-06-01T00:00:10Z"}
+        {"created_at": "2024-06-01T00:00:11Z"}
+        {"order_id": "B", "created_at": "yesterday"}
+        {"order_id": "C", "created_at": "2024-06-01T00:00:09Z"}
+        """.write(toFile: "\(dir)/o.ndjson", atomically: true, encoding: .utf8)
+        try """
+        {"payment_id": "P1", "order_id": "A", "paid_at": "2024-06-01T00:00:12Z"}
+        """.write(toFile: "\(dir)/p.ndjson", atomically: true, encoding: .utf8)
+        let summary = try TestSupport.run("""
+        sources:
+          orders: {use: file.read, config: {path: \(dir)/o.ndjson}}
+          payments: {use: file.read, config: {path: \(dir)/p.ndjson}}
+        processors:
+          paid:
+            use: join.join
+            inputs: [orders, payments]
+            config:
+              type: left
+              left: {key: order_id, time: {field: created_at}}
+              right: {key: order_id, time: {field: paid_at}}
+              between: {lower_ms: 0, upper_ms: 5000}
+        sinks:
+          out: {use: file.write, inputs: [paid], config: {path: \(dir)/joined.ndjson, append: false}}
+          dlq: {use: file.write, config: {path: \(dir)/dlq.ndjson, append: false}}
+        dead_letter: dlq
+        """, dir: dir)
+        let joined = try TestSupport.readNDJSON("\(dir)/joined.ndjson")
+        XCTAssertEqual(Set(joined.map { $0["left"]?["order_id"]?.string }), ["A", "C"])
+        XCTAssertEqual(joined.first { $0["left"]?["order_id"]?.string == "A" }?["right"]?["payment_id"]?.string, "P1")
+        XCTAssertEqual(joined.first { $0["left"]?["order_id"]?.string == "C" }?["right"], .null, "an unpaid order comes out alone")
+        let reasons = try TestSupport.readNDJSON("\(dir)/dlq.ndjson").compactMap { $0["reason"]?.string }
+        XCTAssertEqual(reasons.count, 2, "\(reasons)")
+        XCTAssertTrue(reasons.contains { $0.contains(#"join: no key field "order_id""#) }, "\(reasons)")
+        XCTAssertTrue(reasons.contains { $0.contains("cannot read \"yesterday\" in created_at") }, "\(reasons)")
+        XCTAssertEqual(summary.stage("paid")?.deadLettered, 2)
+    }
 }
