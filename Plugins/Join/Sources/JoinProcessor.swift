@@ -91,11 +91,10 @@ public final class JoinProcessor: Processor {
     }
 
     private func late(_ record: Record, port: Int, time: Int64, horizon: Int64, _ output: Output) {
-        let reason = horizon == .max
-            ? "join: late on input \(inputNames[port]): arrived after the join drained"
-            : "join: late on input \(inputNames[port]): event time \(ISO8601.format(milliseconds: time)) is behind the watermark minus allowed lateness (\(ISO8601.format(milliseconds: horizon)))"
         if config.lateToOutput, output.emit(record.document.bytes, inputIndex: record.index, output: Self.lateOutput) { return }
-        output.fail(record.index, reason)
+        output.fail(record.index, horizon == .max
+            ? "join: late on input \(inputNames[port]): arrived after the join drained"
+            : "join: late on input \(inputNames[port]): event time \(ISO8601.format(milliseconds: time)) is behind the watermark minus allowed lateness (\(ISO8601.format(milliseconds: horizon)))")
     }
 
     /// Emits and releases what the join decided, in its order.
