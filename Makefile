@@ -52,9 +52,10 @@ run: build
 	$(BIN)/sluice run examples/demo.yaml
 	@echo "clean records: out/demo-clean.ndjson; rejected with reasons: out/demo-dead-letter.ndjson"
 
-# The header must compile as strict C11 and as C++.
+# The header must compile as strict C99, C11 and C++17.
 header-check:
 	@printf '#include <sluice/sluice_plugin.h>\nint main(void){return 0;}\n' > /tmp/sluice-header-check.c
+	cc -std=c99 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
 	cc -std=c11 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
 	c++ -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
 

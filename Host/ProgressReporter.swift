@@ -2,6 +2,9 @@ import Foundation
 import SluiceCore
 
 /// A one-line live view of the run on stderr, redrawn every second.
+///
+/// `@unchecked Sendable`: `last` and `lastTime` are touched only on the
+/// timer's serial queue, `timer` only by the thread that calls start and stop.
 final class ProgressReporter: @unchecked Sendable {
     let engine: Engine
     private var timer: DispatchSourceTimer?

@@ -34,6 +34,7 @@ struct RunCommand: ParsableCommand {
         do {
             let parsed = try ManifestParser.parse(file: manifest)
             plan = try PipelinePlanner(loader: plugins.loader()).plan(parsed)
+            for w in plan.warnings { logger.warning("\(w)") }
         } catch let e as ManifestErrors {
             FileHandle.standardError.write(Data("\(e)\n".utf8))
             throw ExitCode(2)

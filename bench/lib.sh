@@ -1,11 +1,13 @@
 # Shared by the bench scripts: sourced after `cd` to the repository root.
 OUT=bench/out
 mkdir -p "$OUT"
+# The build measured: SLUICE_BIN=other/.build/release compares another checkout in the same run.
+BIN=${SLUICE_BIN:-.build/release}
 
 # Writes $OUT/input.ndjson: BENCH_N beach-sensor readings from faker.
 make_input() {
     export BENCH_N=$1 BENCH_OUT=$OUT
-    .build/release/sluice run bench/make-input.yaml --no-progress 2>/dev/null
+    $BIN/sluice run bench/make-input.yaml --no-progress 2>/dev/null
 }
 
 free_port() {

@@ -13,7 +13,7 @@ make -s -C SDK/examples/c-pass >/dev/null
 run() {  # batch size → seconds
     local t0
     t0=$(now)
-    BENCH_N=$N BENCH_BATCH=$1 taskset -c 0 .build/release/sluice run bench/overhead.yaml --no-progress \
+    BENCH_N=$N BENCH_BATCH=$1 taskset -c 0 $BIN/sluice run bench/overhead.yaml --no-progress \
         --plugin-path SDK/examples/c-pass 2>/dev/null
     python3 -c "print($(now) - $t0)"
 }

@@ -5,7 +5,6 @@
 # recorded in bench/RESULTS.md. Usage: bash bench/run.sh [records]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.build/release
 source bench/lib.sh
 N=${1:-${N:-1000000}}
 CORE="taskset -c 0"

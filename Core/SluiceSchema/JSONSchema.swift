@@ -13,6 +13,8 @@ import Glibc
 /// min/maxContains, min/maxItems, uniqueItems, allOf, anyOf, oneOf, not,
 /// if/then/else, and `$ref` to `#…` pointers (e.g. `#/$defs/x`, recursion included).
 /// BSON dates and ObjectIds count as strings; a BSON date satisfies `format: date-time`.
+/// `@unchecked Sendable`: the node tree is built once in `init` and never
+/// mutated afterwards; validation only reads it, from any thread.
 public final class JSONSchema: @unchecked Sendable {
     let root: SchemaNode
     let refTargets: [Int: SchemaNode]

@@ -2,7 +2,7 @@ import Foundation
 
 /// An ECMA-262-style regular expression, compiled once. JSON Schema
 /// patterns are unanchored: they match anywhere in the string.
-public final class Pattern: @unchecked Sendable {
+public final class Pattern: Sendable {
     public let source: String
     let regex: NSRegularExpression
 

@@ -9,6 +9,7 @@ import SluiceSDK
 /// - `GET /readings?format=json|ndjson|csv|text&n=K`: up to K readings not
 ///   served before (none: an empty list).
 /// - `GET /stats`: what was served and injected, and when requests came.
+/// `@unchecked Sendable`: every mutable field is read and written under `lock`.
 final class SensorAPI: @unchecked Sendable {
     typealias Answer = LocalHTTPServer.Answer
 

@@ -265,6 +265,8 @@ func concurrently(_ n: Int, _ body: @escaping @Sendable (Int) -> Void) {
 }
 
 /// A mutable value shared with a closure that runs on another thread.
+/// `@unchecked Sendable`: the tests read and write `value` under their own `NSLock`,
+/// or only after the writing thread has been joined.
 final class Box<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }

@@ -90,4 +90,44 @@ final class StatusEndpointTests: XCTestCase {
         XCTAssertFalse(draining.isEmpty, "never saw 503 while draining: \(seen)")
         XCTAssertFalse(draining.contains(200), "healthy again during the drain: \(seen)")
     }
+
+    /// /metrics scraped as fast as it answers while pipelines start, run and
+    /// stop: every page is whole (all stages or none, every line well formed)
+    /// and the process never crashes.
+    func testScrapingWhilePipelinesStartAndStopNeverTearsAPage() throws {
+        let dir = TestSupport.tempDir("status-race")
+        let manifest = dir + "/p.yaml"
+        try """
+        sources:
+          gen: {use: faker.generate, config: {profile: beach_sensor, seed: 1}}
+        processors:
+          check: {use: validator.validate, inputs: [gen], config: {schema: {type: object}}}
+        sinks:
+          out: {use: file.write, inputs: [check], config: {path: /dev/null}}
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let client = HTTPClient(headers: [], timeoutMillis: 1000)
+        let sample = try NSRegularExpression(pattern: #"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+-]+$|^# (HELP|TYPE) "#)
+        var whole = 0
+        for run in 0 ..< 5 {
+            let port = try ManagedServer.freePort()
+            let p = try TestSupport.launch(["run", manifest, "--no-progress", "--max-records", "\(5000 * (run + 1))",
+                                            "--status-listen", "127.0.0.1:\(port)"], stderr: dir + "/stderr-\(run).log")
+            while p.isRunning {
+                usleep(1000)
+                guard let r = try? client.send(method: "GET", url: "http://127.0.0.1:\(port)/metrics", body: nil), r.status == 200 else { continue }
+                let text = String(decoding: r.body, as: UTF8.self)
+                XCTAssertTrue(text.isEmpty || text.hasSuffix("\n"), "page cut short: \(text.suffix(80))")
+                for line in text.split(separator: "\n") {
+                    let l = String(line)
+                    XCTAssertNotNil(sample.firstMatch(in: l, range: NSRange(l.startIndex..., in: l)), "malformed line: \(l)")
+                }
+                let stages = ["gen", "check", "out"].filter { text.contains("sluice_stage_records_in_total{stage=\"\($0)\"") }
+                XCTAssertTrue(stages.isEmpty || stages.count == 3, "a torn page: stages \(stages)")
+                if stages.count == 3 { whole += 1 }
+            }
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, (try? String(contentsOfFile: dir + "/stderr-\(run).log", encoding: .utf8)) ?? "")
+        }
+        XCTAssertGreaterThan(whole, 0, "no scrape ever saw the running pipeline")
+    }
 }

@@ -77,8 +77,9 @@ final class HostTests: XCTestCase {
         XCTAssertEqual(build.status, 0, build.stderr)
         let run = try TestSupport.runProcess(TestSupport.sluice, ["run", "example.yaml", "--no-progress"], cwd: dir + "/my-filter")
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertEqual(run.stdout.split(separator: "\n").count, 10, run.stdout)
-        XCTAssertTrue(run.stderr.contains("read 10, dead-lettered 0"), run.stderr)
+        XCTAssertEqual(run.stdout.split(separator: "\n").count, 10, "the default output of route: \(run.stdout)")
+        XCTAssertEqual(TestSupport.lineCount(dir + "/my-filter/rest.ndjson"), 5, "route.rest: the second input's records")
+        XCTAssertTrue(run.stderr.contains("read 15, dead-lettered 0"), run.stderr)
     }
 
     func testHelpDescribesCommands() throws {

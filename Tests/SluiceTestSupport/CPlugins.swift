@@ -165,4 +165,164 @@ public enum CPlugins {
         {7, sizeof(TEXT), 0x534c0001u, "Sluice", TEXT};
     __attribute__((visibility("default"))) const void *sluice_plugin_entry_v2(uint16_t minor) { (void)minor; return 0; }
     """#
+
+    /// ABI 1.1 components. `route` reads any number of inputs and sends
+    /// each record, as `{n, from, port}`, to the output named after its input
+    /// port (`first` for port 0, `second` for port 1). `hold` keeps every
+    /// record for `hold_ticks` ticks, then emits it from `tick` with its hold
+    /// attached (`attach: false` leaves it off: the pre-1.1 behaviour that
+    /// loses records on a crash) and releases the hold; at the last tick it
+    /// emits everything left unless `keep_on_drain` is set.
+    public static let stateful = #"""
+    #include <stdlib.h>
+    #include <string.h>
+    #include <sluice/sluice_plugin.h>
+
+    static const sluice_record_meta *meta_at(const sluice_batch *b, size_t i) {
+        return (const sluice_record_meta *)((const char *)b->meta + i * b->meta_stride);
+    }
+
+    /* {"n": int32, "from": string, "port": int32} */
+    static size_t route_doc(uint8_t *out, int32_t n, const char *from, int32_t port) {
+        size_t len = strlen(from) + 1, at = 4;
+        int32_t slen = (int32_t)len;
+        out[at++] = 0x10; memcpy(out + at, "n", 2); at += 2; memcpy(out + at, &n, 4); at += 4;
+        out[at++] = 0x02; memcpy(out + at, "from", 5); at += 5; memcpy(out + at, &slen, 4); at += 4;
+        memcpy(out + at, from, len); at += len;
+        out[at++] = 0x10; memcpy(out + at, "port", 5); at += 5; memcpy(out + at, &port, 4); at += 4;
+        out[at++] = 0;
+        int32_t total = (int32_t)at;
+        memcpy(out, &total, 4);
+        return at;
+    }
+
+    typedef struct { uint8_t *doc; uint32_t len; sluice_hold *hold; long age; } held_t;
+    typedef struct {
+        const sluice_host_api *host;
+        long hold_ticks; int attach, keep_on_drain;
+        held_t *held; size_t count, cap;
+    } state_t;
+
+    static sluice_status create(const sluice_component_descriptor *self, const char *json, const sluice_host_api *host,
+                                void **state, char *error, size_t cap) {
+        if (host->abi_minor < 1 || !SLUICE_HAS_FIELD(sluice_host_api, host->struct_size, inputs)) {
+            strncpy(error, "needs a host with ABI 1.1", cap);
+            return SLUICE_CONFIG_ERROR;
+        }
+        if (strcmp(self->name, "route") == 0 && host->input_count != 2) {
+            strncpy(error, "route reads exactly two inputs", cap);
+            return SLUICE_CONFIG_ERROR;
+        }
+        state_t *s = calloc(1, sizeof *s);
+        s->host = host;
+        const char *p = strstr(json, "\"hold_ticks\":");
+        s->hold_ticks = p ? strtol(p + 13, NULL, 10) : 2;
+        s->attach = strstr(json, "\"attach\":false") == NULL;
+        s->keep_on_drain = strstr(json, "\"keep_on_drain\":true") != NULL;
+        *state = s;
+        return SLUICE_OK;
+    }
+
+    static void destroy(void *state) {
+        state_t *s = state;
+        for (size_t i = 0; i < s->count; i++) free(s->held[i].doc);
+        free(s->held);
+        free(s);
+    }
+
+    static sluice_status route(void *state, const sluice_batch *b, sluice_context *ctx) {
+        state_t *s = state;
+        uint8_t doc[256];
+        for (size_t i = 0; i < b->count; i++) {
+            const sluice_record_meta *m = meta_at(b, i);
+            const uint8_t *in = b->data + m->offset;
+            int32_t n = -1;
+            if (m->length >= 11 && in[4] == 0x10 && in[5] == 'n' && in[6] == 0) memcpy(&n, in + 7, 4);
+            size_t len = route_doc(doc, n, s->host->inputs[b->input_port], (int32_t)b->input_port);
+            sluice_emit_options o = {0};
+            o.struct_size = sizeof o;
+            o.event_time_ms = SLUICE_NO_EVENT_TIME;
+            o.input_index = (int32_t)i;
+            o.output = b->input_port + 1;
+            if (s->host->emit(ctx, doc, len, &o) != 0) return SLUICE_PERMANENT;
+        }
+        return SLUICE_OK;
+    }
+
+    static sluice_status hold(void *state, const sluice_batch *b, sluice_context *ctx) {
+        state_t *s = state;
+        for (size_t i = 0; i < b->count; i++) {
+            const sluice_record_meta *m = meta_at(b, i);
+            if (s->count == s->cap) {
+                s->cap = s->cap ? s->cap * 2 : 256;
+                s->held = realloc(s->held, s->cap * sizeof *s->held);
+            }
+            held_t *h = &s->held[s->count++];
+            h->doc = malloc(m->length);
+            memcpy(h->doc, b->data + m->offset, m->length);
+            h->len = m->length;
+            h->hold = s->host->hold(ctx, i);
+            h->age = 0;
+            if (!h->hold) return SLUICE_PERMANENT;
+        }
+        return SLUICE_OK;
+    }
+
+    static sluice_status tick(void *state, int64_t now_ms, sluice_context *ctx) {
+        state_t *s = state;
+        (void)now_ms;
+        int draining = s->host->stopping(s->host->host_data);
+        size_t kept = 0;
+        for (size_t i = 0; i < s->count; i++) {
+            held_t *h = &s->held[i];
+            h->age++;
+            if ((draining && !s->keep_on_drain) || (!draining && h->age > s->hold_ticks)) {
+                sluice_emit_options o = {0};
+                o.struct_size = sizeof o;
+                o.event_time_ms = SLUICE_NO_EVENT_TIME;
+                o.input_index = -1;
+                if (s->attach) { o.hold_count = 1; o.holds = &h->hold; }
+                if (s->host->emit(ctx, h->doc, h->len, &o) != 0) return SLUICE_PERMANENT;
+                s->host->release(s->host->host_data, h->hold);
+                free(h->doc);
+            } else {
+                s->held[kept++] = *h;
+            }
+        }
+        s->count = kept;
+        return SLUICE_OK;
+    }
+
+    static const char *const route_outputs[] = {"first", "second"};
+    static const sluice_processor_vtable route_v = {sizeof route_v, route, NULL};
+    static const sluice_processor_vtable hold_v = {sizeof hold_v, hold, tick};
+    static const sluice_component_descriptor route_d = {
+        .struct_size = sizeof route_d, .kind = SLUICE_PROCESSOR, .name = "route", .description = "routes by input port",
+        .create = create, .destroy = destroy, .processor = &route_v, .output_count = 2, .outputs = route_outputs};
+    static const sluice_component_descriptor hold_d = {
+        .struct_size = sizeof hold_d, .kind = SLUICE_PROCESSOR, .name = "hold", .description = "holds records for a few ticks",
+        .create = create, .destroy = destroy, .processor = &hold_v};
+    static const sluice_component_descriptor *const list[] = {&route_d, &hold_d};
+    static const sluice_plugin_descriptor plugin = {sizeof plugin, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "stateful", "1.1.0", "ABI 1.1 test components", 2, list};
+    SLUICE_PLUGIN("stateful", "1.1.0", "ABI 1.1 test components", "processor:route[first,second] processor:hold", &plugin)
+    """#
+
+    /// A processor whose component descriptor (`descriptor`) or vtable
+    /// (`vtable`) reports a struct_size too small to hold what the host reads.
+    public static func tooSmall(_ which: String) -> String {
+        let descriptorSize = which == "descriptor" ? "16" : "sizeof d"
+        let vtableSize = which == "vtable" ? "4" : "sizeof v"
+        return """
+        #include <sluice/sluice_plugin.h>
+        static sluice_status create(const sluice_component_descriptor *self, const char *json, const sluice_host_api *host,
+                                    void **state, char *error, size_t cap) { (void)self; (void)json; (void)host; (void)error; (void)cap; *state = 0; return SLUICE_OK; }
+        static void destroy(void *state) { (void)state; }
+        static sluice_status process(void *state, const sluice_batch *b, sluice_context *ctx) { (void)state; (void)b; (void)ctx; return SLUICE_OK; }
+        static const sluice_processor_vtable v = {\(vtableSize), process, 0};
+        static const sluice_component_descriptor d = {\(descriptorSize), SLUICE_PROCESSOR, "p", "small", 0, 0, create, destroy, 0, &v, 0, 0, 0};
+        static const sluice_component_descriptor *const list[] = {&d};
+        static const sluice_plugin_descriptor plugin = {sizeof plugin, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "small", "1.0.0", "too small", 1, list};
+        SLUICE_PLUGIN("small", "1.0.0", "too small", "processor:p", &plugin)
+        """
+    }
 }

@@ -73,11 +73,13 @@ public enum TestSupport {
 
     /// Compiles C source into a shared library (or, with `shared: false`, an executable).
     @discardableResult
-    public static func compileC(_ source: String, name: String, dir: String, flags: [String] = [], shared: Bool = true) throws -> String {
+    /// `include` replaces the SDK's header directory (e.g. to build against an older header).
+    public static func compileC(_ source: String, name: String, dir: String, flags: [String] = [], shared: Bool = true,
+                                include: String = repoRoot + "/SDK/include") throws -> String {
         let src = dir + "/\(name).c"
         let out = dir + (shared ? "/lib\(name).so" : "/\(name)")
         try source.write(toFile: src, atomically: true, encoding: .utf8)
-        var args = ["-std=c11", "-Wall", "-Werror", "-I\(repoRoot)/SDK/include", "-o", out, src] + flags
+        var args = ["-std=c11", "-Wall", "-Werror", "-I\(include)", "-o", out, src] + flags
         if shared { args = ["-shared", "-fPIC"] + args }
         let result = try runProcess("/usr/bin/cc", args)
         guard result.status == 0 else { throw TestFailure("cc failed: \(result.stderr)") }
@@ -89,7 +91,7 @@ public enum TestSupport {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: sluice)
         p.arguments = args
-        if let stderr { FileManager.default.createFile(atPath: stderr, contents: nil) }
+        if let stderr { _ = FileManager.default.createFile(atPath: stderr, contents: nil) }
         p.standardError = FileHandle(forWritingAtPath: stderr ?? "/dev/null")
         try p.run()
         return p

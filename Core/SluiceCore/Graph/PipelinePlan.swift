@@ -2,8 +2,8 @@ import SluiceSDK
 
 /// A manifest checked against its plugins: every component resolved, every
 /// config valid, the graph acyclic and connected.
-public struct PipelinePlan: @unchecked Sendable {
-    public struct Node: @unchecked Sendable {
+public struct PipelinePlan: Sendable {
+    public struct Node: Sendable {
         public let spec: ComponentSpec
         public let component: ComponentInfo
         public let plugin: LoadedPlugin

@@ -3,6 +3,9 @@ import SluiceSchema
 import SluiceSDK
 
 /// A plugin library mapped into the host, with its components.
+///
+/// `@unchecked Sendable`: every property is immutable; `handle` is the
+/// `dlopen` handle, kept for the life of the process (plugins are never unloaded).
 public final class LoadedPlugin: @unchecked Sendable {
     public let path: String
     public let note: PluginNote
@@ -24,6 +27,9 @@ public final class LoadedPlugin: @unchecked Sendable {
 }
 
 /// One component of a loaded plugin.
+///
+/// `@unchecked Sendable`: every property is immutable; `descriptor` points at
+/// the plugin's static data, which stays valid and unchanged while it is loaded.
 public final class ComponentInfo: @unchecked Sendable {
     public let name: String
     public let role: ComponentRole
@@ -38,7 +44,9 @@ public final class ComponentInfo: @unchecked Sendable {
     let hasTick: Bool
     let hasFlush: Bool
     let descriptor: UnsafePointer<sluice_component_descriptor>
-    private var compiled: Result<JSONSchema?, Error>?
+    /// The schema compiled at load, or why it does not compile.
+    private let compiled: JSONSchema?
+    private let schemaError: String?
 
     init(descriptor: UnsafePointer<sluice_component_descriptor>, role: ComponentRole) {
         self.descriptor = descriptor
@@ -48,6 +56,13 @@ public final class ComponentInfo: @unchecked Sendable {
         summary = d.description.map { String(cString: $0) } ?? ""
         threadSafe = d.flags & UInt32(SLUICE_COMPONENT_THREAD_SAFE) != 0
         schemaText = d.config_schema.map { String(cString: $0) }
+        do {
+            compiled = try schemaText.map { try JSONSchema(json: $0) }
+            schemaError = nil
+        } catch {
+            compiled = nil
+            schemaError = "\(error)"
+        }
         if structHasField(d.struct_size, \sluice_component_descriptor.outputs), let names = d.outputs {
             outputs = (0 ..< d.output_count).map { names[$0].map { String(cString: $0) } ?? "" }
         } else {
@@ -66,9 +81,13 @@ public final class ComponentInfo: @unchecked Sendable {
 
     /// The compiled config schema (nil when the component accepts any object).
     public func configSchema() throws -> JSONSchema? {
-        if let compiled { return try compiled.get() }
-        let result = Result { try schemaText.map { try JSONSchema(json: $0) } }
-        compiled = result
-        return try result.get()
+        if let schemaError { throw SchemaError(message: schemaError) }
+        return compiled
+    }
+
+    /// Why a published config schema does not compile.
+    public struct SchemaError: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { message }
     }
 }

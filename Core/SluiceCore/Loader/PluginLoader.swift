@@ -10,6 +10,8 @@ import Foundation
 /// machine (not an executable); it has a Sluice note whose ABI major this host
 /// speaks; it exports the matching entry symbol. Only then `dlopen`, and the
 /// descriptor the entry returns must agree with the note.
+///
+/// `@unchecked Sendable`: `loaded` is read and written under `lock`.
 public final class PluginLoader: @unchecked Sendable {
     public static let abiMajor = Int(SLUICE_ABI_MAJOR)
     public static let abiMinor = Int(SLUICE_ABI_MINOR)

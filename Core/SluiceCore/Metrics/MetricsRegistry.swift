@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// A metric registered by the engine or a plugin.
-public final class MetricValue: @unchecked Sendable {
+public final class MetricValue: Sendable {
     public enum Kind: String, Sendable { case counter, gauge, histogram }
 
     public let name: String
@@ -35,7 +35,7 @@ public final class MetricValue: @unchecked Sendable {
 }
 
 /// Every metric of a run, named `sluice_<component>_<name>` (Prometheus style).
-public final class MetricsRegistry: @unchecked Sendable {
+public final class MetricsRegistry: Sendable {
     private let metrics = Mutex<[String: MetricValue]>([:])
 
     public init() {}

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The engine's own counters for one stage, updated once per batch.
-public final class StageMetrics: @unchecked Sendable {
+public final class StageMetrics: Sendable {
     public let name: String
     public let role: ComponentRole
     let recordsIn = Atomic<Int>(0)

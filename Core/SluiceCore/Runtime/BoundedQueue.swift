@@ -2,7 +2,9 @@ import Foundation
 
 /// A blocking FIFO of fixed capacity: `push` waits while it is full, which is
 /// how backpressure travels from a slow sink back to the source.
-final class BoundedQueue<Element>: @unchecked Sendable {
+///
+/// `@unchecked Sendable`: `items` and `head` are read and written under `condition`.
+final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private var items: [Element] = []
     private var head = 0
     private let capacity: Int

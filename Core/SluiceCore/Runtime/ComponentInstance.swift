@@ -34,7 +34,7 @@ final class ComponentInstance: @unchecked Sendable {
         let status = json.withCString { j in
             info.descriptor.pointee.create(info.descriptor, j, host.api, &state, &error, capacity)
         }
-        let message = String(cString: error)
+        let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         switch status {
         case SLUICE_OK: return ComponentInstance(info: info, host: host, state: state)
         case SLUICE_RETRIABLE: throw CreateError.retriable(message.isEmpty ? "not ready" : message)

@@ -142,12 +142,16 @@ public final class Engine: @unchecked Sendable {
     /// failure (a server still starting), up to the startup timeout.
     private func create(_ node: PipelinePlan.Node) throws -> ComponentInstance {
         let settings = plan.settings
-        let stateDirectory = URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent(node.spec.name).path
-        do {
-            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw EngineError(component: node.spec.name,
-                              message: "cannot create its state directory \(stateDirectory) (engine.state_dir): \(error.localizedDescription)")
+        var stateDirectory: String?
+        if node.spec.role == .processor {
+            let path = URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent(node.spec.name).path
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw EngineError(component: node.spec.name,
+                                  message: "cannot create its state directory \(path) (engine.state_dir): \(error.localizedDescription)")
+            }
+            stateDirectory = path
         }
         let host = ComponentHost(name: node.spec.name, inputs: node.spec.inputs, stateDirectory: stateDirectory,
                                  logger: logger, registry: registry, control: control)

@@ -8,6 +8,8 @@ import Logging
 /// Results carry the tickets of the batch they came from plus those of the
 /// holds attached to them, so a source batch whose record sits in the
 /// processor's state is acked only after the result made from it is written.
+///
+/// `@unchecked Sendable` for the reasons on `Stage`; `instance` is called from this stage's thread only.
 final class ProcessorStage: Stage, @unchecked Sendable {
     let instance: ComponentInstance
 

@@ -4,6 +4,10 @@ import SluiceSDK
 /// A host-owned batch: documents back to back, their metadata, keys and
 /// (for source batches) delivery tokens. Immutable once dispatched, so one
 /// buffer is shared by every consumer of a fan-out without copying.
+///
+/// `@unchecked Sendable`: one thread fills a buffer; it is never mutated
+/// after dispatch, and the inbox's lock (`BoundedQueue.condition`) publishes
+/// it to the consumer threads.
 public final class RecordBuffer: @unchecked Sendable {
     private(set) var data: [UInt8] = []
     private(set) var metas: [sluice_record_meta] = []

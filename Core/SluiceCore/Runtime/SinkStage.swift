@@ -4,6 +4,8 @@ import Logging
 
 /// Writes inbound batches through a sink (or the dead-letter file), retrying
 /// and dead-lettering per record, and flushing when idle and at the end.
+///
+/// `@unchecked Sendable` for the reasons on `Stage`; `writer` is called from this stage's thread only.
 final class SinkStage: Stage, @unchecked Sendable {
     let writer: RecordWriter
 

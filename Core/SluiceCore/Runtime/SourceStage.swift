@@ -5,6 +5,9 @@ import SluiceSDK
 
 /// Polls a source component into batches and acks them back once every
 /// sink has written them, carrying out the `SourceStateMachine`'s decisions.
+///
+/// `@unchecked Sendable` for the reasons on `Stage`; `instance` is called from this
+/// stage's thread only, and other threads reach it through `mailbox` (locked).
 final class SourceStage: Stage, @unchecked Sendable {
     let instance: ComponentInstance
     let batch: BatchSettings

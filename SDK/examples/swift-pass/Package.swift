@@ -10,5 +10,5 @@ let package = Package(
         .target(name: "SwiftPassEntry", dependencies: ["SwiftPass", .product(name: "SluiceSDK", package: "Sluice")],
                 publicHeadersPath: "."),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

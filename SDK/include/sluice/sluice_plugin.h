@@ -312,6 +312,8 @@ typedef struct sluice_host_api {
      * This instance's own directory for state that must survive a restart
      * (`engine.state_dir`/component name), created before create is called.
      * Write snapshots atomically (write a temporary file, then rename).
+     * Processors only: NULL for sources and sinks, which keep their
+     * positions outside (Kafka offsets, the server's own state).
      */
     const char *state_dir;
 

@@ -172,10 +172,11 @@ final class PushHandler: ChannelInboundHandler {
         buffer.writeString(text + "\n")
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         if thenCloseOutput {
-            done.whenComplete { _ in context.close(mode: .output, promise: nil) }
+            done.whenComplete { _ in bound.value.close(mode: .output, promise: nil) }
         } else if !head.isKeepAlive {
-            done.whenComplete { _ in context.close(promise: nil) }
+            done.whenComplete { _ in bound.value.close(promise: nil) }
         }
     }
 }

@@ -8,6 +8,8 @@ import NIOCore
 /// refused whole when its readings do not fit (the client retries), and is
 /// answered 2xx only once every reading left the inbox for the pipeline
 /// (`enqueued`) or was written by every sink (`delivered`).
+///
+/// `@unchecked Sendable`: every mutable field is read and written under `condition`.
 final class PushInbox: @unchecked Sendable {
     struct Reading {
         let bytes: [UInt8]

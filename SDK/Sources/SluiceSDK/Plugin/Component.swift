@@ -1,5 +1,5 @@
 /// What every component type declares about itself.
-public protocol Component: AnyObject {
+public protocol Component: AnyObject, SendableMetatype {
     /// Name in manifests (`plugin.name`), [a-z0-9_-]+.
     static var name: String { get }
     /// One line for `sluice plugins list`.

@@ -1,6 +1,9 @@
 import CSluicePlugin
 
 /// The host's services, as seen by one component instance.
+///
+/// `@unchecked Sendable`: `api` points at the host's table, immutable while the
+/// instance exists; the functions it holds are tagged thread-safe in the header.
 public struct PluginHost: @unchecked Sendable {
     let api: UnsafePointer<sluice_host_api>
 
@@ -31,7 +34,7 @@ public struct PluginHost: @unchecked Sendable {
     }
 
     /// This instance's directory for snapshots that must survive a restart,
-    /// created by the host; nil on a host older than ABI 1.1.
+    /// created by the host; nil for sources and sinks, and on a host older than ABI 1.1.
     public var stateDirectory: String? {
         guard structHasField(api.pointee.struct_size, \sluice_host_api.state_dir) else { return nil }
         return api.pointee.state_dir.map { String(cString: $0) }
@@ -57,6 +60,9 @@ public struct PluginHost: @unchecked Sendable {
 }
 
 /// A metric handle; recording is cheap and thread-safe.
+///
+/// `@unchecked Sendable`: the handle belongs to the host, whose `metric_record`
+/// is [any-thread] (the host's metric values are behind a `Mutex`).
 public struct Metric: @unchecked Sendable {
     public enum Kind: UInt32, Sendable {
         case counter = 1, gauge, histogram

@@ -31,6 +31,9 @@ public enum ComponentType: Sendable {
 /// ```
 ///
 /// The descriptor and its strings live as long as the library is loaded.
+///
+/// `@unchecked Sendable`: the descriptor is built in `init` and never changed;
+/// the host reads it from any thread.
 public final class PluginExport: @unchecked Sendable {
     public let descriptor: UnsafePointer<sluice_plugin_descriptor>
 

@@ -1,0 +1,111 @@
+import Foundation
+import SluiceCore
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// Held deliveries (ABI 1.1) against a real Kafka-protocol broker: a
+/// processor keeps every record in its state for several ticks and emits it
+/// from `tick` with its hold attached. The host is SIGKILLed while records
+/// are held; the group's committed offsets must never have passed a record
+/// not yet written, and after a restart every record reaches the sink.
+final class HeldDeliveryKafkaTests: XCTestCase {
+    func testKilledWhileHoldingLosesNothingAndNeverCommitsPastAHeldRecord() throws {
+        try ManagedServer.requireTestRdKafka()
+        let dir = TestSupport.tempDir("held-kafka")
+        let broker = try ManagedServer.kafka(logDir: dir)
+        try broker.start()
+        defer { broker.stop() }
+        let brokers = "127.0.0.1:\(broker.port)"
+        let plugins = dir + "/plugins"
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try TestSupport.compileC(CPlugins.stateful, name: "sluice-stateful", dir: plugins)
+
+        let total = 2000
+        _ = try TestSupport.run("""
+        sources:
+          gen: {use: faker.generate, config: {profile: orders, seed: 7, count: \(total)}}
+        sinks:
+          kafka: {use: kafka.write, inputs: [gen], config: {brokers: "\(brokers)", topic: held}}
+        """, dir: dir)
+
+        let out = dir + "/out.ndjson"
+        let manifest = dir + "/held.yaml"
+        try """
+        engine: {tick_interval_ms: 100, batch: {max_records: 50, max_wait_ms: 20}, state_dir: \(dir)/state}
+        sources:
+          kafka:
+            use: kafka.read
+            config: {brokers: "\(brokers)", group: holders, topics: [held], commit_interval_ms: 0, metadata_field: _kafka,
+                     session_timeout_ms: 1000, heartbeat_interval_ms: 300}
+        processors:
+          hold: {use: stateful.hold, inputs: [kafka], config: {hold_ticks: 5}}
+        sinks:
+          out: {use: file.write, inputs: [hold], config: {path: \(out), fsync: true}}
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+
+        let first = try TestSupport.launch(["run", manifest, "--no-progress", "--plugin-path", plugins], stderr: dir + "/first.log")
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while TestSupport.lineCount(out) < 200, Date() < deadline { usleep(20_000) }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        let written = try offsets(out)
+        let committed = try committedOffsets(brokers: brokers, group: "holders", topic: "held")
+        XCTAssertGreaterThan(written.count, 0, "nothing was written before the kill")
+        XCTAssertLessThan(written.count, total, "everything was written before the kill: nothing was held")
+        XCTAssertFalse(committed.isEmpty, "the group committed nothing before the kill")
+        for (partition, offset) in committed {
+            let unwritten = (0 ..< offset).filter { !written.contains(Position(partition: partition, offset: $0)) }
+            XCTAssertEqual(unwritten, [], "partition \(partition) committed \(offset) past records not yet written")
+        }
+
+        let second = try TestSupport.launch(["run", manifest, "--no-progress", "--plugin-path", plugins], stderr: dir + "/second.log")
+        let until = Date(timeIntervalSinceNow: 40)
+        var ids = Set<String>()
+        while Date() < until {
+            ids = Set(((try? TestSupport.readNDJSON(out)) ?? []).compactMap { $0["order_id"]?.string })
+            if ids.count >= total { break }
+            usleep(100_000)
+        }
+        second.terminate()
+        second.waitUntilExit()
+        XCTAssertEqual(ids.count, total, "records held at the kill were lost")
+        print("held deliveries: \(written.count) written before SIGKILL; committed \(committed.sorted { $0.key < $1.key }); all \(total) after restart")
+    }
+
+    private struct Position: Hashable {
+        let partition: Int
+        let offset: Int
+    }
+
+    private func offsets(_ file: String) throws -> Set<Position> {
+        Set(try TestSupport.readNDJSON(file).compactMap { r -> Position? in
+            guard let p = r["_kafka"]?["partition"]?.integer, let o = r["_kafka"]?["offset"]?.integer else { return nil }
+            return Position(partition: Int(p), offset: Int(o))
+        })
+    }
+
+    /// The group's committed offsets, asked of the broker (confluent-kafka from the test venv).
+    private func committedOffsets(brokers: String, group: String, topic: String) throws -> [Int: Int] {
+        let script = """
+        import sys
+        from confluent_kafka import Consumer, TopicPartition
+        c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "enable.auto.commit": False})
+        meta = c.list_topics(sys.argv[3], timeout=10)
+        parts = [TopicPartition(sys.argv[3], p) for p in meta.topics[sys.argv[3]].partitions]
+        for tp in c.committed(parts, timeout=10):
+            if tp.offset >= 0:
+                print(tp.partition, tp.offset)
+        c.close()
+        """
+        let r = try TestSupport.runProcess(ManagedServer.venv + "/bin/python3", ["-c", script, brokers, group, topic])
+        guard r.status == 0 else { throw TestFailure("asking the broker for committed offsets failed: \(r.stderr)") }
+        var out: [Int: Int] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let f = line.split(separator: " ").compactMap { Int($0) }
+            if f.count == 2 { out[f[0]] = f[1] }
+        }
+        return out
+    }
+}
