@@ -57,7 +57,7 @@ run() {
         if spark=$("$SPARK_VENV/bin/python" bench/join_spark.py "$OUT/spark-in/orders" "$OUT/spark-in/payments" "$type" "$upper" \
                    "$OUT/spark-out" "$OUT/spark-checkpoint" 2>"$OUT/spark-$type-$upper.log" | tail -1); then
             spark_rate=$(rate "$spark")
-            read -r _ spark_equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" 0 "$upper" "$OUT/spark-out" spark)
+            read -r _ spark_equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" 0 "$upper" "$OUT/spark-out" ids)
             speedup=$(python3 -c "print(f'{$spark / $secs:.1f}x')")
         else
             spark="failed (see $OUT/spark-$type-$upper.log)"

@@ -3,8 +3,8 @@ files (every pair with equal order_id and paid_at in [created_at - lower,
 created_at + upper], plus the outer rows), timed, and compared with an
 output file as multisets of (order_id, payment_id) with None for a missing side.
 
-Usage: join_check.py ORDERS PAYMENTS TYPE LOWER_MS UPPER_MS OUTPUT [nested|spark]
-(OUTPUT: a file, or Spark's output directory)
+Usage: join_check.py ORDERS PAYMENTS TYPE LOWER_MS UPPER_MS OUTPUT [nested|ids]
+(OUTPUT: a file, or Spark's output directory; `ids`: lines of {o_id, p_id}, as Spark and Flink write)
 Prints: oracle_seconds equal(yes/no) expected_rows got_rows
 """
 import glob
@@ -64,7 +64,7 @@ def read_output(path, shape):
     got = Counter()
     for line in lines(path):
         d = json.loads(line)
-        if shape == "spark":
+        if shape == "ids":
             got[(d.get("o_id"), d.get("p_id"))] += 1
         else:
             o, p = d.get("order"), d.get("payment")
