@@ -68,8 +68,8 @@ run() {
     if [ "$FLINK_OK" = 1 ] && [ "$with_peers" = 1 ]; then
         local flink_args=("$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" "$upper")
         if flink=$("$FLINK_VENV/bin/python" bench/join_flink.py time "${flink_args[@]}" 2>"$OUT/flink-$type-$upper.log" | tail -1) &&
-           "$FLINK_VENV/bin/python" bench/join_flink.py collect "${flink_args[@]}" "$OUT/flink-$type-$upper.ndjson" 2>>"$OUT/flink-$type-$upper.log"; then
-            read -r _ flink_equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" 0 "$upper" "$OUT/flink-$type-$upper.ndjson" ids)
+           "$FLINK_VENV/bin/python" bench/join_flink.py print "${flink_args[@]}" >"$OUT/flink-$type-$upper.txt" 2>>"$OUT/flink-$type-$upper.log"; then
+            read -r _ flink_equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" 0 "$upper" "$OUT/flink-$type-$upper.txt" print)
             flink_x=$(python3 -c "print(f'{$flink / $secs:.1f}x')")
         else
             flink="failed (see $OUT/flink-$type-$upper.log)"

@@ -3,8 +3,8 @@ files (every pair with equal order_id and paid_at in [created_at - lower,
 created_at + upper], plus the outer rows), timed, and compared with an
 output file as multisets of (order_id, payment_id) with None for a missing side.
 
-Usage: join_check.py ORDERS PAYMENTS TYPE LOWER_MS UPPER_MS OUTPUT [nested|ids]
-(OUTPUT: a file, or Spark's output directory; `ids`: lines of {o_id, p_id}, as Spark and Flink write)
+Usage: join_check.py ORDERS PAYMENTS TYPE LOWER_MS UPPER_MS OUTPUT [nested|ids|print]
+(OUTPUT: a file, or Spark's output directory; `ids`: lines of {o_id, p_id}, as Spark writes; `print`: Flink's `N> +I[o_id, p_id]` lines)
 Prints: oracle_seconds equal(yes/no) expected_rows got_rows
 """
 import glob
@@ -63,6 +63,12 @@ def lines(path):
 def read_output(path, shape):
     got = Counter()
     for line in lines(path):
+        if shape == "print":
+            # Only insertions count: a retraction (-D, -U) would leave its row out and show as a difference.
+            if "+I[" in line:
+                o, p = (None if v == "null" else v for v in line.split("+I[", 1)[1].rstrip().rstrip("]").split(", "))
+                got[(o, p)] += 1
+            continue
         d = json.loads(line)
         if shape == "ids":
             got[(d.get("o_id"), d.get("p_id"))] += 1
