@@ -73,6 +73,8 @@ bench: bench-deps test-servers
 	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB) bash bench/kafka.sh
 	bash bench/elasticsearch.sh
 	bash bench/push.sh
+	@# Installs pyspark and apache-flink into venvs under bench/out for the comparison (never for `make test`).
+	bash bench/join.sh
 
 clean:
 	rm -rf .build out bench/out $(VENV)

@@ -18,6 +18,7 @@ func plugin(_ name: String, folder: String, product: String, system: [Target] = 
 
 let plugins = [
     plugin("Faker", folder: "Faker", product: "sluice-faker"),
+    plugin("Join", folder: "Join", product: "sluice-join", uses: ["SluiceFormats"]),
     plugin("Validator", folder: "Validator", product: "sluice-validator", uses: ["SluiceSchema", "SluiceFormats"]),
     plugin("File", folder: "File", product: "sluice-file", uses: ["SluiceFormats"]),
     plugin("MongoDB", folder: "MongoDB", product: "sluice-mongodb", system: [
@@ -93,6 +94,7 @@ let package = Package(
         .target(name: "SluiceTestSupport", dependencies: ["SluiceCore", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/SluiceTestSupport"),
         .testTarget(name: "SluiceSDKTests", dependencies: ["SluiceSDK"], path: "Tests/SluiceSDKTests"),
+        .testTarget(name: "JoinTests", dependencies: ["JoinPlugin"], path: "Tests/JoinTests"),
         .testTarget(name: "SluiceSchemaTests", dependencies: ["SluiceSchema"], path: "Tests/SluiceSchemaTests"),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTestSupport"], path: "Tests/SluiceCoreTests"),
         .testTarget(

@@ -1,0 +1,171 @@
+/// The event-time interval join as a value with no I/O: rows go in with
+/// their key, event time and a hold; pairs, outer rows and hold releases
+/// come out as `JoinEvent`s, in the order the caller must carry them out.
+///
+/// Every stored row leaves state exactly once: when the horizon (see
+/// `Watermarks`) passes the last time a partner could have, when state
+/// overflows `maxRows`, or at `drain`. It then comes out alone if its side is
+/// preserved and it never matched, and its hold is released after every
+/// event that listed it. A row behind the horizon is late: it is not stored
+/// and its hold is never asked for.
+///
+/// Generic over the row payload and the hold, so tests drive it with plain values.
+public struct IntervalJoin<Row, Handle> {
+    struct Stored {
+        let key: JoinKey
+        let side: Side
+        let bytes: Int
+        var matched: Bool
+        let entry: JoinRow<Row, Handle>
+        /// Neighbours among the rows of the same side and key, in arrival order (-1: none).
+        var previous = -1
+        var next = -1
+    }
+
+    /// The rows of one side and key: a list threaded through `slots`, so a
+    /// key costs one dictionary entry and no array of its own.
+    struct KeyRows {
+        var first: Int
+        var last: Int
+    }
+
+    /// Whether a row was stored or refused as late.
+    public enum Admission: Equatable, Sendable {
+        case stored
+        /// Behind the horizon: a partner may already have been evicted.
+        case late(horizon: Int64)
+    }
+
+    public let settings: JoinSettings
+    /// The side of each input (port).
+    public let sides: [Side]
+    public private(set) var watermarks: Watermarks
+    public private(set) var stats: JoinStats
+
+    private var slots: [Stored?] = []
+    private var freeSlots: [Int] = []
+    private var index: [[JoinKey: KeyRows]] = [[:], [:]]
+    private var expiries = ExpiryQueue(lanes: 2)
+    private var sequence: UInt64 = 0
+
+    /// - Parameters:
+    ///   - sides: the side of each input, indexed by input port.
+    ///   - now: processing time in ms, the start of every input's idle timer.
+    public init(settings: JoinSettings, sides: [Side], now: Int64) {
+        self.settings = settings
+        self.sides = sides
+        watermarks = Watermarks(inputs: sides.count, settings: settings, now: now)
+        stats = JoinStats(inputs: sides.count)
+    }
+
+    /// Rows in state.
+    public var count: Int { expiries.count }
+
+    /// Joins a row from `input` with the stored rows of the other side and
+    /// stores it, or refuses it as late. `hold` is called only for a row that
+    /// is stored; events go to `events`.
+    @discardableResult
+    public mutating func insert(_ row: Row, input: Int, key: JoinKey, time: Int64, bytes: Int = 0, now: Int64,
+                                hold: () -> Handle, into events: inout [JoinEvent<Row, Handle>]) -> Admission
+    {
+        watermarks.observe(input: input, time: time, now: now)
+        let horizon = watermarks.horizon
+        guard time >= horizon else {
+            stats.inputs[input].late += 1
+            return .late(horizon: horizon)
+        }
+        let side = sides[input]
+        let entry = JoinRow(row: row, time: time, input: input, hold: hold())
+        var matched = false
+        if let partners = index[side.other.rawValue][key] {
+            var slot = partners.first
+            while slot >= 0 {
+                let partner = slots[slot]!.entry
+                let inside = side == .left
+                    ? settings.matches(left: time, right: partner.time)
+                    : settings.matches(left: partner.time, right: time)
+                if inside {
+                    matched = true
+                    slots[slot]!.matched = true
+                    events.append(side == .left ? .pair(left: entry, right: partner) : .pair(left: partner, right: entry))
+                    stats.pairs += 1
+                }
+                slot = slots[slot]!.next
+            }
+        }
+        let slot = freeSlots.popLast() ?? slots.count
+        let previous = Self.append(slot, to: &index[side.rawValue][key, default: KeyRows(first: -1, last: -1)])
+        if previous >= 0 { slots[previous]!.next = slot }
+        let stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry, previous: previous)
+        if slot == slots.count { slots.append(stored) } else { slots[slot] = stored }
+        expiries.insert(.init(expiry: settings.lastPartnerTime(side, time), sequence: sequence, slot: slot), lane: side.rawValue)
+        sequence += 1
+        stats.inputs[input].rows += 1
+        stats.inputs[input].bytes += bytes
+        if expiries.count > settings.maxRows {
+            overflow(into: &events)
+        }
+        return .stored
+    }
+
+    /// Adds `slot` at the end of a key's rows (one hash lookup for the caller); returns the row before it, or -1.
+    private static func append(_ slot: Int, to rows: inout KeyRows) -> Int {
+        let previous = rows.last
+        if rows.first < 0 { rows.first = slot }
+        rows.last = slot
+        return previous
+    }
+
+    /// Re-evaluates idle inputs at processing time `now` and evicts every
+    /// row the horizon has passed.
+    public mutating func advance(now: Int64, into events: inout [JoinEvent<Row, Handle>]) {
+        watermarks.refresh(now: now)
+        evictExpired(into: &events)
+    }
+
+    /// The end of the input: every stored row leaves state, and every
+    /// unmatched row of a preserved side comes out. Rows inserted afterwards are late.
+    public mutating func drain(into events: inout [JoinEvent<Row, Handle>]) {
+        watermarks.finish()
+        evictExpired(into: &events)
+    }
+
+    /// Past `maxRows`: the horizon moves just past the first expiry, so the
+    /// rows that a late partner would have needed are gone and that partner
+    /// is refused as late, never joined with a partial window.
+    private mutating func overflow(into events: inout [JoinEvent<Row, Handle>]) {
+        while expiries.count > settings.maxRows, let first = expiries.first {
+            watermarks.raise(to: first.expiry.saturatingAdd(1))
+            let before = expiries.count
+            evictExpired(into: &events)
+            stats.overflowEvictions += before - expiries.count
+        }
+    }
+
+    private mutating func evictExpired(into events: inout [JoinEvent<Row, Handle>]) {
+        let horizon = watermarks.horizon
+        // At drain the horizon is .max, which must also take rows whose expiry saturated to .max.
+        while let first = expiries.first, first.expiry < horizon || horizon == .max {
+            evict(expiries.removeFirst().slot, into: &events)
+        }
+    }
+
+    private mutating func evict(_ slot: Int, into events: inout [JoinEvent<Row, Handle>]) {
+        let stored = slots[slot].take()!
+        freeSlots.append(slot)
+        let side = stored.side.rawValue
+        if stored.previous < 0, stored.next < 0 {
+            index[side].removeValue(forKey: stored.key)
+        } else {
+            if stored.previous >= 0 { slots[stored.previous]!.next = stored.next } else { index[side][stored.key]!.first = stored.next }
+            if stored.next >= 0 { slots[stored.next]!.previous = stored.previous } else { index[side][stored.key]!.last = stored.previous }
+        }
+        stats.inputs[stored.entry.input].rows -= 1
+        stats.inputs[stored.entry.input].bytes -= stored.bytes
+        if !stored.matched, settings.type.preserves(stored.side) {
+            events.append(.unmatched(stored.side, stored.entry))
+            stats.unmatched += 1
+        }
+        events.append(.release(stored.entry.hold))
+    }
+}

@@ -1,0 +1,146 @@
+import SluiceFormats
+import SluiceSDK
+
+/// The `join` component's config, read and checked once.
+public struct JoinConfig: Sendable {
+    /// One side: which inputs feed it, its key and where its event time is.
+    public struct SideConfig: Sendable {
+        /// Input names (from the instance's `inputs:`); nil takes the input at the side's position.
+        public let inputs: [String]?
+        public let key: KeyFields
+        /// Where the event time is; nil uses the time the source gave the record.
+        public let time: EventTime?
+        /// The side's field in nested output, and its field-name prefix in flat output.
+        public let name: String
+        public let prefix: String
+
+        init(_ config: Config, side: Side) throws {
+            let label = side == .left ? "left" : "right"
+            inputs = try Self.strings(config, "input", label)
+            guard let key = try Self.strings(config, "key", label), !key.isEmpty else {
+                throw SluiceError.config("\(label).key: required (a field path or a list of them)")
+            }
+            self.key = KeyFields(key)
+            do {
+                time = try config.object("time").map { try EventTime($0) }
+            } catch let error as SluiceError {
+                throw SluiceError.config("\(label).time.\(error)")
+            }
+            name = try config.string("as", default: label)
+            prefix = try config.string("prefix", default: name + "_")
+        }
+
+        /// A string or a list of strings.
+        private static func strings(_ config: Config, _ key: String, _ label: String) throws -> [String]? {
+            if let one = config[key]?.string { return [one] }
+            do { return try config.strings(key) } catch { throw SluiceError.config("\(label).\(key): expected a string or a list of strings") }
+        }
+    }
+
+    /// What becomes of the window when the pipeline drains.
+    public enum OnStop: String, Sendable {
+        /// Drain: every unmatched row of a preserved side comes out, and every hold is released.
+        case emit
+        /// Keep the state held: the source replays it after a restart and the window is rebuilt.
+        case replay
+    }
+
+    public let settings: JoinSettings
+    public let left: SideConfig
+    public let right: SideConfig
+    public let shape: JoinedDocument.Shape
+    public let onStop: OnStop
+    /// Late rows go unchanged to the `late` output (true) or to the dead-letter queue with the reason.
+    public let lateToOutput: Bool
+
+    public static let schema = #"""
+    {"type": "object", "additionalProperties": false, "required": ["left", "right", "between"],
+     "$defs": {
+       "names": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
+       "side": {"type": "object", "additionalProperties": false, "required": ["key"],
+         "properties": {
+           "input": {"$ref": "#/$defs/names", "description": "input name(s) of this side; default: the first (left) or second (right) input"},
+           "key": {"$ref": "#/$defs/names", "description": "key field path(s); a list is a composite key"},
+           "time": {"type": "object", "required": ["field"], "additionalProperties": false,
+                    "properties": {"field": {"type": "string"}, "format": {"type": "string"}, "timezone": {"type": "string"}},
+                    "description": "event time field and format (iso8601, epoch_s, epoch_ms or a pattern); default: the record's event time"},
+           "as": {"type": "string", "description": "the side's field in nested output (default left / right)"},
+           "prefix": {"type": "string", "description": "field-name prefix in flat output (default: as + '_')"}}}},
+     "properties": {
+       "type": {"enum": ["inner", "left", "right", "full"]},
+       "left": {"$ref": "#/$defs/side"},
+       "right": {"$ref": "#/$defs/side"},
+       "between": {"type": "object", "additionalProperties": false, "required": ["lower_ms", "upper_ms"],
+                   "description": "right.time BETWEEN left.time - lower_ms AND left.time + upper_ms, inclusive",
+                   "properties": {"lower_ms": {"type": "integer"}, "upper_ms": {"type": "integer"}}},
+       "max_out_of_orderness_ms": {"type": "integer", "minimum": 0},
+       "allowed_lateness_ms": {"type": "integer", "minimum": 0},
+       "idle_timeout_ms": {"type": "integer", "minimum": 0, "description": "0: an input is never idle"},
+       "max_rows": {"type": "integer", "minimum": 1},
+       "output": {"enum": ["nested", "flat"]},
+       "late": {"enum": ["dead_letter", "output"], "description": "where late rows go: the dead-letter queue with the reason (default), or the `late` output (wire it as join.late)"},
+       "on_stop": {"enum": ["emit", "replay"]}
+     }}
+    """#
+
+    public init(_ config: Config) throws {
+        guard let between = try config.object("between") else { throw SluiceError.config("between: required") }
+        let typeName = try config.string("type", default: "inner")
+        guard let type = JoinType(rawValue: typeName) else { throw SluiceError.config("type: unknown \(typeName.debugDescription)") }
+        settings = JoinSettings(
+            lower: Int64(try between.int("lower_ms") ?? 0), upper: Int64(try between.int("upper_ms") ?? 0), type: type,
+            maxOutOfOrderness: Int64(try config.int("max_out_of_orderness_ms", default: 5000)),
+            allowedLateness: Int64(try config.int("allowed_lateness_ms", default: 0)),
+            idleTimeout: Int64(try config.int("idle_timeout_ms", default: 10000)),
+            maxRows: try config.int("max_rows", default: 1_000_000))
+        if let problem = settings.problem { throw SluiceError.config(problem) }
+        guard let left = try config.object("left"), let right = try config.object("right") else {
+            throw SluiceError.config("left and right: required")
+        }
+        self.left = try SideConfig(left, side: .left)
+        self.right = try SideConfig(right, side: .right)
+        let shapeName = try config.string("output", default: "nested")
+        guard let shape = JoinedDocument.Shape(rawValue: shapeName) else { throw SluiceError.config("output: unknown \(shapeName.debugDescription)") }
+        self.shape = shape
+        let stop = try config.string("on_stop", default: "emit")
+        guard let onStop = OnStop(rawValue: stop) else { throw SluiceError.config("on_stop: unknown \(stop.debugDescription)") }
+        self.onStop = onStop
+        let late = try config.string("late", default: "dead_letter")
+        guard late == "dead_letter" || late == "output" else { throw SluiceError.config("late: unknown \(late.debugDescription)") }
+        lateToOutput = late == "output"
+    }
+
+    public func side(_ side: Side) -> SideConfig { side == .left ? left : right }
+
+    /// The side of each of the instance's inputs, in `inputs:` order.
+    public func sides(inputNames: [String]) throws -> [Side] {
+        guard left.inputs != nil || right.inputs != nil else {
+            guard inputNames.count == 2 else {
+                throw SluiceError.config("inputs: a join without left.input / right.input reads exactly two inputs (left, right), got \(inputNames.count)")
+            }
+            return [.left, .right]
+        }
+        for (label, names) in [("left", left.inputs), ("right", right.inputs)] {
+            for name in names ?? [] where !inputNames.contains(name) {
+                throw SluiceError.config("\(label).input: \(name.debugDescription) is not among inputs: \(inputNames)")
+            }
+        }
+        let sides: [Side] = try inputNames.map { name -> Side in
+            let onLeft = left.inputs?.contains(name) ?? false, onRight = right.inputs?.contains(name) ?? false
+            switch (onLeft, onRight) {
+            case (true, true): throw SluiceError.config("input \(name.debugDescription) is on both sides")
+            case (true, false): return .left
+            case (false, true): return .right
+            case (false, false):
+                // The side without an explicit list takes the remaining inputs.
+                if left.inputs == nil { return .left }
+                if right.inputs == nil { return .right }
+                throw SluiceError.config("input \(name.debugDescription) is in inputs: but on neither side")
+            }
+        }
+        guard sides.contains(.left), sides.contains(.right) else {
+            throw SluiceError.config("inputs: each side needs at least one input")
+        }
+        return sides
+    }
+}
