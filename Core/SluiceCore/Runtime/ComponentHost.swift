@@ -18,13 +18,19 @@ final class ComponentHost: Sendable {
     /// Set for the final tick, so `stopping` answers yes to this instance
     /// even when the run drains because its sources ended.
     let draining = Atomic<Bool>(false)
+    /// A processor's `stopping` means "this is the last tick": a SIGTERM drain
+    /// still delivers its inputs, so the run's stop must not look like the end.
+    private let answersStopOnlyAtLastTick: Bool
     /// The C table handed to the plugin, with the strings it points to.
     private let table: CTable
 
     var api: UnsafePointer<sluice_host_api> { UnsafePointer(table.api) }
 
-    init(name: String, inputs: [String], stateDirectory: String?, logger: Logger, registry: MetricsRegistry, control: EngineControl) {
+    init(name: String, role: ComponentRole, inputs: [String], stateDirectory: String?, logger: Logger, registry: MetricsRegistry,
+         control: EngineControl)
+    {
         self.name = name
+        answersStopOnlyAtLastTick = role == .processor
         var logger = logger
         logger[metadataKey: "component"] = "\(name)"
         self.logger = logger
@@ -38,7 +44,9 @@ final class ComponentHost: Sendable {
         Unmanaged<ComponentHost>.fromOpaque(p!).takeUnretainedValue()
     }
 
-    var isStopping: Bool { control.isStopping || draining.load(ordering: .acquiring) }
+    var isStopping: Bool {
+        draining.load(ordering: .acquiring) || (!answersStopOnlyAtLastTick && control.isStopping)
+    }
 
     /// The allocations behind the C table. Written once in `init`, read-only
     /// afterwards (the plugin reads them from any thread), freed in `deinit`.

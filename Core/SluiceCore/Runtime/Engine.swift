@@ -153,7 +153,7 @@ public final class Engine: @unchecked Sendable {
             }
             stateDirectory = path
         }
-        let host = ComponentHost(name: node.spec.name, inputs: node.spec.inputs, stateDirectory: stateDirectory,
+        let host = ComponentHost(name: node.spec.name, role: node.spec.role, inputs: node.spec.inputs, stateDirectory: stateDirectory,
                                  logger: logger, registry: registry, control: control)
         var backoff = Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: min(settings.maxBackoffMillis, 5000))
         let deadline = Clock.monotonicNanos() + UInt64(settings.startupTimeoutMillis) * 1_000_000

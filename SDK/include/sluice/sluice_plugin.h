@@ -270,7 +270,12 @@ typedef struct sluice_host_api {
      */
     void (*fail)(sluice_context *ctx, size_t index, sluice_failure_kind kind, const char *reason);
 
-    /** [any-thread] Non-zero once the host is draining: a long poll should return early. */
+    /**
+     * [any-thread] Sources and sinks: non-zero once the host is draining (a
+     * long poll should return early). Processors (1.1): non-zero only during
+     * the last tick, after every input has ended; a SIGTERM drain still
+     * delivers their inputs first.
+     */
     int (*stopping)(void *host_data);
 
     /**

@@ -23,7 +23,9 @@ public struct PluginHost: @unchecked Sendable {
     /// Wall-clock milliseconds since the Unix epoch.
     public var wallMillis: Int64 { api.pointee.wall_ms(api.pointee.host_data) }
 
-    /// True once the host is draining: long waits should return.
+    /// Sources and sinks: true once the host is draining (long waits should
+    /// return). Processors: true only during the last tick, after every
+    /// input ended (emit what is left, write the snapshot).
     public var isStopping: Bool { api.pointee.stopping(api.pointee.host_data) != 0 }
 
     /// The names in this instance's `inputs:` list, in manifest order
