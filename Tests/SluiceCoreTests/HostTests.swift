@@ -96,6 +96,70 @@ final class HostTests: XCTestCase {
         }
     }
 
+    /// No silent success: a run that delivers nothing exits non-zero and says why.
+    func testARunThatDeliversNothingFailsWithTheReason() throws {
+        func run(_ input: String) throws -> TestSupport.ProcessResult {
+            let manifest = dir + "/nothing.yaml"
+            try """
+            engine: {dead_letter_path: \(dir)/dead.ndjson}
+            sources:
+              in: {use: file.read, config: {path: "\(input)", format: ndjson}}
+            sinks:
+              out: {use: file.write, inputs: [in], config: {path: \(dir)/out.ndjson}}
+            """.write(toFile: manifest, atomically: true, encoding: .utf8)
+            return try TestSupport.runProcess(TestSupport.sluice, ["run", manifest, "--no-progress"])
+        }
+        let directory = try run(dir)
+        XCTAssertEqual(directory.status, 1, directory.stderr)
+        XCTAssertTrue(directory.stderr.contains("is a directory; file.read reads one file"), directory.stderr)
+
+        try "".write(toFile: dir + "/empty.ndjson", atomically: true, encoding: .utf8)
+        let empty = try run(dir + "/empty.ndjson")
+        XCTAssertEqual(empty.status, 3, empty.stderr)
+        XCTAssertTrue(empty.stderr.contains("error: nothing was delivered: the sources read nothing"), empty.stderr)
+
+        try "not json\n{oops\n".write(toFile: dir + "/bad.ndjson", atomically: true, encoding: .utf8)
+        let bad = try run(dir + "/bad.ndjson")
+        XCTAssertEqual(bad.status, 3, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("every record failed: 2 of 2 read went to the dead-letter queue"), bad.stderr)
+        XCTAssertEqual(TestSupport.lineCount(dir + "/dead.ndjson"), 2, "the reasons are still kept")
+
+        try "{\"a\":1}\nnot json\n".write(toFile: dir + "/mixed.ndjson", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(dir + "/mixed.ndjson").status, 0, "one record delivered is a success")
+    }
+
+    /// A sink that never recovers cannot hold a SIGTERM drain past
+    /// `drain_timeout_ms`: the process exits within it (plus slack), with
+    /// every record read in the dead-letter file.
+    func testTheDrainIsBoundedByTheDrainTimeoutForTheWholeRun() throws {
+        let plugins = dir + "/plugins"
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try TestSupport.compileC(CPlugins.testkit, name: "sluice-testkit", dir: plugins)
+        let manifest = dir + "/stuck.yaml"
+        try """
+        engine: {drain_timeout_ms: 2000, initial_backoff_ms: 50, max_backoff_ms: 5000, dead_letter_path: \(dir)/dead.ndjson,
+                 batch: {max_records: 100, max_wait_ms: 20}}
+        sources:
+          gen: {use: faker.generate, config: {profile: beach_sensor, seed: 2, rate: 2000}}
+        sinks:
+          stuck: {use: testkit.slow, inputs: [gen], config: {fail_first: 1000000000}}
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let log = dir + "/stuck.log"
+        let p = try TestSupport.launch(["run", manifest, "--no-progress", "--plugin-path", plugins], stderr: log)
+        Thread.sleep(forTimeInterval: 1.5)
+        let signalled = Date()
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let took = Date().timeIntervalSince(signalled)
+        let output = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertLessThan(took, 2.0 + 2.0, "the drain outlived drain_timeout_ms: \(output)")
+        XCTAssertEqual(p.terminationStatus, 3, "nothing was delivered, so the run must not succeed: \(output)")
+        let read = output.range(of: "; read ").flatMap { Int(output[$0.upperBound...].prefix { $0.isNumber }) }
+        XCTAssertGreaterThan(read ?? 0, 0, output)
+        XCTAssertEqual(TestSupport.lineCount(dir + "/dead.ndjson"), read, "records read but neither written nor dead-lettered")
+        XCTAssertTrue(try String(contentsOfFile: dir + "/dead.ndjson", encoding: .utf8).contains("not written before the drain timeout"))
+    }
+
     func testHelpDescribesCommands() throws {
         let help = try TestSupport.runProcess(TestSupport.sluice, ["--help"])
         for command in ["run", "validate", "plugins", "new-plugin"] { XCTAssertTrue(help.stdout.contains(command), help.stdout) }

@@ -20,6 +20,17 @@ public struct RunSummary: Sendable {
     public var read: Int { stages.filter { $0.role == .source }.map(\.recordsIn).reduce(0, +) }
     /// Records sent to the dead-letter queue, all stages together.
     public var deadLettered: Int { stages.filter { $0.name != Engine.deadLetterStageName }.map(\.deadLettered).reduce(0, +) }
+
+    /// Why a finished run delivered nothing, if it did not: the caller must
+    /// not report success ("exit 0, read 0" hides a wrong path or a dead server).
+    public var nothingDelivered: String? {
+        if read == 0 { return "the sources read nothing" }
+        let written = stages.filter { $0.role == .sink && $0.name != Engine.deadLetterStageName }.map(\.recordsOut).reduce(0, +)
+        if written == 0, deadLettered > 0 {
+            return "every record failed: \(deadLettered) of \(read) read went to the dead-letter queue and no sink wrote any"
+        }
+        return nil
+    }
 }
 
 /// Runs a planned pipeline: creates the components, starts one thread per

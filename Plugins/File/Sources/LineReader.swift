@@ -19,6 +19,12 @@ final class LineReader {
         } else {
             fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw SluiceError.config("cannot open \(path): \(String(cString: strerror(errno)))") }
+            // open(2) succeeds on a directory and read(2) then fails: say so at start, not "read 0" at the end.
+            var st = stat()
+            if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+                close(fd)
+                throw SluiceError.config("\(path) is a directory; file.read reads one file")
+            }
             ownsDescriptor = true
         }
         buffer.reserveCapacity(1 << 16)
