@@ -160,6 +160,31 @@ final class HostTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: dir + "/dead.ndjson", encoding: .utf8).contains("not written before the drain timeout"))
     }
 
+    /// A second signal cuts a long drain short with 128 + the signal.
+    func testASecondSignalExitsAtOnceWithItsCode() throws {
+        let plugins = dir + "/plugins"
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try TestSupport.compileC(CPlugins.testkit, name: "sluice-testkit", dir: plugins)
+        let manifest = dir + "/stuck.yaml"
+        try """
+        engine: {drain_timeout_ms: 60000, dead_letter_path: \(dir)/dead.ndjson}
+        sources:
+          gen: {use: faker.generate, config: {profile: beach_sensor, seed: 2, rate: 2000}}
+        sinks:
+          stuck: {use: testkit.slow, inputs: [gen], config: {fail_first: 1000000000}}
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let p = try TestSupport.launch(["run", manifest, "--no-progress", "--plugin-path", plugins])
+        Thread.sleep(forTimeInterval: 1.0)
+        kill(p.processIdentifier, SIGTERM)
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertTrue(p.isRunning, "the first signal must drain, not exit")
+        let second = Date()
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(second), 2)
+        XCTAssertEqual(p.terminationStatus, 128 + SIGTERM)
+    }
+
     func testHelpDescribesCommands() throws {
         let help = try TestSupport.runProcess(TestSupport.sluice, ["--help"])
         for command in ["run", "validate", "plugins", "new-plugin"] { XCTAssertTrue(help.stdout.contains(command), help.stdout) }
