@@ -258,6 +258,36 @@ final class KafkaTests: XCTestCase {
                        Set(try TestSupport.readNDJSON(dir + "/second.ndjson").map { $0["order_id"]!.string! + $0["customer"]!.string! }))
     }
 
+    /// A broker that is not there fails the run at start, within
+    /// startup_timeout_ms, naming the address, for the source and the sink
+    /// alike (before: the source logged errors for ever, the sink hung).
+    func testNoBrokerAtTheAddressFailsAtStart() throws {
+        let port = try ManagedServer.freePort()
+        for (name, yaml) in [
+            ("source", """
+            engine: {startup_timeout_ms: 4000}
+            sources:
+              kafka: {use: kafka.read, config: {brokers: "127.0.0.1:\(port)", group: nobody, topics: [t]}}
+            sinks:
+              out: {use: file.write, inputs: [kafka], config: {path: /dev/null}}
+            """),
+            ("sink", """
+            engine: {startup_timeout_ms: 4000}
+            sources:
+              gen: {use: faker.generate, config: {profile: orders, count: 10}}
+            sinks:
+              kafka: {use: kafka.write, inputs: [gen], config: {brokers: "127.0.0.1:\(port)", topic: t}}
+            """),
+        ] {
+            let started = Date()
+            XCTAssertThrowsError(try TestSupport.run(yaml, dir: dir), name) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("kafka: not ready after 4000 ms: no Kafka broker answered at 127.0.0.1:\(port)"), text)
+            }
+            XCTAssertLessThan(Date().timeIntervalSince(started), 4 + 2 * 3 + 2, "\(name) did not give up in time")
+        }
+    }
+
     func testValidateRejectsUnknownKeys() throws {
         XCTAssertThrowsError(try TestSupport.plan("""
         sources:

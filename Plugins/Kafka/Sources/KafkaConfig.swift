@@ -41,6 +41,24 @@ enum KafkaConfig {
         LogRoute.host = host
     }
 
+    /// How long create waits for the cluster's metadata. The engine retries
+    /// a create that reports "not ready" until `engine.startup_timeout_ms`.
+    static let probeTimeoutMillis: Int32 = 3000
+
+    /// Asks the cluster for its metadata, so that a broker that is down, or a
+    /// port that does not speak Kafka, is reported at start ("not ready", then
+    /// a failed run) instead of logging connection errors for ever. On
+    /// failure `rk` is destroyed.
+    static func probe(_ rk: OpaquePointer, brokers: String) throws {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(rk, 0, nil, &metadata, probeTimeoutMillis)
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_destroy(rk)
+            throw SluiceError.retriable("no Kafka broker answered at \(brokers) within \(probeTimeoutMillis) ms (\(errorName(err)))")
+        }
+    }
+
     static func brokers(_ config: Config) throws -> String {
         if config["brokers"]?.array != nil { return try config.strings("brokers")!.joined(separator: ",") }
         return try config.requiredString("brokers")

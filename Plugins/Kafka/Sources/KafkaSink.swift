@@ -68,6 +68,7 @@ public final class KafkaSink: Sink {
                 rd_kafka_conf_destroy(conf)
                 throw SluiceError.config("cannot create the producer: \(String(cString: error))")
             }
+            try KafkaConfig.probe(rk, brokers: brokers)
             return rk
         }
         producer = try makeProducer()

@@ -52,7 +52,8 @@ public final class KafkaSource: Source {
         format = Format(rawValue: try config.string("format", default: "json")) ?? .json
         textField = try config.string("text_field", default: "value")
         metadataField = try config.string("metadata_field")
-        let conf = try KafkaConfig.make(brokers: try KafkaConfig.brokers(config), settings: [
+        let brokers = try KafkaConfig.brokers(config)
+        let conf = try KafkaConfig.make(brokers: brokers, settings: [
             ("group.id", try config.requiredString("group")),
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
@@ -81,6 +82,7 @@ public final class KafkaSource: Source {
             rd_kafka_conf_destroy(conf)
             throw SluiceError.config("cannot create the consumer: \(String(cString: error))")
         }
+        try KafkaConfig.probe(rk, brokers: brokers)
         consumer = rk
         committed = host.metric(.counter, "offsets_committed_total", help: "partition positions committed after acks")
         commitIntervalNanos = UInt64(try config.int("commit_interval_ms", default: 1000)) * 1_000_000
