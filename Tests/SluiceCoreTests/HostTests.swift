@@ -121,11 +121,17 @@ final class HostTests: XCTestCase {
         try "not json\n{oops\n".write(toFile: dir + "/bad.ndjson", atomically: true, encoding: .utf8)
         let bad = try run(dir + "/bad.ndjson")
         XCTAssertEqual(bad.status, 3, bad.stderr)
-        XCTAssertTrue(bad.stderr.contains("every record failed: 2 of 2 read went to the dead-letter queue"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("every record failed (2 of 2 read went to the dead-letter queue"), bad.stderr)
         XCTAssertEqual(TestSupport.lineCount(dir + "/dead.ndjson"), 2, "the reasons are still kept")
 
         try "{\"a\":1}\nnot json\n".write(toFile: dir + "/mixed.ndjson", atomically: true, encoding: .utf8)
-        XCTAssertEqual(try run(dir + "/mixed.ndjson").status, 0, "one record delivered is a success")
+        XCTAssertEqual(try run(dir + "/mixed.ndjson").status, 0, "half delivered is within max_dead_letter_ratio")
+
+        try "{\"a\":1}\nnot json\n[]\n".write(toFile: dir + "/worse.ndjson", atomically: true, encoding: .utf8)
+        let worse = try run(dir + "/worse.ndjson")
+        XCTAssertEqual(worse.status, 3, worse.stderr)
+        XCTAssertTrue(worse.stderr.contains("2 of 3 records read (67%) went to the dead-letter queue, more than engine.max_dead_letter_ratio (0.5)"),
+                      worse.stderr)
     }
 
     /// A sink that never recovers cannot hold a SIGTERM drain past

@@ -112,6 +112,9 @@ public struct EngineSettings: Sendable {
     public var startupTimeoutMillis = 30_000
     /// Where dead letters go when the manifest names no dead-letter sink.
     public var deadLetterPath = "dead-letter.ndjson"
+    /// A run that dead-letters more than this share of what it read fails
+    /// (exit 3) even though it delivered something.
+    public var maxDeadLetterRatio = 0.5
     /// Parent of each component's state directory (`state_dir/NAME`), for
     /// snapshots that survive a restart; relative to the working directory.
     public var stateDirectory = ".sluice-state"

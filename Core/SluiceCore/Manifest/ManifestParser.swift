@@ -234,6 +234,15 @@ public struct ManifestParser {
         return v
     }
 
+    private mutating func ratio(_ node: Node, _ key: String) -> Double? {
+        guard let text = scalar(node, key) else { return nil }
+        guard let v = Double(text), v >= 0, v <= 1 else {
+            report(node, key, "expected a number from 0 to 1, got \(text.debugDescription)")
+            return nil
+        }
+        return v
+    }
+
     private mutating func batch(_ node: Node, key: String) -> BatchSettings? {
         guard case let .mapping(map) = node else {
             report(node, key, "expected a mapping with max_records and max_wait_ms")
@@ -258,7 +267,7 @@ public struct ManifestParser {
             return e
         }
         let known = ["queue_capacity", "batch", "tick_interval_ms", "flush_interval_ms", "drain_timeout_ms",
-                     "initial_backoff_ms", "max_backoff_ms", "startup_timeout_ms", "dead_letter_path", "state_dir"]
+                     "initial_backoff_ms", "max_backoff_ms", "startup_timeout_ms", "dead_letter_path", "state_dir", "max_dead_letter_ratio"]
         for (k, v) in map {
             let field = k.string ?? ""
             let key = "engine.\(field)"
@@ -273,6 +282,7 @@ public struct ManifestParser {
             case "startup_timeout_ms": e.startupTimeoutMillis = integer(v, key) ?? e.startupTimeoutMillis
             case "dead_letter_path": e.deadLetterPath = scalar(v, key) ?? e.deadLetterPath
             case "state_dir": e.stateDirectory = scalar(v, key) ?? e.stateDirectory
+            case "max_dead_letter_ratio": e.maxDeadLetterRatio = ratio(v, key) ?? e.maxDeadLetterRatio
             default: report(k, key, "unknown key\(Self.suggestion(field, known))")
             }
         }

@@ -21,13 +21,19 @@ public struct RunSummary: Sendable {
     /// Records sent to the dead-letter queue, all stages together.
     public var deadLettered: Int { stages.filter { $0.name != Engine.deadLetterStageName }.map(\.deadLettered).reduce(0, +) }
 
-    /// Why a finished run delivered nothing, if it did not: the caller must
-    /// not report success ("exit 0, read 0" hides a wrong path or a dead server).
-    public var nothingDelivered: String? {
-        if read == 0 { return "the sources read nothing" }
+    /// Why a finished run must not count as a success, if it must not: it
+    /// delivered nothing ("exit 0, read 0" hides a wrong path or a dead
+    /// server), or more than `maxDeadLetterRatio` of what it read failed.
+    public func failure(maxDeadLetterRatio: Double) -> String? {
+        if read == 0 { return "nothing was delivered: the sources read nothing" }
         let written = stages.filter { $0.role == .sink && $0.name != Engine.deadLetterStageName }.map(\.recordsOut).reduce(0, +)
         if written == 0, deadLettered > 0 {
-            return "every record failed: \(deadLettered) of \(read) read went to the dead-letter queue and no sink wrote any"
+            return "nothing was delivered: every record failed (\(deadLettered) of \(read) read went to the dead-letter queue and no sink wrote any)"
+        }
+        let ratio = Double(deadLettered) / Double(read)
+        if ratio > maxDeadLetterRatio {
+            return String(format: "%d of %d records read (%.0f%%) went to the dead-letter queue, more than engine.max_dead_letter_ratio (%g)",
+                          deadLettered, read, ratio * 100, maxDeadLetterRatio)
         }
         return nil
     }
