@@ -44,7 +44,7 @@ final class ManifestTests: XCTestCase {
     func testValidManifestPlans() throws {
         let plan = try TestSupport.plan(base + "\nsinks:\n  out:\n    use: file.write\n    inputs: [gen]\n    config: {path: /dev/null}\n", dir: dir)
         XCTAssertEqual(plan.nodes.map(\.spec.name), ["gen", "out"])
-        XCTAssertEqual(plan.consumers(of: "gen"), ["out"])
+        XCTAssertEqual(plan.routes(of: "gen").map { $0.map(\.consumer) }, [["out"]])
     }
 
     func testInvalidYAML() {

@@ -19,11 +19,6 @@ public struct PipelinePlan: Sendable {
 
     public func node(_ name: String) -> Node? { nodes.first { $0.spec.name == name } }
 
-    /// Names of the components that read any output of `name`.
-    public func consumers(of name: String) -> [String] {
-        nodes.filter { $0.spec.inputReferences.contains { $0.component == name } }.map(\.spec.name)
-    }
-
     /// The wires out of `name`: per output index (0 the default), which
     /// component reads it on which of its input ports.
     public func routes(of name: String) -> [[(consumer: String, port: Int)]] {

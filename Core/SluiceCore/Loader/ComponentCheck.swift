@@ -13,7 +13,7 @@ extension PluginLoader {
         let label = d.name.map { "component \(String(cString: $0).debugDescription)" } ?? "component \(index)"
         func bad(_ reason: String) -> LoadError { LoadError(kind: .badDescriptor, path: path, reason: "\(label): \(reason)") }
         guard structHasField(d.struct_size, \sluice_component_descriptor.sink) else {
-            throw bad("descriptor struct_size \(d.struct_size) is too small (ABI 1.0 needs \(Self.size(\sluice_component_descriptor.sink)))")
+            throw bad("descriptor struct_size \(d.struct_size) is too small (ABI 1.0 needs \(structFieldEnd(\sluice_component_descriptor.sink)))")
         }
         guard d.name != nil, d.create != nil, d.destroy != nil else { throw bad("lacks a name, create or destroy") }
         let role: ComponentRole
@@ -21,19 +21,19 @@ extension PluginLoader {
         case SLUICE_SOURCE:
             guard let v = d.source else { throw bad("is a source without a source vtable") }
             guard structHasField(v.pointee.struct_size, \sluice_source_vtable.poll), v.pointee.poll != nil else {
-                throw bad("source vtable struct_size \(v.pointee.struct_size) does not cover poll (needs \(Self.size(\sluice_source_vtable.poll)))")
+                throw bad("source vtable struct_size \(v.pointee.struct_size) does not cover poll (needs \(structFieldEnd(\sluice_source_vtable.poll)))")
             }
             role = .source
         case SLUICE_PROCESSOR:
             guard let v = d.processor else { throw bad("is a processor without a processor vtable") }
             guard structHasField(v.pointee.struct_size, \sluice_processor_vtable.process), v.pointee.process != nil else {
-                throw bad("processor vtable struct_size \(v.pointee.struct_size) does not cover process (needs \(Self.size(\sluice_processor_vtable.process)))")
+                throw bad("processor vtable struct_size \(v.pointee.struct_size) does not cover process (needs \(structFieldEnd(\sluice_processor_vtable.process)))")
             }
             role = .processor
         case SLUICE_SINK:
             guard let v = d.sink else { throw bad("is a sink without a sink vtable") }
             guard structHasField(v.pointee.struct_size, \sluice_sink_vtable.write), v.pointee.write != nil else {
-                throw bad("sink vtable struct_size \(v.pointee.struct_size) does not cover write (needs \(Self.size(\sluice_sink_vtable.write)))")
+                throw bad("sink vtable struct_size \(v.pointee.struct_size) does not cover write (needs \(structFieldEnd(\sluice_sink_vtable.write)))")
             }
             role = .sink
         default:
@@ -54,10 +54,6 @@ extension PluginLoader {
             throw bad("has outputs [\(info.outputs.joined(separator: ","))], but the ELF note says [\(announced.outputs.joined(separator: ","))]")
         }
         return info
-    }
-
-    private static func size<T, F>(_ field: KeyPath<T, F>) -> Int {
-        MemoryLayout<T>.offset(of: field)! + MemoryLayout<F>.size
     }
 
     private static func isValidName(_ s: String) -> Bool {

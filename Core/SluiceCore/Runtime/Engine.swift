@@ -59,20 +59,19 @@ public final class Engine: @unchecked Sendable {
     let logger: Logger
     private var stages: [Stage] = []
     private var instances: [ComponentInstance] = []
-    private let lifecycle = Lifecycle()
+    private let lifecycle: Lifecycle
 
     public init(plan: PipelinePlan, logger: Logger, registry: MetricsRegistry = MetricsRegistry(), maxRecords: Int? = nil) {
         self.plan = plan
         self.logger = logger
         self.registry = registry
         control = EngineControl(maxRecords: maxRecords)
+        lifecycle = Lifecycle(control: control, drainTimeoutMillis: plan.settings.drainTimeoutMillis)
     }
 
     /// Begins a graceful drain, bounded by `engine.drain_timeout_ms`. Safe
     /// from any thread, any number of times; only the first starts the clock.
-    public func stop() {
-        lifecycle.stop(control: control, drainTimeoutMillis: plan.settings.drainTimeoutMillis)
-    }
+    public func stop() { lifecycle.stop() }
 
     /// The stages' live counters (for progress lines and /metrics): empty
     /// until every stage is built, then the same list until the run ends.
@@ -87,8 +86,7 @@ public final class Engine: @unchecked Sendable {
             instances.removeAll()
         }
         let sources = stages.compactMap { $0 as? SourceStage }
-        lifecycle.begin(sources: sources, others: stages.count - sources.count, metrics: stages.map(\.metrics),
-                        drainTimeoutMillis: plan.settings.drainTimeoutMillis, control: control)
+        lifecycle.begin(sources: sources, others: stages.count - sources.count, metrics: stages.map(\.metrics))
         for stage in stages where !(stage is SourceStage) { start(stage) }
         for stage in sources { start(stage) }
         lifecycle.awaitTeardown()

@@ -7,12 +7,16 @@ extension Engine {
     /// `@unchecked Sendable`: every field is read and written under `condition`.
     final class Lifecycle: @unchecked Sendable {
         private let condition = NSCondition()
-        private var machine: ShutdownStateMachine?
+        private let control: EngineControl
+        private var machine: ShutdownStateMachine
         private var sources: [SourceStage] = []
         private var published: [StageMetrics] = []
-        /// A stop that came before the stages were built; applied at `begin`.
-        private var stopEarly = false
         private var tornDown = false
+
+        init(control: EngineControl, drainTimeoutMillis: Int) {
+            self.control = control
+            machine = ShutdownStateMachine(drainTimeoutMillis: drainTimeoutMillis)
+        }
 
         var metrics: [StageMetrics] {
             condition.lock()
@@ -20,31 +24,25 @@ extension Engine {
             return published
         }
 
-        func begin(sources: [SourceStage], others: Int, metrics: [StageMetrics], drainTimeoutMillis: Int, control: EngineControl) {
+        func begin(sources: [SourceStage], others: Int, metrics: [StageMetrics]) {
             condition.lock()
             defer { condition.unlock() }
-            machine = ShutdownStateMachine(sources: sources.count, others: others, drainTimeoutMillis: drainTimeoutMillis)
+            machine.started(sources: sources.count, others: others)
             self.sources = sources
             published = metrics
-            if stopEarly { apply(machine!.stopRequested(now: Clock.monotonicNanos()), control: control) }
         }
 
-        func stop(control: EngineControl, drainTimeoutMillis: Int) {
+        /// Before `begin` too: creation loops then see `isStopping` and give up.
+        func stop() {
             condition.lock()
             defer { condition.unlock() }
-            guard machine != nil else {
-                // Not running yet: creation loops see `isStopping` and give up; the run drains at once.
-                stopEarly = true
-                control.beginDrain(deadline: Clock.monotonicNanos() + UInt64(max(0, drainTimeoutMillis)) * 1_000_000)
-                return
-            }
-            apply(machine!.stopRequested(now: Clock.monotonicNanos()), control: control)
+            apply(machine.stopRequested(now: Clock.monotonicNanos()))
         }
 
         func exited(_ stage: Stage) {
             condition.lock()
             defer { condition.unlock() }
-            apply(machine!.stageExited(isSource: stage is SourceStage), control: nil)
+            apply(machine.stageExited(isSource: stage is SourceStage))
         }
 
         func awaitTeardown() {
@@ -53,10 +51,10 @@ extension Engine {
             while !tornDown { condition.wait() }
         }
 
-        private func apply(_ action: ShutdownStateMachine.Action, control: EngineControl?) {
+        private func apply(_ action: ShutdownStateMachine.Action) {
             switch action {
             case .none: break
-            case let .beginDrain(deadline): control?.beginDrain(deadline: deadline)
+            case let .beginDrain(deadline): control.beginDrain(deadline: deadline)
             case .downstreamDone: for s in sources { s.mailbox.markDownstreamDone() }
             case .teardown:
                 for s in sources { s.mailbox.markDownstreamDone() }

@@ -13,15 +13,18 @@ final class DrainAndShutdownStateMachineTests: XCTestCase {
     }
 
     func testOnlyTheFirstStopStartsTheDrainClock() {
-        var m = ShutdownStateMachine(sources: 1, others: 2, drainTimeoutMillis: 500)
+        var m = ShutdownStateMachine(drainTimeoutMillis: 500)
         XCTAssertNil(m.drainDeadline)
         XCTAssertEqual(m.stopRequested(now: 1000), .beginDrain(deadline: 1000 + 500_000_000))
         XCTAssertEqual(m.stopRequested(now: 9000), .none)
         XCTAssertEqual(m.drainDeadline, 1000 + 500_000_000)
+        m.started(sources: 1, others: 1)
+        XCTAssertEqual(m.drainDeadline, 1000 + 500_000_000, "a stop before the stages started keeps its clock")
     }
 
     func testSourcesAreReleasedWhenTheLastOtherStageExitsAndTeardownFollowsTheLastSource() {
-        var m = ShutdownStateMachine(sources: 2, others: 2, drainTimeoutMillis: 0)
+        var m = ShutdownStateMachine(drainTimeoutMillis: 0)
+        m.started(sources: 2, others: 2)
         XCTAssertEqual(m.stageExited(isSource: true), .none)
         XCTAssertEqual(m.stageExited(isSource: false), .none)
         XCTAssertEqual(m.stageExited(isSource: false), .downstreamDone)
@@ -29,13 +32,15 @@ final class DrainAndShutdownStateMachineTests: XCTestCase {
     }
 
     func testSourcesThatExitLastStillTearDown() {
-        var m = ShutdownStateMachine(sources: 1, others: 1, drainTimeoutMillis: 0)
+        var m = ShutdownStateMachine(drainTimeoutMillis: 0)
+        m.started(sources: 1, others: 1)
         XCTAssertEqual(m.stageExited(isSource: false), .downstreamDone)
         XCTAssertEqual(m.stageExited(isSource: true), .teardown)
     }
 
     func testAllOthersExitingAfterTheSourcesTearsDownAtOnce() {
-        var m = ShutdownStateMachine(sources: 1, others: 1, drainTimeoutMillis: 0)
+        var m = ShutdownStateMachine(drainTimeoutMillis: 0)
+        m.started(sources: 1, others: 1)
         XCTAssertEqual(m.stageExited(isSource: true), .none)
         XCTAssertEqual(m.stageExited(isSource: false), .teardown)
     }

@@ -23,14 +23,20 @@ struct ShutdownStateMachine {
     }
 
     private(set) var phase: Phase = .running
-    private var sourcesLeft: Int
-    private var othersLeft: Int
+    private var sourcesLeft = 0
+    private var othersLeft = 0
     private let drainTimeoutNanos: UInt64
 
-    init(sources: Int, others: Int, drainTimeoutMillis: Int) {
+    /// Exists before the stages do, so a stop while components are still
+    /// being created starts the one drain clock of the run.
+    init(drainTimeoutMillis: Int) {
+        drainTimeoutNanos = UInt64(max(0, drainTimeoutMillis)) * 1_000_000
+    }
+
+    /// The stages are built and about to start.
+    mutating func started(sources: Int, others: Int) {
         sourcesLeft = sources
         othersLeft = others
-        drainTimeoutNanos = UInt64(max(0, drainTimeoutMillis)) * 1_000_000
     }
 
     var drainDeadline: UInt64? {
@@ -38,7 +44,7 @@ struct ShutdownStateMachine {
         return nil
     }
 
-    /// SIGINT/SIGTERM or `--duration`: only the first request starts the clock.
+    /// SIGINT/SIGTERM or `--duration`, before or after `started`: only the first request starts the clock.
     mutating func stopRequested(now: UInt64) -> Action {
         guard phase == .running else { return .none }
         let deadline = now + drainTimeoutNanos

@@ -6,6 +6,11 @@
 /// this says it is there.
 @inlinable
 public func structHasField<T, F>(_ size: UInt32, _ field: KeyPath<T, F>) -> Bool {
-    guard let offset = MemoryLayout<T>.offset(of: field) else { return false }
-    return Int(size) >= offset + MemoryLayout<F>.size
+    Int(size) >= structFieldEnd(field)
+}
+
+/// The smallest `struct_size` that contains `field`: its offset plus its size.
+@inlinable
+public func structFieldEnd<T, F>(_ field: KeyPath<T, F>) -> Int {
+    MemoryLayout<T>.offset(of: field)! + MemoryLayout<F>.size
 }
