@@ -47,10 +47,11 @@ build: deps
 	$(SWIFT) build
 
 # The demo: fake beach-sensor readings -> validator -> JSON lines in out/.
+# `make run EXAMPLE=beach-csv-forecast` runs another example that needs no server.
+EXAMPLE ?= demo
 run: build
-	@mkdir -p out
-	$(BIN)/sluice run examples/demo.yaml
-	@echo "clean records: out/demo-clean.ndjson; rejected with reasons: out/demo-dead-letter.ndjson"
+	$(BIN)/sluice run examples/$(EXAMPLE).yaml
+	@if [ "$(EXAMPLE)" = demo ]; then echo "clean records: out/demo-clean.ndjson; rejected with reasons: out/demo-dead-letter.ndjson"; fi
 
 # The header must compile as strict C99, C11 and C++17.
 header-check:

@@ -5,7 +5,7 @@ import SluiceCore
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
-        abstract: "List the plugins on the plugin path, or inspect one file.",
+        abstract: "List the plugins on the plugin path, or inspect one.",
         subcommands: [List.self, Inspect.self])
 
     struct List: ParsableCommand {
@@ -34,15 +34,30 @@ struct PluginsCommand: ParsableCommand {
     }
 
     struct Inspect: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a plugin file's metadata and run every pre-load check, without loading it.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a plugin's metadata and run every pre-load check, without loading it.",
+            discussion: "Exit status: 0 when the plugin would load, 2 when it is refused or not found.")
 
-        @Argument(help: "A plugin file (.so).")
-        var file: String
+        @Argument(help: "A plugin name on the plugin path (kafka) or a file (./libmine.so).")
+        var plugin: String
 
         @Option(name: .long, help: "Also check the file's SHA-256 against this value.")
         var sha256: String?
 
+        @OptionGroup var plugins: PluginOptions
+
         func run() throws {
+            let locator = plugins.loader().locator
+            let file: String
+            if plugin.contains("/") || plugin.hasSuffix(".so") {
+                file = plugin
+            } else if let found = locator.locate(plugin) {
+                file = found
+            } else {
+                let known = locator.names()
+                FileHandle.standardError.write(Data("no plugin named \(plugin.debugDescription) on the plugin path (\(locator.directories.joined(separator: ":")))\(known.isEmpty ? "" : ManifestParser.suggestion(plugin, known))\n".utf8))
+                throw ExitCode(2)
+            }
             do {
                 let info = try PluginLoader.inspect(path: file, sha256: sha256)
                 let n = info.note
@@ -62,7 +77,7 @@ struct PluginsCommand: ParsableCommand {
                 print("loadable:    yes")
             } catch let e as LoadError {
                 FileHandle.standardError.write(Data("refused: \(e)\n".utf8))
-                throw ExitCode(3)
+                throw ExitCode(2)
             }
         }
     }

@@ -23,7 +23,7 @@ struct RunCommand: ParsableCommand {
     var statusListen: String?
 
     @Flag(name: .long, inversion: .prefixedNo, help: "Show a live progress line (default: when stderr is a terminal).")
-    var progress: Bool = isatty(STDERR_FILENO) != 0
+    var progress: Bool?
 
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var log: LogOptions
@@ -32,8 +32,7 @@ struct RunCommand: ParsableCommand {
         let logger = try log.logger()
         let plan: PipelinePlan
         do {
-            let parsed = try ManifestParser.parse(file: manifest)
-            plan = try PipelinePlanner(loader: plugins.loader()).plan(parsed)
+                        plan = try PipelinePlanner(loader: plugins.loader()).plan(file: manifest)
             for w in plan.warnings { logger.warning("\(w)") }
         } catch let e as ManifestErrors {
             FileHandle.standardError.write(Data("\(e)\n".utf8))
@@ -65,8 +64,11 @@ struct RunCommand: ParsableCommand {
         if let duration {
             DispatchQueue.global().asyncAfter(deadline: .now() + duration.seconds) { engine.stop() }
         }
-        let reporter = progress ? ProgressReporter(engine: engine) : nil
+        let reporter = progress ?? (isatty(STDERR_FILENO) != 0) ? ProgressReporter(engine: engine) : nil
         reporter?.start()
+        let watch = DeadLetterWatch(engine: engine, ratio: plan.settings.maxDeadLetterRatio, logger: logger)
+        watch.start()
+        defer { watch.stop() }
         let summary: RunSummary
         do {
             summary = try engine.run()
@@ -77,8 +79,13 @@ struct RunCommand: ParsableCommand {
         }
         reporter?.stop()
         FileHandle.standardError.write(Data(ProgressReporter.summary(summary).utf8))
+        if summary.deadLettered > 0, plan.manifest.deadLetter == nil {
+            let path = URL(fileURLWithPath: plan.settings.deadLetterPath).standardizedFileURL.path
+            FileHandle.standardError.write(Data("dead letters (each with its reason): \(path)\n".utf8))
+        }
         if let why = summary.failure(maxDeadLetterRatio: plan.settings.maxDeadLetterRatio) {
-            FileHandle.standardError.write(Data("error: \(why)\n".utf8))
+            let reasons = engine.control.firstDeadLetters.reasons.map { "\n  first reason: \($0)" }.joined()
+            FileHandle.standardError.write(Data("error: \(why)\(reasons)\n".utf8))
             throw ExitCode(3)
         }
     }

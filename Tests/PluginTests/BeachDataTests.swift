@@ -10,8 +10,8 @@ final class BeachDataTests: XCTestCase {
         let csv = BeachCSV.path
         let dir = TestSupport.tempDir("beach")
         let manifest = try String(contentsOfFile: TestSupport.repoRoot + "/examples/beach-csv-clean.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "${BEACH_CSV:-examples/data/beach_water_quality_sample.csv}", with: csv)
-            .replacingOccurrences(of: "${SLUICE_OUT:-out}", with: dir)
+            .replacingOccurrences(of: "${BEACH_CSV:-data/beach_water_quality_sample.csv}", with: csv)
+            .replacingOccurrences(of: "${SLUICE_OUT:-../out}", with: dir)
         let summary = try TestSupport.run(manifest, dir: dir)
 
         let csvCount = try BeachCSV()

@@ -13,8 +13,8 @@ final class ForecasterPipelineTests: XCTestCase {
         let csv = dir + "/input.csv"
         try ([header] + rows).joined(separator: "\n").appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
         let manifest = try String(contentsOfFile: TestSupport.repoRoot + "/examples/beach-csv-forecast.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "${BEACH_CSV:-examples/data/beach_water_quality_sample.csv}", with: csv)
-            .replacingOccurrences(of: "${SLUICE_OUT:-out}", with: dir)
+            .replacingOccurrences(of: "${BEACH_CSV:-data/beach_water_quality_sample.csv}", with: csv)
+            .replacingOccurrences(of: "${SLUICE_OUT:-../out}", with: dir)
         return try TestSupport.run(manifest, dir: dir)
     }
 

@@ -46,13 +46,30 @@ final class HostTests: XCTestCase {
         XCTAssertTrue(ok.stdout.contains("OK (1 source(s), 1 processor(s), 2 sink(s))"), ok.stdout)
     }
 
-    func testEveryExampleManifestValidates() throws {
-        let dir = TestSupport.repoRoot + "/examples"
-        let examples = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }
-        XCTAssertGreaterThanOrEqual(examples.count, 3)
-        for file in examples {
-            let r = try TestSupport.runProcess(TestSupport.sluice, ["validate", dir + "/" + file])
+    /// From a working directory that is not the repository: paths in a
+    /// manifest are relative to the manifest's folder.
+    func testEveryExampleManifestValidatesFromAnotherDirectory() throws {
+        let examples = TestSupport.repoRoot + "/examples"
+        let files = try FileManager.default.contentsOfDirectory(atPath: examples).filter { $0.hasSuffix(".yaml") }
+        XCTAssertGreaterThanOrEqual(files.count, 3)
+        for file in files {
+            let r = try TestSupport.runProcess(TestSupport.sluice, ["validate", examples + "/" + file], cwd: dir)
             XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
+        }
+    }
+
+    /// The examples that need no server run from another directory and write where they say.
+    func testServerlessExamplesRunFromAnotherDirectory() throws {
+        for (file, output) in [("demo.yaml", "demo-clean.ndjson"), ("beach-csv-clean.yaml", "beach-clean.ndjson"),
+                               ("beach-csv-forecast.yaml", "beach-forecast.ndjson"),
+                               ("orders-payments-join-local.yaml", "orders-payments.ndjson")] {
+            let out = dir + "/" + file
+            var env = ProcessInfo.processInfo.environment
+            env["SLUICE_OUT"] = out
+            let r = try TestSupport.runProcess(TestSupport.sluice, ["run", TestSupport.repoRoot + "/examples/" + file, "--no-progress"],
+                                               cwd: dir, environment: env)
+            XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
+            XCTAssertGreaterThan(TestSupport.lineCount(out + "/" + output), 0, "\(file) wrote nothing to \(output)")
         }
     }
 
@@ -64,9 +81,15 @@ final class HostTests: XCTestCase {
         }
         let inspect = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", TestSupport.buildDir + "/libsluice-faker.so"])
         XCTAssertEqual(inspect.status, 0)
-        XCTAssertTrue(inspect.stdout.contains("abi:         1.1 (host speaks 1.1)"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("abi:         1.2 (host speaks 1.2)"), inspect.stdout)
+        let byName = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", "faker"])
+        XCTAssertEqual(byName.status, 0, byName.stderr)
+        XCTAssertTrue(byName.stdout.contains("file:        \(TestSupport.buildDir)/libsluice-faker.so"), byName.stdout)
+        let unknown = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", "fakr"])
+        XCTAssertEqual(unknown.status, 2, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("did you mean 'faker'?"), unknown.stderr)
         let notPlugin = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", "/bin/ls"])
-        XCTAssertEqual(notPlugin.status, 3)
+        XCTAssertEqual(notPlugin.status, 2)
         XCTAssertTrue(notPlugin.stderr.contains("refused: /bin/ls: is an executable"), notPlugin.stderr)
     }
 
@@ -110,7 +133,8 @@ final class HostTests: XCTestCase {
             return try TestSupport.runProcess(TestSupport.sluice, ["run", manifest, "--no-progress"])
         }
         let directory = try run(dir)
-        XCTAssertEqual(directory.status, 1, directory.stderr)
+        XCTAssertEqual(directory.status, 2, directory.stderr)
+        XCTAssertTrue(directory.stderr.contains("nothing.yaml:3:"), directory.stderr)
         XCTAssertTrue(directory.stderr.contains("is a directory; file.read reads one file"), directory.stderr)
 
         try "".write(toFile: dir + "/empty.ndjson", atomically: true, encoding: .utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SluiceSchema
 import SluiceSDK
 
@@ -6,13 +7,29 @@ import SluiceSDK
 /// checked without starting anything: what `sluice validate` runs.
 public struct PipelinePlanner {
     let loader: PluginLoader
+    /// Where components' `check` calls log.
+    let logger: Logger
 
-    public init(loader: PluginLoader) {
+    public init(loader: PluginLoader, logger: Logger = Logger(label: "sluice.check")) {
         self.loader = loader
+        self.logger = logger
+    }
+
+    /// Reads and plans a manifest file, reporting every error of every layer
+    /// (YAML structure, plugins, wiring, config schemas, components' own
+    /// checks) in one `ManifestErrors`, in the order of the file.
+    public func plan(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PipelinePlan {
+        let (manifest, errors) = ManifestParser.read(file: file, environment: environment)
+        guard let manifest else { throw ManifestErrors(errors: errors) }
+        return try plan(manifest, earlier: errors)
     }
 
     public func plan(_ manifest: Manifest) throws -> PipelinePlan {
-        var errors: [ManifestError] = []
+        try plan(manifest, earlier: [])
+    }
+
+    private func plan(_ manifest: Manifest, earlier: [ManifestError]) throws -> PipelinePlan {
+        var errors = earlier
         let plugins = loadPlugins(manifest, &errors)
         var nodes: [String: PipelinePlan.Node] = [:]
         let names = Set(manifest.components.map(\.name))
@@ -32,8 +49,10 @@ public struct PipelinePlanner {
                                             "\(spec.use) is a \(component.role.rawValue), but it is declared under \(spec.role.rawValue)s:"))
                 continue
             }
-            errors += checkConfig(spec, component, key: key)
-            nodes[spec.name] = PipelinePlan.Node(spec: spec, component: component, plugin: plugin)
+            var resolved = spec
+            let problems = checkConfig(&resolved, component, key: key, manifestFile: manifest.file)
+            errors += problems
+            nodes[spec.name] = PipelinePlan.Node(spec: resolved, component: component, plugin: plugin)
         }
 
         for spec in manifest.components {
@@ -68,7 +87,7 @@ public struct PipelinePlanner {
             }
         }
         let order = topologicalOrder(manifest, &errors)
-        if !errors.isEmpty { throw ManifestErrors(errors: errors) }
+        if !errors.isEmpty { throw ManifestErrors(errors: Self.inFileOrder(errors)) }
         return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] }, warnings: unreadOutputs(manifest, nodes))
     }
 
@@ -116,30 +135,71 @@ public struct PipelinePlanner {
         }
     }
 
-    /// Checks `config:` against the component's schema, pointing each failure at its line.
-    private func checkConfig(_ spec: ComponentSpec, _ component: ComponentInfo, key: String) -> [ManifestError] {
+    /// Checks `config:` against the component's schema, resolves its paths
+    /// against the manifest's folder, then asks the component itself (ABI
+    /// 1.2 `check`), pointing each failure at its line.
+    private func checkConfig(_ spec: inout ComponentSpec, _ component: ComponentInfo, key: String, manifestFile: String) -> [ManifestError] {
         let schema: JSONSchema?
         do {
             schema = try component.configSchema()
         } catch {
             return [ManifestError(spec.useLocation, key: "\(key).use", "the plugin publishes an invalid config schema: \(error)")]
         }
-        guard let schema else { return [] }
-        return schema.validate(.object(spec.config)).map { f in
-            let location = spec.configLocations[f.path] ?? spec.configLocations[""] ?? spec.location
-            let dotted = f.path.split(separator: "/").joined(separator: ".")
-            let full = dotted.isEmpty ? "\(key).config" : "\(key).config.\(dotted)"
-            let reason: String
-            switch f.keyword {
-            case "additionalProperties":
-                let allowed = schema.source["properties"]?.object?.keys ?? []
-                let word = String(f.path.split(separator: "/").last ?? "")
-                reason = "unknown config key\(allowed.isEmpty ? "" : ManifestParser.suggestion(word, allowed))"
-            case "type": reason = "wrong type: \(f.reason)"
-            default: reason = f.reason
-            }
-            return ManifestError(location, key: full, reason)
+        if let schema {
+            let failures = schema.validate(.object(spec.config))
+            if !failures.isEmpty { return failures.map { schemaFailure($0, schema, spec, key: key) } }
         }
+        let schemaJSON = component.schemaText.flatMap { try? JSONParser.parse($0) }
+        if case let .object(o) = ManifestPaths.resolve(config: .object(spec.config), schema: schemaJSON, relativeTo: manifestFile) {
+            spec.config = o
+        }
+        let spec = spec
+        return component.check(config: spec.config, name: spec.name, inputs: spec.inputs, logger: logger).map { line in
+            let (path, location) = Self.configKey(leading: line, in: spec)
+            guard let path else { return ManifestError(location, key: "\(key).config", line) }
+            return ManifestError(location, key: "\(key).config.\(path)", String(line.dropFirst(path.count + 2)))
+        }
+    }
+
+    private func schemaFailure(_ f: ValidationFailure, _ schema: JSONSchema, _ spec: ComponentSpec, key: String) -> ManifestError {
+        let location = spec.configLocations[f.path] ?? spec.configLocations[""] ?? spec.location
+        let dotted = f.path.split(separator: "/").joined(separator: ".")
+        let full = dotted.isEmpty ? "\(key).config" : "\(key).config.\(dotted)"
+        let reason: String
+        switch f.keyword {
+        case "additionalProperties":
+            let allowed = schema.source["properties"]?.object?.keys ?? []
+            let word = String(f.path.split(separator: "/").last ?? "")
+            reason = "unknown config key\(allowed.isEmpty ? "" : ManifestParser.suggestion(word, allowed))"
+        case "type": reason = "wrong type: \(f.reason)"
+        default: reason = f.reason
+        }
+        return ManifestError(location, key: full, reason)
+    }
+
+    /// The config key a component's message starts with ("tls.ca_file: …"
+    /// or "left.key[1]: …"), if the manifest wrote it, and where; else the
+    /// `config:` mapping itself.
+    static func configKey(leading message: String, in spec: ComponentSpec) -> (String?, SourceLocation) {
+        let fallback = spec.configLocations[""] ?? spec.location
+        guard let colon = message.range(of: ": ") else { return (nil, fallback) }
+        let head = message[..<colon.lowerBound]
+        guard !head.isEmpty, head.allSatisfy({ $0.isLetter || $0.isNumber || "._-[]".contains($0) }) else { return (nil, fallback) }
+        let pointer = "/" + head.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
+            .split(separator: ".").joined(separator: "/")
+        guard let location = spec.configLocations[pointer] else { return (nil, fallback) }
+        return (String(head), location)
+    }
+
+    /// Errors sorted by line so one pass reads like the file; errors without
+    /// a line (an unreadable file) first.
+    static func inFileOrder(_ errors: [ManifestError]) -> [ManifestError] {
+        var seen = Set<String>()
+        return errors.enumerated().sorted { a, b in
+            let la = a.element.location.map { ($0.line, $0.column) } ?? (0, 0)
+            let lb = b.element.location.map { ($0.line, $0.column) } ?? (0, 0)
+            return la != lb ? la < lb : a.offset < b.offset
+        }.map(\.element).filter { seen.insert($0.description).inserted }
     }
 
     /// Kahn's algorithm; components left over sit on a cycle.

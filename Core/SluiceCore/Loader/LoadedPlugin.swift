@@ -43,6 +43,8 @@ public final class ComponentInfo: @unchecked Sendable {
     let hasAck: Bool
     let hasTick: Bool
     let hasFlush: Bool
+    /// Whether the descriptor has a `check` call (ABI 1.2).
+    let hasCheck: Bool
     let descriptor: UnsafePointer<sluice_component_descriptor>
     /// The schema compiled at load, or why it does not compile.
     private let compiled: JSONSchema?
@@ -70,6 +72,7 @@ public final class ComponentInfo: @unchecked Sendable {
         }
         hasAck = d.source.map { structHasField($0.pointee.struct_size, \sluice_source_vtable.ack) && $0.pointee.ack != nil } ?? false
         hasTick = d.processor.map { structHasField($0.pointee.struct_size, \sluice_processor_vtable.tick) && $0.pointee.tick != nil } ?? false
+        hasCheck = structHasField(d.struct_size, \sluice_component_descriptor.check) && d.check != nil
         hasFlush = d.sink.map { structHasField($0.pointee.struct_size, \sluice_sink_vtable.flush) && $0.pointee.flush != nil } ?? false
     }
 

@@ -59,8 +59,10 @@ public final class PluginLoader: @unchecked Sendable {
     /// Loads the plugin called `name` from the plugin path.
     public func load(name: String, sha256: String? = nil) throws -> LoadedPlugin {
         guard let path = locator.locate(name) else {
+            let known = locator.names()
+            let hint = known.isEmpty ? "" : ManifestParser.suggestion(name, known)
             throw LoadError(kind: .notFound, path: name,
-                            reason: "no plugin named \(name.debugDescription) on the plugin path (\(locator.directories.joined(separator: ":"))); tried \(PluginLocator.fileNames(for: name).joined(separator: ", "))")
+                            reason: "no plugin named \(name.debugDescription) on the plugin path (\(locator.directories.joined(separator: ":"))); tried \(PluginLocator.fileNames(for: name).joined(separator: ", "))\(hint)")
         }
         let plugin = try load(path: path, sha256: sha256)
         guard plugin.name == name else {

@@ -36,6 +36,17 @@ public struct PluginLocator: Sendable {
         return nil
     }
 
+    /// The plugin names the files on the path answer to, by file name
+    /// (`libsluice-kafka.so` → kafka), for "did you mean" hints.
+    public func names() -> [String] {
+        let prefixes = ["libsluice-", "libsluice_", "sluice-", "lib"]
+        return Array(Set(candidates().map { path -> String in
+            var base = String((path as NSString).lastPathComponent.dropLast(3))
+            if let p = prefixes.first(where: { base.hasPrefix($0) }) { base.removeFirst(p.count) }
+            return base
+        })).sorted()
+    }
+
     /// Every `.so` on the path, for `sluice plugins list`.
     public func candidates() -> [String] {
         directories.flatMap { dir -> [String] in

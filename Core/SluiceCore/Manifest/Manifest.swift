@@ -110,13 +110,15 @@ public struct EngineSettings: Sendable {
     public var maxBackoffMillis = 30_000
     /// How long create may keep answering "retriable" (server not up yet) before the run fails.
     public var startupTimeoutMillis = 30_000
-    /// Where dead letters go when the manifest names no dead-letter sink.
+    /// Where dead letters go when the manifest names no dead-letter sink;
+    /// written in a manifest, relative to its folder, else in the working directory.
     public var deadLetterPath = "dead-letter.ndjson"
     /// A run that dead-letters more than this share of what it read fails
     /// (exit 3) even though it delivered something.
     public var maxDeadLetterRatio = 0.5
     /// Parent of each component's state directory (`state_dir/NAME`), for
-    /// snapshots that survive a restart; relative to the working directory.
+    /// snapshots that survive a restart; written in a manifest, relative to
+    /// its folder, else in the working directory.
     public var stateDirectory = ".sluice-state"
 
     public init() {}

@@ -14,28 +14,59 @@ public struct ManifestParser {
     static let componentKeys = ["use", "inputs", "config", "batch"]
 
     public static func parse(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
+        let (manifest, errors) = read(file: file, environment: environment)
+        guard let manifest, errors.isEmpty else { throw ManifestErrors(errors: errors) }
+        return manifest
+    }
+
+    public static func parse(text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
+        let (manifest, errors) = read(text: text, file: file, environment: environment)
+        guard let manifest, errors.isEmpty else { throw ManifestErrors(errors: errors) }
+        return manifest
+    }
+
+    /// The manifest as far as it could be read, and every structural error:
+    /// `PipelinePlanner` goes on with what was read, so one pass reports the
+    /// errors of every layer. nil when the file or its YAML cannot be read.
+    public static func read(file: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> (Manifest?, [ManifestError])
+    {
         let text: String
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw ManifestErrors(errors: [ManifestError(nil, key: "", "\(file): cannot read the manifest: \(error.localizedDescription)")])
+            return (nil, [ManifestError(nil, key: "", "\(file): cannot read the manifest: \(error.localizedDescription)")])
         }
-        return try parse(text: text, file: file, environment: environment)
+        return read(text: text, file: file, environment: environment)
     }
 
-    public static func parse(text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
+    public static func read(text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> (Manifest?, [ManifestError])
+    {
         var parser = ManifestParser(file: file, environment: EnvironmentSubstitution(environment: environment))
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let YamlError.parser(_, problem, mark, _), let YamlError.scanner(_, problem, mark, _) {
-            throw ManifestErrors(errors: [ManifestError(parser.loc(mark), key: "", "invalid YAML: \(problem)")])
+            return (nil, [ManifestError(parser.loc(mark), key: "", "invalid YAML: \(explain(problem, at: mark, in: text))")])
         } catch {
-            throw ManifestErrors(errors: [ManifestError(SourceLocation(file: file, line: 1, column: 1), key: "", "invalid YAML: \(error)")])
+            return (nil, [ManifestError(SourceLocation(file: file, line: 1, column: 1), key: "", "invalid YAML: \(error)")])
         }
         let manifest = parser.manifest(root)
-        if !parser.errors.isEmpty { throw ManifestErrors(errors: parser.errors) }
-        return manifest
+        return (manifest, parser.errors)
+    }
+
+    /// libyaml's words, plus what a tab is: YAML forbids tabs for indentation,
+    /// and "found character that cannot start any token" does not say so.
+    static func explain(_ problem: String, at mark: Mark, in text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return problem }
+        let line = lines[mark.line - 1]
+        let column = line.index(line.startIndex, offsetBy: max(0, min(mark.column - 1, line.count)), limitedBy: line.endIndex) ?? line.endIndex
+        if line.contains("\t"), line[..<column].allSatisfy({ $0 == " " || $0 == "\t" }) || (column < line.endIndex && line[column] == "\t") {
+            return "\(problem) (a tab: YAML indents with spaces only)"
+        }
+        return problem
     }
 
     func loc(_ mark: Mark?) -> SourceLocation {
@@ -280,8 +311,8 @@ public struct ManifestParser {
             case "initial_backoff_ms": e.initialBackoffMillis = integer(v, key, min: 1) ?? e.initialBackoffMillis
             case "max_backoff_ms": e.maxBackoffMillis = integer(v, key, min: 1) ?? e.maxBackoffMillis
             case "startup_timeout_ms": e.startupTimeoutMillis = integer(v, key) ?? e.startupTimeoutMillis
-            case "dead_letter_path": e.deadLetterPath = scalar(v, key) ?? e.deadLetterPath
-            case "state_dir": e.stateDirectory = scalar(v, key) ?? e.stateDirectory
+            case "dead_letter_path": e.deadLetterPath = scalar(v, key).map { ManifestPaths.resolve($0, relativeTo: file) } ?? e.deadLetterPath
+            case "state_dir": e.stateDirectory = scalar(v, key).map { ManifestPaths.resolve($0, relativeTo: file) } ?? e.stateDirectory
             case "max_dead_letter_ratio": e.maxDeadLetterRatio = ratio(v, key) ?? e.maxDeadLetterRatio
             default: report(k, key, "unknown key\(Self.suggestion(field, known))")
             }
@@ -290,7 +321,7 @@ public struct ManifestParser {
     }
 
     /// ", did you mean 'x'?" for a near miss among `known`.
-    static func suggestion(_ word: String, _ known: [String]) -> String {
+    public static func suggestion(_ word: String, _ known: [String]) -> String {
         let best = known.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
         if let best, best.1 <= max(2, word.count / 3) { return "; did you mean '\(best.0)'?" }
         return " (expected one of: \(known.joined(separator: ", ")))"

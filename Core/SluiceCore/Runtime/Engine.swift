@@ -5,14 +5,29 @@ import SluiceSDK
 /// Why a run could not start.
 public struct EngineError: Error, CustomStringConvertible, Sendable {
     public let component: String
+    /// The manifest line the error is about: the config key the message
+    /// starts with, else the component's declaration.
+    public let location: SourceLocation?
     public let message: String
-    public var description: String { "\(component): \(message)" }
+    public var description: String { "\(location.map { "\($0): " } ?? "")\(component): \(message)" }
+
+    init(_ spec: ComponentSpec, _ message: String) {
+        component = "\(spec.role.rawValue)s.\(spec.name) (\(spec.use))"
+        let (key, at) = PipelinePlanner.configKey(leading: message, in: spec)
+        location = key == nil ? spec.location : at
+        self.message = message
+    }
 }
 
 /// What a finished run did, stage by stage.
 public struct RunSummary: Sendable {
     public let stages: [StageMetrics.Snapshot]
     public let seconds: Double
+
+    public init(stages: [StageMetrics.Snapshot], seconds: Double) {
+        self.stages = stages
+        self.seconds = seconds
+    }
 
     public func stage(_ name: String) -> StageMetrics.Snapshot? { stages.first { $0.name == name } }
 
@@ -163,8 +178,8 @@ public final class Engine: @unchecked Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             } catch {
-                throw EngineError(component: node.spec.name,
-                                  message: "cannot create its state directory \(path) (engine.state_dir): \(error.localizedDescription)")
+                throw EngineError(node.spec,
+                                  "cannot create its state directory \(path) (engine.state_dir): \(error.localizedDescription)")
             }
             stateDirectory = path
         }
@@ -176,10 +191,10 @@ public final class Engine: @unchecked Sendable {
             do {
                 return try ComponentInstance.create(node.component, config: node.spec.config, host: host)
             } catch let ComponentInstance.CreateError.config(message) {
-                throw EngineError(component: node.spec.name, message: message)
+                throw EngineError(node.spec, message)
             } catch let ComponentInstance.CreateError.retriable(message) {
                 if Clock.monotonicNanos() >= deadline || control.isStopping {
-                    throw EngineError(component: node.spec.name, message: "not ready after \(settings.startupTimeoutMillis) ms: \(message)")
+                    throw EngineError(node.spec, "not ready after \(settings.startupTimeoutMillis) ms: \(message)")
                 }
                 logger.warning("\(node.spec.name) is not ready (\(message)); retrying")
                 backoff.sleep { control.isStopping }

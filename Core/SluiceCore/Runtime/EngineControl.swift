@@ -7,6 +7,8 @@ public final class EngineControl: Sendable {
     /// Monotonic ns after which retries give up; 0 while not draining.
     private let deadline = Atomic<UInt64>(0)
     private let budget: Atomic<Int>
+    /// The run's first dead-letter reasons, for the warning and the exit message.
+    public let firstDeadLetters = DeadLetterSamples()
 
     init(maxRecords: Int?) {
         budget = Atomic(maxRecords ?? Int.max)

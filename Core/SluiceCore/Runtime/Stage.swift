@@ -64,6 +64,7 @@ class Stage: @unchecked Sendable {
     func deadLetter(_ source: RecordBuffer, _ failures: [DeliveryStateMachine.DeadLetter], tickets: [Ticket]) {
         guard !failures.isEmpty else { return }
         metrics.deadLettered.wrappingAdd(failures.count, ordering: .relaxed)
+        control.firstDeadLetters.note(stage: name, failures.lazy.map(\.reason))
         let wrapped = DeadLetter.wrap(source, failures.map { ($0.index, $0.reason) }, stage: name)
         guard let dlq = deadLetterStage else {
             logger.critical("\(failures.count) record(s) could not be written even to the dead-letter queue and are lost; first reason: \(failures[0].reason)")

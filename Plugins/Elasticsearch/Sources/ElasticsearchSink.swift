@@ -24,7 +24,7 @@ public final class ElasticsearchSink: Sink {
        "timestamp_field": {"type": ["string", "null"], "description": "set from the event time when missing; null to leave out (default @timestamp)"},
        "username": {"type": "string"}, "password": {"type": "string"},
        "api_key": {"type": "string"}, "bearer_token": {"type": "string"},
-       "ca_file": {"type": "string"}, "verify_tls": {"type": "boolean"},
+       "ca_file": {"type": "string", "format": "path"}, "verify_tls": {"type": "boolean"},
        "max_bulk_docs": {"type": "integer", "minimum": 1},
        "max_bulk_bytes": {"type": "integer", "minimum": 1024},
        "timeout_ms": {"type": "integer", "minimum": 1},

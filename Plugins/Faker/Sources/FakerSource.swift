@@ -26,8 +26,7 @@ public final class FakerSource: Source {
        "late_by_ms": {"type": "integer", "minimum": 0},
        "malformed_ratio": {"type": "number", "minimum": 0, "maximum": 1},
        "key_field": {"type": "string"}
-     },
-     "anyOf": [{"required": ["profile"]}, {"required": ["fields"]}]}
+     }}
     """#
 
     let profile: Profile?
@@ -47,6 +46,11 @@ public final class FakerSource: Source {
     let host: PluginHost
     var writer = BSONWriter(capacity: 512)
 
+    /// Building a generator has no side effect: it checks the profile and every provider.
+    public static func check(config: Config, host: PluginHost) throws {
+        _ = try FakerSource(config: config, host: host)
+    }
+
     public required init(config: Config, host: PluginHost) throws {
         self.host = host
         profile = try config.string("profile").map { name in
@@ -57,7 +61,7 @@ public final class FakerSource: Source {
             guard let spec = m.value.object else { throw SluiceError.config("fields.\(m.key): expected {provider: ...}") }
             return (m.key, try Provider(spec, field: m.key))
         }
-        guard profile != nil || !fields.isEmpty else { throw SluiceError.config("set profile: or fields:") }
+        guard profile != nil || !fields.isEmpty else { throw SluiceError.config("profile: set profile: (beach_sensor, orders, payments, people) or fields:") }
         count = try config.int("count").map(Int64.init)
         rate = try config.double("rate")
         startTime = try config.string("start_time").map { s in

@@ -12,7 +12,7 @@ public final class FileSink: Sink {
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false, "required": ["path"],
      "properties": {
-       "path": {"type": "string", "description": "file to write, - for stdout, /dev/null to discard"},
+       "path": {"type": "string", "format": "path", "description": "file to write, - for stdout, /dev/null to discard; relative to the manifest"},
        "format": {"enum": ["ndjson", "csv", "lines"]},
        "append": {"type": "boolean", "description": "append instead of truncating (default true)"},
        "columns": {"type": "array", "items": {"type": "string"}, "description": "csv: columns in order (default: the first record's fields)"},
@@ -49,6 +49,30 @@ public final class FileSink: Sink {
             ownsDescriptor = true
             var st = stat()
             wroteHeader = fstat(fd, &st) == 0 && st.st_size > 0
+        }
+    }
+
+    /// The file must be creatable: its nearest existing ancestor a
+    /// directory this process can write into, and the path itself not a directory.
+    public static func check(config: Config, host: PluginHost) throws {
+        let path = try config.requiredString("path")
+        guard path != "-" else { return }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw SluiceError.config("path: \(path) is a directory; file.write writes one file") }
+            guard access(path, W_OK) == 0 else { throw SluiceError.config("path: cannot write \(path): \(String(cString: strerror(errno)))") }
+            return
+        }
+        var ancestor = (path as NSString).deletingLastPathComponent
+        while !ancestor.isEmpty, !FileManager.default.fileExists(atPath: ancestor) {
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
+        let dir = ancestor.isEmpty ? "." : ancestor
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SluiceError.config("path: cannot create \(path): \(dir) is not a directory")
+        }
+        guard access(dir, W_OK | X_OK) == 0 else {
+            throw SluiceError.config("path: cannot create \(path): \(dir) is not writable")
         }
     }
 

@@ -12,7 +12,7 @@ public final class FileSource: Source {
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false, "required": ["path"],
      "properties": {
-       "path": {"type": "string", "description": "file to read, or - for stdin"},
+       "path": {"type": "string", "format": "path", "description": "file to read, or - for stdin; relative to the manifest"},
        "format": {"enum": ["ndjson", "csv", "lines"]},
        "follow": {"type": "boolean", "description": "keep reading as the file grows"},
        "field": {"type": "string", "description": "lines format: the field that holds the line"},
@@ -44,7 +44,15 @@ public final class FileSource: Source {
         records = CSVRecords(separator: try config.string("separator", default: ",").first ?? ",")
         keyField = try config.string("key_field")
         timeField = try config.string("event_time_field")
-        reader = try LineReader(path: path)
+        reader = try Self.reader(path)
+    }
+
+    public static func check(config: Config, host: PluginHost) throws {
+        _ = try reader(config.requiredString("path"))
+    }
+
+    private static func reader(_ path: String) throws -> LineReader {
+        do { return try LineReader(path: path) } catch { throw SluiceError.config("path: \(error)") }
     }
 
     public func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult {

@@ -29,6 +29,10 @@ public final class ForecasterProcessor: Processor {
     let alertsCleared: Metric
     let keysGauge: Metric
 
+    public static func check(config: Config, host: PluginHost) throws {
+        _ = try ForecastConfig(config)
+    }
+
     public required init(config: Config, host: PluginHost) throws {
         self.config = try ForecastConfig(config)
         self.host = host

@@ -25,6 +25,10 @@ public final class JoinProcessor: Processor {
     var metrics: JoinMetrics
     var drained = false
 
+    public static func check(config: Config, host: PluginHost) throws {
+        _ = try JoinConfig(config).sides(inputNames: host.inputNames)
+    }
+
     public required init(config: Config, host: PluginHost) throws {
         self.config = try JoinConfig(config)
         self.host = host

@@ -22,11 +22,11 @@ public final class LogstashSink: Sink {
        "connect_timeout_ms": {"type": "integer", "minimum": 1, "description": "connect, TLS handshake and each send (3000)"},
        "tls": {"type": "object", "additionalProperties": false, "description": "a Logstash tcp input with ssl_enable",
          "properties": {
-           "ca_file": {"type": "string", "description": "PEM CAs to trust (default: the system's)"},
+           "ca_file": {"type": "string", "format": "path", "description": "PEM CAs to trust (default: the system's)"},
            "verify": {"type": "boolean", "description": "check the server's certificate and name (true)"},
            "server_name": {"type": "string", "description": "the name its certificate must carry (default: the address's host)"},
-           "cert_file": {"type": "string", "description": "client certificate (PEM), for ssl_verify on the input"},
-           "key_file": {"type": "string", "description": "its private key (PEM; default: cert_file)"}}}
+           "cert_file": {"type": "string", "format": "path", "description": "client certificate (PEM), for ssl_verify on the input"},
+           "key_file": {"type": "string", "format": "path", "description": "its private key (PEM; default: cert_file)"}}}
      }}
     """#
 

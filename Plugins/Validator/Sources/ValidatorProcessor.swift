@@ -15,7 +15,7 @@ public final class ValidatorProcessor: Processor {
     {"type": "object", "additionalProperties": false,
      "properties": {
        "schema": {"type": ["object", "boolean"], "description": "the JSON Schema records must match"},
-       "schema_file": {"type": "string", "description": "or a file holding it"},
+       "schema_file": {"type": "string", "format": "path", "description": "or a file holding it, relative to the manifest"},
        "parse": {"type": "object", "required": ["field"], "additionalProperties": false,
                  "properties": {"field": {"type": "string"}, "names": {"type": "array", "items": {"type": "string"}},
                                 "separator": {"type": "string"}, "regex": {"type": "string"},
@@ -51,6 +51,12 @@ public final class ValidatorProcessor: Processor {
         self.coercions = coercions
         dropInvalid = try config.string("on_invalid", default: "dead_letter") == "drop"
         invalid = host.metric(.counter, "invalid_records_total", help: "records that failed parsing, coercion or the schema")
+    }
+
+    /// Building a validator has no side effect: it reads the schema file and
+    /// compiles the schema, the patterns and the date formats.
+    public static func check(config: Config, host: PluginHost) throws {
+        _ = try ValidatorProcessor(config: config, host: host)
     }
 
     public func process(_ batch: Batch, _ output: Output) throws {

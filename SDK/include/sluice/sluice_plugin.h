@@ -41,6 +41,10 @@
  *        directory (sluice_host_api.state_dir). A 1.1 host runs every 1.0
  *        plugin unchanged; a 1.1 plugin checks host->abi_minor (or
  *        SLUICE_HAS_FIELD on host->struct_size) before using a 1.1 field.
+ *   1.2  sluice_component_descriptor.check: `sluice validate` asks a
+ *        component about its config (files, schemas, patterns, templates)
+ *        without creating it. Only the descriptor grows; an older host
+ *        ignores the field, and a plugin without it is checked by schema.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -55,7 +59,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 1
+#define SLUICE_ABI_MINOR 2
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -431,6 +435,27 @@ typedef struct sluice_component_descriptor {
      * (index + 1). The note lists them too: "processor:route[high,low]".
      */
     const char *const *outputs;
+
+    /* ---- ABI 1.2 ---- */
+
+    /**
+     * [instance-thread] Optional (NULL: the schema is the whole check). Checks a config as
+     * create would, with no side effect: no connection, no file or directory
+     * written, no thread started, nothing kept. `sluice validate` calls it
+     * for every component, and `sluice run` before the first create, so a
+     * missing file or a bad pattern is a manifest error with its line, not a
+     * failure halfway through a start. config_json is already checked against
+     * config_schema, and its paths ("format": "path" in the schema) are
+     * resolved against the manifest's folder. host is a table of its own:
+     * log, metric and inputs work (metrics are discarded), state_dir is
+     * NULL, and nothing else may be called. On problems, write
+     * them into error, one per line, each starting with the config key it is
+     * about as a dotted path ("schema_file: cannot read x.json"; "tls.ca_file:
+     * …"), so the host can point at the manifest line; return
+     * SLUICE_CONFIG_ERROR. Return SLUICE_OK when create would accept it.
+     */
+    sluice_status (*check)(const struct sluice_component_descriptor *self, const char *config_json,
+                           const sluice_host_api *host, char *error, size_t error_capacity);
 } sluice_component_descriptor;
 
 /** What sluice_plugin_entry_v1 returns; static storage, valid while loaded. */

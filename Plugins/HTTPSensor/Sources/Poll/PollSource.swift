@@ -26,7 +26,7 @@ public final class PollSource: Source {
        "backoff": {"type": "object", "additionalProperties": false, "properties": {
          "initial_ms": {"type": "integer", "minimum": 1}, "max_ms": {"type": "integer", "minimum": 1}}},
        "max_retry_after_s": {"type": "integer", "minimum": 0, "description": "cap on a server's Retry-After (3600)"},
-       "ca_file": {"type": "string"},
+       "ca_file": {"type": "string", "format": "path"},
        "verify_tls": {"type": "boolean"},
     """# + ReadingOptions.schema + #"""
      },

@@ -17,9 +17,19 @@ public protocol Component: AnyObject, SendableMetatype {
     /// Creates an instance from its validated config. Throw `.config` for
     /// bad settings and `.retriable` when an outside service is not reachable yet.
     init(config: Config, host: PluginHost) throws
+
+    /// Checks a config as `init` would, with no side effect (ABI 1.2): no
+    /// connection, nothing written, nothing started. `sluice validate` calls
+    /// it, and `sluice run` before creating anything. Throw
+    /// `SluiceError.config` with one problem per line, each led by the key it
+    /// is about (`"schema_file: cannot read x.json"`), so the host points at
+    /// its manifest line. The default accepts what the schema accepted; a
+    /// component whose `init` has no side effect can run it here.
+    static func check(config: Config, host: PluginHost) throws
 }
 
 extension Component {
+    public static func check(config: Config, host: PluginHost) throws {}
     public static var threadSafe: Bool { false }
     public static var outputs: [String] { [] }
 

@@ -58,6 +58,7 @@ public final class PluginExport: @unchecked Sendable {
                 c.outputs = UnsafePointer(names)
             }
             c.create = exportCreate
+            c.check = exportCheck
             c.destroy = exportDestroy
             switch type {
             case .source:
@@ -168,6 +169,23 @@ private let exportCreate: @convention(c) (
     } catch let SluiceError.retriable(message) {
         writeError(message, errorBuffer, capacity)
         return SLUICE_RETRIABLE
+    } catch {
+        writeError("\(error)", errorBuffer, capacity)
+        return SLUICE_CONFIG_ERROR
+    }
+}
+
+private let exportCheck: @convention(c) (
+    UnsafePointer<sluice_component_descriptor>?, UnsafePointer<CChar>?, UnsafePointer<sluice_host_api>?,
+    UnsafeMutablePointer<CChar>?, Int
+) -> sluice_status = { descriptor, json, api, errorBuffer, capacity in
+    guard let descriptor, let api, let type = Factories.type(for: UnsafeRawPointer(descriptor)) else {
+        writeError("unknown component descriptor", errorBuffer, capacity)
+        return SLUICE_CONFIG_ERROR
+    }
+    do {
+        try type.meta.check(config: try Config(json: json.map { String(cString: $0) } ?? "{}"), host: PluginHost(api))
+        return SLUICE_OK
     } catch {
         writeError("\(error)", errorBuffer, capacity)
         return SLUICE_CONFIG_ERROR

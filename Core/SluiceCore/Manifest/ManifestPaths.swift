@@ -1,0 +1,44 @@
+import Foundation
+import SluiceSDK
+
+/// Paths written in a manifest are relative to the manifest's folder, so a
+/// pipeline runs the same from any working directory. Config keys are paths
+/// when their schema says `"format": "path"`: the host resolves them before
+/// `check` and `create`, and plugins see absolute paths.
+public enum ManifestPaths {
+    /// `path` against the folder of `manifestFile`; absolute paths, `-`
+    /// (stdin/stdout) and empty strings unchanged.
+    public static func resolve(_ path: String, relativeTo manifestFile: String) -> String {
+        guard !path.isEmpty, path != "-", !path.hasPrefix("/") else { return path }
+        let base = URL(fileURLWithPath: manifestFile).deletingLastPathComponent()
+        return base.appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// `config` with every string the schema marks `"format": "path"` resolved.
+    /// Follows `properties`, `additionalProperties`, `items`, `prefixItems`
+    /// and the branches of `allOf`/`anyOf`/`oneOf`.
+    public static func resolve(config: JSONValue, schema: JSONValue?, relativeTo manifestFile: String) -> JSONValue {
+        guard let schema = schema?.object else { return config }
+        let branches = ["allOf", "anyOf", "oneOf"].flatMap { schema[$0]?.array ?? [] }
+        var value = config
+        for branch in branches { value = resolve(config: value, schema: branch, relativeTo: manifestFile) }
+        switch value {
+        case let .string(s) where schema["format"]?.string == "path":
+            return .string(resolve(s, relativeTo: manifestFile))
+        case var .object(o):
+            let properties = schema["properties"]?.object
+            for (key, v) in o {
+                let sub = properties?[key] ?? schema["additionalProperties"]
+                o[key] = resolve(config: v, schema: sub, relativeTo: manifestFile)
+            }
+            return .object(o)
+        case let .array(items):
+            let prefix = schema["prefixItems"]?.array ?? []
+            return .array(items.enumerated().map { i, v in
+                resolve(config: v, schema: i < prefix.count ? prefix[i] : schema["items"], relativeTo: manifestFile)
+            })
+        default:
+            return value
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import CSluicePlugin
+import Foundation
+import Logging
+import SluiceSDK
+
+extension ComponentInfo {
+    /// Asks the component about a config without creating it (ABI 1.2
+    /// `check`): the problems it reports, one per line, each normally led by
+    /// the config key it is about. Empty when the component has no `check`
+    /// or accepts the config.
+    func check(config: JSONObject, name: String, inputs: [String], logger: Logger) -> [String] {
+        guard hasCheck, let check = descriptor.pointee.check else { return [] }
+        let host = ComponentHost(name: name, role: role, inputs: inputs, stateDirectory: nil, logger: logger,
+                                 registry: MetricsRegistry(), control: EngineControl(maxRecords: nil))
+        var error = [CChar](repeating: 0, count: 16384)
+        let capacity = error.count
+        let status = JSONWriter.string(.object(config)).withCString { json in
+            check(descriptor, json, host.api, &error, capacity)
+        }
+        guard status != SLUICE_OK else { return [] }
+        let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let lines = message.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        return lines.isEmpty ? ["the component refused its config (status \(status.rawValue))"] : lines
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import SluiceTestSupport
+import XCTest
+
+/// The mistakes a newcomer makes first, each run through the real `sluice`
+/// binary: every one exits with the code the README's table documents and
+/// names the manifest line that caused it.
+final class NewcomerMistakesTests: XCTestCase {
+    var dir = ""
+
+    override func setUp() {
+        dir = TestSupport.tempDir("mistakes")
+    }
+
+    struct Mistake {
+        let name: String
+        let command: String
+        let manifest: String
+        var environment: [String: String] = [:]
+        let exitCode: Int32
+        /// The manifest line the message must point at.
+        let line: Int
+        let says: String
+    }
+
+    private let faker = "sources:\n  gen:\n    use: faker.generate\n"
+    private let sink = "sinks:\n  out:\n    use: file.discard\n    inputs: [gen]\n"
+
+    func testEachMistakeGivesItsExitCodeAndLine() throws {
+        let folder = dir + "/a-folder"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let foreign = ["/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1"].first {
+            FileManager.default.fileExists(atPath: $0)
+        }
+        let down = try ManagedServer.freePort()
+        let mistakes: [Mistake] = [
+            Mistake(name: "typo in a key", command: "validate",
+                    manifest: faker + "    config: {profile: people, cuont: 5}\n" + sink,
+                    exitCode: 2, line: 4, says: "did you mean 'count'?"),
+            Mistake(name: "wrong plugin name", command: "validate",
+                    manifest: "sources:\n  gen:\n    use: fakr.generate\n    config: {profile: people}\n" + sink,
+                    exitCode: 2, line: 3, says: "fakr"),
+            Mistake(name: "missing input file", command: "validate",
+                    manifest: "sources:\n  gen:\n    use: file.read\n    config: {path: no-such.ndjson}\n" + sink,
+                    exitCode: 2, line: 4, says: "no-such.ndjson: No such file"),
+            Mistake(name: "bad indentation", command: "validate",
+                    manifest: faker + "    config: {profile: people}\n  sinks:\n out:\n", exitCode: 2, line: 6, says: "invalid YAML"),
+            Mistake(name: "a tab", command: "validate",
+                    manifest: faker + "\tconfig: {profile: people}\n" + sink, exitCode: 2, line: 4, says: "a tab"),
+            Mistake(name: "wrong value type", command: "validate",
+                    manifest: faker + "    config: {profile: people, count: ten}\n" + sink,
+                    exitCode: 2, line: 4, says: "wrong type"),
+            Mistake(name: "a directory as input", command: "validate",
+                    manifest: "sources:\n  gen:\n    use: file.read\n    config: {path: a-folder}\n" + sink,
+                    exitCode: 2, line: 4, says: "is a directory"),
+            Mistake(name: "missing env var", command: "validate",
+                    manifest: "sources:\n  gen:\n    use: file.read\n    config: {path: \"${NO_SUCH_VAR_X}\"}\n" + sink,
+                    exitCode: 2, line: 4, says: "NO_SUCH_VAR_X is not set"),
+            Mistake(name: "a server that is down", command: "run",
+                    manifest: "sources:\n  gen:\n    use: faker.generate\n    config: {profile: people, count: 10}\n"
+                        + "sinks:\n  out:\n    use: kafka.write\n    inputs: [gen]\n"
+                        + "    config: {brokers: \"127.0.0.1:\(down)\", topic: people}\n"
+                        + "engine: {startup_timeout_ms: 1500}\n",
+                    exitCode: 1, line: 6, says: "127.0.0.1:\(down)"),
+        ] + (foreign.map { so in
+            [Mistake(name: "a foreign .so", command: "validate",
+                     manifest: "plugins:\n  - path: \(so)\n" + faker + "    config: {profile: people}\n" + sink,
+                     exitCode: 2, line: 2, says: "libz.so.1")]
+        } ?? [])
+        var failures: [String] = []
+        for m in mistakes {
+            let file = dir + "/\(m.name.replacingOccurrences(of: " ", with: "-")).yaml"
+            try m.manifest.write(toFile: file, atomically: true, encoding: .utf8)
+            let r = try TestSupport.runProcess(TestSupport.sluice, [m.command, file], cwd: dir,
+                                               environment: ProcessInfo.processInfo.environment.merging(m.environment) { $1 })
+            let at = "\(file):\(m.line):"
+            if r.status != m.exitCode || !r.stderr.contains(at) || !r.stderr.contains(m.says) {
+                failures.append("\(m.name): exit \(r.status) (want \(m.exitCode)), want \(at) and \(m.says.debugDescription) in:\n\(r.stderr)")
+            }
+        }
+        XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n\n"))
+        XCTAssertNotNil(foreign, "no libz.so.1 found to stand in for a foreign shared library")
+    }
+
+    /// One pass reports the errors of every layer: a structural error does not hide a config typo.
+    func testValidateReportsEveryLayerAtOnce() throws {
+        let file = dir + "/layers.yaml"
+        try (faker + "    config: {profile: people, cuont: 5}\n    batsh: 3\n"
+            + "processors:\n  v:\n    use: validator.validate\n    inputs: [gen]\n    config: {schema_file: missing.json}\n" + sink)
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try TestSupport.runProcess(TestSupport.sluice, ["validate", file])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("\(file):4:") && $0.contains("did you mean 'count'") }, r.stderr)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("\(file):5:") && $0.contains("did you mean 'batch'") }, r.stderr)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("\(file):10:") && $0.contains("cannot read \(dir)/missing.json") }, r.stderr)
+    }
+}
