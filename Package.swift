@@ -28,7 +28,7 @@ let plugins = [
     plugin("Kafka", folder: "Kafka", product: "sluice-kafka", system: [
         .systemLibrary(name: "CRdKafka", path: "Plugins/Kafka/CRdKafka", pkgConfig: "rdkafka",
                        providers: [.apt(["librdkafka-dev"])]),
-    ]),
+    ], uses: ["SluiceFormats"]),
     plugin("Elasticsearch", folder: "Elasticsearch", product: "sluice-elasticsearch", uses: ["SluiceHTTP"]),
     plugin("HTTPSensor", folder: "HTTPSensor", product: "sluice-http-sensor", uses: [
         "SluiceHTTP", "SluiceFormats",

@@ -89,6 +89,60 @@ final class KafkaTests: XCTestCase {
         }
     }
 
+    /// Seed fidelity: a raw line goes to Kafka as the line itself
+    /// (`format: text`), dates as ISO 8601 or epoch ms for consumers that do
+    /// not read Extended JSON.
+    func testTextValuesAndDateFormats() throws {
+        let raw = "2013-08-30T08:00:00.000000 20.3 1.18 9.4 Montrose_Beach 1"
+        _ = try produce("{fields: {RawData: {provider: constant, value: \"\(raw)\"}}, count: 3}", topic: "raw",
+                        sink: ", format: text, text_field: RawData")
+        _ = try consume(topic: "raw", group: "raw", count: 3, out: dir + "/raw.ndjson", extra: ", format: text, text_field: line")
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/raw.ndjson").map { $0["line"]?.string }, Array(repeating: raw, count: 3))
+
+        for (format, check) in [("iso8601", { (v: JSONValue?) in v?.string?.hasSuffix("Z") == true }),
+                                ("epoch_ms", { (v: JSONValue?) in v?.integer.map { $0 > 1_000_000_000_000 } == true }),
+                                ("extended", { (v: JSONValue?) in v?["$date"] != nil })] {
+            _ = try produce("{profile: orders, seed: 1, count: 5}", topic: "dates-\(format)", sink: ", date_format: \(format)")
+            let out = dir + "/dates-\(format).ndjson"
+            _ = try consume(topic: "dates-\(format)", group: "d-\(format)", count: 5, out: out, extra: ", format: text, text_field: json")
+            for r in try TestSupport.readNDJSON(out) {
+                let value = try JSONParser.parse(r["json"]!.string!)
+                XCTAssertTrue(check(value["created_at"]), "\(format): \(r)")
+            }
+        }
+    }
+
+    /// `event_time` reads a record's time from a field (here a local-time
+    /// pattern); the sink writes it as the message timestamp. A value
+    /// without a readable time goes to the dead-letter queue with the reason.
+    func testEventTimeFromAFieldBecomesTheMessageTimestamp() throws {
+        let input = dir + "/timed.txt"
+        try "{\"n\":1,\"t\":\"05/26/2015 09:00:00 AM\"}\n{\"n\":2,\"t\":\"never\"}\n{\"n\":3,\"t\":\"12/01/2014 11:30:00 PM\"}\n"
+            .write(toFile: input, atomically: true, encoding: .utf8)
+        let kcat = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "timed", "-p", "0", "-l", input])
+        XCTAssertEqual(kcat.status, 0, kcat.stderr)
+        let copied = try TestSupport.run("""
+        engine: {dead_letter_path: \(dir)/timed-dead.ndjson}
+        sources:
+          in:
+            use: kafka.read
+            config: {brokers: "\(brokers)", group: timed, topics: [timed], \(groupTimings),
+                     event_time: {field: t, format: "MM/dd/yyyy hh:mm:ss a", timezone: America/Chicago}}
+        sinks:
+          out: {use: kafka.write, inputs: [in], config: {brokers: "\(brokers)", topic: retimed}}
+        """, dir: dir, maxRecords: 3)
+        XCTAssertEqual(copied.read, 3)
+        let dead = try TestSupport.readNDJSON(dir + "/timed-dead.ndjson")
+        XCTAssertEqual(dead.count, 1)
+        XCTAssertTrue(dead.first?["reason"]?.string?.contains("timed[0]@1: event_time: cannot read \"never\"") == true, "\(dead)")
+        _ = try consume(topic: "retimed", group: "retimed", count: 2, out: dir + "/retimed.ndjson", extra: ", metadata_field: _kafka")
+        let stamps = try TestSupport.readNDJSON(dir + "/retimed.ndjson").map { ($0["n"]!.integer!, $0["_kafka"]!["timestamp"]!["$date"]!.string!) }
+            .sorted { $0.0 < $1.0 }
+        XCTAssertEqual(stamps.map(\.0), [1, 3])
+        // 09:00 CDT (UTC-5) and 23:30 CST (UTC-6).
+        XCTAssertEqual(stamps.map(\.1), ["2015-05-26T14:00:00.000Z", "2014-12-02T05:30:00.000Z"])
+    }
+
     func testGroupResumesFromCommittedOffsets() throws {
         try resumesFromCommittedOffsets(assignment: "group")
     }
@@ -282,7 +336,7 @@ final class KafkaTests: XCTestCase {
             let started = Date()
             XCTAssertThrowsError(try TestSupport.run(yaml, dir: dir), name) { error in
                 let text = "\(error)"
-                XCTAssertTrue(text.contains("kafka: not ready after 4000 ms: no Kafka broker answered at 127.0.0.1:\(port)"), text)
+                XCTAssertTrue(text.contains("kafka (kafka.\(name == "source" ? "read" : "write")): not ready after 4000 ms: no Kafka broker answered at 127.0.0.1:\(port)"), text)
             }
             XCTAssertLessThan(Date().timeIntervalSince(started), 4 + 2 * 3 + 2, "\(name) did not give up in time")
         }

@@ -17,7 +17,9 @@ public final class KafkaSink: Sink {
        "topic": {"type": "string", "minLength": 1, "description": "a topic, or a template like sensors.{Beach}"},
        "key": {"type": "string", "description": "field path of the message key (default: the record's key)"},
        "headers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "header name → field path"},
-       "format": {"enum": ["json", "bson"]},
+       "format": {"enum": ["json", "bson", "text"], "description": "json (default), bson, or text: one field's string value as the whole message"},
+       "text_field": {"type": "string", "description": "text format: the field whose value is the message (value)"},
+       "date_format": {"enum": ["extended", "iso8601", "epoch_ms"], "description": "json format: BSON dates as Extended JSON {\"$date\": …} (default; Sluice reads them back), ISO 8601 strings or epoch milliseconds, for other consumers"},
        "acks": {"enum": ["all", "1", "0", 1, 0, -1]},
        "compression": {"enum": ["none", "gzip", "snappy", "lz4", "zstd"]},
        "linger_ms": {"type": "integer", "minimum": 0},
@@ -32,7 +34,8 @@ public final class KafkaSink: Sink {
     let topic: FieldTemplate
     let keyField: String?
     let headers: [(String, String)]
-    let bson: Bool
+    let format: Format
+    let textField: String
     let host: PluginHost
     /// Where delivery reports land; the producer's opaque, so it exists before the producer.
     let deliveries = Deliveries()
@@ -44,7 +47,14 @@ public final class KafkaSink: Sink {
         topic = FieldTemplate(try config.requiredString("topic"))
         keyField = try config.string("key")
         headers = (try config.object("headers")?.json.members ?? []).map { ($0.key, $0.value.string ?? "") }
-        bson = try config.string("format", default: "json") == "bson"
+        format = Format(rawValue: try config.string("format", default: "json")) ?? .json
+        textField = try config.string("text_field", default: "value")
+        switch try config.string("date_format", default: "extended") {
+        case "extended": break
+        case let other:
+            json.plainTypes = true
+            json.dates = JSONWriter.Dates(rawValue: other) ?? .iso8601
+        }
         let acks = config["acks"].map { $0.string ?? String($0.integer ?? -1) } ?? "all"
         let brokers = try KafkaConfig.brokers(config)
         let settings = [
@@ -128,6 +138,8 @@ public final class KafkaSink: Sink {
         producer = try makeProducer()
     }
 
+    enum Format: String { case json, bson, text }
+
     enum Produced {
         case sent
         case failed(String, retriable: Bool)
@@ -137,12 +149,19 @@ public final class KafkaSink: Sink {
         let doc = record.document
         guard let topicName = topic.resolve(doc) else { return .failed("topic template \(topic.template): field missing", retriable: false) }
         var value: [UInt8]
-        if bson {
+        switch format {
+        case .bson:
             value = Array(doc.bytes)
-        } else {
+        case .json:
             json.reset()
             json.write(doc)
             value = json.bytes
+        case .text:
+            guard let e = doc.element(path: textField) else { return .failed("text_field \(textField) is missing", retriable: false) }
+            guard let bytes = e.stringBytes else {
+                return .failed("text_field \(textField) is \(e.type.jsonTypeName), not a string", retriable: false)
+            }
+            value = Array(bytes)
         }
         var key: [UInt8]?
         if let keyField {
@@ -159,7 +178,7 @@ public final class KafkaSink: Sink {
             let err = topicName.withCString { t in
                 value.withUnsafeMutableBytes { v in
                     withKey(key) { k, kl in
-                        produceva(t, v, k, kl, headerValues, opaque: record.index)
+                        produceva(t, v, k, kl, headerValues, timestamp: record.eventTime, opaque: record.index)
                     }
                 }
             }
@@ -178,7 +197,7 @@ public final class KafkaSink: Sink {
     }
 
     private func produceva(_ topic: UnsafePointer<CChar>, _ value: UnsafeMutableRawBufferPointer, _ key: UnsafeMutableRawPointer?,
-                           _ keyLength: Int, _ headerValues: [(String, [UInt8])], opaque: Int) -> rd_kafka_resp_err_t
+                           _ keyLength: Int, _ headerValues: [(String, [UInt8])], timestamp: Int64?, opaque: Int) -> rd_kafka_resp_err_t
     {
         var vus: [rd_kafka_vu_t] = []
         func vu(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
@@ -191,6 +210,9 @@ public final class KafkaSink: Sink {
         vu(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = value.baseAddress; $0.u.mem.size = value.count }
         if let key { vu(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = key; $0.u.mem.size = keyLength } }
         vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+        // The record's event time becomes the message timestamp (CreateTime),
+        // so consumers and time-based retention see when it happened.
+        if let timestamp { vu(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
         vu(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: opaque + 1) }
         // librdkafka copies header names and values into the message.
         let names = headerValues.map { strdup($0.0)! }

@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import SluiceFormats
 import SluiceSDK
 
 /// `kafka.read`: a consumer-group member that commits offsets only when
@@ -26,7 +27,7 @@ public final class KafkaSource: Source {
        "commit_interval_ms": {"type": "integer", "minimum": 0, "description": "commit acked positions at most this often (1000); 0: on every ack"},
        "session_timeout_ms": {"type": "integer", "minimum": 1},
        "heartbeat_interval_ms": {"type": "integer", "minimum": 1},
-    """# + KafkaConfig.commonSchema + #"""
+    """# + EventTime.schema + ",\n" + KafkaConfig.commonSchema + #"""
      },
      "oneOf": [{"required": ["topics"]}, {"required": ["topic_pattern"]}],
      "allOf": [
@@ -40,6 +41,8 @@ public final class KafkaSource: Source {
     let format: Format
     let textField: String
     let metadataField: String?
+    /// Where the event time comes from; without it, the message timestamp.
+    let eventTime: EventTime?
     let host: PluginHost
     let state: ConsumerState
     var writer = BSONWriter(capacity: 512)
@@ -52,6 +55,7 @@ public final class KafkaSource: Source {
         format = Format(rawValue: try config.string("format", default: "json")) ?? .json
         textField = try config.string("text_field", default: "value")
         metadataField = try config.string("metadata_field")
+        eventTime = try config.object("event_time").map { try EventTime($0) }
         let brokers = try KafkaConfig.brokers(config)
         let conf = try KafkaConfig.make(brokers: brokers, settings: [
             ("group.id", try config.requiredString("group")),
@@ -146,9 +150,18 @@ public final class KafkaSource: Source {
             } else {
                 let doc = writer.finish()
                 var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-                let ts = rd_kafka_message_timestamp(message, &timestampType)
+                var ts: Int64? = rd_kafka_message_timestamp(message, &timestampType)
+                if ts! < 0 { ts = nil }
+                var timeFailure: String?
+                if let eventTime {
+                    switch doc.withUnsafeBytes({ eventTime.millis(in: BSONDocument($0)) }) {
+                    case let .success(ms): ts = ms
+                    case let .failure(f): timeFailure = "\(topic)[\(m.partition)]@\(m.offset): \(f.reason)"
+                    }
+                }
                 let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
-                doc.withUnsafeBytes { _ = output.emit($0, eventTime: ts >= 0 ? ts : nil, key: key, token: token) }
+                doc.withUnsafeBytes { _ = output.emit($0, eventTime: ts, key: key, token: token) }
+                if let timeFailure { output.fail(emitted, timeFailure) }
             }
             emitted += 1
         }

@@ -52,6 +52,17 @@ public final class MongoSink: Sink {
     var writer = BSONWriter(capacity: 512), selector = BSONWriter(capacity: 128)
     let written: Metric
 
+    /// Parsing the URI touches no server.
+    public static func check(config: Config, host: PluginHost) throws {
+        MongoLibrary.initialize()
+        let text = try config.requiredString("uri")
+        var error = bson_error_t()
+        guard let uri = mongoc_uri_new_with_error(text, &error) else {
+            throw SluiceError.config("uri: \(error.text) (\(redact(text)))")
+        }
+        mongoc_uri_destroy(uri)
+    }
+
     public required init(config: Config, host: PluginHost) throws {
         MongoLibrary.initialize()
         self.host = host

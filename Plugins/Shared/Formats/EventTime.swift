@@ -7,6 +7,16 @@ import SluiceSDK
 /// times without an offset: `UTC`, `+05:30`, or an IANA name such as
 /// `America/Chicago` (daylight saving included).
 public struct EventTime: Sendable {
+    /// The `event_time` config key's schema, shared by every source that reads one.
+    public static let schema = #"""
+       "event_time": {"type": "object", "additionalProperties": false, "required": ["field"],
+         "description": "the record's event time from one of its fields",
+         "properties": {
+           "field": {"type": "string"},
+           "format": {"type": "string", "description": "iso8601 (default), epoch_s, epoch_ms or a pattern like MM/dd/yyyy hh:mm:ss a"},
+           "timezone": {"type": "string", "description": "for times without an offset: UTC (default), +05:30 or an IANA name (America/Chicago)"}}}
+    """#
+
     enum Format: Sendable {
         case iso8601
         case epoch(millisPerUnit: Int64)

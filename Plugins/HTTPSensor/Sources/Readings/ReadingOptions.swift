@@ -22,10 +22,8 @@ struct ReadingOptions: Sendable {
          "regex": {"type": "string", "description": "named groups (?<name>...) become fields"},
          "separator": {"type": "string", "minLength": 1, "maxLength": 1},
          "infer_types": {"type": "boolean"}}},
-       "event_time": {"type": "object", "additionalProperties": false, "required": ["field"], "properties": {
-         "field": {"type": "string"},
-         "format": {"type": "string", "description": "iso8601, epoch_s, epoch_ms or a pattern like MM/dd/yyyy hh:mm:ss a"},
-         "timezone": {"type": "string", "description": "UTC, +05:30 or an IANA name (America/Chicago)"}}},
+    """# + EventTime.schema + #"""
+       ,
        "dedupe_key": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
        "dedupe_window": {"type": "integer", "minimum": 1, "description": "how many recent keys are remembered (100000)"}
     """#

@@ -5,9 +5,20 @@
 /// a record survives a trip through a JSON file unchanged.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
-    /// Write dates as ISO 8601 strings and ObjectIds as hex strings, for
-    /// consumers that do not read Extended JSON (Elasticsearch, Logstash).
+    /// Write ObjectIds as hex strings and dates as `dates` says (ISO 8601
+    /// unless set to epoch milliseconds), for consumers that do not read
+    /// Extended JSON (Elasticsearch, Logstash, other Kafka consumers).
     public var plainTypes = false
+    /// How BSON dates are written when `plainTypes` is set.
+    public var dates = Dates.iso8601
+
+    /// How BSON dates come out in JSON.
+    public enum Dates: String, Sendable, CaseIterable {
+        /// `"2015-05-26T09:00:00.000Z"`.
+        case iso8601
+        /// `1432630800000`: milliseconds since the Unix epoch.
+        case epochMillis = "epoch_ms"
+    }
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
@@ -95,6 +106,7 @@ public struct JSONWriter {
         case .int64: raw(String(e.int64!))
         case .null, .undefined: raw("null")
         case .datetime:
+            if plainTypes, dates == .epochMillis { return raw(String(e.datetime!)) }
             raw(plainTypes ? "\"" : "{\"$date\":\"")
             raw(ISO8601.format(milliseconds: e.datetime!))
             raw(plainTypes ? "\"" : "\"}")
