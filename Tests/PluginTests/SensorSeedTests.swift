@@ -31,6 +31,16 @@ final class SensorSeedTests: XCTestCase {
         let produced = try TestSupport.run(example("sensors-to-kafka.yaml").replacingOccurrences(of: "interval_ms: 200", with: "interval_ms: 2"),
                                            dir: dir, maxRecords: readings, environment: environment)
         XCTAssertEqual(produced.stage("raw")?.recordsOut, readings)
+        let peek = try TestSupport.run("""
+        sources:
+          raw: {use: kafka.read, config: {brokers: "127.0.0.1:\(kafka.port)", group: peek, topics: [RawSensorData], format: text, text_field: line}}
+        sinks:
+          out: {use: file.write, inputs: [raw], config: {path: \(dir)/raw-topic.ndjson}}
+        """, dir: dir, maxRecords: 5)
+        XCTAssertEqual(peek.read, 5)
+        for line in try TestSupport.readNDJSON(dir + "/raw-topic.ndjson").compactMap({ $0["line"]?.string }) {
+            XCTAssertFalse(line.hasPrefix("{"), "RawSensorData holds the raw text line, not JSON: \(line)")
+        }
 
         let cleaned = try TestSupport.run(example("sensors-clean.yaml"), dir: dir, maxRecords: readings, environment: environment)
         let docs = try MongoProbe(uri: environment["MONGO_URI"]!, database: "beach", collection: "SensorData").documents()
