@@ -29,7 +29,7 @@ let plugins = [
         .systemLibrary(name: "CRdKafka", path: "Plugins/Kafka/CRdKafka", pkgConfig: "rdkafka",
                        providers: [.apt(["librdkafka-dev"])]),
     ], uses: ["SluiceFormats"]),
-    plugin("Elasticsearch", folder: "Elasticsearch", product: "sluice-elasticsearch", uses: ["SluiceHTTP"]),
+    plugin("Elasticsearch", folder: "Elasticsearch", product: "sluice-elasticsearch", uses: ["SluiceHTTP", "SluiceFormats"]),
     plugin("HTTPSensor", folder: "HTTPSensor", product: "sluice-http-sensor", uses: [
         "SluiceHTTP", "SluiceFormats",
         .product(name: "NIOCore", package: "swift-nio"),
@@ -40,7 +40,7 @@ let plugins = [
     plugin("Logstash", folder: "Logstash", product: "sluice-logstash", system: [
         .systemLibrary(name: "COpenSSL", path: "Plugins/Logstash/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
-    ]),
+    ], uses: ["SluiceFormats"]),
 ]
 
 let package = Package(

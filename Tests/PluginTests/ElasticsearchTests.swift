@@ -181,6 +181,65 @@ final class ElasticsearchTests: XCTestCase {
         }
     }
 
+    /// The examples as shipped: elasticsearch.yaml indexes every reading into
+    /// the test server; elk.yaml, through the Logstash stand-in, lands the same
+    /// ids in the same indexes (taken from each line's @metadata); the two
+    /// files differ in `use:`, the address and the index template only.
+    func testSearchExamplesAsShippedAndTheirOneLineSwap() throws {
+        let examples = TestSupport.repoRoot + "/examples/"
+        var env = ProcessInfo.processInfo.environment
+        env["ES_URL"] = url
+        let direct = try TestSupport.runProcess(TestSupport.sluice, ["run", examples + "elasticsearch.yaml", "--no-progress"], cwd: dir, environment: env)
+        XCTAssertEqual(direct.status, 0, direct.stderr)
+        XCTAssertTrue(direct.stderr.contains("read 10000, dead-lettered 0"), direct.stderr)
+        XCTAssertEqual(try count("sensors-*"), 10000)
+        let sample = try curl("/sensors-*/_search?size=1")["hits"]?["hits"]?.array?.first
+        let index = try XCTUnwrap(sample?["_index"]?.string)
+        let id = try XCTUnwrap(sample?["_id"]?.string)
+        XCTAssertNil(sample?["_source"]?["@metadata"])
+
+        let standIn = try ManagedServer.logstashStandIn(esPort: es.port, index: "unused", idField: "unused", dir: dir)
+        try standIn.start()
+        defer { standIn.stop() }
+        env["LOGSTASH"] = "127.0.0.1:\(standIn.port)"
+        let elk = try TestSupport.runProcess(TestSupport.sluice, ["run", examples + "elk.yaml", "--no-progress"], cwd: dir, environment: env)
+        XCTAssertEqual(elk.status, 0, elk.stderr)
+        let deadline = Date(timeIntervalSinceNow: 30)
+        func relayed() throws -> JSONValue? { try curl("/\(index)/_doc/\(id)")["_source"]?["@metadata"] }
+        while try relayed() == nil, Date() < deadline { usleep(300_000) }
+        XCTAssertEqual(try relayed()?["_index"]?.string, index, "the ELK route put the reading in the same index")
+        XCTAssertEqual(try relayed()?["_id"]?.string, id)
+        XCTAssertEqual(try count("sensors-*"), 10000, "same ids: the ELK route overwrote, it did not add")
+
+        func settings(_ file: String) throws -> [String] {
+            try String(contentsOfFile: examples + file, encoding: .utf8).split(separator: "\n").map(String.init)
+                .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }
+        }
+        let (a, b) = (try settings("elasticsearch.yaml"), try settings("elk.yaml"))
+        let onlyES = a.filter { !b.contains($0) }, onlyELK = b.filter { !a.contains($0) }
+        XCTAssertEqual(onlyELK.map { $0.trimmingCharacters(in: .whitespaces) }, ["use: logstash.write", "address: \"${LOGSTASH:-127.0.0.1:5044}\""])
+        XCTAssertEqual(onlyES.map { $0.trimmingCharacters(in: .whitespaces) }.prefix(2), ["use: elasticsearch.write", "urls: [\"${ES_URL:-http://127.0.0.1:9200}\"]"])
+        XCTAssertTrue(onlyES.dropFirst(2).allSatisfy { $0.contains("index_template") || $0.contains("name: sensors") || $0.contains("body:") }, "\(onlyES)")
+    }
+
+    /// A port that answers like HTTP is not a Logstash tcp input: the run
+    /// fails with what the peer said instead of counting lines as written.
+    func testLogstashSinkRefusesAPeerThatAnswersLikeHTTP() throws {
+        let http = try ManagedServer.sensorSimulator([], logDir: dir)
+        try http.start()
+        defer { http.stop() }
+        let summary = try TestSupport.run(pipeline("{profile: beach_sensor, seed: 2, count: 20}", sink: """
+            use: logstash.write
+            inputs: [gen]
+            config: {address: "127.0.0.1:\(http.port)"}
+        """), dir: dir)
+        XCTAssertEqual(summary.stage("out")?.recordsOut, 0)
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        XCTAssertEqual(dead.count, 20)
+        XCTAssertTrue(dead.first?["reason"]?.string?.contains("answered \"HTTP/1.1 400") == true, "\(dead.first as Any)")
+        XCTAssertTrue(dead.first?["reason"]?.string?.contains("that is an HTTP server") == true)
+    }
+
     /// The same sink to a TLS-only input: the certificate is verified
     /// against `ca_file` (and refused without it), and the documents land.
     func testLogstashOverTLSVerifiesTheServerAndLandsTheDocuments() throws {

@@ -134,6 +134,11 @@ public final class ManagedServer {
 
     /// syslog-ng in the foreground, standing in for Logstash: a TCP JSON-lines
     /// input forwarding each line as a document to `esPort`'s `_bulk`.
+    /// Like a Logstash elasticsearch output configured with
+    /// `index => "%{[@metadata][_index]}"` and `document_id => "%{[@metadata][_id]}"`,
+    /// it takes the index and id from a line's `@metadata` when it has them
+    /// (else `index` and the field `idField`); unlike Logstash, it leaves
+    /// `@metadata` in the indexed document.
     /// With `tls` (a certificate and its key), the input is TLS-only, like a
     /// Logstash tcp input with `ssl_enable => true`.
     public static func logstashStandIn(esPort: Int, index: String, idField: String, dir: String,
@@ -149,10 +154,16 @@ public final class ManagedServer {
         source s_in { network(ip("127.0.0.1") port(\(port)) \(transport) flags(no-parse) log-msg-size(1048576)); };
         parser p_json { json-parser(prefix(".json.")); };
         destination d_es {
-          elasticsearch-http(url("http://127.0.0.1:\(esPort)/_bulk") index("\(index)") type("")
-                             custom-id("${.json.\(idField)}") template("${MESSAGE}") batch-lines(100) timeout(10));
+          elasticsearch-http(url("http://127.0.0.1:\(esPort)/_bulk") type("") index("${ES_INDEX}") custom-id("${ES_ID}")
+                             template("${MESSAGE}") batch-lines(100) timeout(10));
         };
-        log { source(s_in); parser(p_json); destination(d_es); };
+        rewrite r_route {
+          set("\(index)" value("ES_INDEX"));
+          set("${.json.\(idField)}" value("ES_ID"));
+          set("${.json.@metadata._index}" value("ES_INDEX") condition("${.json.@metadata._index}" ne ""));
+          set("${.json.@metadata._id}" value("ES_ID") condition("${.json.@metadata._id}" ne ""));
+        };
+        log { source(s_in); parser(p_json); rewrite(r_route); destination(d_es); };
         """.write(toFile: conf, atomically: true, encoding: .utf8)
         return try ManagedServer(name: "syslog-ng", executable: "/usr/sbin/syslog-ng",
                                  arguments: ["-F", "-f", conf, "--persist-file=\(dir)/sng.persist", "--pidfile=\(dir)/sng.pid",

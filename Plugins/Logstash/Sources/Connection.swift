@@ -62,6 +62,20 @@ final class Connection {
         close(fd)
     }
 
+    /// What the peer sent unasked, if anything arrives within `waitMillis`
+    /// (a tcp input never writes back), as text; nil when it stayed silent.
+    /// A peer that closed the connection is left to the next send to report.
+    func peerAnswer(waitMillis: Int32) -> String? {
+        guard ssl == nil else { return nil }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, waitMillis) > 0, p.revents & Int16(POLLIN) != 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 80)
+        let n = recv(fd, &buffer, buffer.count, Int32(MSG_PEEK | MSG_DONTWAIT))
+        guard n > 0 else { return nil }
+        let text = String(decoding: buffer.prefix(n), as: UTF8.self)
+        return String(text.prefix { $0 != "\r" && $0 != "\n" })
+    }
+
     /// Sends every byte, or throws.
     func send(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0

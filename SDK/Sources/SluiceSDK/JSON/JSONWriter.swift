@@ -27,6 +27,9 @@ public struct JSONWriter {
     /// Appends text as is (for line-oriented formats built on this buffer).
     public mutating func appendRaw(_ s: String) { raw(s) }
 
+    /// Appends bytes as is (JSON another writer produced).
+    public mutating func append(bytes: some Sequence<UInt8>) { self.bytes.append(contentsOf: bytes) }
+
     /// Ends a JSON-lines record.
     public mutating func newline() { bytes.append(0x0A) }
 
