@@ -12,18 +12,20 @@ protocol ReadingFeed: AnyObject {
 }
 
 /// Replays a beach sensor CSV in time order. `speedup` simulated seconds
-/// pass per real second; 0 makes every reading due at once.
+/// pass per real second; 0 makes every reading due at once. A quiet spell
+/// longer than `maxGapMillis` (the sensors are out of the water in winter)
+/// is replayed as that long, so a replay shows data at once.
 ///
 /// Rows without a timestamp (the file has rows with only a beach name) keep
 /// their place after the row before them, as they came in the original feed.
 final class ReplayFeed: ReadingFeed {
     private let readings: [SensorReading]
+    /// When each reading is due, in simulated ms from the first, gaps capped.
+    private let dueMillis: [Int64]
     private let speedup: Double
-    /// The first reading's time: the replay clock starts there.
-    private let origin: Int64
     private var next = 0
 
-    init(path: String, speedup: Double) throws {
+    init(path: String, speedup: Double, maxGapMillis: Int64 = 3_600_000) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw SimulatorError("cannot read \(path)") }
         var rows: [(sortKey: Int64, file: Int, time: Int64?, cells: [String])] = []
         var records = CSVRecords()
@@ -44,7 +46,17 @@ final class ReplayFeed: ReadingFeed {
         }
         rows.sort { ($0.sortKey, $0.file) < ($1.sortKey, $1.file) }
         readings = rows.enumerated().map { SensorReading(sequence: $0.offset + 1, localMillis: $0.element.time, cells: $0.element.cells) }
-        origin = readings.lazy.compactMap(\.localMillis).first ?? 0
+        var due: [Int64] = []
+        var clock: Int64 = 0
+        var previous: Int64?
+        for r in readings {
+            if let t = r.localMillis {
+                if let p = previous { clock += min(max(0, t - p), maxGapMillis) }
+                previous = t
+            }
+            due.append(clock)
+        }
+        dueMillis = due
         self.speedup = speedup
     }
 
@@ -53,12 +65,11 @@ final class ReplayFeed: ReadingFeed {
 
     func due(max: Int, elapsedMillis: Int64) -> [SensorReading] {
         guard next < readings.count else { return [] }
-        let horizon = speedup == 0 ? Int64.max : origin + Int64(Double(elapsedMillis) * speedup)
+        let horizon = speedup == 0 ? Int64.max : Int64(Double(elapsedMillis) * speedup)
         var out: [SensorReading] = []
         while next < readings.count, out.count < max {
-            let r = readings[next]
-            if let t = r.localMillis, t > horizon { break }
-            out.append(r)
+            if dueMillis[next] > horizon { break }
+            out.append(readings[next])
             next += 1
         }
         return out

@@ -42,6 +42,9 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "Replay speed: simulated seconds per real second; 0 serves every reading at once.")
         var speedup = 3600.0
 
+        @Option(help: "With --file: replay a quiet spell longer than this many simulated seconds as that long (the sample has gaps of weeks).")
+        var maxGap = 3600.0
+
         @Option(help: "Without --file: readings invented per second.")
         var rate = 6.0
 
@@ -82,7 +85,7 @@ struct SimulateCommand: ParsableCommand {
             let feed: ReadingFeed
             let origin: String
             if let file {
-                let replay = try ReplayFeed(path: file, speedup: speedup)
+                let replay = try ReplayFeed(path: file, speedup: speedup, maxGapMillis: Int64(maxGap * 1000))
                 feed = replay
                 origin = "\(replay.count) readings from \(file), \(speedup == 0 ? "all at once" : "speed-up \(speedup)×")"
             } else {
