@@ -147,6 +147,41 @@ final class MongoTests: XCTestCase {
         XCTAssertEqual(Set(ids), Set((0 ..< Int64(total)).map { 758_000 + $0 }))
     }
 
+    /// SIGTERM while the sink's server is dead: `sluice` exits within
+    /// `drain_timeout_ms` (+ 2 s), and every reading it read is either in
+    /// MongoDB (checked after a restart) or in the dead-letter file.
+    func testDrainIsBoundedWhenTheSinkServerIsKilled() throws {
+        let port = server.port
+        let manifest = dir + "/drain.yaml"
+        try pipeline(source: """
+            use: faker.generate
+            config: {profile: beach_sensor, seed: 21, rate: 1000}
+        """, mode: "upsert", key: "MeasurementID").replacingOccurrences(of: "engine: {", with: "engine: {drain_timeout_ms: 2000, ")
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let log = dir + "/drain.log"
+        let p = try TestSupport.launch(["run", manifest, "--no-progress"], stderr: log)
+        Thread.sleep(forTimeInterval: 1.5)
+        server.kill()
+        Thread.sleep(forTimeInterval: 0.5)
+        let signalled = Date()
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let took = Date().timeIntervalSince(signalled)
+        let output = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertLessThan(took, 2.0 + 2.0, "the drain outlived drain_timeout_ms: \(output)")
+        let read = try XCTUnwrap(output.range(of: "; read ").flatMap { Int(output[$0.upperBound...].prefix { $0.isNumber }) }, output)
+        server = try ManagedServer.mongo(dataDir: dir + "/data", port: port, logDir: dir)
+        try server.start()
+        let stored = try MongoProbe(uri: uri, database: "beach", collection: "readings").documents()
+            .compactMap { $0.withUnsafeBytes { BSONDocument($0)["MeasurementID"]?.integer } }
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson").compactMap { $0["record"]?["MeasurementID"]?.integer }
+        XCTAssertGreaterThan(dead.count, 0, "the outage left nothing unwritten? \(output)")
+        let deadText = try String(contentsOfFile: dir + "/dead.ndjson", encoding: .utf8)
+        XCTAssertTrue(deadText.contains("not written before the drain timeout"), String(deadText.prefix(500)))
+        let missing = Set((0 ..< Int64(read)).map { 758_000 + $0 }).subtracting(stored).subtracting(dead)
+        XCTAssertTrue(missing.isEmpty, "\(missing.count) of \(read) readings are neither in MongoDB nor dead-lettered")
+    }
+
     /// Plans and runs one record into a mongodb sink with `config`, expecting
     /// validation or the start to fail; returns the error text.
     private func startupError(_ config: String) throws -> String {

@@ -33,6 +33,9 @@ final class NewcomerMistakesTests: XCTestCase {
             FileManager.default.fileExists(atPath: $0)
         }
         let down = try ManagedServer.freePort()
+        let http = try ManagedServer.sensorSimulator([], logDir: dir)
+        try http.start()
+        defer { http.stop() }
         let mistakes: [Mistake] = [
             Mistake(name: "typo in a key", command: "validate",
                     manifest: faker + "    config: {profile: people, cuont: 5}\n" + sink,
@@ -62,6 +65,12 @@ final class NewcomerMistakesTests: XCTestCase {
                         + "    config: {brokers: \"127.0.0.1:\(down)\", topic: people}\n"
                         + "engine: {startup_timeout_ms: 1500}\n",
                     exitCode: 1, line: 6, says: "127.0.0.1:\(down)"),
+            Mistake(name: "a wrong port", command: "run",
+                    manifest: "sources:\n  gen:\n    use: faker.generate\n    config: {profile: people, count: 10}\n"
+                        + "sinks:\n  out:\n    use: kafka.write\n    inputs: [gen]\n"
+                        + "    config: {brokers: \"127.0.0.1:\(http.port)\", topic: people}\n"
+                        + "engine: {startup_timeout_ms: 1500}\n",
+                    exitCode: 1, line: 6, says: "no Kafka broker answered at 127.0.0.1:\(http.port)"),
         ] + (foreign.map { so in
             [Mistake(name: "a foreign .so", command: "validate",
                      manifest: "plugins:\n  - path: \(so)\n" + faker + "    config: {profile: people}\n" + sink,
@@ -80,6 +89,28 @@ final class NewcomerMistakesTests: XCTestCase {
         }
         XCTAssertTrue(failures.isEmpty, failures.joined(separator: "\n\n"))
         XCTAssertNotNil(foreign, "no libz.so.1 found to stand in for a foreign shared library")
+    }
+
+    /// A run where most records fail says so while it runs, with the first
+    /// reasons, not only at exit.
+    func testDeadLetterRatioWarnsWhileRunning() throws {
+        let file = dir + "/ratio.yaml"
+        try """
+        engine: {dead_letter_path: \(dir)/dead.ndjson}
+        sources:
+          gen: {use: faker.generate, config: {profile: people, count: 900, rate: 300}}
+        processors:
+          strict: {use: validator.validate, inputs: [gen], config: {schema: {required: [no_such_field]}}}
+        sinks:
+          out: {use: file.discard, inputs: [strict]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try TestSupport.runProcess(TestSupport.sluice, ["run", file, "--no-progress"])
+        XCTAssertEqual(r.status, 3, r.stderr)
+        let warning = r.stderr.split(separator: "\n").first { $0.contains("records read so far went to the dead-letter queue") }
+        XCTAssertNotNil(warning, r.stderr)
+        XCTAssertTrue(warning?.contains("First reasons: strict:") == true, r.stderr)
+        XCTAssertTrue(r.stderr.contains("first reason: strict:"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("dead letters (each with its reason): \(dir)/dead.ndjson"), r.stderr)
     }
 
     /// One pass reports the errors of every layer: a structural error does not hide a config typo.

@@ -32,10 +32,22 @@ struct DeliveryStateMachine {
     private var backoff: Backoff
     /// Attempts made so far.
     private(set) var attempts = 0
+    /// Why the last attempt left records to retry, if it did.
+    private(set) var retryReason: String?
 
     init(stageName: String, backoff: Backoff) {
         self.stageName = stageName
         self.backoff = backoff
+    }
+
+    /// Decides before the first attempt on a batch of `count` records: past
+    /// the drain deadline, a stage whose last delivery failed (a server that
+    /// went away) does not call its component again, since each call could
+    /// take the component's own timeout and the drain is bounded for the
+    /// whole run. Returns the records' dead letters then; nil to attempt.
+    static func skipped(count: Int, lastFailure: String?, now: UInt64, drainDeadline: UInt64?) -> [DeadLetter]? {
+        guard let lastFailure, let drainDeadline, now >= drainDeadline else { return nil }
+        return (0 ..< count).map { DeadLetter(index: $0, reason: "not written before the drain timeout: \(lastFailure)") }
     }
 
     /// Decides after one attempt on a batch of `count` records.
@@ -73,6 +85,7 @@ struct DeliveryStateMachine {
         }
         retry.sort()
         if retry.isEmpty { return .finished(accept: accept, deadLetter: deadLetter) }
+        self.retryReason = retryReason
         if let drainDeadline, now >= drainDeadline {
             let left = retry.map { DeadLetter(index: $0, reason: "not written before the drain timeout: \(retryReason)") }
             return .giveUp(accept: accept, deadLetter: deadLetter + left, attempts: attempts)

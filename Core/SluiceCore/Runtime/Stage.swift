@@ -34,6 +34,9 @@ class Stage: @unchecked Sendable {
     /// Edges that end into this stage: its inputs, and for the dead-letter
     /// stage every stage that can dead-letter.
     var inboundEdges = 0
+    /// Why the last delivery did not finish cleanly (it retried or gave up);
+    /// nil after one that did. Touched only by the stage's own thread.
+    private var lastFailure: String?
 
     init(name: String, role: ComponentRole, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.name = name
@@ -91,6 +94,12 @@ class Stage: @unchecked Sendable {
     {
         var machine = DeliveryStateMachine(
             stageName: name, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
+        if let dead = DeliveryStateMachine.skipped(count: records.count, lastFailure: lastFailure,
+                                                   now: Clock.monotonicNanos(), drainDeadline: control.drainDeadline)
+        {
+            deadLetter(records, dead, tickets: tickets)
+            return
+        }
         var pending = records
         while true {
             let (status, ctx) = attempt(pending)
@@ -98,15 +107,18 @@ class Stage: @unchecked Sendable {
                                            now: Clock.monotonicNanos(), drainDeadline: control.drainDeadline)
             switch action {
             case let .finished(ok, failed):
+                lastFailure = nil
                 if ok { accept(pending, ctx) }
                 deadLetter(pending, failed, tickets: tickets)
                 return
             case let .giveUp(ok, failed, attempts):
+                lastFailure = machine.retryReason
                 if ok { accept(pending, ctx) }
                 logger.error("draining: giving up after \(attempts) attempt(s); dead-lettering \(failed.count) record(s)")
                 deadLetter(pending, failed, tickets: tickets)
                 return
             case let .retry(ok, failed, retry, delay, reason, log):
+                lastFailure = machine.retryReason
                 if ok { accept(pending, ctx) }
                 deadLetter(pending, failed, tickets: tickets)
                 metrics.retries.wrappingAdd(retry.count, ordering: .relaxed)

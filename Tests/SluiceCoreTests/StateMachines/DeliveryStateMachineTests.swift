@@ -12,6 +12,21 @@ final class DeliveryStateMachineTests: XCTestCase {
     private func retriable(_ i: Int, _ reason: String = "busy") -> Failure { Failure(index: i, retriable: true, reason: reason) }
     private func permanent(_ i: Int, _ reason: String = "bad") -> Failure { Failure(index: i, retriable: false, reason: reason) }
 
+    /// Past the drain deadline, a stage whose last delivery failed does not
+    /// call its component again: each call could take the component's own
+    /// timeout, and the drain is bounded for the whole run.
+    func testPastTheDeadlineAFailingStageDeadLettersWithoutCalling() {
+        XCTAssertEqual(DeliveryStateMachine.skipped(count: 2, lastFailure: "server gone", now: 10, drainDeadline: 5),
+                       [.init(index: 0, reason: "not written before the drain timeout: server gone"),
+                        .init(index: 1, reason: "not written before the drain timeout: server gone")])
+        XCTAssertNil(DeliveryStateMachine.skipped(count: 2, lastFailure: nil, now: 10, drainDeadline: 5), "a healthy stage still tries")
+        XCTAssertNil(DeliveryStateMachine.skipped(count: 2, lastFailure: "server gone", now: 4, drainDeadline: 5), "before the deadline it tries")
+        XCTAssertNil(DeliveryStateMachine.skipped(count: 2, lastFailure: "server gone", now: 10, drainDeadline: nil), "not draining")
+        var m = machine()
+        _ = m.attempted(count: 1, status: SLUICE_RETRIABLE, failures: [retriable(0, "connection refused")], now: 0, drainDeadline: nil)
+        XCTAssertEqual(m.retryReason, "connection refused")
+    }
+
     func testCleanAttemptFinishesAndAccepts() {
         var m = machine()
         XCTAssertEqual(m.attempted(count: 3, status: SLUICE_OK, failures: [], now: 0, drainDeadline: nil),
