@@ -65,6 +65,11 @@ final class NewcomerMistakesTests: XCTestCase {
                         + "    config: {brokers: \"127.0.0.1:\(down)\", topic: people}\n"
                         + "engine: {startup_timeout_ms: 1500}\n",
                     exitCode: 1, line: 6, says: "127.0.0.1:\(down)"),
+            Mistake(name: "a misspelt librdkafka property", command: "validate",
+                    manifest: faker + "    config: {profile: people}\n"
+                        + "sinks:\n  out:\n    use: kafka.write\n    inputs: [gen]\n"
+                        + "    config:\n      brokers: 127.0.0.1:9\n      topic: t\n      librdkafka: {sasl.mechanismz: PLAIN}\n",
+                    exitCode: 2, line: 12, says: "librdkafka.sasl.mechanismz: No such configuration property"),
             Mistake(name: "a wrong port", command: "run",
                     manifest: "sources:\n  gen:\n    use: faker.generate\n    config: {profile: people, count: 10}\n"
                         + "sinks:\n  out:\n    use: kafka.write\n    inputs: [gen]\n"

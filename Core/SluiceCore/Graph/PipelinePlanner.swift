@@ -179,16 +179,18 @@ public struct PipelinePlanner {
 
     /// The config key a component's message starts with ("tls.ca_file: …"
     /// or "left.key[1]: …"), if the manifest wrote it, and where; else the
-    /// `config:` mapping itself.
+    /// `config:` mapping itself. A key whose own name has dots
+    /// ("librdkafka.sasl.mechanism") points at the longest written prefix.
     static func configKey(leading message: String, in spec: ComponentSpec) -> (String?, SourceLocation) {
         let fallback = spec.configLocations[""] ?? spec.location
         guard let colon = message.range(of: ": ") else { return (nil, fallback) }
         let head = message[..<colon.lowerBound]
         guard !head.isEmpty, head.allSatisfy({ $0.isLetter || $0.isNumber || "._-[]".contains($0) }) else { return (nil, fallback) }
-        let pointer = "/" + head.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
-            .split(separator: ".").joined(separator: "/")
-        guard let location = spec.configLocations[pointer] else { return (nil, fallback) }
-        return (String(head), location)
+        let parts = head.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "").split(separator: ".")
+        for n in stride(from: parts.count, to: 0, by: -1) {
+            if let location = spec.configLocations["/" + parts.prefix(n).joined(separator: "/")] { return (String(head), location) }
+        }
+        return (nil, fallback)
     }
 
     /// Errors sorted by line so one pass reads like the file; errors without

@@ -51,6 +51,18 @@ public final class ElasticsearchSink: Sink {
     var body = JSONWriter(capacity: 1 << 20)
     let indexed: Metric
 
+    /// The URLs' shape and the CA file; nothing is sent.
+    public static func check(config: Config, host: PluginHost) throws {
+        var problems: [String] = []
+        for url in try config.strings("urls") ?? [] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            problems.append("urls: \(url.debugDescription) is not an http:// or https:// URL")
+        }
+        if let ca = try config.string("ca_file"), !FileManager.default.isReadableFile(atPath: ca) {
+            problems.append("ca_file: cannot read \(ca)")
+        }
+        if !problems.isEmpty { throw SluiceError.config(problems.joined(separator: "\n")) }
+    }
+
     public required init(config: Config, host: PluginHost) throws {
         self.host = host
         urls = try config.strings("urls")!.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }

@@ -50,6 +50,12 @@ public final class KafkaSource: Source {
     let commitIntervalNanos: UInt64
     var lastCommitNanos: UInt64 = 0
 
+    /// As the sink's, plus the event-time settings.
+    public static func check(config: Config, host: PluginHost) throws {
+        rd_kafka_conf_destroy(try KafkaConfig.make(brokers: KafkaConfig.brokers(config), settings: [], passThrough: config.object("librdkafka")))
+        _ = try config.object("event_time").map { try EventTime($0) }
+    }
+
     public required init(config: Config, host: PluginHost) throws {
         self.host = host
         format = Format(rawValue: try config.string("format", default: "json")) ?? .json

@@ -64,6 +64,12 @@ public final class LogstashSink: Sink {
     /// How long the first batch on a connection waits for a peer that talks back.
     static let peerCheckMillis: Int32 = 250
 
+    /// The address and the TLS files; loading certificates opens no connection.
+    public static func check(config: Config, host: PluginHost) throws {
+        let address = try config.hostPort("address")
+        _ = try config.object("tls").map { try TLSContext($0, host: address.host) }
+    }
+
     public required init(config: Config, host: PluginHost) throws {
         let address = try config.hostPort("address")
         let name = address.host
