@@ -222,6 +222,18 @@ final class ElasticsearchTests: XCTestCase {
         XCTAssertTrue(onlyES.dropFirst(2).allSatisfy { $0.contains("index_template") || $0.contains("name: sensors") || $0.contains("body:") }, "\(onlyES)")
     }
 
+    /// An HTTP server that is not Elasticsearch is refused at start, by what
+    /// it answered, instead of taking bulk requests and indexing nothing.
+    func testAnHTTPServerThatIsNotElasticsearchIsRefusedAtStart() throws {
+        let http = try ManagedServer.sensorSimulator([], logDir: dir)
+        try http.start()
+        defer { http.stop() }
+        XCTAssertThrowsError(try TestSupport.run(pipeline("{profile: beach_sensor, seed: 2, count: 20}",
+                                                          sink: esSink(index: "x", url: "http://127.0.0.1:\(http.port)")), dir: dir)) { error in
+            XCTAssertTrue("\(error)".contains("not an Elasticsearch cluster's version"), "\(error)")
+        }
+    }
+
     /// A port that answers like HTTP is not a Logstash tcp input: the run
     /// fails with what the peer said instead of counting lines as written.
     func testLogstashSinkRefusesAPeerThatAnswersLikeHTTP() throws {

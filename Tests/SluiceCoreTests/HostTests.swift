@@ -93,6 +93,24 @@ final class HostTests: XCTestCase {
         XCTAssertTrue(notPlugin.stderr.contains("refused: /bin/ls: is an executable"), notPlugin.stderr)
     }
 
+    /// `explain` renders a component's reference from the schema it publishes.
+    func testExplainPrintsAComponentsConfigReference() throws {
+        let r = try TestSupport.runProcess(TestSupport.sluice, ["explain", "file.read"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("file.read (source): "), r.stdout)
+        let path = r.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("path ") }
+        XCTAssertTrue(path?.contains("string (path)") == true && path?.contains("required") == true, r.stdout)
+        XCTAssertTrue(r.stdout.contains("example:\n  sources:\n    my-read:\n      use: file.read\n      config:\n        path: <string (path)>"), r.stdout)
+        let join = try TestSupport.runProcess(TestSupport.sluice, ["explain", "join.join"])
+        XCTAssertTrue(join.stdout.contains("outputs: default, late"), join.stdout)
+        XCTAssertTrue(join.stdout.contains("left.key"), "a $ref'd sub-schema is expanded: \(join.stdout)")
+        let plugin = try TestSupport.runProcess(TestSupport.sluice, ["explain", "kafka"])
+        XCTAssertTrue(plugin.stdout.contains("kafka.read") && plugin.stdout.contains("kafka.write"), plugin.stdout)
+        let typo = try TestSupport.runProcess(TestSupport.sluice, ["explain", "file.raed"])
+        XCTAssertEqual(typo.status, 2)
+        XCTAssertTrue(typo.stderr.contains("did you mean 'read'?"), typo.stderr)
+    }
+
     func testCPluginScaffoldBuildsAndRuns() throws {
         let made = try TestSupport.runProcess(TestSupport.sluice, ["new-plugin", "my-filter", "--lang", "c", "--output", dir, "--sdk", TestSupport.repoRoot])
         XCTAssertEqual(made.status, 0, made.stderr)

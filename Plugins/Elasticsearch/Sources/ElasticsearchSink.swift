@@ -90,6 +90,14 @@ public final class ElasticsearchSink: Sink {
         if info.status == 401 || info.status == 403 {
             throw SluiceError.config("the cluster refused our credentials (HTTP \(info.status))")
         }
+        // Elasticsearch and OpenSearch answer GET / with their version: anything
+        // else at the address would take every bulk request and index nothing.
+        guard (200 ..< 300).contains(info.status), case let .object(root)? = try? JSONParser.parse(String(decoding: info.body, as: UTF8.self)),
+              root["version"]?["number"]?.string != nil
+        else {
+            let said = String(decoding: info.body.prefix(120), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+            throw SluiceError.config("urls: \(urls.joined(separator: ", ")) answered GET / with HTTP \(info.status) \(said.debugDescription), not an Elasticsearch cluster's version")
+        }
         if let template = try config.object("index_template") {
             let name = try template.requiredString("name")
             let r = try request("PUT", "/_index_template/\(name)", Array(JSONWriter.string(template["body"]!).utf8))
