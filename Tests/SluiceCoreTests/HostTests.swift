@@ -235,6 +235,11 @@ final class HostTests: XCTestCase {
 
     func testHelpDescribesCommands() throws {
         let help = try TestSupport.runProcess(TestSupport.sluice, ["--help"])
-        for command in ["run", "validate", "plugins", "new-plugin"] { XCTAssertTrue(help.stdout.contains(command), help.stdout) }
+        for command in ["run", "validate", "explain", "plugins", "new-plugin"] { XCTAssertTrue(help.stdout.contains(command), help.stdout) }
+        let runHelp = try TestSupport.runProcess(TestSupport.sluice, ["run", "--help"])
+        XCTAssertTrue(runHelp.stdout.contains("(default: when stderr is a"), runHelp.stdout)
+        XCTAssertFalse(runHelp.stdout.contains("(default: --"), "the progress default is computed at run time: \(runHelp.stdout)")
+        let bad = try TestSupport.runProcess(TestSupport.sluice, ["run", "--no-such-option", "x.yaml"])
+        XCTAssertEqual(bad.status, 64, "a bad command line exits 64 (EX_USAGE), as the README's table says")
     }
 }
