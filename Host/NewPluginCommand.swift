@@ -19,7 +19,7 @@ struct NewPluginCommand: ParsableCommand {
     @Option(name: .long, help: "Parent folder of the new project.")
     var output: String = "."
 
-    @Option(name: .long, help: "The Sluice source tree (for the header and SluiceSDK); found from this executable by default.")
+    @Option(name: .long, help: "The plugin kit's SDK folder (include/sluice/*.h and the SluiceSDK package): an installed PREFIX/share/sluice/SluiceSDK or a source tree's SDK; found from this executable by default.")
     var sdk: String?
 
     func validate() throws {
@@ -43,18 +43,28 @@ struct NewPluginCommand: ParsableCommand {
         print("created \(dir.path) (\(lang.rawValue)); build it with: \(lang == .c ? "make -C \(dir.path)" : "swift build -c release --package-path \(dir.path)")")
     }
 
-    /// The folder holding SDK/include/sluice/sluice_plugin.h.
+    /// The SDK folder: it holds include/sluice/sluice_plugin.h and the
+    /// SluiceSDK package. An installed kit (`make install`) puts it at
+    /// PREFIX/share/sluice/SluiceSDK beside PREFIX/bin/sluice; a source
+    /// tree has it at SDK/.
     private func sdkRoot() throws -> String {
         var candidates: [URL] = []
-        if let sdk { candidates.append(URL(fileURLWithPath: sdk)) }
-        var dir = URL(fileURLWithPath: Executable.path).deletingLastPathComponent()
+        if let sdk {
+            let given = URL(fileURLWithPath: sdk)
+            candidates += [given, given.appendingPathComponent("SDK")]
+        }
+        let exeDir = URL(fileURLWithPath: Executable.path).deletingLastPathComponent()
+        candidates.append(exeDir.deletingLastPathComponent().appendingPathComponent("share/sluice/SluiceSDK"))
+        var dir = exeDir
         for _ in 0 ..< 5 {
-            candidates.append(dir)
+            candidates.append(dir.appendingPathComponent("SDK"))
             dir = dir.deletingLastPathComponent()
         }
-        for c in candidates where FileManager.default.fileExists(atPath: c.appendingPathComponent("SDK/include/sluice/sluice_plugin.h").path) {
+        for c in candidates where FileManager.default.fileExists(atPath: c.appendingPathComponent("include/sluice/sluice_plugin.h").path)
+            && FileManager.default.fileExists(atPath: c.appendingPathComponent("Package.swift").path)
+        {
             return c.standardizedFileURL.path
         }
-        throw ValidationError("cannot find SDK/include/sluice/sluice_plugin.h; pass --sdk with the Sluice source folder")
+        throw ValidationError("cannot find the plugin kit (include/sluice/sluice_plugin.h and the SluiceSDK package); install it with `make install` or pass --sdk")
     }
 }

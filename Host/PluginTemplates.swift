@@ -1,3 +1,5 @@
+import Foundation
+
 /// The files `sluice new-plugin` writes.
 enum PluginTemplates {
     static func identifier(_ name: String) -> String { name.replacingOccurrences(of: "-", with: "_") }
@@ -6,12 +8,13 @@ enum PluginTemplates {
         let id = identifier(name)
         return [
             ("Makefile", """
-            # Builds lib\(name).so against the Sluice plugin header.
-            SLUICE_SDK ?= \(sdk)/SDK/include
+            # Builds lib\(name).so with only cc and the Sluice plugin kit's headers.
+            # Another kit: make SLUICE_CFLAGS="$$(pkg-config --cflags sluice-plugin)"
+            SLUICE_CFLAGS ?= -I\(sdk)/include
             CFLAGS ?= -O2 -Wall -Wextra -std=c11
 
             lib\(name).so: \(id).c
-            \tcc $(CFLAGS) -fPIC -shared -I$(SLUICE_SDK) -o $@ $<
+            \tcc $(CFLAGS) -fPIC -shared $(SLUICE_CFLAGS) -o $@ $<
 
             clean:
             \trm -f lib\(name).so
@@ -164,10 +167,11 @@ enum PluginTemplates {
             let package = Package(
                 name: "\(type)",
                 products: [.library(name: "\(name)", type: .dynamic, targets: ["\(type)Entry", "\(type)"])],
-                dependencies: [.package(name: "Sluice", path: "\(sdk)")],
+                // The SDK package alone: it depends on nothing but the toolchain.
+                dependencies: [.package(path: "\(sdk)")],
                 targets: [
-                    .target(name: "\(type)", dependencies: [.product(name: "SluiceSDK", package: "Sluice")]),
-                    .target(name: "\(type)Entry", dependencies: ["\(type)", .product(name: "SluiceSDK", package: "Sluice")],
+                    .target(name: "\(type)", dependencies: [.product(name: "SluiceSDK", package: "\(URL(fileURLWithPath: sdk).lastPathComponent)")]),
+                    .target(name: "\(type)Entry", dependencies: ["\(type)", .product(name: "SluiceSDK", package: "\(URL(fileURLWithPath: sdk).lastPathComponent)")],
                             publicHeadersPath: "."),
                 ],
                 swiftLanguageModes: [.v6]
