@@ -42,6 +42,11 @@ let plugins = [
         .product(name: "NIOHTTP1", package: "swift-nio"),
     ]),
     plugin("Forecaster", folder: "Forecaster", product: "sluice-forecaster"),
+    plugin("Dashboard", folder: "Dashboard", product: "sluice-dashboard", uses: [
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+    ]),
     plugin("Logstash", folder: "Logstash", product: "sluice-logstash", system: [
         .systemLibrary(name: "COpenSSL", path: "Plugins/Logstash/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
@@ -107,6 +112,9 @@ let package = Package(
         .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", sdk, "CMalloc"], path: "bench/ForecasterBench"),
         // Models, alerts and snapshots only: builds without the engine or any server library.
         .testTarget(name: "ForecasterTests", dependencies: ["ForecasterPlugin"], path: "Tests/ForecasterTests"),
+        // The window state without I/O; the plugin in a running `sluice`, over HTTP and in headless Chromium.
+        .testTarget(name: "DashboardTests", dependencies: ["DashboardPlugin", "SluiceTestSupport", "SluiceHTTP"],
+                    path: "Tests/DashboardTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v6]
 )
