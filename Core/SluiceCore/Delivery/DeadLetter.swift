@@ -27,8 +27,9 @@ enum DeadLetter {
 }
 
 /// How a sink stage writes: a plugin sink, or the built-in dead-letter file.
+/// `port` is the input the records came from (an index into the sink's `inputs:`).
 protocol RecordWriter: AnyObject {
-    func write(_ records: RecordBuffer, _ ctx: CallContext) -> sluice_status
+    func write(_ records: RecordBuffer, port: Int, _ ctx: CallContext) -> sluice_status
     func flush() -> sluice_status
     func close()
 }
@@ -46,7 +47,7 @@ final class DeadLetterFile: RecordWriter {
 
     init(path: String) { self.path = path }
 
-    func write(_ records: RecordBuffer, _ ctx: CallContext) -> sluice_status {
+    func write(_ records: RecordBuffer, port: Int, _ ctx: CallContext) -> sluice_status {
         do {
             if handle == nil {
                 if !FileManager.default.fileExists(atPath: path) {

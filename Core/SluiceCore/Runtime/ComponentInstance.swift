@@ -62,8 +62,8 @@ final class ComponentInstance: @unchecked Sendable {
         return ctx.withPointer { tick(state, now, $0) }
     }
 
-    func write(_ input: RecordBuffer, _ ctx: CallContext) -> sluice_status {
-        input.withBatch { b in ctx.withPointer { info.descriptor.pointee.sink.pointee.write(state, b, $0) } }
+    func write(_ input: RecordBuffer, port: Int, _ ctx: CallContext) -> sluice_status {
+        input.withBatch(port: port) { b in ctx.withPointer { info.descriptor.pointee.sink.pointee.write(state, b, $0) } }
     }
 
     func flush() -> sluice_status {

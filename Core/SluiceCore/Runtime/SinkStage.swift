@@ -30,7 +30,7 @@ final class SinkStage: Stage, @unchecked Sendable {
                 deliver(envelope.records, tickets: envelope.tickets,
                         attempt: { records in
                             let ctx = CallContext(output: nil, input: records)
-                            return (writer.write(records, ctx), ctx)
+                            return (writer.write(records, port: envelope.port, ctx), ctx)
                         },
                         accept: { records, ctx in
                             let written = records.count - ctx.failures.count

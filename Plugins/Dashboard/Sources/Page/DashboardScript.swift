@@ -170,8 +170,8 @@ enum DashboardScript {
           svg.appendChild(el("text", { x: W / 2, y: H / 2, "text-anchor": "middle" })).textContent = "waiting for readings";
           return;
         }
-        let t0 = Math.min(...times), t1 = Math.max(...times);
-        if (t1 === t0) { t0 -= 60000; t1 += 60000; }
+        const axis = timeAxis(s.points, Math.max(...times));
+        const { x, t0, t1 } = axis;
         const inRange = s.predicted.filter((p) => p[0] >= t0 && p[0] <= t1);
         const values = s.points.map((p) => p[1]);
         for (const p of inRange.concat(steps)) values.push(p[4], p[5]);
@@ -179,15 +179,20 @@ enum DashboardScript {
         if (v1 === v0) { v0 -= 1; v1 += 1; }
         const pad = (v1 - v0) * 0.06;
         v0 -= pad; v1 += pad;
-        const x = (t) => PAD.left + (t - t0) / (t1 - t0) * (W - PAD.left - PAD.right);
         const y = (v) => PAD.top + (1 - (v - v0) / (v1 - v0)) * (H - PAD.top - PAD.bottom);
-        svg._scale = { x, t0, t1 };
+        svg._axis = axis;
 
         svg.appendChild(el("rect", { x: PAD.left, y: PAD.top, width: W - PAD.left - PAD.right, height: H - PAD.top - PAD.bottom, fill: "#fafbfc", stroke: "#e3e7ec" }));
         for (let i = 0; i <= 4; i++) {
           const v = v0 + (v1 - v0) * i / 4;
           svg.appendChild(el("line", { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), stroke: "#eceff3" }));
           svg.appendChild(el("text", { x: PAD.left - 4, y: y(v) + 3, "text-anchor": "end" })).textContent = fmt(v);
+        }
+        for (const b of axis.breaks) {
+          svg.appendChild(el("rect", { x: b - 4, y: PAD.top, width: 8, height: H - PAD.top - PAD.bottom, fill: "#fff" }));
+          for (const dx of [-3, 1]) {
+            svg.appendChild(el("line", { x1: b + dx, x2: b + dx + 2, y1: H - PAD.bottom + 4, y2: H - PAD.bottom - 4, stroke: "#9aa4b1" }));
+          }
         }
         svg.appendChild(el("text", { x: PAD.left, y: H - 6 })).textContent = when(t0);
         svg.appendChild(el("text", { x: W - PAD.right, y: H - 6, "text-anchor": "end" })).textContent = when(t1);
@@ -206,7 +211,7 @@ enum DashboardScript {
           mark.appendChild(el("title", {})).textContent = `${a.name} ${a.state} at ${when(a.time)} (${fmt(a.value)})`;
         }
 
-        band(svg, inRange, x, y, 4, 5, "rgba(31,111,209,.14)");
+        for (const run of runs(inRange)) band(svg, run, x, y, 4, 5, "rgba(31,111,209,.14)");
         if (steps.length) {
           const anchor = s.points.length ? [s.points[s.points.length - 1]] : [];
           const from = anchor.map((p) => [p[0], p[1], p[1], p[1], p[1], p[1]]).concat(steps);
@@ -241,6 +246,39 @@ enum DashboardScript {
         svg.appendChild(el("polygon", { points: top.concat(bottom).join(" "), fill, stroke: "none" }));
       }
 
+      // A time axis that squeezes each long gap (a sensor out for the winter)
+      // to a narrow break, so months without readings do not flatten the
+      // readings around them. `tEnd` stretches the last run (the forecast).
+      function timeAxis(points, tEnd) {
+        const segments = runs(points).map((r) => [r[0][0], r[r.length - 1][0]]);
+        if (!segments.length) segments.push([tEnd, tEnd]);
+        const last = segments[segments.length - 1];
+        last[1] = Math.max(last[1], tEnd);
+        const GAP = 14, width = W - PAD.left - PAD.right - GAP * (segments.length - 1);
+        const total = segments.reduce((n, [a, b]) => n + (b - a), 0) || 1;
+        const weights = segments.map(([a, b]) => Math.max(b - a, total * 0.02));
+        const sum = weights.reduce((n, w) => n + w, 0);
+        let px = PAD.left;
+        const spans = segments.map(([a, b], i) => {
+          const span = { a, b, p: px, q: px + width * weights[i] / sum };
+          px = span.q + GAP;
+          return span;
+        });
+        const x = (t) => {
+          for (let i = 0; i < spans.length; i++) {
+            const s = spans[i];
+            if (t > s.b && i < spans.length - 1) continue;
+            if (t < s.a) return i === 0 ? s.p : spans[i - 1].q + (t - spans[i - 1].b) / (s.a - spans[i - 1].b) * GAP;
+            return s.b === s.a ? (s.p + s.q) / 2 : s.p + (Math.min(t, s.b) - s.a) / (s.b - s.a) * (s.q - s.p);
+          }
+        };
+        const time = (px) => {
+          const s = spans.find((s) => px <= s.q) || spans[spans.length - 1];
+          return s.b === s.a ? s.a : s.a + (px - s.p) / (s.q - s.p) * (s.b - s.a);
+        };
+        return { x, time, t0: segments[0][0], t1: last[1], breaks: spans.slice(1).map((s) => s.p - GAP / 2) };
+      }
+
       // The readings split where a gap is far longer than the usual step (a sensor out for the winter).
       function runs(points) {
         if (points.length < 3) return points.length ? [points] : [];
@@ -256,17 +294,16 @@ enum DashboardScript {
       }
 
       function hover(svg, e) {
-        const scale = svg._scale;
+        const axis = svg._axis;
         const s = page.keys.get(svg.dataset.key)?.fields[svg.dataset.field];
-        if (!scale || !s || !s.points.length) return;
+        if (!axis || !s || !s.points.length) return;
         const box = svg.getBoundingClientRect();
-        const px = (e.clientX - box.left) / box.width * W;
-        const t = scale.t0 + (px - PAD.left) / (W - PAD.left - PAD.right) * (scale.t1 - scale.t0);
+        const t = axis.time((e.clientX - box.left) / box.width * W);
         let best = s.points[0];
         for (const p of s.points) if (Math.abs(p[0] - t) < Math.abs(best[0] - t)) best = p;
         let h = svg.querySelector(".hover");
         if (!h) { h = el("text", { class: "hover", y: PAD.top + 12 }); svg.appendChild(h); }
-        h.setAttribute("x", Math.min(Math.max(scale.x(best[0]), PAD.left + 60), W - PAD.right - 60));
+        h.setAttribute("x", Math.min(Math.max(axis.x(best[0]), PAD.left + 60), W - PAD.right - 60));
         h.setAttribute("text-anchor", "middle");
         h.textContent = `${fmt(best[1])} at ${when(best[0])}`;
       }
