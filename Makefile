@@ -2,8 +2,10 @@
 # Debian 12 machine with Swift installed; `make deps` installs the rest.
 SWIFT ?= swift
 BIN := .build/debug
+# chromium: the dashboard's test loads its page in it, headless.
 APT_PACKAGES := libelf-dev libssl-dev openssl libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev tzdata \
-	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv
+	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv \
+	chromium
 # Only `make bench` needs these: the HTTP load generator, the static server it is compared with, and valgrind (instruction counts).
 BENCH_APT_PACKAGES := wrk nginx-light valgrind
 # Real servers the tests start on 127.0.0.1: nx-27017 (MongoDB wire protocol),
