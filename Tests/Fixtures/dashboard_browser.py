@@ -5,9 +5,13 @@ Drives Chromium over the DevTools protocol (a WebSocket, spoken here with the
 standard library only): navigates to --url, collects every console error,
 uncaught exception and browser log error, waits until each key in --keys has
 a chart with points for every field, saves a screenshot and counts its
-distinct colours. Prints one JSON object:
+distinct colours. With --feed SOURCE:DEST it appends SOURCE's lines (after
+the first, a CSV header) to DEST in small chunks once the page is live, so a
+pipeline following DEST reaches the page as updates rather than in its first
+snapshot; --settle makes it wait until the charts stop changing. Prints one
+JSON object:
 
-  {"ok", "errors": [...], "charts": [[key, field, points], ...], "state",
+  {"ok", "errors": [...], "charts": [[key, field, points, window], ...], "state",
    "screenshot", "colours", "width", "height", "reason"}
 
 and exits 0 only when ok: every chart filled, no error, a screenshot taken.
@@ -172,8 +176,14 @@ def png_colours(data):
     return width, height, len(colours)
 
 
+def evaluate(tools, expression):
+    """The value of a JavaScript expression in the page; None if it threw."""
+    return tools.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+
+
 CHARTS = """JSON.stringify({state: document.body.dataset.state,
-  charts: [...document.querySelectorAll('svg.chart')].map(s => [s.dataset.key, s.dataset.field, Number(s.dataset.points || 0)])})"""
+  charts: [...document.querySelectorAll('svg.chart')].map(s => [s.dataset.key, s.dataset.field, Number(s.dataset.points || 0),
+    window.sluiceDashboard.series(s.dataset.key, s.dataset.field)])})"""
 
 
 def main():
@@ -184,6 +194,8 @@ def main():
     parser.add_argument("--out", required=True, help="directory for the screenshot and Chromium's log")
     parser.add_argument("--timeout", type=float, default=30)
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
+    parser.add_argument("--feed", help="SOURCE:DEST: once the page is live, append SOURCE's lines but the first to DEST")
+    parser.add_argument("--settle", type=float, default=0, help="seconds the charts must stay unchanged before the screenshot")
     args = parser.parse_args()
     keys = json.loads(args.keys)
     os.makedirs(args.out, exist_ok=True)
@@ -211,14 +223,27 @@ def main():
         for domain in ("Runtime", "Log", "Page"):
             tools.call(f"{domain}.enable")
         tools.call("Page.navigate", url=args.url)
+        if args.feed:
+            while evaluate(tools, "document.body ? document.body.dataset.state : null") != "live":
+                if time.time() > deadline:
+                    raise RuntimeError("timed out waiting for the page to connect")
+                time.sleep(0.1)
+            source, dest = args.feed.split(":", 1)
+            lines = open(source).read().splitlines(keepends=True)[1:]
+            for start in range(0, len(lines), 50):
+                with open(dest, "a") as f:
+                    f.write("".join(lines[start:start + 50]))
+                time.sleep(0.02)
+        last, since = None, time.time()
         while True:
-            answer = tools.call("Runtime.evaluate", expression=CHARTS, returnByValue=True)
             # While the page loads there may be no body yet: ask again.
-            shown = json.loads(answer["result"].get("value") or '{"charts": [], "state": null}')
+            shown = json.loads(evaluate(tools, CHARTS) or '{"charts": [], "state": null}')
             result["charts"], result["state"] = shown["charts"], shown.get("state")
-            filled = {(k, f) for k, f, n in shown["charts"] if n >= args.min_points}
-            fields = {f for _, f, _ in shown["charts"]}
-            if fields and all((k, f) in filled for k in keys for f in fields):
+            filled = {(k, f) for k, f, n, _ in shown["charts"] if n >= args.min_points}
+            fields = {f for _, f, _, _ in shown["charts"]}
+            if shown != last:
+                last, since = shown, time.time()
+            if fields and all((k, f) in filled for k in keys for f in fields) and time.time() - since >= args.settle:
                 break
             if time.time() > deadline:
                 raise RuntimeError("timed out waiting for a chart with points for every key")

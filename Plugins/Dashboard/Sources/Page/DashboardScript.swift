@@ -2,9 +2,10 @@
 /// sink (`TimeWindow`'s rules, applied to each delta), and draws each key
 /// and field as an SVG chart. Plain JavaScript, no library, no build step.
 ///
-/// Each chart carries `data-key`, `data-field` and `data-points`, and the
-/// body `data-state` (connecting, live, reconnecting), so a test can read
-/// what the page shows from the DOM.
+/// Each chart carries `data-key`, `data-field` and `data-points`, the body
+/// `data-state` (connecting, live, reconnecting), and
+/// `sluiceDashboard.series(key, field)` returns the page's window, so a test
+/// can compare what the page holds with `/api/series`.
 enum DashboardScript {
     static let bytes = Array(source.utf8)
 
@@ -32,12 +33,11 @@ enum DashboardScript {
             const mid = (low + high) >> 1;
             if (timeOf(items[mid]) < t) low = mid + 1; else high = mid;
           }
-          for (let i = low; i < items.length && timeOf(items[i]) === t; i++) {
-            if (replaces(item, items[i])) { items[i] = item; return; }
-          }
-          if (items.length === capacity && low === 0) return;
           let at = low;
-          while (at < items.length && timeOf(items[at]) === t) at++;
+          for (; at < items.length && timeOf(items[at]) === t; at++) {
+            if (replaces(item, items[at])) { items[at] = item; return; }
+          }
+          if (items.length === capacity && at === 0) return;
           items.splice(at, 0, item);
         }
         if (items.length > capacity) items.splice(0, items.length - capacity);
@@ -130,6 +130,9 @@ enum DashboardScript {
         return card;
       }
 
+      // Not Math.min(...a): a window of 100000 readings is more arguments than a call may take.
+      const lowest = (a) => a.reduce((m, v) => v < m ? v : m, Infinity);
+      const highest = (a) => a.reduce((m, v) => v > m ? v : m, -Infinity);
       const el = (name, attrs) => {
         const e = document.createElementNS(SVG, name);
         for (const [a, v] of Object.entries(attrs)) e.setAttribute(a, v);
@@ -146,7 +149,6 @@ enum DashboardScript {
           svg.replaceChildren();
           const last = s.points[s.points.length - 1];
           const next = s.forecast && s.forecast.steps[0];
-          box.querySelector(".now").innerHTML = "";
           const now = box.querySelector(".now");
           now.textContent = last ? `${fmt(last[1])} at ${when(last[0])}` : "no readings yet";
           if (next) now.textContent += ` · next ${fmt(next[1])}`;
@@ -170,12 +172,12 @@ enum DashboardScript {
           svg.appendChild(el("text", { x: W / 2, y: H / 2, "text-anchor": "middle" })).textContent = "waiting for readings";
           return;
         }
-        const axis = timeAxis(s.points, Math.max(...times));
+        const axis = timeAxis(s.points, highest(times));
         const { x, t0, t1 } = axis;
         const inRange = s.predicted.filter((p) => p[0] >= t0 && p[0] <= t1);
         const values = s.points.map((p) => p[1]);
         for (const p of inRange.concat(steps)) values.push(p[4], p[5]);
-        let v0 = Math.min(...values), v1 = Math.max(...values);
+        let v0 = lowest(values), v1 = highest(values);
         if (v1 === v0) { v0 -= 1; v1 += 1; }
         const pad = (v1 - v0) * 0.06;
         v0 -= pad; v1 += pad;
@@ -328,6 +330,8 @@ enum DashboardScript {
         };
       }
 
+      // What the page holds for a key and field, for a test (or a console) to compare with /api/series.
+      window.sluiceDashboard = { series: (key, field) => page.keys.get(key)?.fields[field] ?? null };
       connect();
     })();
     """#
