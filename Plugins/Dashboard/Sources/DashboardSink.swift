@@ -20,9 +20,6 @@ public final class DashboardSink: Sink {
     let evictedCounter: Metric
     var evictedSoFar = 0
 
-    /// The bound port; with port 0, the one the system chose.
-    var port: Int { server.port }
-
     public required init(config: Config, host: PluginHost) throws {
         self.config = try DashboardConfig(config, inputNames: host.inputNames)
         live = LiveSeries(state: DashboardState(fields: self.config.valueFields, limits: self.config.limits), title: self.config.title)
