@@ -68,11 +68,3 @@ final class DashboardBrowserTests: XCTestCase {
         XCTAssertGreaterThan(report["colours"]?.integer ?? 0, 200, "the screenshot \(screenshot) looks blank")
     }
 }
-
-extension JSONValue {
-    /// Element `i` of an array.
-    subscript(i: Int) -> JSONValue? {
-        guard let a = array, a.indices.contains(i) else { return nil }
-        return a[i]
-    }
-}

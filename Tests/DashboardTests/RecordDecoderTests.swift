@@ -3,7 +3,7 @@ import SluiceSDK
 import XCTest
 
 /// What the sink reads from a record: key, time, values, the forecaster's
-/// forecast, and alert records; and the config that drives it.
+/// forecast, and alert records.
 final class RecordDecoderTests: XCTestCase {
     let decoder = RecordDecoder(keyFields: ["beach"], valueFields: ["temp", "turbidity"], timeField: "at", sentinels: [-99999.992])
 
@@ -103,47 +103,5 @@ final class RecordDecoderTests: XCTestCase {
         XCTAssertEqual(alert.mark, AlertMark(time: 5_000, name: "warm water", rule: "value > 24 for 3 readings", state: .opened, value: 25.1))
         let notAnAlert = document { $0.append("temp", double: 1) }
         XCTAssertThrowsError(try notAnAlert.withUnsafeBytes { try decoder.alert(BSONDocument($0), eventTime: 1).get() })
-    }
-
-    func testTheSchemaDeclaresEveryKeyWithItsDefault() throws {
-        let schema = try XCTUnwrap(JSONParser.parse(DashboardConfig.schema).object)
-        let properties = try XCTUnwrap(schema["properties"]?.object)
-        XCTAssertEqual(properties.keys, ["listen", "title", "key_fields", "value_fields", "time_field", "window", "max_keys",
-                                         "max_alerts", "sentinels", "alert_inputs"])
-        XCTAssertEqual(properties["window"]?["description"]?.string, "readings kept per key and field; the oldest by time leave first (default: 500)")
-        XCTAssertEqual(properties["listen"]?["description"]?.string?.hasSuffix("(default: 127.0.0.1:8090)"), true)
-        XCTAssertEqual(schema["required"], ["value_fields"])
-    }
-
-    func testConfigDefaultsAndAlertInputs() throws {
-        let config = try DashboardConfig(Config(json: #"{"value_fields": ["temp"]}"#), inputNames: ["clean", "forecast.alerts"])
-        XCTAssertEqual(config.listen, HostPort("127.0.0.1:8090"))
-        XCTAssertEqual(config.limits, WindowLimits(points: 500, keys: 100, alerts: 50))
-        XCTAssertEqual(config.alertPorts, [1], "an input named NAME.alerts carries alerts")
-        let named = try DashboardConfig(Config(json: #"{"value_fields": ["temp"], "alert_inputs": ["marks"]}"#), inputNames: ["clean", "marks"])
-        XCTAssertEqual(named.alertPorts, [1])
-        XCTAssertThrowsError(try DashboardConfig(Config(json: #"{"value_fields": ["temp"], "alert_inputs": ["nope"]}"#), inputNames: ["clean"])) {
-            XCTAssertTrue("\($0)".contains("alert_inputs: 'nope' is not one of this sink's inputs (clean)"), "\($0)")
-        }
-    }
-
-    func testTheJSONThePageReads() throws {
-        var state = DashboardState(fields: ["temp"], limits: WindowLimits(points: 10, keys: 10, alerts: 10))
-        var delta = SeriesDelta()
-        state.record(Reading(key: "a\"b", time: 1, values: [2.5], forecasts: [ForecastOverlay(from: 1, steps: [
-            PredictedStep(time: 2, value: 3, lower80: 2, upper80: 4, lower95: 1, upper95: 5)])]), into: &delta)
-        state.record(AlertMark(time: 1, name: "n", rule: "r", state: .cleared, value: .nan), key: "a\"b", field: "temp", into: &delta)
-        let update = try JSONParser.parse(String(decoding: SeriesJSON.delta(delta, fields: state.fields), as: UTF8.self))
-        XCTAssertEqual(update, [
-            "evicted": [],
-            "keys": [["key": "a\"b", "fields": ["temp": [
-                "points": [[1, 2.5]], "predicted": [[2, 3, 2, 4, 1, 5]], "forecast": ["from": 1, "steps": [[2, 3, 2, 4, 1, 5]]],
-                "alerts": [["time": 1, "name": "n", "rule": "r", "state": "cleared", "value": nil]],
-            ]]]],
-        ])
-        let snapshot = try JSONParser.parse(String(decoding: SeriesJSON.snapshot(state, title: "T"), as: UTF8.self))
-        XCTAssertEqual(snapshot["title"], "T")
-        XCTAssertEqual(snapshot["limits"], ["points": 10, "keys": 10, "alerts": 10])
-        XCTAssertEqual(snapshot["keys"], update["keys"])
     }
 }

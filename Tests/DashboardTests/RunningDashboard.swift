@@ -76,3 +76,11 @@ func eventually(timeout: Double, _ attempt: () -> Bool) -> Bool {
     }
     return attempt()
 }
+
+extension JSONValue {
+    /// Element `i` of an array.
+    subscript(i: Int) -> JSONValue? {
+        guard let a = array, a.indices.contains(i) else { return nil }
+        return a[i]
+    }
+}

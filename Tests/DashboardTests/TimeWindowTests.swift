@@ -46,4 +46,20 @@ final class TimeWindowTests: XCTestCase {
         XCTAssertEqual(w.insert(warm), .replaced)
         XCTAssertEqual(w.count, 2)
     }
+
+    func testALongStreamKeepsTheNewestWindowInOrderAcrossCompactions() {
+        var w = TimeWindow<SeriesPoint>(capacity: 7)
+        var evicted = 0
+        for t in Int64(0) ..< 100 {
+            if case let .kept(n) = w.insert(point(t * 10)) { evicted += n }
+            // Every fifth reading comes late, between two already held.
+            if t % 5 == 4, case let .kept(n) = w.insert(point(t * 10 - 15)) { evicted += n }
+        }
+        XCTAssertEqual(w.count, 7)
+        XCTAssertEqual(w.items.map(\.time), [940, 950, 960, 970, 975, 980, 990])
+        XCTAssertEqual(evicted, 100 + 20 - 7)
+        var same = TimeWindow<SeriesPoint>(capacity: 7)
+        for p in w.items { _ = same.insert(p) }
+        XCTAssertEqual(same, w, "equal content, whatever the buffer's history")
+    }
 }

@@ -4,30 +4,39 @@ import SluiceSDK
 /// each value field, with the forecaster's `forecast.<field>` when present;
 /// or, from an alerts input, the forecaster's alert record.
 struct RecordDecoder: Sendable {
-    let keyFields: [String]
-    let valueFields: [String]
-    let timeField: String?
+    let keyFields: [FieldPath]
+    let valueFields: [FieldPath]
+    let timeField: FieldPath?
     /// Values that mean missing (-99999.992 in the beach data).
     let sentinels: [Double]
+    /// The forecaster names each forecast after its value field as written, dots and all.
+    private let forecastNames: [[UInt8]]
+    private static let forecastKey = Array("forecast".utf8)
 
     init(keyFields: [String], valueFields: [String], timeField: String?, sentinels: [Double] = []) {
-        self.keyFields = keyFields
-        self.valueFields = valueFields
-        self.timeField = timeField
+        self.keyFields = keyFields.map(FieldPath.init)
+        self.valueFields = valueFields.map(FieldPath.init)
+        self.timeField = timeField.map(FieldPath.init)
         self.sentinels = sentinels
+        forecastNames = valueFields.map { Array($0.utf8) }
     }
 
     /// The reading in `doc`, or why it cannot be drawn.
     func reading(_ doc: BSONDocument, eventTime: Int64?, key: UnsafeRawBufferPointer?) -> Result<Reading, DecodeFailure> {
         guard let time = time(doc, eventTime: eventTime) else {
-            return .failure(DecodeFailure(timeField.map { "no time: field '\($0)' missing or not a date" } ?? "no time: the record has no event time"))
+            return .failure(DecodeFailure(timeField.map { "no time: field '\($0.text)' missing or not a date" } ?? "no time: the record has no event time"))
         }
-        let forecast = doc["forecast"]?.document
-        let values = valueFields.map { field -> Double? in
-            guard let v = doc.element(path: field).flatMap(Self.number), v.isFinite, !isSentinel(v) else { return nil }
-            return v
+        let forecast = Self.forecastKey.withUnsafeBytes { doc.element(keyBytes: $0) }?.document
+        var values: [Double?] = []
+        var forecasts: [ForecastOverlay?] = []
+        values.reserveCapacity(valueFields.count)
+        forecasts.reserveCapacity(valueFields.count)
+        for (f, field) in valueFields.enumerated() {
+            let v = field.element(in: doc).flatMap(Self.number)
+            values.append(v.flatMap { $0.isFinite && !isSentinel($0) ? $0 : nil })
+            let section = forecast.flatMap { forecast in forecastNames[f].withUnsafeBytes { forecast.element(keyBytes: $0) } }
+            forecasts.append(section?.document.flatMap { Self.overlay($0, from: time) })
         }
-        let forecasts = valueFields.map { field in forecast?[field]?.document.flatMap { Self.overlay($0, from: time) } }
         return .success(Reading(key: seriesKey(doc, key), time: time, values: values, forecasts: forecasts))
     }
 
@@ -53,8 +62,8 @@ struct RecordDecoder: Sendable {
     /// The key fields' values joined by " / " (as the forecaster names a series), else the record key.
     func seriesKey(_ doc: BSONDocument, _ recordKey: UnsafeRawBufferPointer?) -> String {
         guard !keyFields.isEmpty else { return recordKey.map { String(decoding: $0, as: UTF8.self) } ?? "" }
-        func text(_ field: String) -> String {
-            guard let e = doc.element(path: field) else { return "" }
+        func text(_ field: FieldPath) -> String {
+            guard let e = field.element(in: doc) else { return "" }
             if let s = e.string { return s }
             if let n = e.integer { return String(n) }
             return e.number.map { String($0) } ?? ""
@@ -64,7 +73,7 @@ struct RecordDecoder: Sendable {
 
     func time(_ doc: BSONDocument, eventTime: Int64?) -> Int64? {
         guard let timeField else { return eventTime }
-        return doc.element(path: timeField).flatMap(Self.millis)
+        return timeField.element(in: doc).flatMap(Self.millis)
     }
 
     /// A BSON date, an ISO 8601 string or epoch ms.

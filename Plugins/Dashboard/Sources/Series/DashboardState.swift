@@ -57,11 +57,13 @@ public struct DashboardState: Sendable {
     /// Adds a reading; what was kept goes into `delta`.
     public mutating func record(_ reading: Reading, into delta: inout SeriesDelta) {
         precondition(reading.values.count == fields.count && reading.forecasts.count == fields.count, "one value and forecast per field")
-        touch(reading.key, &delta)
-        for f in fields.indices {
-            delta.withField(reading.key, f, fieldCount: fields.count) { change in
-                if let value = reading.values[f] { series[reading.key]!.fields[f].add(value, at: reading.time, to: &change) }
-                if let overlay = reading.forecasts[f] { series[reading.key]!.fields[f].add(overlay, to: &change) }
+        let position = admit(reading.key, &delta)
+        withEntry(reading.key) { entry in
+            delta.withChanges(at: position) { changes in
+                for f in changes.indices {
+                    if let value = reading.values[f] { entry.fields[f].add(value, at: reading.time, to: &changes[f]) }
+                    if let overlay = reading.forecasts[f] { entry.fields[f].add(overlay, to: &changes[f]) }
+                }
             }
         }
     }
@@ -70,8 +72,8 @@ public struct DashboardState: Sendable {
     @discardableResult
     public mutating func record(_ alert: AlertMark, key: String, field: String, into delta: inout SeriesDelta) -> Bool {
         guard let f = fields.firstIndex(of: field) else { return false }
-        touch(key, &delta)
-        delta.withField(key, f, fieldCount: fields.count) { series[key]!.fields[f].add(alert, to: &$0) }
+        let position = admit(key, &delta)
+        withEntry(key) { entry in delta.withChanges(at: position) { entry.fields[f].add(alert, to: &$0[f]) } }
         return true
     }
 
@@ -79,26 +81,36 @@ public struct DashboardState: Sendable {
     public func snapshot() -> SeriesDelta {
         var delta = SeriesDelta()
         for key in keys {
-            delta.touch(key, fieldCount: fields.count)
-            for f in fields.indices { delta.withField(key, f, fieldCount: fields.count) { $0 = series[key]!.fields[f].whole } }
+            let entry = series[key]!
+            delta.withChanges(at: delta.touch(key, fieldCount: fields.count)) { changes in
+                for f in changes.indices { changes[f] = entry.fields[f].whole }
+            }
         }
         return delta
     }
 
     /// Makes sure `key` is held, evicting the least recently updated key
-    /// when full, and marks it updated.
-    private mutating func touch(_ key: String, _ delta: inout SeriesDelta) {
+    /// when full; the key's position in `delta`.
+    private mutating func admit(_ key: String, _ delta: inout SeriesDelta) -> Int {
+        if series[key] == nil {
+            if series.count >= limits.keys, let oldest = series.min(by: { $0.value.updated < $1.value.updated })?.key {
+                series[oldest] = nil
+                evictedKeys += 1
+                delta.evict(oldest)
+            }
+            series[key] = Entry(fields: Array(repeating: FieldSeries(limits: limits), count: fields.count), updated: 0)
+        }
+        return delta.touch(key, fieldCount: fields.count)
+    }
+
+    /// Runs `body` on `key`'s entry in place (one lookup) and marks it updated.
+    private mutating func withEntry(_ key: String, _ body: (inout Entry) -> Void) {
         clock += 1
-        if series[key] != nil {
-            series[key]!.updated = clock
-            return
+        let now = clock
+        func update(_ entry: inout Entry) {
+            entry.updated = now
+            body(&entry)
         }
-        if series.count >= limits.keys, let oldest = series.min(by: { $0.value.updated < $1.value.updated })?.key {
-            series[oldest] = nil
-            evictedKeys += 1
-            delta.evict(oldest)
-        }
-        series[key] = Entry(fields: Array(repeating: FieldSeries(limits: limits), count: fields.count), updated: clock)
-        delta.touch(key, fieldCount: fields.count)
+        update(&series[key]!)
     }
 }

@@ -29,10 +29,10 @@ public struct FieldSeries: Sendable, Equatable {
     /// Everything held, as a delta from nothing.
     public var whole: Delta {
         var d = Delta()
-        d.points = points.items
-        d.predicted = predicted.items
+        d.points = Array(points.items)
+        d.predicted = Array(predicted.items)
         d.forecast = forecast
-        d.alerts = alerts.items
+        d.alerts = Array(alerts.items)
         return d
     }
 

@@ -25,10 +25,9 @@ public struct SeriesDelta: Sendable, Equatable {
         return keys.count - 1
     }
 
-    /// The changes of `key`'s field `field`, for the caller to add to.
-    mutating func withField<R>(_ key: String, _ field: Int, fieldCount: Int, _ body: (inout FieldSeries.Delta) -> R) -> R {
-        let position = touch(key, fieldCount: fieldCount)
-        return body(&fields[position][field])
+    /// The changes of the key at `position` (from `touch`), one per field, for the caller to add to.
+    mutating func withChanges<R>(at position: Int, _ body: (inout [FieldSeries.Delta]) -> R) -> R {
+        body(&fields[position])
     }
 
     /// A key left: changes recorded for it so far no longer apply.

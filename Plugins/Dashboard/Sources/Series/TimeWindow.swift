@@ -17,47 +17,62 @@ public struct TimeWindow<Item: Timed>: Sendable, Equatable {
     }
 
     public let capacity: Int
-    public private(set) var items: [Item] = []
+    /// The items from `start` on; evicting only moves `start`, and the
+    /// buffer is compacted once it holds a window's worth of evicted items,
+    /// so an eviction costs O(1) amortised instead of moving the window.
+    private var buffer: [Item] = []
+    private var start = 0
 
     public init(capacity: Int) {
         precondition(capacity > 0, "a window holds at least one item")
         self.capacity = capacity
     }
 
-    public var count: Int { items.count }
+    public var count: Int { buffer.count - start }
+
+    /// The items, oldest first.
+    public var items: ArraySlice<Item> { buffer[start...] }
+
+    public static func == (a: TimeWindow, b: TimeWindow) -> Bool {
+        a.capacity == b.capacity && a.items == b.items
+    }
 
     public mutating func insert(_ item: Item) -> Outcome {
         // Readings mostly come in time order: the end is the common place.
-        guard let last = items.last, item.time <= last.time else {
-            items.append(item)
+        guard count > 0, let last = buffer.last, item.time <= last.time else {
+            buffer.append(item)
             return .kept(evicted: trim())
         }
         var index = firstIndex(notBefore: item.time)
-        while index < items.count, items[index].time == item.time {
-            if item.replaces(items[index]) {
-                items[index] = item
+        while index < buffer.count, buffer[index].time == item.time {
+            if item.replaces(buffer[index]) {
+                buffer[index] = item
                 return .replaced
             }
             index += 1
         }
-        if items.count == capacity, index == 0 { return .dropped }
-        items.insert(item, at: index)
+        if count == capacity, index == start { return .dropped }
+        buffer.insert(item, at: index)
         return .kept(evicted: trim())
     }
 
     /// The first index whose item's time is `time` or later (binary search).
     private func firstIndex(notBefore time: Int64) -> Int {
-        var low = 0, high = items.count
+        var low = start, high = buffer.count
         while low < high {
             let mid = (low + high) / 2
-            if items[mid].time < time { low = mid + 1 } else { high = mid }
+            if buffer[mid].time < time { low = mid + 1 } else { high = mid }
         }
         return low
     }
 
     private mutating func trim() -> Int {
-        guard items.count > capacity else { return 0 }
-        items.removeFirst(items.count - capacity)
+        guard count > capacity else { return 0 }
+        start += 1
+        if start >= capacity {
+            buffer.removeFirst(start)
+            start = 0
+        }
         return 1
     }
 }
