@@ -113,7 +113,7 @@ let package = Package(
         // Models, alerts and snapshots only: builds without the engine or any server library.
         .testTarget(name: "ForecasterTests", dependencies: ["ForecasterPlugin"], path: "Tests/ForecasterTests"),
         // The window state without I/O; the plugin in a running `sluice`, over HTTP and in headless Chromium.
-        .testTarget(name: "DashboardTests", dependencies: ["DashboardPlugin", "SluiceTestSupport", "SluiceHTTP"],
+        .testTarget(name: "DashboardTests", dependencies: ["DashboardPlugin", "SluiceTestSupport", "SluiceHTTP", sdk],
                     path: "Tests/DashboardTests"),
     ] + plugins.flatMap(\.1),
     swiftLanguageModes: [.v6]

@@ -24,8 +24,8 @@ final class DashboardBrowserTests: XCTestCase {
         let header = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n", maxSplits: 1)[0]
         try (header + "\n").write(toFile: dir + "/beach.csv", atomically: true, encoding: .utf8)
         let manifest = try String(contentsOfFile: TestSupport.repoRoot + "/examples/beach-csv-dashboard.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "${BEACH_CSV:-examples/data/beach_water_quality_sample.csv}", with: dir + "/beach.csv")
-            .replacingOccurrences(of: "${SLUICE_OUT:-out}", with: dir)
+            .replacingOccurrences(of: "${BEACH_CSV:-data/beach_water_quality_sample.csv}", with: dir + "/beach.csv")
+            .replacingOccurrences(of: "${SLUICE_OUT:-../out}", with: dir)
             .replacingOccurrences(of: "${DASHBOARD_LISTEN:-127.0.0.1:8090}", with: "127.0.0.1:\(port)")
             // Smaller than the busiest beaches' 552 readings, which come out of time order: both sides evict and insert mid-window.
             .replacingOccurrences(of: "window: 600", with: "window: 200")

@@ -9,8 +9,11 @@ final class DashboardConfigTests: XCTestCase {
         let properties = try XCTUnwrap(schema["properties"]?.object)
         XCTAssertEqual(properties.keys, ["listen", "title", "key_fields", "value_fields", "time_field", "window", "max_keys",
                                          "max_alerts", "sentinels", "alert_inputs"])
-        XCTAssertEqual(properties["window"]?["description"]?.string, "readings kept per key and field; the oldest by time leave first (default: 500)")
-        XCTAssertEqual(properties["listen"]?["description"]?.string?.hasSuffix("(default: 127.0.0.1:8090)"), true)
+        XCTAssertEqual(properties["window"]?["description"], "readings kept per key and field; the oldest by time leave first")
+        XCTAssertEqual(properties["window"]?["default"], 500)
+        XCTAssertEqual(properties["listen"]?["default"], "127.0.0.1:8090")
+        XCTAssertEqual(properties["key_fields"]?["default"], nil, "a default that is not a value is said in words")
+        XCTAssertEqual(properties["key_fields"]?["description"]?.string?.hasSuffix("(default: the record key)"), true)
         XCTAssertEqual(schema["required"], ["value_fields"])
     }
 

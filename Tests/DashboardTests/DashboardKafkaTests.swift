@@ -37,8 +37,8 @@ final class DashboardKafkaTests: XCTestCase {
         let manifest = try String(contentsOfFile: TestSupport.repoRoot + "/examples/sensors-dashboard.yaml", encoding: .utf8)
             .replacingOccurrences(of: "${KAFKA_BROKERS:-127.0.0.1:9092}", with: brokers)
             .replacingOccurrences(of: "${DASHBOARD_LISTEN:-127.0.0.1:8090}", with: "127.0.0.1:\(port)")
-            .replacingOccurrences(of: "${SLUICE_DLQ:-sensors-dashboard-dead-letter.ndjson}", with: dir + "/dead.ndjson")
-            .replacingOccurrences(of: "${SLUICE_STATE:-.sluice-state}", with: dir + "/state")
+            .replacingOccurrences(of: "${SLUICE_DLQ:-../out/sensors-dashboard-dead-letter.ndjson}", with: dir + "/dead.ndjson")
+            .replacingOccurrences(of: "${SLUICE_STATE:-../out/sensors-dashboard-state}", with: dir + "/state")
         let dashboard = try RunningDashboard(manifest: manifest, port: port, dir: dir)
         defer { dashboard.stop() }
 

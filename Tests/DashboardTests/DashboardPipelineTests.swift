@@ -140,6 +140,17 @@ final class DashboardPipelineTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("listen: 127.0.0.1:\(port) is already in use"), result.stderr)
     }
 
+    func testValidateNamesAnAlertInputThatIsNotAnInput() throws {
+        let dir = TestSupport.tempDir("dashboard-validate")
+        try readings(0 ..< 1).write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
+        let manifest = manifest(input: dir + "/in.ndjson", marks: dir + "/in.ndjson", port: 8090, dir: dir)
+            .replacingOccurrences(of: "alert_inputs: [marks]", with: "alert_inputs: [forecast.alerts]")
+        try manifest.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        let result = try TestSupport.runProcess(TestSupport.sluice, ["validate", dir + "/p.yaml"])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("alert_inputs: 'forecast.alerts' is not one of this sink's inputs (readings, marks)"), result.stderr)
+    }
+
     /// Server-sent events: `event:` and one `data:` line each, blank-line separated.
     static func parse(_ text: String) -> [(event: String, data: JSONValue)] {
         text.components(separatedBy: "\n\n").compactMap { block in

@@ -32,6 +32,11 @@ public final class DashboardSink: Sink {
         host.log(.info, "dashboard on http://\(shown):\(server.port)/")
     }
 
+    /// The config as `init` reads it (alert_inputs among the inputs), without binding the port.
+    public static func check(config: Config, host: PluginHost) throws {
+        _ = try DashboardConfig(config, inputNames: host.inputNames)
+    }
+
     deinit {
         live.closeAll()
         server.shutdown()

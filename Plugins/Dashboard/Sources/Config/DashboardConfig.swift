@@ -10,7 +10,7 @@ struct DashboardConfig: Sendable {
                                    shown: "the record key",
                                    doc: "fields whose values name a chart group, joined by ' / ' (the forecaster's series key)")
     static let valueFields = Setting("value_fields", #""type": "array", "items": {"type": "string"}, "minItems": 1"#,
-                                     default: [String](), shown: "none, required", doc: "numeric fields drawn, one chart each per key")
+                                     default: [String](), doc: "numeric fields drawn, one chart each per key")
     static let timeField = Setting<String?>("time_field", #""type": "string""#, default: nil, shown: "the record's event time",
                                             doc: "the reading's time: a BSON date, an ISO 8601 string or epoch ms")
     static let window = Setting("window", #""type": "integer", "minimum": 2, "maximum": 100000"#, default: 500,

@@ -2,14 +2,15 @@ import SluiceSDK
 
 /// One config key: its name, JSON Schema type, default and description in
 /// one place, so the schema the host checks, the value the sink reads and
-/// the text `sluice plugins inspect` shows cannot disagree.
+/// the reference `sluice explain dashboard.serve` prints cannot disagree.
 struct Setting<Value: Sendable>: Sendable, SchemaEntry {
     let name: String
     /// The JSON Schema members for the value, e.g. `"type": "integer", "minimum": 1`.
     let type: String
     let defaultValue: Value
     let doc: String
-    /// How the default reads in the description; nil shows `defaultValue`.
+    /// A default that is not a value (`the record key`), said in the description;
+    /// nil: `defaultValue` is the schema's `default`.
     let shownDefault: String?
 
     init(_ name: String, _ type: String, default defaultValue: Value, shown: String? = nil, doc: String) {
@@ -21,9 +22,16 @@ struct Setting<Value: Sendable>: Sendable, SchemaEntry {
     }
 
     var schemaMember: String {
-        let shown = shownDefault ?? "\(defaultValue)"
-        let description = JSONWriter.string(.string("\(doc) (default: \(shown))"))
-        return "\"\(name)\": {\(type), \"description\": \(description)}"
+        let description = JSONWriter.string(.string(doc + (shownDefault.map { " (default: \($0))" } ?? "")))
+        var member = "\"\(name)\": {\(type), \"description\": \(description)"
+        if shownDefault == nil {
+            switch defaultValue {
+            case let n as Int: member += ", \"default\": \(n)"
+            case let text as String: member += ", \"default\": " + JSONWriter.string(.string(text))
+            default: break
+            }
+        }
+        return member + "}"
     }
 }
 
