@@ -119,6 +119,9 @@ final class DashboardPipelineTests: XCTestCase {
         XCTAssertTrue(String(decoding: dashboard.get("/")?.body ?? [], as: UTF8.self).contains(#"<script src="/dashboard.js">"#))
         XCTAssertEqual(dashboard.get("/dashboard.js")?.header("content-type"), "text/javascript; charset=utf-8")
         XCTAssertEqual(dashboard.get("/nope")?.status, 404)
+        let head = try dashboard.client.send(method: "HEAD", url: dashboard.base + "/api/events", body: nil)
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("content-type"), "text/event-stream", "HEAD answers the headers and does not stream")
         XCTAssertEqual(dashboard.stop(), 0, dashboard.stderr)
         XCTAssertEqual(TestSupport.lineCount(dir + "/dead-letter.ndjson"), 0)
     }

@@ -30,6 +30,8 @@ final class DashboardHandler: ChannelInboundHandler {
             respond(context, head, .ok, "text/javascript; charset=utf-8", DashboardScript.bytes)
         case "/api/series":
             respond(context, head, .ok, "application/json", live.snapshot())
+        case "/api/events" where head.method == .HEAD:
+            respond(context, head, .ok, "text/event-stream", [])
         case "/api/events":
             openStream(context, head)
         case "/health":
