@@ -53,6 +53,7 @@ final class SensorSeedTests: XCTestCase {
         for reason in dead.map({ $0["reason"]!.string! }) {
             XCTAssertTrue(reason.contains("RawData") || reason.contains("cannot convert") || reason.contains("is less than"), reason)
         }
+        try forecastStage(readings: docs.count, kafkaPort: kafka.port, environment: environment, dir: dir)
         // The first reading: Montrose Beach, 08/30/2013 08:00 AM Chicago time (UTC-5 in summer).
         let first = docs.first { $0.withUnsafeBytes { BSONDocument($0)["MeasurementID"]?.integer == 1 } }
         try XCTUnwrap(first).withUnsafeBytes { raw in
@@ -60,6 +61,34 @@ final class SensorSeedTests: XCTestCase {
             XCTAssertEqual(d["Beach"]?.string, "Montrose_Beach")
             XCTAssertEqual(d["TimeStamp"]?.datetime, ISO8601.parse("2013-08-30T13:00:00Z"))
             XCTAssertEqual(d["WaterTemperature"]?.number, 20.3)
+        }
+    }
+
+    /// The seeds' "future improvements", examples/sensors-forecast.yaml:
+    /// CleanSensorData → forecaster → MongoDB, alerts → Kafka SensorAlerts.
+    /// The warm-water threshold is lowered so the sample's readings cross it.
+    private func forecastStage(readings: Int, kafkaPort: Int, environment: [String: String], dir: String) throws {
+        let manifest = try String(contentsOfFile: TestSupport.repoRoot + "/examples/sensors-forecast.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "value > 24 for 3 readings", with: "value > 20 for 1 readings")
+        let run = try TestSupport.run(manifest, dir: dir, maxRecords: readings, environment: environment)
+        XCTAssertEqual(run.read, readings)
+        let stored = try MongoProbe(uri: environment["MONGO_URI"]!, database: "beach", collection: "SensorForecasts").documents()
+        XCTAssertEqual(stored.count, readings, "one forecast document per reading (upsert by MeasurementID)")
+        let withForecast = stored.filter { $0.withUnsafeBytes { BSONDocument($0)["forecast"]?.document != nil } }
+        XCTAssertEqual(withForecast.count, readings, "every stored reading carries its forecast")
+        let alerts = try XCTUnwrap(run.stage("alerts-topic")?.recordsOut)
+        XCTAssertGreaterThan(alerts, 0, "readings above 20 °C open warm-water alerts")
+        let peek = try TestSupport.run("""
+        sources:
+          alerts: {use: kafka.read, config: {brokers: "127.0.0.1:\(kafkaPort)", group: alert-peek, topics: [SensorAlerts]}}
+        sinks:
+          out: {use: file.write, inputs: [alerts], config: {path: \(dir)/alerts.ndjson}}
+        """, dir: dir, maxRecords: alerts)
+        XCTAssertEqual(peek.read, alerts)
+        for a in try TestSupport.readNDJSON(dir + "/alerts.ndjson") {
+            XCTAssertNotNil(a["key"]?.string, "\(a)")
+            XCTAssertTrue(["opened", "cleared"].contains(a["state"]?.string ?? ""), "\(a)")
+            XCTAssertNotNil(a["rule"]?.string)
         }
     }
 }

@@ -175,7 +175,10 @@ final class EngineTests: XCTestCase {
             config: {refuse: true}
         """, dir: dir, extraPluginDirs: [testkitDir])
         XCTAssertThrowsError(try Engine(plan: plan, logger: TestSupport.quietLogger).run()) { error in
-            XCTAssertEqual("\(error)", "bad: refused on purpose")
+            let engineError = error as? EngineError
+            XCTAssertEqual(engineError?.component, "sinks.bad (testkit.slow)")
+            XCTAssertEqual(engineError?.message, "refused on purpose")
+            XCTAssertEqual(engineError?.location?.line, 6, "the component's line in the manifest")
         }
     }
 }

@@ -122,4 +122,18 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(e?.kind, .badDescriptor)
         XCTAssertTrue(e?.reason.contains("\"alpha\"") ?? false)
     }
+
+    /// The other way round: a component the note announces must exist, or
+    /// `plugins list` and `validate` would show one that cannot run.
+    func testNoteComponentMissingFromTheDescriptorIsRefused() throws {
+        let source = """
+        #include <sluice/sluice_plugin.h>
+        static const sluice_plugin_descriptor d = {sizeof d, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "ghosty", "1.0.0", "m", 0, 0};
+        SLUICE_PLUGIN("ghosty", "1.0.0", "m", "sink:ghost", &d)
+        """
+        let path = try TestSupport.compileC(source, name: "ghosty", dir: dir)
+        let e = refused(path)
+        XCTAssertEqual(e?.kind, .badDescriptor)
+        XCTAssertTrue(e?.reason.contains("the ELF note lists sink:ghost, which the descriptor does not have") ?? false, "\(String(describing: e))")
+    }
 }

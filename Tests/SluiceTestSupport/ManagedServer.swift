@@ -109,6 +109,20 @@ public final class ManagedServer {
                           port: port, logDir: logDir)
     }
 
+    /// Creates topics with `partitions` partitions (tansu makes 4 by default)
+    /// through confluent-kafka's admin client in the test venv.
+    public static func createTopics(_ names: [String], partitions: Int, brokers: String) throws {
+        let script = """
+        import sys
+        from confluent_kafka.admin import AdminClient, NewTopic
+        admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+        for f in admin.create_topics([NewTopic(n, num_partitions=int(sys.argv[2]), replication_factor=1) for n in sys.argv[3:]]).values():
+            f.result(timeout=10)
+        """
+        let r = try TestSupport.runProcess(venv + "/bin/python", ["-c", script, brokers, String(partitions)] + names)
+        guard r.status == 0 else { throw TestFailure("cannot create topics \(names): \(r.stderr)") }
+    }
+
     /// Fails fast unless the loader finds the newer librdkafka first (`make test` arranges it).
     public static func requireTestRdKafka() throws {
         let path = ProcessInfo.processInfo.environment["LD_LIBRARY_PATH"] ?? ""

@@ -40,6 +40,7 @@ extension PluginLoader {
             throw bad("has an unknown kind \(d.kind.rawValue)")
         }
         let info = ComponentInfo(descriptor: c, role: role)
+        guard Self.isValidName(info.name) else { throw bad("name is not [a-z0-9_-]+") }
         if !info.outputs.isEmpty, role != .processor { throw bad("declares outputs, which only processors may have") }
         for output in info.outputs where !Self.isValidName(output) {
             throw bad("output name \(output.debugDescription) is not [a-z0-9_-]+")

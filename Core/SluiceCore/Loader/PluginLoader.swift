@@ -114,7 +114,13 @@ public final class PluginLoader: @unchecked Sendable {
         for i in 0 ..< plugin.component_count {
             guard let c = plugin.components[i] else { throw bad("component \(i) is NULL") }
             let component = try Self.checkComponent(c, index: i, note: info.note, path: path)
+            if components.contains(where: { $0.name == component.name }) { throw bad("two components are named \(component.name.debugDescription)") }
             components.append(component)
+        }
+        // The other way round: `plugins list` and `validate` trust the note, so
+        // a component it announces must exist.
+        for announced in info.note.components where !components.contains(where: { $0.name == announced.name }) {
+            throw bad("the ELF note lists \(announced.kind):\(announced.name), which the descriptor does not have (it has: \(components.map(\.name).joined(separator: ", ")))")
         }
         let version = plugin.version.map { String(cString: $0) } ?? info.note.version
         return LoadedPlugin(path: path, note: info.note, version: version, components: components, handle: handle)

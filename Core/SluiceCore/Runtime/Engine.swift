@@ -80,7 +80,7 @@ public final class Engine: @unchecked Sendable {
         self.plan = plan
         self.logger = logger
         self.registry = registry
-        control = EngineControl(maxRecords: maxRecords)
+        control = EngineControl(maxRecords: maxRecords, sources: plan.nodes.filter { $0.spec.role == .source }.count)
         lifecycle = Lifecycle(control: control, drainTimeoutMillis: plan.settings.drainTimeoutMillis)
     }
 

@@ -6,12 +6,13 @@ public final class EngineControl: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Monotonic ns after which retries give up; 0 while not draining.
     private let deadline = Atomic<UInt64>(0)
-    private let budget: Atomic<Int>
+    /// Locked once per source batch, never per record.
+    private let budget: Mutex<RecordBudget>
     /// The run's first dead-letter reasons, for the warning and the exit message.
     public let firstDeadLetters = DeadLetterSamples()
 
-    init(maxRecords: Int?) {
-        budget = Atomic(maxRecords ?? Int.max)
+    init(maxRecords: Int?, sources: Int = 1) {
+        budget = Mutex(RecordBudget(limit: maxRecords, sharers: sources))
     }
 
     public var isStopping: Bool { stopping.load(ordering: .acquiring) }
@@ -31,20 +32,13 @@ public final class EngineControl: Sendable {
 
     var drainDeadlinePassed: Bool { drainDeadline.map { Clock.monotonicNanos() >= $0 } ?? false }
 
-    /// Takes up to `wanted` records from the budget; returns how many were granted.
-    func take(_ wanted: Int) -> Int {
-        while true {
-            let left = budget.load(ordering: .relaxed)
-            if left == Int.max { return wanted }
-            let granted = min(left, wanted)
-            if granted == 0 { return 0 }
-            if budget.compareExchange(expected: left, desired: left - granted, ordering: .relaxed).exchanged { return granted }
-        }
+    /// Takes up to `wanted` records of `--max-records`.
+    func take(_ wanted: Int, by source: String) -> RecordBudget.Grant {
+        budget.withLock { $0.take(wanted, by: source) }
     }
 
-    /// Returns records a source was granted but did not read.
-    func giveBack(_ n: Int) {
-        guard n > 0, budget.load(ordering: .relaxed) != Int.max else { return }
-        budget.wrappingAdd(n, ordering: .relaxed)
+    /// A source read `used` of the `granted` records it took; the rest go back.
+    func settle(granted: Int, used: Int) {
+        budget.withLock { $0.settle(granted: granted, used: used) }
     }
 }

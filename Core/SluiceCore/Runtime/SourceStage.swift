@@ -24,7 +24,14 @@ final class SourceStage: Stage, @unchecked Sendable {
             batch: batch, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
         while true {
             deliverAcks(&machine)
-            let granted = control.isStopping ? 0 : control.take(batch.maxRecords)
+            let granted: Int
+            switch control.isStopping ? .exhausted : control.take(batch.maxRecords, by: name) {
+            case let .records(n): granted = n
+            case .exhausted: granted = 0
+            case .wait:
+                mailbox.wait(millis: 20)
+                continue
+            }
             let buffer = RecordBuffer(capacity: granted)
             var failures: [DeliveryStateMachine.DeadLetter] = []
             var action = machine.begin(granted: granted, now: Clock.monotonicNanos(), stopping: control.isStopping)
@@ -71,7 +78,7 @@ final class SourceStage: Stage, @unchecked Sendable {
     /// Dispatches a collected batch (valid records on, emitted failures to the
     /// dead-letter queue) under one ticket, and returns unused budget.
     private func send(_ buffer: RecordBuffer, granted: Int, failures: [DeliveryStateMachine.DeadLetter], _ machine: inout SourceStateMachine) {
-        control.giveBack(granted - buffer.count)
+        control.settle(granted: granted, used: buffer.count)
         guard !buffer.isEmpty else { return }
         metrics.recordsIn.wrappingAdd(buffer.count, ordering: .relaxed)
         metrics.batches.wrappingAdd(1, ordering: .relaxed)

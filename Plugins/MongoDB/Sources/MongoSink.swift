@@ -258,6 +258,19 @@ public final class MongoSink: Sink {
         }
     }
 
+    /// Whether `path` runs into a null before its end: an outer join row's
+    /// `payment: null` for the key `payment.payment_id`. The key then selects
+    /// null, as MongoDB's own match of a dotted path through a null does.
+    static func underNull(_ doc: BSONDocument, _ path: String) -> Bool {
+        var current: BSONDocument? = doc
+        for part in path.split(separator: ".") {
+            guard let d = current, let e = d[String(part)] else { return false }
+            if e.type == .null { return true }
+            current = e.document
+        }
+        return false
+    }
+
     /// Queues one record; returns why it cannot be written, if so.
     private func add(_ record: Record, to bulk: OpaquePointer, _ error: inout bson_error_t) -> String? {
         let doc = record.document
@@ -266,8 +279,13 @@ public final class MongoSink: Sink {
         }
         selector.reset()
         for key in keys {
-            guard let e = doc.element(path: key) else { return "key field \(key.debugDescription) is missing" }
-            selector.append(e, as: key)
+            if let e = doc.element(path: key) {
+                selector.append(e, as: key)
+            } else if Self.underNull(doc, key) {
+                selector.appendNull(key)
+            } else {
+                return "key field \(key.debugDescription) is missing"
+            }
         }
         let selectorBytes = selector.finish()
         let keepsID = keys.contains("_id")

@@ -1,6 +1,6 @@
 /*
  * sluice_bson.h — read and build the BSON records a Sluice plugin sees,
- * without libbson. Header-only C99; include it after sluice_plugin.h.
+ * without libbson. Header-only C99 (and C++); it needs no other Sluice header.
  *
  * Records arrive as BSON documents (sluice_batch.data + offsets[i], length
  * lengths[i]). This header gives what a filter or a small transform needs:

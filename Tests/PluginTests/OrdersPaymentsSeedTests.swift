@@ -1,0 +1,71 @@
+import Foundation
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// Seed 004 as shipped, examples/orders-payments-join.yaml: orders and
+/// payments produced to two Kafka topics, joined on the order id into
+/// MongoDB; the collection must equal a brute-force left join of what was
+/// produced.
+final class OrdersPaymentsSeedTests: XCTestCase {
+    func testOrdersAndPaymentsOnKafkaJoinedIntoMongoDB() throws {
+        try ManagedServer.requireTestRdKafka()
+        let dir = TestSupport.tempDir("seed-join")
+        try FileManager.default.createDirectory(atPath: dir + "/mongo", withIntermediateDirectories: true)
+        let kafka = try ManagedServer.kafka(logDir: dir)
+        let mongo = try ManagedServer.mongo(dataDir: dir + "/mongo", logDir: dir)
+        defer { [kafka, mongo].forEach { $0.stop() } }
+        try kafka.start()
+        try mongo.start()
+        let brokers = "127.0.0.1:\(kafka.port)", uri = "mongodb://127.0.0.1:\(mongo.port)"
+        let count = 1500
+        // One partition per topic: the join's watermark is per input (see the example's comment).
+        try ManagedServer.createTopics(["orders", "payments"], partitions: 1, brokers: brokers)
+        // The producers: each stream to its topic, and to a file the expected join is computed from.
+        _ = try TestSupport.run("""
+        sources:
+          orders: {use: faker.generate, config: {profile: orders, seed: 9, count: \(count), interval_ms: 200}}
+          payments: {use: faker.generate, config: {profile: payments, seed: 9, count: \(count), interval_ms: 200}}
+        sinks:
+          orders-topic: {use: kafka.write, inputs: [orders], config: {brokers: "\(brokers)", topic: orders}}
+          payments-topic: {use: kafka.write, inputs: [payments], config: {brokers: "\(brokers)", topic: payments}}
+          orders-file: {use: file.write, inputs: [orders], config: {path: \(dir)/orders.ndjson}}
+          payments-file: {use: file.write, inputs: [payments], config: {path: \(dir)/payments.ndjson}}
+        """, dir: dir)
+
+        let manifest = try String(contentsOfFile: TestSupport.repoRoot + "/examples/orders-payments-join.yaml", encoding: .utf8)
+        let joined = try TestSupport.run(manifest, dir: dir, maxRecords: 2 * count, environment: [
+            "KAFKA_BROKERS": brokers, "MONGO_URI": uri,
+            "SLUICE_LATE": dir + "/late.ndjson", "SLUICE_DLQ": dir + "/dead.ndjson",
+        ])
+        XCTAssertEqual(joined.read, 2 * count)
+        XCTAssertEqual(TestSupport.lineCount(dir + "/dead.ndjson"), 0, "records were dead-lettered")
+        XCTAssertEqual(TestSupport.lineCount(dir + "/late.ndjson"), 0, "in-order topics leave no late rows")
+
+        struct Row { let id: String, key: String, time: Int64 }
+        func rows(_ file: String, _ id: String, _ time: String) throws -> [Row] {
+            try TestSupport.readNDJSON("\(dir)/\(file)").map {
+                Row(id: $0[id]!.string!, key: $0["order_id"]!.string!, time: ISO8601.parse($0[time]!["$date"]!.string!)!)
+            }
+        }
+        let orders = try rows("orders.ndjson", "order_id", "created_at")
+        let payments = Dictionary(grouping: try rows("payments.ndjson", "payment_id", "paid_at"), by: \.key)
+        var expected = Set<String>()
+        for o in orders {
+            let matches = (payments[o.key] ?? []).filter { $0.time >= o.time && $0.time <= o.time + 120_000 }
+            if matches.isEmpty { expected.insert("\(o.id) -") }
+            for p in matches { expected.insert("\(o.id) \(p.id)") }
+        }
+        let stored = try MongoProbe(uri: uri, database: "shop", collection: "paid_orders").documents().map { bytes in
+            bytes.withUnsafeBytes { raw -> String in
+                let d = BSONDocument(raw)
+                let order = d["order"]?.document?["order_id"]?.string ?? "?"
+                let payment = d["payment"]?.document?["payment_id"]?.string ?? "-"
+                return "\(order) \(payment)"
+            }
+        }
+        XCTAssertEqual(stored.count, Set(stored).count, "one document per pair (upsert)")
+        XCTAssertEqual(Set(stored), expected, "missing: \(expected.subtracting(stored).prefix(5)); unexpected: \(Set(stored).subtracting(expected).prefix(5))")
+        XCTAssertTrue(expected.contains { $0.hasSuffix(" -") } && expected.contains { !$0.hasSuffix(" -") }, "both paid and unpaid orders")
+    }
+}
