@@ -125,7 +125,9 @@ public struct PipelinePlanner {
             return [ManifestError(spec.useLocation, key: "\(key).use", "the plugin publishes an invalid config schema: \(error)")]
         }
         guard let schema else { return [] }
-        return schema.validate(.object(spec.config)).map { f in
+        let failures = schema.validate(.object(spec.config))
+        if failures.isEmpty { return EmbeddedSchemas.errors(spec, configSchema: schema.source, key: key) }
+        return failures.map { f in
             let location = spec.configLocations[f.path] ?? spec.configLocations[""] ?? spec.location
             let dotted = f.path.split(separator: "/").joined(separator: ".")
             let full = dotted.isEmpty ? "\(key).config" : "\(key).config.\(dotted)"
