@@ -72,6 +72,11 @@ final class SchemaNode: Sendable {
     /// Whether the node applies anything to an object's members or to an
     /// array's items (else the walk need not visit them).
     let looksInside: Bool
+    /// Whether any numeric, string or in-place keyword is present: each
+    /// group is skipped on the hot path when its flag is off.
+    let checksNumbers: Bool
+    let checksStrings: Bool
+    let hasInPlace: Bool
     /// Whether the node needs to know which members and items its in-place
     /// subschemas evaluated (it has `unevaluatedProperties`/`unevaluatedItems`).
     let collects: Bool
@@ -83,6 +88,11 @@ final class SchemaNode: Sendable {
         typeMask = keywords.types.map(TypeMask.init)
         requiredBytes = keywords.required.map { Array($0.utf8) }
         collects = keywords.unevaluatedProperties != nil || keywords.unevaluatedItems != nil
+        checksNumbers = keywords.minimum != nil || keywords.maximum != nil || keywords.exclusiveMinimum != nil
+            || keywords.exclusiveMaximum != nil || keywords.multipleOf != nil
+        checksStrings = keywords.minLength != nil || keywords.maxLength != nil || keywords.pattern != nil || keywords.format != nil
+        hasInPlace = !keywords.allOf.isEmpty || !keywords.anyOf.isEmpty || !keywords.oneOf.isEmpty || keywords.not != nil
+            || keywords.ifNode != nil || !keywords.dependentSchemas.isEmpty
         looksInside = !keywords.required.isEmpty || !keywords.properties.isEmpty || !keywords.patternProperties.isEmpty
             || keywords.additionalProperties != nil || keywords.propertyNames != nil || keywords.minProperties != nil
             || keywords.maxProperties != nil || !keywords.dependentRequired.isEmpty || !keywords.dependentSchemas.isEmpty

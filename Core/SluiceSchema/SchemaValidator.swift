@@ -128,11 +128,11 @@ public final class SchemaValidator {
             ok = false
             if fail(node, "const", "expected \(JSONWriter.string(c.json)), got \(v.shortDescription)") { return false }
         }
-        if let x = v.number, !checkNumber(node, x) {
+        if node.checksNumbers, let x = v.number, !checkNumber(node, x) {
             ok = false
             if stopped { return false }
         }
-        if v.isString, !checkString(node, v) {
+        if node.checksStrings, v.isString, !checkString(node, v) {
             ok = false
             if stopped { return false }
         }
@@ -142,7 +142,7 @@ public final class SchemaValidator {
                 if stopped { return false }
             }
         }
-        if !checkInPlace(node, v, evaluated) {
+        if node.hasInPlace, !checkInPlace(node, v, evaluated) {
             ok = false
             if stopped { return false }
         }
@@ -287,11 +287,17 @@ public final class SchemaValidator {
         var ok = true
         var count = 0
         let required = node.requiredBytes
-        var seen = [Bool](repeating: false, count: required.count)
+        // Up to 64 required names are ticked off in a bit set: no allocation per record.
+        var seenBits: UInt64 = 0
+        var seen = required.count > 64 ? [Bool](repeating: false, count: required.count) : []
         for e in doc.elements {
             count += 1
             let key = e.keyBytes
-            for i in required.indices where !seen[i] && bytesEqual(required[i], key) { seen[i] = true }
+            if required.count <= 64 {
+                for i in required.indices where seenBits & (1 << i) == 0 && bytesEqual(required[i], key) { seenBits |= 1 << i }
+            } else {
+                for i in required.indices where !seen[i] && bytesEqual(required[i], key) { seen[i] = true }
+            }
             var matched = false
             for p in node.k.properties where bytesEqual(p.key, key) {
                 matched = true
@@ -331,7 +337,7 @@ public final class SchemaValidator {
             }
             if matched, let evaluated { evaluated.add(key: key) }
         }
-        for i in required.indices where !seen[i] {
+        for i in required.indices where required.count <= 64 ? seenBits & (1 << i) == 0 : !seen[i] {
             ok = false
             if fail(node, "required", "missing required property \(node.k.required[i].debugDescription)") { return false }
         }
