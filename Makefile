@@ -70,6 +70,7 @@ bench: bench-deps test-servers
 	bash bench/run.sh
 	bash bench/overhead.sh
 	bash bench/instructions.sh
+	bash bench/schema.sh
 	bash bench/mongo.sh
 	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB) bash bench/kafka.sh
 	bash bench/elasticsearch.sh

@@ -1,33 +1,52 @@
 /// The annotations `unevaluatedProperties` and `unevaluatedItems` read: which
-/// members and items of one instance the subschemas applied to it in place
-/// (through `$ref`, `allOf`, `anyOf`, `if`… that succeeded) evaluated.
-/// Only built under a node that has one of the two keywords, so a schema
-/// without them pays nothing.
+/// members (or items) of one instance the subschemas applied to it in place
+/// (through `$ref`, `allOf`, `anyOf`, `if`… that succeeded) evaluated, by
+/// their position in the instance, as bits. Only built under a node that has
+/// one of the two keywords, so a schema without them pays nothing.
 final class Evaluated {
-    private(set) var keys: Set<[UInt8]> = []
-    private(set) var allKeys = false
-    private(set) var items: Set<Int> = []
-    private(set) var allItems = false
-
-    func add(key: UnsafeRawBufferPointer) {
-        if !allKeys { keys.insert(Array(key)) }
+    private struct Bits {
+        var all = false
+        var words: [UInt64] = []
     }
 
-    func addAllKeys() { allKeys = true }
+    /// Behind a pointer: a class's stored `var`s pay a dynamic exclusivity
+    /// check per access, and these are touched once per member.
+    private let bits = UnsafeMutablePointer<Bits>.allocate(capacity: 1)
 
-    func add(item: Int) {
-        if !allItems { items.insert(item) }
+    init() { bits.initialize(to: Bits()) }
+
+    deinit {
+        bits.deinitialize(count: 1)
+        bits.deallocate()
     }
 
-    func addAllItems() { allItems = true }
+    var all: Bool { bits.pointee.all }
 
-    func has(key: UnsafeRawBufferPointer) -> Bool { allKeys || keys.contains(Array(key)) }
+    func add(_ position: Int) {
+        if bits.pointee.all { return }
+        let word = position >> 6
+        if word >= bits.pointee.words.count {
+            bits.pointee.words.append(contentsOf: repeatElement(0, count: word - bits.pointee.words.count + 1))
+        }
+        bits.pointee.words[word] |= 1 << UInt64(position & 63)
+    }
 
-    func has(item: Int) -> Bool { allItems || items.contains(item) }
+    func addAll() { bits.pointee.all = true }
+
+    func has(_ position: Int) -> Bool {
+        if bits.pointee.all { return true }
+        let word = position >> 6
+        return word < bits.pointee.words.count && bits.pointee.words[word] & (1 << UInt64(position & 63)) != 0
+    }
 
     /// Takes in what a successful subschema evaluated.
     func merge(_ other: Evaluated) {
-        if other.allKeys { allKeys = true } else if !allKeys { keys.formUnion(other.keys) }
-        if other.allItems { allItems = true } else if !allItems { items.formUnion(other.items) }
+        if bits.pointee.all { return }
+        if other.bits.pointee.all { bits.pointee.all = true; return }
+        let theirs = other.bits.pointee.words
+        if theirs.count > bits.pointee.words.count {
+            bits.pointee.words.append(contentsOf: repeatElement(0, count: theirs.count - bits.pointee.words.count))
+        }
+        for (i, w) in theirs.enumerated() { bits.pointee.words[i] |= w }
     }
 }

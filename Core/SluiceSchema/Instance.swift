@@ -36,7 +36,12 @@ struct Instance {
         case .double:
             let d = element!.double!
             return d.rounded() == d && d.isFinite ? [.number, .integer] : .number
-        case .decimal128: return .number
+        case .decimal128:
+            switch number {
+            case .int?: return [.number, .integer]
+            case let .double(d)? where d.rounded() == d: return [.number, .integer]
+            default: return .number
+            }
         case .int32, .int64: return [.number, .integer]
         case .document, .javascriptWithScope: return .object
         case .array: return .array
@@ -60,6 +65,7 @@ struct Instance {
         case .int32: return .int(Int64(element.int32!))
         case .int64: return .int(element.int64!)
         case .double: return .double(element.double!)
+        case .decimal128: return Decimal128.number(element.valueBytes)
         default: return nil
         }
     }

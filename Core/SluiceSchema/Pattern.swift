@@ -56,7 +56,8 @@ public final class Pattern: @unchecked Sendable {
 
     /// Whether the pattern matches anywhere in `bytes` (UTF-8).
     public func matches(_ bytes: UnsafeRawBufferPointer, _ scratch: MatchData) -> Bool {
-        search(bytes, scratch) > 0
+        // 0 is a match whose groups did not fit the match data: enough to say it matched.
+        search(bytes, scratch) >= 0
     }
 
     /// Whether the pattern matches anywhere in `s`.
@@ -71,7 +72,7 @@ public final class Pattern: @unchecked Sendable {
         var text = text
         return text.withUTF8 { utf8 -> [String: String]? in
             let bytes = UnsafeRawBufferPointer(utf8)
-            guard search(bytes, scratch) > 0 else { return nil }
+            guard search(bytes, scratch) >= 0 else { return nil }
             let ovector = pcre2_get_ovector_pointer_8(scratch.data)!
             let pairs = Int(pcre2_get_ovector_count_8(scratch.data))
             var out: [String: String] = [:]

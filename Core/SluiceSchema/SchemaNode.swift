@@ -69,6 +69,9 @@ final class SchemaNode: Sendable {
     let typeMask: TypeMask?
     /// `required` as UTF-8, compared in place against BSON keys.
     let requiredBytes: [[UInt8]]
+    /// `properties` by a hash of each name's UTF-8, so a member finds its
+    /// subschema without comparing every name.
+    private let propertyTable: PropertyTable
     /// Whether the node applies anything to an object's members or to an
     /// array's items (else the walk need not visit them).
     let looksInside: Bool
@@ -87,6 +90,7 @@ final class SchemaNode: Sendable {
         self.resource = resource
         typeMask = keywords.types.map(TypeMask.init)
         requiredBytes = keywords.required.map { Array($0.utf8) }
+        propertyTable = PropertyTable(keywords.properties.map(\.key))
         collects = keywords.unevaluatedProperties != nil || keywords.unevaluatedItems != nil
         checksNumbers = keywords.minimum != nil || keywords.maximum != nil || keywords.exclusiveMinimum != nil
             || keywords.exclusiveMaximum != nil || keywords.multipleOf != nil
@@ -98,6 +102,12 @@ final class SchemaNode: Sendable {
             || keywords.maxProperties != nil || !keywords.dependentRequired.isEmpty || !keywords.dependentSchemas.isEmpty
             || !keywords.prefixItems.isEmpty || keywords.items != nil || keywords.contains != nil || keywords.minItems != nil
             || keywords.maxItems != nil || keywords.uniqueItems || collects
+    }
+
+    /// The index in `k.properties` of the member named `key`, if any.
+    @inline(__always)
+    func property(_ key: UnsafeRawBufferPointer) -> Int? {
+        k.properties.isEmpty ? nil : propertyTable.find(key)
     }
 
     /// Subschemas applied to the same instance as this node: a cycle among

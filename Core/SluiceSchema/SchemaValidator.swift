@@ -13,16 +13,34 @@ public final class SchemaValidator {
     public let schema: JSONSchema
     private let nodes: [SchemaNode]
     private let matchData = MatchData()
-    /// Reasons are recorded only while this is 0; inside `anyOf`, `not`… and
-    /// in `isValid` it is positive and the walk returns at the first failure.
-    private var quiet = 0
-    private var limit = Int.max
+    /// The counters the walk reads at every node. They live behind a pointer
+    /// because a class's stored `var`s pay a dynamic exclusivity check per
+    /// access, which was a tenth of the cost of a valid record.
+    private struct Counters {
+        /// Reasons are recorded only while this is 0; inside `anyOf`, `not`… and
+        /// in `isValid` it is positive and the walk returns at the first failure.
+        var quiet = 0
+        var limit = Int.max
+        var recorded = 0
+        var depth = 0
+    }
+
+    private let counters = UnsafeMutablePointer<Counters>.allocate(capacity: 1)
+    private var quiet: Int {
+        get { counters.pointee.quiet }
+        set { counters.pointee.quiet = newValue }
+    }
+
+    private var depth: Int {
+        get { counters.pointee.depth }
+        set { counters.pointee.depth = newValue }
+    }
+
     private var failures: [ValidationFailure] = []
     /// Instance path tokens (unescaped), kept only while reporting.
     private var path: [String] = []
     /// Resources entered, outermost first: what `$dynamicRef` searches.
     private var scope: [Int] = []
-    private var depth = 0
 
     /// Deeper instances fail rather than exhaust the thread's stack.
     public static let maxDepth = 200
@@ -30,7 +48,10 @@ public final class SchemaValidator {
     public init(_ schema: JSONSchema) {
         self.schema = schema
         nodes = schema.nodes
+        counters.initialize(to: Counters())
     }
+
+    deinit { counters.deallocate() }
 
     /// Whether `document` is valid, stopping at the first failure.
     public func isValid(_ document: BSONDocument) -> Bool {
@@ -45,17 +66,16 @@ public final class SchemaValidator {
 
     func validate(_ instance: Instance, limit: Int) -> [ValidationFailure] {
         reset(quiet: 0)
-        self.limit = max(limit, 1)
+        counters.pointee.limit = max(limit, 1)
         _ = check(schema.root, instance, nil)
         return failures
     }
 
     private func reset(quiet: Int) {
-        self.quiet = quiet
+        counters.pointee = Counters(quiet: quiet)
         failures.removeAll(keepingCapacity: true)
         path.removeAll(keepingCapacity: true)
         scope.removeAll(keepingCapacity: true)
-        depth = 0
     }
 
     /// Records a failure; true when the walk should return now (quiet, or the cap is reached).
@@ -64,7 +84,8 @@ public final class SchemaValidator {
         let pointer = path.isEmpty ? "" : "/" + path.map(JSONPointer.escape).joined(separator: "/")
         failures.append(ValidationFailure(path: pointer, keyword: keyword, reason: reason(),
                                           schemaPath: node.location + "/" + keyword))
-        return failures.count >= limit
+        counters.pointee.recorded += 1
+        return counters.pointee.recorded >= counters.pointee.limit
     }
 
     /// Records a failure and answers false, for a value a `false` schema refuses.
@@ -73,7 +94,7 @@ public final class SchemaValidator {
         return false
     }
 
-    private var stopped: Bool { quiet > 0 || failures.count >= limit }
+    private var stopped: Bool { quiet > 0 || counters.pointee.recorded >= counters.pointee.limit }
 
     @inline(__always) private func enter(_ token: @autoclosure () -> String) {
         if quiet == 0 { path.append(token()) }
@@ -290,7 +311,7 @@ public final class SchemaValidator {
         // Up to 64 required names are ticked off in a bit set: no allocation per record.
         var seenBits: UInt64 = 0
         var seen = required.count > 64 ? [Bool](repeating: false, count: required.count) : []
-        for e in doc.elements {
+        for (position, e) in doc.elements.enumerated() {
             count += 1
             let key = e.keyBytes
             if required.count <= 64 {
@@ -299,10 +320,10 @@ public final class SchemaValidator {
                 for i in required.indices where !seen[i] && bytesEqual(required[i], key) { seen[i] = true }
             }
             var matched = false
-            for p in node.k.properties where bytesEqual(p.key, key) {
+            if let i = node.property(key) {
                 matched = true
-                enter(p.name)
-                let passed = check(p.node, Instance(element: e), nil)
+                enter(node.k.properties[i].name)
+                let passed = check(node.k.properties[i].node, Instance(element: e), nil)
                 leave()
                 if !passed {
                     ok = false
@@ -335,7 +356,7 @@ public final class SchemaValidator {
                     if stopped { return false }
                 }
             }
-            if matched, let evaluated { evaluated.add(key: key) }
+            if matched, let evaluated { evaluated.add(position) }
         }
         for i in required.indices where required.count <= 64 ? seenBits & (1 << i) == 0 : !seen[i] {
             ok = false
@@ -373,7 +394,7 @@ public final class SchemaValidator {
                 enter(String(i))
                 let passed = check(sub, item, nil)
                 leave()
-                evaluated?.add(item: i)
+                evaluated?.add(i)
                 if !passed {
                     ok = false
                     if stopped { return false }
@@ -385,7 +406,7 @@ public final class SchemaValidator {
                 depth -= 1
                 if found {
                     containsCount += 1
-                    evaluated?.add(item: i)
+                    evaluated?.add(i)
                 }
             }
             if node.k.uniqueItems { values.append(item.constant) }
@@ -425,7 +446,7 @@ public final class SchemaValidator {
     private func checkUnevaluated(_ node: SchemaNode, _ doc: BSONDocument, isArray: Bool, _ evaluated: Evaluated) -> Bool {
         var ok = true
         if isArray, let sub = node.k.unevaluatedItems {
-            for (i, e) in doc.elements.enumerated() where !evaluated.has(item: i) {
+            for (i, e) in doc.elements.enumerated() where !evaluated.has(i) {
                 enter(String(i))
                 let passed = nodes[sub].k.always == false
                     ? refuse(node, "unevaluatedItems", "item \(i) is not allowed here")
@@ -436,10 +457,10 @@ public final class SchemaValidator {
                     if stopped { return false }
                 }
             }
-            if ok { evaluated.addAllItems() }
+            if ok { evaluated.addAll() }
         }
         if !isArray, let sub = node.k.unevaluatedProperties {
-            for e in doc.elements where !evaluated.has(key: e.keyBytes) {
+            for (position, e) in doc.elements.enumerated() where !evaluated.has(position) {
                 enter(e.key)
                 let passed = nodes[sub].k.always == false
                     ? refuse(node, "unevaluatedProperties", "unevaluated property \(e.key.debugDescription)")
@@ -450,7 +471,7 @@ public final class SchemaValidator {
                     if stopped { return false }
                 }
             }
-            if ok { evaluated.addAllKeys() }
+            if ok { evaluated.addAll() }
         }
         return ok
     }

@@ -44,3 +44,29 @@ final class ExactnessTests: SchemaTestCase {
         check(["multipleOf": .int(Int64.max)], valid: [.int(Int64.max), 0], invalid: [.int(Int64.max - 1)], keyword: "multipleOf")
     }
 }
+
+/// BSON decimal128 values (from MongoDB) meet the numeric keywords.
+final class Decimal128Tests: XCTestCase {
+    /// A document {"d": coefficient × 10^exponent} with a hand-encoded decimal128.
+    private func document(_ coefficient: UInt64, exponent: Int, negative: Bool = false) -> [UInt8] {
+        let high = (negative ? UInt64(1) << 63 : 0) | UInt64(exponent + 6176) << 49
+        var body: [UInt8] = [0x13, UInt8(ascii: "d"), 0]
+        withUnsafeBytes(of: coefficient.littleEndian) { body += $0 }
+        withUnsafeBytes(of: high.littleEndian) { body += $0 }
+        body.append(0)
+        let length = Int32(4 + body.count)
+        return withUnsafeBytes(of: length.littleEndian) { Array($0) } + body
+    }
+
+    func testDecimal128IsANumber() throws {
+        let schema = try JSONSchema(["properties": ["d": ["type": "number", "maximum": 10, "multipleOf": 0.5]]])
+        let cases: [([UInt8], Bool)] = [(document(95, exponent: -1), true), (document(105, exponent: -1), false),
+                                        (document(93, exponent: -1), false), (document(5, exponent: 0, negative: true), true),
+                                        (document(1, exponent: 3), false)]
+        for (bytes, valid) in cases {
+            bytes.withUnsafeBytes { XCTAssertEqual(schema.isValid(BSONDocument($0)), valid, "\(bytes)") }
+        }
+        let integer = try JSONSchema(["properties": ["d": ["type": "integer", "maximum": .int(Int64.max)]]])
+        document(12, exponent: 2).withUnsafeBytes { XCTAssertTrue(integer.isValid(BSONDocument($0))) }
+    }
+}

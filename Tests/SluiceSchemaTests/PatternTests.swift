@@ -11,6 +11,10 @@ final class PatternTests: SchemaTestCase {
         check(["pattern": "^\\w+$"], valid: ["a_1"], invalid: ["é"], keyword: "pattern")
     }
 
+    func testGroupsDoNotNeedRoomInTheMatchData() {
+        check(["pattern": "^[A-Z][a-z]+(_[A-Z][a-z]+)*$"], valid: ["Montrose_Beach", "Calumet"], invalid: ["montrose"], keyword: "pattern")
+    }
+
     func testUnanchoredAndEndOnlyDollar() {
         check(["pattern": "b"], valid: ["abc"], invalid: ["xyz"], keyword: "pattern")
         // ECMA-262's $ does not match before a final newline.

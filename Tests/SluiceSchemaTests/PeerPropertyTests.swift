@@ -83,7 +83,7 @@ final class PeerPropertyTests: XCTestCase {
 private struct Generator {
     let keys: [String] = ["a", "b", "c"]
     let strings: [String] = ["", "a", "ab", "abc", "\u{E4}", "a\u{308}", "1", "x1", "\u{07C0}"]
-    let patterns: [String] = ["^a", "b$", "^[a-c]*$", "\\d", "^.$", "^\\w+$"]
+    let patterns: [String] = ["^a", "b$", "^[a-c]*$", "\\d", "^.$", "^\\w+$", "^(a|b)+$", "(x)?1"]
 
     func schema(_ r: inout SeededRandom, depth: Int) -> JSONValue {
         if depth > 2 || r.unit() < 0.1 { return r.unit() < 0.6 ? .bool(true) : .bool(false) }
