@@ -119,4 +119,20 @@ final class ValidatorSchemaTests: XCTestCase {
         XCTAssertEqual(schema.validate(.string("1.2.3.4")), [])
         XCTAssertEqual(schema.validate(.string("1.2.3")).map(\.keyword), ["format"])
     }
+
+    /// Formats in a plugin's own config schema stay checks: only record schemas default to annotation.
+    func testPluginConfigFormatsStillAssert() throws {
+        XCTAssertThrowsError(try TestSupport.plan("""
+        sources:
+          gen:
+            use: faker.generate
+            config: {profile: people, count: 1, start_time: yesterday}
+        sinks:
+          out:
+            use: file.discard
+            inputs: [gen]
+        """, dir: dir)) { error in
+            XCTAssertTrue("\(error)".contains("sources.gen.config.start_time: \"yesterday\" is not a valid date-time"), "\(error)")
+        }
+    }
 }
