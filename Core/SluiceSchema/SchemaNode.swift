@@ -72,6 +72,8 @@ final class SchemaNode: Sendable {
     /// `properties` by a hash of each name's UTF-8, so a member finds its
     /// subschema without comparing every name.
     private let propertyTable: PropertyTable
+    /// `k.properties`' subschemas alone: read per member without copying (and retaining) the name.
+    let propertyNodes: [Int]
     /// Whether the node applies anything to an object's members or to an
     /// array's items (else the walk need not visit them).
     let looksInside: Bool
@@ -91,6 +93,7 @@ final class SchemaNode: Sendable {
         typeMask = keywords.types.map(TypeMask.init)
         requiredBytes = keywords.required.map { Array($0.utf8) }
         propertyTable = PropertyTable(keywords.properties.map(\.key))
+        propertyNodes = keywords.properties.map(\.node)
         collects = keywords.unevaluatedProperties != nil || keywords.unevaluatedItems != nil
         checksNumbers = keywords.minimum != nil || keywords.maximum != nil || keywords.exclusiveMinimum != nil
             || keywords.exclusiveMaximum != nil || keywords.multipleOf != nil

@@ -323,7 +323,7 @@ public final class SchemaValidator {
             if let i = node.property(key) {
                 matched = true
                 enter(node.k.properties[i].name)
-                let passed = check(node.k.properties[i].node, Instance(element: e), nil)
+                let passed = check(node.propertyNodes[i], Instance(element: e), nil)
                 leave()
                 if !passed {
                     ok = false
