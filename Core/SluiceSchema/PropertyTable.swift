@@ -27,9 +27,8 @@ struct PropertyTable: Sendable {
         mask = size - 1
     }
 
-    /// The index of `key`, or nil.
-    func find(_ key: UnsafeRawBufferPointer) -> Int? {
-        let h = Self.hash(key)
+    /// The index of `key` (whose `hash` the caller computed once for several tables), or nil.
+    func find(_ key: UnsafeRawBufferPointer, hash h: UInt64) -> Int? {
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
             let entry = Int(slots[s])

@@ -173,7 +173,11 @@ struct SchemaCompiler {
                 n.format = format
             }
         }
-        if let r = o["required"] { n.required = try strings(r, "required") }
+        if let r = o["required"] {
+            // Duplicates are allowed by nothing but harmless; each name is checked once.
+            var unique: Set<String> = []
+            n.required = try strings(r, "required").filter { unique.insert($0).inserted }
+        }
         if let p = o["properties"] {
             guard p.object != nil else { throw fail("properties", "must be an object of schemas") }
             n.properties = try map("properties").map { (Array($0.key.utf8), $0.key, $0.node) }

@@ -67,8 +67,8 @@ final class SchemaNode: Sendable {
     let resource: Int
     /// `types` compiled to bits, tested per value without string compares.
     let typeMask: TypeMask?
-    /// `required` as UTF-8, compared in place against BSON keys.
-    let requiredBytes: [[UInt8]]
+    /// `required` by name hash, looked up with each member's key in place.
+    let requiredTable: PropertyTable
     /// `properties` by a hash of each name's UTF-8, so a member finds its
     /// subschema without comparing every name.
     private let propertyTable: PropertyTable
@@ -91,7 +91,7 @@ final class SchemaNode: Sendable {
         self.location = location
         self.resource = resource
         typeMask = keywords.types.map(TypeMask.init)
-        requiredBytes = keywords.required.map { Array($0.utf8) }
+        requiredTable = PropertyTable(keywords.required.map { Array($0.utf8) })
         propertyTable = PropertyTable(keywords.properties.map(\.key))
         propertyNodes = keywords.properties.map(\.node)
         collects = keywords.unevaluatedProperties != nil || keywords.unevaluatedItems != nil
@@ -109,8 +109,8 @@ final class SchemaNode: Sendable {
 
     /// The index in `k.properties` of the member named `key`, if any.
     @inline(__always)
-    func property(_ key: UnsafeRawBufferPointer) -> Int? {
-        k.properties.isEmpty ? nil : propertyTable.find(key)
+    func property(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        k.properties.isEmpty ? nil : propertyTable.find(key, hash: hash)
     }
 
     /// Subschemas applied to the same instance as this node: a cycle among

@@ -307,20 +307,19 @@ public final class SchemaValidator {
     private func checkObject(_ node: SchemaNode, _ doc: BSONDocument, _ evaluated: Evaluated?) -> Bool {
         var ok = true
         var count = 0
-        let required = node.requiredBytes
+        let requiredCount = node.k.required.count
         // Up to 64 required names are ticked off in a bit set: no allocation per record.
         var seenBits: UInt64 = 0
-        var seen = required.count > 64 ? [Bool](repeating: false, count: required.count) : []
+        var seen = requiredCount > 64 ? [Bool](repeating: false, count: requiredCount) : []
         for (position, e) in doc.elements.enumerated() {
             count += 1
             let key = e.keyBytes
-            if required.count <= 64 {
-                for i in required.indices where seenBits & (1 << i) == 0 && bytesEqual(required[i], key) { seenBits |= 1 << i }
-            } else {
-                for i in required.indices where !seen[i] && bytesEqual(required[i], key) { seen[i] = true }
+            let hash = requiredCount > 0 || !node.k.properties.isEmpty ? PropertyTable.hash(key) : 0
+            if requiredCount > 0, let i = node.requiredTable.find(key, hash: hash) {
+                if requiredCount <= 64 { seenBits |= 1 << i } else { seen[i] = true }
             }
             var matched = false
-            if let i = node.property(key) {
+            if let i = node.property(key, hash: hash) {
                 matched = true
                 enter(node.k.properties[i].name)
                 let passed = check(node.propertyNodes[i], Instance(element: e), nil)
@@ -358,7 +357,7 @@ public final class SchemaValidator {
             }
             if matched, let evaluated { evaluated.add(position) }
         }
-        for i in required.indices where required.count <= 64 ? seenBits & (1 << i) == 0 : !seen[i] {
+        for i in 0 ..< requiredCount where requiredCount <= 64 ? seenBits & (1 << i) == 0 : !seen[i] {
             ok = false
             if fail(node, "required", "missing required property \(node.k.required[i].debugDescription)") { return false }
         }
@@ -474,10 +473,5 @@ public final class SchemaValidator {
             if ok { evaluated.addAll() }
         }
         return ok
-    }
-
-    @inline(__always)
-    private func bytesEqual(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
-        a.count == b.count && (a.isEmpty || a.withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, a.count) == 0 })
     }
 }
