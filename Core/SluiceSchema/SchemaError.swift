@@ -16,10 +16,11 @@ public struct ValidationFailure: Equatable, CustomStringConvertible, Sendable {
     /// The keyword that failed, e.g. "maximum".
     public let keyword: String
     public let reason: String
-    /// The failing keyword in the schema (`/properties/t/maximum`): `keywordLocation`,
-    /// absolute in a resource other than the root.
+    /// The failing keyword in the schema (`/properties/t/maximum`; a `false`
+    /// schema's own place): `keywordLocation`, absolute in a resource other than the root.
     public let schemaPath: String
 
+    /// A failure of `keyword` at `schemaPath` for the value at `path`, because of `reason`.
     public init(path: String, keyword: String, reason: String, schemaPath: String) {
         self.path = path
         self.keyword = keyword

@@ -83,7 +83,7 @@ public final class SchemaValidator {
         if quiet > 0 { return true }
         let pointer = path.isEmpty ? "" : "/" + path.map(JSONPointer.escape).joined(separator: "/")
         failures.append(ValidationFailure(path: pointer, keyword: keyword, reason: reason(),
-                                          schemaPath: node.location + "/" + keyword))
+                                          schemaPath: keyword == "false" ? node.location : node.location + "/" + keyword))
         counters.pointee.recorded += 1
         return counters.pointee.recorded >= counters.pointee.limit
     }

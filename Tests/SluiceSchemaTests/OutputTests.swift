@@ -37,6 +37,12 @@ final class OutputTests: SchemaTestCase {
         }
     }
 
+    func testAFalseSchemaIsItsOwnLocation() throws {
+        let f = try JSONSchema(["properties": ["x": false]]).validate(["x": 1])
+        XCTAssertEqual(f.map(\.schemaPath), ["/properties/x"])
+        XCTAssertEqual(f.map(\.keyword), ["false"])
+    }
+
     func testRefsReportTheTargetsLocation() throws {
         let f = try JSONSchema(["$defs": ["pos": ["minimum": 0]], "properties": ["n": ["$ref": "#/$defs/pos"]]]).validate(["n": -1])
         XCTAssertEqual(f.map(\.schemaPath), ["/$defs/pos/minimum"])
