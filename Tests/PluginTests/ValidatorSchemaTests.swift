@@ -135,4 +135,27 @@ final class ValidatorSchemaTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("sources.gen.config.start_time: \"yesterday\" is not a valid date-time"), "\(error)")
         }
     }
+
+    /// run plans like validate: a bad schema stops it before any record moves, with the invalid-manifest code.
+    func testRunRefusesABadSchemaWithTheManifestCode() throws {
+        let manifest = dir + "/run.yaml"
+        try """
+        sources:
+          gen:
+            use: faker.generate
+            config: {profile: people, count: 10}
+        processors:
+          check:
+            use: validator.validate
+            inputs: [gen]
+            config: {schema: {$ref: "#"}}
+        sinks:
+          out:
+            use: file.discard
+            inputs: [check]
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let r = try TestSupport.runProcess(TestSupport.sluice, ["run", manifest, "--no-progress"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("reference cycle that never moves into the instance"), r.stderr)
+    }
 }

@@ -147,4 +147,19 @@ final class ReferenceTests: SchemaTestCase {
         // In 2020-12 an array under items is a mistake, reported as such.
         XCTAssertTrue(compileError(["items": [true]])?.reason.contains("prefixItems") == true)
     }
+
+    func testDraft7IdFragmentIsAnAnchor() {
+        let schema: JSONValue = ["$schema": "http://json-schema.org/draft-07/schema#",
+                                 "definitions": ["pos": ["$id": "#positive", "minimum": 0]], "$ref": "#positive"]
+        check(schema, valid: [1], invalid: [-1], keyword: "minimum")
+        // In 2020-12 the same $id is an error: a fragment there names nothing.
+        XCTAssertTrue(compileError(["$defs": ["pos": ["$id": "#positive"]]])?.reason.contains("has a fragment") == true)
+    }
+
+    func testIdInsideEnumIsNoResource() {
+        // Only schemas declare resources; a const or enum value that looks like one is data.
+        let schema: JSONValue = ["$id": "https://example.com/root", "enum": [["$id": "urn:example:fake", "type": "null"]],
+                                 "$defs": ["x": ["$ref": "urn:example:fake"]]]
+        XCTAssertTrue(compileError(schema)?.reason.contains("no schema has $id urn:example:fake") == true)
+    }
 }
