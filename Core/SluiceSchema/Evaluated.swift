@@ -20,7 +20,11 @@ final class Evaluated {
         bits.deallocate()
     }
 
-    var all: Bool { bits.pointee.all }
+    /// Empty again, keeping its storage for the next instance.
+    func reset() {
+        bits.pointee.all = false
+        bits.pointee.words.removeAll(keepingCapacity: true)
+    }
 
     func add(_ position: Int) {
         if bits.pointee.all { return }

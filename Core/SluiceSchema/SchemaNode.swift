@@ -82,6 +82,9 @@ final class SchemaNode: Sendable {
     let checksNumbers: Bool
     let checksStrings: Bool
     let hasInPlace: Bool
+    /// The target of a node that is nothing but a `$ref`: the walk goes
+    /// straight there (most properties of real schemas are such references).
+    let onlyRef: Int?
     /// Whether the node needs to know which members and items its in-place
     /// subschemas evaluated (it has `unevaluatedProperties`/`unevaluatedItems`).
     let collects: Bool
@@ -95,6 +98,9 @@ final class SchemaNode: Sendable {
         propertyTable = PropertyTable(keywords.properties.map(\.key))
         propertyNodes = keywords.properties.map(\.node)
         collects = keywords.unevaluatedProperties != nil || keywords.unevaluatedItems != nil
+        var bare = Keywords()
+        bare.ref = keywords.ref
+        onlyRef = keywords.ref != nil && Self.sameKeywords(keywords, bare) ? keywords.ref : nil
         checksNumbers = keywords.minimum != nil || keywords.maximum != nil || keywords.exclusiveMinimum != nil
             || keywords.exclusiveMaximum != nil || keywords.multipleOf != nil
         checksStrings = keywords.minLength != nil || keywords.maxLength != nil || keywords.pattern != nil || keywords.format != nil
@@ -105,6 +111,18 @@ final class SchemaNode: Sendable {
             || keywords.maxProperties != nil || !keywords.dependentRequired.isEmpty || !keywords.dependentSchemas.isEmpty
             || !keywords.prefixItems.isEmpty || keywords.items != nil || keywords.contains != nil || keywords.minItems != nil
             || keywords.maxItems != nil || keywords.uniqueItems || collects
+    }
+
+    /// Whether `a` has no keyword `b` lacks, for the keywords `onlyRef` cares about.
+    private static func sameKeywords(_ a: Keywords, _ b: Keywords) -> Bool {
+        a.always == b.always && a.types == nil && a.enumValues == nil && a.constValue == nil && a.minimum == nil && a.maximum == nil
+            && a.exclusiveMinimum == nil && a.exclusiveMaximum == nil && a.multipleOf == nil && a.minLength == nil
+            && a.maxLength == nil && a.pattern == nil && a.format == nil && a.required.isEmpty && !a.uniqueItems
+            && a.properties.isEmpty && a.patternProperties.isEmpty && a.additionalProperties == nil && a.propertyNames == nil
+            && a.minProperties == nil && a.maxProperties == nil && a.dependentRequired.isEmpty && a.dependentSchemas.isEmpty
+            && a.prefixItems.isEmpty && a.items == nil && a.contains == nil && a.minItems == nil && a.maxItems == nil
+            && a.unevaluatedProperties == nil && a.unevaluatedItems == nil && a.allOf.isEmpty && a.anyOf.isEmpty
+            && a.oneOf.isEmpty && a.not == nil && a.ifNode == nil && a.dynamicRef == nil
     }
 
     /// The index in `k.properties` of the member named `key`, if any.

@@ -23,6 +23,8 @@ public final class SchemaValidator {
         var limit = Int.max
         var recorded = 0
         var depth = 0
+        /// Annotation sets no longer in use, handed out again instead of allocating.
+        var spare: [Evaluated] = []
     }
 
     private let counters = UnsafeMutablePointer<Counters>.allocate(capacity: 1)
@@ -51,7 +53,19 @@ public final class SchemaValidator {
         counters.initialize(to: Counters())
     }
 
-    deinit { counters.deallocate() }
+    deinit {
+        counters.deinitialize(count: 1)
+        counters.deallocate()
+    }
+
+    /// An empty annotation set, reused when one is spare.
+    private func fresh() -> Evaluated {
+        guard let e = counters.pointee.spare.popLast() else { return Evaluated() }
+        e.reset()
+        return e
+    }
+
+    private func recycle(_ e: Evaluated) { counters.pointee.spare.append(e) }
 
     /// Whether `document` is valid, stopping at the first failure.
     public func isValid(_ document: BSONDocument) -> Bool {
@@ -72,7 +86,10 @@ public final class SchemaValidator {
     }
 
     private func reset(quiet: Int) {
-        counters.pointee = Counters(quiet: quiet)
+        counters.pointee.quiet = quiet
+        counters.pointee.limit = .max
+        counters.pointee.recorded = 0
+        counters.pointee.depth = 0
         failures.removeAll(keepingCapacity: true)
         path.removeAll(keepingCapacity: true)
         scope.removeAll(keepingCapacity: true)
@@ -115,6 +132,7 @@ public final class SchemaValidator {
 
     private func check(_ index: Int, _ v: Instance, _ outer: Evaluated?) -> Bool {
         let node = nodes[index]
+        if let target = node.onlyRef, !schema.usesDynamicScope { return check(target, v, outer) }
         if let always = node.k.always {
             return always || refuse(node, "false", "no value is allowed here")
         }
@@ -124,7 +142,9 @@ public final class SchemaValidator {
         let pushed = schema.usesDynamicScope && scope.last != node.resource
         if pushed { scope.append(node.resource) }
         defer { if pushed { scope.removeLast() } }
-        let evaluated = node.collects ? Evaluated() : outer
+        let own = node.collects ? fresh() : nil
+        defer { if let own { recycle(own) } }
+        let evaluated = own ?? outer
         var ok = true
 
         if let target = node.k.ref, !check(target, v, evaluated) {
@@ -195,8 +215,9 @@ public final class SchemaValidator {
             for sub in node.k.anyOf {
                 if let evaluated {
                     // Every passing branch's annotations count, so no short cut.
-                    let branch = Evaluated()
+                    let branch = fresh()
                     if trial(sub, v, branch) { any = true; evaluated.merge(branch) }
+                    recycle(branch)
                 } else if trial(sub, v, nil) {
                     any = true
                     break
@@ -211,13 +232,17 @@ public final class SchemaValidator {
             var passed = 0
             var winner: Evaluated?
             for sub in node.k.oneOf {
-                let branch = evaluated.map { _ in Evaluated() }
+                let branch = evaluated == nil ? nil : fresh()
                 if trial(sub, v, branch) {
                     passed += 1
+                    if let previous = winner { recycle(previous) }
                     winner = branch
                     if passed > 1 { break }
+                } else if let branch {
+                    recycle(branch)
                 }
             }
+            defer { if let winner { recycle(winner) } }
             if passed != 1 {
                 ok = false
                 if fail(node, "oneOf", "matches \(passed == 0 ? "none" : "more than one") of the \(node.k.oneOf.count) alternatives, expected exactly one") {
@@ -232,7 +257,8 @@ public final class SchemaValidator {
             if fail(node, "not", "must not match the schema under 'not'") { return false }
         }
         if let condition = node.k.ifNode {
-            let branch = evaluated.map { _ in Evaluated() }
+            let branch = evaluated == nil ? nil : fresh()
+            defer { if let branch { recycle(branch) } }
             let next: Int?
             if trial(condition, v, branch) {
                 if let branch, let evaluated { evaluated.merge(branch) }
