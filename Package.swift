@@ -71,7 +71,9 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Core/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Core/CMalloc"),
-        .target(name: "SluiceSchema", dependencies: [sdk], path: "Core/SluiceSchema"),
+        .systemLibrary(name: "CPCRE2", path: "Core/CPCRE2", pkgConfig: "libpcre2-8",
+                       providers: [.apt(["libpcre2-dev"])]),
+        .target(name: "SluiceSchema", dependencies: [sdk, "CPCRE2"], path: "Core/SluiceSchema"),
 
         // Code several plugins share, linked into each: record formats and an HTTP client.
         .target(name: "SluiceFormats", dependencies: [sdk, "SluiceSchema"], path: "Plugins/Shared/Formats"),
@@ -110,6 +112,8 @@ let package = Package(
             path: "Tests/PluginTests"),
         // `bench/forecaster.sh`: forecaster updates/s against a read-only loop (build with -c release).
         .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", sdk, "CMalloc"], path: "bench/ForecasterBench"),
+        // `bench/schema.sh`: validation ns/record against jsonschema-rs (build with -c release).
+        .executableTarget(name: "SchemaBench", dependencies: ["SluiceSchema", sdk], path: "bench/SchemaBench"),
         // Models, alerts and snapshots only: builds without the engine or any server library.
         .testTarget(name: "ForecasterTests", dependencies: ["ForecasterPlugin"], path: "Tests/ForecasterTests"),
         // The window state without I/O; the plugin in a running `sluice`, over HTTP and in headless Chromium.

@@ -1,81 +1,67 @@
-import SluiceSDK
+/// The formats of draft 2020-12, each checked to its RFC when format
+/// assertion is on (`SchemaOptions.formatAssertion`).
+enum Format: String, CaseIterable, Sendable {
+    case dateTime = "date-time", date, time, duration
+    case email, idnEmail = "idn-email", hostname, idnHostname = "idn-hostname", ipv4, ipv6
+    case uri, uriReference = "uri-reference", iri, iriReference = "iri-reference", uuid, uriTemplate = "uri-template"
+    case jsonPointer = "json-pointer", relativeJSONPointer = "relative-json-pointer", regex
 
-/// The `format` keywords Sluice asserts (2020-12 makes format an annotation
-/// by default; a pipeline validator is expected to enforce it).
-enum Formats {
-    static func check(_ format: String, _ s: String) -> Bool {
-        switch format {
-        case "date-time": return isDateTime(s)
-        case "date": return s.utf8.count == 10 && ISO8601.parse(s) != nil
-        case "time": return ISO8601.parse("1970-01-01T" + s) != nil
-        case "email": return isEmail(s)
-        case "uuid": return isUUID(s)
-        case "ipv4": return isIPv4(s)
-        case "hostname": return isHostname(s)
-        case "uri": return isURI(s)
-        default: return true
+    func check(_ s: String) -> Bool {
+        switch self {
+        case .dateTime: return DateFormats.isDateTime(s)
+        case .date: return DateFormats.isDate(Array(s.utf8)[...])
+        case .time: return DateFormats.isTime(Array(s.utf8)[...])
+        case .duration: return DateFormats.isDuration(s)
+        case .email: return NetworkFormats.isEmail(s, international: false)
+        case .idnEmail: return NetworkFormats.isEmail(s, international: true)
+        case .hostname: return NetworkFormats.isHostname(s)
+        case .idnHostname: return NetworkFormats.isIDNHostname(s)
+        case .ipv4: return NetworkFormats.isIPv4(Substring(s))
+        case .ipv6: return NetworkFormats.isIPv6(Substring(s))
+        case .uri: return URIFormats.isURI(s, international: false, relative: false)
+        case .uriReference: return URIFormats.isURI(s, international: false, relative: true)
+        case .iri: return URIFormats.isURI(s, international: true, relative: false)
+        case .iriReference: return URIFormats.isURI(s, international: true, relative: true)
+        case .uuid: return Self.isUUID(s)
+        case .uriTemplate: return URIFormats.isURITemplate(s)
+        case .jsonPointer: return JSONPointer.tokens(s) != nil
+        case .relativeJSONPointer: return Self.isRelativeJSONPointer(s)
+        case .regex: return (try? Pattern(s)) != nil
         }
     }
 
-    /// RFC 3339: a full date, a time and an explicit zone.
-    static func isDateTime(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        guard u.count >= 20, u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: "t") || u[10] == UInt8(ascii: " ") else {
-            return false
-        }
-        let last = u[u.count - 1]
-        let zoned = last == UInt8(ascii: "Z") || last == UInt8(ascii: "z") || u[u.count - 6] == UInt8(ascii: "+")
-            || u[u.count - 6] == UInt8(ascii: "-")
-        return zoned && ISO8601.parse(s) != nil
-    }
-
-    static func isEmail(_ s: String) -> Bool {
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64, !parts[0].contains(" ") else { return false }
-        return isHostname(String(parts[1])) && parts[1].contains(".")
-    }
-
+    /// RFC 4122: 8-4-4-4-12 hex digits (any version and variant).
     static func isUUID(_ s: String) -> Bool {
         let u = Array(s.utf8)
         guard u.count == 36 else { return false }
         for (i, c) in u.enumerated() {
-            if [8, 13, 18, 23].contains(i) {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
                 guard c == UInt8(ascii: "-") else { return false }
-            } else if !isHex(c) {
+            } else if !c.isHexDigit {
                 return false
             }
         }
         return true
     }
 
-    static func isIPv4(_ s: String) -> Bool {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { p in
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy(\.isASCIIDigit), let v = Int(p), v <= 255 else { return false }
-            return p.count == 1 || p.first != "0"
+    /// draft-bhutton-relative-json-pointer-00: a non-negative integer, an
+    /// optional index adjustment, then `#` or a JSON Pointer.
+    static func isRelativeJSONPointer(_ s: String) -> Bool {
+        var u = Array(s.utf8)[...]
+        guard let first = u.first, first.isDigit else { return false }
+        if first == UInt8(ascii: "0") { u = u.dropFirst() } else { while let c = u.first, c.isDigit { u = u.dropFirst() } }
+        if let sign = u.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+            u = u.dropFirst()
+            guard let d = u.first, d.isDigit, d != UInt8(ascii: "0") else { return false }
+            while let c = u.first, c.isDigit { u = u.dropFirst() }
         }
-    }
-
-    static func isHostname(_ s: String) -> Bool {
-        guard !s.isEmpty, s.utf8.count <= 253 else { return false }
-        return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
-            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
-    }
-
-    static func isURI(_ s: String) -> Bool {
-        guard let colon = s.firstIndex(of: ":"), colon != s.startIndex else { return false }
-        let scheme = s[..<colon]
-        return scheme.first!.isLetter && scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
-            && !s.contains(" ")
-    }
-
-    static func isHex(_ c: UInt8) -> Bool {
-        (48 ... 57).contains(c) || (65 ... 70).contains(c) || (97 ... 102).contains(c)
+        if u.elementsEqual([UInt8(ascii: "#")]) { return true }
+        return JSONPointer.tokens(String(decoding: u, as: UTF8.self)) != nil
     }
 }
 
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+extension UInt8 {
+    var isDigit: Bool { self >= 48 && self <= 57 }
+    var isHexDigit: Bool { isDigit || (65 ... 70).contains(self) || (97 ... 102).contains(self) }
+    var isAlpha: Bool { (65 ... 90).contains(self) || (97 ... 122).contains(self) }
 }

@@ -28,6 +28,7 @@ final class EngineTests: XCTestCase {
             use: validator.validate
             inputs: [people]
             config:
+              format_assertion: true
               schema: {properties: {email: {type: string, format: email}}, required: [email]}
         sinks:
           a:

@@ -59,7 +59,8 @@ public final class ComponentInfo: @unchecked Sendable {
         threadSafe = d.flags & UInt32(SLUICE_COMPONENT_THREAD_SAFE) != 0
         schemaText = d.config_schema.map { String(cString: $0) }
         do {
-            compiled = try schemaText.map { try JSONSchema(json: $0) }
+            // A config schema's formats are checks its author meant ("start_time" must be a date-time).
+            compiled = try schemaText.map { try JSONSchema(json: $0, options: SchemaOptions(formatAssertion: true)) }
             schemaError = nil
         } catch {
             compiled = nil

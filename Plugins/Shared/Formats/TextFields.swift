@@ -31,10 +31,17 @@ public struct TextFields: Sendable {
 
     /// The fields of `text` in `names` order, or why it does not parse.
     public func parse(_ text: Substring) -> Result<[(String, String)], Failure> {
+        parse(text, scratch: makeScratch())
+    }
+
+    /// Match data for `parse(_:scratch:)`, nil when the fields are split, not matched.
+    public func makeScratch() -> MatchData? { pattern?.makeMatchData() }
+
+    /// As `parse(_:)`, matching a regex with `scratch` (reused across calls, so no allocation per line).
+    public func parse(_ text: Substring, scratch: MatchData?) -> Result<[(String, String)], Failure> {
         if let pattern {
-            let line = String(text)
-            guard let captures = pattern.captures(line, names: names) else {
-                return .failure(Failure(reason: "\(line.debugDescription) does not match \(pattern.source.debugDescription)"))
+            guard let captures = pattern.captures(text, scratch ?? pattern.makeMatchData()) else {
+                return .failure(Failure(reason: "\(String(text).debugDescription) does not match \(pattern.source.debugDescription)"))
             }
             return .success(names.compactMap { n in captures[n].map { (n, $0) } })
         }

@@ -1,4 +1,5 @@
 import SluiceFormats
+import SluiceSchema
 import SluiceSDK
 
 /// The `parse:` step: structures a raw text field into named fields (see `TextFields`).
@@ -15,8 +16,12 @@ public struct LineParser: Sendable {
         fields = try TextFields(config, context: "parse")
     }
 
-    /// The fields of `text` in `names` order, or why it does not parse.
-    public func parse(_ text: String) -> Result<[(String, String)], TextFields.Failure> {
-        fields.parse(Substring(text)).mapError { TextFields.Failure(reason: "\(field): \($0.reason)") }
+    /// Match data for `parse(_:scratch:)`; nil when no regex is configured.
+    public func makeScratch() -> MatchData? { fields.makeScratch() }
+
+    /// The fields of `text` in `names` order, or why it does not parse; a
+    /// regex matches with `scratch` when given (the processor keeps one).
+    public func parse(_ text: String, scratch: MatchData? = nil) -> Result<[(String, String)], TextFields.Failure> {
+        fields.parse(Substring(text), scratch: scratch).mapError { TextFields.Failure(reason: "\(field): \($0.reason)") }
     }
 }

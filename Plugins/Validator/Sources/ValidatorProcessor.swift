@@ -14,42 +14,49 @@ public final class ValidatorProcessor: Processor {
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false,
      "properties": {
-       "schema": {"type": ["object", "boolean"], "description": "the JSON Schema records must match"},
-       "schema_file": {"type": "string", "format": "path", "description": "or a file holding it, relative to the manifest"},
+       "schema": {"type": ["object", "boolean"],
+                  "description": "the JSON Schema records must match (2020-12, or draft 7 by $schema)"},
+       "schema_file": {"type": "string", "format": "path",
+                       "description": "or a file holding it, relative to the manifest; relative $refs resolve from its folder"},
+       "schema_dir": {"type": "string", "format": "path", "description": "where relative $refs of an inline schema resolve (default: the manifest's folder)"},
+       "format_assertion": {"type": "boolean", "default": false,
+                            "description": "check format (date-time, email, uri...) instead of treating it as an annotation"},
+       "max_errors": {"type": "integer", "minimum": 1, "default": 10,
+                      "description": "failures listed in a dead-lettered record's reason"},
        "parse": {"type": "object", "required": ["field"], "additionalProperties": false,
                  "properties": {"field": {"type": "string"}, "names": {"type": "array", "items": {"type": "string"}},
                                 "separator": {"type": "string"}, "regex": {"type": "string"},
                                 "drop_source": {"type": "boolean"}}},
        "coerce": {"type": "object", "additionalProperties": {"type": ["string", "object"]}},
-       "on_invalid": {"enum": ["dead_letter", "drop"]}
+       "on_invalid": {"enum": ["dead_letter", "drop"], "default": "dead_letter"}
      }}
     """#
 
+    /// A key's default, read from `configSchema` so it is declared in one place.
+    static func defaultValue(_ key: String) -> JSONValue {
+        (try? JSONParser.parse(configSchema))?["properties"]?[key]?["default"] ?? .null
+    }
+
     let schema: JSONSchema?
+    let validator: SchemaValidator?
+    let maxErrors: Int
     let parser: LineParser?
+    let parserScratch: MatchData?
     let coercions: [String: Coercion]
     let dropInvalid: Bool
     let invalid: Metric
     var writer = BSONWriter(capacity: 512)
 
     public required init(config: Config, host: PluginHost) throws {
-        var schemaJSON = config["schema"]
-        if let path = try config.string("schema_file") {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw SluiceError.config("schema_file: cannot read \(path)")
-            }
-            do { schemaJSON = try JSONParser.parse(text) } catch { throw SluiceError.config("schema_file: \(path): \(error)") }
-        }
-        do {
-            schema = try schemaJSON.map { try JSONSchema($0) }
-        } catch {
-            throw SluiceError.config("schema: \(error)")
-        }
+        schema = try Self.compile(config)
+        validator = schema.map(SchemaValidator.init)
+        maxErrors = try config.int("max_errors", default: Int(Self.defaultValue("max_errors").integer!))
         parser = try config.object("parse").map { try LineParser($0) }
+        parserScratch = parser?.makeScratch()
         var coercions: [String: Coercion] = [:]
         for m in try config.object("coerce")?.json ?? JSONObject() { coercions[m.key] = try Coercion(m.value, field: m.key) }
         self.coercions = coercions
-        dropInvalid = try config.string("on_invalid", default: "dead_letter") == "drop"
+        dropInvalid = try config.string("on_invalid", default: Self.defaultValue("on_invalid").string!) == "drop"
         invalid = host.metric(.counter, "invalid_records_total", help: "records that failed parsing, coercion or the schema")
     }
 
@@ -88,10 +95,36 @@ public final class ValidatorProcessor: Processor {
         if bad > 0 { invalid.record(Double(bad)) }
     }
 
-    /// Every schema failure joined into one reason, or nil when valid.
+    /// The schema of `config` (`schema`, or `schema_file`), compiled; a
+    /// `SluiceError.config` naming the key when it cannot be.
+    public static func compile(_ config: Config) throws -> JSONSchema? {
+        var options = SchemaOptions(formatAssertion: try config.bool("format_assertion", default: defaultValue("format_assertion").bool!),
+                                    directory: try config.string("schema_dir"))
+        var json = config["schema"]
+        if let path = try config.string("schema_file") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw SluiceError.config("schema_file: cannot read \(path)")
+            }
+            do { json = try JSONParser.parse(text) } catch { throw SluiceError.config("schema_file: \(path): \(error)") }
+            options.file = path
+        }
+        do {
+            return try json.map { try JSONSchema($0, options: options) }
+        } catch {
+            // An inline schema's error is led by the path of the bad keyword in
+            // it ("schema.properties.t.type: …"), so the host points at that line.
+            let inner = options.file == nil ? (error as? SchemaError).flatMap { $0.path.hasPrefix("/") ? $0.path.split(separator: "/").joined(separator: ".") : nil } ?? "" : ""
+            let key = options.file == nil ? "schema" + (inner.isEmpty ? "" : "." + inner) : "schema_file"
+            throw SluiceError.config("\(key): \(error)")
+        }
+    }
+
+    /// The schema's failures (at most `max_errors`), each with its instance
+    /// path, reason and schema path, joined into one reason; nil when valid.
+    /// Valid records, the common case, stop at no failure and build no text.
     func check(_ doc: BSONDocument) -> String? {
-        guard let schema, !schema.isValid(doc) else { return nil }
-        return schema.validate(doc).map(\.description).joined(separator: "; ")
+        guard let validator, !validator.isValid(doc) else { return nil }
+        return validator.validate(doc, limit: maxErrors).map { "\($0.description) (at \($0.schemaPath))" }.joined(separator: "; ")
     }
 
     struct Reason: Error {
@@ -104,7 +137,7 @@ public final class ValidatorProcessor: Processor {
         if let parser {
             guard let raw = doc[parser.field] else { return .failure(Reason(text: "/\(parser.field): missing, nothing to parse")) }
             guard let text = raw.string else { return .failure(Reason(text: "/\(parser.field): expected text to parse, got \(raw.type.jsonTypeName)")) }
-            switch parser.parse(text) {
+            switch parser.parse(text, scratch: parserScratch) {
             case let .success(fields): parsed = fields
             case let .failure(f): return .failure(Reason(text: f.reason))
             }
