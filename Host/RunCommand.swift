@@ -19,7 +19,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Stop after this long (e.g. 30s, 5m).")
     var duration: DurationArgument?
 
-    @Option(name: .long, help: "Serve GET /metrics (Prometheus) and /health on host:port (e.g. 127.0.0.1:9464).")
+    @Option(name: .long, help: "Serve GET /metrics (Prometheus), /health, /ready and /api/topology on host:port (e.g. 127.0.0.1:9464).")
     var statusListen: String?
 
     @Flag(name: .long, inversion: .prefixedNo, help: "Show a live progress line (default: when stderr is a terminal).")
@@ -50,18 +50,15 @@ struct RunCommand: ParsableCommand {
             engine.stop()
         }
         defer { withExtendedLifetime(signals) {} }
-        var status: LocalHTTPServer?
+        var status: StatusServer?
         if let statusListen {
-            do { status = try StatusServer.start(listen: statusListen, engine: engine) } catch {
+            do { status = try StatusServer(listen: statusListen, engine: engine) } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(2)
             }
-            logger.info("status on \(status!.url)/metrics and \(status!.url)/health")
+            logger.info("status on \(status!.url): /metrics, /health, /ready, /api/topology")
         }
-        defer {
-            status?.close()
-            try? status?.wait()
-        }
+        defer { status?.close() }
         if let duration {
             DispatchQueue.global().asyncAfter(deadline: .now() + duration.seconds) { engine.stop() }
         }

@@ -10,8 +10,10 @@ import Synchronization
 /// after the instance is destroyed.
 final class ComponentHost: Sendable {
     let name: String
+    /// The plugin's name: the prefix of its metric names.
+    let plugin: String
     let logger: Logger
-    let registry: MetricsRegistry
+    let metrics: RunMetrics
     let control: EngineControl
     /// Holds the instance took and has not released (ABI 1.1).
     let holds = HoldTable()
@@ -26,15 +28,16 @@ final class ComponentHost: Sendable {
 
     var api: UnsafePointer<sluice_host_api> { UnsafePointer(table.api) }
 
-    init(name: String, role: ComponentRole, inputs: [String], stateDirectory: String?, logger: Logger, registry: MetricsRegistry,
-         control: EngineControl)
+    init(name: String, plugin: String, role: ComponentRole, inputs: [String], stateDirectory: String?, logger: Logger,
+         metrics: RunMetrics, control: EngineControl)
     {
         self.name = name
+        self.plugin = plugin
         answersStopOnlyAtLastTick = role == .processor
         var logger = logger
         logger[metadataKey: "component"] = "\(name)"
         self.logger = logger
-        self.registry = registry
+        self.metrics = metrics
         self.control = control
         table = CTable(inputs: inputs, stateDirectory: stateDirectory)
         table.api.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()

@@ -2,12 +2,14 @@ import CSluicePlugin
 import Foundation
 import Logging
 import SluiceSDK
+import Synchronization
 
 /// One wire of the running graph: a consumer stage and the input port the
 /// records arrive on there.
 struct Edge {
     let stage: Stage
     let port: Int
+    let records: EdgeCounter
 }
 
 /// One vertex of the running graph, on its own thread.
@@ -19,10 +21,12 @@ struct Edge {
 /// `@unchecked Sendable`: the wiring (`routes`, `deadLetterStage`,
 /// `inboundEdges`) is written by the engine before any stage thread starts
 /// (thread start is the barrier) and only read afterwards; everything the
-/// threads share at run time is the inbox (locked) and the metrics (atomics).
+/// threads share at run time is the inbox (locked), the metrics and `condition` (atomics).
 class Stage: @unchecked Sendable {
     let name: String
     let metrics: StageMetrics
+    /// A `ComponentCondition`, for `/ready` and `/api/topology`.
+    private let conditionValue = Atomic<UInt8>(ComponentCondition.starting.rawValue)
     let settings: EngineSettings
     let control: EngineControl
     let logger: Logger
@@ -35,9 +39,9 @@ class Stage: @unchecked Sendable {
     /// stage every stage that can dead-letter.
     var inboundEdges = 0
 
-    init(name: String, role: ComponentRole, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    init(name: String, metrics: StageMetrics, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.name = name
-        metrics = StageMetrics(name: name, role: role)
+        self.metrics = metrics
         self.settings = settings
         self.control = control
         var logger = logger
@@ -49,28 +53,35 @@ class Stage: @unchecked Sendable {
     /// The thread body.
     func run() {}
 
+    var condition: ComponentCondition {
+        get { ComponentCondition(rawValue: conditionValue.load(ordering: .relaxed)) ?? .running }
+        set { conditionValue.store(newValue.rawValue, ordering: .relaxed) }
+    }
+
     /// Sends records to every edge of `output`, each holding the tickets once more.
     func dispatch(_ records: RecordBuffer, tickets: [Ticket], output: Int = 0) {
         guard !records.isEmpty else { return }
-        metrics.recordsOut.wrappingAdd(records.count, ordering: .relaxed)
-        metrics.bytesOut.wrappingAdd(records.byteCount, ordering: .relaxed)
+        metrics.sent(records.count, bytes: records.byteCount)
         for edge in routes[output] {
             for t in tickets { t.retain() }
-            edge.stage.inbox.push(.batch(Envelope(records: records, tickets: tickets, port: edge.port)))
+            edge.records.add(records.count)
+            let waited = edge.stage.inbox.push(.batch(Envelope(records: records, tickets: tickets, port: edge.port)))
+            if waited > 0 { metrics.blocked(nanos: waited) }
         }
     }
 
     /// Sends failed records, wrapped with their reasons, to the dead-letter stage.
     func deadLetter(_ source: RecordBuffer, _ failures: [DeliveryStateMachine.DeadLetter], tickets: [Ticket]) {
         guard !failures.isEmpty else { return }
-        metrics.deadLettered.wrappingAdd(failures.count, ordering: .relaxed)
+        metrics.failed(failures.count)
         let wrapped = DeadLetter.wrap(source, failures.map { ($0.index, $0.reason) }, stage: name)
         guard let dlq = deadLetterStage else {
             logger.critical("\(failures.count) record(s) could not be written even to the dead-letter queue and are lost; first reason: \(failures[0].reason)")
             return
         }
         for t in tickets { t.retain() }
-        dlq.inbox.push(.batch(Envelope(records: wrapped, tickets: tickets, port: 0)))
+        let waited = dlq.inbox.push(.batch(Envelope(records: wrapped, tickets: tickets, port: 0)))
+        if waited > 0 { metrics.blocked(nanos: waited) }
     }
 
     /// Tells every edge out of this stage, and the dead-letter stage, that it is done.
@@ -91,16 +102,20 @@ class Stage: @unchecked Sendable {
         var machine = DeliveryStateMachine(
             stageName: name, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
         var pending = records
+        let started = Clock.monotonicNanos()
+        defer { metrics.batchTook(nanos: Clock.monotonicNanos() - started) }
         while true {
             let (status, ctx) = attempt(pending)
             let action = machine.attempted(count: pending.count, status: status, failures: ctx.failures,
                                            now: Clock.monotonicNanos(), drainDeadline: control.drainDeadline)
             switch action {
             case let .finished(ok, failed):
+                if condition == .retrying { condition = .running }
                 if ok { accept(pending, ctx) }
                 deadLetter(pending, failed, tickets: tickets)
                 return
             case let .giveUp(ok, failed, attempts):
+                if condition == .retrying { condition = .running }
                 if ok { accept(pending, ctx) }
                 logger.error("draining: giving up after \(attempts) attempt(s); dead-lettering \(failed.count) record(s)")
                 deadLetter(pending, failed, tickets: tickets)
@@ -108,7 +123,8 @@ class Stage: @unchecked Sendable {
             case let .retry(ok, failed, retry, delay, reason, log):
                 if ok { accept(pending, ctx) }
                 deadLetter(pending, failed, tickets: tickets)
-                metrics.retries.wrappingAdd(retry.count, ordering: .relaxed)
+                metrics.retried(retry.count)
+                condition = .retrying
                 if log { logger.warning("retrying \(retry.count) record(s) in \(delay) ms (attempt \(machine.attempts)): \(reason)") }
                 pending = retry.count == pending.count ? pending : RecordBuffer(selecting: retry, from: pending)
                 Backoff.sleep(millis: delay) { control.drainDeadlinePassed }
