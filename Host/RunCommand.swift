@@ -2,6 +2,7 @@ import ArgumentParser
 import CMalloc
 import Dispatch
 import Foundation
+import Metrics
 import SluiceCore
 
 struct RunCommand: ParsableCommand {
@@ -45,6 +46,8 @@ struct RunCommand: ParsableCommand {
         mallopt(M_MMAP_THRESHOLD, 64 << 20)
         mallopt(M_TRIM_THRESHOLD, 256 << 20)
         let engine = Engine(plan: plan, logger: logger, maxRecords: maxRecords)
+        // Libraries that report through swift-metrics land on the same /metrics page.
+        MetricsSystem.bootstrap(engine.metrics.factory)
         let signals = SignalHandling.install {
             logger.notice("draining: finishing records already read (signal again to exit at once)")
             engine.stop()

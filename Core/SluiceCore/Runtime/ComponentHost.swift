@@ -14,6 +14,8 @@ final class ComponentHost: Sendable {
     let plugin: String
     let logger: Logger
     let metrics: RunMetrics
+    /// Holds back repeats of the plugin's own log lines (and its libraries').
+    let logLimiter = Mutex(LogRateLimiter())
     let control: EngineControl
     /// Holds the instance took and has not released (ABI 1.1).
     let holds = HoldTable()

@@ -32,7 +32,14 @@ private let hostLog: @convention(c) (UnsafeMutableRawPointer?, sluice_log_level,
     case SLUICE_LOG_WARNING: l = .warning
     default: l = .error
     }
-    host.logger.log(level: l, "\(text)")
+    guard l >= host.logger.logLevel else { return }
+    let decision = host.logLimiter.withLock { $0.admit(LogRateLimiter.kind(of: text, component: host.name), now: Clock.monotonicSeconds()) }
+    guard decision.emit else { return }
+    if decision.suppressed > 0 {
+        host.logger.log(level: l, "\(text) (\(decision.suppressed) similar line(s) suppressed)", metadata: ["suppressed": "\(decision.suppressed)"])
+    } else {
+        host.logger.log(level: l, "\(text)")
+    }
 }
 
 private let hostMonotonic: @convention(c) (UnsafeMutableRawPointer?) -> UInt64 = { _ in

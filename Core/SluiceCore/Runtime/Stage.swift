@@ -27,6 +27,8 @@ class Stage: @unchecked Sendable {
     let metrics: StageMetrics
     /// A `ComponentCondition`, for `/ready` and `/api/topology`.
     private let conditionValue = Atomic<UInt8>(ComponentCondition.starting.rawValue)
+    /// One log line per batch with record errors at most, then a trickle.
+    private let recordErrorLog = Mutex(LogRateLimiter(burst: 10, perSecond: 1))
     let settings: EngineSettings
     let control: EngineControl
     let logger: Logger
@@ -45,7 +47,7 @@ class Stage: @unchecked Sendable {
         self.settings = settings
         self.control = control
         var logger = logger
-        logger[metadataKey: "stage"] = "\(name)"
+        logger[metadataKey: "component"] = "\(name)"
         self.logger = logger
         inbox = BoundedQueue(capacity: settings.queueCapacity)
     }
@@ -74,6 +76,7 @@ class Stage: @unchecked Sendable {
     func deadLetter(_ source: RecordBuffer, _ failures: [DeliveryStateMachine.DeadLetter], tickets: [Ticket]) {
         guard !failures.isEmpty else { return }
         metrics.failed(failures.count)
+        logRecordErrors(source, failures)
         let wrapped = DeadLetter.wrap(source, failures.map { ($0.index, $0.reason) }, stage: name)
         guard let dlq = deadLetterStage else {
             logger.critical("\(failures.count) record(s) could not be written even to the dead-letter queue and are lost; first reason: \(failures[0].reason)")
@@ -82,6 +85,21 @@ class Stage: @unchecked Sendable {
         for t in tickets { t.retain() }
         let waited = dlq.inbox.push(.batch(Envelope(records: wrapped, tickets: tickets, port: 0)))
         if waited > 0 { metrics.blocked(nanos: waited) }
+    }
+
+    /// A warning naming the first failed record's reason and position: its
+    /// index in the batch and, when the records came straight from a source,
+    /// the source's delivery token (file.read: the line number; kafka.read:
+    /// partition slot and offset).
+    private func logRecordErrors(_ source: RecordBuffer, _ failures: [DeliveryStateMachine.DeadLetter]) {
+        guard logger.logLevel <= .warning else { return }
+        let decision = recordErrorLog.withLock { $0.admit("dead-lettered", now: Clock.monotonicSeconds()) }
+        guard decision.emit else { return }
+        let first = failures[0]
+        var metadata: Logger.Metadata = ["records": "\(failures.count)", "batch_index": "\(first.index)"]
+        if first.index < source.tokens.count, source.tokens[first.index] != 0 { metadata["source_token"] = "\(source.tokens[first.index])" }
+        if decision.suppressed > 0 { metadata["suppressed"] = "\(decision.suppressed)" }
+        logger.warning("dead-lettered \(failures.count) record(s); first: \(first.reason)", metadata: metadata)
     }
 
     /// Tells every edge out of this stage, and the dead-letter stage, that it is done.

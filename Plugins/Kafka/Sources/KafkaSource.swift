@@ -46,9 +46,11 @@ public final class KafkaSource: Source {
     let committed: Metric
     let commitIntervalNanos: UInt64
     var lastCommitNanos: UInt64 = 0
+    var lag: ConsumerLag
 
     public required init(config: Config, host: PluginHost) throws {
         self.host = host
+        lag = ConsumerLag(host: host)
         format = Format(rawValue: try config.string("format", default: "json")) ?? .json
         textField = try config.string("text_field", default: "value")
         metadataField = try config.string("metadata_field")
@@ -118,6 +120,7 @@ public final class KafkaSource: Source {
 
     public func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult {
         commitIfDue()
+        lag.reportIfDue(consumer)
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMillis) * 1_000_000
         var emitted = 0
         while emitted < maxRecords {

@@ -41,6 +41,10 @@
  *        directory (sluice_host_api.state_dir). A 1.1 host runs every 1.0
  *        plugin unchanged; a 1.1 plugin checks host->abi_minor (or
  *        SLUICE_HAS_FIELD on host->struct_size) before using a 1.1 field.
+ *   1.2  metric names may carry Prometheus labels,
+ *        `consumer_lag_records{topic="t",partition="3"}`; a 1.1 host
+ *        refuses such a name (host->metric returns NULL), so a plugin
+ *        checks host->abi_minor >= 2 first. No struct changed.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -55,7 +59,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 1
+#define SLUICE_ABI_MINOR 2
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -246,8 +250,12 @@ typedef struct sluice_host_api {
 
     /**
      * [any-thread] Registers (or finds) a metric named `name` (Prometheus style, e.g.
-     * "requests_total"); the host prefixes the component's name. Returns NULL
-     * if the name is invalid. `help` may be NULL.
+     * "requests_total"). The host exposes it as sluice_<plugin>_<name> with the
+     * labels pipeline and component. Since 1.2 the name may end with more
+     * labels in the exposition format's syntax, `lag{topic="t",partition="3"}`
+     * (values escape \\, \" and \n; pipeline, component, le and quantile are
+     * the host's). Returns NULL if the name is invalid or already registered
+     * with another kind. `help` may be NULL; the first help given for a name wins.
      */
     sluice_metric *(*metric)(void *host_data, sluice_metric_kind kind, const char *name, const char *help);
 
