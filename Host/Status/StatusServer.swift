@@ -25,6 +25,8 @@ final class StatusServer: Sendable {
             guard request.head.method == .GET else { return .init(status: .methodNotAllowed, contentType: "text/plain", body: "use GET\n") }
             switch request.path {
             case "/metrics":
+                // Series appear as stages are built: an empty page until all are, never a page with some stages.
+                guard engine.isBuilt else { return .init(contentType: RunMetrics.contentType, body: "") }
                 engine.sampleGauges()
                 return .init(contentType: RunMetrics.contentType, body: engine.metrics.exposition())
             case "/health":

@@ -80,6 +80,9 @@ public final class Engine: @unchecked Sendable {
     /// The stages once built (empty before), for the status views.
     var liveStages: [Stage] { lifecycle.stages }
 
+    /// Whether every stage is built (and the metric series of all exist).
+    public var isBuilt: Bool { !liveStages.isEmpty }
+
     /// `GET /ready`.
     public var readiness: Readiness {
         let stages = liveStages
