@@ -37,6 +37,17 @@ struct LogOptions: ParsableArguments {
     }
 }
 
+extension LogOptions {
+    /// A fatal error for the user: `error: …` on stderr as text, or a JSON log line, so that every line of a JSON log parses.
+    func error(_ message: String, _ logger: Logger) {
+        if logFormat == .json {
+            logger.error("\(message)")
+        } else {
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        }
+    }
+}
+
 enum Executable {
     /// This executable's real path (argv[0] may be relative or a symlink).
     static var path: String {

@@ -72,13 +72,20 @@ struct RunCommand: ParsableCommand {
             summary = try engine.run()
         } catch {
             reporter?.stop()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            log.error("\(error)", logger)
             throw ExitCode(1)
         }
         reporter?.stop()
-        FileHandle.standardError.write(Data(ProgressReporter.summary(summary).utf8))
+        if log.logFormat == .json {
+            for s in summary.stages {
+                logger.info("stage summary", metadata: ["component": "\(s.name)", "records_in": "\(s.recordsIn)", "records_out": "\(s.recordsOut)",
+                                                        "dead_lettered": "\(s.deadLettered)", "retried": "\(s.retries)"])
+            }
+        } else {
+            FileHandle.standardError.write(Data(ProgressReporter.summary(summary).utf8))
+        }
         if let why = summary.failure(maxDeadLetterRatio: plan.settings.maxDeadLetterRatio) {
-            FileHandle.standardError.write(Data("error: \(why)\n".utf8))
+            log.error(why, logger)
             throw ExitCode(3)
         }
     }

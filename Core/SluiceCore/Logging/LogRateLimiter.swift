@@ -52,6 +52,23 @@ public struct LogRateLimiter: Sendable {
         return decision
     }
 
+    /// Every kind with lines held back since its last written one, and how
+    /// many; those counts start again from zero. For a summary at the end,
+    /// when no later line of the kind would carry the count.
+    public mutating func drainSuppressed() -> [(kind: String, count: Int)] {
+        var out: [(kind: String, count: Int)] = []
+        for (kind, bucket) in buckets where bucket.suppressed > 0 {
+            out.append((kind, bucket.suppressed))
+            buckets[kind]?.suppressed = 0
+        }
+        return out.sorted { $0.kind < $1.kind }
+    }
+
+    /// The message part of a kind, for a summary line.
+    public static func message(ofKind kind: String) -> String {
+        kind.firstIndex(of: "\u{0}").map { String(kind[kind.index(after: $0)...]) } ?? kind
+    }
+
     /// The kind of a message: digits collapsed, so lines that differ only
     /// in a count, a port or a duration share one bucket.
     public static func kind(of message: String, component: String) -> String {

@@ -45,6 +45,14 @@ final class ComponentHost: Sendable {
         table.api.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }
 
+    /// One line per kind of log line still held back, so a flood that
+    /// ended the run is not lost without a count.
+    func summarizeSuppressedLogs() {
+        for (kind, count) in logLimiter.withLock({ $0.drainSuppressed() }) {
+            logger.warning("\(count) similar line(s) suppressed: \(LogRateLimiter.message(ofKind: kind))", metadata: ["suppressed": "\(count)"])
+        }
+    }
+
     static func from(_ p: UnsafeMutableRawPointer?) -> ComponentHost {
         Unmanaged<ComponentHost>.fromOpaque(p!).takeUnretainedValue()
     }

@@ -121,6 +121,7 @@ public final class Engine: @unchecked Sendable {
         let thread = Thread {
             stage.condition = .running
             stage.run()
+            stage.summarizeRecordErrors()
             stage.condition = .finished
             lifecycle.exited(stage)
         }

@@ -102,6 +102,13 @@ class Stage: @unchecked Sendable {
         logger.warning("dead-lettered \(failures.count) record(s); first: \(first.reason)", metadata: metadata)
     }
 
+    /// Counts record-error lines still held back when the stage ends.
+    func summarizeRecordErrors() {
+        for (_, count) in recordErrorLog.withLock({ $0.drainSuppressed() }) {
+            logger.warning("\(count) more record-error line(s) suppressed", metadata: ["suppressed": "\(count)"])
+        }
+    }
+
     /// Tells every edge out of this stage, and the dead-letter stage, that it is done.
     func finish() {
         for edge in routes.joined() { edge.stage.inbox.pushIgnoringCapacity(.end) }

@@ -15,6 +15,17 @@ final class LogRateLimiterTests: XCTestCase {
         XCTAssertEqual(limiter.admit(kind, now: 2).suppressed, 0)
     }
 
+    func testDrainingReportsWhatIsStillHeldBackOnce() {
+        var limiter = LogRateLimiter(burst: 1, perSecond: 0.001)
+        let kind = LogRateLimiter.kind(of: "broker 3 down", component: "in")
+        for _ in 0 ..< 10 { _ = limiter.admit(kind, now: 0) }
+        _ = limiter.admit("quiet", now: 0)
+        let drained = limiter.drainSuppressed()
+        XCTAssertEqual(drained.map(\.count), [9])
+        XCTAssertEqual(drained.map { LogRateLimiter.message(ofKind: $0.kind) }, ["broker # down"])
+        XCTAssertTrue(limiter.drainSuppressed().isEmpty)
+    }
+
     func testOverTimeTheRateIsTheRefill() {
         var limiter = LogRateLimiter(burst: 5, perSecond: 0.5)
         let kind = "k"
