@@ -17,5 +17,5 @@ struct SluiceCommand: ParsableCommand {
           sluice simulate sensors --file examples/data/beach_water_quality_sample.csv
         """,
         version: "0.1.0 (plugin ABI 1.0)",
-        subcommands: [RunCommand.self, ValidateCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self, TopCommand.self])
 }
