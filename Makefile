@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/debug
 APT_PACKAGES := libelf-dev libssl-dev openssl libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev tzdata \
-	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv tmux
+	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv tmux prometheus
 # Only `make bench` needs these: the HTTP load generator, the static server it is compared with, and valgrind (instruction counts).
 BENCH_APT_PACKAGES := wrk nginx-light valgrind
 # Real servers the tests start on 127.0.0.1: nx-27017 (MongoDB wire protocol),
