@@ -16,6 +16,6 @@ struct SluiceCommand: ParsableCommand {
           sluice new-plugin my-filter --lang c
           sluice simulate sensors --file examples/data/beach_water_quality_sample.csv
         """,
-        version: "0.1.0 (plugin ABI 1.0)",
+        version: "0.1.0 (plugin ABI 1.2)",
         subcommands: [RunCommand.self, ValidateCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self, TopCommand.self])
 }

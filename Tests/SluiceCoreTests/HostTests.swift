@@ -64,7 +64,7 @@ final class HostTests: XCTestCase {
         }
         let inspect = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", TestSupport.buildDir + "/libsluice-faker.so"])
         XCTAssertEqual(inspect.status, 0)
-        XCTAssertTrue(inspect.stdout.contains("abi:         1.1 (host speaks 1.1)"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("abi:         1.2 (host speaks 1.2)"), inspect.stdout)
         let notPlugin = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", "/bin/ls"])
         XCTAssertEqual(notPlugin.status, 3)
         XCTAssertTrue(notPlugin.stderr.contains("refused: /bin/ls: is an executable"), notPlugin.stderr)
