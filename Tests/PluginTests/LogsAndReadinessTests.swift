@@ -106,4 +106,51 @@ final class LogsAndReadinessTests: XCTestCase {
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0, log())
     }
+
+    /// `/ready` answers 503 while the Kafka source's broker is down, naming
+    /// the source, and 200 again once the broker is back.
+    func testReadinessFollowsTheKafkaSourcesBroker() throws {
+        try ManagedServer.requireTestRdKafka()
+        let dir = TestSupport.tempDir("ready-kafka")
+        let broker = try ManagedServer.kafka(logDir: dir)
+        try broker.start()
+        defer { broker.stop() }
+        let statusPort = try ManagedServer.freePort()
+        try """
+        engine: {initial_backoff_ms: 50, max_backoff_ms: 300, dead_letter_path: \(dir)/dead.ndjson}
+        sources:
+          events: {use: kafka.read, config: {brokers: "127.0.0.1:\(broker.port)", group: ready, topics: [events], session_timeout_ms: 1000, heartbeat_interval_ms: 300}}
+        sinks:
+          out: {use: file.write, inputs: [events], config: {path: \(dir)/out.ndjson}}
+        """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        let p = try TestSupport.launch(["run", dir + "/p.yaml", "--no-progress", "--status-listen", "127.0.0.1:\(statusPort)"],
+                                       stderr: dir + "/stderr.log")
+        defer { if p.isRunning { p.terminate() } }
+        let client = HTTPClient(headers: [], timeoutMillis: 2000)
+        func ready() -> (Int?, String) {
+            let r = try? client.send(method: "GET", url: "http://127.0.0.1:\(statusPort)/ready", body: nil)
+            return (r?.status, r.map { String(decoding: $0.body, as: UTF8.self) } ?? "")
+        }
+        func awaitReady(_ status: Int) -> (Int?, String) {
+            var last = ready()
+            let deadline = Date(timeIntervalSinceNow: 30)
+            while last.0 != status, Date() < deadline {
+                usleep(100_000)
+                last = ready()
+            }
+            return last
+        }
+        let log = { (try? String(contentsOfFile: dir + "/stderr.log", encoding: .utf8)) ?? "" }
+        XCTAssertEqual(awaitReady(200).0, 200, log())
+
+        broker.stop()
+        let down = awaitReady(503)
+        XCTAssertEqual(down.0, 503, log())
+        XCTAssertTrue(down.1.contains("events: cannot reach its server"), down.1)
+
+        try broker.start()
+        XCTAssertEqual(awaitReady(200).0, 200, log())
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+    }
 }

@@ -47,6 +47,7 @@ public final class KafkaSource: Source {
     let commitIntervalNanos: UInt64
     var lastCommitNanos: UInt64 = 0
     var lag: ConsumerLag
+    var reachability = BrokerReachability()
 
     public required init(config: Config, host: PluginHost) throws {
         self.host = host
@@ -78,6 +79,7 @@ public final class KafkaSource: Source {
         }
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(state).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf, rebalance)
+        rd_kafka_conf_set_error_cb(conf, consumerError)
         KafkaConfig.routeLogs(conf, to: host)
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &error, error.count) else {
@@ -137,8 +139,10 @@ public final class KafkaSource: Source {
                 if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
                 host.log(.warning, "consumer: \(text)")
                 if KafkaConfig.isPermanent(m.err) { throw SluiceError.permanent(text) }
+                if BrokerReachability.meansUnreachable(m.err) { reachability.markDown() }
                 break
             }
+            reachability.markUp()
             let topic = String(cString: rd_kafka_topic_name(m.rkt))
             guard let slot = state.slot(topic: topic, partition: m.partition) else { continue }
             let token = KafkaToken.make(slot: slot, offset: m.offset)
@@ -155,6 +159,9 @@ public final class KafkaSource: Source {
             }
             emitted += 1
         }
+        if state.takeUnreachable() { reachability.markDown() }
+        // Retriable while the cluster cannot be reached: the host backs off and its /ready says why.
+        if emitted == 0, reachability.stillDown(consumer) { throw SluiceError.retriable("no Kafka broker reachable") }
         return .more
     }
 
@@ -249,7 +256,18 @@ final class ConsumerState {
     private var trackers: [Int: PartitionTracker] = [:]
     private var nextSlot = 0
 
+    /// Set by the error callback when librdkafka finds no broker reachable.
+    private var unreachable = false
+
     init(host: PluginHost) { self.host = host }
+
+    func markUnreachable() { unreachable = true }
+
+    /// Whether the error callback reported the cluster unreachable since the last call.
+    func takeUnreachable() -> Bool {
+        defer { unreachable = false }
+        return unreachable
+    }
 
     func assign(topic: String, partition: Int32) {
         let key = "\(topic)\u{0}\(partition)"
@@ -288,6 +306,17 @@ final class ConsumerState {
         }
         return dirty.count
     }
+}
+
+/// Client-level errors (librdkafka calls it from inside consumer_poll, on the
+/// polling thread): logged as before, and a cluster out of reach is noted for `/ready`.
+private let consumerError: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+    _, err, reason, opaque in
+    guard let opaque else { return }
+    let state = Unmanaged<ConsumerState>.fromOpaque(opaque).takeUnretainedValue()
+    let code = rd_kafka_resp_err_t(err)
+    state.host.log(.warning, "consumer: \(KafkaConfig.errorName(code)): \(reason.map { String(cString: $0) } ?? "")")
+    if BrokerReachability.meansUnreachable(code) { state.markUnreachable() }
 }
 
 /// Eager rebalance: commit what is acked before partitions leave, forget
