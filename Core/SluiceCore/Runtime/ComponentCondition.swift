@@ -10,6 +10,16 @@ public enum ComponentCondition: UInt8, Sendable, CaseIterable {
     /// Its thread ended (a source read everything; the graph drained).
     case finished
 
+    /// Why a component in this condition keeps the pipeline from being ready; nil when it does not.
+    public var notReadyBecause: String? {
+        switch self {
+        case .running, .finished: nil
+        case .starting: "starting"
+        case .retrying: "backing off before a retry"
+        case .unreachable: "cannot reach its server"
+        }
+    }
+
     public var label: String {
         switch self {
         case .starting: "starting"

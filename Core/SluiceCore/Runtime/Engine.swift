@@ -94,8 +94,8 @@ public final class Engine: @unchecked Sendable {
     /// readiness); the status server calls it before each scrape.
     public func sampleGauges() {
         for stage in liveStages {
-            stage.metrics.sample(queueDepth: stage.inbox.count, capacity: stage.inbox.capacity, isReady: stage.condition != .retrying
-                && stage.condition != .unreachable && stage.condition != .starting)
+            stage.metrics.sample(queueDepth: stage.inbox.count, capacity: stage.inbox.capacity,
+                                 isReady: stage.condition.notReadyBecause == nil)
         }
     }
 

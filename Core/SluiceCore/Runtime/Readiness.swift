@@ -12,12 +12,7 @@ public struct Readiness: Sendable, Equatable {
         if !built { reasons.append("the pipeline is starting") }
         if stopping { reasons.append("the pipeline is draining") }
         for c in components {
-            switch c.condition {
-            case .running, .finished: break
-            case .starting: reasons.append("\(c.name): starting")
-            case .retrying: reasons.append("\(c.name): backing off before a retry")
-            case .unreachable: reasons.append("\(c.name): cannot reach its server")
-            }
+            if let why = c.condition.notReadyBecause { reasons.append("\(c.name): \(why)") }
         }
         return Readiness(isReady: reasons.isEmpty, reasons: reasons)
     }
