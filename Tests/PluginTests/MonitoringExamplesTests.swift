@@ -6,7 +6,8 @@ import XCTest
 
 /// examples/monitoring against a real run: the Grafana dashboard parses and
 /// every metric it or the alerting rules query is on the `/metrics` page of
-/// a running Kafka → validator → forecaster → file pipeline; promtool (from
+/// a running pipeline (Kafka → validator → forecaster → file, and a join of
+/// two fake streams); promtool (from
 /// Debian's prometheus package) accepts the rules, the scrape config and
 /// every dashboard query.
 final class MonitoringExamplesTests: XCTestCase {
@@ -48,7 +49,16 @@ final class MonitoringExamplesTests: XCTestCase {
         engine: {dead_letter_path: \(dir)/dead.ndjson, state_dir: \(dir)/state}
         sources:
           raw: {use: kafka.read, config: {brokers: "127.0.0.1:\(broker.port)", group: monitoring, topics: [RawSensorData], session_timeout_ms: 1000, heartbeat_interval_ms: 300}}
+          orders: {use: faker.generate, config: {profile: orders, seed: 1, rate: 200}}
+          payments: {use: faker.generate, config: {profile: payments, seed: 1, rate: 200}}
         processors:
+          paid:
+            use: join.join
+            inputs: [orders, payments]
+            config:
+              left: {input: orders, key: order_id, time: {field: created_at}, as: order}
+              right: {input: payments, key: order_id, time: {field: paid_at}, as: payment}
+              between: {lower_ms: 0, upper_ms: 120000}
           clean:
             use: validator.validate
             inputs: [raw]
@@ -61,6 +71,7 @@ final class MonitoringExamplesTests: XCTestCase {
             config: {key_fields: [BeachCode], value_fields: [WaterTemperature], time_field: ReadingTime, interval: 1h, horizon: 3h}
         sinks:
           out: {use: file.write, inputs: [forecast], config: {path: \(dir)/out.ndjson}}
+          joined: {use: file.write, inputs: [paid], config: {path: \(dir)/joined.ndjson}}
         """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
         let p = try TestSupport.launch(["run", dir + "/p.yaml", "--no-progress", "--status-listen", "127.0.0.1:\(statusPort)"],
                                        stderr: dir + "/stderr.log")
@@ -69,7 +80,7 @@ final class MonitoringExamplesTests: XCTestCase {
         let queries = try dashboardQueries()
         let rules = try String(contentsOfFile: examples + "/sluice-alerts.yml", encoding: .utf8)
         let wanted = queries.reduce(metricNames(rules)) { $0.union(metricNames($1)) }
-        XCTAssertTrue(wanted.contains("sluice_kafka_consumer_lag_records"))
+        XCTAssertTrue(wanted.isSuperset(of: ["sluice_kafka_consumer_lag_records", "sluice_join_watermark_lag_seconds", "sluice_forecaster_alerts_open"]))
         let client = HTTPClient(headers: [], timeoutMillis: 2000)
         var missing = wanted
         var page: MetricsPage?
