@@ -95,6 +95,14 @@ final class MonitoringExamplesTests: XCTestCase {
         XCTAssertTrue(missing.isEmpty, "queried but not on the page: \(missing.sorted())\n"
             + ((try? String(contentsOfFile: dir + "/stderr.log", encoding: .utf8)) ?? ""))
         XCTAssertEqual(page?.value("sluice_component_records_total", ["component": "raw", "outcome": "in"]), 500)
+        // Lag is reported once a second: poll until the report after the last record.
+        var lag: Double?
+        for _ in 0 ..< 50 where lag != 0 {
+            usleep(200_000)
+            let body = (try? client.send(method: "GET", url: "http://127.0.0.1:\(statusPort)/api/topology", body: nil))?.body ?? []
+            lag = (try? JSONParser.parse(String(decoding: body, as: UTF8.self)))?["nodes"]?.array?.first { $0["name"]?.string == "raw" }?["lag"]?.number
+        }
+        XCTAssertEqual(lag, 0, "the consumer read the whole topic: its lag in the topology is 0")
     }
 
     /// promtool parses the rules and the scrape config, and every dashboard query as PromQL.
