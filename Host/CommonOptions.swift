@@ -38,12 +38,14 @@ struct LogOptions: ParsableArguments {
 }
 
 extension LogOptions {
-    /// A fatal error for the user: `error: …` on stderr as text, or a JSON log line, so that every line of a JSON log parses.
-    func error(_ message: String, _ logger: Logger) {
+    /// A fatal error for the user: `error: …` on stderr as text (manifest
+    /// errors, which name their file and line, without the prefix), or a JSON
+    /// log line, so that every line of a JSON log parses.
+    func error(_ message: String, _ logger: Logger, prefixed: Bool = true) {
         if logFormat == .json {
             logger.error("\(message)")
         } else {
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            FileHandle.standardError.write(Data("\(prefixed ? "error: " : "")\(message)\n".utf8))
         }
     }
 }

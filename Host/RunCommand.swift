@@ -37,7 +37,7 @@ struct RunCommand: ParsableCommand {
             plan = try PipelinePlanner(loader: plugins.loader()).plan(parsed)
             for w in plan.warnings { logger.warning("\(w)") }
         } catch let e as ManifestErrors {
-            FileHandle.standardError.write(Data("\(e)\n".utf8))
+            log.error("\(e)", logger, prefixed: false)
             throw ExitCode(2)
         }
         // Batch buffers are around a megabyte: above glibc's default mmap
@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
         var status: StatusServer?
         if let statusListen {
             do { status = try StatusServer(listen: statusListen, engine: engine) } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                log.error("\(error)", logger)
                 throw ExitCode(2)
             }
             logger.info("status on \(status!.url): /metrics, /health, /ready, /api/topology")
