@@ -24,17 +24,18 @@ public final class RunMetrics: Sendable {
         self.pipeline = pipeline
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets = [
-            MetricNames.batchDuration: Buckets.batchDuration,
-            MetricNames.endToEndLatency: Buckets.endToEndLatency,
-        ]
+        factory.durationHistogramBuckets = [MetricNames.batchDuration: Buckets.batchDuration]
         self.factory = factory
     }
 
     /// The series of one component.
     func stage(name: String, role: ComponentRole) -> StageMetrics {
-        StageMetrics(name: name, role: role, labels: [("pipeline", pipeline), ("component", name), ("kind", role.rawValue)],
-                     factory: factory)
+        let labels = [("pipeline", pipeline), ("component", name), ("kind", role.rawValue)]
+        let endToEnd = role == .sink ? registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(metricName: MetricNames.endToEndLatency, unitName: "",
+                                             helpText: "event time to the sink's write, per written record that has an event time"),
+            labels: labels, buckets: Buckets.endToEndLatency) : nil
+        return StageMetrics(name: name, role: role, labels: labels, factory: factory, endToEnd: endToEnd)
     }
 
     /// The records counter of one wire of the graph (for per-edge rates).
