@@ -43,7 +43,7 @@ final class RunMetricsTests: XCTestCase {
         let page = run.exposition()
         let e2e = #"sluice_component_end_to_end_latency_seconds_bucket{pipeline="p",component="out",kind="sink",le="#
         XCTAssertTrue(page.contains(e2e + #""0.01"} 0"#), page)
-        XCTAssertTrue(page.contains(e2e + #""0.025"} 1"#), page)
+        XCTAssertTrue(page.contains(e2e + #""0.05"} 1"#), page)
         XCTAssertTrue(page.contains(e2e + #""5.0"} 2"#), page)
         XCTAssertTrue(page.contains(#"sluice_component_end_to_end_latency_seconds_count{pipeline="p",component="out",kind="sink"} 2"#), page)
     }
