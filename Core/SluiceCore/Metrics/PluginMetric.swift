@@ -14,16 +14,14 @@ public final class PluginMetric: Sendable {
 
     public let name: String
     public let component: String
-    public let labels: [(String, String)]
     let series: Series
     /// The last gauge value (bit pattern), for in-process readers such as
     /// `/api/topology`; swift-prometheus exposes values only as text.
     private let lastGauge = Atomic<UInt64>(0)
 
-    init(name: String, component: String, labels: [(String, String)], series: Series) {
+    init(name: String, component: String, series: Series) {
         self.name = name
         self.component = component
-        self.labels = labels
         self.series = series
     }
 

@@ -73,7 +73,7 @@ public final class RunMetrics: Sendable {
             case .gauge: series = .gauge(registry.makeGauge(descriptor: descriptor, labels: labels))
             case .histogram: series = .histogram(registry.makeValueHistogram(descriptor: descriptor, labels: labels, buckets: Buckets.pluginValues))
             }
-            let metric = PluginMetric(name: full, component: component, labels: parsed.labels, series: series)
+            let metric = PluginMetric(name: full, component: component, series: series)
             table.byKey[key] = metric
             return metric
         }

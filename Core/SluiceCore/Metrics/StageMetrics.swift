@@ -109,7 +109,7 @@ public final class StageMetrics: Sendable {
     }
 
     /// Counts at one moment. For a sink, `recordsOut` is what it wrote.
-    public struct Snapshot: Sendable, Equatable {
+    public struct Snapshot: Sendable {
         public let name: String
         public let role: ComponentRole
         public let recordsIn: Int
