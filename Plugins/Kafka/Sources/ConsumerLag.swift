@@ -5,7 +5,9 @@ import SluiceSDK
 /// Reports `consumer_lag_records{topic,partition}`: for every assigned
 /// partition, the high watermark minus the consumer's position, at most once
 /// per interval. Both come from librdkafka's local state (the watermark
-/// cached from fetch responses), so reporting sends nothing to the brokers.
+/// cached from fetch responses), so reporting sends nothing to the brokers;
+/// the price is that a partition appears only once the consumer has read
+/// from it (before, librdkafka knows neither number without asking).
 struct ConsumerLag {
     private let host: PluginHost
     private let intervalNanos: UInt64
