@@ -5,7 +5,9 @@ import Synchronization
 
 /// Every metric of one run, on swift-metrics with a swift-prometheus
 /// registry as the backend: the engine's per-component series, the loader's
-/// plugin load times and every plugin metric from the C ABI.
+/// plugin load times and every plugin metric from the C ABI. Two kinds go
+/// to the registry directly: plugin metrics (swift-metrics has no help text)
+/// and the per-record end-to-end histogram (see `StageMetrics`).
 ///
 /// One registry per run, not the process-wide `MetricsSystem`, so that tests
 /// can run several engines in one process; the host also bootstraps
