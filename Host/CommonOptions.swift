@@ -15,17 +15,38 @@ struct PluginOptions: ParsableArguments {
 }
 
 struct LogOptions: ParsableArguments {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
     @Option(name: .long, help: "Log level: trace, debug, info, warning, error.")
     var logLevel: String = "info"
+
+    @Option(name: .long, help: "Log lines as text, or as one JSON object per line (ts, level, component, message, metadata).")
+    var logFormat: Format = .text
 
     func logger() throws -> Logger {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level \(logLevel.debugDescription)")
         }
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        switch logFormat {
+        case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        }
         var logger = Logger(label: "sluice")
         logger.logLevel = level
         return logger
+    }
+}
+
+extension LogOptions {
+    /// A fatal error for the user: `error: …` on stderr as text (manifest
+    /// errors, which name their file and line, without the prefix), or a JSON
+    /// log line, so that every line of a JSON log parses.
+    func error(_ message: String, _ logger: Logger, prefixed: Bool = true) {
+        if logFormat == .json {
+            logger.error("\(message)")
+        } else {
+            FileHandle.standardError.write(Data("\(prefixed ? "error: " : "")\(message)\n".utf8))
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import CMalloc
 import Dispatch
 import Foundation
+import Metrics
 import SluiceCore
 
 struct RunCommand: ParsableCommand {
@@ -19,7 +20,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Stop after this long (e.g. 30s, 5m).")
     var duration: DurationArgument?
 
-    @Option(name: .long, help: "Serve GET /metrics (Prometheus) and /health on host:port (e.g. 127.0.0.1:9464).")
+    @Option(name: .long, help: "Serve GET /metrics (Prometheus), /health, /ready and /api/topology on host:port (e.g. 127.0.0.1:9464).")
     var statusListen: String?
 
     @Flag(name: .long, inversion: .prefixedNo, help: "Show a live progress line (default: when stderr is a terminal).")
@@ -35,7 +36,7 @@ struct RunCommand: ParsableCommand {
                         plan = try PipelinePlanner(loader: plugins.loader()).plan(file: manifest)
             for w in plan.warnings { logger.warning("\(w)") }
         } catch let e as ManifestErrors {
-            FileHandle.standardError.write(Data("\(e)\n".utf8))
+            log.error("\(e)", logger, prefixed: false)
             throw ExitCode(2)
         }
         // Batch buffers are around a megabyte: above glibc's default mmap
@@ -44,23 +45,22 @@ struct RunCommand: ParsableCommand {
         mallopt(M_MMAP_THRESHOLD, 64 << 20)
         mallopt(M_TRIM_THRESHOLD, 256 << 20)
         let engine = Engine(plan: plan, logger: logger, maxRecords: maxRecords)
+        // Libraries that report through swift-metrics land on the same /metrics page.
+        MetricsSystem.bootstrap(engine.metrics.factory)
         let signals = SignalHandling.install {
             logger.notice("draining: finishing records already read (signal again to exit at once)")
             engine.stop()
         }
         defer { withExtendedLifetime(signals) {} }
-        var status: LocalHTTPServer?
+        var status: StatusServer?
         if let statusListen {
-            do { status = try StatusServer.start(listen: statusListen, engine: engine) } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            do { status = try StatusServer(listen: statusListen, engine: engine) } catch {
+                log.error("\(error)", logger)
                 throw ExitCode(2)
             }
-            logger.info("status on \(status!.url)/metrics and \(status!.url)/health")
+            logger.info("status on \(status!.url): /metrics, /health, /ready, /api/topology")
         }
-        defer {
-            status?.close()
-            try? status?.wait()
-        }
+        defer { status?.close() }
         if let duration {
             DispatchQueue.global().asyncAfter(deadline: .now() + duration.seconds) { engine.stop() }
         }
@@ -74,18 +74,25 @@ struct RunCommand: ParsableCommand {
             summary = try engine.run()
         } catch {
             reporter?.stop()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            log.error("\(error)", logger)
             throw ExitCode(1)
         }
         reporter?.stop()
-        FileHandle.standardError.write(Data(ProgressReporter.summary(summary).utf8))
+        if log.logFormat == .json {
+            for s in summary.stages {
+                logger.info("stage summary", metadata: ["component": "\(s.name)", "records_in": "\(s.recordsIn)", "records_out": "\(s.recordsOut)",
+                                                        "dead_lettered": "\(s.deadLettered)", "retried": "\(s.retries)"])
+            }
+        } else {
+            FileHandle.standardError.write(Data(ProgressReporter.summary(summary).utf8))
+        }
         if summary.deadLettered > 0, plan.manifest.deadLetter == nil {
             let path = URL(fileURLWithPath: plan.settings.deadLetterPath).standardizedFileURL.path
-            FileHandle.standardError.write(Data("dead letters (each with its reason): \(path)\n".utf8))
+            logger.notice("dead letters (each with its reason): \(path)")
         }
         if let why = summary.failure(maxDeadLetterRatio: plan.settings.maxDeadLetterRatio) {
             let reasons = engine.control.firstDeadLetters.reasons.map { "\n  first reason: \($0)" }.joined()
-            FileHandle.standardError.write(Data("error: \(why)\(reasons)\n".utf8))
+            log.error(why + reasons, logger)
             throw ExitCode(3)
         }
     }

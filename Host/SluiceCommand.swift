@@ -18,5 +18,6 @@ struct SluiceCommand: ParsableCommand {
           sluice simulate sensors --file examples/data/beach_water_quality_sample.csv
         """,
         version: "0.1.0 (plugin ABI 1.2)",
-        subcommands: [RunCommand.self, ValidateCommand.self, ExplainCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, ExplainCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self,
+                      TopCommand.self])
 }

@@ -59,7 +59,9 @@ final class HeldDeliveryKafkaTests: XCTestCase {
         func heldStageIn() -> Int {
             let page = (try? client.send(method: "GET", url: "http://127.0.0.1:\(statusPort)/metrics", body: nil))
                 .map { String(decoding: $0.body, as: UTF8.self) } ?? ""
-            let line = page.split(separator: "\n").first { $0.hasPrefix(#"sluice_stage_records_in_total{stage="hold""#) }
+            let line = page.split(separator: "\n").first {
+                $0.hasPrefix("sluice_component_records_total{") && $0.contains(#"component="hold""#) && $0.contains(#"outcome="in""#)
+            }
             return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
         }
         var deadline = Date(timeIntervalSinceNow: 30)

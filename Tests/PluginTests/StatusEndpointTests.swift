@@ -7,15 +7,21 @@ import XCTest
 /// `sluice run --status-listen`: Prometheus metrics and health while a
 /// pipeline runs, scraped over HTTP from the real executable.
 final class StatusEndpointTests: XCTestCase {
+    /// Counters move by exactly what the pipeline did, the page parses with
+    /// prometheus_client, histogram buckets are cumulative with `_count`
+    /// equal to the records written, and /ready and /api/topology agree.
     func testMetricsCountWhatThePipelineDidAndThePortClosesWithTheProcess() throws {
         let dir = TestSupport.tempDir("status")
         let (pushPort, statusPort) = (try ManagedServer.freePort(), try ManagedServer.freePort())
         let manifest = dir + "/p.yaml"
         try """
+        engine: {dead_letter_path: \(dir)/dead.ndjson}
         sources:
-          gw: {use: http-sensor.push, config: {listen: "127.0.0.1:\(pushPort)"}}
+          gw: {use: http-sensor.push, config: {listen: "127.0.0.1:\(pushPort)", event_time: {field: t, format: epoch_ms}}}
+        processors:
+          check: {use: validator.validate, inputs: [gw], config: {schema: {type: object, required: [a]}}}
         sinks:
-          out: {use: file.write, inputs: [gw], config: {path: \(dir)/out.ndjson}}
+          out: {use: file.write, inputs: [check], config: {path: \(dir)/out.ndjson}}
         """.write(toFile: manifest, atomically: true, encoding: .utf8)
         let p = try TestSupport.launch(["run", manifest, "--no-progress", "--status-listen", "127.0.0.1:\(statusPort)"],
                                        stderr: dir + "/stderr.log")
@@ -31,21 +37,60 @@ final class StatusEndpointTests: XCTestCase {
                 usleep(25_000)
             }
         }
-        eventually { get("/health")?.status == 200 }
+        eventually { get("/ready")?.status == 200 }
         XCTAssertEqual(get("/health")?.status, 200)
+        XCTAssertEqual(get("/ready")?.status, 200)
 
-        let body = Array("{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n".utf8)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let body = Array("{\"a\":1,\"t\":\(now)}\n{\"a\":2,\"t\":\(now)}\n{\"b\":3,\"t\":\(now)}\n{\"a\":4,\"t\":\(now)}\n".utf8)
         let push = HTTPClient(headers: ["Content-Type: application/x-ndjson"], timeoutMillis: 2000)
         eventually { (try? push.send(method: "POST", url: "http://127.0.0.1:\(pushPort)/readings", body: body))?.status == 202 }
-        var text = ""
+        let records = "sluice_component_records_total"
+        var page = try MetricsPage("", dir: dir)
         eventually {
-            text = String(decoding: get("/metrics")?.body ?? [], as: UTF8.self)
-            return text.contains(#"sluice_stage_records_out_total{stage="out",role="sink"} 3"#)
+            let text = String(decoding: get("/metrics")?.body ?? [], as: UTF8.self)
+            page = (try? MetricsPage(text, dir: dir)) ?? page
+            return page.value(records, ["component": "out", "outcome": "out"]) == 3
+                && page.value(records, ["component": "dead-letter", "outcome": "out"]) == 1
         }
-        XCTAssertTrue(text.contains(#"sluice_stage_records_in_total{stage="gw",role="source"} 3"#), text)
-        XCTAssertTrue(text.contains(#"sluice_stage_records_out_total{stage="out",role="sink"} 3"#), text)
-        XCTAssertTrue(text.contains("# TYPE sluice_gw_readings_accepted_total counter\nsluice_gw_readings_accepted_total 3"), text)
+        let all = ["pipeline": "p"]
+        XCTAssertEqual(page.value(records, all.merging(["component": "gw", "kind": "source", "outcome": "in"]) { $1 }), 4)
+        XCTAssertEqual(page.value(records, ["component": "check", "kind": "processor", "outcome": "in"]), 4)
+        XCTAssertEqual(page.value(records, ["component": "check", "outcome": "out"]), 3)
+        XCTAssertEqual(page.value(records, ["component": "check", "outcome": "dead_lettered"]), 1)
+        XCTAssertEqual(page.value(records, ["component": "out", "kind": "sink", "outcome": "in"]), 3)
+        XCTAssertEqual(page.value(records, ["component": "out", "outcome": "retried"]), 0)
+        XCTAssertEqual(page.value("sluice_edge_records_total", ["from": "gw", "to": "check"]), 4)
+        XCTAssertEqual(page.value("sluice_edge_records_total", ["from": "check", "to": "out"]), 3)
+        XCTAssertEqual(page.value("sluice_http_sensor_readings_accepted_total", ["pipeline": "p", "component": "gw"]), 4)
+        XCTAssertEqual(page.value("sluice_validator_invalid_records_total", ["component": "check"]), 1)
+        XCTAssertEqual(page.value("sluice_component_queue_capacity", ["component": "out"]), 8)
+        XCTAssertNotNil(page.value("sluice_component_queue_depth", ["component": "out"]))
+        XCTAssertEqual(page.value("sluice_component_ready", ["component": "out"]), 1)
+        XCTAssertNotNil(page.value("sluice_plugin_load_duration_seconds", ["plugin": "validator"]))
+
+        // End-to-end latency: one observation per written record, buckets cumulative up to +Inf = _count.
+        let e2e = "sluice_component_end_to_end_latency_seconds"
+        XCTAssertEqual(page.value(e2e + "_count", ["component": "out"]), 3)
+        for (histogram, component, count) in [(e2e, "out", 3.0), ("sluice_component_batch_duration_seconds", "check", nil)] as [(String, String, Double?)] {
+            let buckets = page.samples(histogram + "_bucket", ["component": component])
+                .map { (le: $0.labels["le"] == "+Inf" ? Double.infinity : Double($0.labels["le"]!)!, n: $0.value) }
+                .sorted { $0.le < $1.le }
+            XCTAssertGreaterThan(buckets.count, 5, histogram)
+            XCTAssertEqual(buckets.last?.le, .infinity)
+            XCTAssertEqual(buckets.map(\.n), buckets.map(\.n).sorted(), "\(histogram) buckets are not cumulative: \(buckets)")
+            XCTAssertEqual(buckets.last?.n, page.value(histogram + "_count", ["component": component]))
+            if let count { XCTAssertEqual(buckets.last?.n, count) }
+        }
         XCTAssertEqual(get("/metrics")?.header("content-type"), "text/plain; version=0.0.4; charset=utf-8")
+
+        let topology = try JSONParser.parse(String(decoding: get("/api/topology")?.body ?? [], as: UTF8.self))
+        let nodes = topology["nodes"]?.array ?? []
+        XCTAssertEqual(Set(nodes.compactMap { $0["name"]?.string }), ["gw", "check", "out", "dead-letter"])
+        XCTAssertEqual(nodes.first { $0["name"]?.string == "check" }?["dead_lettered"]?.number, 1)
+        let edges = topology["edges"]?.array ?? []
+        XCTAssertEqual(edges.first { $0["from"]?.string == "check" && $0["to"]?.string == "out" }?["records"]?.number, 3)
+        XCTAssertEqual(topology["ready"]?.bool, true)
         XCTAssertEqual(get("/nope")?.status, 404)
 
         kill(p.processIdentifier, SIGTERM)
@@ -121,7 +166,9 @@ final class StatusEndpointTests: XCTestCase {
                     let l = String(line)
                     XCTAssertNotNil(sample.firstMatch(in: l, range: NSRange(l.startIndex..., in: l)), "malformed line: \(l)")
                 }
-                let stages = ["gen", "check", "out"].filter { text.contains("sluice_stage_records_in_total{stage=\"\($0)\"") }
+                let stages = ["gen", "check", "out"].filter {
+                    text.contains("sluice_component_records_total{pipeline=\"p\",component=\"\($0)\"")
+                }
                 XCTAssertTrue(stages.isEmpty || stages.count == 3, "a torn page: stages \(stages)")
                 if stages.count == 3 { whole += 1 }
             }

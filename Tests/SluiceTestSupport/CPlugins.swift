@@ -4,7 +4,8 @@ public enum CPlugins {
     /// A processor forwarding every record; records holding the bytes
     /// "poison" fail permanently. Also a sink that sleeps `delay_ms` per
     /// batch, answers RETRIABLE to its first `fail_first` writes, and fails
-    /// "poison" records permanently; and a source that emits `count`
+    /// "poison" records permanently, and logs `chatter` lines per write the
+    /// way a client library retrying a dead server does; and a source that emits `count`
     /// records and writes how many tokens were acked to `ack_file` on destroy.
     public static let testkit = #"""
     #define _DEFAULT_SOURCE
@@ -42,7 +43,7 @@ public enum CPlugins {
         return (const sluice_record_meta *)((const char *)b->meta + i * b->meta_stride);
     }
 
-    typedef struct { const sluice_host_api *host; long delay_ms, fail_first, calls, count, emitted, acked; char ack_file[512]; } state_t;
+    typedef struct { const sluice_host_api *host; long delay_ms, fail_first, calls, count, emitted, acked, chatter; char ack_file[512]; } state_t;
 
     static sluice_status create(const sluice_component_descriptor *self, const char *json, const sluice_host_api *host,
                                 void **state, char *error, size_t cap) {
@@ -53,6 +54,7 @@ public enum CPlugins {
         s->delay_ms = config_number(json, "delay_ms", 0);
         s->fail_first = config_number(json, "fail_first", 0);
         s->count = config_number(json, "count", 100);
+        s->chatter = config_number(json, "chatter", 0);
         config_string(json, "ack_file", s->ack_file, sizeof s->ack_file);
         *state = s;
         return SLUICE_OK;
@@ -92,6 +94,11 @@ public enum CPlugins {
     static sluice_status write_batch(void *state, const sluice_batch *b, sluice_context *ctx) {
         state_t *s = state;
         if (s->delay_ms) usleep((useconds_t)s->delay_ms * 1000);
+        for (long k = 0; k < s->chatter; k++) {
+            char line[96];
+            snprintf(line, sizeof line, "connect to 127.0.0.1:%ld failed after %ld ms", 9000 + k % 7, k);
+            s->host->log(s->host->host_data, SLUICE_LOG_WARNING, line);
+        }
         if (s->calls++ < s->fail_first) return SLUICE_RETRIABLE;
         for (size_t i = 0; i < b->count; i++) {
             const sluice_record_meta *m = meta_at(b, i);

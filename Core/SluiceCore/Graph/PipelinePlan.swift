@@ -1,3 +1,4 @@
+import Foundation
 import SluiceSDK
 
 /// A manifest checked against its plugins: every component resolved, every
@@ -21,6 +22,12 @@ public struct PipelinePlan: Sendable {
 
     /// The wires out of `name`: per output index (0 the default), which
     /// component reads it on which of its input ports.
+    /// The `pipeline` label of its metrics: the manifest's file name without its extension.
+    public var pipelineName: String {
+        let file = URL(fileURLWithPath: manifest.file).deletingPathExtension().lastPathComponent
+        return file.isEmpty ? "pipeline" : file
+    }
+
     public func routes(of name: String) -> [[(consumer: String, port: Int)]] {
         guard let producer = node(name) else { return [] }
         var routes = Array(repeating: [(consumer: String, port: Int)](), count: 1 + producer.component.outputs.count)

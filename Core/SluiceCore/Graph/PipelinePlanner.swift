@@ -154,7 +154,7 @@ public struct PipelinePlanner {
             spec.config = o
         }
         let spec = spec
-        return component.check(config: spec.config, name: spec.name, inputs: spec.inputs, logger: logger).map { line in
+        return component.check(config: spec.config, name: spec.name, plugin: spec.pluginName, inputs: spec.inputs, logger: logger).map { line in
             let (path, location) = Self.configKey(leading: line, in: spec)
             guard let path else { return ManifestError(location, key: "\(key).config", line) }
             return ManifestError(location, key: "\(key).config.\(path)", String(line.dropFirst(path.count + 2)))

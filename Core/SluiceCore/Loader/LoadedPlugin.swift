@@ -11,10 +11,15 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let note: PluginNote
     public let version: String
     public let components: [ComponentInfo]
+    /// Seconds from the first check of the file to its described components (ELF checks, dlopen, entry).
+    public let loadSeconds: Double
     let handle: UnsafeMutableRawPointer
 
-    init(path: String, note: PluginNote, version: String, components: [ComponentInfo], handle: UnsafeMutableRawPointer) {
+    init(path: String, note: PluginNote, version: String, components: [ComponentInfo], handle: UnsafeMutableRawPointer,
+         loadSeconds: Double = 0)
+    {
         self.path = path
+        self.loadSeconds = loadSeconds
         self.note = note
         self.version = version
         self.components = components

@@ -80,6 +80,7 @@ public final class PluginLoader: @unchecked Sendable {
             if let sha256 { _ = try Self.inspect(path: real, sha256: sha256) }
             return plugin
         }
+        let started = Clock.monotonicNanos()
         let info = try Self.inspect(path: real, sha256: sha256)
         // RTLD_DEEPBIND: a plugin's own copies of shared code (SluiceSDK) bind to
         // themselves, never to the host's, whatever versions each was built with.
@@ -89,12 +90,12 @@ public final class PluginLoader: @unchecked Sendable {
         // A refused library stays mapped: its code has run (the entry, Swift's
         // metadata registration), and unmapping a Swift image leaves the runtime
         // pointing into it, so printing the refusal itself could crash.
-        let plugin = try describe(handle: handle, info: info, path: real)
+        let plugin = try describe(handle: handle, info: info, path: real, started: started)
         loaded[real] = plugin
         return plugin
     }
 
-    private func describe(handle: UnsafeMutableRawPointer, info: PluginFileInfo, path: String) throws -> LoadedPlugin {
+    private func describe(handle: UnsafeMutableRawPointer, info: PluginFileInfo, path: String, started: UInt64) throws -> LoadedPlugin {
         func bad(_ reason: String) -> LoadError { LoadError(kind: .badDescriptor, path: path, reason: reason) }
         guard let symbol = dlsym(handle, "sluice_plugin_entry_v\(Self.abiMajor)") else {
             throw bad("entry symbol not found after loading")
@@ -123,6 +124,7 @@ public final class PluginLoader: @unchecked Sendable {
             throw bad("the ELF note lists \(announced.kind):\(announced.name), which the descriptor does not have (it has: \(components.map(\.name).joined(separator: ", ")))")
         }
         let version = plugin.version.map { String(cString: $0) } ?? info.note.version
-        return LoadedPlugin(path: path, note: info.note, version: version, components: components, handle: handle)
+        return LoadedPlugin(path: path, note: info.note, version: version, components: components, handle: handle,
+                            loadSeconds: Double(Clock.monotonicNanos() - started) / 1e9)
     }
 }

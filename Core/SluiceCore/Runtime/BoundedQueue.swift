@@ -7,8 +7,9 @@ import Foundation
 final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private var items: [Element] = []
     private var head = 0
-    private let capacity: Int
     private let condition = NSCondition()
+
+    let capacity: Int
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -20,13 +21,21 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         return items.count - head
     }
 
-    /// Appends, blocking while the queue is full.
-    func push(_ item: Element) {
+    /// Appends, blocking while the queue is full; returns how long it
+    /// blocked in nanoseconds (the clock is read only when it must wait).
+    @discardableResult
+    func push(_ item: Element) -> UInt64 {
         condition.lock()
-        while items.count - head >= capacity { condition.wait() }
+        var waited: UInt64 = 0
+        if items.count - head >= capacity {
+            let started = Clock.monotonicNanos()
+            while items.count - head >= capacity { condition.wait() }
+            waited = max(1, Clock.monotonicNanos() - started)
+        }
         items.append(item)
         condition.broadcast()
         condition.unlock()
+        return waited
     }
 
     /// Appends even when full (control messages must never deadlock a producer).

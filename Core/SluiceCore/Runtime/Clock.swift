@@ -8,6 +8,8 @@ enum Clock {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    static func monotonicSeconds() -> Double { Double(monotonicNanos()) / 1e9 }
+
     static func wallMillis() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

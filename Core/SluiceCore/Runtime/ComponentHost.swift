@@ -10,8 +10,12 @@ import Synchronization
 /// after the instance is destroyed.
 final class ComponentHost: Sendable {
     let name: String
+    /// The plugin's name: the prefix of its metric names.
+    let plugin: String
     let logger: Logger
-    let registry: MetricsRegistry
+    let metrics: RunMetrics
+    /// Holds back repeats of the plugin's own log lines (and its libraries').
+    let logLimiter = Mutex(LogRateLimiter())
     let control: EngineControl
     /// Holds the instance took and has not released (ABI 1.1).
     let holds = HoldTable()
@@ -26,18 +30,27 @@ final class ComponentHost: Sendable {
 
     var api: UnsafePointer<sluice_host_api> { UnsafePointer(table.api) }
 
-    init(name: String, role: ComponentRole, inputs: [String], stateDirectory: String?, logger: Logger, registry: MetricsRegistry,
-         control: EngineControl)
+    init(name: String, plugin: String, role: ComponentRole, inputs: [String], stateDirectory: String?, logger: Logger,
+         metrics: RunMetrics, control: EngineControl)
     {
         self.name = name
+        self.plugin = plugin
         answersStopOnlyAtLastTick = role == .processor
         var logger = logger
         logger[metadataKey: "component"] = "\(name)"
         self.logger = logger
-        self.registry = registry
+        self.metrics = metrics
         self.control = control
         table = CTable(inputs: inputs, stateDirectory: stateDirectory)
         table.api.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// One line per kind of log line still held back, so a flood that
+    /// ended the run is not lost without a count.
+    func summarizeSuppressedLogs() {
+        for (kind, count) in logLimiter.withLock({ $0.drainSuppressed() }) {
+            logger.warning("\(count) similar line(s) suppressed: \(LogRateLimiter.message(ofKind: kind))", metadata: ["suppressed": "\(count)"])
+        }
     }
 
     static func from(_ p: UnsafeMutableRawPointer?) -> ComponentHost {

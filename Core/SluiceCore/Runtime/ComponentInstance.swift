@@ -75,6 +75,7 @@ final class ComponentInstance: @unchecked Sendable {
         guard let s = state else { return }
         state = nil
         info.descriptor.pointee.destroy(s)
+        host.summarizeSuppressedLogs()
         let abandoned = host.holds.count
         if abandoned > 0 {
             host.logger.notice("\(abandoned) held record(s) were still in state at shutdown; their sources were not acked, so they are replayed on the next run")

@@ -8,10 +8,11 @@ extension ComponentInfo {
     /// `check`): the problems it reports, one per line, each normally led by
     /// the config key it is about. Empty when the component has no `check`
     /// or accepts the config.
-    func check(config: JSONObject, name: String, inputs: [String], logger: Logger) -> [String] {
+    func check(config: JSONObject, name: String, plugin: String, inputs: [String], logger: Logger) -> [String] {
         guard hasCheck, let check = descriptor.pointee.check else { return [] }
-        let host = ComponentHost(name: name, role: role, inputs: inputs, stateDirectory: nil, logger: logger,
-                                 registry: MetricsRegistry(), control: EngineControl(maxRecords: nil))
+        // A registry of its own: what the component records while checking is dropped.
+        let host = ComponentHost(name: name, plugin: plugin, role: role, inputs: inputs, stateDirectory: nil, logger: logger,
+                                 metrics: RunMetrics(pipeline: "check"), control: EngineControl(maxRecords: nil))
         var error = [CChar](repeating: 0, count: 16384)
         let capacity = error.count
         let status = JSONWriter.string(.object(config)).withCString { json in

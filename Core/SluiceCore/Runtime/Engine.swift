@@ -69,17 +69,17 @@ public final class Engine: @unchecked Sendable {
     public static let deadLetterStageName = "dead-letter"
 
     public let plan: PipelinePlan
-    public let registry: MetricsRegistry
+    public let metrics: RunMetrics
     public let control: EngineControl
     let logger: Logger
     private var stages: [Stage] = []
     private var instances: [ComponentInstance] = []
     private let lifecycle: Lifecycle
 
-    public init(plan: PipelinePlan, logger: Logger, registry: MetricsRegistry = MetricsRegistry(), maxRecords: Int? = nil) {
+    public init(plan: PipelinePlan, logger: Logger, metrics: RunMetrics? = nil, maxRecords: Int? = nil) {
         self.plan = plan
         self.logger = logger
-        self.registry = registry
+        self.metrics = metrics ?? RunMetrics(pipeline: plan.pipelineName)
         control = EngineControl(maxRecords: maxRecords, sources: plan.nodes.filter { $0.spec.role == .source }.count)
         lifecycle = Lifecycle(control: control, drainTimeoutMillis: plan.settings.drainTimeoutMillis)
     }
@@ -92,6 +92,28 @@ public final class Engine: @unchecked Sendable {
     /// until every stage is built, then the same list until the run ends.
     public var stageMetrics: [StageMetrics] { lifecycle.metrics }
 
+    /// The stages once built (empty before), for the status views.
+    var liveStages: [Stage] { lifecycle.stages }
+
+    /// Whether every stage is built (and the metric series of all exist).
+    public var isBuilt: Bool { !liveStages.isEmpty }
+
+    /// `GET /ready`.
+    public var readiness: Readiness {
+        let stages = liveStages
+        return Readiness.evaluate(built: !stages.isEmpty, stopping: control.isStopping,
+                                  components: stages.map { ($0.name, $0.condition) })
+    }
+
+    /// Sets the series that are sampled rather than counted (queue depth,
+    /// readiness); the status server calls it before each scrape.
+    public func sampleGauges() {
+        for stage in liveStages {
+            stage.metrics.sample(queueDepth: stage.inbox.count, capacity: stage.inbox.capacity,
+                                 isReady: stage.condition.notReadyBecause == nil)
+        }
+    }
+
     /// Builds, runs to completion, and tears down. Blocks the calling thread.
     public func run() throws -> RunSummary {
         let started = Clock.monotonicNanos()
@@ -101,7 +123,7 @@ public final class Engine: @unchecked Sendable {
             instances.removeAll()
         }
         let sources = stages.compactMap { $0 as? SourceStage }
-        lifecycle.begin(sources: sources, others: stages.count - sources.count, metrics: stages.map(\.metrics))
+        lifecycle.begin(sources: sources, stages: stages)
         for stage in stages where !(stage is SourceStage) { start(stage) }
         for stage in sources { start(stage) }
         lifecycle.awaitTeardown()
@@ -112,7 +134,10 @@ public final class Engine: @unchecked Sendable {
     private func start(_ stage: Stage) {
         let lifecycle = lifecycle
         let thread = Thread {
+            stage.condition = .running
             stage.run()
+            stage.summarizeRecordErrors()
+            stage.condition = .finished
             lifecycle.exited(stage)
         }
         thread.name = "sluice-\(stage.name)"
@@ -122,6 +147,10 @@ public final class Engine: @unchecked Sendable {
 
     private func build() throws {
         let settings = plan.settings
+        var reported = Set<String>()
+        for node in plan.nodes where reported.insert(node.plugin.name).inserted {
+            metrics.pluginLoaded(node.plugin.name, seconds: node.plugin.loadSeconds)
+        }
         var byName: [String: Stage] = [:]
         // Sinks first: if one cannot start, no source has read anything yet.
         let order = plan.nodes.filter { $0.spec.role == .sink } + plan.nodes.filter { $0.spec.role == .processor }
@@ -131,15 +160,16 @@ public final class Engine: @unchecked Sendable {
                 let instance = try create(node)
                 instances.append(instance)
                 let spec = node.spec
+                let stageMetrics = metrics.stage(name: spec.name, role: spec.role)
                 let stage: Stage
                 switch spec.role {
                 case .source:
-                    stage = SourceStage(name: spec.name, instance: instance, batch: spec.batch ?? settings.batch,
+                    stage = SourceStage(name: spec.name, metrics: stageMetrics, instance: instance, batch: spec.batch ?? settings.batch,
                                         settings: settings, control: control, logger: logger)
                 case .processor:
-                    stage = ProcessorStage(name: spec.name, instance: instance, settings: settings, control: control, logger: logger)
+                    stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance, settings: settings, control: control, logger: logger)
                 case .sink:
-                    stage = SinkStage(name: spec.name, writer: instance, settings: settings, control: control, logger: logger)
+                    stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: instance, settings: settings, control: control, logger: logger)
                 }
                 byName[spec.name] = stage
             }
@@ -152,12 +182,18 @@ public final class Engine: @unchecked Sendable {
         if let name = plan.manifest.deadLetter, let stage = byName[name] {
             deadLetter = stage
         } else {
-            deadLetter = SinkStage(name: Self.deadLetterStageName, writer: DeadLetterFile(path: settings.deadLetterPath),
+            deadLetter = SinkStage(name: Self.deadLetterStageName, metrics: metrics.stage(name: Self.deadLetterStageName, role: .sink), writer: DeadLetterFile(path: settings.deadLetterPath),
                                    settings: settings, control: control, logger: logger)
         }
         for node in plan.nodes {
             let stage = byName[node.spec.name]!
-            stage.routes = plan.routes(of: node.spec.name).map { wires in wires.map { Edge(stage: byName[$0.consumer]!, port: $0.port) } }
+            let outputs = node.component.outputs
+            stage.routes = plan.routes(of: node.spec.name).enumerated().map { output, wires in
+                wires.map {
+                    Edge(stage: byName[$0.consumer]!, port: $0.port,
+                         records: metrics.edge(from: node.spec.name, output: output == 0 ? nil : outputs[output - 1], to: $0.consumer))
+                }
+            }
             for edge in stage.routes.joined() { edge.stage.inboundEdges += 1 }
             if stage !== deadLetter {
                 stage.deadLetterStage = deadLetter
@@ -183,8 +219,8 @@ public final class Engine: @unchecked Sendable {
             }
             stateDirectory = path
         }
-        let host = ComponentHost(name: node.spec.name, role: node.spec.role, inputs: node.spec.inputs, stateDirectory: stateDirectory,
-                                 logger: logger, registry: registry, control: control)
+        let host = ComponentHost(name: node.spec.name, plugin: node.plugin.name, role: node.spec.role, inputs: node.spec.inputs,
+                                 stateDirectory: stateDirectory, logger: logger, metrics: metrics, control: control)
         var backoff = Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: min(settings.maxBackoffMillis, 5000))
         let deadline = Clock.monotonicNanos() + UInt64(settings.startupTimeoutMillis) * 1_000_000
         while true {

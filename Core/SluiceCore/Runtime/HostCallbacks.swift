@@ -32,7 +32,14 @@ private let hostLog: @convention(c) (UnsafeMutableRawPointer?, sluice_log_level,
     case SLUICE_LOG_WARNING: l = .warning
     default: l = .error
     }
-    host.logger.log(level: l, "\(text)")
+    guard l >= host.logger.logLevel else { return }
+    let decision = host.logLimiter.withLock { $0.admit(LogRateLimiter.kind(of: text, component: host.name), now: Clock.monotonicSeconds()) }
+    guard decision.emit else { return }
+    if decision.suppressed > 0 {
+        host.logger.log(level: l, "\(text) (\(decision.suppressed) similar line(s) suppressed)", metadata: ["suppressed": "\(decision.suppressed)"])
+    } else {
+        host.logger.log(level: l, "\(text)")
+    }
 }
 
 private let hostMonotonic: @convention(c) (UnsafeMutableRawPointer?) -> UInt64 = { _ in
@@ -47,22 +54,22 @@ private let hostMetric: @convention(c) (UnsafeMutableRawPointer?, sluice_metric_
     data, kind, name, help in
     let host = ComponentHost.from(data)
     guard let name else { return nil }
-    let k: MetricValue.Kind
+    let k: PluginMetric.Kind
     switch kind {
     case SLUICE_METRIC_COUNTER: k = .counter
     case SLUICE_METRIC_GAUGE: k = .gauge
     case SLUICE_METRIC_HISTOGRAM: k = .histogram
     default: return nil
     }
-    guard let metric = host.registry.metric(component: host.name, name: String(cString: name),
-                                            help: help.map { String(cString: $0) } ?? "", kind: k) else { return nil }
-    // The registry keeps the metric alive for the whole run.
+    guard let metric = host.metrics.pluginMetric(plugin: host.plugin, component: host.name, name: String(cString: name),
+                                                 help: help.map { String(cString: $0) } ?? "", kind: k) else { return nil }
+    // RunMetrics keeps the metric alive for the whole run.
     return OpaquePointer(Unmanaged.passUnretained(metric).toOpaque())
 }
 
 private let hostMetricRecord: @convention(c) (OpaquePointer?, Double) -> Void = { metric, value in
     guard let metric else { return }
-    Unmanaged<MetricValue>.fromOpaque(UnsafeRawPointer(metric)).takeUnretainedValue().record(value)
+    Unmanaged<PluginMetric>.fromOpaque(UnsafeRawPointer(metric)).takeUnretainedValue().record(value)
 }
 
 private let hostEmit: @convention(c) (OpaquePointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<sluice_emit_options>?) -> Int32 = {

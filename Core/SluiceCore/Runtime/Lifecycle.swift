@@ -10,7 +10,7 @@ extension Engine {
         private let control: EngineControl
         private var machine: ShutdownStateMachine
         private var sources: [SourceStage] = []
-        private var published: [StageMetrics] = []
+        private var published: [Stage] = []
         private var tornDown = false
 
         init(control: EngineControl, drainTimeoutMillis: Int) {
@@ -18,18 +18,20 @@ extension Engine {
             machine = ShutdownStateMachine(drainTimeoutMillis: drainTimeoutMillis)
         }
 
-        var metrics: [StageMetrics] {
+        var metrics: [StageMetrics] { stages.map(\.metrics) }
+
+        var stages: [Stage] {
             condition.lock()
             defer { condition.unlock() }
             return published
         }
 
-        func begin(sources: [SourceStage], others: Int, metrics: [StageMetrics]) {
+        func begin(sources: [SourceStage], stages: [Stage]) {
             condition.lock()
             defer { condition.unlock() }
-            machine.started(sources: sources.count, others: others)
+            machine.started(sources: sources.count, others: stages.count - sources.count)
             self.sources = sources
-            published = metrics
+            published = stages
         }
 
         /// Before `begin` too: creation loops then see `isStopping` and give up.

@@ -13,9 +13,9 @@ import Logging
 final class ProcessorStage: Stage, @unchecked Sendable {
     let instance: ComponentInstance
 
-    init(name: String, instance: ComponentInstance, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    init(name: String, metrics: StageMetrics, instance: ComponentInstance, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.instance = instance
-        super.init(name: name, role: .processor, settings: settings, control: control, logger: logger)
+        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger)
     }
 
     private var outputCount: Int { 1 + instance.info.outputs.count }
@@ -45,8 +45,7 @@ final class ProcessorStage: Stage, @unchecked Sendable {
     }
 
     private func handle(_ envelope: Envelope) {
-        metrics.recordsIn.wrappingAdd(envelope.records.count, ordering: .relaxed)
-        metrics.batches.wrappingAdd(1, ordering: .relaxed)
+        metrics.received(envelope.records.count)
         deliver(envelope.records, tickets: envelope.tickets,
                 attempt: { records in
                     let ctx = CallContext(input: records, outputCount: outputCount, tickets: envelope.tickets, holds: instance.host.holds)

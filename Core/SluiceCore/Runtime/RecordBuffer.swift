@@ -74,6 +74,11 @@ public final class RecordBuffer: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with the index and event time of every record that has one.
+    func forEachEventTime(_ body: (Int, Int64) -> Void) {
+        for (i, meta) in metas.enumerated() where meta.event_time_ms != .min { body(i, meta.event_time_ms) }
+    }
+
     public func eventTime(at i: Int) -> Int64? {
         metas[i].event_time_ms == .min ? nil : metas[i].event_time_ms
     }

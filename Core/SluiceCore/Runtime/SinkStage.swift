@@ -9,9 +9,9 @@ import Logging
 final class SinkStage: Stage, @unchecked Sendable {
     let writer: RecordWriter
 
-    init(name: String, writer: RecordWriter, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    init(name: String, metrics: StageMetrics, writer: RecordWriter, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.writer = writer
-        super.init(name: name, role: .sink, settings: settings, control: control, logger: logger)
+        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger)
     }
 
     override func run() {
@@ -25,16 +25,15 @@ final class SinkStage: Stage, @unchecked Sendable {
                 dirty = false
             case .end: _ = drain.edgeEnded()
             case let .batch(envelope):
-                metrics.recordsIn.wrappingAdd(envelope.records.count, ordering: .relaxed)
-                metrics.batches.wrappingAdd(1, ordering: .relaxed)
+                metrics.received(envelope.records.count)
                 deliver(envelope.records, tickets: envelope.tickets,
                         attempt: { records in
                             let ctx = CallContext(output: nil, input: records)
                             return (writer.write(records, port: envelope.port, ctx), ctx)
                         },
                         accept: { records, ctx in
-                            let written = records.count - ctx.failures.count
-                            metrics.recordsOut.wrappingAdd(written, ordering: .relaxed)
+                            metrics.sent(records.count - ctx.failures.count)
+                            metrics.written(records, failed: ctx.failures.map(\.index), nowMillis: Clock.wallMillis())
                         })
                 for t in envelope.tickets { t.release() }
                 dirty = true

@@ -13,10 +13,10 @@ final class SourceStage: Stage, @unchecked Sendable {
     let batch: BatchSettings
     let mailbox = AckMailbox()
 
-    init(name: String, instance: ComponentInstance, batch: BatchSettings, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    init(name: String, metrics: StageMetrics, instance: ComponentInstance, batch: BatchSettings, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.instance = instance
         self.batch = batch
-        super.init(name: name, role: .source, settings: settings, control: control, logger: logger)
+        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger)
     }
 
     override func run() {
@@ -34,6 +34,7 @@ final class SourceStage: Stage, @unchecked Sendable {
             }
             let buffer = RecordBuffer(capacity: granted)
             var failures: [DeliveryStateMachine.DeadLetter] = []
+            var pollNanos: UInt64 = 0
             var action = machine.begin(granted: granted, now: Clock.monotonicNanos(), stopping: control.isStopping)
             collecting: while true {
                 switch action {
@@ -47,6 +48,12 @@ final class SourceStage: Stage, @unchecked Sendable {
                     let started = Clock.monotonicNanos()
                     let status = instance.poll(ctx, maxRecords: maxRecords, timeoutMillis: timeout)
                     let now = Clock.monotonicNanos()
+                    pollNanos += now - started
+                    if status == SLUICE_RETRIABLE {
+                        condition = .unreachable
+                    } else if condition == .unreachable, status == SLUICE_OK || status == SLUICE_END {
+                        condition = .running
+                    }
                     for f in ctx.failures where before + f.index < buffer.count {
                         failures.append(.init(index: before + f.index, reason: f.reason))
                     }
@@ -57,14 +64,14 @@ final class SourceStage: Stage, @unchecked Sendable {
                     action = machine.polled(status: status, emitted: buffer.count - before, elapsed: now - started, now: now,
                                             stopping: control.isStopping)
                 case .dispatch:
-                    send(buffer, granted: granted, failures: failures, &machine)
+                    send(buffer, granted: granted, failures: failures, pollNanos: pollNanos, &machine)
                     break collecting
                 case let .dispatchAndBackOff(millis):
-                    send(buffer, granted: granted, failures: failures, &machine)
+                    send(buffer, granted: granted, failures: failures, pollNanos: pollNanos, &machine)
                     mailbox.wait(millis: millis) { control.isStopping }
                     break collecting
                 case .dispatchAndEnd:
-                    send(buffer, granted: granted, failures: failures, &machine)
+                    send(buffer, granted: granted, failures: failures, pollNanos: pollNanos, &machine)
                     finish()
                     awaitAcks(&machine)
                     return
@@ -77,11 +84,13 @@ final class SourceStage: Stage, @unchecked Sendable {
 
     /// Dispatches a collected batch (valid records on, emitted failures to the
     /// dead-letter queue) under one ticket, and returns unused budget.
-    private func send(_ buffer: RecordBuffer, granted: Int, failures: [DeliveryStateMachine.DeadLetter], _ machine: inout SourceStateMachine) {
+    private func send(_ buffer: RecordBuffer, granted: Int, failures: [DeliveryStateMachine.DeadLetter], pollNanos: UInt64,
+                      _ machine: inout SourceStateMachine)
+    {
         control.settle(granted: granted, used: buffer.count)
         guard !buffer.isEmpty else { return }
-        metrics.recordsIn.wrappingAdd(buffer.count, ordering: .relaxed)
-        metrics.batches.wrappingAdd(1, ordering: .relaxed)
+        metrics.received(buffer.count)
+        metrics.batchTook(nanos: pollNanos)
         machine.dispatched()
         let mailbox = mailbox
         let ticket = Ticket(tokens: buffer.tokens) { mailbox.post($0.tokens) }

@@ -2,12 +2,14 @@ import CSluicePlugin
 import Foundation
 import Logging
 import SluiceSDK
+import Synchronization
 
 /// One wire of the running graph: a consumer stage and the input port the
 /// records arrive on there.
 struct Edge {
     let stage: Stage
     let port: Int
+    let records: EdgeCounter
 }
 
 /// One vertex of the running graph, on its own thread.
@@ -19,10 +21,14 @@ struct Edge {
 /// `@unchecked Sendable`: the wiring (`routes`, `deadLetterStage`,
 /// `inboundEdges`) is written by the engine before any stage thread starts
 /// (thread start is the barrier) and only read afterwards; everything the
-/// threads share at run time is the inbox (locked) and the metrics (atomics).
+/// threads share at run time is the inbox (locked), the metrics and `condition` (atomics).
 class Stage: @unchecked Sendable {
     let name: String
     let metrics: StageMetrics
+    /// A `ComponentCondition`, for `/ready` and `/api/topology`.
+    private let conditionValue = Atomic<UInt8>(ComponentCondition.starting.rawValue)
+    /// One log line per batch with record errors at most, then a trickle.
+    private let recordErrorLog = Mutex(LogRateLimiter(burst: 10, perSecond: 1))
     let settings: EngineSettings
     let control: EngineControl
     let logger: Logger
@@ -38,13 +44,13 @@ class Stage: @unchecked Sendable {
     /// nil after one that did. Touched only by the stage's own thread.
     private var lastFailure: String?
 
-    init(name: String, role: ComponentRole, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    init(name: String, metrics: StageMetrics, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.name = name
-        metrics = StageMetrics(name: name, role: role)
+        self.metrics = metrics
         self.settings = settings
         self.control = control
         var logger = logger
-        logger[metadataKey: "stage"] = "\(name)"
+        logger[metadataKey: "component"] = "\(name)"
         self.logger = logger
         inbox = BoundedQueue(capacity: settings.queueCapacity)
     }
@@ -52,29 +58,59 @@ class Stage: @unchecked Sendable {
     /// The thread body.
     func run() {}
 
+    var condition: ComponentCondition {
+        get { ComponentCondition(rawValue: conditionValue.load(ordering: .relaxed)) ?? .running }
+        set { conditionValue.store(newValue.rawValue, ordering: .relaxed) }
+    }
+
     /// Sends records to every edge of `output`, each holding the tickets once more.
     func dispatch(_ records: RecordBuffer, tickets: [Ticket], output: Int = 0) {
         guard !records.isEmpty else { return }
-        metrics.recordsOut.wrappingAdd(records.count, ordering: .relaxed)
-        metrics.bytesOut.wrappingAdd(records.byteCount, ordering: .relaxed)
+        metrics.sent(records.count, bytes: records.byteCount)
         for edge in routes[output] {
             for t in tickets { t.retain() }
-            edge.stage.inbox.push(.batch(Envelope(records: records, tickets: tickets, port: edge.port)))
+            edge.records.add(records.count)
+            let waited = edge.stage.inbox.push(.batch(Envelope(records: records, tickets: tickets, port: edge.port)))
+            if waited > 0 { metrics.blocked(nanos: waited) }
         }
     }
 
     /// Sends failed records, wrapped with their reasons, to the dead-letter stage.
     func deadLetter(_ source: RecordBuffer, _ failures: [DeliveryStateMachine.DeadLetter], tickets: [Ticket]) {
         guard !failures.isEmpty else { return }
-        metrics.deadLettered.wrappingAdd(failures.count, ordering: .relaxed)
+        metrics.failed(failures.count)
         control.firstDeadLetters.note(stage: name, failures.lazy.map(\.reason))
+        logRecordErrors(source, failures)
         let wrapped = DeadLetter.wrap(source, failures.map { ($0.index, $0.reason) }, stage: name)
         guard let dlq = deadLetterStage else {
             logger.critical("\(failures.count) record(s) could not be written even to the dead-letter queue and are lost; first reason: \(failures[0].reason)")
             return
         }
         for t in tickets { t.retain() }
-        dlq.inbox.push(.batch(Envelope(records: wrapped, tickets: tickets, port: 0)))
+        let waited = dlq.inbox.push(.batch(Envelope(records: wrapped, tickets: tickets, port: 0)))
+        if waited > 0 { metrics.blocked(nanos: waited) }
+    }
+
+    /// A warning naming the first failed record's reason and position: its
+    /// index in the batch and, when the records came straight from a source,
+    /// the source's delivery token (file.read: the line number; kafka.read:
+    /// partition slot and offset).
+    private func logRecordErrors(_ source: RecordBuffer, _ failures: [DeliveryStateMachine.DeadLetter]) {
+        guard logger.logLevel <= .warning else { return }
+        let decision = recordErrorLog.withLock { $0.admit("dead-lettered", now: Clock.monotonicSeconds()) }
+        guard decision.emit else { return }
+        let first = failures[0]
+        var metadata: Logger.Metadata = ["records": "\(failures.count)", "batch_index": "\(first.index)"]
+        if first.index < source.tokens.count, source.tokens[first.index] != 0 { metadata["source_token"] = "\(source.tokens[first.index])" }
+        if decision.suppressed > 0 { metadata["suppressed"] = "\(decision.suppressed)" }
+        logger.warning("dead-lettered \(failures.count) record(s); first: \(first.reason)", metadata: metadata)
+    }
+
+    /// Counts record-error lines still held back when the stage ends.
+    func summarizeRecordErrors() {
+        for (_, count) in recordErrorLog.withLock({ $0.drainSuppressed() }) {
+            logger.warning("\(count) more record-error line(s) suppressed", metadata: ["suppressed": "\(count)"])
+        }
     }
 
     /// Tells every edge out of this stage, and the dead-letter stage, that it is done.
@@ -101,6 +137,8 @@ class Stage: @unchecked Sendable {
             return
         }
         var pending = records
+        let started = Clock.monotonicNanos()
+        defer { metrics.batchTook(nanos: Clock.monotonicNanos() - started) }
         while true {
             let (status, ctx) = attempt(pending)
             let action = machine.attempted(count: pending.count, status: status, failures: ctx.failures,
@@ -108,11 +146,13 @@ class Stage: @unchecked Sendable {
             switch action {
             case let .finished(ok, failed):
                 lastFailure = nil
+                if condition == .retrying { condition = .running }
                 if ok { accept(pending, ctx) }
                 deadLetter(pending, failed, tickets: tickets)
                 return
             case let .giveUp(ok, failed, attempts):
                 lastFailure = machine.retryReason
+                if condition == .retrying { condition = .running }
                 if ok { accept(pending, ctx) }
                 logger.error("draining: giving up after \(attempts) attempt(s); dead-lettering \(failed.count) record(s)")
                 deadLetter(pending, failed, tickets: tickets)
@@ -121,7 +161,8 @@ class Stage: @unchecked Sendable {
                 lastFailure = machine.retryReason
                 if ok { accept(pending, ctx) }
                 deadLetter(pending, failed, tickets: tickets)
-                metrics.retries.wrappingAdd(retry.count, ordering: .relaxed)
+                metrics.retried(retry.count)
+                condition = .retrying
                 if log { logger.warning("retrying \(retry.count) record(s) in \(delay) ms (attempt \(machine.attempts)): \(reason)") }
                 pending = retry.count == pending.count ? pending : RecordBuffer(selecting: retry, from: pending)
                 Backoff.sleep(millis: delay) { control.drainDeadlinePassed }

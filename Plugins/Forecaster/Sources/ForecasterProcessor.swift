@@ -28,6 +28,9 @@ public final class ForecasterProcessor: Processor {
     let alertsOpened: Metric
     let alertsCleared: Metric
     let keysGauge: Metric
+    let openAlertsGauge: Metric
+    /// Kept beside the gauge so a transition costs no scan of every alert state.
+    var openAlerts = 0
 
     public static func check(config: Config, host: PluginHost) throws {
         _ = try ForecastConfig(config)
@@ -40,6 +43,7 @@ public final class ForecasterProcessor: Processor {
         alertsOpened = host.metric(.counter, "alerts_opened_total", help: "alerts opened")
         alertsCleared = host.metric(.counter, "alerts_cleared_total", help: "alerts cleared")
         keysGauge = host.metric(.gauge, "keys", help: "series keys held in state")
+        openAlertsGauge = host.metric(.gauge, "alerts_open", help: "alerts open now (every key, field and rule)")
         snapshotPath = host.stateDirectory.map { $0 + "/" + SnapshotFile.name }
         restore()
     }
@@ -57,6 +61,8 @@ public final class ForecasterProcessor: Processor {
             }
             let sameRules = try forecasts.restore(bytes)
             keysGauge.record(Double(forecasts.keys.count))
+            openAlerts = forecasts.openAlerts
+            openAlertsGauge.record(Double(openAlerts))
             host.log(.info, "restored \(forecasts.keys.count) keys from \(snapshotPath)"
                 + (sameRules ? "" : "; the alert rules changed since, so every alert starts closed"))
         } catch {
@@ -141,6 +147,8 @@ public final class ForecasterProcessor: Processor {
 
     func emitAlert(_ alert: AlertEvent, _ output: Output) {
         (alert.transition == .opened ? alertsOpened : alertsCleared).record(1)
+        openAlerts += alert.transition == .opened ? 1 : -1
+        openAlertsGauge.record(Double(openAlerts))
         alertWriter.reset()
         ForecastDocument.appendAlert(&alertWriter, alert)
         output.emit(alertWriter.finish(), eventTime: alert.time, key: Array(alert.key.utf8), output: Self.alertsOutput)

@@ -76,6 +76,9 @@ public struct KeyedForecasts {
     /// taken under other settings or value fields is refused.
     var fingerprint: UInt64 { Fingerprint.of(settings.signature + "|fields=" + fields.joined(separator: "\u{1F}")) }
 
+    /// Alerts open now, over every key, field and rule.
+    public var openAlerts: Int { alertStates.reduce(0) { $0 + ($1.isOpen ? 1 : 0) } }
+
     /// The alert rules as saved: edited rules drop only the alert states, not the models.
     var rulesSignature: String { rules.map { "\($0.field ?? "*")\u{1E}\($0.text)" }.joined(separator: "\u{1F}") }
 

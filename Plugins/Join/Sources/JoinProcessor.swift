@@ -79,7 +79,7 @@ public final class JoinProcessor: Processor {
         }
         join.advance(now: now, into: &events)
         carryOut(output)
-        metrics.report(join.stats, join.watermarks)
+        metrics.report(join.stats, join.watermarks, nowMillis: host.wallMillis)
     }
 
     public func tick(nowMillis: Int64, _ output: Output) throws {
@@ -91,7 +91,7 @@ public final class JoinProcessor: Processor {
             join.advance(now: Self.now(host), into: &events)
         }
         carryOut(output)
-        metrics.report(join.stats, join.watermarks)
+        metrics.report(join.stats, join.watermarks, nowMillis: host.wallMillis)
     }
 
     private func late(_ record: Record, port: Int, time: Int64, horizon: Int64, _ output: Output) {

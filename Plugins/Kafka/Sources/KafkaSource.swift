@@ -49,6 +49,8 @@ public final class KafkaSource: Source {
     let committed: Metric
     let commitIntervalNanos: UInt64
     var lastCommitNanos: UInt64 = 0
+    var lag: ConsumerLag
+    var reachability = BrokerReachability()
 
     /// As the sink's, plus the event-time settings.
     public static func check(config: Config, host: PluginHost) throws {
@@ -58,6 +60,7 @@ public final class KafkaSource: Source {
 
     public required init(config: Config, host: PluginHost) throws {
         self.host = host
+        lag = ConsumerLag(host: host)
         format = Format(rawValue: try config.string("format", default: "json")) ?? .json
         textField = try config.string("text_field", default: "value")
         metadataField = try config.string("metadata_field")
@@ -86,6 +89,7 @@ public final class KafkaSource: Source {
         }
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(state).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf, rebalance)
+        rd_kafka_conf_set_error_cb(conf, consumerError)
         KafkaConfig.routeLogs(conf, to: host)
         var error = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &error, error.count) else {
@@ -128,6 +132,7 @@ public final class KafkaSource: Source {
 
     public func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult {
         commitIfDue()
+        lag.reportIfDue(consumer)
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMillis) * 1_000_000
         var emitted = 0
         while emitted < maxRecords {
@@ -144,8 +149,10 @@ public final class KafkaSource: Source {
                 if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
                 host.log(.warning, "consumer: \(text)")
                 if KafkaConfig.isPermanent(m.err) { throw SluiceError.permanent(text) }
+                if BrokerReachability.meansUnreachable(m.err) { reachability.markDown() }
                 break
             }
+            reachability.markUp()
             let topic = String(cString: rd_kafka_topic_name(m.rkt))
             guard let slot = state.slot(topic: topic, partition: m.partition) else { continue }
             let token = KafkaToken.make(slot: slot, offset: m.offset)
@@ -171,6 +178,9 @@ public final class KafkaSource: Source {
             }
             emitted += 1
         }
+        if state.takeUnreachable() { reachability.markDown() }
+        // Retriable while the cluster cannot be reached: the host backs off and its /ready says why.
+        if emitted == 0, reachability.stillDown(consumer) { throw SluiceError.retriable("no Kafka broker reachable") }
         return .more
     }
 
@@ -265,7 +275,18 @@ final class ConsumerState {
     private var trackers: [Int: PartitionTracker] = [:]
     private var nextSlot = 0
 
+    /// Set by the error callback when librdkafka finds no broker reachable.
+    private var unreachable = false
+
     init(host: PluginHost) { self.host = host }
+
+    func markUnreachable() { unreachable = true }
+
+    /// Whether the error callback reported the cluster unreachable since the last call.
+    func takeUnreachable() -> Bool {
+        defer { unreachable = false }
+        return unreachable
+    }
 
     func assign(topic: String, partition: Int32) {
         let key = "\(topic)\u{0}\(partition)"
@@ -304,6 +325,17 @@ final class ConsumerState {
         }
         return dirty.count
     }
+}
+
+/// Client-level errors (librdkafka calls it from inside consumer_poll, on the
+/// polling thread): logged as before, and a cluster out of reach is noted for `/ready`.
+private let consumerError: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+    _, err, reason, opaque in
+    guard let opaque else { return }
+    let state = Unmanaged<ConsumerState>.fromOpaque(opaque).takeUnretainedValue()
+    let code = rd_kafka_resp_err_t(err)
+    state.host.log(.warning, "consumer: \(KafkaConfig.errorName(code)): \(reason.map { String(cString: $0) } ?? "")")
+    if BrokerReachability.meansUnreachable(code) { state.markUnreachable() }
 }
 
 /// Eager rebalance: commit what is acked before partitions leave, forget

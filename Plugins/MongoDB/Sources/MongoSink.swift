@@ -96,9 +96,11 @@ public final class MongoSink: Sink {
         try ping()
         try createTimeseries(config.object("timeseries"))
         try ensureIndexes(config.array("indexes") ?? [])
+        MongoLogRoute.attach(host)
     }
 
     deinit {
+        MongoLogRoute.detach(host)
         mongoc_client_pool_destroy(pool)
         mongoc_uri_destroy(uri)
     }
@@ -346,16 +348,17 @@ public final class MongoSink: Sink {
 }
 
 /// mongoc_init must run once per process, before any other call. The
-/// driver's own log goes to stderr from warnings up; its debug chatter (every
-/// failed heartbeat during an outage) is dropped, since the sink reports
-/// outages itself.
+/// driver's own log goes through the host (`MongoLogRoute`) from info up;
+/// its debug and trace chatter (every failed heartbeat during an outage) is
+/// dropped before formatting, since the sink reports outages itself.
 enum MongoLibrary {
     private static let once: Void = {
         mongoc_init()
         mongoc_log_set_handler({ level, domain, message, _ in
-            guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue, let message else { return }
-            let line = "mongoc: \(domain.map { String(cString: $0) } ?? ""): \(String(cString: message))\n"
-            _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            guard level.rawValue <= MONGOC_LOG_LEVEL_INFO.rawValue, let message else { return }
+            let hostLevel: PluginHost.LogLevel = level.rawValue <= MONGOC_LOG_LEVEL_CRITICAL.rawValue ? .error
+                : level == MONGOC_LOG_LEVEL_WARNING ? .warning : .info
+            MongoLogRoute.log(hostLevel, "mongoc \(domain.map { String(cString: $0) } ?? ""): \(String(cString: message))")
         }, nil)
     }()
 

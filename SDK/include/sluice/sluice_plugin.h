@@ -45,6 +45,10 @@
  *        component about its config (files, schemas, patterns, templates)
  *        without creating it. Only the descriptor grows; an older host
  *        ignores the field, and a plugin without it is checked by schema.
+ *        Metric names may carry Prometheus labels,
+ *        `consumer_lag_records{topic="t",partition="3"}`; a 1.1 host
+ *        refuses such a name (host->metric returns NULL), so a plugin
+ *        checks host->abi_minor >= 2 first.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -250,8 +254,12 @@ typedef struct sluice_host_api {
 
     /**
      * [any-thread] Registers (or finds) a metric named `name` (Prometheus style, e.g.
-     * "requests_total"); the host prefixes the component's name. Returns NULL
-     * if the name is invalid. `help` may be NULL.
+     * "requests_total"). The host exposes it as sluice_<plugin>_<name> with the
+     * labels pipeline and component. Since 1.2 the name may end with more
+     * labels in the exposition format's syntax, `lag{topic="t",partition="3"}`
+     * (values escape \\, \" and \n; pipeline, component, le and quantile are
+     * the host's). Returns NULL if the name is invalid or already registered
+     * with another kind. `help` may be NULL; the first help given for a name wins.
      */
     sluice_metric *(*metric)(void *host_data, sluice_metric_kind kind, const char *name, const char *help);
 

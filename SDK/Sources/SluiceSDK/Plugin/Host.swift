@@ -9,6 +9,9 @@ public struct PluginHost: @unchecked Sendable {
 
     public init(_ api: UnsafePointer<sluice_host_api>) { self.api = api }
 
+    /// Whether both values are the same instance's services.
+    public func isSame(as other: PluginHost) -> Bool { api == other.api }
+
     public enum LogLevel: UInt32, Sendable {
         case trace = 0, debug, info, warning, error
     }
@@ -49,7 +52,28 @@ public struct PluginHost: @unchecked Sendable {
         release(api.pointee.host_data, hold.pointer)
     }
 
-    /// A counter, gauge or histogram named under this component.
+    /// A counter, gauge or histogram, exposed as `sluice_<plugin>_<name>`
+    /// labelled with the pipeline, this component and `labels` (host ABI
+    /// 1.2; an older host gets the name without them).
+    public func metric(_ kind: Metric.Kind, _ name: String, labels: KeyValuePairs<String, String>, help: String? = nil) -> Metric {
+        guard api.pointee.abi_minor >= 2, !labels.isEmpty else { return metric(kind, name, help: help) }
+        let rendered = labels.map { key, value in
+            var escaped = ""
+            for c in value {
+                switch c {
+                case "\\": escaped += "\\\\"
+                case "\"": escaped += "\\\""
+                case "\n": escaped += "\\n"
+                default: escaped.append(c)
+                }
+            }
+            return "\(key)=\"\(escaped)\""
+        }
+        return metric(kind, name + "{" + rendered.joined(separator: ",") + "}", help: help)
+    }
+
+    /// A counter, gauge or histogram, exposed as `sluice_<plugin>_<name>`
+    /// labelled with the pipeline and this component.
     public func metric(_ kind: Metric.Kind, _ name: String, help: String? = nil) -> Metric {
         let handle = name.withCString { n in
             if let help {
@@ -64,7 +88,7 @@ public struct PluginHost: @unchecked Sendable {
 /// A metric handle; recording is cheap and thread-safe.
 ///
 /// `@unchecked Sendable`: the handle belongs to the host, whose `metric_record`
-/// is [any-thread] (the host's metric values are behind a `Mutex`).
+/// is [any-thread] (the host's series are swift-prometheus atomics and locks).
 public struct Metric: @unchecked Sendable {
     public enum Kind: UInt32, Sendable {
         case counter = 1, gauge, histogram

@@ -1,0 +1,99 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+import Synchronization
+
+/// Every metric of one run, on swift-metrics with a swift-prometheus
+/// registry as the backend: the engine's per-component series, the loader's
+/// plugin load times and every plugin metric from the C ABI. Two kinds go
+/// to the registry directly: plugin metrics (swift-metrics has no help text)
+/// and the per-record end-to-end histogram (see `StageMetrics`).
+///
+/// One registry per run, not the process-wide `MetricsSystem`, so that tests
+/// can run several engines in one process; the host also bootstraps
+/// `MetricsSystem` with `factory`, so any library that uses swift-metrics
+/// reports onto the same page.
+public final class RunMetrics: Sendable {
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// The `pipeline` label of every series.
+    public let pipeline: String
+    public let registry: PrometheusCollectorRegistry
+    public let factory: PrometheusMetricsFactory
+    private let plugins = Mutex<PluginTable>(PluginTable())
+
+    public init(pipeline: String) {
+        self.pipeline = pipeline
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = [MetricNames.batchDuration: Buckets.batchDuration]
+        self.factory = factory
+    }
+
+    /// The series of one component.
+    func stage(name: String, role: ComponentRole) -> StageMetrics {
+        let labels = [("pipeline", pipeline), ("component", name), ("kind", role.rawValue)]
+        let endToEnd = role == .sink ? registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(metricName: MetricNames.endToEndLatency, unitName: "",
+                                             helpText: "event time to the sink's write, per written record that has an event time"),
+            labels: labels, buckets: Buckets.endToEndLatency) : nil
+        return StageMetrics(name: name, role: role, labels: labels, factory: factory, endToEnd: endToEnd)
+    }
+
+    /// The records counter of one wire of the graph (for per-edge rates).
+    func edge(from: String, output: String?, to: String) -> EdgeCounter {
+        EdgeCounter(counter: CoreMetrics.Counter(
+            label: MetricNames.edgeRecords,
+            dimensions: [("pipeline", pipeline), ("from", from), ("output", output ?? "default"), ("to", to)], factory: factory))
+    }
+
+    /// How long the loader took to check, open and enter a plugin.
+    public func pluginLoaded(_ plugin: String, seconds: Double) {
+        CoreMetrics.Gauge(label: MetricNames.pluginLoad, dimensions: [("plugin", plugin)], factory: factory).record(seconds)
+    }
+
+    /// Finds or creates a plugin metric, named `sluice_<plugin>_<name>` with
+    /// labels `pipeline`, `component` and any the plugin gave. nil when the
+    /// name is malformed or already registered with another kind.
+    public func pluginMetric(plugin: String, component: String, name text: String, help: String, kind: PluginMetric.Kind) -> PluginMetric? {
+        guard let parsed = MetricName(parsing: text) else { return nil }
+        let prefix = plugin.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+        let full = "sluice_\(prefix)_\(parsed.name)"
+        guard !MetricNames.engineOwned(full) else { return nil }
+        let labels = [("pipeline", pipeline), ("component", component)] + parsed.labels
+        return plugins.withLock { table -> PluginMetric? in
+            let key = full + "\u{0}" + labels.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{0}")
+            if let existing = table.byKey[key] { return existing.kind == kind ? existing : nil }
+            // swift-prometheus traps on a second kind or help text for one name: refuse the first, reuse the help.
+            if let family = table.families[full], family.kind != kind { return nil }
+            let help = table.families[full]?.help ?? help
+            table.families[full] = (kind, help)
+            let descriptor = MetricNameDescriptor(metricName: full, unitName: "", helpText: help)
+            let series: PluginMetric.Series
+            switch kind {
+            case .counter: series = .counter(registry.makeCounter(descriptor: descriptor, labels: labels))
+            case .gauge: series = .gauge(registry.makeGauge(descriptor: descriptor, labels: labels))
+            case .histogram: series = .histogram(registry.makeValueHistogram(descriptor: descriptor, labels: labels, buckets: Buckets.pluginValues))
+            }
+            let metric = PluginMetric(name: full, component: component, series: series)
+            table.byKey[key] = metric
+            return metric
+        }
+    }
+
+    /// Every plugin metric registered so far.
+    public var pluginMetrics: [PluginMetric] { plugins.withLock { Array($0.byKey.values) } }
+
+    /// The page for `GET /metrics`, in the Prometheus text format 0.0.4.
+    public func exposition() -> String {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 << 10)
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    private struct PluginTable {
+        var byKey: [String: PluginMetric] = [:]
+        var families: [String: (kind: PluginMetric.Kind, help: String)] = [:]
+    }
+}
