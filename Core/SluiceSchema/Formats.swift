@@ -5,9 +5,13 @@ enum Format: String, CaseIterable, Sendable {
     case email, idnEmail = "idn-email", hostname, idnHostname = "idn-hostname", ipv4, ipv6
     case uri, uriReference = "uri-reference", iri, iriReference = "iri-reference", uuid, uriTemplate = "uri-template"
     case jsonPointer = "json-pointer", relativeJSONPointer = "relative-json-pointer", regex
+    /// Sluice's own, for config schemas: a file path, which the host resolves
+    /// against the manifest's folder. Any string is one.
+    case path
 
     func check(_ s: String) -> Bool {
         switch self {
+        case .path: return true
         case .dateTime: return DateFormats.isDateTime(s)
         case .date: return DateFormats.isDate(Array(s.utf8)[...])
         case .time: return DateFormats.isTime(Array(s.utf8)[...])

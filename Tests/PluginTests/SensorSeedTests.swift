@@ -29,7 +29,7 @@ final class SensorSeedTests: XCTestCase {
         }
         // One partition: the forecaster needs each beach's readings in order (tansu makes 4 by default).
         try ManagedServer.createTopics(["RawSensorData", "CleanSensorData"], partitions: 1, brokers: "127.0.0.1:\(kafka.port)")
-        let readings = 300
+        let readings = 1000
         let produced = try TestSupport.run(example("sensors-to-kafka.yaml").replacingOccurrences(of: "interval_ms: 200", with: "interval_ms: 2"),
                                            dir: dir, maxRecords: readings, environment: environment)
         XCTAssertEqual(produced.stage("raw")?.recordsOut, readings)

@@ -103,7 +103,7 @@ final class ValidatorSchemaTests: XCTestCase {
         let r = try TestSupport.runProcess(TestSupport.sluice, ["validate", manifest])
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("pipeline.yaml:12:"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("processors.inline.config.schema: invalid schema at /properties/age/type: unknown type \"integr\""), r.stderr)
+        XCTAssertTrue(r.stderr.contains("processors.inline.config.schema.properties.age.type: invalid schema at /properties/age/type: unknown type \"integr\""), r.stderr)
         XCTAssertTrue(r.stderr.contains("pipeline.yaml:17:"), r.stderr)
         XCTAssertTrue(r.stderr.contains("processors.fromfile.config.schema_file: invalid schema at /properties/a/$ref: $ref \"#/$defs/missing\" points nowhere"),
                       r.stderr)
