@@ -21,7 +21,7 @@ struct ConfigReference {
         if !component.outputs.isEmpty {
             out += "outputs: default, \(component.outputs.joined(separator: ", ")) (read one as inputs: [NAME.OUTPUT])\n"
         }
-        let schema = component.schemaText.flatMap { try? JSONParser.parse($0) }
+        let schema = (try? component.configSchema())??.source
         let rows = schema.map { Self.rows($0, prefix: "", root: $0) } ?? []
         guard !rows.isEmpty else { return out + "\nconfig: any object (the component publishes no schema of its keys)\n" }
         out += "\nconfig:\n"

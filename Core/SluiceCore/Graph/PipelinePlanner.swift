@@ -149,8 +149,7 @@ public struct PipelinePlanner {
             let failures = schema.validate(.object(spec.config))
             if !failures.isEmpty { return failures.map { schemaFailure($0, schema, spec, key: key) } }
         }
-        let schemaJSON = component.schemaText.flatMap { try? JSONParser.parse($0) }
-        if case let .object(o) = ManifestPaths.resolve(config: .object(spec.config), schema: schemaJSON, relativeTo: manifestFile) {
+        if case let .object(o) = ManifestPaths.resolve(config: .object(spec.config), schema: schema?.source, relativeTo: manifestFile) {
             spec.config = o
         }
         let spec = spec

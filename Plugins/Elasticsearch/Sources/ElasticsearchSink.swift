@@ -36,13 +36,8 @@ public final class ElasticsearchSink: Sink {
 
     let urls: [String]
     var next = 0
-    let index: String
-    /// The index name when the template has neither dates nor fields.
-    let fixedIndex: String?
+    let routing: DocumentRouting
     let action: String
-    let idField: String?
-    let routingField: String?
-    let pipeline: String?
     let timestampField: String?
     let maxDocs: Int
     let maxBytes: Int
@@ -66,12 +61,8 @@ public final class ElasticsearchSink: Sink {
     public required init(config: Config, host: PluginHost) throws {
         self.host = host
         urls = try config.strings("urls")!.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        index = try config.requiredString("index")
-        fixedIndex = index.contains("%") || index.contains("{") ? nil : index
+        routing = try DocumentRouting(config)
         action = try config.string("action", default: "index")
-        idField = try config.string("id_field")
-        routingField = try config.string("routing_field")
-        pipeline = try config.string("pipeline")
         timestampField = config["timestamp_field"] == .null ? nil : try config.string("timestamp_field", default: "@timestamp")
         maxDocs = try config.int("max_bulk_docs", default: 5000)
         maxBytes = try config.int("max_bulk_bytes", default: 10 << 20)
@@ -148,18 +139,11 @@ public final class ElasticsearchSink: Sink {
 
     /// Appends the action and document lines; returns why the record cannot be indexed.
     private func appendItem(_ record: Record) -> String? {
-        let d = record.document
-        var meta = JSONObject()
-        guard let name = fixedIndex ?? IndexName.resolve(index, d, eventTime: record.eventTime) else {
-            return "index template \(index): a field it names is missing"
+        let meta: JSONObject
+        switch routing.metadata(record, withPipeline: action != "update") {
+        case let .success(m): meta = m
+        case let .failure(reason): return reason.description
         }
-        meta["_index"] = .string(name)
-        if let idField {
-            guard let e = d.element(path: idField) else { return "id field \(idField) is missing" }
-            meta["_id"] = .string(e.string ?? JSONWriter.string(e.jsonValue))
-        }
-        if let routingField, let e = d.element(path: routingField) { meta["routing"] = .string(e.string ?? JSONWriter.string(e.jsonValue)) }
-        if let pipeline, action != "update" { meta["pipeline"] = .string(pipeline) }
         body.write(.object(JSONObject([(action, .object(meta))])))
         body.newline()
         if action == "update" { body.appendRaw("{\"doc\":") }

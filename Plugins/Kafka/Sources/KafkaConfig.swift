@@ -33,6 +33,13 @@ enum KafkaConfig {
         return conf
     }
 
+    /// `validate`'s check of both components: every property (the
+    /// `librdkafka:` pass-through included) set on a configuration that is
+    /// then dropped, so a misspelt one fails and no client is created.
+    static func checkProperties(_ config: Config) throws {
+        rd_kafka_conf_destroy(try make(brokers: brokers(config), settings: [], passThrough: config.object("librdkafka")))
+    }
+
     /// librdkafka's own log lines go through the host's logger: syslog
     /// levels 0–3 as warnings (the component retries what they report), 4 and
     /// 5 as info, the rest as debug.

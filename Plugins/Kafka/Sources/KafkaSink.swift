@@ -42,10 +42,8 @@ public final class KafkaSink: Sink {
     var json = JSONWriter(capacity: 512)
     let delivered: Metric
 
-    /// Every librdkafka property, set on a configuration that is then
-    /// dropped: a misspelt property fails here, and no client is created.
     public static func check(config: Config, host: PluginHost) throws {
-        rd_kafka_conf_destroy(try KafkaConfig.make(brokers: KafkaConfig.brokers(config), settings: [], passThrough: config.object("librdkafka")))
+        try KafkaConfig.checkProperties(config)
     }
 
     public required init(config: Config, host: PluginHost) throws {

@@ -52,9 +52,9 @@ public final class KafkaSource: Source {
     var lag: ConsumerLag
     var reachability = BrokerReachability()
 
-    /// As the sink's, plus the event-time settings.
+    /// The librdkafka properties, and the event-time settings.
     public static func check(config: Config, host: PluginHost) throws {
-        rd_kafka_conf_destroy(try KafkaConfig.make(brokers: KafkaConfig.brokers(config), settings: [], passThrough: config.object("librdkafka")))
+        try KafkaConfig.checkProperties(config)
         _ = try config.object("event_time").map { try EventTime($0) }
     }
 

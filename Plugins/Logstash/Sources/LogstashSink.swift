@@ -52,10 +52,7 @@ public final class LogstashSink: Sink {
     let timestampField: String?
     let connectTimeout: Int
     let tls: TLSContext?
-    let index: String?
-    let idField: String?
-    let routingField: String?
-    let pipeline: String?
+    let routing: DocumentRouting
     var connection: Connection?
     /// Whether the current connection's peer has been watched once for an answer.
     var peerChecked = false
@@ -78,10 +75,7 @@ public final class LogstashSink: Sink {
         timestampField = config["timestamp_field"] == .null ? nil : try config.string("timestamp_field", default: "@timestamp")
         connectTimeout = try config.int("connect_timeout_ms", default: 3000)
         tls = try config.object("tls").map { try TLSContext($0, host: name) }
-        index = try config.string("index")
-        idField = try config.string("id_field")
-        routingField = try config.string("routing_field")
-        pipeline = try config.string("pipeline")
+        routing = try DocumentRouting(config)
         connection = try Connection(host: hostName, port: port, timeoutMillis: connectTimeout, tls: tls)
     }
 
@@ -109,25 +103,16 @@ public final class LogstashSink: Sink {
 
     /// Appends one JSON line; returns why the record cannot be sent.
     private func append(_ record: Record) -> String? {
-        guard index != nil || idField != nil || routingField != nil || pipeline != nil else {
+        guard !routing.isEmpty else {
             SearchDocument.write(record, timestampField: timestampField, into: &lines)
             lines.newline()
             return nil
         }
-        let d = record.document
-        var meta = JSONObject()
-        if let index {
-            guard let name = IndexName.resolve(index, d, eventTime: record.eventTime) else {
-                return "index template \(index): a field it names is missing"
-            }
-            meta["_index"] = .string(name)
+        let meta: JSONObject
+        switch routing.metadata(record) {
+        case let .success(m): meta = m
+        case let .failure(reason): return reason.description
         }
-        if let idField {
-            guard let e = d.element(path: idField) else { return "id field \(idField) is missing" }
-            meta["_id"] = .string(e.string ?? JSONWriter.string(e.jsonValue))
-        }
-        if let routingField, let e = d.element(path: routingField) { meta["routing"] = .string(e.string ?? JSONWriter.string(e.jsonValue)) }
-        if let pipeline { meta["pipeline"] = .string(pipeline) }
         document.reset()
         SearchDocument.write(record, timestampField: timestampField, into: &document)
         lines.appendRaw("{\"@metadata\":")

@@ -1,8 +1,8 @@
 import SluiceSDK
 
 /// Index names from a template: `%Y`, `%m`, `%d` from the event date (UTC), `{field}` from the record.
-public enum IndexName {
-    public static func resolve(_ template: String, _ doc: BSONDocument, eventTime: Int64?) -> String? {
+enum IndexName {
+    static func resolve(_ template: String, _ doc: BSONDocument, eventTime: Int64?) -> String? {
         var name = template
         if name.contains("%") {
             let (y, m, d) = Civil.date(fromDays: ((eventTime ?? 0) - ((eventTime ?? 0) % 86_400_000 + 86_400_000) % 86_400_000) / 86_400_000)
