@@ -33,14 +33,9 @@ final class SensorSeedTests: XCTestCase {
         let produced = try TestSupport.run(example("sensors-to-kafka.yaml").replacingOccurrences(of: "interval_ms: 200", with: "interval_ms: 2"),
                                            dir: dir, maxRecords: readings, environment: environment)
         XCTAssertEqual(produced.stage("raw")?.recordsOut, readings)
-        let peek = try TestSupport.run("""
-        sources:
-          raw: {use: kafka.read, config: {brokers: "127.0.0.1:\(kafka.port)", group: peek, topics: [RawSensorData], format: text, text_field: line}}
-        sinks:
-          out: {use: file.write, inputs: [raw], config: {path: \(dir)/raw-topic.ndjson}}
-        """, dir: dir, maxRecords: 5)
-        XCTAssertEqual(peek.read, 5)
-        for line in try TestSupport.readNDJSON(dir + "/raw-topic.ndjson").compactMap({ $0["line"]?.string }) {
+        let raw = try readBack("RawSensorData", count: 5, kafkaPort: kafka.port, dir: dir, format: ", format: text, text_field: line")
+        XCTAssertEqual(raw.count, 5)
+        for line in raw.compactMap({ $0["line"]?.string }) {
             XCTAssertFalse(line.hasPrefix("{"), "RawSensorData holds the raw text line, not JSON: \(line)")
         }
 
@@ -80,17 +75,23 @@ final class SensorSeedTests: XCTestCase {
         XCTAssertEqual(withForecast.count, readings, "every stored reading carries its forecast")
         let alerts = try XCTUnwrap(run.stage("alerts-topic")?.recordsOut)
         XCTAssertGreaterThan(alerts, 0, "readings above 20 °C open warm-water alerts")
-        let peek = try TestSupport.run("""
-        sources:
-          alerts: {use: kafka.read, config: {brokers: "127.0.0.1:\(kafkaPort)", group: alert-peek, topics: [SensorAlerts]}}
-        sinks:
-          out: {use: file.write, inputs: [alerts], config: {path: \(dir)/alerts.ndjson}}
-        """, dir: dir, maxRecords: alerts)
-        XCTAssertEqual(peek.read, alerts)
-        for a in try TestSupport.readNDJSON(dir + "/alerts.ndjson") {
+        let read = try readBack("SensorAlerts", count: alerts, kafkaPort: kafkaPort, dir: dir)
+        XCTAssertEqual(read.count, alerts)
+        for a in read {
             XCTAssertNotNil(a["key"]?.string, "\(a)")
             XCTAssertTrue(["opened", "cleared"].contains(a["state"]?.string ?? ""), "\(a)")
             XCTAssertNotNil(a["rule"]?.string)
         }
+    }
+
+    /// The first `count` messages of `topic`, read back by Sluice in a group of their own.
+    private func readBack(_ topic: String, count: Int, kafkaPort: Int, dir: String, format: String = "") throws -> [JSONValue] {
+        _ = try TestSupport.run("""
+        sources:
+          topic: {use: kafka.read, config: {brokers: "127.0.0.1:\(kafkaPort)", group: peek-\(topic), topics: [\(topic)]\(format)}}
+        sinks:
+          out: {use: file.write, inputs: [topic], config: {path: \(dir)/\(topic).ndjson}}
+        """, dir: dir, maxRecords: count)
+        return try TestSupport.readNDJSON(dir + "/\(topic).ndjson")
     }
 }
