@@ -44,7 +44,12 @@ public enum TestSupport {
     public static func plan(_ yaml: String, dir: String, environment: [String: String] = [:], extraPluginDirs: [String] = []) throws -> PipelinePlan {
         let file = dir + "/pipeline.yaml"
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-        let manifest = try ManifestParser.parse(file: file, environment: environment)
+        var manifest = try ManifestParser.parse(file: file, environment: environment)
+        // Processors' snapshots go to the test's folder, not the working
+        // directory's .sluice-state, where a later run would restore them.
+        if manifest.engine.stateDirectory == EngineSettings().stateDirectory {
+            manifest.engine.stateDirectory = dir + "/.sluice-state"
+        }
         return try PipelinePlanner(loader: loader(extra: extraPluginDirs)).plan(manifest)
     }
 
