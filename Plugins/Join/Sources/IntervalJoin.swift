@@ -130,6 +130,15 @@ public struct IntervalJoin<Row, Handle> {
         evictExpired(into: &events)
     }
 
+    /// The rows' split moved to another host, which replays them: every
+    /// stored row leaves state and its hold is released, with no outer row
+    /// (a partner may still come, there).
+    public mutating func abandon(into events: inout [JoinEvent<Row, Handle>]) {
+        while !expiries.isEmpty {
+            evict(expiries.removeFirst().slot, emitUnmatched: false, into: &events)
+        }
+    }
+
     /// Past `maxRows`: the horizon moves just past the first expiry, so the
     /// rows that a late partner would have needed are gone and that partner
     /// is refused as late, never joined with a partial window.
@@ -150,7 +159,7 @@ public struct IntervalJoin<Row, Handle> {
         }
     }
 
-    private mutating func evict(_ slot: Int, into events: inout [JoinEvent<Row, Handle>]) {
+    private mutating func evict(_ slot: Int, emitUnmatched: Bool = true, into events: inout [JoinEvent<Row, Handle>]) {
         let stored = slots[slot].take()!
         freeSlots.append(slot)
         let side = stored.side.rawValue
@@ -162,7 +171,7 @@ public struct IntervalJoin<Row, Handle> {
         }
         stats.inputs[stored.entry.input].rows -= 1
         stats.inputs[stored.entry.input].bytes -= stored.bytes
-        if !stored.matched, settings.type.preserves(stored.side) {
+        if emitUnmatched, !stored.matched, settings.type.preserves(stored.side) {
             events.append(.unmatched(stored.side, stored.entry))
             stats.unmatched += 1
         }

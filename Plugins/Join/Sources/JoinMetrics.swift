@@ -1,7 +1,7 @@
 import SluiceSDK
 
-/// The join's metrics: state, watermark and watermark lag per input
-/// (label `input`) as gauges, and counters fed with what changed since the last report.
+/// The join's metrics: state, watermark and watermark lag per stream
+/// (label `input`; the lowest watermark among splits) as gauges, and counters fed with what changed since the last report.
 struct JoinMetrics {
     struct PerInput {
         let rows: Metric
@@ -17,8 +17,8 @@ struct JoinMetrics {
     let overflow: Metric
     private var reported: JoinStats?
 
-    init(host: PluginHost, inputNames: [String]) {
-        inputs = inputNames.map { name in
+    init(host: PluginHost, streamNames: [String]) {
+        inputs = streamNames.map { name in
             PerInput(
                 rows: host.metric(.gauge, "state_records", labels: ["input": name], help: "rows of an input in the join's state"),
                 bytes: host.metric(.gauge, "state_bytes", labels: ["input": name], help: "document bytes of an input in the join's state"),
@@ -32,12 +32,12 @@ struct JoinMetrics {
         overflow = host.metric(.counter, "overflow_evictions_total", help: "rows evicted early because state reached max_rows")
     }
 
-    mutating func report(_ stats: JoinStats, _ watermarks: Watermarks, nowMillis: Int64) {
+    mutating func report(_ stats: JoinStats, _ watermarks: [Int64?], nowMillis: Int64) {
         let last = reported ?? JoinStats(inputs: stats.inputs.count)
         for (i, m) in inputs.enumerated() {
             m.rows.record(Double(stats.inputs[i].rows))
             m.bytes.record(Double(stats.inputs[i].bytes))
-            if let w = watermarks.watermark(of: i) {
+            if let w = watermarks[i] {
                 m.watermark.record(Double(w))
                 m.watermarkLag.record(Double(nowMillis - w) / 1000)
             }

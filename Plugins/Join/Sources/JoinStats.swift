@@ -19,4 +19,16 @@ public struct JoinStats: Sendable, Equatable {
     init(inputs: Int) {
         self.inputs = Array(repeating: Input(), count: inputs)
     }
+
+    /// Adds another join's counts (the sum over splits).
+    mutating func add(_ other: JoinStats) {
+        for i in inputs.indices {
+            inputs[i].rows += other.inputs[i].rows
+            inputs[i].bytes += other.inputs[i].bytes
+            inputs[i].late += other.inputs[i].late
+        }
+        pairs += other.pairs
+        unmatched += other.unmatched
+        overflowEvictions += other.overflowEvictions
+    }
 }
