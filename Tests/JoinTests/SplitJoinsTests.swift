@@ -59,3 +59,36 @@ final class SplitJoinsTests: XCTestCase {
         XCTAssertEqual(alone.sorted(), [1, 12])
     }
 }
+
+/// Crash safety of matched rows: a row that leaves state before a partner
+/// it matched keeps its delivery open until that partner leaves, so a
+/// replay of the partner meets it again instead of coming out as an outer row.
+final class InheritedHoldTests: XCTestCase {
+    func testAMatchedRowsHoldStaysOpenUntilItsLongestStayingPartnerLeaves() {
+        let settings = JoinSettings(lower: 0, upper: 100, type: .left, maxOutOfOrderness: 0, idleTimeout: 0)
+        var join = IntervalJoin<Int, Int>(settings: settings, sides: [.left, .right], now: 0)
+        var events: [JoinEvent<Int, Int>] = []
+        func released() -> [Int] { events.compactMap { if case let .release(h) = $0 { return h } else { return nil } } }
+        join.insert(1, input: 0, key: JoinKey(7), time: 0, now: 0, hold: { 1 }, into: &events)
+        join.insert(3, input: 0, key: JoinKey(7), time: 5, now: 0, hold: { 3 }, into: &events)
+        join.insert(2, input: 1, key: JoinKey(7), time: 10, now: 0, hold: { 2 }, into: &events)
+        events.removeAll()
+        // The watermark reaches 60: payment 2 (expiry 10) leaves; orders 1 and 3 (expiries 100, 105) stay.
+        join.insert(4, input: 0, key: JoinKey(8), time: 60, now: 0, hold: { 4 }, into: &events)
+        join.insert(5, input: 1, key: JoinKey(8), time: 60, now: 0, hold: { 5 }, into: &events)
+        join.advance(now: 0, into: &events)
+        XCTAssertEqual(join.count, 4)
+        XCTAssertEqual(released(), [], "payment 2 left state, but the orders it matched are still there")
+        // Past 105: payment 5 leaves (its order 4 stays), order 1 leaves, then
+        // order 3, the one that stayed longest, with payment 2's hold.
+        join.insert(6, input: 0, key: JoinKey(9), time: 120, now: 0, hold: { 6 }, into: &events)
+        join.insert(7, input: 1, key: JoinKey(9), time: 120, now: 0, hold: { 7 }, into: &events)
+        join.advance(now: 0, into: &events)
+        XCTAssertEqual(released(), [1, 3, 2])
+        events.removeAll()
+        join.drain(into: &events)
+        XCTAssertEqual(released().sorted(), [4, 5, 6, 7], "every hold is released once in the end")
+        let alone = events.compactMap { e -> Int? in if case let .unmatched(_, row) = e { return row.row } else { return nil } }
+        XCTAssertEqual(alone, [], "every order matched a payment")
+    }
+}

@@ -9,6 +9,12 @@
 /// event that listed it. A row behind the horizon is late: it is not stored
 /// and its hold is never asked for.
 ///
+/// A matched row that leaves while a partner stays passes its hold on to
+/// the partner that stays longest, released when that one leaves. A crash
+/// replays exactly the rows whose holds are open; if the partner replayed
+/// without this row, it would find no match and come out again as an outer
+/// row next to the pair already written.
+///
 /// Generic over the row payload and the hold, so tests drive it with plain values.
 public struct IntervalJoin<Row, Handle> {
     struct Stored {
@@ -17,6 +23,8 @@ public struct IntervalJoin<Row, Handle> {
         let bytes: Int
         var matched: Bool
         let entry: JoinRow<Row, Handle>
+        /// Holds of matched partners that left before this row, released with its own.
+        var inherited: [Handle] = []
         /// Neighbours among the rows of the same side and key, in arrival order (-1: none).
         var previous = -1
         var next = -1
@@ -175,6 +183,31 @@ public struct IntervalJoin<Row, Handle> {
             events.append(.unmatched(stored.side, stored.entry))
             stats.unmatched += 1
         }
-        events.append(.release(stored.entry.hold))
+        if stored.matched, let heir = longestStayingPartner(of: stored) {
+            slots[heir]!.inherited.append(stored.entry.hold)
+            slots[heir]!.inherited += stored.inherited
+        } else {
+            events.append(.release(stored.entry.hold))
+            for hold in stored.inherited { events.append(.release(hold)) }
+        }
+    }
+
+    /// Among the stored rows `row` matches, the one that leaves state last.
+    private func longestStayingPartner(of row: Stored) -> Int? {
+        guard let partners = index[row.side.other.rawValue][row.key] else { return nil }
+        var best: (slot: Int, expiry: Int64)?
+        var slot = partners.first
+        while slot >= 0 {
+            let partner = slots[slot]!
+            let inside = row.side == .left
+                ? settings.matches(left: row.entry.time, right: partner.entry.time)
+                : settings.matches(left: partner.entry.time, right: row.entry.time)
+            if inside {
+                let expiry = settings.lastPartnerTime(partner.side, partner.entry.time)
+                if best == nil || expiry > best!.expiry { best = (slot, expiry) }
+            }
+            slot = partner.next
+        }
+        return best?.slot
     }
 }
