@@ -25,6 +25,14 @@ public final class ForecasterProcessor: Processor {
     var writer = BSONWriter(capacity: 1024)
     var alertWriter = BSONWriter(capacity: 256)
     var pendingAlerts: [AlertEvent] = []
+    /// A key of several fields, joined here instead of in a new String per record.
+    var keyScratch: [UInt8] = []
+    /// The key fields, then the time field if any, then the value fields.
+    let paths: FieldPaths
+    let timeIndex: Int?
+    let valueStart: Int
+    /// The fields `paths` found in the record at hand.
+    var found: [BSONElement?] = []
     let alertsOpened: Metric
     let alertsCleared: Metric
     let keysGauge: Metric
@@ -40,6 +48,10 @@ public final class ForecasterProcessor: Processor {
         self.config = try ForecastConfig(config)
         self.host = host
         forecasts = KeyedForecasts(settings: self.config.settings, fields: self.config.valueFields, rules: self.config.rules)
+        let timeFields = self.config.timeField.map { [$0] } ?? []
+        paths = FieldPaths(self.config.keyFields + timeFields + self.config.valueFields)
+        timeIndex = timeFields.isEmpty ? nil : self.config.keyFields.count
+        valueStart = self.config.keyFields.count + timeFields.count
         alertsOpened = host.metric(.counter, "alerts_opened_total", help: "alerts opened")
         alertsCleared = host.metric(.counter, "alerts_cleared_total", help: "alerts cleared")
         keysGauge = host.metric(.gauge, "keys", help: "series keys held in state")
@@ -74,13 +86,13 @@ public final class ForecasterProcessor: Processor {
         let keysBefore = forecasts.keys.count
         for record in batch {
             let doc = record.document
+            paths.read(doc, into: &found)
             guard let time = readingTime(record) else {
                 let source = config.timeField.map { "field '\($0)'" } ?? "event time"
                 output.fail(record.index, "no reading time: \(source) missing or not a date")
                 continue
             }
-            let key = seriesKey(record)
-            let slot = forecasts.slot(for: key)
+            let slot = seriesSlot(record)
             writer.reset()
             // An input that already has a forecast (a replay through a second forecaster) gets ours instead.
             Self.forecastKey.withUnsafeBytes { ours in
@@ -88,7 +100,7 @@ public final class ForecasterProcessor: Processor {
             }
             writer.appendDocument("forecast") { w in
                 for (f, field) in config.valueFields.enumerated() {
-                    let value = reading(doc, field)
+                    let value = reading(found[valueStart + f])
                     let step = forecasts.observe(slot, f, time: time, value: value) { pendingAlerts.append($0) }
                     ForecastDocument.appendForecast(&w, field, forecasts.series(slot, f), step, horizon: config.horizon,
                                                     settings: config.settings)
@@ -115,33 +127,39 @@ public final class ForecasterProcessor: Processor {
         }
     }
 
-    /// The series key: the key fields' values joined by " / ", else the record key.
-    func seriesKey(_ record: Record) -> String {
+    /// The slot of the record's series: its key is the key fields' values
+    /// joined by " / ", else the record key. A single string key field (the
+    /// usual case) is looked up in place, with no String made per record.
+    func seriesSlot(_ record: Record) -> Int {
         guard !config.keyFields.isEmpty else {
-            return record.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return forecasts.slot(forBytes: record.key ?? UnsafeRawBufferPointer(start: nil, count: 0))
         }
-        func text(_ field: String) -> String {
-            guard let e = record.document.element(path: field) else { return "" }
-            if let s = e.string { return s }
-            if let n = e.integer { return String(n) }
-            return e.number.map { String($0) } ?? ""
+        if config.keyFields.count == 1, let bytes = found[0]?.stringBytes {
+            return forecasts.slot(forBytes: bytes)
         }
-        // One key field is the usual case: no array and no join per record.
-        return config.keyFields.count == 1 ? text(config.keyFields[0]) : config.keyFields.map(text).joined(separator: " / ")
+        keyScratch.removeAll(keepingCapacity: true)
+        for i in config.keyFields.indices {
+            if i > 0 { keyScratch.append(contentsOf: " / ".utf8) }
+            guard let e = found[i] else { continue }
+            if let s = e.stringBytes { keyScratch.append(contentsOf: s) }
+            else if let n = e.integer { keyScratch.append(contentsOf: String(n).utf8) }
+            else if let d = e.number { keyScratch.append(contentsOf: String(d).utf8) }
+        }
+        return keyScratch.withUnsafeBytes { forecasts.slot(forBytes: $0) }
     }
 
     /// The reading's time in ms: the time field (date, ISO 8601 string or epoch ms), else the event time.
     func readingTime(_ record: Record) -> Int64? {
-        guard let field = config.timeField else { return record.eventTime }
-        guard let e = record.document.element(path: field) else { return nil }
+        guard let timeIndex else { return record.eventTime }
+        guard let e = found[timeIndex] else { return nil }
         if let ms = e.datetime { return ms }
         if let s = e.string { return ISO8601.parse(s) }
         return e.integer
     }
 
     /// A field's numeric value; nil when missing, not a number, or a sentinel.
-    func reading(_ doc: BSONDocument, _ field: String) -> Double? {
-        guard let v = doc.element(path: field)?.number, v.isFinite, !config.isSentinel(v) else { return nil }
+    func reading(_ e: BSONElement?) -> Double? {
+        guard let v = e?.number, v.isFinite, !config.isSentinel(v) else { return nil }
         return v
     }
 

@@ -12,18 +12,27 @@ public struct Series {
     var storage: ModelStorage?
 
     final class ModelStorage {
-        var model: AutoModel
-        init(_ model: AutoModel) { self.model = model }
+        /// Behind a pointer: a class's stored `var` pays a dynamic
+        /// exclusivity check on every access, and a read of it copied the
+        /// models out first.
+        let model: UnsafeMutablePointer<AutoModel>
 
-        /// Reads in place: a plain `model.forecast(h)` copies the models out of the class first.
-        func forecast(_ h: Int) -> StepForecast { withUnsafeMutablePointer(to: &model) { $0.pointee.forecast(h) } }
+        init(_ model: AutoModel) {
+            self.model = .allocate(capacity: 1)
+            self.model.initialize(to: model)
+        }
+
+        deinit {
+            model.deinitialize(count: 1)
+            model.deallocate()
+        }
     }
 
     /// The fitted models; nil while warming up.
-    public var model: AutoModel? { storage?.model }
+    public var model: AutoModel? { storage?.model.pointee }
 
     /// The model forecasts come from; nil while warming up.
-    public var chosenModel: ModelKind? { storage?.model.chosen }
+    public var chosenModel: ModelKind? { storage?.model.pointee.chosen }
 
     public init() {}
 
@@ -66,10 +75,10 @@ public struct Series {
         }
         lastSlot = slot
         if storage != nil {
-            if !isKnownUniquelyReferenced(&storage) { storage = ModelStorage(storage!.model) }
-            let box = storage!
-            for _ in 0 ..< gap { box.model.skip() }
-            step.anomaly = box.model.observe(value)
+            if !isKnownUniquelyReferenced(&storage) { storage = ModelStorage(storage!.model.pointee) }
+            let model = storage!.model
+            for _ in 0 ..< gap { model.pointee.skip() }
+            step.anomaly = model.pointee.observe(value)
             return step
         }
         if window.isEmpty { windowStart = slot }
@@ -88,7 +97,7 @@ public struct Series {
     }
 
     /// The forecast `h` steps after the last reading; nil while warming up.
-    public func forecast(_ h: Int) -> StepForecast? { storage?.forecast(h) }
+    public func forecast(_ h: Int) -> StepForecast? { storage?.model.pointee.forecastInPlace(h) }
 
     func encode(_ w: inout SnapshotWriter) {
         w.write(lastSlot != nil)
@@ -96,7 +105,7 @@ public struct Series {
         w.write(windowStart)
         w.write(window)
         w.write(storage != nil)
-        storage?.model.encode(&w)
+        storage?.model.pointee.encode(&w)
     }
 
     init(decoding r: inout SnapshotReader) throws {
