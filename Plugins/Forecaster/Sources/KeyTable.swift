@@ -5,52 +5,52 @@ import Glibc
 /// The key lookup is on every record's path: a `[String: Int]` built a
 /// String from the BSON bytes and hashed it with SipHash, about a tenth of
 /// an update. This table hashes the bytes in place a word at a time
-/// (open addressing, linear probing, the full hash kept beside each slot so
-/// a probe compares bytes only on a hash match) and makes a String only
-/// when a key is first seen.
+/// (open addressing, linear probing, the hash's top half kept in the bucket
+/// beside the slot so a probe compares bytes only on a match, and reads no
+/// other array until then) and makes a String only when a key is first seen.
 struct KeyTable {
     /// The keys by slot.
     private(set) var keys: [String] = []
     /// Every key's bytes, back to back; key s spans `starts[s] ..< starts[s + 1]`.
     private var bytes: [UInt8] = []
     private var starts: [Int] = [0]
-    private var hashes: [UInt64] = []
-    /// Slot + 1 per bucket, 0 for empty; a power of two in size, at most half full.
-    private var buckets = [Int32](repeating: 0, count: 16)
+    /// Per bucket: the key's hash's top 32 bits, then slot + 1 in the low 32
+    /// (0 for empty); a power of two in size, at most half full.
+    private var buckets = [UInt64](repeating: 0, count: 16)
 
     var count: Int { keys.count }
 
     /// The slot of `key`, or nil if it was never added.
     func slot(of key: UnsafeRawBufferPointer) -> Int? {
-        let h = Self.hash(key)
-        var b = Int(truncatingIfNeeded: h) & (buckets.count - 1)
-        while true {
-            let entry = Int(buckets[b])
-            if entry == 0 { return nil }
-            if hashes[entry - 1] == h, matches(entry - 1, key) { return entry - 1 }
-            b = (b + 1) & (buckets.count - 1)
-        }
+        let (b, found) = probe(key, Self.hash(key))
+        return found ? Int(buckets[b] & 0xFFFF_FFFF) - 1 : nil
     }
 
     /// The slot of `key`, added as the next slot on first sight.
     mutating func slot(adding key: UnsafeRawBufferPointer) -> (slot: Int, added: Bool) {
         let h = Self.hash(key)
-        let mask = buckets.count - 1
-        var b = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let entry = Int(buckets[b])
-            if entry == 0 { break }
-            if hashes[entry - 1] == h, matches(entry - 1, key) { return (entry - 1, false) }
-            b = (b + 1) & mask
-        }
+        let (b, found) = probe(key, h)
+        if found { return (Int(buckets[b] & 0xFFFF_FFFF) - 1, false) }
         let s = keys.count
         keys.append(String(decoding: key, as: UTF8.self))
         bytes.append(contentsOf: key)
         starts.append(bytes.count)
-        hashes.append(h)
-        buckets[b] = Int32(s + 1)
+        buckets[b] = h & 0xFFFF_FFFF_0000_0000 | UInt64(s + 1)
         if 2 * keys.count > buckets.count { grow() }
         return (s, true)
+    }
+
+    /// The bucket holding `key`, or the empty bucket where it would go.
+    private func probe(_ key: UnsafeRawBufferPointer, _ h: UInt64) -> (bucket: Int, found: Bool) {
+        let mask = buckets.count - 1
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        var b = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let entry = buckets[b]
+            if entry == 0 { return (b, false) }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag, matches(Int(entry & 0xFFFF_FFFF) - 1, key) { return (b, true) }
+            b = (b + 1) & mask
+        }
     }
 
     /// `slot(adding:)` for a key held as a String (tests, snapshots).
@@ -68,12 +68,14 @@ struct KeyTable {
     }
 
     private mutating func grow() {
-        let size = buckets.count * 2
-        buckets = [Int32](repeating: 0, count: size)
-        for (s, h) in hashes.enumerated() {
-            var b = Int(truncatingIfNeeded: h) & (size - 1)
-            while buckets[b] != 0 { b = (b + 1) & (size - 1) }
-            buckets[b] = Int32(s + 1)
+        let old = buckets
+        buckets = [UInt64](repeating: 0, count: 2 * old.count)
+        for entry in old where entry != 0 {
+            let s = Int(entry & 0xFFFF_FFFF) - 1
+            let h = bytes.withUnsafeBytes { Self.hash(UnsafeRawBufferPointer(rebasing: $0[starts[s] ..< starts[s + 1]])) }
+            var b = Int(truncatingIfNeeded: h) & (buckets.count - 1)
+            while buckets[b] != 0 { b = (b + 1) & (buckets.count - 1) }
+            buckets[b] = entry
         }
     }
 

@@ -11,21 +11,21 @@ public struct Series {
     /// the keyed store copied all of it, which cost more than the update.
     var storage: ModelStorage?
 
-    final class ModelStorage {
-        /// Behind a pointer: a class's stored `var` pays a dynamic
-        /// exclusivity check on every access, and a read of it copied the
-        /// models out first.
-        let model: UnsafeMutablePointer<AutoModel>
-
-        init(_ model: AutoModel) {
-            self.model = .allocate(capacity: 1)
-            self.model.initialize(to: model)
+    /// The models in the same allocation as their reference count: a
+    /// class's stored `var` paid a dynamic exclusivity check on every
+    /// access, and a class holding a pointer cost a second cache miss.
+    final class ModelStorage: ManagedBuffer<Void, AutoModel> {
+        static func make(_ model: AutoModel) -> ModelStorage {
+            // `create` returns the subclass it is called on.
+            let storage = unsafeDowncast(create(minimumCapacity: 1) { _ in () }, to: ModelStorage.self)
+            storage.withUnsafeMutablePointerToElements { $0.initialize(to: model) }
+            return storage
         }
 
-        deinit {
-            model.deinitialize(count: 1)
-            model.deallocate()
-        }
+        /// The models; valid while this storage is referenced.
+        var model: UnsafeMutablePointer<AutoModel> { withUnsafeMutablePointerToElements { $0 } }
+
+        deinit { _ = withUnsafeMutablePointerToElements { $0.deinitialize(count: 1) } }
     }
 
     /// The fitted models; nil while warming up.
@@ -75,7 +75,7 @@ public struct Series {
         }
         lastSlot = slot
         if storage != nil {
-            if !isKnownUniquelyReferenced(&storage) { storage = ModelStorage(storage!.model.pointee) }
+            if !isKnownUniquelyReferenced(&storage) { storage = ModelStorage.make(storage!.model.pointee) }
             let model = storage!.model
             for _ in 0 ..< gap { model.pointee.skip() }
             step.anomaly = model.pointee.observe(value)
@@ -85,7 +85,7 @@ public struct Series {
         window.append(contentsOf: repeatElement(.nan, count: gap))
         window.append(value)
         if window.count >= settings.warmup {
-            storage = ModelStorage(AutoModel(kinds: settings.models, window: window, firstSlot: windowStart, season: settings.season))
+            storage = ModelStorage.make(AutoModel(kinds: settings.models, window: window, firstSlot: windowStart, season: settings.season))
             window = []
         }
         return step
@@ -114,6 +114,6 @@ public struct Series {
         lastSlot = hasLast ? last : nil
         windowStart = try r.read(Int64.self)
         window = try r.readDoubles()
-        storage = try r.readBool() ? ModelStorage(AutoModel(decoding: &r)) : nil
+        storage = try r.readBool() ? ModelStorage.make(AutoModel(decoding: &r)) : nil
     }
 }
