@@ -31,6 +31,9 @@ public struct Series {
     /// The fitted models; nil while warming up.
     public var model: AutoModel? { storage?.model.pointee }
 
+    /// The season the models were fitted with (detected or configured); 1 for none.
+    public private(set) var season = 1
+
     /// The model forecasts come from; nil while warming up.
     public var chosenModel: ModelKind? { storage?.model.pointee.chosen }
 
@@ -85,7 +88,9 @@ public struct Series {
         window.append(contentsOf: repeatElement(.nan, count: gap))
         window.append(value)
         if window.count >= settings.warmup {
-            storage = ModelStorage.make(AutoModel(kinds: settings.models, window: window, firstSlot: windowStart, season: settings.season))
+            season = settings.season(of: window)
+            storage = ModelStorage.make(AutoModel(kinds: settings.models(season: season), window: window, firstSlot: windowStart,
+                                                  season: season))
             window = []
         }
         return step
@@ -105,6 +110,7 @@ public struct Series {
         w.write(windowStart)
         w.write(window)
         w.write(storage != nil)
+        w.write(season)
         storage?.model.pointee.encode(&w)
     }
 
@@ -114,6 +120,9 @@ public struct Series {
         lastSlot = hasLast ? last : nil
         windowStart = try r.read(Int64.self)
         window = try r.readDoubles()
-        storage = try r.readBool() ? ModelStorage.make(AutoModel(decoding: &r)) : nil
+        let fitted = try r.readBool()
+        season = try r.readInt()
+        guard season >= 1 else { throw SnapshotError.malformed("season \(season)") }
+        storage = fitted ? ModelStorage.make(try AutoModel(decoding: &r)) : nil
     }
 }
