@@ -33,6 +33,17 @@ public final class ForecasterProcessor: Processor {
     let valueStart: Int
     /// The fields `paths` found in the record at hand.
     var found: [BSONElement?] = []
+    /// Readings waiting to be put in time order; nil when `reorder_window` is 0.
+    var reorder: ReorderBuffer<Reading>?
+
+    /// A reading kept in the reorder buffer: a copy of its record and the hold on its delivery.
+    struct Reading {
+        let document: [UInt8]
+        let time: Int64
+        let eventTime: Int64?
+        let key: [UInt8]?
+        let hold: Hold
+    }
     let alertsOpened: Metric
     let alertsCleared: Metric
     let keysGauge: Metric
@@ -52,6 +63,7 @@ public final class ForecasterProcessor: Processor {
         paths = FieldPaths(self.config.keyFields + timeFields + self.config.valueFields)
         timeIndex = timeFields.isEmpty ? nil : self.config.keyFields.count
         valueStart = self.config.keyFields.count + timeFields.count
+        reorder = self.config.reorderWindowMillis > 0 ? ReorderBuffer(window: self.config.reorderWindowMillis) : nil
         alertsOpened = host.metric(.counter, "alerts_opened_total", help: "alerts opened")
         alertsCleared = host.metric(.counter, "alerts_cleared_total", help: "alerts cleared")
         keysGauge = host.metric(.gauge, "keys", help: "series keys held in state")
@@ -85,36 +97,69 @@ public final class ForecasterProcessor: Processor {
     public func process(_ batch: Batch, _ output: Output) throws {
         let keysBefore = forecasts.keys.count
         for record in batch {
-            let doc = record.document
-            paths.read(doc, into: &found)
+            paths.read(record.document, into: &found)
             guard let time = readingTime(record) else {
                 let source = config.timeField.map { "field '\($0)'" } ?? "event time"
                 output.fail(record.index, "no reading time: \(source) missing or not a date")
                 continue
             }
             let slot = seriesSlot(record)
-            writer.reset()
-            // An input that already has a forecast (a replay through a second forecaster) gets ours instead.
-            Self.forecastKey.withUnsafeBytes { ours in
-                for e in doc.elements where !e.keyEquals(ours) { writer.append(e) }
+            // A host without holds (before ABI 1.1) cannot keep the delivery open: such readings are not reordered.
+            guard reorder != nil, let hold = output.hold(record.index) else {
+                enrich(record.document, slot: slot, time: time)
+                output.emit(writer.finish(), inputIndex: record.index)
+                emitAlerts(output)
+                continue
             }
-            writer.appendDocument("forecast") { w in
-                for (f, field) in config.valueFields.enumerated() {
-                    let value = reading(found[valueStart + f])
-                    let step = forecasts.observe(slot, f, time: time, value: value) { pendingAlerts.append($0) }
-                    ForecastDocument.appendForecast(&w, field, forecasts.series(slot, f), step, horizon: config.horizon,
-                                                    settings: config.settings)
-                }
-            }
-            output.emit(writer.finish(), inputIndex: record.index)
-            changedSinceSnapshot = true
-            for alert in pendingAlerts { emitAlert(alert, output) }
-            pendingAlerts.removeAll(keepingCapacity: true)
+            let waiting = Reading(document: Array(record.document.bytes), time: time, eventTime: record.eventTime,
+                                  key: record.key.map { Array($0) }, hold: hold)
+            for due in reorder!.add(key: slot, time: time, waiting) { apply(due, slot: slot, output) }
         }
         if forecasts.keys.count != keysBefore { keysGauge.record(Double(forecasts.keys.count)) }
     }
 
+    /// Forecasts a reading that waited in the reorder buffer, emits it with
+    /// its hold attached, then ends the hold.
+    func apply(_ r: Reading, slot: Int, _ output: Output) {
+        r.document.withUnsafeBytes { bytes in
+            let doc = BSONDocument(bytes)
+            paths.read(doc, into: &found)
+            enrich(doc, slot: slot, time: r.time)
+        }
+        output.emit(writer.finish(), eventTime: r.eventTime, key: r.key, holds: [r.hold])
+        host.release(r.hold)
+        emitAlerts(output)
+    }
+
+    /// Takes the reading's values (from `found`) into the key's series and
+    /// writes the record with its forecast section to `writer`.
+    func enrich(_ doc: BSONDocument, slot: Int, time: Int64) {
+        writer.reset()
+        // An input that already has a forecast (a replay through a second forecaster) gets ours instead.
+        Self.forecastKey.withUnsafeBytes { ours in
+            for e in doc.elements where !e.keyEquals(ours) { writer.append(e) }
+        }
+        writer.appendDocument("forecast") { w in
+            for (f, field) in config.valueFields.enumerated() {
+                let value = reading(found[valueStart + f])
+                let step = forecasts.observe(slot, f, time: time, value: value) { pendingAlerts.append($0) }
+                ForecastDocument.appendForecast(&w, field, forecasts.series(slot, f), step, horizon: config.horizon,
+                                                settings: config.settings)
+            }
+        }
+        changedSinceSnapshot = true
+    }
+
+    func emitAlerts(_ output: Output) {
+        for alert in pendingAlerts { emitAlert(alert, output) }
+        pendingAlerts.removeAll(keepingCapacity: true)
+    }
+
     public func tick(nowMillis: Int64, _ output: Output) throws {
+        // The last tick: readings still waiting for earlier ones go through now, oldest first per key.
+        if host.isStopping, let waiting = reorder?.drain() {
+            for (slot, r) in waiting { apply(r, slot: slot, output) }
+        }
         guard let snapshotPath, changedSinceSnapshot else { return }
         // The host's last tick comes while it drains: save then, whatever the interval.
         if let last = lastSnapshotMillis, nowMillis - last < config.snapshotIntervalMillis, !host.isStopping { return }

@@ -23,6 +23,7 @@ struct ForecastConfig: Sendable {
                                       {"type": "object", "required": ["rule"], "additionalProperties": false,
                                        "properties": {"rule": {"type": "string"}, "name": {"type": "string"},
                                                       "field": {"type": "string"}}}]}},
+       "reorder_window": {"type": ["string", "integer"], "description": "how long (duration or ms of reading time) a key's reading waits for earlier ones, so out-of-order readings are learned in time order; its delivery is held meanwhile; older ones pass as stale; default 0: off"},
        "snapshot_interval": {"type": ["string", "integer"], "description": "how often to save model state (duration or ms); default 60s"}
      }}
     """#
@@ -35,6 +36,7 @@ struct ForecastConfig: Sendable {
     let sentinels: [Double]
     let rules: [AlertRule]
     let snapshotIntervalMillis: Int64
+    let reorderWindowMillis: Int64
 
     init(_ config: Config) throws {
         keyFields = try config.strings("key_fields") ?? []
@@ -95,6 +97,8 @@ struct ForecastConfig: Sendable {
             }
         }
         snapshotIntervalMillis = try Self.millis(config, "snapshot_interval") ?? 60_000
+        reorderWindowMillis = try Self.millis(config, "reorder_window") ?? 0
+        guard reorderWindowMillis >= 0 else { throw SluiceError.config("reorder_window: must not be negative") }
     }
 
     /// A duration given as a string (`90s`) or as ms.
