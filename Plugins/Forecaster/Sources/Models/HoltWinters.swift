@@ -90,12 +90,16 @@ public struct HoltWinters: ForecastModel, Equatable {
 
     public mutating func observe(_ y: Double) {
         let p = position
-        let e = y - level - trend - seasonal[2 * p]
-        let g = levelSensitivity + trendSensitivity + SIMD3(0, 0, seasonal[2 * p + 1])
+        // One uniqueness check for the pair, instead of one per write.
+        let (e, g) = seasonal.withUnsafeMutableBufferPointer { s in
+            let e = y - level - trend - s[2 * p]
+            let g = levelSensitivity + trendSensitivity + SIMD3(0, 0, s[2 * p + 1])
+            s[2 * p] += gamma * e
+            s[2 * p + 1] += e - gamma * g.z
+            return (e, g)
+        }
         level += trend + alpha * e
         trend += beta * e
-        seasonal[2 * p] += gamma * e
-        seasonal[2 * p + 1] += e - gamma * g.z
         levelSensitivity = levelSensitivity + trendSensitivity - alpha * g + SIMD3(e, 0, 0)
         trendSensitivity = trendSensitivity - beta * g + SIMD3(0, e, 0)
         position = p + 1 == seasonLength ? 0 : p + 1

@@ -13,6 +13,8 @@ public struct FieldPaths: Sendable {
     let starts: [Int]
     /// The components after the first, per path (empty for a top-level field).
     let tails: [[[UInt8]]]
+    /// Paths before this index are all top-level names (the usual case): no look at `tails` per match.
+    let firstNested: Int
 
     /// `fields` in the order `read` reports them.
     public init(_ fields: [String]) {
@@ -20,6 +22,7 @@ public struct FieldPaths: Sendable {
         heads = split.flatMap { $0[0] }
         starts = split.reduce(into: [0]) { $0.append($0.last! + $1[0].count) }
         tails = split.map { Array($0.dropFirst()) }
+        firstNested = split.firstIndex { $0.count > 1 } ?? split.count
     }
 
     public var count: Int { tails.count }
@@ -36,7 +39,7 @@ public struct FieldPaths: Sendable {
                     for e in doc.elements {
                         for i in 0 ..< n where found[i] == nil {
                             guard e.keyEquals(UnsafeRawBufferPointer(rebasing: heads[starts[i] ..< starts[i + 1]])) else { continue }
-                            found[i] = tails[i].isEmpty ? e : Self.descend(e, tails[i])
+                            found[i] = i < firstNested || tails[i].isEmpty ? e : Self.descend(e, tails[i])
                             if found[i] != nil { missing -= 1 }
                         }
                         if missing == 0 { return }
