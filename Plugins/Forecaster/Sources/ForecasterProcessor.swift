@@ -8,6 +8,8 @@ import SluiceSDK
 /// series has its warm-up window). Alert rules emit open/clear records on
 /// the named output `alerts`. Model state is saved to the instance's state
 /// directory every `snapshot_interval` and at drain, and restored at create.
+/// With `reorder_window`, readings wait (their deliveries held) to be
+/// learned in time order per key, and go out when they are learned.
 public final class ForecasterProcessor: Processor {
     public static let name = "forecast"
     public static let summary = "Per-key online forecasts with prediction intervals, anomaly scores and threshold alerts"
@@ -44,6 +46,7 @@ public final class ForecasterProcessor: Processor {
         let key: [UInt8]?
         let hold: Hold
     }
+
     let alertsOpened: Metric
     let alertsCleared: Metric
     let keysGauge: Metric
