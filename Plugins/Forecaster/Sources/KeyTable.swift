@@ -28,14 +28,6 @@ struct KeyTable {
     /// A power of two in size, at most half full.
     private var buckets = [Bucket](repeating: Bucket(), count: 16)
 
-    var count: Int { keys.count }
-
-    /// The slot of `key`, or nil if it was never added.
-    func slot(of key: UnsafeRawBufferPointer) -> Int? {
-        let (b, found) = probe(key, Self.hash(key))
-        return found ? Self.slot(buckets[b].entry) : nil
-    }
-
     /// The slot of `key`, added as the next slot on first sight.
     mutating func slot(adding key: UnsafeRawBufferPointer) -> (slot: Int, added: Bool) {
         let h = Self.hash(key)

@@ -25,8 +25,6 @@ public struct FieldPaths: Sendable {
         firstNested = split.firstIndex { $0.count > 1 } ?? split.count
     }
 
-    public var count: Int { tails.count }
-
     /// Sets `found[i]` to field i's element in `doc`, or nil if it is missing.
     public func read(_ doc: BSONDocument, into found: inout [BSONElement?]) {
         let n = tails.count
