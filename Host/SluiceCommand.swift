@@ -13,11 +13,12 @@ struct SluiceCommand: ParsableCommand {
           sluice run examples/demo.yaml
           sluice validate examples/sensors-clean.yaml
           sluice explain file.read
+          sluice dlq inspect out/demo-dead-letter.ndjson
           sluice plugins list
           sluice new-plugin my-filter --lang c
           sluice simulate sensors --file examples/data/beach_water_quality_sample.csv
         """,
-        version: "0.1.0 (plugin ABI 1.2)",
-        subcommands: [RunCommand.self, ValidateCommand.self, ExplainCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self,
+        version: "0.1.0 (plugin ABI 1.3)",
+        subcommands: [RunCommand.self, ValidateCommand.self, ExplainCommand.self, DeadLetterCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self,
                       TopCommand.self])
 }

@@ -14,7 +14,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         do {
-                        let plan = try PipelinePlanner(loader: plugins.loader()).plan(file: manifest)
+            let plan = try PipelinePlanner(loader: plugins.loader()).plan(file: manifest)
             for w in plan.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
             let counts = [ComponentRole.source, .processor, .sink].map { role in
                 "\(plan.nodes.filter { $0.spec.role == role }.count) \(role.rawValue)(s)"

@@ -21,4 +21,6 @@ public struct ManifestError: Error, CustomStringConvertible, Sendable {
 public struct ManifestErrors: Error, CustomStringConvertible, Sendable {
     public let errors: [ManifestError]
     public var description: String { errors.map(\.description).joined(separator: "\n") }
+
+    public init(errors: [ManifestError]) { self.errors = errors }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import SluiceCore
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// `sluice dlq inspect` and `sluice dlq replay`: a schema rejects three of
+/// ten records; once the schema is fixed, replay delivers exactly those
+/// three through the component they failed at and on to the sink.
+final class DeadLetterCommandTests: XCTestCase {
+    private func manifest(_ dir: String, maximum: Int, out: String) -> String {
+        """
+        engine: {dead_letter_path: \(dir)/dead.ndjson}
+        sources:
+          in: {use: file.read, config: {path: \(dir)/in.ndjson}}
+        processors:
+          check:
+            use: validator.validate
+            inputs: [in]
+            config: {schema: {type: object, required: [n, v], properties: {v: {type: number, maximum: \(maximum)}}}}
+        sinks:
+          out: {use: file.write, inputs: [check], config: {path: \(dir)/\(out)}}
+        """
+    }
+
+    func testInspectCountsByReasonAndReplayDeliversTheFixedRecords() throws {
+        let dir = TestSupport.tempDir("dlq")
+        try (0 ..< 10).map { #"{"n":\#($0),"v":\#($0 * 2)}"# }.joined(separator: "\n").write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
+        try manifest(dir, maximum: 12, out: "out.ndjson").write(toFile: dir + "/strict.yaml", atomically: true, encoding: .utf8)
+        try manifest(dir, maximum: 100, out: "replayed.ndjson").write(toFile: dir + "/fixed.yaml", atomically: true, encoding: .utf8)
+
+        let first = try TestSupport.runProcess(TestSupport.sluice, ["run", dir + "/strict.yaml", "--no-progress"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(TestSupport.lineCount(dir + "/out.ndjson"), 7)
+
+        let inspect = try TestSupport.runProcess(TestSupport.sluice, ["dlq", "inspect", dir + "/dead.ndjson"])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        XCTAssertTrue(inspect.stdout.contains("3 entries"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("  check: 3"), inspect.stdout)
+
+        let refused = try TestSupport.runProcess(TestSupport.sluice, ["dlq", "replay", dir + "/dead.ndjson", "--into", dir + "/nowhere.yaml"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        try manifest(dir, maximum: 100, out: "x.ndjson").replacingOccurrences(of: "check", with: "verify")
+            .write(toFile: dir + "/renamed.yaml", atomically: true, encoding: .utf8)
+        let unknown = try TestSupport.runProcess(TestSupport.sluice, ["dlq", "replay", dir + "/dead.ndjson", "--into", dir + "/renamed.yaml"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.contains(#""check""#), unknown.stderr)
+
+        let replay = try TestSupport.runProcess(TestSupport.sluice, ["dlq", "replay", dir + "/dead.ndjson", "--into", dir + "/fixed.yaml"])
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/replayed.ndjson").map { $0["n"]!.integer! }, [7, 8, 9],
+                       "exactly the dead-lettered records, and not the source's again")
+        XCTAssertEqual(TestSupport.lineCount(dir + "/dead.replay.ndjson"), 0, "nothing failed again")
+    }
+}
