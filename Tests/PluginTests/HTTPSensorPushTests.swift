@@ -94,14 +94,17 @@ final class HTTPSensorPushTests: XCTestCase {
             answers.append(try self.post(client, Self.ndjson(0 ..< 3)))
             answers.append(try self.post(client, "id,beach,water\n3,Calumet Beach,20.5\n4,Calumet Beach,21\n", type: "text/csv"))
             answers.append(try self.post(client, #"[{"id":5},{"id":6}]"#, type: "application/json"))
-            // Over 1 MiB, so libcurl asks "Expect: 100-continue"; more readings than queue_capacity.
-            answers.append(try self.post(client, Self.ndjson(7 ..< 25_007)))
+            // Over 1 MiB, so libcurl asks "Expect: 100-continue".
+            answers.append(try self.post(client, Self.ndjson(7 ..< 10_007)))
+            // More readings than queue_capacity can never fit: refused whole, not taken past the bound.
+            answers.append(try self.post(client, Self.ndjson(20_000 ..< 30_001)))
         }
-        XCTAssertEqual(answers.map(\.status), [202, 202, 202, 202])
+        XCTAssertEqual(answers.map(\.status), [202, 202, 202, 202, 413])
         XCTAssertEqual(try JSONParser.parse(answers[0].body)["accepted"], 3)
-        XCTAssertEqual(try JSONParser.parse(answers[3].body)["accepted"], 25_000)
-        XCTAssertEqual(summary.read, 25_007)
-        XCTAssertEqual(try ids(in: dir + "/out.ndjson"), Array(0 ..< 25_007))
+        XCTAssertEqual(try JSONParser.parse(answers[3].body)["accepted"], 10_000)
+        XCTAssertTrue(try JSONParser.parse(answers[4].body)["error"]?.string?.contains("more than queue_capacity (10000)") ?? false)
+        XCTAssertEqual(summary.read, 10_007)
+        XCTAssertEqual(try ids(in: dir + "/out.ndjson"), Array(0 ..< 10_007))
         XCTAssertEqual(try TestSupport.readNDJSON(dir + "/out.ndjson")[3]["water"], 20.5, "CSV cells are typed")
     }
 
@@ -153,6 +156,36 @@ final class HTTPSensorPushTests: XCTestCase {
         XCTAssertEqual(Set(results.value.map(\.status)), [202, 503])
         let accepted = results.value.filter { $0.status == 202 }.flatMap(\.ids)
         XCTAssertEqual(Set(try ids(in: dir + "/out.ndjson")), Set(accepted))
+    }
+
+    /// Hostile clients: a request that never finishes its head or body is
+    /// answered 408 (or the connection closed) after request_timeout_ms;
+    /// connections past max_connections are answered 503 and closed; the
+    /// endpoint keeps serving everyone else.
+    func testSlowAndTooManyClientsAreCutOffAndOthersAreStillServed() throws {
+        var halfHead: String?, halfBody: String?, oneTooMany: String?
+        var ok: HTTPClient.Response?
+        _ = try runPipeline(manifest("auth_token: t0k, request_timeout_ms: 500, max_connections: 3", out: dir + "/out.ndjson")) {
+            usleep(300_000)  // the health check's connection is gone
+            let idle = try RawConnection(port: self.port)
+            let slowHead = try RawConnection(port: self.port)
+            slowHead.send("POST /readings HTTP/1.1\r\nHost: x\r\nContent-")
+            let slowBody = try RawConnection(port: self.port)
+            slowBody.send("POST /readings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k\r\nContent-Length: 100\r\n\r\n{\"id\":")
+            let extra = try RawConnection(port: self.port)
+            extra.send("POST /readings HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+            oneTooMany = extra.readUntilClosed(seconds: 3)
+            halfHead = slowHead.readUntilClosed(seconds: 3)
+            halfBody = slowBody.readUntilClosed(seconds: 3)
+            XCTAssertNotNil(idle.readUntilClosed(seconds: 3), "an idle connection is closed")
+            ok = try self.post(HTTPClient(headers: [], timeoutMillis: 5000), Self.ndjson(0 ..< 1))
+        }
+        XCTAssertEqual(oneTooMany?.hasPrefix("HTTP/1.1 503"), true, oneTooMany ?? "still open")
+        XCTAssertEqual(oneTooMany?.contains("max_connections 3"), true, oneTooMany ?? "")
+        XCTAssertNotNil(halfHead, "a request head that never ends does not hold the connection")
+        XCTAssertEqual(halfBody?.hasPrefix("HTTP/1.1 408"), true, halfBody ?? "still open")
+        XCTAssertEqual(ok?.status, 202, "the endpoint still serves once the others are gone")
+        XCTAssertEqual(try ids(in: dir + "/out.ndjson"), [0])
     }
 
     func testValidateNamesBadSettingsWithTheirLine() throws {

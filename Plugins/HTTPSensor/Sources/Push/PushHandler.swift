@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import SluiceFormats
 import SluiceSDK
+import Synchronization
 
 /// What the push endpoint enforces, fixed at start.
 struct PushPolicy: Sendable {
@@ -12,6 +13,29 @@ struct PushPolicy: Sendable {
     let retryAfterSeconds: Int
     let replyOnDelivery: Bool
     let options: ReadingOptions
+    /// A request's head and body must arrive within this, and an idle
+    /// connection is closed after it: a client that sends slowly, or not at
+    /// all, cannot hold a connection (and its buffer) for ever.
+    let requestTimeoutMillis: Int
+    /// Most connections open at once; more are answered 503 and closed.
+    let maxConnections: Int
+}
+
+/// Counts the endpoint's open connections against `max_connections`.
+final class ConnectionGate: Sendable {
+    private let open = Atomic<Int>(0)
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Counts a new connection in; false when it is one too many (and not counted).
+    func enter() -> Bool {
+        if open.wrappingAdd(1, ordering: .relaxed).newValue <= limit { return true }
+        open.wrappingSubtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func leave() { open.wrappingSubtract(1, ordering: .relaxed) }
 }
 
 /// One connection's requests: checks, decodes, offers the readings to the
@@ -32,12 +56,47 @@ final class PushHandler: ChannelInboundHandler {
     private let policy: PushPolicy
     private let inbox: PushInbox
     private let stats: PushStats
+    /// Over `max_connections`: every request is answered 503 and the connection closed.
+    private let refused: Bool
     private var state = State.idle
+    private var timer: Scheduled<Void>?
 
-    init(policy: PushPolicy, inbox: PushInbox, stats: PushStats) {
+    init(policy: PushPolicy, inbox: PushInbox, stats: PushStats, refused: Bool = false) {
         self.policy = policy
         self.inbox = inbox
         self.stats = stats
+        self.refused = refused
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    /// Starts the clock for the next request (or the idle connection).
+    private func arm(_ context: ChannelHandlerContext) {
+        timer?.cancel()
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(policy.requestTimeoutMillis))) {
+            let (handler, context) = bound.value
+            handler.timedOut(context)
+        }
+    }
+
+    private func timedOut(_ context: ChannelHandlerContext) {
+        if case let .reading(head, _) = state {
+            stats.rejected.record(1)
+            state = .draining
+            respond(context, head, .requestTimeout, ["error": .string("the request did not arrive within request_timeout_ms (\(policy.requestTimeoutMillis))")],
+                    headers: [("Connection", "close")], thenCloseOutput: true)
+        } else {
+            context.close(promise: nil)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -55,6 +114,7 @@ final class PushHandler: ChannelInboundHandler {
             break
         case let (.end, .reading(head, body)):
             state = .idle
+            timer?.cancel()
             finish(head, body, context)
         case let (.end, .answering(head, status, body, headers)):
             state = .idle
@@ -65,6 +125,14 @@ final class PushHandler: ChannelInboundHandler {
     }
 
     private func begin(_ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
+        if refused {
+            // At once, without reading the body: a connection over the limit should cost nothing.
+            stats.rejected.record(1)
+            state = .draining
+            return respond(context, head, .serviceUnavailable,
+                           ["error": .string("too many connections (max_connections \(policy.maxConnections)); send again after Retry-After")],
+                           headers: [("Retry-After", String(policy.retryAfterSeconds)), ("Connection", "close")], thenCloseOutput: true)
+        }
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         if head.method == .GET, path == "/health" {
             state = .answering(head, .ok, ["status": "ok", "queued": .int(Int64(inbox.depth))], [])
@@ -129,6 +197,12 @@ final class PushHandler: ChannelInboundHandler {
         }
         if let failure { return badRequest(context, head, failure.reason, line: failure.line) }
         guard !readings.isEmpty else { return badRequest(context, head, "the body holds no readings", line: 0) }
+        guard readings.count <= inbox.capacity else {
+            // It could never fit: taking it anyway would put more than queue_capacity in memory.
+            stats.rejected.record(1)
+            return respond(context, head, .payloadTooLarge,
+                           ["error": .string("the body holds \(readings.count) readings, more than queue_capacity (\(inbox.capacity)); send it in parts")])
+        }
 
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
@@ -175,8 +249,10 @@ final class PushHandler: ChannelInboundHandler {
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         if thenCloseOutput {
             done.whenComplete { _ in bound.value.close(mode: .output, promise: nil) }
-        } else if !head.isKeepAlive {
+        } else if !head.isKeepAlive || refused {
             done.whenComplete { _ in bound.value.close(promise: nil) }
+        } else {
+            arm(context)
         }
     }
 }

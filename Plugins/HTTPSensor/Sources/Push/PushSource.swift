@@ -26,6 +26,8 @@ public final class PushSource: Source {
        "retry_after_s": {"type": "integer", "minimum": 0, "description": "Retry-After sent with 429/503 (1)"},
        "ack": {"enum": ["enqueued", "delivered"], "description": "when 2xx is sent (enqueued)"},
        "threads": {"type": "integer", "minimum": 1, "maximum": 64, "description": "event-loop threads (1)"},
+       "request_timeout_ms": {"type": "integer", "minimum": 1, "description": "a request must arrive whole within this, and idle connections close after it; else 408 (10000)"},
+       "max_connections": {"type": "integer", "minimum": 1, "description": "connections open at once; more are answered 503 and closed (256)"},
     """# + ReadingOptions.schema + #"""
      }}
     """#
@@ -49,7 +51,9 @@ public final class PushSource: Source {
             overloadStatus: status == 429 ? .tooManyRequests : .serviceUnavailable,
             retryAfterSeconds: try config.int("retry_after_s", default: 1),
             replyOnDelivery: ack == "delivered",
-            options: options)
+            options: options,
+            requestTimeoutMillis: try config.int("request_timeout_ms", default: 10_000),
+            maxConnections: try config.int("max_connections", default: 256))
         inbox = PushInbox(capacity: try config.int("queue_capacity", default: 10_000), replyOnDelivery: policy.replyOnDelivery,
                           dedupe: try ReadingOptions.dedupe(config))
         let stats = PushStats(
@@ -61,13 +65,16 @@ public final class PushSource: Source {
         let listen = try config.hostPort("listen", default: "127.0.0.1:8080")
         group = MultiThreadedEventLoopGroup(numberOfThreads: try config.int("threads", default: 1))
         let inbox = self.inbox
+        let gate = ConnectionGate(limit: policy.maxConnections)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(PushHandler(policy: policy, inbox: inbox, stats: stats))
+                let admitted = gate.enter()
+                if admitted { channel.closeFuture.whenComplete { _ in gate.leave() } }
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
+                    try channel.pipeline.syncOperations.addHandler(PushHandler(policy: policy, inbox: inbox, stats: stats, refused: !admitted))
                 }
             }
         do {
