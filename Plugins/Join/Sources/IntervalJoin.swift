@@ -9,6 +9,11 @@
 /// event that listed it. A row behind the horizon is late: it is not stored
 /// and its hold is never asked for.
 ///
+/// A row that matched a row of a preserved side keeps its hold until that
+/// partner leaves state too (the hold moves to the partner at eviction). A
+/// crash then replays the partner only with the rows it matched, so the
+/// rebuilt window matches it again instead of emitting it alone.
+///
 /// Generic over the row payload and the hold, so tests drive it with plain values.
 public struct IntervalJoin<Row, Handle> {
     struct Stored {
@@ -17,9 +22,22 @@ public struct IntervalJoin<Row, Handle> {
         let bytes: Int
         var matched: Bool
         let entry: JoinRow<Row, Handle>
+        let sequence: UInt64
+        let expiry: Int64
         /// Neighbours among the rows of the same side and key, in arrival order (-1: none).
         var previous = -1
         var next = -1
+        /// The latest-expiring matched row of a preserved side: this row's hold lasts until that one leaves.
+        var anchor: Anchor?
+        /// Holds of evicted rows that wait for this one to leave state.
+        var dependents: [Handle] = []
+    }
+
+    /// A stored row by slot, and its sequence to tell it from a later row in the same slot.
+    struct Anchor {
+        let slot: Int
+        let sequence: UInt64
+        let expiry: Int64
     }
 
     /// The rows of one side and key: a list threaded through `slots`, so a
@@ -76,29 +94,39 @@ public struct IntervalJoin<Row, Handle> {
         }
         let side = sides[input]
         let entry = JoinRow(row: row, time: time, input: input, hold: hold())
+        let slot = freeSlots.popLast() ?? slots.count
+        let expiry = settings.lastPartnerTime(side, time)
+        let preservesPartners = settings.type.preserves(side.other), preserved = settings.type.preserves(side)
         var matched = false
+        var anchor: Anchor?
         if let partners = index[side.other.rawValue][key] {
-            var slot = partners.first
-            while slot >= 0 {
-                let partner = slots[slot]!.entry
+            var partnerSlot = partners.first
+            while partnerSlot >= 0 {
+                let partner = slots[partnerSlot]!
                 let inside = side == .left
-                    ? settings.matches(left: time, right: partner.time)
-                    : settings.matches(left: partner.time, right: time)
+                    ? settings.matches(left: time, right: partner.entry.time)
+                    : settings.matches(left: partner.entry.time, right: time)
                 if inside {
                     matched = true
-                    slots[slot]!.matched = true
-                    events.append(side == .left ? .pair(left: entry, right: partner) : .pair(left: partner, right: entry))
+                    slots[partnerSlot]!.matched = true
+                    if preservesPartners, partner.expiry > anchor?.expiry ?? .min {
+                        anchor = Anchor(slot: partnerSlot, sequence: partner.sequence, expiry: partner.expiry)
+                    }
+                    if preserved, expiry > partner.anchor?.expiry ?? .min {
+                        slots[partnerSlot]!.anchor = Anchor(slot: slot, sequence: sequence, expiry: expiry)
+                    }
+                    events.append(side == .left ? .pair(left: entry, right: partner.entry) : .pair(left: partner.entry, right: entry))
                     stats.pairs += 1
                 }
-                slot = slots[slot]!.next
+                partnerSlot = partner.next
             }
         }
-        let slot = freeSlots.popLast() ?? slots.count
         let previous = Self.append(slot, to: &index[side.rawValue][key, default: KeyRows(first: -1, last: -1)])
         if previous >= 0 { slots[previous]!.next = slot }
-        let stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry, previous: previous)
+        let stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry, sequence: sequence, expiry: expiry,
+                            previous: previous, anchor: anchor)
         if slot == slots.count { slots.append(stored) } else { slots[slot] = stored }
-        expiries.insert(.init(expiry: settings.lastPartnerTime(side, time), sequence: sequence, slot: slot), lane: side.rawValue)
+        expiries.insert(.init(expiry: expiry, sequence: sequence, slot: slot), lane: side.rawValue)
         sequence += 1
         stats.inputs[input].rows += 1
         stats.inputs[input].bytes += bytes
@@ -166,6 +194,14 @@ public struct IntervalJoin<Row, Handle> {
             events.append(.unmatched(stored.side, stored.entry))
             stats.unmatched += 1
         }
+        if let anchor = stored.anchor, slots[anchor.slot]?.sequence == anchor.sequence {
+            slots[anchor.slot]!.dependents.append(stored.entry.hold)
+            slots[anchor.slot]!.dependents.append(contentsOf: stored.dependents)
+            stats.deferredReleases += 1
+            return
+        }
         events.append(.release(stored.entry.hold))
+        for hold in stored.dependents { events.append(.release(hold)) }
+        stats.deferredReleases -= stored.dependents.count
     }
 }

@@ -15,6 +15,7 @@ struct JoinMetrics {
     let pairs: Metric
     let unmatched: Metric
     let overflow: Metric
+    let deferred: Metric
     private var reported: JoinStats?
 
     init(host: PluginHost, inputNames: [String]) {
@@ -30,6 +31,7 @@ struct JoinMetrics {
         pairs = host.metric(.counter, "pairs_total", help: "joined pairs emitted")
         unmatched = host.metric(.counter, "unmatched_total", help: "outer rows (one side alone) emitted")
         overflow = host.metric(.counter, "overflow_evictions_total", help: "rows evicted early because state reached max_rows")
+        deferred = host.metric(.gauge, "deferred_holds", help: "holds of rows gone from state, kept until a preserved partner they matched leaves too")
     }
 
     mutating func report(_ stats: JoinStats, _ watermarks: Watermarks, nowMillis: Int64) {
@@ -46,6 +48,7 @@ struct JoinMetrics {
         Self.add(pairs, stats.pairs - last.pairs)
         Self.add(unmatched, stats.unmatched - last.unmatched)
         Self.add(overflow, stats.overflowEvictions - last.overflowEvictions)
+        deferred.record(Double(stats.deferredReleases))
         reported = stats
     }
 

@@ -15,6 +15,8 @@ public struct JoinStats: Sendable, Equatable {
     public var unmatched = 0
     /// Rows evicted early because state reached `maxRows`, in total.
     public var overflowEvictions = 0
+    /// Holds of rows gone from state that wait for a preserved partner to leave it too, now.
+    public var deferredReleases = 0
 
     init(inputs: Int) {
         self.inputs = Array(repeating: Input(), count: inputs)
