@@ -1,7 +1,9 @@
 /* Compile-time checks that the ABI layout is what the header promises. */
 #include <sluice/sluice_plugin.h>
 
-_Static_assert(sizeof(sluice_record_meta) == 32, "sluice_record_meta must stay 32 bytes");
+/* The 1.0 metadata is 32 bytes; 1.3 appends after it (readers step by meta_stride). */
+_Static_assert(offsetof(sluice_record_meta, split) == 32, "ABI 1.0 fields of sluice_record_meta keep their layout");
+_Static_assert(sizeof(sluice_record_meta) == 40, "sluice_record_meta is 40 bytes in ABI 1.3");
 _Static_assert(offsetof(sluice_batch, struct_size) == 0, "struct_size first");
 _Static_assert(offsetof(sluice_host_api, struct_size) == 0, "struct_size first");
 _Static_assert(offsetof(sluice_emit_options, struct_size) == 0, "struct_size first");

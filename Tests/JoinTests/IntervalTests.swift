@@ -57,35 +57,6 @@ final class IntervalTests: XCTestCase {
         XCTAssertEqual(h.take(), [.alone(.left, 2)])
     }
 
-    /// A payment that matched an order keeps its hold until the order leaves
-    /// state: a crash in between replays both, so the rebuilt window matches
-    /// the order again rather than emitting it alone.
-    func testARowThatMatchedAPreservedRowIsReleasedOnlyWithIt() {
-        for type in [JoinType.left, .inner] {
-            var h = JoinHarness(JoinSettings(lower: 0, upper: 100, type: type))
-            h.send(0, .left, key: 1, time: 100)
-            h.send(1, .right, key: 1, time: 110)
-            XCTAssertEqual(h.take(), [.pair(0, 1)])
-            h.send(2, .right, key: 2, time: 150)
-            h.send(3, .left, key: 3, time: 160)
-            h.advance(now: 0)
-            XCTAssertEqual(h.join.count, 3, "row 1 (expiry 110) left state at horizon 150")
-            if type == .left {
-                XCTAssertNil(h.released[1], "left join: row 1's hold waits for row 0 (expiry 200)")
-                XCTAssertEqual(h.join.stats.deferredReleases, 1)
-            } else {
-                XCTAssertEqual(h.released[1], 1, "inner join: nothing comes out alone, nothing waits")
-            }
-            h.send(4, .right, key: 4, time: 250)
-            h.send(5, .left, key: 5, time: 260)
-            h.advance(now: 0)
-            XCTAssertEqual([h.released[0], h.released[1]], [1, 1], "row 0 left state: both holds go")
-            XCTAssertEqual(h.join.stats.deferredReleases, 0)
-            XCTAssertEqual(h.take(), [], "row 0 matched: no outer row")
-            h.drain()
-        }
-    }
-
     func testRightOuterRowOnceTheLeftWatermarkPassesTheLowerBound() {
         var h = JoinHarness(JoinSettings(lower: 20, upper: 0, type: .right))
         h.send(0, .right, key: 1, time: 100)

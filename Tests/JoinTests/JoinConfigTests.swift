@@ -7,7 +7,7 @@ final class JoinConfigTests: XCTestCase {
 
     private func reason(_ json: String, inputs: [String] = ["a", "b"]) -> String {
         do {
-            _ = try config(json).sides(inputNames: inputs)
+            _ = try config(json).streams(inputNames: inputs)
             return "accepted"
         } catch { return "\(error)" }
     }
@@ -20,16 +20,31 @@ final class JoinConfigTests: XCTestCase {
         XCTAssertNil(c.right.time, "no time config: the record's own event time")
         XCTAssertEqual(c.left.name, "left")
         XCTAssertEqual(c.right.prefix, "right_")
-        XCTAssertEqual(try c.sides(inputNames: ["orders", "payments"]), [.left, .right])
+        XCTAssertEqual(try c.streams(inputNames: ["orders", "payments"]).map(\.side), [.left, .right])
         XCTAssertEqual(c.onStop, .emit)
-        XCTAssertFalse(c.lateToOutput, "late rows to the dead-letter queue unless the late output is asked for")
+        XCTAssertNil(c.lateToOutput, "late rows to the late output when it is wired, else the dead-letter queue")
     }
 
     func testInputsMapToSidesByName() throws {
         let c = try config(#"{"left": {"input": "payments", "key": "k"}, "right": {"input": ["eu", "us"], "key": "k"}, "between": {"lower_ms": 0, "upper_ms": 0}}"#)
-        XCTAssertEqual(try c.sides(inputNames: ["us", "payments", "eu"]), [.right, .left, .right])
+        XCTAssertEqual(try c.streams(inputNames: ["us", "payments", "eu"]).map(\.side), [.right, .left, .right])
         let rest = try config(#"{"left": {"input": "orders", "key": "k"}, "right": {"key": "k"}, "between": {"lower_ms": 0, "upper_ms": 0}}"#)
-        XCTAssertEqual(try rest.sides(inputNames: ["p1", "orders", "p2"]), [.right, .left, .right], "the side without a list takes the rest")
+        XCTAssertEqual(try rest.streams(inputNames: ["p1", "orders", "p2"]).map(\.side), [.right, .left, .right], "the side without a list takes the rest")
+    }
+
+    func testOneInputFeedsBothSidesWhenEachSideSaysWhichRecordsAreItsOwn() throws {
+        let c = try config(#"{"left": {"input": "events", "key": "k", "when": {"field": "kafka.topic", "equals": "orders"}}, "right": {"input": "events", "key": "k", "as": "payment", "when": {"field": "kafka.topic", "equals": "payments"}}, "between": {"lower_ms": 0, "upper_ms": 0}}"#)
+        let streams = try c.streams(inputNames: ["events"])
+        XCTAssertEqual(streams.map(\.side), [.left, .right])
+        XCTAssertEqual(streams.map(\.port), [0, 0])
+        XCTAssertEqual(streams.map(\.name), ["events.left", "events.payment"])
+        var w = BSONWriter()
+        w.appendDocument("kafka") { $0.append("topic", string: "orders") }
+        w.finish().withUnsafeBytes { bytes in
+            XCTAssertTrue(streams[0].when!.matches(BSONDocument(bytes)))
+            XCTAssertFalse(streams[1].when!.matches(BSONDocument(bytes)))
+        }
+        XCTAssertTrue(reason(#"{"left": {"input": "a", "key": "k", "when": {"field": "t", "equals": "x"}}, "right": {"input": "a", "key": "k"}, "between": {"lower_ms": 0, "upper_ms": 0}}"#, inputs: ["a"]).contains("give each side a `when`"))
     }
 
     func testErrorsNameTheKey() {
@@ -51,6 +66,6 @@ final class JoinConfigTests: XCTestCase {
         let keys = schema["properties"]?.object?.keys ?? []
         XCTAssertEqual(Set(keys), ["type", "left", "right", "between", "max_out_of_orderness_ms", "allowed_lateness_ms",
                                    "idle_timeout_ms", "max_rows", "output", "late", "on_stop"])
-        XCTAssertEqual(Set(schema["$defs"]?["side"]?["properties"]?.object?.keys ?? []), ["input", "key", "time", "as", "prefix"])
+        XCTAssertEqual(Set(schema["$defs"]?["side"]?["properties"]?.object?.keys ?? []), ["input", "key", "time", "as", "prefix", "when"])
     }
 }

@@ -314,6 +314,131 @@ public enum CPlugins {
     SLUICE_PLUGIN("stateful", "1.1.0", "ABI 1.1 test components", "processor:route[first,second] processor:hold", &plugin)
     """#
 
+    /// ABI 1.3 components. `count` emits `count` records `{n}` with split
+    /// `n % 4`, and calls revoke_splits for splits 1 and 3 right after record
+    /// `revoke_at`, inside the same poll. `log` turns each record into
+    /// `{n, split}` (split -1 when none) and each control batch into
+    /// `{revoked: "1,3"}`, and stamps each with `wired`: whether its named
+    /// output `extra` has a reader.
+    public static let splits = #"""
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <sluice/sluice_plugin.h>
+
+    typedef struct { const sluice_host_api *host; long count, revoke_at, next; } state_t;
+
+    static long number(const char *json, const char *key, long fallback) {
+        const char *p = strstr(json, key);
+        return p ? strtol(p + strlen(key), NULL, 10) : fallback;
+    }
+
+    /* A BSON document built field by field: at starts at 4, end() writes the length. */
+    static void add_int(uint8_t *out, size_t *at, const char *name, int32_t v) {
+        size_t nl = strlen(name) + 1;
+        out[(*at)++] = 0x10; memcpy(out + *at, name, nl); *at += nl; memcpy(out + *at, &v, 4); *at += 4;
+    }
+    static void add_str(uint8_t *out, size_t *at, const char *name, const char *text) {
+        size_t nl = strlen(name) + 1;
+        int32_t len = (int32_t)strlen(text) + 1;
+        out[(*at)++] = 0x02; memcpy(out + *at, name, nl); *at += nl; memcpy(out + *at, &len, 4); *at += 4;
+        memcpy(out + *at, text, (size_t)len); *at += (size_t)len;
+    }
+    static size_t end(uint8_t *out, size_t at) {
+        out[at++] = 0;
+        int32_t total = (int32_t)at;
+        memcpy(out, &total, 4);
+        return at;
+    }
+
+    static sluice_status create(const sluice_component_descriptor *self, const char *json, const sluice_host_api *host,
+                                void **state, char *error, size_t cap) {
+        (void)self;
+        if (host->abi_minor < 3 || !SLUICE_HAS_FIELD(sluice_host_api, host->struct_size, output_wired)) {
+            strncpy(error, "needs a host with ABI 1.3", cap);
+            return SLUICE_CONFIG_ERROR;
+        }
+        state_t *s = calloc(1, sizeof *s);
+        s->host = host;
+        s->count = number(json, "\"count\":", 100);
+        s->revoke_at = number(json, "\"revoke_at\":", -1);
+        *state = s;
+        return SLUICE_OK;
+    }
+
+    static void destroy(void *state) { free(state); }
+
+    static sluice_status poll(void *state, sluice_context *ctx, uint32_t max, uint32_t timeout_ms) {
+        state_t *s = state;
+        (void)timeout_ms;
+        uint8_t doc[64];
+        for (uint32_t i = 0; i < max && s->next < s->count; i++, s->next++) {
+            size_t at = 4;
+            add_int(doc, &at, "n", (int32_t)s->next);
+            size_t len = end(doc, at);
+            sluice_emit_options o = {0};
+            o.struct_size = sizeof o;
+            o.event_time_ms = SLUICE_NO_EVENT_TIME;
+            o.input_index = -1;
+            o.split = (uint32_t)(s->next % 4);
+            o.has_split = 1;
+            if (s->host->emit(ctx, doc, len, &o) != 0) return SLUICE_PERMANENT;
+            if (s->next == s->revoke_at) {
+                static const uint32_t revoked[] = {1, 3};
+                s->host->revoke_splits(ctx, revoked, 2);
+            }
+        }
+        return s->next < s->count ? SLUICE_OK : SLUICE_END;
+    }
+
+    static sluice_status log_batch(void *state, const sluice_batch *b, sluice_context *ctx) {
+        state_t *s = state;
+        uint8_t doc[128];
+        int32_t wired = s->host->output_wired ? s->host->output_wired[1] : -1;
+        sluice_emit_options o = {0};
+        o.struct_size = sizeof o;
+        o.event_time_ms = SLUICE_NO_EVENT_TIME;
+        if (b->revoked_splits) {
+            char text[64] = "";
+            for (size_t i = 0; i < b->revoked_count; i++) {
+                snprintf(text + strlen(text), sizeof text - strlen(text), i ? ",%u" : "%u", b->revoked_splits[i]);
+            }
+            o.input_index = -1;
+            size_t at = 4;
+            add_str(doc, &at, "revoked", text);
+            add_int(doc, &at, "wired", wired);
+            return s->host->emit(ctx, doc, end(doc, at), &o) == 0 ? SLUICE_OK : SLUICE_PERMANENT;
+        }
+        for (size_t i = 0; i < b->count; i++) {
+            const sluice_record_meta *m = (const sluice_record_meta *)((const char *)b->meta + i * b->meta_stride);
+            const uint8_t *in = b->data + m->offset;
+            int32_t n = -1;
+            if (in[4] == 0x10 && in[5] == 'n' && in[6] == 0) memcpy(&n, in + 7, 4);
+            int32_t split = SLUICE_HAS_FIELD(sluice_record_meta, b->meta_stride, split) && m->split != SLUICE_NO_SPLIT ? (int32_t)m->split : -1;
+            size_t at = 4;
+            add_int(doc, &at, "n", n);
+            add_int(doc, &at, "split", split);
+            add_int(doc, &at, "wired", wired);
+            o.input_index = (int32_t)i;
+            if (s->host->emit(ctx, doc, end(doc, at), &o) != 0) return SLUICE_PERMANENT;
+        }
+        return SLUICE_OK;
+    }
+
+    static const char *const log_outputs[] = {"extra"};
+    static const sluice_source_vtable count_v = {sizeof count_v, poll, NULL};
+    static const sluice_processor_vtable log_v = {sizeof log_v, log_batch, NULL};
+    static const sluice_component_descriptor count_d = {
+        .struct_size = sizeof count_d, .kind = SLUICE_SOURCE, .name = "count", .description = "records on four splits",
+        .create = create, .destroy = destroy, .source = &count_v};
+    static const sluice_component_descriptor log_d = {
+        .struct_size = sizeof log_d, .kind = SLUICE_PROCESSOR, .name = "log", .description = "records splits and revocations",
+        .create = create, .destroy = destroy, .processor = &log_v, .output_count = 1, .outputs = log_outputs};
+    static const sluice_component_descriptor *const list[] = {&count_d, &log_d};
+    static const sluice_plugin_descriptor plugin = {sizeof plugin, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "splits", "1.3.0", "ABI 1.3 test components", 2, list};
+    SLUICE_PLUGIN("splits", "1.3.0", "ABI 1.3 test components", "source:count processor:log[extra]", &plugin)
+    """#
+
     /// A processor whose component descriptor (`descriptor`) or vtable
     /// (`vtable`) reports a struct_size too small to hold what the host reads.
     public static func tooSmall(_ which: String) -> String {

@@ -16,6 +16,9 @@ final class Envelope: Sendable {
 /// What flows through a stage's inbox.
 enum Message: Sendable {
     case batch(Envelope)
+    /// The source behind input `port` stopped reading `splits` (ABI 1.3);
+    /// ordered after the records it read from them.
+    case revoked(splits: [UInt32], port: Int)
     /// One inbound edge finished; after every edge has, the stage drains.
     case end
 }

@@ -35,6 +35,9 @@ final class CallContext {
     private var failureSlot: [Int: Int] = [:]
     /// Emits refused: a malformed document, an unknown output, an unknown hold.
     private(set) var rejected = 0
+    /// Sources (ABI 1.3): splits revoked during the call, each with the
+    /// number of records the output held when it was revoked.
+    private(set) var revocations: [(position: Int, splits: [UInt32])] = []
 
     /// A source's poll or a sink's write: one output (or none), no holds.
     init(output: RecordBuffer?, input: RecordBuffer?) {
@@ -123,6 +126,7 @@ final class CallContext {
         var token: UInt64 = 0
         var inputIndex = -1
         var output = 0
+        var split = RecordBuffer.noSplit
         var holdIDs: [UInt] = []
         if let o = options?.pointee {
             // A plugin built against this header passes the whole struct: one comparison
@@ -143,6 +147,7 @@ final class CallContext {
                     holdIDs.append(UInt(bitPattern: UnsafeRawPointer(h)))
                 }
             }
+            if full || structHasField(size, \sluice_emit_options.has_split), o.has_split != 0 { split = o.split }
         }
         guard output >= 0, output <= namedCount, BSONDocument.isWellFormed(doc) else { return reject() }
         if !holdIDs.isEmpty {
@@ -171,15 +176,25 @@ final class CallContext {
             buffer = RecordBuffer()
             named[output - 1] = buffer
         }
-        if let input, inputIndex >= 0, inputIndex < input.count, eventTime == .min || key == nil {
-            input.withRecord(inputIndex) { _, inputKey in
-                buffer.append(doc, eventTime: eventTime == .min ? input.eventTime(at: inputIndex) ?? .min : eventTime,
-                              key: key ?? inputKey, token: token)
+        if let input, inputIndex >= 0, inputIndex < input.count {
+            // What the options leave unset comes from the input the record was made from.
+            if split == RecordBuffer.noSplit { split = input.split(at: inputIndex) }
+            if eventTime == .min || key == nil {
+                input.withRecord(inputIndex) { _, inputKey in
+                    buffer.append(doc, eventTime: eventTime == .min ? input.eventTime(at: inputIndex) ?? .min : eventTime,
+                                  key: key ?? inputKey, token: token, split: split)
+                }
+                return 0
             }
-            return 0
         }
-        buffer.append(doc, eventTime: eventTime, key: key, token: token)
+        buffer.append(doc, eventTime: eventTime, key: key, token: token, split: split)
         return 0
+    }
+
+    /// A source's `revoke_splits`: noted at the current end of its output.
+    func revoke(_ splits: [UInt32]) {
+        guard holds == nil, input == nil, let primary, !splits.isEmpty else { return }
+        revocations.append((primary.count, splits))
     }
 
     private func reject() -> Int32 {

@@ -30,8 +30,9 @@ final class ComponentHost: Sendable {
 
     var api: UnsafePointer<sluice_host_api> { UnsafePointer(table.api) }
 
-    init(name: String, plugin: String, role: ComponentRole, inputs: [String], stateDirectory: String?, logger: Logger,
-         metrics: RunMetrics, control: EngineControl)
+    /// - Parameter outputWired: processors: per output (0 the default), whether the manifest gives it a reader.
+    init(name: String, plugin: String, role: ComponentRole, inputs: [String], stateDirectory: String?, outputWired: [Bool] = [],
+         logger: Logger, metrics: RunMetrics, control: EngineControl)
     {
         self.name = name
         self.plugin = plugin
@@ -41,7 +42,7 @@ final class ComponentHost: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.control = control
-        table = CTable(inputs: inputs, stateDirectory: stateDirectory)
+        table = CTable(inputs: inputs, stateDirectory: stateDirectory, outputWired: role == .processor && !outputWired.isEmpty ? outputWired : nil)
         table.api.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }
 
@@ -68,12 +69,20 @@ final class ComponentHost: Sendable {
         private let inputNames: UnsafeMutablePointer<UnsafePointer<CChar>?>
         private let inputCount: Int
         private let stateDirectory: UnsafeMutablePointer<CChar>?
+        private let outputWired: UnsafeMutablePointer<UInt8>?
 
-        init(inputs: [String], stateDirectory: String?) {
+        init(inputs: [String], stateDirectory: String?, outputWired: [Bool]?) {
             inputCount = inputs.count
             inputNames = .allocate(capacity: max(1, inputs.count))
             for (i, input) in inputs.enumerated() { inputNames[i] = UnsafePointer(strdup(input)) }
             self.stateDirectory = stateDirectory.map { strdup($0) }
+            if let outputWired {
+                let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, outputWired.count))
+                for (i, wired) in outputWired.enumerated() { flags[i] = wired ? 1 : 0 }
+                self.outputWired = flags
+            } else {
+                self.outputWired = nil
+            }
             api = .allocate(capacity: 1)
             var t = sluice_host_api()
             t.struct_size = UInt32(MemoryLayout<sluice_host_api>.size)
@@ -83,6 +92,7 @@ final class ComponentHost: Sendable {
             t.state_dir = UnsafePointer(self.stateDirectory)
             t.input_count = inputs.count
             t.inputs = UnsafePointer(inputNames)
+            t.output_wired = UnsafePointer(self.outputWired)
             api.initialize(to: t)
         }
 
@@ -90,6 +100,7 @@ final class ComponentHost: Sendable {
             for i in 0 ..< inputCount { free(UnsafeMutableRawPointer(mutating: inputNames[i])) }
             inputNames.deallocate()
             free(stateDirectory)
+            outputWired?.deallocate()
             api.deallocate()
         }
     }

@@ -55,6 +55,13 @@ final class ComponentInstance: @unchecked Sendable {
         input.withBatch(port: port) { b in ctx.withPointer { info.descriptor.pointee.processor.pointee.process(state, b, $0) } }
     }
 
+    /// A control batch: the source behind input `port` stopped reading `splits`.
+    func revoke(_ splits: [UInt32], port: Int, _ ctx: CallContext) -> sluice_status {
+        RecordBuffer.withRevocation(port: port, splits: splits) { b in
+            ctx.withPointer { info.descriptor.pointee.processor.pointee.process(state, b, $0) }
+        }
+    }
+
     var hasTick: Bool { info.hasTick }
 
     func tick(now: Int64, _ ctx: CallContext) -> sluice_status {

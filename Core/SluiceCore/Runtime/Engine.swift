@@ -167,7 +167,8 @@ public final class Engine: @unchecked Sendable {
                     stage = SourceStage(name: spec.name, metrics: stageMetrics, instance: instance, batch: spec.batch ?? settings.batch,
                                         settings: settings, control: control, logger: logger)
                 case .processor:
-                    stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance, settings: settings, control: control, logger: logger)
+                    stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance,
+                                           receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control, logger: logger)
                 case .sink:
                     stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: instance, settings: settings, control: control, logger: logger)
                 }
@@ -220,7 +221,8 @@ public final class Engine: @unchecked Sendable {
             stateDirectory = path
         }
         let host = ComponentHost(name: node.spec.name, plugin: node.plugin.name, role: node.spec.role, inputs: node.spec.inputs,
-                                 stateDirectory: stateDirectory, logger: logger, metrics: metrics, control: control)
+                                 stateDirectory: stateDirectory, outputWired: plan.routes(of: node.spec.name).map { !$0.isEmpty },
+                                 logger: logger, metrics: metrics, control: control)
         var backoff = Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: min(settings.maxBackoffMillis, 5000))
         let deadline = Clock.monotonicNanos() + UInt64(settings.startupTimeoutMillis) * 1_000_000
         while true {

@@ -18,6 +18,7 @@ enum HostCallbacks {
         t.forward = hostForward
         t.hold = hostHold
         t.release = hostRelease
+        t.revoke_splits = hostRevokeSplits
     }
 }
 
@@ -100,4 +101,9 @@ private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer
         host.logger.error("release of a hold that is not live (released twice, or never returned by hold); ignored")
         return
     }
+}
+
+private let hostRevokeSplits: @convention(c) (OpaquePointer?, UnsafePointer<UInt32>?, Int) -> Void = { ctx, splits, count in
+    guard let splits, count > 0 else { return }
+    CallContext.from(ctx).revoke(Array(UnsafeBufferPointer(start: splits, count: count)))
 }

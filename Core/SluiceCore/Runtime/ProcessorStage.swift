@@ -12,9 +12,14 @@ import Logging
 /// `@unchecked Sendable` for the reasons on `Stage`; `instance` is called from this stage's thread only.
 final class ProcessorStage: Stage, @unchecked Sendable {
     let instance: ComponentInstance
+    /// Built against ABI 1.3 or later: it is given control batches of revoked splits.
+    private let receivesRevocations: Bool
 
-    init(name: String, metrics: StageMetrics, instance: ComponentInstance, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    init(name: String, metrics: StageMetrics, instance: ComponentInstance, receivesRevocations: Bool, settings: EngineSettings,
+         control: EngineControl, logger: Logger)
+    {
         self.instance = instance
+        self.receivesRevocations = receivesRevocations
         super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger)
     }
 
@@ -36,6 +41,7 @@ final class ProcessorStage: Stage, @unchecked Sendable {
             case .none: continue
             case .end: _ = drain.edgeEnded()
             case let .batch(envelope): handle(envelope)
+            case let .revoked(splits, port): revoke(splits, port: port)
             }
         }
         // The last tick: the plugin sees `stopping` and emits what it still can.
@@ -53,6 +59,18 @@ final class ProcessorStage: Stage, @unchecked Sendable {
                 },
                 accept: { _, ctx in route(ctx, tickets: envelope.tickets) })
         for t in envelope.tickets { t.release() }
+    }
+
+    /// Lets the plugin drop the splits' state, then passes the revocation on
+    /// behind whatever that emitted.
+    private func revoke(_ splits: [UInt32], port: Int) {
+        if receivesRevocations {
+            let ctx = CallContext(input: nil, outputCount: outputCount, tickets: [], holds: instance.host.holds)
+            let status = instance.revoke(splits, port: port, ctx)
+            if status != SLUICE_OK { logger.warning("process of revoked splits \(splits) returned status \(status.rawValue)") }
+            route(ctx, tickets: [])
+        }
+        dispatchRevocation(splits)
     }
 
     private func tick() {

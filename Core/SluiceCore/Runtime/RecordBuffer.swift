@@ -16,6 +16,9 @@ public final class RecordBuffer: @unchecked Sendable {
     private var keyStarts: [Int32] = []
     private(set) var tokens: [UInt64] = []
 
+    /// `SLUICE_NO_SPLIT`: the record was not read from a split.
+    static let noSplit = UInt32.max
+
     public init(capacity: Int = 0) {
         if capacity > 0 {
             metas.reserveCapacity(capacity)
@@ -39,11 +42,14 @@ public final class RecordBuffer: @unchecked Sendable {
     }
 
     /// Appends a copy of a document. The caller has checked it is well formed.
-    func append(_ doc: UnsafeRawBufferPointer, eventTime: Int64, key: UnsafeRawBufferPointer?, token: UInt64) {
+    func append(_ doc: UnsafeRawBufferPointer, eventTime: Int64, key: UnsafeRawBufferPointer?, token: UInt64,
+                split: UInt32 = RecordBuffer.noSplit)
+    {
         var meta = sluice_record_meta()
         meta.offset = UInt32(data.count)
         meta.length = UInt32(doc.count)
         meta.event_time_ms = eventTime
+        meta.split = split
         data.append(contentsOf: doc)
         if let key, let base = key.baseAddress, key.count > 0 {
             keyStarts.append(Int32(keys.count))
@@ -70,7 +76,7 @@ public final class RecordBuffer: @unchecked Sendable {
     /// Copies record `i` of another buffer.
     func append(from other: RecordBuffer, at i: Int) {
         other.withRecord(i) { doc, key in
-            append(doc, eventTime: other.metas[i].event_time_ms, key: key, token: other.tokens[i])
+            append(doc, eventTime: other.metas[i].event_time_ms, key: key, token: other.tokens[i], split: other.metas[i].split)
         }
     }
 
@@ -82,6 +88,9 @@ public final class RecordBuffer: @unchecked Sendable {
     public func eventTime(at i: Int) -> Int64? {
         metas[i].event_time_ms == .min ? nil : metas[i].event_time_ms
     }
+
+    /// The source split of record `i`, or `noSplit`.
+    func split(at i: Int) -> UInt32 { metas[i].split }
 
     /// Gives the document and key of record `i` to `body`.
     public func withRecord<R>(_ i: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
@@ -122,6 +131,19 @@ public final class RecordBuffer: @unchecked Sendable {
                     return try body(&batch)
                 }
             }
+        }
+    }
+
+    /// A control batch of no records telling input `port` that `splits` were revoked (ABI 1.3).
+    static func withRevocation<R>(port: Int, splits: [UInt32], _ body: (UnsafePointer<sluice_batch>) throws -> R) rethrows -> R {
+        try splits.withUnsafeBufferPointer { s in
+            var batch = sluice_batch()
+            batch.struct_size = UInt32(MemoryLayout<sluice_batch>.size)
+            batch.meta_stride = UInt32(MemoryLayout<sluice_record_meta>.stride)
+            batch.input_port = UInt32(port)
+            batch.revoked_splits = s.baseAddress
+            batch.revoked_count = s.count
+            return try body(&batch)
         }
     }
 }

@@ -24,6 +24,7 @@ final class SinkStage: Stage, @unchecked Sendable {
                 if dirty { flush() }
                 dirty = false
             case .end: _ = drain.edgeEnded()
+            case .revoked: continue
             case let .batch(envelope):
                 metrics.received(envelope.records.count)
                 deliver(envelope.records, tickets: envelope.tickets,

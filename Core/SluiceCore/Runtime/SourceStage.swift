@@ -34,6 +34,7 @@ final class SourceStage: Stage, @unchecked Sendable {
             }
             let buffer = RecordBuffer(capacity: granted)
             var failures: [DeliveryStateMachine.DeadLetter] = []
+            var revocations: [(position: Int, splits: [UInt32])] = []
             var pollNanos: UInt64 = 0
             var action = machine.begin(granted: granted, now: Clock.monotonicNanos(), stopping: control.isStopping)
             collecting: while true {
@@ -57,21 +58,22 @@ final class SourceStage: Stage, @unchecked Sendable {
                     for f in ctx.failures where before + f.index < buffer.count {
                         failures.append(.init(index: before + f.index, reason: f.reason))
                     }
+                    revocations += ctx.revocations
                     if ctx.rejected > 0 { logger.error("\(ctx.rejected) malformed BSON document(s) emitted by \(name) were refused") }
                     if status != SLUICE_OK, status != SLUICE_END, status != SLUICE_RETRIABLE {
                         logger.error("poll failed permanently (status \(status.rawValue)); stopping this source")
                     }
                     action = machine.polled(status: status, emitted: buffer.count - before, elapsed: now - started, now: now,
-                                            stopping: control.isStopping)
+                                            stopping: control.isStopping, revoked: !ctx.revocations.isEmpty)
                 case .dispatch:
-                    send(buffer, granted: granted, failures: failures, pollNanos: pollNanos, &machine)
+                    send(buffer, granted: granted, failures: failures, revocations: revocations, pollNanos: pollNanos, &machine)
                     break collecting
                 case let .dispatchAndBackOff(millis):
-                    send(buffer, granted: granted, failures: failures, pollNanos: pollNanos, &machine)
+                    send(buffer, granted: granted, failures: failures, revocations: revocations, pollNanos: pollNanos, &machine)
                     mailbox.wait(millis: millis) { control.isStopping }
                     break collecting
                 case .dispatchAndEnd:
-                    send(buffer, granted: granted, failures: failures, pollNanos: pollNanos, &machine)
+                    send(buffer, granted: granted, failures: failures, revocations: revocations, pollNanos: pollNanos, &machine)
                     finish()
                     awaitAcks(&machine)
                     return
@@ -82,15 +84,35 @@ final class SourceStage: Stage, @unchecked Sendable {
         }
     }
 
-    /// Dispatches a collected batch (valid records on, emitted failures to the
-    /// dead-letter queue) under one ticket, and returns unused budget.
-    private func send(_ buffer: RecordBuffer, granted: Int, failures: [DeliveryStateMachine.DeadLetter], pollNanos: UInt64,
-                      _ machine: inout SourceStateMachine)
+    /// Dispatches a collected batch and returns unused budget. Records read
+    /// before a revocation go first, then the revocation, then the rest.
+    private func send(_ buffer: RecordBuffer, granted: Int, failures: [DeliveryStateMachine.DeadLetter],
+                      revocations: [(position: Int, splits: [UInt32])], pollNanos: UInt64, _ machine: inout SourceStateMachine)
     {
         control.settle(granted: granted, used: buffer.count)
+        metrics.batchTook(nanos: pollNanos)
+        guard !revocations.isEmpty else { return send(buffer, failures: failures, &machine) }
+        var start = 0
+        for (position, splits) in revocations + [(buffer.count, [])] {
+            if position > start {
+                let part = RecordBuffer(selecting: Array(start ..< position), from: buffer)
+                let partFailures = failures.filter { $0.index >= start && $0.index < position }.map {
+                    DeliveryStateMachine.DeadLetter(index: $0.index - start, reason: $0.reason)
+                }
+                send(part, failures: partFailures, &machine)
+            }
+            start = max(start, position)
+            if !splits.isEmpty {
+                logger.info("source gave up split(s) \(splits); telling the processors downstream")
+                dispatchRevocation(splits)
+            }
+        }
+    }
+
+    /// Dispatches records (valid ones on, emitted failures to the dead-letter queue) under one ticket.
+    private func send(_ buffer: RecordBuffer, failures: [DeliveryStateMachine.DeadLetter], _ machine: inout SourceStateMachine) {
         guard !buffer.isEmpty else { return }
         metrics.received(buffer.count)
-        metrics.batchTook(nanos: pollNanos)
         machine.dispatched()
         let mailbox = mailbox
         let ticket = Ticket(tokens: buffer.tokens) { mailbox.post($0.tokens) }

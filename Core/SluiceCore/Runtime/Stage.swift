@@ -75,6 +75,14 @@ class Stage: @unchecked Sendable {
         }
     }
 
+    /// Tells every consumer of every output that the splits were revoked,
+    /// behind the records already sent to it.
+    func dispatchRevocation(_ splits: [UInt32]) {
+        for edge in routes.joined() {
+            _ = edge.stage.inbox.pushIgnoringCapacity(.revoked(splits: splits, port: edge.port))
+        }
+    }
+
     /// Sends failed records, wrapped with their reasons, to the dead-letter stage.
     func deadLetter(_ source: RecordBuffer, _ failures: [DeliveryStateMachine.DeadLetter], tickets: [Ticket]) {
         guard !failures.isEmpty else { return }

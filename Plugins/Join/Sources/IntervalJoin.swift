@@ -9,10 +9,11 @@
 /// event that listed it. A row behind the horizon is late: it is not stored
 /// and its hold is never asked for.
 ///
-/// A row that matched a row of a preserved side keeps its hold until that
-/// partner leaves state too (the hold moves to the partner at eviction). A
-/// crash then replays the partner only with the rows it matched, so the
-/// rebuilt window matches it again instead of emitting it alone.
+/// A matched row that leaves while a partner stays passes its hold on to
+/// the partner that stays longest, released when that one leaves. A crash
+/// replays exactly the rows whose holds are open; if the partner replayed
+/// without this row, it would find no match and come out again as an outer
+/// row next to the pair already written.
 ///
 /// Generic over the row payload and the hold, so tests drive it with plain values.
 public struct IntervalJoin<Row, Handle> {
@@ -22,22 +23,11 @@ public struct IntervalJoin<Row, Handle> {
         let bytes: Int
         var matched: Bool
         let entry: JoinRow<Row, Handle>
-        let sequence: UInt64
-        let expiry: Int64
+        /// Holds of matched partners that left before this row, released with its own.
+        var inherited: [Handle] = []
         /// Neighbours among the rows of the same side and key, in arrival order (-1: none).
         var previous = -1
         var next = -1
-        /// The latest-expiring matched row of a preserved side: this row's hold lasts until that one leaves.
-        var anchor: Anchor?
-        /// Holds of evicted rows that wait for this one to leave state.
-        var dependents: [Handle] = []
-    }
-
-    /// A stored row by slot, and its sequence to tell it from a later row in the same slot.
-    struct Anchor {
-        let slot: Int
-        let sequence: UInt64
-        let expiry: Int64
     }
 
     /// The rows of one side and key: a list threaded through `slots`, so a
@@ -94,39 +84,29 @@ public struct IntervalJoin<Row, Handle> {
         }
         let side = sides[input]
         let entry = JoinRow(row: row, time: time, input: input, hold: hold())
-        let slot = freeSlots.popLast() ?? slots.count
-        let expiry = settings.lastPartnerTime(side, time)
-        let preservesPartners = settings.type.preserves(side.other), preserved = settings.type.preserves(side)
         var matched = false
-        var anchor: Anchor?
         if let partners = index[side.other.rawValue][key] {
-            var partnerSlot = partners.first
-            while partnerSlot >= 0 {
-                let partner = slots[partnerSlot]!
+            var slot = partners.first
+            while slot >= 0 {
+                let partner = slots[slot]!.entry
                 let inside = side == .left
-                    ? settings.matches(left: time, right: partner.entry.time)
-                    : settings.matches(left: partner.entry.time, right: time)
+                    ? settings.matches(left: time, right: partner.time)
+                    : settings.matches(left: partner.time, right: time)
                 if inside {
                     matched = true
-                    slots[partnerSlot]!.matched = true
-                    if preservesPartners, partner.expiry > anchor?.expiry ?? .min {
-                        anchor = Anchor(slot: partnerSlot, sequence: partner.sequence, expiry: partner.expiry)
-                    }
-                    if preserved, expiry > partner.anchor?.expiry ?? .min {
-                        slots[partnerSlot]!.anchor = Anchor(slot: slot, sequence: sequence, expiry: expiry)
-                    }
-                    events.append(side == .left ? .pair(left: entry, right: partner.entry) : .pair(left: partner.entry, right: entry))
+                    slots[slot]!.matched = true
+                    events.append(side == .left ? .pair(left: entry, right: partner) : .pair(left: partner, right: entry))
                     stats.pairs += 1
                 }
-                partnerSlot = partner.next
+                slot = slots[slot]!.next
             }
         }
+        let slot = freeSlots.popLast() ?? slots.count
         let previous = Self.append(slot, to: &index[side.rawValue][key, default: KeyRows(first: -1, last: -1)])
         if previous >= 0 { slots[previous]!.next = slot }
-        let stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry, sequence: sequence, expiry: expiry,
-                            previous: previous, anchor: anchor)
+        let stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry, previous: previous)
         if slot == slots.count { slots.append(stored) } else { slots[slot] = stored }
-        expiries.insert(.init(expiry: expiry, sequence: sequence, slot: slot), lane: side.rawValue)
+        expiries.insert(.init(expiry: settings.lastPartnerTime(side, time), sequence: sequence, slot: slot), lane: side.rawValue)
         sequence += 1
         stats.inputs[input].rows += 1
         stats.inputs[input].bytes += bytes
@@ -158,6 +138,15 @@ public struct IntervalJoin<Row, Handle> {
         evictExpired(into: &events)
     }
 
+    /// The rows' split moved to another host, which replays them: every
+    /// stored row leaves state and its hold is released, with no outer row
+    /// (a partner may still come, there).
+    public mutating func abandon(into events: inout [JoinEvent<Row, Handle>]) {
+        while !expiries.isEmpty {
+            evict(expiries.removeFirst().slot, emitUnmatched: false, into: &events)
+        }
+    }
+
     /// Past `maxRows`: the horizon moves just past the first expiry, so the
     /// rows that a late partner would have needed are gone and that partner
     /// is refused as late, never joined with a partial window.
@@ -178,7 +167,7 @@ public struct IntervalJoin<Row, Handle> {
         }
     }
 
-    private mutating func evict(_ slot: Int, into events: inout [JoinEvent<Row, Handle>]) {
+    private mutating func evict(_ slot: Int, emitUnmatched: Bool = true, into events: inout [JoinEvent<Row, Handle>]) {
         let stored = slots[slot].take()!
         freeSlots.append(slot)
         let side = stored.side.rawValue
@@ -190,18 +179,35 @@ public struct IntervalJoin<Row, Handle> {
         }
         stats.inputs[stored.entry.input].rows -= 1
         stats.inputs[stored.entry.input].bytes -= stored.bytes
-        if !stored.matched, settings.type.preserves(stored.side) {
+        if emitUnmatched, !stored.matched, settings.type.preserves(stored.side) {
             events.append(.unmatched(stored.side, stored.entry))
             stats.unmatched += 1
         }
-        if let anchor = stored.anchor, slots[anchor.slot]?.sequence == anchor.sequence {
-            slots[anchor.slot]!.dependents.append(stored.entry.hold)
-            slots[anchor.slot]!.dependents.append(contentsOf: stored.dependents)
-            stats.deferredReleases += 1
-            return
+        if stored.matched, let heir = longestStayingPartner(of: stored) {
+            slots[heir]!.inherited.append(stored.entry.hold)
+            slots[heir]!.inherited += stored.inherited
+        } else {
+            events.append(.release(stored.entry.hold))
+            for hold in stored.inherited { events.append(.release(hold)) }
         }
-        events.append(.release(stored.entry.hold))
-        for hold in stored.dependents { events.append(.release(hold)) }
-        stats.deferredReleases -= stored.dependents.count
+    }
+
+    /// Among the stored rows `row` matches, the one that leaves state last.
+    private func longestStayingPartner(of row: Stored) -> Int? {
+        guard let partners = index[row.side.other.rawValue][row.key] else { return nil }
+        var best: (slot: Int, expiry: Int64)?
+        var slot = partners.first
+        while slot >= 0 {
+            let partner = slots[slot]!
+            let inside = row.side == .left
+                ? settings.matches(left: row.entry.time, right: partner.entry.time)
+                : settings.matches(left: partner.entry.time, right: row.entry.time)
+            if inside {
+                let expiry = settings.lastPartnerTime(partner.side, partner.entry.time)
+                if best == nil || expiry > best!.expiry { best = (slot, expiry) }
+            }
+            slot = partner.next
+        }
+        return best?.slot
     }
 }

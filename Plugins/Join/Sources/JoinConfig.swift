@@ -13,6 +13,8 @@ public struct JoinConfig: Sendable {
         /// The side's field in nested output, and its field-name prefix in flat output.
         public let name: String
         public let prefix: String
+        /// Selects this side's records among an input's, when one input feeds both sides.
+        public let when: FieldEquals?
 
         init(_ config: Config, side: Side) throws {
             let label = side == .left ? "left" : "right"
@@ -28,6 +30,11 @@ public struct JoinConfig: Sendable {
             }
             name = try config.string("as", default: label)
             prefix = try config.string("prefix", default: name + "_")
+            do {
+                when = try FieldEquals(config.object("when"))
+            } catch let error as SluiceError {
+                throw SluiceError.config("\(label).\(error)")
+            }
         }
 
         /// A string or a list of strings.
@@ -50,8 +57,9 @@ public struct JoinConfig: Sendable {
     public let right: SideConfig
     public let shape: JoinedDocument.Shape
     public let onStop: OnStop
-    /// Late rows go unchanged to the `late` output (true) or to the dead-letter queue with the reason.
-    public let lateToOutput: Bool
+    /// Late rows go unchanged to the `late` output (true) or to the dead-letter
+    /// queue with the reason (false); nil: to the output when it is wired.
+    public let lateToOutput: Bool?
 
     public static let schema = #"""
     {"type": "object", "additionalProperties": false, "required": ["left", "right", "between"],
@@ -65,7 +73,10 @@ public struct JoinConfig: Sendable {
                     "properties": {"field": {"type": "string"}, "format": {"type": "string"}, "timezone": {"type": "string"}},
                     "description": "event time field and format (iso8601, epoch_s, epoch_ms or a pattern); default: the record's event time"},
            "as": {"type": "string", "description": "the side's field in nested output (default left / right)"},
-           "prefix": {"type": "string", "description": "field-name prefix in flat output (default: as + '_')"}}}},
+           "prefix": {"type": "string", "description": "field-name prefix in flat output (default: as + '_')"},
+           "when": {"type": "object", "additionalProperties": false, "required": ["field", "equals"],
+                    "properties": {"field": {"type": "string"}, "equals": {"type": "string"}},
+                    "description": "this side's records of an input that feeds both sides: field (a dotted path) equals the string, e.g. {field: kafka.topic, equals: orders} for one kafka.read of two co-partitioned topics"}}}},
      "properties": {
        "type": {"enum": ["inner", "left", "right", "full"]},
        "left": {"$ref": "#/$defs/side"},
@@ -78,7 +89,7 @@ public struct JoinConfig: Sendable {
        "idle_timeout_ms": {"type": "integer", "minimum": 0, "description": "0: an input is never idle"},
        "max_rows": {"type": "integer", "minimum": 1},
        "output": {"enum": ["nested", "flat"]},
-       "late": {"enum": ["dead_letter", "output"], "description": "where late rows go: the dead-letter queue with the reason (default), or the `late` output (wire it as join.late)"},
+       "late": {"enum": ["dead_letter", "output"], "description": "where late rows go: the `late` output (wire it as join.late) or the dead-letter queue with the reason; default: the output when the manifest wires it, else the dead-letter queue"},
        "on_stop": {"enum": ["emit", "replay"]}
      }}
     """#
@@ -105,42 +116,61 @@ public struct JoinConfig: Sendable {
         let stop = try config.string("on_stop", default: "emit")
         guard let onStop = OnStop(rawValue: stop) else { throw SluiceError.config("on_stop: unknown \(stop.debugDescription)") }
         self.onStop = onStop
-        let late = try config.string("late", default: "dead_letter")
-        guard late == "dead_letter" || late == "output" else { throw SluiceError.config("late: unknown \(late.debugDescription)") }
-        lateToOutput = late == "output"
+        switch try config.string("late") {
+        case nil: lateToOutput = nil
+        case "output": lateToOutput = true
+        case "dead_letter": lateToOutput = false
+        case let other?: throw SluiceError.config("late: unknown \(other.debugDescription)")
+        }
     }
 
     public func side(_ side: Side) -> SideConfig { side == .left ? left : right }
 
-    /// The side of each of the instance's inputs, in `inputs:` order.
-    public func sides(inputNames: [String]) throws -> [Side] {
+    /// The streams the instance's inputs feed, in `inputs:` order: one per
+    /// input, or two for an input both sides read with `when`.
+    public func streams(inputNames: [String]) throws -> [JoinStream] {
         guard left.inputs != nil || right.inputs != nil else {
             guard inputNames.count == 2 else {
                 throw SluiceError.config("inputs: a join without left.input / right.input reads exactly two inputs (left, right), got \(inputNames.count)")
             }
-            return [.left, .right]
+            return [stream(0, .left, inputNames), stream(1, .right, inputNames)]
         }
         for (label, names) in [("left", left.inputs), ("right", right.inputs)] {
             for name in names ?? [] where !inputNames.contains(name) {
                 throw SluiceError.config("\(label).input: \(name.debugDescription) is not among inputs: \(inputNames)")
             }
         }
-        let sides: [Side] = try inputNames.map { name -> Side in
+        var streams: [JoinStream] = []
+        for (port, name) in inputNames.enumerated() {
             let onLeft = left.inputs?.contains(name) ?? false, onRight = right.inputs?.contains(name) ?? false
             switch (onLeft, onRight) {
-            case (true, true): throw SluiceError.config("input \(name.debugDescription) is on both sides")
-            case (true, false): return .left
-            case (false, true): return .right
+            case (true, true):
+                guard left.when != nil, right.when != nil else {
+                    throw SluiceError.config("input \(name.debugDescription) is on both sides; give each side a `when` to tell its records apart")
+                }
+                streams += [stream(port, .left, inputNames, both: true), stream(port, .right, inputNames, both: true)]
+            case (true, false): streams.append(stream(port, .left, inputNames))
+            case (false, true): streams.append(stream(port, .right, inputNames))
             case (false, false):
                 // The side without an explicit list takes the remaining inputs.
-                if left.inputs == nil { return .left }
-                if right.inputs == nil { return .right }
-                throw SluiceError.config("input \(name.debugDescription) is in inputs: but on neither side")
+                if left.inputs == nil {
+                    streams.append(stream(port, .left, inputNames))
+                } else if right.inputs == nil {
+                    streams.append(stream(port, .right, inputNames))
+                } else {
+                    throw SluiceError.config("input \(name.debugDescription) is in inputs: but on neither side")
+                }
             }
         }
-        guard sides.contains(.left), sides.contains(.right) else {
+        guard streams.contains(where: { $0.side == .left }), streams.contains(where: { $0.side == .right }) else {
             throw SluiceError.config("inputs: each side needs at least one input")
         }
-        return sides
+        return streams
+    }
+
+    private func stream(_ port: Int, _ side: Side, _ inputNames: [String], both: Bool = false) -> JoinStream {
+        let config = self.side(side)
+        return JoinStream(port: port, side: side, when: both ? config.when : nil,
+                          name: both ? "\(inputNames[port]).\(config.name)" : inputNames[port])
     }
 }

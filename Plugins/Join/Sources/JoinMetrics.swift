@@ -1,7 +1,7 @@
 import SluiceSDK
 
-/// The join's metrics: state, watermark and watermark lag per input
-/// (label `input`) as gauges, and counters fed with what changed since the last report.
+/// The join's metrics: state, watermark and watermark lag per stream
+/// (label `input`; the lowest watermark among splits) as gauges, and counters fed with what changed since the last report.
 struct JoinMetrics {
     struct PerInput {
         let rows: Metric
@@ -15,11 +15,10 @@ struct JoinMetrics {
     let pairs: Metric
     let unmatched: Metric
     let overflow: Metric
-    let deferred: Metric
     private var reported: JoinStats?
 
-    init(host: PluginHost, inputNames: [String]) {
-        inputs = inputNames.map { name in
+    init(host: PluginHost, streamNames: [String]) {
+        inputs = streamNames.map { name in
             PerInput(
                 rows: host.metric(.gauge, "state_records", labels: ["input": name], help: "rows of an input in the join's state"),
                 bytes: host.metric(.gauge, "state_bytes", labels: ["input": name], help: "document bytes of an input in the join's state"),
@@ -31,15 +30,14 @@ struct JoinMetrics {
         pairs = host.metric(.counter, "pairs_total", help: "joined pairs emitted")
         unmatched = host.metric(.counter, "unmatched_total", help: "outer rows (one side alone) emitted")
         overflow = host.metric(.counter, "overflow_evictions_total", help: "rows evicted early because state reached max_rows")
-        deferred = host.metric(.gauge, "deferred_holds", help: "holds of rows gone from state, kept until a preserved partner they matched leaves too")
     }
 
-    mutating func report(_ stats: JoinStats, _ watermarks: Watermarks, nowMillis: Int64) {
+    mutating func report(_ stats: JoinStats, _ watermarks: [Int64?], nowMillis: Int64) {
         let last = reported ?? JoinStats(inputs: stats.inputs.count)
         for (i, m) in inputs.enumerated() {
             m.rows.record(Double(stats.inputs[i].rows))
             m.bytes.record(Double(stats.inputs[i].bytes))
-            if let w = watermarks.watermark(of: i) {
+            if let w = watermarks[i] {
                 m.watermark.record(Double(w))
                 m.watermarkLag.record(Double(nowMillis - w) / 1000)
             }
@@ -48,7 +46,6 @@ struct JoinMetrics {
         Self.add(pairs, stats.pairs - last.pairs)
         Self.add(unmatched, stats.unmatched - last.unmatched)
         Self.add(overflow, stats.overflowEvictions - last.overflowEvictions)
-        deferred.record(Double(stats.deferredReleases))
         reported = stats
     }
 

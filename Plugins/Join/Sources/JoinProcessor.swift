@@ -2,7 +2,9 @@ import SluiceSDK
 
 /// `join.join`: an event-time interval join of two keyed streams.
 ///
-/// Each input (ABI 1.1 port) feeds one side. A row is matched against the
+/// Each input (ABI 1.1 port) feeds one side, or both when each side's
+/// `when` picks its records. State is kept per source split (ABI 1.3, a
+/// Kafka partition; see `SplitJoins`). A row is matched against the
 /// stored rows of the other side with an equal key and
 /// `right.time BETWEEN left.time - lower_ms AND left.time + upper_ms`, then
 /// stored, holding its delivery until it leaves state; pairs and outer rows
@@ -18,27 +20,34 @@ public final class JoinProcessor: Processor {
 
     let config: JoinConfig
     let host: PluginHost
-    let inputNames: [String]
-    var join: IntervalJoin<[UInt8], Hold?>
+    let streams: [JoinStream]
+    /// Per input port, the streams it feeds.
+    let portStreams: [[Int]]
+    /// Late rows go to the `late` output (else the dead-letter queue with the reason).
+    let lateToOutput: Bool
+    var joins: SplitJoins<[UInt8], Hold?>
     var events: [JoinEvent<[UInt8], Hold?>] = []
     var document: JoinedDocument
     var metrics: JoinMetrics
     var drained = false
 
     public static func check(config: Config, host: PluginHost) throws {
-        _ = try JoinConfig(config).sides(inputNames: host.inputNames)
+        _ = try JoinConfig(config).streams(inputNames: host.inputNames)
     }
 
     public required init(config: Config, host: PluginHost) throws {
         self.config = try JoinConfig(config)
         self.host = host
-        inputNames = host.inputNames
+        let inputNames = host.inputNames
         // An ABI 1.0 host has no input ports: every batch would look like the left side's.
         guard !inputNames.isEmpty else { throw SluiceError.config("join needs a host with input ports (ABI 1.1)") }
-        let sides = try self.config.sides(inputNames: inputNames)
-        join = IntervalJoin(settings: self.config.settings, sides: sides, now: Self.now(host))
+        let streams = try self.config.streams(inputNames: inputNames)
+        self.streams = streams
+        portStreams = inputNames.indices.map { port in streams.indices.filter { streams[$0].port == port } }
+        lateToOutput = self.config.lateToOutput ?? host.isOutputWired(Self.lateOutput) ?? false
+        joins = SplitJoins(settings: self.config.settings, sides: streams.map(\.side))
         document = JoinedDocument(shape: self.config.shape, left: self.config.left, right: self.config.right)
-        metrics = JoinMetrics(host: host, inputNames: inputNames)
+        metrics = JoinMetrics(host: host, streamNames: streams.map(\.name))
     }
 
     /// Processing time for idle timers: monotonic, so a wall-clock step cannot declare an input idle.
@@ -46,10 +55,23 @@ public final class JoinProcessor: Processor {
 
     public func process(_ batch: Batch, _ output: Output) throws {
         let port = batch.inputPort
-        guard port < join.sides.count else { throw SluiceError.permanent("join: batch from input port \(port), configured \(join.sides.count)") }
-        let side = config.side(join.sides[port])
+        guard port < portStreams.count else { throw SluiceError.permanent("join: batch from input port \(port), configured \(portStreams.count)") }
+        let revoked = batch.revokedSplits
+        if !revoked.isEmpty {
+            joins.revoke(revoked, into: &events)
+            carryOut(output)
+            host.log(.info, "join: split(s) \(revoked) moved to another consumer; their rows left state without output and replay there")
+            return
+        }
         let now = Self.now(host)
+        let candidates = portStreams[port]
         for record in batch {
+            guard let stream = candidates.count == 1 ? candidates[0] : candidates.first(where: { streams[$0].when!.matches(record.document) }) else {
+                output.fail(record.index, "join: the record matches neither \(Self.describe(config.left.when)) nor \(Self.describe(config.right.when))")
+                continue
+            }
+            let sideLabel = streams[stream].side == .left ? "left" : "right"
+            let side = config.side(streams[stream].side)
             let key: JoinKey
             switch side.key.key(in: record.document) {
             case let .success(k): key = k
@@ -68,37 +90,41 @@ public final class JoinProcessor: Processor {
             } else if let t = record.eventTime {
                 time = t
             } else {
-                output.fail(record.index, "join: the record has no event time; set \(join.sides[port] == .left ? "left" : "right").time")
+                output.fail(record.index, "join: the record has no event time; set \(sideLabel).time")
                 continue
             }
             let bytes = record.document.bytes
-            let admission = join.insert(Array(bytes), input: port, key: key, time: time, bytes: bytes.count, now: now,
-                                        hold: { output.hold(record.index) }, into: &events)
-            if case let .late(horizon) = admission { late(record, port: port, time: time, horizon: horizon, output) }
+            let admission = joins.insert(Array(bytes), split: record.split ?? UInt32.max, stream: stream, key: key, time: time,
+                                         bytes: bytes.count, now: now, hold: { output.hold(record.index) }, into: &events)
+            if case let .late(horizon) = admission { late(record, stream: stream, time: time, horizon: horizon, output) }
             carryOut(output)
         }
-        join.advance(now: now, into: &events)
+        joins.advance(now: now, into: &events)
         carryOut(output)
-        metrics.report(join.stats, join.watermarks, nowMillis: host.wallMillis)
+        metrics.report(joins.stats, joins.watermarks, nowMillis: host.wallMillis)
+    }
+
+    private static func describe(_ when: FieldEquals?) -> String {
+        when.map { "\($0.field) == \($0.equals.debugDescription)" } ?? "its side"
     }
 
     public func tick(nowMillis: Int64, _ output: Output) throws {
         if host.isStopping {
             guard config.onStop == .emit, !drained else { return }
             drained = true
-            join.drain(into: &events)
+            joins.drain(into: &events)
         } else {
-            join.advance(now: Self.now(host), into: &events)
+            joins.advance(now: Self.now(host), into: &events)
         }
         carryOut(output)
-        metrics.report(join.stats, join.watermarks, nowMillis: host.wallMillis)
+        metrics.report(joins.stats, joins.watermarks, nowMillis: host.wallMillis)
     }
 
-    private func late(_ record: Record, port: Int, time: Int64, horizon: Int64, _ output: Output) {
-        if config.lateToOutput, output.emit(record.document.bytes, inputIndex: record.index, output: Self.lateOutput) { return }
+    private func late(_ record: Record, stream: Int, time: Int64, horizon: Int64, _ output: Output) {
+        if lateToOutput, output.emit(record.document.bytes, inputIndex: record.index, output: Self.lateOutput) { return }
         output.fail(record.index, horizon == .max
-            ? "join: late on input \(inputNames[port]): arrived after the join drained"
-            : "join: late on input \(inputNames[port]): event time \(ISO8601.format(milliseconds: time)) is behind the watermark minus allowed lateness (\(ISO8601.format(milliseconds: horizon)))")
+            ? "join: late on input \(streams[stream].name): arrived after the join drained"
+            : "join: late on input \(streams[stream].name): event time \(ISO8601.format(milliseconds: time)) is behind the watermark minus allowed lateness (\(ISO8601.format(milliseconds: horizon)))")
     }
 
     /// Emits and releases what the join decided, in its order.

@@ -15,10 +15,20 @@ public struct JoinStats: Sendable, Equatable {
     public var unmatched = 0
     /// Rows evicted early because state reached `maxRows`, in total.
     public var overflowEvictions = 0
-    /// Holds of rows gone from state that wait for a preserved partner to leave it too, now.
-    public var deferredReleases = 0
 
     init(inputs: Int) {
         self.inputs = Array(repeating: Input(), count: inputs)
+    }
+
+    /// Adds another join's counts (the sum over splits).
+    mutating func add(_ other: JoinStats) {
+        for i in inputs.indices {
+            inputs[i].rows += other.inputs[i].rows
+            inputs[i].bytes += other.inputs[i].bytes
+            inputs[i].late += other.inputs[i].late
+        }
+        pairs += other.pairs
+        unmatched += other.unmatched
+        overflowEvictions += other.overflowEvictions
     }
 }

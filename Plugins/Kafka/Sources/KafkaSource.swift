@@ -138,7 +138,12 @@ public final class KafkaSource: Source {
         while emitted < maxRecords {
             let now = DispatchTime.now().uptimeNanoseconds
             let wait = deadline > now ? Int32((deadline - now) / 1_000_000) : 0
-            guard let message = rd_kafka_consumer_poll(consumer, emitted == 0 ? wait : 0) else {
+            let message = rd_kafka_consumer_poll(consumer, emitted == 0 ? wait : 0)
+            // A rebalance inside that call: what was emitted so far was read
+            // under the old assignment, and processors keeping state per
+            // partition must hear of it before the new assignment's records.
+            output.revokeSplits(state.takeRevoked())
+            guard let message else {
                 if emitted > 0 || now >= deadline { break }
                 continue
             }
@@ -173,7 +178,7 @@ public final class KafkaSource: Source {
                     }
                 }
                 let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
-                doc.withUnsafeBytes { _ = output.emit($0, eventTime: ts, key: key, token: token) }
+                doc.withUnsafeBytes { _ = output.emit($0, eventTime: ts, key: key, token: token, split: UInt32(m.partition)) }
                 if let timeFailure { output.fail(emitted, timeFailure) }
             }
             emitted += 1
@@ -274,6 +279,8 @@ final class ConsumerState {
     private var slots: [String: Int] = [:]
     private var trackers: [Int: PartitionTracker] = [:]
     private var nextSlot = 0
+    /// Partitions revoked since the last `takeRevoked`.
+    private var revoked: Set<UInt32> = []
 
     /// Set by the error callback when librdkafka finds no broker reachable.
     private var unreachable = false
@@ -288,9 +295,14 @@ final class ConsumerState {
         return unreachable
     }
 
+    /// A new slot for every assignment, never the one the partition had
+    /// before: an ack still in flight from the old assignment then finds no
+    /// tracker, instead of marking an offset acked that the new assignment
+    /// replays (and committing past its replayed copy).
     func assign(topic: String, partition: Int32) {
-        let key = "\(topic)\u{0}\(partition)"
-        let slot = slots[key] ?? { nextSlot += 1; slots[key] = nextSlot - 1; return nextSlot - 1 }()
+        let slot = nextSlot
+        nextSlot = (nextSlot + 1) & 0xFFFF
+        slots["\(topic)\u{0}\(partition)"] = slot
         trackers[slot] = PartitionTracker(topic: topic, partition: partition)
     }
 
@@ -305,7 +317,17 @@ final class ConsumerState {
     /// Acks for a revoked partition find no tracker and are dropped: the new owner re-reads them.
     func acked(slot: Int, offset: Int64) { trackers[slot]?.acked(offset) }
 
-    func revokeAll() { trackers.removeAll() }
+    func revokeAll() {
+        for t in trackers.values { revoked.insert(UInt32(t.partition)) }
+        trackers.removeAll()
+    }
+
+    /// The partition numbers revoked since the last call (the splits of the records this source emits).
+    func takeRevoked() -> [UInt32] {
+        guard !revoked.isEmpty else { return [] }
+        defer { revoked.removeAll() }
+        return revoked.sorted()
+    }
 
     /// Commits every partition whose position moved; returns how many.
     @discardableResult

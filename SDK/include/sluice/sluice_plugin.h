@@ -49,6 +49,15 @@
  *        `consumer_lag_records{topic="t",partition="3"}`; a 1.1 host
  *        refuses such a name (host->metric returns NULL), so a plugin
  *        checks host->abi_minor >= 2 first.
+ *   1.3  source splits and their revocation, for state kept per Kafka
+ *        partition: sluice_emit_options.split (sources say which split a
+ *        record was read from), sluice_record_meta.split (processors read
+ *        it; present when batch->meta_stride covers it), host->revoke_splits
+ *        (a source lost splits in a rebalance) and the control batch that
+ *        tells processors (sluice_batch.revoked_splits). And
+ *        sluice_host_api.output_wired: whether each output has a reader.
+ *        A 1.3 host sends control batches only to plugins built against
+ *        1.3 or later.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -63,7 +72,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 2
+#define SLUICE_ABI_MINOR 3
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -71,6 +80,9 @@ extern "C" {
 
 /** Event time value meaning "unknown". */
 #define SLUICE_NO_EVENT_TIME INT64_MIN
+
+/** Split value meaning "not read from a split" (ABI 1.3). */
+#define SLUICE_NO_SPLIT UINT32_MAX
 
 /** Result of every call that can fail. */
 typedef enum sluice_status {
@@ -129,6 +141,20 @@ typedef struct sluice_record_meta {
     uint32_t key_length;
     /** Reserved; zero. */
     uint32_t reserved;
+
+    /* ---- ABI 1.3: read only when batch->meta_stride covers the field ---- */
+
+    /**
+     * The source split the record (or the input it was made from) was read
+     * from, or SLUICE_NO_SPLIT. kafka.read: the partition number, the same
+     * for every topic it reads, so partition p of co-partitioned topics
+     * (same partition count, same key partitioner) is one split. State kept
+     * per split can be dropped when the split is revoked (see
+     * sluice_batch.revoked_splits).
+     */
+    uint32_t split;
+    /** Reserved; zero. */
+    uint32_t reserved_1_3;
 } sluice_record_meta;
 
 /**
@@ -160,6 +186,25 @@ typedef struct sluice_batch {
     uint32_t input_port;
     /** Reserved; zero. */
     uint32_t reserved_1_1;
+
+    /* ---- ABI 1.3 ---- */
+
+    /**
+     * Processors: a control batch (count 0) when non-NULL. The source behind
+     * input `input_port` stopped reading these splits (a Kafka rebalance
+     * gave the partitions to another consumer, which replays them from the
+     * last committed offset). Records of those splits that arrived before
+     * this batch were read under the old assignment: drop what is kept for
+     * them without emitting results that assume the split is complete (outer
+     * rows, window results) and release their holds, so the new owner's
+     * replay is the only copy that produces output. Records of the splits
+     * that arrive after this batch come from a new assignment.
+     * Sent only to plugins built against ABI 1.3 or later; the host passes
+     * the revocation on to the processor's consumers itself.
+     */
+    const uint32_t *revoked_splits;
+    /** Number of entries in revoked_splits. */
+    size_t revoked_count;
 } sluice_batch;
 
 /**
@@ -213,6 +258,18 @@ typedef struct sluice_emit_options {
      * (typically right after its last emit). NULL when hold_count is 0.
      */
     sluice_hold *const *holds;
+
+    /* ---- ABI 1.3 ---- */
+
+    /**
+     * Sources: the split the record was read from (kafka.read: the
+     * partition number). Read only when has_split is non-zero. Processors
+     * leave both at zero: an output with input_index inherits that input's
+     * split, as it inherits its key and event time.
+     */
+    uint32_t split;
+    /** Non-zero when split is set. */
+    uint32_t has_split;
 } sluice_emit_options;
 
 /** How a record failed. */
@@ -341,6 +398,28 @@ typedef struct sluice_host_api {
      * written (`forecast.alerts` for a named output). input_port indexes it.
      */
     const char *const *inputs;
+
+    /* ---- ABI 1.3 ---- */
+
+    /**
+     * [call-thread] Sources, inside poll: the source stopped reading
+     * `splits` (a rebalance revoked the partitions). Records emitted before
+     * this call were read under the old assignment; the host sends them on,
+     * then a control batch naming the splits to every processor downstream
+     * (sluice_batch.revoked_splits), in order. `splits` is copied.
+     */
+    void (*revoke_splits)(sluice_context *ctx, const uint32_t *splits, size_t count);
+
+    /**
+     * Processors: 1 + descriptor->output_count entries; entry 0 is the
+     * default output, entry i is descriptor->outputs[i - 1]. Non-zero when
+     * the manifest wires that output to at least one consumer. A record
+     * emitted to an output nobody reads is written nowhere and acked, so a
+     * plugin with an optional output (a join's `late`) sends those records
+     * to the dead-letter queue (host->fail) instead when it is not wired.
+     * NULL for sources and sinks.
+     */
+    const uint8_t *output_wired;
 } sluice_host_api;
 
 /**

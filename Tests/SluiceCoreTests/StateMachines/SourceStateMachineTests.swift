@@ -28,6 +28,14 @@ final class SourceStateMachineTests: XCTestCase {
                        "the batch's time is up")
     }
 
+    func testARevocationDispatchesThePartialBatchAtOnce() {
+        var m = machine()
+        _ = m.begin(granted: 10, now: 0, stopping: false)
+        XCTAssertEqual(m.polled(status: SLUICE_OK, emitted: 3, elapsed: 5 * ms, now: 5 * ms, stopping: false, revoked: true), .dispatch,
+                       "processors hear of the revocation before the new assignment's records")
+        XCTAssertEqual(m.state, .idle)
+    }
+
     func testAnEmptyPollThatReturnsAtOncePausesInsteadOfSpinning() {
         var m = machine()
         _ = m.begin(granted: 10, now: 0, stopping: false)

@@ -64,8 +64,13 @@ struct SourceStateMachine {
         return .poll(maxRecords: granted, timeoutMillis: maxWaitMillis)
     }
 
-    /// A poll returned `status` having added `emitted` records, after `elapsed` ns.
-    mutating func polled(status: sluice_status, emitted: Int, elapsed: UInt64, now: UInt64, stopping: Bool) -> Action {
+    /// A poll returned `status` having added `emitted` records, after `elapsed`
+    /// ns; `revoked` when the source gave up splits during it (ABI 1.3): the
+    /// batch goes at once, so processors hear of the revocation before the
+    /// new assignment's records.
+    mutating func polled(status: sluice_status, emitted: Int, elapsed: UInt64, now: UInt64, stopping: Bool,
+                         revoked: Bool = false) -> Action
+    {
         guard case let .collecting(granted, before, deadline) = state else {
             preconditionFailure("poll result outside collecting: \(state)")
         }
@@ -85,7 +90,7 @@ struct SourceStateMachine {
             state = .ending
             return .dispatchAndEnd
         }
-        if collected >= granted || now >= deadline {
+        if collected >= granted || now >= deadline || revoked {
             state = .idle
             return .dispatch
         }

@@ -12,12 +12,32 @@ public struct Batch: RandomAccessCollection {
         structHasField(raw.pointee.struct_size, \sluice_batch.input_port) ? Int(raw.pointee.input_port) : 0
     }
 
+    /// A control batch (ABI 1.3, no records): the source behind `inputPort`
+    /// stopped reading these splits (a Kafka rebalance moved the partitions).
+    /// Drop state kept for them without output and release its holds; the
+    /// new owner replays the records. Empty for an ordinary batch.
+    public var revokedSplits: [UInt32] {
+        let b = raw.pointee
+        guard structHasField(b.struct_size, \sluice_batch.revoked_count), let splits = b.revoked_splits, b.revoked_count > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: splits, count: b.revoked_count))
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { raw.pointee.count }
 
     public subscript(i: Int) -> Record {
         let b = raw.pointee
-        let meta = (UnsafeRawPointer(b.meta!) + i * Int(b.meta_stride)).assumingMemoryBound(to: sluice_record_meta.self).pointee
+        let entry = UnsafeRawPointer(b.meta!) + i * Int(b.meta_stride)
+        let meta: sluice_record_meta
+        if Int(b.meta_stride) >= MemoryLayout<sluice_record_meta>.size {
+            meta = entry.assumingMemoryBound(to: sluice_record_meta.self).pointee
+        } else {
+            // An older host's shorter entries: copy what it wrote, and no more.
+            var short = sluice_record_meta()
+            short.split = UInt32.max
+            withUnsafeMutableBytes(of: &short) { $0.copyMemory(from: UnsafeRawBufferPointer(start: entry, count: Int(b.meta_stride))) }
+            meta = short
+        }
         let doc = UnsafeRawBufferPointer(start: b.data! + Int(meta.offset), count: Int(meta.length))
         return Record(index: i, document: BSONDocument(doc), meta: meta)
     }
@@ -32,6 +52,10 @@ public struct Record {
 
     /// Event time in ms since the epoch, if known.
     public var eventTime: Int64? { meta.event_time_ms == Int64.min ? nil : meta.event_time_ms }
+
+    /// The source split the record was read from (kafka.read: its partition
+    /// number), or nil; see `Batch.revokedSplits`.
+    public var split: UInt32? { meta.split == UInt32.max ? nil : meta.split }
 
     /// The record key's bytes, if any.
     public var key: UnsafeRawBufferPointer? {

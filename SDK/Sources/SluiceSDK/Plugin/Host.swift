@@ -45,6 +45,18 @@ public struct PluginHost: @unchecked Sendable {
         return api.pointee.state_dir.map { String(cString: $0) }
     }
 
+    /// Processors (ABI 1.3): whether the manifest gives output `index` (0
+    /// the default, `i` for `outputs[i - 1]`) a reader; nil on an older
+    /// host, which cannot say. Records emitted to an output nobody reads are
+    /// written nowhere, so an optional output's records belong in the
+    /// dead-letter queue (`Output.fail`) when it is not wired.
+    public func isOutputWired(_ index: Int) -> Bool? {
+        guard structHasField(api.pointee.struct_size, \sluice_host_api.output_wired), let wired = api.pointee.output_wired, index >= 0 else {
+            return nil
+        }
+        return wired[index] != 0
+    }
+
     /// Ends a hold from `Output.hold(_:)`: the record left this instance's
     /// state. Call it exactly once per hold, from any thread.
     public func release(_ hold: Hold) {

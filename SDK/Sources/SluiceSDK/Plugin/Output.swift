@@ -21,12 +21,17 @@ public struct Output {
     ///   - inputIndex: processors: the input record this derives from.
     ///   - token: sources: a position handed back in `ack`.
     ///   - output: 0 for the default output, `i` for `outputs[i - 1]` of the component.
+    ///   - split: sources: the split the record was read from (ABI 1.3; a Kafka partition).
     @discardableResult
     public func emit(_ document: UnsafeRawBufferPointer, eventTime: Int64? = nil, key: UnsafeRawBufferPointer? = nil,
-                     inputIndex: Int = -1, token: UInt64 = 0, output: Int = 0) -> Bool
+                     inputIndex: Int = -1, token: UInt64 = 0, output: Int = 0, split: UInt32? = nil) -> Bool
     {
         if output != 0, !structHasField(api.pointee.struct_size, \sluice_host_api.inputs) { return false }
         var options = Self.options(eventTime: eventTime, key: key, inputIndex: inputIndex, token: token, output: output)
+        if let split {
+            options.split = split
+            options.has_split = 1
+        }
         return api.pointee.emit(ctx, document.baseAddress?.assumingMemoryBound(to: UInt8.self), document.count, &options) == 0
     }
 
@@ -89,6 +94,16 @@ public struct Output {
     public func hold(_ index: Int) -> Hold? {
         guard structHasField(api.pointee.struct_size, \sluice_host_api.hold), let hold = api.pointee.hold else { return nil }
         return Hold(hold(ctx, index))
+    }
+
+    /// Sources, inside `poll` (ABI 1.3): the source stopped reading `splits`
+    /// (a rebalance revoked the partitions). Records emitted before this
+    /// call belong to the old assignment; processors downstream are told,
+    /// in order, through `Batch.revokedSplits`. Ignored by an older host.
+    public func revokeSplits(_ splits: [UInt32]) {
+        guard !splits.isEmpty, structHasField(api.pointee.struct_size, \sluice_host_api.revoke_splits),
+              let revoke = api.pointee.revoke_splits else { return }
+        splits.withUnsafeBufferPointer { revoke(ctx, $0.baseAddress, $0.count) }
     }
 
     /// Passes an input record on unchanged (a filter's pass). Uses the

@@ -1,0 +1,35 @@
+import SluiceSDK
+
+/// One stream of rows into the join: an input port, or the part of one that
+/// a side's `when` selects (one consumer reading both co-partitioned topics,
+/// told apart by a field). Watermarks, idleness and metrics are per stream.
+public struct JoinStream: Sendable, Equatable {
+    public let port: Int
+    public let side: Side
+    /// nil: every record of the port is this side's.
+    public let when: FieldEquals?
+    /// The `input` label of its metrics: the input's name, with the side's
+    /// name after a dot when the input feeds both sides.
+    public let name: String
+}
+
+/// A side's `when: {field, equals}`: the record's field (a dotted path) is
+/// the string `equals`.
+public struct FieldEquals: Sendable, Equatable {
+    public let field: String
+    public let equals: String
+
+    init?(_ config: Config?) throws {
+        guard let config else { return nil }
+        guard let field = try config.string("field"), let equals = try config.string("equals") else {
+            throw SluiceError.config("when: needs field and equals")
+        }
+        self.field = field
+        self.equals = equals
+    }
+
+    public func matches(_ document: BSONDocument) -> Bool {
+        guard let bytes = document.element(path: field)?.stringBytes else { return false }
+        return bytes.elementsEqual(equals.utf8)
+    }
+}

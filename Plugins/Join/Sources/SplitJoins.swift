@@ -1,0 +1,62 @@
+/// One `IntervalJoin` per source split (ABI 1.3: a Kafka partition), so the
+/// join's state follows the partition between hosts. A split's horizon
+/// comes from its own streams' watermarks: partitions read at different
+/// paces do not make each other's rows late, and a partition taken over
+/// from another host starts its window afresh from the replay. A revoked
+/// split's state is dropped without output.
+///
+/// Records without a split share one join, as when every input is a single
+/// stream. Inputs read per split must be co-partitioned (same partition
+/// count, same key partitioner), or a key's two sides land in different splits.
+public struct SplitJoins<Row, Handle> {
+    public let settings: JoinSettings
+    /// The side of each stream.
+    public let sides: [Side]
+    public private(set) var joins: [UInt32: IntervalJoin<Row, Handle>] = [:]
+    /// Totals of joins dropped by a revocation, so counters never run backwards.
+    private var retired: JoinStats
+
+    public init(settings: JoinSettings, sides: [Side]) {
+        self.settings = settings
+        self.sides = sides
+        retired = JoinStats(inputs: sides.count)
+    }
+
+    @discardableResult
+    public mutating func insert(_ row: Row, split: UInt32, stream: Int, key: JoinKey, time: Int64, bytes: Int, now: Int64,
+                         hold: () -> Handle, into events: inout [JoinEvent<Row, Handle>]) -> IntervalJoin<Row, Handle>.Admission
+    {
+        joins[split, default: IntervalJoin(settings: settings, sides: sides, now: now)]
+            .insert(row, input: stream, key: key, time: time, bytes: bytes, now: now, hold: hold, into: &events)
+    }
+
+    public mutating func advance(now: Int64, into events: inout [JoinEvent<Row, Handle>]) {
+        for split in joins.keys { joins[split]!.advance(now: now, into: &events) }
+    }
+
+    public mutating func drain(into events: inout [JoinEvent<Row, Handle>]) {
+        for split in joins.keys.sorted() { joins[split]!.drain(into: &events) }
+    }
+
+    /// The splits moved to another host: their rows leave state, holds released, nothing emitted.
+    public mutating func revoke(_ splits: [UInt32], into events: inout [JoinEvent<Row, Handle>]) {
+        for split in splits {
+            guard var join = joins.removeValue(forKey: split) else { continue }
+            join.abandon(into: &events)
+            retired.add(join.stats)
+        }
+    }
+
+    /// Rows in state, over every split.
+    public var count: Int { joins.values.reduce(0) { $0 + $1.count } }
+
+    /// Every split's counts added up.
+    public var stats: JoinStats {
+        joins.values.reduce(into: retired) { $0.add($1.stats) }
+    }
+
+    /// Per stream, the lowest watermark among the splits that have one.
+    public var watermarks: [Int64?] {
+        (0 ..< sides.count).map { stream in joins.values.compactMap { $0.watermarks.watermark(of: stream) }.min() }
+    }
+}
