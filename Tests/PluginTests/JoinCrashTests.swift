@@ -37,26 +37,27 @@ final class JoinCrashTests: XCTestCase {
           payments-file: {use: file.write, inputs: [payments], config: {path: \(dir)/payments.ndjson}}
         """.write(toFile: producer, atomically: true, encoding: .utf8)
 
-        // The seed's join (examples/orders-payments-join.yaml) with a short
-        // session timeout, so a restarted host gets the dead one's partitions in seconds.
+        // The seed's join (examples/orders-payments-join.yaml) read as README
+        // "Kafka partitions" advises: one kafka.read of both topics (one
+        // consumer commits both, so a payment's offset is never committed
+        // before the order it matched), sides told apart by topic. A short
+        // session timeout gives a restarted host the dead one's partitions in seconds.
         let manifest = dir + "/join.yaml"
         try """
         engine: {tick_interval_ms: 100, state_dir: \(dir)/state}
         sources:
-          orders:
+          events:
             use: kafka.read
-            config: {brokers: "\(brokers)", group: crash-orders, topics: [orders], session_timeout_ms: 1000, heartbeat_interval_ms: 300}
-          payments:
-            use: kafka.read
-            config: {brokers: "\(brokers)", group: crash-payments, topics: [payments], session_timeout_ms: 1000, heartbeat_interval_ms: 300}
+            config: {brokers: "\(brokers)", group: crash-join, topics: [orders, payments], metadata_field: kafka,
+                     session_timeout_ms: 1000, heartbeat_interval_ms: 300}
         processors:
           paid:
             use: join.join
-            inputs: [orders, payments]
+            inputs: [events]
             config:
               type: left
-              left: {input: orders, key: order_id, time: {field: created_at, format: iso8601}, as: order}
-              right: {input: payments, key: order_id, time: {field: paid_at, format: iso8601}, as: payment}
+              left: {input: events, when: {field: kafka.topic, equals: orders}, key: order_id, time: {field: created_at, format: iso8601}, as: order}
+              right: {input: events, when: {field: kafka.topic, equals: payments}, key: order_id, time: {field: paid_at, format: iso8601}, as: payment}
               between: {lower_ms: 0, upper_ms: 120000}
               max_out_of_orderness_ms: 5000
               idle_timeout_ms: 30000
@@ -97,7 +98,7 @@ final class JoinCrashTests: XCTestCase {
 
         // The last run reads exactly what the kills left uncommitted, so it ends
         // like a bounded input: the watermark goes to +∞ and every outer row comes out.
-        let committed = try ["orders", "payments"].map { try committedOffset(brokers: brokers, group: "crash-\($0)", topic: $0) }
+        let committed = try ["orders", "payments"].map { try committedOffset(brokers: brokers, group: "crash-join", topic: $0) }
         XCTAssertLessThan(committed[0], count, "orders in the window at the kill stay uncommitted")
         let replay = 2 * count - committed.reduce(0, +)
         let last = try TestSupport.launch(["run", manifest, "--no-progress", "--max-records", String(replay)], stderr: dir + "/last.log")
@@ -139,6 +140,8 @@ final class JoinCrashTests: XCTestCase {
         XCTAssertTrue(missing.isEmpty && extra.isEmpty,
                       "\(missing.count) missing, e.g. \(missing.sorted().prefix(5)); \(extra.count) extra, e.g. \(extra.sorted().prefix(5))")
         XCTAssertTrue(expected.contains { $0.hasSuffix(" -") } && expected.contains { !$0.hasSuffix(" -") }, "both paid and unpaid orders")
+        let ledger = ["matched.0", "matched.1"].map { (try? FileManager.default.attributesOfItem(atPath: "\(dir)/state/paid/\($0)"))?[.size] as? Int ?? 0 }
+        XCTAssertGreaterThan(ledger.reduce(0, +), 0, "the join kept no ledger of matched orders in its state directory")
         print("join crash: \(expected.count) documents after two SIGKILLs; committed before the last run \(committed), replayed \(replay)")
     }
 
