@@ -181,7 +181,7 @@ public final class JoinProcessor: Processor {
         events.removeAll(keepingCapacity: true)
     }
 
-    /// Lists the holds through one reused array: two arrays per output were a measurable share of the join's allocations.
+    /// Lists the holds through one reused array, not two new ones per output.
     private func emit(_ doc: [UInt8], time: Int64, holds first: Hold?, _ second: Hold?, _ output: Output) {
         holdList.removeAll(keepingCapacity: true)
         if let first { holdList.append(first) }
