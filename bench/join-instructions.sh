@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 N=${1:-50000}
 command -v valgrind >/dev/null || { echo "needs valgrind (apt install valgrind)" >&2; exit 1; }
-export BENCH_N=$N BENCH_OUT=$OUT BENCH_INTERVAL_MS=100 BENCH_TYPE=left BENCH_UPPER_MS=60000
+export BENCH_N=$N BENCH_OUT=$PWD/$OUT BENCH_INTERVAL_MS=100 BENCH_TYPE=left BENCH_UPPER_MS=60000
 $BIN/sluice run bench/join-input.yaml --no-progress 2>/dev/null
 RECORDS=$((2 * N))
 # Debian 12's valgrind cannot read the DWARF 5 that Swift 6 writes: drop the
@@ -44,14 +44,13 @@ callgrind_annotate --inclusive=no "$OUT/join-callgrind.out" 2>/dev/null | awk '/
 import re, sys, collections
 by_object = collections.Counter(); top = []
 for line in sys.stdin:
-    m = re.match(r"\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)", line)
+    m = re.match(r"\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*?)\s+\[(.*)\]\s*$", line)
     if not m: continue
-    n = int(m.group(1).replace(",", "")); where = m.group(2)
-    obj = where.split(":")[0].split("/")[-1] if ":" in where else where
-    by_object[obj] += n; top.append((n, where))
+    n = int(m.group(1).replace(",", "")); name = m.group(2).split(":", 1)[-1]; obj = m.group(3).split("/")[-1]
+    by_object[obj] += n; top.append((n, obj, name))
 total = sum(by_object.values())
 for obj, n in by_object.most_common(8): print(f"  {obj}: {100 * n / total:.1f}%")
 print("top functions in the join plugin:")
-for n, where in sorted(top, reverse=True):
-    if "sluice-join" in where: print(f"  {100 * n / total:.1f}%  {where.split(":", 1)[-1][:110]}")
+for n, obj, name in sorted(top, reverse=True)[:400]:
+    if obj == "libsluice-join.so": print(f"  {100 * n / total:.1f}%  {name[:110]}")
 ' | head -30
