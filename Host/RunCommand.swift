@@ -9,7 +9,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a pipeline until its sources end, --max-records or --duration is reached, or SIGINT/SIGTERM.",
-        discussion: "On SIGINT or SIGTERM, sources stop reading and every record already read is written or dead-lettered before exit. A second signal exits at once. Exit status: 0 when records were delivered, 1 when the pipeline could not start, 2 for a bad manifest, 3 when the run delivered nothing (read nothing, or every record went to the dead-letter queue) or dead-lettered more than engine.max_dead_letter_ratio of what it read, 128 + the signal number when a second signal cuts the drain short.")
+        discussion: "On SIGINT or SIGTERM, sources stop reading and every record already read is written or dead-lettered before exit. A second signal exits at once. Exit status: 0 when records were delivered, 1 when the pipeline could not start, 2 for a bad manifest, 3 when the run delivered nothing (read nothing, or every record went to the dead-letter queue), dead-lettered more than engine.max_dead_letter_ratio of what it read, or could not write failed records even to the dead-letter queue (their sources are not acked), 128 + the signal number when a second signal cuts the drain short.")
 
     @Argument(help: "The pipeline manifest (YAML).")
     var manifest: String

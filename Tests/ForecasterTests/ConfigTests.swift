@@ -47,6 +47,17 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.keyFields, [])
     }
 
+    func testSeasonAutoDetectsUpToMaxSeason() throws {
+        let auto = try parse(#"{"value_fields": ["t"], "interval": "1h", "season": "auto", "max_season": "2d"}"#)
+        XCTAssertEqual(auto.settings.maxSeason, 48)
+        XCTAssertEqual(auto.settings.warmup, 144, "three of the longest season looked for")
+        XCTAssertEqual(auto.settings.models, ModelKind.allCases, "holt-winters stays a candidate: a series may have a season")
+        XCTAssertEqual(auto.settings.maxGap, 144)
+        let holtWinters = try parse(#"{"value_fields": ["t"], "interval": "1h", "model": "holt-winters"}"#)
+        XCTAssertEqual(holtWinters.settings.maxSeason, 48, "holt-winters with no season given detects one")
+        XCTAssertNil(try parse(#"{"value_fields": ["t"], "interval": "1h"}"#).settings.maxSeason, "auto without a season stays without")
+    }
+
     func testRulesAreParsedAtCreateWithTheirField() throws {
         let c = try parse(#"""
         {"value_fields": ["Water Temperature", "Turbidity"], "interval": "1h",
@@ -62,7 +73,10 @@ final class ConfigTests: XCTestCase {
 
     func testRefusalsNameTheKey() {
         XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "season": "90m"}"#).contains("season"))
-        XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "model": "holt-winters"}"#).contains("holt-winters needs a season"))
+        XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "model": "holt-winters", "season": 1}"#)
+            .contains("holt-winters needs a season"))
+        XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "season": 24, "max_season": 48}"#).contains("max_season"))
+        XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "season": "auto", "max_season": 1}"#).contains("max_season"))
         XCTAssertTrue(refusal(#"{"value_fields": [], "interval": "1h"}"#).contains("value_fields"))
         XCTAssertTrue(refusal(#"{"value_fields": ["t"]}"#).contains("interval"))
         XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "alerts": ["t > 3"]}"#).contains("alert rule 't > 3'"))

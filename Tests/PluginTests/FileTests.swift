@@ -77,6 +77,29 @@ final class FileTests: XCTestCase {
         XCTAssertEqual(csv, "Beach Name,Water Temperature,Note\nMontrose Beach,20.3,\"calm, clear\"\nOhio Street Beach,,\"multi\nline\"\n")
     }
 
+    /// A key with a NUL cannot be a BSON key: the record goes to the
+    /// dead-letter queue with its line and reason, and is counted; the good
+    /// records of the same file are delivered.
+    func testNULKeysAreDeadLetteredNotDropped() throws {
+        try "{\"a\":1}\n{\"a\\u0000b\":1}\n{\"a\":3}\n".write(toFile: dir + "/nul.ndjson", atomically: true, encoding: .utf8)
+        try "a,b\u{0}c\n1,2\n".write(toFile: dir + "/nul.csv", atomically: true, encoding: .utf8)
+        for (file, good) in [("nul.ndjson", 2), ("nul.csv", 0)] {
+            let dead = dir + "/dead-\(file).ndjson"
+            let summary = try? TestSupport.run("""
+            engine: {dead_letter_path: \(dead)}
+            sources:
+              in: {use: file.read, config: {path: \(dir)/\(file)}}
+            sinks:
+              out: {use: file.write, inputs: [in], config: {path: \(dir)/out-\(file)}}
+            """, dir: dir)
+            XCTAssertEqual(TestSupport.lineCount(dir + "/out-\(file)"), good, file)
+            let reasons = try TestSupport.readNDJSON(dead).compactMap { $0["reason"]?.string }
+            XCTAssertEqual(reasons.count, 1, file)
+            XCTAssertTrue(reasons.first?.contains("NUL") ?? false, "\(file): \(reasons)")
+            if good > 0 { XCTAssertEqual(summary?.read, 3, file) }
+        }
+    }
+
     func testFollowModeReadsAppendedLines() throws {
         let path = dir + "/grow.log"
         try "first\n".write(toFile: path, atomically: true, encoding: .utf8)

@@ -5,8 +5,9 @@ import SluiceTestSupport
 import XCTest
 
 /// `examples/beach-csv-forecast.yaml` through the engine: forecasts on every
-/// reading, alerts on their own output, and a restart from the snapshot that
-/// forecasts exactly as an uninterrupted run does.
+/// reading, alerts on their own output, a restart from the snapshot that
+/// forecasts exactly as an uninterrupted run does, and readings out of order
+/// within the reorder window forecast exactly as sorted ones.
 final class ForecasterPipelineTests: XCTestCase {
     /// Runs the example over `rows` of the beach CSV in `dir` (state in `dir/state`).
     func run(_ rows: ArraySlice<Substring>, header: Substring, dir: String) throws -> RunSummary {
@@ -55,5 +56,53 @@ final class ForecasterPipelineTests: XCTestCase {
             compared += 1
         }
         XCTAssertGreaterThan(compared, 300)
+    }
+
+    /// The example as shipped, run by the `sluice` executable over `rows`: its exit status, log and forecasts.
+    func runExecutable(_ rows: [Substring], header: Substring, dir: String) throws -> (TestSupport.ProcessResult, [JSONValue]) {
+        let csv = dir + "/input.csv"
+        try ([header] + rows).joined(separator: "\n").appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        var env = ProcessInfo.processInfo.environment
+        env["BEACH_CSV"] = csv
+        env["SLUICE_OUT"] = dir
+        let result = try TestSupport.runProcess(TestSupport.sluice, ["run", TestSupport.repoRoot + "/examples/beach-csv-forecast.yaml", "--no-progress"],
+                                                cwd: dir, environment: env)
+        return (result, try TestSupport.readNDJSON(dir + "/beach-forecast.ndjson"))
+    }
+
+    func testReadingsOutOfOrderWithinTheWindowForecastAsSorted() throws {
+        let lines = try String(contentsOfFile: BeachCSV.path, encoding: .utf8).split(separator: "\n")
+        let header = lines[0]
+        let format = DateFormat("MM/dd/yyyy hh:mm:ss a")
+        let time = { (row: Substring) in format.parse(String(row.split(separator: ",", omittingEmptySubsequences: false)[1])) ?? 0 }
+        let sorted = lines.dropFirst().sorted { time($0) < time($1) }
+        // Each row moved by up to a day of reading time: well inside the example's 3-day window.
+        var random = SeededRandom(seed: 31)
+        let shuffled = sorted.map { ($0, time($0) + Int64(random.unit() * 86_400_000)) }.sorted { $0.1 < $1.1 }.map(\.0)
+        XCTAssertNotEqual(shuffled, sorted)
+
+        func ok(_ records: [JSONValue]) -> [String: JSONValue] {
+            var byID: [String: JSONValue] = [:]
+            for r in records where r["forecast"]?["Water Temperature"]?["status"]?.string == "ok" {
+                byID[r["Measurement ID"]?.string ?? ""] = r["forecast"]
+            }
+            return byID
+        }
+        var forecasts: [[String: JSONValue]] = []
+        for (name, rows) in [("sorted", sorted), ("shuffled", shuffled), ("published", Array(lines.dropFirst()))] {
+            let dir = TestSupport.tempDir("forecast-reorder-\(name)")
+            let (result, records) = try runExecutable(rows, header: header, dir: dir)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            // Every hold released once: none left at shutdown, none released twice.
+            XCTAssertFalse(result.stderr.contains("still in state"), result.stderr)
+            XCTAssertFalse(result.stderr.contains("not live"), result.stderr)
+            XCTAssertFalse(result.stderr.contains("refused"), result.stderr)
+            XCTAssertEqual(records.count + TestSupport.lineCount(dir + "/beach-forecast-dead-letter.ndjson"), rows.count, name)
+            forecasts.append(ok(records))
+        }
+        XCTAssertGreaterThan(forecasts[0].count, sorted.count / 2)
+        XCTAssertEqual(forecasts[1], forecasts[0], "shuffled within the window: the same forecasts, reading by reading")
+        // As published, about half the rows come after a later reading of their beach; nearly all within 3 days.
+        XCTAssertGreaterThan(forecasts[2].count, forecasts[0].count * 9 / 10, "most readings forecast in file order too")
     }
 }

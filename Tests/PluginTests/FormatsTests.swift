@@ -39,6 +39,22 @@ final class FormatsTests: XCTestCase {
         XCTAssertEqual(try decode(.text, "a line\n").map(json), [#"{"RawData":"a line"}"#])
     }
 
+    /// A BSON key ends at its first NUL: a key holding one cannot be stored,
+    /// and the record is refused with the reason (dead-lettered), never
+    /// passed on as malformed BSON that the host drops with only a log line.
+    func testAKeyWithANULIsAMalformedRecordWithItsReason() throws {
+        let nd = try decode(.ndjson, "{\"a\":1}\n{\"a\\u0000b\":2}\n{\"c\":{\"d\\u0000\":3}}\n{\"v\":\"a\\u0000b\"}\n")
+        XCTAssertEqual(nd.map(json), [#"{"a":1}"#, "malformed", "malformed", #"{"v":"a\u0000b"}"#], "a NUL in a value is data")
+        guard case let .malformed(_, _, reason) = nd[1] else { return XCTFail() }
+        XCTAssertTrue(reason.contains("NUL"), reason)
+        let array = try decode(.json, #"[{"a":1},{"x\u0000":2}]"#)
+        XCTAssertEqual(array.map(json), [#"{"a":1}"#, "malformed"])
+        let csv = try decode(.csv, "a,b\u{0}c\n1,2\n")
+        XCTAssertEqual(csv.map(json), ["malformed"])
+        guard case let .malformed(_, _, csvReason) = csv[0] else { return XCTFail() }
+        XCTAssertTrue(csvReason.contains("NUL"), csvReason)
+    }
+
     func testEventTimeFormatsAndZones() throws {
         func millis(_ config: String, _ value: String) throws -> Int64? {
             try EventTime(Config(json: config)).parse(value)

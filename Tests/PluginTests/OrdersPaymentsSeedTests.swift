@@ -42,28 +42,8 @@ final class OrdersPaymentsSeedTests: XCTestCase {
         XCTAssertEqual(TestSupport.lineCount(dir + "/dead.ndjson"), 0, "records were dead-lettered")
         XCTAssertEqual(TestSupport.lineCount(dir + "/late.ndjson"), 0, "in-order topics leave no late rows")
 
-        struct Row { let id: String, key: String, time: Int64 }
-        func rows(_ file: String, _ id: String, _ time: String) throws -> [Row] {
-            try TestSupport.readNDJSON("\(dir)/\(file)").map {
-                Row(id: $0[id]!.string!, key: $0["order_id"]!.string!, time: ISO8601.parse($0[time]!["$date"]!.string!)!)
-            }
-        }
-        let orders = try rows("orders.ndjson", "order_id", "created_at")
-        let payments = Dictionary(grouping: try rows("payments.ndjson", "payment_id", "paid_at"), by: \.key)
-        var expected = Set<String>()
-        for o in orders {
-            let matches = (payments[o.key] ?? []).filter { $0.time >= o.time && $0.time <= o.time + 120_000 }
-            if matches.isEmpty { expected.insert("\(o.id) -") }
-            for p in matches { expected.insert("\(o.id) \(p.id)") }
-        }
-        let stored = try MongoProbe(uri: uri, database: "shop", collection: "paid_orders").documents().map { bytes in
-            bytes.withUnsafeBytes { raw -> String in
-                let d = BSONDocument(raw)
-                let order = d["order"]?.document?["order_id"]?.string ?? "?"
-                let payment = d["payment"]?.document?["payment_id"]?.string ?? "-"
-                return "\(order) \(payment)"
-            }
-        }
+        let expected = try OrdersPaymentsOracle.leftJoin(orders: [dir + "/orders.ndjson"], payments: [dir + "/payments.ndjson"])
+        let stored = try OrdersPaymentsOracle.stored(uri: uri)
         XCTAssertEqual(stored.count, Set(stored).count, "one document per pair (upsert)")
         XCTAssertEqual(Set(stored), expected, "missing: \(expected.subtracting(stored).prefix(5)); unexpected: \(Set(stored).subtracting(expected).prefix(5))")
         XCTAssertTrue(expected.contains { $0.hasSuffix(" -") } && expected.contains { !$0.hasSuffix(" -") }, "both paid and unpaid orders")

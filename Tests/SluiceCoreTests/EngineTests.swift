@@ -147,6 +147,33 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: ackFile, encoding: .utf8), "1000 1000\n")
     }
 
+    /// A sink that never recovers and a dead-letter queue that cannot be
+    /// written: the records are not acked to their source (it would commit
+    /// past them), and the run fails saying so.
+    func testRecordsTheDeadLetterQueueCannotTakeAreNeverAcked() throws {
+        let ackFile = dir + "/acks.txt"
+        let unwritable = dir + "/dead-letters-is-a-directory"
+        try FileManager.default.createDirectory(atPath: unwritable, withIntermediateDirectories: true)
+        let manifest = dir + "/unwritable-dlq.yaml"
+        try """
+        engine: {dead_letter_path: \(unwritable), drain_timeout_ms: 1500, initial_backoff_ms: 50, max_backoff_ms: 200}
+        sources:
+          counter: {use: testkit.count, config: {count: 300, ack_file: \(ackFile)}}
+        sinks:
+          down: {use: testkit.slow, inputs: [counter], config: {fail_first: 1000000}}
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let log = dir + "/unwritable-dlq.log"
+        let run = try TestSupport.launch(["run", manifest, "--no-progress", "--plugin-path", testkitDir], stderr: log)
+        // The sink retries until the drain's deadline, as for a server that is down; a stop starts the drain.
+        sleep(1)
+        kill(run.processIdentifier, SIGTERM)
+        run.waitUntilExit()
+        let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        XCTAssertEqual(run.terminationStatus, 3, stderr)
+        XCTAssertTrue(stderr.contains("could not be written to the dead-letter queue either"), stderr)
+        XCTAssertEqual(try String(contentsOfFile: ackFile, encoding: .utf8), "300 0\n", "no record was acked")
+    }
+
     func testMaxRecordsStopsExactly() throws {
         let summary = try TestSupport.run("""
         sources:

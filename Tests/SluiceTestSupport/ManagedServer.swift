@@ -101,12 +101,15 @@ public final class ManagedServer {
         ProcessInfo.processInfo.environment["SLUICE_TEST_VENV"] ?? TestSupport.repoRoot + "/.venv"
     }
 
-    /// A Kafka-protocol broker (tansu), storage in memory.
-    public static func kafka(port: Int? = nil, logDir: String) throws -> ManagedServer {
-        try ManagedServer(name: "tansu", executable: venv + "/bin/tansu",
-                          arguments: ["broker", "--listener-url", "tcp://127.0.0.1:{port}",
-                                      "--advertised-listener-url", "tcp://127.0.0.1:{port}"],
-                          port: port, logDir: logDir)
+    /// A Kafka-protocol broker (tansu), storage in memory. `advertised` is
+    /// the address clients are told to connect to; it listens on every
+    /// address when that is not loopback (hosts in network namespaces).
+    public static func kafka(port: Int? = nil, advertised: String = "127.0.0.1", logDir: String) throws -> ManagedServer {
+        let listen = advertised == "127.0.0.1" ? advertised : "0.0.0.0"
+        return try ManagedServer(name: "tansu", executable: venv + "/bin/tansu",
+                                 arguments: ["broker", "--listener-url", "tcp://\(listen):{port}",
+                                             "--advertised-listener-url", "tcp://\(advertised):{port}"],
+                                 port: port, logDir: logDir)
     }
 
     /// Creates topics with `partitions` partitions (tansu makes 4 by default)
@@ -216,9 +219,9 @@ public final class ManagedServer {
     }
 
     /// A MongoDB wire-protocol server (nx-27017, over SQLite) with its data in `dataDir`.
-    public static func mongo(dataDir: String, port: Int? = nil, logDir: String) throws -> ManagedServer {
+    public static func mongo(dataDir: String, port: Int? = nil, host: String = "127.0.0.1", logDir: String) throws -> ManagedServer {
         try ManagedServer(name: "nx-27017", executable: venv + "/bin/nx-27017",
-                          arguments: ["--data-dir", dataDir, "--host", "127.0.0.1", "-p", "{port}",
+                          arguments: ["--data-dir", dataDir, "--host", host, "-p", "{port}",
                                       "--log-file", logDir + "/nx-27017.out", "--pid-file", dataDir + "/nx.pid"],
                           port: port, logDir: logDir)
     }

@@ -1,10 +1,12 @@
 // Updates/s of the forecaster's per-key models over BSON records, against a
 // loop that only reads the same fields from the same records, in one run.
 //
-//   ForecasterBench [--keys 10000] [--steps 168] [--export FILE]
+//   ForecasterBench [--keys 10000] [--steps 168] [--export FILE] [--loops read,holt-winters,auto]
 //
 // --export writes the records as CSV (key,step,value) so River can be timed
-// on exactly the same data (bench/forecaster.sh).
+// on exactly the same data (bench/forecaster.sh). --loops runs only the named
+// loops (`none` for none: the records are still made), so callgrind can count
+// one loop's instructions as the difference of two runs.
 import CMalloc
 import ForecasterPlugin
 import Foundation
@@ -46,12 +48,14 @@ struct ForecasterBench {
         var keys = 10000
         var steps = 168
         var exportPath: String?
+        var loops = ["read", "holt-winters", "auto"]
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let a = arguments.next() {
             switch a {
             case "--keys": keys = Int(arguments.next() ?? "") ?? keys
             case "--steps": steps = Int(arguments.next() ?? "") ?? steps
             case "--export": exportPath = arguments.next()
+            case "--loops": loops = (arguments.next() ?? "").split(separator: ",").map(String.init)
             default:
                 FileHandle.standardError.write(Data("unknown argument \(a)\n".utf8))
                 exit(2)
@@ -63,8 +67,10 @@ struct ForecasterBench {
             for i in 0 ..< records.count { csv += "sensor-\(i % keys),\(i / keys),\(records.values[i])\n" }
             try csv.write(toFile: exportPath, atomically: true, encoding: .utf8)
         }
-        let results = [readOnly(records)] + run("holt-winters", [.holtWinters], records, keys: keys)
-            + run("auto", ModelKind.allCases, records, keys: keys)
+        var results: [Result] = []
+        if loops.contains("read") { results.append(readOnly(records)) }
+        if loops.contains("holt-winters") { results += run("holt-winters", [.holtWinters], records, keys: keys) }
+        if loops.contains("auto") { results += run("auto", ModelKind.allCases, records, keys: keys) }
         print("records: \(records.count) (\(keys) keys x \(steps) hourly steps, season \(season)); MAE over steps >= \(scoredFrom)")
         print(pad("loop", 44) + pad("seconds", 10) + pad("records/s", 14) + pad("MAE", 10) + "heap/key")
         for r in results {
@@ -107,18 +113,51 @@ struct ForecasterBench {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
-    /// The baseline: read the key, the time and the value of every record, nothing else.
-    static func readOnly(_ records: Records) -> Result {
+    /// The fields every loop reads, as the processor reads them: key, time, value.
+    static let paths = FieldPaths(["sensor", "time", "temperature"])
+
+    /// The baseline: read the key, the time and the value of every record, nothing else
+    /// (its state behind a pointer, as the forecaster loops' is).
+    struct ReadLoop {
+        var found: [BSONElement?] = []
         var checksum = 0.0
-        let time = seconds {
-            records.forEach { doc in
-                let key = doc["sensor"]!.string!
-                checksum += doc["temperature"]!.number! + Double(doc["time"]!.datetime! & 1) + Double(key.utf8.count)
-            }
+
+        mutating func read(_ doc: BSONDocument) {
+            paths.read(doc, into: &found)
+            let key = found[0]!.stringBytes!
+            checksum += found[2]!.number! + Double(found[1]!.datetime! & 1) + Double(key.count + Int(key[0]))
         }
+    }
+
+    static func readOnly(_ records: Records) -> Result {
+        var loop = ReadLoop()
+        let time = withUnsafeMutablePointer(to: &loop) { loop in seconds { records.forEach { loop.pointee.read($0) } } }
         // Printed so the loop cannot be optimised away.
-        FileHandle.standardError.write(Data("checksum \(checksum)\n".utf8))
+        FileHandle.standardError.write(Data("checksum \(loop.checksum)\n".utf8))
         return Result(name: "read fields only", seconds: time, records: records.count, mae: nil, bytesPerKey: nil)
+    }
+
+    /// One forecaster loop's state. A struct reached through a pointer:
+    /// variables captured by the loop's closure paid a dynamic exclusivity
+    /// check per access, which the processor does not.
+    struct Loop {
+        var forecasts: KeyedForecasts
+        var found: [BSONElement?] = []
+        var absError = 0.0
+        var scored = 0
+
+        /// The key's series, the one-step forecast made before the reading (scored), then the update.
+        mutating func update(_ doc: BSONDocument) {
+            paths.read(doc, into: &found)
+            let t = found[1]!.datetime!
+            let y = found[2]!.number!
+            let slot = forecasts.slot(forBytes: found[0]!.stringBytes!)
+            if let f = forecasts.forecast(slot, 0, 1), t / hour >= scoredFrom {
+                absError += abs(y - f.value)
+                scored += 1
+            }
+            forecasts.observe(slot, 0, time: t, value: y)
+        }
     }
 
     /// The same reads, then per record: the key's series, the one-step forecast (scored) and the update.
@@ -126,30 +165,19 @@ struct ForecasterBench {
     /// grid search: once per key) and the steady state after it.
     static func run(_ name: String, _ models: [ModelKind], _ records: Records, keys: Int) -> [Result] {
         let settings = SeriesSettings(intervalMillis: hour, season: season, models: models, maxGap: 72)
-        var forecasts = KeyedForecasts(settings: settings, fields: ["temperature"], rules: [])
-        var absError = 0.0
-        var scored = 0
+        var loop = Loop(forecasts: KeyedForecasts(settings: settings, fields: ["temperature"], rules: []))
         let warmupRecords = min(settings.warmup * keys, records.count)
         let heapBefore = mallinfo2().uordblks
-        func update(_ doc: BSONDocument) {
-            let key = doc["sensor"]!.string!
-            let t = doc["time"]!.datetime!
-            let y = doc["temperature"]!.number!
-            let slot = forecasts.slot(for: key)
-            if let f = forecasts.forecast(slot, 0, 1), t / hour >= scoredFrom {
-                absError += abs(y - f.value)
-                scored += 1
-            }
-            forecasts.observe(slot, 0, time: t, value: y)
+        let (warmup, steady) = withUnsafeMutablePointer(to: &loop) { loop in
+            (seconds { records.forEach(0 ..< warmupRecords) { loop.pointee.update($0) } },
+             seconds { records.forEach(warmupRecords ..< records.count) { loop.pointee.update($0) } })
         }
-        let warmup = seconds { records.forEach(0 ..< warmupRecords, update) }
-        let steady = seconds { records.forEach(warmupRecords ..< records.count, update) }
         let heapBytes = Double(mallinfo2().uordblks - heapBefore) / Double(keys)
         return [
             Result(name: "\(name): warm-up + fit (steps < \(settings.warmup))", seconds: warmup, records: warmupRecords,
                    mae: nil, bytesPerKey: nil),
             Result(name: "\(name): forecast + learn", seconds: steady, records: records.count - warmupRecords,
-                   mae: absError / Double(max(scored, 1)), bytesPerKey: heapBytes),
+                   mae: loop.absError / Double(max(loop.scored, 1)), bytesPerKey: heapBytes),
         ]
     }
 }

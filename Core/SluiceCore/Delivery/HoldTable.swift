@@ -2,9 +2,10 @@ import Synchronization
 
 /// The held deliveries of one component instance (ABI 1.1 `hold`/`release`).
 ///
-/// A hold keeps one reference on each ticket of the envelope its record came
-/// in, so the source batch is not acked while the record sits in the
-/// plugin's state. Handles are ids, not object addresses: a plugin that
+/// A hold keeps its record's source delivery open while the record sits in
+/// the plugin's state: a pin on the record's own token (`Ticket.pin`) when it
+/// came straight from one source batch, else one reference on each ticket
+/// of the envelope it came in. Handles are ids, not object addresses: a plugin that
 /// releases a hold twice, or passes garbage, gets an error logged instead of
 /// a use-after-free.
 final class HoldTable: Sendable {
@@ -13,7 +14,12 @@ final class HoldTable: Sendable {
     /// Takes a hold on `tickets`; returns its handle.
     func hold(_ tickets: [Ticket]) -> UInt {
         for t in tickets { t.retain() }
-        return table.withLock { t in
+        return adopt(tickets)
+    }
+
+    /// Takes a hold made of references the caller owns (a pin's child ticket).
+    func adopt(_ tickets: [Ticket]) -> UInt {
+        table.withLock { t in
             let id = t.next
             t.next += 1
             t.live[id] = tickets

@@ -8,12 +8,16 @@ import Foundation
 final class AckMailbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var completed: [[UInt64]] = []
+    /// How many batches finished (their last tokens posted) since the last `take`.
+    private var finished = 0
     private var downstreamDone = false
 
-    /// Called from the thread that released a batch's last ticket.
-    func post(_ tokens: [UInt64]) {
+    /// Called from the thread that completed a batch or a held record of it;
+    /// `final` when nothing of the batch is left unacked.
+    func post(_ tokens: [UInt64], final: Bool) {
         condition.lock()
-        completed.append(tokens)
+        if !tokens.isEmpty { completed.append(tokens) }
+        if final { finished += 1 }
         condition.signal()
         condition.unlock()
     }
@@ -26,13 +30,15 @@ final class AckMailbox: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Takes every completion posted so far, and whether downstream is done.
-    func take() -> (batches: [[UInt64]], downstreamDone: Bool) {
+    /// Takes every token list posted so far, how many batches finished, and whether downstream is done.
+    func take() -> (tokens: [[UInt64]], finished: Int, downstreamDone: Bool) {
         condition.lock()
         defer { condition.unlock() }
-        let batches = completed
+        let tokens = completed
+        let finished = finished
         completed.removeAll()
-        return (batches, downstreamDone)
+        self.finished = 0
+        return (tokens, finished, downstreamDone)
     }
 
     /// Waits up to `millis` for a completion, downstream done, or `interrupted` (checked every 50 ms).
@@ -40,7 +46,7 @@ final class AckMailbox: @unchecked Sendable {
         let deadline = Date(timeIntervalSinceNow: Double(millis) / 1000)
         condition.lock()
         defer { condition.unlock() }
-        while completed.isEmpty, !downstreamDone, !interrupted() {
+        while completed.isEmpty, finished == 0, !downstreamDone, !interrupted() {
             let slice = min(deadline, Date(timeIntervalSinceNow: 0.05))
             if !condition.wait(until: slice), Date() >= deadline { return }
         }

@@ -117,6 +117,11 @@ final class CallContext {
 
     func hold(_ index: Int) -> OpaquePointer? {
         guard let holds, let input, index >= 0, index < input.count else { return nil }
+        // A record straight from one source batch is pinned alone (see `Ticket`);
+        // one made from several batches holds them all.
+        if inputTickets.count == 1, input.tokens[index] != 0, let pin = inputTickets[0].pin(input.tokens[index]) {
+            return OpaquePointer(bitPattern: holds.adopt([pin]))
+        }
         return OpaquePointer(bitPattern: holds.hold(inputTickets))
     }
 

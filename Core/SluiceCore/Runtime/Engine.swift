@@ -23,10 +23,14 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
 public struct RunSummary: Sendable {
     public let stages: [StageMetrics.Snapshot]
     public let seconds: Double
+    /// Records that failed and could not be written to the dead-letter queue
+    /// either; their sources were not acked, so a next run reads them again.
+    public let undeliverable: Int
 
-    public init(stages: [StageMetrics.Snapshot], seconds: Double) {
+    public init(stages: [StageMetrics.Snapshot], seconds: Double, undeliverable: Int = 0) {
         self.stages = stages
         self.seconds = seconds
+        self.undeliverable = undeliverable
     }
 
     public func stage(_ name: String) -> StageMetrics.Snapshot? { stages.first { $0.name == name } }
@@ -41,6 +45,9 @@ public struct RunSummary: Sendable {
     /// server), or more than `maxDeadLetterRatio` of what it read failed.
     public func failure(maxDeadLetterRatio: Double) -> String? {
         if read == 0 { return "nothing was delivered: the sources read nothing" }
+        if undeliverable > 0 {
+            return "\(undeliverable) failed record(s) could not be written to the dead-letter queue either; their sources were not acked (a Kafka offset is not committed past them), so the next run reads them again"
+        }
         let written = stages.filter { $0.role == .sink && $0.name != Engine.deadLetterStageName }.map(\.recordsOut).reduce(0, +)
         if written == 0, deadLettered > 0 {
             return "nothing was delivered: every record failed (\(deadLettered) of \(read) read went to the dead-letter queue and no sink wrote any)"
@@ -128,7 +135,7 @@ public final class Engine: @unchecked Sendable {
         for stage in sources { start(stage) }
         lifecycle.awaitTeardown()
         let seconds = Double(Clock.monotonicNanos() - started) / 1e9
-        return RunSummary(stages: stages.map(\.metrics.snapshot), seconds: seconds)
+        return RunSummary(stages: stages.map(\.metrics.snapshot), seconds: seconds, undeliverable: control.undeliverable.load(ordering: .relaxed))
     }
 
     private func start(_ stage: Stage) {

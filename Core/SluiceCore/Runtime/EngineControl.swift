@@ -10,6 +10,8 @@ public final class EngineControl: Sendable {
     private let budget: Mutex<RecordBudget>
     /// The run's first dead-letter reasons, for the warning and the exit message.
     public let firstDeadLetters = DeadLetterSamples()
+    /// Failed records the dead-letter queue could not take either (`RunSummary.undeliverable`).
+    let undeliverable = Atomic<Int>(0)
 
     init(maxRecords: Int?, sources: Int = 1) {
         budget = Mutex(RecordBudget(limit: maxRecords, sharers: sources))

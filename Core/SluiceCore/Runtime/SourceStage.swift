@@ -115,7 +115,7 @@ final class SourceStage: Stage, @unchecked Sendable {
         metrics.received(buffer.count)
         machine.dispatched()
         let mailbox = mailbox
-        let ticket = Ticket(tokens: buffer.tokens) { mailbox.post($0.tokens) }
+        let ticket = Ticket(tokens: buffer.tokens) { mailbox.post($0, final: $1) }
         if failures.isEmpty {
             dispatch(buffer, tickets: [ticket])
         } else {
@@ -138,9 +138,9 @@ final class SourceStage: Stage, @unchecked Sendable {
     /// Acks, on this thread, every batch completed since the last call; returns whether downstream is done.
     @discardableResult
     private func deliverAcks(_ machine: inout SourceStateMachine) -> Bool {
-        let (batches, downstreamDone) = mailbox.take()
-        for tokens in batches { instance.ack(tokens) }
-        machine.acked(batches.count)
+        let (acks, finished, downstreamDone) = mailbox.take()
+        for tokens in acks { instance.ack(tokens) }
+        machine.acked(finished)
         return downstreamDone
     }
 }

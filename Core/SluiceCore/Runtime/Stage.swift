@@ -91,7 +91,13 @@ class Stage: @unchecked Sendable {
         logRecordErrors(source, failures)
         let wrapped = DeadLetter.wrap(source, failures.map { ($0.index, $0.reason) }, stage: name)
         guard let dlq = deadLetterStage else {
-            logger.critical("\(failures.count) record(s) could not be written even to the dead-letter queue and are lost; first reason: \(failures[0].reason)")
+            // This is the dead-letter stage and it cannot write. Keeping a
+            // reference on the tickets for good means their sources are
+            // never acked: the records are read again by the next run,
+            // instead of being acked (and their offsets committed) unwritten.
+            for t in tickets { t.retain() }
+            control.undeliverable.wrappingAdd(failures.count, ordering: .relaxed)
+            logger.critical("\(failures.count) record(s) could not be written to the dead-letter queue either (first: \(failures[0].reason)); their sources are not acked, so they are read again on the next run")
             return
         }
         for t in tickets { t.retain() }

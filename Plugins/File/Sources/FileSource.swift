@@ -108,6 +108,9 @@ public final class FileSource: Source {
             case let .mismatched(text, cells, expected, _):
                 return emitUndecodable(text, "line \(reader.lineNumber): \(cells) fields, the header has \(expected)", output, token)
             case let .record(cells, _):
+                if let bad = header.first(where: { $0.utf8.contains(0) }) {
+                    return emitUndecodable(line, "line \(reader.lineNumber): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot", output, token)
+                }
                 for (name, cell) in zip(header, cells) { CSV.append(&writer, name, cell: cell, infer: infer) }
             }
         }

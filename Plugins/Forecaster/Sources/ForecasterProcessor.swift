@@ -8,6 +8,8 @@ import SluiceSDK
 /// series has its warm-up window). Alert rules emit open/clear records on
 /// the named output `alerts`. Model state is saved to the instance's state
 /// directory every `snapshot_interval` and at drain, and restored at create.
+/// With `reorder_window`, readings wait (their deliveries held) to be
+/// learned in time order per key, and go out when they are learned.
 public final class ForecasterProcessor: Processor {
     public static let name = "forecast"
     public static let summary = "Per-key online forecasts with prediction intervals, anomaly scores and threshold alerts"
@@ -25,6 +27,26 @@ public final class ForecasterProcessor: Processor {
     var writer = BSONWriter(capacity: 1024)
     var alertWriter = BSONWriter(capacity: 256)
     var pendingAlerts: [AlertEvent] = []
+    /// A key of several fields, joined here instead of in a new String per record.
+    var keyScratch: [UInt8] = []
+    /// The key fields, then the time field if any, then the value fields.
+    let paths: FieldPaths
+    let timeIndex: Int?
+    let valueStart: Int
+    /// The fields `paths` found in the record at hand.
+    var found: [BSONElement?] = []
+    /// Readings waiting to be put in time order; nil when `reorder_window` is 0.
+    var reorder: ReorderBuffer<Reading>?
+
+    /// A reading kept in the reorder buffer: a copy of its record and the hold on its delivery.
+    struct Reading {
+        let document: [UInt8]
+        let time: Int64
+        let eventTime: Int64?
+        let key: [UInt8]?
+        let hold: Hold
+    }
+
     let alertsOpened: Metric
     let alertsCleared: Metric
     let keysGauge: Metric
@@ -40,6 +62,11 @@ public final class ForecasterProcessor: Processor {
         self.config = try ForecastConfig(config)
         self.host = host
         forecasts = KeyedForecasts(settings: self.config.settings, fields: self.config.valueFields, rules: self.config.rules)
+        let timeFields = self.config.timeField.map { [$0] } ?? []
+        paths = FieldPaths(self.config.keyFields + timeFields + self.config.valueFields)
+        timeIndex = timeFields.isEmpty ? nil : self.config.keyFields.count
+        valueStart = self.config.keyFields.count + timeFields.count
+        reorder = self.config.reorderWindowMillis > 0 ? ReorderBuffer(window: self.config.reorderWindowMillis) : nil
         alertsOpened = host.metric(.counter, "alerts_opened_total", help: "alerts opened")
         alertsCleared = host.metric(.counter, "alerts_cleared_total", help: "alerts cleared")
         keysGauge = host.metric(.gauge, "keys", help: "series keys held in state")
@@ -73,36 +100,69 @@ public final class ForecasterProcessor: Processor {
     public func process(_ batch: Batch, _ output: Output) throws {
         let keysBefore = forecasts.keys.count
         for record in batch {
-            let doc = record.document
+            paths.read(record.document, into: &found)
             guard let time = readingTime(record) else {
                 let source = config.timeField.map { "field '\($0)'" } ?? "event time"
                 output.fail(record.index, "no reading time: \(source) missing or not a date")
                 continue
             }
-            let key = seriesKey(record)
-            let slot = forecasts.slot(for: key)
-            writer.reset()
-            // An input that already has a forecast (a replay through a second forecaster) gets ours instead.
-            Self.forecastKey.withUnsafeBytes { ours in
-                for e in doc.elements where !e.keyEquals(ours) { writer.append(e) }
+            let slot = seriesSlot(record)
+            // A host without holds (before ABI 1.1) cannot keep the delivery open: such readings are not reordered.
+            guard reorder != nil, let hold = output.hold(record.index) else {
+                enrich(record.document, slot: slot, time: time)
+                output.emit(writer.finish(), inputIndex: record.index)
+                emitAlerts(output)
+                continue
             }
-            writer.appendDocument("forecast") { w in
-                for (f, field) in config.valueFields.enumerated() {
-                    let value = reading(doc, field)
-                    let step = forecasts.observe(slot, f, time: time, value: value) { pendingAlerts.append($0) }
-                    ForecastDocument.appendForecast(&w, field, forecasts.series(slot, f), step, horizon: config.horizon,
-                                                    settings: config.settings)
-                }
-            }
-            output.emit(writer.finish(), inputIndex: record.index)
-            changedSinceSnapshot = true
-            for alert in pendingAlerts { emitAlert(alert, output) }
-            pendingAlerts.removeAll(keepingCapacity: true)
+            let waiting = Reading(document: Array(record.document.bytes), time: time, eventTime: record.eventTime,
+                                  key: record.key.map { Array($0) }, hold: hold)
+            for due in reorder!.add(key: slot, time: time, waiting) { apply(due, slot: slot, output) }
         }
         if forecasts.keys.count != keysBefore { keysGauge.record(Double(forecasts.keys.count)) }
     }
 
+    /// Forecasts a reading that waited in the reorder buffer, emits it with
+    /// its hold attached, then ends the hold.
+    func apply(_ r: Reading, slot: Int, _ output: Output) {
+        r.document.withUnsafeBytes { bytes in
+            let doc = BSONDocument(bytes)
+            paths.read(doc, into: &found)
+            enrich(doc, slot: slot, time: r.time)
+        }
+        output.emit(writer.finish(), eventTime: r.eventTime, key: r.key, holds: [r.hold])
+        host.release(r.hold)
+        emitAlerts(output)
+    }
+
+    /// Takes the reading's values (from `found`) into the key's series and
+    /// writes the record with its forecast section to `writer`.
+    func enrich(_ doc: BSONDocument, slot: Int, time: Int64) {
+        writer.reset()
+        // An input that already has a forecast (a replay through a second forecaster) gets ours instead.
+        Self.forecastKey.withUnsafeBytes { ours in
+            for e in doc.elements where !e.keyEquals(ours) { writer.append(e) }
+        }
+        writer.appendDocument("forecast") { w in
+            for (f, field) in config.valueFields.enumerated() {
+                let value = reading(found[valueStart + f])
+                let step = forecasts.observe(slot, f, time: time, value: value) { pendingAlerts.append($0) }
+                ForecastDocument.appendForecast(&w, field, forecasts.series(slot, f), step, horizon: config.horizon,
+                                                settings: config.settings)
+            }
+        }
+        changedSinceSnapshot = true
+    }
+
+    func emitAlerts(_ output: Output) {
+        for alert in pendingAlerts { emitAlert(alert, output) }
+        pendingAlerts.removeAll(keepingCapacity: true)
+    }
+
     public func tick(nowMillis: Int64, _ output: Output) throws {
+        // The last tick: readings still waiting for earlier ones go through now, oldest first per key.
+        if host.isStopping, let waiting = reorder?.drain() {
+            for (slot, r) in waiting { apply(r, slot: slot, output) }
+        }
         guard let snapshotPath, changedSinceSnapshot else { return }
         // The host's last tick comes while it drains: save then, whatever the interval.
         if let last = lastSnapshotMillis, nowMillis - last < config.snapshotIntervalMillis, !host.isStopping { return }
@@ -115,33 +175,39 @@ public final class ForecasterProcessor: Processor {
         }
     }
 
-    /// The series key: the key fields' values joined by " / ", else the record key.
-    func seriesKey(_ record: Record) -> String {
+    /// The slot of the record's series: its key is the key fields' values
+    /// joined by " / ", else the record key. A single string key field (the
+    /// usual case) is looked up in place, with no String made per record.
+    func seriesSlot(_ record: Record) -> Int {
         guard !config.keyFields.isEmpty else {
-            return record.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return forecasts.slot(forBytes: record.key ?? UnsafeRawBufferPointer(start: nil, count: 0))
         }
-        func text(_ field: String) -> String {
-            guard let e = record.document.element(path: field) else { return "" }
-            if let s = e.string { return s }
-            if let n = e.integer { return String(n) }
-            return e.number.map { String($0) } ?? ""
+        if config.keyFields.count == 1, let bytes = found[0]?.stringBytes {
+            return forecasts.slot(forBytes: bytes)
         }
-        // One key field is the usual case: no array and no join per record.
-        return config.keyFields.count == 1 ? text(config.keyFields[0]) : config.keyFields.map(text).joined(separator: " / ")
+        keyScratch.removeAll(keepingCapacity: true)
+        for i in config.keyFields.indices {
+            if i > 0 { keyScratch.append(contentsOf: " / ".utf8) }
+            guard let e = found[i] else { continue }
+            if let s = e.stringBytes { keyScratch.append(contentsOf: s) }
+            else if let n = e.integer { keyScratch.append(contentsOf: String(n).utf8) }
+            else if let d = e.number { keyScratch.append(contentsOf: String(d).utf8) }
+        }
+        return keyScratch.withUnsafeBytes { forecasts.slot(forBytes: $0) }
     }
 
     /// The reading's time in ms: the time field (date, ISO 8601 string or epoch ms), else the event time.
     func readingTime(_ record: Record) -> Int64? {
-        guard let field = config.timeField else { return record.eventTime }
-        guard let e = record.document.element(path: field) else { return nil }
+        guard let timeIndex else { return record.eventTime }
+        guard let e = found[timeIndex] else { return nil }
         if let ms = e.datetime { return ms }
         if let s = e.string { return ISO8601.parse(s) }
         return e.integer
     }
 
     /// A field's numeric value; nil when missing, not a number, or a sentinel.
-    func reading(_ doc: BSONDocument, _ field: String) -> Double? {
-        guard let v = doc.element(path: field)?.number, v.isFinite, !config.isSentinel(v) else { return nil }
+    func reading(_ e: BSONElement?) -> Double? {
+        guard let v = e?.number, v.isFinite, !config.isSentinel(v) else { return nil }
         return v
     }
 

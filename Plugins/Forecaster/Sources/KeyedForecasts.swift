@@ -1,4 +1,4 @@
-/// Every key's series and alert states, flat so one key costs one dictionary
+/// Every key's series and alert states, flat so one key costs one table
 /// lookup per record, and the snapshot of all of it.
 public struct KeyedForecasts {
     /// How every series is modelled.
@@ -10,8 +10,9 @@ public struct KeyedForecasts {
     /// For each field, the indexes of the rules that watch it.
     let rulesByField: [[Int]]
 
-    var slots: [String: Int] = [:]
-    public private(set) var keys: [String] = []
+    var table = KeyTable()
+    /// The keys by slot.
+    public var keys: [String] { table.keys }
     /// Series of key k, field f at k·fields.count + f.
     var series: [Series] = []
     /// Alert state of key k, field f, rule r at (k·fields.count + f)·rules.count + r.
@@ -27,20 +28,29 @@ public struct KeyedForecasts {
 
     /// The slot of `key`, created on first sight.
     public mutating func slot(for key: String) -> Int {
-        if let s = slots[key] { return s }
-        let s = keys.count
-        slots[key] = s
-        keys.append(key)
-        series.append(contentsOf: repeatElement(Series(), count: fields.count))
-        alertStates.append(contentsOf: repeatElement(AlertState(), count: fields.count * rules.count))
+        var key = key
+        return key.withUTF8 { slot(forBytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The slot of the key whose UTF-8 bytes are `key` (read in place, say
+    /// from a BSON string), created on first sight.
+    public mutating func slot(forBytes key: UnsafeRawBufferPointer) -> Int {
+        let (s, added) = table.slot(adding: key)
+        if added {
+            series.append(contentsOf: repeatElement(Series(), count: fields.count))
+            alertStates.append(contentsOf: repeatElement(AlertState(), count: fields.count * rules.count))
+        }
         return s
     }
 
     /// The series of one key (by slot) and value field (by index).
     public func series(_ slot: Int, _ field: Int) -> Series { series[slot * fields.count + field] }
 
-    /// The forecast `h` steps ahead for one key and field, read in place.
-    public func forecast(_ slot: Int, _ field: Int, _ h: Int) -> StepForecast? { series[slot * fields.count + field].forecast(h) }
+    /// The forecast `h` steps ahead for one key and field, read in place:
+    /// `series[i].forecast(h)` copied the series out of the array first.
+    public func forecast(_ slot: Int, _ field: Int, _ h: Int) -> StepForecast? {
+        series.withUnsafeBufferPointer { ($0.baseAddress! + slot * fields.count + field).pointee.forecast(h) }
+    }
 
     /// Takes in one reading of `field` for the key in `slot`, then checks the
     /// field's alert rules, passing every transition to `alert`.
@@ -49,7 +59,7 @@ public struct KeyedForecasts {
                                  alert: (AlertEvent) -> Void = { _ in }) -> Series.Step
     {
         let i = slot * fields.count + field
-        let step = series[i].observe(time: time, value: value, settings)
+        let step = series.withUnsafeMutableBufferPointer { $0[i].observe(time: time, value: value, settings) }
         // Only a reading taken in counts toward a rule: a record without this field (or a late one)
         // would otherwise re-count the same forecast and open an alert on no news.
         guard !step.stale, let value, value.isFinite else { return step }
@@ -108,9 +118,8 @@ public struct KeyedForecasts {
         let count = try r.readCount(itemSize: 8)
         for _ in 0 ..< count {
             let key = try r.readString()
-            guard restored.slots[key] == nil else { throw SnapshotError.malformed("key '\(key)' twice") }
-            _ = restored.slot(for: key)
-            let k = restored.keys.count - 1
+            let k = restored.keys.count
+            guard restored.slot(for: key) == k else { throw SnapshotError.malformed("key '\(key)' twice") }
             for f in fields.indices { restored.series[k * fields.count + f] = try Series(decoding: &r) }
             for a in 0 ..< fields.count * savedRules {
                 let state = try AlertState(decoding: &r)

@@ -370,11 +370,14 @@ private let rebalance: @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, Unsa
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
         if let partitions, let startTime = state.startTime { seekToTime(rk, partitions, startTime) }
         if let partitions {
+            var byTopic: [String: [Int32]] = [:]
             for i in 0 ..< Int(partitions.pointee.cnt) {
                 let p = partitions.pointee.elems[i]
                 state.assign(topic: String(cString: p.topic), partition: p.partition)
+                byTopic[String(cString: p.topic), default: []].append(p.partition)
             }
-            state.host.log(.info, "assigned \(partitions.pointee.cnt) partition(s)")
+            let list = byTopic.keys.sorted().map { "\($0)\(byTopic[$0]!.sorted())" }.joined(separator: ", ")
+            state.host.log(.info, "assigned \(partitions.pointee.cnt) partition(s): \(list)")
         }
         rd_kafka_assign(rk, partitions)
     default:

@@ -81,8 +81,10 @@ public struct RecordDecoder: Sendable {
         let items: [JSONValue]
         if case let .array(a) = value { items = a } else { items = [value] }
         for (i, item) in items.enumerated() {
-            do { each(.record(try BSONFromJSON.document(item), line: i + 1)) } catch {
-                each(.malformed(line: 0, raw: JSONWriter.string(item), reason: "item \(i + 1): a record must be a JSON object, not \(item.typeName)"))
+            do { each(.record(try BSONFromJSON.document(item), line: i + 1)) } catch let error as JSONParseError {
+                each(.malformed(line: 0, raw: JSONWriter.string(item), reason: "item \(i + 1): \(error.reason)"))
+            } catch {
+                each(.malformed(line: 0, raw: JSONWriter.string(item), reason: "item \(i + 1): \(error)"))
             }
         }
     }
@@ -95,6 +97,10 @@ public struct RecordDecoder: Sendable {
             case let .mismatched(text, cells, expected, line):
                 each(.malformed(line: line, raw: text, reason: "line \(line): expected \(expected) cells, found \(cells)"))
             case let .record(cells, line):
+                if let bad = records.header!.first(where: { $0.utf8.contains(0) }) {
+                    return each(.malformed(line: line, raw: cells.joined(separator: String(separator)),
+                                           reason: "line \(line): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot"))
+                }
                 var w = BSONWriter(capacity: cells.reduce(32) { $0 + $1.utf8.count * 2 })
                 for (name, cell) in zip(records.header!, cells) { CSV.append(&w, name, cell: cell, infer: inferTypes) }
                 each(.record(w.finish(), line: line))

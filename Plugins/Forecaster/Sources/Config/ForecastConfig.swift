@@ -13,7 +13,8 @@ struct ForecastConfig: Sendable {
        "time_field": {"type": "string", "description": "reading time (BSON date, ISO 8601 string or epoch ms); default: the event time"},
        "interval": {"type": ["string", "integer"], "description": "expected time between readings (e.g. 1h, or ms): the grid readings are placed on"},
        "horizon": {"type": ["string", "integer"], "description": "how far to forecast: steps, or a duration such as 6h; default 1 step"},
-       "season": {"type": ["string", "integer"], "description": "season length: steps, or a duration such as 24h; default none"},
+       "season": {"type": ["string", "integer"], "description": "season length: steps, a duration such as 24h, or auto (detected per series from its warm-up window); default none, or auto for model holt-winters"},
+       "max_season": {"type": ["string", "integer"], "description": "with season auto: the longest season looked for (steps or duration); the warm-up is three of it; default 48 steps"},
        "model": {"enum": ["auto", "ewma", "holt", "holt-winters", "ar"], "description": "default auto: the candidate with the lowest recent one-step error"},
        "max_gap": {"type": ["string", "integer"], "description": "a longer gap (steps or duration) re-warms the series; default 3 seasons, at least 48 steps"},
        "sentinels": {"type": "array", "items": {"type": "number"}, "description": "values that mean missing, e.g. -99999.992"},
@@ -22,6 +23,7 @@ struct ForecastConfig: Sendable {
                                       {"type": "object", "required": ["rule"], "additionalProperties": false,
                                        "properties": {"rule": {"type": "string"}, "name": {"type": "string"},
                                                       "field": {"type": "string"}}}]}},
+       "reorder_window": {"type": ["string", "integer"], "description": "how long (duration or ms of reading time) a key's reading waits for earlier ones, so out-of-order readings are learned in time order; its delivery is held meanwhile; older ones pass as stale; default 0: off"},
        "snapshot_interval": {"type": ["string", "integer"], "description": "how often to save model state (duration or ms); default 60s"}
      }}
     """#
@@ -34,6 +36,7 @@ struct ForecastConfig: Sendable {
     let sentinels: [Double]
     let rules: [AlertRule]
     let snapshotIntervalMillis: Int64
+    let reorderWindowMillis: Int64
 
     init(_ config: Config) throws {
         keyFields = try config.strings("key_fields") ?? []
@@ -57,18 +60,25 @@ struct ForecastConfig: Sendable {
             return Int(ms / interval)
         }
         horizon = try steps("horizon") ?? 1
-        let season = try steps("season") ?? 1
         let model = try config.string("model", default: "auto")
+        // Holt-Winters needs a season: left out, it is detected.
+        let detect = config["season"]?.string == "auto" || (config["season"] == nil && model == ModelKind.holtWinters.rawValue)
+        let season = detect ? 1 : try steps("season") ?? 1
+        let maxSeason = detect ? try steps("max_season") ?? 48 : nil
+        if let maxSeason, maxSeason < 2 { throw SluiceError.config("max_season: must be at least 2 steps") }
+        if !detect, config["max_season"] != nil { throw SluiceError.config("max_season: only with season: auto") }
         let kinds: [ModelKind]
         if model == "auto" {
-            kinds = ModelKind.allCases.filter { $0 != .holtWinters || season > 1 }
+            kinds = ModelKind.allCases.filter { $0 != .holtWinters || season > 1 || detect }
         } else {
             guard let kind = ModelKind(rawValue: model) else { throw SluiceError.config("model: unknown model '\(model)'") }
-            if kind == .holtWinters, season < 2 { throw SluiceError.config("model: holt-winters needs a season of at least 2 steps") }
+            if kind == .holtWinters, season < 2, !detect {
+                throw SluiceError.config("model: holt-winters needs a season of at least 2 steps, or season: auto")
+            }
             kinds = [kind]
         }
-        let maxGap = try steps("max_gap") ?? max(3 * season, 48)
-        settings = SeriesSettings(intervalMillis: interval, season: season, models: kinds, maxGap: maxGap)
+        let maxGap = try steps("max_gap") ?? max(3 * (maxSeason ?? season), 48)
+        settings = SeriesSettings(intervalMillis: interval, season: season, models: kinds, maxGap: maxGap, maxSeason: maxSeason)
         sentinels = try config.array("sentinels")?.map {
             guard let d = $0.number else { throw SluiceError.config("sentinels: expected numbers") }
             return d
@@ -87,6 +97,8 @@ struct ForecastConfig: Sendable {
             }
         }
         snapshotIntervalMillis = try Self.millis(config, "snapshot_interval") ?? 60_000
+        reorderWindowMillis = try Self.millis(config, "reorder_window") ?? 0
+        guard reorderWindowMillis >= 0 else { throw SluiceError.config("reorder_window: must not be negative") }
     }
 
     /// A duration given as a string (`90s`) or as ms.

@@ -11,11 +11,14 @@ public struct AutoModel: Sendable {
     var ar: Candidate<AutoRegressive>?
     /// The model forecasts come from.
     public private(set) var chosen: ModelKind
+    /// More than one candidate: only then is there a choice to make per update.
+    let choosing: Bool
 
     /// Fits every kind in `kinds` on the warm-up window.
     public init(kinds: [ModelKind], window: [Double], firstSlot: Int64, season: Int) {
         precondition(!kinds.isEmpty, "AutoModel needs a candidate")
         chosen = kinds[0]
+        choosing = kinds.count > 1
         for kind in kinds {
             switch kind {
             case .ewma: ewma = Candidate(fittedOn: window, firstSlot: firstSlot, season: season)
@@ -34,7 +37,7 @@ public struct AutoModel: Sendable {
         if let s = holt?.observe(y), chosen == .holt { z = s }
         if let s = holtWinters?.observe(y), chosen == .holtWinters { z = s }
         if let s = ar?.observe(y), chosen == .ar { z = s }
-        choose()
+        if choosing { choose() }
         return z
     }
 
@@ -45,6 +48,11 @@ public struct AutoModel: Sendable {
         holtWinters?.skip()
         ar?.skip()
     }
+
+    /// `forecast` for models reached through a pointer: a non-mutating
+    /// call on `pointee` copied every candidate first (Swift cannot tell the
+    /// memory is not written during the call); inout, they are read in place.
+    mutating func forecastInPlace(_ h: Int) -> StepForecast { forecast(h) }
 
     /// The chosen model's forecast `h` steps ahead.
     public func forecast(_ h: Int) -> StepForecast {
@@ -94,6 +102,7 @@ public struct AutoModel: Sendable {
         if present[1] { holt = try Candidate(decoding: &r) }
         if present[2] { holtWinters = try Candidate(decoding: &r) }
         if present[3] { ar = try Candidate(decoding: &r) }
+        choosing = present.filter { $0 }.count > 1
         guard recentError(of: chosen) != nil else { throw SnapshotError.malformed("chosen model \(name) is not a candidate") }
     }
 }

@@ -3,7 +3,7 @@ import SluiceSDK
 /// What the processor writes: the forecast section it adds to a record, and
 /// an alert record.
 enum ForecastDocument {
-    /// `field: {status, model, anomaly, at[], value[], lower80[], upper80[], lower95[], upper95[]}`,
+    /// `field: {status, model, season, anomaly, at[], value[], lower80[], upper80[], lower95[], upper95[]}`,
     /// or `{status: warming, warmup_remaining}` before the first fit.
     static func appendForecast(_ w: inout BSONWriter, _ field: String, _ series: Series, _ step: Series.Step,
                                horizon: Int, settings: SeriesSettings)
@@ -16,6 +16,7 @@ enum ForecastDocument {
             }
             w.append("status", string: step.stale ? "stale" : "ok")
             w.append("model", string: chosen.rawValue)
+            w.append("season", int64: Int64(series.season))
             if let z = step.anomaly { w.append("anomaly", double: z) } else { w.appendNull("anomaly") }
             let steps = (1 ... horizon).compactMap { series.forecast($0) }
             w.appendArray("at") { w in

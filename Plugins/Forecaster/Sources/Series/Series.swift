@@ -11,19 +11,31 @@ public struct Series {
     /// the keyed store copied all of it, which cost more than the update.
     var storage: ModelStorage?
 
-    final class ModelStorage {
-        var model: AutoModel
-        init(_ model: AutoModel) { self.model = model }
+    /// The models in the same allocation as their reference count: a
+    /// class's stored `var` paid a dynamic exclusivity check on every
+    /// access, and a class holding a pointer cost a second cache miss.
+    final class ModelStorage: ManagedBuffer<Void, AutoModel> {
+        static func make(_ model: AutoModel) -> ModelStorage {
+            // `create` returns the subclass it is called on.
+            let storage = unsafeDowncast(create(minimumCapacity: 1) { _ in () }, to: ModelStorage.self)
+            storage.withUnsafeMutablePointerToElements { $0.initialize(to: model) }
+            return storage
+        }
 
-        /// Reads in place: a plain `model.forecast(h)` copies the models out of the class first.
-        func forecast(_ h: Int) -> StepForecast { withUnsafeMutablePointer(to: &model) { $0.pointee.forecast(h) } }
+        /// The models; valid while this storage is referenced.
+        var model: UnsafeMutablePointer<AutoModel> { withUnsafeMutablePointerToElements { $0 } }
+
+        deinit { _ = withUnsafeMutablePointerToElements { $0.deinitialize(count: 1) } }
     }
 
     /// The fitted models; nil while warming up.
-    public var model: AutoModel? { storage?.model }
+    public var model: AutoModel? { storage?.model.pointee }
+
+    /// The season the models were fitted with (detected or configured); 1 for none.
+    public private(set) var season = 1
 
     /// The model forecasts come from; nil while warming up.
-    public var chosenModel: ModelKind? { storage?.model.chosen }
+    public var chosenModel: ModelKind? { storage?.model.pointee.chosen }
 
     public init() {}
 
@@ -66,17 +78,19 @@ public struct Series {
         }
         lastSlot = slot
         if storage != nil {
-            if !isKnownUniquelyReferenced(&storage) { storage = ModelStorage(storage!.model) }
-            let box = storage!
-            for _ in 0 ..< gap { box.model.skip() }
-            step.anomaly = box.model.observe(value)
+            if !isKnownUniquelyReferenced(&storage) { storage = ModelStorage.make(storage!.model.pointee) }
+            let model = storage!.model
+            for _ in 0 ..< gap { model.pointee.skip() }
+            step.anomaly = model.pointee.observe(value)
             return step
         }
         if window.isEmpty { windowStart = slot }
         window.append(contentsOf: repeatElement(.nan, count: gap))
         window.append(value)
         if window.count >= settings.warmup {
-            storage = ModelStorage(AutoModel(kinds: settings.models, window: window, firstSlot: windowStart, season: settings.season))
+            season = settings.season(of: window)
+            storage = ModelStorage.make(AutoModel(kinds: settings.models(season: season), window: window, firstSlot: windowStart,
+                                                  season: season))
             window = []
         }
         return step
@@ -88,7 +102,7 @@ public struct Series {
     }
 
     /// The forecast `h` steps after the last reading; nil while warming up.
-    public func forecast(_ h: Int) -> StepForecast? { storage?.forecast(h) }
+    public func forecast(_ h: Int) -> StepForecast? { storage?.model.pointee.forecastInPlace(h) }
 
     func encode(_ w: inout SnapshotWriter) {
         w.write(lastSlot != nil)
@@ -96,7 +110,8 @@ public struct Series {
         w.write(windowStart)
         w.write(window)
         w.write(storage != nil)
-        storage?.model.encode(&w)
+        w.write(season)
+        storage?.model.pointee.encode(&w)
     }
 
     init(decoding r: inout SnapshotReader) throws {
@@ -105,6 +120,9 @@ public struct Series {
         lastSlot = hasLast ? last : nil
         windowStart = try r.read(Int64.self)
         window = try r.readDoubles()
-        storage = try r.readBool() ? ModelStorage(AutoModel(decoding: &r)) : nil
+        let fitted = try r.readBool()
+        season = try r.readInt()
+        guard season >= 1 else { throw SnapshotError.malformed("season \(season)") }
+        storage = fitted ? ModelStorage.make(try AutoModel(decoding: &r)) : nil
     }
 }

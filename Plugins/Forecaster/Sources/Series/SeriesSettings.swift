@@ -2,24 +2,47 @@
 public struct SeriesSettings: Sendable, Equatable {
     /// The grid step readings are placed on, in ms.
     public var intervalMillis: Int64
-    /// Steps per season; 1 means no season.
+    /// Steps per season; 1 means no season (or, with `maxSeason`, not known until detected).
     public var season: Int
+    /// Set when the season is detected per series from its warm-up window:
+    /// the longest season looked for, in steps.
+    public var maxSeason: Int?
     /// The candidate models (one, or all for `auto`).
     public var models: [ModelKind]
     /// A gap longer than this many steps (a sensor back after the winter)
     /// discards the state and warms up again.
     public var maxGap: Int
 
-    public init(intervalMillis: Int64, season: Int, models: [ModelKind], maxGap: Int) {
+    public init(intervalMillis: Int64, season: Int, models: [ModelKind], maxGap: Int, maxSeason: Int? = nil) {
         self.intervalMillis = intervalMillis
         self.season = season
         self.models = models
         self.maxGap = maxGap
+        self.maxSeason = maxSeason
     }
 
     /// Steps collected before the first fit: two seasons, so the seasonal
-    /// offsets and the trend can both be told apart.
-    public var warmup: Int { season > 1 ? 2 * season : 16 }
+    /// offsets and the trend can both be told apart; when the season is to
+    /// be detected, three of the longest looked for: in two, one slow wave
+    /// of a drifting level passes for a season.
+    public var warmup: Int {
+        if let maxSeason { return max(3 * maxSeason, 16) }
+        return season > 1 ? 2 * season : 16
+    }
+
+    /// The season of a series whose warm-up window is `window`.
+    func season(of window: [Double]) -> Int {
+        maxSeason.map { SeasonDetector.detect(window, maxSeason: $0) } ?? season
+    }
+
+    /// The candidate models for a series with `season`: holt-winters only
+    /// with one, and holt in its place when it was the only model asked
+    /// for and no season was found (Holt-Winters without a season is Holt).
+    func models(season: Int) -> [ModelKind] {
+        guard season < 2, models.contains(.holtWinters) else { return models }
+        let rest = models.filter { $0 != .holtWinters }
+        return rest.isEmpty ? [.holt] : rest
+    }
 
     /// The grid slot nearest to `time` (ms since the epoch). Slots count from
     /// the epoch, so the season stays aligned to the clock across restarts.
@@ -31,6 +54,6 @@ public struct SeriesSettings: Sendable, Equatable {
 
     /// A description of everything that shapes the saved state, for the snapshot's fingerprint.
     var signature: String {
-        "interval=\(intervalMillis);season=\(season);models=\(models.map(\.rawValue).joined(separator: ","));maxgap=\(maxGap)"
+        "interval=\(intervalMillis);season=\(season);maxseason=\(maxSeason ?? 0);models=\(models.map(\.rawValue).joined(separator: ","));maxgap=\(maxGap)"
     }
 }

@@ -7,7 +7,8 @@
 public enum Snapshot {
     static let magic: [UInt8] = Array("SLCFCAST".utf8)
     /// Bumped whenever the payload layout changes.
-    public static let version: UInt32 = 1
+    /// 2: each series saves the season it was fitted with (detected per series).
+    public static let version: UInt32 = 2
     static let headerSize = 8 + 4 + 8 + 8
 
     /// Wraps `payload` in the header and checksum.

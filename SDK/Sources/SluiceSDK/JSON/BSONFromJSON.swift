@@ -9,9 +9,27 @@ public enum BSONFromJSON {
         guard case let .object(o) = value else {
             throw JSONParseError(offset: 0, reason: "a record must be a JSON object, not \(value.typeName)")
         }
+        if let key = firstKeyWithNUL(value) {
+            throw JSONParseError(offset: 0, reason: "the key \(key.debugDescription) holds a NUL character, which a BSON key cannot")
+        }
         var w = BSONWriter()
         for m in o { append(&w, m.key, m.value) }
         return w.finish()
+    }
+
+    /// A key at any depth that BSON cannot store (keys are NUL-terminated).
+    public static func firstKeyWithNUL(_ value: JSONValue) -> String? {
+        switch value {
+        case let .object(o):
+            for m in o {
+                if m.key.utf8.contains(0) { return m.key }
+                if let nested = firstKeyWithNUL(m.value) { return nested }
+            }
+        case let .array(items):
+            for item in items { if let nested = firstKeyWithNUL(item) { return nested } }
+        default: break
+        }
+        return nil
     }
 
     /// Parses one JSON object from text into BSON.

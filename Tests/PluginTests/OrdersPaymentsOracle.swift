@@ -1,0 +1,41 @@
+import Foundation
+import SluiceSDK
+import SluiceTestSupport
+
+/// The seed's left join (`paid_at` in [`created_at`, `created_at` + 2 min]),
+/// worked out by brute force over the orders and payments the test
+/// produced, and read back from MongoDB; both as "order_id payment_id"
+/// strings, "-" for an unpaid order.
+enum OrdersPaymentsOracle {
+    private struct Row { let id: String, key: String, time: Int64 }
+
+    static func leftJoin(orders: [String], payments: [String], upperMillis: Int64 = 120_000) throws -> Set<String> {
+        func rows(_ files: [String], _ id: String, _ time: String) throws -> [Row] {
+            try files.flatMap { file in
+                try TestSupport.readNDJSON(file).map {
+                    Row(id: $0[id]!.string!, key: $0["order_id"]!.string!, time: ISO8601.parse($0[time]!["$date"]!.string!)!)
+                }
+            }
+        }
+        let paid = Dictionary(grouping: try rows(payments, "payment_id", "paid_at"), by: \.key)
+        var expected = Set<String>()
+        for o in try rows(orders, "order_id", "created_at") {
+            let matches = (paid[o.key] ?? []).filter { $0.time >= o.time && $0.time <= o.time + upperMillis }
+            if matches.isEmpty { expected.insert("\(o.id) -") }
+            for p in matches { expected.insert("\(o.id) \(p.id)") }
+        }
+        return expected
+    }
+
+    /// The pairs in the seed's collection, one string per document.
+    static func stored(uri: String) throws -> [String] {
+        try MongoProbe(uri: uri, database: "shop", collection: "paid_orders").documents().map { bytes in
+            bytes.withUnsafeBytes { raw -> String in
+                let d = BSONDocument(raw)
+                let order = d["order"]?.document?["order_id"]?.string ?? "?"
+                let payment = d["payment"]?.document?["payment_id"]?.string ?? "-"
+                return "\(order) \(payment)"
+            }
+        }
+    }
+}
