@@ -1,4 +1,4 @@
-import FilePlugin
+@testable import FilePlugin
 import Foundation
 import SluiceFormats
 import SluiceSDK
@@ -98,6 +98,49 @@ final class FileTests: XCTestCase {
             XCTAssertTrue(reasons.first?.contains("NUL") ?? false, "\(file): \(reasons)")
             if good > 0 { XCTAssertEqual(summary?.read, 3, file) }
         }
+    }
+
+    /// With `checkpoint:`, a run stopped part way (here by --max-records)
+    /// resumes after the last delivered line, CSV header included; a file
+    /// replaced since is read from the start.
+    func testACheckpointResumesAfterTheLastDeliveredLine() throws {
+        for (name, header) in [("in.ndjson", ""), ("in.csv", "n,half\n")] {
+            let csv = !header.isEmpty
+            let body = (0 ..< 1000).map { csv ? "\($0),\(Double($0) / 2)" : "{\"n\":\($0)}" }.joined(separator: "\n") + "\n"
+            try (header + body).write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            func run(_ out: String, max: Int? = nil) throws -> [Int64] {
+                _ = try TestSupport.run("""
+                sources:
+                  in: {use: file.read, config: {path: \(dir)/\(name), checkpoint: \(dir)/\(name).checkpoint}, batch: {max_records: 64}}
+                sinks:
+                  out: {use: file.write, inputs: [in], config: {path: \(dir)/\(out)}}
+                """, dir: dir, maxRecords: max)
+                return try TestSupport.readNDJSON(dir + "/" + out).map { $0["n"]!.integer! }
+            }
+            XCTAssertEqual(try run("first-\(name).ndjson", max: 400), Array(0 ..< 400), name)
+            XCTAssertEqual(try run("second-\(name).ndjson"), Array(400 ..< 1000), "\(name): the second run resumes")
+            if csv { XCTAssertEqual(try TestSupport.readNDJSON(dir + "/second-\(name).ndjson").first?["half"], 200, "typed by the header read again") }
+            try (header + "{\"n\":7}\n".replacingOccurrences(of: "{\"n\":7}", with: csv ? "7,3.5" : "{\"n\":7}")).write(toFile: dir + "/" + name + ".new", atomically: true, encoding: .utf8)
+            XCTAssertEqual(rename(dir + "/" + name + ".new", dir + "/" + name), 0)
+            XCTAssertEqual(try run("third-\(name).ndjson"), [7], "\(name): a replaced file is read from the start")
+        }
+    }
+
+    func testDeliveredLinesAdvanceOnlyOverTheAckedRunFromTheStart() {
+        var d = DeliveredLines()
+        for line in [1, 2, 4, 5] { d.emitted(line: line, end: UInt64(line * 10)) }
+        d.acked(line: 2)
+        XCTAssertNil(d.take(), "line 1 is not written yet")
+        d.acked(line: 4)
+        d.acked(line: 1)
+        XCTAssertEqual(d.take()?.line, 4, "lines 1, 2 and 4 (3 was a CSV header or blank) are delivered")
+        XCTAssertNil(d.take(), "nothing moved since")
+        d.acked(line: 5)
+        XCTAssertEqual(d.take()?.end, 50)
+        let saved = ReadCheckpoint(device: 1, inode: 2, offset: 50, line: 5)
+        XCTAssertTrue(saved.resumes(device: 1, inode: 2, size: 50))
+        XCTAssertFalse(saved.resumes(device: 1, inode: 3, size: 500), "another file")
+        XCTAssertFalse(saved.resumes(device: 1, inode: 2, size: 49), "truncated")
     }
 
     func testFollowModeReadsAppendedLines() throws {

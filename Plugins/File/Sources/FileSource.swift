@@ -6,6 +6,8 @@ import SluiceSDK
 ///
 /// Each record's delivery token is its line number. A line that does not
 /// decode goes to the dead-letter queue as `{raw, line}` with the reason.
+/// With `checkpoint:`, delivered positions are saved and a restart resumes
+/// after the last line every sink wrote (`ReadCheckpoint`).
 public final class FileSource: Source {
     public static let name = "read"
     public static let summary = "Reads JSON lines, CSV (header row) or text lines from a file or stdin; follow mode tails it"
@@ -19,7 +21,8 @@ public final class FileSource: Source {
        "infer_types": {"type": "boolean", "description": "csv: numbers and booleans become typed values"},
        "separator": {"type": "string", "minLength": 1, "maxLength": 1},
        "key_field": {"type": "string"},
-       "event_time_field": {"type": "string"}
+       "event_time_field": {"type": "string"},
+       "checkpoint": {"type": "string", "format": "path", "description": "file that keeps how far the input was delivered; a restart resumes there (relative to the manifest)"}
      }}
     """#
 
@@ -34,6 +37,10 @@ public final class FileSource: Source {
     /// The CSV header's names, trimmed.
     var header: [String] = []
     var writer = BSONWriter(capacity: 512)
+    let host: PluginHost
+    let checkpointPath: String?
+    var delivered = DeliveredLines()
+    var lastSave: UInt64 = 0
 
     public required init(config: Config, host: PluginHost) throws {
         let path = try config.requiredString("path")
@@ -45,6 +52,52 @@ public final class FileSource: Source {
         keyField = try config.string("key_field")
         timeField = try config.string("event_time_field")
         reader = try Self.reader(path)
+        self.host = host
+        checkpointPath = try config.string("checkpoint")
+        if checkpointPath != nil, !reader.isFile { throw SluiceError.config("checkpoint: needs a file; stdin cannot resume") }
+        try resumeFromCheckpoint()
+    }
+
+    deinit { saveCheckpoint() }
+
+    /// Continues after the checkpoint's line, when it is of this very file.
+    private func resumeFromCheckpoint() throws {
+        guard let checkpointPath, let saved = ReadCheckpoint.load(checkpointPath), let id = reader.identity() else { return }
+        guard saved.resumes(device: id.device, inode: id.inode, size: id.size) else {
+            host.log(.warning, "checkpoint \(checkpointPath) is of another or a shorter file (replaced or truncated); reading from the start")
+            return
+        }
+        if format == .csv, saved.line > 0 {
+            // The header is the first line: read it again before jumping.
+            while let first = reader.next(final: true) {
+                guard !first.isEmpty else { continue }
+                if case let .header(names) = records.feed(Substring(first), number: reader.lineNumber) {
+                    header = names.map { $0.trimmingCharacters(in: .whitespaces) }
+                }
+                break
+            }
+        }
+        reader.resume(at: saved.offset, line: saved.line)
+        host.log(.info, "resuming after line \(saved.line) (byte \(saved.offset)) from checkpoint \(checkpointPath)")
+    }
+
+    public func ack(tokens: UnsafeBufferPointer<UInt64>) {
+        guard checkpointPath != nil else { return }
+        for token in tokens { delivered.acked(line: Int(token)) }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if now - lastSave >= 1_000_000_000 {
+            lastSave = now
+            saveCheckpoint()
+        }
+    }
+
+    private func saveCheckpoint() {
+        guard let checkpointPath, let (line, end) = delivered.take(), let id = reader.identity() else { return }
+        do {
+            try ReadCheckpoint(device: id.device, inode: id.inode, offset: end, line: line).save(checkpointPath)
+        } catch {
+            host.log(.error, "cannot write checkpoint \(checkpointPath): \(error); a restart reads more again")
+        }
     }
 
     public static func check(config: Config, host: PluginHost) throws {
@@ -67,12 +120,15 @@ public final class FileSource: Source {
             }
             if line.isEmpty, format != .lines { continue }
             switch decode(line, output, token: UInt64(reader.lineNumber)) {
-            case .emitted: emitted += 1
+            case .emitted:
+                emitted += 1
+                if checkpointPath != nil { delivered.emitted(line: reader.lineNumber, end: reader.offset) }
             case .skipped: break
             case let .undecodable(reason):
                 // A source's fail() index counts the records emitted in this poll.
                 output.fail(emitted, reason)
                 emitted += 1
+                if checkpointPath != nil { delivered.emitted(line: reader.lineNumber, end: reader.offset) }
             }
         }
         return .more

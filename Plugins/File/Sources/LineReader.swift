@@ -11,11 +11,15 @@ final class LineReader {
     private(set) var atEOF = false
     /// Lines returned so far (1-based number of the last one).
     private(set) var lineNumber = 0
+    /// Bytes of the file consumed by the lines returned so far: where the next line starts.
+    private(set) var offset: UInt64 = 0
+    let isFile: Bool
 
     init(path: String) throws {
         if path == "-" {
             fd = STDIN_FILENO
             ownsDescriptor = false
+            isFile = false
         } else {
             fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw SluiceError.config("cannot open \(path): \(String(cString: strerror(errno)))") }
@@ -26,8 +30,26 @@ final class LineReader {
                 throw SluiceError.config("\(path) is a directory; file.read reads one file")
             }
             ownsDescriptor = true
+            isFile = true
         }
         buffer.reserveCapacity(1 << 16)
+    }
+
+    /// The file's identity and size, to tell a checkpoint of this file from one of a file since replaced.
+    func identity() -> (device: UInt64, inode: UInt64, size: UInt64)? {
+        var st = stat()
+        guard isFile, fstat(fd, &st) == 0 else { return nil }
+        return (UInt64(st.st_dev), UInt64(st.st_ino), UInt64(st.st_size))
+    }
+
+    /// Continues at byte `offset`, the start of line `line + 1`.
+    func resume(at offset: UInt64, line: Int) {
+        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { return }
+        buffer.removeAll(keepingCapacity: true)
+        start = 0
+        atEOF = false
+        self.offset = offset
+        lineNumber = line
     }
 
     deinit {
@@ -41,6 +63,7 @@ final class LineReader {
         while true {
             if let nl = buffer[start...].firstIndex(of: 0x0A) {
                 let line = String(decoding: buffer[start ..< nl], as: UTF8.self)
+                offset += UInt64(nl + 1 - start)
                 start = nl + 1
                 lineNumber += 1
                 return line
@@ -59,6 +82,7 @@ final class LineReader {
             atEOF = true
             if final, !buffer.isEmpty {
                 let line = String(decoding: buffer, as: UTF8.self)
+                offset += UInt64(buffer.count)
                 buffer.removeAll()
                 lineNumber += 1
                 return line

@@ -1,0 +1,70 @@
+import Foundation
+import SluiceSDK
+
+/// `file.read`'s `checkpoint:` file: how far the file has been delivered,
+/// so a restart resumes there instead of at line 1 (as Fluent Bit's tail
+/// database and Vector's checkpoints do).
+///
+/// Positions advance only over lines every sink has written (acks arrive
+/// out of order; the checkpoint is the end of the longest acked run from
+/// the start). The file's device, inode and size are kept with it: a file
+/// replaced or truncated since is read again from the start.
+struct ReadCheckpoint: Equatable {
+    var device: UInt64
+    var inode: UInt64
+    /// Byte offset where the next undelivered line starts, and that line's number minus one.
+    var offset: UInt64
+    var line: Int
+
+    /// Whether this checkpoint can resume a file of this identity.
+    func resumes(device: UInt64, inode: UInt64, size: UInt64) -> Bool {
+        device == self.device && inode == self.inode && offset <= size
+    }
+
+    static func load(_ path: String) -> ReadCheckpoint? {
+        guard let data = FileManager.default.contents(atPath: path), let v = data.withUnsafeBytes({ try? JSONParser.parse($0) }),
+              let device = v["device"]?.integer, let inode = v["inode"]?.integer, let offset = v["offset"]?.integer,
+              let line = v["line"]?.integer else { return nil }
+        return ReadCheckpoint(device: UInt64(device), inode: UInt64(inode), offset: UInt64(offset), line: Int(line))
+    }
+
+    /// Written to a temporary file and renamed over the old one: a crash leaves one or the other, whole.
+    func save(_ path: String) throws {
+        let text = #"{"device":\#(device),"inode":\#(inode),"offset":\#(offset),"line":\#(line)}"# + "\n"
+        let temporary = path + ".tmp"
+        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary, path) == 0 else { throw SluiceError.retriable("cannot rename \(temporary): \(String(cString: strerror(errno)))") }
+    }
+}
+
+/// Which emitted lines are delivered: the longest run from the first one.
+struct DeliveredLines {
+    /// Emitted lines in order: (line number, byte offset after it).
+    private var emitted: [(line: Int, end: UInt64)] = []
+    private var head = 0
+    private var acked: Set<Int> = []
+    /// The end of the longest delivered run, when it moved since `take`.
+    private(set) var delivered: (line: Int, end: UInt64)?
+    private(set) var moved = false
+
+    mutating func emitted(line: Int, end: UInt64) { emitted.append((line, end)) }
+
+    mutating func acked(line: Int) {
+        acked.insert(line)
+        while head < emitted.count, acked.remove(emitted[head].line) != nil {
+            delivered = emitted[head]
+            moved = true
+            head += 1
+        }
+        if head > 4096, head * 2 > emitted.count {
+            emitted.removeFirst(head)
+            head = 0
+        }
+    }
+
+    mutating func take() -> (line: Int, end: UInt64)? {
+        guard moved else { return nil }
+        moved = false
+        return delivered
+    }
+}
