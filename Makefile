@@ -102,6 +102,7 @@ bench: bench-deps test-servers
 	bash bench/push.sh
 	@# Installs pyspark and apache-flink into venvs under bench/out for the comparison (never for `make test`).
 	bash bench/join.sh
+	bash bench/join-instructions.sh
 
 clean:
 	rm -rf .build out bench/out $(VENV)

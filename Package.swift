@@ -22,7 +22,7 @@ func plugin(_ name: String, folder: String, product: String, system: [Target] = 
 }
 
 let plugins = [
-    plugin("Faker", folder: "Faker", product: "sluice-faker"),
+    plugin("Faker", folder: "Faker", product: "sluice-faker", uses: [.product(name: "HeapModule", package: "swift-collections")]),
     plugin("Join", folder: "Join", product: "sluice-join", uses: ["SluiceFormats"]),
     plugin("Validator", folder: "Validator", product: "sluice-validator", uses: ["SluiceSchema", "SluiceFormats"]),
     plugin("File", folder: "File", product: "sluice-file", uses: ["SluiceFormats"]),
@@ -66,6 +66,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibElf", path: "Core/CLibElf", pkgConfig: "libelf",

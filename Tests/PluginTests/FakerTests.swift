@@ -113,7 +113,8 @@ final class FakerTests: XCTestCase {
             XCTAssertEqual(String(parts[4]), r["Beach"]!.string!.replacingOccurrences(of: " ", with: "_"))
             XCTAssertNotNil(r["TimeStamp"]?["$date"])
         }
-        try generate("{profile: orders, seed: 3, count: 300}", to: "orders.ndjson")
+        // Payments come up to a minute (60 orders) after their order: 400 orders cover 300 payments.
+        try generate("{profile: orders, seed: 3, count: 400}", to: "orders.ndjson")
         try generate("{profile: payments, seed: 3, count: 300}", to: "payments.ndjson")
         let orderIDs = Set(try TestSupport.readNDJSON(dir + "/orders.ndjson").map { $0["order_id"]!.string! })
         let payments = try TestSupport.readNDJSON(dir + "/payments.ndjson")

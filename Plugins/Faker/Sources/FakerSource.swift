@@ -9,6 +9,9 @@ import SluiceSDK
 /// or batch sizes. Event times advance by `interval_ms` from `start_time`
 /// (not the wall clock), so runs are reproducible; `late_ratio` moves some
 /// records' event time back by up to `late_by_ms` to exercise watermarks.
+/// The `orders` and `payments` profiles are the two streams of one `Shop`:
+/// order `n` at `start_time + n * interval_ms`, its payment drawn from
+/// (seed, n), so sources with the same seed and shop are joinable.
 public final class FakerSource: Source {
     public static let name = "generate"
     public static let summary = "Seeded fake records from a profile and/or field providers, with rate control, late and malformed records"
@@ -25,7 +28,8 @@ public final class FakerSource: Source {
        "late_ratio": {"type": "number", "minimum": 0, "maximum": 1},
        "late_by_ms": {"type": "integer", "minimum": 0},
        "malformed_ratio": {"type": "number", "minimum": 0, "maximum": 1},
-       "key_field": {"type": "string"}
+       "key_field": {"type": "string"},
+       "shop": \#(Shop.schema)
      }}
     """#
 
@@ -41,6 +45,8 @@ public final class FakerSource: Source {
     let keyField: String?
     let timeField: String?
     var random: SeededRandom
+    /// The orders or payments stream, for those profiles.
+    var shop: ShopStream?
     var generated: Int64 = 0
     var startedNanos: UInt64?
     let host: PluginHost
@@ -74,7 +80,17 @@ public final class FakerSource: Source {
         malformedRatio = try config.double("malformed_ratio", default: 0)
         keyField = try config.string("key_field") ?? profile?.keyField
         timeField = profile?.timeField
-        random = SeededRandom(seed: UInt64(bitPattern: Int64(try config.int("seed", default: 0))))
+        let seed = UInt64(bitPattern: Int64(try config.int("seed", default: 0)))
+        random = SeededRandom(seed: seed)
+        let shopConfig = try config.object("shop")
+        switch profile {
+        case .orders?, .payments?:
+            guard interval > 0 else { throw SluiceError.config("interval_ms: the orders and payments profiles need it above 0") }
+            shop = ShopStream(profile == .orders ? .orders : .payments, shop: try Shop(shopConfig), seed: seed,
+                              start: startTime, interval: interval)
+        default:
+            if shopConfig != nil { throw SluiceError.config("shop: only for the orders and payments profiles") }
+        }
     }
 
     public func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult {
@@ -106,11 +122,16 @@ public final class FakerSource: Source {
     private func emitOne(_ output: Output) {
         let index = generated
         generated += 1
-        var time = startTime + index * interval
+        let made = shop?.next()
+        var time = made?.time ?? startTime + index * interval
         if lateRatio > 0, random.unit() < lateRatio { time -= random.int(1 ... max(1, lateBy)) }
         let malformed = malformedRatio > 0 && random.unit() < malformedRatio
         writer.reset()
-        profile?.append(&writer, &random, index: index, time: time, malformed: malformed)
+        switch made?.item {
+        case let .order(n)?: profile?.append(&writer, &random, index: n, time: time, malformed: malformed)
+        case let .payment(p)?: p.append(&writer, time: time, malformed: malformed)
+        case nil: profile?.append(&writer, &random, index: index, time: time, malformed: malformed)
+        }
         for (name, provider) in fields { provider.append(&writer, name, &random, index: index) }
         if malformed, profile == nil, let victim = fields.first {
             writer.append(victim.0 + "_malformed", string: "???")

@@ -27,11 +27,11 @@ public enum Profile: String, Sendable, CaseIterable {
         }
     }
 
-    /// Order ids are shared by the orders and payments profiles, so two
-    /// generators with the same seed produce joinable streams.
+    /// Order ids are shared by the orders and payments profiles (see `Shop`).
     static func orderID(_ n: Int64) -> String { "O-\(zeroPadded(5, n % 100_000))\(n >= 100_000 ? "-\(n / 100_000)" : "")" }
 
-    /// Writes the profile's fields for record `index` at event time `time`.
+    /// Writes the profile's fields for record `index` (for orders: the order
+    /// number) at event time `time`.
     /// `malformed` asks for one realistic defect.
     func append(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool) {
         switch self {
@@ -46,13 +46,7 @@ public enum Profile: String, Sendable, CaseIterable {
             w.append("status", string: r.pick(Vocabulary.orderStatuses))
             w.append("created_at", datetime: time)
         case .payments:
-            // Pay one of the last 100 orders: payments trail orders, as in a shop.
-            let order = max(0, index - r.int(0 ... 100))
-            w.append("payment_id", string: "P-\(zeroPadded(5, index))")
-            w.append("order_id", string: Self.orderID(order))
-            if malformed { w.appendNull("amount") } else { w.append("amount", double: Fake.round(5 + r.unit() * 495, 2)) }
-            w.append("method", string: r.pick(Vocabulary.paymentMethods))
-            w.append("paid_at", datetime: time)
+            preconditionFailure("payments are written by Shop.Payment.append: they come from a ShopStream")
         case .people:
             w.append("id", string: Fake.uuid(&r))
             w.append("first_name", string: r.pick(Vocabulary.firstNames))

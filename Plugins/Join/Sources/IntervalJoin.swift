@@ -83,7 +83,7 @@ public struct IntervalJoin<Row, Handle> {
             return .late(horizon: horizon)
         }
         let side = sides[input]
-        let entry = JoinRow(row: row, time: time, input: input, hold: hold())
+        let entry = JoinRow(row: row, time: time, key: key, input: input, hold: hold())
         var matched = false
         if let partners = index[side.other.rawValue][key] {
             var slot = partners.first

@@ -15,6 +15,8 @@ struct JoinMetrics {
     let pairs: Metric
     let unmatched: Metric
     let overflow: Metric
+    /// Outer rows not emitted because the row matched before a restart (`MatchLedger`).
+    let replayedMatched: Metric
     private var reported: JoinStats?
 
     init(host: PluginHost, streamNames: [String]) {
@@ -28,6 +30,8 @@ struct JoinMetrics {
                 late: host.metric(.counter, "late_records_total", labels: ["input": name], help: "rows of an input behind the watermark"))
         }
         pairs = host.metric(.counter, "pairs_total", help: "joined pairs emitted")
+        replayedMatched = host.metric(.counter, "replayed_matched_total",
+                                      help: "replayed rows that matched before a restart: no outer row emitted for them again")
         unmatched = host.metric(.counter, "unmatched_total", help: "outer rows (one side alone) emitted")
         overflow = host.metric(.counter, "overflow_evictions_total", help: "rows evicted early because state reached max_rows")
     }

@@ -25,11 +25,22 @@ public final class JoinProcessor: Processor {
     let portStreams: [[Int]]
     /// Late rows go to the `late` output (else the dead-letter queue with the reason).
     let lateToOutput: Bool
-    var joins: SplitJoins<[UInt8], Hold?>
-    var events: [JoinEvent<[UInt8], Hold?>] = []
+    var joins: SplitJoins<StoredRecord, Hold?>
+    var events: [JoinEvent<StoredRecord, Hold?>] = []
     var document: JoinedDocument
     var metrics: JoinMetrics
     var drained = false
+    /// A stored record, and whether its source resumes from committed
+    /// positions after a restart (it has a split: a Kafka partition), so
+    /// that a restart replays it rather than reading it afresh.
+    struct StoredRecord {
+        let bytes: [UInt8]
+        let replayed: Bool
+    }
+
+    /// Kept rows from replaying sources that matched, for a restart (nil for an inner join, which emits no outer rows).
+    var ledger: MatchLedger?
+    private var holdList: [Hold] = []
 
     public static func check(config: Config, host: PluginHost) throws {
         _ = try JoinConfig(config).streams(inputNames: host.inputNames)
@@ -48,6 +59,14 @@ public final class JoinProcessor: Processor {
         joins = SplitJoins(settings: self.config.settings, sides: streams.map(\.side))
         document = JoinedDocument(shape: self.config.shape, left: self.config.left, right: self.config.right)
         metrics = JoinMetrics(host: host, streamNames: streams.map(\.name))
+        let settings = self.config.settings
+        if settings.type != .inner, let dir = host.stateDirectory {
+            // Replays reach back about a window and the commit lag behind the horizon; ten windows leave a wide margin.
+            let window = settings.lower.saturatingAdd(settings.upper).saturatingAdd(settings.maxOutOfOrderness)
+                .saturatingAdd(settings.allowedLateness)
+            let (retention, overflow) = window.multipliedReportingOverflow(by: 10)
+            ledger = try MatchLedger(directory: dir, retention: overflow ? .max : max(60_000, retention))
+        }
     }
 
     /// Processing time for idle timers: monotonic, so a wall-clock step cannot declare an input idle.
@@ -94,10 +113,9 @@ public final class JoinProcessor: Processor {
                 continue
             }
             let bytes = record.document.bytes
-            let admission = joins.insert(Array(bytes), split: record.split ?? UInt32.max, stream: stream, key: key, time: time,
+            let admission = joins.insert(StoredRecord(bytes: Array(bytes), replayed: record.split != nil), split: record.split ?? UInt32.max, stream: stream, key: key, time: time,
                                          bytes: bytes.count, now: now, hold: { output.hold(record.index) }, into: &events)
             if case let .late(horizon) = admission { late(record, stream: stream, time: time, horizon: horizon, output) }
-            carryOut(output)
         }
         joins.advance(now: now, into: &events)
         carryOut(output)
@@ -127,25 +145,48 @@ public final class JoinProcessor: Processor {
             : "join: late on input \(streams[stream].name): event time \(ISO8601.format(milliseconds: time)) is behind the watermark minus allowed lateness (\(ISO8601.format(milliseconds: horizon)))")
     }
 
-    /// Emits and releases what the join decided, in its order.
+    /// Emits and releases what the join decided, in its order. The ledger
+    /// learns of this call's matches before any hold is released; if it
+    /// cannot, the holds stay: the sources commit nothing past them, and a
+    /// restart replays them.
     private func carryOut(_ output: Output) {
+        var releasing = true
+        if ledger != nil {
+            for case let .pair(left, right) in events {
+                for (side, row) in [(Side.left, left), (.right, right)] where row.row.replayed && config.settings.type.preserves(side) {
+                    ledger!.record(MatchLedger.identity(side: side, key: row.key, time: row.time), time: row.time)
+                }
+            }
+            if let problem = ledger!.flush() {
+                host.log(.error, "join: \(problem); holds kept, so the sources commit nothing past them")
+                releasing = false
+            }
+        }
         for event in events {
             switch event {
             case let .pair(left, right):
-                let doc = document.make(left: left.row, right: right.row)
-                emit(doc, time: max(left.time, right.time), holds: [left.hold, right.hold], output)
+                let doc = document.make(left: left.row.bytes, right: right.row.bytes)
+                emit(doc, time: max(left.time, right.time), holds: left.hold, right.hold, output)
             case let .unmatched(side, row):
-                let doc = side == .left ? document.make(left: row.row, right: nil) : document.make(left: nil, right: row.row)
-                emit(doc, time: row.time, holds: [row.hold], output)
+                if row.row.replayed, let ledger, ledger.earlier.contains(MatchLedger.identity(side: side, key: row.key, time: row.time)) {
+                    metrics.replayedMatched.record(1)
+                    continue
+                }
+                let doc = side == .left ? document.make(left: row.row.bytes, right: nil) : document.make(left: nil, right: row.row.bytes)
+                emit(doc, time: row.time, holds: row.hold, nil, output)
             case let .release(hold):
-                if let hold { host.release(hold) }
+                if releasing, let hold { host.release(hold) }
             }
         }
         events.removeAll(keepingCapacity: true)
     }
 
-    private func emit(_ doc: [UInt8], time: Int64, holds: [Hold?], _ output: Output) {
-        if !output.emit(doc, eventTime: time, holds: holds.compactMap { $0 }) {
+    /// Lists the holds through one reused array, not two new ones per output.
+    private func emit(_ doc: [UInt8], time: Int64, holds first: Hold?, _ second: Hold?, _ output: Output) {
+        holdList.removeAll(keepingCapacity: true)
+        if let first { holdList.append(first) }
+        if let second { holdList.append(second) }
+        if !output.emit(doc, eventTime: time, holds: holdList) {
             host.log(.error, "join: the host refused a joined record (\(doc.count) bytes)")
         }
     }
