@@ -45,23 +45,8 @@ final class JoinCrashTests: XCTestCase {
         let manifest = dir + "/join.yaml"
         try """
         engine: {tick_interval_ms: 100, state_dir: \(dir)/state}
-        sources:
-          events:
-            use: kafka.read
-            config: {brokers: "\(brokers)", group: crash-join, topics: [orders, payments], metadata_field: kafka,
-                     session_timeout_ms: 1000, heartbeat_interval_ms: 300}
-        processors:
-          paid:
-            use: join.join
-            inputs: [events]
-            config:
-              type: left
-              left: {input: events, when: {field: kafka.topic, equals: orders}, key: order_id, time: {field: created_at, format: iso8601}, as: order}
-              right: {input: events, when: {field: kafka.topic, equals: payments}, key: order_id, time: {field: paid_at, format: iso8601}, as: payment}
-              between: {lower_ms: 0, upper_ms: 120000}
-              max_out_of_orderness_ms: 5000
-              idle_timeout_ms: 30000
-              late: output
+        \(OrdersPaymentsJoin.manifest(brokers: brokers, group: "crash-join", consumer: "session_timeout_ms: 1000, heartbeat_interval_ms: 300",
+                                     join: "idle_timeout_ms: 30000"))
         sinks:
           mongo:
             use: mongodb.write

@@ -33,20 +33,7 @@ final class JoinPartitionsTests: XCTestCase {
         """, dir: dir)
 
         let summary = try TestSupport.run("""
-        sources:
-          events:
-            use: kafka.read
-            config: {brokers: "\(brokers)", group: partitions-join, topics: [orders, payments], metadata_field: kafka}
-        processors:
-          paid:
-            use: join.join
-            inputs: [events]
-            config:
-              type: left
-              left: {input: events, when: {field: kafka.topic, equals: orders}, key: order_id, time: {field: created_at, format: iso8601}, as: order}
-              right: {input: events, when: {field: kafka.topic, equals: payments}, key: order_id, time: {field: paid_at, format: iso8601}, as: payment}
-              between: {lower_ms: 0, upper_ms: 30000}
-              max_out_of_orderness_ms: 0
+        \(OrdersPaymentsJoin.manifest(brokers: brokers, group: "partitions-join", upperMillis: 30000, outOfOrdernessMillis: 0))
         sinks:
           out: {use: file.write, inputs: [paid], config: {path: \(dir)/joined.ndjson}}
           late: {use: file.write, inputs: [paid.late], config: {path: \(dir)/late.ndjson}}

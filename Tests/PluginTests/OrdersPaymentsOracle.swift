@@ -39,3 +39,31 @@ enum OrdersPaymentsOracle {
         }
     }
 }
+
+/// The seed's join as the Kafka tests run it (README "Kafka partitions"):
+/// one `kafka.read` of both topics, so one consumer holds partition p of
+/// both, and a left join whose sides take their records by topic.
+enum OrdersPaymentsJoin {
+    /// `sources:` and `processors:`; `consumer` adds kafka.read settings, `join` join settings (YAML flow items).
+    static func manifest(brokers: String, group: String, consumer: String = "", upperMillis: Int = 120_000,
+                         outOfOrdernessMillis: Int = 5000, join: String = "") -> String
+    {
+        """
+        sources:
+          events:
+            use: kafka.read
+            config: {brokers: "\(brokers)", group: \(group), topics: [orders, payments], metadata_field: kafka\(consumer.isEmpty ? "" : ", " + consumer)}
+        processors:
+          paid:
+            use: join.join
+            inputs: [events]
+            config:
+              type: left
+              left: {input: events, when: {field: kafka.topic, equals: orders}, key: order_id, time: {field: created_at, format: iso8601}, as: order}
+              right: {input: events, when: {field: kafka.topic, equals: payments}, key: order_id, time: {field: paid_at, format: iso8601}, as: payment}
+              between: {lower_ms: 0, upper_ms: \(upperMillis)}
+              max_out_of_orderness_ms: \(outOfOrdernessMillis)
+        \(join.isEmpty ? "" : "      " + join + "\n")
+        """
+    }
+}

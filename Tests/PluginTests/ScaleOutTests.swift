@@ -103,22 +103,9 @@ final class ScaleOutTests: XCTestCase {
     private func hostManifest(brokers: String, uri: String, state: String, deadLetters: String) -> String {
         """
         engine: {state_dir: \(state), tick_interval_ms: 200, batch: {max_records: 100, max_wait_ms: 50}}
-        sources:
-          events:
-            use: kafka.read
-            config: {brokers: "\(brokers)", group: paid-orders, topics: [orders, payments], metadata_field: kafka,
-                     commit_interval_ms: 0, session_timeout_ms: 3000, heartbeat_interval_ms: 500}
-        processors:
-          paid:
-            use: join.join
-            inputs: [events]
-            config:
-              type: left
-              left: {input: events, when: {field: kafka.topic, equals: orders}, key: order_id, time: {field: created_at, format: iso8601}, as: order}
-              right: {input: events, when: {field: kafka.topic, equals: payments}, key: order_id, time: {field: paid_at, format: iso8601}, as: payment}
-              between: {lower_ms: 0, upper_ms: 120000}
-              max_out_of_orderness_ms: 5000
-              idle_timeout_ms: 600000
+        \(OrdersPaymentsJoin.manifest(brokers: brokers, group: "paid-orders",
+                                     consumer: "commit_interval_ms: 0, session_timeout_ms: 3000, heartbeat_interval_ms: 500",
+                                     join: "idle_timeout_ms: 600000"))
         sinks:
           mongo:
             use: mongodb.write
