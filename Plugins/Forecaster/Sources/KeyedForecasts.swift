@@ -59,10 +59,14 @@ public struct KeyedForecasts {
                                  alert: (AlertEvent) -> Void = { _ in }) -> Series.Step
     {
         let i = slot * fields.count + field
-        let step = series.withUnsafeMutableBufferPointer { $0[i].observe(time: time, value: value, settings) }
+        // `settings` read inside the closure, where `self` is being mutated, was copied (its
+        // arrays retained and released) on every update; the series array is not part of it.
+        let step = withUnsafePointer(to: settings) { settings in
+            series.withUnsafeMutableBufferPointer { $0[i].observe(time: time, value: value, settings.pointee) }
+        }
         // Only a reading taken in counts toward a rule: a record without this field (or a late one)
         // would otherwise re-count the same forecast and open an alert on no news.
-        guard !step.stale, let value, value.isFinite else { return step }
+        guard !rules.isEmpty, !step.stale, let value, value.isFinite else { return step }
         for r in rulesByField[field] {
             let rule = rules[r]
             let subject: Double?

@@ -51,8 +51,16 @@ public struct AutoModel: Sendable {
 
     /// `forecast` for models reached through a pointer: a non-mutating
     /// call on `pointee` copied every candidate first (Swift cannot tell the
-    /// memory is not written during the call); inout, they are read in place.
-    mutating func forecastInPlace(_ h: Int) -> StepForecast { forecast(h) }
+    /// memory is not written during the call), and `candidate!.forecast(h)`
+    /// copied the chosen one out of its optional; inout, both are read in place.
+    mutating func forecastInPlace(_ h: Int) -> StepForecast {
+        switch chosen {
+        case .ewma: return ewma!.forecastInPlace(h)
+        case .holt: return holt!.forecastInPlace(h)
+        case .holtWinters: return holtWinters!.forecastInPlace(h)
+        case .ar: return ar!.forecastInPlace(h)
+        }
+    }
 
     /// The chosen model's forecast `h` steps ahead.
     public func forecast(_ h: Int) -> StepForecast {

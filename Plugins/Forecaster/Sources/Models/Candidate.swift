@@ -29,6 +29,9 @@ public struct Candidate<Model: ForecastModel>: Sendable {
         return StepForecast(value: value, half80: residuals.quantile80 * spread, half95: residuals.quantile95 * spread)
     }
 
+    /// `forecast` reached through an optional in place (see `AutoModel.forecastInPlace`).
+    mutating func forecastInPlace(_ h: Int) -> StepForecast { forecast(h) }
+
     func encode(_ w: inout SnapshotWriter) {
         model.encode(&w)
         residuals.encode(&w)
