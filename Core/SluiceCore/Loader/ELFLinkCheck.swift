@@ -183,14 +183,19 @@ struct ELFLinkCheck {
         guard nbuckets > 0, bloomSize > 0, bloomSize.nonzeroBitCount == 1, bloomSize < 1 << 28, nbuckets < 1 << 28, !overflow, tableBytes <= s.size else {
             throw refuse("has a .gnu.hash whose header (\(nbuckets) buckets, \(bloomSize) bloom words) does not fit its \(s.size) bytes")
         }
-        guard symoffset <= symbolCount, (s.size - tableBytes) / 4 + symoffset >= symbolCount else {
-            throw refuse("has a .gnu.hash that does not cover .dynsym's \(symbolCount) symbols")
+        guard symoffset <= symbolCount else { throw refuse("has a .gnu.hash that hashes symbols from \(symoffset), past .dynsym's \(symbolCount)") }
+        let buckets = s.offset + 16 + bloomSize * 8, chains = buckets + nbuckets * 4, chainCount = (s.size - tableBytes) / 4
+        // A lookup walks the chain from its bucket's symbol until an entry with its low bit set;
+        // `ends[j]`: a walk from chain entry j stops inside the table (one backward pass, linear).
+        let walkable = min(chainCount, symbolCount - symoffset)
+        var ends = [Bool](repeating: false, count: Int(walkable) + 1)
+        for j in stride(from: Int(walkable) - 1, through: 0, by: -1) {
+            ends[j] = try u32(chains + UInt64(j) * 4) & 1 == 1 || ends[j + 1]
         }
-        let buckets = s.offset + 16 + bloomSize * 8
         for i in 0 ..< nbuckets {
-            let first = UInt64(try u32(buckets + i * 4))
-            guard first == 0 || (first >= symoffset && first < symbolCount) else {
-                throw refuse("has .gnu.hash bucket \(i) naming symbol \(first) (symbols \(symoffset)..<\(symbolCount) are hashed)")
+            let symbol = UInt64(try u32(buckets + i * 4))
+            guard symbol == 0 || (symbol >= symoffset && symbol - symoffset < walkable && ends[Int(symbol - symoffset)]) else {
+                throw refuse("has .gnu.hash bucket \(i) whose chain from symbol \(symbol) runs outside the \(symbolCount) in .dynsym")
             }
         }
     }
@@ -287,6 +292,13 @@ struct ELFLinkCheck {
             throw refuse("has symbol versions (DT_VERNEED or DT_VERDEF) without DT_VERSYM")
         }
         if let kind = value(20), kind != 7 { throw refuse("has PLT relocations of kind \(kind); this machine uses RELA (7)") }
+        // ld.so applies the first DT_RELACOUNT relocations as relative ones without looking at their type.
+        if let count = value(0x6FFF_FFF9), let rela = value(7), let size = value(8), let offset = fileOffset(rela, size) {
+            guard count <= size / Self.relaSize else { throw refuse("has DT_RELACOUNT \(count), more than the \(size / Self.relaSize) relocations") }
+            for r in 0 ..< count where try !Self.relativeTypes.contains(u64(offset + r * Self.relaSize + 8) & 0xFFFF_FFFF) {
+                throw refuse("has relocation \(r) counted as relative by DT_RELACOUNT, but of another type")
+            }
+        }
         var relativeTargets: [UInt64: UInt64] = [:]
         for (addrTag, sizeTag, name) in [(7 as UInt64, 8 as UInt64, "DT_RELA"), (23, 2, "DT_JMPREL")] {
             guard let addr = value(addrTag) else { continue }
