@@ -52,6 +52,10 @@ public struct ManifestParser {
         } catch {
             return (nil, [ManifestError(SourceLocation(file: file, line: 1, column: 1), key: "", "invalid YAML: \(error)")])
         }
+        if let root, AliasExpansion.expandedSize(root) == nil {
+            return (nil, [ManifestError(parser.loc(root.mark), key: "",
+                                        "the YAML expands to more than \(AliasExpansion.maxNodes) nodes through its aliases (*name); a manifest this large is refused")])
+        }
         let manifest = parser.manifest(root)
         return (manifest, parser.errors)
     }
