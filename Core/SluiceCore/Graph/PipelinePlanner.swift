@@ -30,6 +30,7 @@ public struct PipelinePlanner {
 
     private func plan(_ manifest: Manifest, earlier: [ManifestError]) throws -> PipelinePlan {
         var errors = earlier
+        for spec in manifest.components { SecretRegistry.register(config: .object(spec.config)) }
         let plugins = loadPlugins(manifest, &errors)
         var nodes: [String: PipelinePlan.Node] = [:]
         let names = Set(manifest.components.map(\.name))
@@ -89,7 +90,7 @@ public struct PipelinePlanner {
         }
         let order = topologicalOrder(manifest, &errors)
         if !errors.isEmpty { throw ManifestErrors(errors: Self.inFileOrder(errors)) }
-        return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] }, warnings: unreadOutputs(manifest, nodes))
+        return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] }, warnings: manifest.literalSecrets + unreadOutputs(manifest, nodes))
     }
 
     /// Named outputs no component reads: their records are dropped (and acked), which is rarely meant.
