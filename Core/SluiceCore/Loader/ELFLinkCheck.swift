@@ -309,7 +309,7 @@ struct ELFLinkCheck {
             // ld.so writes each relocation's result at r_offset and reads symbol r_sym, unchecked;
             // a relative relocation's addend becomes a pointer the code follows.
             let writable = value(22) == nil ? loads.filter { $0.flags & 2 != 0 } : loads
-            let imageEnd = loads.map { $0.vaddr + $0.memsz }.max() ?? 0
+            let imageEnd = loads.map { $0.vaddr &+ $0.memsz }.max() ?? 0
             for r in 0 ..< size / Self.relaSize {
                 let at = offset + r * Self.relaSize
                 let target = try u64(at), info = try u64(at + 8), addend = try u64(at + 16)
@@ -334,7 +334,7 @@ struct ELFLinkCheck {
             }
             for slot in 0 ..< size / 8 {
                 // With RELA the slot's bytes in the file are ignored: only a relative relocation gives it an address.
-                guard let function = relativeTargets[addr + slot * 8], Self.inMemory(function, 1, code) else {
+                guard let function = relativeTargets[addr &+ slot * 8], Self.inMemory(function, 1, code) else {
                     throw refuse("has \(name) entry \(slot) that no relative relocation points at its code")
                 }
             }
@@ -359,7 +359,7 @@ struct ELFLinkCheck {
         func sectionName(_ s: Section) throws -> String {
             var bytes: [UInt8] = []
             var at = names.offset + UInt64(try u32Name(s))
-            while bytes.count < 64, at < names.offset + names.size, try u8(at) != 0 {
+            while bytes.count < 64, at < names.offset &+ names.size, try u8(at) != 0 {
                 bytes.append(try u8(at))
                 at += 1
             }

@@ -9,9 +9,20 @@ public enum BSONFromJSON {
         guard case let .object(o) = value else {
             throw JSONParseError(offset: 0, reason: "a record must be a JSON object, not \(value.typeName)")
         }
+        guard !hasNulKey(value) else { throw JSONParseError(offset: 0, reason: nulKeyReason) }
         var w = BSONWriter()
         for m in o { append(&w, m.key, m.value) }
         return w.finish()
+    }
+
+    static let nulKeyReason = "a key holds a NUL character (\\u0000), which a BSON record cannot"
+
+    private static func hasNulKey(_ value: JSONValue) -> Bool {
+        switch value {
+        case let .object(o): return o.contains { $0.key.utf8.contains(0) || hasNulKey($0.value) }
+        case let .array(items): return items.contains(where: hasNulKey)
+        default: return false
+        }
     }
 
     /// Parses one JSON object from text into BSON.

@@ -26,6 +26,8 @@ struct JSONTranscoder {
             parser.skipSpace()
             guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
             let key = try lexString()
+            // Only an escaped key can hold U+0000; a BSON key ends at the first NUL, so the record would be malformed.
+            if case let .owned(bytes) = key, bytes.contains(0) { throw parser.error(BSONFromJSON.nulKeyReason) }
             parser.skipSpace()
             guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
             parser.p += 1
