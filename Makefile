@@ -129,6 +129,8 @@ fuzz: fuzz-build
 		mkdir -p .build/fuzz/$$t-work; \
 		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
 		.build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -max_len=20000 -print_final_stats=1 \
-			-artifact_prefix=.build/fuzz/$$t- .build/fuzz/$$t-work fuzz/$$t/corpus fuzz/$$t/regressions 2>&1 \
-			| grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Test unit written' || exit 1; \
+			-artifact_prefix=.build/fuzz/$$t- .build/fuzz/$$t-work fuzz/$$t/corpus fuzz/$$t/regressions > .build/fuzz/$$t.log 2>&1; \
+		status=$$?; \
+		grep -E 'stat::number_of_executed_units|SUMMARY|Test unit written' .build/fuzz/$$t.log; \
+		[ $$status -eq 0 ] || { echo "fuzz $$t found a failure: see .build/fuzz/$$t.log"; exit 1; }; \
 	done
