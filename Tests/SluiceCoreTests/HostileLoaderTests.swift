@@ -189,18 +189,18 @@ final class HostileLoaderTests: XCTestCase {
         }
     }
 
-    /// A manifest's `path:` entry may name a plugin beside the manifest, but
-    /// not one in an unconfigured folder elsewhere.
+    /// A manifest's `path:` entry may name a plugin beside the manifest or
+    /// below it, but not one in an unconfigured folder elsewhere.
     func testManifestPathEntriesStayBesideTheManifest() throws {
-        _ = try testkit()
-        let other = try testkit(in: dir + "/other")
+        _ = try testkit(in: dir + "/plugins/build")
+        let other = try testkit(in: TestSupport.tempDir("elsewhere"))
         let body = """
         sources:
           gen: {use: testkit.count, config: {count: 3}}
         sinks:
           out: {use: file.write, inputs: [gen], config: {path: \(dir)/out.ndjson}}
         """
-        let summary = try TestSupport.run("plugins:\n  - path: ./libtestkit.so\n" + body, dir: dir)
+        let summary = try TestSupport.run("plugins:\n  - path: plugins/build/libtestkit.so\n" + body, dir: dir)
         XCTAssertEqual(TestSupport.lineCount(dir + "/out.ndjson"), 3, "\(summary)")
         XCTAssertThrowsError(try TestSupport.plan("plugins:\n  - path: \(other)\n" + body, dir: dir)) { error in
             XCTAssertTrue("\(error)".contains("not a plugin directory"), "\(error)")

@@ -113,7 +113,7 @@ public struct PipelinePlanner {
                 if let path = ref.path {
                     let base = URL(fileURLWithPath: manifest.file).deletingLastPathComponent()
                     let resolved = path.hasPrefix("/") ? path : base.appendingPathComponent(path).path
-                    plugin = try loader.load(path: resolved, sha256: ref.sha256, alsoFrom: [base.path])
+                    plugin = try loader.load(path: resolved, sha256: ref.sha256, alsoUnder: [base.path])
                 } else {
                     plugin = try loader.load(name: ref.name!, sha256: ref.sha256)
                 }

@@ -74,11 +74,11 @@ public final class PluginLoader: @unchecked Sendable {
     }
 
     /// Loads the plugin at `path` (once; later calls return the same plugin).
-    /// The file must lie in a plugin directory or one of `alsoFrom` (a
-    /// manifest's own folder, for its `path:` entries).
-    public func load(path: String, sha256: String? = nil, alsoFrom: [String] = []) throws -> LoadedPlugin {
+    /// The file must lie in a plugin directory or below one of `alsoUnder`
+    /// (a manifest's own folder, for its `path:` entries).
+    public func load(path: String, sha256: String? = nil, alsoUnder: [String] = []) throws -> LoadedPlugin {
         let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        try Self.checkPlace(path: path, real: real, allowed: locator.directories + alsoFrom)
+        try Self.checkPlace(path: path, real: real, allowed: locator.directories, trees: alsoUnder)
         lock.lock()
         defer { lock.unlock() }
         if let plugin = loaded[real] {

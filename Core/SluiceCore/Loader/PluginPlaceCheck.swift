@@ -3,17 +3,19 @@ import Foundation
 extension PluginLoader {
     /// Refuses a plugin file whose location lets someone else swap its code:
     /// it must resolve (through every symlink) into one of `allowed`
-    /// directories, and both the directory the path names and the one the
+    /// directories or anywhere below one of `trees`, and both the directory the path names and the one the
     /// file really lives in must be writable only by root or the current
     /// user (or be world-writable with the sticky bit, like /tmp, where
     /// nobody can replace another user's file).
-    static func checkPlace(path: String, real: String, allowed: [String]) throws {
+    static func checkPlace(path: String, real: String, allowed: [String], trees: [String] = []) throws {
         let realDirectory = (real as NSString).deletingLastPathComponent
-        let trusted = Set(allowed.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
-        guard trusted.contains(realDirectory) else {
+        func resolved(_ p: String) -> String { URL(fileURLWithPath: p).resolvingSymlinksInPath().path }
+        let trusted = Set(allowed.map(resolved))
+        let roots = trees.map(resolved)
+        guard trusted.contains(realDirectory) || roots.contains(where: { realDirectory == $0 || realDirectory.hasPrefix($0 + "/") }) else {
             let via = path == real ? "" : " (through a symlink from \(path))"
             throw LoadError(kind: .notInPluginPath, path: real,
-                            reason: "is in \(realDirectory)\(via), not a plugin directory (\(allowed.joined(separator: ":"))); move it there or add its folder with --plugin-path")
+                            reason: "is in \(realDirectory)\(via), not a plugin directory (\(allowed.joined(separator: ":")))\(trees.isEmpty ? "" : " nor under the manifest's folder \(trees.joined(separator: ", "))"); move it there or add its folder with --plugin-path")
         }
         var directories = [realDirectory]
         let named = (URL(fileURLWithPath: path).standardizedFileURL.path as NSString).deletingLastPathComponent
