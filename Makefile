@@ -106,3 +106,32 @@ bench: bench-deps test-servers
 
 clean:
 	rm -rf .build out bench/out $(VENV)
+
+# libFuzzer targets (swiftc -sanitize=fuzzer,address) for the ELF link-table
+# checks, the JSON decoders and the BSON reader, each run for FUZZ_SECONDS
+# from its committed seed corpus (fuzz/<target>/corpus) and past crashers
+# (fuzz/<target>/regressions). Never part of `make test`; the XCTest class
+# FuzzRegressionTests replays both folders there. New crashers land in
+# .build/fuzz/<target>-crash-*: fix, then move them to regressions/.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O -enable-bare-slash-regex
+SDK_SOURCES = $(shell find SDK/Sources/SluiceSDK -name '*.swift')
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	@mkdir -p .build/fuzz
+	swiftc $(FUZZ_FLAGS) fuzz/elf/Harness.swift Core/SluiceCore/Loader/ELFLinkCheck.swift -o .build/fuzz/elf 2>&1 | grep -v 'ld.gold: warning' || true
+	for t in json bson; do \
+		swiftc $(FUZZ_FLAGS) -module-name SluiceSDK -Xcc -fmodule-map-file=fuzz/support/module.modulemap -I SDK/include \
+			fuzz/$$t/Harness.swift $(SDK_SOURCES) -o .build/fuzz/$$t 2>&1 | grep -v 'ld.gold: warning' || true; \
+	done
+
+fuzz: fuzz-build
+	@for t in elf json bson; do \
+		mkdir -p .build/fuzz/$$t-work; \
+		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
+		.build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -max_len=20000 -print_final_stats=1 \
+			-artifact_prefix=.build/fuzz/$$t- .build/fuzz/$$t-work fuzz/$$t/corpus fuzz/$$t/regressions > .build/fuzz/$$t.log 2>&1; \
+		status=$$?; \
+		grep -E 'stat::number_of_executed_units|SUMMARY|Test unit written' .build/fuzz/$$t.log; \
+		[ $$status -eq 0 ] || { echo "fuzz $$t found a failure: see .build/fuzz/$$t.log"; exit 1; }; \
+	done

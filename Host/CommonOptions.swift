@@ -28,8 +28,8 @@ struct LogOptions: ParsableArguments {
             throw ValidationError("unknown log level \(logLevel.debugDescription)")
         }
         switch logFormat {
-        case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        case .text: LoggingSystem.bootstrap { RedactingLogHandler(StreamLogHandler.standardError(label: $0)) }
+        case .json: LoggingSystem.bootstrap { RedactingLogHandler(JSONLogHandler(label: $0)) }
         }
         var logger = Logger(label: "sluice")
         logger.logLevel = level
@@ -42,6 +42,7 @@ extension LogOptions {
     /// errors, which name their file and line, without the prefix), or a JSON
     /// log line, so that every line of a JSON log parses.
     func error(_ message: String, _ logger: Logger, prefixed: Bool = true) {
+        let message = SecretRegistry.redact(message)
         if logFormat == .json {
             logger.error("\(message)")
         } else {

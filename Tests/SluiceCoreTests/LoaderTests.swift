@@ -11,7 +11,7 @@ final class LoaderTests: XCTestCase {
 
     private func refused(_ path: String, sha256: String? = nil, file: StaticString = #filePath, line: UInt = #line) -> LoadError? {
         do {
-            _ = try TestSupport.loader().load(path: path, sha256: sha256)
+            _ = try TestSupport.loader(extra: [dir]).load(path: path, sha256: sha256)
             XCTFail("\(path) was loaded", file: file, line: line)
         } catch let e as LoadError {
             return e
@@ -23,7 +23,7 @@ final class LoaderTests: XCTestCase {
 
     func testCPluginLoadsAndDescribesItself() throws {
         let path = try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: dir)
-        let plugin = try TestSupport.loader().load(path: path)
+        let plugin = try TestSupport.loader(extra: [dir]).load(path: path)
         XCTAssertEqual(plugin.name, "testkit")
         XCTAssertEqual(plugin.version, "1.0.0")
         XCTAssertEqual(plugin.components.map(\.name), ["pass", "slow", "count"])
@@ -98,7 +98,7 @@ final class LoaderTests: XCTestCase {
         // The same constructor in an accepted plugin does run: the check above can fail.
         let loadedMarker = dir + "/loaded-ran"
         let good = try TestSupport.compileC(CPlugins.withConstructor(marker: loadedMarker, tail: CPlugins.minimal("ctorok")), name: "ctorok", dir: dir)
-        _ = try TestSupport.loader().load(path: good)
+        _ = try TestSupport.loader(extra: [dir]).load(path: good)
         XCTAssertTrue(FileManager.default.fileExists(atPath: loadedMarker))
     }
 
@@ -113,7 +113,7 @@ final class LoaderTests: XCTestCase {
         let e = refused(path, sha256: String(repeating: "0", count: 64))
         XCTAssertEqual(e?.kind, .checksumMismatch)
         let actual = try TestSupport.runProcess("/usr/bin/sha256sum", [path]).stdout.split(separator: " ")[0]
-        XCTAssertNoThrow(try TestSupport.loader().load(path: path, sha256: String(actual)))
+        XCTAssertNoThrow(try TestSupport.loader(extra: [dir]).load(path: path, sha256: String(actual)))
     }
 
     func testDescriptorMustMatchNote() throws {

@@ -30,6 +30,7 @@ public struct PipelinePlanner {
 
     private func plan(_ manifest: Manifest, earlier: [ManifestError]) throws -> PipelinePlan {
         var errors = earlier
+        for spec in manifest.components { SecretRegistry.register(config: .object(spec.config)) }
         let plugins = loadPlugins(manifest, &errors)
         var nodes: [String: PipelinePlan.Node] = [:]
         let names = Set(manifest.components.map(\.name))
@@ -55,6 +56,7 @@ public struct PipelinePlanner {
             nodes[spec.name] = PipelinePlan.Node(spec: resolved, component: component, plugin: plugin)
         }
 
+        let roles = Dictionary(manifest.components.map { ($0.name, $0.role) }, uniquingKeysWith: { first, _ in first })
         for spec in manifest.components {
             let key = "\(spec.role.rawValue)s.\(spec.name).inputs"
             for (ref, location) in zip(spec.inputReferences, spec.inputLocations) {
@@ -62,7 +64,7 @@ public struct PipelinePlanner {
                 if !names.contains(input) {
                     errors.append(ManifestError(location, key: key,
                                                 "unknown component \(input.debugDescription)\(ManifestParser.suggestion(input, Array(names)))"))
-                } else if manifest.component(input)?.role == .sink {
+                } else if roles[input] == .sink {
                     errors.append(ManifestError(location, key: key, "\(input.debugDescription) is a sink; sinks produce no records to read"))
                 } else if input == spec.name {
                     errors.append(ManifestError(location, key: key, "a component cannot read its own output"))
@@ -88,7 +90,7 @@ public struct PipelinePlanner {
         }
         let order = topologicalOrder(manifest, &errors)
         if !errors.isEmpty { throw ManifestErrors(errors: Self.inFileOrder(errors)) }
-        return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] }, warnings: unreadOutputs(manifest, nodes))
+        return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] }, warnings: manifest.literalSecrets + unreadOutputs(manifest, nodes))
     }
 
     /// Named outputs no component reads: their records are dropped (and acked), which is rarely meant.
@@ -111,7 +113,7 @@ public struct PipelinePlanner {
                 if let path = ref.path {
                     let base = URL(fileURLWithPath: manifest.file).deletingLastPathComponent()
                     let resolved = path.hasPrefix("/") ? path : base.appendingPathComponent(path).path
-                    plugin = try loader.load(path: resolved, sha256: ref.sha256)
+                    plugin = try loader.load(path: resolved, sha256: ref.sha256, alsoUnder: [base.path])
                 } else {
                     plugin = try loader.load(name: ref.name!, sha256: ref.sha256)
                 }
@@ -204,29 +206,48 @@ public struct PipelinePlanner {
     }
 
     /// Kahn's algorithm; components left over sit on a cycle.
+    /// Kahn's algorithm over a consumer index, so `validate` stays linear in
+    /// the number of components (it scanned every component per node: 17 s at 2,000).
     private func topologicalOrder(_ manifest: Manifest, _ errors: inout [ManifestError]) -> [String] {
         let specs = manifest.components
         let known = Set(specs.map(\.name))
         var indegree: [String: Int] = [:]
-        for s in specs { indegree[s.name] = s.producers.filter { known.contains($0) && $0 != s.name }.count }
+        var consumers: [String: [String]] = [:]
+        for s in specs {
+            let edges = s.producers.filter { known.contains($0) && $0 != s.name }
+            indegree[s.name] = edges.count
+            for producer in edges { consumers[producer, default: []].append(s.name) }
+        }
         var ready = specs.filter { indegree[$0.name] == 0 }.map(\.name)
         var order: [String] = []
-        while !ready.isEmpty {
-            let n = ready.removeFirst()
+        var next = 0
+        while next < ready.count {
+            let n = ready[next]
+            next += 1
             order.append(n)
-            for s in specs where s.name != n {
-                let edges = s.producers.filter { $0 == n }.count
-                guard edges > 0 else { continue }
-                indegree[s.name]! -= edges
-                if indegree[s.name] == 0 { ready.append(s.name) }
+            for consumer in consumers[n] ?? [] {
+                indegree[consumer]! -= 1
+                if indegree[consumer] == 0 { ready.append(consumer) }
             }
         }
         // What is left sits on a cycle or downstream of one; peel off the
         // downstream part (nothing left reads it) to name only the cycle.
-        var cyclic = specs.filter { !order.contains($0.name) && !$0.producers.contains($0.name) }
-        while let leaf = cyclic.firstIndex(where: { c in !cyclic.contains { $0.producers.contains(c.name) } }) {
-            cyclic.remove(at: leaf)
+        let ordered = Set(order)
+        var left = Set(specs.filter { !ordered.contains($0.name) && !$0.producers.contains($0.name) }.map(\.name))
+        let bySpec = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var readers: [String: Int] = [:]
+        for name in left {
+            for producer in Set(bySpec[name]!.producers) where left.contains(producer) { readers[producer, default: 0] += 1 }
         }
+        var leaves = left.filter { readers[$0, default: 0] == 0 }
+        while let leaf = leaves.popFirst() {
+            left.remove(leaf)
+            for producer in Set(bySpec[leaf]!.producers) where left.contains(producer) {
+                readers[producer]! -= 1
+                if readers[producer] == 0 { leaves.insert(producer) }
+            }
+        }
+        let cyclic = specs.filter { left.contains($0.name) }
         if let first = cyclic.first {
             let names = Set(cyclic.map(\.name))
             let closing = zip(first.producers, first.inputLocations).first { names.contains($0.0) }

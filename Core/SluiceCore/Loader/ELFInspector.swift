@@ -50,6 +50,7 @@ enum ELFInspector {
         if hasInterpreter(elf) {
             throw refuse(.notSharedLibrary, "is an executable (it names a program interpreter), not a shared library")
         }
+        if let problem = ELFLinkCheck.problem(inFile: fd) { throw refuse(.corruptLinkTables, problem) }
         var shstrndx = 0
         guard elf_getshdrstrndx(elf, &shstrndx) == 0 else { throw refuse(.notELF, "has no section name table") }
 

@@ -3,6 +3,7 @@
 public struct LoadError: Error, CustomStringConvertible, Sendable {
     public enum Kind: String, Sendable {
         case notFound, unreadable, worldWritable, notELF, wrongClass, wrongArchitecture, notSharedLibrary
+        case corruptLinkTables, notInPluginPath, untrustedDirectory
         case notAPlugin, missingEntry, incompatibleABI, checksumMismatch, dlopenFailed, badDescriptor
     }
 

@@ -5,9 +5,11 @@ import Foundation
 /// Loads plugin libraries, refusing any it cannot run before running any of
 /// their code.
 ///
-/// Checks, in order: the file exists and is not world-writable; its SHA-256
-/// matches the manifest's pin; it is a 64-bit ELF shared library for this
-/// machine (not an executable); it has a Sluice note whose ABI major this host
+/// Checks, in order: the file resolves into a plugin directory that only root
+/// or the current user can write; it exists and is not world-writable; its
+/// SHA-256 matches the manifest's pin; it is a 64-bit ELF shared library for
+/// this machine (not an executable) whose link tables `ld.so` can read
+/// safely; it has a Sluice note whose ABI major this host
 /// speaks; it exports the matching entry symbol. Only then `dlopen`, and the
 /// descriptor the entry returns must agree with the note.
 ///
@@ -72,8 +74,11 @@ public final class PluginLoader: @unchecked Sendable {
     }
 
     /// Loads the plugin at `path` (once; later calls return the same plugin).
-    public func load(path: String, sha256: String? = nil) throws -> LoadedPlugin {
+    /// The file must lie in a plugin directory or below one of `alsoUnder`
+    /// (a manifest's own folder, for its `path:` entries).
+    public func load(path: String, sha256: String? = nil, alsoUnder: [String] = []) throws -> LoadedPlugin {
         let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        try Self.checkPlace(path: path, real: real, allowed: locator.directories, trees: alsoUnder)
         lock.lock()
         defer { lock.unlock() }
         if let plugin = loaded[real] {

@@ -20,6 +20,8 @@ public struct Manifest: Sendable {
     public var deadLetter: String?
     public var deadLetterLocation: SourceLocation?
     public var engine: EngineSettings
+    /// Secrets written in clear (`password: hunter2` rather than `${DB_PASSWORD}`): `validate` warns about each.
+    public var literalSecrets: [ManifestError] = []
 
     public func component(_ name: String) -> ComponentSpec? { components.first { $0.name == name } }
 }

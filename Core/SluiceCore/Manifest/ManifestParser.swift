@@ -9,6 +9,7 @@ public struct ManifestParser {
     let file: String
     let environment: EnvironmentSubstitution
     private var errors: [ManifestError] = []
+    private var literalSecrets: [ManifestError] = []
 
     static let topLevelKeys = ["plugins", "sources", "processors", "sinks", "dead_letter", "engine"]
     static let componentKeys = ["use", "inputs", "config", "batch"]
@@ -52,7 +53,12 @@ public struct ManifestParser {
         } catch {
             return (nil, [ManifestError(SourceLocation(file: file, line: 1, column: 1), key: "", "invalid YAML: \(error)")])
         }
-        let manifest = parser.manifest(root)
+        if let root, AliasExpansion.expandedSize(root) == nil {
+            return (nil, [ManifestError(parser.loc(root.mark), key: "",
+                                        "the YAML expands to more than \(AliasExpansion.maxNodes) nodes through its aliases (*name); a manifest this large is refused")])
+        }
+        var manifest = parser.manifest(root)
+        manifest.literalSecrets = parser.literalSecrets
         return (manifest, parser.errors)
     }
 
@@ -230,6 +236,10 @@ public struct ManifestParser {
         switch node {
         case let .scalar(s):
             guard let text = scalar(node, key) else { return .null }
+            if let last = key.split(separator: ".").last, Redaction.isSecretKey(String(last)), !s.string.contains("${"), !text.isEmpty {
+                literalSecrets.append(ManifestError(loc(node.mark), key: key,
+                                                    "a secret written in clear; put it in the environment and write ${\(String(last).uppercased().replacingOccurrences(of: "-", with: "_"))} instead"))
+            }
             if s.style != .plain { return .string(text) }
             let resolved = text == s.string ? node : Node(text)
             switch resolved.tag {

@@ -28,7 +28,7 @@ enum KafkaConfig {
         var error = [CChar](repeating: 0, count: 512)
         for (name, value) in all where rd_kafka_conf_set(conf, name, value, &error, error.count) != RD_KAFKA_CONF_OK {
             rd_kafka_conf_destroy(conf)
-            throw SluiceError.config("librdkafka.\(name): \(String(cString: error)) (value \(name.contains("password") ? "***" : value.debugDescription))")
+            throw SluiceError.config("librdkafka.\(name): \(String(cString: error)) (value \(Redaction.isSecretKey(name) ? Redaction.mask : Redaction.redact(value).debugDescription))")
         }
         return conf
     }

@@ -38,7 +38,8 @@ public struct BSONDocument {
             case .document, .array:
                 guard size >= 5, b[p + size - 1] == 0, checkElements(b, from: p + 4, end: p + size) else { return false }
             case .string, .javascript, .symbol:
-                guard b[p + size - 1] == 0 else { return false }
+                // The length counts the NUL, so it is at least 1; 0 made readers compute a length of -1.
+                guard size >= 5, b[p + size - 1] == 0 else { return false }
             default: break
             }
             p += size

@@ -17,6 +17,9 @@ public enum BSONFromJSON {
         return w.finish()
     }
 
+    /// Why a key with a NUL is refused (the JSON transcoder says the same).
+    static let nulKeyReason = "a key holds a NUL character (\\u0000), which a BSON key cannot"
+
     /// A key at any depth that BSON cannot store (keys are NUL-terminated).
     public static func firstKeyWithNUL(_ value: JSONValue) -> String? {
         switch value {

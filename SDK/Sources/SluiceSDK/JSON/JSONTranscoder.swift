@@ -25,12 +25,9 @@ struct JSONTranscoder {
         while true {
             parser.skipSpace()
             guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
-            let keyStart = parser.p
             let key = try lexString()
-            // Only an escaped key can hold one: a raw control byte ends the fast path.
-            if case let .owned(bytes) = key, bytes.contains(0) {
-                throw JSONParseError(offset: keyStart, reason: "a key holds a NUL character (\\u0000), which a BSON key cannot")
-            }
+            // Only an escaped key can hold U+0000; a BSON key ends at the first NUL, so the record would be malformed.
+            if case let .owned(bytes) = key, bytes.contains(0) { throw parser.error(BSONFromJSON.nulKeyReason) }
             parser.skipSpace()
             guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
             parser.p += 1

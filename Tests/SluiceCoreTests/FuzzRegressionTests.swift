@@ -1,0 +1,88 @@
+import Foundation
+@testable import SluiceCore
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// Replays every fuzz seed and every crasher the fuzzers found
+/// (fuzz/<target>/corpus and fuzz/<target>/regressions) through the same
+/// entry points as the libFuzzer harnesses, in the normal suite: `make fuzz`
+/// searches, this keeps what it found fixed.
+final class FuzzRegressionTests: XCTestCase {
+    private func inputs(_ target: String) throws -> [(name: String, bytes: [UInt8])] {
+        let root = TestSupport.repoRoot + "/fuzz/" + target
+        var out: [(String, [UInt8])] = []
+        for folder in ["corpus", "regressions"] {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + folder)) ?? []
+            for file in files.sorted() where !file.hasPrefix(".") {
+                out.append(("\(folder)/\(file)", try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/\(folder)/\(file)")))))
+            }
+        }
+        XCTAssertFalse(out.isEmpty, "no inputs under \(root)")
+        return out
+    }
+
+    /// The seeds are real plugins and pass; the crashers (which trapped the
+    /// checker itself) are answered either way without a crash.
+    func testELFInputs() throws {
+        var checked = 0
+        for (name, bytes) in try inputs("elf") {
+            let problem = bytes.withUnsafeBytes { ELFLinkCheck.problem(in: $0) }
+            if name.hasPrefix("corpus/") { XCTAssertNil(problem, name) }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 2, "the crashers were replayed too")
+    }
+
+    /// Whatever parses as a JSON object becomes a well-formed BSON document,
+    /// through the tree parser and the streaming transcoder alike.
+    func testJSONInputs() throws {
+        var parsed = 0
+        for (name, bytes) in try inputs("json") {
+            bytes.withUnsafeBytes { raw in
+                if let value = try? JSONParser.parse(raw), let doc = try? BSONFromJSON.document(value) {
+                    XCTAssertTrue(doc.withUnsafeBytes { BSONDocument.isWellFormed($0) }, name)
+                    parsed += 1
+                }
+                var w = BSONWriter(capacity: 64)
+                if (try? BSONFromJSON.transcode(json: raw, into: &w)) != nil {
+                    XCTAssertTrue(w.finish().withUnsafeBytes { BSONDocument.isWellFormed($0) }, name)
+                }
+            }
+        }
+        XCTAssertGreaterThan(parsed, 0)
+    }
+
+    /// The fuzzers' first find: `{"a\u0000b":1}` became a BSON document whose
+    /// key ended at the NUL (malformed). Both decoders now refuse it with the reason.
+    func testNulInAKeyIsRefusedByBothDecoders() throws {
+        let text = Array(#"{"ok":{"a\u0000b":1}}"#.utf8)
+        try text.withUnsafeBytes { raw in
+            XCTAssertThrowsError(try BSONFromJSON.document(JSONParser.parse(raw))) { XCTAssertTrue("\($0)".contains("NUL"), "\($0)") }
+            var w = BSONWriter()
+            XCTAssertThrowsError(try BSONFromJSON.transcode(json: raw, into: &w)) { XCTAssertTrue("\($0)".contains("NUL"), "\($0)") }
+        }
+        XCTAssertNoThrow(try BSONFromJSON.document(JSONParser.parse(#"{"a\u0041b":1}"#)), "other escapes in keys still decode")
+    }
+
+    /// The BSON fuzzer's find: a string whose length field says 0 (it counts
+    /// its NUL, so 1 is the least) passed the check, then reading it trapped.
+    func testStringOfLengthZeroIsMalformed() {
+        let doc: [UInt8] = [13, 0, 0, 0, 0x02, UInt8(ascii: "s"), 0, 0, 0, 0, 0, 0, 0]
+        XCTAssertFalse(doc.withUnsafeBytes { BSONDocument.isWellFormed($0) })
+        let good: [UInt8] = [13, 0, 0, 0, 0x02, UInt8(ascii: "s"), 0, 1, 0, 0, 0, 0, 0]
+        XCTAssertTrue(good.withUnsafeBytes { BSONDocument.isWellFormed($0) && BSONDocument($0).element(path: "s")?.string == "" })
+    }
+
+    func testBSONInputs() throws {
+        var wellFormed = 0
+        for (name, bytes) in try inputs("bson") {
+            bytes.withUnsafeBytes { raw in
+                guard BSONDocument.isWellFormed(raw) else { return }
+                wellFormed += 1
+                guard case .object = BSONDocument(raw).jsonValue else { return XCTFail("\(name) is not an object") }
+            }
+        }
+        XCTAssertGreaterThan(wellFormed, 0)
+    }
+}
