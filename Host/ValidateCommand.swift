@@ -14,13 +14,8 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         do {
-<<<<<<< HEAD
             let plan = try PipelinePlanner(loader: plugins.loader()).plan(file: manifest)
-            for w in plan.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-=======
-                        let plan = try PipelinePlanner(loader: plugins.loader()).plan(file: manifest)
             for w in plan.warnings { FileHandle.standardError.write(Data("warning: \(SecretRegistry.redact("\(w)"))\n".utf8)) }
->>>>>>> hostile
             let counts = [ComponentRole.source, .processor, .sink].map { role in
                 "\(plan.nodes.filter { $0.spec.role == role }.count) \(role.rawValue)(s)"
             }
