@@ -143,6 +143,21 @@ final class FileTests: XCTestCase {
         XCTAssertFalse(saved.resumes(device: 1, inode: 2, size: 49), "truncated")
     }
 
+    /// A crash can leave the last line of an appended file cut short; the
+    /// next run removes it (its record was not acked and comes again)
+    /// instead of writing the next line onto it.
+    func testATornLastLineIsRemovedBeforeAppending() throws {
+        try "{\"n\":1}\n{\"n\":2}\n{\"n\":".write(toFile: dir + "/out.ndjson", atomically: true, encoding: .utf8)
+        try "{\"n\":3}\n".write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
+        _ = try TestSupport.run("""
+        sources:
+          in: {use: file.read, config: {path: \(dir)/in.ndjson}}
+        sinks:
+          out: {use: file.write, inputs: [in], config: {path: \(dir)/out.ndjson}}
+        """, dir: dir)
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/out.ndjson").map { $0["n"]!.integer! }, [1, 2, 3])
+    }
+
     func testFollowModeReadsAppendedLines() throws {
         let path = dir + "/grow.log"
         try "first\n".write(toFile: path, atomically: true, encoding: .utf8)

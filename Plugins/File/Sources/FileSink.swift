@@ -47,9 +47,40 @@ public final class FileSink: Sink {
             fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
             guard fd >= 0 else { throw SluiceError.config("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
             ownsDescriptor = true
+            if append, let torn = Self.trimTornLastLine(fd, path: path), torn > 0 {
+                host.log(.warning, "\(path) ended in a line cut short (\(torn) bytes, a crash mid-write); removed it: its record was never acked, so it is written again")
+            }
             var st = stat()
             wroteHeader = fstat(fd, &st) == 0 && st.st_size > 0
         }
+    }
+
+    /// Cuts a regular file back to its last newline; returns how many bytes
+    /// went (nil when it is not a regular file). A record is acked only after
+    /// its whole line is written, so a partial last line is one that will be
+    /// written again, and left in place it would join the next line.
+    static func trimTornLastLine(_ fd: Int32, path: String) -> Int? {
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        // The sink's descriptor is write-only: read through one of our own.
+        let reader = open(path, O_RDONLY | O_CLOEXEC)
+        guard reader >= 0 else { return nil }
+        defer { close(reader) }
+        let size = Int(st.st_size)
+        var end = size
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while end > 0 {
+            let start = max(0, end - chunk.count)
+            let n = chunk.withUnsafeMutableBytes { pread(reader, $0.baseAddress, end - start, off_t(start)) }
+            guard n == end - start else { return nil }
+            if let nl = chunk[0 ..< n].lastIndex(of: 0x0A) {
+                end = start + nl + 1
+                break
+            }
+            end = start
+        }
+        guard end < size, ftruncate(fd, off_t(end)) == 0 else { return 0 }
+        return size - end
     }
 
     /// The file must be creatable: its nearest existing ancestor a
