@@ -14,13 +14,9 @@ final class JoinCrashTests: XCTestCase {
     func testTwoSIGKILLsMidRunLeaveTheCollectionEqualToTheOracle() throws {
         try ManagedServer.requireTestRdKafka()
         let dir = TestSupport.tempDir("join-crash")
-        try FileManager.default.createDirectory(atPath: dir + "/mongo", withIntermediateDirectories: true)
-        let kafka = try ManagedServer.kafka(logDir: dir)
-        let mongo = try ManagedServer.mongo(dataDir: dir + "/mongo", logDir: dir)
-        defer { [kafka, mongo].forEach { $0.stop() } }
-        try kafka.start()
-        try mongo.start()
-        let brokers = "127.0.0.1:\(kafka.port)", uri = "mongodb://127.0.0.1:\(mongo.port)"
+        let servers = try ShopServers(dir: dir)
+        defer { servers.stop() }
+        let brokers = servers.brokers, uri = servers.uri
         try ManagedServer.createTopics(["orders", "payments"], partitions: 1, brokers: brokers)
 
         // The producers run for about ten seconds, so both kills land while records still stream in.

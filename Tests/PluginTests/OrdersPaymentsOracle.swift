@@ -67,3 +67,27 @@ enum OrdersPaymentsJoin {
         """
     }
 }
+
+/// The servers the orders/payments tests write through: a Kafka-protocol
+/// broker and a MongoDB server on 127.0.0.1, started.
+struct ShopServers {
+    let kafka: ManagedServer
+    let mongo: ManagedServer
+    var brokers: String { "127.0.0.1:\(kafka.port)" }
+    var uri: String { "mongodb://127.0.0.1:\(mongo.port)" }
+
+    init(dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir + "/mongo", withIntermediateDirectories: true)
+        kafka = try ManagedServer.kafka(logDir: dir)
+        mongo = try ManagedServer.mongo(dataDir: dir + "/mongo", logDir: dir)
+        do {
+            try kafka.start()
+            try mongo.start()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    func stop() { [kafka, mongo].forEach { $0.stop() } }
+}

@@ -11,15 +11,11 @@ final class OrdersPaymentsSeedTests: XCTestCase {
     func testOrdersAndPaymentsOnKafkaJoinedIntoMongoDB() throws {
         try ManagedServer.requireTestRdKafka()
         let dir = TestSupport.tempDir("seed-join")
-        try FileManager.default.createDirectory(atPath: dir + "/mongo", withIntermediateDirectories: true)
-        let kafka = try ManagedServer.kafka(logDir: dir)
-        let mongo = try ManagedServer.mongo(dataDir: dir + "/mongo", logDir: dir)
-        defer { [kafka, mongo].forEach { $0.stop() } }
-        try kafka.start()
-        try mongo.start()
-        let brokers = "127.0.0.1:\(kafka.port)", uri = "mongodb://127.0.0.1:\(mongo.port)"
+        let servers = try ShopServers(dir: dir)
+        defer { servers.stop() }
+        let brokers = servers.brokers, uri = servers.uri
         let count = 1500
-        // One partition per topic: the join's watermark is per input (see the example's comment).
+        // One partition per topic: the producers below write without a key, so the topics are not co-partitioned.
         try ManagedServer.createTopics(["orders", "payments"], partitions: 1, brokers: brokers)
         // The producers: each stream to its topic, and to a file the expected join is computed from.
         _ = try TestSupport.run("""

@@ -10,6 +10,12 @@ import SluiceSDK
 /// directory every `snapshot_interval` and at drain, and restored at create.
 /// With `reorder_window`, readings wait (their deliveries held) to be
 /// learned in time order per key, and go out when they are learned.
+///
+/// Records read from a source split (ABI 1.3: a Kafka partition) have their
+/// models kept per partition, each saved to `partition-N.snapshot`. When a
+/// rebalance takes a partition away, its models are saved and dropped; the
+/// host that gets it restores them from that file if the state directory is
+/// shared, else warms them up again, and the log says which.
 public final class ForecasterProcessor: Processor {
     public static let name = "forecast"
     public static let summary = "Per-key online forecasts with prediction intervals, anomaly scores and threshold alerts"
@@ -37,6 +43,11 @@ public final class ForecasterProcessor: Processor {
     var found: [BSONElement?] = []
     /// Readings waiting to be put in time order; nil when `reorder_window` is 0.
     var reorder: ReorderBuffer<Reading>?
+    /// The source split `forecasts` and `reorder` belong to (`noSplit` for records without one).
+    var currentSplit = ForecasterProcessor.noSplit
+    /// The models (and reorder buffers) of the other splits in this instance.
+    var parked: [UInt32: (forecasts: KeyedForecasts, reorder: ReorderBuffer<Reading>?)] = [:]
+    static let noSplit = UInt32.max
 
     /// A reading kept in the reorder buffer: a copy of its record and the hold on its delivery.
     struct Reading {
@@ -66,7 +77,7 @@ public final class ForecasterProcessor: Processor {
         paths = FieldPaths(self.config.keyFields + timeFields + self.config.valueFields)
         timeIndex = timeFields.isEmpty ? nil : self.config.keyFields.count
         valueStart = self.config.keyFields.count + timeFields.count
-        reorder = self.config.reorderWindowMillis > 0 ? ReorderBuffer(window: self.config.reorderWindowMillis) : nil
+        reorder = Self.reorderBuffer(self.config)
         alertsOpened = host.metric(.counter, "alerts_opened_total", help: "alerts opened")
         alertsCleared = host.metric(.counter, "alerts_cleared_total", help: "alerts cleared")
         keysGauge = host.metric(.gauge, "keys", help: "series keys held in state")
@@ -74,6 +85,66 @@ public final class ForecasterProcessor: Processor {
         snapshotPath = host.stateDirectory.map { $0 + "/" + SnapshotFile.name }
         restore()
     }
+
+    static func reorderBuffer(_ config: ForecastConfig) -> ReorderBuffer<Reading>? {
+        config.reorderWindowMillis > 0 ? ReorderBuffer(window: config.reorderWindowMillis) : nil
+    }
+
+    /// Where a split's models are saved: the instance's snapshot for records without one.
+    func snapshotPath(_ split: UInt32) -> String? {
+        split == Self.noSplit ? snapshotPath : host.stateDirectory.map { "\($0)/partition-\(split).snapshot" }
+    }
+
+    /// Makes `forecasts` the models of `split`: the current ones are parked,
+    /// and a split seen for the first time is restored from its snapshot.
+    func switchTo(_ split: UInt32) {
+        guard split != currentSplit else { return }
+        parked[currentSplit] = (forecasts, reorder)
+        currentSplit = split
+        if let models = parked.removeValue(forKey: split) {
+            (forecasts, reorder) = models
+            return
+        }
+        forecasts = KeyedForecasts(settings: config.settings, fields: config.valueFields, rules: config.rules)
+        reorder = Self.reorderBuffer(config)
+        guard let path = snapshotPath(split) else { return }
+        do {
+            guard let bytes = try SnapshotFile.read(path) else {
+                return host.log(.info, "partition \(split): no snapshot at \(path); its models warm up from the stream")
+            }
+            _ = try forecasts.restore(bytes)
+            openAlerts += forecasts.openAlerts
+            openAlertsGauge.record(Double(openAlerts))
+            host.log(.info, "partition \(split): restored \(forecasts.keys.count) keys from \(path)")
+        } catch {
+            forecasts = KeyedForecasts(settings: config.settings, fields: config.valueFields, rules: config.rules)
+            host.log(.warning, "partition \(split): snapshot \(path) refused: \(error); its models warm up from the stream")
+        }
+    }
+
+    /// A rebalance took these partitions away: their models are saved for
+    /// the host that gets them, then dropped. Readings still waiting in their
+    /// reorder windows are let go without output; they are read again there.
+    func revoke(_ splits: [UInt32]) {
+        for split in splits {
+            if split == currentSplit { switchTo(Self.noSplit) }
+            guard let (models, waiting) = parked.removeValue(forKey: split) else { continue }
+            if let path = snapshotPath(split) {
+                do { try SnapshotFile.write(models.snapshot(), to: path) } catch {
+                    host.log(.error, "partition \(split): cannot save its models to \(path): \(error)")
+                }
+            }
+            var waitingReadings = waiting
+            for (_, r) in waitingReadings?.drain() ?? [] { host.release(r.hold) }
+            openAlerts -= models.openAlerts
+            openAlertsGauge.record(Double(openAlerts))
+            host.log(.info, "partition \(split) moved to another consumer: \(models.keys.count) keys saved and dropped")
+        }
+        keysGauge.record(Double(keyCount))
+    }
+
+    /// Keys held, every split together.
+    var keyCount: Int { parked.values.reduce(forecasts.keys.count) { $0 + $1.forecasts.keys.count } }
 
     /// Loads the snapshot if there is one; a bad one is refused whole and the models start fresh.
     func restore() {
@@ -98,8 +169,11 @@ public final class ForecasterProcessor: Processor {
     }
 
     public func process(_ batch: Batch, _ output: Output) throws {
-        let keysBefore = forecasts.keys.count
+        let revoked = batch.revokedSplits
+        guard revoked.isEmpty else { return revoke(revoked) }
+        let keysBefore = keyCount
         for record in batch {
+            switchTo(record.split ?? Self.noSplit)
             paths.read(record.document, into: &found)
             guard let time = readingTime(record) else {
                 let source = config.timeField.map { "field '\($0)'" } ?? "event time"
@@ -118,7 +192,7 @@ public final class ForecasterProcessor: Processor {
                                   key: record.key.map { Array($0) }, hold: hold)
             for due in reorder!.add(key: slot, time: time, waiting) { apply(due, slot: slot, output) }
         }
-        if forecasts.keys.count != keysBefore { keysGauge.record(Double(forecasts.keys.count)) }
+        if keyCount != keysBefore { keysGauge.record(Double(keyCount)) }
     }
 
     /// Forecasts a reading that waited in the reorder buffer, emits it with
@@ -160,18 +234,26 @@ public final class ForecasterProcessor: Processor {
 
     public func tick(nowMillis: Int64, _ output: Output) throws {
         // The last tick: readings still waiting for earlier ones go through now, oldest first per key.
-        if host.isStopping, let waiting = reorder?.drain() {
-            for (slot, r) in waiting { apply(r, slot: slot, output) }
+        if host.isStopping {
+            for split in [currentSplit] + parked.keys.sorted() {
+                switchTo(split)
+                for (slot, r) in reorder?.drain() ?? [] { apply(r, slot: slot, output) }
+            }
         }
-        guard let snapshotPath, changedSinceSnapshot else { return }
+        guard snapshotPath != nil, changedSinceSnapshot else { return }
         // The host's last tick comes while it drains: save then, whatever the interval.
         if let last = lastSnapshotMillis, nowMillis - last < config.snapshotIntervalMillis, !host.isStopping { return }
-        do {
-            try SnapshotFile.write(forecasts.snapshot(), to: snapshotPath)
+        var saved = true
+        for (split, models) in [(currentSplit, forecasts)] + parked.map({ ($0.key, $0.value.forecasts) }) {
+            guard let path = snapshotPath(split) else { continue }
+            do { try SnapshotFile.write(models.snapshot(), to: path) } catch {
+                saved = false
+                host.log(.error, "cannot write snapshot \(path): \(error)")
+            }
+        }
+        if saved {
             lastSnapshotMillis = nowMillis
             changedSinceSnapshot = false
-        } catch {
-            host.log(.error, "cannot write snapshot \(snapshotPath): \(error)")
         }
     }
 
