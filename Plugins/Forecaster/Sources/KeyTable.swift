@@ -110,9 +110,10 @@ struct KeyTable {
             i += 8
         }
         if i < key.count {
+            // One copy of the last 1…7 bytes, the same word as shifting them in one by one (little-endian).
             var tail: UInt64 = 0
-            for j in i ..< key.count { tail |= UInt64(key[j]) << (8 * UInt64(j - i)) }
-            h = (h ^ tail) &* m
+            withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: key[i...])) }
+            h = (h ^ UInt64(littleEndian: tail)) &* m
             h ^= h >> 29
         }
         h = (h ^ (h >> 32)) &* 0xD6E8_FEB8_6659_FD93
