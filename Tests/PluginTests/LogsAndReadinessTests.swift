@@ -72,25 +72,9 @@ final class LogsAndReadinessTests: XCTestCase {
             inputs: [gen]
             config: {uri: "mongodb://127.0.0.1:\(mongo.port)/?serverSelectionTimeoutMS=500&connectTimeoutMS=300", database: beach, collection: r}
         """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
-        let p = try TestSupport.launch(["run", dir + "/p.yaml", "--no-progress", "--status-listen", "127.0.0.1:\(statusPort)"],
-                                       stderr: dir + "/stderr.log")
-        defer { if p.isRunning { p.terminate() } }
-        let client = HTTPClient(headers: [], timeoutMillis: 2000)
-        func ready() -> (Int?, String) {
-            let r = try? client.send(method: "GET", url: "http://127.0.0.1:\(statusPort)/ready", body: nil)
-            return (r?.status, r.map { String(decoding: $0.body, as: UTF8.self) } ?? "")
-        }
-        /// Polls /ready until it answers `status`, up to 30 s; returns the last body.
-        func awaitReady(_ status: Int) -> (Int?, String) {
-            var last = ready()
-            let deadline = Date(timeIntervalSinceNow: 30)
-            while last.0 != status, Date() < deadline {
-                usleep(100_000)
-                last = ready()
-            }
-            return last
-        }
-        let log = { (try? String(contentsOfFile: dir + "/stderr.log", encoding: .utf8)) ?? "" }
+        let host = try ObservedHost(manifest: dir + "/p.yaml", statusPort: statusPort, stderr: dir + "/stderr.log")
+        defer { host.stop() }
+        let p = host.process, client = host.client, awaitReady = host.awaitReady, log = host.log
         XCTAssertEqual(awaitReady(200).0, 200, log())
 
         mongo.stop()
@@ -125,24 +109,9 @@ final class LogsAndReadinessTests: XCTestCase {
         sinks:
           out: {use: file.write, inputs: [events], config: {path: \(dir)/out.ndjson}}
         """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
-        let p = try TestSupport.launch(["run", dir + "/p.yaml", "--no-progress", "--status-listen", "127.0.0.1:\(statusPort)"],
-                                       stderr: dir + "/stderr.log")
-        defer { if p.isRunning { p.terminate() } }
-        let client = HTTPClient(headers: [], timeoutMillis: 2000)
-        func ready() -> (Int?, String) {
-            let r = try? client.send(method: "GET", url: "http://127.0.0.1:\(statusPort)/ready", body: nil)
-            return (r?.status, r.map { String(decoding: $0.body, as: UTF8.self) } ?? "")
-        }
-        func awaitReady(_ status: Int) -> (Int?, String) {
-            var last = ready()
-            let deadline = Date(timeIntervalSinceNow: 30)
-            while last.0 != status, Date() < deadline {
-                usleep(100_000)
-                last = ready()
-            }
-            return last
-        }
-        let log = { (try? String(contentsOfFile: dir + "/stderr.log", encoding: .utf8)) ?? "" }
+        let host = try ObservedHost(manifest: dir + "/p.yaml", statusPort: statusPort, stderr: dir + "/stderr.log")
+        defer { host.stop() }
+        let p = host.process, client = host.client, awaitReady = host.awaitReady, log = host.log
         XCTAssertEqual(awaitReady(200).0, 200, log())
 
         broker.stop()
@@ -161,4 +130,38 @@ final class LogsAndReadinessTests: XCTestCase {
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
     }
+}
+
+/// A `sluice run` child with its status endpoint, and its `/ready` polled.
+private struct ObservedHost {
+    let process: Process
+    let statusPort: Int
+    let stderr: String
+    let client = HTTPClient(headers: [], timeoutMillis: 2000)
+
+    init(manifest: String, statusPort: Int, stderr: String) throws {
+        self.statusPort = statusPort
+        self.stderr = stderr
+        process = try TestSupport.launch(["run", manifest, "--no-progress", "--status-listen", "127.0.0.1:\(statusPort)"], stderr: stderr)
+    }
+
+    func stop() { if process.isRunning { process.terminate() } }
+
+    func ready() -> (Int?, String) {
+        let r = try? client.send(method: "GET", url: "http://127.0.0.1:\(statusPort)/ready", body: nil)
+        return (r?.status, r.map { String(decoding: $0.body, as: UTF8.self) } ?? "")
+    }
+
+    /// Polls /ready until it answers `status`, up to 30 s; returns the last answer.
+    func awaitReady(_ status: Int) -> (Int?, String) {
+        var last = ready()
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while last.0 != status, Date() < deadline {
+            usleep(100_000)
+            last = ready()
+        }
+        return last
+    }
+
+    func log() -> String { (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "" }
 }

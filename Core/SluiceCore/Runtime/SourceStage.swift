@@ -90,7 +90,7 @@ final class SourceStage: Stage, @unchecked Sendable {
                       revocations: [(position: Int, splits: [UInt32])], pollNanos: UInt64, _ machine: inout SourceStateMachine)
     {
         control.settle(granted: granted, used: buffer.count)
-        metrics.batchTook(nanos: pollNanos)
+        if !buffer.isEmpty { metrics.batchTook(nanos: pollNanos) }
         guard !revocations.isEmpty else { return send(buffer, failures: failures, &machine) }
         var start = 0
         for (position, splits) in revocations + [(buffer.count, [])] {

@@ -89,7 +89,6 @@ public final class JoinProcessor: Processor {
                 output.fail(record.index, "join: the record matches neither \(Self.describe(config.left.when)) nor \(Self.describe(config.right.when))")
                 continue
             }
-            let sideLabel = streams[stream].side == .left ? "left" : "right"
             let side = config.side(streams[stream].side)
             let key: JoinKey
             switch side.key.key(in: record.document) {
@@ -109,7 +108,7 @@ public final class JoinProcessor: Processor {
             } else if let t = record.eventTime {
                 time = t
             } else {
-                output.fail(record.index, "join: the record has no event time; set \(sideLabel).time")
+                output.fail(record.index, "join: the record has no event time; set \(streams[stream].side == .left ? "left" : "right").time")
                 continue
             }
             let bytes = record.document.bytes
