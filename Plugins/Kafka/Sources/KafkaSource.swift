@@ -278,7 +278,8 @@ final class ConsumerState {
     var startTime: Int64?
     private var slots: [String: Int] = [:]
     private var trackers: [Int: PartitionTracker] = [:]
-    private var nextSlot = 0
+    /// Never 0: slot 0 at offset 0 would make token 0, which the host reads as "no token" (it cannot pin such a record alone).
+    private var nextSlot = 1
     /// Partitions revoked since the last `takeRevoked`.
     private var revoked: Set<UInt32> = []
 
@@ -301,7 +302,7 @@ final class ConsumerState {
     /// replays (and committing past its replayed copy).
     func assign(topic: String, partition: Int32) {
         let slot = nextSlot
-        nextSlot = (nextSlot + 1) & 0xFFFF
+        nextSlot = nextSlot % 0xFFFF + 1
         slots["\(topic)\u{0}\(partition)"] = slot
         trackers[slot] = PartitionTracker(topic: topic, partition: partition)
     }
