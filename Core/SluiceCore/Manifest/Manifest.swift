@@ -49,6 +49,8 @@ public struct ComponentSpec: Sendable {
     public var inputs: [String]
     public var config: JSONObject
     public var batch: BatchSettings?
+    /// A sink's buffer; nil is the in-memory default.
+    public var buffer: BufferSettings?
     public var location: SourceLocation
     public var useLocation: SourceLocation
     public var inputLocations: [SourceLocation]

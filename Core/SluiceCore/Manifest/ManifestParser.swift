@@ -12,7 +12,7 @@ public struct ManifestParser {
     private var literalSecrets: [ManifestError] = []
 
     static let topLevelKeys = ["plugins", "sources", "processors", "sinks", "dead_letter", "engine"]
-    static let componentKeys = ["use", "inputs", "config", "batch"]
+    static let componentKeys = ["use", "inputs", "config", "batch", "buffer"]
 
     public static func parse(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
         let (manifest, errors) = read(file: file, environment: environment)
@@ -216,6 +216,12 @@ public struct ManifestParser {
                     }
                     spec.configLocations = locations
                 case "batch": spec.batch = batch(fv, key: "\(key).batch")
+                case "buffer":
+                    if role == .sink {
+                        spec.buffer = buffer(fv, key: "\(key).buffer")
+                    } else {
+                        report(fk, "\(key).buffer", "only a sink has a buffer")
+                    }
                 default: report(fk, "\(key).\(field)", "unknown key\(Self.suggestion(field, Self.componentKeys))")
                 }
             }
@@ -296,6 +302,30 @@ public struct ManifestParser {
             case "max_records": b.maxRecords = integer(v, "\(key).\(field)", min: 1) ?? b.maxRecords
             case "max_wait_ms": b.maxWaitMillis = integer(v, "\(key).\(field)") ?? b.maxWaitMillis
             default: report(k, "\(key).\(field)", "unknown key\(Self.suggestion(field, ["max_records", "max_wait_ms"]))")
+            }
+        }
+        return b
+    }
+
+    private mutating func buffer(_ node: Node, key: String) -> BufferSettings? {
+        guard case let .mapping(map) = node else {
+            report(node, key, "expected a mapping with type: memory or disk")
+            return nil
+        }
+        var b = BufferSettings()
+        for (k, v) in map {
+            let field = k.string ?? ""
+            switch field {
+            case "type":
+                let text = scalar(v, "\(key).type") ?? ""
+                if let kind = BufferSettings.Kind(rawValue: text) {
+                    b.kind = kind
+                } else {
+                    report(v, "\(key).type", "expected one of \(BufferSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got \(text.debugDescription)")
+                }
+            case "max_bytes": b.maxBytes = integer(v, "\(key).max_bytes", min: 4096) ?? b.maxBytes
+            case "path": b.path = scalar(v, "\(key).path").map { ManifestPaths.resolve($0, relativeTo: file) }
+            default: report(k, "\(key).\(field)", "unknown key\(Self.suggestion(field, BufferSettings.keys))")
             }
         }
         return b

@@ -177,7 +177,12 @@ public final class Engine: @unchecked Sendable {
                     stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance,
                                            receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control, logger: logger)
                 case .sink:
-                    stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: instance, settings: settings, control: control, logger: logger)
+                    if let buffer = spec.buffer, buffer.kind == .disk {
+                        stage = BufferedSinkStage(name: spec.name, metrics: stageMetrics, writer: instance,
+                                                  queue: try openDiskBuffer(spec, buffer), settings: settings, control: control, logger: logger)
+                    } else {
+                        stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: instance, settings: settings, control: control, logger: logger)
+                    }
                 }
                 byName[spec.name] = stage
             }
@@ -210,6 +215,29 @@ public final class Engine: @unchecked Sendable {
         }
         stages = plan.nodes.map { byName[$0.spec.name]! }
         if !stages.contains(where: { $0 === deadLetter }) { stages.append(deadLetter) }
+    }
+
+    /// Opens a sink's disk buffer, saying what an earlier run left in it.
+    private func openDiskBuffer(_ spec: ComponentSpec, _ buffer: BufferSettings) throws -> DurableQueue {
+        let directory = buffer.path
+            ?? URL(fileURLWithPath: plan.settings.stateDirectory).appendingPathComponent(spec.name).appendingPathComponent("buffer").path
+        let log: SegmentLog
+        do {
+            log = try SegmentLog(directory: directory, segmentBytes: min(buffer.maxBytes / 4, 64 << 20))
+        } catch {
+            throw EngineError(spec, "cannot open its disk buffer: \(error)")
+        }
+        let found = log.recovery
+        for lost in found.corrupted {
+            logger.critical("\(spec.name): disk buffer corrupted, records lost: \(lost)")
+        }
+        if found.tornBytes > 0 {
+            logger.warning("\(spec.name): cut a torn write of \(found.tornBytes) bytes off the disk buffer (its source was not acknowledged)")
+        }
+        if found.frames > 0 {
+            logger.info("\(spec.name): writing \(found.frames) batch(es), \(found.bytes) bytes, left in the disk buffer \(directory) by an earlier run")
+        }
+        return DurableQueue(log: log, maxBytes: buffer.maxBytes)
     }
 
     /// Creates an instance, retrying with backoff while it reports a retriable

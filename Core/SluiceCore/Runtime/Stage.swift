@@ -79,7 +79,7 @@ class Stage: @unchecked Sendable {
     /// behind the records already sent to it.
     func dispatchRevocation(_ splits: [UInt32]) {
         for edge in routes.joined() {
-            _ = edge.stage.inbox.pushIgnoringCapacity(.revoked(splits: splits, port: edge.port))
+            edge.stage.inbox.pushIgnoringCapacity(.revoked(splits: splits, port: edge.port))
         }
     }
 
@@ -139,16 +139,22 @@ class Stage: @unchecked Sendable {
     /// `attempt` makes one call with the records still pending and returns
     /// its status and context; `accept` is given the context of every
     /// attempt whose status was OK.
-    func deliver(_ records: RecordBuffer, tickets: [Ticket],
-                 attempt: (RecordBuffer) -> (sluice_status, CallContext), accept: (RecordBuffer, CallContext) -> Void)
+    ///
+    /// Past the drain deadline, what is left is dead-lettered; when the
+    /// records are `durable` (kept in a disk buffer for the next run) it is
+    /// left alone instead and the result is false.
+    @discardableResult
+    func deliver(_ records: RecordBuffer, tickets: [Ticket], durable: Bool = false,
+                 attempt: (RecordBuffer) -> (sluice_status, CallContext), accept: (RecordBuffer, CallContext) -> Void) -> Bool
     {
         var machine = DeliveryStateMachine(
             stageName: name, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
         if let dead = DeliveryStateMachine.skipped(count: records.count, lastFailure: lastFailure,
                                                    now: Clock.monotonicNanos(), drainDeadline: control.drainDeadline)
         {
+            if durable { return false }
             deadLetter(records, dead, tickets: tickets)
-            return
+            return true
         }
         var pending = records
         let started = Clock.monotonicNanos()
@@ -163,14 +169,18 @@ class Stage: @unchecked Sendable {
                 if condition == .retrying { condition = .running }
                 if ok { accept(pending, ctx) }
                 deadLetter(pending, failed, tickets: tickets)
-                return
+                return true
             case let .giveUp(ok, failed, attempts):
                 lastFailure = machine.retryReason
                 if condition == .retrying { condition = .running }
                 if ok { accept(pending, ctx) }
+                if durable {
+                    logger.error("draining: stopped after \(attempts) attempt(s); the batch stays in the disk buffer for the next run")
+                    return false
+                }
                 logger.error("draining: giving up after \(attempts) attempt(s); dead-lettering \(failed.count) record(s)")
                 deadLetter(pending, failed, tickets: tickets)
-                return
+                return true
             case let .retry(ok, failed, retry, delay, reason, log):
                 lastFailure = machine.retryReason
                 if ok { accept(pending, ctx) }
