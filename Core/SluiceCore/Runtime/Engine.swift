@@ -44,11 +44,14 @@ public struct RunSummary: Sendable {
     /// delivered nothing ("exit 0, read 0" hides a wrong path or a dead
     /// server), or more than `maxDeadLetterRatio` of what it read failed.
     public func failure(maxDeadLetterRatio: Double) -> String? {
-        if read == 0 { return "nothing was delivered: the sources read nothing" }
+        let written = stages.filter { $0.role == .sink && $0.name != Engine.deadLetterStageName }.map(\.recordsOut).reduce(0, +)
+        // A run that read nothing new but wrote what a disk buffer kept from
+        // an earlier run delivered something.
+        if read == 0, written == 0 { return "nothing was delivered: the sources read nothing" }
         if undeliverable > 0 {
             return "\(undeliverable) failed record(s) could not be written to the dead-letter queue either; their sources were not acked (a Kafka offset is not committed past them), so the next run reads them again"
         }
-        let written = stages.filter { $0.role == .sink && $0.name != Engine.deadLetterStageName }.map(\.recordsOut).reduce(0, +)
+        if read == 0 { return nil }
         if written == 0, deadLettered > 0 {
             return "nothing was delivered: every record failed (\(deadLettered) of \(read) read went to the dead-letter queue and no sink wrote any)"
         }
