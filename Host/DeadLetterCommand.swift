@@ -16,14 +16,14 @@ struct DeadLetterCommand: ParsableCommand {
         }
         let (entries, malformed) = DeadLetterEntry.read(ndjson: text)
         if malformed > 0 {
-            FileHandle.standardError.write(Data("warning: \(malformed) line(s) of \(file) are not dead-letter entries ({stage, reason, failed_at, record}); skipped\n".utf8))
+            FileHandle.standardError.write(Data("warning: \(malformed) line(s) of \(file) are not dead-letter entries ({stage, error_class, reason, attempts, failed_at, record}); skipped\n".utf8))
         }
         return entries
     }
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Count a dead-letter file's entries by component and reason, most frequent first.")
+            abstract: "Count a dead-letter file's entries by component, error class and reason, most frequent first.")
 
         @Argument(help: "The dead-letter file (NDJSON).")
         var file: String
@@ -39,7 +39,8 @@ struct DeadLetterCommand: ParsableCommand {
             let byStage = Dictionary(grouping: entries, by: \.stage).sorted { $0.value.count > $1.value.count }
             for (stage, group) in byStage {
                 print("  \(stage): \(group.count)")
-                let counts: [(reason: String, count: Int)] = Dictionary(grouping: group, by: \.reason).map { ($0.key, $0.value.count) }
+                let counts: [(reason: String, count: Int)] = Dictionary(grouping: group) { e in e.errorClass.map { "[\($0)] \(e.reason)" } ?? e.reason }
+                    .map { ($0.key, $0.value.count) }
                 let byReason = counts.sorted { a, b in a.count != b.count ? a.count > b.count : a.reason < b.reason }
                 for (reason, count) in byReason.prefix(top) { print("    \(String(count).leftPadded(to: 8))  \(reason)") }
                 if byReason.count > top { print("    \(byReason.count - top) more reason(s)") }

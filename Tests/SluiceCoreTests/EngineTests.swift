@@ -120,6 +120,9 @@ final class EngineTests: XCTestCase {
         XCTAssertGreaterThan(summary.stage("flaky")!.retries, 0)
         XCTAssertEqual(written + dead.count, 500)
         XCTAssertTrue(dead.allSatisfy { $0["reason"]?.string == "sink rejects poison" && $0["record"]?["word"]?.string == "poison" })
+        XCTAssertTrue(dead.allSatisfy { $0["error_class"]?.string == "rejected" && ($0["attempts"]?.integer ?? 0) >= 1 && $0["stage"]?.string == "flaky" },
+                      "\(dead.first ?? .null)")
+        XCTAssertTrue(dead.contains { ($0["attempts"]?.integer ?? 0) > 1 }, "a record refused on a retried attempt counts every attempt")
         XCTAssertGreaterThan(dead.count, 50)
     }
 

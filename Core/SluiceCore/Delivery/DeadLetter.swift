@@ -5,9 +5,10 @@ import SluiceSDK
 /// Builds dead-letter records: the original record wrapped with why, where
 /// and when it failed, so an operator can fix and replay it.
 ///
-/// Shape: `{stage, reason, failed_at, record}`; event time and key are kept.
+/// Shape: `{stage, error_class, reason, attempts, failed_at, record}`;
+/// event time and key are kept.
 enum DeadLetter {
-    static func wrap(_ source: RecordBuffer, _ failures: [(index: Int, reason: String)], stage: String) -> RecordBuffer {
+    static func wrap(_ source: RecordBuffer, _ failures: [DeliveryStateMachine.DeadLetter], stage: String) -> RecordBuffer {
         let out = RecordBuffer(capacity: failures.count)
         var w = BSONWriter(capacity: 512)
         let now = Clock.wallMillis()
@@ -15,7 +16,9 @@ enum DeadLetter {
             source.withRecord(f.index) { doc, key in
                 w.reset()
                 w.append("stage", string: stage)
+                w.append("error_class", string: f.errorClass.rawValue)
                 w.append("reason", string: f.reason)
+                w.append("attempts", int32: Int32(clamping: f.attempts))
                 w.append("failed_at", datetime: now)
                 w.append("record", document: BSONDocument(doc))
                 let bytes = w.finish()

@@ -1,10 +1,14 @@
 import SluiceSDK
 
-/// One line of a dead-letter file: `{stage, reason, failed_at, record}` as
+/// One line of a dead-letter file: `{stage, error_class, reason, attempts, failed_at, record}` as
 /// `DeadLetter.wrap` writes it.
 public struct DeadLetterEntry: Sendable {
     public let stage: String
+    /// `rejected`, `failed_call` or `drain_timeout`; nil in files written before it was recorded.
+    public let errorClass: String?
     public let reason: String
+    /// Calls made with the record before it was given up.
+    public let attempts: Int?
     /// ms since the epoch.
     public let failedAt: Int64?
     public let record: JSONObject?
@@ -19,7 +23,8 @@ public struct DeadLetterEntry: Sendable {
                 continue
             }
             let failedAt = v["failed_at"]?["$date"]?.string.flatMap { ISO8601.parse($0) }
-            entries.append(DeadLetterEntry(stage: stage, reason: v["reason"]?.string ?? "", failedAt: failedAt, record: v["record"]?.object))
+            entries.append(DeadLetterEntry(stage: stage, errorClass: v["error_class"]?.string, reason: v["reason"]?.string ?? "",
+                                           attempts: v["attempts"]?.integer.map(Int.init), failedAt: failedAt, record: v["record"]?.object))
         }
         return (entries, malformed)
     }

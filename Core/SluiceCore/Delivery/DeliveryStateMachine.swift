@@ -11,8 +11,23 @@ import SluiceSDK
 struct DeliveryStateMachine {
     /// One record sent to the dead-letter queue, with why.
     struct DeadLetter: Equatable {
+        /// What kind of failure it was: the `error_class` of its dead-letter entry.
+        enum ErrorClass: String, Sendable {
+            /// A component refused this record for good, with a reason (a
+            /// schema violation, a server's rejection, malformed data).
+            case rejected
+            /// The whole call failed with a non-retriable status and named no record.
+            case failedCall = "failed_call"
+            /// Still failing (retriable) when the drain deadline passed.
+            case drainTimeout = "drain_timeout"
+        }
+
         let index: Int
         let reason: String
+        var errorClass: ErrorClass = .rejected
+        /// Calls made with the record before it was given up: 0 when it was
+        /// given up without one (draining past the deadline).
+        var attempts = 1
     }
 
     enum Action: Equatable {
@@ -47,7 +62,9 @@ struct DeliveryStateMachine {
     /// whole run. Returns the records' dead letters then; nil to attempt.
     static func skipped(count: Int, lastFailure: String?, now: UInt64, drainDeadline: UInt64?) -> [DeadLetter]? {
         guard let lastFailure, let drainDeadline, now >= drainDeadline else { return nil }
-        return (0 ..< count).map { DeadLetter(index: $0, reason: "not written before the drain timeout: \(lastFailure)") }
+        return (0 ..< count).map {
+            DeadLetter(index: $0, reason: "not written before the drain timeout: \(lastFailure)", errorClass: .drainTimeout, attempts: 0)
+        }
     }
 
     /// Decides after one attempt on a batch of `count` records.
@@ -67,7 +84,7 @@ struct DeliveryStateMachine {
                 retry.append(f.index)
                 retryReason = f.reason
             } else {
-                deadLetter.append(DeadLetter(index: f.index, reason: f.reason))
+                deadLetter.append(DeadLetter(index: f.index, reason: f.reason, attempts: attempts))
             }
         }
         let accept = status == SLUICE_OK
@@ -80,14 +97,17 @@ struct DeliveryStateMachine {
             retry = (0 ..< count).filter { !permanent.contains($0) }
         default:
             for i in 0 ..< count where !failed.contains(i) {
-                deadLetter.append(DeadLetter(index: i, reason: "\(stageName) failed with status \(status.rawValue) and gave no reason"))
+                deadLetter.append(DeadLetter(index: i, reason: "\(stageName) failed with status \(status.rawValue) and gave no reason",
+                                             errorClass: .failedCall, attempts: attempts))
             }
         }
         retry.sort()
         if retry.isEmpty { return .finished(accept: accept, deadLetter: deadLetter) }
         self.retryReason = retryReason
         if let drainDeadline, now >= drainDeadline {
-            let left = retry.map { DeadLetter(index: $0, reason: "not written before the drain timeout: \(retryReason)") }
+            let left = retry.map {
+                DeadLetter(index: $0, reason: "not written before the drain timeout: \(retryReason)", errorClass: .drainTimeout, attempts: attempts)
+            }
             return .giveUp(accept: accept, deadLetter: deadLetter + left, attempts: attempts)
         }
         let log = backoff.attempt == 0 || backoff.attempt % 10 == 0

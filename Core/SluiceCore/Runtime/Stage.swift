@@ -89,7 +89,7 @@ class Stage: @unchecked Sendable {
         metrics.failed(failures.count)
         control.firstDeadLetters.note(stage: name, failures.lazy.map(\.reason))
         logRecordErrors(source, failures)
-        let wrapped = DeadLetter.wrap(source, failures.map { ($0.index, $0.reason) }, stage: name)
+        let wrapped = DeadLetter.wrap(source, failures, stage: name)
         guard let dlq = deadLetterStage else {
             // This is the dead-letter stage and it cannot write. Keeping a
             // reference on the tickets for good means their sources are

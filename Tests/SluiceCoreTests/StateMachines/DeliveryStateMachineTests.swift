@@ -17,8 +17,8 @@ final class DeliveryStateMachineTests: XCTestCase {
     /// timeout, and the drain is bounded for the whole run.
     func testPastTheDeadlineAFailingStageDeadLettersWithoutCalling() {
         XCTAssertEqual(DeliveryStateMachine.skipped(count: 2, lastFailure: "server gone", now: 10, drainDeadline: 5),
-                       [.init(index: 0, reason: "not written before the drain timeout: server gone"),
-                        .init(index: 1, reason: "not written before the drain timeout: server gone")])
+                       [.init(index: 0, reason: "not written before the drain timeout: server gone", errorClass: .drainTimeout, attempts: 0),
+                        .init(index: 1, reason: "not written before the drain timeout: server gone", errorClass: .drainTimeout, attempts: 0)])
         XCTAssertNil(DeliveryStateMachine.skipped(count: 2, lastFailure: nil, now: 10, drainDeadline: 5), "a healthy stage still tries")
         XCTAssertNil(DeliveryStateMachine.skipped(count: 2, lastFailure: "server gone", now: 4, drainDeadline: 5), "before the deadline it tries")
         XCTAssertNil(DeliveryStateMachine.skipped(count: 2, lastFailure: "server gone", now: 10, drainDeadline: nil), "not draining")
@@ -68,7 +68,8 @@ final class DeliveryStateMachineTests: XCTestCase {
         var m = machine()
         XCTAssertEqual(m.attempted(count: 2, status: SLUICE_PERMANENT, failures: [permanent(1, "bad doc")], now: 0, drainDeadline: nil),
                        .finished(accept: false, deadLetter: [.init(index: 1, reason: "bad doc"),
-                                                             .init(index: 0, reason: "out failed with status 2 and gave no reason")]))
+                                                             .init(index: 0, reason: "out failed with status 2 and gave no reason",
+                                                                   errorClass: .failedCall)]))
     }
 
     func testOutOfRangeAndRepeatedFailuresCountOnce() {
@@ -101,8 +102,9 @@ final class DeliveryStateMachineTests: XCTestCase {
         else { return XCTFail("expected a retry before the deadline") }
         XCTAssertLessThanOrEqual(delay, 200, "a backoff sleeps past the drain deadline")
         XCTAssertEqual(m.attempted(count: 2, status: SLUICE_OK, failures: [retriable(1, "503"), permanent(0)], now: 200 * ms, drainDeadline: 200 * ms),
-                       .giveUp(accept: true, deadLetter: [.init(index: 0, reason: "bad"),
-                                                          .init(index: 1, reason: "not written before the drain timeout: 503")], attempts: 2))
+                       .giveUp(accept: true, deadLetter: [.init(index: 0, reason: "bad", attempts: 2),
+                                                          .init(index: 1, reason: "not written before the drain timeout: 503",
+                                                                errorClass: .drainTimeout, attempts: 2)], attempts: 2))
     }
 
     func testNoDeadlineMeansRetryForever() {
