@@ -182,6 +182,55 @@ final class MongoTests: XCTestCase {
         XCTAssertTrue(missing.isEmpty, "\(missing.count) of \(read) readings are neither in MongoDB nor dead-lettered")
     }
 
+    /// A source that can read far faster than the sink writes, and the
+    /// sink's server dead for 5 s: the inboxes fill, the source blocks, and
+    /// the host's resident memory stays within a bound set by the queue
+    /// sizes instead of growing with what the source could have read. Once
+    /// the server is back, every reading read is in MongoDB.
+    func testMemoryStaysBoundedWhileTheSinkIsDown() throws {
+        let port = server.port
+        let manifest = dir + "/bounded.yaml"
+        try pipeline(source: """
+            use: faker.generate
+            config: {profile: beach_sensor, seed: 5}
+        """, mode: "upsert", key: "MeasurementID")
+            .replacingOccurrences(of: "engine: {", with: "engine: {queue_capacity: 2, batch: {max_records: 200, max_wait_ms: 50}, ")
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let log = dir + "/bounded.log"
+        let p = try TestSupport.launch(["run", manifest, "--no-progress"], stderr: log)
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        func rssMiB() -> Double {
+            let status = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+        }
+        Thread.sleep(forTimeInterval: 2)
+        let before = rssMiB()
+        server.kill()
+        var peak = before
+        for _ in 0 ..< 25 {
+            Thread.sleep(forTimeInterval: 0.2)
+            peak = max(peak, rssMiB())
+        }
+        server = try ManagedServer.mongo(dataDir: dir + "/data", port: port, logDir: dir)
+        try server.start()
+        Thread.sleep(forTimeInterval: 1)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let output = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertGreaterThan(before, 0, "no RSS read for the host")
+        // Two batches of 200 readings per inbox are well under a MiB; 64 MiB of
+        // growth would mean the source kept reading into memory.
+        XCTAssertLessThan(peak - before, 64, "RSS grew from \(before) to \(peak) MiB while the sink was down:\n\(output.suffix(2000))")
+        let read = try XCTUnwrap(output.range(of: "; read ").flatMap { Int(output[$0.upperBound...].prefix { $0.isNumber }) }, output)
+        let stored = Set(try MongoProbe(uri: uri, database: "beach", collection: "readings").documents()
+            .compactMap { $0.withUnsafeBytes { BSONDocument($0)["MeasurementID"]?.integer } })
+        let dead = Set(((try? TestSupport.readNDJSON(dir + "/dead.ndjson")) ?? []).compactMap { $0["record"]?["MeasurementID"]?.integer })
+        let missing = Set((0 ..< Int64(read)).map { 758_000 + $0 }).subtracting(stored).subtracting(dead)
+        XCTAssertTrue(missing.isEmpty, "\(missing.count) of \(read) readings are neither in MongoDB nor dead-lettered")
+        print("sink down 5 s: RSS \(before) MiB before, peak \(peak) MiB; \(read) read, \(stored.count) stored")
+    }
+
     /// Plans and runs one record into a mongodb sink with `config`, expecting
     /// validation or the start to fail; returns the error text.
     private func startupError(_ config: String) throws -> String {
