@@ -98,6 +98,32 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(summary.stage("slow")?.recordsOut, summary.read, "drain lost records")
     }
 
+    /// `retry: {max_attempts}` ends retries: a sink that never recovers
+    /// dead-letters each batch after that many calls, with the class and
+    /// the count. The breaker opens after `breaker_failures` calls in a row
+    /// and waits out its cool-down before calling again.
+    func testRetryBudgetAndCircuitBreaker() throws {
+        let started = Date()
+        let summary = try TestSupport.run("""
+        engine: {initial_backoff_ms: 1, max_backoff_ms: 5, dead_letter_path: \(dir)/dead.ndjson, max_dead_letter_ratio: 1}
+        sources:
+          gen: {use: faker.generate, config: {count: 20, seed: 3, fields: {word: {provider: choice, values: [ok]}}}}
+        sinks:
+          down:
+            use: testkit.slow
+            inputs: [gen]
+            retry: {max_attempts: 4, breaker_failures: 3, breaker_cool_down_ms: 400}
+            config: {fail_first: 1000000}
+        """, dir: dir, extraPluginDirs: [testkitDir])
+        let took = Date().timeIntervalSince(started)
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        XCTAssertEqual(dead.count, 20, "every record is dead-lettered once the budget is spent")
+        XCTAssertTrue(dead.allSatisfy { $0["error_class"]?.string == "retries_exhausted" && $0["attempts"]?.integer == 4 }, "\(dead.first ?? .null)")
+        XCTAssertEqual(summary.stage("down")?.recordsOut, 0)
+        // Three failures open the breaker; the fourth call waits out 400 ms.
+        XCTAssertGreaterThan(took, 0.4, "the breaker's cool-down was not waited out")
+    }
+
     func testRetriesAndDeadLettersLoseNothing() throws {
         let summary = try TestSupport.run("""
         engine: {initial_backoff_ms: 5, max_backoff_ms: 20, dead_letter_path: \(dir)/dead.ndjson}

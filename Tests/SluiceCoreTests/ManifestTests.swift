@@ -47,6 +47,20 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(plan.routes(of: "gen").map { $0.map(\.consumer) }, [["out"]])
     }
 
+    func testBufferAndRetryKeysAreChecked() throws {
+        let sink = "\nsinks:\n  out:\n    use: file.write\n    inputs: [gen]\n    config: {path: /dev/null}\n"
+        expect(base + sink + "    buffer: {type: disc}\n", line: 10, key: "sinks.out.buffer.type", contains: "expected one of memory, disk")
+        expect(base + sink + "    buffer: {type: disk, max_bytes: 10}\n", line: 10, key: "sinks.out.buffer.max_bytes", contains: "expected an integer ≥ 4096")
+        expect(base + sink + "    retry: {max_attemps: 3}\n", line: 10, key: "sinks.out.retry.max_attemps", contains: "did you mean 'max_attempts'")
+        expect(base + "\n    buffer: {type: disk}" + sink, line: 5, key: "sources.gen.buffer", contains: "only a sink has a buffer")
+        let plan = try TestSupport.plan(base + sink + "    buffer: {type: disk, path: buf}\n    retry: {max_attempts: 3, breaker_failures: 0}\n", dir: dir)
+        let out = try XCTUnwrap(plan.nodes.first { $0.spec.name == "out" }?.spec)
+        XCTAssertEqual(out.buffer?.kind, .disk)
+        XCTAssertEqual(out.buffer?.path, dir + "/buf", "a buffer path is relative to the manifest")
+        XCTAssertEqual(out.retry?.maxAttempts, 3)
+        XCTAssertEqual(out.retry?.breakerFailures, 0)
+    }
+
     func testInvalidYAML() {
         expect("sources:\n  gen: [unclosed\n", line: 3, key: "", contains: "invalid YAML")
     }

@@ -20,6 +20,8 @@ struct DeliveryStateMachine {
             case failedCall = "failed_call"
             /// Still failing (retriable) when the drain deadline passed.
             case drainTimeout = "drain_timeout"
+            /// Still failing (retriable) after `retry.max_attempts` calls.
+            case retriesExhausted = "retries_exhausted"
         }
 
         let index: Int
@@ -45,14 +47,17 @@ struct DeliveryStateMachine {
 
     private let stageName: String
     private var backoff: Backoff
+    /// Calls before what still fails is dead-lettered; 0 for no limit.
+    private let maxAttempts: Int
     /// Attempts made so far.
     private(set) var attempts = 0
     /// Why the last attempt left records to retry, if it did.
     private(set) var retryReason: String?
 
-    init(stageName: String, backoff: Backoff) {
+    init(stageName: String, backoff: Backoff, maxAttempts: Int = 0) {
         self.stageName = stageName
         self.backoff = backoff
+        self.maxAttempts = maxAttempts
     }
 
     /// Decides before the first attempt on a batch of `count` records: past
@@ -104,6 +109,12 @@ struct DeliveryStateMachine {
         retry.sort()
         if retry.isEmpty { return .finished(accept: accept, deadLetter: deadLetter) }
         self.retryReason = retryReason
+        if maxAttempts > 0, attempts >= maxAttempts {
+            let left = retry.map {
+                DeadLetter(index: $0, reason: "still failing after \(attempts) attempt(s): \(retryReason)", errorClass: .retriesExhausted, attempts: attempts)
+            }
+            return .finished(accept: accept, deadLetter: deadLetter + left)
+        }
         if let drainDeadline, now >= drainDeadline {
             let left = retry.map {
                 DeadLetter(index: $0, reason: "not written before the drain timeout: \(retryReason)", errorClass: .drainTimeout, attempts: attempts)

@@ -51,6 +51,8 @@ public struct ComponentSpec: Sendable {
     public var batch: BatchSettings?
     /// A sink's buffer; nil is the in-memory default.
     public var buffer: BufferSettings?
+    /// A sink's or processor's retry settings; nil for the defaults.
+    public var retry: RetrySettings?
     public var location: SourceLocation
     public var useLocation: SourceLocation
     public var inputLocations: [SourceLocation]

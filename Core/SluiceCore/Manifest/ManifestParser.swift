@@ -12,7 +12,7 @@ public struct ManifestParser {
     private var literalSecrets: [ManifestError] = []
 
     static let topLevelKeys = ["plugins", "sources", "processors", "sinks", "dead_letter", "engine"]
-    static let componentKeys = ["use", "inputs", "config", "batch", "buffer"]
+    static let componentKeys = ["use", "inputs", "config", "batch", "buffer", "retry"]
 
     public static func parse(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
         let (manifest, errors) = read(file: file, environment: environment)
@@ -216,6 +216,12 @@ public struct ManifestParser {
                     }
                     spec.configLocations = locations
                 case "batch": spec.batch = batch(fv, key: "\(key).batch")
+                case "retry":
+                    if role == .source {
+                        report(fk, "\(key).retry", "a source retries inside its plugin; retry: is for processors and sinks")
+                    } else {
+                        spec.retry = retry(fv, key: "\(key).retry")
+                    }
                 case "buffer":
                     if role == .sink {
                         spec.buffer = buffer(fv, key: "\(key).buffer")
@@ -305,6 +311,27 @@ public struct ManifestParser {
             }
         }
         return b
+    }
+
+    private mutating func retry(_ node: Node, key: String) -> RetrySettings? {
+        guard case let .mapping(map) = node else {
+            report(node, key, "expected a mapping such as {max_attempts: 10}")
+            return nil
+        }
+        var r = RetrySettings()
+        for (k, v) in map {
+            let field = k.string ?? ""
+            let fieldKey = "\(key).\(field)"
+            switch field {
+            case "max_attempts": r.maxAttempts = integer(v, fieldKey) ?? r.maxAttempts
+            case "initial_backoff_ms": r.initialBackoffMillis = integer(v, fieldKey, min: 1)
+            case "max_backoff_ms": r.maxBackoffMillis = integer(v, fieldKey, min: 1)
+            case "breaker_failures": r.breakerFailures = integer(v, fieldKey) ?? r.breakerFailures
+            case "breaker_cool_down_ms": r.breakerCoolDownMillis = integer(v, fieldKey, min: 1)
+            default: report(k, fieldKey, "unknown key\(Self.suggestion(field, RetrySettings.keys))")
+            }
+        }
+        return r
     }
 
     private mutating func buffer(_ node: Node, key: String) -> BufferSettings? {

@@ -5,6 +5,9 @@ public enum ComponentCondition: UInt8, Sendable, CaseIterable {
     case running
     /// A sink or processor backing off before retrying a batch.
     case retrying
+    /// A sink or processor whose circuit breaker is open: no call to its
+    /// server until the cool-down ends.
+    case circuitOpen
     /// A source whose last poll failed retriably (its server cannot be reached).
     case unreachable
     /// Its thread ended (a source read everything; the graph drained).
@@ -16,6 +19,7 @@ public enum ComponentCondition: UInt8, Sendable, CaseIterable {
         case .running, .finished: nil
         case .starting: "starting"
         case .retrying: "backing off before a retry"
+        case .circuitOpen: "circuit breaker open after repeated failures"
         case .unreachable: "cannot reach its server"
         }
     }
@@ -25,6 +29,7 @@ public enum ComponentCondition: UInt8, Sendable, CaseIterable {
         case .starting: "starting"
         case .running: "running"
         case .retrying: "retrying"
+        case .circuitOpen: "circuit_open"
         case .unreachable: "unreachable"
         case .finished: "finished"
         }

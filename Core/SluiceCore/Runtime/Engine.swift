@@ -187,6 +187,7 @@ public final class Engine: @unchecked Sendable {
                         stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: instance, settings: settings, control: control, logger: logger)
                     }
                 }
+                if spec.role != .source { stage.configure(retry: spec.retry ?? RetrySettings()) }
                 byName[spec.name] = stage
             }
         } catch {

@@ -43,6 +43,10 @@ class Stage: @unchecked Sendable {
     /// Why the last delivery did not finish cleanly (it retried or gave up);
     /// nil after one that did. Touched only by the stage's own thread.
     private var lastFailure: String?
+    /// The component's `retry:` settings; set by the engine before the thread starts.
+    private(set) var retry = RetrySettings()
+    /// Touched only by the thread that delivers.
+    private var breaker = CircuitBreaker(failures: 0, coolDownMillis: 0)
 
     init(name: String, metrics: StageMetrics, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.name = name
@@ -57,6 +61,13 @@ class Stage: @unchecked Sendable {
 
     /// The thread body.
     func run() {}
+
+    /// Applies the component's `retry:` settings (engine defaults filled in).
+    func configure(retry: RetrySettings) {
+        self.retry = retry
+        breaker = CircuitBreaker(failures: retry.breakerFailures,
+                                 coolDownMillis: retry.breakerCoolDownMillis ?? retry.maxBackoffMillis ?? settings.maxBackoffMillis)
+    }
 
     var condition: ComponentCondition {
         get { ComponentCondition(rawValue: conditionValue.load(ordering: .relaxed)) ?? .running }
@@ -105,6 +116,17 @@ class Stage: @unchecked Sendable {
         if waited > 0 { metrics.blocked(nanos: waited) }
     }
 
+    /// While the breaker is open, sleeps to the end of its cool-down (or the
+    /// drain deadline) without calling the component; `/ready` says why.
+    private func waitWhileTheCircuitIsOpen() {
+        guard let until = breaker.blockedUntil(now: Clock.monotonicNanos()) else { return }
+        condition = .circuitOpen
+        let now = Clock.monotonicNanos()
+        if until > now { Backoff.sleep(millis: Int((until - now) / 1_000_000)) { control.drainDeadlinePassed } }
+        _ = breaker.blockedUntil(now: max(until, Clock.monotonicNanos()))
+        condition = .retrying
+    }
+
     /// A warning naming the first failed record's reason and position: its
     /// index in the batch and, when the records came straight from a source,
     /// the source's delivery token (file.read: the line number; kafka.read:
@@ -148,7 +170,10 @@ class Stage: @unchecked Sendable {
                  attempt: (RecordBuffer) -> (sluice_status, CallContext), accept: (RecordBuffer, CallContext) -> Void) -> Bool
     {
         var machine = DeliveryStateMachine(
-            stageName: name, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
+            stageName: name,
+            backoff: Backoff(initialMillis: retry.initialBackoffMillis ?? settings.initialBackoffMillis,
+                             maxMillis: retry.maxBackoffMillis ?? settings.maxBackoffMillis),
+            maxAttempts: retry.maxAttempts)
         if let dead = DeliveryStateMachine.skipped(count: records.count, lastFailure: lastFailure,
                                                    now: Clock.monotonicNanos(), drainDeadline: control.drainDeadline)
         {
@@ -160,9 +185,18 @@ class Stage: @unchecked Sendable {
         let started = Clock.monotonicNanos()
         defer { metrics.batchTook(nanos: Clock.monotonicNanos() - started) }
         while true {
+            waitWhileTheCircuitIsOpen()
             let (status, ctx) = attempt(pending)
+            let now = Clock.monotonicNanos()
             let action = machine.attempted(count: pending.count, status: status, failures: ctx.failures,
-                                           now: Clock.monotonicNanos(), drainDeadline: control.drainDeadline)
+                                           now: now, drainDeadline: control.drainDeadline)
+            if case .retry = action {
+                if breaker.record(success: false, now: now) {
+                    logger.warning("circuit breaker open after \(retry.breakerFailures) failed call(s) in a row; no call for \(breaker.coolDownNanos / 1_000_000) ms (\(machine.retryReason ?? ""))")
+                }
+            } else {
+                _ = breaker.record(success: true, now: now)
+            }
             switch action {
             case let .finished(ok, failed):
                 lastFailure = nil

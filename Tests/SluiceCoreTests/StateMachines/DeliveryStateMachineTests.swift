@@ -107,6 +107,16 @@ final class DeliveryStateMachineTests: XCTestCase {
                                                                 errorClass: .drainTimeout, attempts: 2)], attempts: 2))
     }
 
+    func testARetryBudgetDeadLettersWhatStillFailsAfterMaxAttempts() {
+        var m = DeliveryStateMachine(stageName: "out", backoff: Backoff(initialMillis: 1, maxMillis: 2), maxAttempts: 2)
+        guard case .retry = m.attempted(count: 2, status: SLUICE_RETRIABLE, failures: [], now: 0, drainDeadline: nil) else {
+            return XCTFail("the first failure is retried")
+        }
+        XCTAssertEqual(m.attempted(count: 2, status: SLUICE_OK, failures: [retriable(1, "503")], now: 0, drainDeadline: nil),
+                       .finished(accept: true, deadLetter: [.init(index: 1, reason: "still failing after 2 attempt(s): 503",
+                                                                  errorClass: .retriesExhausted, attempts: 2)]))
+    }
+
     func testNoDeadlineMeansRetryForever() {
         var m = machine(initial: 1, max: 2)
         for _ in 0 ..< 100 {
