@@ -1,5 +1,5 @@
 import Foundation
-import SluiceCore
+@testable import SluiceCore
 import SluiceSDK
 import SluiceTestSupport
 import XCTest
@@ -51,5 +51,24 @@ final class DeadLetterCommandTests: XCTestCase {
         XCTAssertEqual(try TestSupport.readNDJSON(dir + "/replayed.ndjson").map { $0["n"]!.integer! }, [7, 8, 9],
                        "exactly the dead-lettered records, and not the source's again")
         XCTAssertEqual(TestSupport.lineCount(dir + "/dead.replay.ndjson"), 0, "nothing failed again")
+    }
+}
+
+/// What a dead-letter entry says about why a record failed.
+final class DeadLetterEntryTests: XCTestCase {
+    /// A reason is what a server or library said, and it can repeat a
+    /// password from the component's config or a URL's credentials: the
+    /// entry masks them as log lines do.
+    func testSecretsInAReasonAreMasked() throws {
+        SecretRegistry.register(config: .object(JSONObject([(key: "password", value: .string("pa55-in-config"))])))
+        let records = RecordBuffer()
+        records.append([5, 0, 0, 0, 0])
+        let reason = "auth failed for https://ops:hunter2@es.example:9200/_bulk with password pa55-in-config"
+        let wrapped = DeadLetter.wrap(records, [.init(index: 0, reason: reason, errorClass: .rejected, attempts: 2)], stage: "es")
+        let entry = wrapped.withRecord(0) { doc, _ in JSONWriter.string(BSONDocument(doc)) }
+        XCTAssertFalse(entry.contains("hunter2"), entry)
+        XCTAssertFalse(entry.contains("pa55-in-config"), entry)
+        XCTAssertTrue(entry.contains("auth failed for https://ops:***@es.example:9200"), entry)
+        XCTAssertTrue(entry.contains(#""error_class":"rejected""#) && entry.contains(#""attempts":2"#), entry)
     }
 }

@@ -17,7 +17,9 @@ enum DeadLetter {
                 w.reset()
                 w.append("stage", string: stage)
                 w.append("error_class", string: f.errorClass.rawValue)
-                w.append("reason", string: f.reason)
+                // A reason repeats what a server or library said, which can
+                // carry a URL's password or a token from the config.
+                w.append("reason", string: SecretRegistry.redact(f.reason))
                 w.append("attempts", int32: Int32(clamping: f.attempts))
                 w.append("failed_at", datetime: now)
                 w.append("record", document: BSONDocument(doc))
