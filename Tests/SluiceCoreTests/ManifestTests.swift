@@ -61,6 +61,25 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(out.retry?.breakerFailures, 0)
     }
 
+    /// The paths the host writes are checked when the manifest is read, so
+    /// `validate` reports them instead of the first dead letter failing.
+    func testUnwritablePathsAreReported() throws {
+        let locked = dir + "/locked"
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: locked)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: locked) }
+        let file = dir + "/a-file"
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        expect("engine: {dead_letter_path: \(dir)}\n" + base, line: 1, key: "engine.dead_letter_path", contains: "is a folder, not a file")
+        expect("engine: {state_dir: \(file)/sub}\n" + base, line: 1, key: "engine.state_dir", contains: "is not a folder")
+        let sink = "\nsinks:\n  out:\n    use: file.write\n    inputs: [gen]\n    config: {path: /dev/null}\n"
+        // Root may write a mode-500 folder; no one may create files in /proc/1.
+        let readOnly = getuid() == 0 ? "/proc/1" : locked
+        expect("engine: {dead_letter_path: \(readOnly)/dead.ndjson}\n" + base, line: 1, key: "engine.dead_letter_path", contains: "not writable")
+        expect(base + sink + "    buffer: {type: disk, path: \(readOnly)/buf}\n", line: 10, key: "sinks.out.buffer.path", contains: "not writable")
+        _ = try TestSupport.plan("engine: {dead_letter_path: new/folder/dead.ndjson}\n" + base + sink, dir: dir)
+    }
+
     func testInvalidYAML() {
         expect("sources:\n  gen: [unclosed\n", line: 3, key: "", contains: "invalid YAML")
     }

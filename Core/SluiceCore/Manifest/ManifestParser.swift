@@ -313,6 +313,15 @@ public struct ManifestParser {
         return b
     }
 
+    /// A path the host writes, resolved against the manifest's folder;
+    /// reported here if it cannot be written.
+    private mutating func writable(_ node: Node, _ key: String, folder: Bool) -> String? {
+        guard let text = scalar(node, key) else { return nil }
+        let path = ManifestPaths.resolve(text, relativeTo: file)
+        if path != "-", let problem = WritablePath.problem(path, folder: folder) { report(node, key, problem) }
+        return path
+    }
+
     private mutating func retry(_ node: Node, key: String) -> RetrySettings? {
         guard case let .mapping(map) = node else {
             report(node, key, "expected a mapping such as {max_attempts: 10}")
@@ -351,7 +360,7 @@ public struct ManifestParser {
                     report(v, "\(key).type", "expected one of \(BufferSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got \(text.debugDescription)")
                 }
             case "max_bytes": b.maxBytes = integer(v, "\(key).max_bytes", min: 4096) ?? b.maxBytes
-            case "path": b.path = scalar(v, "\(key).path").map { ManifestPaths.resolve($0, relativeTo: file) }
+            case "path": b.path = writable(v, "\(key).path", folder: true)
             default: report(k, "\(key).\(field)", "unknown key\(Self.suggestion(field, BufferSettings.keys))")
             }
         }
@@ -378,8 +387,8 @@ public struct ManifestParser {
             case "initial_backoff_ms": e.initialBackoffMillis = integer(v, key, min: 1) ?? e.initialBackoffMillis
             case "max_backoff_ms": e.maxBackoffMillis = integer(v, key, min: 1) ?? e.maxBackoffMillis
             case "startup_timeout_ms": e.startupTimeoutMillis = integer(v, key) ?? e.startupTimeoutMillis
-            case "dead_letter_path": e.deadLetterPath = scalar(v, key).map { ManifestPaths.resolve($0, relativeTo: file) } ?? e.deadLetterPath
-            case "state_dir": e.stateDirectory = scalar(v, key).map { ManifestPaths.resolve($0, relativeTo: file) } ?? e.stateDirectory
+            case "dead_letter_path": e.deadLetterPath = writable(v, key, folder: false) ?? e.deadLetterPath
+            case "state_dir": e.stateDirectory = writable(v, key, folder: true) ?? e.stateDirectory
             case "max_dead_letter_ratio": e.maxDeadLetterRatio = ratio(v, key) ?? e.maxDeadLetterRatio
             default: report(k, key, "unknown key\(Self.suggestion(field, known))")
             }
