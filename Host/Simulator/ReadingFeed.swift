@@ -40,7 +40,7 @@ final class ReplayFeed: ReadingFeed {
                 let time = SensorColumns.timestampFormat.parse(cells[SensorColumns.timestamp])
                 if let time { lastTime = time }
                 rows.append((time ?? lastTime, rows.count, time, cells))
-            case nil, .mismatched:
+            case nil, .mismatched, .unterminated:
                 continue
             }
         }

@@ -163,6 +163,8 @@ public final class FileSource: Source {
                 return .skipped
             case let .mismatched(text, cells, expected, _):
                 return emitUndecodable(text, "line \(reader.lineNumber): \(cells) fields, the header has \(expected)", output, token)
+            case let .unterminated(text, line):
+                return emitUndecodable(text, "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes (a stray quote?); reading goes on at line \(reader.lineNumber + 1)", output, token)
             case let .record(cells, _):
                 if let bad = header.first(where: { $0.utf8.contains(0) }) {
                     return emitUndecodable(line, "line \(reader.lineNumber): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot", output, token)

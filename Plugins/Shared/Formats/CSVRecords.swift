@@ -9,26 +9,49 @@ public struct CSVRecords: Sendable {
         case record([String], line: Int)
         /// A record whose cell count is not the header's; `text` is the record as read.
         case mismatched(text: String, cells: Int, expected: Int, line: Int)
+        /// A quoted field still open after `maxRecordBytes`: `text` is the
+        /// record's start. The next line begins a new record.
+        case unterminated(text: String, line: Int)
     }
 
     public let separator: Character
+    /// The longest record (over all its lines) before an open quote is taken for a stray one.
+    public let maxRecordBytes: Int
     public private(set) var header: [String]?
     /// A record still open after the last line fed (an unterminated quoted field).
     public private(set) var unfinished: (text: String, line: Int)?
+    private var scanner: CSVQuoteScanner
 
-    public init(separator: Character = ",") {
+    public init(separator: Character = ",", maxRecordBytes: Int = 1 << 20) {
         self.separator = separator
+        self.maxRecordBytes = maxRecordBytes
+        scanner = CSVQuoteScanner(separator: separator)
     }
 
     /// Feeds line `number`; nil while a quoted field is still open.
     public mutating func feed(_ line: Substring, number: Int) -> Item? {
         let start = unfinished?.line ?? number
-        let text = unfinished.map { $0.text + "\n" + line } ?? String(line)
-        guard let cells = CSV.fields(text, separator: separator) else {
+        var text = ""
+        if unfinished != nil {
+            // Taken, not copied: appending to a string still shared with
+            // `unfinished` would copy the whole record for every line.
+            swap(&text, &unfinished!.text)
+            text += "\n"
+            scanner.scan("\n" as Character)
+        }
+        scanner.scan(line)
+        text += line
+        guard scanner.isComplete, let cells = CSV.fields(text, separator: separator) else {
+            guard text.utf8.count <= maxRecordBytes else {
+                unfinished = nil
+                scanner = CSVQuoteScanner(separator: separator)
+                return .unterminated(text: String(text.prefix(200)), line: start)
+            }
             unfinished = (text, start)
             return nil
         }
         unfinished = nil
+        scanner = CSVQuoteScanner(separator: separator)
         guard let header else {
             self.header = cells
             return .header(cells)

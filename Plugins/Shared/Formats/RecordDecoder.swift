@@ -96,6 +96,8 @@ public struct RecordDecoder: Sendable {
             case nil, .header: break
             case let .mismatched(text, cells, expected, line):
                 each(.malformed(line: line, raw: text, reason: "line \(line): expected \(expected) cells, found \(cells)"))
+            case let .unterminated(text, line):
+                each(.malformed(line: line, raw: text, reason: "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes"))
             case let .record(cells, line):
                 if let bad = records.header!.first(where: { $0.utf8.contains(0) }) {
                     return each(.malformed(line: line, raw: cells.joined(separator: String(separator)),
