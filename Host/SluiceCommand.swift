@@ -20,5 +20,5 @@ struct SluiceCommand: ParsableCommand {
         """,
         version: "0.1.0 (plugin ABI 1.3)",
         subcommands: [RunCommand.self, ValidateCommand.self, ExplainCommand.self, DeadLetterCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self,
-                      TopCommand.self])
+                      TopCommand.self, IsolateCommand.self])
 }

@@ -142,6 +142,74 @@ public enum CPlugins {
     SLUICE_PLUGIN("testkit", "1.0.0", "test components", "processor:pass sink:slow source:count", &plugin)
     """#
 
+    /// A sink that appends every record's BSON to `out` and, on its
+    /// `crash_at`-th write in a process, segfaults once: the first process to
+    /// get there creates `marker` and crashes, later ones see it and go on.
+    public static let crashingSink = #"""
+    #define _DEFAULT_SOURCE
+    #include <stdint.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <unistd.h>
+    #include <sluice/sluice_plugin.h>
+
+    static void config_string(const char *json, const char *key, char *out, size_t cap) {
+        char pattern[64];
+        snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+        const char *p = strstr(json, pattern);
+        out[0] = 0;
+        if (!p) return;
+        p += strlen(pattern);
+        size_t i = 0;
+        while (p[i] && p[i] != '"' && i + 1 < cap) { out[i] = p[i]; i++; }
+        out[i] = 0;
+    }
+
+    typedef struct { FILE *out; char marker[512]; long calls, crash_at; } state_t;
+
+    static sluice_status create(const sluice_component_descriptor *self, const char *json, const sluice_host_api *host,
+                                void **state, char *error, size_t cap) {
+        (void)self; (void)host;
+        state_t *s = calloc(1, sizeof *s);
+        char path[512];
+        config_string(json, "out", path, sizeof path);
+        config_string(json, "marker", s->marker, sizeof s->marker);
+        const char *at = strstr(json, "\"crash_at\":");
+        s->crash_at = at ? strtol(at + 11, NULL, 10) : 0;
+        s->out = fopen(path, "ab");
+        if (!s->out) { snprintf(error, cap, "cannot open %s", path); free(s); return SLUICE_CONFIG_ERROR; }
+        *state = s;
+        return SLUICE_OK;
+    }
+
+    static void destroy(void *state) { state_t *s = state; fclose(s->out); free(s); }
+
+    static sluice_status write_batch(void *state, const sluice_batch *b, sluice_context *ctx) {
+        (void)ctx;
+        state_t *s = state;
+        if (++s->calls == s->crash_at && access(s->marker, F_OK) != 0) {
+            FILE *m = fopen(s->marker, "w");
+            if (m) fclose(m);
+            // A real fault, not raise(): Swift's crash handler returns from
+            // a raised signal, and a raised SIGSEGV would then be survived.
+            *(volatile int *)(uintptr_t)8 = 1;
+        }
+        for (size_t i = 0; i < b->count; i++) {
+            const sluice_record_meta *m = (const sluice_record_meta *)((const char *)b->meta + i * b->meta_stride);
+            fwrite(b->data + m->offset, 1, m->length, s->out);
+        }
+        fflush(s->out);
+        return SLUICE_OK;
+    }
+
+    static const sluice_sink_vtable sv = {sizeof sv, write_batch, NULL};
+    static const sluice_component_descriptor crashy = {sizeof crashy, SLUICE_SINK, "crashy", "a sink that segfaults once", NULL, 0, create, destroy, NULL, NULL, &sv};
+    static const sluice_component_descriptor *const list[] = {&crashy};
+    static const sluice_plugin_descriptor plugin = {sizeof plugin, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "crashkit", "1.0.0", "a crashing sink", 1, list};
+    SLUICE_PLUGIN("crashkit", "1.0.0", "a crashing sink", "sink:crashy", &plugin)
+    """#
+
     /// A library whose constructor writes MARKER, then `tail`.
     public static func withConstructor(marker: String, tail: String) -> String {
         """

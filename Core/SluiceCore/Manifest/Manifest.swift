@@ -40,6 +40,15 @@ public enum ComponentRole: String, Sendable {
     case source, processor, sink
 }
 
+/// Where a component's plugin code runs (`isolation:`).
+public enum Isolation: String, Sendable, CaseIterable {
+    /// In the host process, on its stage's thread.
+    case none
+    /// In a child process (`sluice isolate`): a crash in the plugin fails
+    /// the batch as retriable and the child is started again. Sinks only.
+    case process
+}
+
 /// One named component of the pipeline.
 public struct ComponentSpec: Sendable {
     public var name: String
@@ -53,6 +62,8 @@ public struct ComponentSpec: Sendable {
     public var buffer: BufferSettings?
     /// A sink's or processor's retry settings; nil for the defaults.
     public var retry: RetrySettings?
+    /// Where a sink's plugin runs.
+    public var isolation: Isolation = .none
     public var location: SourceLocation
     public var useLocation: SourceLocation
     public var inputLocations: [SourceLocation]

@@ -12,7 +12,7 @@ public struct ManifestParser {
     private var literalSecrets: [ManifestError] = []
 
     static let topLevelKeys = ["plugins", "sources", "processors", "sinks", "dead_letter", "engine"]
-    static let componentKeys = ["use", "inputs", "config", "batch", "buffer", "retry"]
+    static let componentKeys = ["use", "inputs", "config", "batch", "buffer", "retry", "isolation"]
 
     public static func parse(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
         let (manifest, errors) = read(file: file, environment: environment)
@@ -216,6 +216,16 @@ public struct ManifestParser {
                     }
                     spec.configLocations = locations
                 case "batch": spec.batch = batch(fv, key: "\(key).batch")
+                case "isolation":
+                    let text = scalar(fv, "\(key).isolation") ?? ""
+                    if let isolation = Isolation(rawValue: text) {
+                        spec.isolation = isolation
+                        if isolation == .process, role != .sink {
+                            report(fv, "\(key).isolation", "isolation: process is for sinks; sources and processors run in the host")
+                        }
+                    } else {
+                        report(fv, "\(key).isolation", "expected one of \(Isolation.allCases.map(\.rawValue).joined(separator: ", ")), got \(text.debugDescription)")
+                    }
                 case "retry":
                     if role == .source {
                         report(fk, "\(key).retry", "a source retries inside its plugin; retry: is for processors and sinks")

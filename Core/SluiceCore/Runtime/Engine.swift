@@ -84,6 +84,8 @@ public final class Engine: @unchecked Sendable {
     let logger: Logger
     private var stages: [Stage] = []
     private var instances: [ComponentInstance] = []
+    /// Sinks whose plugins run in child processes (`isolation: process`).
+    private var isolated: [IsolatedSink] = []
     private let lifecycle: Lifecycle
 
     public init(plan: PipelinePlan, logger: Logger, metrics: RunMetrics? = nil, maxRecords: Int? = nil) {
@@ -131,6 +133,8 @@ public final class Engine: @unchecked Sendable {
         defer {
             for instance in instances.reversed() { instance.destroy() }
             instances.removeAll()
+            for writer in isolated { writer.close() }
+            isolated.removeAll()
         }
         let sources = stages.compactMap { $0 as? SourceStage }
         lifecycle.begin(sources: sources, stages: stages)
@@ -167,10 +171,21 @@ public final class Engine: @unchecked Sendable {
             + plan.nodes.filter { $0.spec.role == .source }
         do {
             for node in order {
-                let instance = try create(node)
-                instances.append(instance)
                 let spec = node.spec
                 let stageMetrics = metrics.stage(name: spec.name, role: spec.role)
+                if spec.isolation == .process {
+                    let launch = IsolatedSink.Launch(executable: IsolatedSink.hostExecutable, pluginPath: node.plugin.path,
+                                                     component: node.component.name, name: spec.name, config: JSONWriter.string(.object(spec.config)))
+                    var logger = logger
+                    logger[metadataKey: "component"] = "\(spec.name)"
+                    let writer = try retryingCreate(node) { try IsolatedSink(launch: launch, logger: logger) }
+                    isolated.append(writer)
+                    byName[spec.name] = SinkStage(name: spec.name, metrics: stageMetrics, writer: writer, settings: settings, control: control, logger: self.logger)
+                    byName[spec.name]!.configure(retry: spec.retry ?? RetrySettings())
+                    continue
+                }
+                let instance = try create(node)
+                instances.append(instance)
                 let stage: Stage
                 switch spec.role {
                 case .source:
@@ -193,6 +208,8 @@ public final class Engine: @unchecked Sendable {
         } catch {
             for instance in instances.reversed() { instance.destroy() }
             instances.removeAll()
+            for writer in isolated { writer.close() }
+            isolated.removeAll()
             throw error
         }
         let deadLetter: Stage
@@ -262,11 +279,18 @@ public final class Engine: @unchecked Sendable {
         let host = ComponentHost(name: node.spec.name, plugin: node.plugin.name, role: node.spec.role, inputs: node.spec.inputs,
                                  stateDirectory: stateDirectory, outputWired: plan.routes(of: node.spec.name).map { !$0.isEmpty },
                                  logger: logger, metrics: metrics, control: control)
+        return try retryingCreate(node) { try ComponentInstance.create(node.component, config: node.spec.config, host: host) }
+    }
+
+    /// Calls `make` until it does not report a retriable failure, with
+    /// backoff, up to the startup timeout.
+    private func retryingCreate<T>(_ node: PipelinePlan.Node, _ make: () throws -> T) throws -> T {
+        let settings = plan.settings
         var backoff = Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: min(settings.maxBackoffMillis, 5000))
         let deadline = Clock.monotonicNanos() + UInt64(settings.startupTimeoutMillis) * 1_000_000
         while true {
             do {
-                return try ComponentInstance.create(node.component, config: node.spec.config, host: host)
+                return try make()
             } catch let ComponentInstance.CreateError.config(message) {
                 throw EngineError(node.spec, message)
             } catch let ComponentInstance.CreateError.retriable(message) {
