@@ -16,10 +16,10 @@ final class IsolationTests: XCTestCase {
         try TestSupport.compileC(CPlugins.crashingSink, name: "crashkit", dir: pluginDir)
     }
 
-    func manifest(isolation: String) throws -> String {
+    func manifest(isolation: String, hang: Bool = false) throws -> String {
         let path = dir + "/\(isolation).yaml"
         try """
-        engine: {initial_backoff_ms: 20, max_backoff_ms: 200, dead_letter_path: \(dir)/dead.ndjson}
+        engine: {initial_backoff_ms: 20, max_backoff_ms: 200, dead_letter_path: \(dir)/dead.ndjson, call_timeout_ms: 1000, drain_timeout_ms: 1000}
         sources:
           gen: {use: faker.generate, config: {count: 5000, seed: 9, fields: {n: {provider: sequence}}}}
         sinks:
@@ -28,7 +28,7 @@ final class IsolationTests: XCTestCase {
             inputs: [gen]
             isolation: \(isolation)
             batch: {max_records: 500}
-            config: {out: \(dir)/\(isolation).bson, marker: \(dir)/\(isolation).crashed, crash_at: 3}
+            config: {out: \(dir)/\(isolation).bson, marker: \(dir)/\(isolation).crashed, crash_at: 3, hang: \(hang)}
         """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -66,5 +66,28 @@ final class IsolationTests: XCTestCase {
                                                                      "--plugin-path", pluginDir])
         XCTAssertNotEqual(result.status, 0, "stderr: \(result.stderr.count) chars: \(result.stderr.prefix(300))")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/none.crashed"))
+    }
+
+    /// A write that never returns, isolated: the child is killed after
+    /// `call_timeout_ms`, the batch retried in a new one, nothing lost.
+    func testAHungIsolatedWriteIsKilledAndRetried() throws {
+        let result = try TestSupport.runProcess(TestSupport.sluice, ["run", try manifest(isolation: "process", hang: true), "--no-progress",
+                                                                     "--plugin-path", pluginDir])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("did not answer a write within 1000 ms (engine.call_timeout_ms); killing it"), result.stderr)
+        XCTAssertEqual(Set(try written(dir + "/process.bson")).count, 5000)
+    }
+
+    /// The same write in the host: the watchdog names the component, the
+    /// pipeline drains, and once the drain is over the host exits 1 instead
+    /// of hanging for ever.
+    func testAHungCallInTheHostEndsTheRunInsteadOfHanging() throws {
+        let started = Date()
+        let result = try TestSupport.runProcess(TestSupport.sluice, ["run", try manifest(isolation: "none", hang: true), "--no-progress",
+                                                                     "--plugin-path", pluginDir])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20)
+        XCTAssertTrue(result.stderr.contains("out: a call into its plugin has not returned for"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("exiting without acknowledging what it holds"), result.stderr)
     }
 }

@@ -143,8 +143,9 @@ public enum CPlugins {
     """#
 
     /// A sink that appends every record's BSON to `out` and, on its
-    /// `crash_at`-th write in a process, segfaults once: the first process to
-    /// get there creates `marker` and crashes, later ones see it and go on.
+    /// `crash_at`-th write in a process, segfaults once (with `"hang":true`,
+    /// never returns instead): the first process to get there creates
+    /// `marker` and fails, later ones see it and go on.
     public static let crashingSink = #"""
     #define _DEFAULT_SOURCE
     #include <stdint.h>
@@ -166,7 +167,7 @@ public enum CPlugins {
         out[i] = 0;
     }
 
-    typedef struct { FILE *out; char marker[512]; long calls, crash_at; } state_t;
+    typedef struct { FILE *out; char marker[512]; long calls, crash_at; int hang; } state_t;
 
     static sluice_status create(const sluice_component_descriptor *self, const char *json, const sluice_host_api *host,
                                 void **state, char *error, size_t cap) {
@@ -177,6 +178,7 @@ public enum CPlugins {
         config_string(json, "marker", s->marker, sizeof s->marker);
         const char *at = strstr(json, "\"crash_at\":");
         s->crash_at = at ? strtol(at + 11, NULL, 10) : 0;
+        s->hang = strstr(json, "\"hang\":true") != NULL;
         s->out = fopen(path, "ab");
         if (!s->out) { snprintf(error, cap, "cannot open %s", path); free(s); return SLUICE_CONFIG_ERROR; }
         *state = s;
@@ -191,6 +193,7 @@ public enum CPlugins {
         if (++s->calls == s->crash_at && access(s->marker, F_OK) != 0) {
             FILE *m = fopen(s->marker, "w");
             if (m) fclose(m);
+            if (s->hang) for (;;) sleep(3600);
             // A real fault, not raise(): Swift's crash handler returns from
             // a raised signal, and a raised SIGSEGV would then be survived.
             *(volatile int *)(uintptr_t)8 = 1;

@@ -19,6 +19,9 @@ final class IsolatedSink: RecordWriter {
         var component: String
         var name: String
         var config: String
+        /// `engine.call_timeout_ms`: a write or flush not answered within it
+        /// gets the child killed and the batch retried; 0 waits for ever.
+        var callTimeoutMillis = 0
     }
 
     private let launch: Launch
@@ -48,6 +51,11 @@ final class IsolatedSink: RecordWriter {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: launch.executable)
         p.arguments = ["isolate", "--plugin", launch.pluginPath, "--component", launch.component, "--name", launch.name]
+        // Swift's crash reporter would hold a crashed child for seconds while
+        // it symbolicates (past call_timeout_ms); the host reports the signal.
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        p.environment = environment
         let input = Pipe(), output = Pipe()
         p.standardInput = input
         p.standardOutput = output
@@ -86,7 +94,10 @@ final class IsolatedSink: RecordWriter {
             }
         }
         let request = [IsolationWire.Request.write.rawValue] + BufferFrame.encode(records, port: port)
-        guard IsolationWire.write(toChild!.fileDescriptor, request), let answer = IsolationWire.readWriteAnswer(fromChild!.fileDescriptor) else {
+        guard IsolationWire.write(toChild!.fileDescriptor, request), answered(during: "a write") else {
+            return died(during: "a write of \(records.count) record(s)")
+        }
+        guard let answer = IsolationWire.readWriteAnswer(fromChild!.fileDescriptor) else {
             return died(during: "a write of \(records.count) record(s)")
         }
         for f in answer.failures where f.index >= 0 && f.index < records.count {
@@ -97,7 +108,7 @@ final class IsolatedSink: RecordWriter {
 
     func flush() -> sluice_status {
         guard child != nil else { return SLUICE_OK }
-        guard IsolationWire.write(toChild!.fileDescriptor, [IsolationWire.Request.flush.rawValue]),
+        guard IsolationWire.write(toChild!.fileDescriptor, [IsolationWire.Request.flush.rawValue]), answered(during: "a flush"),
               let status = IsolationWire.readUInt32(fromChild!.fileDescriptor)
         else { return died(during: "a flush") }
         return sluice_status(rawValue: status)
@@ -107,6 +118,15 @@ final class IsolatedSink: RecordWriter {
         guard child != nil else { return }
         _ = IsolationWire.write(toChild!.fileDescriptor, [IsolationWire.Request.close.rawValue])
         stop()
+    }
+
+    /// Whether the child answers within the call timeout; if it does not, it
+    /// is killed (the read that follows then sees it gone).
+    private func answered(during call: String) -> Bool {
+        guard !IsolationWire.waitReadable(fromChild!.fileDescriptor, timeoutMillis: launch.callTimeoutMillis), let p = child else { return true }
+        logger.error("its plugin process did not answer \(call) within \(launch.callTimeoutMillis) ms (engine.call_timeout_ms); killing it")
+        kill(p.processIdentifier, SIGKILL)
+        return false
     }
 
     /// The child is gone in the middle of a call: say how, and retry.

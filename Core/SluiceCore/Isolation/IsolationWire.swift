@@ -35,6 +35,21 @@ enum IsolationWire {
         }
     }
 
+    /// Waits until `fd` has something to read (or is closed); false after
+    /// `timeoutMillis` without (0 waits for ever).
+    static func waitReadable(_ fd: Int32, timeoutMillis: Int) -> Bool {
+        guard timeoutMillis > 0 else { return true }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let deadline = Clock.monotonicNanos() + UInt64(timeoutMillis) * 1_000_000
+        while true {
+            let now = Clock.monotonicNanos()
+            guard now < deadline else { return false }
+            let n = poll(&p, 1, Int32(min((deadline - now) / 1_000_000 + 1, UInt64(Int32.max))))
+            if n > 0 { return true }
+            if n < 0, errno != EINTR { return true }
+        }
+    }
+
     /// Reads exactly `count` bytes; nil at end of file (the other end is gone).
     static func read(_ fd: Int32, _ count: Int) -> [UInt8]? {
         var out = [UInt8](repeating: 0, count: count)

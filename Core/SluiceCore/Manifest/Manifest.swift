@@ -127,6 +127,10 @@ public struct EngineSettings: Sendable {
     public var maxBackoffMillis = 30_000
     /// How long create may keep answering "retriable" (server not up yet) before the run fails.
     public var startupTimeoutMillis = 30_000
+    /// How long one call into a plugin may run before the component is
+    /// taken for stuck (`CallWatchdog`; an isolated sink's child is killed
+    /// and the batch retried); 0 turns the watch off.
+    public var callTimeoutMillis = 0
     /// Where dead letters go when the manifest names no dead-letter sink;
     /// written in a manifest, relative to its folder, else in the working directory.
     public var deadLetterPath = "dead-letter.ndjson"

@@ -384,7 +384,7 @@ public struct ManifestParser {
             return e
         }
         let known = ["queue_capacity", "batch", "tick_interval_ms", "flush_interval_ms", "drain_timeout_ms",
-                     "initial_backoff_ms", "max_backoff_ms", "startup_timeout_ms", "dead_letter_path", "state_dir", "max_dead_letter_ratio"]
+                     "initial_backoff_ms", "max_backoff_ms", "startup_timeout_ms", "call_timeout_ms", "dead_letter_path", "state_dir", "max_dead_letter_ratio"]
         for (k, v) in map {
             let field = k.string ?? ""
             let key = "engine.\(field)"
@@ -397,6 +397,7 @@ public struct ManifestParser {
             case "initial_backoff_ms": e.initialBackoffMillis = integer(v, key, min: 1) ?? e.initialBackoffMillis
             case "max_backoff_ms": e.maxBackoffMillis = integer(v, key, min: 1) ?? e.maxBackoffMillis
             case "startup_timeout_ms": e.startupTimeoutMillis = integer(v, key) ?? e.startupTimeoutMillis
+            case "call_timeout_ms": e.callTimeoutMillis = integer(v, key) ?? e.callTimeoutMillis
             case "dead_letter_path": e.deadLetterPath = writable(v, key, folder: false) ?? e.deadLetterPath
             case "state_dir": e.stateDirectory = writable(v, key, folder: true) ?? e.stateDirectory
             case "max_dead_letter_ratio": e.maxDeadLetterRatio = ratio(v, key) ?? e.maxDeadLetterRatio

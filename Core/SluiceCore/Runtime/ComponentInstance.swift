@@ -1,6 +1,7 @@
 import CSluicePlugin
 import Foundation
 import SluiceSDK
+import Synchronization
 
 /// A live instance of a plugin component and the typed calls into it.
 ///
@@ -13,6 +14,9 @@ final class ComponentInstance: @unchecked Sendable {
     let info: ComponentInfo
     let host: ComponentHost
     private var state: UnsafeMutableRawPointer?
+    /// When the call in progress began (monotonic ns), 0 between calls:
+    /// what `CallWatchdog` reads from its own thread.
+    let callStarted = Atomic<UInt64>(0)
 
     private init(info: ComponentInfo, host: ComponentHost, state: UnsafeMutableRawPointer?) {
         self.info = info
@@ -43,22 +47,24 @@ final class ComponentInstance: @unchecked Sendable {
     }
 
     func poll(_ ctx: CallContext, maxRecords: Int, timeoutMillis: Int) -> sluice_status {
-        ctx.withPointer { info.descriptor.pointee.source.pointee.poll(state, $0, UInt32(maxRecords), UInt32(max(0, timeoutMillis))) }
+        timed { ctx.withPointer { info.descriptor.pointee.source.pointee.poll(state, $0, UInt32(maxRecords), UInt32(max(0, timeoutMillis))) } }
     }
 
     func ack(_ tokens: [UInt64]) {
         guard info.hasAck, let ack = info.descriptor.pointee.source.pointee.ack else { return }
-        tokens.withUnsafeBufferPointer { ack(state, $0.baseAddress, $0.count) }
+        timed { tokens.withUnsafeBufferPointer { ack(state, $0.baseAddress, $0.count) } }
     }
 
     func process(_ input: RecordBuffer, port: Int, _ ctx: CallContext) -> sluice_status {
-        input.withBatch(port: port) { b in ctx.withPointer { info.descriptor.pointee.processor.pointee.process(state, b, $0) } }
+        timed { input.withBatch(port: port) { b in ctx.withPointer { info.descriptor.pointee.processor.pointee.process(state, b, $0) } } }
     }
 
     /// A control batch: the source behind input `port` stopped reading `splits`.
     func revoke(_ splits: [UInt32], port: Int, _ ctx: CallContext) -> sluice_status {
-        RecordBuffer.withRevocation(port: port, splits: splits) { b in
-            ctx.withPointer { info.descriptor.pointee.processor.pointee.process(state, b, $0) }
+        timed {
+            RecordBuffer.withRevocation(port: port, splits: splits) { b in
+                ctx.withPointer { info.descriptor.pointee.processor.pointee.process(state, b, $0) }
+            }
         }
     }
 
@@ -66,16 +72,22 @@ final class ComponentInstance: @unchecked Sendable {
 
     func tick(now: Int64, _ ctx: CallContext) -> sluice_status {
         guard info.hasTick, let tick = info.descriptor.pointee.processor.pointee.tick else { return SLUICE_OK }
-        return ctx.withPointer { tick(state, now, $0) }
+        return timed { ctx.withPointer { tick(state, now, $0) } }
     }
 
     func write(_ input: RecordBuffer, port: Int, _ ctx: CallContext) -> sluice_status {
-        input.withBatch(port: port) { b in ctx.withPointer { info.descriptor.pointee.sink.pointee.write(state, b, $0) } }
+        timed { input.withBatch(port: port) { b in ctx.withPointer { info.descriptor.pointee.sink.pointee.write(state, b, $0) } } }
     }
 
     func flush() -> sluice_status {
         guard info.hasFlush, let flush = info.descriptor.pointee.sink.pointee.flush else { return SLUICE_OK }
-        return CallContext(output: nil, input: nil).withPointer { flush(state, $0) }
+        return timed { CallContext(output: nil, input: nil).withPointer { flush(state, $0) } }
+    }
+
+    private func timed<R>(_ call: () -> R) -> R {
+        callStarted.store(Clock.monotonicNanos(), ordering: .relaxed)
+        defer { callStarted.store(0, ordering: .relaxed) }
+        return call()
     }
 
     func destroy() {

@@ -136,6 +136,15 @@ public final class Engine: @unchecked Sendable {
             for writer in isolated { writer.close() }
             isolated.removeAll()
         }
+        var watchdog: CallWatchdog?
+        if plan.settings.callTimeoutMillis > 0 {
+            let lifecycle = lifecycle
+            watchdog = CallWatchdog(instances: instances, timeoutMillis: plan.settings.callTimeoutMillis, control: control, logger: logger) {
+                lifecycle.stop()
+            }
+            watchdog?.start()
+        }
+        defer { watchdog?.finish() }
         let sources = stages.compactMap { $0 as? SourceStage }
         lifecycle.begin(sources: sources, stages: stages)
         for stage in stages where !(stage is SourceStage) { start(stage) }
@@ -175,7 +184,8 @@ public final class Engine: @unchecked Sendable {
                 let stageMetrics = metrics.stage(name: spec.name, role: spec.role)
                 if spec.isolation == .process {
                     let launch = IsolatedSink.Launch(executable: IsolatedSink.hostExecutable, pluginPath: node.plugin.path,
-                                                     component: node.component.name, name: spec.name, config: JSONWriter.string(.object(spec.config)))
+                                                     component: node.component.name, name: spec.name, config: JSONWriter.string(.object(spec.config)),
+                                                     callTimeoutMillis: settings.callTimeoutMillis)
                     var logger = logger
                     logger[metadataKey: "component"] = "\(spec.name)"
                     let writer = try retryingCreate(node) { try IsolatedSink(launch: launch, logger: logger) }
