@@ -19,10 +19,14 @@ run_once() {
     local manifest=bench/workers.yaml start end
     if [ "$1" = 0 ]; then
         manifest=$OUT/workers-ceiling.yaml
-        printf 'sources:\n  gen: {use: faker.generate, config: {profile: beach_sensor, seed: 1, count: ${BENCH_N}}}\nsinks:\n  null: {use: file.discard, inputs: [gen]}\n' > "$manifest"
+        sed -n '/^sources:/,/^processors:/p' bench/workers.yaml | sed '$d' > "$manifest"
+        printf 'sinks:\n  null: {use: file.discard, inputs: [gen]}\n' >> "$manifest"
     fi
     start=$(date +%s.%N)
-    BENCH_WORKERS=$1 $BIN/sluice run "$manifest" --no-progress 2>"$OUT/workers-$1.log"
+    if ! BENCH_WORKERS=$1 $BIN/sluice run "$manifest" --no-progress 2>"$OUT/workers-$1.log"; then
+        echo "sluice run $manifest failed (workers: $1); see $OUT/workers-$1.log" >&2
+        return 1
+    fi
     end=$(date +%s.%N)
     python3 -c "print($end - $start)"
 }
@@ -30,7 +34,7 @@ run_once() {
 declare -A best
 for _ in $(seq "$ROUNDS"); do
     for w in 1 2 0; do
-        t=$(run_once "$w")
+        t=$(run_once "$w") || exit 1
         if [ -z "${best[$w]:-}" ] || python3 -c "import sys; sys.exit(0 if $t < ${best[$w]} else 1)"; then best[$w]=$t; fi
     done
 done

@@ -81,7 +81,7 @@ final class WorkersTests: XCTestCase {
     func testSpreadByKeyKeepsEachKeysOrderAcrossThreeWorkers() throws {
         let out = dir + "/ordered.ndjson"
         let summary = try TestSupport.run("""
-        engine: {batch: {max_records: 40, max_wait_ms: 10}, queue_capacity: 2, state_dir: \(dir)/state}
+        engine: {batch: {max_records: 40, max_wait_ms: 10}, queue_capacity: 2, state_dir: \(dir)/state, dead_letter_path: \(dir)/dead-letter.ndjson}
         sources:
           gen:
             use: faker.generate
@@ -132,7 +132,7 @@ final class WorkersTests: XCTestCase {
         func forecast(workers: Int) throws -> [String] {
             let out = "\(dir)/forecast-\(workers)"
             let summary = try TestSupport.run("""
-            engine: {state_dir: \(out)/state}
+            engine: {state_dir: \(out)/state, dead_letter_path: \(out)/dead-letter.ndjson}
             sources:
               csv:
                 use: file.read

@@ -62,11 +62,12 @@ public struct RunSummary: Sendable {
 }
 
 /// Runs a planned pipeline: creates the components (`workers: N` instances
-/// of a processor or sink), starts one thread per instance, and drains the graph on `stop()` (SIGINT/SIGTERM) or when every
-/// source has ended, in the order `ShutdownStateMachine` decides: sources
-/// stop reading and send their end; each stage drains once all its inbound
-/// edges ended, then passes the end on; the dead-letter stage closes last;
-/// sources ack what was written; then every instance is destroyed.
+/// of a processor or sink), starts one thread per instance, and drains the
+/// graph on `stop()` (SIGINT/SIGTERM) or when every source has ended, in
+/// the order `ShutdownStateMachine` decides: sources stop reading and send
+/// their end; each stage drains once all its inbound edges ended, then
+/// passes the end on; the dead-letter stage closes last; sources ack what
+/// was written; then every instance is destroyed.
 ///
 /// `@unchecked Sendable`: `instances` and `groups` are touched only by the
 /// thread in `run`; what other threads read (stop requests, the published
@@ -149,7 +150,8 @@ public final class Engine: @unchecked Sendable {
             stage.condition = .finished
             lifecycle.exited(stage)
         }
-        thread.name = stage.group.map { $0.workers.count > 1 } == true ? "sluice-\(stage.name)-\(stage.worker)" : "sluice-\(stage.name)"
+        let isOneOfSeveral = (stage.group?.workers.count ?? 1) > 1
+        thread.name = isOneOfSeveral ? "sluice-\(stage.name)-\(stage.worker)" : "sluice-\(stage.name)"
         thread.stackSize = 4 << 20
         thread.start()
     }
