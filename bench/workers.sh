@@ -5,7 +5,9 @@
 # case runs ROUNDS times, alternating, and the best run counts (other load
 # on the machine only ever slows a run down). Prints records/s for each and
 # the ratio of 2 workers to 1. Usage: bash bench/workers.sh [records] [rounds]
-# (default 1000000, 3); SLUICE_BIN=dir measures another build.
+# (default 1000000, 3); SLUICE_BIN=dir measures another build. On a machine
+# shared with other work the ratio says more about the other work: as root,
+# `chrt -r 10 bash bench/workers.sh` gives the runs the cores first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=bench/out
