@@ -86,7 +86,7 @@ final class HeldDeliveryKafkaTests: XCTestCase {
             .write(toFile: manifest, atomically: true, encoding: .utf8)
 
         let written = try offsets(out)
-        let committed = try committedOffsets(brokers: brokers, group: "holders", topic: "held")
+        let committed = try ManagedServer.committedOffsets(brokers: brokers, group: "holders", topic: "held")
         XCTAssertEqual(written.count, wave, "the held second wave was written before the kill")
         XCTAssertFalse(committed.isEmpty, "the group committed nothing before the kill")
         for (partition, offset) in committed {
@@ -118,28 +118,5 @@ final class HeldDeliveryKafkaTests: XCTestCase {
             guard let p = r["_kafka"]?["partition"]?.integer, let o = r["_kafka"]?["offset"]?.integer else { return nil }
             return Position(partition: Int(p), offset: Int(o))
         })
-    }
-
-    /// The group's committed offsets, asked of the broker (confluent-kafka from the test venv).
-    private func committedOffsets(brokers: String, group: String, topic: String) throws -> [Int: Int] {
-        let script = """
-        import sys
-        from confluent_kafka import Consumer, TopicPartition
-        c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "enable.auto.commit": False})
-        meta = c.list_topics(sys.argv[3], timeout=10)
-        parts = [TopicPartition(sys.argv[3], p) for p in meta.topics[sys.argv[3]].partitions]
-        for tp in c.committed(parts, timeout=10):
-            if tp.offset >= 0:
-                print(tp.partition, tp.offset)
-        c.close()
-        """
-        let r = try TestSupport.runProcess(ManagedServer.venv + "/bin/python3", ["-c", script, brokers, group, topic])
-        guard r.status == 0 else { throw TestFailure("asking the broker for committed offsets failed: \(r.stderr)") }
-        var out: [Int: Int] = [:]
-        for line in r.stdout.split(separator: "\n") {
-            let f = line.split(separator: " ").compactMap { Int($0) }
-            if f.count == 2 { out[f[0]] = f[1] }
-        }
-        return out
     }
 }

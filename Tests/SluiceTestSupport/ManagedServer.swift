@@ -126,6 +126,29 @@ public final class ManagedServer {
         guard r.status == 0 else { throw TestFailure("cannot create topics \(names): \(r.stderr)") }
     }
 
+    /// The group's committed offsets per partition of `topic`, asked of the broker (confluent-kafka from the test venv).
+    public static func committedOffsets(brokers: String, group: String, topic: String) throws -> [Int: Int] {
+        let script = """
+        import sys
+        from confluent_kafka import Consumer, TopicPartition
+        c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "enable.auto.commit": False})
+        meta = c.list_topics(sys.argv[3], timeout=10)
+        parts = [TopicPartition(sys.argv[3], p) for p in meta.topics[sys.argv[3]].partitions]
+        for tp in c.committed(parts, timeout=10):
+            if tp.offset >= 0:
+                print(tp.partition, tp.offset)
+        c.close()
+        """
+        let r = try TestSupport.runProcess(venv + "/bin/python3", ["-c", script, brokers, group, topic])
+        guard r.status == 0 else { throw TestFailure("asking the broker for committed offsets failed: \(r.stderr)") }
+        var out: [Int: Int] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let f = line.split(separator: " ").compactMap { Int($0) }
+            if f.count == 2 { out[f[0]] = f[1] }
+        }
+        return out
+    }
+
     /// Fails fast unless the loader finds the newer librdkafka first (`make test` arranges it).
     public static func requireTestRdKafka() throws {
         let path = ProcessInfo.processInfo.environment["LD_LIBRARY_PATH"] ?? ""

@@ -8,6 +8,9 @@ public struct PipelinePlan: Sendable {
         public let spec: ComponentSpec
         public let component: ComponentInfo
         public let plugin: LoadedPlugin
+
+        /// How its workers share its records: the manifest's `spread:`, else the component's default.
+        public var spread: Spread { spec.spread ?? .default(keyedState: component.keyedState) }
     }
 
     public let manifest: Manifest

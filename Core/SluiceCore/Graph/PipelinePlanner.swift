@@ -50,6 +50,10 @@ public struct PipelinePlanner {
                                             "\(spec.use) is a \(component.role.rawValue), but it is declared under \(spec.role.rawValue)s:"))
                 continue
             }
+            if component.keyedState, spec.spread == .roundRobin, spec.workers > 1 {
+                errors.append(ManifestError(spec.spreadLocation ?? spec.location, key: "\(key).spread",
+                                            "\(spec.use) keeps state per key or split; spread: round_robin would part a key's records among its \(spec.workers) workers (leave spread: out, or use key)"))
+            }
             var resolved = spec
             let problems = checkConfig(&resolved, component, key: key, manifestFile: manifest.file)
             errors += problems

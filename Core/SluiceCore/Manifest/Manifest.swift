@@ -69,6 +69,14 @@ public struct ComponentSpec: Sendable {
     public var inputLocations: [SourceLocation]
     /// Where each config key (as a JSON Pointer, "" for the config itself) was written.
     public var configLocations: [String: SourceLocation]
+    /// `workers:` (processors and sinks): instances of the component, each
+    /// on its own thread, sharing its input. Default 1.
+    public var workers = 1
+    /// `spread:`, how the workers share the input; nil: the component's
+    /// default (`Spread.default(keyedState:)`).
+    public var spread: Spread?
+    /// Where `spread:` was written, for the planner's errors.
+    public var spreadLocation: SourceLocation?
 
     /// `inputs:` as component and output: `forecast.alerts` reads output
     /// `alerts` of `forecast`, a bare name its default output.
@@ -81,6 +89,23 @@ public struct ComponentSpec: Sendable {
         let parts = use.split(separator: ".", maxSplits: 1)
         return parts.count == 2 ? String(parts[1]) : ""
     }
+}
+
+/// How the workers of a component share its records (`spread:`).
+public enum Spread: String, Sendable, CaseIterable {
+    /// Whole batches in turn, to whichever worker is next: for components
+    /// that keep no state across records.
+    case roundRobin = "round_robin"
+    /// Record by record: by the record's source split when it has one
+    /// (`kafka.read`'s partition), else by a hash of its key. Every record of
+    /// a split, or of a key, goes to the same worker, in order, so state
+    /// kept per key or per split (a join's window, a forecaster's models)
+    /// stays whole on one worker.
+    case key
+
+    /// `key` for a component whose descriptor says it keeps keyed state
+    /// (`SLUICE_COMPONENT_KEYED_STATE`), else `round_robin`.
+    public static func `default`(keyedState: Bool) -> Spread { keyedState ? .key : .roundRobin }
 }
 
 /// One entry of `inputs:`: a component and which of its outputs (Vector's

@@ -12,7 +12,7 @@ public struct ManifestParser {
     private var literalSecrets: [ManifestError] = []
 
     static let topLevelKeys = ["plugins", "sources", "processors", "sinks", "dead_letter", "engine"]
-    static let componentKeys = ["use", "inputs", "config", "batch", "buffer", "retry", "isolation"]
+    static let componentKeys = ["use", "inputs", "config", "batch", "workers", "spread", "buffer", "retry", "isolation"]
 
     public static func parse(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
         let (manifest, errors) = read(file: file, environment: environment)
@@ -216,6 +216,22 @@ public struct ManifestParser {
                     }
                     spec.configLocations = locations
                 case "batch": spec.batch = batch(fv, key: "\(key).batch")
+                case "workers":
+                    if role == .source {
+                        report(fk, "\(key).workers", "a source runs one reader; workers: applies to processors and sinks")
+                    } else {
+                        spec.workers = integer(fv, "\(key).workers", min: 1) ?? spec.workers
+                    }
+                case "spread":
+                    spec.spreadLocation = loc(fv.mark)
+                    if role == .source {
+                        report(fk, "\(key).spread", "a source runs one reader; spread: applies to processors and sinks")
+                    } else if let text = scalar(fv, "\(key).spread") {
+                        spec.spread = Spread(rawValue: text)
+                        if spec.spread == nil {
+                            report(fv, "\(key).spread", "expected one of: \(Spread.allCases.map(\.rawValue).joined(separator: ", ")), got \(text.debugDescription)")
+                        }
+                    }
                 case "isolation":
                     let text = scalar(fv, "\(key).isolation") ?? ""
                     if let isolation = Isolation(rawValue: text) {

@@ -53,14 +53,17 @@ public final class RunMetrics: Sendable {
     }
 
     /// Finds or creates a plugin metric, named `sluice_<plugin>_<name>` with
-    /// labels `pipeline`, `component` and any the plugin gave. nil when the
+    /// labels `pipeline`, `component`, `worker` (a component's instance, when
+    /// it has several workers) and any the plugin gave. nil when the
     /// name is malformed or already registered with another kind.
-    public func pluginMetric(plugin: String, component: String, name text: String, help: String, kind: PluginMetric.Kind) -> PluginMetric? {
+    public func pluginMetric(plugin: String, component: String, name text: String, help: String, kind: PluginMetric.Kind,
+                             worker: Int? = nil) -> PluginMetric?
+    {
         guard let parsed = MetricName(parsing: text) else { return nil }
         let prefix = plugin.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
         let full = "sluice_\(prefix)_\(parsed.name)"
         guard !MetricNames.engineOwned(full) else { return nil }
-        let labels = [("pipeline", pipeline), ("component", component)] + parsed.labels
+        let labels = [("pipeline", pipeline), ("component", component)] + (worker.map { [("worker", "\($0)")] } ?? []) + parsed.labels
         return plugins.withLock { table -> PluginMetric? in
             let key = full + "\u{0}" + labels.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{0}")
             if let existing = table.byKey[key] { return existing.kind == kind ? existing : nil }

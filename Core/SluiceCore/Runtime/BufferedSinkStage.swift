@@ -18,11 +18,11 @@ final class BufferedSinkStage: Stage, @unchecked Sendable {
     let queue: DurableQueue
 
     init(name: String, metrics: StageMetrics, writer: RecordWriter, queue: DurableQueue, settings: EngineSettings,
-         control: EngineControl, logger: Logger)
+         control: EngineControl, logger: Logger, worker: Int? = nil)
     {
         self.writer = writer
         self.queue = queue
-        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger)
+        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger, worker: worker)
     }
 
     override func run() {

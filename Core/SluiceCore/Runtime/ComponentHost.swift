@@ -12,6 +12,10 @@ final class ComponentHost: Sendable {
     let name: String
     /// The plugin's name: the prefix of its metric names.
     let plugin: String
+    /// Its index among the component's workers when it has several: the
+    /// `worker` label of its plugin metrics, so one worker's gauge does not
+    /// overwrite another's.
+    let worker: Int?
     let logger: Logger
     let metrics: RunMetrics
     /// Holds back repeats of the plugin's own log lines (and its libraries').
@@ -32,13 +36,15 @@ final class ComponentHost: Sendable {
 
     /// - Parameter outputWired: processors: per output (0 the default), whether the manifest gives it a reader.
     init(name: String, plugin: String, role: ComponentRole, inputs: [String], stateDirectory: String?, outputWired: [Bool] = [],
-         logger: Logger, metrics: RunMetrics, control: EngineControl)
+         worker: Int? = nil, logger: Logger, metrics: RunMetrics, control: EngineControl)
     {
         self.name = name
         self.plugin = plugin
+        self.worker = worker
         answersStopOnlyAtLastTick = role == .processor
         var logger = logger
         logger[metadataKey: "component"] = "\(name)"
+        if let worker { logger[metadataKey: "worker"] = "\(worker)" }
         self.logger = logger
         self.metrics = metrics
         self.control = control

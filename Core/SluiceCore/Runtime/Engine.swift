@@ -64,14 +64,15 @@ public struct RunSummary: Sendable {
     }
 }
 
-/// Runs a planned pipeline: creates the components, starts one thread per
-/// stage, and drains the graph on `stop()` (SIGINT/SIGTERM) or when every
-/// source has ended, in the order `ShutdownStateMachine` decides: sources
-/// stop reading and send their end; each stage drains once all its inbound
-/// edges ended, then passes the end on; the dead-letter stage closes last;
-/// sources ack what was written; then every instance is destroyed.
+/// Runs a planned pipeline: creates the components (`workers: N` instances
+/// of a processor or sink), starts one thread per instance, and drains the
+/// graph on `stop()` (SIGINT/SIGTERM) or when every source has ended, in
+/// the order `ShutdownStateMachine` decides: sources stop reading and send
+/// their end; each stage drains once all its inbound edges ended, then
+/// passes the end on; the dead-letter stage closes last; sources ack what
+/// was written; then every instance is destroyed.
 ///
-/// `@unchecked Sendable`: `instances` and `stages` are touched only by the
+/// `@unchecked Sendable`: `instances` and `groups` are touched only by the
 /// thread in `run`; what other threads read (stop requests, the published
 /// stage metrics, the shutdown state) sits behind `lifecycle`'s lock.
 public final class Engine: @unchecked Sendable {
@@ -82,7 +83,8 @@ public final class Engine: @unchecked Sendable {
     public let metrics: RunMetrics
     public let control: EngineControl
     let logger: Logger
-    private var stages: [Stage] = []
+    /// The components, each with its workers' stages.
+    private var groups: [WorkerGroup] = []
     private var instances: [ComponentInstance] = []
     /// Sinks whose plugins run in child processes (`isolation: process`).
     private var isolated: [IsolatedSink] = []
@@ -104,25 +106,25 @@ public final class Engine: @unchecked Sendable {
     /// until every stage is built, then the same list until the run ends.
     public var stageMetrics: [StageMetrics] { lifecycle.metrics }
 
-    /// The stages once built (empty before), for the status views.
-    var liveStages: [Stage] { lifecycle.stages }
+    /// The components once built (empty before), for the status views.
+    var liveComponents: [WorkerGroup] { lifecycle.components }
 
     /// Whether every stage is built (and the metric series of all exist).
-    public var isBuilt: Bool { !liveStages.isEmpty }
+    public var isBuilt: Bool { !liveComponents.isEmpty }
 
     /// `GET /ready`.
     public var readiness: Readiness {
-        let stages = liveStages
-        return Readiness.evaluate(built: !stages.isEmpty, stopping: control.isStopping,
-                                  components: stages.map { ($0.name, $0.condition) })
+        let components = liveComponents
+        return Readiness.evaluate(built: !components.isEmpty, stopping: control.isStopping,
+                                  components: components.map { ($0.name, $0.condition) })
     }
 
     /// Sets the series that are sampled rather than counted (queue depth,
     /// readiness); the status server calls it before each scrape.
     public func sampleGauges() {
-        for stage in liveStages {
-            stage.metrics.sample(queueDepth: stage.inbox.count, capacity: stage.inbox.capacity,
-                                 isReady: stage.condition.notReadyBecause == nil)
+        for component in liveComponents {
+            component.metrics.sample(queueDepth: component.queueDepth, capacity: component.queueCapacity,
+                                     isReady: component.condition.notReadyBecause == nil)
         }
     }
 
@@ -145,13 +147,14 @@ public final class Engine: @unchecked Sendable {
             watchdog?.start()
         }
         defer { watchdog?.finish() }
+        let stages = groups.flatMap(\.workers)
         let sources = stages.compactMap { $0 as? SourceStage }
-        lifecycle.begin(sources: sources, stages: stages)
+        lifecycle.begin(sources: sources, stages: stages, components: groups)
         for stage in stages where !(stage is SourceStage) { start(stage) }
         for stage in sources { start(stage) }
         lifecycle.awaitTeardown()
         let seconds = Double(Clock.monotonicNanos() - started) / 1e9
-        return RunSummary(stages: stages.map(\.metrics.snapshot), seconds: seconds, undeliverable: control.undeliverable.load(ordering: .relaxed))
+        return RunSummary(stages: groups.map(\.metrics.snapshot), seconds: seconds, undeliverable: control.undeliverable.load(ordering: .relaxed))
     }
 
     private func start(_ stage: Stage) {
@@ -163,7 +166,8 @@ public final class Engine: @unchecked Sendable {
             stage.condition = .finished
             lifecycle.exited(stage)
         }
-        thread.name = "sluice-\(stage.name)"
+        let isOneOfSeveral = (stage.group?.workers.count ?? 1) > 1
+        thread.name = isOneOfSeveral ? "sluice-\(stage.name)-\(stage.worker)" : "sluice-\(stage.name)"
         thread.stackSize = 4 << 20
         thread.start()
     }
@@ -174,7 +178,7 @@ public final class Engine: @unchecked Sendable {
         for node in plan.nodes where reported.insert(node.plugin.name).inserted {
             metrics.pluginLoaded(node.plugin.name, seconds: node.plugin.loadSeconds)
         }
-        var byName: [String: Stage] = [:]
+        var byName: [String: WorkerGroup] = [:]
         // Sinks first: if one cannot start, no source has read anything yet.
         let order = plan.nodes.filter { $0.spec.role == .sink } + plan.nodes.filter { $0.spec.role == .processor }
             + plan.nodes.filter { $0.spec.role == .source }
@@ -182,38 +186,12 @@ public final class Engine: @unchecked Sendable {
             for node in order {
                 let spec = node.spec
                 let stageMetrics = metrics.stage(name: spec.name, role: spec.role)
-                if spec.isolation == .process {
-                    let launch = IsolatedSink.Launch(executable: IsolatedSink.hostExecutable, pluginPath: node.plugin.path,
-                                                     component: node.component.name, name: spec.name, config: JSONWriter.string(.object(spec.config)),
-                                                     callTimeoutMillis: settings.callTimeoutMillis)
-                    var logger = logger
-                    logger[metadataKey: "component"] = "\(spec.name)"
-                    let writer = try retryingCreate(node) { try IsolatedSink(launch: launch, logger: logger) }
-                    isolated.append(writer)
-                    byName[spec.name] = SinkStage(name: spec.name, metrics: stageMetrics, writer: writer, settings: settings, control: control, logger: self.logger)
-                    byName[spec.name]!.configure(retry: spec.retry ?? RetrySettings())
-                    continue
+                let count = spec.role == .source ? 1 : spec.workers
+                var workers: [Stage] = []
+                for index in 0 ..< count {
+                    workers.append(try makeStage(node, worker: count > 1 ? index : nil, metrics: stageMetrics))
                 }
-                let instance = try create(node)
-                instances.append(instance)
-                let stage: Stage
-                switch spec.role {
-                case .source:
-                    stage = SourceStage(name: spec.name, metrics: stageMetrics, instance: instance, batch: spec.batch ?? settings.batch,
-                                        settings: settings, control: control, logger: logger)
-                case .processor:
-                    stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance,
-                                           receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control, logger: logger)
-                case .sink:
-                    if let buffer = spec.buffer, buffer.kind == .disk {
-                        stage = BufferedSinkStage(name: spec.name, metrics: stageMetrics, writer: instance,
-                                                  queue: try openDiskBuffer(spec, buffer), settings: settings, control: control, logger: logger)
-                    } else {
-                        stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: instance, settings: settings, control: control, logger: logger)
-                    }
-                }
-                if spec.role != .source { stage.configure(retry: spec.retry ?? RetrySettings()) }
-                byName[spec.name] = stage
+                byName[spec.name] = WorkerGroup(name: spec.name, metrics: stageMetrics, workers: workers, spread: node.spread)
             }
         } catch {
             for instance in instances.reversed() { instance.destroy() }
@@ -222,36 +200,90 @@ public final class Engine: @unchecked Sendable {
             isolated.removeAll()
             throw error
         }
-        let deadLetter: Stage
-        if let name = plan.manifest.deadLetter, let stage = byName[name] {
-            deadLetter = stage
+        let deadLetter: WorkerGroup
+        if let name = plan.manifest.deadLetter, let group = byName[name] {
+            deadLetter = group
         } else {
-            deadLetter = SinkStage(name: Self.deadLetterStageName, metrics: metrics.stage(name: Self.deadLetterStageName, role: .sink), writer: DeadLetterFile(path: settings.deadLetterPath),
-                                   settings: settings, control: control, logger: logger)
+            let dlqMetrics = metrics.stage(name: Self.deadLetterStageName, role: .sink)
+            let stage = SinkStage(name: Self.deadLetterStageName, metrics: dlqMetrics, writer: DeadLetterFile(path: settings.deadLetterPath),
+                                  settings: settings, control: control, logger: logger)
+            deadLetter = WorkerGroup(name: Self.deadLetterStageName, metrics: dlqMetrics, workers: [stage], spread: .roundRobin)
         }
         for node in plan.nodes {
-            let stage = byName[node.spec.name]!
+            let group = byName[node.spec.name]!
             let outputs = node.component.outputs
-            stage.routes = plan.routes(of: node.spec.name).enumerated().map { output, wires in
+            // One counter per wire, shared by the producer's workers.
+            let routes = plan.routes(of: node.spec.name).enumerated().map { output, wires in
                 wires.map {
-                    Edge(stage: byName[$0.consumer]!, port: $0.port,
+                    Edge(consumer: byName[$0.consumer]!, port: $0.port,
                          records: metrics.edge(from: node.spec.name, output: output == 0 ? nil : outputs[output - 1], to: $0.consumer))
                 }
             }
-            for edge in stage.routes.joined() { edge.stage.inboundEdges += 1 }
-            if stage !== deadLetter {
-                stage.deadLetterStage = deadLetter
-                deadLetter.inboundEdges += 1
+            for stage in group.workers {
+                stage.routes = routes
+                // Every worker sends its own end to every worker of each consumer.
+                for edge in routes.joined() {
+                    for consumer in edge.consumer.workers { consumer.inboundEdges += 1 }
+                }
+                if group !== deadLetter {
+                    stage.deadLetterGroup = deadLetter
+                    for consumer in deadLetter.workers { consumer.inboundEdges += 1 }
+                }
             }
         }
-        stages = plan.nodes.map { byName[$0.spec.name]! }
-        if !stages.contains(where: { $0 === deadLetter }) { stages.append(deadLetter) }
+        groups = plan.nodes.map { byName[$0.spec.name]! }
+        if !groups.contains(where: { $0 === deadLetter }) { groups.append(deadLetter) }
     }
 
-    /// Opens a sink's disk buffer, saying what an earlier run left in it.
-    private func openDiskBuffer(_ spec: ComponentSpec, _ buffer: BufferSettings) throws -> DurableQueue {
-        let directory = buffer.path
+    /// One worker's stage of a component: its plugin instance in the host,
+    /// or in a child process (`isolation: process`), and for a sink its
+    /// buffer.
+    private func makeStage(_ node: PipelinePlan.Node, worker: Int?, metrics stageMetrics: StageMetrics) throws -> Stage {
+        let spec = node.spec
+        let settings = plan.settings
+        let stage: Stage
+        if spec.isolation == .process {
+            let launch = IsolatedSink.Launch(executable: IsolatedSink.hostExecutable, pluginPath: node.plugin.path,
+                                             component: node.component.name, name: spec.name, config: JSONWriter.string(.object(spec.config)),
+                                             callTimeoutMillis: settings.callTimeoutMillis)
+            var logger = logger
+            logger[metadataKey: "component"] = "\(spec.name)"
+            let writer = try retryingCreate(node) { try IsolatedSink(launch: launch, logger: logger) }
+            isolated.append(writer)
+            stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: writer, settings: settings, control: control,
+                              logger: self.logger, worker: worker)
+        } else {
+            let instance = try create(node, worker: worker)
+            instances.append(instance)
+            switch spec.role {
+            case .source:
+                stage = SourceStage(name: spec.name, metrics: stageMetrics, instance: instance, batch: spec.batch ?? settings.batch,
+                                    settings: settings, control: control, logger: logger)
+            case .processor:
+                stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance,
+                                       receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,
+                                       logger: logger, worker: worker)
+            case .sink:
+                if let buffer = spec.buffer, buffer.kind == .disk {
+                    stage = BufferedSinkStage(name: spec.name, metrics: stageMetrics, writer: instance,
+                                              queue: try openDiskBuffer(spec, buffer, worker: worker), settings: settings, control: control,
+                                              logger: logger, worker: worker)
+                } else {
+                    stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: instance, settings: settings, control: control,
+                                      logger: logger, worker: worker)
+                }
+            }
+        }
+        if spec.role != .source { stage.configure(retry: spec.retry ?? RetrySettings()) }
+        return stage
+    }
+
+    /// Opens a sink's disk buffer (one per worker: `worker-i` inside it for
+    /// worker i > 0), saying what an earlier run left in it.
+    private func openDiskBuffer(_ spec: ComponentSpec, _ buffer: BufferSettings, worker: Int?) throws -> DurableQueue {
+        var directory = buffer.path
             ?? URL(fileURLWithPath: plan.settings.stateDirectory).appendingPathComponent(spec.name).appendingPathComponent("buffer").path
+        if let worker, worker > 0 { directory += "/worker-\(worker)" }
         let log: SegmentLog
         do {
             log = try SegmentLog(directory: directory, segmentBytes: min(buffer.maxBytes / 4, 64 << 20))
@@ -273,11 +305,18 @@ public final class Engine: @unchecked Sendable {
 
     /// Creates an instance, retrying with backoff while it reports a retriable
     /// failure (a server still starting), up to the startup timeout.
-    private func create(_ node: PipelinePlan.Node) throws -> ComponentInstance {
+    ///
+    /// - Parameter worker: its index among the component's workers when it
+    ///   has several. Worker 0 keeps the component's state directory, so a
+    ///   snapshot outlives a change between 1 worker and N; worker i > 0
+    ///   gets `worker-i` inside it.
+    private func create(_ node: PipelinePlan.Node, worker: Int?) throws -> ComponentInstance {
         let settings = plan.settings
         var stateDirectory: String?
         if node.spec.role == .processor {
-            let path = URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent(node.spec.name).path
+            var url = URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent(node.spec.name)
+            if let worker, worker > 0 { url.appendPathComponent("worker-\(worker)") }
+            let path = url.path
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             } catch {
@@ -288,7 +327,7 @@ public final class Engine: @unchecked Sendable {
         }
         let host = ComponentHost(name: node.spec.name, plugin: node.plugin.name, role: node.spec.role, inputs: node.spec.inputs,
                                  stateDirectory: stateDirectory, outputWired: plan.routes(of: node.spec.name).map { !$0.isEmpty },
-                                 logger: logger, metrics: metrics, control: control)
+                                 worker: worker, logger: logger, metrics: metrics, control: control)
         return try retryingCreate(node) { try ComponentInstance.create(node.component, config: node.spec.config, host: host) }
     }
 

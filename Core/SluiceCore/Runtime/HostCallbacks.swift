@@ -63,7 +63,7 @@ private let hostMetric: @convention(c) (UnsafeMutableRawPointer?, sluice_metric_
     default: return nil
     }
     guard let metric = host.metrics.pluginMetric(plugin: host.plugin, component: host.name, name: String(cString: name),
-                                                 help: help.map { String(cString: $0) } ?? "", kind: k) else { return nil }
+                                                 help: help.map { String(cString: $0) } ?? "", kind: k, worker: host.worker) else { return nil }
     // RunMetrics keeps the metric alive for the whole run.
     return OpaquePointer(Unmanaged.passUnretained(metric).toOpaque())
 }

@@ -10,7 +10,7 @@ extension Engine {
         private let control: EngineControl
         private var machine: ShutdownStateMachine
         private var sources: [SourceStage] = []
-        private var published: [Stage] = []
+        private var published: [WorkerGroup] = []
         private var tornDown = false
 
         init(control: EngineControl, drainTimeoutMillis: Int) {
@@ -18,20 +18,21 @@ extension Engine {
             machine = ShutdownStateMachine(drainTimeoutMillis: drainTimeoutMillis)
         }
 
-        var metrics: [StageMetrics] { stages.map(\.metrics) }
+        var metrics: [StageMetrics] { components.map(\.metrics) }
 
-        var stages: [Stage] {
+        var components: [WorkerGroup] {
             condition.lock()
             defer { condition.unlock() }
             return published
         }
 
-        func begin(sources: [SourceStage], stages: [Stage]) {
+        /// `stages` are the threads about to start (every worker); `components` what the status views show.
+        func begin(sources: [SourceStage], stages: [Stage], components: [WorkerGroup]) {
             condition.lock()
             defer { condition.unlock() }
             machine.started(sources: sources.count, others: stages.count - sources.count)
             self.sources = sources
-            published = stages
+            published = components
         }
 
         /// Before `begin` too: creation loops then see `isStopping` and give up.

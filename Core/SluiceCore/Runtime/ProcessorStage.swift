@@ -16,11 +16,11 @@ final class ProcessorStage: Stage, @unchecked Sendable {
     private let receivesRevocations: Bool
 
     init(name: String, metrics: StageMetrics, instance: ComponentInstance, receivesRevocations: Bool, settings: EngineSettings,
-         control: EngineControl, logger: Logger)
+         control: EngineControl, logger: Logger, worker: Int? = nil)
     {
         self.instance = instance
         self.receivesRevocations = receivesRevocations
-        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger)
+        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger, worker: worker)
     }
 
     private var outputCount: Int { 1 + instance.info.outputs.count }
@@ -62,7 +62,7 @@ final class ProcessorStage: Stage, @unchecked Sendable {
     }
 
     /// Lets the plugin drop the splits' state, then passes the revocation on
-    /// behind whatever that emitted.
+    /// behind whatever that emitted, once every worker of the component has.
     private func revoke(_ splits: [UInt32], port: Int) {
         if receivesRevocations {
             let ctx = CallContext(input: nil, outputCount: outputCount, tickets: [], holds: instance.host.holds)
@@ -70,7 +70,8 @@ final class ProcessorStage: Stage, @unchecked Sendable {
             if status != SLUICE_OK { logger.warning("process of revoked splits \(splits) returned status \(status.rawValue)") }
             route(ctx, tickets: [])
         }
-        dispatchRevocation(splits)
+        guard let group else { return dispatchRevocation(splits) }
+        group.passRevocation(worker: worker, port: port) { dispatchRevocation(splits) }
     }
 
     private func tick() {

@@ -9,9 +9,11 @@ import Logging
 final class SinkStage: Stage, @unchecked Sendable {
     let writer: RecordWriter
 
-    init(name: String, metrics: StageMetrics, writer: RecordWriter, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    init(name: String, metrics: StageMetrics, writer: RecordWriter, settings: EngineSettings, control: EngineControl, logger: Logger,
+         worker: Int? = nil)
+    {
         self.writer = writer
-        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger)
+        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger, worker: worker)
     }
 
     override func run() {

@@ -4,22 +4,23 @@ import Logging
 import SluiceSDK
 import Synchronization
 
-/// One wire of the running graph: a consumer stage and the input port the
-/// records arrive on there.
+/// One wire of the running graph: a consumer component and the input port
+/// the records arrive on there.
 struct Edge {
-    let stage: Stage
+    let consumer: WorkerGroup
     let port: Int
     let records: EdgeCounter
 }
 
-/// One vertex of the running graph, on its own thread.
+/// One vertex of the running graph, on its own thread: a component, or one
+/// worker of a component with `workers: N` (see `WorkerGroup`).
 ///
 /// A stage owns its inbox; upstream stages push into it and block when it is
 /// full. It forwards each output to the edges wired to it (fan-out shares one
 /// buffer) and sends failed records to the dead-letter stage.
 ///
-/// `@unchecked Sendable`: the wiring (`routes`, `deadLetterStage`,
-/// `inboundEdges`) is written by the engine before any stage thread starts
+/// `@unchecked Sendable`: the wiring (`routes`, `deadLetterGroup`, `group`,
+/// `worker`, `inboundEdges`) is written by the engine before any stage thread starts
 /// (thread start is the barrier) and only read afterwards; everything the
 /// threads share at run time is the inbox (locked), the metrics and `condition` (atomics).
 class Stage: @unchecked Sendable {
@@ -35,10 +36,14 @@ class Stage: @unchecked Sendable {
     /// Per output index (0 the default), the edges that read it.
     var routes: [[Edge]] = [[]]
     /// nil only for the dead-letter stage itself.
-    weak var deadLetterStage: Stage?
+    weak var deadLetterGroup: WorkerGroup?
+    /// The component this stage is a worker of.
+    weak var group: WorkerGroup?
+    /// Its index among the component's workers.
+    var worker = 0
     let inbox: BoundedQueue<Message>
-    /// Edges that end into this stage: its inputs, and for the dead-letter
-    /// stage every stage that can dead-letter.
+    /// Ends this stage waits for: one per worker of each producer wired to
+    /// it, and for the dead-letter stage one per worker that can dead-letter.
     var inboundEdges = 0
     /// Why the last delivery did not finish cleanly (it retried or gave up);
     /// nil after one that did. Touched only by the stage's own thread.
@@ -48,13 +53,15 @@ class Stage: @unchecked Sendable {
     /// Touched only by the thread that delivers.
     private var breaker = CircuitBreaker(failures: 0, coolDownMillis: 0)
 
-    init(name: String, metrics: StageMetrics, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    /// - Parameter worker: its index among the component's workers when it has several (log metadata).
+    init(name: String, metrics: StageMetrics, settings: EngineSettings, control: EngineControl, logger: Logger, worker: Int? = nil) {
         self.name = name
         self.metrics = metrics
         self.settings = settings
         self.control = control
         var logger = logger
         logger[metadataKey: "component"] = "\(name)"
+        if let worker { logger[metadataKey: "worker"] = "\(worker)" }
         self.logger = logger
         inbox = BoundedQueue(capacity: settings.queueCapacity)
     }
@@ -79,9 +86,8 @@ class Stage: @unchecked Sendable {
         guard !records.isEmpty else { return }
         metrics.sent(records.count, bytes: records.byteCount)
         for edge in routes[output] {
-            for t in tickets { t.retain() }
             edge.records.add(records.count)
-            let waited = edge.stage.inbox.push(.batch(Envelope(records: records, tickets: tickets, port: edge.port)))
+            let waited = edge.consumer.push(records, tickets: tickets, port: edge.port)
             if waited > 0 { metrics.blocked(nanos: waited) }
         }
     }
@@ -89,9 +95,7 @@ class Stage: @unchecked Sendable {
     /// Tells every consumer of every output that the splits were revoked,
     /// behind the records already sent to it.
     func dispatchRevocation(_ splits: [UInt32]) {
-        for edge in routes.joined() {
-            edge.stage.inbox.pushIgnoringCapacity(.revoked(splits: splits, port: edge.port))
-        }
+        for edge in routes.joined() { edge.consumer.broadcast(.revoked(splits: splits, port: edge.port)) }
     }
 
     /// Sends failed records, wrapped with their reasons, to the dead-letter stage.
@@ -101,7 +105,7 @@ class Stage: @unchecked Sendable {
         control.firstDeadLetters.note(stage: name, failures.lazy.map(\.reason))
         logRecordErrors(source, failures)
         let wrapped = DeadLetter.wrap(source, failures, stage: name)
-        guard let dlq = deadLetterStage else {
+        guard let dlq = deadLetterGroup else {
             // This is the dead-letter stage and it cannot write. Keeping a
             // reference on the tickets for good means their sources are
             // never acked: the records are read again by the next run,
@@ -111,8 +115,7 @@ class Stage: @unchecked Sendable {
             logger.critical("\(failures.count) record(s) could not be written to the dead-letter queue either (first: \(failures[0].reason)); their sources are not acked, so they are read again on the next run")
             return
         }
-        for t in tickets { t.retain() }
-        let waited = dlq.inbox.push(.batch(Envelope(records: wrapped, tickets: tickets, port: 0)))
+        let waited = dlq.push(wrapped, tickets: tickets, port: 0)
         if waited > 0 { metrics.blocked(nanos: waited) }
     }
 
@@ -151,8 +154,8 @@ class Stage: @unchecked Sendable {
 
     /// Tells every edge out of this stage, and the dead-letter stage, that it is done.
     func finish() {
-        for edge in routes.joined() { edge.stage.inbox.pushIgnoringCapacity(.end) }
-        deadLetterStage?.inbox.pushIgnoringCapacity(.end)
+        for edge in routes.joined() { edge.consumer.broadcast(.end) }
+        deadLetterGroup?.broadcast(.end)
     }
 
     /// Delivers `records` through `attempt` until none is left to retry,

@@ -8,6 +8,8 @@ public struct Topology: Codable, Sendable, Equatable {
         public let use: String
         /// A `ComponentCondition` label.
         public let state: String
+        /// Instances running it (`workers:`); its counts and queue are theirs together.
+        public let workers: Int
         public let recordsIn: Int
         public let recordsOut: Int
         public let deadLettered: Int

@@ -44,7 +44,9 @@ public final class FileSink: Sink {
             // Like `mkdir -p`: a manifest naming out/x.ndjson works from a fresh checkout.
             let parent = (path as NSString).deletingLastPathComponent
             if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-            fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
+            // Always O_APPEND: the workers of one sink (`workers: N`) each open
+            // the file, and each batch's single write(2) then lands whole at the end.
+            fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND | (append ? 0 : O_TRUNC), 0o644)
             guard fd >= 0 else { throw SluiceError.config("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
             ownsDescriptor = true
             if append, let torn = Self.trimTornLastLine(fd, path: path), torn > 0 {

@@ -21,6 +21,8 @@ public final class ForecasterProcessor: Processor {
     public static let summary = "Per-key online forecasts with prediction intervals, anomaly scores and threshold alerts"
     public static let configSchema = ForecastConfig.schema
     public static let outputs = ["alerts"]
+    /// Models are kept per key and split: with `workers: N`, each key and split stays on one worker.
+    public static let keyedState = true
     static let alertsOutput = outputIndex("alerts")!
     static let forecastKey = Array("forecast".utf8)
 

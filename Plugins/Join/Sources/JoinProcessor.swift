@@ -16,6 +16,8 @@ public final class JoinProcessor: Processor {
     public static let summary = "Event-time interval join (inner, left, right, full) with watermarks, idle inputs and bounded state"
     public static let configSchema = JoinConfig.schema
     public static let outputs = ["late"]
+    /// Windows are kept per key and split: with `workers: N`, each key and split stays on one worker.
+    public static let keyedState = true
     private static let lateOutput = outputIndex("late")!
 
     let config: JoinConfig

@@ -478,6 +478,16 @@ typedef struct sluice_sink_vtable {
 
 /** Component flag: instances may be called from several threads at once. */
 #define SLUICE_COMPONENT_THREAD_SAFE 0x1u
+/**
+ * Component flag: an instance keeps state per record key or per source
+ * split (a join window, a model per series). When the manifest runs the
+ * component with `workers: N`, the host then spreads records by split (when
+ * a record has one) or by a hash of its key, so every record of a key or a
+ * split reaches the same instance, in order; without the flag it spreads
+ * whole batches round-robin. A flag bit, not a struct field: a host that
+ * does not know it ignores it (and runs one instance per component).
+ */
+#define SLUICE_COMPONENT_KEYED_STATE 0x2u
 
 /** One component (a source, processor or sink) a plugin provides. */
 typedef struct sluice_component_descriptor {

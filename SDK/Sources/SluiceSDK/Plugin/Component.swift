@@ -9,6 +9,10 @@ public protocol Component: AnyObject, SendableMetatype {
     static var configSchema: String { get }
     /// Whether one instance may be called from several threads at once.
     static var threadSafe: Bool { get }
+    /// Whether an instance keeps state per record key or per source split
+    /// (`SLUICE_COMPONENT_KEYED_STATE`): with `workers: N` the host then
+    /// sends every record of a key or split to the same instance, in order.
+    static var keyedState: Bool { get }
     /// Names of the outputs besides the default one (ABI 1.1), wired in a
     /// manifest as `component.name`; `Output.emit(…, output: i)` sends to
     /// `outputs[i - 1]`.
@@ -31,6 +35,7 @@ public protocol Component: AnyObject, SendableMetatype {
 extension Component {
     public static func check(config: Config, host: PluginHost) throws {}
     public static var threadSafe: Bool { false }
+    public static var keyedState: Bool { false }
     public static var outputs: [String] { [] }
 
     /// The `output:` index of a named output for `Output.emit`; nil for a name not in `outputs`.

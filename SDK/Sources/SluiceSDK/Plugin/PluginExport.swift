@@ -49,7 +49,8 @@ public final class PluginExport: @unchecked Sendable {
             c.name = UnsafePointer(strdup(type.meta.name))
             c.description = UnsafePointer(strdup(type.meta.summary))
             c.config_schema = UnsafePointer(strdup(type.meta.configSchema))
-            c.flags = type.meta.threadSafe ? UInt32(SLUICE_COMPONENT_THREAD_SAFE) : 0
+            c.flags = (type.meta.threadSafe ? UInt32(SLUICE_COMPONENT_THREAD_SAFE) : 0)
+                | (type.meta.keyedState ? UInt32(SLUICE_COMPONENT_KEYED_STATE) : 0)
             let outputs = type.meta.outputs
             if !outputs.isEmpty {
                 let names = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: outputs.count)
