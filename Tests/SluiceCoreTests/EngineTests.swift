@@ -181,8 +181,8 @@ final class EngineTests: XCTestCase {
     /// past them), and the run fails saying so.
     func testRecordsTheDeadLetterQueueCannotTakeAreNeverAcked() throws {
         let ackFile = dir + "/acks.txt"
-        let unwritable = dir + "/dead-letters-is-a-directory"
-        try FileManager.default.createDirectory(atPath: unwritable, withIntermediateDirectories: true)
+        // Passes the start's checks, then every write fails (ENOSPC).
+        let unwritable = "/dev/full"
         let manifest = dir + "/unwritable-dlq.yaml"
         try """
         engine: {dead_letter_path: \(unwritable), drain_timeout_ms: 1500, initial_backoff_ms: 50, max_backoff_ms: 200}
