@@ -24,7 +24,8 @@ PR_SET_CHILD_SUBREAPER = 36
 def run(timeout, argv):
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     start = time.perf_counter()
-    child = subprocess.Popen(argv, start_new_session=True)
+    # The command's own output goes to stderr (the caller's log): stdout carries only the result.
+    child = subprocess.Popen(argv, stdout=sys.stderr, start_new_session=True)
     deadline = start + timeout
     status = None
     # Reap everything: the command, then whatever it orphaned, until no child is left.

@@ -10,13 +10,15 @@ from pyspark.sql.types import DoubleType, LongType, StringType, StructField, Str
 
 source, target, checkpoint = sys.argv[1:4]
 spark = (SparkSession.builder.master("local[2]").appName("sluice-bench")
-         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate())
+         .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate())
 spark.sparkContext.setLogLevel("ERROR")
 # A typed read turns a value of the wrong type into null, so "required" and
 # "type" are both the not-null checks below.
 schema = StructType([StructField("Beach", StringType()), StructField("MeasurementID", LongType()),
                      StructField("WaterTemperature", DoubleType()), StructField("Turbidity", DoubleType()),
-                     StructField("BatteryLife", DoubleType()), StructField("TimeStamp", StringType())])
+                     StructField("BatteryLife", DoubleType()), StructField("TimeStamp", StringType()),
+                     # Not in the schema's properties, but allowed: kept, as the other tools keep it.
+                     StructField("RawData", StringType())])
 readings = spark.readStream.schema(schema).json(source)
 valid = readings.where(
     F.col("Beach").isNotNull() & (F.length("Beach") >= 1)
