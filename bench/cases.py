@@ -12,7 +12,7 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 
-from context import ROOT, Failed, Unsupported
+from context import ROOT, Failed, ServerSample, Unsupported
 
 PIN = ["taskset", "-c", "0"]
 SCHEMA_MANIFEST = "bench/file-validate.yaml"
@@ -231,7 +231,7 @@ def push(server):
             pid, url = ctx.servers.nginx(f'{{"accepted":{PUSH_PER_POST},"duplicates":0}}')
         else:
             pid, url = ctx.servers.sluice_push(ctx.binary, "bench/push.yaml")
-        sample = ctx.sample(pid)
+        sample = ServerSample(pid)
         done = subprocess.run(["wrk", "-t1", f"-c{PUSH_CONNECTIONS}", f"-d{PUSH_SECONDS}s", "-s", script, url],
                               capture_output=True, text=True)
         m = sample.stop()

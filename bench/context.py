@@ -3,9 +3,8 @@ manifests read, the inputs (made once), the servers, and how to time a command."
 import json
 import os
 import subprocess
-import sys
+import time
 
-from measure import ServerSample
 from servers import Servers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -75,23 +74,22 @@ class Context:
             self.prepared.add(key)
 
     def timed(self, name, argv, env=None, timeout=600):
-        """Wall, CPU and peak RSS of `argv` and everything it starts; its output goes to bench/out/NAME.log."""
+        """Wall, CPU and peak RSS of `argv` and everything it starts (bench/measure.c); its output goes to bench/out/NAME.log."""
+        measure = self.path("measure")
+        self.once("measure", lambda: subprocess.run(["cc", "-O2", "-o", measure, os.path.join(HERE, "measure.c")],
+                                                    check=True))
         log = self.path(f"{name}.log")
         with open(log, "w") as f:
-            done = subprocess.run([sys.executable, os.path.join(HERE, "measure.py"), str(timeout), *argv],
-                                  env=dict(self.env, **(env or {})), stdout=subprocess.PIPE, stderr=f,
-                                  text=True, cwd=ROOT)
-        if done.returncode != 0:
-            raise Failed(f"bench/measure.py failed (exit {done.returncode}), see {os.path.relpath(log, ROOT)}")
-        m = json.loads(done.stdout.strip().splitlines()[-1])
+            done = subprocess.run([measure, str(timeout), *argv], env=dict(self.env, **(env or {})),
+                                  stdout=subprocess.PIPE, stderr=f, text=True, cwd=ROOT)
+        if done.returncode != 0 or not done.stdout.strip():
+            raise Failed(f"bench/measure.c failed (exit {done.returncode}), see {os.path.relpath(log, ROOT)}")
+        m = json.loads(done.stdout)
         if m["status"] != 0:
             tail = open(log).read().strip().splitlines()[-3:]
             raise Failed(f"{argv[0]} {'timed out' if m['status'] == 'timeout' else 'exited ' + str(m['status'])}"
                          f" (log {os.path.relpath(log, ROOT)}): {' | '.join(tail)}")
         return m
-
-    def sample(self, pid):
-        return ServerSample(pid)
 
     def peers_python(self):
         python = os.path.join(PEERS_VENV, "bin", "python")
@@ -101,3 +99,23 @@ class Context:
 
     def close(self):
         self.servers.close()
+
+
+class ServerSample:
+    """CPU seconds a running server used between construction and `stop()`, and its peak RSS (VmHWM)."""
+
+    TICKS = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.start_cpu = self._cpu()
+        self.start = time.perf_counter()
+
+    def _cpu(self):
+        fields = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.TICKS  # utime, stime: every thread's
+
+    def stop(self):
+        hwm = next(int(line.split()[1]) for line in open(f"/proc/{self.pid}/status") if line.startswith("VmHWM:"))
+        return {"seconds": time.perf_counter() - self.start, "cpu_s": self._cpu() - self.start_cpu,
+                "peak_rss_kib": hwm, "status": 0}
