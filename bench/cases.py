@@ -56,9 +56,9 @@ class Case:
     unit: str = "records"
 
 
-def sluice(manifest, pin=False, args=(), env=None):
+def sluice(manifest, pin=False, env=None):
     def run(ctx, case, round):
-        argv = (PIN if pin else []) + [f"{ctx.binary}/sluice", "run", manifest, "--no-progress", *args]
+        argv = (PIN if pin else []) + [f"{ctx.binary}/sluice", "run", manifest, "--no-progress"]
         return ctx.timed(case.name, argv, env=dict({"BENCH_N": str(case.records)}, **(env(ctx, case, round) if env else {})))
     return run
 
@@ -69,7 +69,7 @@ def with_input(ctx, case, round):
 
 def cat(ctx, case, round):
     source = ctx.input(case.records)
-    return ctx.timed(case.name, PIN + ["sh", "-c", f'cat "$0" > "$1"', source, ctx.path("cat.ndjson")])
+    return ctx.timed(case.name, PIN + ["sh", "-c", 'cat "$0" > "$1"', source, ctx.path("cat.ndjson")])
 
 
 # --- workers ------------------------------------------------------------------
@@ -334,9 +334,9 @@ CASES = [
          compare=[Compare("peer-python-jsonschema-rs", per="cpu", target=Target("≥ 20× per CPU second", "ratio", at_least=20)),
                   Compare("peer-spark", per="wall", target=Target("≥ 50× per wall second", "ratio", at_least=50)),
                   Compare("peer-python-fastjsonschema", per="cpu")]),
-    Case("peer-quixstreams", "quixstreams: RawSensorData → jsonschema-rs → CleanSensorData on tansu", 200_000,
+    Case("peer-quixstreams", "quixstreams: RawSensorData → jsonschema-rs → CleanSensorData on tansu", 100_000,
          quixstreams, group="peers"),
-    Case("sluice-kafka", "kafka.read RawSensorData → validator → kafka.write CleanSensorData on tansu", 200_000,
+    Case("sluice-kafka", "kafka.read RawSensorData → validator → kafka.write CleanSensorData on tansu", 100_000,
          sluice_kafka_path, group="peers", compare=[Compare("peer-quixstreams", per="wall")]),
 ]
 
