@@ -23,7 +23,9 @@ import report  # noqa: E402
 def machine():
     model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+    # The results files are what a run rewrites: they do not make the build measured another one.
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                            ":!bench/RESULTS.md", ":!bench/results.json"], cwd=ROOT, capture_output=True,
                            text=True).stdout.strip()
     return {"cores": os.cpu_count(), "cpu": model, "kernel": platform.release(),
             "load_average": [round(x, 2) for x in os.getloadavg()],
@@ -122,8 +124,10 @@ def main():
     finally:
         ctx.close()
     end = machine()
-    text = (f"{start['cores']} cores, {start['cpu']}, Linux {start['kernel']}; shared with other sessions' builds "
-            f"(load average {start['load_average'][0]} at the start, {end['load_average'][0]} at the end); "
+    load = max(start["load_average"][0], end["load_average"][0])
+    text = (f"{start['cores']} cores, {start['cpu']}, Linux {start['kernel']}; load average "
+            f"{start['load_average'][0]} at the start, {end['load_average'][0]} at the end"
+            f"{' (busy: other work shared the cores)' if load > start['cores'] else ''}; "
             f"commit {start['commit']}; {start['date']}")
     rows, results = [], {}
     for case in selected:

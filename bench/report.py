@@ -48,9 +48,9 @@ def render(results, order, commands):
               "each row is the median of its runs (runs interleaved case by case, round by round),",
               "CPU = user + system seconds of the process and everything it started, peak RSS =",
               "the largest process's (for the push cases: the server's, over the load).", ""]
-    machines = sorted({r["machine"] for r in rows.values() if r.get("machine")})
-    for m in machines:
-        lines.append(f"- Machine: {m}")
+    for group, command in (("bench", "`make bench`"), ("peers", "`make bench-peers`")):
+        for m in sorted({r["machine"] for r in rows.values() if r.get("group") == group and r.get("machine")}):
+            lines.append(f"- {command} run: {m}")
     lines += ["", "| case | what | records | runs | wall s | records/s | CPU s | records/CPU s | peak RSS MiB "
               "| baseline | ratio | target | |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in order:
@@ -66,6 +66,10 @@ def render(results, order, commands):
                      f"| {r['peak_rss_mib']:.1f} | {r.get('baseline') or '–'} | "
                      f"{ratio_text(r['comparisons'][0]) if r['comparisons'] else '–'} | {r.get('target') or '–'} "
                      f"| {verdict(r.get('met'))} |")
+    written = [f"{name} {number(rows[name]['output_records'])}" for name in order
+               if name in rows and rows[name].get("output_records") is not None]
+    if written:
+        lines += ["", "Valid records written on the file path (the tools must agree): " + ", ".join(written) + "."]
     comparisons = [(name, c) for name in order if name in rows for c in rows[name].get("comparisons", [])]
     if comparisons:
         lines += ["", "Every comparison (speed-up = this case's records per second ÷ the baseline's; "
