@@ -39,13 +39,11 @@ class Servers:
         self.temp = []
 
     def _start(self, name, argv, port, env=None):
-        if name not in self.started:
-            log = open(os.path.join(self.out, f"{name}.log"), "w")
-            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env or self.env,
-                                       start_new_session=True)
-            self.started[name] = (process, port)
-            wait_port(port, name, process)
-        return self.started[name]
+        log = open(os.path.join(self.out, f"{name}.log"), "w")
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env or self.env,
+                                   start_new_session=True)
+        self.started[name] = (process, port)
+        wait_port(port, name, process)
 
     def _data_dir(self):
         d = tempfile.mkdtemp(prefix="sluice-bench-")
@@ -53,33 +51,36 @@ class Servers:
         return d
 
     def kafka(self):
-        port = free_port()
-        url = f"tcp://127.0.0.1:{port}"
-        _, port = self._start("tansu", [".venv/bin/tansu", "broker", "--listener-url", url,
-                                        "--advertised-listener-url", url], port)
-        return f"127.0.0.1:{port}"
+        if "tansu" not in self.started:
+            port = free_port()
+            url = f"tcp://127.0.0.1:{port}"
+            self._start("tansu", [".venv/bin/tansu", "broker", "--listener-url", url,
+                                  "--advertised-listener-url", url], port)
+        return f"127.0.0.1:{self.started['tansu'][1]}"
 
     def mongo(self):
-        port, data = free_port(), self._data_dir()
-        _, port = self._start("nx-27017", [".venv/bin/nx-27017", "--data-dir", data, "--host", "127.0.0.1",
-                                           "-p", str(port), "--log-file", os.path.join(self.out, "nx.log"),
-                                           "--pid-file", os.path.join(data, "pid")], port)
-        return f"mongodb://127.0.0.1:{port}"
+        if "nx-27017" not in self.started:
+            port, data = free_port(), self._data_dir()
+            self._start("nx-27017", [".venv/bin/nx-27017", "--data-dir", data, "--host", "127.0.0.1", "-p", str(port),
+                                     "--log-file", os.path.join(self.out, "nx.log"),
+                                     "--pid-file", os.path.join(data, "pid")], port)
+        return f"mongodb://127.0.0.1:{self.started['nx-27017'][1]}"
 
     def elasticsearch(self):
-        port, data = free_port(), self._data_dir()
-        # The noida-db script forks the real server; this is the server itself, so its PID is the one stopped.
-        _, port = self._start("noida-db", [".venv/bin/noida-db-server", "start", "--data-dir", data, "--host",
-                                           "127.0.0.1", "--only", "elasticsearch", "--elasticsearch-port",
-                                           str(port)], port)
-        return f"http://127.0.0.1:{port}"
+        if "noida-db" not in self.started:
+            port, data = free_port(), self._data_dir()
+            # The noida-db script forks the real server; this is the server itself, so its PID is the one stopped.
+            self._start("noida-db", [".venv/bin/noida-db-server", "start", "--data-dir", data, "--host", "127.0.0.1",
+                                     "--only", "elasticsearch", "--elasticsearch-port", str(port)], port)
+        return f"http://127.0.0.1:{self.started['noida-db'][1]}"
 
     def nginx(self, body):
         """nginx answering 202 with `body` to every request: one process (no master), so its CPU is one PID's."""
-        port, root = free_port(), os.path.abspath(os.path.join(self.out, "nginx"))
-        os.makedirs(root, exist_ok=True)
-        with open(os.path.join(root, "nginx.conf"), "w") as f:
-            f.write(f"""worker_processes 1;
+        if "nginx" not in self.started:
+            port, root = free_port(), os.path.abspath(os.path.join(self.out, "nginx"))
+            os.makedirs(root, exist_ok=True)
+            with open(os.path.join(root, "nginx.conf"), "w") as f:
+                f.write(f"""worker_processes 1;
 master_process off;
 daemon off;
 pid {root}/nginx.pid;
@@ -94,19 +95,22 @@ http {{
     }}
 }}
 """)
-        process, port = self._start("nginx", ["/usr/sbin/nginx", "-c", f"{root}/nginx.conf", "-p", root], port)
+            self._start("nginx", ["/usr/sbin/nginx", "-c", f"{root}/nginx.conf", "-p", root], port)
+        process, port = self.started["nginx"]
         return process.pid, f"http://127.0.0.1:{port}/readings"
 
     def sluice_push(self, binary, manifest):
-        port = free_port()
-        env = dict(self.env, BENCH_PUSH_LISTEN=f"127.0.0.1:{port}")
-        process, port = self._start("sluice-push", [f"{binary}/sluice", "run", manifest, "--no-progress"], port, env)
+        if "sluice-push" not in self.started:
+            port = free_port()
+            self._start("sluice-push", [f"{binary}/sluice", "run", manifest, "--no-progress"], port,
+                        dict(self.env, BENCH_PUSH_LISTEN=f"127.0.0.1:{port}"))
+        process, port = self.started["sluice-push"]
         return process.pid, f"http://127.0.0.1:{port}/readings"
 
     def close(self):
         for process, _ in self.started.values():
             process.terminate()
-        for name, (process, _) in self.started.items():
+        for process, _ in self.started.values():
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
