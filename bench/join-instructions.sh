@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 N=${1:-50000}
 command -v valgrind >/dev/null || { echo "needs valgrind (apt install valgrind)" >&2; exit 1; }
-export BENCH_N=$N BENCH_OUT=$PWD/$OUT BENCH_INTERVAL_MS=100 BENCH_TYPE=left BENCH_UPPER_MS=60000
+export BENCH_N=$N BENCH_OUT=$OUT BENCH_INTERVAL_MS=100 BENCH_TYPE=left BENCH_UPPER_MS=60000
 $BIN/sluice run bench/join-input.yaml --no-progress 2>/dev/null
 RECORDS=$((2 * N))
 # Debian 12's valgrind cannot read the DWARF 5 that Swift 6 writes: drop the

@@ -11,8 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build/release
 source bench/lib.sh
-# File paths in a manifest resolve against the manifest's folder: give them absolute.
-export BENCH_N=${1:-${N:-200000}} BENCH_OUT=$PWD/$OUT BENCH_INTERVAL_MS=100
+export BENCH_N=${1:-${N:-200000}} BENCH_OUT=$OUT BENCH_INTERVAL_MS=100
 RECORDS=$((2 * BENCH_N))
 CORE="taskset -c 0"
 command -v taskset >/dev/null || CORE=""

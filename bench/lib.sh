@@ -1,5 +1,6 @@
 # Shared by the bench scripts: sourced after `cd` to the repository root.
-OUT=bench/out
+# Absolute: file paths in a manifest resolve against the manifest's folder.
+OUT=$PWD/bench/out
 mkdir -p "$OUT"
 # The build measured: SLUICE_BIN=other/.build/release compares another checkout in the same run.
 BIN=${SLUICE_BIN:-.build/release}
