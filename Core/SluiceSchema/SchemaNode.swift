@@ -151,6 +151,8 @@ struct TypeMask: OptionSet, Sendable {
     static let number = TypeMask(rawValue: 16)
     static let integer = TypeMask(rawValue: 32)
     static let string = TypeMask(rawValue: 64)
+    /// What an integer satisfies. A constant: an array literal of options allocates an array per use.
+    static let numeric = TypeMask(rawValue: 48)
 
     static let names: [String: TypeMask] = [
         "null": .null, "boolean": .boolean, "object": .object, "array": .array,
