@@ -45,6 +45,17 @@ enum ExactNumber: Equatable, Sendable {
         return d > floor ? -1 : 0
     }
 
+    /// The value as a double when that is exact (an integer below 2^53 in
+    /// magnitude, or a double that is not NaN), else nil.
+    @inline(__always)
+    var exactDouble: Double? {
+        switch self {
+        case let .int(i): return i.magnitude < 1 << 53 ? Double(i) : nil
+        case let .double(d): return d.isNaN ? nil : d
+        case .wide: return nil
+        }
+    }
+
     var description: String {
         switch self {
         case let .int(i): return String(i)

@@ -33,6 +33,31 @@ struct Program: Sendable {
         var exclusiveMinimum: ExactNumber?
         var exclusiveMaximum: ExactNumber?
         var multipleOf: Divisor?
+        /// The bounds as doubles (absent ones infinite), valid when every
+        /// present bound is a double exactly: then a value that is one too
+        /// is checked by float compares alone.
+        var boundsAreDoubles = true
+        var low = -Double.infinity, high = Double.infinity
+        var exclusiveLow = -Double.infinity, exclusiveHigh = Double.infinity
+
+        init(minimum: ExactNumber?, maximum: ExactNumber?, exclusiveMinimum: ExactNumber?, exclusiveMaximum: ExactNumber?,
+             multipleOf: Divisor?) {
+            self.minimum = minimum
+            self.maximum = maximum
+            self.exclusiveMinimum = exclusiveMinimum
+            self.exclusiveMaximum = exclusiveMaximum
+            self.multipleOf = multipleOf
+            func bound(_ n: ExactNumber?, _ absent: Double) -> Double? {
+                guard let n else { return absent }
+                return n.exactDouble
+            }
+            if let l = bound(minimum, -.infinity), let h = bound(maximum, .infinity),
+               let el = bound(exclusiveMinimum, -.infinity), let eh = bound(exclusiveMaximum, .infinity) {
+                (low, high, exclusiveLow, exclusiveHigh) = (l, h, el, eh)
+            } else {
+                boundsAreDoubles = false
+            }
+        }
     }
 
     /// An enum or const value in the form a BSON scalar is compared with in place.
@@ -49,6 +74,12 @@ struct Program: Sendable {
     init(_ nodes: [SchemaNode]) {
         ops.reserveCapacity(nodes.count)
         for node in nodes { ops.append(op(node)) }
+        // A chain of bare references ends at one node (a cycle of them was refused by the compiler).
+        for i in ops.indices {
+            var t = i
+            while ops[t].onlyRef >= 0 { t = Int(ops[t].onlyRef) }
+            ops[i].target = Int32(t)
+        }
     }
 
     private mutating func list(_ nodes: [Int]) -> (start: Int32, count: Int32) {
@@ -120,6 +151,7 @@ struct Program: Sendable {
         if !k.dependentRequired.isEmpty || !k.dependentSchemas.isEmpty || k.uniqueItems { o.flags.insert(.rare) }
         if node.hasInPlace { o.flags.insert(.inPlace) }
         if node.collects { o.flags.insert(.collects) }
+        if o.ref < 0, o.flags.isDisjoint(with: [.dynamicRef, .object, .array, .inPlace, .collects]) { o.flags.insert(.leaf) }
         addNames(node, &o)
         (o.patternStart, o.patternCount) = (Int32(lists.count), Int32(k.patternProperties.count))
         for (pattern, sub) in k.patternProperties {
@@ -221,11 +253,16 @@ struct Op: Sendable {
         static let dynamicRef = Flags(rawValue: 1 << 11)
         /// dependentRequired, dependentSchemas, uniqueItems: read from the `SchemaNode`.
         static let rare = Flags(rawValue: 1 << 12)
+        /// Nothing but keywords on the value itself (type, enum, const, numbers,
+        /// strings): checked without the bookkeeping of nodes that apply others.
+        static let leaf = Flags(rawValue: 1 << 13)
     }
 
     var flags: Flags = []
     var typeMask: UInt8 = 0
     var onlyRef: Int32 = -1
+    /// Where the walk goes for this node: the end of its chain of bare references, or itself.
+    var target: Int32 = 0
     var ref: Int32 = -1
     var enumStart: Int32 = 0, enumCount: Int32 = 0, constIndex: Int32 = -1
     var numbers: Int32 = -1

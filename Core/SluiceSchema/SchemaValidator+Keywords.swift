@@ -8,6 +8,11 @@ import Glibc
 extension SchemaValidator {
     func checkNumber(_ index: Int32, _ x: ExactNumber) -> Bool {
         let c = numberChecks + Int(ops[Int(index)].numbers)
+        // Bounds and value exact as doubles (the common case): four float compares.
+        if c.pointee.boundsAreDoubles, let d = x.exactDouble, d >= c.pointee.low, d <= c.pointee.high,
+           d > c.pointee.exclusiveLow, d < c.pointee.exclusiveHigh, c.pointee.multipleOf == nil {
+            return true
+        }
         var ok = true
         if let m = c.pointee.minimum, ExactNumber.compare(x, m) < 0 {
             ok = false
@@ -38,7 +43,9 @@ extension SchemaValidator {
         let op = ops + Int(index)
         var ok = true
         let minLength = Int(op.pointee.minLength), maxLength = Int(op.pointee.maxLength)
-        if minLength >= 0 || maxLength >= 0 {
+        // A string of n bytes has n/4 to n code points: most lengths are settled without counting.
+        let bytes = v.stringBytes?.count
+        if minLength >= 0 || maxLength >= 0, bytes.map({ (minLength < 0 || ($0 + 3) / 4 >= minLength) && (maxLength < 0 || $0 <= maxLength) }) != true {
             let n = v.codePointCount
             if minLength >= 0, n < minLength {
                 ok = false
@@ -107,6 +114,8 @@ extension SchemaValidator {
         let hasNames = op.pointee.slotMask >= 0
         // Up to 64 required names are ticked off in a word; more on the mark stack.
         var seen: UInt64 = 0
+        let savedTop = state.pointee.marks.top
+        defer { state.pointee.marks.top = savedTop }
         let seenSet = requiredCount > 64 ? state.pointee.marks.push(bound: requiredCount) : -1
         let patternCount = Int(op.pointee.patternCount)
         let additional = op.pointee.additional
@@ -166,6 +175,7 @@ extension SchemaValidator {
             }
             if matched, evaluated >= 0 { state.pointee.marks.add(evaluated, position) }
         }
+        if evaluated >= 0 { state.pointee.marks.setCount(evaluated, count) }
         let all: UInt64 = requiredCount >= 64 ? ~0 : (1 << UInt64(requiredCount)) - 1
         if requiredCount > 0, seenSet >= 0 || seen != all {
             for i in 0 ..< requiredCount where seenSet >= 0 ? !state.pointee.marks.has(seenSet, i) : seen & (1 << UInt64(i)) == 0 {
@@ -230,6 +240,7 @@ extension SchemaValidator {
             }
             if unique { values.append(item.constant) }
         }
+        if evaluated >= 0 { state.pointee.marks.setCount(evaluated, count) }
         if op.pointee.minItems >= 0, count < op.pointee.minItems {
             ok = false
             if fail(index, "minItems", "has \(count) items, fewer than \(op.pointee.minItems)") { return false }
@@ -370,6 +381,8 @@ extension SchemaValidator {
         var ok = true
         let sub = v.isArray ? op.pointee.unevaluatedItems : op.pointee.unevaluatedProperties
         guard sub >= 0 else { return true }
+        // In a valid record the other keywords usually evaluated every member: no second walk.
+        if state.pointee.marks.coversAll(evaluated) { return true }
         let refuses = ops[Int(sub)].flags.contains(.alwaysFalse)
         var position = 0
         var members = Members(v.value)

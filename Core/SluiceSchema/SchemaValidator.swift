@@ -171,42 +171,26 @@ public final class SchemaValidator {
 
     /// Whether `v` is valid under node `start`; `outer` is the annotation set
     /// (a `Marks` handle, -1 for none) of the node that applied this one in place.
+    @inline(__always)
     func check(_ start: Int32, _ v: Instance, _ outer: Int) -> Bool {
-        var index = start
-        if !dynamicScope {
-            while ops[Int(index)].onlyRef >= 0 { index = ops[Int(index)].onlyRef }
-        }
+        let index = dynamicScope ? start : ops[Int(start)].target
         let op = ops + Int(index)
         let flags = op.pointee.flags
-        if flags.contains(.alwaysTrue) { return true }
-        if flags.contains(.alwaysFalse) { return refuse(index, "false", "no value is allowed here") }
-        if state.pointee.depth > Self.maxDepth {
-            return refuse(index, "depth", "nested deeper than \(Self.maxDepth) levels")
+        if flags.contains(.leaf) {
+            if state.pointee.depth > Self.maxDepth { return refuse(index, "depth", "nested deeper than \(Self.maxDepth) levels") }
+            return checkValue(index, op, flags, v)
         }
-        var pushed = false
-        if dynamicScope {
-            let resource = nodes[Int(index)].resource
-            if state.pointee.scope.last != resource { state.pointee.scope.append(resource); pushed = true }
-        }
-        defer { if pushed { state.pointee.scope.removeLast() } }
-        let savedTop = state.pointee.marks.top
-        defer { state.pointee.marks.top = savedTop }
-        let own = flags.contains(.collects) ? state.pointee.marks.push(bound: v.memberBound) : -1
-        let evaluated = own >= 0 ? own : outer
-        var ok = true
+        return checkNode(index, op, flags, v, outer)
+    }
 
-        if op.pointee.ref >= 0, !check(op.pointee.ref, v, evaluated) {
-            ok = false
-            if stopped { return false }
-        }
-        if flags.contains(.dynamicRef), !check(resolve(nodes[Int(index)].k.dynamicRef!), v, evaluated) {
-            ok = false
-            if stopped { return false }
-        }
+    /// The keywords on the value itself: type, enum, const, numbers, strings.
+    @inline(__always)
+    private func checkValue(_ index: Int32, _ op: UnsafeMutablePointer<Op>, _ flags: Op.Flags, _ v: Instance) -> Bool {
         if flags.contains(.type), !v.satisfies(op.pointee.typeMask) {
             _ = fail(index, "type", "expected \(self.nodes[Int(index)].k.types!.joined(separator: " or ")), got \(v.typeName)")
             return false
         }
+        var ok = true
         if flags.contains(.enumeration), !isOneOf(index, v) {
             ok = false
             if fail(index, "enum", "\(v.shortDescription) is not one of \(self.nodes[Int(index)].k.enumValues!.map { JSONWriter.string($0.json) }.joined(separator: ", "))") {
@@ -227,6 +211,48 @@ public final class SchemaValidator {
             ok = false
             if stopped { return false }
         }
+        return ok
+    }
+
+    /// A node that applies other schemas (references, members, items,
+    /// applicators), or a boolean schema.
+    private func checkNode(_ index: Int32, _ op: UnsafeMutablePointer<Op>, _ flags: Op.Flags, _ v: Instance, _ outer: Int) -> Bool {
+        if flags.contains(.alwaysTrue) { return true }
+        if flags.contains(.alwaysFalse) { return refuse(index, "false", "no value is allowed here") }
+        if state.pointee.depth > Self.maxDepth {
+            return refuse(index, "depth", "nested deeper than \(Self.maxDepth) levels")
+        }
+        var pushed = false
+        if dynamicScope {
+            let resource = nodes[Int(index)].resource
+            if state.pointee.scope.last != resource { state.pointee.scope.append(resource); pushed = true }
+        }
+        let savedTop = state.pointee.marks.top
+        let own = flags.contains(.collects) ? state.pointee.marks.push(bound: v.memberBound) : -1
+        let ok = apply(index, op, flags, v, own >= 0 ? own : outer)
+        if own >= 0 {
+            if ok, outer >= 0 { state.pointee.marks.merge(into: outer, from: own) }
+            state.pointee.marks.top = savedTop
+        }
+        if pushed { state.pointee.scope.removeLast() }
+        return ok
+    }
+
+    private func apply(_ index: Int32, _ op: UnsafeMutablePointer<Op>, _ flags: Op.Flags, _ v: Instance, _ evaluated: Int) -> Bool {
+        var ok = true
+        if op.pointee.ref >= 0, !check(op.pointee.ref, v, evaluated) {
+            ok = false
+            if stopped { return false }
+        }
+        if flags.contains(.dynamicRef), !check(resolve(nodes[Int(index)].k.dynamicRef!), v, evaluated) {
+            ok = false
+            if stopped { return false }
+        }
+        if !checkValue(index, op, flags, v) {
+            // A wrong type ends the node's checks, as it always did.
+            if stopped || flags.contains(.type) && !v.satisfies(op.pointee.typeMask) { return false }
+            ok = false
+        }
         if flags.contains(.object), v.isDocument, !checkObject(index, v, evaluated) {
             ok = false
             if stopped { return false }
@@ -239,9 +265,8 @@ public final class SchemaValidator {
             ok = false
             if stopped { return false }
         }
-        if own >= 0, v.isObjectOrArray {
-            if !checkUnevaluated(index, v, own) { return false }
-            if ok, outer >= 0 { state.pointee.marks.merge(into: outer, from: own) }
+        if flags.contains(.collects), v.isObjectOrArray, !checkUnevaluated(index, v, evaluated) {
+            return false
         }
         return ok
     }
