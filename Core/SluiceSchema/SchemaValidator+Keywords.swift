@@ -6,13 +6,20 @@ import Glibc
 /// The keyword groups of one node: numbers, strings, an object's members, an
 /// array's items, the in-place applicators and the unevaluated keywords.
 extension SchemaValidator {
+    /// The numeric keywords; bounds and value exact as doubles (the common
+    /// case) take four float compares, inline in the caller.
+    @inline(__always)
     func checkNumber(_ index: Int32, _ x: ExactNumber) -> Bool {
         let c = numberChecks + Int(ops[Int(index)].numbers)
-        // Bounds and value exact as doubles (the common case): four float compares.
         if c.pointee.boundsAreDoubles, let d = x.exactDouble, d >= c.pointee.low, d <= c.pointee.high,
            d > c.pointee.exclusiveLow, d < c.pointee.exclusiveHigh, c.pointee.multipleOf == nil {
             return true
         }
+        return checkNumberExactly(index, x)
+    }
+
+    private func checkNumberExactly(_ index: Int32, _ x: ExactNumber) -> Bool {
+        let c = numberChecks + Int(ops[Int(index)].numbers)
         var ok = true
         if let m = c.pointee.minimum, ExactNumber.compare(x, m) < 0 {
             ok = false
