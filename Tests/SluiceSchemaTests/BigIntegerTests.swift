@@ -33,6 +33,14 @@ final class BigIntegerTests: XCTestCase {
         XCTAssertEqual(types, [.decimal128, .decimal128, .decimal128, .int64, .double, .double])
     }
 
+    /// A record read and written again keeps the literal, digit for digit.
+    func testWrittenBackExactly() throws {
+        for text in ["18446744073709551617", "-9223372036854775809", "123456789012345678901234567890123400000"] {
+            let out = try record(#"{"n": \#(text)}"#).withUnsafeBytes { JSONWriter.string(BSONDocument($0)) }
+            XCTAssertEqual(out, #"{"n":\#(text)}"#)
+        }
+    }
+
     func testTypeInteger() throws {
         XCTAssertTrue(try valid(["type": "integer"], #"{"n": 123456789012345678901234567890}"#))
         XCTAssertFalse(try valid(["type": "string"], #"{"n": 123456789012345678901234567890}"#))
