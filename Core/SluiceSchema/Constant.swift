@@ -36,6 +36,7 @@ indirect enum Constant: Equatable, Sendable {
         case .int32: self = .number(.int(Int64(e.int32!)))
         case .int64: self = .number(.int(e.int64!))
         case .double: self = .number(.double(e.double!))
+        case .decimal128 where Decimal128.number(e.valueBytes) != nil: self = .number(Decimal128.number(e.valueBytes)!)
         case .string, .symbol, .javascript: self = .string(Array(e.stringBytes!))
         case .datetime: self = .string(Array(ISO8601.format(milliseconds: e.datetime!).utf8))
         case .array: self = .array(e.document!.elements.map(Constant.init))
@@ -62,30 +63,14 @@ indirect enum Constant: Equatable, Sendable {
         }
     }
 
-    /// Whether the BSON element equals this value, reading scalars in place.
-    func matches(_ e: BSONElement) -> Bool {
-        switch (self, e.type) {
-        case (.null, .null), (.null, .undefined): return true
-        case let (.bool(b), .bool): return e.bool == b
-        case let (.number(n), .int32): return ExactNumber.compare(n, .int(Int64(e.int32!))) == 0
-        case let (.number(n), .int64): return ExactNumber.compare(n, .int(e.int64!)) == 0
-        case let (.number(n), .double): return ExactNumber.compare(n, .double(e.double!)) == 0
-        case let (.string(s), .string):
-            let bytes = e.stringBytes!
-            return s.count == bytes.count && (s.isEmpty || s.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, s.count) == 0 })
-        case (.array, .array), (.object, .document), (.string, _):
-            return self == Constant(e)
-        default:
-            return false
-        }
-    }
-
     var json: JSONValue {
         switch self {
         case .null: return .null
         case let .bool(b): return .bool(b)
         case let .number(.int(i)): return .int(i)
         case let .number(.double(d)): return .double(d)
+        // JSONValue has no wider integer: the nearest double, for messages only.
+        case let .number(.wide(i)): return .double(Double(i))
         case let .string(s): return .string(String(decoding: s, as: UTF8.self))
         case let .array(a): return .array(a.map(\.json))
         case let .object(o): return .object(JSONObject(o.map { (String(decoding: $0.key, as: UTF8.self), $0.value.json) }))

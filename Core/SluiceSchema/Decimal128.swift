@@ -4,7 +4,7 @@ import SluiceSDK
 /// so numeric keywords apply to it rather than pass it unchecked.
 enum Decimal128 {
     /// The value of the 16 little-endian bytes: exact as an integer when it
-    /// is a whole number within 64 bits, else the nearest double; nil for NaN
+    /// is a whole number within 128 bits, else the nearest double; nil for NaN
     /// and infinities (no JSON number).
     static func number(_ bytes: UnsafeRawBufferPointer) -> ExactNumber? {
         guard bytes.count == 16 else { return nil }
@@ -22,15 +22,19 @@ enum Decimal128 {
             exponent = Int((high >> 49) & 0x3FFF) - 6176
             coefficient = UInt128(high & 0x1_FFFF_FFFF_FFFF) << 64 | UInt128(low)
         }
-        if exponent >= 0, exponent <= 19, coefficient <= UInt128(Int64.max) {
-            var value = Int64(coefficient)
+        // A whole number is exact, within 128 bits: 12.0 (120 × 10^-1) is the integer 12.
+        var whole = coefficient, scale = exponent
+        while scale < 0, whole != 0, whole % 10 == 0 { whole /= 10; scale += 1 }
+        if whole == 0 { return .int(0) }
+        if scale >= 0, scale <= 38, whole <= UInt128(Int128.max) {
+            var value = Int128(whole)
             var exact = true
-            for _ in 0 ..< exponent {
+            for _ in 0 ..< scale {
                 let (next, overflow) = value.multipliedReportingOverflow(by: 10)
                 if overflow { exact = false; break }
                 value = next
             }
-            if exact { return .int(negative ? -value : value) }
+            if exact { return ExactNumber(negative ? -value : value) }
         }
         guard let d = Double("\(negative ? "-" : "")\(coefficient)e\(exponent)") else { return nil }
         return .double(d)

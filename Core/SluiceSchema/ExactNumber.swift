@@ -3,40 +3,76 @@
 enum ExactNumber: Equatable, Sendable {
     case int(Int64)
     case double(Double)
+    /// An integer outside Int64 (a BSON decimal128 from a JSON literal too
+    /// big for 64 bits), kept exact rather than rounded to a double.
+    case wide(Int128)
+
+    /// `.int` when `i` fits in 64 bits, else `.wide`.
+    init(_ i: Int128) {
+        if let small = Int64(exactly: i) { self = .int(small) } else { self = .wide(i) }
+    }
 
     /// Negative, zero or positive as `a` is below, equal to or above `b`.
+    @inline(__always)
     static func compare(_ a: ExactNumber, _ b: ExactNumber) -> Int {
         switch (a, b) {
         case let (.int(x), .int(y)): return x < y ? -1 : x == y ? 0 : 1
         case let (.double(x), .double(y)): return x < y ? -1 : x == y ? 0 : 1
-        case let (.int(x), .double(y)): return compare(x, y)
-        case let (.double(x), .int(y)): return -compare(y, x)
+        case let (.int(x), .double(y)): return compare(Int128(x), y)
+        case let (.double(x), .int(y)): return -compare(Int128(y), x)
+        case let (.wide(x), .wide(y)): return x < y ? -1 : x == y ? 0 : 1
+        case let (.wide(x), .int(y)): return x < Int128(y) ? -1 : 1
+        case let (.int(x), .wide(y)): return Int128(x) < y ? -1 : 1
+        case let (.wide(x), .double(y)): return compare(x, y)
+        case let (.double(x), .wide(y)): return -compare(y, x)
         }
     }
 
     /// Compares an integer with a double without rounding either.
-    private static func compare(_ i: Int64, _ d: Double) -> Int {
-        if d >= 9_223_372_036_854_775_808.0 { return -1 }
-        if d < -9_223_372_036_854_775_808.0 { return 1 }
+    @inline(__always)
+    private static func compare(_ i: Int128, _ d: Double) -> Int {
+        // Below 2^53 the integer converts exactly: one float compare.
+        if i.magnitude < 1 << 53 {
+            let x = Double(Int64(truncatingIfNeeded: i))
+            return x < d ? -1 : x == d ? 0 : 1
+        }
+        if d.isNaN { return 1 }
+        if d >= 0x1p127 { return -1 }
+        if d < -0x1p127 { return 1 }
         let floor = d.rounded(.down)
-        let whole = Int64(floor)
+        let whole = Int128(floor)
         if i != whole { return i < whole ? -1 : 1 }
         return d > floor ? -1 : 0
+    }
+
+    /// The value as a double when that is exact (an integer below 2^53 in
+    /// magnitude, or a double that is not NaN), else nil.
+    @inline(__always)
+    var exactDouble: Double? {
+        switch self {
+        case let .int(i): return i.magnitude < 1 << 53 ? Double(i) : nil
+        case let .double(d): return d.isNaN ? nil : d
+        case .wide: return nil
+        }
     }
 
     var description: String {
         switch self {
         case let .int(i): return String(i)
+        case let .wide(i): return String(i)
         case let .double(d): return d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
         }
     }
 
     /// The value as digits × 10^exponent, from the shortest decimal that
     /// reads back as the same double (what the JSON text most likely said).
-    var decimal: (digits: UInt64, exponent: Int) {
+    var decimal: (digits: UInt128, exponent: Int) {
         switch self {
-        case let .int(i): return (i.magnitude, 0)
-        case let .double(d): return Self.decimal(d)
+        case let .int(i): return (UInt128(i.magnitude), 0)
+        case let .wide(i): return (i.magnitude, 0)
+        case let .double(d):
+            let (digits, exponent) = Self.decimal(d)
+            return (UInt128(digits), exponent)
         }
     }
 
@@ -80,6 +116,9 @@ enum Divisor: Sendable {
                 let (digits, exponent) = ExactNumber.decimal(d)
                 self = .decimal(digits: digits, exponent: exponent)
             }
+        case .wide:
+            // A schema is JSON, whose integers arrive within 64 bits (or as doubles).
+            return nil
         }
     }
 
@@ -88,6 +127,8 @@ enum Divisor: Sendable {
         switch (self, value) {
         case let (.integer(m), .int(i)):
             return i % m == 0
+        case let (.integer(m), .wide(i)):
+            return i % Int128(m) == 0
         case let (.integer(m), .double(d)):
             guard d.rounded() == d, d.isFinite else { return false }
             // Below 2^53 a whole double is the integer its text wrote; above, its
@@ -101,14 +142,14 @@ enum Divisor: Sendable {
     }
 
     /// D × 10^E is a multiple of p × 10^q  ⇔  D × 10^(E−q) ≡ 0 (mod p), or p × 10^(q−E) divides D.
-    private static func decimalDivides(_ value: (digits: UInt64, exponent: Int), digits p: UInt64, exponent q: Int) -> Bool {
+    private static func decimalDivides(_ value: (digits: UInt128, exponent: Int), digits p: UInt64, exponent q: Int) -> Bool {
         let d = value.digits
         if d == 0 { return true }
         let k = value.exponent - q
         if k >= 0 {
-            return mulMod(d % p, powMod(10, k, p), p) == 0
+            return mulMod(UInt64(d % UInt128(p)), powMod(10, k, p), p) == 0
         }
-        var m = p
+        var m = UInt128(p)
         for _ in 0 ..< -k {
             let (next, overflow) = m.multipliedReportingOverflow(by: 10)
             if overflow { return false }

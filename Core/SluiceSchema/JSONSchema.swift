@@ -13,6 +13,8 @@ import SluiceSDK
 /// satisfies `format: date-time`. The content vocabulary is annotation only.
 public final class JSONSchema: Sendable {
     let nodes: [SchemaNode]
+    /// The nodes as the validator walks them.
+    let program: Program
     let root: Int
     /// Whether any `$dynamicRef` may resolve differently by scope (else the walk keeps no scope).
     let usesDynamicScope: Bool
@@ -23,6 +25,7 @@ public final class JSONSchema: Sendable {
         source = schema
         let out = try SchemaCompiler.compile(schema, options: options)
         nodes = out.nodes
+        program = Program(out.nodes)
         root = out.root
         usesDynamicScope = out.usesDynamicScope
     }
@@ -47,7 +50,8 @@ public final class JSONSchema: Sendable {
         BSONFromJSON.append(&w, "v", value)
         let bytes = w.finish()
         return bytes.withUnsafeBytes { raw in
-            SchemaValidator(self).validate(Instance(element: BSONDocument(raw)["v"]!), limit: .max)
+            var members = Members(raw)
+            return SchemaValidator(self).validate(members.next()!.value, limit: .max)
         }
     }
 

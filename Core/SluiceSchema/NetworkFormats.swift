@@ -57,10 +57,12 @@ enum NetworkFormats {
     }
 
     /// RFC 5890/5891 host names: ASCII labels as `isHostname`, others U-labels
-    /// (see `isULabel`); the dots may be the ideographic full stops of RFC 3490.
+    /// (see `isULabel`), every label under RFC 5893's Bidi rule when any is
+    /// right-to-left; the dots may be the ideographic full stops of RFC 3490.
     static func isIDNHostname(_ s: String) -> Bool {
         guard !s.isEmpty else { return false }
         let labels = s.split(omittingEmptySubsequences: false, whereSeparator: { "\u{3002}\u{FF0E}\u{FF61}.".contains($0) })
+        guard BidiRule.allows(labels) else { return false }
         var total = labels.count - 1
         for label in labels {
             if label.unicodeScalars.allSatisfy(\.isASCII) {
@@ -78,7 +80,8 @@ enum NetworkFormats {
     /// lower-case or caseless letters, marks or digits, or a hyphen, not
     /// starting with a mark or a hyphen; the contextual rules of RFC 5892
     /// appendix A for the middle dot, Greek keraia, Hebrew punctuation,
-    /// katakana middle dot and the joiners. The Bidi rule is not checked.
+    /// katakana middle dot and the joiners. The Bidi rule spans the whole
+    /// name, so `isIDNHostname` checks it (`BidiRule`).
     static func isULabel(_ label: String) -> Bool {
         let scalars = Array(label.unicodeScalars)
         guard let first = scalars.first, first != "-", scalars.last != "-",

@@ -65,20 +65,13 @@ final class SchemaNode: Sendable {
     let location: String
     /// The schema resource (`$id`, or a file) the node belongs to, for `$dynamicRef`.
     let resource: Int
-    /// `types` compiled to bits, tested per value without string compares.
+    /// `types` compiled to bits.
     let typeMask: TypeMask?
-    /// `required` by name hash, looked up with each member's key in place.
-    let requiredTable: PropertyTable
-    /// `properties` by a hash of each name's UTF-8, so a member finds its
-    /// subschema without comparing every name.
-    private let propertyTable: PropertyTable
-    /// `k.properties`' subschemas alone: read per member without copying (and retaining) the name.
-    let propertyNodes: [Int]
     /// Whether the node applies anything to an object's members or to an
-    /// array's items (else the walk need not visit them).
+    /// array's items.
     let looksInside: Bool
-    /// Whether any numeric, string or in-place keyword is present: each
-    /// group is skipped on the hot path when its flag is off.
+    /// Whether any numeric, string or in-place keyword is present (`Program`
+    /// turns each into a flag the walk tests before the group).
     let checksNumbers: Bool
     let checksStrings: Bool
     let hasInPlace: Bool
@@ -94,9 +87,6 @@ final class SchemaNode: Sendable {
         self.location = location
         self.resource = resource
         typeMask = keywords.types.map(TypeMask.init)
-        requiredTable = PropertyTable(keywords.required.map { Array($0.utf8) })
-        propertyTable = PropertyTable(keywords.properties.map(\.key))
-        propertyNodes = keywords.properties.map(\.node)
         collects = keywords.unevaluatedProperties != nil || keywords.unevaluatedItems != nil
         var bare = Keywords()
         bare.ref = keywords.ref
@@ -125,12 +115,6 @@ final class SchemaNode: Sendable {
             && a.oneOf.isEmpty && a.not == nil && a.ifNode == nil && a.dynamicRef == nil
     }
 
-    /// The index in `k.properties` of the member named `key`, if any.
-    @inline(__always)
-    func property(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
-        k.properties.isEmpty ? nil : propertyTable.find(key, hash: hash)
-    }
-
     /// Subschemas applied to the same instance as this node: a cycle among
     /// these never moves into the instance, so it would recurse for ever.
     var inPlace: [Int] {
@@ -151,6 +135,8 @@ struct TypeMask: OptionSet, Sendable {
     static let number = TypeMask(rawValue: 16)
     static let integer = TypeMask(rawValue: 32)
     static let string = TypeMask(rawValue: 64)
+    /// What an integer satisfies. A constant: an array literal of options allocates an array per use.
+    static let numeric = TypeMask(rawValue: 48)
 
     static let names: [String: TypeMask] = [
         "null": .null, "boolean": .boolean, "object": .object, "array": .array,

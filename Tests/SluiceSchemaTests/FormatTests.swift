@@ -70,4 +70,25 @@ final class FormatTests: SchemaTestCase {
         format("relative-json-pointer", valid: ["0", "1/a", "2#", "0+1/x", "3-2#"], invalid: ["", "01", "/a", "-1", "1#/a", "0+01"])
         format("regex", valid: ["^[a-z]+$", "(?<n>x)\\1"], invalid: ["(", "[z-a]"])
     }
+
+    /// RFC 5893 section 2: in a name holding any right-to-left character,
+    /// each label reads in one direction; the examples follow its six rules.
+    func testIDNHostnameBidiRule() {
+        format("idn-hostname",
+               valid: ["\u{5E9}\u{5DC}\u{5D5}\u{5DD}",                 // Hebrew letters (R)
+                       "\u{645}\u{62B}\u{627}\u{644}.example",          // Arabic (AL), then an LTR label
+                       "\u{5D0}1",                                      // rule 3: an RTL label may end with EN
+                       "\u{5D0}\u{5B0}",                                // rule 3: trailing NSM after R
+                       "\u{627}\u{661}",                                // rule 3: ... or end with AN
+                       "abc.\u{5D0}\u{5D1}",                            // rule 6: an LTR label ends with L
+                       "a1.\u{5D0}\u{5D1}",                             // rule 6: ... or EN
+                       "123.example"],                                  // no RTL label: the rule does not apply
+               invalid: ["1\u{5D0}",                                    // rule 1: starts with EN
+                         "123.\u{5D0}\u{5D1}",                          // rule 1, in another label of a Bidi name
+                         "\u{5D0}a",                                    // rule 2: L in an RTL label
+                         "\u{627}1\u{661}",                             // rule 4: EN and AN together
+                         "a\u{5D0}",                                    // rule 5: R in an LTR label
+                         "a\u{661}",                                    // rule 5: AN in an LTR label
+                         "\u{5D0}-\u{5D1}.a-1-\u{5D2}"])                 // rule 5 again, with hyphens around
+    }
 }

@@ -48,4 +48,41 @@ final class OutputTests: SchemaTestCase {
         XCTAssertEqual(f.map(\.schemaPath), ["/$defs/pos/minimum"])
         XCTAssertEqual(f.map(\.path), ["/n"])
     }
+
+    /// Core 12.4.2: the basic output lists the errors under a failed
+    /// applicator; for anyOf and oneOf, each branch's own failures.
+    func testAnyOfListsEveryBranchsFailures() throws {
+        let f = try JSONSchema(["properties": ["v": ["anyOf": [["type": "string"], ["minimum": 10, "multipleOf": 3]]]]]).validate(["v": 5])
+        XCTAssertEqual(f.map(\.keyword), ["anyOf", "type", "minimum", "multipleOf"])
+        XCTAssertEqual(f.map(\.schemaPath), ["/properties/v/anyOf", "/properties/v/anyOf/0/type", "/properties/v/anyOf/1/minimum",
+                                            "/properties/v/anyOf/1/multipleOf"])
+        XCTAssertEqual(Set(f.map(\.path)), ["/v"])
+    }
+
+    func testOneOfListsBranchesWhenNoneMatches() throws {
+        let schema = try JSONSchema(["oneOf": [["required": ["a"]], ["properties": ["b": ["$ref": "#/$defs/small"]]]],
+                                     "$defs": ["small": ["maximum": 1]]])
+        let none = schema.validate(["b": 2])
+        XCTAssertEqual(none.map(\.keyword), ["oneOf", "required", "maximum"])
+        XCTAssertEqual(none.map(\.schemaPath), ["/oneOf", "/oneOf/0/required", "/$defs/small/maximum"])
+        XCTAssertEqual(none.map(\.path), ["", "", "/b"])
+        // Two matches: no branch failed, so the one error names the matching branches.
+        let two = schema.validate(["a": 1, "b": 0])
+        XCTAssertEqual(two.map(\.reason), ["matches more than one (0, 1) of the 2 alternatives, expected exactly one"])
+    }
+
+    func testBranchFailuresCountTowardsTheCap() throws {
+        let validator = SchemaValidator(try JSONSchema(["anyOf": [["required": ["a"]], ["required": ["b"]], ["required": ["c"]]]]))
+        bson(["z": 1]).withUnsafeBytes {
+            XCTAssertEqual(validator.validate(BSONDocument($0), limit: 3).map(\.keyword), ["anyOf", "required", "required"])
+            XCTAssertEqual(validator.validate(BSONDocument($0)).count, 4)
+            XCTAssertFalse(validator.isValid(BSONDocument($0)))
+        }
+    }
+
+    /// A branch that passes inside a failed oneOf/anyOf reports nothing of its own.
+    func testPassingBranchesAddNothing() throws {
+        let f = try JSONSchema(["not": ["type": "integer"], "anyOf": [["type": "string"], ["type": "integer"]]]).validate(.int(3))
+        XCTAssertEqual(f.map(\.keyword), ["not"])
+    }
 }

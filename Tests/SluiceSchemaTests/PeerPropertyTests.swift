@@ -63,6 +63,11 @@ final class PeerPropertyTests: XCTestCase {
             let peer = verdicts[i].array ?? []
             for (j, instance) in instances.enumerated() {
                 let ours = schema.validate(instance).isEmpty
+                // The first-failure walk (isValid, what the processor runs first) must give the same verdict.
+                if case .object = instance, let bytes = try? BSONFromJSON.document(instance),
+                   bytes.withUnsafeBytes({ schema.isValid(BSONDocument($0)) }) != ours {
+                    disagreements.append("isValid disagrees with validate on schema \(JSONWriter.string(schema.source)) instance \(JSONWriter.string(instance))")
+                }
                 compared += 1
                 if !ours { invalid += 1 }
                 if peer[j].bool != ours {

@@ -6,12 +6,15 @@ import SluiceSDK
 // pipelines' beach-sensor schema, and a 40-property nested schema with $refs
 // and unevaluatedProperties. Writes each schema and its documents as JSON
 // (`--export DIR`) so bench/schema_peer.py times jsonschema-rs on the same ones.
-// Usage: SchemaBench [--records N] [--export DIR]
+// Usage: SchemaBench [--records N] [--rounds R] [--schema beach|nested] [--export DIR]
+// (bench/schema_instructions.sh runs it under callgrind, one schema at a time).
 
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? { arguments.firstIndex(of: name).map { arguments[$0 + 1] } }
 let records = Int(option("--records") ?? "") ?? 20000
 let export = option("--export")
+let rounds = Int(option("--rounds") ?? "") ?? 5
+let only = option("--schema")
 
 let beachSchema: JSONValue = [
     "type": "object",
@@ -70,15 +73,15 @@ func nestedDocument(_ random: inout SeededRandom) -> JSONValue {
     return .object(o)
 }
 
-for (name, schemaJSON, make) in [("beach-sensor (6 properties)", beachSchema, beachDocument),
-                                 ("nested (40 properties, $ref, unevaluatedProperties)", nestedSchema, nestedDocument)] {
+for (slug, name, schemaJSON, make) in [("beach", "beach-sensor (6 properties)", beachSchema, beachDocument),
+                                       ("nested", "nested (40 properties, $ref, unevaluatedProperties)", nestedSchema, nestedDocument)]
+    where only == nil || only == slug {
     var random = SeededRandom(seed: 7)
     let documents = (0 ..< records).map { _ in make(&random) }
     let bson = try documents.map { try BSONFromJSON.document($0) }
     let schema = try JSONSchema(schemaJSON)
     let validator = SchemaValidator(schema)
     var valid = 0
-    let rounds = 5
     var best = Double.infinity
     for _ in 0 ..< rounds {
         valid = 0
@@ -88,7 +91,6 @@ for (name, schemaJSON, make) in [("beach-sensor (6 properties)", beachSchema, be
     }
     print("sluice \(name): \(String(format: "%.0f", best)) ns/record (best of \(rounds)), \(valid) of \(records) valid")
     if let export {
-        let slug = name.hasPrefix("beach") ? "beach" : "nested"
         try JSONWriter.string(["schema": schemaJSON, "documents": .array(documents)])
             .write(toFile: "\(export)/schema-\(slug).json", atomically: true, encoding: .utf8)
     }

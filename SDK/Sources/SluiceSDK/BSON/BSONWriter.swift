@@ -103,6 +103,13 @@ public struct BSONWriter {
 
     mutating func appendNull(keyBytes: UnsafeRawBufferPointer) { header(.null, keyBytes: keyBytes) }
 
+    /// A decimal128 value given as its two little-endian 64-bit halves.
+    mutating func append(keyBytes: UnsafeRawBufferPointer, decimal128 v: (low: UInt64, high: UInt64)) {
+        header(.decimal128, keyBytes: keyBytes)
+        appendLE(v.low)
+        appendLE(v.high)
+    }
+
     private mutating func appendDecimal(_ n: Int) {
         if n >= 10 { appendDecimal(n / 10) }
         bytes.append(UInt8(48 + n % 10))

@@ -1,7 +1,9 @@
 /// JSON text straight to BSON, without building `JSONValue`s: the path
 /// records take from NDJSON files and Kafka values. Same mapping as
 /// `BSONFromJSON` (int32/int64/double; Extended JSON `$date`, `$oid`,
-/// `$numberLong` wrappers are honoured, through the slower path).
+/// `$numberLong` wrappers are honoured, through the slower path), except
+/// that an integer literal beyond 64 bits becomes an exact decimal128 here
+/// (a `JSONValue` can only hold it as a double).
 struct JSONTranscoder {
     var parser: JSONParser
 
@@ -103,12 +105,35 @@ struct JSONTranscoder {
         case UInt8(ascii: "f"): try parser.literal("false"); w.append(keyBytes: key, bool: false)
         case UInt8(ascii: "n"): try parser.literal("null"); w.appendNull(keyBytes: key)
         default:
+            let start = parser.p
             switch try parser.number() {
             case let .int(i): w.append(keyBytes: key, int64: i)
-            case let .double(d): w.append(keyBytes: key, double: d)
+            case let .double(d):
+                // An integer literal beyond 64 bits (19 characters at least) stays exact as a decimal128.
+                if parser.p - start >= 19, let exact = Self.decimal128(integer: UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) {
+                    w.append(keyBytes: key, decimal128: exact)
+                } else {
+                    w.append(keyBytes: key, double: d)
+                }
             default: throw parser.error("expected a number")
             }
         }
+    }
+
+    /// The decimal128 (low, high words) of an integer literal (`-?[0-9]+`),
+    /// exact: up to 34 significant digits, trailing zeros going into the
+    /// exponent. Nil for a literal with a fraction or an exponent, or more digits.
+    static func decimal128(integer text: UnsafeRawBufferPointer) -> (low: UInt64, high: UInt64)? {
+        let negative = text.first == UInt8(ascii: "-")
+        var digits = text[(negative ? 1 : 0)...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        var exponent = 0
+        while digits.count > 34, digits.last == UInt8(ascii: "0") { digits.removeLast(); exponent += 1 }
+        guard digits.count <= 34 else { return nil }
+        var coefficient: UInt128 = 0
+        for d in digits { coefficient = coefficient * 10 + UInt128(d - 48) }
+        let high = (negative ? 1 << 63 : 0) | UInt64(exponent + 6176) << 49 | UInt64(truncatingIfNeeded: coefficient >> 64)
+        return (UInt64(truncatingIfNeeded: coefficient), high)
     }
 
     /// Whether the object at the parser starts with a "$…" key (an Extended JSON wrapper).

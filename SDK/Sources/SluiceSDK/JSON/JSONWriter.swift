@@ -135,6 +135,8 @@ public struct JSONWriter {
             writeString(String(decoding: parts.count > 1 ? parts[1] : [], as: UTF8.self))
             raw("}}")
         case .decimal128:
+            // A whole number (what the transcoder makes of an integer literal beyond 64 bits) is written as its exact digits.
+            if let digits = Self.integerText(decimal128: e.valueBytes) { return raw(digits) }
             raw("{\"$numberDecimalBytes\":\"")
             raw(hex(e.valueBytes))
             raw("\"}")
@@ -185,6 +187,19 @@ public struct JSONWriter {
         }
         if s.count > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[runStart...])) }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The digits of a decimal128 that is a whole number (a canonical
+    /// coefficient with a non-negative exponent), else nil.
+    static func integerText(decimal128 v: UnsafeRawBufferPointer) -> String? {
+        let low = v.loadLE(UInt64.self, at: 0), high = v.loadLE(UInt64.self, at: 8)
+        // 11 in the two bits after the sign: infinity, NaN or the large-coefficient form (non-canonical).
+        guard (high >> 61) & 3 != 3 else { return nil }
+        let exponent = Int((high >> 49) & 0x3FFF) - 6176
+        guard exponent >= 0 else { return nil }
+        let coefficient = UInt128(high & 0x1_FFFF_FFFF_FFFF) << 64 | UInt128(low)
+        if coefficient == 0 { return "0" }
+        return (high >> 63 == 1 ? "-" : "") + String(coefficient) + String(repeating: "0", count: exponent)
     }
 
     private func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }
