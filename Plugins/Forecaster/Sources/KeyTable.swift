@@ -74,9 +74,29 @@ struct KeyTable {
     private static func slot(_ entry: UInt64) -> Int { Int(entry & 0xFFFF_FFFF) - 1 }
 
     private static func head(_ key: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
-        var head: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &head) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: key.prefix(16))) }
-        return head
+        (word(key, 0, min(key.count, 8)), key.count > 8 ? word(key, 8, min(key.count - 8, 8)) : 0)
+    }
+
+    /// The `count` (0…8) bytes of `key` from `start` as a zero-padded
+    /// little-endian word, by at most three loads inside the key: a
+    /// `copyMemory` of them was a `memcpy` call, two per lookup.
+    @inline(__always)
+    static func word(_ key: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> UInt64 {
+        // An empty key's buffer may have no address.
+        guard count > 0 else { return 0 }
+        let p = key.baseAddress! + start
+        switch count {
+        case 8: return UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+        case 4 ... 7:
+            // Two 4-byte loads that overlap in the middle; the overlapping bytes agree.
+            let low = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+            return low | high << UInt64(8 * (count - 4))
+        default:
+            let middle = count / 2
+            return UInt64(p.load(as: UInt8.self)) | UInt64(p.load(fromByteOffset: middle, as: UInt8.self)) << UInt64(8 * middle)
+                | UInt64(p.load(fromByteOffset: count - 1, as: UInt8.self)) << UInt64(8 * (count - 1))
+        }
     }
 
     private func matches(_ s: Int, _ key: UnsafeRawBufferPointer) -> Bool {
@@ -110,10 +130,8 @@ struct KeyTable {
             i += 8
         }
         if i < key.count {
-            // One copy of the last 1…7 bytes, the same word as shifting them in one by one (little-endian).
-            var tail: UInt64 = 0
-            withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: key[i...])) }
-            h = (h ^ UInt64(littleEndian: tail)) &* m
+            // The last 1…7 bytes as one word, the same as shifting them in one by one (little-endian).
+            h = (h ^ word(key, i, key.count - i)) &* m
             h ^= h >> 29
         }
         h = (h ^ (h >> 32)) &* 0xD6E8_FEB8_6659_FD93

@@ -84,8 +84,12 @@ public struct Series {
             step.anomaly = model.pointee.observe(value)
             return step
         }
-        if window.isEmpty { windowStart = slot }
-        window.append(contentsOf: repeatElement(.nan, count: gap))
+        if window.isEmpty {
+            windowStart = slot
+            // Grown by doubling, the window cost five allocations and copies per key.
+            window.reserveCapacity(settings.warmup)
+        }
+        if gap > 0 { window.append(contentsOf: repeatElement(.nan, count: gap)) }
         window.append(value)
         if window.count >= settings.warmup {
             season = settings.season(of: window)

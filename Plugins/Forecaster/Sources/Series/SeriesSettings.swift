@@ -7,8 +7,14 @@ public struct SeriesSettings: Sendable, Equatable {
     /// Set when the season is detected per series from its warm-up window:
     /// the longest season looked for, in steps.
     public var maxSeason: Int?
-    /// The candidate models (one, or all for `auto`).
-    public var models: [ModelKind]
+    /// The candidate models (one, or all for `auto`), in `ModelKind.allCases` order.
+    public var models: [ModelKind] {
+        get { ModelKind.allCases.indices.filter { modelBits >> $0 & 1 != 0 }.map { ModelKind.allCases[$0] } }
+        set { modelBits = newValue.reduce(0) { $0 | 1 << ModelKind.allCases.firstIndex(of: $1)! } }
+    }
+    /// `models` as bits by `ModelKind.allCases` index: held as an array, it
+    /// made the settings that go with every update cost a retain and a release.
+    private var modelBits: UInt8 = 0
     /// A gap longer than this many steps (a sensor back after the winter)
     /// discards the state and warms up again.
     public var maxGap: Int
@@ -16,9 +22,9 @@ public struct SeriesSettings: Sendable, Equatable {
     public init(intervalMillis: Int64, season: Int, models: [ModelKind], maxGap: Int, maxSeason: Int? = nil) {
         self.intervalMillis = intervalMillis
         self.season = season
-        self.models = models
         self.maxGap = maxGap
         self.maxSeason = maxSeason
+        self.models = models
     }
 
     /// Steps collected before the first fit: two seasons, so the seasonal

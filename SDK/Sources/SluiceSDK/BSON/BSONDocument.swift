@@ -109,7 +109,11 @@ public struct BSONElement {
     @usableFromInline let valueStart: Int
     @usableFromInline let valueSize: Int
 
-    @inlinable init(type: BSONType, base: UnsafeRawBufferPointer, keyStart: Int, keyLength: Int, valueStart: Int, valueSize: Int) {
+    /// An element read in place from `base`: for readers that walk a
+    /// document's bytes themselves (a plugin's one pass for its fields).
+    /// The offsets are trusted: they must describe one element of a
+    /// well-formed document.
+    @inlinable public init(type: BSONType, base: UnsafeRawBufferPointer, keyStart: Int, keyLength: Int, valueStart: Int, valueSize: Int) {
         self.type = type
         self.base = base
         self.keyStart = keyStart
@@ -190,7 +194,7 @@ public struct BSONElement {
     }
 
     /// Size in bytes of a value of `type` starting at `p`, or nil if it runs past `end`.
-    @inlinable static func valueSize(_ type: BSONType, _ b: UnsafeRawBufferPointer, at p: Int, end: Int) -> Int? {
+    @inlinable public static func valueSize(_ type: BSONType, _ b: UnsafeRawBufferPointer, at p: Int, end: Int) -> Int? {
         func lengthPrefixed(_ extra: Int) -> Int? {
             guard p + 4 <= end else { return nil }
             let n = Int(b.loadLE(Int32.self, at: p))
