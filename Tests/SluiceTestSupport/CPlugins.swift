@@ -1,20 +1,9 @@
 /// C plugins the tests compile with `cc` against the public header, as a
 /// third party would.
 public enum CPlugins {
-    /// A processor forwarding every record; records holding the bytes
-    /// "poison" fail permanently. Also a sink that sleeps `delay_ms` per
-    /// batch, answers RETRIABLE to its first `fail_first` writes, and fails
-    /// "poison" records permanently, and logs `chatter` lines per write the
-    /// way a client library retrying a dead server does; and a source that emits `count`
-    /// records and writes how many tokens were acked to `ack_file` on destroy.
-    public static let testkit = #"""
-    #define _DEFAULT_SOURCE
-    #include <stdio.h>
-    #include <stdlib.h>
-    #include <string.h>
-    #include <unistd.h>
-    #include <sluice/sluice_plugin.h>
-
+    /// The C the test plugins read their flat JSON configs with: a number
+    /// or a string value by key, good enough for configs the tests write.
+    static let configReaders = #"""
     static long config_number(const char *json, const char *key, long fallback) {
         char pattern[64];
         snprintf(pattern, sizeof pattern, "\"%s\":", key);
@@ -33,6 +22,23 @@ public enum CPlugins {
         while (p[i] && p[i] != '"' && i + 1 < cap) { out[i] = p[i]; i++; }
         out[i] = 0;
     }
+    """#
+
+    /// A processor forwarding every record; records holding the bytes
+    /// "poison" fail permanently. Also a sink that sleeps `delay_ms` per
+    /// batch, answers RETRIABLE to its first `fail_first` writes, and fails
+    /// "poison" records permanently, and logs `chatter` lines per write the
+    /// way a client library retrying a dead server does; and a source that emits `count`
+    /// records and writes how many tokens were acked to `ack_file` on destroy.
+    public static let testkit = #"""
+    #define _DEFAULT_SOURCE
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <unistd.h>
+    #include <sluice/sluice_plugin.h>
+
+    \#(configReaders)
 
     static int has_poison(const uint8_t *doc, uint32_t len) {
         for (uint32_t i = 0; i + 6 <= len; i++) if (memcmp(doc + i, "poison", 6) == 0) return 1;
@@ -155,17 +161,7 @@ public enum CPlugins {
     #include <unistd.h>
     #include <sluice/sluice_plugin.h>
 
-    static void config_string(const char *json, const char *key, char *out, size_t cap) {
-        char pattern[64];
-        snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-        const char *p = strstr(json, pattern);
-        out[0] = 0;
-        if (!p) return;
-        p += strlen(pattern);
-        size_t i = 0;
-        while (p[i] && p[i] != '"' && i + 1 < cap) { out[i] = p[i]; i++; }
-        out[i] = 0;
-    }
+    \#(configReaders)
 
     typedef struct { FILE *out; char marker[512]; long calls, crash_at; int hang; } state_t;
 
@@ -176,8 +172,7 @@ public enum CPlugins {
         char path[512];
         config_string(json, "out", path, sizeof path);
         config_string(json, "marker", s->marker, sizeof s->marker);
-        const char *at = strstr(json, "\"crash_at\":");
-        s->crash_at = at ? strtol(at + 11, NULL, 10) : 0;
+        s->crash_at = config_number(json, "crash_at", 0);
         s->hang = strstr(json, "\"hang\":true") != NULL;
         s->out = fopen(path, "ab");
         if (!s->out) { snprintf(error, cap, "cannot open %s", path); free(s); return SLUICE_CONFIG_ERROR; }
