@@ -13,7 +13,7 @@ final class LineReaderTests: XCTestCase {
         lines.insert([UInt8](repeating: UInt8(ascii: "y"), count: 3 * LineReader.chunk + 5), at: 1234)
         lines.insert([], at: 10)
         lines.append(Array("last, no newline é".utf8))
-        var file = lines.dropLast().flatMap { $0 + [0x0A] }
+        var file: [UInt8] = lines.dropLast().flatMap { $0 + [0x0A] }
         file += lines.last!
         let path = dir + "/in.txt"
         FileManager.default.createFile(atPath: path, contents: Data(file))
