@@ -5,7 +5,10 @@ import Foundation
 ///
 /// `@unchecked Sendable`: `items` and `head` are read and written under `condition`.
 final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
-    private var items: [Element] = []
+    /// Taken elements are cleared at once (nil), so a consumed batch is
+    /// freed when its consumer is done with it, not when the array is next
+    /// compacted: kept until then, up to 64 batches stayed alive per queue.
+    private var items: [Element?] = []
     private var head = 0
     private let condition = NSCondition()
 
@@ -54,7 +57,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         while items.count == head {
             if !condition.wait(until: deadline) { return nil }
         }
-        let item = items[head]
+        let item = items[head].take()
         head += 1
         if head > 64, head * 2 > items.count {
             items.removeFirst(head)

@@ -53,7 +53,8 @@ final class CallContext {
     /// A processor's process (with `input`) or tick (without).
     init(input: RecordBuffer?, outputCount: Int, tickets: [Ticket], holds: HoldTable) {
         self.input = input
-        primary = RecordBuffer(capacity: input?.count ?? 0)
+        // Room is made on the first emit: a processor that forwards its input (a validator) never needs it.
+        primary = RecordBuffer()
         named = Array(repeating: nil, count: outputCount - 1)
         namedCount = outputCount - 1
         inputTickets = tickets
@@ -173,6 +174,7 @@ final class CallContext {
         let buffer: RecordBuffer
         if output == 0, let primary {
             buffer = primary
+            if buffer.isEmpty, let input { buffer.reserve(records: input.count, bytes: input.dataCount) }
         } else if output == 0 {
             return reject()
         } else if let existing = named[output - 1] {

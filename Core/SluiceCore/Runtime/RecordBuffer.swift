@@ -19,12 +19,23 @@ public final class RecordBuffer: @unchecked Sendable {
     /// `SLUICE_NO_SPLIT`: the record was not read from a split.
     static let noSplit = UInt32.max
 
-    public init(capacity: Int = 0) {
-        if capacity > 0 {
-            metas.reserveCapacity(capacity)
-            data.reserveCapacity(capacity * 128)
-        }
+    /// Room for `capacity` records of `bytesPerRecord` bytes on average
+    /// (a guess too small costs one copy of the batch when it grows).
+    public init(capacity: Int = 0, bytesPerRecord: Int = 128) {
+        reserve(records: capacity, bytes: capacity * bytesPerRecord)
     }
+
+    /// Makes room for `records` more records holding `bytes` more bytes.
+    func reserve(records: Int, bytes: Int) {
+        guard records > 0 else { return }
+        metas.reserveCapacity(metas.count + records)
+        tokens.reserveCapacity(tokens.count + records)
+        keyStarts.reserveCapacity(keyStarts.count + records)
+        data.reserveCapacity(data.count + bytes)
+    }
+
+    /// Bytes of the documents appended so far (their sum while nothing was selected).
+    var dataCount: Int { data.count }
 
     public var count: Int { metas.count }
     public var isEmpty: Bool { metas.isEmpty }
@@ -50,11 +61,12 @@ public final class RecordBuffer: @unchecked Sendable {
         meta.length = UInt32(doc.count)
         meta.event_time_ms = eventTime
         meta.split = split
-        data.append(contentsOf: doc)
+        // Typed, so it is one memcpy: a raw buffer pointer is copied through its iterator a byte at a time.
+        data.append(contentsOf: UnsafeBufferPointer(start: doc.baseAddress?.assumingMemoryBound(to: UInt8.self), count: doc.count))
         if let key, let base = key.baseAddress, key.count > 0 {
             keyStarts.append(Int32(keys.count))
             meta.key_length = UInt32(key.count)
-            keys.append(contentsOf: UnsafeRawBufferPointer(start: base, count: key.count))
+            keys.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: key.count))
         } else {
             keyStarts.append(-1)
         }

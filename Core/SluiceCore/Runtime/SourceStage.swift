@@ -22,6 +22,8 @@ final class SourceStage: Stage, @unchecked Sendable {
     override func run() {
         var machine = SourceStateMachine(
             batch: batch, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
+        // The last batch's record size, so a batch's buffer is allocated once at about its size.
+        var bytesPerRecord = 128
         while true {
             deliverAcks(&machine)
             let granted: Int
@@ -32,7 +34,7 @@ final class SourceStage: Stage, @unchecked Sendable {
                 mailbox.wait(millis: 20)
                 continue
             }
-            let buffer = RecordBuffer(capacity: granted)
+            let buffer = RecordBuffer(capacity: granted, bytesPerRecord: bytesPerRecord)
             var failures: [DeliveryStateMachine.DeadLetter] = []
             var revocations: [(position: Int, splits: [UInt32])] = []
             var pollNanos: UInt64 = 0
@@ -66,6 +68,7 @@ final class SourceStage: Stage, @unchecked Sendable {
                     action = machine.polled(status: status, emitted: buffer.count - before, elapsed: now - started, now: now,
                                             stopping: control.isStopping, revoked: !ctx.revocations.isEmpty)
                 case .dispatch:
+                    if !buffer.isEmpty { bytesPerRecord = buffer.dataCount / buffer.count + 16 }
                     send(buffer, granted: granted, failures: failures, revocations: revocations, pollNanos: pollNanos, &machine)
                     break collecting
                 case let .dispatchAndBackOff(millis):

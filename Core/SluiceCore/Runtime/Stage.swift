@@ -121,13 +121,16 @@ class Stage: @unchecked Sendable {
 
     /// While the breaker is open, sleeps to the end of its cool-down (or the
     /// drain deadline) without calling the component; `/ready` says why.
-    private func waitWhileTheCircuitIsOpen() {
-        guard let until = breaker.blockedUntil(now: Clock.monotonicNanos()) else { return }
+    /// False when the drain deadline came first: no call is to be made.
+    private func waitWhileTheCircuitIsOpen() -> Bool {
+        guard let until = breaker.blockedUntil(now: Clock.monotonicNanos()) else { return true }
         condition = .circuitOpen
         let now = Clock.monotonicNanos()
         if until > now { Backoff.sleep(millis: Int((until - now) / 1_000_000)) { control.drainDeadlinePassed } }
-        _ = breaker.blockedUntil(now: max(until, Clock.monotonicNanos()))
+        if control.drainDeadlinePassed, Clock.monotonicNanos() < until { return false }
+        _ = breaker.blockedUntil(now: Clock.monotonicNanos())
         condition = .retrying
+        return true
     }
 
     /// A warning naming the first failed record's reason and position: its
@@ -188,8 +191,11 @@ class Stage: @unchecked Sendable {
         let started = Clock.monotonicNanos()
         defer { metrics.batchTook(nanos: Clock.monotonicNanos() - started) }
         while true {
-            waitWhileTheCircuitIsOpen()
-            let (status, ctx) = attempt(pending)
+            // Past the drain deadline with the circuit still open, the
+            // attempt fails without a call to the server the breaker is
+            // sparing (each could take the plugin's own timeout).
+            let (status, ctx) = waitWhileTheCircuitIsOpen()
+                ? attempt(pending) : (SLUICE_RETRIABLE, CallContext(output: nil, input: pending))
             let now = Clock.monotonicNanos()
             let action = machine.attempted(count: pending.count, status: status, failures: ctx.failures,
                                            now: now, drainDeadline: control.drainDeadline)

@@ -51,6 +51,8 @@ public final class FakerSource: Source {
     var startedNanos: UInt64?
     let host: PluginHost
     var writer = BSONWriter(capacity: 512)
+    /// Reused for text built from parts (a beach reading's raw line).
+    var scratch: [UInt8] = []
 
     /// Building a generator has no side effect: it checks the profile and every provider.
     public static func check(config: Config, host: PluginHost) throws {
@@ -97,7 +99,8 @@ public final class FakerSource: Source {
         var allowed = maxRecords
         if let count { allowed = Int(min(Int64(allowed), count - generated)) }
         if let rate { allowed = min(allowed, waitForBudget(rate: rate, wanted: allowed, timeoutMillis: timeoutMillis)) }
-        for _ in 0 ..< max(0, allowed) { emitOne(output) }
+        // One access to the stored buffers per poll: each access to a class's stored `var` is a dynamic exclusivity check.
+        emit(max(0, allowed), output, &writer, &scratch, &random)
         if let count, generated >= count { return .end }
         return .more
     }
@@ -119,7 +122,11 @@ public final class FakerSource: Source {
         }
     }
 
-    private func emitOne(_ output: Output) {
+    private func emit(_ count: Int, _ output: Output, _ writer: inout BSONWriter, _ scratch: inout [UInt8], _ random: inout SeededRandom) {
+        for _ in 0 ..< count { emitOne(output, &writer, &scratch, &random) }
+    }
+
+    private func emitOne(_ output: Output, _ writer: inout BSONWriter, _ scratch: inout [UInt8], _ random: inout SeededRandom) {
         let index = generated
         generated += 1
         let made = shop?.next()
@@ -128,9 +135,9 @@ public final class FakerSource: Source {
         let malformed = malformedRatio > 0 && random.unit() < malformedRatio
         writer.reset()
         switch made?.item {
-        case let .order(n)?: profile?.append(&writer, &random, index: n, time: time, malformed: malformed)
+        case let .order(n)?: profile?.append(&writer, &random, index: n, time: time, malformed: malformed, scratch: &scratch)
         case let .payment(p)?: p.append(&writer, time: time, malformed: malformed)
-        case nil: profile?.append(&writer, &random, index: index, time: time, malformed: malformed)
+        case nil: profile?.append(&writer, &random, index: index, time: time, malformed: malformed, scratch: &scratch)
         }
         for (name, provider) in fields { provider.append(&writer, name, &random, index: index) }
         if malformed, profile == nil, let victim = fields.first {

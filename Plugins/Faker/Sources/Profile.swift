@@ -32,10 +32,11 @@ public enum Profile: String, Sendable, CaseIterable {
 
     /// Writes the profile's fields for record `index` (for orders: the order
     /// number) at event time `time`.
-    /// `malformed` asks for one realistic defect.
-    func append(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool) {
+    /// `malformed` asks for one realistic defect. `scratch` is reused for
+    /// text built from parts (its contents are replaced).
+    func append(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool, scratch: inout [UInt8]) {
         switch self {
-        case .beachSensor: beach(&w, &r, index: index, time: time, malformed: malformed)
+        case .beachSensor: beach(&w, &r, index: index, time: time, malformed: malformed, raw: &scratch)
         case .orders:
             w.append("order_id", string: Self.orderID(index))
             w.append("customer", string: Fake.fullName(&r))
@@ -66,7 +67,7 @@ public enum Profile: String, Sendable, CaseIterable {
 
     /// A Chicago beach sensor reading in the seed's shape, with RawData the
     /// text line "2020-02-17T11:12:58.765969 26.04 540.1 13.12 Montrose_Beach 758028".
-    private func beach(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool) {
+    private func beach(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool, raw: inout [UInt8]) {
         let beach = Vocabulary.beaches[Int(index % Int64(Vocabulary.beaches.count))]
         let temperature = Fake.round(beach.temperature + 3 * r.gaussian(), 2)
         var turbidity = Fake.round(max(0.05, 1.5 + 1.2 * r.gaussian()), 2)
@@ -76,15 +77,21 @@ public enum Profile: String, Sendable, CaseIterable {
         let defect = malformed ? r.int(0 ... 3) : -1
         // The real feed's sentinel for a failed reading, in the raw line and the typed field alike.
         if defect == 3 { turbidity = -99999.992 }
-        var raw: [UInt8] = []
-        raw.reserveCapacity(80)
+        // Built in place, part by part: the parts as Strings in an array cost several allocations per record.
+        raw.removeAll(keepingCapacity: true)
         ISO8601.appendDateTime(milliseconds: time, to: &raw)
         raw.append(UInt8(ascii: "."))
-        raw.append(contentsOf: zeroPadded(6, r.int(0 ... 999_999)).utf8)
-        for part in [defect == 0 ? "n/a" : String(temperature), String(turbidity), String(battery), beach.code, String(id)] {
-            raw.append(UInt8(ascii: " "))
-            raw.append(contentsOf: part.utf8)
-        }
+        raw.appendDecimal(r.int(0 ... 999_999), width: 6)
+        raw.append(UInt8(ascii: " "))
+        if defect == 0 { raw.appendText("n/a") } else { DoubleText.append(temperature, to: &raw) }
+        raw.append(UInt8(ascii: " "))
+        DoubleText.append(turbidity, to: &raw)
+        raw.append(UInt8(ascii: " "))
+        DoubleText.append(battery, to: &raw)
+        raw.append(UInt8(ascii: " "))
+        raw.appendText(beach.code)
+        raw.append(UInt8(ascii: " "))
+        raw.appendDecimal(id, width: 1)
         if defect == 1 { raw.removeLast(raw.count / 2) }
         if defect != 2 { w.append("Beach", string: beach.name) }
         w.append("MeasurementID", int64: id)
@@ -96,3 +103,24 @@ public enum Profile: String, Sendable, CaseIterable {
     }
 }
 
+
+extension [UInt8] {
+    mutating func appendText(_ s: String) {
+        var s = s
+        s.withUTF8 { append(contentsOf: $0) }
+    }
+
+    /// `v` (not negative) in decimal, left-padded with zeros to `width` digits, as `zeroPadded` writes it.
+    mutating func appendDecimal(_ v: Int64, width: Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var i = buffer.count
+            var rest = v.magnitude
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
+                rest /= 10
+            } while i > 0 && (rest > 0 || buffer.count - i < width)
+            append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i...]))
+        }
+    }
+}

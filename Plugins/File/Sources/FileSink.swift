@@ -115,20 +115,28 @@ public final class FileSink: Sink {
 
     public func write(_ batch: Batch, _ output: Output) throws {
         json.reset()
-        for record in batch {
-            switch format {
-            case .ndjson:
-                json.write(record.document)
-                json.newline()
-            case .lines:
+        switch format {
+        case .ndjson:
+            // One access to the stored writer for the whole batch: each access to a class's
+            // stored `var` is a dynamic exclusivity check, which per record cost more than the newline.
+            Self.writeLines(batch, into: &json)
+        case .lines:
+            for record in batch {
                 let text = record.document[field].map { $0.string ?? JSONWriter.string($0.jsonValue) } ?? ""
                 json.appendRaw(text)
                 json.newline()
-            case .csv:
-                writeCSV(record.document)
             }
+        case .csv:
+            for record in batch { writeCSV(record.document) }
         }
-        try writeAll(json.bytes)
+        try json.bytes.withUnsafeBytes { try writeAll($0) }
+    }
+
+    private static func writeLines(_ batch: Batch, into json: inout JSONWriter) {
+        for record in batch {
+            json.write(record.document)
+            json.newline()
+        }
     }
 
     private func writeCSV(_ doc: BSONDocument) {
@@ -152,10 +160,10 @@ public final class FileSink: Sink {
         json.newline()
     }
 
-    private func writeAll(_ bytes: [UInt8]) throws {
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))

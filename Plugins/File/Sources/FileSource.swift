@@ -71,7 +71,7 @@ public final class FileSource: Source {
             // The header is the first line: read it again before jumping.
             while let first = reader.next(final: true) {
                 guard !first.isEmpty else { continue }
-                if case let .header(names) = records.feed(Substring(first), number: reader.lineNumber) {
+                if case let .header(names) = records.feed(Substring(String(decoding: first, as: UTF8.self)), number: reader.lineNumber) {
                     header = names.map { $0.trimmingCharacters(in: .whitespaces) }
                 }
                 break
@@ -109,6 +109,11 @@ public final class FileSource: Source {
     }
 
     public func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult {
+        // One access to the stored writer per poll: each access to a class's stored `var` is a dynamic exclusivity check.
+        poll(output, maxRecords: maxRecords, timeoutMillis: timeoutMillis, writer: &writer)
+    }
+
+    private func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int, writer: inout BSONWriter) -> PollResult {
         var emitted = 0
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMillis) * 1_000_000
         while emitted < maxRecords {
@@ -119,7 +124,7 @@ public final class FileSource: Source {
                 continue
             }
             if line.isEmpty, format != .lines { continue }
-            switch decode(line, output, token: UInt64(reader.lineNumber)) {
+            switch decode(line, output, token: UInt64(reader.lineNumber), &writer) {
             case .emitted:
                 emitted += 1
                 if checkpointPath != nil { delivered.emitted(line: reader.lineNumber, end: reader.offset) }
@@ -142,19 +147,26 @@ public final class FileSource: Source {
         case undecodable(String)
     }
 
-    private func decode(_ line: String, _ output: Output, token: UInt64) -> Outcome {
+    /// `line` is valid until the reader's next call.
+    private func decode(_ line: UnsafeRawBufferPointer, _ output: Output, token: UInt64, _ writer: inout BSONWriter) -> Outcome {
         writer.reset()
         switch format {
         case .ndjson:
             do {
-                var text = line
-                try text.withUTF8 { try BSONFromJSON.transcode(json: UnsafeRawBufferPointer($0), into: &writer) }
+                if UTF8Check.isASCII(line) {
+                    try BSONFromJSON.transcode(json: line, into: &writer)
+                } else {
+                    // As before lines were bytes: invalid UTF-8 becomes U+FFFD, never BSON strings that are not UTF-8.
+                    var text = String(decoding: line, as: UTF8.self)
+                    try text.withUTF8 { try BSONFromJSON.transcode(json: UnsafeRawBufferPointer($0), into: &writer) }
+                }
             } catch {
-                return emitUndecodable(line, "line \(reader.lineNumber): \(error)", output, token)
+                return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.lineNumber): \(error)", output, token, &writer)
             }
         case .lines:
-            writer.append(field, string: line)
+            writer.append(field, string: String(decoding: line, as: UTF8.self))
         case .csv:
+            let line = String(decoding: line, as: UTF8.self)
             switch records.feed(Substring(line), number: reader.lineNumber) {
             case nil:
                 return .skipped
@@ -162,12 +174,12 @@ public final class FileSource: Source {
                 header = names.map { $0.trimmingCharacters(in: .whitespaces) }
                 return .skipped
             case let .mismatched(text, cells, expected, _):
-                return emitUndecodable(text, "line \(reader.lineNumber): \(cells) fields, the header has \(expected)", output, token)
+                return emitUndecodable(text, "line \(reader.lineNumber): \(cells) fields, the header has \(expected)", output, token, &writer)
             case let .unterminated(text, line):
-                return emitUndecodable(text, "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes (a stray quote?); reading goes on at line \(reader.lineNumber + 1)", output, token)
+                return emitUndecodable(text, "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes (a stray quote?); reading goes on at line \(reader.lineNumber + 1)", output, token, &writer)
             case let .record(cells, _):
                 if let bad = header.first(where: { $0.utf8.contains(0) }) {
-                    return emitUndecodable(line, "line \(reader.lineNumber): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot", output, token)
+                    return emitUndecodable(line, "line \(reader.lineNumber): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot", output, token, &writer)
                 }
                 for (name, cell) in zip(header, cells) { CSV.append(&writer, name, cell: cell, infer: infer) }
             }
@@ -185,7 +197,7 @@ public final class FileSource: Source {
         return .emitted
     }
 
-    private func emitUndecodable(_ line: String, _ reason: String, _ output: Output, _ token: UInt64) -> Outcome {
+    private func emitUndecodable(_ line: String, _ reason: String, _ output: Output, _ token: UInt64, _ writer: inout BSONWriter) -> Outcome {
         writer.reset()
         writer.append("raw", string: line)
         writer.append("line", int64: Int64(reader.lineNumber))

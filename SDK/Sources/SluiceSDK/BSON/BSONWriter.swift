@@ -25,7 +25,7 @@ public struct BSONWriter {
     private mutating func startDocument(array: Bool = false) {
         openDocuments.append(bytes.count)
         arrayCounters.append(array ? 0 : -1)
-        bytes.append(contentsOf: [0, 0, 0, 0])
+        appendLE(Int32(0))
     }
 
     /// Closes the top-level document and returns its bytes.
@@ -60,7 +60,7 @@ public struct BSONWriter {
             arrayCounters[arrayCounters.count - 1] = index + 1
             appendDecimal(index)
         } else {
-            bytes.append(contentsOf: keyBytes)
+            bytes.appendBytes(keyBytes)
         }
         bytes.append(0)
     }
@@ -77,7 +77,7 @@ public struct BSONWriter {
     mutating func append(keyBytes: UnsafeRawBufferPointer, stringBytes v: UnsafeRawBufferPointer) {
         header(.string, keyBytes: keyBytes)
         appendLE(Int32(v.count + 1))
-        bytes.append(contentsOf: v)
+        bytes.appendBytes(v)
         bytes.append(0)
     }
 
@@ -94,6 +94,11 @@ public struct BSONWriter {
             header(.int64, keyBytes: keyBytes)
             appendLE(v)
         }
+    }
+
+    mutating func append(keyBytes: UnsafeRawBufferPointer, datetime ms: Int64) {
+        header(.datetime, keyBytes: keyBytes)
+        appendLE(ms)
     }
 
     mutating func append(keyBytes: UnsafeRawBufferPointer, bool v: Bool) {
@@ -117,7 +122,7 @@ public struct BSONWriter {
 
     @inline(__always)
     private mutating func appendLE<T: FixedWidthInteger>(_ v: T) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: v.littleEndian) { bytes.appendBytes($0) }
     }
 
     public mutating func append(_ key: String, double v: Double) {
@@ -133,7 +138,7 @@ public struct BSONWriter {
     public mutating func append(_ key: String, stringBytes v: UnsafeRawBufferPointer) {
         header(.string, key)
         appendLE(Int32(v.count + 1))
-        bytes.append(contentsOf: v)
+        bytes.appendBytes(v)
         bytes.append(0)
     }
 
@@ -182,13 +187,13 @@ public struct BSONWriter {
         } else {
             header(element.type, element.key)
         }
-        bytes.append(contentsOf: element.valueBytes)
+        bytes.appendBytes(element.valueBytes)
     }
 
     /// Appends a whole document as an embedded document.
     public mutating func append(_ key: String, document: BSONDocument) {
         header(.document, key)
-        bytes.append(contentsOf: document.bytes)
+        bytes.appendBytes(document.bytes)
     }
 
     /// Writes an embedded document whose fields `body` appends.

@@ -110,7 +110,7 @@ public struct JSONParser {
         p += 1
         let start = p
         // Fast path: no escapes.
-        while p < b.count, b[p] != UInt8(ascii: "\""), b[p] != UInt8(ascii: "\\"), b[p] >= 0x20 { p += 1 }
+        p = StringScan.plainEnd(b, from: p)
         if p < b.count, b[p] == UInt8(ascii: "\"") {
             let s = String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< p]), as: UTF8.self)
             p += 1

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// JSON text straight to BSON, without building `JSONValue`s: the path
 /// records take from NDJSON files and Kafka values. Same mapping as
 /// `BSONFromJSON` (int32/int64/double; Extended JSON `$date`, `$oid`,
@@ -50,9 +54,8 @@ struct JSONTranscoder {
 
     private mutating func lexString() throws -> Lexed {
         let start = parser.p + 1
-        var i = start
         let b = parser.b
-        while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+        let i = StringScan.plainEnd(b, from: start)
         if i < b.count, b[i] == UInt8(ascii: "\"") {
             parser.p = i + 1
             return .slice(start ..< i)
@@ -74,6 +77,7 @@ struct JSONTranscoder {
         switch parser.b[parser.p] {
         case UInt8(ascii: "{"):
             if startsWithDollarKey() {
+                if extendedDate(key, into: &w) { return }
                 let v = try parser.value(depth: depth)
                 BSONFromJSON.append(&w, String(decoding: key, as: UTF8.self), v)
             } else {
@@ -134,6 +138,36 @@ struct JSONTranscoder {
         for d in digits { coefficient = coefficient * 10 + UInt128(d - 48) }
         let high = (negative ? 1 << 63 : 0) | UInt64(exponent + 6176) << 49 | UInt64(truncatingIfNeeded: coefficient >> 64)
         return (UInt64(truncatingIfNeeded: coefficient), high)
+    }
+
+    /// `{"$date":"<ISO 8601>"}`, the wrapper `JSONWriter` puts on every BSON
+    /// date, straight to a datetime as `BSONFromJSON` makes it, without the
+    /// `JSONValue` tree. False, with the parser where it was, for anything
+    /// else (other wrappers, escapes, a date that does not parse): the
+    /// general path then reads it.
+    private mutating func extendedDate(_ key: UnsafeRawBufferPointer, into w: inout BSONWriter) -> Bool {
+        let saved = parser.p
+        let b = parser.b
+        parser.p += 1
+        parser.skipSpace()
+        let tag: StaticString = "\"$date\""
+        guard parser.p + 7 <= b.count, memcmp(b.baseAddress! + parser.p, tag.utf8Start, 7) == 0 else { parser.p = saved; return false }
+        parser.p += 7
+        parser.skipSpace()
+        guard parser.p < b.count, b[parser.p] == UInt8(ascii: ":") else { parser.p = saved; return false }
+        parser.p += 1
+        parser.skipSpace()
+        guard parser.p < b.count, b[parser.p] == UInt8(ascii: "\"") else { parser.p = saved; return false }
+        let start = parser.p + 1
+        let i = StringScan.plainEnd(b, from: start)
+        guard i < b.count, b[i] == UInt8(ascii: "\"") else { parser.p = saved; return false }
+        parser.p = i + 1
+        parser.skipSpace()
+        guard parser.p < b.count, b[parser.p] == UInt8(ascii: "}"),
+              let ms = ISO8601.parse(UnsafeRawBufferPointer(rebasing: b[start ..< i])) else { parser.p = saved; return false }
+        parser.p += 1
+        w.append(keyBytes: key, datetime: ms)
+        return true
     }
 
     /// Whether the object at the parser starts with a "$…" key (an Extended JSON wrapper).

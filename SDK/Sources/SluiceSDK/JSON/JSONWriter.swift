@@ -51,9 +51,9 @@ public struct JSONWriter {
 
     public mutating func write(_ value: JSONValue) {
         switch value {
-        case .null: raw("null")
-        case let .bool(b): raw(b ? "true" : "false")
-        case let .int(i): raw(String(i))
+        case .null: literal("null")
+        case let .bool(b): literal(b ? "true" : "false")
+        case let .int(i): writeInteger(i)
         case let .double(d): writeDouble(d)
         case let .string(s): writeString(s)
         case let .array(items):
@@ -104,19 +104,19 @@ public struct JSONWriter {
         case .string, .symbol, .javascript: writeString(e.stringBytes!)
         case .document, .javascriptWithScope: write(e.document ?? BSONDocument(e.valueBytes))
         case .array: write(e.document!, asArray: true)
-        case .bool: raw(e.bool! ? "true" : "false")
-        case .int32: raw(String(e.int32!))
-        case .int64: raw(String(e.int64!))
-        case .null, .undefined: raw("null")
+        case .bool: literal(e.bool! ? "true" : "false")
+        case .int32: writeInteger(Int64(e.int32!))
+        case .int64: writeInteger(e.int64!)
+        case .null, .undefined: literal("null")
         case .datetime:
-            if plainTypes, dates == .epochMillis { return raw(String(e.datetime!)) }
-            raw(plainTypes ? "\"" : "{\"$date\":\"")
-            raw(ISO8601.format(milliseconds: e.datetime!))
-            raw(plainTypes ? "\"" : "\"}")
+            if plainTypes, dates == .epochMillis { return writeInteger(e.datetime!) }
+            literal(plainTypes ? "\"" : "{\"$date\":\"")
+            ISO8601.append(milliseconds: e.datetime!, to: &bytes)
+            literal(plainTypes ? "\"" : "\"}")
         case .objectId:
-            raw(plainTypes ? "\"" : "{\"$oid\":\"")
+            literal(plainTypes ? "\"" : "{\"$oid\":\"")
             raw(hex(e.objectIdBytes!))
-            raw(plainTypes ? "\"" : "\"}")
+            literal(plainTypes ? "\"" : "\"}")
         case .binary:
             let (subtype, data) = e.binary!
             raw("{\"$binary\":{\"base64\":\"")
@@ -151,13 +151,34 @@ public struct JSONWriter {
         s.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
+    /// Text known at compile time: copied without a `String`.
+    @inline(__always)
+    private mutating func literal(_ s: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// Decimal digits straight into the buffer (`String(v)` allocated per number).
+    private mutating func writeInteger(_ v: Int64) {
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = v.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var i = buffer.count
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(truncatingIfNeeded: 48 &+ magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i...]))
+        }
+    }
+
     private mutating func writeDouble(_ d: Double) {
-        guard d.isFinite else { return raw("null") }
+        guard d.isFinite else { return literal("null") }
         if d.rounded() == d, abs(d) < 1e15 {
-            raw(String(Int64(d)))
-            raw(".0")
+            writeInteger(Int64(d))
+            literal(".0")
         } else {
-            raw("\(d)")
+            DoubleText.append(d, to: &bytes)
         }
     }
 
@@ -168,11 +189,18 @@ public struct JSONWriter {
 
     public mutating func writeString(_ s: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
+        guard let base = s.baseAddress else { return bytes.append(UInt8(ascii: "\"")) }
+        let n = s.count
         var runStart = 0
-        for (i, c) in s.enumerated() where c < 0x20 || c == 0x22 || c == 0x5C {
+        var i = 0
+        while true {
+            i = StringScan.plainEnd(s, from: i)
+            guard i < n else { break }
+            let c = base.load(fromByteOffset: i, as: UInt8.self)
             // Copy the clean run before the character that needs escaping in one go.
-            if i > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[runStart ..< i])) }
+            if i > runStart { bytes.appendBytes(UnsafeRawBufferPointer(rebasing: s[runStart ..< i])) }
             runStart = i + 1
+            i += 1
             switch c {
             case 0x22: bytes.append(0x5C); bytes.append(0x22)
             case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
@@ -180,12 +208,12 @@ public struct JSONWriter {
             case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
             case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
             default:
-                raw("\\u00")
+                literal("\\u00")
                 bytes.append(hexDigit(c >> 4))
                 bytes.append(hexDigit(c & 15))
             }
         }
-        if s.count > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[runStart...])) }
+        if n > runStart { bytes.appendBytes(UnsafeRawBufferPointer(rebasing: s[runStart...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 

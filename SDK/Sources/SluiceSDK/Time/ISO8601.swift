@@ -5,6 +5,12 @@ public enum ISO8601 {
     public static func format(milliseconds ms: Int64) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(24)
+        append(milliseconds: ms, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends "2013-08-30T08:00:00.000Z" as UTF-8 (what `format` returns, without a `String`).
+    public static func append(milliseconds ms: Int64, to out: inout [UInt8]) {
         appendDateTime(milliseconds: ms, to: &out)
         let frac = ISO8601.floorDivMod(ms, 1000).1
         out.append(UInt8(ascii: "."))
@@ -12,7 +18,6 @@ public enum ISO8601 {
         out.append(UInt8(48 + frac / 10 % 10))
         out.append(UInt8(48 + frac % 10))
         out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Appends "2013-08-30T08:00:00" (whole seconds, no zone) as UTF-8.
@@ -53,25 +58,26 @@ public enum ISO8601 {
             }
             return v
         }
-        func expect(_ c: Character) -> Bool {
-            guard p < b.count, b[p] == c.asciiValue! else { return false }
+        // A byte, not a `Character`: `asciiValue` walked the character's scalars on every call.
+        func expect(_ c: UInt8) -> Bool {
+            guard p < b.count, b[p] == c else { return false }
             p += 1
             return true
         }
-        guard let y = digits(4), expect("-"), let mo = digits(2), expect("-"), let d = digits(2),
+        guard let y = digits(4), expect(UInt8(ascii: "-")), let mo = digits(2), expect(UInt8(ascii: "-")), let d = digits(2),
               (1 ... 12).contains(mo), d >= 1, d <= Civil.daysInMonth(y, mo) else { return nil }
         var ms = Civil.days(year: y, month: mo, day: d) * 86_400_000
         guard p < b.count else { return ms - Int64(defaultOffsetMinutes) * 60_000 }
         guard b[p] == UInt8(ascii: "T") || b[p] == UInt8(ascii: "t") || b[p] == UInt8(ascii: " ") else { return nil }
         p += 1
-        guard let h = digits(2), expect(":"), let mi = digits(2), h < 24, mi < 60 else { return nil }
+        guard let h = digits(2), expect(UInt8(ascii: ":")), let mi = digits(2), h < 24, mi < 60 else { return nil }
         var sec: Int64 = 0
-        if expect(":") {
+        if expect(UInt8(ascii: ":")) {
             guard let s = digits(2), s <= 60 else { return nil }
             sec = s
         }
         ms += (h * 3600 + mi * 60 + sec) * 1000
-        if expect(".") || expect(",") {
+        if expect(UInt8(ascii: ".")) || expect(UInt8(ascii: ",")) {
             var scale: Int64 = 100
             var any = false
             while p < b.count, b[p] >= 48, b[p] <= 57 {
@@ -83,12 +89,12 @@ public enum ISO8601 {
             guard any else { return nil }
         }
         if p == b.count { return ms - Int64(defaultOffsetMinutes) * 60_000 }
-        if expect("Z") || expect("z") { return p == b.count ? ms : nil }
+        if expect(UInt8(ascii: "Z")) || expect(UInt8(ascii: "z")) { return p == b.count ? ms : nil }
         guard p < b.count, b[p] == UInt8(ascii: "+") || b[p] == UInt8(ascii: "-") else { return nil }
         let sign: Int64 = b[p] == UInt8(ascii: "-") ? -1 : 1
         p += 1
         guard let oh = digits(2) else { return nil }
-        _ = expect(":")
+        _ = expect(UInt8(ascii: ":"))
         guard let om = digits(2), p == b.count, oh < 24, om < 60 else { return nil }
         return ms - sign * (oh * 60 + om) * 60_000
     }

@@ -1,0 +1,29 @@
+/// Finding where a JSON string's plain run ends (a quote, a backslash or a
+/// control character), eight bytes at a time: the parser and the writer
+/// spend most of their time in strings.
+enum StringScan {
+    /// Whether any of eight bytes is below 0x20, a quote or a backslash: never
+    /// false when one is (the caller then looks at the bytes one by one).
+    @inline(__always)
+    static func mayStop(_ v: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below = (v &- ones &* 0x20) & ~v & highs
+        let quote = v ^ (ones &* 0x22), backslash = v ^ (ones &* 0x5C)
+        return (below | ((quote &- ones) & ~quote & highs) | ((backslash &- ones) & ~backslash & highs)) != 0
+    }
+
+    @inline(__always)
+    static func stops(_ c: UInt8) -> Bool { c < 0x20 || c == 0x22 || c == 0x5C }
+
+    /// The index of the first byte from `i` that is below 0x20, a quote or a backslash; `b.count` if none.
+    @inline(__always)
+    static func plainEnd(_ b: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard let base = b.baseAddress else { return b.count }
+        let n = b.count
+        var i = start
+        while i + 8 <= n, !mayStop(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+        while i < n, !stops(base.load(fromByteOffset: i, as: UInt8.self)) { i += 1 }
+        return i
+    }
+}
