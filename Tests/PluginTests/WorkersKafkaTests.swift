@@ -13,21 +13,28 @@ final class WorkersKafkaTests: XCTestCase {
         let offset: Int
     }
 
-    func testCommittedOffsetsEqualTheRecordsDeliveredThroughWorkers() throws {
+    /// A broker on a free port with `count` faker orders in `topic` (3 partitions).
+    private func startBroker(producing count: Int, orders topic: String, seed: Int, dir: String) throws -> ManagedServer {
         try ManagedServer.requireTestRdKafka()
-        let dir = TestSupport.tempDir("workers-kafka")
         let broker = try ManagedServer.kafka(logDir: dir)
         try broker.start()
-        defer { broker.stop() }
         let brokers = "127.0.0.1:\(broker.port)"
-        try ManagedServer.createTopics(["spread"], partitions: 3, brokers: brokers)
-        let total = 3000
+        try ManagedServer.createTopics([topic], partitions: 3, brokers: brokers)
         _ = try TestSupport.run("""
         sources:
-          gen: {use: faker.generate, config: {profile: orders, seed: 21, count: \(total)}}
+          gen: {use: faker.generate, config: {profile: orders, seed: \(seed), count: \(count)}}
         sinks:
-          kafka: {use: kafka.write, inputs: [gen], config: {brokers: "\(brokers)", topic: spread}}
+          kafka: {use: kafka.write, inputs: [gen], config: {brokers: "\(brokers)", topic: \(topic)}}
         """, dir: dir)
+        return broker
+    }
+
+    func testCommittedOffsetsEqualTheRecordsDeliveredThroughWorkers() throws {
+        let dir = TestSupport.tempDir("workers-kafka")
+        let total = 3000
+        let broker = try startBroker(producing: total, orders: "spread", seed: 21, dir: dir)
+        defer { broker.stop() }
+        let brokers = "127.0.0.1:\(broker.port)"
 
         func consume(_ run: String, maxRecords: Int?) throws -> RunSummary {
             try TestSupport.run("""
@@ -97,20 +104,11 @@ final class WorkersKafkaTests: XCTestCase {
     /// committed offset is past a record not yet written or dead-lettered,
     /// and a restart delivers everything.
     func testAKillNeverLeavesAnOffsetCommittedPastAnUndeliveredRecord() throws {
-        try ManagedServer.requireTestRdKafka()
         let dir = TestSupport.tempDir("workers-kafka-kill")
-        let broker = try ManagedServer.kafka(logDir: dir)
-        try broker.start()
+        let total = 20000
+        let broker = try startBroker(producing: total, orders: "killed", seed: 22, dir: dir)
         defer { broker.stop() }
         let brokers = "127.0.0.1:\(broker.port)"
-        try ManagedServer.createTopics(["killed"], partitions: 3, brokers: brokers)
-        let total = 20000
-        _ = try TestSupport.run("""
-        sources:
-          gen: {use: faker.generate, config: {profile: orders, seed: 22, count: \(total)}}
-        sinks:
-          kafka: {use: kafka.write, inputs: [gen], config: {brokers: "\(brokers)", topic: killed}}
-        """, dir: dir)
         let (out, dlq, manifest) = (dir + "/out.ndjson", dir + "/dlq.ndjson", dir + "/killed.yaml")
         try """
         engine: {batch: {max_records: 50, max_wait_ms: 20}, queue_capacity: 2}

@@ -12,6 +12,8 @@ enum DeadLetter {
         let out = RecordBuffer(capacity: failures.count)
         var w = BSONWriter(capacity: 512)
         let now = Clock.wallMillis()
+        // A batch's failures mostly share one reason: mask each once.
+        var masked: [String: String] = [:]
         for f in failures {
             source.withRecord(f.index) { doc, key in
                 w.reset()
@@ -19,7 +21,9 @@ enum DeadLetter {
                 w.append("error_class", string: f.errorClass.rawValue)
                 // A reason repeats what a server or library said, which can
                 // carry a URL's password or a token from the config.
-                w.append("reason", string: SecretRegistry.redact(f.reason))
+                let reason = masked[f.reason] ?? SecretRegistry.redact(f.reason)
+                masked[f.reason] = reason
+                w.append("reason", string: reason)
                 w.append("attempts", int32: Int32(clamping: f.attempts))
                 w.append("failed_at", datetime: now)
                 w.append("record", document: BSONDocument(doc))
