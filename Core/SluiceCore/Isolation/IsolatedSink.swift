@@ -69,8 +69,8 @@ final class IsolatedSink: RecordWriter {
         fromChild = output.fileHandleForReading
         var hello: [UInt8] = []
         IsolationWire.put(launch.config, into: &hello)
-        guard IsolationWire.write(toChild!.fileDescriptor, hello),
-              let started = IsolationWire.read(fromChild!.fileDescriptor, 1),
+        guard ByteIO.writeAll(toChild!.fileDescriptor, hello),
+              let started = ByteIO.readExactly(fromChild!.fileDescriptor, 1),
               let message = IsolationWire.readString(fromChild!.fileDescriptor)
         else {
             throw ComponentInstance.CreateError.retriable("its plugin process \(reap()) while creating the component")
@@ -94,7 +94,7 @@ final class IsolatedSink: RecordWriter {
             }
         }
         let request = [IsolationWire.Request.write.rawValue] + BufferFrame.encode(records, port: port)
-        guard IsolationWire.write(toChild!.fileDescriptor, request), answered(during: "a write") else {
+        guard ByteIO.writeAll(toChild!.fileDescriptor, request), answered(during: "a write") else {
             return died(during: "a write of \(records.count) record(s)")
         }
         guard let answer = IsolationWire.readWriteAnswer(fromChild!.fileDescriptor) else {
@@ -108,7 +108,7 @@ final class IsolatedSink: RecordWriter {
 
     func flush() -> sluice_status {
         guard child != nil else { return SLUICE_OK }
-        guard IsolationWire.write(toChild!.fileDescriptor, [IsolationWire.Request.flush.rawValue]), answered(during: "a flush"),
+        guard ByteIO.writeAll(toChild!.fileDescriptor, [IsolationWire.Request.flush.rawValue]), answered(during: "a flush"),
               let status = IsolationWire.readUInt32(fromChild!.fileDescriptor)
         else { return died(during: "a flush") }
         return sluice_status(rawValue: status)
@@ -116,7 +116,7 @@ final class IsolatedSink: RecordWriter {
 
     func close() {
         guard child != nil else { return }
-        _ = IsolationWire.write(toChild!.fileDescriptor, [IsolationWire.Request.close.rawValue])
+        _ = ByteIO.writeAll(toChild!.fileDescriptor, [IsolationWire.Request.close.rawValue])
         stop()
     }
 

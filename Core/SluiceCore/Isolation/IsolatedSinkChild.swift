@@ -16,7 +16,7 @@ public enum IsolatedSinkChild {
         func started(_ status: IsolationWire.Started, _ message: String) -> Bool {
             var out = [status.rawValue]
             IsolationWire.put(message, into: &out)
-            return IsolationWire.write(answers, out)
+            return ByteIO.writeAll(answers, out)
         }
         let instance: ComponentInstance
         do {
@@ -45,21 +45,21 @@ public enum IsolatedSinkChild {
         }
         defer { instance.destroy() }
         guard started(.ok, "") else { return 1 }
-        while let kind = IsolationWire.read(0, 1) {
+        while let kind = ByteIO.readExactly(0, 1) {
             switch IsolationWire.Request(rawValue: kind[0]) {
             case .write:
-                guard let head = IsolationWire.read(0, BufferFrame.headerSize),
+                guard let head = ByteIO.readExactly(0, BufferFrame.headerSize),
                       let header = head.withUnsafeBytes(BufferFrame.header),
-                      let payload = IsolationWire.read(0, header.payloadLength),
+                      let payload = ByteIO.readExactly(0, header.payloadLength),
                       let (records, port) = payload.withUnsafeBytes({ BufferFrame.decode($0, header: header) })
                 else { return 1 }
                 let ctx = CallContext(output: nil, input: records)
                 let status = instance.write(records, port: port, ctx)
-                guard IsolationWire.write(answers, IsolationWire.writeAnswer(status: Int32(bitPattern: status.rawValue), failures: ctx.failures)) else { return 1 }
+                guard ByteIO.writeAll(answers, IsolationWire.writeAnswer(status: Int32(bitPattern: status.rawValue), failures: ctx.failures)) else { return 1 }
             case .flush:
                 var out: [UInt8] = []
-                IsolationWire.put(instance.flush().rawValue, into: &out)
-                guard IsolationWire.write(answers, out) else { return 1 }
+                out.appendLittleEndian(instance.flush().rawValue)
+                guard ByteIO.writeAll(answers, out) else { return 1 }
             case .close, nil:
                 return 0
             }

@@ -21,20 +21,6 @@ enum IsolationWire {
         case retriable = 2
     }
 
-    /// Writes all of `bytes`; false if the other end is gone.
-    static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { b in
-            var done = 0
-            while done < b.count {
-                let n = Foundation.write(fd, b.baseAddress! + done, b.count - done)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { return false }
-                done += n
-            }
-            return true
-        }
-    }
-
     /// Waits until `fd` has something to read (or is closed); false after
     /// `timeoutMillis` without (0 waits for ever).
     static func waitReadable(_ fd: Int32, timeoutMillis: Int) -> Bool {
@@ -50,47 +36,27 @@ enum IsolationWire {
         }
     }
 
-    /// Reads exactly `count` bytes; nil at end of file (the other end is gone).
-    static func read(_ fd: Int32, _ count: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: count)
-        let ok = out.withUnsafeMutableBytes { b -> Bool in
-            var done = 0
-            while done < count {
-                let n = Foundation.read(fd, b.baseAddress! + done, count - done)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { return false }
-                done += n
-            }
-            return true
-        }
-        return ok ? out : nil
-    }
-
     static func readUInt32(_ fd: Int32) -> UInt32? {
-        read(fd, 4).map { b in UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24 }
+        ByteIO.readExactly(fd, 4).map { b in UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24 }
     }
 
     static func readString(_ fd: Int32) -> String? {
-        guard let n = readUInt32(fd), let bytes = read(fd, Int(n)) else { return nil }
+        guard let n = readUInt32(fd), let bytes = ByteIO.readExactly(fd, Int(n)) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func put(_ v: UInt32, into out: inout [UInt8]) {
-        withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
-    }
-
     static func put(_ s: String, into out: inout [UInt8]) {
-        put(UInt32(s.utf8.count), into: &out)
+        out.appendLittleEndian(UInt32(s.utf8.count))
         out.append(contentsOf: s.utf8)
     }
 
     /// A `write` answer: the status and the record failures.
     static func writeAnswer(status: Int32, failures: [Failure]) -> [UInt8] {
         var out: [UInt8] = []
-        put(UInt32(bitPattern: status), into: &out)
-        put(UInt32(failures.count), into: &out)
+        out.appendLittleEndian(UInt32(bitPattern: status))
+        out.appendLittleEndian(UInt32(failures.count))
         for f in failures {
-            put(UInt32(f.index), into: &out)
+            out.appendLittleEndian(UInt32(f.index))
             out.append(f.retriable ? 1 : 0)
             put(f.reason, into: &out)
         }
@@ -101,7 +67,7 @@ enum IsolationWire {
         guard let status = readUInt32(fd), let count = readUInt32(fd) else { return nil }
         var failures: [Failure] = []
         for _ in 0 ..< count {
-            guard let index = readUInt32(fd), let retriable = read(fd, 1), let reason = readString(fd) else { return nil }
+            guard let index = readUInt32(fd), let retriable = ByteIO.readExactly(fd, 1), let reason = readString(fd) else { return nil }
             failures.append(Failure(index: Int(index), retriable: retriable[0] != 0, reason: reason))
         }
         return (Int32(bitPattern: status), failures)

@@ -89,20 +89,12 @@ final class BufferedSinkStage: Stage, @unchecked Sendable {
             }
             switch next {
             case .idle:
-                if dirty { flush() }
+                if dirty { flush(writer) }
                 dirty = false
             case .finished:
                 break loop
             case let .frame(records, port, position):
-                let written = deliver(records, tickets: [], durable: true,
-                                      attempt: { records in
-                                          let ctx = CallContext(output: nil, input: records)
-                                          return (writer.write(records, port: port, ctx), ctx)
-                                      },
-                                      accept: { records, ctx in
-                                          metrics.sent(records.count - ctx.failures.count)
-                                          metrics.written(records, failed: ctx.failures.map(\.index), nowMillis: Clock.wallMillis())
-                                      })
+                let written = write(records, port: port, tickets: [], durable: true, through: writer)
                 guard written else { break loop }
                 dirty = true
                 do {
@@ -112,13 +104,8 @@ final class BufferedSinkStage: Stage, @unchecked Sendable {
                 }
             }
         }
-        flush()
+        flush(writer)
         let left = queue.pendingBytes
         if left > 0 { logger.warning("\(left) bytes stay in the disk buffer \(queue.directory) for the next run") }
-    }
-
-    private func flush() {
-        let status = writer.flush()
-        if status != SLUICE_OK { logger.warning("flush returned status \(status.rawValue)") }
     }
 }

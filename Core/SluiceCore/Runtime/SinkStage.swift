@@ -23,30 +23,40 @@ final class SinkStage: Stage, @unchecked Sendable {
         while !drain.isDrained {
             switch inbox.pop(timeout: idle) {
             case .none:
-                if dirty { flush() }
+                if dirty { flush(writer) }
                 dirty = false
             case .end: _ = drain.edgeEnded()
             case .revoked: continue
             case let .batch(envelope):
                 metrics.received(envelope.records.count)
-                deliver(envelope.records, tickets: envelope.tickets,
-                        attempt: { records in
-                            let ctx = CallContext(output: nil, input: records)
-                            return (writer.write(records, port: envelope.port, ctx), ctx)
-                        },
-                        accept: { records, ctx in
-                            metrics.sent(records.count - ctx.failures.count)
-                            metrics.written(records, failed: ctx.failures.map(\.index), nowMillis: Clock.wallMillis())
-                        })
+                write(envelope.records, port: envelope.port, tickets: envelope.tickets, through: writer)
                 for t in envelope.tickets { t.release() }
                 dirty = true
             }
         }
-        flush()
+        flush(writer)
         finish()
     }
+}
 
-    private func flush() {
+extension Stage {
+    /// Delivers records through a sink's writer, counting what it wrote;
+    /// as `deliver`, false when `durable` records were left for the next run.
+    @discardableResult
+    func write(_ records: RecordBuffer, port: Int, tickets: [Ticket], durable: Bool = false, through writer: RecordWriter) -> Bool {
+        deliver(records, tickets: tickets, durable: durable,
+                attempt: { records in
+                    let ctx = CallContext(output: nil, input: records)
+                    return (writer.write(records, port: port, ctx), ctx)
+                },
+                accept: { records, ctx in
+                    metrics.sent(records.count - ctx.failures.count)
+                    metrics.written(records, failed: ctx.failures.map(\.index), nowMillis: Clock.wallMillis())
+                })
+    }
+
+    /// Flushes a sink's writer, warning when it fails.
+    func flush(_ writer: RecordWriter) {
         let status = writer.flush()
         if status != SLUICE_OK { logger.warning("flush returned status \(status.rawValue)") }
     }

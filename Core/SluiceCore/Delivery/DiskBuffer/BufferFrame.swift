@@ -22,14 +22,14 @@ enum BufferFrame {
         var out: [UInt8] = []
         out.reserveCapacity(headerSize + 8 + records.byteCount + records.count * 24)
         out.append(contentsOf: repeatElement(0, count: headerSize))
-        put(UInt32(port), into: &out)
-        put(UInt32(records.count), into: &out)
+        out.appendLittleEndian(UInt32(port))
+        out.appendLittleEndian(UInt32(records.count))
         for i in 0 ..< records.count {
             records.withRecord(i) { doc, key in
-                put(UInt64(bitPattern: records.eventTime(at: i) ?? .min), into: &out)
-                put(records.split(at: i), into: &out)
-                put(key.map { UInt32($0.count) } ?? noKey, into: &out)
-                put(UInt32(doc.count), into: &out)
+                out.appendLittleEndian(UInt64(bitPattern: records.eventTime(at: i) ?? .min))
+                out.appendLittleEndian(records.split(at: i))
+                out.appendLittleEndian(key.map { UInt32($0.count) } ?? noKey)
+                out.appendLittleEndian(UInt32(doc.count))
                 if let key { out.append(contentsOf: key) }
                 out.append(contentsOf: doc)
             }
@@ -72,10 +72,6 @@ enum BufferFrame {
             at += keyBytes + docLength
         }
         return at == payload.count ? (records, port) : nil
-    }
-
-    private static func put<T: FixedWidthInteger>(_ value: T, into out: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }
 
     private static func read<T: FixedWidthInteger>(_: T.Type, _ bytes: UnsafeRawBufferPointer, _ at: Int) -> T {

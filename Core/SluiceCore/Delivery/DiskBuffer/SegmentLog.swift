@@ -69,15 +69,7 @@ final class SegmentLog {
     /// Appends one frame and makes it durable.
     func append(_ frame: [UInt8]) throws {
         if segments.last!.size >= segmentBytes { try startSegment(segments.last!.id + 1) }
-        try frame.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = write(appendFD, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { throw failure("cannot append to", segments.last!.id) }
-                done += n
-            }
-        }
+        guard ByteIO.writeAll(appendFD, frame) else { throw failure("cannot append to", segments.last!.id) }
         guard fsync(appendFD) == 0 else { throw failure("cannot fsync", segments.last!.id) }
         segments[segments.count - 1].size += frame.count
     }
