@@ -37,6 +37,9 @@ final class SegmentLog {
     /// Live segments, ascending: the cursor's first, the one appended to last.
     private var segments: [(id: UInt64, size: Int)] = []
     private var appendFD: Int32 = -1
+    /// The cursor's segment, kept open between reads: the sink thread reads
+    /// one frame per batch, and reopening the file for each cost two syscalls.
+    private var reader: (segment: UInt64, fd: Int32)?
     private(set) var cursor = Position(segment: 1, offset: 0)
     private(set) var recovery = Recovery()
 
@@ -61,7 +64,10 @@ final class SegmentLog {
         if segments.isEmpty { try startSegment(cursor.segment) } else { try openForAppend(segments.last!.id) }
     }
 
-    deinit { if appendFD >= 0 { close(appendFD) } }
+    deinit {
+        if appendFD >= 0 { close(appendFD) }
+        if let reader { close(reader.fd) }
+    }
 
     /// Bytes appended and not yet passed by the cursor.
     var pendingBytes: Int { segments.reduce(0) { $0 + $1.size } - cursor.offset }
@@ -83,9 +89,7 @@ final class SegmentLog {
             segments.removeFirst()
             cursor = Position(segment: segments[0].id, offset: 0)
         }
-        let fd = open(path(cursor.segment), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("cannot open", cursor.segment) }
-        defer { close(fd) }
+        let fd = try readDescriptor(cursor.segment)
         guard let (records, port, length) = try frame(fd, at: cursor.offset, limit: segments[0].size) else {
             throw Failure(description: "disk buffer segment \(path(cursor.segment)) is corrupt at offset \(cursor.offset)")
         }
@@ -104,6 +108,16 @@ final class SegmentLog {
         guard ok, rename(tmp, directory + "/cursor") == 0 else {
             throw Failure(description: "cannot write \(directory)/cursor: \(String(cString: strerror(errno)))")
         }
+    }
+
+    private func readDescriptor(_ segment: UInt64) throws -> Int32 {
+        if let reader, reader.segment == segment { return reader.fd }
+        if let reader { close(reader.fd) }
+        reader = nil
+        let fd = open(path(segment), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("cannot open", segment) }
+        reader = (segment, fd)
+        return fd
     }
 
     private func path(_ id: UInt64) -> String {
