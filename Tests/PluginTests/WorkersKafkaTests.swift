@@ -29,6 +29,30 @@ final class WorkersKafkaTests: XCTestCase {
         return broker
     }
 
+    /// kafka.read (group and topic `topic`) → validator, 2 workers → file.write, 2 workers;
+    /// amounts over 150 are dead-lettered into `dlq`.
+    private func manifest(brokers: String, topic: String, batch: Int, spread: String, out: String, dlq: String) -> String {
+        """
+        engine: {batch: {max_records: \(batch), max_wait_ms: 20}, queue_capacity: 2}
+        sources:
+          kafka:
+            use: kafka.read
+            config: {brokers: "\(brokers)", group: \(topic), topics: [\(topic)], commit_interval_ms: 0, metadata_field: _kafka,
+                     session_timeout_ms: 1000, heartbeat_interval_ms: 300}
+        processors:
+          check:
+            use: validator.validate
+            inputs: [kafka]
+            workers: 2
+            spread: \(spread)
+            config: {schema: {properties: {amount: {maximum: 150}}}}
+        sinks:
+          out: {use: file.write, inputs: [check], workers: 2, config: {path: \(out)}}
+          dlq: {use: file.write, config: {path: \(dlq)}}
+        dead_letter: dlq
+        """
+    }
+
     func testCommittedOffsetsEqualTheRecordsDeliveredThroughWorkers() throws {
         let dir = TestSupport.tempDir("workers-kafka")
         let total = 3000
@@ -37,31 +61,9 @@ final class WorkersKafkaTests: XCTestCase {
         let brokers = "127.0.0.1:\(broker.port)"
 
         func consume(_ run: String, maxRecords: Int?) throws -> RunSummary {
-            try TestSupport.run("""
-            engine: {batch: {max_records: 64, max_wait_ms: 20}, queue_capacity: 2}
-            sources:
-              kafka:
-                use: kafka.read
-                config: {brokers: "\(brokers)", group: spreaders, topics: [spread], commit_interval_ms: 0, metadata_field: _kafka,
-                         session_timeout_ms: 1000, heartbeat_interval_ms: 300}
-            processors:
-              check:
-                use: validator.validate
-                inputs: [kafka]
-                workers: 2
-                spread: key
-                config: {schema: {properties: {amount: {maximum: 150}}}}
-            sinks:
-              out:
-                use: file.write
-                inputs: [check]
-                workers: 2
-                config: {path: \(dir)/out-\(run).ndjson}
-              dlq:
-                use: file.write
-                config: {path: \(dir)/dlq-\(run).ndjson}
-            dead_letter: dlq
-            """, dir: dir, maxRecords: maxRecords) { engine in
+            try TestSupport.run(manifest(brokers: brokers, topic: "spread", batch: 64, spread: "key",
+                                         out: "\(dir)/out-\(run).ndjson", dlq: "\(dir)/dlq-\(run).ndjson"),
+                                dir: dir, maxRecords: maxRecords) { engine in
                 guard maxRecords == nil else { return }
                 // The second run reads what is left, then is stopped.
                 let deadline = Date().addingTimeInterval(60)
@@ -84,7 +86,7 @@ final class WorkersKafkaTests: XCTestCase {
         let firstDelivered = try delivered("a")
         XCTAssertEqual(firstDelivered.count, 1000, "records lost or duplicated between the workers")
         XCTAssertEqual(Set(firstDelivered).count, 1000)
-        let committed = try ManagedServer.committedOffsets(brokers: brokers, group: "spreaders", topic: "spread")
+        let committed = try ManagedServer.committedOffsets(brokers: brokers, group: "spread", topic: "spread")
         XCTAssertEqual(committed.values.reduce(0, +), 1000, "committed \(committed), but 1,000 records were delivered")
         for partition in 0 ..< 3 {
             let offsets = firstDelivered.filter { $0.partition == partition }.map(\.offset).sorted()
@@ -96,7 +98,7 @@ final class WorkersKafkaTests: XCTestCase {
         let all = try firstDelivered + delivered("b")
         XCTAssertEqual(all.count, total)
         XCTAssertEqual(Set(all).count, total, "a record was delivered twice")
-        let end = try ManagedServer.committedOffsets(brokers: brokers, group: "spreaders", topic: "spread")
+        let end = try ManagedServer.committedOffsets(brokers: brokers, group: "spread", topic: "spread")
         XCTAssertEqual(end.values.reduce(0, +), total)
     }
 
@@ -110,24 +112,8 @@ final class WorkersKafkaTests: XCTestCase {
         defer { broker.stop() }
         let brokers = "127.0.0.1:\(broker.port)"
         let (out, dlq, manifest) = (dir + "/out.ndjson", dir + "/dlq.ndjson", dir + "/killed.yaml")
-        try """
-        engine: {batch: {max_records: 50, max_wait_ms: 20}, queue_capacity: 2}
-        sources:
-          kafka:
-            use: kafka.read
-            config: {brokers: "\(brokers)", group: killed, topics: [killed], commit_interval_ms: 0, metadata_field: _kafka,
-                     session_timeout_ms: 1000, heartbeat_interval_ms: 300}
-        processors:
-          check:
-            use: validator.validate
-            inputs: [kafka]
-            workers: 2
-            config: {schema: {properties: {amount: {maximum: 150}}}}
-        sinks:
-          out: {use: file.write, inputs: [check], workers: 2, config: {path: \(out)}}
-          dlq: {use: file.write, config: {path: \(dlq)}}
-        dead_letter: dlq
-        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        try self.manifest(brokers: brokers, topic: "killed", batch: 50, spread: "round_robin", out: out, dlq: dlq)
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
 
         /// Positions in the output and dead-letter files; a line a kill cut short is not one.
         func delivered() -> Set<Position> {
