@@ -208,6 +208,115 @@ public enum CPlugins {
     SLUICE_PLUGIN("crashkit", "1.0.0", "a crashing sink", "sink:crashy", &plugin)
     """#
 
+    /// A sink with writes in flight (ABI 1.4): it holds every record of a
+    /// write and ends those holds during the next write or flush, appending
+    /// each record's `n` to `out` (one per line). Record `fail_n` is ended
+    /// failed for good, `retry_n` failed retriably once; with
+    /// `"keep_last":true` the holds of the last write are never ended (a
+    /// buggy sink). When the host gives no hold it writes at once. On
+    /// destroy it writes `held=H sync=S open=O` to `stats`.
+    public static let inFlightSink = #"""
+    #define _DEFAULT_SOURCE
+    #include <stdint.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <sluice/sluice_plugin.h>
+
+    \#(configReaders)
+
+    typedef struct { sluice_hold *hold; int32_t n; } pending_t;
+    typedef struct {
+        const sluice_host_api *host;
+        FILE *out;
+        char stats[512];
+        long fail_n, retry_n, retried, held, sync;
+        int keep_last;
+        pending_t *pending;
+        size_t count, cap;
+    } state_t;
+
+    static sluice_status create(const sluice_component_descriptor *self, const char *json, const sluice_host_api *host,
+                                void **state, char *error, size_t cap) {
+        (void)self;
+        state_t *s = calloc(1, sizeof *s);
+        char path[512];
+        s->host = host;
+        config_string(json, "out", path, sizeof path);
+        config_string(json, "stats", s->stats, sizeof s->stats);
+        s->fail_n = config_number(json, "fail_n", -1);
+        s->retry_n = config_number(json, "retry_n", -1);
+        s->keep_last = strstr(json, "\"keep_last\":true") != NULL;
+        s->out = fopen(path, "a");
+        if (!s->out) { snprintf(error, cap, "cannot open %s", path); free(s); return SLUICE_CONFIG_ERROR; }
+        *state = s;
+        return SLUICE_OK;
+    }
+
+    static void destroy(void *state) {
+        state_t *s = state;
+        FILE *f = s->stats[0] ? fopen(s->stats, "w") : NULL;
+        if (f) { fprintf(f, "held=%ld sync=%ld open=%zu\n", s->held, s->sync, s->count); fclose(f); }
+        fclose(s->out);
+        free(s->pending);
+        free(s);
+    }
+
+    /* {"n": <int32>} as the testkit's count source makes it. */
+    static int32_t n_of(const uint8_t *doc) { int32_t n; memcpy(&n, doc + 7, 4); return n; }
+
+    static void settle(state_t *s) {
+        for (size_t i = 0; i < s->count; i++) {
+            pending_t *p = &s->pending[i];
+            if (p->n == s->fail_n) {
+                s->host->release_failed(s->host->host_data, p->hold, SLUICE_FAILURE_PERMANENT, "the server refused the record");
+            } else if (p->n == s->retry_n && !s->retried++) {
+                s->host->release_failed(s->host->host_data, p->hold, SLUICE_FAILURE_RETRIABLE, "the server timed out");
+            } else {
+                fprintf(s->out, "%d\n", p->n);
+                s->host->release(s->host->host_data, p->hold);
+            }
+        }
+        fflush(s->out);
+        s->count = 0;
+    }
+
+    static sluice_status write_batch(void *state, const sluice_batch *b, sluice_context *ctx) {
+        state_t *s = state;
+        settle(s);
+        for (size_t i = 0; i < b->count; i++) {
+            const sluice_record_meta *m = (const sluice_record_meta *)((const char *)b->meta + i * b->meta_stride);
+            sluice_hold *h = s->host->hold(ctx, i);
+            if (!h) {
+                fprintf(s->out, "%d\n", n_of(b->data + m->offset));
+                s->sync++;
+                continue;
+            }
+            if (s->count == s->cap) {
+                s->cap = s->cap ? s->cap * 2 : 256;
+                s->pending = realloc(s->pending, s->cap * sizeof *s->pending);
+            }
+            s->pending[s->count++] = (pending_t){h, n_of(b->data + m->offset)};
+            s->held++;
+        }
+        fflush(s->out);
+        return SLUICE_OK;
+    }
+
+    static sluice_status flush(void *state, sluice_context *ctx) {
+        (void)ctx;
+        state_t *s = state;
+        if (!s->keep_last) settle(s);
+        return SLUICE_OK;
+    }
+
+    static const sluice_sink_vtable sv = {sizeof sv, write_batch, flush};
+    static const sluice_component_descriptor lagging = {sizeof lagging, SLUICE_SINK, "lagging", "a sink with writes in flight", NULL, 0, create, destroy, NULL, NULL, &sv};
+    static const sluice_component_descriptor *const list[] = {&lagging};
+    static const sluice_plugin_descriptor plugin = {sizeof plugin, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "inflight", "1.0.0", "a sink with writes in flight", 1, list};
+    SLUICE_PLUGIN("inflight", "1.0.0", "a sink with writes in flight", "sink:lagging", &plugin)
+    """#
+
     /// A library whose constructor writes MARKER, then `tail`.
     public static func withConstructor(marker: String, tail: String) -> String {
         """

@@ -26,6 +26,8 @@ final class CallContext {
     /// Tickets of the envelope `input` came in (what `hold` holds).
     private let inputTickets: [Ticket]
     private let holds: HoldTable?
+    /// A sink's write that may leave records in flight (ABI 1.4): where its holds go.
+    private let writes: (table: InFlightWrites, attempt: Int)?
     /// Per output, the tickets attached through emitted holds, each retained once by this context.
     private var attached: [[ObjectIdentifier: Ticket]]
     /// Input indices forwarded so far, while the default output holds nothing else.
@@ -39,14 +41,16 @@ final class CallContext {
     /// number of records the output held when it was revoked.
     private(set) var revocations: [(position: Int, splits: [UInt32])] = []
 
-    /// A source's poll or a sink's write: one output (or none), no holds.
-    init(output: RecordBuffer?, input: RecordBuffer?) {
+    /// A source's poll or a sink's write: one output (or none), no holds;
+    /// with `writes`, a sink's write that may hold records it has in flight.
+    init(output: RecordBuffer?, input: RecordBuffer?, writes: (table: InFlightWrites, attempt: Int)? = nil) {
         self.input = input
         primary = output
         named = []
         namedCount = 0
         inputTickets = []
         holds = nil
+        self.writes = writes
         attached = [[:]]
     }
 
@@ -59,6 +63,7 @@ final class CallContext {
         namedCount = outputCount - 1
         inputTickets = tickets
         self.holds = holds
+        writes = nil
         attached = Array(repeating: [:], count: outputCount)
     }
 
@@ -117,6 +122,9 @@ final class CallContext {
     }
 
     func hold(_ index: Int) -> OpaquePointer? {
+        if let writes, let input, index >= 0, index < input.count {
+            return OpaquePointer(bitPattern: writes.table.hold(attempt: writes.attempt, index: index))
+        }
         guard let holds, let input, index >= 0, index < input.count else { return nil }
         // A record straight from one source batch is pinned alone (see `Ticket`);
         // one made from several batches holds them all.
@@ -210,7 +218,12 @@ final class CallContext {
     }
 
     func fail(_ index: Int, _ kind: sluice_failure_kind, _ reason: String) {
-        let failure = Failure(index: index, retriable: kind == SLUICE_FAILURE_RETRIABLE, reason: reason)
+        fail(Failure(index: index, retriable: kind == SLUICE_FAILURE_RETRIABLE, reason: reason))
+    }
+
+    /// Notes a failure; a later one for the same record replaces it.
+    func fail(_ failure: Failure) {
+        let index = failure.index
         if let slot = failureSlot[index] {
             failures[slot] = failure
         } else {

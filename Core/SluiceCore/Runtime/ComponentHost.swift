@@ -23,6 +23,8 @@ final class ComponentHost: Sendable {
     let control: EngineControl
     /// Holds the instance took and has not released (ABI 1.1).
     let holds = HoldTable()
+    /// A sink's records held in write and still in flight (ABI 1.4).
+    let writes = InFlightWrites()
     /// Set for the final tick, so `stopping` answers yes to this instance
     /// even when the run drains because its sources ended.
     let draining = Atomic<Bool>(false)

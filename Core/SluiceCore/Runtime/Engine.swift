@@ -269,7 +269,8 @@ public final class Engine: @unchecked Sendable {
                                               queue: try openDiskBuffer(spec, buffer, worker: worker), settings: settings, control: control,
                                               logger: logger, worker: worker)
                 } else {
-                    stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: instance, settings: settings, control: control,
+                    stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: instance,
+                                      inFlight: node.plugin.note.abiMinor >= 4 ? instance.host.writes : nil, settings: settings, control: control,
                                       logger: logger, worker: worker)
                 }
             }

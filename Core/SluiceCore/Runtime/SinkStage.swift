@@ -5,14 +5,34 @@ import Logging
 /// Writes inbound batches through a sink (or the dead-letter file), retrying
 /// and dead-lettering per record, and flushing when idle and at the end.
 ///
-/// `@unchecked Sendable` for the reasons on `Stage`; `writer` is called from this stage's thread only.
+/// A sink built against ABI 1.4 may hold records it has sent but not yet
+/// had confirmed (`inFlight`): the stage parks such a write and goes on
+/// with the next batch, so the sink's round trips overlap; the batch's
+/// tickets are released, and its failures retried or dead-lettered, once
+/// every hold has ended. At most `queue_capacity` writes are parked: one
+/// more flushes the sink first.
+///
+/// `@unchecked Sendable` for the reasons on `Stage`; `writer` and `parked` are used from this stage's thread only.
 final class SinkStage: Stage, @unchecked Sendable {
     let writer: RecordWriter
+    /// Where the sink's holds go; nil for a sink that writes synchronously.
+    private let inFlight: InFlightWrites?
+    /// Writes whose records are still in flight, oldest first.
+    private var parked: [Parked] = []
 
-    init(name: String, metrics: StageMetrics, writer: RecordWriter, settings: EngineSettings, control: EngineControl, logger: Logger,
-         worker: Int? = nil)
+    private struct Parked {
+        var delivery: Delivery
+        let port: Int
+        let attempt: Int
+        let ctx: CallContext
+    }
+
+    /// - Parameter inFlight: the instance's in-flight table when its plugin speaks ABI 1.4.
+    init(name: String, metrics: StageMetrics, writer: RecordWriter, inFlight: InFlightWrites? = nil, settings: EngineSettings,
+         control: EngineControl, logger: Logger, worker: Int? = nil)
     {
         self.writer = writer
+        self.inFlight = inFlight
         super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger, worker: worker)
     }
 
@@ -23,19 +43,81 @@ final class SinkStage: Stage, @unchecked Sendable {
         while !drain.isDrained {
             switch inbox.pop(timeout: idle) {
             case .none:
-                if dirty { flush(writer) }
+                if dirty { flushAndSettle() }
                 dirty = false
             case .end: _ = drain.edgeEnded()
             case .revoked: continue
             case let .batch(envelope):
                 metrics.received(envelope.records.count)
-                write(envelope.records, port: envelope.port, tickets: envelope.tickets, through: writer)
+                if inFlight == nil {
+                    write(envelope.records, port: envelope.port, tickets: envelope.tickets, through: writer)
+                } else {
+                    writeInFlight(envelope.records, port: envelope.port, tickets: envelope.tickets)
+                }
                 for t in envelope.tickets { t.release() }
                 dirty = true
             }
         }
-        flush(writer)
+        flushAndSettle()
+        if !parked.isEmpty {
+            // Their tickets stay retained: the sources are not acked, so the
+            // next run reads these records again rather than losing them.
+            logger.error("\(parked.count) write(s) still unconfirmed after the final flush; their records are read again on the next run")
+        }
         finish()
+    }
+
+    private func flushAndSettle() {
+        flush(writer)
+        settle()
+    }
+
+    /// `write(…through:)` for a sink that may leave records in flight.
+    private func writeInFlight(_ records: RecordBuffer, port: Int, tickets: [Ticket]) {
+        guard case var .started(delivery) = startDelivery(records, tickets: tickets, durable: false) else { return }
+        if parked.count >= settings.queueCapacity { flushAndSettle() }
+        attemptUntilParked(&delivery, port: port)
+        settle()
+    }
+
+    /// Calls the sink until the delivery finishes, or parks it when the
+    /// write returned with records in flight.
+    private func attemptUntilParked(_ delivery: inout Delivery, port: Int) {
+        while true {
+            var attempt = 0
+            let (status, ctx) = call(delivery) { records in
+                attempt = inFlight!.begin()
+                let ctx = CallContext(output: nil, input: records, writes: (inFlight!, attempt))
+                return (writer.write(records, port: port, ctx), ctx)
+            }
+            if status == SLUICE_OK, attempt != 0, inFlight!.isOpen(attempt) {
+                for t in delivery.tickets { t.retain() }
+                parked.append(Parked(delivery: delivery, port: port, attempt: attempt, ctx: ctx))
+                return
+            }
+            if attempt != 0 {
+                if status == SLUICE_OK {
+                    for f in inFlight!.result(of: attempt) ?? [] { ctx.fail(f) }
+                } else {
+                    inFlight!.abandon(attempt)
+                }
+            }
+            if case .finished = step(&delivery, status: status, ctx: ctx, accept: countWritten) { return }
+        }
+    }
+
+    /// Finishes parked writes whose holds have all ended, in order: their
+    /// failures are retried or dead-lettered and their tickets released.
+    private func settle() {
+        while let first = parked.first, let failures = inFlight!.result(of: first.attempt) {
+            parked.removeFirst()
+            var delivery = first.delivery
+            for f in failures { first.ctx.fail(f) }
+            if case .again = step(&delivery, status: SLUICE_OK, ctx: first.ctx, accept: countWritten) {
+                attemptUntilParked(&delivery, port: first.port)
+            }
+            for t in first.delivery.tickets { t.release() }
+        }
     }
 }
 
@@ -49,10 +131,13 @@ extension Stage {
                     let ctx = CallContext(output: nil, input: records)
                     return (writer.write(records, port: port, ctx), ctx)
                 },
-                accept: { records, ctx in
-                    metrics.sent(records.count - ctx.failures.count)
-                    metrics.written(records, failed: ctx.failures.map(\.index), nowMillis: Clock.wallMillis())
-                })
+                accept: countWritten)
+    }
+
+    /// Counts what a sink's call wrote: all its records but the failed ones.
+    func countWritten(_ records: RecordBuffer, _ ctx: CallContext) {
+        metrics.sent(records.count - ctx.failures.count)
+        metrics.written(records, failed: ctx.failures.map(\.index), nowMillis: Clock.wallMillis())
     }
 
     /// Flushes a sink's writer, warning when it fails.

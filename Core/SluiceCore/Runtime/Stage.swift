@@ -175,65 +175,107 @@ class Stage: @unchecked Sendable {
     func deliver(_ records: RecordBuffer, tickets: [Ticket], durable: Bool = false,
                  attempt: (RecordBuffer) -> (sluice_status, CallContext), accept: (RecordBuffer, CallContext) -> Void) -> Bool
     {
-        var machine = DeliveryStateMachine(
+        var delivery: Delivery
+        switch startDelivery(records, tickets: tickets, durable: durable) {
+        case let .skipped(result): return result
+        case let .started(started): delivery = started
+        }
+        while true {
+            let (status, ctx) = call(delivery, attempt)
+            if case let .finished(result) = step(&delivery, status: status, ctx: ctx, accept: accept) { return result }
+        }
+    }
+
+    /// One batch on its way through `deliver`: what is still to be written
+    /// and the machine deciding what happens to it. A sink stage keeps it
+    /// across a write whose records are still in flight (ABI 1.4).
+    struct Delivery {
+        var machine: DeliveryStateMachine
+        var pending: RecordBuffer
+        let tickets: [Ticket]
+        let durable: Bool
+        let started: UInt64
+    }
+
+    enum DeliveryStart {
+        /// Nothing to call: the records were handled at once (the result is `deliver`'s).
+        case skipped(Bool)
+        case started(Delivery)
+    }
+
+    enum DeliveryStep {
+        case finished(Bool)
+        /// Records are left to retry: call again with `pending`.
+        case again
+    }
+
+    func startDelivery(_ records: RecordBuffer, tickets: [Ticket], durable: Bool) -> DeliveryStart {
+        if let dead = DeliveryStateMachine.skipped(count: records.count, lastFailure: lastFailure,
+                                                   now: Clock.monotonicNanos(), drainDeadline: control.drainDeadline)
+        {
+            if durable { return .skipped(false) }
+            deadLetter(records, dead, tickets: tickets)
+            return .skipped(true)
+        }
+        let machine = DeliveryStateMachine(
             stageName: name,
             backoff: Backoff(initialMillis: retry.initialBackoffMillis ?? settings.initialBackoffMillis,
                              maxMillis: retry.maxBackoffMillis ?? settings.maxBackoffMillis),
             maxAttempts: retry.maxAttempts)
-        if let dead = DeliveryStateMachine.skipped(count: records.count, lastFailure: lastFailure,
-                                                   now: Clock.monotonicNanos(), drainDeadline: control.drainDeadline)
-        {
-            if durable { return false }
-            deadLetter(records, dead, tickets: tickets)
-            return true
+        return .started(Delivery(machine: machine, pending: records, tickets: tickets, durable: durable, started: Clock.monotonicNanos()))
+    }
+
+    /// One call with the pending records, or, past the drain deadline with
+    /// the circuit still open, a failed attempt without a call to the server
+    /// the breaker is sparing (each could take the plugin's own timeout).
+    func call(_ delivery: Delivery, _ attempt: (RecordBuffer) -> (sluice_status, CallContext)) -> (sluice_status, CallContext) {
+        waitWhileTheCircuitIsOpen() ? attempt(delivery.pending) : (SLUICE_RETRIABLE, CallContext(output: nil, input: delivery.pending))
+    }
+
+    /// Carries out the machine's decision on one call's outcome: accepts,
+    /// dead-letters, and for a retry sleeps the backoff and returns `.again`.
+    func step(_ delivery: inout Delivery, status: sluice_status, ctx: CallContext, accept: (RecordBuffer, CallContext) -> Void) -> DeliveryStep {
+        let now = Clock.monotonicNanos()
+        let action = delivery.machine.attempted(count: delivery.pending.count, status: status, failures: ctx.failures,
+                                                now: now, drainDeadline: control.drainDeadline)
+        if case .retry = action {
+            if breaker.record(success: false, now: now) {
+                logger.warning("circuit breaker open after \(retry.breakerFailures) failed call(s) in a row; no call for \(breaker.coolDownNanos / 1_000_000) ms (\(delivery.machine.retryReason ?? ""))")
+            }
+        } else {
+            _ = breaker.record(success: true, now: now)
         }
-        var pending = records
-        let started = Clock.monotonicNanos()
-        defer { metrics.batchTook(nanos: Clock.monotonicNanos() - started) }
-        while true {
-            // Past the drain deadline with the circuit still open, the
-            // attempt fails without a call to the server the breaker is
-            // sparing (each could take the plugin's own timeout).
-            let (status, ctx) = waitWhileTheCircuitIsOpen()
-                ? attempt(pending) : (SLUICE_RETRIABLE, CallContext(output: nil, input: pending))
-            let now = Clock.monotonicNanos()
-            let action = machine.attempted(count: pending.count, status: status, failures: ctx.failures,
-                                           now: now, drainDeadline: control.drainDeadline)
-            if case .retry = action {
-                if breaker.record(success: false, now: now) {
-                    logger.warning("circuit breaker open after \(retry.breakerFailures) failed call(s) in a row; no call for \(breaker.coolDownNanos / 1_000_000) ms (\(machine.retryReason ?? ""))")
-                }
-            } else {
-                _ = breaker.record(success: true, now: now)
+        let pending = delivery.pending
+        switch action {
+        case let .finished(ok, failed):
+            lastFailure = nil
+            if condition == .retrying { condition = .running }
+            if ok { accept(pending, ctx) }
+            deadLetter(pending, failed, tickets: delivery.tickets)
+            metrics.batchTook(nanos: Clock.monotonicNanos() - delivery.started)
+            return .finished(true)
+        case let .giveUp(ok, failed, attempts):
+            lastFailure = delivery.machine.retryReason
+            if condition == .retrying { condition = .running }
+            if ok { accept(pending, ctx) }
+            metrics.batchTook(nanos: Clock.monotonicNanos() - delivery.started)
+            if delivery.durable {
+                logger.error("draining: stopped after \(attempts) attempt(s); the batch stays in the disk buffer for the next run")
+                return .finished(false)
             }
-            switch action {
-            case let .finished(ok, failed):
-                lastFailure = nil
-                if condition == .retrying { condition = .running }
-                if ok { accept(pending, ctx) }
-                deadLetter(pending, failed, tickets: tickets)
-                return true
-            case let .giveUp(ok, failed, attempts):
-                lastFailure = machine.retryReason
-                if condition == .retrying { condition = .running }
-                if ok { accept(pending, ctx) }
-                if durable {
-                    logger.error("draining: stopped after \(attempts) attempt(s); the batch stays in the disk buffer for the next run")
-                    return false
-                }
-                logger.error("draining: giving up after \(attempts) attempt(s); dead-lettering \(failed.count) record(s)")
-                deadLetter(pending, failed, tickets: tickets)
-                return true
-            case let .retry(ok, failed, retry, delay, reason, log):
-                lastFailure = machine.retryReason
-                if ok { accept(pending, ctx) }
-                deadLetter(pending, failed, tickets: tickets)
-                metrics.retried(retry.count)
-                condition = .retrying
-                if log { logger.warning("retrying \(retry.count) record(s) in \(delay) ms (attempt \(machine.attempts)): \(reason)") }
-                pending = retry.count == pending.count ? pending : RecordBuffer(selecting: retry, from: pending)
-                Backoff.sleep(millis: delay) { control.drainDeadlinePassed }
-            }
+            logger.error("draining: giving up after \(attempts) attempt(s); dead-lettering \(failed.count) record(s)")
+            deadLetter(pending, failed, tickets: delivery.tickets)
+            return .finished(true)
+        case let .retry(ok, failed, retry, delay, reason, log):
+            lastFailure = delivery.machine.retryReason
+            if ok { accept(pending, ctx) }
+            deadLetter(pending, failed, tickets: delivery.tickets)
+            metrics.retried(retry.count)
+            condition = .retrying
+            if log { logger.warning("retrying \(retry.count) record(s) in \(delay) ms (attempt \(delivery.machine.attempts)): \(reason)") }
+            delivery.pending = retry.count == pending.count ? pending : RecordBuffer(selecting: retry, from: pending)
+            Backoff.sleep(millis: delay) { control.drainDeadlinePassed }
+            return .again
         }
     }
 }

@@ -4,10 +4,12 @@ import Glibc
 import CRdKafka
 import SluiceSDK
 
-/// `kafka.write`: an idempotent producer. A batch counts as written only
-/// when every message's delivery report has come back; failed deliveries are
-/// retried when librdkafka says they may succeed later, and dead-lettered
-/// with the broker's error otherwise.
+/// `kafka.write`: an idempotent producer. A record counts as written only
+/// when its delivery report has come back; failed deliveries are retried
+/// when librdkafka says they may succeed later, and dead-lettered with the
+/// broker's error otherwise. On a host with writes in flight (ABI 1.4) a
+/// batch's reports are waited for while the next batches are produced,
+/// as kcat does; else each write waits for its own.
 public final class KafkaSink: Sink {
     public static let name = "write"
     public static let summary = "Produces records to Kafka (idempotent, keyed, with headers and compression)"
@@ -38,9 +40,8 @@ public final class KafkaSink: Sink {
     let textField: String
     let host: PluginHost
     /// Where delivery reports land; the producer's opaque, so it exists before the producer.
-    let deliveries = Deliveries()
+    let deliveries: Deliveries
     var json = JSONWriter(capacity: 512)
-    let delivered: Metric
 
     public static func check(config: Config, host: PluginHost) throws {
         try KafkaConfig.checkProperties(config)
@@ -70,8 +71,8 @@ public final class KafkaSink: Sink {
             ("message.timeout.ms", String(try config.int("message_timeout_ms", default: 60000))),
         ]
         let passThrough = try config.object("librdkafka")
-        delivered = host.metric(.counter, "messages_delivered_total", help: "messages acknowledged by the brokers")
-        let deliveries = self.deliveries
+        let deliveries = Deliveries(host: host)
+        self.deliveries = deliveries
         makeProducer = {
             let conf = try KafkaConfig.make(brokers: brokers, settings: settings, passThrough: passThrough)
             rd_kafka_conf_set_dr_msg_cb(conf, deliveryReport)
@@ -96,11 +97,28 @@ public final class KafkaSink: Sink {
 
     public func write(_ batch: Batch, _ output: Output) throws {
         try recoverFromFatalError()
+        guard let first = batch.first, let firstHold = output.hold(first.index) else { return try writeAndWait(batch, output) }
+        // The host takes writes in flight (ABI 1.4): each message's hold
+        // ends in its delivery report, and this call returns at once, so the
+        // next batch is produced while this one travels.
+        for record in batch {
+            let hold = record.index == first.index ? firstHold : output.hold(record.index)
+            guard let hold else { continue }
+            if case let .failed(reason, retriable) = produce(record, waiter: .held(hold)) {
+                host.release(hold, failed: reason, retriable: retriable)
+            }
+        }
+        rd_kafka_poll(producer, 0)
+        deliveries.recordDelivered()
+    }
+
+    /// Without writes in flight: produces the batch and waits for every delivery report.
+    private func writeAndWait(_ batch: Batch, _ output: Output) throws {
         deliveries.reset(count: batch.count)
         var sent = 0
         var refused = Set<Int>()
         for record in batch {
-            switch produce(record) {
+            switch produce(record, waiter: .record(record.index)) {
             case .sent: sent += 1
             case let .failed(reason, retriable):
                 refused.insert(record.index)
@@ -110,23 +128,33 @@ public final class KafkaSink: Sink {
         // Reports arrive on this thread, inside flush. A fatal error purges
         // what is queued, which reports it as failed, so this loop ends.
         while deliveries.reported < sent {
-            rd_kafka_flush(producer, 1000)
-            var reason = [CChar](repeating: 0, count: 256)
-            if rd_kafka_fatal_error(producer, &reason, reason.count) != RD_KAFKA_RESP_ERR_NO_ERROR {
-                rd_kafka_purge(producer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-                rd_kafka_poll(producer, 100)
-            }
+            serveReports()
             if deliveries.reported < sent { host.log(.debug, "waiting for \(sent - deliveries.reported) delivery report(s)") }
         }
-        var ok = 0
-        for (i, err) in deliveries.results.enumerated() where !refused.contains(i) {
-            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                ok += 1
-            } else {
-                output.fail(i, "delivery failed: \(KafkaConfig.errorName(err))", retriable: !KafkaConfig.isPermanent(err))
-            }
+        for (i, err) in deliveries.results.enumerated() where !refused.contains(i) && err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            output.fail(i, "delivery failed: \(KafkaConfig.errorName(err))", retriable: !KafkaConfig.isPermanent(err))
         }
-        delivered.record(Double(ok))
+        deliveries.recordDelivered()
+    }
+
+    /// Waits for the report of every message in flight, so each hold has ended.
+    public func flush() throws {
+        while deliveries.heldInFlight > 0 {
+            serveReports()
+            if deliveries.heldInFlight > 0 { host.log(.debug, "waiting for \(deliveries.heldInFlight) delivery report(s)") }
+        }
+        deliveries.recordDelivered()
+    }
+
+    /// Serves delivery reports for up to a second; on a fatal error purges
+    /// what is queued, which reports it as failed.
+    private func serveReports() {
+        rd_kafka_flush(producer, 1000)
+        var reason = [CChar](repeating: 0, count: 256)
+        if rd_kafka_fatal_error(producer, &reason, reason.count) != RD_KAFKA_RESP_ERR_NO_ERROR {
+            rd_kafka_purge(producer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+            rd_kafka_poll(producer, 100)
+        }
     }
 
     /// A producer in a fatal state never delivers again: replace it. Records
@@ -149,7 +177,7 @@ public final class KafkaSink: Sink {
         case failed(String, retriable: Bool)
     }
 
-    private func produce(_ record: Record) -> Produced {
+    private func produce(_ record: Record, waiter: Deliveries.Waiter) -> Produced {
         let doc = record.document
         guard let topicName = topic.resolve(doc) else { return .failed("topic template \(topic.template): field missing", retriable: false) }
         var value: [UInt8]
@@ -178,11 +206,12 @@ public final class KafkaSink: Sink {
             guard let e = doc.element(path: path) else { return nil }
             return (name, e.stringBytes.map(Array.init) ?? Array(JSONWriter.string(e.jsonValue).utf8))
         }
+        let slot = deliveries.add(waiter)
         while true {
             let err = topicName.withCString { t in
                 value.withUnsafeMutableBytes { v in
                     withKey(key) { k, kl in
-                        produceva(t, v, k, kl, headerValues, timestamp: record.eventTime, opaque: record.index)
+                        produceva(t, v, k, kl, headerValues, timestamp: record.eventTime, opaque: slot)
                     }
                 }
             }
@@ -191,6 +220,7 @@ public final class KafkaSink: Sink {
                 continue
             }
             if err == RD_KAFKA_RESP_ERR_NO_ERROR { return .sent }
+            deliveries.remove(slot)
             return .failed("produce failed: \(KafkaConfig.errorName(err))", retriable: !KafkaConfig.isPermanent(err))
         }
     }
@@ -243,26 +273,88 @@ public final class KafkaSink: Sink {
 
 }
 
-/// Delivery results of the batch in flight, by record index.
+/// Where each message's delivery report goes: the opaque of a message is
+/// its slot here + 1, and the slot says whom the report is for.
+///
+/// Used on the producing thread only: librdkafka calls the report callback
+/// inside the poll and flush calls this sink makes.
 final class Deliveries {
-    var results: [rd_kafka_resp_err_t] = []
-    var reported = 0
+    enum Waiter {
+        /// A record of the batch `writeAndWait` is waiting for, by index.
+        case record(Int)
+        /// A record the host took as in flight (ABI 1.4).
+        case held(Hold)
+    }
+
+    /// Results of the batch `writeAndWait` is waiting for, by record index.
+    private(set) var results: [rd_kafka_resp_err_t] = []
+    private(set) var reported = 0
+    /// Messages produced under a hold whose report has not come back.
+    private(set) var heldInFlight = 0
+    private var slots: [Waiter?] = []
+    private var freeSlots: [Int] = []
+    /// Messages acknowledged since the last `recordDelivered`.
+    private var deliveredSince = 0
+    private let host: PluginHost
+    private let delivered: Metric
+
+    init(host: PluginHost) {
+        self.host = host
+        delivered = host.metric(.counter, "messages_delivered_total", help: "messages acknowledged by the brokers")
+    }
 
     func reset(count: Int) {
         results = Array(repeating: RD_KAFKA_RESP_ERR_NO_ERROR, count: count)
         reported = 0
     }
 
-    func report(index: Int, err: rd_kafka_resp_err_t) {
-        guard index >= 0, index < results.count else { return }
-        results[index] = err
-        reported += 1
+    /// A slot for a message about to be produced.
+    func add(_ waiter: Waiter) -> Int {
+        if case .held = waiter { heldInFlight += 1 }
+        if let slot = freeSlots.popLast() {
+            slots[slot] = waiter
+            return slot
+        }
+        slots.append(waiter)
+        return slots.count - 1
+    }
+
+    /// Frees the slot of a message librdkafka refused (no report will come).
+    func remove(_ slot: Int) {
+        if case .held = slots[slot] { heldInFlight -= 1 }
+        slots[slot] = nil
+        freeSlots.append(slot)
+    }
+
+    func report(slot: Int, err: rd_kafka_resp_err_t) {
+        guard slot >= 0, slot < slots.count, let waiter = slots[slot] else { return }
+        remove(slot)
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR { deliveredSince += 1 }
+        switch waiter {
+        case let .record(index):
+            guard index < results.count else { return }
+            results[index] = err
+            reported += 1
+        case let .held(hold):
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                host.release(hold)
+            } else {
+                host.release(hold, failed: "delivery failed: \(KafkaConfig.errorName(err))", retriable: !KafkaConfig.isPermanent(err))
+            }
+        }
+    }
+
+    /// Adds the acknowledged messages to the metric, once per call rather than per message.
+    func recordDelivered() {
+        guard deliveredSince > 0 else { return }
+        delivered.record(Double(deliveredSince))
+        deliveredSince = 0
     }
 }
 
-/// Delivery reports arrive on the producing thread; the message opaque is the record index + 1.
+/// Delivery reports arrive on the producing thread; the message opaque is its slot + 1.
 private let deliveryReport: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, opaque in
     guard let opaque, let message else { return }
     let deliveries = Unmanaged<Deliveries>.fromOpaque(opaque).takeUnretainedValue()
-    deliveries.report(index: Int(bitPattern: message.pointee._private) - 1, err: message.pointee.err)
+    deliveries.report(slot: Int(bitPattern: message.pointee._private) - 1, err: message.pointee.err)
 }

@@ -58,6 +58,12 @@
  *        sluice_host_api.output_wired: whether each output has a reader.
  *        A 1.3 host sends control batches only to plugins built against
  *        1.3 or later.
+ *   1.4  sinks with writes in flight: host->hold inside a sink's write
+ *        marks a record sent but not yet confirmed, and
+ *        host->release_failed ends such a hold with a failure. A sink that
+ *        pipelines (a Kafka producer) returns from write without waiting
+ *        for its acknowledgements; the host acks the sources once the holds
+ *        end. A 1.4 host hands older sinks no holds (they never asked).
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -72,7 +78,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 3
+#define SLUICE_ABI_MINOR 4
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -361,12 +367,26 @@ typedef struct sluice_host_api {
      * [call-thread] Holds input record `index` of the current batch: the ack
      * of the source batch it came from waits until the hold is released, and
      * then until every output the hold was attached to (emit option holds)
-     * is written or dead-lettered. Only valid inside process. Returns NULL
+     * is written or dead-lettered. Only valid inside process (and, 1.4, a
+     * sink's write, below). Returns NULL
      * for an index out of range. Calling it twice for one record gives two
      * holds, each to be released.
      *
+     * Sinks (1.4), inside write: holds record `index` as in flight (sent,
+     * its outcome not known yet), so write can return SLUICE_OK before it is
+     * durable and the host goes on with the next batch while it travels.
+     * The record counts as written when the hold is ended with release, and
+     * as failed when it is ended with release_failed (from any thread, e.g.
+     * a client library's delivery callback). flush must not return SLUICE_OK
+     * while a hold taken before it is still open. Returns NULL when the host
+     * wants this write to be synchronous (a disk-buffered or isolated sink,
+     * a host older than 1.4): the sink then waits for the outcome inside
+     * write, as a 1.0 sink does. A write that returns other than SLUICE_OK
+     * is retried whole; the outcome of holds it took is then ignored, but
+     * each must still be ended.
+     *
      * Ownership: the hold belongs to the plugin until it passes it to
-     * release, exactly once. Holds still unreleased when destroy returns are
+     * release (or, a sink's, release_failed), exactly once. Holds still unreleased when destroy returns are
      * abandoned: their source batches are never acked, so after a restart the
      * source replays what was in state (a Kafka offset is never committed
      * past a held record). Nothing else is lost: a drained pipeline has given
@@ -420,6 +440,18 @@ typedef struct sluice_host_api {
      * NULL for sources and sinks.
      */
     const uint8_t *output_wired;
+
+    /* ---- ABI 1.4 ---- */
+
+    /**
+     * [any-thread] Sinks: ends a hold taken inside write (see hold) for a
+     * record that was not written. SLUICE_FAILURE_RETRIABLE: the host writes
+     * it again after a backoff, counted against the component's `retry:`
+     * attempts; SLUICE_FAILURE_PERMANENT: it goes to the dead-letter queue
+     * with `reason` (copied). A held record that was written is ended with
+     * release. Exactly one of the two per hold.
+     */
+    void (*release_failed)(void *host_data, sluice_hold *hold, sluice_failure_kind kind, const char *reason);
 } sluice_host_api;
 
 /**
@@ -463,7 +495,7 @@ typedef struct sluice_processor_vtable {
 
 /**
  * Sink: writes records to the outside world. On SLUICE_OK, every record not
- * reported through host->fail is durably written. SLUICE_RETRIABLE retries the
+ * reported through host->fail, nor held as in flight (1.4, see hold), is durably written. SLUICE_RETRIABLE retries the
  * whole batch after a backoff; per-record SLUICE_FAILURE_RETRIABLE retries
  * only those records.
  */
@@ -472,7 +504,11 @@ typedef struct sluice_sink_vtable {
     uint32_t struct_size;
     /** [instance-thread] */
     sluice_status (*write)(void *state, const sluice_batch *batch, sluice_context *ctx);
-    /** [instance-thread] Pushes buffered writes out; called on idle and before destroy. May be NULL. */
+    /**
+     * [instance-thread] Pushes buffered writes out; called on idle and before
+     * destroy. A sink with writes in flight (1.4) ends every hold it took
+     * before returning SLUICE_OK. May be NULL.
+     */
     sluice_status (*flush)(void *state, sluice_context *ctx);
 } sluice_sink_vtable;
 

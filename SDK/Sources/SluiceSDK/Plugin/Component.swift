@@ -82,9 +82,11 @@ extension Processor {
 
 /// Writes records out.
 public protocol Sink: Component {
-    /// Writes `batch`. On return, every record not passed to `output.fail` is durable.
+    /// Writes `batch`. On return, every record not passed to `output.fail`,
+    /// nor held as in flight (`Output.hold`, ABI 1.4), is durable.
     func write(_ batch: Batch, _ output: Output) throws
-    /// Pushes out anything buffered.
+    /// Pushes out anything buffered; a sink with records in flight ends
+    /// every hold it took before returning.
     func flush() throws
 }
 

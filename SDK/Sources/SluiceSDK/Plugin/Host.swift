@@ -58,10 +58,18 @@ public struct PluginHost: @unchecked Sendable {
     }
 
     /// Ends a hold from `Output.hold(_:)`: the record left this instance's
-    /// state. Call it exactly once per hold, from any thread.
+    /// state, or (a sink's hold) it was written. Call it, or
+    /// `release(_:failed:retriable:)`, exactly once per hold, from any thread.
     public func release(_ hold: Hold) {
         guard structHasField(api.pointee.struct_size, \sluice_host_api.release), let release = api.pointee.release else { return }
         release(api.pointee.host_data, hold.pointer)
+    }
+
+    /// Ends a sink's hold (ABI 1.4) for a record that was not written: the
+    /// host writes it again later when `retriable`, else dead-letters it with `reason`.
+    public func release(_ hold: Hold, failed reason: String, retriable: Bool) {
+        guard structHasField(api.pointee.struct_size, \sluice_host_api.release_failed), let fail = api.pointee.release_failed else { return }
+        fail(api.pointee.host_data, hold.pointer, retriable ? SLUICE_FAILURE_RETRIABLE : SLUICE_FAILURE_PERMANENT, reason)
     }
 
     /// A counter, gauge or histogram, exposed as `sluice_<plugin>_<name>`

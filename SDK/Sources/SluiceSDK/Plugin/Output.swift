@@ -91,6 +91,12 @@ public struct Output {
     /// `process`): its source batch is not acked until the hold is released
     /// and every result it was attached to is written. nil for an index out
     /// of range or a host older than ABI 1.1.
+    ///
+    /// Sinks, inside `write` (ABI 1.4): marks the record as sent but not yet
+    /// confirmed, so `write` may return before it is durable; end the hold
+    /// with `PluginHost.release(_:)` once it is, or
+    /// `PluginHost.release(_:failed:retriable:)` if it is not. nil when the
+    /// host wants this write synchronous: then wait for the outcome inside `write`.
     public func hold(_ index: Int) -> Hold? {
         guard structHasField(api.pointee.struct_size, \sluice_host_api.hold), let hold = api.pointee.hold else { return nil }
         return Hold(hold(ctx, index))
