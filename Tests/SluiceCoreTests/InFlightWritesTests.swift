@@ -24,8 +24,8 @@ final class InFlightWritesTests: XCTestCase {
     func testAnAttemptCompletesOnceItsLastHoldEnds() {
         let table = InFlightWrites()
         let a = table.begin()
-        let h0 = table.hold(attempt: a, index: 0)
-        let h1 = table.hold(attempt: a, index: 1)
+        let h0 = table.hold(attempt: a, index: 0)!
+        let h1 = table.hold(attempt: a, index: 1)!
         XCTAssertNotEqual(h0 & InFlightWrites.tag, 0, "a sink's handles are tagged apart from a processor's")
         XCTAssertTrue(table.isOpen(a))
         XCTAssertNil(table.result(of: a))
@@ -33,6 +33,7 @@ final class InFlightWritesTests: XCTestCase {
         XCTAssertNil(table.result(of: a), "one hold is still open")
         XCTAssertTrue(table.end(h0))
         XCTAssertFalse(table.end(h0), "a hold ends once")
+        XCTAssertFalse(table.end(InFlightWrites.tag | 12345 << 24), "a handle never given out is not live")
         XCTAssertEqual(table.result(of: a), [Failure(index: 1, retriable: false, reason: "refused")])
         XCTAssertNil(table.result(of: a), "a finished attempt is forgotten")
         XCTAssertEqual(table.openHolds, 0)
@@ -41,7 +42,7 @@ final class InFlightWritesTests: XCTestCase {
     func testAnAbandonedAttemptsHoldsStillEndButCountForNothing() {
         let table = InFlightWrites()
         let a = table.begin()
-        let h = table.hold(attempt: a, index: 0)
+        let h = table.hold(attempt: a, index: 0)!
         table.abandon(a)
         XCTAssertTrue(table.end(h, failure: (retriable: true, reason: "late report")))
         XCTAssertNil(table.result(of: a))

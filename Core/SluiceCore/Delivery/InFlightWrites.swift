@@ -7,22 +7,25 @@ import Synchronization
 ///
 /// Each `write` call is one attempt. The sink stage parks an attempt that
 /// left holds and goes on with the next batch; the attempt is complete once
-/// its write has returned and every hold it took has ended. Hold handles
-/// carry `tag`, so `release` tells them from a processor's holds
-/// (`HoldTable`), whose handles count up from 1.
+/// its write has returned and every hold it took has ended. A handle is
+/// `tag | attempt << 24 | index`, so ending one needs no table of handles,
+/// and `tag` tells it from a processor's hold (`HoldTable`), whose handles
+/// count up from 1.
 final class InFlightWrites: Sendable {
     static let tag: UInt = 1 << (UInt.bitWidth - 1)
+    private static let indexBits = 24
 
     private struct Attempt {
+        /// Open holds per record index.
+        var holds: [UInt8] = []
         var open = 0
         var failures: [Failure] = []
+        /// Its write did not return OK: holds still end, their outcome is ignored.
+        var abandoned = false
     }
 
     private struct State {
         var nextAttempt = 1
-        var nextHold: UInt = 1
-        var holds: [UInt: (attempt: Int, index: Int)] = [:]
-        /// Attempts whose holds are tracked; an abandoned one is absent.
         var attempts: [Int: Attempt] = [:]
     }
 
@@ -38,24 +41,32 @@ final class InFlightWrites: Sendable {
         }
     }
 
-    /// Holds record `index` of `attempt`'s batch; returns the handle.
-    func hold(attempt: Int, index: Int) -> UInt {
-        state.withLock { s in
-            let handle = Self.tag | s.nextHold
-            s.nextHold += 1
-            s.holds[handle] = (attempt, index)
-            s.attempts[attempt]?.open += 1
-            return handle
+    /// Holds record `index` of `attempt`'s batch; returns the handle, or
+    /// nil when the batch is too large to name its records in a handle.
+    func hold(attempt: Int, index: Int) -> UInt? {
+        guard index < 1 << Self.indexBits else { return nil }
+        return state.withLock { s in
+            guard var a = s.attempts.removeValue(forKey: attempt) else { return nil }
+            if a.holds.count <= index { a.holds += repeatElement(0, count: index + 1 - a.holds.count) }
+            a.holds[index] &+= 1
+            a.open += 1
+            s.attempts[attempt] = a
+            return Self.tag | UInt(attempt) << Self.indexBits | UInt(index)
         }
     }
 
     /// Ends a hold: the record was written (`failure` nil) or not. False if
     /// `handle` is not a live hold.
     func end(_ handle: UInt, failure: (retriable: Bool, reason: String)? = nil) -> Bool {
-        state.withLock { s in
-            guard let (attempt, index) = s.holds.removeValue(forKey: handle) else { return false }
-            s.attempts[attempt]?.open -= 1
-            if let failure { s.attempts[attempt]?.failures.append(Failure(index: index, retriable: failure.retriable, reason: failure.reason)) }
+        let attempt = Int((handle & ~Self.tag) >> Self.indexBits)
+        let index = Int(handle & (1 << Self.indexBits - 1))
+        return state.withLock { s in
+            guard var a = s.attempts.removeValue(forKey: attempt) else { return false }
+            defer { if !(a.abandoned && a.open == 0) { s.attempts[attempt] = a } }
+            guard index < a.holds.count, a.holds[index] > 0 else { return false }
+            a.holds[index] -= 1
+            a.open -= 1
+            if let failure, !a.abandoned { a.failures.append(Failure(index: index, retriable: failure.retriable, reason: failure.reason)) }
             return true
         }
     }
@@ -70,7 +81,7 @@ final class InFlightWrites: Sendable {
     /// some are open.
     func result(of attempt: Int) -> [Failure]? {
         state.withLock { s in
-            guard let a = s.attempts[attempt], a.open == 0 else { return nil }
+            guard let a = s.attempts[attempt], a.open == 0, !a.abandoned else { return nil }
             s.attempts[attempt] = nil
             return a.failures
         }
@@ -79,9 +90,17 @@ final class InFlightWrites: Sendable {
     /// The attempt's write did not return OK, so the whole batch is written
     /// again: its holds may still be ended, but their outcome is ignored.
     func abandon(_ attempt: Int) {
-        state.withLock { _ = $0.attempts.removeValue(forKey: attempt) }
+        state.withLock { s in
+            guard s.attempts[attempt] != nil else { return }
+            if s.attempts[attempt]!.open == 0 {
+                s.attempts[attempt] = nil
+            } else {
+                s.attempts[attempt]!.abandoned = true
+                s.attempts[attempt]!.failures = []
+            }
+        }
     }
 
     /// Holds not ended yet, over all attempts.
-    var openHolds: Int { state.withLock { $0.holds.count } }
+    var openHolds: Int { state.withLock { $0.attempts.values.reduce(0) { $0 + $1.open } } }
 }

@@ -123,7 +123,7 @@ final class CallContext {
 
     func hold(_ index: Int) -> OpaquePointer? {
         if let writes, let input, index >= 0, index < input.count {
-            return OpaquePointer(bitPattern: writes.table.hold(attempt: writes.attempt, index: index))
+            return writes.table.hold(attempt: writes.attempt, index: index).flatMap { OpaquePointer(bitPattern: $0) }
         }
         guard let holds, let input, index >= 0, index < input.count else { return nil }
         // A record straight from one source batch is pinned alone (see `Ticket`);

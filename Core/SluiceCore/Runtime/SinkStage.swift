@@ -43,7 +43,7 @@ final class SinkStage: Stage, @unchecked Sendable {
         while !drain.isDrained {
             switch inbox.pop(timeout: idle) {
             case .none:
-                if dirty { flushAndSettle() }
+                if dirty || !parked.isEmpty { flushAndSettle() }
                 dirty = false
             case .end: _ = drain.edgeEnded()
             case .revoked: continue
@@ -58,7 +58,9 @@ final class SinkStage: Stage, @unchecked Sendable {
                 dirty = true
             }
         }
-        flushAndSettle()
+        // A retry made while settling can park a new write: flush until
+        // nothing is parked, or a flush settles nothing more.
+        while flushAndSettle() > 0, !parked.isEmpty {}
         if !parked.isEmpty {
             // Their tickets stay retained: the sources are not acked, so the
             // next run reads these records again rather than losing them.
@@ -67,9 +69,10 @@ final class SinkStage: Stage, @unchecked Sendable {
         finish()
     }
 
-    private func flushAndSettle() {
+    @discardableResult
+    private func flushAndSettle() -> Int {
         flush(writer)
-        settle()
+        return settle()
     }
 
     /// `write(…through:)` for a sink that may leave records in flight.
@@ -108,8 +111,12 @@ final class SinkStage: Stage, @unchecked Sendable {
 
     /// Finishes parked writes whose holds have all ended, in order: their
     /// failures are retried or dead-lettered and their tickets released.
-    private func settle() {
+    /// Returns how many it finished.
+    @discardableResult
+    private func settle() -> Int {
+        var finished = 0
         while let first = parked.first, let failures = inFlight!.result(of: first.attempt) {
+            finished += 1
             parked.removeFirst()
             var delivery = first.delivery
             for f in failures { first.ctx.fail(f) }
@@ -118,6 +125,7 @@ final class SinkStage: Stage, @unchecked Sendable {
             }
             for t in first.delivery.tickets { t.release() }
         }
+        return finished
     }
 }
 

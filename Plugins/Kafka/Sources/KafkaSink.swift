@@ -42,6 +42,8 @@ public final class KafkaSink: Sink {
     /// Where delivery reports land; the producer's opaque, so it exists before the producer.
     let deliveries: Deliveries
     var json = JSONWriter(capacity: 512)
+    /// The arguments of one produce call, kept to reuse their storage.
+    var vus: [rd_kafka_vu_t] = []
 
     public static func check(config: Config, host: PluginHost) throws {
         try KafkaConfig.checkProperties(config)
@@ -180,20 +182,19 @@ public final class KafkaSink: Sink {
     private func produce(_ record: Record, waiter: Deliveries.Waiter) -> Produced {
         let doc = record.document
         guard let topicName = topic.resolve(doc) else { return .failed("topic template \(topic.template): field missing", retriable: false) }
-        var value: [UInt8]
+        var text: UnsafeRawBufferPointer?
         switch format {
         case .bson:
-            value = Array(doc.bytes)
+            break
         case .json:
             json.reset()
             json.write(doc)
-            value = json.bytes
         case .text:
             guard let e = doc.element(path: textField) else { return .failed("text_field \(textField) is missing", retriable: false) }
             guard let bytes = e.stringBytes else {
                 return .failed("text_field \(textField) is \(e.type.jsonTypeName), not a string", retriable: false)
             }
-            value = Array(bytes)
+            text = bytes
         }
         var key: [UInt8]?
         if let keyField {
@@ -208,8 +209,10 @@ public final class KafkaSink: Sink {
         }
         let slot = deliveries.add(waiter)
         while true {
+            // librdkafka copies the value (RD_KAFKA_MSG_F_COPY), so it is
+            // passed straight from the JSON buffer or the record, not copied first.
             let err = topicName.withCString { t in
-                value.withUnsafeMutableBytes { v in
+                withValue(doc, text) { v in
                     withKey(key) { k, kl in
                         produceva(t, v, k, kl, headerValues, timestamp: record.eventTime, opaque: slot)
                     }
@@ -225,15 +228,23 @@ public final class KafkaSink: Sink {
         }
     }
 
+    private func withValue<R>(_ doc: BSONDocument, _ text: UnsafeRawBufferPointer?, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch format {
+        case .bson: return body(doc.bytes)
+        case .json: return json.bytes.withUnsafeBytes(body)
+        case .text: return body(text!)
+        }
+    }
+
     private func withKey<R>(_ key: [UInt8]?, _ body: (UnsafeMutableRawPointer?, Int) -> R) -> R {
         guard var key else { return body(nil, 0) }
         return key.withUnsafeMutableBytes { body($0.baseAddress, $0.count) }
     }
 
-    private func produceva(_ topic: UnsafePointer<CChar>, _ value: UnsafeMutableRawBufferPointer, _ key: UnsafeMutableRawPointer?,
+    private func produceva(_ topic: UnsafePointer<CChar>, _ value: UnsafeRawBufferPointer, _ key: UnsafeMutableRawPointer?,
                            _ keyLength: Int, _ headerValues: [(String, [UInt8])], timestamp: Int64?, opaque: Int) -> rd_kafka_resp_err_t
     {
-        var vus: [rd_kafka_vu_t] = []
+        vus.removeAll(keepingCapacity: true)
         func vu(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
             var v = rd_kafka_vu_t()
             v.vtype = type
@@ -241,7 +252,7 @@ public final class KafkaSink: Sink {
             vus.append(v)
         }
         vu(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
-        vu(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = value.baseAddress; $0.u.mem.size = value.count }
+        vu(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); $0.u.mem.size = value.count }
         if let key { vu(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = key; $0.u.mem.size = keyLength } }
         vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
         // The record's event time becomes the message timestamp (CreateTime),
