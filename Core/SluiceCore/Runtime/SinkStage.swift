@@ -9,8 +9,8 @@ import Logging
 /// had confirmed (`inFlight`): the stage parks such a write and goes on
 /// with the next batch, so the sink's round trips overlap; the batch's
 /// tickets are released, and its failures retried or dead-lettered, once
-/// every hold has ended. At most `queue_capacity` writes are parked: one
-/// more flushes the sink first.
+/// every hold has ended. At most `maxParked` writes are parked: one more
+/// flushes the sink first.
 ///
 /// `@unchecked Sendable` for the reasons on `Stage`; `writer` and `parked` are used from this stage's thread only.
 final class SinkStage: Stage, @unchecked Sendable {
@@ -19,6 +19,10 @@ final class SinkStage: Stage, @unchecked Sendable {
     private let inFlight: InFlightWrites?
     /// Writes whose records are still in flight, oldest first.
     private var parked: [Parked] = []
+    /// Two writes in flight let one batch's round trip overlap the next
+    /// batch's sending; more would only hold more batches in memory (each
+    /// parked batch is kept for a retry).
+    static let maxParked = 2
 
     private struct Parked {
         var delivery: Delivery
@@ -78,7 +82,11 @@ final class SinkStage: Stage, @unchecked Sendable {
     /// `write(…through:)` for a sink that may leave records in flight.
     private func writeInFlight(_ records: RecordBuffer, port: Int, tickets: [Ticket]) {
         guard case var .started(delivery) = startDelivery(records, tickets: tickets, durable: false) else { return }
-        if parked.count >= settings.queueCapacity { flushAndSettle() }
+        if parked.count >= Self.maxParked {
+            // Reports that came back during the last write may have freed a place already.
+            settle()
+            if parked.count >= Self.maxParked { flushAndSettle() }
+        }
         attemptUntilParked(&delivery, port: port)
         settle()
     }
