@@ -42,8 +42,11 @@ public struct ResidualStats: Sendable, Equatable {
     /// The standardised error (the anomaly score) of `e` against the spread
     /// before it, then folds `e` in.
     @discardableResult
-    public mutating func record(_ e: Double) -> Double {
-        let sigma = self.sigma
+    public mutating func record(_ e: Double) -> Double { record(e, sigma: sigma) }
+
+    /// `record` with `sigma` (this one's) already at hand: one square root per update.
+    @inline(__always)
+    mutating func record(_ e: Double, sigma: Double) -> Double {
         let z = sigma > 0 ? e / sigma : 0
         let a = abs(z)
         if sigma > 0 {
