@@ -40,11 +40,8 @@ public struct ResidualStats: Sendable, Equatable {
     public var sigma: Double { variance.squareRoot() }
 
     /// The standardised error (the anomaly score) of `e` against the spread
-    /// before it, then folds `e` in.
-    @discardableResult
-    public mutating func record(_ e: Double) -> Double { record(e, sigma: sigma) }
-
-    /// `record` with `sigma` (this one's) already at hand: one square root per update.
+    /// before it, then folds `e` in. `sigma` is this one's `sigma`, which the
+    /// caller has at hand (it bounds what the model learns): one square root per update.
     @inline(__always)
     mutating func record(_ e: Double, sigma: Double) -> Double {
         let z = sigma > 0 ? e / sigma : 0
