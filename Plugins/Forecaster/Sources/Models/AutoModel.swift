@@ -59,11 +59,15 @@ public struct AutoModel: Sendable {
             case .ar: return ar.observe(y)
             }
         }
-        var z = 0.0
-        if has(.ewma) { let s = ewma.observe(y); if chosen == .ewma { z = s } }
-        if has(.holt) { let s = holt.observe(y); if chosen == .holt { z = s } }
-        if has(.holtWinters) { let s = holtWinters.observe(y); if chosen == .holtWinters { z = s } }
-        if has(.ar) { let s = ar.observe(y); if chosen == .ar { z = s } }
+        let scores = (ewma: has(.ewma) ? ewma.observe(y) : 0, holt: has(.holt) ? holt.observe(y) : 0,
+                      holtWinters: has(.holtWinters) ? holtWinters.observe(y) : 0, ar: has(.ar) ? ar.observe(y) : 0)
+        let z: Double
+        switch chosen {
+        case .ewma: z = scores.ewma
+        case .holt: z = scores.holt
+        case .holtWinters: z = scores.holtWinters
+        case .ar: z = scores.ar
+        }
         choose()
         return z
     }
