@@ -19,7 +19,10 @@ final class ForecastDocumentTests: XCTestCase {
         for (i, y) in Synthetic.series(24 * 5, level: 20, amplitude: 2, noise: 0.3).enumerated() {
             step = series.observe(time: Int64(i) * hour, value: y, settings)
         }
-        let bytes = written { ForecastDocument.appendForecast(&$0, "Water Temperature", series, step, horizon: 6, settings: settings) }
+        var steps: [StepForecast] = []
+        let bytes = written {
+            ForecastDocument.appendForecast(&$0, "Water Temperature", &series, step, horizon: 6, settings: settings, steps: &steps)
+        }
         bytes.withUnsafeBytes { raw in
             let doc = BSONDocument(raw)
             XCTAssertTrue(BSONDocument.isWellFormed(raw))
@@ -42,7 +45,8 @@ final class ForecastDocumentTests: XCTestCase {
     func testWarmingSectionSaysHowManyStepsAreLeft() {
         var series = Series()
         let step = series.observe(time: 0, value: 1, settings)
-        let bytes = written { ForecastDocument.appendForecast(&$0, "t", series, step, horizon: 3, settings: settings) }
+        var steps: [StepForecast] = []
+        let bytes = written { ForecastDocument.appendForecast(&$0, "t", &series, step, horizon: 3, settings: settings, steps: &steps) }
         bytes.withUnsafeBytes { raw in
             let f = BSONDocument(raw)["t"]?.document
             XCTAssertEqual(f?["status"]?.string, "warming")

@@ -80,6 +80,12 @@ final class SnapshotTests: XCTestCase {
         var newer = good
         newer[8] = 99
         try refused(newer, .unsupportedVersion(99), "a future format")
+        // Format 2 (one tuner per constant, before the tuners kept E[e²] once per model) is not read as format 3.
+        var older = good
+        older[8] = 2
+        try refused(older, .unsupportedVersion(2), "the format before the tuners were merged")
+        XCTAssertEqual(SnapshotError.unsupportedVersion(2).description,
+                       "snapshot format version 2 is not supported (this build reads 3 only; it was written by an older build)")
 
         // Written under other settings (another season): the fingerprint differs.
         var other = try make(season: 12)

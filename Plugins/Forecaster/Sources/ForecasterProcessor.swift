@@ -35,6 +35,8 @@ public final class ForecasterProcessor: Processor {
     var writer = BSONWriter(capacity: 1024)
     var alertWriter = BSONWriter(capacity: 256)
     var pendingAlerts: [AlertEvent] = []
+    /// The horizon's forecasts of the field being written, reused from record to record.
+    var horizonSteps: [StepForecast] = []
     /// A key of several fields, joined here instead of in a new String per record.
     var keyScratch: [UInt8] = []
     /// The key fields, then the time field if any, then the value fields.
@@ -222,8 +224,10 @@ public final class ForecasterProcessor: Processor {
             for (f, field) in config.valueFields.enumerated() {
                 let value = reading(found[valueStart + f])
                 let step = forecasts.observe(slot, f, time: time, value: value) { pendingAlerts.append($0) }
-                ForecastDocument.appendForecast(&w, field, forecasts.series(slot, f), step, horizon: config.horizon,
-                                                settings: config.settings)
+                forecasts.withSeries(slot, f) { series in
+                    ForecastDocument.appendForecast(&w, field, &series, step, horizon: config.horizon, settings: config.settings,
+                                                    steps: &horizonSteps)
+                }
             }
         }
         changedSinceSnapshot = true

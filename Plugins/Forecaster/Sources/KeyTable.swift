@@ -30,14 +30,16 @@ struct KeyTable {
 
     /// The slot of `key`, added as the next slot on first sight.
     mutating func slot(adding key: UnsafeRawBufferPointer) -> (slot: Int, added: Bool) {
-        let h = Self.hash(key)
-        let (b, found) = probe(key, h)
+        // The head's loads serve both the hash and the bucket compare.
+        let head = Self.head(key)
+        let h = Self.hash(key, head)
+        let (b, found) = probe(key, h, head)
         if found { return (Self.slot(buckets[b].entry), false) }
         let s = keys.count
         keys.append(String(decoding: key, as: UTF8.self))
         bytes.append(contentsOf: key)
         starts.append(bytes.count)
-        buckets[b] = Bucket(entry: Self.tag(h, key.count) | UInt64(s + 1), head: Self.head(key))
+        buckets[b] = Bucket(entry: Self.tag(h, key.count) | UInt64(s + 1), head: head)
         if 2 * keys.count > buckets.count { grow() }
         return (s, true)
     }
@@ -49,9 +51,8 @@ struct KeyTable {
     }
 
     /// The bucket holding `key`, or the empty bucket where it would go.
-    private func probe(_ key: UnsafeRawBufferPointer, _ h: UInt64) -> (bucket: Int, found: Bool) {
+    private func probe(_ key: UnsafeRawBufferPointer, _ h: UInt64, _ head: (UInt64, UInt64)) -> (bucket: Int, found: Bool) {
         let tag = Self.tag(h, key.count)
-        let head = Self.head(key)
         return buckets.withUnsafeBufferPointer { buckets in
             let mask = buckets.count - 1
             var b = Int(truncatingIfNeeded: h) & mask
@@ -73,6 +74,7 @@ struct KeyTable {
 
     private static func slot(_ entry: UInt64) -> Int { Int(entry & 0xFFFF_FFFF) - 1 }
 
+    @inline(__always)
     private static func head(_ key: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
         (word(key, 0, min(key.count, 8)), key.count > 8 ? word(key, 8, min(key.count - 8, 8)) : 0)
     }
@@ -120,19 +122,36 @@ struct KeyTable {
     /// A multiply-xorshift hash over 8-byte words (the tail zero-padded,
     /// the length mixed in so "a" and "a\0" differ); keys are sensor names,
     /// not adversarial input, and a probe confirms every match on the bytes.
-    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 { hash(key, head(key)) }
+
+    /// `hash(key)` given the key's `head`: a key of up to 16 bytes is hashed
+    /// from it without loading its bytes again.
+    @inline(__always)
+    static func hash(_ key: UnsafeRawBufferPointer, _ head: (UInt64, UInt64)) -> UInt64 {
         let m: UInt64 = 0x9E37_79B9_7F4A_7C15
         var h = UInt64(truncatingIfNeeded: key.count) &* m
-        var i = 0
-        while i + 8 <= key.count {
-            h = (h ^ key.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* m
-            h ^= h >> 29
-            i += 8
-        }
-        if i < key.count {
-            // The last 1…7 bytes as one word, the same as shifting them in one by one (little-endian).
-            h = (h ^ word(key, i, key.count - i)) &* m
-            h ^= h >> 29
+        if key.count <= 16 {
+            // The head's words are the key's words, the last one zero-padded: the same as the loop below.
+            if key.count > 0 {
+                h = (h ^ head.0) &* m
+                h ^= h >> 29
+            }
+            if key.count > 8 {
+                h = (h ^ head.1) &* m
+                h ^= h >> 29
+            }
+        } else {
+            var i = 0
+            while i + 8 <= key.count {
+                h = (h ^ key.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* m
+                h ^= h >> 29
+                i += 8
+            }
+            if i < key.count {
+                // The last 1…7 bytes as one word, the same as shifting them in one by one (little-endian).
+                h = (h ^ word(key, i, key.count - i)) &* m
+                h ^= h >> 29
+            }
         }
         h = (h ^ (h >> 32)) &* 0xD6E8_FEB8_6659_FD93
         return h ^ (h >> 32)

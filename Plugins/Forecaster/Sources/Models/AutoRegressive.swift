@@ -43,6 +43,15 @@ public struct AutoRegressive: ForecastModel, Equatable {
         changes = [Double](repeating: 0, count: lags.last!)
     }
 
+    public init() {
+        lags = []
+        coefficients = []
+        forgetting = 1
+        last = 0
+        covariance = []
+        changes = []
+    }
+
     public static func fit(_ window: [Double], firstSlot: Int64, season: Int) -> (model: AutoRegressive, meanSquaredError: Double) {
         let start = window.first { !$0.isNaN } ?? 0
         let steps = zip(window.dropFirst(), window).map { $0 - $1 }.filter { !$0.isNaN }
@@ -120,6 +129,8 @@ public struct AutoRegressive: ForecastModel, Equatable {
     }
 
     public mutating func skip() { push(predictChange()) }
+
+    public static var learnsFixed: ((inout AutoRegressive, Double) -> Void)? { nil }
 
     mutating func push(_ change: Double) {
         head = head + 1 == changes.count ? 0 : head + 1

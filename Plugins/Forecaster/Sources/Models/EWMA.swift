@@ -8,7 +8,8 @@ public struct EWMA: ForecastModel, Equatable {
     public private(set) var level: Double
     /// ∂level/∂α, carried forward for the gradient on α.
     var levelSensitivity = 0.0
-    var tuner = ConstantTuner()
+    /// α's tuner in lane 0 (lane 1 is unused: its sensitivity stays 0, so it never moves).
+    var tuner = ConstantTuner<SIMD2<Double>>()
 
     /// A model at `level` smoothing with `alpha`; `fit` chooses both from a warm-up window.
     public init(alpha: Double, level: Double) {
@@ -16,11 +17,14 @@ public struct EWMA: ForecastModel, Equatable {
         self.level = level
     }
 
+    public init() { self.init(alpha: 0, level: 0) }
+
     public static func fit(_ window: [Double], firstSlot: Int64, season: Int) -> (model: EWMA, meanSquaredError: Double) {
         let start = window.first { !$0.isNaN } ?? 0
         return search(on: window, from: [0.3], axes: [[0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9]]) { EWMA(alpha: $0[0], level: start) }
     }
 
+    @inline(__always)
     public func forecast(_ h: Int) -> Double { level }
 
     public mutating func observe(_ y: Double) {
@@ -28,11 +32,15 @@ public struct EWMA: ForecastModel, Equatable {
         let g = levelSensitivity
         level += alpha * e
         levelSensitivity = (1 - alpha) * levelSensitivity + e
-        tuner.step(&alpha, error: e, sensitivity: g, range: Self.alphaRange)
+        let (moved, valid) = tuner.step(SIMD2(alpha, 0), error: e, sensitivity: SIMD2(g, 0))
+        if valid[0] { alpha = min(max(moved[0], Self.alphaRange.lowerBound), Self.alphaRange.upperBound) }
     }
 
     public mutating func skip() {}
 
+    public static var learnsFixed: ((inout EWMA, Double) -> Void)? { { $0.level += $0.alpha * ($1 - $0.level) } }
+
+    @inline(__always)
     public func varianceFactor(_ h: Int) -> Double { 1 + Double(h - 1) * alpha * alpha }
 
     public func encode(_ w: inout SnapshotWriter) {

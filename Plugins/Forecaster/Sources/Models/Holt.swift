@@ -11,8 +11,8 @@ public struct Holt: ForecastModel, Equatable {
     /// ∂level and ∂trend with respect to (α, β).
     var levelSensitivity = (alpha: 0.0, beta: 0.0)
     var trendSensitivity = (alpha: 0.0, beta: 0.0)
-    var alphaTuner = ConstantTuner()
-    var betaTuner = ConstantTuner()
+    /// α's and β's tuners in lanes 0 and 1.
+    var tuner = ConstantTuner<SIMD2<Double>>()
 
     /// A model at `level` and `trend`; `fit` chooses all four from a warm-up window.
     public init(alpha: Double, beta: Double, level: Double, trend: Double) {
@@ -21,6 +21,8 @@ public struct Holt: ForecastModel, Equatable {
         self.level = level
         self.trend = trend
     }
+
+    public init() { self.init(alpha: 0, beta: 0, level: 0, trend: 0) }
 
     public static func fit(_ window: [Double], firstSlot: Int64, season: Int) -> (model: Holt, meanSquaredError: Double) {
         // State from the first half only: the second half scores the constants.
@@ -33,6 +35,7 @@ public struct Holt: ForecastModel, Equatable {
         }
     }
 
+    @inline(__always)
     public func forecast(_ h: Int) -> Double { level + Double(h) * trend }
 
     public mutating func observe(_ y: Double) {
@@ -42,8 +45,18 @@ public struct Holt: ForecastModel, Equatable {
         trend += beta * e
         levelSensitivity = (alpha: (1 - alpha) * g.alpha + e, beta: (1 - alpha) * g.beta)
         trendSensitivity = (alpha: trendSensitivity.alpha - beta * g.alpha, beta: trendSensitivity.beta + e - beta * g.beta)
-        alphaTuner.step(&alpha, error: e, sensitivity: g.alpha, range: Self.alphaRange)
-        betaTuner.step(&beta, error: e, sensitivity: g.beta, range: 0 ... alpha)
+        let (moved, valid) = tuner.step(SIMD2(alpha, beta), error: e, sensitivity: SIMD2(g.alpha, g.beta))
+        if valid[0] { alpha = min(max(moved[0], Self.alphaRange.lowerBound), Self.alphaRange.upperBound) }
+        // β is kept at most the α just tuned.
+        if valid[1] { beta = min(max(moved[1], 0), alpha) }
+    }
+
+    public static var learnsFixed: ((inout Holt, Double) -> Void)? {
+        { model, y in
+            let e = y - model.level - model.trend
+            model.level += model.trend + model.alpha * e
+            model.trend += model.beta * e
+        }
     }
 
     public mutating func skip() {
@@ -52,6 +65,7 @@ public struct Holt: ForecastModel, Equatable {
         levelSensitivity.beta += trendSensitivity.beta
     }
 
+    @inline(__always)
     public func varianceFactor(_ h: Int) -> Double {
         var sum = 1.0
         for j in 1 ..< max(h, 1) {
@@ -65,14 +79,13 @@ public struct Holt: ForecastModel, Equatable {
     public static func == (a: Holt, b: Holt) -> Bool {
         a.alpha == b.alpha && a.beta == b.beta && a.level == b.level && a.trend == b.trend
             && a.levelSensitivity == b.levelSensitivity && a.trendSensitivity == b.trendSensitivity
-            && a.alphaTuner == b.alphaTuner && a.betaTuner == b.betaTuner
+            && a.tuner == b.tuner
     }
 
     public func encode(_ w: inout SnapshotWriter) {
         for v in [alpha, beta, level, trend, levelSensitivity.alpha, levelSensitivity.beta,
                   trendSensitivity.alpha, trendSensitivity.beta] { w.write(v) }
-        alphaTuner.encode(&w)
-        betaTuner.encode(&w)
+        tuner.encode(&w)
     }
 
     public init(decoding r: inout SnapshotReader) throws {
@@ -82,7 +95,6 @@ public struct Holt: ForecastModel, Equatable {
         trend = try r.readDouble()
         levelSensitivity = (try r.readDouble(), try r.readDouble())
         trendSensitivity = (try r.readDouble(), try r.readDouble())
-        alphaTuner = try ConstantTuner(decoding: &r)
-        betaTuner = try ConstantTuner(decoding: &r)
+        tuner = try ConstantTuner(decoding: &r)
     }
 }

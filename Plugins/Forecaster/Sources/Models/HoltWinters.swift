@@ -23,9 +23,8 @@ public struct HoltWinters: ForecastModel, Equatable {
     /// ∂level and ∂trend with respect to (α, β, γ).
     var levelSensitivity: SIMD3<Double> = .zero
     var trendSensitivity: SIMD3<Double> = .zero
-    var alphaTuner = ConstantTuner()
-    var betaTuner = ConstantTuner()
-    var gammaTuner = ConstantTuner()
+    /// α's, β's and γ's tuners in lanes 0, 1 and 2.
+    var tuner = ConstantTuner<SIMD3<Double>>()
 
     /// A model with the given state; `season[position]` is the offset of the next step.
     public init(alpha: Double, beta: Double, gamma: Double, level: Double, trend: Double, season: [Double], position: Int) {
@@ -38,6 +37,8 @@ public struct HoltWinters: ForecastModel, Equatable {
         seasonal = [Double](repeating: 0, count: 2 * season.count)
         for (i, offset) in season.enumerated() { seasonal[2 * i] = offset }
     }
+
+    public init() { self.init(alpha: 0, beta: 0, gamma: 0, level: 0, trend: 0, season: [], position: 0) }
 
     /// Steps per season.
     public var seasonLength: Int { seasonal.count / 2 }
@@ -153,6 +154,7 @@ public struct HoltWinters: ForecastModel, Equatable {
     /// is the level to compare with a series' true one. O(season).
     public var deseasonalizedLevel: Double { level + season.reduce(0, +) / Double(seasonLength) }
 
+    @inline(__always)
     public func forecast(_ h: Int) -> Double {
         let p = h == 1 ? position : (position + h - 1) % seasonLength
         return level + Double(h) * trend + seasonal[2 * p]
@@ -173,10 +175,15 @@ public struct HoltWinters: ForecastModel, Equatable {
         levelSensitivity = levelSensitivity + trendSensitivity - alpha * g + SIMD3(e, 0, 0)
         trendSensitivity = trendSensitivity - beta * g + SIMD3(0, e, 0)
         position = p + 1 == seasonLength ? 0 : p + 1
-        alphaTuner.step(&alpha, error: e, sensitivity: g.x, range: 0.01 ... 0.99)
-        betaTuner.step(&beta, error: e, sensitivity: g.y, range: 0 ... alpha)
-        gammaTuner.step(&gamma, error: e, sensitivity: g.z, range: 0.01 ... max(0.01, 1 - alpha))
+        let (moved, valid) = tuner.step(SIMD3(alpha, beta, gamma), error: e, sensitivity: g)
+        if valid[0] { alpha = min(max(moved.x, 0.01), 0.99) }
+        // β and γ are kept in the stability region of the α just tuned.
+        if valid[1] { beta = min(max(moved.y, 0), alpha) }
+        if valid[2] { gamma = min(max(moved.z, 0.01), max(0.01, 1 - alpha)) }
     }
+
+    /// Its fit scores points by `fixedError` on its own.
+    public static var learnsFixed: ((inout HoltWinters, Double) -> Void)? { nil }
 
     public mutating func skip() {
         level += trend
@@ -184,6 +191,7 @@ public struct HoltWinters: ForecastModel, Equatable {
         position = position + 1 == seasonLength ? 0 : position + 1
     }
 
+    @inline(__always)
     public func varianceFactor(_ h: Int) -> Double {
         var sum = 1.0
         for j in 1 ..< max(h, 1) {
@@ -203,7 +211,7 @@ public struct HoltWinters: ForecastModel, Equatable {
             w.write(v.z)
         }
         w.write(seasonSensitivity)
-        for t in [alphaTuner, betaTuner, gammaTuner] { t.encode(&w) }
+        tuner.encode(&w)
     }
 
     public init(decoding r: inout SnapshotReader) throws {
@@ -217,9 +225,7 @@ public struct HoltWinters: ForecastModel, Equatable {
         levelSensitivity = SIMD3(try r.readDouble(), try r.readDouble(), try r.readDouble())
         trendSensitivity = SIMD3(try r.readDouble(), try r.readDouble(), try r.readDouble())
         let seasonSensitivity = try r.readDoubles()
-        alphaTuner = try ConstantTuner(decoding: &r)
-        betaTuner = try ConstantTuner(decoding: &r)
-        gammaTuner = try ConstantTuner(decoding: &r)
+        tuner = try ConstantTuner(decoding: &r)
         guard !season.isEmpty, position >= 0, position < season.count, seasonSensitivity.count == season.count else {
             throw SnapshotError.malformed("holt-winters season of \(season.count) at \(position)")
         }

@@ -40,10 +40,10 @@ public struct ResidualStats: Sendable, Equatable {
     public var sigma: Double { variance.squareRoot() }
 
     /// The standardised error (the anomaly score) of `e` against the spread
-    /// before it, then folds `e` in.
-    @discardableResult
-    public mutating func record(_ e: Double) -> Double {
-        let sigma = self.sigma
+    /// before it, then folds `e` in. `sigma` is this one's `sigma`, which the
+    /// caller has at hand (it bounds what the model learns): one square root per update.
+    @inline(__always)
+    mutating func record(_ e: Double, sigma: Double) -> Double {
         let z = sigma > 0 ? e / sigma : 0
         let a = abs(z)
         if sigma > 0 {

@@ -21,12 +21,16 @@ public struct FieldPaths: Sendable {
     /// (both masks 0 when they do not fit in 16 bytes): a key is matched by
     /// two loads instead of a `strlen` and a `memcmp` call.
     let words: [Words]
+    /// Some paths share their first component: an element can match more than one.
+    let sharedHeads: Bool
 
     struct Words {
         var low: UInt64 = 0
         var high: UInt64 = 0
         var lowMask: UInt64 = 0
         var highMask: UInt64 = 0
+        /// The first component's length, beside the words that matched it.
+        var length = 0
     }
 
     /// `fields` in the order `read` reports them (at most 64).
@@ -37,10 +41,11 @@ public struct FieldPaths: Sendable {
         starts = split.reduce(into: [0]) { $0.append($0.last! + $1[0].count) }
         tails = split.map { Array($0.dropFirst()) }
         firstNested = split.firstIndex { $0.count > 1 } ?? split.count
+        sharedHeads = Set(split.map { $0[0] }).count < split.count
         words = split.map { path in
             let key = path[0] + [0]
             guard key.count <= 16 else { return Words() }
-            var words = Words()
+            var words = Words(length: path[0].count)
             for (i, byte) in key.enumerated() {
                 let shift = UInt64(8 * (i % 8))
                 if i < 8 {
@@ -89,7 +94,9 @@ public struct FieldPaths: Sendable {
                             let w = words[i]
                             if w.lowMask != 0, low & w.lowMask == w.low, high & w.highMask == w.high {
                                 matched |= 1 << UInt64(i)
-                                keyLength = starts[i + 1] - starts[i]
+                                keyLength = w.length
+                                // With no two paths sharing a first component, a key matches one path at most.
+                                if !sharedHeads { break }
                             }
                         }
                     }

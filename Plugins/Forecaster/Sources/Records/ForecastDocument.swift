@@ -4,9 +4,11 @@ import SluiceSDK
 /// an alert record.
 enum ForecastDocument {
     /// `field: {status, model, season, anomaly, at[], value[], lower80[], upper80[], lower95[], upper95[]}`,
-    /// or `{status: warming, warmup_remaining}` before the first fit.
-    static func appendForecast(_ w: inout BSONWriter, _ field: String, _ series: Series, _ step: Series.Step,
-                               horizon: Int, settings: SeriesSettings)
+    /// or `{status: warming, warmup_remaining}` before the first fit. `series` is
+    /// read in place; `steps` is scratch space for the horizon's forecasts,
+    /// reused from record to record.
+    static func appendForecast(_ w: inout BSONWriter, _ field: String, _ series: inout Series, _ step: Series.Step,
+                               horizon: Int, settings: SeriesSettings, steps: inout [StepForecast])
     {
         w.appendDocument(field) { w in
             guard let chosen = series.chosenModel, let last = series.lastSlot else {
@@ -18,7 +20,10 @@ enum ForecastDocument {
             w.append("model", string: chosen.rawValue)
             w.append("season", int64: Int64(series.season))
             if let z = step.anomaly { w.append("anomaly", double: z) } else { w.appendNull("anomaly") }
-            let steps = (1 ... horizon).compactMap { series.forecast($0) }
+            steps.removeAll(keepingCapacity: true)
+            for h in 1 ... horizon {
+                if let s = series.forecastInPlace(h) { steps.append(s) }
+            }
             w.appendArray("at") { w in
                 for h in 1 ... horizon { w.append("", datetime: (last + Int64(h)) * settings.intervalMillis) }
             }

@@ -3,39 +3,24 @@
 public struct Series {
     /// Slot of the last reading taken in, if any.
     public private(set) var lastSlot: Int64?
+    /// The fitted models, in the series itself: a series is one contiguous
+    /// block in the keyed store, reached with no pointer to follow, no
+    /// reference count and no uniqueness check per update (they were behind
+    /// a class reference: a second cache miss per update at 10,000 keys).
+    /// No candidates while warming up.
+    var models = AutoModel()
     /// Warm-up values (NaN for a missing step) while no model is fitted.
     var window: [Double] = []
     var windowStart: Int64 = 0
-    /// The fitted models behind one reference (copy on write). Stored
-    /// inline they made a series hundreds of bytes, and reading one out of
-    /// the keyed store copied all of it, which cost more than the update.
-    var storage: ModelStorage?
-
-    /// The models in the same allocation as their reference count: a
-    /// class's stored `var` paid a dynamic exclusivity check on every
-    /// access, and a class holding a pointer cost a second cache miss.
-    final class ModelStorage: ManagedBuffer<Void, AutoModel> {
-        static func make(_ model: AutoModel) -> ModelStorage {
-            // `create` returns the subclass it is called on.
-            let storage = unsafeDowncast(create(minimumCapacity: 1) { _ in () }, to: ModelStorage.self)
-            storage.withUnsafeMutablePointerToElements { $0.initialize(to: model) }
-            return storage
-        }
-
-        /// The models; valid while this storage is referenced.
-        var model: UnsafeMutablePointer<AutoModel> { withUnsafeMutablePointerToElements { $0 } }
-
-        deinit { _ = withUnsafeMutablePointerToElements { $0.deinitialize(count: 1) } }
-    }
 
     /// The fitted models; nil while warming up.
-    public var model: AutoModel? { storage?.model.pointee }
+    public var model: AutoModel? { models.isFitted ? models : nil }
 
     /// The season the models were fitted with (detected or configured); 1 for none.
     public private(set) var season = 1
 
     /// The model forecasts come from; nil while warming up.
-    public var chosenModel: ModelKind? { storage?.model.pointee.chosen }
+    public var chosenModel: ModelKind? { models.isFitted ? models.chosen : nil }
 
     public init() {}
 
@@ -61,7 +46,7 @@ public struct Series {
             guard slot > last else {
                 // Still warming up, a late reading can fill its missing step; a fitted model cannot learn the past.
                 let i = Int(clamping: slot - windowStart)
-                if storage == nil, i >= 0, i < window.count, window[i].isNaN {
+                if !models.isFitted, i >= 0, i < window.count, window[i].isNaN {
                     window[i] = value
                 } else {
                     step.stale = true
@@ -71,17 +56,15 @@ public struct Series {
             gap = Int(clamping: slot - last - 1)
         }
         if gap > settings.maxGap {
-            storage = nil
+            models = AutoModel()
             window.removeAll(keepingCapacity: true)
             step.rewarmed = true
             gap = 0
         }
         lastSlot = slot
-        if storage != nil {
-            if !isKnownUniquelyReferenced(&storage) { storage = ModelStorage.make(storage!.model.pointee) }
-            let model = storage!.model
-            for _ in 0 ..< gap { model.pointee.skip() }
-            step.anomaly = model.pointee.observe(value)
+        if models.isFitted {
+            for _ in 0 ..< gap { models.skip() }
+            step.anomaly = models.observe(value)
             return step
         }
         if window.isEmpty {
@@ -93,8 +76,7 @@ public struct Series {
         window.append(value)
         if window.count >= settings.warmup {
             season = settings.season(of: window)
-            storage = ModelStorage.make(AutoModel(kinds: settings.models(season: season), window: window, firstSlot: windowStart,
-                                                  season: season))
+            models = AutoModel(kinds: settings.models(season: season), window: window, firstSlot: windowStart, season: season)
             window = []
         }
         return step
@@ -102,20 +84,23 @@ public struct Series {
 
     /// Steps still to collect before the first forecast.
     public func warmupRemaining(_ settings: SeriesSettings) -> Int {
-        storage == nil ? settings.warmup - window.count : 0
+        models.isFitted ? 0 : settings.warmup - window.count
     }
 
     /// The forecast `h` steps after the last reading; nil while warming up.
-    public func forecast(_ h: Int) -> StepForecast? { storage?.model.pointee.forecastInPlace(h) }
+    public func forecast(_ h: Int) -> StepForecast? { models.isFitted ? models.forecast(h) : nil }
+
+    /// `forecast` for a series reached through a pointer (see `AutoModel.forecastInPlace`).
+    mutating func forecastInPlace(_ h: Int) -> StepForecast? { models.isFitted ? models.forecastInPlace(h) : nil }
 
     func encode(_ w: inout SnapshotWriter) {
         w.write(lastSlot != nil)
         w.write(lastSlot ?? 0)
         w.write(windowStart)
         w.write(window)
-        w.write(storage != nil)
+        w.write(models.isFitted)
         w.write(season)
-        storage?.model.pointee.encode(&w)
+        if models.isFitted { models.encode(&w) }
     }
 
     init(decoding r: inout SnapshotReader) throws {
@@ -127,6 +112,6 @@ public struct Series {
         let fitted = try r.readBool()
         season = try r.readInt()
         guard season >= 1 else { throw SnapshotError.malformed("season \(season)") }
-        storage = fitted ? ModelStorage.make(try AutoModel(decoding: &r)) : nil
+        if fitted { models = try AutoModel(decoding: &r) }
     }
 }

@@ -9,10 +9,10 @@ public struct SeriesSettings: Sendable, Equatable {
     public var maxSeason: Int?
     /// The candidate models (one, or all for `auto`), in `ModelKind.allCases` order.
     public var models: [ModelKind] {
-        get { ModelKind.allCases.indices.filter { modelBits >> $0 & 1 != 0 }.map { ModelKind.allCases[$0] } }
-        set { modelBits = newValue.reduce(0) { $0 | 1 << ModelKind.allCases.firstIndex(of: $1)! } }
+        get { ModelKind.allCases.filter { modelBits & $0.bit != 0 } }
+        set { modelBits = newValue.reduce(0) { $0 | $1.bit } }
     }
-    /// `models` as bits by `ModelKind.allCases` index: held as an array, it
+    /// `models` as `ModelKind.bit`s: held as an array, it
     /// made the settings that go with every update cost a retain and a release.
     private var modelBits: UInt8 = 0
     /// A gap longer than this many steps (a sensor back after the winter)

@@ -8,7 +8,8 @@ public enum Snapshot {
     static let magic: [UInt8] = Array("SLCFCAST".utf8)
     /// Bumped whenever the payload layout changes.
     /// 2: each series saves the season it was fitted with (detected per series).
-    public static let version: UInt32 = 2
+    /// 3: a model's constant tuners save E[e²] once, then each constant's E[g²] and E[e·g].
+    public static let version: UInt32 = 3
     static let headerSize = 8 + 4 + 8 + 8
 
     /// Wraps `payload` in the header and checksum.

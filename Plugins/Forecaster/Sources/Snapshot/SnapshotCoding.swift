@@ -112,7 +112,9 @@ public enum SnapshotError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case .notASnapshot: return "not a forecaster snapshot (bad magic)"
-        case let .unsupportedVersion(v): return "snapshot format version \(v) is not supported (this build reads \(Snapshot.version))"
+        case let .unsupportedVersion(v):
+            return "snapshot format version \(v) is not supported (this build reads \(Snapshot.version) only"
+                + (v < Snapshot.version ? "; it was written by an older build)" : ")")
         case .checksumMismatch: return "snapshot checksum mismatch (corrupt or truncated file)"
         case .foreign: return "snapshot was written with different settings (value fields, interval, season, model or max_gap)"
         case let .malformed(why): return "snapshot is malformed: \(why)"
