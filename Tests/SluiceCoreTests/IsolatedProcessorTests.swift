@@ -128,6 +128,21 @@ final class IsolatedProcessorTests: XCTestCase {
         XCTAssertEqual(Set(try written(dir + "/out.bson").compactMap { $0["n"] }), Set(0 ..< 5000))
     }
 
+    /// A batch that hangs the plugin on every attempt: each attempt's child
+    /// is killed at `call_timeout_ms`, and after `max_attempts` the batch
+    /// is dead-lettered saying so.
+    func testABatchThatAlwaysHangsIsDeadLetteredWithTheTimeout() throws {
+        let result = try run(try manifest("always-hangs", processor: "{marker: \(dir)/crashed, crash_on: 4242, hang: true}",
+                                          retry: "{max_attempts: 2}"))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        XCTAssertEqual(Set(dead.compactMap { $0["record"]?["n"]?.integer }), Set(4000 ..< 4500))
+        XCTAssertEqual(dead.first?["reason"]?.string,
+                       "still failing after 2 attempt(s): plugin did not answer within 1000 ms (engine.call_timeout_ms): its process was killed")
+        XCTAssertEqual(try written(dir + "/out.bson").count, 4500)
+        XCTAssertEqual(try acked().acked, 5000)
+    }
+
     /// The same processor in the host: the segfault ends the run.
     func testWithoutIsolationTheSameSegfaultEndsTheHost() throws {
         let result = try run(try manifest("none", isolation: "none", processor: "{marker: \(dir)/crashed, crash_at: 3}"))

@@ -73,7 +73,11 @@ public enum IsolatedChild {
                 }
                 answer = processorCall(instance, input: nil) { instance.revoke(splits, port: Int(port), $0) }
             case .poll:
-                guard let most = IsolationWire.readUInt32(0), let timeout = IsolationWire.readUInt32(0) else { return 1 }
+                guard let most = IsolationWire.readUInt32(0), let timeout = IsolationWire.readUInt32(0),
+                      let stopping = ByteIO.readExactly(0, 1)
+                else { return 1 }
+                // A source's `stopping` answers yes once the run stops, as in the host.
+                if stopping[0] != 0 { instance.host.draining.store(true, ordering: .releasing) }
                 let records = RecordBuffer()
                 let ctx = CallContext(output: records, input: nil)
                 let status = instance.poll(ctx, maxRecords: Int(most), timeoutMillis: Int(timeout))

@@ -20,12 +20,15 @@ final class IsolatedSource: RecordSource {
     let child: PluginChild
     /// Whether the plugin has an ack call: without one, acks are not sent.
     private let takesAcks: Bool
+    /// The run's stop, passed on with each poll for the plugin's `stopping`.
+    private let control: EngineControl
     private let logger: Logger
     private var tokens = SourceTokens()
 
-    init(child: PluginChild, takesAcks: Bool, logger: Logger) {
+    init(child: PluginChild, takesAcks: Bool, control: EngineControl, logger: Logger) {
         self.child = child
         self.takesAcks = takesAcks
+        self.control = control
         self.logger = logger
     }
 
@@ -33,6 +36,7 @@ final class IsolatedSource: RecordSource {
         var request = [IsolationWire.Request.poll.rawValue]
         request.appendLittleEndian(UInt32(clamping: maxRecords))
         request.appendLittleEndian(UInt32(clamping: timeoutMillis))
+        request.append(control.isStopping ? 1 : 0)
         switch child.call(request, "a poll", read: IsolationWire.readCallAnswer) {
         case .failure:
             tokens.childEnded()

@@ -11,7 +11,7 @@ import SluiceSDK
 ///   `WireRecords` (with their delivery tokens);
 /// - `tick`: i64 wall time (ms), u8 1 when it is the last tick (draining);
 /// - `revoke`: u32 input port, u32 count, the splits (u32 each);
-/// - `poll`: u32 most records, u32 timeout (ms);
+/// - `poll`: u32 most records, u32 timeout (ms), u8 1 once the run is stopping;
 /// - `ack`: u32 count, the child's delivery tokens (u64 each);
 /// - `flush`, `close`: nothing.
 ///

@@ -24,12 +24,12 @@ final class PluginChild {
         var callTimeoutMillis = 0
     }
 
-    /// How a call ended without an answer. `reason` reads as the end of
-    /// "its plugin process …" ("was killed by signal 11 (SIGSEGV)").
+    /// How a call ended without an answer.
     struct Died: Error {
-        let reason: String
-        /// The reason as a record's dead-letter reason gives it.
-        var recordReason: String { "plugin crashed: its process \(reason)" }
+        /// Why, as the dead-letter reason of the call's records: "plugin
+        /// crashed: its process was killed by signal 11 (SIGSEGV)", or that
+        /// it overran `engine.call_timeout_ms` and was killed.
+        let recordReason: String
     }
 
     private let launch: Launch
@@ -68,16 +68,20 @@ final class PluginChild {
                 logger.notice("started its plugin process again (restart \(restarts))")
             } catch {
                 logger.error("cannot start its plugin process again: \(error)")
-                return .failure(Died(reason: "could not be started again: \(error)"))
+                return .failure(Died(recordReason: "its plugin process could not be started again: \(error)"))
             }
         }
-        guard ByteIO.writeAll(toChild, request), answered(during: call), let answer = read(fromChild) else {
+        let sent = ByteIO.writeAll(toChild, request)
+        let inTime = !sent || answered(during: call)
+        guard sent, inTime, let answer = read(fromChild) else {
             // Killed in case it is alive and sent an answer that does not
             // parse; a child that died already keeps the signal it died of.
             if let p = child { Foundation.kill(p.processIdentifier, SIGKILL) }
             let reason = reap()
             logger.error("its plugin process \(reason) during \(call); the records are retried in a new process")
-            return .failure(Died(reason: reason))
+            return .failure(Died(recordReason: inTime
+                    ? "plugin crashed: its process \(reason)"
+                    : "plugin did not answer within \(launch.callTimeoutMillis) ms (engine.call_timeout_ms): its process was killed"))
         }
         return .success(answer)
     }

@@ -257,7 +257,7 @@ public final class Engine: @unchecked Sendable {
             switch spec.role {
             case .source:
                 stage = SourceStage(name: spec.name, metrics: stageMetrics,
-                                    instance: IsolatedSource(child: child, takesAcks: node.component.hasAck, logger: logger),
+                                    instance: IsolatedSource(child: child, takesAcks: node.component.hasAck, control: control, logger: logger),
                                     batch: spec.batch ?? settings.batch, settings: settings, control: control, logger: self.logger)
             case .processor:
                 // The host side keeps what the stage reads: the drain flag, the (empty) holds.
