@@ -26,7 +26,6 @@ final class IsolatedProcessor: RecordProcessor {
     let info: ComponentInfo
     let host: ComponentHost
     let child: PluginChild
-    private var hasRun = false
 
     init(info: ComponentInfo, host: ComponentHost, child: PluginChild) {
         self.info = info
@@ -38,8 +37,11 @@ final class IsolatedProcessor: RecordProcessor {
 
     func process(_ input: RecordBuffer, port: Int, _ ctx: CallContext) -> sluice_status {
         let request = IsolationWire.processRequest(input, port: port)
-        guard let answer = call(request, "a process of \(input.count) record(s)", ctx) else {
-            for i in 0 ..< input.count { ctx.fail(i, SLUICE_FAILURE_RETRIABLE, lastDeath ?? "plugin crashed") }
+        let answer: IsolationWire.CallAnswer
+        switch call(request, "a process of \(input.count) record(s)", ctx) {
+        case let .success(a): answer = a
+        case let .failure(died):
+            for i in 0 ..< input.count { ctx.fail(i, SLUICE_FAILURE_RETRIABLE, died.recordReason) }
             return SLUICE_RETRIABLE
         }
         if answer.held > 0 {
@@ -62,7 +64,7 @@ final class IsolatedProcessor: RecordProcessor {
         request.appendLittleEndian(UInt32(port))
         request.appendLittleEndian(UInt32(splits.count))
         for s in splits { request.appendLittleEndian(s) }
-        return call(request, "a revocation of splits \(splits)", ctx).map { sluice_status(rawValue: UInt32(bitPattern: $0.status)) } ?? SLUICE_RETRIABLE
+        return status(of: call(request, "a revocation of splits \(splits)", ctx))
     }
 
     func tick(now: Int64, _ ctx: CallContext) -> sluice_status {
@@ -71,23 +73,17 @@ final class IsolatedProcessor: RecordProcessor {
         var request = [IsolationWire.Request.tick.rawValue]
         request.appendLittleEndian(UInt64(bitPattern: now))
         request.append(host.draining.load(ordering: .acquiring) ? 1 : 0)
-        return call(request, "a tick", ctx).map { sluice_status(rawValue: UInt32(bitPattern: $0.status)) } ?? SLUICE_RETRIABLE
+        return status(of: call(request, "a tick", ctx))
     }
 
-    func close() { child.close() }
+    private func status(of result: Result<IsolationWire.CallAnswer, PluginChild.Died>) -> sluice_status {
+        (try? result.get()).map { sluice_status(rawValue: UInt32(bitPattern: $0.status)) } ?? SLUICE_RETRIABLE
+    }
 
-    /// Why the last call failed, as a record's reason.
-    private var lastDeath: String?
-
-    /// Sends a call and copies what the plugin emitted into `ctx`; nil when
-    /// the child died (`lastDeath` says how), and then nothing is copied.
-    private func call(_ request: [UInt8], _ name: String, _ ctx: CallContext) -> IsolationWire.CallAnswer? {
-        switch child.call(request, name, read: IsolationWire.readCallAnswer) {
-        case let .failure(died):
-            lastDeath = died.recordReason
-            return nil
-        case let .success((answer, bytes)):
-            lastDeath = nil
+    /// Sends a call and copies what the plugin emitted into `ctx`; nothing
+    /// is copied when the child died.
+    private func call(_ request: [UInt8], _ name: String, _ ctx: CallContext) -> Result<IsolationWire.CallAnswer, PluginChild.Died> {
+        child.call(request, name, read: IsolationWire.readCallAnswer).map { answer, bytes in
             _ = IsolationWire.decodeCallAnswer(bytes) { output, record in _ = record.emit(into: ctx, output: output, token: record.token) }
             if answer.rejected > 0 {
                 host.logger.error("\(answer.rejected) emit(s) refused in its plugin process: malformed BSON, an unknown output or an unknown hold")

@@ -73,6 +73,4 @@ final class IsolatedSource: RecordSource {
             tokens.childEnded()
         }
     }
-
-    func close() { child.close() }
 }
