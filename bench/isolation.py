@@ -7,16 +7,14 @@ Cases (faker beach readings, batches of 1,024):
   sink       faker → file.discard (isolated or not)
 
 For each: records/s (wall) and CPU µs per record (user + system of the host
-and its children, from getrusage), the median of ROUNDS runs each, and, with
---callgrind, instructions per record over every process (valgrind
---trace-children=yes on a smaller run).
+and its children, from getrusage), the median of ROUNDS runs each. Not
+callgrind: under valgrind the host cannot start its child (Foundation's
+Process fails with EBADF on valgrind's reserved descriptors).
 
-Usage: python3 bench/isolation.py [--records N] [--rounds R] [--callgrind N]
+Usage: python3 bench/isolation.py [--records N] [--rounds R]
        (SLUICE_BIN=dir picks the build; default .build/release)"""
 import argparse
-import glob
 import os
-import re
 import resource
 import shutil
 import statistics
@@ -67,36 +65,10 @@ def timed(argv):
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def stripped(out):
-    """A copy of the build without debug info (Debian 12's valgrind cannot read DWARF 5)."""
-    dest = os.path.join(out, "stripped")
-    shutil.rmtree(dest, ignore_errors=True)
-    os.makedirs(dest)
-    for f in [os.path.join(BIN, "sluice")] + glob.glob(os.path.join(BIN, "*.so")):
-        shutil.copy(os.path.realpath(f), os.path.join(dest, os.path.basename(f)))
-    subprocess.run(["strip", "-g"] + glob.glob(os.path.join(dest, "*")), check=True)
-    return dest
-
-
-def instructions(binary, path, out, tag):
-    """Instructions of the host and every child (callgrind, all threads)."""
-    for old in glob.glob(os.path.join(out, f"cg-{tag}-*")):
-        os.remove(old)
-    log = os.path.join(out, f"cg-{tag}.log")
-    with open(log, "w") as f:
-        subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
-                        f"--callgrind-out-file={out}/cg-{tag}-%p.out", f"{binary}/sluice", "run", path,
-                        "--no-progress", "--plugin-path", C_PASS],
-                       cwd=ROOT, stdout=subprocess.DEVNULL, stderr=f, check=True)
-    counts = [int(c) for c in re.findall(r"Collected : (\d+)", open(log).read())]
-    return sum(counts), len(counts)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=500_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--callgrind", type=int, default=0, help="records for the callgrind runs (0: none)")
     args = parser.parse_args()
     subprocess.run(["make", "-s", "-C", C_PASS], check=True, stdout=subprocess.DEVNULL)
     out = tempfile.mkdtemp(prefix="sluice-isolation-")
@@ -117,18 +89,6 @@ def main():
         cpu = {k: statistics.median(c / args.records * 1e6 for _, c in v) for k, v in runs.items()}
         print(f"| {case} | {rate[False]:,.0f} | {rate[True]:,.0f} | {rate[True] / rate[False]:.2f} "
               f"| {cpu[False]:.2f} | {cpu[True]:.2f} | {cpu[True] - cpu[False]:+.2f} |")
-    if args.callgrind:
-        binary = stripped(out)
-        n = args.callgrind
-        print()
-        print(f"instructions per record, callgrind over every process (host and children), {n:,} records")
-        print()
-        print("| case | in the host | isolated | isolated / host | processes (isolated) |")
-        print("|---|---|---|---|---|")
-        for case in CASES:
-            host, _ = instructions(binary, manifest(out, case, False, n), out, f"{case}-none")
-            iso, processes = instructions(binary, manifest(out, case, True, n), out, f"{case}-process")
-            print(f"| {case} | {host / n:,.0f} | {iso / n:,.0f} | {iso / host:.2f} | {processes} |")
     shutil.rmtree(out, ignore_errors=True)
 
 
