@@ -2,18 +2,19 @@ import ArgumentParser
 import SluiceCore
 
 /// The child mode behind `isolation: process`: the host starts `sluice
-/// isolate` for each isolated sink and talks to it over stdin and stdout.
+/// isolate` for each isolated source, processor or sink (one per worker) and talks
+/// to it over stdin and stdout.
 /// Not for people to run, so not listed in `--help`.
 struct IsolateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "isolate",
-        abstract: "Run one sink plugin for a host over stdin and stdout (isolation: process).",
+        abstract: "Run one plugin component for a host over stdin and stdout (isolation: process).",
         shouldDisplay: false)
 
     @Option(name: .long, help: "The plugin's shared library.")
     var plugin: String
 
-    @Option(name: .long, help: "The sink component in it.")
+    @Option(name: .long, help: "The component in it.")
     var component: String
 
     @Option(name: .long, help: "The component's name in the manifest, for logs.")
@@ -25,7 +26,7 @@ struct IsolateCommand: ParsableCommand {
         var logger = try log.logger()
         logger[metadataKey: "component"] = "\(name)"
         logger[metadataKey: "process"] = "isolated"
-        let status = IsolatedSinkChild.serve(pluginPath: plugin, component: component, name: name, logger: logger)
+        let status = IsolatedChild.serve(pluginPath: plugin, component: component, name: name, logger: logger)
         if status != 0 { throw ExitCode(status) }
     }
 }

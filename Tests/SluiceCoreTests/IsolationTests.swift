@@ -74,7 +74,7 @@ final class IsolationTests: XCTestCase {
         let result = try TestSupport.runProcess(TestSupport.sluice, ["run", try manifest(isolation: "process", hang: true), "--no-progress",
                                                                      "--plugin-path", pluginDir])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stderr.contains("did not answer a write within 1000 ms (engine.call_timeout_ms); killing it"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("did not answer a write of 1000 record(s) within 1000 ms (engine.call_timeout_ms); killing it"), result.stderr)
         XCTAssertEqual(Set(try written(dir + "/process.bson")).count, 5000)
     }
 

@@ -208,6 +208,166 @@ public enum CPlugins {
     SLUICE_PLUGIN("crashkit", "1.0.0", "a crashing sink", "sink:crashy", &plugin)
     """#
 
+    /// Components for `isolation: process` (plugin `faulty`). `crashy` forwards every record
+    /// to its default output and emits a copy of it to `copies`; at the
+    /// last tick (stopping) it emits `{final: 1}` to `copies`. On its
+    /// `crash_at`-th process call in a process it faults once (the first
+    /// process to get there creates `marker`; later ones go on): a
+    /// segfault, or with `"abort":true` abort(), or with `"hang":true` a call
+    /// that never returns. A batch holding a record `{n: crash_on}` faults
+    /// every time. `keyed` forwards, and declares keyed state. `counter` is
+    /// a source of `count` records `{n}` (token n + 1) that keeps the last
+    /// acknowledged token in the file `state` and resumes after it when
+    /// created; its `crash_at`-th poll in a process faults once, as above.
+    public static let faulty = #"""
+    #define _DEFAULT_SOURCE
+    #include <stdint.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <unistd.h>
+    #include <sluice/sluice_plugin.h>
+
+    \#(configReaders)
+
+    typedef struct {
+        const sluice_host_api *host;
+        char marker[512], state[512];
+        long calls, crash_at, crash_on, count, next;
+        int hang, abort_, final_sent;
+    } state_t;
+
+    static sluice_status create(const sluice_component_descriptor *self, const char *json, const sluice_host_api *host,
+                                void **state, char *error, size_t cap) {
+        (void)self; (void)error; (void)cap;
+        state_t *s = calloc(1, sizeof *s);
+        s->host = host;
+        config_string(json, "marker", s->marker, sizeof s->marker);
+        s->crash_at = config_number(json, "crash_at", 0);
+        s->crash_on = config_number(json, "crash_on", -1);
+        s->hang = strstr(json, "\"hang\":true") != NULL;
+        s->abort_ = strstr(json, "\"abort\":true") != NULL;
+        s->count = config_number(json, "count", 0);
+        config_string(json, "state", s->state, sizeof s->state);
+        FILE *f = s->state[0] ? fopen(s->state, "r") : NULL;
+        if (f) { if (fscanf(f, "%ld", &s->next) != 1) s->next = 0; fclose(f); }
+        *state = s;
+        return SLUICE_OK;
+    }
+
+    static void destroy(void *state) { free(state); }
+
+    static void fault(state_t *s) {
+        if (s->hang) for (;;) sleep(3600);
+        if (s->abort_) abort();
+        // A real fault, not raise(): see crashingSink.
+        *(volatile int *)(uintptr_t)8 = 1;
+    }
+
+    /* The record's leading field "n" as an integer (int32 or int64), or -1. */
+    static long field_n(const uint8_t *doc, uint32_t len) {
+        if (len >= 11 && doc[4] == 0x10 && doc[5] == 'n' && doc[6] == 0) { int32_t v; memcpy(&v, doc + 7, 4); return v; }
+        if (len >= 15 && doc[4] == 0x12 && doc[5] == 'n' && doc[6] == 0) { int64_t v; memcpy(&v, doc + 7, 8); return (long)v; }
+        return -1;
+    }
+
+    /* Faults on the crash_at-th call in this process, unless another process already did. */
+    static void count_call(state_t *s) {
+        if (++s->calls == s->crash_at && access(s->marker, F_OK) != 0) {
+            FILE *m = fopen(s->marker, "w");
+            if (m) fclose(m);
+            fault(s);
+        }
+    }
+
+    static sluice_status process(void *state, const sluice_batch *b, sluice_context *ctx) {
+        state_t *s = state;
+        count_call(s);
+        for (size_t i = 0; i < b->count; i++) {
+            const sluice_record_meta *m = (const sluice_record_meta *)((const char *)b->meta + i * b->meta_stride);
+            if (s->crash_on >= 0 && field_n(b->data + m->offset, m->length) == s->crash_on) fault(s);
+        }
+        for (size_t i = 0; i < b->count; i++) {
+            const sluice_record_meta *m = (const sluice_record_meta *)((const char *)b->meta + i * b->meta_stride);
+            s->host->forward(ctx, i);
+            sluice_emit_options o = {0};
+            o.struct_size = sizeof o;
+            o.event_time_ms = SLUICE_NO_EVENT_TIME;
+            o.input_index = (int32_t)i;
+            o.output = 1;
+            if (s->host->emit(ctx, b->data + m->offset, m->length, &o) != 0) return SLUICE_PERMANENT;
+        }
+        return SLUICE_OK;
+    }
+
+    static sluice_status tick(void *state, int64_t now_ms, sluice_context *ctx) {
+        state_t *s = state;
+        (void)now_ms;
+        if (!s->host->stopping(s->host->host_data) || s->final_sent) return SLUICE_OK;
+        s->final_sent = 1;
+        static const uint8_t doc[] = {16, 0, 0, 0, 0x10, 'f', 'i', 'n', 'a', 'l', 0, 1, 0, 0, 0, 0};
+        sluice_emit_options o = {0};
+        o.struct_size = sizeof o;
+        o.event_time_ms = SLUICE_NO_EVENT_TIME;
+        o.input_index = -1;
+        o.output = 1;
+        return s->host->emit(ctx, doc, sizeof doc, &o) == 0 ? SLUICE_OK : SLUICE_PERMANENT;
+    }
+
+    static sluice_status forward_all(void *state, const sluice_batch *b, sluice_context *ctx) {
+        state_t *s = state;
+        for (size_t i = 0; i < b->count; i++) s->host->forward(ctx, i);
+        return SLUICE_OK;
+    }
+
+    static sluice_status poll(void *state, sluice_context *ctx, uint32_t max, uint32_t timeout_ms) {
+        state_t *s = state;
+        (void)timeout_ms;
+        count_call(s);
+        uint8_t doc[12] = {12, 0, 0, 0, 0x10, 'n', 0, 0, 0, 0, 0, 0};
+        for (uint32_t k = 0; k < max && s->next < s->count; k++, s->next++) {
+            int32_t v = (int32_t)s->next;
+            memcpy(doc + 7, &v, 4);
+            sluice_emit_options o = {0};
+            o.struct_size = sizeof o;
+            o.event_time_ms = SLUICE_NO_EVENT_TIME;
+            o.input_index = -1;
+            o.token = (uint64_t)s->next + 1;
+            if (s->host->emit(ctx, doc, sizeof doc, &o) != 0) return SLUICE_PERMANENT;
+        }
+        return s->next < s->count ? SLUICE_OK : SLUICE_END;
+    }
+
+    static void ack(void *state, const uint64_t *tokens, size_t n) {
+        state_t *s = state;
+        uint64_t last = 0;
+        for (size_t i = 0; i < n; i++) if (tokens[i] > last) last = tokens[i];
+        FILE *f = fopen(s->state, "r");
+        long kept = 0;
+        if (f) { if (fscanf(f, "%ld", &kept) != 1) kept = 0; fclose(f); }
+        if ((long)last <= kept) return;
+        f = fopen(s->state, "w");
+        if (f) { fprintf(f, "%ld\n", (long)last); fclose(f); }
+    }
+
+    static const char *const outputs[] = {"copies"};
+    static const sluice_processor_vtable crashy_v = {sizeof crashy_v, process, tick};
+    static const sluice_processor_vtable keyed_v = {sizeof keyed_v, forward_all, NULL};
+    static const sluice_component_descriptor crashy_d = {
+        .struct_size = sizeof crashy_d, .kind = SLUICE_PROCESSOR, .name = "crashy", .description = "a processor that faults",
+        .create = create, .destroy = destroy, .processor = &crashy_v, .output_count = 1, .outputs = outputs};
+    static const sluice_component_descriptor keyed_d = {
+        .struct_size = sizeof keyed_d, .kind = SLUICE_PROCESSOR, .name = "keyed", .description = "keyed state", .flags = SLUICE_COMPONENT_KEYED_STATE,
+        .create = create, .destroy = destroy, .processor = &keyed_v};
+    static const sluice_source_vtable counter_v = {sizeof counter_v, poll, ack};
+    static const sluice_component_descriptor counter_d = {
+        .struct_size = sizeof counter_d, .kind = SLUICE_SOURCE, .name = "counter", .description = "a source that faults",
+        .create = create, .destroy = destroy, .source = &counter_v};
+    static const sluice_component_descriptor *const list[] = {&crashy_d, &keyed_d, &counter_d};
+    static const sluice_plugin_descriptor plugin = {sizeof plugin, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "faulty", "1.0.0", "faulting components", 3, list};
+    SLUICE_PLUGIN("faulty", "1.0.0", "faulting components", "processor:crashy[copies] processor:keyed source:counter", &plugin)
+    """#
+
     /// A sink with writes in flight (ABI 1.4): it holds every record of a
     /// write and ends those holds during the next write or flush, appending
     /// each record's `n` to `out` (one per line). Record `fail_n` is ended

@@ -45,7 +45,8 @@ public enum Isolation: String, Sendable, CaseIterable {
     /// In the host process, on its stage's thread.
     case none
     /// In a child process (`sluice isolate`): a crash in the plugin fails
-    /// the batch as retriable and the child is started again. Sinks only.
+    /// the batch (or poll) as retriable and the child is started again.
+    /// Not for components with keyed state (`PipelinePlanner` refuses them).
     case process
 }
 
@@ -62,8 +63,10 @@ public struct ComponentSpec: Sendable {
     public var buffer: BufferSettings?
     /// A sink's or processor's retry settings; nil for the defaults.
     public var retry: RetrySettings?
-    /// Where a sink's plugin runs.
+    /// Where the component's plugin runs.
     public var isolation: Isolation = .none
+    /// Where `isolation:` was written, for the planner's errors.
+    public var isolationLocation: SourceLocation?
     public var location: SourceLocation
     public var useLocation: SourceLocation
     public var inputLocations: [SourceLocation]

@@ -233,12 +233,10 @@ public struct ManifestParser {
                         }
                     }
                 case "isolation":
+                    spec.isolationLocation = loc(fv.mark)
                     let text = scalar(fv, "\(key).isolation") ?? ""
                     if let isolation = Isolation(rawValue: text) {
                         spec.isolation = isolation
-                        if isolation == .process, role != .sink {
-                            report(fv, "\(key).isolation", "isolation: process is for sinks; sources and processors run in the host")
-                        }
                     } else {
                         report(fv, "\(key).isolation", "expected one of \(Isolation.allCases.map(\.rawValue).joined(separator: ", ")), got \(text.debugDescription)")
                     }

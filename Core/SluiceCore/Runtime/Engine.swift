@@ -86,8 +86,8 @@ public final class Engine: @unchecked Sendable {
     /// The components, each with its workers' stages.
     private var groups: [WorkerGroup] = []
     private var instances: [ComponentInstance] = []
-    /// Sinks whose plugins run in child processes (`isolation: process`).
-    private var isolated: [IsolatedSink] = []
+    /// Components whose plugins run in child processes (`isolation: process`).
+    private var isolated: [PluginChild] = []
     private let lifecycle: Lifecycle
 
     public init(plan: PipelinePlan, logger: Logger, metrics: RunMetrics? = nil, maxRecords: Int? = nil) {
@@ -135,7 +135,7 @@ public final class Engine: @unchecked Sendable {
         defer {
             for instance in instances.reversed() { instance.destroy() }
             instances.removeAll()
-            for writer in isolated { writer.close() }
+            for child in isolated { child.close() }
             isolated.removeAll()
         }
         var watchdog: CallWatchdog?
@@ -196,7 +196,7 @@ public final class Engine: @unchecked Sendable {
         } catch {
             for instance in instances.reversed() { instance.destroy() }
             instances.removeAll()
-            for writer in isolated { writer.close() }
+            for child in isolated { child.close() }
             isolated.removeAll()
             throw error
         }
@@ -243,15 +243,32 @@ public final class Engine: @unchecked Sendable {
         let settings = plan.settings
         let stage: Stage
         if spec.isolation == .process {
-            let launch = IsolatedSink.Launch(executable: IsolatedSink.hostExecutable, pluginPath: node.plugin.path,
-                                             component: node.component.name, name: spec.name, config: JSONWriter.string(.object(spec.config)),
-                                             callTimeoutMillis: settings.callTimeoutMillis)
             var logger = logger
             logger[metadataKey: "component"] = "\(spec.name)"
-            let writer = try retryingCreate(node) { try IsolatedSink(launch: launch, logger: logger) }
-            isolated.append(writer)
-            stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: writer, settings: settings, control: control,
-                              logger: self.logger, worker: worker)
+            if let worker { logger[metadataKey: "worker"] = "\(worker)" }
+            let isProcessor = spec.role == .processor
+            let hello = IsolationWire.Hello(config: spec.config, inputs: spec.inputs,
+                                            outputWired: isProcessor ? plan.routes(of: spec.name).map { !$0.isEmpty } : [],
+                                            stateDirectory: try stateDirectory(node, worker: worker))
+            let launch = PluginChild.Launch(executable: PluginChild.hostExecutable, pluginPath: node.plugin.path, component: node.component.name,
+                                            name: spec.name, hello: hello, callTimeoutMillis: settings.callTimeoutMillis)
+            let child = try retryingCreate(node) { try PluginChild(launch: launch, logger: logger) }
+            isolated.append(child)
+            switch spec.role {
+            case .source:
+                stage = SourceStage(name: spec.name, metrics: stageMetrics,
+                                    instance: IsolatedSource(child: child, takesAcks: node.component.hasAck, control: control, logger: logger),
+                                    batch: spec.batch ?? settings.batch, settings: settings, control: control, logger: self.logger)
+            case .processor:
+                // The host side keeps what the stage reads: the drain flag, the (empty) holds.
+                let host = componentHost(node, worker: worker, stateDirectory: nil)
+                stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: IsolatedProcessor(info: node.component, host: host, child: child),
+                                       receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,
+                                       logger: self.logger, worker: worker)
+            case .sink:
+                stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: IsolatedSink(child: child), settings: settings, control: control,
+                                  logger: self.logger, worker: worker)
+            }
         } else {
             let instance = try create(node, worker: worker)
             instances.append(instance)
@@ -312,24 +329,28 @@ public final class Engine: @unchecked Sendable {
     ///   snapshot outlives a change between 1 worker and N; worker i > 0
     ///   gets `worker-i` inside it.
     private func create(_ node: PipelinePlan.Node, worker: Int?) throws -> ComponentInstance {
-        let settings = plan.settings
-        var stateDirectory: String?
-        if node.spec.role == .processor {
-            var url = URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent(node.spec.name)
-            if let worker, worker > 0 { url.appendPathComponent("worker-\(worker)") }
-            let path = url.path
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw EngineError(node.spec,
-                                  "cannot create its state directory \(path) (engine.state_dir): \(error.localizedDescription)")
-            }
-            stateDirectory = path
-        }
-        let host = ComponentHost(name: node.spec.name, plugin: node.plugin.name, role: node.spec.role, inputs: node.spec.inputs,
-                                 stateDirectory: stateDirectory, outputWired: plan.routes(of: node.spec.name).map { !$0.isEmpty },
-                                 worker: worker, logger: logger, metrics: metrics, control: control)
+        let host = componentHost(node, worker: worker, stateDirectory: try stateDirectory(node, worker: worker))
         return try retryingCreate(node) { try ComponentInstance.create(node.component, config: node.spec.config, host: host) }
+    }
+
+    /// A processor's state directory, made if missing; nil for other roles.
+    private func stateDirectory(_ node: PipelinePlan.Node, worker: Int?) throws -> String? {
+        guard node.spec.role == .processor else { return nil }
+        var url = URL(fileURLWithPath: plan.settings.stateDirectory).appendingPathComponent(node.spec.name)
+        if let worker, worker > 0 { url.appendPathComponent("worker-\(worker)") }
+        let path = url.path
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw EngineError(node.spec, "cannot create its state directory \(path) (engine.state_dir): \(error.localizedDescription)")
+        }
+        return path
+    }
+
+    private func componentHost(_ node: PipelinePlan.Node, worker: Int?, stateDirectory: String?) -> ComponentHost {
+        ComponentHost(name: node.spec.name, plugin: node.plugin.name, role: node.spec.role, inputs: node.spec.inputs,
+                      stateDirectory: stateDirectory, outputWired: plan.routes(of: node.spec.name).map { !$0.isEmpty },
+                      worker: worker, logger: logger, metrics: metrics, control: control)
     }
 
     /// Calls `make` until it does not report a retriable failure, with

@@ -11,11 +11,11 @@ import Logging
 ///
 /// `@unchecked Sendable` for the reasons on `Stage`; `instance` is called from this stage's thread only.
 final class ProcessorStage: Stage, @unchecked Sendable {
-    let instance: ComponentInstance
+    let instance: any RecordProcessor
     /// Built against ABI 1.3 or later: it is given control batches of revoked splits.
     private let receivesRevocations: Bool
 
-    init(name: String, metrics: StageMetrics, instance: ComponentInstance, receivesRevocations: Bool, settings: EngineSettings,
+    init(name: String, metrics: StageMetrics, instance: any RecordProcessor, receivesRevocations: Bool, settings: EngineSettings,
          control: EngineControl, logger: Logger, worker: Int? = nil)
     {
         self.instance = instance

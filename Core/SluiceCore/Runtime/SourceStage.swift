@@ -9,11 +9,11 @@ import SluiceSDK
 /// `@unchecked Sendable` for the reasons on `Stage`; `instance` is called from this
 /// stage's thread only, and other threads reach it through `mailbox` (locked).
 final class SourceStage: Stage, @unchecked Sendable {
-    let instance: ComponentInstance
+    let instance: any RecordSource
     let batch: BatchSettings
     let mailbox = AckMailbox()
 
-    init(name: String, metrics: StageMetrics, instance: ComponentInstance, batch: BatchSettings, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    init(name: String, metrics: StageMetrics, instance: any RecordSource, batch: BatchSettings, settings: EngineSettings, control: EngineControl, logger: Logger) {
         self.instance = instance
         self.batch = batch
         super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger)

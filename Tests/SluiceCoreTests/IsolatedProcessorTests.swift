@@ -1,0 +1,192 @@
+import Foundation
+import SluiceSDK
+import SluiceTestSupport
+import XCTest
+
+/// `isolation: process` on processors: a third-party C processor that
+/// segfaults, aborts or hangs runs in a child process; the host survives,
+/// retries the batch in a new child, and dead-letters what keeps failing,
+/// with the reason. Every run is the real host with real children.
+final class IsolatedProcessorTests: XCTestCase {
+    var dir = ""
+    var pluginDir = ""
+
+    override func setUpWithError() throws {
+        dir = TestSupport.tempDir("isolated-processor")
+        pluginDir = dir + "/plugins"
+        try FileManager.default.createDirectory(atPath: pluginDir, withIntermediateDirectories: true)
+        try TestSupport.compileC(CPlugins.faulty, name: "faulty", dir: pluginDir)
+        try TestSupport.compileC(CPlugins.crashingSink, name: "crashkit", dir: pluginDir)
+        try TestSupport.compileC(CPlugins.testkit, name: "testkit", dir: pluginDir)
+    }
+
+    /// 5,000 records `{n}` from `testkit.count` in batches of 500, through
+    /// processor `p` (config `processor`) into the BSON files out.bson and
+    /// (its output `copies`) copies.bson.
+    func manifest(_ name: String, isolation: String = "process", use: String = "faulty.crashy", processor: String,
+                  retry: String = "{max_attempts: 3}", engine: String = "") throws -> String
+    {
+        let path = dir + "/\(name).yaml"
+        let copies = use == "faulty.crashy" ? """
+          copies: {use: crashkit.crashy, inputs: [p.copies], config: {out: \(dir)/copies.bson, marker: \(dir)/never, crash_at: 0}}
+        """ : ""
+        try """
+        engine: {initial_backoff_ms: 20, max_backoff_ms: 200, dead_letter_path: \(dir)/dead.ndjson, call_timeout_ms: 1000,
+                 drain_timeout_ms: 3000, tick_interval_ms: 100, batch: {max_records: 500}, state_dir: \(dir)/state\(engine)}
+        sources:
+          gen: {use: testkit.count, config: {count: 5000, ack_file: \(dir)/acked}}
+        processors:
+          p:
+            use: \(use)
+            inputs: [gen]
+            isolation: \(isolation)
+            retry: \(retry)
+            config: \(processor)
+        sinks:
+          out: {use: crashkit.crashy, inputs: [p], config: {out: \(dir)/out.bson, marker: \(dir)/never, crash_at: 0}}
+        \(copies)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func run(_ manifest: String) throws -> TestSupport.ProcessResult {
+        try TestSupport.runProcess(TestSupport.sluice, ["run", manifest, "--no-progress", "--plugin-path", pluginDir])
+    }
+
+    /// The documents of a file of BSON documents back to back, as field → integer.
+    func written(_ path: String) throws -> [[String: Int64]] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        var out: [[String: Int64]] = []
+        var at = 0
+        while at + 4 <= data.count {
+            let length = Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
+            guard length >= 5, at + length <= data.count else { break }
+            var fields: [String: Int64] = [:]
+            data[at ..< at + length].withUnsafeBytes { b in
+                let doc = BSONDocument(b)
+                for name in ["n", "final"] { fields[name] = doc[name]?.integer }
+            }
+            out.append(fields)
+            at += length
+        }
+        return out
+    }
+
+    /// What `testkit.count` says it emitted and had acknowledged.
+    func acked() throws -> (emitted: Int, acked: Int) {
+        let parts = try String(contentsOfFile: dir + "/acked", encoding: .utf8).split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines))! }
+        return (parts[0], parts[1])
+    }
+
+    func testASegfaultIsRetriedInANewChildAndLosesNothing() throws {
+        let result = try run(try manifest("segv", processor: "{marker: \(dir)/crashed, crash_at: 3}"))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/crashed"), "the plugin never crashed: \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("its plugin process was killed by signal 11 (SIGSEGV) during a process of 500 record(s)"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("started its plugin process again (restart 1)"), result.stderr)
+        let out = try written(dir + "/out.bson").compactMap { $0["n"] }
+        XCTAssertEqual(out.count, 5000, "each record once: the crashed call's output was never used")
+        XCTAssertEqual(Set(out), Set(0 ..< 5000))
+        let copies = try written(dir + "/copies.bson")
+        XCTAssertEqual(Set(copies.compactMap { $0["n"] }), Set(0 ..< 5000), "the named output crossed the wire")
+        XCTAssertEqual(copies.compactMap { $0["final"] }, [1], "the last tick ran in the child, told it was stopping")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/dead.ndjson"))
+        XCTAssertEqual(try acked().acked, 5000)
+    }
+
+    /// A batch that aborts the plugin on every attempt: after
+    /// `retry.max_attempts` its records are dead-lettered with the signal as
+    /// the reason; the other batches are delivered; the host exits 0 (the
+    /// share dead-lettered is under `max_dead_letter_ratio`).
+    func testABatchThatAlwaysAbortsIsDeadLetteredWithTheSignal() throws {
+        let result = try run(try manifest("abort", processor: "{marker: \(dir)/crashed, crash_on: 1777, abort: true}"))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("killed by signal 6 (SIGABRT)"), result.stderr)
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        XCTAssertEqual(Set(dead.compactMap { $0["record"]?["n"]?.integer }), Set(1500 ..< 2000), "the batch holding n = 1777")
+        XCTAssertEqual(dead.count, 500)
+        for entry in dead.prefix(1) {
+            XCTAssertEqual(entry["stage"]?.string, "p")
+            XCTAssertEqual(entry["error_class"]?.string, "retries_exhausted")
+            XCTAssertEqual(entry["attempts"]?.integer, 3)
+            XCTAssertEqual(entry["reason"]?.string, "still failing after 3 attempt(s): plugin crashed: its process was killed by signal 6 (SIGABRT)")
+        }
+        let out = try written(dir + "/out.bson").compactMap { $0["n"] }
+        XCTAssertEqual(out.count, 4500)
+        XCTAssertEqual(Set(out).union(Set(1500 ..< 2000)), Set(0 ..< 5000), "every record delivered or dead-lettered")
+        XCTAssertEqual(try acked().acked, 5000, "acknowledged once written or dead-lettered")
+    }
+
+    /// A process call that never returns: the child is killed after
+    /// `call_timeout_ms` and the batch retried in a new child.
+    func testAHungProcessIsKilledAndRetried() throws {
+        let result = try run(try manifest("hang", processor: "{marker: \(dir)/crashed, crash_at: 3, hang: true}"))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("its plugin process did not answer a process of 500 record(s) within 1000 ms (engine.call_timeout_ms); killing it"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("killed by signal 9 (SIGKILL)"), result.stderr)
+        XCTAssertEqual(Set(try written(dir + "/out.bson").compactMap { $0["n"] }), Set(0 ..< 5000))
+    }
+
+    /// A batch that hangs the plugin on every attempt: each attempt's child
+    /// is killed at `call_timeout_ms`, and after `max_attempts` the batch
+    /// is dead-lettered saying so.
+    func testABatchThatAlwaysHangsIsDeadLetteredWithTheTimeout() throws {
+        let result = try run(try manifest("always-hangs", processor: "{marker: \(dir)/crashed, crash_on: 4242, hang: true}",
+                                          retry: "{max_attempts: 2}"))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        XCTAssertEqual(Set(dead.compactMap { $0["record"]?["n"]?.integer }), Set(4000 ..< 4500))
+        XCTAssertEqual(dead.first?["reason"]?.string,
+                       "still failing after 2 attempt(s): plugin did not answer within 1000 ms (engine.call_timeout_ms): its process was killed")
+        XCTAssertEqual(try written(dir + "/out.bson").count, 4500)
+        XCTAssertEqual(try acked().acked, 5000)
+    }
+
+    /// The same processor in the host: the segfault ends the run.
+    func testWithoutIsolationTheSameSegfaultEndsTheHost() throws {
+        let result = try run(try manifest("none", isolation: "none", processor: "{marker: \(dir)/crashed, crash_at: 3}"))
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/crashed"))
+        XCTAssertLessThan(try written(dir + "/out.bson").count, 5000)
+    }
+
+    /// A processor that holds records (`host->hold`) without declaring keyed
+    /// state: the child's state cannot be pinned from the host, so the
+    /// batches are dead-lettered with the reason, never acked while only the
+    /// child has them; nothing was delivered, so the run fails.
+    func testAProcessorThatHoldsIsDeadLetteredNotAckedEarly() throws {
+        try TestSupport.compileC(CPlugins.stateful, name: "stateful", dir: pluginDir)
+        let result = try run(try manifest("holds", use: "stateful.hold", processor: "{hold_ticks: 2}", retry: "{}",
+                                          engine: ", max_dead_letter_ratio: 1"))
+        XCTAssertEqual(result.status, 3, result.stderr)
+        XCTAssertTrue(result.stderr.contains("isolation: process cannot keep records in the plugin's state"), result.stderr)
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        XCTAssertEqual(Set(dead.compactMap { $0["record"]?["n"]?.integer }), Set(0 ..< 5000))
+        XCTAssertTrue(dead.allSatisfy { $0["error_class"]?.string == "rejected" }, "\(dead.first ?? .null)")
+        XCTAssertEqual(try written(dir + "/out.bson").count, 0, "the stopped child's held records never came out")
+        XCTAssertEqual(try acked().acked, 5000)
+    }
+
+    /// `validate` refuses isolating a component with keyed state, naming
+    /// the key and why; the rest of the manifest (an isolated source,
+    /// processor and sink) passes.
+    func testValidateRefusesKeyedState() throws {
+        let path = dir + "/refused.yaml"
+        try """
+        sources:
+          gen: {use: testkit.count, isolation: process, config: {count: 10}}
+        processors:
+          k: {use: faulty.keyed, inputs: [gen], isolation: process, config: {}}
+          ok: {use: faulty.crashy, inputs: [k], isolation: process, config: {}}
+        sinks:
+          out: {use: crashkit.crashy, inputs: [ok, ok.copies], isolation: process, config: {out: \(dir)/x.bson, marker: \(dir)/m}}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try TestSupport.runProcess(TestSupport.sluice, ["validate", path, "--plugin-path", pluginDir])
+        let text = result.stdout + result.stderr
+        XCTAssertEqual(result.status, 2, text)
+        XCTAssertTrue(text.contains("refused.yaml:4:"), text)
+        XCTAssertTrue(text.contains("processors.k.isolation: isolation: process is not supported for faulty.keyed: it keeps state per key"), text)
+        XCTAssertEqual(text.components(separatedBy: "isolation: process is not supported").count, 2, "one error only: \(text)")
+    }
+}
