@@ -117,25 +117,37 @@ clean:
 	rm -rf .build out bench/out $(VENV) $(BENCH_PEERS_VENV)
 
 # libFuzzer targets (swiftc -sanitize=fuzzer,address) for the ELF link-table
-# checks, the JSON decoders and the BSON reader, each run for FUZZ_SECONDS
-# from its committed seed corpus (fuzz/<target>/corpus) and past crashers
-# (fuzz/<target>/regressions). Never part of `make test`; the XCTest class
-# FuzzRegressionTests replays both folders there. New crashers land in
-# .build/fuzz/<target>-crash-*: fix, then move them to regressions/.
+# checks, the JSON decoders, the BSON reader, the CSV decoder and the schema
+# compiler, each run for FUZZ_SECONDS from its committed seed corpus
+# (fuzz/<target>/corpus) and past crashers (fuzz/<target>/regressions). Never
+# part of `make test`; the XCTest class FuzzRegressionTests replays both
+# folders there. New crashers land in .build/fuzz/<target>-crash-*: fix, then
+# move them to regressions/.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := elf json bson csv schema
 FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O -enable-bare-slash-regex
+SDK_INCLUDES := -Xcc -fmodule-map-file=fuzz/support/module.modulemap -I SDK/include
 SDK_SOURCES = $(shell find SDK/Sources/SluiceSDK -name '*.swift')
+CSV_SOURCES := Plugins/Shared/Formats/CSV.swift Plugins/Shared/Formats/CSVRecords.swift Plugins/Shared/Formats/CSVQuoteScanner.swift
+SCHEMA_SOURCES = $(shell find Core/SluiceSchema -name '*.swift')
+FUZZ_QUIET := 2>&1 | grep -v 'ld.gold: warning' || true
 .PHONY: fuzz fuzz-build
 fuzz-build:
-	@mkdir -p .build/fuzz
-	swiftc $(FUZZ_FLAGS) fuzz/elf/Harness.swift Core/SluiceCore/Loader/ELFLinkCheck.swift -o .build/fuzz/elf 2>&1 | grep -v 'ld.gold: warning' || true
+	@mkdir -p .build/fuzz/modules
+	swiftc $(FUZZ_FLAGS) fuzz/elf/Harness.swift Core/SluiceCore/Loader/ELFLinkCheck.swift -o .build/fuzz/elf $(FUZZ_QUIET)
 	for t in json bson; do \
-		swiftc $(FUZZ_FLAGS) -module-name SluiceSDK -Xcc -fmodule-map-file=fuzz/support/module.modulemap -I SDK/include \
-			fuzz/$$t/Harness.swift $(SDK_SOURCES) -o .build/fuzz/$$t 2>&1 | grep -v 'ld.gold: warning' || true; \
+		swiftc $(FUZZ_FLAGS) -module-name SluiceSDK $(SDK_INCLUDES) fuzz/$$t/Harness.swift $(SDK_SOURCES) -o .build/fuzz/$$t $(FUZZ_QUIET); \
 	done
+	@# The SDK as a module of its own, for the targets whose sources import it.
+	swiftc $(FUZZ_FLAGS) -module-name SluiceSDK $(SDK_INCLUDES) -emit-library -static -emit-module \
+		-emit-module-path .build/fuzz/modules/SluiceSDK.swiftmodule $(SDK_SOURCES) -o .build/fuzz/libSluiceSDK.a $(FUZZ_QUIET)
+	swiftc $(FUZZ_FLAGS) -module-name SluiceFormats -I .build/fuzz/modules $(SDK_INCLUDES) \
+		fuzz/csv/Harness.swift $(CSV_SOURCES) .build/fuzz/libSluiceSDK.a -o .build/fuzz/csv $(FUZZ_QUIET)
+	swiftc $(FUZZ_FLAGS) -module-name SluiceSchema -I .build/fuzz/modules $(SDK_INCLUDES) -Xcc -fmodule-map-file=Core/CPCRE2/module.modulemap \
+		fuzz/schema/Harness.swift $(SCHEMA_SOURCES) .build/fuzz/libSluiceSDK.a -lpcre2-8 -o .build/fuzz/schema $(FUZZ_QUIET)
 
 fuzz: fuzz-build
-	@for t in elf json bson; do \
+	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p .build/fuzz/$$t-work; \
 		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
 		.build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -max_len=20000 -print_final_stats=1 \
