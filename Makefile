@@ -117,25 +117,52 @@ clean:
 	rm -rf .build out bench/out $(VENV) $(BENCH_PEERS_VENV)
 
 # libFuzzer targets (swiftc -sanitize=fuzzer,address) for the ELF link-table
-# checks, the JSON decoders and the BSON reader, each run for FUZZ_SECONDS
-# from its committed seed corpus (fuzz/<target>/corpus) and past crashers
-# (fuzz/<target>/regressions). Never part of `make test`; the XCTest class
-# FuzzRegressionTests replays both folders there. New crashers land in
-# .build/fuzz/<target>-crash-*: fix, then move them to regressions/.
+# checks, the JSON decoders, the BSON reader, the CSV decoder, the schema
+# compiler and the manifest parser, each run for FUZZ_SECONDS from its committed seed corpus
+# (fuzz/<target>/corpus) and past crashers (fuzz/<target>/regressions). Never
+# part of `make test`; the XCTest class FuzzRegressionTests replays both
+# folders there. New crashers land in .build/fuzz/<target>-crash-*: fix, then
+# move them to regressions/.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := elf json bson csv schema manifest
 FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O -enable-bare-slash-regex
+SDK_INCLUDES := -Xcc -fmodule-map-file=fuzz/support/module.modulemap -I SDK/include
 SDK_SOURCES = $(shell find SDK/Sources/SluiceSDK -name '*.swift')
+CSV_SOURCES := Plugins/Shared/Formats/CSV.swift Plugins/Shared/Formats/CSVRecords.swift Plugins/Shared/Formats/CSVQuoteScanner.swift
+SCHEMA_SOURCES = $(shell find Core/SluiceSchema -name '*.swift')
+# Yams and its libyaml (checked out by `swift build`), built here with the
+# sanitizer for the manifest target.
+YAMS := .build/checkouts/Yams/Sources
+YAMS_INCLUDES := -Xcc -DYAML_DECLARE_STATIC -Xcc -fmodule-map-file=$(YAMS)/CYaml/include/module.modulemap -I $(YAMS)/CYaml/include
+FUZZ_QUIET := 2>&1 | grep -v 'ld.gold: warning' || true
 .PHONY: fuzz fuzz-build
 fuzz-build:
-	@mkdir -p .build/fuzz
-	swiftc $(FUZZ_FLAGS) fuzz/elf/Harness.swift Core/SluiceCore/Loader/ELFLinkCheck.swift -o .build/fuzz/elf 2>&1 | grep -v 'ld.gold: warning' || true
+	@mkdir -p .build/fuzz/modules
+	swiftc $(FUZZ_FLAGS) fuzz/elf/Harness.swift Core/SluiceCore/Loader/ELFLinkCheck.swift -o .build/fuzz/elf $(FUZZ_QUIET)
 	for t in json bson; do \
-		swiftc $(FUZZ_FLAGS) -module-name SluiceSDK -Xcc -fmodule-map-file=fuzz/support/module.modulemap -I SDK/include \
-			fuzz/$$t/Harness.swift $(SDK_SOURCES) -o .build/fuzz/$$t 2>&1 | grep -v 'ld.gold: warning' || true; \
+		swiftc $(FUZZ_FLAGS) -module-name SluiceSDK $(SDK_INCLUDES) fuzz/$$t/Harness.swift $(SDK_SOURCES) -o .build/fuzz/$$t $(FUZZ_QUIET); \
 	done
+	@# The SDK as a module of its own, for the targets whose sources import it.
+	swiftc $(FUZZ_FLAGS) -module-name SluiceSDK $(SDK_INCLUDES) -emit-library -static -emit-module \
+		-emit-module-path .build/fuzz/modules/SluiceSDK.swiftmodule $(SDK_SOURCES) -o .build/fuzz/libSluiceSDK.a $(FUZZ_QUIET)
+	swiftc $(FUZZ_FLAGS) -module-name SluiceFormats -I .build/fuzz/modules $(SDK_INCLUDES) \
+		fuzz/csv/Harness.swift $(CSV_SOURCES) .build/fuzz/libSluiceSDK.a -o .build/fuzz/csv $(FUZZ_QUIET)
+	swiftc $(FUZZ_FLAGS) -module-name SluiceSchema -I .build/fuzz/modules $(SDK_INCLUDES) -Xcc -fmodule-map-file=Core/CPCRE2/module.modulemap \
+		fuzz/schema/Harness.swift $(SCHEMA_SOURCES) .build/fuzz/libSluiceSDK.a -lpcre2-8 -o .build/fuzz/schema $(FUZZ_QUIET)
+	@[ -d $(YAMS) ] || $(SWIFT) package resolve
+	@mkdir -p .build/fuzz/yaml
+	for c in $(YAMS)/CYaml/src/*.c; do \
+		clang -O1 -fsanitize=fuzzer-no-link,address -DYAML_DECLARE_STATIC -I $(YAMS)/CYaml/include -c $$c -o .build/fuzz/yaml/$$(basename $$c .c).o || exit 1; \
+	done
+	ar rcs .build/fuzz/libCYaml.a .build/fuzz/yaml/*.o
+	swiftc $(FUZZ_FLAGS) -DSWIFT_PACKAGE -module-name Yams $(YAMS_INCLUDES) -emit-library -static -emit-module \
+		-emit-module-path .build/fuzz/modules/Yams.swiftmodule $(YAMS)/Yams/*.swift -o .build/fuzz/libYams.a $(FUZZ_QUIET)
+	swiftc $(FUZZ_FLAGS) -module-name SluiceCore -I .build/fuzz/modules $(SDK_INCLUDES) $(YAMS_INCLUDES) \
+		fuzz/manifest/Harness.swift Core/SluiceCore/Manifest/*.swift .build/fuzz/libYams.a .build/fuzz/libCYaml.a .build/fuzz/libSluiceSDK.a \
+		-o .build/fuzz/manifest $(FUZZ_QUIET)
 
 fuzz: fuzz-build
-	@for t in elf json bson; do \
+	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p .build/fuzz/$$t-work; \
 		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
 		.build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -max_len=20000 -print_final_stats=1 \

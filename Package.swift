@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "SluiceSDKTests", dependencies: [sdk], path: "Tests/SluiceSDKTests"),
         .testTarget(name: "JoinTests", dependencies: ["JoinPlugin"], path: "Tests/JoinTests"),
         .testTarget(name: "SluiceSchemaTests", dependencies: ["SluiceSchema"], path: "Tests/SluiceSchemaTests"),
-        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTestSupport"], path: "Tests/SluiceCoreTests"),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore", "SluiceTestSupport", "SluiceSchema", "SluiceFormats"], path: "Tests/SluiceCoreTests"),
         .testTarget(
             name: "PluginTests",
             dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc", "KafkaPlugin",

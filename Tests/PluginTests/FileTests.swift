@@ -100,6 +100,45 @@ final class FileTests: XCTestCase {
         }
     }
 
+    /// Invalid UTF-8 in NDJSON, CSV and text lines, as real bytes on disk:
+    /// under `utf8: reject` (the default) exactly those lines are
+    /// dead-lettered with line and byte and the rest delivered; under
+    /// `replace` every line is delivered with U+FFFD, and the output is UTF-8.
+    func testInvalidUTF8FollowsTheUTF8Policy() throws {
+        let bad: [UInt8] = [0xC3, 0x28]
+        let files: [(name: String, bytes: [UInt8], good: Int, line: Int, byte: Int)] = [
+            ("u.ndjson", Array(#"{"s":"é"}"#.utf8) + [0x0A] + Array(#"{"s":"x"#.utf8) + bad + Array(#""}"#.utf8) + [0x0A] + Array(#"{"s":"z"}"#.utf8) + [0x0A], 2, 2, 7),
+            ("u.csv", Array("s,n\nx,1\ny".utf8) + bad + Array(",2\nz,3\n".utf8), 2, 3, 1),
+            ("u.txt", Array("one\ntw".utf8) + bad + Array("\nthree\n".utf8), 2, 2, 2),
+        ]
+        for f in files {
+            try Data(f.bytes).write(to: URL(fileURLWithPath: dir + "/" + f.name))
+            for policy in ["reject", "replace"] {
+                let out = dir + "/out-\(policy)-\(f.name).ndjson", dead = dir + "/dead-\(policy)-\(f.name).ndjson"
+                let summary = try TestSupport.run("""
+                engine: {dead_letter_path: \(dead)}
+                sources:
+                  in: {use: file.read, config: {path: \(dir)/\(f.name), field: s, utf8: \(policy)}}
+                sinks:
+                  out: {use: file.write, inputs: [in], config: {path: \(out)}}
+                """, dir: dir)
+                XCTAssertNotNil(String(data: try Data(contentsOf: URL(fileURLWithPath: out)), encoding: .utf8), "\(f.name) \(policy): output is UTF-8")
+                let strings = try TestSupport.readNDJSON(out).map { $0["s"]!.string! }
+                let reasons = ((try? TestSupport.readNDJSON(dead)) ?? []).compactMap { $0["reason"]?.string }
+                if policy == "reject" {
+                    XCTAssertEqual(strings.count, f.good, f.name)
+                    XCTAssertEqual(reasons.count, 1, f.name)
+                    XCTAssertTrue(reasons.first?.hasPrefix("line \(f.line): invalid UTF-8 at byte \(f.byte)") ?? false, "\(f.name): \(reasons)")
+                    XCTAssertEqual(summary.read, f.good + 1, f.name)
+                } else {
+                    XCTAssertEqual(strings.count, f.good + 1, f.name)
+                    XCTAssertEqual(reasons, [], f.name)
+                    XCTAssertEqual(strings.filter { $0.contains("\u{FFFD}(") }.count, 1, "\(f.name): \(strings)")
+                }
+            }
+        }
+    }
+
     /// With `checkpoint:`, a run stopped part way (here by --max-records)
     /// resumes after the last delivered line, CSV header included; a file
     /// replaced since is read from the start.

@@ -226,6 +226,42 @@ final class HTTPSensorPollTests: XCTestCase {
         XCTAssertEqual(try read(", verify_tls: false").read, 3)
     }
 
+    /// A polled NDJSON body with an invalid UTF-8 line (real bytes from a
+    /// real server): `reject` dead-letters that line with its byte and keeps
+    /// the others; `replace` keeps all three with U+FFFD.
+    func testInvalidUTF8FollowsTheUTF8Policy() throws {
+        let body = dir + "/readings.ndjson"
+        let bytes = Array(#"{"id":1,"s":"é"}"#.utf8) + [0x0A] + Array(#"{"id":2,"s":"x"#.utf8) + [0xFF] + Array(#""}"#.utf8) + [0x0A]
+            + Array(#"{"id":3,"s":"z"}"#.utf8) + [0x0A]
+        try Data(bytes).write(to: URL(fileURLWithPath: body))
+        let (server, _) = try ManagedServer.httpsStatic(file: body, contentType: "application/x-ndjson", dir: dir)
+        try server.start()
+        servers.append(server)
+        for policy in ["reject", "replace"] {
+            let out = dir + "/out-\(policy).ndjson", dead = dir + "/dead-\(policy).ndjson"
+            _ = try runPipeline("""
+            engine: {dead_letter_path: \(dead)}
+            sources:
+              api:
+                use: http-sensor.poll
+                config: {url: "https://127.0.0.1:\(server.port)/readings", interval_ms: 20, dedupe_key: id, verify_tls: false, utf8: \(policy)}
+            sinks:
+              out: {use: file.write, inputs: [api], config: {path: \(out)}}
+            """, seconds: 1.0)
+            XCTAssertNotNil(String(data: try Data(contentsOf: URL(fileURLWithPath: out)), encoding: .utf8), "\(policy): the sink wrote UTF-8")
+            let written = try TestSupport.readNDJSON(out).map { $0["s"]!.string! }
+            let reasons = ((try? TestSupport.readNDJSON(dead)) ?? []).compactMap { $0["reason"]?.string }
+            if policy == "reject" {
+                XCTAssertEqual(written, ["é", "z"])
+                XCTAssertFalse(reasons.isEmpty)
+                XCTAssertTrue(reasons.allSatisfy { $0.contains("line 2: invalid UTF-8 at byte 14") }, "\(reasons)")
+            } else {
+                XCTAssertEqual(written, ["é", "x\u{FFFD}", "z"])
+                XCTAssertEqual(reasons, [])
+            }
+        }
+    }
+
     func testSlowAnswersAreCutAtTheRequestTimeout() throws {
         let sim = try simulator(["--slow-rate", "1", "--slow-ms", "600"])
         let (summary, times) = try pollIntoDiscard(sim, "timeout_ms: 150, backoff: {initial_ms: 50, max_ms: 100}", seconds: 1.6)

@@ -108,6 +108,37 @@ final class HTTPSensorPushTests: XCTestCase {
         XCTAssertEqual(try TestSupport.readNDJSON(dir + "/out.ndjson")[3]["water"], 20.5, "CSV cells are typed")
     }
 
+    /// Bodies holding invalid UTF-8 (real bytes over HTTP): under `utf8:
+    /// reject` (the default) the request is refused whole with the line and
+    /// byte, as any malformed body; under `replace` it is taken with U+FFFD,
+    /// and what reaches the sink is UTF-8 either way.
+    func testInvalidUTF8BodiesFollowTheUTF8Policy() throws {
+        let ndjson = Array(#"{"id":1,"s":"é"}"#.utf8) + [0x0A] + Array(#"{"id":2,"s":"x"#.utf8) + [0xFF] + Array(#""}"#.utf8) + [0x0A]
+        let json = Array(#"[{"id":3,"s":"ok"},{"id":4,"s":"y"#.utf8) + [0xE2, 0x82] + Array(#""}]"#.utf8)
+        for policy in ["reject", "replace"] {
+            let out = dir + "/out-\(policy).ndjson"
+            var answers: [HTTPClient.Response] = []
+            _ = try runPipeline(manifest("utf8: \(policy)", out: out, batch: 64, queue: 4)) {
+                let client = HTTPClient(headers: [], timeoutMillis: 5000)
+                answers.append(try client.send(method: "POST", url: self.url, body: ndjson, headers: ["Content-Type: application/x-ndjson"]))
+                answers.append(try client.send(method: "POST", url: self.url, body: json, headers: ["Content-Type: application/json"]))
+            }
+            XCTAssertNotNil(String(data: (try? Data(contentsOf: URL(fileURLWithPath: out))) ?? Data(), encoding: .utf8), "\(policy): the sink wrote UTF-8")
+            let written = (try? TestSupport.readNDJSON(out)) ?? []
+            if policy == "reject" {
+                XCTAssertEqual(answers.map(\.status), [400, 400])
+                let first = try JSONParser.parse(answers[0].body), second = try JSONParser.parse(answers[1].body)
+                XCTAssertEqual(first["line"], 2)
+                XCTAssertTrue(first["error"]!.string!.hasPrefix("line 2: invalid UTF-8 at byte 14"), "\(first)")
+                XCTAssertTrue(second["error"]!.string!.contains("invalid UTF-8 at byte 33"), "\(second)")
+                XCTAssertEqual(written.count, 0, "a refused request's readings were kept")
+            } else {
+                XCTAssertEqual(answers.map(\.status), [202, 202])
+                XCTAssertEqual(written.map { $0["s"]!.string! }, ["é", "x\u{FFFD}", "ok", "y\u{FFFD}"])
+            }
+        }
+    }
+
     func testBadRequestsAreRefusedWithTheirReasonAndNothingIsKept() throws {
         var answers: [String: HTTPClient.Response] = [:]
         _ = try runPipeline(manifest("auth_token: t0k, max_body_bytes: 1000", out: dir + "/out.ndjson")) {

@@ -184,6 +184,35 @@ final class KafkaTests: XCTestCase {
         XCTAssertEqual(dead[0]["record"]?["partition"]?.integer, 0)
     }
 
+    /// Values that are not UTF-8 (a lone 0xFF, a truncated sequence), as
+    /// real bytes through the broker: `utf8: reject` (the default)
+    /// dead-letters exactly them with the byte; `replace` writes U+FFFD.
+    func testInvalidUTF8ValuesFollowTheUTF8Policy() throws {
+        let input = dir + "/utf8.txt"
+        var bytes = Array(#"{"n":1,"s":"ok é"}"#.utf8) + [0x0A]
+        bytes += Array(#"{"n":2,"s":"a"#.utf8) + [0xFF] + Array(#""}"#.utf8) + [0x0A]
+        bytes += Array(#"{"n":3,"s":"b"#.utf8) + [0xE2, 0x82] + Array(#""}"#.utf8) + [0x0A]
+        bytes += Array(#"{"n":4}"#.utf8) + [0x0A]
+        try Data(bytes).write(to: URL(fileURLWithPath: input))
+        let kcat = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "utf8", "-p", "0", "-l", input])
+        XCTAssertEqual(kcat.status, 0, kcat.stderr)
+
+        let rejected = try consume(topic: "utf8", group: "utf8-reject", count: 4, out: dir + "/reject.ndjson")
+        XCTAssertEqual(rejected.read, 4)
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/reject.ndjson").map { $0["n"]!.integer! }, [1, 4])
+        let dead = try TestSupport.readNDJSON(dir + "/consume-dead.ndjson")
+        XCTAssertEqual(dead.map { $0["record"]!["offset"]!.integer! }, [1, 2])
+        XCTAssertTrue(dead[0]["reason"]!.string!.hasPrefix("utf8[0]@1: invalid UTF-8 at byte 13"), "\(dead[0])")
+        XCTAssertTrue(dead[1]["reason"]!.string!.hasPrefix("utf8[0]@2: invalid UTF-8 at byte 13"), "\(dead[1])")
+
+        let replaced = try consume(topic: "utf8", group: "utf8-replace", count: 4, out: dir + "/replace.ndjson", extra: ", utf8: replace")
+        XCTAssertEqual(replaced.read, 4)
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/consume-dead.ndjson").count, 2, "replace dead-letters nothing")
+        let raw = try Data(contentsOf: URL(fileURLWithPath: dir + "/replace.ndjson"))
+        XCTAssertNotNil(String(data: raw, encoding: .utf8), "the sink's output is valid UTF-8")
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/replace.ndjson").map { $0["s"]?.string }, ["ok é", "a\u{FFFD}", "b\u{FFFD}", nil])
+    }
+
     func testKilledConsumerLosesNothing() throws {
         let total = 3000
         _ = try produce("{profile: orders, seed: 2, count: \(total)}", topic: "crash")

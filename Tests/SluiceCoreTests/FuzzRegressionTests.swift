@@ -1,5 +1,7 @@
 import Foundation
 @testable import SluiceCore
+import SluiceFormats
+import SluiceSchema
 import SluiceSDK
 import SluiceTestSupport
 import XCTest
@@ -84,5 +86,61 @@ final class FuzzRegressionTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(wellFormed, 0)
+    }
+
+    /// The CSV target's steps: the first byte picks the separator, the rest
+    /// is fed line by line; records match the header and become well-formed BSON.
+    func testCSVInputs() throws {
+        var records = 0
+        for (name, bytes) in try inputs("csv") {
+            guard let first = bytes.first else { continue }
+            var decoder = CSVRecords(separator: [",", ";", "\t", "|"][Int(first) & 3], maxRecordBytes: 256)
+            for (number, line) in bytes.dropFirst().split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+                guard case let .record(cells, _) = decoder.feed(Substring(String(decoding: line, as: UTF8.self)), number: number + 1) else { continue }
+                XCTAssertEqual(cells.count, decoder.header?.count, name)
+                var w = BSONWriter(capacity: 64)
+                for (key, cell) in zip(decoder.header!, cells) where !key.utf8.contains(0) { CSV.append(&w, key, cell: cell, infer: true) }
+                XCTAssertTrue(w.finish().withUnsafeBytes { BSONDocument.isWellFormed($0) }, name)
+                records += 1
+            }
+        }
+        XCTAssertGreaterThan(records, 3)
+    }
+
+    /// The schema target's steps: what parses as JSON is compiled or refused
+    /// (the `$ref` cycles in the corpus are refused), and a compiled schema validates instances.
+    func testSchemaInputs() throws {
+        var compiled = 0
+        for (name, bytes) in try inputs("schema") {
+            guard let value = try? bytes.withUnsafeBytes({ try JSONParser.parse($0) }) else { continue }
+            guard let schema = try? JSONSchema(value) else {
+                if name.contains("ref-cycle") { continue }
+                XCTFail("\(name) did not compile")
+                continue
+            }
+            XCTAssertFalse(name.contains("ref-cycle"), "\(name): a $ref cycle compiled")
+            for instance: JSONValue in [value, .null, .int(0), .double(-1.5), .string("a"), .array([.int(1), .string("a")]), ["a": 1]] {
+                _ = schema.validate(instance)
+            }
+            compiled += 1
+        }
+        XCTAssertGreaterThan(compiled, 2)
+    }
+
+    /// The manifest target's call: the examples in the corpus parse; the
+    /// alias bomb is refused by its size; nothing crashes.
+    func testManifestInputs() throws {
+        var parsed = 0
+        for (name, bytes) in try inputs("manifest") {
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                _ = try ManifestParser.parse(text: text, file: "/nonexistent/fuzz/pipeline.yaml", environment: ["HOME": "/root", "TOKEN": "t0k"])
+                parsed += 1
+                XCTAssertFalse(name.contains("alias-bomb"), "the alias bomb was expanded")
+            } catch {
+                if name.contains("alias-bomb") { XCTAssertTrue("\(error)".contains("alias"), "\(error)") }
+            }
+        }
+        XCTAssertGreaterThan(parsed, 2)
     }
 }

@@ -22,7 +22,8 @@ public final class FileSource: Source {
        "separator": {"type": "string", "minLength": 1, "maxLength": 1},
        "key_field": {"type": "string"},
        "event_time_field": {"type": "string"},
-       "checkpoint": {"type": "string", "format": "path", "description": "file that keeps how far the input was delivered; a restart resumes there (relative to the manifest)"}
+       "checkpoint": {"type": "string", "format": "path", "description": "file that keeps how far the input was delivered; a restart resumes there (relative to the manifest)"},
+    """# + UTF8Policy.schemaMember + #"""
      }}
     """#
 
@@ -33,6 +34,7 @@ public final class FileSource: Source {
     let keyField: String?
     let timeField: String?
     let reader: LineReader
+    let utf8: UTF8Gate
     var records: CSVRecords
     /// The CSV header's names, trimmed.
     var header: [String] = []
@@ -52,6 +54,7 @@ public final class FileSource: Source {
         keyField = try config.string("key_field")
         timeField = try config.string("event_time_field")
         reader = try Self.reader(path)
+        utf8 = try UTF8Gate(config, host: host)
         self.host = host
         checkpointPath = try config.string("checkpoint")
         if checkpointPath != nil, !reader.isFile { throw SluiceError.config("checkpoint: needs a file; stdin cannot resume") }
@@ -124,7 +127,7 @@ public final class FileSource: Source {
                 continue
             }
             if line.isEmpty, format != .lines { continue }
-            switch decode(line, output, token: UInt64(reader.lineNumber), &writer) {
+            switch decodeUTF8(line, output, token: UInt64(reader.lineNumber), &writer) {
             case .emitted:
                 emitted += 1
                 if checkpointPath != nil { delivered.emitted(line: reader.lineNumber, end: reader.offset) }
@@ -147,19 +150,13 @@ public final class FileSource: Source {
         case undecodable(String)
     }
 
-    /// `line` is valid until the reader's next call.
-    private func decode(_ line: UnsafeRawBufferPointer, _ output: Output, token: UInt64, _ writer: inout BSONWriter) -> Outcome {
+    /// `line` is valid UTF-8 (`decodeUTF8`), until the reader's next call.
+    func decode(_ line: UnsafeRawBufferPointer, _ output: Output, token: UInt64, _ writer: inout BSONWriter) -> Outcome {
         writer.reset()
         switch format {
         case .ndjson:
             do {
-                if UTF8Check.isASCII(line) {
-                    try BSONFromJSON.transcode(json: line, into: &writer)
-                } else {
-                    // As before lines were bytes: invalid UTF-8 becomes U+FFFD, never BSON strings that are not UTF-8.
-                    var text = String(decoding: line, as: UTF8.self)
-                    try text.withUTF8 { try BSONFromJSON.transcode(json: UnsafeRawBufferPointer($0), into: &writer) }
-                }
+                try BSONFromJSON.transcode(json: line, into: &writer)
             } catch {
                 return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.lineNumber): \(error)", output, token, &writer)
             }
@@ -197,7 +194,7 @@ public final class FileSource: Source {
         return .emitted
     }
 
-    private func emitUndecodable(_ line: String, _ reason: String, _ output: Output, _ token: UInt64, _ writer: inout BSONWriter) -> Outcome {
+    func emitUndecodable(_ line: String, _ reason: String, _ output: Output, _ token: UInt64, _ writer: inout BSONWriter) -> Outcome {
         writer.reset()
         writer.append("raw", string: line)
         writer.append("line", int64: Int64(reader.lineNumber))

@@ -27,7 +27,7 @@ public final class KafkaSource: Source {
        "commit_interval_ms": {"type": "integer", "minimum": 0, "description": "commit acked positions at most this often (1000); 0: on every ack"},
        "session_timeout_ms": {"type": "integer", "minimum": 1},
        "heartbeat_interval_ms": {"type": "integer", "minimum": 1},
-    """# + EventTime.schema + ",\n" + KafkaConfig.commonSchema + #"""
+    """# + EventTime.schema + ",\n" + UTF8Policy.schemaMember + ",\n" + KafkaConfig.commonSchema + #"""
      },
      "oneOf": [{"required": ["topics"]}, {"required": ["topic_pattern"]}],
      "allOf": [
@@ -41,6 +41,8 @@ public final class KafkaSource: Source {
     let format: Format
     let textField: String
     let metadataField: String?
+    /// `utf8:` for json and text values (a BSON value's strings are the producer's).
+    let utf8: UTF8Gate
     /// Where the event time comes from; without it, the message timestamp.
     let eventTime: EventTime?
     let host: PluginHost
@@ -64,6 +66,7 @@ public final class KafkaSource: Source {
         format = Format(rawValue: try config.string("format", default: "json")) ?? .json
         textField = try config.string("text_field", default: "value")
         metadataField = try config.string("metadata_field")
+        utf8 = try UTF8Gate(config, host: host)
         eventTime = try config.object("event_time").map { try EventTime($0) }
         let brokers = try KafkaConfig.brokers(config)
         let conf = try KafkaConfig.make(brokers: brokers, settings: [
@@ -196,23 +199,13 @@ public final class KafkaSource: Source {
         let value = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
         writer.reset()
         var failure: String?
-        switch format {
-        case .json:
-            do {
-                try BSONFromJSON.transcode(json: value, into: &writer)
-            } catch {
-                failure = "\(topic)[\(m.partition)]@\(m.offset): \(error)"
-            }
-        case .bson:
-            if BSONDocument.isWellFormed(value) {
-                for e in BSONDocument(value).elements { writer.append(e) }
-            } else {
-                failure = "\(topic)[\(m.partition)]@\(m.offset): not a well-formed BSON document"
-            }
-        case .text:
-            writer.append(textField, stringBytes: value)
+        switch format == .bson ? .valid : utf8.check(value, place: "\(topic)[\(m.partition)]@\(m.offset)") {
+        case .valid: failure = decodeValue(value)
+        case let .repaired(fixed): failure = fixed.withUnsafeBytes { decodeValue($0) }
+        case let .invalid(at): failure = UTF8Gate.reason(byte: at)
         }
-        if failure != nil {
+        if let reason = failure {
+            failure = "\(topic)[\(m.partition)]@\(m.offset): \(reason)"
             writer.reset()
             writer.append("raw", string: String(decoding: value, as: UTF8.self))
             writer.append("topic", string: topic)
@@ -221,6 +214,24 @@ public final class KafkaSource: Source {
             return failure
         }
         if let metadataField { appendMetadata(metadataField, message, topic: topic) }
+        return nil
+    }
+
+    /// Writes the value's record into `writer`; the reason when it does not decode.
+    private func decodeValue(_ value: UnsafeRawBufferPointer) -> String? {
+        switch format {
+        case .json:
+            do {
+                try BSONFromJSON.transcode(json: value, into: &writer)
+            } catch {
+                return "\(error)"
+            }
+        case .bson:
+            guard BSONDocument.isWellFormed(value) else { return "not a well-formed BSON document" }
+            for e in BSONDocument(value).elements { writer.append(e) }
+        case .text:
+            writer.append(textField, stringBytes: value)
+        }
         return nil
     }
 

@@ -24,10 +24,13 @@ public struct RecordDecoder: Sendable {
     let inferTypes: Bool
     let fields: TextFields?
     let lineField: String
+    /// The source's `utf8:` policy, applied to each line (to the whole body for JSON); nil: `reject`, uncounted.
+    let utf8: UTF8Gate?
 
     /// The `csv:` and `text:` sub-objects of a component config shape the decoding.
-    public init(format: Format, csv: Config?, text: Config?) throws {
+    public init(format: Format, csv: Config?, text: Config?, utf8: UTF8Gate? = nil) throws {
         self.format = format
+        self.utf8 = utf8
         separator = try csv?.string("separator")?.first ?? ","
         inferTypes = try (format == .csv ? csv : text)?.bool("infer_types", default: format == .csv) ?? (format == .csv)
         lineField = try text?.string("field") ?? "RawData"
@@ -43,7 +46,7 @@ public struct RecordDecoder: Sendable {
         switch format {
         case .json: decodeJSON(body, each)
         case .ndjson:
-            forEachLine(body) { line, number in
+            forEachLine(body, each) { line, number in
                 var w = BSONWriter(capacity: line.count + 32)
                 do {
                     try BSONFromJSON.transcode(json: line, into: &w)
@@ -54,7 +57,7 @@ public struct RecordDecoder: Sendable {
             }
         case .csv: decodeCSV(body, each)
         case .text:
-            forEachLine(body) { line, number in
+            forEachLine(body, each) { line, number in
                 let text = String(decoding: line, as: UTF8.self)
                 guard let fields else {
                     var w = BSONWriter(capacity: line.count + 32)
@@ -74,6 +77,15 @@ public struct RecordDecoder: Sendable {
     }
 
     private func decodeJSON(_ body: UnsafeRawBufferPointer, _ each: (Item) -> Void) {
+        switch checkUTF8(body, place: "body") {
+        case .valid: decodeValidJSON(body, each)
+        case let .repaired(bytes): bytes.withUnsafeBytes { decodeValidJSON($0, each) }
+        case let .invalid(at):
+            each(.malformed(line: 0, raw: String(decoding: body.prefix(4096), as: UTF8.self), reason: UTF8Gate.reason(byte: at)))
+        }
+    }
+
+    private func decodeValidJSON(_ body: UnsafeRawBufferPointer, _ each: (Item) -> Void) {
         let value: JSONValue
         do { value = try JSONParser.parse(body) } catch {
             return each(.malformed(line: 0, raw: String(decoding: body.prefix(4096), as: UTF8.self), reason: "\(error)"))
@@ -91,7 +103,7 @@ public struct RecordDecoder: Sendable {
 
     private func decodeCSV(_ body: UnsafeRawBufferPointer, _ each: (Item) -> Void) {
         var records = CSVRecords(separator: separator)
-        forEachLine(body) { bytes, number in
+        forEachLine(body, each) { bytes, number in
             switch records.feed(Substring(String(decoding: bytes, as: UTF8.self)), number: number) {
             case nil, .header: break
             case let .mismatched(text, cells, expected, line):
@@ -113,8 +125,14 @@ public struct RecordDecoder: Sendable {
         }
     }
 
-    /// Calls `body` for each non-blank line with its 1-based number.
-    private func forEachLine(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, Int) -> Void) {
+    private func checkUTF8(_ bytes: UnsafeRawBufferPointer, place: @autoclosure () -> String) -> UTF8Gate.Verdict {
+        if let utf8 { return utf8.check(bytes, place: place()) }
+        return UTF8Validation.firstInvalidByte(bytes).map { .invalid(byte: $0) } ?? .valid
+    }
+
+    /// Calls `body` for each non-blank line with its 1-based number, after
+    /// the `utf8:` policy: a rejected line goes to `each` as malformed instead.
+    private func forEachLine(_ bytes: UnsafeRawBufferPointer, _ each: (Item) -> Void, _ body: (UnsafeRawBufferPointer, Int) -> Void) {
         var start = 0
         var number = 0
         while start < bytes.count {
@@ -124,7 +142,14 @@ public struct RecordDecoder: Sendable {
             var last = end
             if last > start, bytes[last - 1] == 0x0D { last -= 1 }
             let line = UnsafeRawBufferPointer(rebasing: bytes[start ..< last])
-            if line.contains(where: { $0 != 0x20 && $0 != 0x09 }) { body(line, number) }
+            if line.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
+                switch checkUTF8(line, place: "line \(number)") {
+                case .valid: body(line, number)
+                case let .repaired(fixed): fixed.withUnsafeBytes { body($0, number) }
+                case let .invalid(at):
+                    each(.malformed(line: number, raw: String(decoding: line, as: UTF8.self), reason: "line \(number): \(UTF8Gate.reason(byte: at))"))
+                }
+            }
             start = end + 1
         }
     }

@@ -75,7 +75,7 @@ public final class PollSource: Source {
         intervalMillis = Int64(try config.int("interval_ms", default: 1000))
         conditional = try config.bool("conditional", default: true)
         maxRetryAfterMillis = Int64(try config.int("max_retry_after_s", default: 3600)) * 1000
-        options = try ReadingOptions(config)
+        options = try ReadingOptions(config, host: host)
         dedupe = try ReadingOptions.dedupe(config)
         var headers = try config.object("headers")?.json.map { "\($0.key): \($0.value.string ?? "")" } ?? []
         if let auth = try config.object("auth") {

@@ -47,6 +47,8 @@ final class PushHandler: ChannelInboundHandler {
     private enum State {
         case idle
         case reading(HTTPRequestHead, ByteBuffer)
+        /// A JSON body, decoded into readings as it arrives.
+        case streaming(HTTPRequestHead, JSONBodyReadings)
         /// The answer was decided at the head; the body is read and dropped.
         case answering(HTTPRequestHead, HTTPResponseStatus, JSONValue, [(String, String)])
         /// Answered 413 mid-body; the rest of the stream is dropped.
@@ -89,7 +91,12 @@ final class PushHandler: ChannelInboundHandler {
     }
 
     private func timedOut(_ context: ChannelHandlerContext) {
-        if case let .reading(head, _) = state {
+        let unfinished: HTTPRequestHead?
+        switch state {
+        case let .reading(head, _), let .streaming(head, _): unfinished = head
+        default: unfinished = nil
+        }
+        if let head = unfinished {
             stats.rejected.record(1)
             state = .draining
             respond(context, head, .requestTimeout, ["error": .string("the request did not arrive within request_timeout_ms (\(policy.requestTimeoutMillis))")],
@@ -110,12 +117,27 @@ final class PushHandler: ChannelInboundHandler {
             }
             body.writeBuffer(&chunk)
             state = .reading(head, body)
+        case let (.body(chunk), .streaming(head, body)):
+            guard body.received + chunk.readableBytes <= policy.maxBodyBytes else {
+                state = .draining
+                return tooLarge(head, context)
+            }
+            if case .tooMany = chunk.withUnsafeReadableBytes({ body.feed($0) }) {
+                state = .draining
+                return overCapacity(head, body.readings.count, context, thenCloseOutput: true)
+            }
         case (.body, _):
             break
         case let (.end, .reading(head, body)):
             state = .idle
             timer?.cancel()
             finish(head, body, context)
+        case let (.end, .streaming(head, body)):
+            state = .idle
+            timer?.cancel()
+            body.finish()
+            if let failure = body.failure { return badRequest(context, head, failure, line: 0) }
+            offer(head, body.readings, context)
         case let (.end, .answering(head, status, body, headers)):
             state = .idle
             respond(context, head, status, body, headers: headers)
@@ -159,6 +181,10 @@ final class PushHandler: ChannelInboundHandler {
         if head.headers["expect"].first?.lowercased() == "100-continue" {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
+        if policy.options.decoder(contentType: head.headers["content-type"].first).format == .json {
+            state = .streaming(head, JSONBodyReadings(options: policy.options, capacity: inbox.capacity))
+            return
+        }
         let hint = head.headers["content-length"].first.flatMap(Int.init) ?? 4096
         state = .reading(head, context.channel.allocator.buffer(capacity: min(hint, policy.maxBodyBytes)))
     }
@@ -196,13 +222,23 @@ final class PushHandler: ChannelInboundHandler {
             }
         }
         if let failure { return badRequest(context, head, failure.reason, line: failure.line) }
+        offer(head, readings, context)
+    }
+
+    /// Answers 413: more readings than the inbox can ever hold. Taking them
+    /// anyway would put more than queue_capacity in memory.
+    private func overCapacity(_ head: HTTPRequestHead, _ count: Int, _ context: ChannelHandlerContext, thenCloseOutput: Bool) {
+        stats.rejected.record(1)
+        let counted = thenCloseOutput ? "over \(inbox.capacity)" : "\(count)"
+        respond(context, head, .payloadTooLarge,
+                ["error": .string("the body holds \(counted) readings, more than queue_capacity (\(inbox.capacity)); send it in parts")],
+                headers: thenCloseOutput ? [("Connection", "close")] : [], thenCloseOutput: thenCloseOutput)
+    }
+
+    /// Hands a whole request's readings to the inbox, or answers why not.
+    private func offer(_ head: HTTPRequestHead, _ readings: [PushInbox.Reading], _ context: ChannelHandlerContext) {
         guard !readings.isEmpty else { return badRequest(context, head, "the body holds no readings", line: 0) }
-        guard readings.count <= inbox.capacity else {
-            // It could never fit: taking it anyway would put more than queue_capacity in memory.
-            stats.rejected.record(1)
-            return respond(context, head, .payloadTooLarge,
-                           ["error": .string("the body holds \(readings.count) readings, more than queue_capacity (\(inbox.capacity)); send it in parts")])
-        }
+        guard readings.count <= inbox.capacity else { return overCapacity(head, readings.count, context, thenCloseOutput: false) }
 
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)

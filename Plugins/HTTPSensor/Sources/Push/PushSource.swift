@@ -41,7 +41,7 @@ public final class PushSource: Source {
     var port: Int { channel.localAddress?.port ?? 0 }
 
     public required init(config: Config, host: PluginHost) throws {
-        let options = try ReadingOptions(config)
+        let options = try ReadingOptions(config, host: host)
         let ack = try config.string("ack", default: "enqueued")
         let status = try config.int("overload_status", default: 503)
         let policy = PushPolicy(

@@ -9,6 +9,8 @@ struct ReadingOptions: Sendable {
     /// One decoder per format, built once: a text regex is compiled at start, not per body.
     let decoders: [RecordDecoder.Format: RecordDecoder]
     let eventTime: EventTime?
+    /// `utf8:`, applied by every decoder (and by push's streamed JSON arrays).
+    let utf8: UTF8Gate
 
     /// The config keys both modes accept, as JSON Schema properties.
     static let schema = #"""
@@ -25,10 +27,12 @@ struct ReadingOptions: Sendable {
     """# + EventTime.schema + #"""
        ,
        "dedupe_key": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
-       "dedupe_window": {"type": "integer", "minimum": 1, "description": "how many recent keys are remembered (100000)"}
-    """#
+       "dedupe_window": {"type": "integer", "minimum": 1, "description": "how many recent keys are remembered (100000)"},
+    """# + UTF8Policy.schemaMember
 
-    init(_ config: Config) throws {
+    init(_ config: Config, host: PluginHost) throws {
+        let utf8 = try UTF8Gate(config, host: host)
+        self.utf8 = utf8
         let csv = try config.object("csv")
         let text = try config.object("text")
         if let name = try config.string("format") {
@@ -39,7 +43,7 @@ struct ReadingOptions: Sendable {
         }
         var decoders: [RecordDecoder.Format: RecordDecoder] = [:]
         for f in format.map({ [$0] }) ?? RecordDecoder.Format.allCases {
-            decoders[f] = try RecordDecoder(format: f, csv: csv, text: text)
+            decoders[f] = try RecordDecoder(format: f, csv: csv, text: text, utf8: utf8)
         }
         self.decoders = decoders
         eventTime = try config.object("event_time").map { try EventTime($0) }

@@ -1,0 +1,93 @@
+import SluiceFormats
+import SluiceSDK
+
+/// One JSON request body turned into readings as it arrives: each array
+/// item is decoded once its last byte is in (`JSONBodySplitter`), so a
+/// request holds its readings and at most one unfinished item, never its raw
+/// body, and one with more readings than the inbox can ever take is refused
+/// at the first reading too many instead of after the whole body.
+///
+/// Owned by one connection's handler, on its event loop.
+final class JSONBodyReadings {
+    enum Progress {
+        case more
+        /// More readings than `capacity`: the request can never be taken.
+        case tooMany
+    }
+
+    private var splitter = JSONBodySplitter()
+    private(set) var readings: [PushInbox.Reading] = []
+    /// Why the body is refused (400); once set, the rest is only counted.
+    private(set) var failure: String?
+    /// Body bytes received.
+    private(set) var received = 0
+    private let options: ReadingOptions
+    private let capacity: Int
+
+    init(options: ReadingOptions, capacity: Int) {
+        self.options = options
+        self.capacity = capacity
+    }
+
+    func feed(_ bytes: UnsafeRawBufferPointer) -> Progress {
+        received += bytes.count
+        guard failure == nil else { return .more }
+        do {
+            try splitter.feed(bytes) { try take($0, number: $1, at: $2) }
+        } catch let e as JSONBodySplitter.SyntaxError {
+            fail("invalid JSON at byte \(e.offset): \(e.reason)")
+        } catch {
+            if failure == nil { fail("\(error)") }
+        }
+        return readings.count > capacity ? .tooMany : .more
+    }
+
+    /// The body ended: a single top-level value is decoded now.
+    func finish() {
+        guard failure == nil else { return }
+        do {
+            try splitter.finish { try take($0, number: $1, at: $2) }
+        } catch let e as JSONBodySplitter.SyntaxError {
+            fail("invalid JSON at byte \(e.offset): \(e.reason)")
+        } catch {
+            if failure == nil { fail("\(error)") }
+        }
+    }
+
+    private struct Refused: Error {}
+
+    private func fail(_ reason: String) {
+        failure = reason
+        readings = []
+    }
+
+    private func take(_ item: UnsafeRawBufferPointer, number: Int, at: Int) throws {
+        var fixed: [UInt8]?
+        switch options.utf8.check(item, place: "item \(number)") {
+        case .valid: break
+        case let .repaired(bytes): fixed = bytes
+        case let .invalid(byte):
+            fail("item \(number): \(UTF8Gate.reason(byte: at + byte))")
+            throw Refused()
+        }
+        var w = BSONWriter(capacity: item.count + 32)
+        do {
+            if let fixed {
+                try fixed.withUnsafeBytes { try BSONFromJSON.transcode(json: $0, into: &w) }
+            } else {
+                try BSONFromJSON.transcode(json: item, into: &w)
+            }
+        } catch {
+            fail("item \(number): \(error)")
+            throw Refused()
+        }
+        let doc = w.finish()
+        guard let rule = options.eventTime else { return readings.append(.init(bytes: doc, eventTime: nil)) }
+        switch doc.withUnsafeBytes({ rule.millis(in: BSONDocument($0)) }) {
+        case let .success(ms): readings.append(.init(bytes: doc, eventTime: ms))
+        case let .failure(f):
+            fail("item \(number): \(f.reason)")
+            throw Refused()
+        }
+    }
+}
