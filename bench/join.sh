@@ -103,12 +103,10 @@ echo "|---|---|---|---|---|---|---|---|---|---|"
 export BENCH_TYPE=left
 for window in "1000 1 s" "60000 1 min" "600000 10 min"; do
     read -r upper label <<<"$window"
-    export BENCH_UPPER_MS=$upper BENCH_SINK=file.write
-    export BENCH_SINK_CONFIG="{path: \"$OUT/join-merged-left-$upper.ndjson\", append: false}"
+    export BENCH_UPPER_MS=$upper
     read -r _ rss cpu < <(timed bench/join-merged.yaml)
     read -r oracle_s equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" left 0 "$upper" "$OUT/join-merged-left-$upper.ndjson")
-    export BENCH_SINK=file.discard BENCH_SINK_CONFIG="{}"
-    read -r _ drss dcpu < <(timed bench/join-merged.yaml)
+    read -r _ drss dcpu < <(timed bench/join-merged-discard.yaml)
     # Orders stay upper + 5 s of out-of-orderness, payments 5 s; both streams at 1000 / interval per s.
     rows=$(python3 -c "print(f'{round(1000 / $BENCH_INTERVAL_MS * (($upper + 5000) + 5000) / 1000):,}')")
     echo "| $label | about $rows | $cpu | $(rate "$cpu") | $rss | $equal | $oracle_s | $dcpu | $(rate "$dcpu") | $drss |"
