@@ -2,8 +2,11 @@
 # Instructions per input record of the join pipeline (bench/join.yaml: two
 # file.read → join.join → file.write), counted by callgrind, so the count is
 # the same on a loaded machine; with SLUICE_BIN_BEFORE, another build side by
-# side in the same run. Also prints the join plugin's share and its top
-# functions for the last build measured.
+# side in the same run. Also the join's own count: the same files into
+# file.discard with the join (bench/join-discard.yaml) minus without it
+# (bench/read-discard.yaml), which leaves the join plugin and the host's
+# emit, hold and release for it. Then the join plugin's share and its top
+# functions for the last build measured (file → join → file).
 # Usage: SLUICE_BIN_BEFORE=saved/release bash bench/join-instructions.sh [orders]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,16 +30,28 @@ builds=("$BIN")
 [ -n "${SLUICE_BIN_BEFORE:-}" ] && builds=("$SLUICE_BIN_BEFORE" "$BIN")
 echo "input: $N orders + $N payments (bench/join-input.yaml), left join, 1-minute window; instructions per input record (callgrind, all threads)"
 echo
-counts=()
+# Instructions of one run of manifest $2 with build directory $1.
+count() {
+    valgrind --tool=callgrind --callgrind-out-file="$OUT/join-callgrind-$3.out" "$1/sluice" run "$2" --no-progress \
+        >/dev/null 2>"$OUT/join-callgrind.log"
+    grep -o 'Collected : [0-9]*' "$OUT/join-callgrind.log" | awk '{print $3}'
+}
+per() { python3 -c "print(f'{$1 / $RECORDS:,.0f}')"; }
+echo "| build | file → join → file | file → join → discard | file → discard | the join alone (2nd − 3rd) |"
+echo "|---|---|---|---|---|"
+counts=() alone=()
 for b in "${builds[@]}"; do
     dir=$(stripped "$b")
-    valgrind --tool=callgrind --callgrind-out-file="$OUT/join-callgrind.out" "$dir/sluice" run bench/join.yaml --no-progress \
-        >/dev/null 2>"$OUT/join-callgrind.log"
-    total=$(grep -o 'Collected : [0-9]*' "$OUT/join-callgrind.log" | awk '{print $3}')
-    counts+=("$total")
-    echo "| $b | $(python3 -c "print(f'{$total / $RECORDS:,.0f}')") |"
+    full=$(count "$dir" bench/join.yaml full)
+    joined=$(count "$dir" bench/join-discard.yaml discard)
+    read=$(count "$dir" bench/read-discard.yaml read)
+    counts+=("$full") alone+=("$((joined - read))")
+    echo "| $b | $(per "$full") | $(per "$joined") | $(per "$read") | $(per "$((joined - read))") |"
 done
-[ ${#counts[@]} = 2 ] && echo "after / before: $(python3 -c "print(f'{${counts[1]} / ${counts[0]}:.3f}')")"
+if [ ${#counts[@]} = 2 ]; then
+    echo "after / before: file → join → file $(python3 -c "print(f'{${counts[1]} / ${counts[0]}:.3f}')"), the join alone $(python3 -c "print(f'{${alone[1]} / ${alone[0]}:.3f}')")"
+fi
+cp "$OUT/join-callgrind-full.out" "$OUT/join-callgrind.out"
 echo
 echo "last build, by object (share of all instructions):"
 callgrind_annotate --inclusive=no "$OUT/join-callgrind.out" 2>/dev/null | awk '/file:function/{f=1; next} f && NF' \

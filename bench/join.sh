@@ -84,3 +84,47 @@ run left 600000 "10 min" 0
 echo
 [ "$SPARK_OK" = 1 ] || echo "Spark skipped: SPARK=0, or pyspark did not install into $SPARK_VENV, or no java."
 [ "$FLINK_OK" = 1 ] || echo "Flink skipped: FLINK=0, or apache-flink did not install into $FLINK_VENV, or no java."
+
+# The join at a fixed rate of event time (bench/join-merged.yaml: both
+# streams interleaved in one file by event time, so state is rate × window),
+# with JSON output checked against the oracle, and into file.discard.
+python3 bench/join_merge.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$OUT/shop.ndjson"
+# Runs a manifest pinned to one core; prints "seconds peak_rss_mb cpu_seconds".
+timed() {
+    local log=$OUT/join-timed.log
+    /usr/bin/time -f '%e %M %U %S' -o "$log.time" $CORE $BIN/sluice run "$1" --no-progress 2>"$log"
+    awk '{printf "%s %.0f %.2f\n", $1, $2 / 1024, $3 + $4}' "$log.time"
+}
+echo
+echo "Fixed rate (one file, both streams in event-time order), left join:"
+echo
+echo "| window | rows in state at most (rate × window) | JSON out: CPU s | records per CPU s | peak RSS MB | = oracle | oracle s | discard: CPU s | records per CPU s | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+export BENCH_TYPE=left
+for window in "1000 1 s" "60000 1 min" "600000 10 min"; do
+    read -r upper label <<<"$window"
+    export BENCH_UPPER_MS=$upper
+    read -r _ rss cpu < <(timed bench/join-merged.yaml)
+    read -r oracle_s equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" left 0 "$upper" "$OUT/join-merged-left-$upper.ndjson")
+    read -r _ drss dcpu < <(timed bench/join-merged-discard.yaml)
+    # Orders stay upper + 5 s of out-of-orderness, payments 5 s; both streams at 1000 / interval per s.
+    rows=$(python3 -c "print(f'{round(1000 / $BENCH_INTERVAL_MS * (($upper + 5000) + 5000) / 1000):,}')")
+    echo "| $label | about $rows | $cpu | $(rate "$cpu") | $rss | $equal | $oracle_s | $dcpu | $(rate "$dcpu") | $drss |"
+done
+
+# The join stage's own CPU time: the same input with and without the join,
+# both into file.discard (left join, 1-minute window).
+export BENCH_TYPE=left BENCH_UPPER_MS=60000
+echo
+echo "The join's own cost (left, 1 min, into file.discard): CPU s with the join minus without it."
+echo
+echo "| input | CPU s without join | CPU s with join | join CPU s | input records per join CPU s |"
+echo "|---|---|---|---|---|"
+read -r _ _ read_cpu < <(timed bench/read-discard.yaml)
+read -r _ _ join_cpu < <(timed bench/join-discard.yaml)
+own=$(python3 -c "print(max($join_cpu - $read_cpu, 0.01))")
+echo "| two NDJSON files | $read_cpu | $join_cpu | $own | $(rate "$own") |"
+read -r _ _ gen_cpu < <(timed bench/shop-discard.yaml)
+read -r _ _ fjoin_cpu < <(timed bench/join-faker.yaml)
+own=$(python3 -c "print(max($fjoin_cpu - $gen_cpu, 0.01))")
+echo "| faker orders + payments | $gen_cpu | $fjoin_cpu | $own | $(rate "$own") |"

@@ -8,41 +8,107 @@ import Synchronization
 /// of the envelope it came in. Handles are ids, not object addresses: a plugin that
 /// releases a hold twice, or passes garbage, gets an error logged instead of
 /// a use-after-free.
+///
+/// Holds live in reused slots, so taking and ending one costs no hashing
+/// and (for a pin) no array: a join takes and ends one per record. A
+/// handle is its slot and the slot's generation, which changes whenever the
+/// slot is freed, so a stale handle is refused.
 final class HoldTable: Sendable {
-    private let table = Mutex<(next: UInt, live: [UInt: [Ticket]])>((1, [:]))
+    private enum Tickets {
+        case one(Ticket)
+        case many([Ticket])
+    }
+
+    private struct Slot {
+        var generation: UInt32 = 0
+        var tickets: Tickets?
+    }
+
+    private struct State {
+        var slots: [Slot] = []
+        var free: [Int] = []
+        var live = 0
+
+        /// The slot of live hold `id`, or nil.
+        func slot(of id: UInt) -> Int? {
+            let index = Int(id & 0xFFFF_FFFF) - 1
+            guard index >= 0, index < slots.count, slots[index].tickets != nil,
+                  slots[index].generation == UInt32(truncatingIfNeeded: id >> 32) else { return nil }
+            return index
+        }
+    }
+
+    private let table = Mutex(State())
 
     /// Takes a hold on `tickets`; returns its handle.
     func hold(_ tickets: [Ticket]) -> UInt {
         for t in tickets { t.retain() }
-        return adopt(tickets)
+        return insert(tickets.count == 1 ? .one(tickets[0]) : .many(tickets))
     }
 
-    /// Takes a hold made of references the caller owns (a pin's child ticket).
-    func adopt(_ tickets: [Ticket]) -> UInt {
+    /// Takes a hold made of a reference the caller owns (a pin's child ticket).
+    func adopt(_ ticket: Ticket) -> UInt {
+        insert(.one(ticket))
+    }
+
+    private func insert(_ tickets: Tickets) -> UInt {
         table.withLock { t in
-            let id = t.next
-            t.next += 1
-            t.live[id] = tickets
-            return id
+            let index: Int
+            if let reused = t.free.popLast() {
+                index = reused
+            } else {
+                index = t.slots.count
+                t.slots.append(Slot())
+            }
+            t.slots[index].tickets = tickets
+            t.live += 1
+            return UInt(t.slots[index].generation) << 32 | UInt(index + 1)
         }
     }
 
-    /// The tickets behind a live hold, retained once more for the caller (nil for an unknown handle).
-    func retainTickets(of id: UInt) -> [Ticket]? {
+    /// Adds the tickets behind live holds `ids` to `attached`, retaining
+    /// each ticket it adds once for the caller. Attaches nothing and returns
+    /// false if any id is not a live hold.
+    func attach(_ ids: UnsafeBufferPointer<OpaquePointer?>, to attached: inout [ObjectIdentifier: Ticket]) -> Bool {
         table.withLock { t in
-            guard let tickets = t.live[id] else { return nil }
-            for ticket in tickets { ticket.retain() }
-            return tickets
+            for id in ids {
+                guard let id, t.slot(of: UInt(bitPattern: UnsafeRawPointer(id))) != nil else { return false }
+            }
+            for id in ids {
+                switch t.slots[t.slot(of: UInt(bitPattern: UnsafeRawPointer(id!)))!].tickets! {
+                case let .one(ticket): Self.add(ticket, to: &attached)
+                case let .many(tickets): for ticket in tickets { Self.add(ticket, to: &attached) }
+                }
+            }
+            return true
         }
+    }
+
+    private static func add(_ ticket: Ticket, to attached: inout [ObjectIdentifier: Ticket]) {
+        let id = ObjectIdentifier(ticket)
+        guard attached[id] == nil else { return }
+        ticket.retain()
+        attached[id] = ticket
     }
 
     /// Ends a hold; false if `id` is not a live hold.
     func release(_ id: UInt) -> Bool {
-        guard let tickets = table.withLock({ $0.live.removeValue(forKey: id) }) else { return false }
-        for t in tickets { t.release() }
+        let tickets = table.withLock { t -> Tickets? in
+            guard let index = t.slot(of: id) else { return nil }
+            let tickets = t.slots[index].tickets.take()
+            t.slots[index].generation &+= 1
+            t.free.append(index)
+            t.live -= 1
+            return tickets
+        }
+        switch tickets {
+        case nil: return false
+        case let .one(ticket)?: ticket.release()
+        case let .many(list)?: for ticket in list { ticket.release() }
+        }
         return true
     }
 
     /// Holds not released yet.
-    var count: Int { table.withLock { $0.live.count } }
+    var count: Int { table.withLock { $0.live } }
 }

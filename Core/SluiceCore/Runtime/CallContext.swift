@@ -129,7 +129,7 @@ final class CallContext {
         // A record straight from one source batch is pinned alone (see `Ticket`);
         // one made from several batches holds them all.
         if inputTickets.count == 1, input.tokens[index] != 0, let pin = inputTickets[0].pin(input.tokens[index]) {
-            return OpaquePointer(bitPattern: holds.adopt([pin]))
+            return OpaquePointer(bitPattern: holds.adopt(pin))
         }
         return OpaquePointer(bitPattern: holds.hold(inputTickets))
     }
@@ -141,7 +141,7 @@ final class CallContext {
         var inputIndex = -1
         var output = 0
         var split = RecordBuffer.noSplit
-        var holdIDs: [UInt] = []
+        var holdList: UnsafeBufferPointer<OpaquePointer?>?
         if let o = options?.pointee {
             // A plugin built against this header passes the whole struct: one comparison
             // instead of one per field on the per-record path.
@@ -156,27 +156,13 @@ final class CallContext {
             if full || structHasField(size, \sluice_emit_options.output) { output = Int(o.output) }
             if full || structHasField(size, \sluice_emit_options.holds), o.hold_count > 0 {
                 guard let list = o.holds else { return reject() }
-                for i in 0 ..< Int(o.hold_count) {
-                    guard let h = list[i] else { return reject() }
-                    holdIDs.append(UInt(bitPattern: UnsafeRawPointer(h)))
-                }
+                holdList = UnsafeBufferPointer(start: list, count: Int(o.hold_count))
             }
             if full || structHasField(size, \sluice_emit_options.has_split), o.has_split != 0 { split = o.split }
         }
         guard output >= 0, output <= namedCount, BSONDocument.isWellFormed(doc) else { return reject() }
-        if !holdIDs.isEmpty {
-            guard let holds else { return reject() }
-            var taken: [Ticket] = []
-            for id in holdIDs {
-                guard let tickets = holds.retainTickets(of: id) else {
-                    for t in taken { t.release() }
-                    return reject()
-                }
-                taken += tickets
-            }
-            for t in taken {
-                if attached[output].updateValue(t, forKey: ObjectIdentifier(t)) != nil { t.release() }
-            }
+        if let holdList {
+            guard let holds, holds.attach(holdList, to: &attached[output]) else { return reject() }
         }
         if output == 0 { materializeForwards() }
         let buffer: RecordBuffer

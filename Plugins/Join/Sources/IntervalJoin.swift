@@ -16,18 +16,26 @@
 /// row next to the pair already written.
 ///
 /// Generic over the row payload and the hold, so tests drive it with plain values.
+///
+/// A stored row is split in two: `links` holds what probing and eviction
+/// read and write for every row (time, neighbours, matched), plain values
+/// copied without reference counting; `stored` holds the payload, touched
+/// only when a row is paired or leaves.
 public struct IntervalJoin<Row, Handle> {
-    struct Stored {
-        let key: JoinKey
+    struct Link {
+        let time: Int64
         let side: Side
-        let bytes: Int
         var matched: Bool
+        /// Neighbours among the rows of the same side and key, in arrival order (-1: none).
+        var previous: Int
+        var next: Int
+    }
+
+    struct Stored {
         let entry: JoinRow<Row, Handle>
+        let bytes: Int
         /// Holds of matched partners that left before this row, released with its own.
         var inherited: [Handle] = []
-        /// Neighbours among the rows of the same side and key, in arrival order (-1: none).
-        var previous = -1
-        var next = -1
     }
 
     /// The rows of one side and key: a list threaded through `slots`, so a
@@ -50,6 +58,8 @@ public struct IntervalJoin<Row, Handle> {
     public private(set) var watermarks: Watermarks
     public private(set) var stats: JoinStats
 
+    /// Per slot, parallel: `links[i]` is meaningful while `slots[i]` is not nil.
+    private var links: [Link] = []
     private var slots: [Stored?] = []
     private var freeSlots: [Int] = []
     private var index: [[JoinKey: KeyRows]] = [[:], [:]]
@@ -88,24 +98,32 @@ public struct IntervalJoin<Row, Handle> {
         if let partners = index[side.other.rawValue][key] {
             var slot = partners.first
             while slot >= 0 {
-                let partner = slots[slot]!.entry
+                let partnerTime = links[slot].time
                 let inside = side == .left
-                    ? settings.matches(left: time, right: partner.time)
-                    : settings.matches(left: partner.time, right: time)
+                    ? settings.matches(left: time, right: partnerTime)
+                    : settings.matches(left: partnerTime, right: time)
                 if inside {
                     matched = true
-                    slots[slot]!.matched = true
+                    links[slot].matched = true
+                    let partner = slots[slot]!.entry
                     events.append(side == .left ? .pair(left: entry, right: partner) : .pair(left: partner, right: entry))
                     stats.pairs += 1
                 }
-                slot = slots[slot]!.next
+                slot = links[slot].next
             }
         }
         let slot = freeSlots.popLast() ?? slots.count
         let previous = Self.append(slot, to: &index[side.rawValue][key, default: KeyRows(first: -1, last: -1)])
-        if previous >= 0 { slots[previous]!.next = slot }
-        let stored = Stored(key: key, side: side, bytes: bytes, matched: matched, entry: entry, previous: previous)
-        if slot == slots.count { slots.append(stored) } else { slots[slot] = stored }
+        if previous >= 0 { links[previous].next = slot }
+        let link = Link(time: time, side: side, matched: matched, previous: previous, next: -1)
+        let stored = Stored(entry: entry, bytes: bytes)
+        if slot == slots.count {
+            links.append(link)
+            slots.append(stored)
+        } else {
+            links[slot] = link
+            slots[slot] = stored
+        }
         expiries.insert(.init(expiry: settings.lastPartnerTime(side, time), sequence: sequence, slot: slot), lane: side.rawValue)
         sequence += 1
         stats.inputs[input].rows += 1
@@ -169,21 +187,23 @@ public struct IntervalJoin<Row, Handle> {
 
     private mutating func evict(_ slot: Int, emitUnmatched: Bool = true, into events: inout [JoinEvent<Row, Handle>]) {
         let stored = slots[slot].take()!
+        let link = links[slot]
         freeSlots.append(slot)
-        let side = stored.side.rawValue
-        if stored.previous < 0, stored.next < 0 {
-            index[side].removeValue(forKey: stored.key)
+        let side = link.side.rawValue
+        let key = stored.entry.key
+        if link.previous < 0, link.next < 0 {
+            index[side].removeValue(forKey: key)
         } else {
-            if stored.previous >= 0 { slots[stored.previous]!.next = stored.next } else { index[side][stored.key]!.first = stored.next }
-            if stored.next >= 0 { slots[stored.next]!.previous = stored.previous } else { index[side][stored.key]!.last = stored.previous }
+            if link.previous >= 0 { links[link.previous].next = link.next } else { index[side][key]!.first = link.next }
+            if link.next >= 0 { links[link.next].previous = link.previous } else { index[side][key]!.last = link.previous }
         }
         stats.inputs[stored.entry.input].rows -= 1
         stats.inputs[stored.entry.input].bytes -= stored.bytes
-        if emitUnmatched, !stored.matched, settings.type.preserves(stored.side) {
-            events.append(.unmatched(stored.side, stored.entry))
+        if emitUnmatched, !link.matched, settings.type.preserves(link.side) {
+            events.append(.unmatched(link.side, stored.entry))
             stats.unmatched += 1
         }
-        if stored.matched, let heir = longestStayingPartner(of: stored) {
+        if link.matched, let heir = longestStayingPartner(of: link, key: key) {
             slots[heir]!.inherited.append(stored.entry.hold)
             slots[heir]!.inherited += stored.inherited
         } else {
@@ -192,18 +212,18 @@ public struct IntervalJoin<Row, Handle> {
         }
     }
 
-    /// Among the stored rows `row` matches, the one that leaves state last.
-    private func longestStayingPartner(of row: Stored) -> Int? {
-        guard let partners = index[row.side.other.rawValue][row.key] else { return nil }
+    /// Among the stored rows `row` (with `key`) matches, the one that leaves state last.
+    private func longestStayingPartner(of row: Link, key: JoinKey) -> Int? {
+        guard let partners = index[row.side.other.rawValue][key] else { return nil }
         var best: (slot: Int, expiry: Int64)?
         var slot = partners.first
         while slot >= 0 {
-            let partner = slots[slot]!
+            let partner = links[slot]
             let inside = row.side == .left
-                ? settings.matches(left: row.entry.time, right: partner.entry.time)
-                : settings.matches(left: partner.entry.time, right: row.entry.time)
+                ? settings.matches(left: row.time, right: partner.time)
+                : settings.matches(left: partner.time, right: row.time)
             if inside {
-                let expiry = settings.lastPartnerTime(partner.side, partner.entry.time)
+                let expiry = settings.lastPartnerTime(partner.side, partner.time)
                 if best == nil || expiry > best!.expiry { best = (slot, expiry) }
             }
             slot = partner.next

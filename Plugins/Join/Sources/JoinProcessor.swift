@@ -27,6 +27,8 @@ public final class JoinProcessor: Processor {
     let portStreams: [[Int]]
     /// Late rows go to the `late` output (else the dead-letter queue with the reason).
     let lateToOutput: Bool
+    /// Per stream, how its rows' key and event time are read.
+    let readers: [RowReader]
     var joins: SplitJoins<StoredRecord, Hold?>
     var events: [JoinEvent<StoredRecord, Hold?>] = []
     var document: JoinedDocument
@@ -42,7 +44,6 @@ public final class JoinProcessor: Processor {
 
     /// Kept rows from replaying sources that matched, for a restart (nil for an inner join, which emits no outer rows).
     var ledger: MatchLedger?
-    private var holdList: [Hold] = []
 
     public static func check(config: Config, host: PluginHost) throws {
         _ = try JoinConfig(config).streams(inputNames: host.inputNames)
@@ -57,6 +58,8 @@ public final class JoinProcessor: Processor {
         let streams = try self.config.streams(inputNames: inputNames)
         self.streams = streams
         portStreams = inputNames.indices.map { port in streams.indices.filter { streams[$0].port == port } }
+        let joinConfig = self.config
+        readers = streams.map { RowReader(keys: joinConfig.side($0.side).key, time: joinConfig.side($0.side).time) }
         lateToOutput = self.config.lateToOutput ?? host.isOutputWired(Self.lateOutput) ?? false
         joins = SplitJoins(settings: self.config.settings, sides: streams.map(\.side))
         document = JoinedDocument(shape: self.config.shape, left: self.config.left, right: self.config.right)
@@ -91,27 +94,22 @@ public final class JoinProcessor: Processor {
                 output.fail(record.index, "join: the record matches neither \(Self.describe(config.left.when)) nor \(Self.describe(config.right.when))")
                 continue
             }
-            let side = config.side(streams[stream].side)
             let key: JoinKey
-            switch side.key.key(in: record.document) {
-            case let .success(k): key = k
-            case let .failure(f):
-                output.fail(record.index, f.reason)
-                continue
-            }
             let time: Int64
-            if let field = side.time {
-                switch field.millis(in: record.document) {
-                case let .success(t): time = t
-                case let .failure(f):
-                    output.fail(record.index, "join: \(f.reason)")
+            switch readers[stream].read(record.document) {
+            case let .failure(reason):
+                output.fail(record.index, reason)
+                continue
+            case let .row(k, t?):
+                key = k
+                time = t
+            case let .row(k, nil):
+                guard let t = record.eventTime else {
+                    output.fail(record.index, "join: the record has no event time; set \(streams[stream].side == .left ? "left" : "right").time")
                     continue
                 }
-            } else if let t = record.eventTime {
+                key = k
                 time = t
-            } else {
-                output.fail(record.index, "join: the record has no event time; set \(streams[stream].side == .left ? "left" : "right").time")
-                continue
             }
             let bytes = record.document.bytes
             let admission = joins.insert(StoredRecord(bytes: Array(bytes), replayed: record.split != nil), split: record.split ?? UInt32.max, stream: stream, key: key, time: time,
@@ -153,9 +151,13 @@ public final class JoinProcessor: Processor {
     private func carryOut(_ output: Output) {
         var releasing = true
         if ledger != nil {
+            let type = config.settings.type
             for case let .pair(left, right) in events {
-                for (side, row) in [(Side.left, left), (.right, right)] where row.row.replayed && config.settings.type.preserves(side) {
-                    ledger!.record(MatchLedger.identity(side: side, key: row.key, time: row.time), time: row.time)
+                if left.row.replayed, type.preserves(.left) {
+                    ledger!.record(MatchLedger.identity(side: .left, key: left.key, time: left.time), time: left.time)
+                }
+                if right.row.replayed, type.preserves(.right) {
+                    ledger!.record(MatchLedger.identity(side: .right, key: right.key, time: right.time), time: right.time)
                 }
             }
             if let problem = ledger!.flush() {
@@ -166,15 +168,14 @@ public final class JoinProcessor: Processor {
         for event in events {
             switch event {
             case let .pair(left, right):
-                let doc = document.make(left: left.row.bytes, right: right.row.bytes)
-                emit(doc, time: max(left.time, right.time), holds: left.hold, right.hold, output)
+                emit(left: left.row.bytes, right: right.row.bytes, time: max(left.time, right.time), holds: left.hold, right.hold, output)
             case let .unmatched(side, row):
                 if row.row.replayed, let ledger, ledger.earlier.contains(MatchLedger.identity(side: side, key: row.key, time: row.time)) {
                     metrics.replayedMatched.record(1)
                     continue
                 }
-                let doc = side == .left ? document.make(left: row.row.bytes, right: nil) : document.make(left: nil, right: row.row.bytes)
-                emit(doc, time: row.time, holds: row.hold, nil, output)
+                emit(left: side == .left ? row.row.bytes : nil, right: side == .left ? nil : row.row.bytes, time: row.time,
+                     holds: row.hold, nil, output)
             case let .release(hold):
                 if releasing, let hold { host.release(hold) }
             }
@@ -182,13 +183,11 @@ public final class JoinProcessor: Processor {
         events.removeAll(keepingCapacity: true)
     }
 
-    /// Lists the holds through one reused array, not two new ones per output.
-    private func emit(_ doc: [UInt8], time: Int64, holds first: Hold?, _ second: Hold?, _ output: Output) {
-        holdList.removeAll(keepingCapacity: true)
-        if let first { holdList.append(first) }
-        if let second { holdList.append(second) }
-        if !output.emit(doc, eventTime: time, holds: holdList) {
-            host.log(.error, "join: the host refused a joined record (\(doc.count) bytes)")
+    /// Builds the joined document in the reused buffer and emits it with its holds, without an array of either.
+    private func emit(left: [UInt8]?, right: [UInt8]?, time: Int64, holds first: Hold?, _ second: Hold?, _ output: Output) {
+        let refused = document.withDocument(left: left, right: right) { doc in
+            output.emit(doc, eventTime: time, holds: first, second) ? nil : doc.count
         }
+        if let refused { host.log(.error, "join: the host refused a joined record (\(refused) bytes)") }
     }
 }

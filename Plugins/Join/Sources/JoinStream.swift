@@ -18,6 +18,9 @@ public struct JoinStream: Sendable, Equatable {
 public struct FieldEquals: Sendable, Equatable {
     public let field: String
     public let equals: String
+    /// `field` as UTF-8 when it names a top-level field (no path to split per record), and `equals` as UTF-8.
+    private let topLevelField: [UInt8]?
+    private let equalsBytes: [UInt8]
 
     init?(_ config: Config?) throws {
         guard let config else { return nil }
@@ -26,10 +29,18 @@ public struct FieldEquals: Sendable, Equatable {
         }
         self.field = field
         self.equals = equals
+        topLevelField = field.utf8.contains(UInt8(ascii: ".")) ? nil : Array(field.utf8)
+        equalsBytes = Array(equals.utf8)
     }
 
     public func matches(_ document: BSONDocument) -> Bool {
-        guard let bytes = document.element(path: field)?.stringBytes else { return false }
-        return bytes.elementsEqual(equals.utf8)
+        let element: BSONElement?
+        if let topLevelField {
+            element = topLevelField.withUnsafeBytes { document.element(keyBytes: $0) }
+        } else {
+            element = document.element(path: field)
+        }
+        guard let bytes = element?.stringBytes, bytes.count == equalsBytes.count else { return false }
+        return equalsBytes.withUnsafeBytes { $0.elementsEqual(bytes) }
     }
 }
