@@ -18,7 +18,7 @@ enum WireRecords {
     }
 
     static func put(_ records: RecordBuffer, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 4 + records.dataCount + records.count * 24)
+        out.reserveCapacity(out.count + 4 + records.byteCount + records.count * 24)
         out.appendLittleEndian(UInt32(records.count))
         for i in 0 ..< records.count {
             records.withRecord(i) { doc, key in

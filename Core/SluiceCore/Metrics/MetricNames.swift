@@ -35,7 +35,7 @@ enum Buckets {
         .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
-    /// Seconds. Fewer than the batch buckets: each is compared on every observation, once per record.
+    /// Seconds. Fewer than the batch buckets: an observation, one per record, is compared with each up to its own.
     static let endToEndLatency: [Double] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
     static let pluginValues: [Double] = [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10000, 100_000]
 }

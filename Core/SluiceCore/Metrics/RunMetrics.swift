@@ -5,9 +5,10 @@ import Synchronization
 
 /// Every metric of one run, on swift-metrics with a swift-prometheus
 /// registry as the backend: the engine's per-component series, the loader's
-/// plugin load times and every plugin metric from the C ABI. Two kinds go
-/// to the registry directly: plugin metrics (swift-metrics has no help text)
-/// and the per-record end-to-end histogram (see `StageMetrics`).
+/// plugin load times and every plugin metric from the C ABI. Plugin metrics
+/// go to the registry directly (swift-metrics has no help text); the sinks'
+/// per-record end-to-end histograms are kept apart (`LatencyHistogram`) and
+/// written after the registry's page.
 ///
 /// One registry per run, not the process-wide `MetricsSystem`, so that tests
 /// can run several engines in one process; the host also bootstraps
@@ -21,6 +22,7 @@ public final class RunMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let factory: PrometheusMetricsFactory
     private let plugins = Mutex<PluginTable>(PluginTable())
+    private let latencies = Mutex<[LatencyHistogram]>([])
 
     public init(pipeline: String) {
         self.pipeline = pipeline
@@ -33,10 +35,12 @@ public final class RunMetrics: Sendable {
     /// The series of one component.
     func stage(name: String, role: ComponentRole) -> StageMetrics {
         let labels = [("pipeline", pipeline), ("component", name), ("kind", role.rawValue)]
-        let endToEnd = role == .sink ? registry.makeValueHistogram(
-            descriptor: MetricNameDescriptor(metricName: MetricNames.endToEndLatency, unitName: "",
-                                             helpText: "event time to the sink's write, per written record that has an event time"),
-            labels: labels, buckets: Buckets.endToEndLatency) : nil
+        var endToEnd: LatencyHistogram?
+        if role == .sink {
+            let histogram = LatencyHistogram(labels: labels, bounds: Buckets.endToEndLatency)
+            latencies.withLock { $0.append(histogram) }
+            endToEnd = histogram
+        }
         return StageMetrics(name: name, role: role, labels: labels, factory: factory, endToEnd: endToEnd)
     }
 
@@ -92,6 +96,13 @@ public final class RunMetrics: Sendable {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 << 10)
         registry.emit(into: &buffer)
+        let latencies = latencies.withLock { $0 }
+        if !latencies.isEmpty {
+            let name = MetricNames.endToEndLatency
+            buffer.append(contentsOf: "# HELP \(name) event time to the sink's write, per written record that has an event time\n".utf8)
+            buffer.append(contentsOf: "# TYPE \(name) histogram\n".utf8)
+            for histogram in latencies { histogram.emit(name: name, into: &buffer) }
+        }
         return String(decoding: buffer, as: UTF8.self)
     }
 

@@ -1,6 +1,4 @@
 import CoreMetrics
-import class Prometheus.Histogram
-import typealias Prometheus.ValueHistogram
 import Synchronization
 
 /// The engine's series for one component, updated once per batch: atomics
@@ -22,16 +20,14 @@ public final class StageMetrics: Sendable {
     private let retryCounter: Counter
     private let batchCounter: Counter
     private let batchDuration: Timer
-    /// Straight on swift-prometheus, not through swift-metrics' `Timer`: it is
-    /// observed per record, and the direct, inlinable call on `Double`
-    /// seconds costs a fraction of the existential `Duration` path.
-    private let endToEnd: ValueHistogram?
+    /// Sinks only; observed a batch at a time (see `LatencyHistogram`).
+    private let endToEnd: LatencyHistogram?
     private let backpressure: FloatingPointCounter
     private let queueDepth: Gauge
     private let queueCapacity: Gauge
     private let ready: Gauge
 
-    init(name: String, role: ComponentRole, labels: [(String, String)], factory: any MetricsFactory, endToEnd: ValueHistogram?) {
+    init(name: String, role: ComponentRole, labels: [(String, String)], factory: any MetricsFactory, endToEnd: LatencyHistogram?) {
         self.name = name
         self.role = role
         func records(_ outcome: String) -> Counter {
@@ -83,11 +79,7 @@ public final class StageMetrics: Sendable {
     /// A sink wrote `records` but those at `failed`: one latency observation
     /// per written record that has an event time.
     func written(_ records: RecordBuffer, failed: [Int], nowMillis: Int64) {
-        guard let endToEnd else { return }
-        let skip = failed.isEmpty ? nil : Set(failed)
-        records.forEachEventTime { index, eventTime in
-            if skip?.contains(index) != true { endToEnd.record(Double(max(0, nowMillis - eventTime)) / 1000) }
-        }
+        endToEnd?.observe(records, failed: failed, nowMillis: nowMillis)
     }
 
     /// This stage waited for room downstream.

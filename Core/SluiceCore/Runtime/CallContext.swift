@@ -14,8 +14,15 @@ struct Failure: Equatable {
 /// Forwarded input records are only noted while nothing else is emitted to
 /// the default output; `result` then shares the input's bytes instead of
 /// copying them.
+///
+/// The state a plugin changes per record (`forward`, `emit`) opts out of
+/// dynamic exclusivity checks: the context is reached from one thread, only
+/// through the host callbacks, and none of them re-enters another, so no two
+/// accesses can overlap.
 final class CallContext {
     let input: RecordBuffer?
+    /// `input`'s record count (0 without one), read once: the range check of every `forward`.
+    private let inputCount: Int
     /// The default output's buffer. A `let`, like `input`: the per-record path
     /// then pays no dynamic exclusivity check for it.
     private let primary: RecordBuffer?
@@ -30,9 +37,13 @@ final class CallContext {
     private let writes: (table: InFlightWrites, attempt: Int)?
     /// Per output, the tickets attached through emitted holds, each retained once by this context.
     private var attached: [[ObjectIdentifier: Ticket]]
-    /// Input indices forwarded so far, while the default output holds nothing else.
-    private var forwards: [Int] = []
-    private var forwardsPending = true
+    /// While the default output holds nothing else: how many input records
+    /// were forwarded in input order from the first (0, 1, 2, …), the whole
+    /// of a pass-through's forwards, kept as a count instead of a list.
+    @exclusivity(unchecked) private var forwardedInOrder = 0
+    /// The input indices forwarded after that order broke.
+    @exclusivity(unchecked) private var forwards: [Int] = []
+    @exclusivity(unchecked) private var forwardsPending = true
     private(set) var failures: [Failure] = []
     private var failureSlot: [Int: Int] = [:]
     /// Emits refused: a malformed document, an unknown output, an unknown hold.
@@ -45,6 +56,7 @@ final class CallContext {
     /// with `writes`, a sink's write that may hold records it has in flight.
     init(output: RecordBuffer?, input: RecordBuffer?, writes: (table: InFlightWrites, attempt: Int)? = nil) {
         self.input = input
+        inputCount = input?.count ?? 0
         primary = output
         named = []
         namedCount = 0
@@ -57,6 +69,7 @@ final class CallContext {
     /// A processor's process (with `input`) or tick (without).
     init(input: RecordBuffer?, outputCount: Int, tickets: [Ticket], holds: HoldTable) {
         self.input = input
+        inputCount = input?.count ?? 0
         // Room is made on the first emit: a processor that forwards its input (a validator) never needs it.
         primary = RecordBuffer()
         named = Array(repeating: nil, count: outputCount - 1)
@@ -84,8 +97,9 @@ final class CallContext {
 
     /// The records emitted to `output`.
     func result(_ output: Int = 0) -> RecordBuffer? {
-        if output == 0, forwardsPending, let input, !forwards.isEmpty {
-            return forwards.count == input.count ? input : RecordBuffer(selecting: forwards, from: input)
+        if output == 0, forwardsPending, let input, forwardedInOrder > 0 || !forwards.isEmpty {
+            if forwards.isEmpty, forwardedInOrder == inputCount { return input }
+            return RecordBuffer(selecting: Array(0 ..< forwardedInOrder) + forwards, from: input)
         }
         return output == 0 ? primary : named[output - 1]
     }
@@ -103,11 +117,13 @@ final class CallContext {
     }
 
     func forward(_ index: Int) -> Int32 {
-        guard let input, let output = primary, index >= 0, index < input.count else { return -1 }
-        if forwardsPending {
-            forwards.append(index)
+        guard let output = primary, index >= 0, index < inputCount else { return -1 }
+        if !forwardsPending {
+            output.append(from: input!, at: index)
+        } else if index == forwardedInOrder, forwards.isEmpty {
+            forwardedInOrder += 1
         } else {
-            output.append(from: input, at: index)
+            forwards.append(index)
         }
         return 0
     }
@@ -116,7 +132,9 @@ final class CallContext {
     private func materializeForwards() {
         guard forwardsPending else { return }
         forwardsPending = false
-        guard let input, let output = primary else { return }
+        guard let input, let output = primary, forwardedInOrder > 0 || !forwards.isEmpty else { return }
+        output.reserve(records: input.count, bytes: input.byteCount)
+        for i in 0 ..< forwardedInOrder { output.append(from: input, at: i) }
         for i in forwards { output.append(from: input, at: i) }
         forwards = []
     }
@@ -168,7 +186,7 @@ final class CallContext {
         let buffer: RecordBuffer
         if output == 0, let primary {
             buffer = primary
-            if buffer.isEmpty, let input { buffer.reserve(records: input.count, bytes: input.dataCount) }
+            if buffer.isEmpty, let input { buffer.reserve(records: input.count, bytes: input.byteCount) }
         } else if output == 0 {
             return reject()
         } else if let existing = named[output - 1] {

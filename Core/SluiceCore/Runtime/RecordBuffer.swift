@@ -8,13 +8,21 @@ import SluiceSDK
 /// `@unchecked Sendable`: one thread fills a buffer; it is never mutated
 /// after dispatch, and the inbox's lock (`BoundedQueue.condition`) publishes
 /// it to the consumer threads.
+///
+/// The storage opts out of dynamic exclusivity checks: accesses cannot
+/// overlap (one thread appends, and only before dispatch; no method appends
+/// to a buffer while reading that same buffer), and the checks were a
+/// runtime call per array per appended record on every emit.
 public final class RecordBuffer: @unchecked Sendable {
-    private(set) var data: [UInt8] = []
-    private(set) var metas: [sluice_record_meta] = []
-    private var keys: [UInt8] = []
+    @exclusivity(unchecked) private(set) var data: [UInt8] = []
+    @exclusivity(unchecked) private(set) var metas: [sluice_record_meta] = []
+    @exclusivity(unchecked) private var keys: [UInt8] = []
     /// Start of each record's key in `keys`, or -1.
-    private var keyStarts: [Int32] = []
-    private(set) var tokens: [UInt64] = []
+    @exclusivity(unchecked) private var keyStarts: [Int32] = []
+    @exclusivity(unchecked) private(set) var tokens: [UInt64] = []
+    /// Bytes of the records' documents, kept as they are appended (or
+    /// selected) so that dispatching a batch does not sum its records.
+    @exclusivity(unchecked) public private(set) var byteCount = 0
 
     /// `SLUICE_NO_SPLIT`: the record was not read from a split.
     static let noSplit = UInt32.max
@@ -34,13 +42,8 @@ public final class RecordBuffer: @unchecked Sendable {
         data.reserveCapacity(data.count + bytes)
     }
 
-    /// Bytes of the documents appended so far (their sum while nothing was selected).
-    var dataCount: Int { data.count }
-
     public var count: Int { metas.count }
     public var isEmpty: Bool { metas.isEmpty }
-    /// Bytes of the records' documents.
-    public var byteCount: Int { metas.reduce(0) { $0 + Int($1.length) } }
 
     /// The records at `indices` of `parent`, sharing its bytes: only the
     /// metadata is copied (arrays are copy-on-write and never mutated after dispatch).
@@ -50,6 +53,7 @@ public final class RecordBuffer: @unchecked Sendable {
         metas = indices.map { parent.metas[$0] }
         keyStarts = indices.map { parent.keyStarts[$0] }
         tokens = indices.map { parent.tokens[$0] }
+        byteCount = metas.reduce(0) { $0 + Int($1.length) }
     }
 
     /// Appends a copy of a document. The caller has checked it is well formed.
@@ -72,6 +76,7 @@ public final class RecordBuffer: @unchecked Sendable {
         }
         metas.append(meta)
         tokens.append(token)
+        byteCount += doc.count
     }
 
     /// Appends a document given as bytes (tests, built-in writers).
@@ -90,11 +95,6 @@ public final class RecordBuffer: @unchecked Sendable {
         other.withRecord(i) { doc, key in
             append(doc, eventTime: other.metas[i].event_time_ms, key: key, token: other.tokens[i], split: other.metas[i].split)
         }
-    }
-
-    /// Calls `body` with the index and event time of every record that has one.
-    func forEachEventTime(_ body: (Int, Int64) -> Void) {
-        for (i, meta) in metas.enumerated() where meta.event_time_ms != .min { body(i, meta.event_time_ms) }
     }
 
     public func eventTime(at i: Int) -> Int64? {

@@ -68,7 +68,7 @@ final class SourceStage: Stage, @unchecked Sendable {
                     action = machine.polled(status: status, emitted: buffer.count - before, elapsed: now - started, now: now,
                                             stopping: control.isStopping, revoked: !ctx.revocations.isEmpty)
                 case .dispatch:
-                    if !buffer.isEmpty { bytesPerRecord = buffer.dataCount / buffer.count + 16 }
+                    if !buffer.isEmpty { bytesPerRecord = buffer.byteCount / buffer.count + 16 }
                     send(buffer, granted: granted, failures: failures, revocations: revocations, pollNanos: pollNanos, &machine)
                     break collecting
                 case let .dispatchAndBackOff(millis):

@@ -1,3 +1,4 @@
+import Foundation
 @testable import SluiceCore
 import XCTest
 
@@ -46,5 +47,32 @@ final class RunMetricsTests: XCTestCase {
         XCTAssertTrue(page.contains(e2e + #""0.05"} 1"#), page)
         XCTAssertTrue(page.contains(e2e + #""5.0"} 2"#), page)
         XCTAssertTrue(page.contains(#"sluice_component_end_to_end_latency_seconds_count{pipeline="p",component="out",kind="sink"} 2"#), page)
+    }
+
+    /// Batches add up; failed records, and those without an event time, are
+    /// not observed; a bound is inclusive; each sink is its own series of one family.
+    func testLatencyIsObservedPerWrittenRecordAcrossBatches() throws {
+        let run = RunMetrics(pipeline: "p")
+        let out = run.stage(name: "out", role: .sink)
+        let other = run.stage(name: "other", role: .sink)
+        let now: Int64 = 1_700_000_000_000
+        let first = RecordBuffer()
+        for millis: Int64 in [10, 11, 400, 7_200_000] { first.append([5, 0, 0, 0, 0], eventTime: now - millis) }
+        first.append([5, 0, 0, 0, 0])
+        out.written(first, failed: [1], nowMillis: now)
+        let second = RecordBuffer()
+        second.append([5, 0, 0, 0, 0], eventTime: now + 5000)
+        out.written(second, failed: [], nowMillis: now)
+        other.written(second, failed: [0], nowMillis: now)
+        let page = run.exposition()
+        let name = "sluice_component_end_to_end_latency_seconds"
+        let labels = #"pipeline="p",component="out",kind="sink""#
+        for (le, n) in [("0.01", 2), ("0.05", 2), ("0.5", 3), ("3600.0", 3), ("+Inf", 4)] {
+            XCTAssertTrue(page.contains("\(name)_bucket{\(labels),le=\"\(le)\"} \(n)\n"), "le=\(le): \(page)")
+        }
+        XCTAssertTrue(page.contains("\(name)_sum{\(labels)} 7200.41\n"), page)
+        XCTAssertTrue(page.contains("\(name)_count{\(labels)} 4\n"), page)
+        XCTAssertTrue(page.contains(#"\#(name)_count{pipeline="p",component="other",kind="sink"} 0"#), page)
+        XCTAssertEqual(page.components(separatedBy: "# TYPE \(name) histogram").count, 2, "one family")
     }
 }
