@@ -93,4 +93,97 @@ final class HotPathCodecTests: XCTestCase {
             XCTAssertEqual(w.finish(), expected, text)
         }
     }
+
+    /// `JSONText` (the pointer path for common types) writes what the general
+    /// path writes: a `leading` member sends a document down the general path.
+    func testDocumentTextMatchesTheGeneralPath() throws {
+        var random = SeededRandom(seed: 11)
+        let keys = ["a", "", "k\"q", "tab\there", "\u{1}ctl", "é", String(repeating: "long", count: 40)]
+        let dates: [Int64] = [0, 1_377_849_600_123, -1, -62_135_596_800_001, 253_402_300_800_000, 1_717_200_000_999]
+        let doubles: [Double] = [0, -0.0, 1.5, -99999.992, 16.04, 0.1 + 0.2, 1e300, 1e-7, .nan, .infinity, 123456789012345.0, 1e15]
+        for round in 0 ..< 400 {
+            var w = BSONWriter()
+            for i in 0 ..< 1 + Int(random.next() % 8) {
+                let key = keys[Int(random.next() % UInt64(keys.count))] + "\(i)"
+                switch random.next() % 10 {
+                case 0: w.append(key, double: doubles[Int(random.next() % UInt64(doubles.count))])
+                case 1: w.append(key, double: Double(Int64(bitPattern: random.next()) >> 20) / 100)
+                case 2: w.append(key, string: keys[Int(random.next() % UInt64(keys.count))] + "\"\\\n\r\u{7f}x")
+                case 3: w.append(key, int32: Int32(truncatingIfNeeded: random.next()))
+                case 4: w.append(key, int64: Int64(bitPattern: random.next()))
+                case 5: w.append(key, datetime: dates[Int(random.next() % UInt64(dates.count))])
+                case 6: w.append(key, bool: random.next() % 2 == 0)
+                case 7: w.appendNull(key)
+                case 8:
+                    w.appendArray(key) { a in
+                        a.append("", int32: 1)
+                        a.append("", string: "x")
+                        a.appendDocument("") { $0.append("d", datetime: 5) }
+                    }
+                default:
+                    if round % 5 == 0 { w.append(key, objectId: Array(0 ..< 12)) } else { w.appendDocument(key) { $0.append("n", double: 2.25) } }
+                }
+            }
+            let doc = w.finish()
+            for plain in [false, true] {
+                for dates in JSONWriter.Dates.allCases {
+                    doc.withUnsafeBytes { raw in
+                        var fast = JSONWriter()
+                        fast.plainTypes = plain
+                        fast.dates = dates
+                        fast.write(BSONDocument(raw))
+                        var general = JSONWriter()
+                        general.plainTypes = plain
+                        general.dates = dates
+                        general.write(BSONDocument(raw), leading: [("lead", "x")])
+                        let fastText = fast.string, generalText = general.string
+                        let expected = BSONDocument(raw).isEmpty ? #"{"lead":"x"}"# : #"{"lead":"x","# + fastText.dropFirst()
+                        XCTAssertEqual(generalText, expected, "round \(round)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keys longer than the one-append path and array indexes take the piecewise path; both read back.
+    func testWriterLongKeysAndArrays() throws {
+        let long = String(repeating: "k", count: 63)
+        var w = BSONWriter()
+        w.append(long, int64: 5_000_000_000)
+        w.append(long + "d", double: 2.5)
+        w.append(String(repeating: "s", count: 62), string: "text")
+        w.appendArray("a") { a in
+            for i in 0 ..< 12 { a.append("ignored", int32: Int32(i)) }
+            a.append("", datetime: 7)
+        }
+        let bytes = w.finish()
+        try bytes.withUnsafeBytes { raw in
+            XCTAssertTrue(BSONDocument.isWellFormed(raw))
+            let doc = BSONDocument(raw)
+            XCTAssertEqual(doc[long]?.int64, 5_000_000_000)
+            XCTAssertEqual(doc[long + "d"]?.double, 2.5)
+            XCTAssertEqual(doc[String(repeating: "s", count: 62)]?.string, "text")
+            let array = try XCTUnwrap(doc["a"]?.document)
+            XCTAssertEqual(array.elements.map(\.key), (0 ... 12).map(String.init))
+            XCTAssertEqual(array["11"]?.int32, 11)
+            XCTAssertEqual(array["12"]?.datetime, 7)
+        }
+    }
+
+    /// Years outside 0 … 9999 are written in full, and parse errors at every step stay errors.
+    func testDatesBeyondFourDigitYearsAndBadText() {
+        XCTAssertEqual(ISO8601.format(milliseconds: 253_402_300_800_000), "10000-01-01T00:00:00.000Z")
+        XCTAssertEqual(ISO8601.format(milliseconds: 253_402_300_799_999), "9999-12-31T23:59:59.999Z")
+        XCTAssertEqual(ISO8601.format(milliseconds: -1), "1969-12-31T23:59:59.999Z")
+        var raw: [UInt8] = []
+        ISO8601.appendDateTime(milliseconds: 1_377_849_600_123, to: &raw)
+        XCTAssertEqual(String(decoding: raw, as: UTF8.self), "2013-08-30T08:00:00")
+        XCTAssertEqual(ISO8601.parse("2013-08-30T08:00:00.5+02:30"), 1_377_849_600_500 - 150 * 60_000)
+        XCTAssertEqual(ISO8601.parse("2013-08-30 08:00"), 1_377_849_600_000)
+        XCTAssertEqual(ISO8601.parse("2013-08-30"), 1_377_820_800_000)
+        for bad in ["2013-08-3", "2013-08-30T", "2013-08-30T08", "2013-08-30T08:00:", "2013-08-30T08:00:00.", "2013-08-30T08:00Zx",
+                    "2013-08-30T08:00+02", "2013-08-30X08:00", "2013-13-01", "2013-02-29", "2013-08-30T24:00", "+2013-08-30"] {
+            XCTAssertNil(ISO8601.parse(bad), bad)
+        }
+    }
 }

@@ -42,8 +42,8 @@ public final class FakerSource: Source {
     let lateRatio: Double
     let lateBy: Int64
     let malformedRatio: Double
-    let keyField: String?
-    let timeField: String?
+    /// The record key's field (`key_field`, or the profile's) as UTF-8, looked up in every record without a `String`.
+    let keyBytes: [UInt8]?
     var random: SeededRandom
     /// The orders or payments stream, for those profiles.
     var shop: ShopStream?
@@ -80,8 +80,7 @@ public final class FakerSource: Source {
         lateRatio = try config.double("late_ratio", default: 0)
         lateBy = Int64(try config.int("late_by_ms", default: 60000))
         malformedRatio = try config.double("malformed_ratio", default: 0)
-        keyField = try config.string("key_field") ?? profile?.keyField
-        timeField = profile?.timeField
+        keyBytes = try (config.string("key_field") ?? profile?.keyField).map { Array($0.utf8) }
         let seed = UInt64(bitPattern: Int64(try config.int("seed", default: 0)))
         random = SeededRandom(seed: seed)
         let shopConfig = try config.object("shop")
@@ -146,8 +145,9 @@ public final class FakerSource: Source {
         let doc = writer.finish()
         doc.withUnsafeBytes { d in
             let view = BSONDocument(d)
-            let eventTime = timeField.flatMap { view[$0]?.datetime } ?? time
-            if let keyField, let k = view[keyField] {
+            // Every profile writes its time field as a datetime of `time`, ahead of any `fields:`: no need to read it back.
+            let eventTime = time
+            if let keyBytes, let k = keyBytes.withUnsafeBytes({ view.element(keyBytes: $0) }) {
                 if let s = k.stringBytes {
                     output.emit(d, eventTime: eventTime, key: s, token: UInt64(index))
                     return

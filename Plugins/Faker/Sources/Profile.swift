@@ -8,16 +8,6 @@ public enum Profile: String, Sendable, CaseIterable {
     case payments
     case people
 
-    /// The field that carries the event time.
-    var timeField: String? {
-        switch self {
-        case .beachSensor: return "TimeStamp"
-        case .orders: return "created_at"
-        case .payments: return "paid_at"
-        case .people: return nil
-        }
-    }
-
     /// The default record key: the join key for orders and payments.
     var keyField: String? {
         switch self {
@@ -31,7 +21,8 @@ public enum Profile: String, Sendable, CaseIterable {
     static func orderID(_ n: Int64) -> String { "O-\(zeroPadded(5, n % 100_000))\(n >= 100_000 ? "-\(n / 100_000)" : "")" }
 
     /// Writes the profile's fields for record `index` (for orders: the order
-    /// number) at event time `time`.
+    /// number) at event time `time`, which its time field (TimeStamp,
+    /// created_at; paid_at in `Shop.Payment`) holds as a datetime.
     /// `malformed` asks for one realistic defect. `scratch` is reused for
     /// text built from parts (its contents are replaced).
     func append(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool, scratch: inout [UInt8]) {

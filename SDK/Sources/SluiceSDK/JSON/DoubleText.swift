@@ -35,6 +35,30 @@ public enum DoubleText {
         }
     }
 
+    /// As `appendFixed`, at `out` (room for 24 bytes); returns how many bytes.
+    static func writeFixed(_ digits: UInt64, decimals: Int, negative: Bool, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var p = out
+        if negative {
+            p.pointee = UInt8(ascii: "-")
+            p += 1
+        }
+        var scale: UInt64 = 1
+        for _ in 0 ..< decimals { scale *= 10 }
+        p += DecimalDigits.write(digits / scale, into: p)
+        p.pointee = UInt8(ascii: ".")
+        p += 1
+        if decimals == 0 {
+            p.pointee = UInt8(ascii: "0")
+            return out.distance(to: p + 1)
+        }
+        var fraction = digits % scale
+        for i in stride(from: decimals - 1, through: 0, by: -1) {
+            p[i] = UInt8(truncatingIfNeeded: 48 &+ fraction % 10)
+            fraction /= 10
+        }
+        return out.distance(to: p + decimals)
+    }
+
     /// "[-]int.frac", at least one fractional digit, as `description` writes it.
     static func appendFixed(_ digits: UInt64, decimals: Int, negative: Bool, to out: inout [UInt8]) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in

@@ -11,6 +11,8 @@ public struct JSONWriter {
     public var plainTypes = false
     /// How BSON dates are written when `plainTypes` is set.
     public var dates = Dates.iso8601
+    /// Room `JSONText` writes a document into before it is appended to `bytes`.
+    private var scratch: [UInt8] = []
 
     /// How BSON dates come out in JSON.
     public enum Dates: String, Sendable, CaseIterable {
@@ -77,6 +79,7 @@ public struct JSONWriter {
 
     /// Writes a document; `leading` members come first (e.g. an added `@timestamp`).
     public mutating func write(_ document: BSONDocument, asArray: Bool = false, leading: [(String, String)] = []) {
+        if leading.isEmpty, writeCommon(document, asArray: asArray) { return }
         bytes.append(UInt8(ascii: asArray ? "[" : "{"))
         var first = true
         for (key, value) in leading {
@@ -96,6 +99,21 @@ public struct JSONWriter {
             write(e)
         }
         bytes.append(UInt8(ascii: asArray ? "]" : "}"))
+    }
+
+    /// The document through `JSONText` into `scratch`, then one append; false
+    /// (nothing appended) when it holds a type `JSONText` leaves to `write(_:)`.
+    private mutating func writeCommon(_ document: BSONDocument, asArray: Bool) -> Bool {
+        // Room for the usual worst case: every byte a `\u00XX` escape; a document needing more is written the general way.
+        let room = document.bytes.count * 6 + 64
+        if scratch.count < room { scratch = [UInt8](repeating: 0, count: max(room, 4096)) }
+        let (plainTypes, dates) = (plainTypes, dates)
+        return scratch.withUnsafeMutableBufferPointer { buffer in
+            var text = JSONText(into: buffer, plainTypes: plainTypes, dates: dates)
+            guard text.document(document, asArray: asArray) else { return false }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<text.written(from: buffer.baseAddress!)]))
+            return true
+        }
     }
 
     public mutating func write(_ e: BSONElement) {
@@ -209,8 +227,8 @@ public struct JSONWriter {
             case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
             default:
                 literal("\\u00")
-                bytes.append(hexDigit(c >> 4))
-                bytes.append(hexDigit(c & 15))
+                bytes.append(Self.hexDigit(c >> 4))
+                bytes.append(Self.hexDigit(c & 15))
             }
         }
         if n > runStart { bytes.appendBytes(UnsafeRawBufferPointer(rebasing: s[runStart...])) }
@@ -230,9 +248,9 @@ public struct JSONWriter {
         return (high >> 63 == 1 ? "-" : "") + String(coefficient) + String(repeating: "0", count: exponent)
     }
 
-    private func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }
 
     private func hex(_ b: UnsafeRawBufferPointer) -> String {
-        String(decoding: b.flatMap { [hexDigit($0 >> 4), hexDigit($0 & 15)] }, as: UTF8.self)
+        String(decoding: b.flatMap { [Self.hexDigit($0 >> 4), Self.hexDigit($0 & 15)] }, as: UTF8.self)
     }
 }
