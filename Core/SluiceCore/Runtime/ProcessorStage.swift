@@ -71,7 +71,7 @@ final class ProcessorStage: Stage, @unchecked Sendable {
             route(ctx, tickets: [])
         }
         guard let group else { return dispatchRevocation(splits) }
-        group.passRevocation(worker: worker, port: port) { dispatchRevocation(splits) }
+        group.passRevocation(worker: worker, port: port, giveUp: { control.drainDeadlinePassed }) { dispatchRevocation(splits) }
     }
 
     private func tick() {

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A component as the graph sees it: its workers (`workers: N`, default 1),
@@ -16,7 +17,7 @@ final class WorkerGroup: Sendable {
     private let spread: Mutex<WorkerSpread>
     /// Read without the lock: `assign` does not move the round-robin position.
     private let keyed: WorkerSpread?
-    private let revocations: Mutex<RevocationBarrier>
+    private let revocations: RevocationGate
 
     init(name: String, metrics: StageMetrics, workers: [Stage], spread mode: Spread) {
         self.name = name
@@ -25,7 +26,7 @@ final class WorkerGroup: Sendable {
         let spread = WorkerSpread(mode: mode, workers: workers.count)
         self.spread = Mutex(spread)
         keyed = mode == .key && workers.count > 1 ? spread : nil
-        revocations = Mutex(RevocationBarrier(workers: workers.count))
+        revocations = RevocationGate(RevocationBarrier(workers: workers.count))
         for (i, worker) in workers.enumerated() {
             worker.group = self
             worker.worker = i
@@ -66,9 +67,20 @@ final class WorkerGroup: Sendable {
     /// Worker `worker` has handled a revocation that came in on `port` and
     /// sent on its records before it; `forward` runs when it is the last.
     /// Under the lock, so revocations leave in the order they completed.
-    func passRevocation(worker: Int, port: Int, forward: () -> Void) {
-        revocations.withLock {
-            if $0.passed(worker: worker, port: port) == .forward { forward() }
+    /// Returns once the revocation has been forwarded, so the worker sends
+    /// nothing it reads after it ahead of it (a record of a revoked split
+    /// that came back would otherwise reach the consumers before they drop
+    /// the split's state), or when `giveUp` says the run is past its drain deadline.
+    func passRevocation(worker: Int, port: Int, giveUp: () -> Bool, forward: () -> Void) {
+        revocations.condition.lock()
+        defer { revocations.condition.unlock() }
+        if revocations.barrier.passed(worker: worker, port: port) == .forward {
+            forward()
+            revocations.condition.broadcast()
+            return
+        }
+        while !revocations.barrier.isForwarded(port: port, passedBy: worker), !giveUp() {
+            _ = revocations.condition.wait(until: Date(timeIntervalSinceNow: 0.1))
         }
     }
 

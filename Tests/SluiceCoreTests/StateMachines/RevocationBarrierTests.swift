@@ -38,4 +38,15 @@ final class RevocationBarrierTests: XCTestCase {
         XCTAssertEqual(barrier.passed(worker: 1, port: 0), .forward)
         XCTAssertEqual(barrier.passed(worker: 0, port: 1), .forward)
     }
+
+    func testAWorkerSeesItsRevocationForwardedOnlyOnceEveryWorkerPassedIt() {
+        var barrier = RevocationBarrier(workers: 2)
+        XCTAssertTrue(barrier.isForwarded(port: 0, passedBy: 0), "nothing passed, nothing to wait for")
+        XCTAssertEqual(barrier.passed(worker: 0, port: 0), .wait)
+        XCTAssertFalse(barrier.isForwarded(port: 0, passedBy: 0), "worker 0 must wait for worker 1")
+        XCTAssertTrue(barrier.isForwarded(port: 0, passedBy: 1))
+        XCTAssertEqual(barrier.passed(worker: 1, port: 0), .forward)
+        XCTAssertTrue(barrier.isForwarded(port: 0, passedBy: 0))
+        XCTAssertTrue(barrier.isForwarded(port: 1, passedBy: 0), "another port's count is its own")
+    }
 }

@@ -5,7 +5,9 @@
 /// every worker has sent on its records of those splits: each worker reports
 /// it here after doing so, and the last of them forwards it. Each worker
 /// sees the revocations of one input port in the same order, so the k-th one
-/// a worker passes on a port is the k-th of every other worker.
+/// a worker passes on a port is the k-th of every other worker. A worker
+/// that passed one waits until it is forwarded (`isForwarded`) before it
+/// sends anything read after it.
 struct RevocationBarrier {
     enum Action: Equatable {
         /// Other workers have not passed it yet.
@@ -24,6 +26,8 @@ struct RevocationBarrier {
     private var passedCount: [[Int: Int]]
     /// Revocations some but not all workers have passed, with how many have.
     private var arrivals: [Key: Int] = [:]
+    /// Per input port, how many revocations were forwarded.
+    private var forwarded: [Int: Int] = [:]
 
     init(workers: Int) {
         self.workers = workers
@@ -41,9 +45,15 @@ struct RevocationBarrier {
         let count = arrivals[key, default: 0] + 1
         if count == workers {
             arrivals[key] = nil
+            forwarded[port, default: 0] += 1
             return .forward
         }
         arrivals[key] = count
         return .wait
+    }
+
+    /// Whether every revocation `worker` passed on `port` has been forwarded.
+    func isForwarded(port: Int, passedBy worker: Int) -> Bool {
+        forwarded[port, default: 0] >= passedCount[worker][port, default: 0]
     }
 }
