@@ -19,10 +19,11 @@ final class SinkStage: Stage, @unchecked Sendable {
     private let inFlight: InFlightWrites?
     /// Writes whose records are still in flight, oldest first.
     private var parked: [Parked] = []
-    /// Two writes in flight let one batch's round trip overlap the next
-    /// batch's sending; more would only hold more batches in memory (each
-    /// parked batch is kept for a retry).
-    static let maxParked = 2
+    /// One parked write lets a batch's round trip overlap the next batch's
+    /// sending. Each parked batch is kept for a retry: with two, kafka.write
+    /// reached 1.10× kcat instead of 0.91×, but faker → validator →
+    /// kafka.write peaked at 67 MiB instead of 64 (bench/RESULTS.md, 2026-11-30).
+    static let maxParked = 1
 
     private struct Parked {
         var delivery: Delivery
