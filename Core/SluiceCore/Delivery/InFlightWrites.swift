@@ -15,6 +15,9 @@ final class InFlightWrites: Sendable {
     static let tag: UInt = 1 << (UInt.bitWidth - 1)
     private static let indexBits = 24
 
+    /// Whether `handle` is one of these (a sink's), not a processor's `HoldTable` handle.
+    static func owns(_ handle: UInt) -> Bool { handle & tag != 0 }
+
     private struct Attempt {
         /// Open holds per record index.
         var holds: [UInt8] = []

@@ -98,20 +98,25 @@ private let hostHold: @convention(c) (OpaquePointer?, Int) -> OpaquePointer? = {
 
 private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void = { data, hold in
     let host = ComponentHost.from(data)
-    let handle = hold.map { UInt(bitPattern: UnsafeRawPointer($0)) } ?? 0
-    let live = handle & InFlightWrites.tag != 0 ? host.writes.end(handle) : host.holds.release(handle)
+    let handle = holdHandle(hold)
+    let live = InFlightWrites.owns(handle) ? host.writes.end(handle) : host.holds.release(handle)
     if !live { host.logger.error("release of a hold that is not live (released twice, or never returned by hold); ignored") }
 }
 
 private let hostReleaseFailed: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = {
     data, hold, kind, reason in
     let host = ComponentHost.from(data)
-    let handle = hold.map { UInt(bitPattern: UnsafeRawPointer($0)) } ?? 0
+    let handle = holdHandle(hold)
     let failure = (retriable: kind == SLUICE_FAILURE_RETRIABLE, reason: reason.map { String(cString: $0) } ?? "no reason given")
-    guard handle & InFlightWrites.tag != 0, host.writes.end(handle, failure: failure) else {
+    guard InFlightWrites.owns(handle), host.writes.end(handle, failure: failure) else {
         host.logger.error("release_failed of a hold that is not a sink's live hold (ended twice, or never returned by hold in write); ignored")
         return
     }
+}
+
+/// A `sluice_hold *` is an id, not an address (0 for NULL).
+private func holdHandle(_ hold: OpaquePointer?) -> UInt {
+    hold.map { UInt(bitPattern: UnsafeRawPointer($0)) } ?? 0
 }
 
 private let hostRevokeSplits: @convention(c) (OpaquePointer?, UnsafePointer<UInt32>?, Int) -> Void = { ctx, splits, count in
