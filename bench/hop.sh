@@ -33,14 +33,6 @@ manifest() {  # length records → path of the chain's manifest
     } >"$path"
     echo "$path"
 }
-stripped() {  # build dir → a stripped copy of its executable and plugins (Debian 12's valgrind cannot read DWARF 5)
-    local dir
-    dir="$OUT/stripped-$(echo "$1" | md5sum | cut -c1-8)"
-    rm -rf "$dir" && mkdir -p "$dir"
-    cp -L "$1/sluice" "$1"/*.so "$dir/"
-    strip -g "$dir"/*
-    echo "$dir"
-}
 instructions() {  # bin length tag → instructions of the whole run
     local out="$OUT/callgrind-hop-$2-$3"
     valgrind --tool=callgrind --callgrind-out-file="$out.out" "$1/sluice" run "$(manifest "$2" "$CG_N")" --no-progress \

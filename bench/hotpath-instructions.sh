@@ -11,14 +11,6 @@ OUT=${HOTPATH_OUT:-$OUT}
 mkdir -p "$OUT"
 N=${1:-100000}
 make_input "$N"
-stripped() {  # build dir → a stripped copy of its executable and plugins (Debian 12's valgrind cannot read DWARF 5)
-    local dir
-    dir="$OUT/stripped-$(echo "$1" | md5sum | cut -c1-8)"
-    rm -rf "$dir" && mkdir -p "$dir"
-    cp -L "$1/sluice" "$1"/*.so "$dir/"
-    strip -g "$dir"/*
-    echo "$dir"
-}
 count() {  # bin case tag → instructions
     local out="$OUT/callgrind-$2-$3.out"
     BENCH_N=$N BENCH_OUT=$OUT valgrind --tool=callgrind --callgrind-out-file="$out" "$1/sluice" run "bench/$2.yaml" --no-progress \

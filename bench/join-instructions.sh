@@ -18,14 +18,6 @@ $BIN/sluice run bench/join-input.yaml --no-progress 2>/dev/null
 RECORDS=$((2 * N))
 # Debian 12's valgrind cannot read the DWARF 5 that Swift 6 writes: drop the
 # debug sections, keep the symbol table for the per-function list.
-stripped() {
-    local dir
-    dir="$OUT/join-stripped-$(echo "$1" | md5sum | cut -c1-8)"
-    rm -rf "$dir" && mkdir -p "$dir"
-    cp -L "$1/sluice" "$1"/*.so "$dir/"
-    strip --strip-debug "$dir"/*
-    echo "$dir"
-}
 builds=("$BIN")
 [ -n "${SLUICE_BIN_BEFORE:-}" ] && builds=("$SLUICE_BIN_BEFORE" "$BIN")
 echo "input: $N orders + $N payments (bench/join-input.yaml), left join, 1-minute window; instructions per input record (callgrind, all threads)"
@@ -41,7 +33,7 @@ echo "| build | file → join → file | file → join → discard | file → di
 echo "|---|---|---|---|---|"
 counts=() alone=()
 for b in "${builds[@]}"; do
-    dir=$(stripped "$b")
+    dir=$(stripped "$b" join-stripped)
     full=$(count "$dir" bench/join.yaml full)
     joined=$(count "$dir" bench/join-discard.yaml discard)
     read=$(count "$dir" bench/read-discard.yaml read)

@@ -23,3 +23,15 @@ wait_port() {
 }
 
 now() { date +%s.%N; }
+
+# Build dir [name] → $OUT/name-<hash of dir>: a copy of its executable and plugins
+# without debug info (Debian 12's valgrind cannot read DWARF 5); symbols stay,
+# so callgrind still names functions.
+stripped() {
+    local dir
+    dir="$OUT/${2:-stripped}-$(echo "$1" | md5sum | cut -c1-8)"
+    rm -rf "$dir" && mkdir -p "$dir"
+    cp -L "$1/sluice" "$1"/*.so "$dir/"
+    strip --strip-debug "$dir"/*
+    echo "$dir"
+}
