@@ -165,6 +165,70 @@ final class FileTests: XCTestCase {
         }
     }
 
+    /// Without `checkpoint:` the position is kept in the state directory:
+    /// a run stopped part way resumes, a run that read to the end with every
+    /// line delivered leaves nothing behind (the next run reads the file
+    /// again, as a batch job expects), and `checkpoint: false` always starts
+    /// at line 1.
+    func testTheDefaultCheckpointBridgesAStopPartWayOnly() throws {
+        try (0 ..< 1000).map { "{\"n\":\($0)}\n" }.joined().write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
+        func run(_ out: String, max: Int? = nil, checkpoint: String = "") throws -> [Int64] {
+            _ = try TestSupport.run("""
+            engine: {state_dir: \(dir)/state}
+            sources:
+              in: {use: file.read, config: {path: \(dir)/in.ndjson\(checkpoint)}, batch: {max_records: 64}}
+            sinks:
+              out: {use: file.write, inputs: [in], config: {path: \(dir)/\(out)}}
+            """, dir: dir, maxRecords: max)
+            return try TestSupport.readNDJSON(dir + "/" + out).map { $0["n"]!.integer! }
+        }
+        let saved = dir + "/state/in/checkpoint"
+        XCTAssertEqual(try run("first.ndjson", max: 400), Array(0 ..< 400))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: saved), "a stop part way keeps the position")
+        XCTAssertEqual(try run("second.ndjson"), Array(400 ..< 1000), "the second run resumes")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: saved), "a read to the end with every line delivered removes it")
+        XCTAssertEqual(try run("third.ndjson"), Array(0 ..< 1000), "so the next run reads the whole file")
+        XCTAssertEqual(try run("fourth.ndjson", max: 300, checkpoint: ", checkpoint: false"), Array(0 ..< 300))
+        XCTAssertEqual(try run("fifth.ndjson", checkpoint: ", checkpoint: false"), Array(0 ..< 1000), "checkpoint: false starts at line 1")
+    }
+
+    /// The host SIGKILLed part way through a file with no `checkpoint:` set:
+    /// the restart resumes near where the sink had got (not at line 1), and
+    /// every line is written at least once.
+    func testAHostKilledMidReadResumesFromTheDefaultCheckpoint() throws {
+        let lines = 300_000
+        try (0 ..< lines).map { "{\"n\":\($0)}\n" }.joined().write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
+        let manifest = dir + "/copy.yaml"
+        try """
+        engine: {state_dir: \(dir)/state, batch: {max_records: 500}}
+        sources:
+          in: {use: file.read, config: {path: \(dir)/in.ndjson}}
+        sinks:
+          out: {use: file.write, inputs: [in], config: {path: \(dir)/out.ndjson}}
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let saved = dir + "/state/in/checkpoint"
+        let first = try TestSupport.launch(["run", manifest, "--no-progress"], stderr: dir + "/first.log")
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while !FileManager.default.fileExists(atPath: saved), first.isRunning, Date() < deadline { usleep(10_000) }
+        XCTAssertTrue(first.isRunning, "the whole file was copied before the first checkpoint; the test needs a longer file")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        // The kill can leave a torn last line; the next run cuts it off.
+        let written = try String(contentsOfFile: dir + "/out.ndjson", encoding: .utf8).split(separator: "\n").filter { $0.hasSuffix("}") }.count
+        let resumeAt = try XCTUnwrap(JSONParser.parse(String(contentsOfFile: saved, encoding: .utf8))["line"]?.integer)
+        XCTAssertGreaterThan(resumeAt, 0)
+        XCTAssertLessThanOrEqual(Int(resumeAt), written, "the checkpoint is never ahead of what the sink wrote")
+
+        let second = try TestSupport.runProcess(TestSupport.sluice, ["run", manifest, "--no-progress"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let all = try TestSupport.readNDJSON(dir + "/out.ndjson").map { Int($0["n"]!.integer!) }
+        XCTAssertEqual(Set(all), Set(0 ..< lines), "every line written at least once")
+        XCTAssertEqual(all.count - lines, written - Int(resumeAt), "duplicated: only what was written after the last checkpoint")
+        XCTAssertTrue(second.stderr.contains("resuming after line \(resumeAt)"), second.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: saved))
+    }
+
     func testDeliveredLinesAdvanceOnlyOverTheAckedRunFromTheStart() {
         var d = DeliveredLines()
         for line in [1, 2, 4, 5] { d.emitted(line: line, end: UInt64(line * 10)) }
@@ -176,10 +240,11 @@ final class FileTests: XCTestCase {
         XCTAssertNil(d.take(), "nothing moved since")
         d.acked(line: 5)
         XCTAssertEqual(d.take()?.end, 50)
-        let saved = ReadCheckpoint(device: 1, inode: 2, offset: 50, line: 5)
-        XCTAssertTrue(saved.resumes(device: 1, inode: 2, size: 50))
-        XCTAssertFalse(saved.resumes(device: 1, inode: 3, size: 500), "another file")
-        XCTAssertFalse(saved.resumes(device: 1, inode: 2, size: 49), "truncated")
+        let saved = ReadCheckpoint(path: "/in.ndjson", device: 1, inode: 2, offset: 50, line: 5)
+        XCTAssertTrue(saved.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 50))
+        XCTAssertFalse(saved.resumes(path: "/in.ndjson", device: 1, inode: 3, size: 500), "another file")
+        XCTAssertFalse(saved.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 49), "truncated")
+        XCTAssertFalse(saved.resumes(path: "/other.ndjson", device: 1, inode: 2, size: 50), "another file with the inode of a deleted one")
     }
 
     /// A crash can leave the last line of an appended file cut short; the

@@ -333,9 +333,9 @@ public final class Engine: @unchecked Sendable {
         return try retryingCreate(node) { try ComponentInstance.create(node.component, config: node.spec.config, host: host) }
     }
 
-    /// A processor's state directory, made if missing; nil for other roles.
+    /// A processor's or source's state directory, made if missing; nil for sinks.
     private func stateDirectory(_ node: PipelinePlan.Node, worker: Int?) throws -> String? {
-        guard node.spec.role == .processor else { return nil }
+        guard node.spec.role != .sink else { return nil }
         var url = URL(fileURLWithPath: plan.settings.stateDirectory).appendingPathComponent(node.spec.name)
         if let worker, worker > 0 { url.appendPathComponent("worker-\(worker)") }
         let path = url.path

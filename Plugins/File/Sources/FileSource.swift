@@ -6,8 +6,11 @@ import SluiceSDK
 ///
 /// Each record's delivery token is its line number. A line that does not
 /// decode goes to the dead-letter queue as `{raw, line}` with the reason.
-/// With `checkpoint:`, delivered positions are saved and a restart resumes
-/// after the last line every sink wrote (`ReadCheckpoint`).
+/// Delivered positions are saved (`ReadCheckpoint`) and a restart resumes
+/// after the last line every sink wrote: by default in the state directory,
+/// where a bounded read that reached the end with every line delivered
+/// removes it (the next run reads the file again, as a batch job expects);
+/// with `checkpoint: PATH` in that file, kept for the next run.
 public final class FileSource: Source {
     public static let name = "read"
     public static let summary = "Reads JSON lines, CSV (header row) or text lines from a file or stdin; follow mode tails it"
@@ -22,7 +25,7 @@ public final class FileSource: Source {
        "separator": {"type": "string", "minLength": 1, "maxLength": 1},
        "key_field": {"type": "string"},
        "event_time_field": {"type": "string"},
-       "checkpoint": {"type": "string", "format": "path", "description": "file that keeps how far the input was delivered; a restart resumes there (relative to the manifest)"},
+       "checkpoint": {"type": ["string", "boolean"], "format": "path", "description": "how far the input was delivered, so a restart resumes there. true (the default for a file): in the state directory, for a crash or a stop part way (a read that ends with every line delivered removes it, unless follow); PATH: in that file, kept after the end (relative to the manifest); false: none"},
     """# + UTF8Policy.schemaMember + #"""
      }}
     """#
@@ -41,8 +44,12 @@ public final class FileSource: Source {
     var writer = BSONWriter(capacity: 512)
     let host: PluginHost
     let checkpointPath: String?
+    /// The checkpoint only bridges a crash or a stop part way: removed once a bounded read ended with every line delivered.
+    let checkpointIsTransient: Bool
     var delivered = DeliveredLines()
     var lastSave: UInt64 = 0
+    /// The bounded read reached the end of the file.
+    var ended = false
 
     public required init(config: Config, host: PluginHost) throws {
         let path = try config.requiredString("path")
@@ -56,17 +63,39 @@ public final class FileSource: Source {
         reader = try Self.reader(path)
         utf8 = try UTF8Gate(config, host: host)
         self.host = host
-        checkpointPath = try config.string("checkpoint")
-        if checkpointPath != nil, !reader.isFile { throw SluiceError.config("checkpoint: needs a file; stdin cannot resume") }
+        (checkpointPath, checkpointIsTransient) = try Self.checkpoint(config, reader: reader, follow: follow, host: host)
         try resumeFromCheckpoint()
     }
 
-    deinit { saveCheckpoint() }
+    deinit {
+        if checkpointIsTransient, ended, delivered.isComplete, let checkpointPath {
+            unlink(checkpointPath)
+        } else {
+            saveCheckpoint()
+        }
+    }
+
+    /// Where the checkpoint is kept, and whether it is transient.
+    private static func checkpoint(_ config: Config, reader: LineReader, follow: Bool, host: PluginHost) throws -> (String?, Bool) {
+        let explicit: String?
+        switch config["checkpoint"] {
+        case .bool(false)?: return (nil, false)
+        case let .string(path)?: explicit = path
+        default: explicit = nil
+        }
+        guard reader.isFile else {
+            if config.has("checkpoint") { throw SluiceError.config("checkpoint: needs a file; stdin cannot resume") }
+            return (nil, false)
+        }
+        if let explicit { return (explicit, false) }
+        guard let directory = host.stateDirectory else { return (nil, false) }
+        return (directory + "/checkpoint", !follow)
+    }
 
     /// Continues after the checkpoint's line, when it is of this very file.
     private func resumeFromCheckpoint() throws {
         guard let checkpointPath, let saved = ReadCheckpoint.load(checkpointPath), let id = reader.identity() else { return }
-        guard saved.resumes(device: id.device, inode: id.inode, size: id.size) else {
+        guard saved.resumes(path: reader.path, device: id.device, inode: id.inode, size: id.size) else {
             host.log(.warning, "checkpoint \(checkpointPath) is of another or a shorter file (replaced or truncated); reading from the start")
             return
         }
@@ -97,7 +126,7 @@ public final class FileSource: Source {
     private func saveCheckpoint() {
         guard let checkpointPath, let (line, end) = delivered.take(), let id = reader.identity() else { return }
         do {
-            try ReadCheckpoint(device: id.device, inode: id.inode, offset: end, line: line).save(checkpointPath)
+            try ReadCheckpoint(path: reader.path, device: id.device, inode: id.inode, offset: end, line: line).save(checkpointPath)
         } catch {
             host.log(.error, "cannot write checkpoint \(checkpointPath): \(error); a restart reads more again")
         }
@@ -121,7 +150,10 @@ public final class FileSource: Source {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMillis) * 1_000_000
         while emitted < maxRecords {
             guard let line = reader.next(final: !follow) else {
-                if !follow { return .end }
+                if !follow {
+                    ended = true
+                    return .end
+                }
                 if DispatchTime.now().uptimeNanoseconds >= deadline { return .more }
                 usleep(20_000)
                 continue

@@ -20,10 +20,13 @@ final class LineReader {
     /// Bytes of the file consumed by the lines returned so far: where the next line starts.
     private(set) var offset: UInt64 = 0
     let isFile: Bool
+    /// As given (`-` for stdin).
+    let path: String
 
     static let chunk = 1 << 16
 
     init(path: String) throws {
+        self.path = path
         if path == "-" {
             fd = STDIN_FILENO
             ownsDescriptor = false

@@ -7,9 +7,11 @@ import SluiceSDK
 ///
 /// Positions advance only over lines every sink has written (acks arrive
 /// out of order; the checkpoint is the end of the longest acked run from
-/// the start). The file's device, inode and size are kept with it: a file
-/// replaced or truncated since is read again from the start.
+/// the start). The file's path, device, inode and size are kept with it: a
+/// file replaced or truncated since, or another file that got the inode of a
+/// deleted one, is read again from the start.
 struct ReadCheckpoint: Equatable {
+    var path: String
     var device: UInt64
     var inode: UInt64
     /// Byte offset where the next undelivered line starts, and that line's number minus one.
@@ -17,20 +19,20 @@ struct ReadCheckpoint: Equatable {
     var line: Int
 
     /// Whether this checkpoint can resume a file of this identity.
-    func resumes(device: UInt64, inode: UInt64, size: UInt64) -> Bool {
-        device == self.device && inode == self.inode && offset <= size
+    func resumes(path: String, device: UInt64, inode: UInt64, size: UInt64) -> Bool {
+        path == self.path && device == self.device && inode == self.inode && offset <= size
     }
 
     static func load(_ path: String) -> ReadCheckpoint? {
         guard let data = FileManager.default.contents(atPath: path), let v = data.withUnsafeBytes({ try? JSONParser.parse($0) }),
               let device = v["device"]?.integer, let inode = v["inode"]?.integer, let offset = v["offset"]?.integer,
-              let line = v["line"]?.integer else { return nil }
-        return ReadCheckpoint(device: UInt64(device), inode: UInt64(inode), offset: UInt64(offset), line: Int(line))
+              let line = v["line"]?.integer, let path = v["path"]?.string else { return nil }
+        return ReadCheckpoint(path: path, device: UInt64(device), inode: UInt64(inode), offset: UInt64(offset), line: Int(line))
     }
 
     /// Written to a temporary file and renamed over the old one: a crash leaves one or the other, whole.
     func save(_ path: String) throws {
-        let text = #"{"device":\#(device),"inode":\#(inode),"offset":\#(offset),"line":\#(line)}"# + "\n"
+        let text = #"{"path":\#(JSONWriter.string(.string(self.path))),"device":\#(device),"inode":\#(inode),"offset":\#(offset),"line":\#(line)}"# + "\n"
         let temporary = path + ".tmp"
         try text.write(toFile: temporary, atomically: false, encoding: .utf8)
         guard rename(temporary, path) == 0 else { throw SluiceError.retriable("cannot rename \(temporary): \(String(cString: strerror(errno)))") }
@@ -49,13 +51,28 @@ struct DeliveredLines {
 
     mutating func emitted(line: Int, end: UInt64) { emitted.append((line, end)) }
 
+    /// Every emitted line is delivered.
+    var isComplete: Bool { head == emitted.count }
+
     mutating func acked(line: Int) {
+        // Acks mostly come in order: the next line needs no set.
+        if head < emitted.count, emitted[head].line == line, acked.isEmpty {
+            delivered = emitted[head]
+            moved = true
+            head += 1
+            trim()
+            return
+        }
         acked.insert(line)
         while head < emitted.count, acked.remove(emitted[head].line) != nil {
             delivered = emitted[head]
             moved = true
             head += 1
         }
+        trim()
+    }
+
+    private mutating func trim() {
         if head > 4096, head * 2 > emitted.count {
             emitted.removeFirst(head)
             head = 0

@@ -406,8 +406,9 @@ typedef struct sluice_host_api {
      * This instance's own directory for state that must survive a restart
      * (`engine.state_dir`/component name), created before create is called.
      * Write snapshots atomically (write a temporary file, then rename).
-     * Processors only: NULL for sources and sinks, which keep their
-     * positions outside (Kafka offsets, the server's own state).
+     * Processors and sources (a source's read position, such as file.read's
+     * checkpoint); NULL for sinks, which keep their state in the server.
+     * Hosts before 1.4 gave it to processors only.
      */
     const char *state_dir;
 
