@@ -20,7 +20,8 @@ final class IsolationWireTests: XCTestCase {
         bson(2).withUnsafeBytes { main.append($0, eventTime: .min, key: nil, token: 0) }
         bson(3).withUnsafeBytes { named.append($0, eventTime: .min, key: nil, token: 9) }
         let answer = IsolationWire.CallAnswer(status: Int32(bitPattern: SLUICE_OK.rawValue),
-                                              failures: [Failure(index: 1, retriable: false, reason: "bad n")], rejected: 2, held: 0,
+                                              failures: [Failure(index: 1, retriable: false, reason: "bad n")], rejected: 2,
+                                              taken: [(0x1_0000_0002, 4), (7, 0)], attached: [(1, 7)], released: [0x2_0000_0001],
                                               revocations: [(1, [1, 3])])
         return IsolationWire.encode(answer, outputs: [main, named])
     }
@@ -36,6 +37,11 @@ final class IsolationWireTests: XCTestCase {
         XCTAssertEqual(answer.status, Int32(bitPattern: SLUICE_OK.rawValue))
         XCTAssertEqual(answer.failures, [Failure(index: 1, retriable: false, reason: "bad n")])
         XCTAssertEqual(answer.rejected, 2)
+        XCTAssertEqual(answer.taken.map(\.hold), [0x1_0000_0002, 7])
+        XCTAssertEqual(answer.taken.map(\.index), [4, 0])
+        XCTAssertEqual(answer.attached.map(\.output), [1])
+        XCTAssertEqual(answer.attached.map(\.hold), [7])
+        XCTAssertEqual(answer.released, [0x2_0000_0001])
         XCTAssertEqual(answer.revocations.map(\.position), [1])
         XCTAssertEqual(answer.revocations.map(\.splits), [[1, 3]])
         XCTAssertEqual(records.count, 3)
