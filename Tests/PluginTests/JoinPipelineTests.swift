@@ -63,8 +63,10 @@ final class JoinPipelineTests: XCTestCase {
         return out
     }
 
+    /// Runs the join in the engine in this process or, isolated, in the
+    /// `sluice` binary (whose children are `sluice isolate`).
     private func join(_ type: String, upper: Int64, outOfOrderness: Int, isolation: String = "none") throws -> (out: [Out: Int], late: [String]) {
-        _ = try TestSupport.run("""
+        let manifest = """
         sources:
           orders: {use: file.read, config: {path: \(dir)/orders.ndjson}}
           payments: {use: file.read, config: {path: \(dir)/payments.ndjson}}
@@ -83,7 +85,14 @@ final class JoinPipelineTests: XCTestCase {
         sinks:
           out: {use: file.write, inputs: [paid], config: {path: \(dir)/joined.ndjson, append: false}}
           late: {use: file.write, inputs: [paid.late], config: {path: \(dir)/late.ndjson, append: false}}
-        """, dir: dir)
+        """
+        if isolation == "none" {
+            _ = try TestSupport.run(manifest, dir: dir)
+        } else {
+            try manifest.write(toFile: dir + "/join.yaml", atomically: true, encoding: .utf8)
+            let result = try TestSupport.runProcess(TestSupport.sluice, ["run", dir + "/join.yaml", "--no-progress"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
         var out: [Out: Int] = [:]
         for d in try TestSupport.readNDJSON("\(dir)/joined.ndjson") {
             let o = d["order"]?["order_id"]?.string, p = d["payment"]?["payment_id"]?.string
