@@ -1,6 +1,7 @@
 import CSluicePlugin
 import Foundation
 import Logging
+import SluiceSDK
 
 /// A processor whose plugin runs in a child process (`isolation: process`).
 /// Each batch goes to the child (`IsolationWire`); the child calls process
@@ -39,12 +40,17 @@ final class IsolatedProcessor: RecordProcessor {
     private var restoreFailure = ""
     /// During `restore`: pins the new child's releases ended, ended only once every replay call succeeded.
     private var replayEnded: [UInt] = []
+    /// Spaces the restores of a child that keeps dying on its replay (ticks would try at every interval).
+    private var restoreBackoff: Backoff
+    private var nextRestore: UInt64 = 0
     private var metrics: ChildMetrics
 
-    init(info: ComponentInfo, host: ComponentHost, child: PluginChild) {
+    /// - Parameter restoreBackoff: the engine's backoff (`initial_backoff_ms`, `max_backoff_ms`).
+    init(info: ComponentInfo, host: ComponentHost, child: PluginChild, restoreBackoff: Backoff) {
         self.info = info
         self.host = host
         self.child = child
+        self.restoreBackoff = restoreBackoff
         metrics = ChildMetrics(metrics: host.metrics, plugin: host.plugin, component: host.name, worker: host.worker)
     }
 
@@ -77,6 +83,7 @@ final class IsolatedProcessor: RecordProcessor {
     /// died again: everything stays pinned for the next try.
     func restore(_ ctx: CallContext) -> Bool {
         guard held.needsReplay else { return true }
+        guard Clock.monotonicNanos() >= nextRestore else { return false }
         // Undone whole if a replay call fails: its releases must not end pins
         // while what the new child made from the records is thrown away.
         let before = held
@@ -96,9 +103,11 @@ final class IsolatedProcessor: RecordProcessor {
                 held = before
                 held.childDied()
                 restoreFailure = "its plugin process could not be given the \(held.count) record(s) the last one held: \(died.recordReason)"
+                nextRestore = Clock.monotonicNanos() + UInt64(restoreBackoff.nextDelayMillis()) * 1_000_000
                 return false
             }
         }
+        restoreBackoff.reset()
         let replayed = held.count
         for pin in replayEnded + held.replayed() { _ = host.holds.release(pin) }
         replayEnded = []

@@ -271,7 +271,9 @@ public final class Engine: @unchecked Sendable {
             case .processor:
                 // The host side keeps what the stage reads: the drain flag, the (empty) holds.
                 let host = componentHost(node, worker: worker, stateDirectory: nil)
-                stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: IsolatedProcessor(info: node.component, host: host, child: child),
+                stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: IsolatedProcessor(info: node.component, host: host, child: child,
+                                                                        restoreBackoff: Backoff(initialMillis: settings.initialBackoffMillis,
+                                                                                                maxMillis: settings.maxBackoffMillis)),
                                        receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,
                                        logger: self.logger, worker: worker)
             case .sink:
