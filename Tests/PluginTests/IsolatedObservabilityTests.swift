@@ -19,14 +19,14 @@ final class IsolatedObservabilityTests: XCTestCase {
         try TestSupport.compileC(CPlugins.crashingSink, name: "crashkit", dir: pluginDir)
     }
 
-    /// 2,000 records through `keeper.keep` isolated (`child`), then in the
-    /// host (`host`), into a file.
-    func manifest(linger: Bool) throws -> String {
+    /// 2,000 records from `keeper.count` (isolated with `isolate`) through
+    /// `keeper.keep` isolated (`child`), then in the host (`host`), into a file.
+    func manifest(linger: Bool, isolateSource: Bool = false) throws -> String {
         let path = dir + "/p.yaml"
         try """
         engine: {tick_interval_ms: 50, batch: {max_records: 250}, dead_letter_path: \(dir)/dead.ndjson}
         sources:
-          gen: {use: keeper.count, config: {count: 2000, log: \(dir)/log, linger: \(linger)}}
+          gen: {use: keeper.count, isolation: \(isolateSource ? "process" : "none"), config: {count: 2000, log: \(dir)/log, linger: \(linger)}}
         processors:
           child: {use: keeper.keep, inputs: [gen], isolation: process, config: {log: \(dir)/log, hold_ticks: 1}}
           host: {use: keeper.keep, inputs: [child], config: {log: \(dir)/log, hold_ticks: 1}}
@@ -38,11 +38,12 @@ final class IsolatedObservabilityTests: XCTestCase {
 
     /// The child's counter `kept_total` is on `/metrics` as
     /// `sluice_keeper_kept_total`, counting every record it held, with the
-    /// labels the same counter of the in-host instance has.
+    /// labels the same counter of the in-host instance has; the isolated
+    /// source's counter, with the label the plugin gave, is there too.
     func testAnIsolatedPluginsCounterIsOnTheHostsMetrics() throws {
         let statusPort = try ManagedServer.freePort()
         let log = dir + "/stderr.log"
-        let host = try TestSupport.launch(["run", try manifest(linger: true), "--no-progress", "--plugin-path", pluginDir,
+        let host = try TestSupport.launch(["run", try manifest(linger: true, isolateSource: true), "--no-progress", "--plugin-path", pluginDir,
                                            "--status-listen", "127.0.0.1:\(statusPort)"], stderr: log)
         defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
         let client = HTTPClient(headers: [], timeoutMillis: 5000)
@@ -52,7 +53,9 @@ final class IsolatedObservabilityTests: XCTestCase {
             guard let r = try? client.send(method: "GET", url: "http://127.0.0.1:\(statusPort)/metrics", body: nil), r.status == 200 else { continue }
             let read = try MetricsPage(String(decoding: r.body, as: UTF8.self), dir: dir)
             page = read
-            if read.value("sluice_keeper_kept_total", ["component": "child"]) == 2000, read.value("sluice_keeper_kept_total", ["component": "host"]) == 2000 {
+            if read.value("sluice_keeper_kept_total", ["component": "child"]) == 2000, read.value("sluice_keeper_kept_total", ["component": "host"]) == 2000,
+               read.value("sluice_keeper_polled_total", ["component": "gen"]) == 2000
+            {
                 break
             }
         }
@@ -68,6 +71,10 @@ final class IsolatedObservabilityTests: XCTestCase {
         XCTAssertEqual(child.type, "counter")
         XCTAssertEqual(child.labels.merging(["component": "host"]) { $1 }, inHost.labels, "labelled as the in-host instance's")
         XCTAssertEqual(child.labels["pipeline"], inHost.labels["pipeline"])
+        let polled = try XCTUnwrap(page?.samples("sluice_keeper_polled_total").first, stderr)
+        XCTAssertEqual(polled.value, 2000, "the isolated source's counter")
+        XCTAssertEqual(polled.labels["by"], "count")
+        XCTAssertEqual(polled.labels["component"], "gen")
     }
 
     /// With `--log-format json` the child's plugin log line is a JSON line

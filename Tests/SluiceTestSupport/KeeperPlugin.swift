@@ -1,8 +1,9 @@
 extension CPlugins {
     /// Plugin `keeper`, for holds across the isolation wire. `count` is a
     /// source of `count` records `{n}` (token n + 1) that appends `acked N`
-    /// to the file `log` for each record acknowledged; with `linger: true`
-    /// it does not end after them (it waits for a SIGTERM). `keep` holds every
+    /// to the file `log` for each record acknowledged, and counts what it
+    /// emits in `polled_total{by="count"}`; with `linger: true` it does not
+    /// end after them (it waits for a SIGTERM). `keep` holds every
     /// record it is given (`host->hold`) and counts it in its counter
     /// `kept_total` (`sluice_keeper_kept_total`); each tick ages what it holds, and a record older
     /// than `hold_ticks` ticks (or any, at the last tick) is emitted with its
@@ -27,7 +28,7 @@ extension CPlugins {
         const sluice_host_api *host;
         char log[512], marker[512];
         long count, emitted, hold_ticks, crash_at, calls, linger;
-        sluice_metric *kept;
+        sluice_metric *kept, *polled;
         held_t *held; size_t used, cap;
     } state_t;
 
@@ -46,6 +47,9 @@ extension CPlugins {
         s->hold_ticks = config_number(json, "hold_ticks", 2);
         s->crash_at = config_number(json, "crash_at", 0);
         s->linger = strstr(json, "\"linger\":true") != NULL;
+        if (strcmp(self->name, "count") == 0) {
+            s->polled = host->metric(host->host_data, SLUICE_METRIC_COUNTER, "polled_total{by=\"count\"}", "Records emitted.");
+        }
         if (strcmp(self->name, "keep") == 0) {
             s->kept = host->metric(host->host_data, SLUICE_METRIC_COUNTER, "kept_total", "Records held.");
             char line[96];
@@ -88,6 +92,7 @@ extension CPlugins {
             o.input_index = -1;
             o.token = (uint64_t)s->emitted + 1;
             s->host->emit(ctx, doc, sizeof doc, &o);
+            s->host->metric_record(s->polled, 1);
             s->emitted++;
         }
         if (s->emitted < s->count) return SLUICE_OK;
