@@ -23,6 +23,10 @@ struct LogOptions: ParsableArguments {
     @Option(name: .long, help: "Log lines as text, or as one JSON object per line (ts, level, component, message, metadata).")
     var logFormat: Format = .text
 
+    /// These options as arguments: what an isolated component's child
+    /// (`sluice isolate`) is started with, so it logs as the host does.
+    var arguments: [String] { ["--log-level", logLevel, "--log-format", logFormat.rawValue] }
+
     func logger() throws -> Logger {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level \(logLevel.debugDescription)")

@@ -21,7 +21,7 @@ struct PipelineExecution {
         // touch. Keeping them on the heap lets freed batches be reused.
         mallopt(M_MMAP_THRESHOLD, 64 << 20)
         mallopt(M_TRIM_THRESHOLD, 256 << 20)
-        let engine = Engine(plan: plan, logger: logger, maxRecords: maxRecords)
+        let engine = Engine(plan: plan, logger: logger, maxRecords: maxRecords, childLogArguments: log.arguments)
         // Libraries that report through swift-metrics land on the same /metrics page.
         MetricsSystem.bootstrap(engine.metrics.factory)
         let signals = SignalHandling.install {

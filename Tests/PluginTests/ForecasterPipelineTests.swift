@@ -59,13 +59,15 @@ final class ForecasterPipelineTests: XCTestCase {
     }
 
     /// The example as shipped, run by the `sluice` executable over `rows`: its exit status, log and forecasts.
-    func runExecutable(_ rows: [Substring], header: Substring, dir: String) throws -> (TestSupport.ProcessResult, [JSONValue]) {
+    func runExecutable(_ rows: [Substring], header: Substring, dir: String,
+                       manifest: String = TestSupport.repoRoot + "/examples/beach-csv-forecast.yaml") throws -> (TestSupport.ProcessResult, [JSONValue])
+    {
         let csv = dir + "/input.csv"
         try ([header] + rows).joined(separator: "\n").appending("\n").write(toFile: csv, atomically: true, encoding: .utf8)
         var env = ProcessInfo.processInfo.environment
         env["BEACH_CSV"] = csv
         env["SLUICE_OUT"] = dir
-        let result = try TestSupport.runProcess(TestSupport.sluice, ["run", TestSupport.repoRoot + "/examples/beach-csv-forecast.yaml", "--no-progress"],
+        let result = try TestSupport.runProcess(TestSupport.sluice, ["run", manifest, "--no-progress"],
                                                 cwd: dir, environment: env)
         return (result, try TestSupport.readNDJSON(dir + "/beach-forecast.ndjson"))
     }
@@ -104,5 +106,39 @@ final class ForecasterPipelineTests: XCTestCase {
         XCTAssertEqual(forecasts[1], forecasts[0], "shuffled within the window: the same forecasts, reading by reading")
         // As published, about half the rows come after a later reading of their beach; nearly all within 3 days.
         XCTAssertGreaterThan(forecasts[2].count, forecasts[0].count * 9 / 10, "most readings forecast in file order too")
+    }
+
+    /// The forecaster in a child process (`isolation: process`) over rows
+    /// moved within its reorder window, so it holds readings across the
+    /// wire: every hold mirrored and released, and the same forecasts,
+    /// reading by reading, as in the host.
+    func testAnIsolatedForecasterForecastsAsInTheHost() throws {
+        let lines = try String(contentsOfFile: BeachCSV.path, encoding: .utf8).split(separator: "\n")
+        let header = lines[0]
+        let format = DateFormat("MM/dd/yyyy hh:mm:ss a")
+        let time = { (row: Substring) in format.parse(String(row.split(separator: ",", omittingEmptySubsequences: false)[1])) ?? 0 }
+        var random = SeededRandom(seed: 7)
+        let rows = lines.dropFirst().map { ($0, time($0) + Int64(random.unit() * 86_400_000)) }.sorted { $0.1 < $1.1 }.map(\.0)
+        let example = try String(contentsOfFile: TestSupport.repoRoot + "/examples/beach-csv-forecast.yaml", encoding: .utf8)
+        let isolated = example.replacingOccurrences(of: "    use: forecaster.forecast\n", with: "    use: forecaster.forecast\n    isolation: process\n")
+        XCTAssertNotEqual(isolated, example)
+        var forecasts: [[String: JSONValue]] = []
+        for (name, text) in [("host", example), ("isolated", isolated)] {
+            let dir = TestSupport.tempDir("forecast-\(name)")
+            try text.write(toFile: dir + "/forecast.yaml", atomically: true, encoding: .utf8)
+            let (result, records) = try runExecutable(rows, header: header, dir: dir, manifest: dir + "/forecast.yaml")
+            XCTAssertEqual(result.status, 0, result.stderr)
+            for problem in ["still in state", "not live", "refused", "could not be mirrored"] {
+                XCTAssertFalse(result.stderr.contains(problem), "\(name): \(result.stderr)")
+            }
+            XCTAssertEqual(records.count + TestSupport.lineCount(dir + "/beach-forecast-dead-letter.ndjson"), rows.count, name)
+            var byID: [String: JSONValue] = [:]
+            for r in records where r["forecast"]?["Water Temperature"]?["status"]?.string == "ok" {
+                byID[r["Measurement ID"]?.string ?? ""] = r["forecast"]
+            }
+            forecasts.append(byID)
+        }
+        XCTAssertGreaterThan(forecasts[0].count, rows.count / 2)
+        XCTAssertEqual(forecasts[1], forecasts[0], "isolated: the same forecasts as in the host")
     }
 }

@@ -63,8 +63,10 @@ final class JoinPipelineTests: XCTestCase {
         return out
     }
 
-    private func join(_ type: String, upper: Int64, outOfOrderness: Int) throws -> (out: [Out: Int], late: [String]) {
-        _ = try TestSupport.run("""
+    /// Runs the join in the engine in this process or, isolated, in the
+    /// `sluice` binary (whose children are `sluice isolate`).
+    private func join(_ type: String, upper: Int64, outOfOrderness: Int, isolation: String = "none") throws -> (out: [Out: Int], late: [String]) {
+        let manifest = """
         sources:
           orders: {use: file.read, config: {path: \(dir)/orders.ndjson}}
           payments: {use: file.read, config: {path: \(dir)/payments.ndjson}}
@@ -72,6 +74,7 @@ final class JoinPipelineTests: XCTestCase {
           paid:
             use: join.join
             inputs: [orders, payments]
+            isolation: \(isolation)
             config:
               type: \(type)
               left: {key: order_id, time: {field: created_at}, as: order}
@@ -82,7 +85,14 @@ final class JoinPipelineTests: XCTestCase {
         sinks:
           out: {use: file.write, inputs: [paid], config: {path: \(dir)/joined.ndjson, append: false}}
           late: {use: file.write, inputs: [paid.late], config: {path: \(dir)/late.ndjson, append: false}}
-        """, dir: dir)
+        """
+        if isolation == "none" {
+            _ = try TestSupport.run(manifest, dir: dir)
+        } else {
+            try manifest.write(toFile: dir + "/join.yaml", atomically: true, encoding: .utf8)
+            let result = try TestSupport.runProcess(TestSupport.sluice, ["run", dir + "/join.yaml", "--no-progress"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
         var out: [Out: Int] = [:]
         for d in try TestSupport.readNDJSON("\(dir)/joined.ndjson") {
             let o = d["order"]?["order_id"]?.string, p = d["payment"]?["payment_id"]?.string
@@ -109,6 +119,20 @@ final class JoinPipelineTests: XCTestCase {
             XCTAssertEqual(late, [], type)
             assertSame(got, expected, type)
         }
+    }
+
+    /// The join in a child process (`isolation: process`): the rows it keeps
+    /// in its window are held across the wire, and what comes out is the
+    /// same multiset as in the host (and the oracle's).
+    func testAnIsolatedJoinGivesWhatTheJoinInTheHostGives() throws {
+        let (inHost, lateInHost) = try join("full", upper: 5000, outOfOrderness: 3000)
+        let (isolated, lateIsolated) = try join("full", upper: 5000, outOfOrderness: 3000, isolation: "process")
+        XCTAssertGreaterThan(inHost.count, 1000)
+        assertSame(isolated, inHost, "isolated against in the host")
+        XCTAssertEqual(lateIsolated, lateInHost)
+        let orders = try rows("orders.ndjson", id: "order_id", time: "created_at")
+        let payments = try rows("payments.ndjson", id: "payment_id", time: "paid_at")
+        assertSame(isolated, oracle(orders, payments, "full", upper: 5000), "isolated against the oracle")
     }
 
     /// With less out-of-orderness than the data has, some rows are late: they

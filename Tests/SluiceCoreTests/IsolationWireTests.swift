@@ -12,6 +12,10 @@ final class IsolationWireTests: XCTestCase {
         return w.finish()
     }
 
+    let metrics = [IsolationWire.MetricUpdate(kind: .counter, name: "seen_total{topic=\"a\"}", help: "Seen.", values: [3]),
+                   IsolationWire.MetricUpdate(kind: .histogram, name: "size", help: "", values: [1.5, 0, 1e9]),
+                   IsolationWire.MetricUpdate(kind: .gauge, name: "lag", help: "Lag.", values: [])]
+
     func answerBytes() -> [UInt8] {
         let main = RecordBuffer(), named = RecordBuffer()
         bson(1).withUnsafeBytes { d in
@@ -20,8 +24,9 @@ final class IsolationWireTests: XCTestCase {
         bson(2).withUnsafeBytes { main.append($0, eventTime: .min, key: nil, token: 0) }
         bson(3).withUnsafeBytes { named.append($0, eventTime: .min, key: nil, token: 9) }
         let answer = IsolationWire.CallAnswer(status: Int32(bitPattern: SLUICE_OK.rawValue),
-                                              failures: [Failure(index: 1, retriable: false, reason: "bad n")], rejected: 2, held: 0,
-                                              revocations: [(1, [1, 3])])
+                                              failures: [Failure(index: 1, retriable: false, reason: "bad n")], rejected: 2,
+                                              taken: [(0x1_0000_0002, 4), (7, 0)], attached: [(1, 7)], released: [0x2_0000_0001],
+                                              revocations: [(1, [1, 3])], metrics: metrics)
         return IsolationWire.encode(answer, outputs: [main, named])
     }
 
@@ -36,6 +41,12 @@ final class IsolationWireTests: XCTestCase {
         XCTAssertEqual(answer.status, Int32(bitPattern: SLUICE_OK.rawValue))
         XCTAssertEqual(answer.failures, [Failure(index: 1, retriable: false, reason: "bad n")])
         XCTAssertEqual(answer.rejected, 2)
+        XCTAssertEqual(answer.taken.map(\.hold), [0x1_0000_0002, 7])
+        XCTAssertEqual(answer.taken.map(\.index), [4, 0])
+        XCTAssertEqual(answer.attached.map(\.output), [1])
+        XCTAssertEqual(answer.attached.map(\.hold), [7])
+        XCTAssertEqual(answer.released, [0x2_0000_0001])
+        XCTAssertEqual(answer.metrics, metrics)
         XCTAssertEqual(answer.revocations.map(\.position), [1])
         XCTAssertEqual(answer.revocations.map(\.splits), [[1, 3]])
         XCTAssertEqual(records.count, 3)
@@ -51,6 +62,29 @@ final class IsolationWireTests: XCTestCase {
             XCTAssertNil(IsolationWire.decodeCallAnswer(Array(payload.prefix(cut))) { _, _ in }, "cut at \(cut)")
         }
         XCTAssertNil(IsolationWire.decodeCallAnswer(payload + [0]) { _, _ in }, "trailing bytes")
+    }
+
+    /// A sink's write answer, read from a pipe as the host reads it from the
+    /// child: the failures and the plugin's metrics; cut short, refused.
+    func testAWriteAnswerCarriesFailuresAndMetrics() throws {
+        let bytes = IsolationWire.writeAnswer(status: Int32(bitPattern: SLUICE_RETRIABLE.rawValue),
+                                              failures: [Failure(index: 2, retriable: true, reason: "busy")], metrics: metrics)
+        for cut in [bytes.count, bytes.count - 1] {
+            var fds: [Int32] = [0, 0]
+            XCTAssertEqual(pipe(&fds), 0)
+            XCTAssertTrue(ByteIO.writeAll(fds[1], Array(bytes.prefix(cut))))
+            close(fds[1])
+            let read = IsolationWire.readWriteAnswer(fds[0])
+            close(fds[0])
+            if cut < bytes.count {
+                XCTAssertNil(read, "cut at \(cut)")
+                continue
+            }
+            let answer = try XCTUnwrap(read)
+            XCTAssertEqual(answer.status, Int32(bitPattern: SLUICE_RETRIABLE.rawValue))
+            XCTAssertEqual(answer.failures, [Failure(index: 2, retriable: true, reason: "busy")])
+            XCTAssertEqual(answer.metrics, metrics)
+        }
     }
 
     func testAHelloCarriesWhatTheChildCreatesItsComponentWith() {

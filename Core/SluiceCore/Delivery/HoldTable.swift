@@ -28,6 +28,8 @@ final class HoldTable: Sendable {
         var slots: [Slot] = []
         var free: [Int] = []
         var live = 0
+        /// Holds ended since `takeReleased`, when the table keeps them.
+        var released: [UInt] = []
 
         /// The slot of live hold `id`, or nil.
         func slot(of id: UInt) -> Int? {
@@ -39,6 +41,13 @@ final class HoldTable: Sendable {
     }
 
     private let table = Mutex(State())
+    /// Whether ended holds are noted for `takeReleased`: an isolated
+    /// processor's child reports them to the host in its next answer.
+    private let journalsReleases: Bool
+
+    init(journalsReleases: Bool = false) {
+        self.journalsReleases = journalsReleases
+    }
 
     /// Takes a hold on `tickets`; returns its handle.
     func hold(_ tickets: [Ticket]) -> UInt {
@@ -99,6 +108,7 @@ final class HoldTable: Sendable {
             t.slots[index].generation &+= 1
             t.free.append(index)
             t.live -= 1
+            if journalsReleases { t.released.append(id) }
             return tickets
         }
         switch tickets {
@@ -107,6 +117,15 @@ final class HoldTable: Sendable {
         case let .many(list)?: for ticket in list { ticket.release() }
         }
         return true
+    }
+
+    /// The holds ended since the last call (with `journalsReleases`), in
+    /// the order they ended: `release` may run on any thread, between calls.
+    func takeReleased() -> [UInt] {
+        table.withLock { t in
+            defer { t.released = [] }
+            return t.released
+        }
     }
 
     /// Holds not released yet.

@@ -54,9 +54,6 @@ public struct PipelinePlanner {
                 errors.append(ManifestError(spec.spreadLocation ?? spec.location, key: "\(key).spread",
                                             "\(spec.use) keeps state per key or split; spread: round_robin would part a key's records among its \(spec.workers) workers (leave spread: out, or use key)"))
             }
-            if let refused = Self.isolationRefused(spec, component) {
-                errors.append(ManifestError(spec.isolationLocation ?? spec.location, key: "\(key).isolation", refused))
-            }
             var resolved = spec
             let problems = checkConfig(&resolved, component, key: key, manifestFile: manifest.file)
             errors += problems
@@ -98,19 +95,6 @@ public struct PipelinePlanner {
         let order = topologicalOrder(manifest, &errors)
         if !errors.isEmpty { throw ManifestErrors(errors: Self.inFileOrder(errors)) }
         return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] }, warnings: manifest.literalSecrets + unreadOutputs(manifest, nodes))
-    }
-
-    /// Why `isolation: process` cannot run this component, if it cannot.
-    /// A component with keyed state keeps records in that state under holds
-    /// (the join, the forecaster), which cannot cross the process boundary:
-    /// the host would acknowledge what only the child has, and a crash
-    /// would lose it.
-    static func isolationRefused(_ spec: ComponentSpec, _ component: ComponentInfo) -> String? {
-        guard spec.isolation == .process else { return nil }
-        if component.keyedState {
-            return "isolation: process is not supported for \(spec.use): it keeps state per key (SLUICE_COMPONENT_KEYED_STATE) and holds records in it until they are written, and those holds cannot cross to a child process (the host would acknowledge records only the child has, and a crash would lose them); remove isolation: to run it in the host"
-        }
-        return nil
     }
 
     /// Named outputs no component reads: their records are dropped (and acked), which is rarely meant.

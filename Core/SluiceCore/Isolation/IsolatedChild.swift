@@ -32,7 +32,7 @@ public enum IsolatedChild {
             }
             let host = ComponentHost(name: name, plugin: plugin.name, role: info.role, inputs: hello.inputs,
                                      stateDirectory: hello.stateDirectory, outputWired: hello.outputWired, logger: logger,
-                                     metrics: RunMetrics(pipeline: name), control: EngineControl(maxRecords: nil))
+                                     metrics: RunMetrics(pipeline: name, forHost: true), control: EngineControl(maxRecords: nil), journalsHolds: true)
             instance = try ComponentInstance.create(info, config: hello.config, host: host)
         } catch let ComponentInstance.CreateError.retriable(message) {
             _ = started(.retriable, message)
@@ -53,7 +53,8 @@ public enum IsolatedChild {
                 guard let (records, port) = readFrame() else { return 1 }
                 let ctx = CallContext(output: nil, input: records)
                 let status = instance.write(records, port: port, ctx)
-                answer = IsolationWire.writeAnswer(status: Int32(bitPattern: status.rawValue), failures: ctx.failures)
+                answer = IsolationWire.writeAnswer(status: Int32(bitPattern: status.rawValue), failures: ctx.failures,
+                                                   metrics: IsolationWire.MetricUpdate.taken(from: instance.host.metrics))
             case .flush:
                 answer = withUnsafeBytes(of: instance.flush().rawValue.littleEndian) { Array($0) }
             case .process:
@@ -82,7 +83,7 @@ public enum IsolatedChild {
                 let ctx = CallContext(output: records, input: nil)
                 let status = instance.poll(ctx, maxRecords: Int(most), timeoutMillis: Int(timeout))
                 let result = IsolationWire.CallAnswer(status: Int32(bitPattern: status.rawValue), failures: ctx.failures, rejected: ctx.rejected,
-                                                      held: 0, revocations: ctx.revocations)
+                                                      revocations: ctx.revocations, metrics: IsolationWire.MetricUpdate.taken(from: instance.host.metrics))
                 answer = IsolationWire.encode(result, outputs: [records])
             case .ack:
                 guard let count = IsolationWire.readUInt32(0), let bytes = ByteIO.readExactly(0, Int(count) * 8) else { return 1 }
@@ -105,14 +106,18 @@ public enum IsolatedChild {
         return payload.withUnsafeBytes { BufferFrame.decode($0, header: header) }
     }
 
-    /// Makes one processor call and encodes what it emitted and failed.
+    /// Makes one processor call and encodes what it emitted and failed, and
+    /// the holds it took, attached and (then or since the last call) ended.
     private static func processorCall(_ instance: ComponentInstance, input: RecordBuffer?, _ call: (CallContext) -> sluice_status) -> [UInt8] {
         let outputCount = 1 + instance.info.outputs.count
-        let ctx = CallContext(input: input, outputCount: outputCount, tickets: [], holds: instance.host.holds)
+        let ctx = CallContext(input: input, outputCount: outputCount, tickets: [], holds: instance.host.holds, journalsHolds: true)
         let status = call(ctx)
         let outputs = (0 ..< outputCount).map { ctx.result($0) ?? RecordBuffer() }
-        let answer = IsolationWire.CallAnswer(status: Int32(bitPattern: status.rawValue), failures: ctx.failures,
-                                              rejected: ctx.rejected, held: instance.host.holds.count)
+        let attached = ctx.attachedHolds.enumerated().flatMap { output, holds in holds.map { (output, UInt64($0)) } }
+        let answer = IsolationWire.CallAnswer(status: Int32(bitPattern: status.rawValue), failures: ctx.failures, rejected: ctx.rejected,
+                                              taken: ctx.heldInputs.map { (UInt64($0.hold), $0.index) }, attached: attached,
+                                              released: instance.host.holds.takeReleased().map { UInt64($0) },
+                                              metrics: IsolationWire.MetricUpdate.taken(from: instance.host.metrics))
         return IsolationWire.encode(answer, outputs: outputs)
     }
 }

@@ -12,9 +12,11 @@ import Foundation
 /// Used by its stage's thread only, like an in-process instance.
 final class IsolatedSink: RecordWriter {
     let child: PluginChild
+    private var metrics: ChildMetrics
 
-    init(child: PluginChild) {
+    init(child: PluginChild, metrics: ChildMetrics) {
         self.child = child
+        self.metrics = metrics
     }
 
     func write(_ records: RecordBuffer, port: Int, _ ctx: CallContext) -> sluice_status {
@@ -24,6 +26,7 @@ final class IsolatedSink: RecordWriter {
             for i in 0 ..< records.count { ctx.fail(i, SLUICE_FAILURE_RETRIABLE, died.recordReason) }
             return SLUICE_RETRIABLE
         case let .success(answer):
+            metrics.record(answer.metrics)
             for f in answer.failures where f.index >= 0 && f.index < records.count {
                 ctx.fail(f.index, f.retriable ? SLUICE_FAILURE_RETRIABLE : SLUICE_FAILURE_PERMANENT, f.reason)
             }

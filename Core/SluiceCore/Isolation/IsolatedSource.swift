@@ -24,9 +24,11 @@ final class IsolatedSource: RecordSource {
     private let control: EngineControl
     private let logger: Logger
     private var tokens = SourceTokens()
+    private var metrics: ChildMetrics
 
-    init(child: PluginChild, takesAcks: Bool, control: EngineControl, logger: Logger) {
+    init(child: PluginChild, takesAcks: Bool, control: EngineControl, metrics: ChildMetrics, logger: Logger) {
         self.child = child
+        self.metrics = metrics
         self.takesAcks = takesAcks
         self.control = control
         self.logger = logger
@@ -42,6 +44,7 @@ final class IsolatedSource: RecordSource {
             tokens.childEnded()
             return SLUICE_RETRIABLE
         case let .success((answer, bytes)):
+            metrics.record(answer.metrics)
             // Each revocation goes in at its place among the records, as the plugin made it.
             var revocations = answer.revocations[...]
             var emitted = 0

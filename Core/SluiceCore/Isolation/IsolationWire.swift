@@ -17,10 +17,22 @@ import SluiceSDK
 ///
 /// Child → host: after create, a status byte (`Started`) and a message (u32
 /// length, UTF-8). After `write`: i32 status, then the record failures (u32
-/// count, each u32 index, u8 retriable, u32 length, reason). After `flush`:
+/// count, each u32 index, u8 retriable, u32 length, reason), then u32
+/// length and the plugin's metrics (`MetricUpdate`). After `flush`:
 /// i32 status; after `ack`, u32 0 (so a child that died in ack is seen).
 /// After `process`, `tick`, `revoke` and `poll`: a `CallAnswer`, u32 length
-/// then its bytes (read whole in one go).
+/// then its bytes (read whole in one go): i32 status; the failures as
+/// above; u32 emits refused; the holds the plugin took (u32 count, each u64
+/// handle in the child, u32 input index), attached to outputs (u32 count,
+/// each u32 output, u64 handle) and ended since the last answer (u32 count,
+/// u64 handles); the revocations (u32 count, each u32 position, u32 count,
+/// the splits); the plugin's metrics (`MetricUpdate`); then u32 outputs,
+/// each its records as `WireRecords`.
+///
+/// Holds: the host mirrors each hold the child reports with a pin of its
+/// own on the record's delivery (`IsolatedProcessor`, `WireHolds`), so a
+/// record the plugin keeps in state is acknowledged only after the plugin
+/// released it, and replays what a dead child held into the next one.
 enum IsolationWire {
     enum Request: UInt8 {
         case write = 1
@@ -81,11 +93,70 @@ enum IsolationWire {
         var failures: [Failure]
         /// Emits the child's context refused (malformed BSON, unknown output or hold).
         var rejected: Int
-        /// Holds the plugin still has after the call (`host->hold`): records
-        /// kept in the child's state, which the host cannot pin.
-        var held: Int
+        /// Holds the plugin took in the call (`host->hold`): its handle in
+        /// the child and the input record's index. The host pins the record.
+        var taken: [(hold: UInt64, index: Int)] = []
+        /// Holds the plugin emitted records with (`sluice_emit_options.holds`),
+        /// per output: the host attaches its pins to that output.
+        var attached: [(output: Int, hold: UInt64)] = []
+        /// Holds the plugin ended since the last answer (`release` is
+        /// any-thread: in this call, or between calls): the host unpins.
+        var released: [UInt64] = []
         /// A source's `revoke_splits`, each at the count of records emitted before it.
         var revocations: [(position: Int, splits: [UInt32])] = []
+        /// The plugin's metrics recorded since the last answer.
+        var metrics: [MetricUpdate] = []
+    }
+
+    /// What the plugin recorded in one of its metrics (`host->metric`) since
+    /// the child's last answer: a counter's increase, a gauge's last value,
+    /// a histogram's observations. The host records them in its own series
+    /// of the same name and labels, so `/metrics` shows the child's metrics
+    /// as an in-process instance's (counters stay monotonic across restarts).
+    struct MetricUpdate: Equatable {
+        var kind: PluginMetric.Kind
+        /// The name as the plugin registered it, labels included.
+        var name: String
+        var help: String
+        var values: [Double]
+
+        private static let kinds: [PluginMetric.Kind] = [.counter, .gauge, .histogram]
+
+        /// What the child's metrics recorded since they were last taken.
+        static func taken(from metrics: RunMetrics) -> [MetricUpdate] {
+            metrics.pluginMetrics.compactMap { m in
+                guard let registered = m.registered, let values = m.takeRecorded() else { return nil }
+                return MetricUpdate(kind: m.kind, name: registered.name, help: registered.help, values: values)
+            }
+        }
+
+        /// u32 count, then each: u8 kind (0 counter, 1 gauge, 2 histogram),
+        /// name and help (u32 length, UTF-8), u32 count, the values (f64).
+        static func put(_ updates: [MetricUpdate], into out: inout [UInt8]) {
+            out.appendLittleEndian(UInt32(updates.count))
+            for u in updates {
+                out.append(UInt8(kinds.firstIndex(of: u.kind)!))
+                IsolationWire.put(u.name, into: &out)
+                IsolationWire.put(u.help, into: &out)
+                out.appendLittleEndian(UInt32(u.values.count))
+                for v in u.values { out.appendLittleEndian(v.bitPattern) }
+            }
+        }
+
+        static func read(_ r: inout WireCursor) -> [MetricUpdate]? {
+            guard let count = r.u32() else { return nil }
+            var updates: [MetricUpdate] = []
+            for _ in 0 ..< count {
+                guard let kind = r.u8(), Int(kind) < kinds.count, let name = r.string(), let help = r.string(), let n = r.u32() else { return nil }
+                var values: [Double] = []
+                for _ in 0 ..< n {
+                    guard let bits = r.u64() else { return nil }
+                    values.append(Double(bitPattern: bits))
+                }
+                updates.append(MetricUpdate(kind: kinds[Int(kind)], name: name, help: help, values: values))
+            }
+            return updates
+        }
     }
 
     /// Waits until `fd` has something to read (or is closed); false after
@@ -137,22 +208,33 @@ enum IsolationWire {
         }
     }
 
-    /// A `write` answer: the status and the record failures.
-    static func writeAnswer(status: Int32, failures: [Failure]) -> [UInt8] {
+    /// A `write` answer: the status, the record failures and the plugin's metrics.
+    static func writeAnswer(status: Int32, failures: [Failure], metrics: [MetricUpdate]) -> [UInt8] {
         var out: [UInt8] = []
         out.appendLittleEndian(UInt32(bitPattern: status))
         put(failures, into: &out)
+        var updates: [UInt8] = []
+        MetricUpdate.put(metrics, into: &updates)
+        out.appendLittleEndian(UInt32(updates.count))
+        out.append(contentsOf: updates)
         return out
     }
 
-    static func readWriteAnswer(_ fd: Int32) -> (status: Int32, failures: [Failure])? {
+    static func readWriteAnswer(_ fd: Int32) -> (status: Int32, failures: [Failure], metrics: [MetricUpdate])? {
         guard let status = readUInt32(fd), let count = readUInt32(fd) else { return nil }
         var failures: [Failure] = []
         for _ in 0 ..< count {
             guard let index = readUInt32(fd), let retriable = ByteIO.readExactly(fd, 1), let reason = readString(fd) else { return nil }
             failures.append(Failure(index: Int(index), retriable: retriable[0] != 0, reason: reason))
         }
-        return (Int32(bitPattern: status), failures)
+        guard let length = readUInt32(fd), let bytes = ByteIO.readExactly(fd, Int(length)) else { return nil }
+        let metrics = bytes.withUnsafeBytes { b -> [MetricUpdate]? in
+            var r = WireCursor(b)
+            guard let updates = MetricUpdate.read(&r), r.isAtEnd else { return nil }
+            return updates
+        }
+        guard let metrics else { return nil }
+        return (Int32(bitPattern: status), failures, metrics)
     }
 
     private static func put(_ failures: [Failure], into out: inout [UInt8]) {
@@ -171,13 +253,25 @@ enum IsolationWire {
         out.appendLittleEndian(UInt32(bitPattern: answer.status))
         put(answer.failures, into: &out)
         out.appendLittleEndian(UInt32(answer.rejected))
-        out.appendLittleEndian(UInt32(answer.held))
+        out.appendLittleEndian(UInt32(answer.taken.count))
+        for (hold, index) in answer.taken {
+            out.appendLittleEndian(hold)
+            out.appendLittleEndian(UInt32(index))
+        }
+        out.appendLittleEndian(UInt32(answer.attached.count))
+        for (output, hold) in answer.attached {
+            out.appendLittleEndian(UInt32(output))
+            out.appendLittleEndian(hold)
+        }
+        out.appendLittleEndian(UInt32(answer.released.count))
+        for hold in answer.released { out.appendLittleEndian(hold) }
         out.appendLittleEndian(UInt32(answer.revocations.count))
         for (position, splits) in answer.revocations {
             out.appendLittleEndian(UInt32(position))
             out.appendLittleEndian(UInt32(splits.count))
             for split in splits { out.appendLittleEndian(split) }
         }
+        MetricUpdate.put(answer.metrics, into: &out)
         out.appendLittleEndian(UInt32(outputs.count))
         for records in outputs { WireRecords.put(records, into: &out) }
         let length = UInt32(out.count - 4).littleEndian
@@ -207,7 +301,25 @@ enum IsolationWire {
                 guard let index = r.u32(), let retriable = r.u8(), let reason = r.string() else { return nil }
                 failures.append(Failure(index: Int(index), retriable: retriable != 0, reason: reason))
             }
-            guard let rejected = r.u32(), let held = r.u32(), let revocationCount = r.u32() else { return nil }
+            guard let rejected = r.u32(), let takenCount = r.u32() else { return nil }
+            var taken: [(hold: UInt64, index: Int)] = []
+            for _ in 0 ..< takenCount {
+                guard let hold = r.u64(), let index = r.u32() else { return nil }
+                taken.append((hold, Int(index)))
+            }
+            guard let attachedCount = r.u32() else { return nil }
+            var attached: [(output: Int, hold: UInt64)] = []
+            for _ in 0 ..< attachedCount {
+                guard let output = r.u32(), let hold = r.u64() else { return nil }
+                attached.append((Int(output), hold))
+            }
+            guard let releasedCount = r.u32() else { return nil }
+            var released: [UInt64] = []
+            for _ in 0 ..< releasedCount {
+                guard let hold = r.u64() else { return nil }
+                released.append(hold)
+            }
+            guard let revocationCount = r.u32() else { return nil }
             var revocations: [(position: Int, splits: [UInt32])] = []
             for _ in 0 ..< revocationCount {
                 guard let position = r.u32(), let n = r.u32() else { return nil }
@@ -218,13 +330,13 @@ enum IsolationWire {
                 }
                 revocations.append((Int(position), splits))
             }
-            guard let outputCount = r.u32() else { return nil }
+            guard let metrics = MetricUpdate.read(&r), let outputCount = r.u32() else { return nil }
             for output in 0 ..< Int(outputCount) {
                 guard WireRecords.read(&r, { record(output, $0) }) else { return nil }
             }
             guard r.isAtEnd else { return nil }
-            return CallAnswer(status: Int32(bitPattern: status), failures: failures, rejected: Int(rejected), held: Int(held),
-                              revocations: revocations)
+            return CallAnswer(status: Int32(bitPattern: status), failures: failures, rejected: Int(rejected), taken: taken,
+                              attached: attached, released: released, revocations: revocations, metrics: metrics)
         }
     }
 }

@@ -22,6 +22,8 @@ final class PluginChild {
         /// `engine.call_timeout_ms`: a call not answered within it gets the
         /// child killed; 0 waits for ever.
         var callTimeoutMillis = 0
+        /// The host's log options (`--log-format`, `--log-level`), passed on.
+        var logArguments: [String] = []
     }
 
     /// How a call ended without an answer.
@@ -104,7 +106,7 @@ final class PluginChild {
     private func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: launch.executable)
-        p.arguments = ["isolate", "--plugin", launch.pluginPath, "--component", launch.component, "--name", launch.name]
+        p.arguments = ["isolate", "--plugin", launch.pluginPath, "--component", launch.component, "--name", launch.name] + launch.logArguments
         // Swift's crash reporter would hold a crashed child for seconds while
         // it symbolicates (past call_timeout_ms); the host reports the signal.
         var environment = ProcessInfo.processInfo.environment

@@ -45,8 +45,8 @@ public enum Isolation: String, Sendable, CaseIterable {
     /// In the host process, on its stage's thread.
     case none
     /// In a child process (`sluice isolate`): a crash in the plugin fails
-    /// the batch (or poll) as retriable and the child is started again.
-    /// Not for components with keyed state (`PipelinePlanner` refuses them).
+    /// the batch (or poll) as retriable and the child is started again;
+    /// records a processor held there are given to the new child again.
     case process
 }
 
@@ -65,8 +65,6 @@ public struct ComponentSpec: Sendable {
     public var retry: RetrySettings?
     /// Where the component's plugin runs.
     public var isolation: Isolation = .none
-    /// Where `isolation:` was written, for the planner's errors.
-    public var isolationLocation: SourceLocation?
     public var location: SourceLocation
     public var useLocation: SourceLocation
     public var inputLocations: [SourceLocation]

@@ -233,7 +233,6 @@ public struct ManifestParser {
                         }
                     }
                 case "isolation":
-                    spec.isolationLocation = loc(fv.mark)
                     let text = scalar(fv, "\(key).isolation") ?? ""
                     if let isolation = Isolation(rawValue: text) {
                         spec.isolation = isolation

@@ -23,9 +23,14 @@ public final class RunMetrics: Sendable {
     public let factory: PrometheusMetricsFactory
     private let plugins = Mutex<PluginTable>(PluginTable())
     private let latencies = Mutex<[LatencyHistogram]>([])
+    /// An isolated child's: plugin metrics keep what they record for the
+    /// host (`PluginMetric.takeRecorded`), whose `/metrics` shows them.
+    private let forHost: Bool
 
-    public init(pipeline: String) {
+    /// - Parameter forHost: in an isolated child (`sluice isolate`): plugin metrics are sent to the host.
+    public init(pipeline: String, forHost: Bool = false) {
         self.pipeline = pipeline
+        self.forHost = forHost
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets = [MetricNames.batchDuration: Buckets.batchDuration]
@@ -82,7 +87,7 @@ public final class RunMetrics: Sendable {
             case .gauge: series = .gauge(registry.makeGauge(descriptor: descriptor, labels: labels))
             case .histogram: series = .histogram(registry.makeValueHistogram(descriptor: descriptor, labels: labels, buckets: Buckets.pluginValues))
             }
-            let metric = PluginMetric(name: full, component: component, series: series)
+            let metric = PluginMetric(name: full, component: component, series: series, registered: forHost ? (text, help) : nil)
             table.byKey[key] = metric
             return metric
         }

@@ -37,6 +37,11 @@ final class CallContext {
     private let writes: (table: InFlightWrites, attempt: Int)?
     /// Per output, the tickets attached through emitted holds, each retained once by this context.
     private var attached: [[ObjectIdentifier: Ticket]]
+    /// In an isolated child: the holds taken (with their input index) and
+    /// attached (per output) during the call, for the host to mirror.
+    private let journalsHolds: Bool
+    private(set) var heldInputs: [(hold: UInt, index: Int)] = []
+    private(set) var attachedHolds: [[UInt]] = []
     /// While the default output holds nothing else: how many input records
     /// were forwarded in input order from the first (0, 1, 2, …), the whole
     /// of a pass-through's forwards, kept as a count instead of a list.
@@ -64,10 +69,13 @@ final class CallContext {
         holds = nil
         self.writes = writes
         attached = [[:]]
+        journalsHolds = false
     }
 
-    /// A processor's process (with `input`) or tick (without).
-    init(input: RecordBuffer?, outputCount: Int, tickets: [Ticket], holds: HoldTable) {
+    /// A processor's process (with `input`) or tick (without); with
+    /// `journalsHolds` (an isolated child), notes the holds the call takes
+    /// and attaches (`heldInputs`, `attachedHolds`).
+    init(input: RecordBuffer?, outputCount: Int, tickets: [Ticket], holds: HoldTable, journalsHolds: Bool = false) {
         self.input = input
         inputCount = input?.count ?? 0
         // Room is made on the first emit: a processor that forwards its input (a validator) never needs it.
@@ -78,6 +86,8 @@ final class CallContext {
         self.holds = holds
         writes = nil
         attached = Array(repeating: [:], count: outputCount)
+        self.journalsHolds = journalsHolds
+        if journalsHolds { attachedHolds = Array(repeating: [], count: outputCount) }
     }
 
     deinit {
@@ -146,10 +156,23 @@ final class CallContext {
         guard let holds, let input, index >= 0, index < input.count else { return nil }
         // A record straight from one source batch is pinned alone (see `Ticket`);
         // one made from several batches holds them all.
+        let handle: UInt
         if inputTickets.count == 1, input.tokens[index] != 0, let pin = inputTickets[0].pin(input.tokens[index]) {
-            return OpaquePointer(bitPattern: holds.adopt(pin))
+            handle = holds.adopt(pin)
+        } else {
+            handle = holds.hold(inputTickets)
         }
-        return OpaquePointer(bitPattern: holds.hold(inputTickets))
+        if journalsHolds { heldInputs.append((handle, index)) }
+        return OpaquePointer(bitPattern: handle)
+    }
+
+    /// Attaches live holds of this context's table to `output`, as an emit
+    /// naming them would (an isolated processor's host side, mirroring what
+    /// its child attached); false, attaching nothing, if one is not live.
+    func attach(_ handles: [UInt], output: Int) -> Bool {
+        guard let holds, output >= 0, output < outputCount else { return false }
+        let list = handles.map { OpaquePointer(bitPattern: $0) }
+        return list.withUnsafeBufferPointer { holds.attach($0, to: &attached[output]) }
     }
 
     func emit(_ doc: UnsafeRawBufferPointer, _ options: UnsafePointer<sluice_emit_options>?) -> Int32 {
@@ -181,6 +204,7 @@ final class CallContext {
         guard output >= 0, output <= namedCount, BSONDocument.isWellFormed(doc) else { return reject() }
         if let holdList {
             guard let holds, holds.attach(holdList, to: &attached[output]) else { return reject() }
+            if journalsHolds { attachedHolds[output].append(contentsOf: holdList.map { UInt(bitPattern: UnsafeRawPointer($0!)) }) }
         }
         if output == 0 { materializeForwards() }
         let buffer: RecordBuffer

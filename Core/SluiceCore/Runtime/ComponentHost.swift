@@ -22,7 +22,7 @@ final class ComponentHost: Sendable {
     let logLimiter = Mutex(LogRateLimiter())
     let control: EngineControl
     /// Holds the instance took and has not released (ABI 1.1).
-    let holds = HoldTable()
+    let holds: HoldTable
     /// A sink's records held in write and still in flight (ABI 1.4).
     let writes = InFlightWrites()
     /// Set for the final tick, so `stopping` answers yes to this instance
@@ -37,9 +37,11 @@ final class ComponentHost: Sendable {
     var api: UnsafePointer<sluice_host_api> { UnsafePointer(table.api) }
 
     /// - Parameter outputWired: processors: per output (0 the default), whether the manifest gives it a reader.
+    /// - Parameter journalsHolds: in an isolated child: holds ended are noted for the host (`HoldTable.takeReleased`).
     init(name: String, plugin: String, role: ComponentRole, inputs: [String], stateDirectory: String?, outputWired: [Bool] = [],
-         worker: Int? = nil, logger: Logger, metrics: RunMetrics, control: EngineControl)
+         worker: Int? = nil, logger: Logger, metrics: RunMetrics, control: EngineControl, journalsHolds: Bool = false)
     {
+        holds = HoldTable(journalsReleases: journalsHolds)
         self.name = name
         self.plugin = plugin
         self.worker = worker

@@ -89,10 +89,16 @@ public final class Engine: @unchecked Sendable {
     /// Components whose plugins run in child processes (`isolation: process`).
     private var isolated: [PluginChild] = []
     private let lifecycle: Lifecycle
+    /// What every isolated component's child is started with after its own
+    /// arguments: the host's log options, so its lines look like the host's.
+    private let childLogArguments: [String]
 
-    public init(plan: PipelinePlan, logger: Logger, metrics: RunMetrics? = nil, maxRecords: Int? = nil) {
+    /// - Parameter childLogArguments: the host's `--log-format` and
+    ///   `--log-level` as arguments, for `sluice isolate` children.
+    public init(plan: PipelinePlan, logger: Logger, metrics: RunMetrics? = nil, maxRecords: Int? = nil, childLogArguments: [String] = []) {
         self.plan = plan
         self.logger = logger
+        self.childLogArguments = childLogArguments
         self.metrics = metrics ?? RunMetrics(pipeline: plan.pipelineName)
         control = EngineControl(maxRecords: maxRecords, sources: plan.nodes.filter { $0.spec.role == .source }.count)
         lifecycle = Lifecycle(control: control, drainTimeoutMillis: plan.settings.drainTimeoutMillis)
@@ -251,22 +257,27 @@ public final class Engine: @unchecked Sendable {
                                             outputWired: isProcessor ? plan.routes(of: spec.name).map { !$0.isEmpty } : [],
                                             stateDirectory: try stateDirectory(node, worker: worker))
             let launch = PluginChild.Launch(executable: PluginChild.hostExecutable, pluginPath: node.plugin.path, component: node.component.name,
-                                            name: spec.name, hello: hello, callTimeoutMillis: settings.callTimeoutMillis)
+                                            name: spec.name, hello: hello, callTimeoutMillis: settings.callTimeoutMillis,
+                                            logArguments: childLogArguments)
             let child = try retryingCreate(node) { try PluginChild(launch: launch, logger: logger) }
             isolated.append(child)
+            let childMetrics = ChildMetrics(metrics: metrics, plugin: node.plugin.name, component: spec.name, worker: worker)
             switch spec.role {
             case .source:
                 stage = SourceStage(name: spec.name, metrics: stageMetrics,
-                                    instance: IsolatedSource(child: child, takesAcks: node.component.hasAck, control: control, logger: logger),
+                                    instance: IsolatedSource(child: child, takesAcks: node.component.hasAck, control: control,
+                                                                     metrics: childMetrics, logger: logger),
                                     batch: spec.batch ?? settings.batch, settings: settings, control: control, logger: self.logger)
             case .processor:
                 // The host side keeps what the stage reads: the drain flag, the (empty) holds.
                 let host = componentHost(node, worker: worker, stateDirectory: nil)
-                stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: IsolatedProcessor(info: node.component, host: host, child: child),
+                stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: IsolatedProcessor(info: node.component, host: host, child: child,
+                                                                        restoreBackoff: Backoff(initialMillis: settings.initialBackoffMillis,
+                                                                                                maxMillis: settings.maxBackoffMillis)),
                                        receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,
                                        logger: self.logger, worker: worker)
             case .sink:
-                stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: IsolatedSink(child: child), settings: settings, control: control,
+                stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: IsolatedSink(child: child, metrics: childMetrics), settings: settings, control: control,
                                   logger: self.logger, worker: worker)
             }
         } else {

@@ -54,6 +54,7 @@ final class ProcessorStage: Stage, @unchecked Sendable {
         metrics.received(envelope.records.count)
         deliver(envelope.records, tickets: envelope.tickets,
                 attempt: { records in
+                    restore()
                     let ctx = CallContext(input: records, outputCount: outputCount, tickets: envelope.tickets, holds: instance.host.holds)
                     return (instance.process(records, port: envelope.port, ctx), ctx)
                 },
@@ -65,6 +66,7 @@ final class ProcessorStage: Stage, @unchecked Sendable {
     /// behind whatever that emitted, once every worker of the component has.
     private func revoke(_ splits: [UInt32], port: Int) {
         if receivesRevocations {
+            restore()
             let ctx = CallContext(input: nil, outputCount: outputCount, tickets: [], holds: instance.host.holds)
             let status = instance.revoke(splits, port: port, ctx)
             if status != SLUICE_OK { logger.warning("process of revoked splits \(splits) returned status \(status.rawValue)") }
@@ -75,10 +77,20 @@ final class ProcessorStage: Stage, @unchecked Sendable {
     }
 
     private func tick() {
+        restore()
         let ctx = CallContext(input: nil, outputCount: outputCount, tickets: [], holds: instance.host.holds)
         let status = instance.tick(now: Clock.wallMillis(), ctx)
         if status != SLUICE_OK { logger.warning("tick returned status \(status.rawValue)") }
         route(ctx, tickets: [])
+    }
+
+    /// An isolated processor whose child died holding records gives them
+    /// to a new child first; what that emits goes out like a tick's, each
+    /// output carrying the replayed records' pins.
+    private func restore() {
+        guard instance.needsRestore else { return }
+        let ctx = CallContext(input: nil, outputCount: outputCount, tickets: [], holds: instance.host.holds)
+        if instance.restore(ctx) { route(ctx, tickets: []) }
     }
 
     /// Dispatches every output of a call, then drops the call's own references on attached tickets.

@@ -12,6 +12,17 @@ protocol RecordProcessor: AnyObject {
     /// A control batch: the source behind input `port` stopped reading `splits`.
     func revoke(_ splits: [UInt32], port: Int, _ ctx: CallContext) -> sluice_status
     func tick(now: Int64, _ ctx: CallContext) -> sluice_status
+    /// Whether `restore` must run before the next call: an isolated
+    /// processor whose child died holding records.
+    var needsRestore: Bool { get }
+    /// Gives a new child what the dead one held, emitting into `ctx`; false
+    /// if that failed (calls then fail as retriable until it succeeds).
+    func restore(_ ctx: CallContext) -> Bool
 }
 
-extension ComponentInstance: RecordProcessor {}
+extension ComponentInstance: RecordProcessor {
+    /// An instance in the host never loses its state while the host runs.
+    var needsRestore: Bool { false }
+
+    func restore(_: CallContext) -> Bool { true }
+}
