@@ -61,6 +61,8 @@ final class PushHandler: ChannelInboundHandler {
     /// Over `max_connections`: every request is answered 503 and the connection closed.
     private let refused: Bool
     private var state = State.idle
+    private var deadline = RequestDeadline()
+    /// The scheduled deadline check, cancelled when the connection closes.
     private var timer: Scheduled<Void>?
 
     init(policy: PushPolicy, inbox: PushInbox, stats: PushStats, refused: Bool = false) {
@@ -82,11 +84,19 @@ final class PushHandler: ChannelInboundHandler {
 
     /// Starts the clock for the next request (or the idle connection).
     private func arm(_ context: ChannelHandlerContext) {
-        timer?.cancel()
+        guard let at = deadline.arm(until: .now() + .milliseconds(Int64(policy.requestTimeoutMillis))) else { return }
+        scheduleCheck(at, context)
+    }
+
+    private func scheduleCheck(_ at: NIODeadline, _ context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(policy.requestTimeoutMillis))) {
+        timer = context.eventLoop.scheduleTask(deadline: at) {
             let (handler, context) = bound.value
-            handler.timedOut(context)
+            switch handler.deadline.check(now: .now()) {
+            case .expired: handler.timedOut(context)
+            case let .again(at): handler.scheduleCheck(at, context)
+            case .disarmed: break
+            }
         }
     }
 
@@ -130,11 +140,11 @@ final class PushHandler: ChannelInboundHandler {
             break
         case let (.end, .reading(head, body)):
             state = .idle
-            timer?.cancel()
+            deadline.disarm()
             finish(head, body, context)
         case let (.end, .streaming(head, body)):
             state = .idle
-            timer?.cancel()
+            deadline.disarm()
             body.finish()
             if let failure = body.failure { return badRequest(context, head, failure, line: 0) }
             offer(head, body.readings, context)
@@ -155,7 +165,7 @@ final class PushHandler: ChannelInboundHandler {
                            ["error": .string("too many connections (max_connections \(policy.maxConnections)); send again after Retry-After")],
                            headers: [("Retry-After", String(policy.retryAfterSeconds)), ("Connection", "close")], thenCloseOutput: true)
         }
-        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        let path = head.uri.firstIndex(of: "?").map { String(head.uri[..<$0]) } ?? head.uri
         if head.method == .GET, path == "/health" {
             state = .answering(head, .ok, ["status": "ok", "queued": .int(Int64(inbox.depth))], [])
             return

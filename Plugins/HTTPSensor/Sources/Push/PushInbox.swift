@@ -95,7 +95,8 @@ final class PushInbox: @unchecked Sendable {
     /// Hands up to `max` readings to `emit` (with the token to emit them
     /// under), waiting up to `timeoutMillis` for the first. Requests fully
     /// handed over are answered after `emit` returned, outside the lock.
-    func take(max: Int, timeoutMillis: Int, _ emit: (Reading, UInt64) -> Void) {
+    /// Returns the readings still waiting.
+    func take(max: Int, timeoutMillis: Int, _ emit: (Reading, UInt64) -> Void) -> Int {
         var replies: [(Reply, Outcome)] = []
         condition.lock()
         if queued == 0, timeoutMillis > 0 {
@@ -124,8 +125,10 @@ final class PushInbox: @unchecked Sendable {
             queue.removeAll(keepingCapacity: true)
             head = 0
         }
+        let left = queued
         condition.unlock()
         Self.deliver(replies)
+        return left
     }
 
     /// Every sink wrote the readings emitted under these tokens (one per reading).
