@@ -59,4 +59,40 @@ final class IsolationWireTests: XCTestCase {
         XCTAssertEqual(IsolationWire.Hello(json: hello.json), hello)
         XCTAssertNil(IsolationWire.Hello(json: "{\"config\": 1}"))
     }
+
+    /// Each message arrives whole (`WireChannel`): a reader takes all of it,
+    /// and a message cut short or with bytes over is refused.
+    func testMessageReadersRefuseAnythingButTheWholeMessage() throws {
+        let answer = answerBytes()
+        XCTAssertEqual(try XCTUnwrap(IsolationWire.readCallAnswer(answer)).answer.rejected, 2)
+        XCTAssertNil(IsolationWire.readCallAnswer(answer + [0]))
+        XCTAssertNil(IsolationWire.readCallAnswer(Array(answer.dropLast())))
+        XCTAssertNil(IsolationWire.readCallAnswer([1, 0]))
+
+        let write = IsolationWire.writeAnswer(status: 2, failures: [Failure(index: 4, retriable: true, reason: "later")])
+        let read = try XCTUnwrap(IsolationWire.readWriteAnswer(write))
+        XCTAssertEqual(read.status, 2)
+        XCTAssertEqual(read.failures, [Failure(index: 4, retriable: true, reason: "later")])
+        for cut in 0 ..< write.count {
+            XCTAssertNil(IsolationWire.readWriteAnswer(Array(write.prefix(cut))), "cut at \(cut)")
+        }
+        XCTAssertNil(IsolationWire.readWriteAnswer(write + [0]))
+
+        var started: [UInt8] = [IsolationWire.Started.retriable.rawValue]
+        IsolationWire.put("not yet", into: &started)
+        XCTAssertTrue(try XCTUnwrap(IsolationWire.readStarted(started)) == (.retriable, "not yet"))
+        XCTAssertNil(IsolationWire.readStarted([9] + started.dropFirst()), "an unknown status")
+        XCTAssertEqual(IsolationWire.readUInt32([7, 0, 0, 0]), 7)
+        XCTAssertNil(IsolationWire.readUInt32([7, 0, 0, 0, 0]))
+
+        let records = RecordBuffer()
+        bson(5).withUnsafeBytes { records.append($0, eventTime: 12, key: nil, token: 77) }
+        let request = IsolationWire.processRequest(records, port: 1)
+        XCTAssertEqual(request.first, IsolationWire.Request.process.rawValue)
+        let body = Array(request.dropFirst())
+        let decoded = try XCTUnwrap(IsolationWire.read(body) { r in IsolationWire.readProcessRequest(&r) })
+        XCTAssertEqual(decoded.port, 1)
+        XCTAssertEqual(decoded.0.tokens, [77])
+        XCTAssertNil(IsolationWire.read(body + [0]) { r in IsolationWire.readProcessRequest(&r) })
+    }
 }
