@@ -8,7 +8,9 @@ Cases (faker beach readings, batches of 1,024):
   sink       faker → file.discard (isolated or not)
 
 For each case and build: µs per batch, wall and CPU (user + system of the
-host and its children, from getrusage), in the host and isolated, medians of
+host and its children, from getrusage), in the host and isolated, and the
+voluntary context switches isolation adds per batch (each time a side
+waits for the other: what a wire's round trips cost the scheduler), medians of
 ROUNDS runs; the isolated / in-host ratio is the median of each round's
 ratio (the two runs of a pair are adjacent, so load drift hits both); the
 cost of isolation per batch is isolated − in-host (getrusage counts the
@@ -58,7 +60,7 @@ def manifest(out, case, isolated, n):
 
 
 def timed(argv):
-    """(wall s, CPU s of the process and every child it waited for)."""
+    """(wall s, CPU s, voluntary context switches) of the process and every child it waited for."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -66,7 +68,8 @@ def timed(argv):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr[-500:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            after.ru_nvcsw - before.ru_nvcsw)
 
 
 def builds(args):
@@ -97,8 +100,9 @@ def main():
           f"{os.cpu_count()} cores, load before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print()
     print("| case | build | host: wall µs/batch | isolated: wall µs/batch | isolated / host (wall) "
-          "| host: CPU µs/batch | isolated: CPU µs/batch | isolation: CPU µs/batch |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| host: CPU µs/batch | isolated: CPU µs/batch | isolation: CPU µs/batch "
+          "| isolation: voluntary context switches/batch |")
+    print("|---|---|---|---|---|---|---|---|---|")
     cost = {}
     for case in CASES:
         runs = {(name, isolated): [] for name, _ in targets for isolated in (False, True)}
@@ -110,12 +114,13 @@ def main():
                         timed([f"{folder}/sluice", "run", path, "--no-progress", "--plugin-path", C_PASS]))
         for name, _ in targets:
             host, iso = runs[(name, False)], runs[(name, True)]
-            wall = {k: statistics.median(w / batches * 1e6 for w, _ in v) for k, v in (("host", host), ("iso", iso))}
-            cpu = {k: statistics.median(c / batches * 1e6 for _, c in v) for k, v in (("host", host), ("iso", iso))}
+            wall = {k: statistics.median(r[0] / batches * 1e6 for r in v) for k, v in (("host", host), ("iso", iso))}
+            cpu = {k: statistics.median(r[1] / batches * 1e6 for r in v) for k, v in (("host", host), ("iso", iso))}
+            switches = statistics.median(i[2] - h[2] for h, i in zip(host, iso)) / batches
             ratio = statistics.median(i[0] / h[0] for h, i in zip(host, iso))
             cost[(case, name)] = statistics.median(i[1] - h[1] for h, i in zip(host, iso)) / batches * 1e6
             print(f"| {case} | {name} | {wall['host']:,.0f} | {wall['iso']:,.0f} | {ratio:.2f} "
-                  f"| {cpu['host']:,.0f} | {cpu['iso']:,.0f} | {cost[(case, name)]:+,.0f} |")
+                  f"| {cpu['host']:,.0f} | {cpu['iso']:,.0f} | {cost[(case, name)]:+,.0f} | {switches:+.1f} |")
         sys.stdout.flush()
     if len(targets) > 1:
         first = targets[0][0]
