@@ -121,7 +121,13 @@ final class PluginChild {
     }
 
     private func start() throws {
-        let (requests, answers) = (try pipe(), try pipe())
+        let requests = try pipe()
+        let answers: (read: Int32, write: Int32)
+        do { answers = try pipe() } catch {
+            Glibc.close(requests.read)
+            Glibc.close(requests.write)
+            throw error
+        }
         // The host's ends; the child's are closed once it has them.
         pipes = (requests.write, answers.read)
         defer { Glibc.close(requests.read); Glibc.close(answers.write) }
