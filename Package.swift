@@ -74,6 +74,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Core/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Core/CMalloc"),
+        .systemLibrary(name: "CLinux", path: "Core/CLinux"),
         .systemLibrary(name: "CPCRE2", path: "Core/CPCRE2", pkgConfig: "libpcre2-8",
                        providers: [.apt(["libpcre2-dev"])]),
         .target(name: "SluiceSchema", dependencies: [sdk, "CPCRE2"], path: "Core/SluiceSchema"),
@@ -86,7 +87,7 @@ let package = Package(
         .target(
             name: "SluiceCore",
             dependencies: [
-                sdk, "SluiceSchema", "CLibElf", "CCrypto", cABI,
+                sdk, "SluiceSchema", "CLibElf", "CCrypto", "CLinux", cABI,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

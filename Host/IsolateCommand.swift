@@ -3,12 +3,12 @@ import SluiceCore
 
 /// The child mode behind `isolation: process`: the host starts `sluice
 /// isolate` for each isolated source, processor or sink (one per worker) and talks
-/// to it over stdin and stdout.
+/// to it over shared memory, with control frames on stdin and stdout (`WireChannel`).
 /// Not for people to run, so not listed in `--help`.
 struct IsolateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "isolate",
-        abstract: "Run one plugin component for a host over stdin and stdout (isolation: process).",
+        abstract: "Run one plugin component for a host over shared memory (isolation: process).",
         shouldDisplay: false)
 
     @Option(name: .long, help: "The plugin's shared library.")

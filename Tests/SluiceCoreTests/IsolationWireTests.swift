@@ -64,27 +64,17 @@ final class IsolationWireTests: XCTestCase {
         XCTAssertNil(IsolationWire.decodeCallAnswer(payload + [0]) { _, _ in }, "trailing bytes")
     }
 
-    /// A sink's write answer, read from a pipe as the host reads it from the
-    /// child: the failures and the plugin's metrics; cut short, refused.
+    /// A sink's write answer carries the failures and the plugin's metrics; cut short, refused.
     func testAWriteAnswerCarriesFailuresAndMetrics() throws {
         let bytes = IsolationWire.writeAnswer(status: Int32(bitPattern: SLUICE_RETRIABLE.rawValue),
                                               failures: [Failure(index: 2, retriable: true, reason: "busy")], metrics: metrics)
-        for cut in [bytes.count, bytes.count - 1] {
-            var fds: [Int32] = [0, 0]
-            XCTAssertEqual(pipe(&fds), 0)
-            XCTAssertTrue(ByteIO.writeAll(fds[1], Array(bytes.prefix(cut))))
-            close(fds[1])
-            let read = IsolationWire.readWriteAnswer(fds[0])
-            close(fds[0])
-            if cut < bytes.count {
-                XCTAssertNil(read, "cut at \(cut)")
-                continue
-            }
-            let answer = try XCTUnwrap(read)
-            XCTAssertEqual(answer.status, Int32(bitPattern: SLUICE_RETRIABLE.rawValue))
-            XCTAssertEqual(answer.failures, [Failure(index: 2, retriable: true, reason: "busy")])
-            XCTAssertEqual(answer.metrics, metrics)
+        for cut in 0 ..< bytes.count {
+            XCTAssertNil(IsolationWire.readWriteAnswer(Array(bytes.prefix(cut))), "cut at \(cut)")
         }
+        let answer = try XCTUnwrap(IsolationWire.readWriteAnswer(bytes))
+        XCTAssertEqual(answer.status, Int32(bitPattern: SLUICE_RETRIABLE.rawValue))
+        XCTAssertEqual(answer.failures, [Failure(index: 2, retriable: true, reason: "busy")])
+        XCTAssertEqual(answer.metrics, metrics)
     }
 
     func testAHelloCarriesWhatTheChildCreatesItsComponentWith() {
@@ -92,5 +82,41 @@ final class IsolationWireTests: XCTestCase {
                                         outputWired: [true, false], stateDirectory: "/state/p")
         XCTAssertEqual(IsolationWire.Hello(json: hello.json), hello)
         XCTAssertNil(IsolationWire.Hello(json: "{\"config\": 1}"))
+    }
+
+    /// Each message arrives whole (`WireChannel`): a reader takes all of it,
+    /// and a message cut short or with bytes over is refused.
+    func testMessageReadersRefuseAnythingButTheWholeMessage() throws {
+        let answer = answerBytes()
+        XCTAssertEqual(try XCTUnwrap(IsolationWire.readCallAnswer(answer)).answer.rejected, 2)
+        XCTAssertNil(IsolationWire.readCallAnswer(answer + [0]))
+        XCTAssertNil(IsolationWire.readCallAnswer(Array(answer.dropLast())))
+        XCTAssertNil(IsolationWire.readCallAnswer([1, 0]))
+
+        let write = IsolationWire.writeAnswer(status: 2, failures: [Failure(index: 4, retriable: true, reason: "later")], metrics: [])
+        let read = try XCTUnwrap(IsolationWire.readWriteAnswer(write))
+        XCTAssertEqual(read.status, 2)
+        XCTAssertEqual(read.failures, [Failure(index: 4, retriable: true, reason: "later")])
+        for cut in 0 ..< write.count {
+            XCTAssertNil(IsolationWire.readWriteAnswer(Array(write.prefix(cut))), "cut at \(cut)")
+        }
+        XCTAssertNil(IsolationWire.readWriteAnswer(write + [0]))
+
+        var started: [UInt8] = [IsolationWire.Started.retriable.rawValue]
+        IsolationWire.put("not yet", into: &started)
+        XCTAssertTrue(try XCTUnwrap(IsolationWire.readStarted(started)) == (.retriable, "not yet"))
+        XCTAssertNil(IsolationWire.readStarted([9] + started.dropFirst()), "an unknown status")
+        XCTAssertEqual(IsolationWire.readUInt32([7, 0, 0, 0]), 7)
+        XCTAssertNil(IsolationWire.readUInt32([7, 0, 0, 0, 0]))
+
+        let records = RecordBuffer()
+        bson(5).withUnsafeBytes { records.append($0, eventTime: 12, key: nil, token: 77) }
+        let request = IsolationWire.processRequest(records, port: 1)
+        XCTAssertEqual(request.first, IsolationWire.Request.process.rawValue)
+        let body = Array(request.dropFirst())
+        let decoded = try XCTUnwrap(IsolationWire.read(body) { r in IsolationWire.readProcessRequest(&r) })
+        XCTAssertEqual(decoded.port, 1)
+        XCTAssertEqual(decoded.0.tokens, [77])
+        XCTAssertNil(IsolationWire.read(body + [0]) { r in IsolationWire.readProcessRequest(&r) })
     }
 }

@@ -2,8 +2,8 @@ import CSluicePlugin
 import Foundation
 
 /// A sink whose plugin runs in a child process (`isolation: process`): the
-/// same .so, loaded by `sluice isolate`, called over the child's stdin and
-/// stdout (`IsolationWire`). A segfault or abort in the plugin ends the
+/// same .so, loaded by `sluice isolate`, called over shared memory and a
+/// control pipe (`IsolationWire`, `WireChannel`). A segfault or abort in the plugin ends the
 /// child, not the host: every record of the batch being written fails as
 /// retriable with the reason ("plugin crashed: …"), the stage's `retry:`
 /// settings space the retries and bound them, and the next write starts a

@@ -1,8 +1,10 @@
 import Foundation
 import SluiceSDK
 
-/// The messages between the host and a plugin child (`isolation: process`),
-/// over the child's stdin and stdout. Integers are little-endian.
+/// The messages between the host and a plugin child (`isolation: process`).
+/// Each message travels whole through `WireChannel`: its bytes in memory
+/// both processes share, a control frame on the child's stdin or stdout
+/// saying where. Integers are little-endian.
 ///
 /// Host → child: first the `Hello` (u32 length, JSON); then requests, a kind
 /// byte followed by:
@@ -33,6 +35,9 @@ import SluiceSDK
 /// own on the record's delivery (`IsolatedProcessor`, `WireHolds`), so a
 /// record the plugin keeps in state is acknowledged only after the plugin
 /// released it, and replays what a dead child held into the next one.
+///
+/// A message that does not parse whole is refused: readers take the whole
+/// message and nil means the child is killed.
 enum IsolationWire {
     enum Request: UInt8 {
         case write = 1
@@ -174,13 +179,31 @@ enum IsolationWire {
         }
     }
 
-    static func readUInt32(_ fd: Int32) -> UInt32? {
-        ByteIO.readExactly(fd, 4).map { b in UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24 }
+    /// A message that is one u32 (a flush's status, an ack's answer).
+    static func readUInt32(_ message: [UInt8]) -> UInt32? {
+        read(message) { r in r.u32() }
     }
 
-    static func readString(_ fd: Int32) -> String? {
-        guard let n = readUInt32(fd), let bytes = ByteIO.readExactly(fd, Int(n)) else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+    /// A message that is one string (the hello).
+    static func readString(_ message: [UInt8]) -> String? {
+        read(message) { r in r.string() }
+    }
+
+    /// The child's answer to the hello: how create went, and its message.
+    static func readStarted(_ message: [UInt8]) -> (Started, String)? {
+        read(message) { r in
+            guard let status = r.u8().flatMap(Started.init(rawValue:)), let text = r.string() else { return nil }
+            return (status, text)
+        }
+    }
+
+    /// Parses a whole message with `body`; nil if it does not parse or leaves bytes over.
+    static func read<T>(_ message: some ContiguousBytes, _ body: (inout WireCursor) -> T?) -> T? {
+        message.withUnsafeBytes { b in
+            var r = WireCursor(b)
+            guard let value = body(&r), r.isAtEnd else { return nil }
+            return value
+        }
     }
 
     static func put(_ s: String, into out: inout [UInt8]) {
@@ -199,13 +222,10 @@ enum IsolationWire {
     }
 
     /// A `process` request's records and port, after its kind byte.
-    static func readProcessRequest(_ fd: Int32) -> (RecordBuffer, port: Int)? {
-        guard let length = readUInt32(fd), let bytes = ByteIO.readExactly(fd, Int(length)) else { return nil }
-        return bytes.withUnsafeBytes { b in
-            var r = WireCursor(b)
-            guard let port = r.u32(), let records = WireRecords.buffer(&r), r.isAtEnd else { return nil }
-            return (records, Int(port))
-        }
+    static func readProcessRequest(_ r: inout WireCursor) -> (RecordBuffer, port: Int)? {
+        guard let length = r.u32(), Int(length) == r.remaining, let port = r.u32(), let records = WireRecords.buffer(&r)
+        else { return nil }
+        return (records, Int(port))
     }
 
     /// A `write` answer: the status, the record failures and the plugin's metrics.
@@ -220,21 +240,19 @@ enum IsolationWire {
         return out
     }
 
-    static func readWriteAnswer(_ fd: Int32) -> (status: Int32, failures: [Failure], metrics: [MetricUpdate])? {
-        guard let status = readUInt32(fd), let count = readUInt32(fd) else { return nil }
-        var failures: [Failure] = []
-        for _ in 0 ..< count {
-            guard let index = readUInt32(fd), let retriable = ByteIO.readExactly(fd, 1), let reason = readString(fd) else { return nil }
-            failures.append(Failure(index: Int(index), retriable: retriable[0] != 0, reason: reason))
+    static func readWriteAnswer(_ message: [UInt8]) -> (status: Int32, failures: [Failure], metrics: [MetricUpdate])? {
+        read(message) { r in
+            guard let status = r.u32(), let count = r.u32() else { return nil }
+            var failures: [Failure] = []
+            for _ in 0 ..< count {
+                guard let index = r.u32(), let retriable = r.u8(), let reason = r.string() else { return nil }
+                failures.append(Failure(index: Int(index), retriable: retriable != 0, reason: reason))
+            }
+            guard let length = r.u32(), let block = r.bytes(Int(length)) else { return nil }
+            var m = WireCursor(block)
+            guard let metrics = MetricUpdate.read(&m), m.isAtEnd else { return nil }
+            return (Int32(bitPattern: status), failures, metrics)
         }
-        guard let length = readUInt32(fd), let bytes = ByteIO.readExactly(fd, Int(length)) else { return nil }
-        let metrics = bytes.withUnsafeBytes { b -> [MetricUpdate]? in
-            var r = WireCursor(b)
-            guard let updates = MetricUpdate.read(&r), r.isAtEnd else { return nil }
-            return updates
-        }
-        guard let metrics else { return nil }
-        return (Int32(bitPattern: status), failures, metrics)
     }
 
     private static func put(_ failures: [Failure], into out: inout [UInt8]) {
@@ -279,20 +297,19 @@ enum IsolationWire {
         return out
     }
 
-    /// A `CallAnswer` read whole and decoded, with its bytes for
-    /// `decodeCallAnswer` to give the records from; nil when the child
-    /// ended first or sent what does not parse.
-    static func readCallAnswer(_ fd: Int32) -> (answer: CallAnswer, bytes: [UInt8])? {
-        guard let length = readUInt32(fd), let bytes = ByteIO.readExactly(fd, Int(length)),
-              let answer = decodeCallAnswer(bytes, record: { _, _ in })
-        else { return nil }
+    /// A `CallAnswer` message decoded, with its bytes for
+    /// `decodeCallAnswer` to give the records from; nil when it does not parse.
+    static func readCallAnswer(_ message: [UInt8]) -> (answer: CallAnswer, bytes: ArraySlice<UInt8>)? {
+        guard let length = read(message.prefix(4), { r in r.u32() }), Int(length) == message.count - 4 else { return nil }
+        let bytes = message[4...]
+        guard let answer = decodeCallAnswer(bytes, record: { _, _ in }) else { return nil }
         return (answer, bytes)
     }
 
     /// Decodes a `CallAnswer`, giving each emitted record to `record`
     /// (output index, record) as it goes; nil when the bytes do not parse
     /// (records given before that are to be discarded).
-    static func decodeCallAnswer(_ bytes: [UInt8], record: (Int, WireRecords.Record) -> Void) -> CallAnswer? {
+    static func decodeCallAnswer(_ bytes: some ContiguousBytes, record: (Int, WireRecords.Record) -> Void) -> CallAnswer? {
         bytes.withUnsafeBytes { b -> CallAnswer? in
             var r = WireCursor(b)
             guard let status = r.u32(), let count = r.u32() else { return nil }

@@ -89,6 +89,7 @@ struct WireCursor {
     }
 
     var isAtEnd: Bool { at == bytes.count }
+    var remaining: Int { bytes.count - at }
 
     mutating func u8() -> UInt8? { integer() }
     mutating func u32() -> UInt32? { integer() }
