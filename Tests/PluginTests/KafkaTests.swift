@@ -213,6 +213,56 @@ final class KafkaTests: XCTestCase {
         XCTAssertEqual(try TestSupport.readNDJSON(dir + "/replace.ndjson").map { $0["s"]?.string }, ["ok é", "a\u{FFFD}", "b\u{FFFD}", nil])
     }
 
+    /// A BSON value's keys and strings, which its producer may not have
+    /// checked, follow `utf8:` as text does; a key that is not UTF-8 is kept
+    /// as binary, exact, instead of a string a sink would choke on.
+    func testInvalidUTF8InsideBSONValuesAndKeysFollowsTheUTF8Policy() throws {
+        func bson(_ build: (inout BSONWriter) -> Void) -> Data {
+            var w = BSONWriter()
+            build(&w)
+            return Data(w.finish())
+        }
+        let bad: [UInt8] = [0x61, 0xFF]
+        let values = [
+            bson { w in w.append("n", int32: 1); bad.withUnsafeBytes { w.append("s", stringBytes: $0) } },
+            bson { $0.append("n", int32: 2); $0.appendDocument("sub") { d in d.append("k\u{1}", int32: 1); d.appendArray("xs") { a in bad.withUnsafeBytes { b in a.append("", stringBytes: b) } } } },
+            bson { $0.append("n", int32: 3); $0.append("s", string: "fine é") },
+        ]
+        var files: [String] = []
+        for (i, value) in values.enumerated() {
+            files.append(dir + "/v\(i).bson")
+            try value.write(to: URL(fileURLWithPath: files[i]))
+        }
+        let kcat = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "bsonutf8", "-p", "0"] + files)
+        XCTAssertEqual(kcat.status, 0, kcat.stderr)
+
+        let rejected = try consume(topic: "bsonutf8", group: "bu-reject", count: 3, out: dir + "/bu-reject.ndjson", extra: ", format: bson")
+        XCTAssertEqual(rejected.read, 3)
+        XCTAssertEqual(try TestSupport.readNDJSON(dir + "/bu-reject.ndjson").map { $0["n"]!.integer! }, [3])
+        let reasons = try TestSupport.readNDJSON(dir + "/consume-dead.ndjson").map { $0["reason"]!.string! }
+        XCTAssertEqual(reasons.count, 2)
+        XCTAssertTrue(reasons[0].hasPrefix("bsonutf8[0]@0: field s: invalid UTF-8 at byte"), reasons[0])
+        XCTAssertTrue(reasons[1].hasPrefix("bsonutf8[0]@1: field sub.xs.0: invalid UTF-8 at byte"), reasons[1])
+
+        let replaced = try consume(topic: "bsonutf8", group: "bu-replace", count: 3, out: dir + "/bu-replace.ndjson", extra: ", format: bson, utf8: replace")
+        XCTAssertEqual(replaced.read, 3)
+        let raw = try Data(contentsOf: URL(fileURLWithPath: dir + "/bu-replace.ndjson"))
+        XCTAssertNotNil(String(data: raw, encoding: .utf8), "the sink's output is valid UTF-8")
+        let records = try TestSupport.readNDJSON(dir + "/bu-replace.ndjson")
+        XCTAssertEqual(records.map { $0["s"]?.string }, ["a\u{FFFD}", nil, "fine é"])
+        XCTAssertEqual(records[1]["sub"]?["xs"]?.array?.first?.string, "a\u{FFFD}")
+        XCTAssertEqual(records[1]["sub"]?["k\u{1}"]?.integer, 1, "valid keys and values are kept")
+
+        // Keys: one UTF-8, one not.
+        try Data(Array("plain|{\"n\":1}\n".utf8) + [0xFF, 0xFE] + Array("|{\"n\":2}\n".utf8)).write(to: URL(fileURLWithPath: dir + "/keyed.txt"))
+        let keyed = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "binkeys", "-p", "0", "-K", "|", "-l", dir + "/keyed.txt"])
+        XCTAssertEqual(keyed.status, 0, keyed.stderr)
+        _ = try consume(topic: "binkeys", group: "bk", count: 2, out: dir + "/keys.ndjson", extra: ", metadata_field: _kafka")
+        let keys = try TestSupport.readNDJSON(dir + "/keys.ndjson").map { $0["_kafka"]!["key"]! }
+        XCTAssertEqual(keys.first?.string, "plain")
+        XCTAssertEqual(keys.last?["$binary"]?["base64"]?.string, Data([0xFF, 0xFE]).base64EncodedString(), "\(keys)")
+    }
+
     func testKilledConsumerLosesNothing() throws {
         let total = 3000
         _ = try produce("{profile: orders, seed: 2, count: \(total)}", topic: "crash")

@@ -41,7 +41,7 @@ public final class KafkaSource: Source {
     let format: Format
     let textField: String
     let metadataField: String?
-    /// `utf8:` for json and text values (a BSON value's strings are the producer's).
+    /// `utf8:` for json and text values, and for a BSON value's keys and strings.
     let utf8: UTF8Gate
     /// Where the event time comes from; without it, the message timestamp.
     let eventTime: EventTime?
@@ -228,11 +228,30 @@ public final class KafkaSource: Source {
             }
         case .bson:
             guard BSONDocument.isWellFormed(value) else { return "not a well-formed BSON document" }
-            for e in BSONDocument(value).elements { writer.append(e) }
+            let document = BSONDocument(value)
+            if let bad = BSONStrings.firstInvalid(document) {
+                switch utf8.policy {
+                case .reject: return "field \(bad.path): " + UTF8Gate.reason(byte: bad.byte)
+                case .replace: utf8.didReplace(BSONStrings.appendRepaired(document, into: &writer), place: "field \(bad.path)")
+                }
+            } else {
+                for e in document.elements { writer.append(e) }
+            }
         case .text:
             writer.append(textField, stringBytes: value)
         }
         return nil
+    }
+
+    /// A message key or header value: a string when it is UTF-8, else binary
+    /// (Kafka keys and headers are bytes; a hashed or Avro key stays exact,
+    /// and a sink never sees a string that is not UTF-8).
+    private static func append(_ name: String, _ bytes: UnsafeRawBufferPointer, into w: inout BSONWriter) {
+        if UTF8Validation.firstInvalidByte(bytes) == nil {
+            w.append(name, stringBytes: bytes)
+        } else {
+            w.append(name, binary: Array(bytes))
+        }
     }
 
     private func appendMetadata(_ field: String, _ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) {
@@ -244,7 +263,7 @@ public final class KafkaSource: Source {
             w.append("partition", int32: m.partition)
             w.append("offset", int64: m.offset)
             if ts >= 0 { w.append("timestamp", datetime: ts) }
-            if let key = m.key { w.append("key", stringBytes: UnsafeRawBufferPointer(start: key, count: m.key_len)) }
+            if let key = m.key { Self.append("key", UnsafeRawBufferPointer(start: key, count: m.key_len), into: &w) }
             var headers: OpaquePointer?
             if rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers {
                 w.appendDocument("headers") { h in
@@ -253,7 +272,7 @@ public final class KafkaSource: Source {
                     var value: UnsafeRawPointer?
                     var size = 0
                     while rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                        h.append(String(cString: name!), stringBytes: UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : size))
+                        Self.append(String(cString: name!), UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : size), into: &h)
                         i += 1
                     }
                 }

@@ -57,10 +57,15 @@ public struct UTF8Gate: Sendable {
             return .invalid(byte: at)
         case .replace:
             let (repaired, count) = UTF8Validation.repaired(bytes)
-            replaced.record(Double(count))
-            host.log(.warning, "\(place()): \(count) invalid UTF-8 sequence(s) replaced by U+FFFD (utf8: replace)")
+            didReplace(count, place: place())
             return .repaired(repaired)
         }
+    }
+
+    /// Counts `count` replaced sequences and says so: `replace` is never silent.
+    public func didReplace(_ count: Int, place: @autoclosure () -> String) {
+        replaced.record(Double(count))
+        host.log(.warning, "\(place()): \(count) invalid UTF-8 sequence(s) replaced by U+FFFD (utf8: replace)")
     }
 
     /// The dead-letter reason for `.invalid(byte:)`.
