@@ -35,8 +35,8 @@ final class CallContext {
     private let holds: HoldTable?
     /// A sink's write that may leave records in flight (ABI 1.4): where its holds go.
     private let writes: (table: InFlightWrites, attempt: Int)?
-    /// Per output, the tickets attached through emitted holds, each retained once by this context.
-    private var attached: [[ObjectIdentifier: Ticket]]
+    /// Per output, what emitted holds attached, each ticket retained and each pin taken once by this context.
+    private var attached: [HoldTable.Attached]
     /// While the default output holds nothing else: how many input records
     /// were forwarded in input order from the first (0, 1, 2, …), the whole
     /// of a pass-through's forwards, kept as a count instead of a list.
@@ -63,7 +63,7 @@ final class CallContext {
         inputTickets = []
         holds = nil
         self.writes = writes
-        attached = [[:]]
+        attached = [HoldTable.Attached()]
     }
 
     /// A processor's process (with `input`) or tick (without).
@@ -77,7 +77,7 @@ final class CallContext {
         inputTickets = tickets
         self.holds = holds
         writes = nil
-        attached = Array(repeating: [:], count: outputCount)
+        attached = Array(repeating: HoldTable.Attached(), count: outputCount)
     }
 
     deinit {
@@ -104,15 +104,24 @@ final class CallContext {
         return output == 0 ? primary : named[output - 1]
     }
 
-    /// Tickets that records of `output` carry through holds.
-    func attachedTickets(_ output: Int) -> [Ticket] { Array(attached[output].values) }
+    /// Tickets that records of `output` carry through holds: the pins among
+    /// them go as one pin group, owned by this context until `releaseAttached`.
+    func attachedTickets(_ output: Int) -> [Ticket] {
+        if !attached[output].pins.isEmpty {
+            let group = Ticket(pins: attached[output].pins)
+            attached[output].pins = []
+            attached[output].tickets[ObjectIdentifier(group)] = group
+        }
+        return Array(attached[output].tickets.values)
+    }
 
-    /// Drops this context's references on attached tickets (after the stage
-    /// has dispatched the outputs, each consumer holding its own).
+    /// Drops this context's references on attached tickets and its pins
+    /// (after the stage has dispatched the outputs, each consumer holding its own).
     func releaseAttached() {
         for i in attached.indices {
-            for t in attached[i].values { t.release() }
-            attached[i] = [:]
+            for t in attached[i].tickets.values { t.release() }
+            Ticket.unpin(attached[i].pins)
+            attached[i] = HoldTable.Attached()
         }
     }
 
@@ -146,8 +155,8 @@ final class CallContext {
         guard let holds, let input, index >= 0, index < input.count else { return nil }
         // A record straight from one source batch is pinned alone (see `Ticket`);
         // one made from several batches holds them all.
-        if inputTickets.count == 1, input.tokens[index] != 0, let pin = inputTickets[0].pin(input.tokens[index]) {
-            return OpaquePointer(bitPattern: holds.adopt(pin))
+        if inputTickets.count == 1, input.tokens[index] != 0, let handle = holds.pin(input.tokens[index], of: inputTickets[0], hint: index) {
+            return OpaquePointer(bitPattern: handle)
         }
         return OpaquePointer(bitPattern: holds.hold(inputTickets))
     }
