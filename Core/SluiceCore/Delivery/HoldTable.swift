@@ -10,11 +10,20 @@ import Synchronization
 /// a use-after-free.
 ///
 /// Holds live in reused slots, so taking and ending one costs no hashing
-/// and (for a pin) no array: a join takes and ends one per record. A
+/// and no allocation: a join takes and ends one per record. A
 /// handle is its slot and the slot's generation, which changes whenever the
 /// slot is freed, so a stale handle is refused.
 final class HoldTable: Sendable {
+    /// What one output of a call carries through the holds its records list.
+    struct Attached {
+        /// Tickets of holds on whole envelopes, each retained once for the holder.
+        var tickets: [ObjectIdentifier: Ticket] = [:]
+        /// Pins of holds on single records, each pinned once more for the holder.
+        var pins: [Ticket.Pin] = []
+    }
+
     private enum Tickets {
+        case pin(Ticket.Pin)
         case one(Ticket)
         case many([Ticket])
     }
@@ -55,9 +64,11 @@ final class HoldTable: Sendable {
         return insert(tickets.count == 1 ? .one(tickets[0]) : .many(tickets))
     }
 
-    /// Takes a hold made of a reference the caller owns (a pin's child ticket).
-    func adopt(_ ticket: Ticket) -> UInt {
-        insert(.one(ticket))
+    /// Takes a hold that pins `token` of `batch` (`hint`: where the token
+    /// likely is in the batch); nil if the batch cannot pin it.
+    func pin(_ token: UInt64, of batch: Ticket, hint: Int) -> UInt? {
+        guard let position = batch.pin(token, hint: hint) else { return nil }
+        return insert(.pin(Ticket.Pin(batch: batch, position: position)))
     }
 
     private func insert(_ tickets: Tickets) -> UInt {
@@ -75,18 +86,23 @@ final class HoldTable: Sendable {
         }
     }
 
-    /// Adds the tickets behind live holds `ids` to `attached`, retaining
-    /// each ticket it adds once for the caller. Attaches nothing and returns
-    /// false if any id is not a live hold.
-    func attach(_ ids: UnsafeBufferPointer<OpaquePointer?>, to attached: inout [ObjectIdentifier: Ticket]) -> Bool {
+    /// Adds what keeps live holds `ids` open to `attached`: their tickets,
+    /// retained once for the caller unless already there, and their pins,
+    /// pinned once more. Attaches nothing and returns false if any id is not
+    /// a live hold.
+    func attach(_ ids: UnsafeBufferPointer<OpaquePointer?>, to attached: inout Attached) -> Bool {
         table.withLock { t in
             for id in ids {
                 guard let id, t.slot(of: UInt(bitPattern: UnsafeRawPointer(id))) != nil else { return false }
             }
             for id in ids {
                 switch t.slots[t.slot(of: UInt(bitPattern: UnsafeRawPointer(id!)))!].tickets! {
-                case let .one(ticket): Self.add(ticket, to: &attached)
-                case let .many(tickets): for ticket in tickets { Self.add(ticket, to: &attached) }
+                case let .pin(pin):
+                    // Under the table's lock: a release of the hold cannot end the pin before this one is taken.
+                    pin.batch.repin(pin.position)
+                    attached.pins.append(pin)
+                case let .one(ticket): Self.add(ticket, to: &attached.tickets)
+                case let .many(tickets): for ticket in tickets { Self.add(ticket, to: &attached.tickets) }
                 }
             }
             return true
@@ -113,6 +129,7 @@ final class HoldTable: Sendable {
         }
         switch tickets {
         case nil: return false
+        case let .pin(pin)?: pin.batch.unpin(pin.position)
         case let .one(ticket)?: ticket.release()
         case let .many(list)?: for ticket in list { ticket.release() }
         }

@@ -8,58 +8,105 @@ import Synchronization
 /// when the last sink (or the dead-letter queue) has written the last derived
 /// record. Then the source is told to ack the batch's tokens.
 ///
-/// A record a processor holds (ABI 1.1) is pinned on its own: its hold is a
-/// child ticket, and its token is acked when that child completes, apart
-/// from the batch. Acks are then per record, as commits are: a Kafka offset
-/// is committed once its own record is done, not when the last record that
-/// happened to share its batch is, and never while its record is still held.
-/// A join relies on this: a row replayed after a crash must be one still in
-/// the window, never one already joined and released, which would come back
-/// without its partner.
+/// A record a processor holds (ABI 1.1) is pinned on its own, and its token
+/// is acked when its last pin ends, apart from the batch. Acks are then per
+/// record, as commits are: a Kafka offset is committed once its own record
+/// is done, not when the last record that happened to share its batch is,
+/// and never while its record is still held. A join relies on this: a row
+/// replayed after a crash must be one still in the window, never one already
+/// joined and released, which would come back without its partner.
+///
+/// A pin is a count at the token's position in the batch, not an object of
+/// its own: a join pins every record it stores. The hold is one pin, and
+/// each output that lists the hold another, ended when that output is
+/// written; the pins one call's output carries travel as one pin group
+/// ticket (`init(pins:)`), which ends them all when it completes.
 public final class Ticket: Sendable {
-    struct Pins {
-        /// Held tokens of the batch, with how many holds each.
-        var live: [UInt64: Int] = [:]
-        /// The batch's own count reached zero: pinned tokens are acked as their pins end.
-        var batchDone = false
-        /// The batch's tokens, as a set, built on the first pin.
-        var members: Set<UInt64>?
+    /// A pinned token: its batch and its position among the batch's tokens.
+    struct Pin {
+        let batch: Ticket
+        let position: Int
     }
 
     let tokens: [UInt64]
     private let references = Atomic<Int>(1)
-    private let pins = Mutex(Pins())
+    private let pins = Mutex(PinCounts())
     /// A batch: acks tokens; `final` on the last call for the batch.
     private let ack: (@Sendable (_ tokens: [UInt64], _ final: Bool) -> Void)?
-    /// A pin: the batch and the held record's token.
-    private let pinned: (batch: Ticket, token: UInt64)?
+    /// A pin group: the pins it ends when it completes.
+    private let group: [Pin]
 
     /// A source batch's ticket; `ack` is called once when the batch completes,
-    /// or, with held records, once for the rest and once per held record.
+    /// or, with held records, once for the rest and once per run of pins ending.
     init(tokens: [UInt64], ack: @escaping @Sendable (_ tokens: [UInt64], _ final: Bool) -> Void) {
         self.tokens = tokens
         self.ack = ack
-        pinned = nil
+        group = []
     }
 
-    private init(pinning token: UInt64, of batch: Ticket) {
+    /// A ticket that owns one more pin on each of `pins` (taken by the
+    /// caller) and ends them when it completes.
+    init(pins: [Pin]) {
+        precondition(!pins.isEmpty, "a pin group without pins")
         tokens = []
         ack = nil
-        pinned = (batch, token)
+        group = pins
     }
 
-    /// A child ticket that keeps `token` of this batch unacked until it completes;
-    /// nil when the token is not this batch's or the batch already completed.
-    func pin(_ token: UInt64) -> Ticket? {
+    /// Pins `token` of this batch and returns its position (`hint` when the
+    /// token is there, as for a batch that reaches a processor whole); nil
+    /// when the token is not this batch's or the batch already completed.
+    func pin(_ token: UInt64, hint: Int) -> Int? {
         guard ack != nil else { return nil }
-        let taken = pins.withLock { p -> Bool in
-            guard !p.batchDone else { return false }
-            if p.members == nil { p.members = Set(tokens) }
-            guard p.members!.contains(token) else { return false }
-            p.live[token, default: 0] += 1
-            return true
+        return pins.withLock { p -> Int? in
+            guard !p.batchDone else { return nil }
+            if p.counts.isEmpty { p.start(tokens) }
+            guard let position = p.position(of: token, hint: hint, in: tokens) else { return nil }
+            p.add(position)
+            return position
         }
-        return taken ? Ticket(pinning: token, of: self) : nil
+    }
+
+    /// One more pin on `position`, which a live pin keeps pinned.
+    func repin(_ position: Int) {
+        pins.withLock { p in
+            precondition(p.counts[position] > 0, "repin of a position not pinned")
+            p.add(position)
+        }
+    }
+
+    /// Ends one pin on `position`.
+    func unpin(_ position: Int) {
+        let (ready, final) = pins.withLock { p -> (Bool, Bool) in
+            let ready = p.remove(position) && p.batchDone
+            return (ready, ready && p.held == 0)
+        }
+        if ready { ack?([tokens[position]], final) }
+    }
+
+    /// Ends each pin of `list`: one lock and at most one ack per run of pins of the same batch.
+    static func unpin(_ list: [Pin]) {
+        var start = list.startIndex
+        while start < list.endIndex {
+            let batch = list[start].batch
+            var end = start + 1
+            while end < list.endIndex, list[end].batch === batch { end += 1 }
+            batch.unpin(list[start ..< end])
+            start = end
+        }
+    }
+
+    private func unpin(_ run: ArraySlice<Pin>) {
+        let (ready, final) = pins.withLock { p -> ([UInt64], Bool) in
+            guard p.batchDone else {
+                for pin in run { _ = p.remove(pin.position) }
+                return ([], false)
+            }
+            var ready: [UInt64] = []
+            for pin in run where p.remove(pin.position) { ready.append(tokens[pin.position]) }
+            return (ready, p.held == 0)
+        }
+        if !ready.isEmpty { ack?(ready, final) }
     }
 
     func retain(_ n: Int = 1) {
@@ -70,27 +117,19 @@ public final class Ticket: Sendable {
         let left = references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
         precondition(left >= 0, "ticket released more often than retained")
         guard left == 0 else { return }
-        if let (batch, token) = pinned {
-            batch.unpin(token)
-        } else {
+        if group.isEmpty {
             complete()
+        } else {
+            Self.unpin(group)
         }
     }
 
     private func complete() {
         let (ready, final) = pins.withLock { p -> ([UInt64], Bool) in
             p.batchDone = true
-            return (p.live.isEmpty ? tokens : tokens.filter { p.live[$0] == nil }, p.live.isEmpty)
+            guard p.held > 0 else { return (tokens, true) }
+            return (tokens.indices.filter { p.counts[p.first(of: $0, in: tokens)] == 0 }.map { tokens[$0] }, false)
         }
         if final || !ready.isEmpty { ack?(ready, final) }
-    }
-
-    private func unpin(_ token: UInt64) {
-        let (ready, final) = pins.withLock { p -> (Bool, Bool) in
-            let left = p.live[token]! - 1
-            p.live[token] = left == 0 ? nil : left
-            return (p.batchDone && left == 0, p.batchDone && p.live.isEmpty)
-        }
-        if ready { ack?([token], final) }
     }
 }

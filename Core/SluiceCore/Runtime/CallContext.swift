@@ -35,8 +35,8 @@ final class CallContext {
     private let holds: HoldTable?
     /// A sink's write that may leave records in flight (ABI 1.4): where its holds go.
     private let writes: (table: InFlightWrites, attempt: Int)?
-    /// Per output, the tickets attached through emitted holds, each retained once by this context.
-    private var attached: [[ObjectIdentifier: Ticket]]
+    /// Per output, what emitted holds attached, each ticket retained and each pin taken once by this context.
+    private var attached: [HoldTable.Attached]
     /// In an isolated child: the holds taken (with their input index) and
     /// attached (per output) during the call, for the host to mirror.
     private let journalsHolds: Bool
@@ -68,7 +68,7 @@ final class CallContext {
         inputTickets = []
         holds = nil
         self.writes = writes
-        attached = [[:]]
+        attached = [HoldTable.Attached()]
         journalsHolds = false
     }
 
@@ -85,7 +85,7 @@ final class CallContext {
         inputTickets = tickets
         self.holds = holds
         writes = nil
-        attached = Array(repeating: [:], count: outputCount)
+        attached = Array(repeating: HoldTable.Attached(), count: outputCount)
         self.journalsHolds = journalsHolds
         if journalsHolds { attachedHolds = Array(repeating: [], count: outputCount) }
     }
@@ -114,15 +114,24 @@ final class CallContext {
         return output == 0 ? primary : named[output - 1]
     }
 
-    /// Tickets that records of `output` carry through holds.
-    func attachedTickets(_ output: Int) -> [Ticket] { Array(attached[output].values) }
+    /// Tickets that records of `output` carry through holds: the pins among
+    /// them go as one pin group, owned by this context until `releaseAttached`.
+    func attachedTickets(_ output: Int) -> [Ticket] {
+        if !attached[output].pins.isEmpty {
+            let group = Ticket(pins: attached[output].pins)
+            attached[output].pins = []
+            attached[output].tickets[ObjectIdentifier(group)] = group
+        }
+        return Array(attached[output].tickets.values)
+    }
 
-    /// Drops this context's references on attached tickets (after the stage
-    /// has dispatched the outputs, each consumer holding its own).
+    /// Drops this context's references on attached tickets and its pins
+    /// (after the stage has dispatched the outputs, each consumer holding its own).
     func releaseAttached() {
         for i in attached.indices {
-            for t in attached[i].values { t.release() }
-            attached[i] = [:]
+            for t in attached[i].tickets.values { t.release() }
+            Ticket.unpin(attached[i].pins)
+            attached[i] = HoldTable.Attached()
         }
     }
 
@@ -157,8 +166,8 @@ final class CallContext {
         // A record straight from one source batch is pinned alone (see `Ticket`);
         // one made from several batches holds them all.
         let handle: UInt
-        if inputTickets.count == 1, input.tokens[index] != 0, let pin = inputTickets[0].pin(input.tokens[index]) {
-            handle = holds.adopt(pin)
+        if inputTickets.count == 1, input.tokens[index] != 0, let pinned = holds.pin(input.tokens[index], of: inputTickets[0], hint: index) {
+            handle = pinned
         } else {
             handle = holds.hold(inputTickets)
         }

@@ -26,17 +26,18 @@ final class TicketTests: XCTestCase {
         XCTAssertEqual(acks.all.map(\.final), [true])
     }
 
-    func testAPinnedTokenIsAckedWhenItsPinEndsAndTheRestDoNotWaitForIt() throws {
+    func testAPinnedTokenIsAckedWhenItsLastPinEndsAndTheRestDoNotWaitForIt() throws {
         let acks = Acks()
         let t = batch([1, 2, 3], acks)
-        let pin = try XCTUnwrap(t.pin(2))
-        pin.retain()  // attached to an output on its way to a sink
+        let position = try XCTUnwrap(t.pin(2, hint: 1))
+        XCTAssertEqual(position, 1)
+        t.repin(position)  // an output listing the hold, on its way to a sink
         t.release()
         XCTAssertEqual(acks.all.map(\.tokens), [[1, 3]], "the batch is done but for its held record")
         XCTAssertEqual(acks.all.map(\.final), [false])
-        pin.release()  // the output is written
+        t.unpin(position)  // the output is written
         XCTAssertEqual(acks.all.count, 1, "still held")
-        pin.release()  // the hold ends
+        t.unpin(position)  // the hold ends
         XCTAssertEqual(acks.all.map(\.tokens), [[1, 3], [2]])
         XCTAssertEqual(acks.all.map(\.final), [false, true], "the batch finishes once, with its last token")
     }
@@ -44,7 +45,7 @@ final class TicketTests: XCTestCase {
     func testAPinThatEndsBeforeTheBatchIsAckedWithIt() throws {
         let acks = Acks()
         let t = batch([1, 2], acks)
-        try XCTUnwrap(t.pin(1)).release()
+        t.unpin(try XCTUnwrap(t.pin(1, hint: 0)))
         XCTAssertTrue(acks.all.isEmpty)
         t.release()
         XCTAssertEqual(acks.all.map(\.tokens), [[1, 2]])
@@ -54,12 +55,63 @@ final class TicketTests: XCTestCase {
     func testOnlyTheBatchesOwnTokensArePinned() throws {
         let acks = Acks()
         let t = batch([1, 2], acks)
-        XCTAssertNil(t.pin(9), "a token of another batch")
-        let pin = try XCTUnwrap(t.pin(1))
-        XCTAssertNil(pin.pin(1), "a pin is not a batch")
+        XCTAssertNil(t.pin(9, hint: 0), "a token of another batch")
+        let position = try XCTUnwrap(t.pin(1, hint: 0))
+        let group = Ticket(pins: [Ticket.Pin(batch: t, position: position)])
+        XCTAssertNil(group.pin(1, hint: 0), "a pin group is not a batch")
+        t.repin(position)
         t.release()
-        XCTAssertNil(t.pin(2), "a finished batch")
-        pin.release()
+        XCTAssertNil(t.pin(2, hint: 1), "a finished batch")
+        t.unpin(position)
+        group.release()
         XCTAssertEqual(acks.all.map(\.tokens), [[2], [1]])
+    }
+
+    func testATokenIsFoundWhereverItsRecordWentInTheBatch() throws {
+        let acks = Acks()
+        let sorted = batch([10, 20, 30, 40], acks)
+        XCTAssertEqual(sorted.pin(30, hint: 0), 2, "a wrong hint: the record reached the processor in a part of its batch")
+        XCTAssertEqual(sorted.pin(40, hint: 99), 3)
+        XCTAssertNil(sorted.pin(25, hint: 1))
+        let unsorted = batch([7, 3, 9, 3], acks)
+        XCTAssertEqual(unsorted.pin(9, hint: 0), 2)
+        XCTAssertEqual(unsorted.pin(3, hint: 3), 1, "a token that occurs twice is pinned at its first position")
+    }
+
+    func testATokenThatOccursTwiceIsAckedOnceItsPinEnds() throws {
+        let acks = Acks()
+        let t = batch([5, 6, 5], acks)
+        let position = try XCTUnwrap(t.pin(5, hint: 2))
+        t.release()
+        XCTAssertEqual(acks.all.map(\.tokens), [[6]], "neither occurrence is acked while the token is held")
+        t.unpin(position)
+        XCTAssertEqual(acks.all.map(\.tokens), [[6], [5]])
+        XCTAssertEqual(acks.all.map(\.final), [false, true])
+    }
+
+    func testAPinGroupEndsItsPinsWithOneAckPerBatch() throws {
+        let acksA = Acks()
+        let acksB = Acks()
+        let a = batch([1, 2, 3], acksA)
+        let b = batch([8, 9], acksB)
+        let pins = try [(a, 1 as UInt64, 0), (a, 3, 2), (b, 9, 1), (a, 2, 1)].map { batch, token, hint in
+            let position = try XCTUnwrap(batch.pin(token, hint: hint))
+            batch.repin(position)  // the group's own pin; the first is the hold's
+            return Ticket.Pin(batch: batch, position: position)
+        }
+        let group = Ticket(pins: pins)
+        for pin in pins { pin.batch.unpin(pin.position) }  // every hold ends; the group still pins
+        a.release()
+        b.release()
+        XCTAssertTrue(acksA.all.isEmpty, "every token of a is pinned")
+        XCTAssertEqual(acksB.all.map(\.tokens), [[8]])
+        group.retain()  // dispatched to a second consumer
+        group.release()
+        XCTAssertEqual(acksA.all.count, 0, "one consumer has not written them yet")
+        group.release()
+        XCTAssertEqual(acksA.all.map(\.tokens), [[1, 3], [2]], "one ack per run of pins of the same batch")
+        XCTAssertEqual(acksA.all.map(\.final), [false, true])
+        XCTAssertEqual(acksB.all.map(\.tokens), [[8], [9]])
+        XCTAssertEqual(acksB.all.map(\.final), [false, true])
     }
 }

@@ -1,0 +1,92 @@
+@testable import SluiceCore
+import Synchronization
+import XCTest
+
+/// Holds as a processor takes them: a record straight from a source batch
+/// pins its own token, an output listing the hold pins it again until that
+/// output is written, and handles are checked, so a stale or foreign one
+/// changes nothing.
+final class HoldTableTests: XCTestCase {
+    private final class Acks: Sendable {
+        let log = Mutex<[[UInt64]]>([])
+        var all: [[UInt64]] { log.withLock { $0 } }
+    }
+
+    private func batch(_ tokens: [UInt64], _ acks: Acks) -> Ticket {
+        Ticket(tokens: tokens) { t, _ in acks.log.withLock { $0.append(t) } }
+    }
+
+    private func attach(_ ids: [UInt], _ table: HoldTable, to attached: inout HoldTable.Attached) -> Bool {
+        let pointers = ids.map { OpaquePointer(bitPattern: $0) }
+        return pointers.withUnsafeBufferPointer { table.attach($0, to: &attached) }
+    }
+
+    func testAHeldRecordIsAckedAfterItsReleaseAndAfterTheOutputListingIt() throws {
+        let acks = Acks()
+        let table = HoldTable()
+        let t = batch([1, 2, 3], acks)
+        let hold = try XCTUnwrap(table.pin(2, of: t, hint: 1))
+        var attached = HoldTable.Attached()
+        XCTAssertTrue(attach([hold, hold], table, to: &attached), "a pair of two rows of one record")
+        XCTAssertEqual(attached.pins.count, 2)
+        XCTAssertTrue(attached.tickets.isEmpty)
+        let group = Ticket(pins: attached.pins)
+        t.release()
+        XCTAssertEqual(acks.all, [[1, 3]])
+        XCTAssertTrue(table.release(hold))
+        XCTAssertEqual(table.count, 0)
+        XCTAssertEqual(acks.all, [[1, 3]], "the output listing the hold is not written yet")
+        group.release()
+        XCTAssertEqual(acks.all, [[1, 3], [2]])
+    }
+
+    func testAReleaseAfterTheOutputIsWrittenAcks() throws {
+        let acks = Acks()
+        let table = HoldTable()
+        let t = batch([4], acks)
+        let hold = try XCTUnwrap(table.pin(4, of: t, hint: 0))
+        var attached = HoldTable.Attached()
+        XCTAssertTrue(attach([hold], table, to: &attached))
+        t.release()
+        Ticket(pins: attached.pins).release()
+        XCTAssertTrue(acks.all.isEmpty, "still held")
+        XCTAssertTrue(table.release(hold))
+        XCTAssertEqual(acks.all, [[4]])
+    }
+
+    func testStaleAndUnknownHandlesChangeNothing() throws {
+        let acks = Acks()
+        let table = HoldTable()
+        let t = batch([1, 2], acks)
+        let first = try XCTUnwrap(table.pin(1, of: t, hint: 0))
+        XCTAssertTrue(table.release(first))
+        XCTAssertFalse(table.release(first), "released twice")
+        let second = try XCTUnwrap(table.pin(2, of: t, hint: 1))
+        XCTAssertNotEqual(first, second, "the reused slot has a new generation")
+        var attached = HoldTable.Attached()
+        XCTAssertFalse(attach([second, first], table, to: &attached), "one stale id refuses the whole list")
+        XCTAssertFalse(attach([12345], table, to: &attached))
+        XCTAssertTrue(attached.pins.isEmpty, "nothing attached, nothing pinned")
+        t.release()
+        XCTAssertEqual(acks.all, [[1]])
+        XCTAssertTrue(table.release(second))
+        XCTAssertEqual(acks.all, [[1], [2]])
+    }
+
+    func testAHoldOnSeveralBatchesRetainsEachOnceAndAttachesEachOnce() {
+        let acks = Acks()
+        let table = HoldTable()
+        let a = batch([1], acks)
+        let b = batch([2], acks)
+        let hold = table.hold([a, b])
+        var attached = HoldTable.Attached()
+        XCTAssertTrue(attach([hold, hold], table, to: &attached))
+        XCTAssertEqual(attached.tickets.count, 2, "each ticket once")
+        a.release()
+        b.release()
+        XCTAssertTrue(table.release(hold))
+        XCTAssertTrue(acks.all.isEmpty, "the output still carries both")
+        for ticket in attached.tickets.values { ticket.release() }
+        XCTAssertEqual(Set(acks.all), [[1], [2]])
+    }
+}
