@@ -141,7 +141,6 @@ PUSH_SOURCES := $(addprefix Plugins/HTTPSensor/Sources/Push/,PushHandler.swift P
 NIO_BUILD := .build/debug
 NIO_MODULES := NIOCore NIOHTTP1 NIOEmbedded NIOConcurrencyHelpers _NIODataStructures _NIOBase64 Atomics DequeModule \
 	InternalCollectionsUtilities CNIOLinux CNIOLLHTTP CNIODarwin CNIOWindows CNIOWASI CNIOFreeBSD CNIOOpenBSD CNIOAtomics _AtomicsShims
-NIO_OBJECTS = $(foreach m,$(NIO_MODULES),$(wildcard $(NIO_BUILD)/$(m).build/*.o $(NIO_BUILD)/$(m).build/src/*.o))
 NIO_INCLUDES = -I $(NIO_BUILD)/Modules $(foreach f,$(wildcard $(NIO_BUILD)/CNIO*.build/module.modulemap) \
 	$(shell find .build/checkouts/swift-nio/Sources .build/checkouts/swift-atomics/Sources -name module.modulemap 2>/dev/null),-Xcc -fmodule-map-file=$(f))
 # Yams and its libyaml (checked out by `swift build`), built here with the
@@ -170,9 +169,12 @@ fuzz-build:
 	swiftc $(FUZZ_FLAGS) -module-name SluiceFormats -I .build/fuzz/modules $(SDK_INCLUDES) $(PCRE2_INCLUDES) -emit-library -static -emit-module \
 		-emit-module-path .build/fuzz/modules/SluiceFormats.swiftmodule $(FORMATS_SOURCES) -o .build/fuzz/libSluiceFormats.a $(FUZZ_QUIET)
 	@[ -f $(NIO_BUILD)/Modules/NIOEmbedded.swiftmodule ] || $(SWIFT) build --build-tests
+	@# Some object names hold spaces: archived through find, not make's word lists.
+	rm -f .build/fuzz/libNIO.a
+	find $(addprefix $(NIO_BUILD)/,$(addsuffix .build,$(NIO_MODULES))) -name '*.o' -print0 | xargs -0 ar rcs .build/fuzz/libNIO.a
 	swiftc $(FUZZ_FLAGS) -module-name HTTPSensorPlugin -I .build/fuzz/modules $(SDK_INCLUDES) $(PCRE2_INCLUDES) $(NIO_INCLUDES) \
 		fuzz/push/Harness.swift $(PUSH_SOURCES) .build/fuzz/libSluiceFormats.a .build/fuzz/libSluiceSchema.a .build/fuzz/libSluiceSDK.a \
-		$(NIO_OBJECTS) -lpcre2-8 -o .build/fuzz/push $(FUZZ_QUIET)
+		.build/fuzz/libNIO.a -lpcre2-8 -o .build/fuzz/push $(FUZZ_QUIET)
 	@[ -d $(YAMS) ] || $(SWIFT) package resolve
 	@mkdir -p .build/fuzz/yaml
 	for c in $(YAMS)/CYaml/src/*.c; do \
