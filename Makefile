@@ -189,7 +189,7 @@ fuzz-build:
 
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
-		mkdir -p .build/fuzz/$$t-work; \
+		mkdir -p .build/fuzz/$$t-work fuzz/$$t/regressions; \
 		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
 		.build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -max_len=20000 -print_final_stats=1 \
 			-artifact_prefix=.build/fuzz/$$t- .build/fuzz/$$t-work fuzz/$$t/corpus fuzz/$$t/regressions > .build/fuzz/$$t.log 2>&1; \
