@@ -117,19 +117,32 @@ clean:
 	rm -rf .build out bench/out $(VENV) $(BENCH_PEERS_VENV)
 
 # libFuzzer targets (swiftc -sanitize=fuzzer,address) for the ELF link-table
-# checks, the JSON decoders, the BSON reader, the CSV decoder, the schema
-# compiler and the manifest parser, each run for FUZZ_SECONDS from its committed seed corpus
+# checks, the JSON decoders, the BSON reader, the CSV decoder, the line
+# decoders (NDJSON, CSV, text) whole and streamed, the push endpoint's HTTP
+# handling, the schema compiler and the manifest parser, each run for FUZZ_SECONDS from its committed seed corpus
 # (fuzz/<target>/corpus) and past crashers (fuzz/<target>/regressions). Never
 # part of `make test`; the XCTest class FuzzRegressionTests replays both
 # folders there. New crashers land in .build/fuzz/<target>-crash-*: fix, then
 # move them to regressions/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := elf json bson csv schema manifest
+FUZZ_TARGETS := elf json bson csv lines push schema manifest
 FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O -enable-bare-slash-regex
 SDK_INCLUDES := -Xcc -fmodule-map-file=fuzz/support/module.modulemap -I SDK/include
 SDK_SOURCES = $(shell find SDK/Sources/SluiceSDK -name '*.swift')
 CSV_SOURCES := Plugins/Shared/Formats/CSV.swift Plugins/Shared/Formats/CSVRecords.swift Plugins/Shared/Formats/CSVQuoteScanner.swift
 SCHEMA_SOURCES = $(shell find Core/SluiceSchema -name '*.swift')
+FORMATS_SOURCES = $(wildcard Plugins/Shared/Formats/*.swift)
+PCRE2_INCLUDES := -Xcc -fmodule-map-file=Core/CPCRE2/module.modulemap
+# The push target instruments the push handler and its decoders; SwiftNIO
+# comes uninstrumented from the debug build (`swift build`), its modules and
+# objects linked as they are.
+PUSH_SOURCES := $(addprefix Plugins/HTTPSensor/Sources/Push/,PushHandler.swift PushInbox.swift BodyReadings.swift \
+	LineBodyReadings.swift JSONBodyReadings.swift JSONBodySplitter.swift) $(wildcard Plugins/HTTPSensor/Sources/Readings/*.swift)
+NIO_BUILD := .build/debug
+NIO_MODULES := NIOCore NIOHTTP1 NIOEmbedded NIOConcurrencyHelpers _NIODataStructures _NIOBase64 Atomics DequeModule \
+	InternalCollectionsUtilities CNIOLinux CNIOLLHTTP CNIODarwin CNIOWindows CNIOWASI CNIOFreeBSD CNIOOpenBSD CNIOAtomics _AtomicsShims
+NIO_INCLUDES = -I $(NIO_BUILD)/Modules $(foreach f,$(wildcard $(NIO_BUILD)/CNIO*.build/module.modulemap) \
+	$(shell find .build/checkouts/swift-nio/Sources .build/checkouts/swift-atomics/Sources -name module.modulemap 2>/dev/null),-Xcc -fmodule-map-file=$(f))
 # Yams and its libyaml (checked out by `swift build`), built here with the
 # sanitizer for the manifest target.
 YAMS := .build/checkouts/Yams/Sources
@@ -149,6 +162,19 @@ fuzz-build:
 		fuzz/csv/Harness.swift $(CSV_SOURCES) .build/fuzz/libSluiceSDK.a -o .build/fuzz/csv $(FUZZ_QUIET)
 	swiftc $(FUZZ_FLAGS) -module-name SluiceSchema -I .build/fuzz/modules $(SDK_INCLUDES) -Xcc -fmodule-map-file=Core/CPCRE2/module.modulemap \
 		fuzz/schema/Harness.swift $(SCHEMA_SOURCES) .build/fuzz/libSluiceSDK.a -lpcre2-8 -o .build/fuzz/schema $(FUZZ_QUIET)
+	swiftc $(FUZZ_FLAGS) -module-name SluiceSchema -I .build/fuzz/modules $(SDK_INCLUDES) $(PCRE2_INCLUDES) -emit-library -static -emit-module \
+		-emit-module-path .build/fuzz/modules/SluiceSchema.swiftmodule $(SCHEMA_SOURCES) -o .build/fuzz/libSluiceSchema.a $(FUZZ_QUIET)
+	swiftc $(FUZZ_FLAGS) -module-name SluiceFormats -I .build/fuzz/modules $(SDK_INCLUDES) $(PCRE2_INCLUDES) \
+		fuzz/lines/Harness.swift $(FORMATS_SOURCES) .build/fuzz/libSluiceSchema.a .build/fuzz/libSluiceSDK.a -lpcre2-8 -o .build/fuzz/lines $(FUZZ_QUIET)
+	swiftc $(FUZZ_FLAGS) -module-name SluiceFormats -I .build/fuzz/modules $(SDK_INCLUDES) $(PCRE2_INCLUDES) -emit-library -static -emit-module \
+		-emit-module-path .build/fuzz/modules/SluiceFormats.swiftmodule $(FORMATS_SOURCES) -o .build/fuzz/libSluiceFormats.a $(FUZZ_QUIET)
+	@[ -f $(NIO_BUILD)/Modules/NIOEmbedded.swiftmodule ] || $(SWIFT) build --build-tests
+	@# Some object names hold spaces: archived through find, not make's word lists.
+	rm -f .build/fuzz/libNIO.a
+	find $(addprefix $(NIO_BUILD)/,$(addsuffix .build,$(NIO_MODULES))) -name '*.o' -print0 | xargs -0 ar rcs .build/fuzz/libNIO.a
+	swiftc $(FUZZ_FLAGS) -module-name HTTPSensorPlugin -I .build/fuzz/modules $(SDK_INCLUDES) $(PCRE2_INCLUDES) $(NIO_INCLUDES) \
+		fuzz/push/Harness.swift $(PUSH_SOURCES) .build/fuzz/libSluiceFormats.a .build/fuzz/libSluiceSchema.a .build/fuzz/libSluiceSDK.a \
+		.build/fuzz/libNIO.a -lpcre2-8 -o .build/fuzz/push $(FUZZ_QUIET)
 	@[ -d $(YAMS) ] || $(SWIFT) package resolve
 	@mkdir -p .build/fuzz/yaml
 	for c in $(YAMS)/CYaml/src/*.c; do \
@@ -163,7 +189,7 @@ fuzz-build:
 
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
-		mkdir -p .build/fuzz/$$t-work; \
+		mkdir -p .build/fuzz/$$t-work fuzz/$$t/regressions; \
 		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
 		.build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -max_len=20000 -print_final_stats=1 \
 			-artifact_prefix=.build/fuzz/$$t- .build/fuzz/$$t-work fuzz/$$t/corpus fuzz/$$t/regressions > .build/fuzz/$$t.log 2>&1; \

@@ -107,6 +107,62 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertGreaterThan(records, 3)
     }
 
+    /// The lines target's steps: the first byte picks the decoder (NDJSON,
+    /// CSV, CSV with `;`, text plain, split into names, matched by a regex),
+    /// the second the chunk size; the body fed in chunks through a
+    /// `LineSplitter` bounded at 512 bytes decodes to what the whole body
+    /// does (up to a line over the bound), and every record is well-formed BSON.
+    func testLineInputs() throws {
+        let decoders = [
+            try RecordDecoder(format: .ndjson, csv: nil, text: nil),
+            try RecordDecoder(format: .csv, csv: nil, text: nil),
+            try RecordDecoder(format: .csv, csv: Config(json: #"{"separator": ";"}"#), text: nil),
+            try RecordDecoder(format: .text, csv: nil, text: nil),
+            try RecordDecoder(format: .text, csv: nil, text: Config(json: #"{"names": ["at", "temp", "beach"]}"#)),
+            try RecordDecoder(format: .text, csv: nil, text: Config(json: #"{"regex": "^(?<at>\\S+)\\s+(?<temp>[-0-9.]+)(\\s+(?<beach>.*))?$"}"#)),
+        ]
+        func seen(_ item: RecordDecoder.Item) -> String {
+            switch item {
+            case let .record(bytes, line):
+                XCTAssertTrue(bytes.withUnsafeBytes { BSONDocument.isWellFormed($0) }, "line \(line)")
+                return "\(line) \(bytes)"
+            case let .malformed(line, raw, reason): return "\(line) \(raw) \(reason)"
+            }
+        }
+        var records = 0, cut = 0
+        for (name, bytes) in try inputs("lines") where bytes.count >= 2 {
+            let decoder = decoders[Int(bytes[0]) % decoders.count]
+            let body = Array(bytes.dropFirst(2))
+            var whole: [String] = []
+            body.withUnsafeBytes { decoder.decode($0) { whole.append(seen($0)) } }
+            var streamed: [String] = []
+            var splitter = LineSplitter(maxLineBytes: 512)
+            var lines = RecordLines(decoder)
+            var tooLong = false
+            for start in stride(from: 0, to: body.count, by: Int(bytes[1]) + 1) where !tooLong {
+                do {
+                    try body[start ..< min(start + Int(bytes[1]) + 1, body.count)].withUnsafeBytes {
+                        try splitter.feed($0) { lines.feed($0, number: $1) { streamed.append(seen($0)) } }
+                    }
+                } catch is LineSplitter.LineTooLong {
+                    tooLong = true
+                }
+                XCTAssertLessThanOrEqual(splitter.bufferedBytes, 512, name)
+            }
+            if tooLong {
+                cut += 1
+                XCTAssertEqual(Array(whole.prefix(streamed.count)), streamed, name)
+                continue
+            }
+            splitter.finish { lines.feed($0, number: $1) { streamed.append(seen($0)) } }
+            lines.finish { streamed.append(seen($0)) }
+            XCTAssertEqual(streamed, whole, name)
+            records += whole.count
+        }
+        XCTAssertGreaterThan(records, 10)
+        XCTAssertGreaterThan(cut, 0, "no input has a line over the bound")
+    }
+
     /// The schema target's steps: what parses as JSON is compiled or refused
     /// (the `$ref` cycles in the corpus are refused), and a compiled schema validates instances.
     func testSchemaInputs() throws {

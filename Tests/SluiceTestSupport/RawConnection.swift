@@ -27,6 +27,21 @@ public final class RawConnection {
         _ = text.withCString { Foundation.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
     }
 
+    public func send(bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { return }
+            sent += n
+        }
+    }
+
+    /// Closes the sending side only (a half-close): the server sees the end
+    /// of the stream and can still answer.
+    public func finishSending() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Everything the server sends until it closes or `seconds` pass; nil
     /// when the connection is still open and silent at the end.
     public func readUntilClosed(seconds: Double) -> String? {

@@ -1,25 +1,15 @@
 import SluiceFormats
 import SluiceSDK
 
-/// One JSON request body turned into readings as it arrives: each array
+/// A JSON request body turned into readings as it arrives: each array
 /// item is decoded once its last byte is in (`JSONBodySplitter`), so a
-/// request holds its readings and at most one unfinished item, never its raw
-/// body, and one with more readings than the inbox can ever take is refused
-/// at the first reading too many instead of after the whole body.
-///
-/// Owned by one connection's handler, on its event loop.
-final class JSONBodyReadings {
-    enum Progress {
-        case more
-        /// More readings than `capacity`: the request can never be taken.
-        case tooMany
-    }
-
+/// request holds its readings and at most one unfinished item, and one with
+/// more readings than the inbox can ever take is refused at the first
+/// reading too many instead of after the whole body.
+final class JSONBodyReadings: BodyReadings {
     private var splitter = JSONBodySplitter()
     private(set) var readings: [PushInbox.Reading] = []
-    /// Why the body is refused (400); once set, the rest is only counted.
-    private(set) var failure: String?
-    /// Body bytes received.
+    private(set) var failure: BodyFailure?
     private(set) var received = 0
     private let options: ReadingOptions
     private let capacity: Int
@@ -29,7 +19,7 @@ final class JSONBodyReadings {
         self.capacity = capacity
     }
 
-    func feed(_ bytes: UnsafeRawBufferPointer) -> Progress {
+    func feed(_ bytes: UnsafeRawBufferPointer) -> BodyProgress {
         received += bytes.count
         guard failure == nil else { return .more }
         do {
@@ -42,7 +32,6 @@ final class JSONBodyReadings {
         return readings.count > capacity ? .tooMany : .more
     }
 
-    /// The body ended: a single top-level value is decoded now.
     func finish() {
         guard failure == nil else { return }
         do {
@@ -57,7 +46,7 @@ final class JSONBodyReadings {
     private struct Refused: Error {}
 
     private func fail(_ reason: String) {
-        failure = reason
+        failure = BodyFailure(reason: reason, line: 0)
         readings = []
     }
 

@@ -9,6 +9,8 @@ struct PushPolicy: Sendable {
     let path: String
     let token: String?
     let maxBodyBytes: Int
+    /// The longest NDJSON, CSV or text line held while its body streams in.
+    let maxLineBytes: Int
     let overloadStatus: HTTPResponseStatus
     let retryAfterSeconds: Int
     let replyOnDelivery: Bool
@@ -46,9 +48,8 @@ final class PushHandler: ChannelInboundHandler {
 
     private enum State {
         case idle
-        case reading(HTTPRequestHead, ByteBuffer)
-        /// A JSON body, decoded into readings as it arrives.
-        case streaming(HTTPRequestHead, JSONBodyReadings)
+        /// A body, decoded into readings as it arrives.
+        case streaming(HTTPRequestHead, any BodyReadings)
         /// The answer was decided at the head; the body is read and dropped.
         case answering(HTTPRequestHead, HTTPResponseStatus, JSONValue, [(String, String)])
         /// Answered 413 mid-body; the rest of the stream is dropped.
@@ -64,6 +65,12 @@ final class PushHandler: ChannelInboundHandler {
     private var deadline = RequestDeadline()
     /// The scheduled deadline check, cancelled when the connection closes.
     private var timer: Scheduled<Void>?
+    /// The client closed its sending side (a half-close): once it has its
+    /// answer the connection is closed. A body cut off by it is answered
+    /// 400 by NIO's protocol-error handler, as the decoder sees the body end early.
+    private var inputClosed = false
+    /// A request's readings are in the inbox and its answer is not sent yet.
+    private var replyPending = false
 
     init(policy: PushPolicy, inbox: PushInbox, stats: PushStats, refused: Bool = false) {
         self.policy = policy
@@ -75,6 +82,23 @@ final class PushHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         arm(context)
         context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed? = event as? ChannelEvent {
+            inputClosed = true
+            if case .idle = state, !replyPending { context.close(promise: nil) }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A request that is not valid HTTP, or a body cut off by a half-close:
+    /// NIO's protocol-error handler answered 400 already. Whatever the body
+    /// held is dropped, never offered, and the connection closed.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        state = .draining
+        timer?.cancel()
+        context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -103,7 +127,7 @@ final class PushHandler: ChannelInboundHandler {
     private func timedOut(_ context: ChannelHandlerContext) {
         let unfinished: HTTPRequestHead?
         switch state {
-        case let .reading(head, _), let .streaming(head, _): unfinished = head
+        case let .streaming(head, _): unfinished = head
         default: unfinished = nil
         }
         if let head = unfinished {
@@ -120,33 +144,27 @@ final class PushHandler: ChannelInboundHandler {
         switch (unwrapInboundIn(data), state) {
         case let (.head(head), _):
             begin(head, context)
-        case (var .body(chunk), .reading(let head, var body)):
-            guard body.readableBytes + chunk.readableBytes <= policy.maxBodyBytes else {
-                state = .draining
-                return tooLarge(head, context)
-            }
-            body.writeBuffer(&chunk)
-            state = .reading(head, body)
         case let (.body(chunk), .streaming(head, body)):
             guard body.received + chunk.readableBytes <= policy.maxBodyBytes else {
                 state = .draining
                 return tooLarge(head, context)
             }
-            if case .tooMany = chunk.withUnsafeReadableBytes({ body.feed($0) }) {
+            switch chunk.withUnsafeReadableBytes({ body.feed($0) }) {
+            case .more: break
+            case .tooMany:
                 state = .draining
-                return overCapacity(head, body.readings.count, context, thenCloseOutput: true)
+                overCapacity(head, body.readings.count, context, thenCloseOutput: true)
+            case let .lineTooLong(line):
+                state = .draining
+                lineTooLong(head, line, context)
             }
         case (.body, _):
             break
-        case let (.end, .reading(head, body)):
-            state = .idle
-            deadline.disarm()
-            finish(head, body, context)
         case let (.end, .streaming(head, body)):
             state = .idle
             deadline.disarm()
             body.finish()
-            if let failure = body.failure { return badRequest(context, head, failure, line: 0) }
+            if let failure = body.failure { return badRequest(context, head, failure.reason, line: failure.line) }
             offer(head, body.readings, context)
         case let (.end, .answering(head, status, body, headers)):
             state = .idle
@@ -191,12 +209,13 @@ final class PushHandler: ChannelInboundHandler {
         if head.headers["expect"].first?.lowercased() == "100-continue" {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
-        if policy.options.decoder(contentType: head.headers["content-type"].first).format == .json {
+        let decoder = policy.options.decoder(contentType: head.headers["content-type"].first)
+        if decoder.format == .json {
             state = .streaming(head, JSONBodyReadings(options: policy.options, capacity: inbox.capacity))
-            return
+        } else {
+            state = .streaming(head, LineBodyReadings(decoder: decoder, eventTime: policy.options.eventTime, capacity: inbox.capacity,
+                                                      maxLineBytes: min(policy.maxLineBytes, policy.maxBodyBytes)))
         }
-        let hint = head.headers["content-length"].first.flatMap(Int.init) ?? 4096
-        state = .reading(head, context.channel.allocator.buffer(capacity: min(hint, policy.maxBodyBytes)))
     }
 
     /// Answers 413 and stops reading: closing our side, not the socket,
@@ -207,32 +226,13 @@ final class PushHandler: ChannelInboundHandler {
                 headers: [("Connection", "close")], thenCloseOutput: true)
     }
 
-    private func finish(_ head: HTTPRequestHead, _ body: ByteBuffer, _ context: ChannelHandlerContext) {
-        let decoder = policy.options.decoder(contentType: head.headers["content-type"].first)
-        var readings: [PushInbox.Reading] = []
-        var failure: (reason: String, line: Int)?
-        body.withUnsafeReadableBytes { bytes in
-            decoder.decode(bytes) { item in
-                guard failure == nil else { return }
-                switch item {
-                case let .record(doc, line):
-                    guard let rule = policy.options.eventTime else {
-                        return readings.append(.init(bytes: doc, eventTime: nil))
-                    }
-                    let time = doc.withUnsafeBytes { rule.millis(in: BSONDocument($0)) }
-                    switch time {
-                    case let .success(ms): readings.append(.init(bytes: doc, eventTime: ms))
-                    case let .failure(f):
-                        // A JSON body's records are items of one value, not lines.
-                        failure = decoder.format == .json ? ("item \(line): \(f.reason)", 0) : ("line \(line): \(f.reason)", line)
-                    }
-                case let .malformed(line, _, reason):
-                    failure = (reason, line)
-                }
-            }
-        }
-        if let failure { return badRequest(context, head, failure.reason, line: failure.line) }
-        offer(head, readings, context)
+    /// Answers 413 and stops reading: the line would have to be held whole.
+    private func lineTooLong(_ head: HTTPRequestHead, _ line: Int, _ context: ChannelHandlerContext) {
+        stats.rejected.record(1)
+        respond(context, head, .payloadTooLarge,
+                ["error": .string("line \(line) is longer than max_line_bytes (\(min(policy.maxLineBytes, policy.maxBodyBytes))); nothing was kept"),
+                 "line": .int(Int64(line))],
+                headers: [("Connection", "close")], thenCloseOutput: true)
     }
 
     /// Answers 413: more readings than the inbox can ever hold. Taking them
@@ -253,6 +253,7 @@ final class PushHandler: ChannelInboundHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let accepted = policy.replyOnDelivery ? HTTPResponseStatus.ok : .accepted
+        replyPending = true
         let offered = inbox.offer(readings, reply: PushInbox.Reply(loop: loop) { outcome in
             let (handler, context) = bound.value
             switch outcome {
@@ -265,6 +266,7 @@ final class PushHandler: ChannelInboundHandler {
             }
         })
         if !offered {
+            replyPending = false
             stats.rejected.record(1)
             respond(context, head, policy.overloadStatus,
                     ["error": "the pipeline is full; nothing was kept, send again after Retry-After", "queued": .int(Int64(inbox.depth))],
@@ -282,6 +284,7 @@ final class PushHandler: ChannelInboundHandler {
     private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus, _ body: JSONValue,
                          headers extra: [(String, String)] = [], thenCloseOutput: Bool = false)
     {
+        replyPending = false
         let text = JSONWriter.string(body)
         var headers = HTTPHeaders(extra)
         headers.add(name: "Content-Type", value: "application/json")
@@ -295,7 +298,7 @@ final class PushHandler: ChannelInboundHandler {
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         if thenCloseOutput {
             done.whenComplete { _ in bound.value.close(mode: .output, promise: nil) }
-        } else if !head.isKeepAlive || refused {
+        } else if !head.isKeepAlive || refused || inputClosed {
             done.whenComplete { _ in bound.value.close(promise: nil) }
         } else {
             arm(context)

@@ -21,6 +21,7 @@ public final class PushSource: Source {
        "path": {"type": "string", "pattern": "^/", "description": "where readings are POSTed (/readings)"},
        "auth_token": {"type": "string", "description": "required as Authorization: Bearer <token>"},
        "max_body_bytes": {"type": "integer", "minimum": 1, "description": "larger bodies get 413 (10485760)"},
+       "max_line_bytes": {"type": "integer", "minimum": 1, "description": "an NDJSON, CSV or text line longer than this gets 413; a line is all a body holds in memory as it streams (1048576)"},
        "queue_capacity": {"type": "integer", "minimum": 1, "description": "readings held for the pipeline before 503 (10000)"},
        "overload_status": {"enum": [429, 503], "description": "the answer when full (503)"},
        "retry_after_s": {"type": "integer", "minimum": 0, "description": "Retry-After sent with 429/503 (1)"},
@@ -48,6 +49,7 @@ public final class PushSource: Source {
             path: try config.string("path", default: "/readings"),
             token: try config.string("auth_token").flatMap { $0.isEmpty ? nil : $0 },
             maxBodyBytes: try config.int("max_body_bytes", default: 10 << 20),
+            maxLineBytes: try config.int("max_line_bytes", default: 1 << 20),
             overloadStatus: status == 429 ? .tooManyRequests : .serviceUnavailable,
             retryAfterSeconds: try config.int("retry_after_s", default: 1),
             replyOnDelivery: ack == "delivered",
@@ -70,6 +72,8 @@ public final class PushSource: Source {
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // A client that sends its request and then closes its side still hears the answer (PushHandler).
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 let admitted = gate.enter()
                 if admitted { channel.closeFuture.whenComplete { _ in gate.leave() } }
