@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "PluginTests",
             dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc", "KafkaPlugin",
-                           "SluiceFormats", "SluiceHTTP", "HTTPSensorPlugin"],
+                           "SluiceFormats", "SluiceHTTP", "HTTPSensorPlugin", "LogstashPlugin"],
             path: "Tests/PluginTests"),
         // `bench/forecaster.sh`: forecaster updates/s against a read-only loop (build with -c release).
         .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", sdk, "CMalloc"], path: "bench/ForecasterBench"),

@@ -76,6 +76,26 @@ final class Connection {
         return String(text.prefix { $0 != "\r" && $0 != "\n" })
     }
 
+    /// Reads exactly `count` bytes: what the peer answered. Throws when it
+    /// closed the connection or sent nothing within the timeout.
+    func receive(_ count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            let n = out.withUnsafeMutableBytes { b -> Int in
+                if let ssl { return Int(SSL_read(ssl, b.baseAddress! + offset, Int32(count - offset))) }
+                return Glibc.recv(fd, b.baseAddress! + offset, count - offset, 0)
+            }
+            if n < 0, ssl == nil, errno == EINTR { continue }
+            guard n > 0 else {
+                throw SluiceError.retriable(n == 0 ? "\(peer) closed the connection before it acknowledged the batch; sending it again"
+                    : "no acknowledgement from \(peer) within connect_timeout_ms; sending the batch again")
+            }
+            offset += n
+        }
+        return out
+    }
+
     /// Sends every byte, or throws.
     func send(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0

@@ -5,13 +5,16 @@ import SluiceSDK
 /// sent to a Logstash `tcp` input with the `json_lines` codec, in the clear
 /// or over TLS (OpenSSL; the server's certificate and name are verified).
 ///
-/// What is at risk: json_lines over TCP has no application-level ack. A
-/// batch counts as written once the kernel accepted every byte; if the
-/// receiver dies before reading them, those records are lost. On a send
-/// error the connection is re-opened (with the engine's backoff) and the
-/// whole batch is sent again, so a receiver may see duplicates. Draining
-/// closes the socket cleanly (FIN after the last line). For at-least-once
-/// end to end, use `elasticsearch.write`, or Beats (Lumberjack v2) when it lands.
+/// Two protocols. `json_lines` (a `tcp` input) has no application-level
+/// ack: a batch counts as written once the kernel accepted every byte, and
+/// if the receiver dies before reading them those records are lost.
+/// `beats` (a `beats` input, Lumberjack v2, `BeatsFrames`) sends each batch
+/// as one window and counts it written only when Logstash acknowledged its
+/// last event, so nothing is lost when Logstash dies mid-batch. Either way,
+/// on a failure the connection is re-opened (with the engine's backoff) and
+/// the whole batch is sent again, so a receiver may see duplicates
+/// (`id_field` makes them one document in Elasticsearch). Draining closes
+/// the socket cleanly (FIN after the last line).
 ///
 /// The Elasticsearch sink's document options (`index`, `id_field`,
 /// `routing_field`, `pipeline`) are accepted too, so swapping one sink for
@@ -30,7 +33,8 @@ public final class LogstashSink: Sink {
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false, "required": ["address"],
      "properties": {
-       "address": {"type": "string", "description": "host:port of the Logstash tcp input"},
+       "address": {"type": "string", "description": "host:port of the Logstash input"},
+       "protocol": {"enum": ["json_lines", "beats"], "description": "json_lines: a tcp input with codec json_lines, no acks (a batch counts as written once the kernel took it); beats: a beats input, each batch written once Logstash acknowledged it (json_lines)"},
        "timestamp_field": {"type": ["string", "null"], "description": "set from the event time when missing (default @timestamp)"},
        "connect_timeout_ms": {"type": "integer", "minimum": 1, "description": "connect, TLS handshake and each send (3000)"},
        "index": {"type": "string", "minLength": 1, "description": "as elasticsearch.write (sensors-%Y.%m.%d, {field}); sent as [@metadata][_index]"},
@@ -49,6 +53,8 @@ public final class LogstashSink: Sink {
 
     let hostName: String
     let port: UInt16
+    /// `protocol: beats`: batches as acknowledged Lumberjack windows.
+    let beats: Bool
     let timestampField: String?
     let connectTimeout: Int
     let tls: TLSContext?
@@ -72,6 +78,7 @@ public final class LogstashSink: Sink {
         let name = address.host
         hostName = name
         port = UInt16(address.port)
+        beats = try config.string("protocol", default: "json_lines") == "beats"
         timestampField = config["timestamp_field"] == .null ? nil : try config.string("timestamp_field", default: "@timestamp")
         connectTimeout = try config.int("connect_timeout_ms", default: 3000)
         tls = try config.object("tls").map { try TLSContext($0, host: name) }
@@ -80,9 +87,10 @@ public final class LogstashSink: Sink {
     }
 
     public func write(_ batch: Batch, _ output: Output) throws {
+        if beats { return try writeWindow(batch, output) }
         lines.reset()
         for record in batch {
-            if let reason = append(record) { output.fail(record.index, reason) }
+            if let reason = append(record, into: &lines) { output.fail(record.index, reason) }
         }
         if connection == nil {
             connection = try Connection(host: hostName, port: port, timeoutMillis: connectTimeout, tls: tls)
@@ -101,11 +109,48 @@ public final class LogstashSink: Sink {
         }
     }
 
-    /// Appends one JSON line; returns why the record cannot be sent.
-    private func append(_ record: Record) -> String? {
+    /// `protocol: beats`: the batch as one window, written when Logstash
+    /// acknowledged its last event. A peer that answers anything but acks
+    /// is not a beats input, and the batch is not counted as written.
+    private func writeWindow(_ batch: Batch, _ output: Output) throws {
+        var frames: [UInt8] = []
+        var sent: UInt32 = 0
+        for record in batch {
+            lines.reset()
+            if let reason = append(record, into: &lines) {
+                output.fail(record.index, reason)
+                continue
+            }
+            sent += 1
+            // The event without the line's newline.
+            BeatsFrames.json(sequence: sent, lines.bytes.dropLast(), into: &frames)
+        }
+        guard sent > 0 else { return }
+        var window: [UInt8] = []
+        BeatsFrames.window(sent, into: &window)
+        frames.insert(contentsOf: window, at: 0)
+        if connection == nil { connection = try Connection(host: hostName, port: port, timeoutMillis: connectTimeout, tls: tls) }
+        do {
+            try frames.withUnsafeBytes { try connection!.send($0) }
+            // Logstash may ack part of a window while it works on it; the batch is written at its last event.
+            while true {
+                let frame = try connection!.receive(BeatsFrames.ackSize)
+                guard let acked = BeatsFrames.ack(frame) else {
+                    throw SluiceError.permanent("\(hostName):\(port) answered \(String(decoding: frame, as: UTF8.self).debugDescription), which a beats input never does (for a tcp input use protocol: json_lines); the batch is not counted as written")
+                }
+                if acked == sent { return }
+            }
+        } catch {
+            connection = nil
+            throw error
+        }
+    }
+
+    /// Appends one JSON line to `out`; returns why the record cannot be sent.
+    private func append(_ record: Record, into out: inout JSONWriter) -> String? {
         guard !routing.isEmpty else {
-            SearchDocument.write(record, timestampField: timestampField, into: &lines)
-            lines.newline()
+            SearchDocument.write(record, timestampField: timestampField, into: &out)
+            out.newline()
             return nil
         }
         let meta: JSONObject
@@ -115,13 +160,13 @@ public final class LogstashSink: Sink {
         }
         document.reset()
         SearchDocument.write(record, timestampField: timestampField, into: &document)
-        lines.appendRaw("{\"@metadata\":")
-        lines.write(.object(meta))
+        out.appendRaw("{\"@metadata\":")
+        out.write(.object(meta))
         // The document's own members follow, after its opening brace.
         let body = document.bytes.dropFirst()
-        if body.first != UInt8(ascii: "}") { lines.appendRaw(",") }
-        lines.append(bytes: body)
-        lines.newline()
+        if body.first != UInt8(ascii: "}") { out.appendRaw(",") }
+        out.append(bytes: body)
+        out.newline()
         return nil
     }
 }
