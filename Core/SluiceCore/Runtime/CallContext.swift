@@ -93,6 +93,13 @@ final class CallContext {
         Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(p!)).takeUnretainedValue()
     }
 
+    /// Runs `body` on the context behind a callback's `ctx` without retaining
+    /// it: `withPointer` keeps it alive for the whole call, and the per-record
+    /// callbacks (forward, emit) would otherwise pay a retain and a release each.
+    static func with<R>(_ p: OpaquePointer?, _ body: (CallContext) -> R) -> R {
+        Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(p!))._withUnsafeGuaranteedRef(body)
+    }
+
     var outputCount: Int { 1 + namedCount }
 
     /// The records emitted to `output`.
