@@ -56,7 +56,7 @@ final class RecordBufferTests: XCTestCase {
         var parent: RecordBuffer? = records(6)
         parent!.seal()
         let selection = RecordBuffer(selecting: [4, 1, 0], from: parent!)
-        weak var gone = parent
+        weak let gone = parent
         parent = nil
         XCTAssertNil(gone)
         XCTAssertEqual(keys(selection), ["k4", nil, "k0"])
