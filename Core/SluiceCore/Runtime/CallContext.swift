@@ -123,7 +123,20 @@ final class CallContext {
         }
     }
 
+    /// A pass-through's forward (the next record in input order, while
+    /// nothing else joined the output) is inlined into the C callback and
+    /// makes no call, so it saves no registers; everything else goes to `forwardAny`.
+    @inline(__always)
     func forward(_ index: Int) -> Int32 {
+        if index == forwardedInOrder, index < inputCount, forwardsPending, forwards.isEmpty, primary != nil {
+            forwardedInOrder += 1
+            return 0
+        }
+        return forwardAny(index)
+    }
+
+    @inline(never)
+    private func forwardAny(_ index: Int) -> Int32 {
         guard let output = primary, index >= 0, index < inputCount else { return -1 }
         if !forwardsPending {
             output.append(from: input!, at: index)
