@@ -36,8 +36,10 @@ if [ "${PROFILE:-0}" = 1 ]; then
     for c in ${CASES:-faker-discard faker-validate-discard file-pass file-validate-null}; do
         for t in "${tags[@]}"; do
             echo; echo "### $c ($t): self instructions per record, top 25"
-            callgrind_annotate --inclusive=no "$OUT/callgrind-$c-$t.out" 2>/dev/null | grep -E '^ *[0-9,]+ ' | head -26 | tail -25 |
-                awk -v n="$N" '{v=$1; gsub(",","",v); $1=""; printf "%8.0f %s\n", v/n, $0}' | cut -c1-200
+            # awk reads to the end: `head` would close the pipe early, and the
+            # writer's SIGPIPE fails the script under pipefail (exit 141).
+            callgrind_annotate --inclusive=no "$OUT/callgrind-$c-$t.out" 2>/dev/null |
+                awk -v n="$N" '/^ *[0-9,]+ / && ++row > 1 && row <= 26 {v=$1; gsub(",","",v); $1=""; printf "%8.0f %s\n", v/n, substr($0, 1, 190)}'
         done
     done
 fi

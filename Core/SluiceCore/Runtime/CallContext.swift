@@ -103,6 +103,13 @@ final class CallContext {
         Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(p!)).takeUnretainedValue()
     }
 
+    /// Runs `body` on the context behind a callback's `ctx` without retaining
+    /// it: `withPointer` keeps it alive for the whole call, and the per-record
+    /// callbacks (forward, emit) would otherwise pay a retain and a release each.
+    static func with<R>(_ p: OpaquePointer?, _ body: (CallContext) -> R) -> R {
+        Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(p!))._withUnsafeGuaranteedRef(body)
+    }
+
     var outputCount: Int { 1 + namedCount }
 
     /// The records emitted to `output`.
@@ -135,7 +142,20 @@ final class CallContext {
         }
     }
 
+    /// A pass-through's forward (the next record in input order, while
+    /// nothing else joined the output) is inlined into the C callback and
+    /// makes no call, so it saves no registers; everything else goes to `forwardAny`.
+    @inline(__always)
     func forward(_ index: Int) -> Int32 {
+        if index == forwardedInOrder, index < inputCount, forwardsPending, forwards.isEmpty, primary != nil {
+            forwardedInOrder += 1
+            return 0
+        }
+        return forwardAny(index)
+    }
+
+    @inline(never)
+    private func forwardAny(_ index: Int) -> Int32 {
         guard let output = primary, index >= 0, index < inputCount else { return -1 }
         if !forwardsPending {
             output.append(from: input!, at: index)

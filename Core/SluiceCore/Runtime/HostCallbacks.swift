@@ -77,15 +77,16 @@ private let hostMetricRecord: @convention(c) (OpaquePointer?, Double) -> Void = 
 private let hostEmit: @convention(c) (OpaquePointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<sluice_emit_options>?) -> Int32 = {
     ctx, bson, length, options in
     guard let bson else { return -1 }
-    return CallContext.from(ctx).emit(UnsafeRawBufferPointer(start: bson, count: length), options)
+    return CallContext.with(ctx) { $0.emit(UnsafeRawBufferPointer(start: bson, count: length), options) }
 }
 
 private let hostFail: @convention(c) (OpaquePointer?, Int, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = { ctx, index, kind, reason in
-    CallContext.from(ctx).fail(index, kind, reason.map { String(cString: $0) } ?? "no reason given")
+    let reason = reason.map { String(cString: $0) } ?? "no reason given"
+    CallContext.with(ctx) { $0.fail(index, kind, reason) }
 }
 
 private let hostForward: @convention(c) (OpaquePointer?, Int) -> Int32 = { ctx, index in
-    CallContext.from(ctx).forward(index)
+    CallContext.with(ctx) { $0.forward(index) }
 }
 
 private let hostStopping: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { data in
@@ -93,7 +94,7 @@ private let hostStopping: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = {
 }
 
 private let hostHold: @convention(c) (OpaquePointer?, Int) -> OpaquePointer? = { ctx, index in
-    CallContext.from(ctx).hold(index)
+    CallContext.with(ctx) { $0.hold(index) }
 }
 
 private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void = { data, hold in

@@ -23,6 +23,11 @@ public final class RecordBuffer: @unchecked Sendable {
     /// Bytes of the records' documents, kept as they are appended (or
     /// selected) so that dispatching a batch does not sum its records.
     @exclusivity(unchecked) public private(set) var byteCount = 0
+    /// Set by `seal`: from then on `metas` carry their key pointers (into
+    /// `sealedKeys`), so every call given the batch reads them as they are.
+    private var sealed = false
+    /// The keys of a sealed buffer, shared with the selections made from it.
+    private var sealedKeys: SealedKeys?
 
     /// `SLUICE_NO_SPLIT`: the record was not read from a split.
     static let noSplit = UInt32.max
@@ -47,6 +52,8 @@ public final class RecordBuffer: @unchecked Sendable {
 
     /// The records at `indices` of `parent`, sharing its bytes: only the
     /// metadata is copied (arrays are copy-on-write and never mutated after dispatch).
+    /// A selection of a sealed buffer is sealed too: its metadata keeps the
+    /// key pointers, and it holds the keys they point into.
     init(selecting indices: [Int], from parent: RecordBuffer) {
         data = parent.data
         keys = parent.keys
@@ -54,6 +61,25 @@ public final class RecordBuffer: @unchecked Sendable {
         keyStarts = indices.map { parent.keyStarts[$0] }
         tokens = indices.map { parent.tokens[$0] }
         byteCount = metas.reduce(0) { $0 + Int($1.length) }
+        sealed = parent.sealed
+        sealedKeys = parent.sealedKeys
+    }
+
+    /// Ends the filling: sets each record's key pointer once, so that the
+    /// batch is given to every call after it (each hop of a chain, each
+    /// consumer of a fan-out) without a per-call copy of its metadata.
+    /// Called by the thread that filled the buffer, before it is published
+    /// (`WorkerGroup.push`); nothing is appended afterwards.
+    func seal() {
+        guard !sealed else { return }
+        if !keys.isEmpty {
+            let frozen = SealedKeys(keys)
+            for i in metas.indices where keyStarts[i] >= 0 {
+                metas[i].key = UnsafePointer(frozen.bytes + Int(keyStarts[i]))
+            }
+            sealedKeys = frozen
+        }
+        sealed = true
     }
 
     /// Appends a copy of a document. The caller has checked it is well formed.
@@ -119,12 +145,13 @@ public final class RecordBuffer: @unchecked Sendable {
     /// The records as a C batch, valid inside `body` only.
     ///
     /// Safe to call from several threads at once (fan-out shares a buffer):
-    /// key pointers go into a per-call copy of the metadata, never into `metas`.
+    /// a sealed buffer's metadata is only read; an unsealed one's key
+    /// pointers go into a per-call copy of it, never into `metas`.
     func withBatch<R>(port: Int = 0, _ body: (UnsafePointer<sluice_batch>) throws -> R) rethrows -> R {
         try data.withUnsafeBufferPointer { d in
             try keys.withUnsafeBufferPointer { k in
                 var withKeys: [sluice_record_meta]?
-                if !keys.isEmpty {
+                if !sealed, !keys.isEmpty {
                     var copy = metas
                     for i in copy.indices where keyStarts[i] >= 0 {
                         copy[i].key = k.baseAddress! + Int(keyStarts[i])

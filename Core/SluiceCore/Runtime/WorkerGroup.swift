@@ -34,8 +34,10 @@ final class WorkerGroup: Sendable {
     }
 
     /// Queues records for the workers, each envelope holding the tickets
-    /// once more; returns how long it blocked on full inboxes, in ns.
+    /// once more; returns how long it blocked on full inboxes, in ns. Seals
+    /// `records`: from here on they are shared and never appended to.
     func push(_ records: RecordBuffer, tickets: [Ticket], port: Int) -> UInt64 {
+        records.seal()
         if workers.count == 1 { return push(records, tickets: tickets, port: port, to: workers[0]) }
         guard let keyed else {
             let turn = spread.withLock { $0.nextTurn() }
