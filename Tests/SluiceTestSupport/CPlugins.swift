@@ -24,6 +24,20 @@ public enum CPlugins {
     }
     """#
 
+    /// `emit_n`: the record of the counting sources, `{"n": v}` with token v + 1.
+    static let countingEmit = #"""
+    static int emit_n(const sluice_host_api *host, sluice_context *ctx, int32_t v) {
+        uint8_t doc[12] = {12, 0, 0, 0, 0x10, 'n', 0, 0, 0, 0, 0, 0};
+        memcpy(doc + 7, &v, 4);
+        sluice_emit_options o = {0};
+        o.struct_size = sizeof o;
+        o.event_time_ms = SLUICE_NO_EVENT_TIME;
+        o.input_index = -1;
+        o.token = (uint64_t)v + 1;
+        return host->emit(ctx, doc, sizeof doc, &o);
+    }
+    """#
+
     /// A processor forwarding every record; records holding the bytes
     /// "poison" fail permanently. Also a sink that sleeps `delay_ms` per
     /// batch, answers RETRIABLE to its first `fail_first` writes, and fails
@@ -39,6 +53,7 @@ public enum CPlugins {
     #include <sluice/sluice_plugin.h>
 
     \#(configReaders)
+    \#(countingEmit)
 
     static int has_poison(const uint8_t *doc, uint32_t len) {
         for (uint32_t i = 0; i + 6 <= len; i++) if (memcmp(doc + i, "poison", 6) == 0) return 1;
@@ -116,19 +131,7 @@ public enum CPlugins {
     static sluice_status poll(void *state, sluice_context *ctx, uint32_t max, uint32_t timeout_ms) {
         state_t *s = state;
         (void)timeout_ms;
-        /* {"n": <int32>} */
-        uint8_t doc[12] = {12, 0, 0, 0, 0x10, 'n', 0, 0, 0, 0, 0, 0};
-        for (uint32_t k = 0; k < max && s->emitted < s->count; k++) {
-            int32_t v = (int32_t)s->emitted;
-            memcpy(doc + 7, &v, 4);
-            sluice_emit_options o = {0};
-            o.struct_size = sizeof o;
-            o.event_time_ms = SLUICE_NO_EVENT_TIME;
-            o.input_index = -1;
-            o.token = (uint64_t)s->emitted + 1;
-            s->host->emit(ctx, doc, sizeof doc, &o);
-            s->emitted++;
-        }
+        for (uint32_t k = 0; k < max && s->emitted < s->count; k++) emit_n(s->host, ctx, (int32_t)s->emitted++);
         return s->emitted >= s->count ? SLUICE_END : SLUICE_OK;
     }
 
@@ -229,6 +232,7 @@ public enum CPlugins {
     #include <sluice/sluice_plugin.h>
 
     \#(configReaders)
+    \#(countingEmit)
 
     typedef struct {
         const sluice_host_api *host;
@@ -324,16 +328,8 @@ public enum CPlugins {
         state_t *s = state;
         (void)timeout_ms;
         count_call(s);
-        uint8_t doc[12] = {12, 0, 0, 0, 0x10, 'n', 0, 0, 0, 0, 0, 0};
         for (uint32_t k = 0; k < max && s->next < s->count; k++, s->next++) {
-            int32_t v = (int32_t)s->next;
-            memcpy(doc + 7, &v, 4);
-            sluice_emit_options o = {0};
-            o.struct_size = sizeof o;
-            o.event_time_ms = SLUICE_NO_EVENT_TIME;
-            o.input_index = -1;
-            o.token = (uint64_t)s->next + 1;
-            if (s->host->emit(ctx, doc, sizeof doc, &o) != 0) return SLUICE_PERMANENT;
+            if (emit_n(s->host, ctx, (int32_t)s->next) != 0) return SLUICE_PERMANENT;
         }
         return s->next < s->count ? SLUICE_OK : SLUICE_END;
     }

@@ -22,6 +22,7 @@ extension CPlugins {
     #include <sluice/sluice_plugin.h>
 
     \#(configReaders)
+    \#(countingEmit)
 
     typedef struct { uint8_t *doc; uint32_t len; sluice_hold *hold; long age; } held_t;
     typedef struct {
@@ -82,18 +83,9 @@ extension CPlugins {
 
     static sluice_status poll(void *state, sluice_context *ctx, uint32_t max, uint32_t timeout_ms) {
         state_t *s = state;
-        uint8_t doc[12] = {12, 0, 0, 0, 0x10, 'n', 0, 0, 0, 0, 0, 0};
         for (uint32_t k = 0; k < max && s->emitted < s->count; k++) {
-            int32_t v = (int32_t)s->emitted;
-            memcpy(doc + 7, &v, 4);
-            sluice_emit_options o = {0};
-            o.struct_size = sizeof o;
-            o.event_time_ms = SLUICE_NO_EVENT_TIME;
-            o.input_index = -1;
-            o.token = (uint64_t)s->emitted + 1;
-            s->host->emit(ctx, doc, sizeof doc, &o);
+            emit_n(s->host, ctx, (int32_t)s->emitted++);
             s->host->metric_record(s->polled, 1);
-            s->emitted++;
         }
         if (s->emitted < s->count) return SLUICE_OK;
         if (!s->linger) return SLUICE_END;
