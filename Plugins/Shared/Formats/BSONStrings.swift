@@ -7,17 +7,17 @@ public enum BSONStrings {
     /// The first key or string that is not valid UTF-8: its field path and
     /// the offset of its first invalid byte in the document's bytes.
     public static func firstInvalid(_ document: BSONDocument) -> (path: String, byte: Int)? {
-        firstInvalid(document, origin: document.bytes.baseAddress, prefix: "")
+        firstInvalid(document, origin: document.bytes.baseAddress).map { ($0.keys.reversed().joined(separator: "."), $0.byte) }
     }
 
-    private static func firstInvalid(_ document: BSONDocument, origin: UnsafeRawPointer?, prefix: String) -> (path: String, byte: Int)? {
+    /// The keys down to the bad one, innermost first: built only on failure,
+    /// since every valid value of a `format: bson` source comes through here.
+    private static func firstInvalid(_ document: BSONDocument, origin: UnsafeRawPointer?) -> (keys: [String], byte: Int)? {
         for e in document.elements {
-            let path = prefix.isEmpty ? e.key : prefix + "." + e.key
-            if let at = UTF8Validation.firstInvalidByte(e.keyBytes) { return (path, offset(e.keyBytes, from: origin) + at) }
-            if let s = e.stringBytes, let at = UTF8Validation.firstInvalidByte(s) { return (path, offset(s, from: origin) + at) }
-            if e.type == .document || e.type == .array, let nested = e.document,
-               let found = firstInvalid(nested, origin: origin, prefix: path)
-            {
+            if let at = UTF8Validation.firstInvalidByte(e.keyBytes) { return ([e.key], offset(e.keyBytes, from: origin) + at) }
+            if let s = e.stringBytes, let at = UTF8Validation.firstInvalidByte(s) { return ([e.key], offset(s, from: origin) + at) }
+            if e.type == .document || e.type == .array, let nested = e.document, var found = firstInvalid(nested, origin: origin) {
+                found.keys.append(e.key)
                 return found
             }
         }
