@@ -53,6 +53,13 @@ final class KafkaTests: XCTestCase {
         """
     }
 
+    /// Produces into partition 0 of `topic` with kcat: `arguments` say what
+    /// (`-l FILE` for its lines, or files each sent whole).
+    private func kcat(_ topic: String, _ arguments: [String]) throws {
+        let run = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", topic, "-p", "0"] + arguments)
+        XCTAssertEqual(run.status, 0, run.stderr)
+    }
+
     private func consume(topic: String, group: String, count: Int, out: String, extra: String = "") throws -> RunSummary {
         try TestSupport.run(consumeYAML(topic: topic, group: group, out: out, extra: extra), dir: dir, maxRecords: count)
     }
@@ -119,8 +126,7 @@ final class KafkaTests: XCTestCase {
         let input = dir + "/timed.txt"
         try "{\"n\":1,\"t\":\"05/26/2015 09:00:00 AM\"}\n{\"n\":2,\"t\":\"never\"}\n{\"n\":3,\"t\":\"12/01/2014 11:30:00 PM\"}\n"
             .write(toFile: input, atomically: true, encoding: .utf8)
-        let kcat = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "timed", "-p", "0", "-l", input])
-        XCTAssertEqual(kcat.status, 0, kcat.stderr)
+        try kcat("timed", ["-l", input])
         let copied = try TestSupport.run("""
         engine: {dead_letter_path: \(dir)/timed-dead.ndjson}
         sources:
@@ -172,8 +178,7 @@ final class KafkaTests: XCTestCase {
     func testUndecodableValuesAreDeadLetteredWithPosition() throws {
         let input = dir + "/mixed.txt"
         try "{\"n\":1}\nnot json\n{\"n\":2}\n[1,2]\n".write(toFile: input, atomically: true, encoding: .utf8)
-        let kcat = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "mixed", "-p", "0", "-l", input])
-        XCTAssertEqual(kcat.status, 0, kcat.stderr)
+        try kcat("mixed", ["-l", input])
         let read = try consume(topic: "mixed", group: "mixed", count: 4, out: dir + "/good.ndjson")
         XCTAssertEqual(read.read, 4)
         XCTAssertEqual(try TestSupport.readNDJSON(dir + "/good.ndjson").map { $0["n"]!.integer! }, [1, 2])
@@ -194,8 +199,7 @@ final class KafkaTests: XCTestCase {
         bytes += Array(#"{"n":3,"s":"b"#.utf8) + [0xE2, 0x82] + Array(#""}"#.utf8) + [0x0A]
         bytes += Array(#"{"n":4}"#.utf8) + [0x0A]
         try Data(bytes).write(to: URL(fileURLWithPath: input))
-        let kcat = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "utf8", "-p", "0", "-l", input])
-        XCTAssertEqual(kcat.status, 0, kcat.stderr)
+        try kcat("utf8", ["-l", input])
 
         let rejected = try consume(topic: "utf8", group: "utf8-reject", count: 4, out: dir + "/reject.ndjson")
         XCTAssertEqual(rejected.read, 4)
@@ -233,8 +237,7 @@ final class KafkaTests: XCTestCase {
             files.append(dir + "/v\(i).bson")
             try value.write(to: URL(fileURLWithPath: files[i]))
         }
-        let kcat = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "bsonutf8", "-p", "0"] + files)
-        XCTAssertEqual(kcat.status, 0, kcat.stderr)
+        try kcat("bsonutf8", files)
 
         let rejected = try consume(topic: "bsonutf8", group: "bu-reject", count: 3, out: dir + "/bu-reject.ndjson", extra: ", format: bson")
         XCTAssertEqual(rejected.read, 3)
@@ -255,8 +258,7 @@ final class KafkaTests: XCTestCase {
 
         // Keys: one UTF-8, one not.
         try Data(Array("plain|{\"n\":1}\n".utf8) + [0xFF, 0xFE] + Array("|{\"n\":2}\n".utf8)).write(to: URL(fileURLWithPath: dir + "/keyed.txt"))
-        let keyed = try TestSupport.runProcess("/usr/bin/kcat", ["-P", "-b", brokers, "-t", "binkeys", "-p", "0", "-K", "|", "-l", dir + "/keyed.txt"])
-        XCTAssertEqual(keyed.status, 0, keyed.stderr)
+        try kcat("binkeys", ["-K", "|", "-l", dir + "/keyed.txt"])
         _ = try consume(topic: "binkeys", group: "bk", count: 2, out: dir + "/keys.ndjson", extra: ", metadata_field: _kafka")
         let keys = try TestSupport.readNDJSON(dir + "/keys.ndjson").map { $0["_kafka"]!["key"]! }
         XCTAssertEqual(keys.first?.string, "plain")

@@ -56,21 +56,7 @@ final class IsolatedProcessorTests: XCTestCase {
     /// The documents of a file of BSON documents back to back, as field → integer.
     func written(_ path: String) throws -> [[String: Int64]] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
-        let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        var out: [[String: Int64]] = []
-        var at = 0
-        while at + 4 <= data.count {
-            let length = Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
-            guard length >= 5, at + length <= data.count else { break }
-            var fields: [String: Int64] = [:]
-            data[at ..< at + length].withUnsafeBytes { b in
-                let doc = BSONDocument(b)
-                for name in ["n", "final"] { fields[name] = doc[name]?.integer }
-            }
-            out.append(fields)
-            at += length
-        }
-        return out
+        return try TestSupport.bsonIntegers(path, ["n", "final"])
     }
 
     /// What `testkit.count` says it emitted and had acknowledged.

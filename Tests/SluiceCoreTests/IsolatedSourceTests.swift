@@ -46,16 +46,7 @@ final class IsolatedSourceTests: XCTestCase {
 
     /// The `n` of every document in out.bson.
     func written() throws -> [Int64] {
-        let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/out.bson")))
-        var out: [Int64] = []
-        var at = 0
-        while at + 4 <= data.count {
-            let length = Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
-            guard length >= 5, at + length <= data.count else { break }
-            if let n = data[at ..< at + length].withUnsafeBytes({ BSONDocument($0)["n"]?.integer }) { out.append(n) }
-            at += length
-        }
-        return out
+        try TestSupport.bsonIntegers(dir + "/out.bson", ["n"]).compactMap { $0["n"] }
     }
 
     /// The last token the source was acknowledged (its record n + 1).

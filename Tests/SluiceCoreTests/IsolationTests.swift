@@ -35,16 +35,7 @@ final class IsolationTests: XCTestCase {
 
     /// The numbers written to `path`, a file of BSON documents back to back.
     func written(_ path: String) throws -> [Int64] {
-        let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        var out: [Int64] = []
-        var at = 0
-        while at + 4 <= data.count {
-            let length = Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
-            guard length >= 5, at + length <= data.count else { break }
-            if let n = data[at ..< at + length].withUnsafeBytes({ BSONDocument($0)["n"]?.integer }) { out.append(n) }
-            at += length
-        }
-        return out
+        try TestSupport.bsonIntegers(path, ["n"]).compactMap { $0["n"] }
     }
 
     func testASegfaultingSinkIsRestartedAndLosesNothing() throws {

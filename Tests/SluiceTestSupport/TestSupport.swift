@@ -130,6 +130,27 @@ public enum TestSupport {
         return try text.split(separator: "\n").map { try JSONParser.parse(String($0)) }
     }
 
+    /// The integer fields `names` of each document in a file of BSON
+    /// documents back to back (what the C test sinks write); a torn last
+    /// document is left out.
+    public static func bsonIntegers(_ path: String, _ names: [String]) throws -> [[String: Int64]] {
+        let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        var out: [[String: Int64]] = []
+        var at = 0
+        while at + 4 <= data.count {
+            let length = Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
+            guard length >= 5, at + length <= data.count else { break }
+            var fields: [String: Int64] = [:]
+            data[at ..< at + length].withUnsafeBytes { b in
+                let doc = BSONDocument(b)
+                for name in names { fields[name] = doc[name]?.integer }
+            }
+            out.append(fields)
+            at += length
+        }
+        return out
+    }
+
     public static func lineCount(_ path: String) -> Int {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
