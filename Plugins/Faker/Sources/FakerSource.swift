@@ -44,6 +44,8 @@ public final class FakerSource: Source {
     let malformedRatio: Double
     /// The record key's field (`key_field`, or the profile's) as UTF-8, looked up in every record without a `String`.
     let keyBytes: [UInt8]?
+    /// The key is the beach_sensor profile's `Beach`, whose place `BeachWriter` reports.
+    let isBeachKey: Bool
     var random: SeededRandom
     /// The orders or payments stream, for those profiles.
     var shop: ShopStream?
@@ -51,8 +53,10 @@ public final class FakerSource: Source {
     var startedNanos: UInt64?
     let host: PluginHost
     var writer = BSONWriter(capacity: 512)
-    /// Reused for text built from parts (a beach reading's raw line).
-    var scratch: [UInt8] = []
+    /// The beach_sensor profile's records, written into `record`.
+    var beach = BeachWriter()
+    /// A beach reading's bytes (and any `fields:` after them); its count only grows.
+    var record: [UInt8] = []
 
     /// Building a generator has no side effect: it checks the profile and every provider.
     public static func check(config: Config, host: PluginHost) throws {
@@ -81,6 +85,7 @@ public final class FakerSource: Source {
         lateBy = Int64(try config.int("late_by_ms", default: 60000))
         malformedRatio = try config.double("malformed_ratio", default: 0)
         keyBytes = try (config.string("key_field") ?? profile?.keyField).map { Array($0.utf8) }
+        isBeachKey = profile == .beachSensor && keyBytes == Array("Beach".utf8)
         let seed = UInt64(bitPattern: Int64(try config.int("seed", default: 0)))
         random = SeededRandom(seed: seed)
         let shopConfig = try config.object("shop")
@@ -99,7 +104,7 @@ public final class FakerSource: Source {
         if let count { allowed = Int(min(Int64(allowed), count - generated)) }
         if let rate { allowed = min(allowed, waitForBudget(rate: rate, wanted: allowed, timeoutMillis: timeoutMillis)) }
         // One access to the stored buffers per poll: each access to a class's stored `var` is a dynamic exclusivity check.
-        emit(max(0, allowed), output, &writer, &scratch, &random)
+        emit(max(0, allowed), output, &writer, &beach, &record, &random)
         if let count, generated >= count { return .end }
         return .more
     }
@@ -121,44 +126,93 @@ public final class FakerSource: Source {
         }
     }
 
-    private func emit(_ count: Int, _ output: Output, _ writer: inout BSONWriter, _ scratch: inout [UInt8], _ random: inout SeededRandom) {
-        for _ in 0 ..< count { emitOne(output, &writer, &scratch, &random) }
+    private func emit(_ count: Int, _ output: Output, _ writer: inout BSONWriter, _ beach: inout BeachWriter,
+                      _ record: inout [UInt8], _ random: inout SeededRandom) {
+        if profile == .beachSensor {
+            if record.count < beach.capacity { record = [UInt8](repeating: 0, count: beach.capacity) }
+            for _ in 0 ..< count { emitBeach(output, &writer, &beach, &record, &random) }
+        } else {
+            for _ in 0 ..< count { emitOne(output, &writer, &random) }
+        }
     }
 
-    private func emitOne(_ output: Output, _ writer: inout BSONWriter, _ scratch: inout [UInt8], _ random: inout SeededRandom) {
+    /// Event time of record `index` (its order's, for the shop profiles), moved back if it is to be late.
+    @inline(__always)
+    private func eventTime(_ index: Int64, _ made: ShopStream.Record?, _ random: inout SeededRandom) -> Int64 {
+        var time = made?.time ?? startTime + index * interval
+        if lateRatio > 0, random.unit() < lateRatio { time -= random.int(1 ... max(1, lateBy)) }
+        return time
+    }
+
+    private func emitBeach(_ output: Output, _ writer: inout BSONWriter, _ beach: inout BeachWriter, _ record: inout [UInt8],
+                           _ random: inout SeededRandom) {
+        let index = generated
+        generated += 1
+        let time = eventTime(index, nil, &random)
+        let malformed = malformedRatio > 0 && random.unit() < malformedRatio
+        var written = record.withUnsafeMutableBufferPointer { b in
+            beach.write(at: b.baseAddress!, &random, index: index, time: time, malformed: malformed)
+        }
+        if !fields.isEmpty {
+            // The fields' elements go in place of the beach document's final NUL.
+            writer.reset()
+            for (name, provider) in fields { provider.append(&writer, name, &random, index: index) }
+            let extra = writer.finish()
+            let total = written.count + extra.count - 5
+            if record.count < total { record += [UInt8](repeating: 0, count: total - record.count) }
+            record.withUnsafeMutableBytes { r in
+                extra.withUnsafeBytes { e in
+                    (r.baseAddress! + written.count - 1).copyMemory(from: e.baseAddress! + 4, byteCount: e.count - 4)
+                }
+                r.storeBytes(of: Int32(total).littleEndian, as: Int32.self)
+            }
+            written.count = total
+        }
+        record.withUnsafeBytes { r in
+            let d = UnsafeRawBufferPointer(rebasing: r[0 ..< written.count])
+            if written.nameCount > 0, isBeachKey {
+                output.emit(d, eventTime: time, key: UnsafeRawBufferPointer(rebasing: r[written.name ..< written.name + written.nameCount]),
+                            token: UInt64(index))
+            } else {
+                emit(d, time: time, index: index, output)
+            }
+        }
+    }
+
+    private func emitOne(_ output: Output, _ writer: inout BSONWriter, _ random: inout SeededRandom) {
         let index = generated
         generated += 1
         let made = shop?.next()
-        var time = made?.time ?? startTime + index * interval
-        if lateRatio > 0, random.unit() < lateRatio { time -= random.int(1 ... max(1, lateBy)) }
+        let time = eventTime(index, made, &random)
         let malformed = malformedRatio > 0 && random.unit() < malformedRatio
         writer.reset()
         switch made?.item {
-        case let .order(n)?: profile?.append(&writer, &random, index: n, time: time, malformed: malformed, scratch: &scratch)
+        case let .order(n)?: profile?.append(&writer, &random, index: n, time: time, malformed: malformed)
         case let .payment(p)?: p.append(&writer, time: time, malformed: malformed)
-        case nil: profile?.append(&writer, &random, index: index, time: time, malformed: malformed, scratch: &scratch)
+        case nil: profile?.append(&writer, &random, index: index, time: time, malformed: malformed)
         }
         for (name, provider) in fields { provider.append(&writer, name, &random, index: index) }
         if malformed, profile == nil, let victim = fields.first {
             writer.append(victim.0 + "_malformed", string: "???")
         }
-        let doc = writer.finish()
-        doc.withUnsafeBytes { d in
-            let view = BSONDocument(d)
-            // Every profile writes its time field as a datetime of `time`, ahead of any `fields:`: no need to read it back.
-            let eventTime = time
-            if let keyBytes, let k = keyBytes.withUnsafeBytes({ view.element(keyBytes: $0) }) {
-                if let s = k.stringBytes {
-                    output.emit(d, eventTime: eventTime, key: s, token: UInt64(index))
-                    return
-                }
-                if let i = k.integer {
-                    let text = Array(String(i).utf8)
-                    text.withUnsafeBytes { _ = output.emit(d, eventTime: eventTime, key: $0, token: UInt64(index)) }
-                    return
-                }
+        writer.finish().withUnsafeBytes { emit($0, time: time, index: index, output) }
+    }
+
+    /// Emits document `d` keyed by its `keyBytes` field, if it has one.
+    private func emit(_ d: UnsafeRawBufferPointer, time: Int64, index: Int64, _ output: Output) {
+        let view = BSONDocument(d)
+        // Every profile writes its time field as a datetime of `time`, ahead of any `fields:`: no need to read it back.
+        if let keyBytes, let k = keyBytes.withUnsafeBytes({ view.element(keyBytes: $0) }) {
+            if let s = k.stringBytes {
+                output.emit(d, eventTime: time, key: s, token: UInt64(index))
+                return
             }
-            output.emit(d, eventTime: eventTime, token: UInt64(index))
+            if let i = k.integer {
+                let text = Array(String(i).utf8)
+                text.withUnsafeBytes { _ = output.emit(d, eventTime: time, key: $0, token: UInt64(index)) }
+                return
+            }
         }
+        output.emit(d, eventTime: time, token: UInt64(index))
     }
 }

@@ -23,11 +23,11 @@ public enum Profile: String, Sendable, CaseIterable {
     /// Writes the profile's fields for record `index` (for orders: the order
     /// number) at event time `time`, which its time field (TimeStamp,
     /// created_at; paid_at in `Shop.Payment`) holds as a datetime.
-    /// `malformed` asks for one realistic defect. `scratch` is reused for
-    /// text built from parts (its contents are replaced).
-    func append(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool, scratch: inout [UInt8]) {
+    /// `malformed` asks for one realistic defect.
+    func append(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool) {
         switch self {
-        case .beachSensor: beach(&w, &r, index: index, time: time, malformed: malformed, raw: &scratch)
+        case .beachSensor:
+            preconditionFailure("beach readings are written by BeachWriter, straight into the record's bytes")
         case .orders:
             w.append("order_id", string: Self.orderID(index))
             w.append("customer", string: Fake.fullName(&r))
@@ -53,65 +53,6 @@ public enum Profile: String, Sendable, CaseIterable {
             }
             w.append("company", string: "\(r.pick(Vocabulary.companyStems)) \(r.pick(Vocabulary.companySuffixes))")
             w.append("job", string: r.pick(Vocabulary.jobs))
-        }
-    }
-
-    /// A Chicago beach sensor reading in the seed's shape, with RawData the
-    /// text line "2020-02-17T11:12:58.765969 26.04 540.1 13.12 Montrose_Beach 758028".
-    private func beach(_ w: inout BSONWriter, _ r: inout SeededRandom, index: Int64, time: Int64, malformed: Bool, raw: inout [UInt8]) {
-        let beach = Vocabulary.beaches[Int(index % Int64(Vocabulary.beaches.count))]
-        let temperature = Fake.round(beach.temperature + 3 * r.gaussian(), 2)
-        var turbidity = Fake.round(max(0.05, 1.5 + 1.2 * r.gaussian()), 2)
-        if r.unit() < 0.02 { turbidity = Fake.round(100 + r.unit() * 900, 2) }
-        let battery = Fake.round(9 + r.unit() * 3.5, 2)
-        let id = 758_000 + index
-        let defect = malformed ? r.int(0 ... 3) : -1
-        // The real feed's sentinel for a failed reading, in the raw line and the typed field alike.
-        if defect == 3 { turbidity = -99999.992 }
-        // Built in place, part by part: the parts as Strings in an array cost several allocations per record.
-        raw.removeAll(keepingCapacity: true)
-        ISO8601.appendDateTime(milliseconds: time, to: &raw)
-        raw.append(UInt8(ascii: "."))
-        raw.appendDecimal(r.int(0 ... 999_999), width: 6)
-        raw.append(UInt8(ascii: " "))
-        if defect == 0 { raw.appendText("n/a") } else { DoubleText.append(temperature, to: &raw) }
-        raw.append(UInt8(ascii: " "))
-        DoubleText.append(turbidity, to: &raw)
-        raw.append(UInt8(ascii: " "))
-        DoubleText.append(battery, to: &raw)
-        raw.append(UInt8(ascii: " "))
-        raw.appendText(beach.code)
-        raw.append(UInt8(ascii: " "))
-        raw.appendDecimal(id, width: 1)
-        if defect == 1 { raw.removeLast(raw.count / 2) }
-        if defect != 2 { w.append("Beach", string: beach.name) }
-        w.append("MeasurementID", int64: id)
-        w.append("BatteryLife", double: battery)
-        raw.withUnsafeBytes { w.append("RawData", stringBytes: $0) }
-        if defect == 0 { w.append("WaterTemperature", string: "n/a") } else { w.append("WaterTemperature", double: temperature) }
-        w.append("Turbidity", double: turbidity)
-        w.append("TimeStamp", datetime: time)
-    }
-}
-
-
-extension [UInt8] {
-    mutating func appendText(_ s: String) {
-        var s = s
-        s.withUTF8 { append(contentsOf: $0) }
-    }
-
-    /// `v` (not negative) in decimal, left-padded with zeros to `width` digits, as `zeroPadded` writes it.
-    mutating func appendDecimal(_ v: Int64, width: Int) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
-            var i = buffer.count
-            var rest = v.magnitude
-            repeat {
-                i -= 1
-                buffer[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
-                rest /= 10
-            } while i > 0 && (rest > 0 || buffer.count - i < width)
-            append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i...]))
         }
     }
 }
