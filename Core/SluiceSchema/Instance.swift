@@ -198,47 +198,13 @@ struct Members: IteratorProtocol {
         end = document.baseAddress! + document.count - 1
     }
 
-    var atEnd: Bool { p >= end }
-
     @inline(__always)
     mutating func next() -> (key: UnsafeRawBufferPointer, value: Instance)? {
         guard p < end else { return nil }
-        return take(keyLength: strlen((p + 1).assumingMemoryBound(to: CChar.self)))
-    }
-
-    /// The next member if its key is the `count` bytes at `name` (which hold
-    /// no NUL), found by comparing them: no `strlen`. Nil (nothing consumed)
-    /// for another key or at the end.
-    @inline(__always)
-    mutating func next(named name: UnsafeRawPointer, count: Int) -> (key: UnsafeRawBufferPointer, value: Instance)? {
-        let key = p + 1
-        guard key + count < end, key.load(fromByteOffset: count, as: UInt8.self) == 0, Self.same(name, key, count) else { return nil }
-        return take(keyLength: count)
-    }
-
-    /// Whether the `n` bytes at `a` and `b` are equal: names of up to 16
-    /// bytes (most) in one or two word compares, inline, instead of a call to memcmp.
-    @inline(__always)
-    static func same(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-        if n >= 8 {
-            guard n <= 16 else { return memcmp(a, b, n) == 0 }
-            return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
-                && a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-        }
-        if n >= 4 {
-            return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
-                && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
-        }
-        for i in 0 ..< n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-        return true
-    }
-
-    /// The member at `p`, whose key is `keyLength` bytes long.
-    @inline(__always)
-    private mutating func take(keyLength: Int) -> (key: UnsafeRawBufferPointer, value: Instance)? {
         let start = p
         let type = p.load(as: UInt8.self)
         let keyStart = p + 1
+        let keyLength = strlen(keyStart.assumingMemoryBound(to: CChar.self))
         let v = keyStart + keyLength + 1
         let size: Int
         switch type {

@@ -93,12 +93,25 @@ extension SchemaValidator {
             let i = Int(table[s])
             if i == 0 { return nil }
             let e = entries + Int(op.pointee.entryStart) + i - 1
-            if e.pointee.hash == h, Int(e.pointee.keyCount) == key.count,
-               key.isEmpty || Members.same(keyBytes + Int(e.pointee.keyStart), key.baseAddress!, key.count) {
+            if e.pointee.hash == h, Int(e.pointee.keyCount) == key.count, Self.same(keyBytes + Int(e.pointee.keyStart), key) {
                 return e
             }
             s = (s + 1) & mask
         }
+    }
+
+    /// Whether `key` holds the `key.count` bytes at `known`: names of up to
+    /// 16 bytes (most) in two word compares, inline, instead of a call to memcmp.
+    @inline(__always)
+    private static func same(_ known: UnsafeMutablePointer<UInt8>, _ key: UnsafeRawBufferPointer) -> Bool {
+        let n = key.count
+        if n == 0 { return true }
+        let a = UnsafeRawPointer(known), b = key.baseAddress!
+        if n >= 8, n <= 16 {
+            return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+                && a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        return memcmp(a, b, n) == 0
     }
 
     func checkObject(_ index: Int32, _ v: Instance, _ evaluated: Int) -> Bool {
@@ -116,33 +129,11 @@ extension SchemaValidator {
         let names = op.pointee.propertyNames
         var count = 0
         var members = Members(v.value)
-        // The entry the next member is expected to name (see `follows`), and the one the last member named.
-        var expected = hasNames ? follows[Int(entryCount) + Int(index)] : -1
-        var last: Int32 = -1
-        while !members.atEnd {
-            var found: UnsafeMutablePointer<Program.Entry>?
-            let member: (key: UnsafeRawBufferPointer, value: Instance)
-            if expected >= 0, let m = members.next(named: keyBytes + Int(entries[Int(expected)].keyStart),
-                                                    count: Int(entries[Int(expected)].keyCount)) {
-                member = m
-                found = entries + Int(expected)
-            } else {
-                guard let m = members.next() else { break }
-                member = m
-                if hasNames, let e = entry(op, m.key) {
-                    found = e
-                    follows[last >= 0 ? Int(last) : Int(entryCount) + Int(index)] = Int32(entries.distance(to: e))
-                }
-            }
-            if let found {
-                last = Int32(entries.distance(to: found))
-                expected = follows[Int(last)]
-            }
-            let (key, value) = member
+        while let (key, value) = members.next() {
             let position = count
             count += 1
             var matched = false
-            if let e = found {
+            if hasNames, let e = entry(op, key) {
                 let bit = Int(e.pointee.required)
                 if bit >= 0 {
                     if seenSet >= 0 { state.pointee.marks.add(seenSet, bit) } else { seen |= 1 << UInt64(bit) }

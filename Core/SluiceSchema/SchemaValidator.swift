@@ -22,13 +22,6 @@ public final class SchemaValidator {
     let literals: UnsafeMutablePointer<Program.Literal>
     let lists: UnsafeMutablePointer<Int32>
     let patterns: [Pattern]
-    /// Which entry the member after one naming entry `e` named last time
-    /// (`follows[e]`; at `entryCount + node`, the object's first member's), or
-    /// -1: records of a stream mostly list their members in one order, and
-    /// a member that names the expected entry is matched by comparing its
-    /// key's bytes, without measuring it or hashing it.
-    let follows: UnsafeMutablePointer<Int32>
-    let entryCount: Int32
     let dynamicScope: Bool
     let matchData = MatchData()
 
@@ -76,8 +69,6 @@ public final class SchemaValidator {
         literals = copy(p.literals)
         lists = copy(p.lists)
         patterns = p.patterns
-        entryCount = Int32(p.entries.count)
-        follows = copy([Int32](repeating: -1, count: p.entries.count + p.ops.count))
         dynamicScope = schema.usesDynamicScope
         state.initialize(to: State())
     }
@@ -94,7 +85,6 @@ public final class SchemaValidator {
         numberChecks.deallocate()
         literals.deallocate()
         lists.deallocate()
-        follows.deallocate()
     }
 
     /// Whether `document` is valid, stopping at the first failure.
