@@ -45,7 +45,8 @@ final class BeachWriterTests: XCTestCase {
             }
             let got = Array(buffer[0 ..< written.count])
             guard got == expected else {
-                let at = zip(got, expected).firstIndex { $0 != $1 } ?? min(got.count, expected.count)
+                let common = min(got.count, expected.count)
+                let at = (0 ..< common).first { got[$0] != expected[$0] } ?? common
                 return XCTFail("record \(c): \(got.count) bytes, expected \(expected.count); first difference at \(at): "
                     + "\(String(decoding: got, as: UTF8.self).debugDescription) != \(String(decoding: expected, as: UTF8.self).debugDescription)",
                     file: file, line: line)
@@ -59,18 +60,25 @@ final class BeachWriterTests: XCTestCase {
 
     func testSameBytesAsThePlainWriter() {
         // Every defect, the rare turbidity spike, and days changing every 86,400 records.
-        compare((0 ..< 30_000).map { i in (Int64(i), 1_717_200_000_000 + Int64(i) * 1000, i % 5 == 0) })
+        var stream: [(index: Int64, time: Int64, malformed: Bool)] = []
+        for i in 0 ..< 30_000 { stream.append((Int64(i), 1_717_200_000_000 + Int64(i) * 1000, i % 5 == 0)) }
+        compare(stream)
         // Late records jump back over midnight and forth again; times on and around day boundaries.
         let midnight: Int64 = 1_717_200_000_000 - 1_717_200_000_000 % 86_400_000
-        compare([midnight, midnight - 1, midnight + 86_399_999, midnight - 86_400_000, midnight + 1, midnight + 86_400_000, 0, 999, 86_399_999]
-            .enumerated().map { (Int64($0.offset), $0.element, false) })
+        let times: [Int64] = [midnight, midnight - 1, midnight + 86_399_999, midnight - 86_400_000, midnight + 1,
+                              midnight + 86_400_000, 0, 999, 86_399_999]
+        var cases: [(index: Int64, time: Int64, malformed: Bool)] = []
+        for (i, t) in times.enumerated() { cases.append((Int64(i), t, false)) }
+        compare(cases)
     }
 
     func testTimesOutsideFourDigitYearsAndLargeIDs() {
         // Before 1970 and after 9999 go through ISO8601 itself; ids past Int32 stay int64.
         let times: [Int64] = [-1, -86_400_000, -62_135_596_800_000, -62_167_219_200_001, 253_402_300_799_999, 253_402_300_800_000,
                               400_000_000_000_000, 1_000_000]
-        compare(times.enumerated().map { (Int64($0.offset), $0.element, $0.offset % 2 == 0) })
+        var cases: [(index: Int64, time: Int64, malformed: Bool)] = []
+        for (i, t) in times.enumerated() { cases.append((Int64(i), t, i % 2 == 0)) }
+        compare(cases)
         compare([(Int64(Int32.max), 0, false), (Int64(Int32.max) - 758_000, 1, true), (1 << 60, 2, false)])
     }
 
