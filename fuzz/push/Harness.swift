@@ -80,8 +80,8 @@ enum PushFuzz {
         let queued = inbox.depth
         precondition(queued <= capacity, "the inbox holds \(queued) readings, more than its capacity \(capacity)")
         var tokens: [UInt64] = []
-        inbox.take(max: 1000, timeoutMillis: 0) { reading, token in
-            precondition(reading.bytes.withUnsafeBytes { BSONDocument.isWellFormed($0) }, "a pushed reading is malformed BSON")
+        inbox.take(max: 1000, timeoutMillis: 0) { document, _, token in
+            precondition(BSONDocument.isWellFormed(document), "a pushed reading is malformed BSON")
             tokens.append(token)
         }
         tokens.withUnsafeBufferPointer { inbox.acknowledge($0) }

@@ -7,6 +7,9 @@ import SluiceSDK
 public struct RecordLines {
     public let decoder: RecordDecoder
     private var csv: CSVRecords?
+    /// Reused for every NDJSON line: a consumer that copies each record out
+    /// before the next line (the push endpoint) allocates nothing per line.
+    private var writer = BSONWriter()
 
     /// `decoder`'s format must not be `.json` (a JSON body is not made of lines).
     public init(_ decoder: RecordDecoder) {
@@ -43,10 +46,10 @@ public struct RecordLines {
         switch decoder.format {
         case .json: preconditionFailure("a JSON body is not decoded by lines")
         case .ndjson:
-            var w = BSONWriter(capacity: line.count + 32)
+            writer.reset()
             do {
-                try BSONFromJSON.transcode(json: line, into: &w)
-                each(.record(w.finish(), line: number))
+                try BSONFromJSON.transcode(json: line, into: &writer)
+                each(.record(writer.finish(), line: number))
             } catch {
                 each(.malformed(line: number, raw: String(decoding: line, as: UTF8.self), reason: "line \(number): \(error)"))
             }

@@ -6,7 +6,7 @@
 /// Owned by one connection's handler, on its event loop.
 protocol BodyReadings: AnyObject {
     /// The readings decoded so far; empty once `failure` is set.
-    var readings: [PushInbox.Reading] { get }
+    var readings: PushReadings { get }
     /// Why the body is refused (400); once set, the rest is only counted.
     var failure: BodyFailure? { get }
     /// Body bytes received.

@@ -8,13 +8,17 @@ import SluiceSDK
 /// reading too many instead of after the whole body.
 final class JSONBodyReadings: BodyReadings {
     private var splitter = JSONBodySplitter()
-    private(set) var readings: [PushInbox.Reading] = []
+    private(set) var readings: PushReadings
     private(set) var failure: BodyFailure?
     private(set) var received = 0
     private let options: ReadingOptions
     private let capacity: Int
+    /// Reused for every item: its buffers are allocated once per request, not per reading.
+    private var writer = BSONWriter()
 
-    init(options: ReadingOptions, capacity: Int) {
+    /// `expectedBytes`: the body's announced length, if any; the readings' buffer starts that large.
+    init(options: ReadingOptions, capacity: Int, expectedBytes: Int) {
+        readings = PushReadings(reservingBytes: expectedBytes)
         self.options = options
         self.capacity = capacity
     }
@@ -47,7 +51,7 @@ final class JSONBodyReadings: BodyReadings {
 
     private func fail(_ reason: String) {
         failure = BodyFailure(reason: reason, line: 0)
-        readings = []
+        readings.removeAll()
     }
 
     private func take(_ item: UnsafeRawBufferPointer, number: Int, at: Int) throws {
@@ -59,21 +63,22 @@ final class JSONBodyReadings: BodyReadings {
             fail("item \(number): \(UTF8Gate.reason(byte: at + byte))")
             throw Refused()
         }
-        var w = BSONWriter(capacity: item.count + 32)
+        writer.reset()
         do {
             if let fixed {
-                try fixed.withUnsafeBytes { try BSONFromJSON.transcode(json: $0, into: &w) }
+                try fixed.withUnsafeBytes { try BSONFromJSON.transcode(json: $0, into: &writer) }
             } else {
-                try BSONFromJSON.transcode(json: item, into: &w)
+                try BSONFromJSON.transcode(json: item, into: &writer)
             }
         } catch {
             fail("item \(number): \(error)")
             throw Refused()
         }
-        let doc = w.finish()
-        guard let rule = options.eventTime else { return readings.append(.init(bytes: doc, eventTime: nil)) }
+        writer.finish()
+        let doc = writer.bytes
+        guard let rule = options.eventTime else { return doc.withUnsafeBytes { readings.append($0, eventTime: nil) } }
         switch doc.withUnsafeBytes({ rule.millis(in: BSONDocument($0)) }) {
-        case let .success(ms): readings.append(.init(bytes: doc, eventTime: ms))
+        case let .success(ms): doc.withUnsafeBytes { readings.append($0, eventTime: ms) }
         case let .failure(f):
             fail("item \(number): \(f.reason)")
             throw Refused()

@@ -9,13 +9,15 @@ import SluiceSDK
 final class LineBodyReadings: BodyReadings {
     private var splitter: LineSplitter
     private var lines: RecordLines
-    private(set) var readings: [PushInbox.Reading] = []
+    private(set) var readings: PushReadings
     private(set) var failure: BodyFailure?
     private(set) var received = 0
     private let eventTime: EventTime?
     private let capacity: Int
 
-    init(decoder: RecordDecoder, eventTime: EventTime?, capacity: Int, maxLineBytes: Int) {
+    /// `expectedBytes`: the body's announced length, if any; the readings' buffer starts that large.
+    init(decoder: RecordDecoder, eventTime: EventTime?, capacity: Int, maxLineBytes: Int, expectedBytes: Int) {
+        readings = PushReadings(reservingBytes: expectedBytes)
         splitter = LineSplitter(maxLineBytes: maxLineBytes)
         lines = RecordLines(decoder)
         self.eventTime = eventTime
@@ -50,16 +52,16 @@ final class LineBodyReadings: BodyReadings {
 
     private func fail(_ why: BodyFailure) {
         failure = why
-        readings = []
+        readings.removeAll()
     }
 
     private func take(_ item: RecordDecoder.Item) {
         guard failure == nil else { return }
         switch item {
         case let .record(doc, line):
-            guard let eventTime else { return readings.append(.init(bytes: doc, eventTime: nil)) }
+            guard let eventTime else { return doc.withUnsafeBytes { readings.append($0, eventTime: nil) } }
             switch doc.withUnsafeBytes({ eventTime.millis(in: BSONDocument($0)) }) {
-            case let .success(ms): readings.append(.init(bytes: doc, eventTime: ms))
+            case let .success(ms): doc.withUnsafeBytes { readings.append($0, eventTime: ms) }
             case let .failure(f): fail(BodyFailure(reason: "line \(line): \(f.reason)", line: line))
             }
         case let .malformed(line, _, reason):

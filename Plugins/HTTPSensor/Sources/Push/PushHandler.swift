@@ -42,7 +42,7 @@ final class ConnectionGate: Sendable {
 
 /// One connection's requests: checks, decodes, offers the readings to the
 /// inbox and answers. Runs on the connection's event loop.
-final class PushHandler: ChannelInboundHandler {
+final class PushHandler: ChannelInboundHandler, PushReplyTarget {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -69,14 +69,28 @@ final class PushHandler: ChannelInboundHandler {
     /// answer the connection is closed. A body cut off by it is answered
     /// 400 by NIO's protocol-error handler, as the decoder sees the body end early.
     private var inputClosed = false
-    /// A request's readings are in the inbox and its answer is not sent yet.
-    private var replyPending = false
+    /// The request whose readings are in the inbox and whose answer is not
+    /// sent yet (NIO's pipelining handler passes on one request at a time).
+    private var pending: HTTPRequestHead?
+    /// The context `answer` writes to: this handler's, from `handlerAdded` to `handlerRemoved`.
+    private var context: ChannelHandlerContext?
+    /// The last 2xx answer's head and body, sent again as they are while
+    /// the counts stay the same (they do for a client sending equal batches).
+    private var accepted: AcceptedAnswer?
 
     init(policy: PushPolicy, inbox: PushInbox, stats: PushStats, refused: Bool = false) {
         self.policy = policy
         self.inbox = inbox
         self.stats = stats
         self.refused = refused
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -87,7 +101,7 @@ final class PushHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed? = event as? ChannelEvent {
             inputClosed = true
-            if case .idle = state, !replyPending { context.close(promise: nil) }
+            if case .idle = state, pending == nil { context.close(promise: nil) }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -202,19 +216,23 @@ final class PushHandler: ChannelInboundHandler {
                               [("WWW-Authenticate", #"Bearer realm="sluice""#)])
             return
         }
-        if let length = head.headers["content-length"].first.flatMap(Int.init), length > policy.maxBodyBytes {
+        let length = head.headers["content-length"].first.flatMap(Int.init)
+        if let length, length > policy.maxBodyBytes {
             state = .draining
             return tooLarge(head, context)
         }
+        // BSON of small JSON readings is about their JSON's size plus a little;
+        // capped, as a length is only a claim until the bytes arrive.
+        let expected = min(length.map { $0 + $0 / 4 } ?? 0, 1 << 16)
         if head.headers["expect"].first?.lowercased() == "100-continue" {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
         let decoder = policy.options.decoder(contentType: head.headers["content-type"].first)
         if decoder.format == .json {
-            state = .streaming(head, JSONBodyReadings(options: policy.options, capacity: inbox.capacity))
+            state = .streaming(head, JSONBodyReadings(options: policy.options, capacity: inbox.capacity, expectedBytes: expected))
         } else {
             state = .streaming(head, LineBodyReadings(decoder: decoder, eventTime: policy.options.eventTime, capacity: inbox.capacity,
-                                                      maxLineBytes: min(policy.maxLineBytes, policy.maxBodyBytes)))
+                                                      maxLineBytes: min(policy.maxLineBytes, policy.maxBodyBytes), expectedBytes: expected))
         }
     }
 
@@ -246,30 +264,33 @@ final class PushHandler: ChannelInboundHandler {
     }
 
     /// Hands a whole request's readings to the inbox, or answers why not.
-    private func offer(_ head: HTTPRequestHead, _ readings: [PushInbox.Reading], _ context: ChannelHandlerContext) {
+    private func offer(_ head: HTTPRequestHead, _ readings: PushReadings, _ context: ChannelHandlerContext) {
         guard !readings.isEmpty else { return badRequest(context, head, "the body holds no readings", line: 0) }
         guard readings.count <= inbox.capacity else { return overCapacity(head, readings.count, context, thenCloseOutput: false) }
 
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((self, context), eventLoop: loop)
-        let accepted = policy.replyOnDelivery ? HTTPResponseStatus.ok : .accepted
-        replyPending = true
-        let offered = inbox.offer(readings, reply: PushInbox.Reply(loop: loop) { outcome in
-            let (handler, context) = bound.value
-            switch outcome {
-            case let .accepted(n, duplicates):
-                handler.stats.accepted.record(Double(n))
-                handler.respond(context, head, accepted, ["accepted": .int(Int64(n)), "duplicates": .int(Int64(duplicates))])
-            case .unavailable:
-                handler.respond(context, head, .serviceUnavailable, ["error": "the pipeline stopped before taking the readings; send them again"],
-                                headers: [("Retry-After", String(handler.policy.retryAfterSeconds))])
-            }
-        })
-        if !offered {
-            replyPending = false
+        pending = head
+        if !inbox.offer(readings, reply: PushInbox.Reply(self, loop: context.eventLoop)) {
+            pending = nil
             stats.rejected.record(1)
             respond(context, head, policy.overloadStatus,
                     ["error": "the pipeline is full; nothing was kept, send again after Retry-After", "queued": .int(Int64(inbox.depth))],
+                    headers: [("Retry-After", String(policy.retryAfterSeconds))])
+        }
+    }
+
+    /// The inbox's word on the pending request.
+    func answer(_ outcome: PushInbox.Outcome) {
+        guard let context, let head = pending else { return }
+        switch outcome {
+        case let .accepted(n, duplicates):
+            stats.accepted.record(Double(n))
+            let status = policy.replyOnDelivery ? HTTPResponseStatus.ok : .accepted
+            if accepted?.matches(head, status, n, duplicates) != true {
+                accepted = AcceptedAnswer(head, status, n, duplicates, allocator: context.channel.allocator)
+            }
+            send(context, head, accepted!.head, accepted!.body)
+        case .unavailable:
+            respond(context, head, .serviceUnavailable, ["error": "the pipeline stopped before taking the readings; send them again"],
                     headers: [("Retry-After", String(policy.retryAfterSeconds))])
         }
     }
@@ -284,24 +305,32 @@ final class PushHandler: ChannelInboundHandler {
     private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus, _ body: JSONValue,
                          headers extra: [(String, String)] = [], thenCloseOutput: Bool = false)
     {
-        replyPending = false
         let text = JSONWriter.string(body)
-        var headers = HTTPHeaders(extra)
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(text.utf8.count + 1))
-        if !head.isKeepAlive, !thenCloseOutput { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         var buffer = context.channel.allocator.buffer(capacity: text.utf8.count + 1)
-        buffer.writeString(text + "\n")
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        buffer.writeString(text)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        send(context, head, AcceptedAnswer.head(for: head, status, extra, bodyBytes: buffer.readableBytes, closing: thenCloseOutput),
+             buffer, thenCloseOutput: thenCloseOutput)
+    }
+
+    /// Writes an answer and flushes it; then closes, or arms the next request's deadline.
+    private func send(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ head: HTTPResponseHead, _ body: ByteBuffer,
+                      thenCloseOutput: Bool = false)
+    {
+        pending = nil
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        guard thenCloseOutput || !request.isKeepAlive || refused || inputClosed else {
+            // No promise: a future per answer only to learn it was written.
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return arm(context)
+        }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         if thenCloseOutput {
             done.whenComplete { _ in bound.value.close(mode: .output, promise: nil) }
-        } else if !head.isKeepAlive || refused || inputClosed {
-            done.whenComplete { _ in bound.value.close(promise: nil) }
         } else {
-            arm(context)
+            done.whenComplete { _ in bound.value.close(promise: nil) }
         }
     }
 }

@@ -11,11 +11,6 @@ import NIOCore
 ///
 /// `@unchecked Sendable`: every mutable field is read and written under `condition`.
 final class PushInbox: @unchecked Sendable {
-    struct Reading {
-        let bytes: [UInt8]
-        let eventTime: Int64?
-    }
-
     /// What a request's client is finally told.
     enum Outcome {
         /// Every reading is in the pipeline (or was a repeat).
@@ -24,15 +19,24 @@ final class PushInbox: @unchecked Sendable {
         case unavailable
     }
 
-    /// How a request is answered: `answer` runs on `loop`, its connection's event loop.
+    /// Who answers a request: `answer` runs on `loop`, its connection's event loop.
     struct Reply: Sendable {
         let loop: EventLoop
-        let answer: @Sendable (Outcome) -> Void
+        let to: NIOLoopBound<any PushReplyTarget>
+
+        /// On `target`'s own event loop.
+        init(_ target: any PushReplyTarget, loop: EventLoop) {
+            self.loop = loop
+            to = NIOLoopBound(target, eventLoop: loop)
+        }
+
+        /// On `loop`.
+        func answer(_ outcome: Outcome) { to.value.answer(outcome) }
     }
 
     private struct Request {
         let id: UInt64
-        let readings: [Reading]
+        let readings: PushReadings
         let duplicates: Int
         var next = 0
         let reply: Reply
@@ -68,7 +72,7 @@ final class PushInbox: @unchecked Sendable {
     /// Queues a request's readings, or returns false (the client must be
     /// told to retry) when they do not fit. A request larger than the whole
     /// inbox is taken when the inbox is empty, so it cannot starve.
-    func offer(_ readings: [Reading], reply: Reply) -> Bool {
+    func offer(_ readings: PushReadings, reply: Reply) -> Bool {
         condition.lock()
         guard !closed, queued == 0 || queued + readings.count <= capacity else {
             condition.unlock()
@@ -76,7 +80,7 @@ final class PushInbox: @unchecked Sendable {
         }
         var fresh = readings
         if dedupe != nil {
-            fresh = readings.filter { r in r.bytes.withUnsafeBytes { dedupe!.isNew(.init($0)) } }
+            fresh = readings.filter { dedupe!.isNew(.init($0)) }
         }
         let duplicates = readings.count - fresh.count
         if fresh.isEmpty {
@@ -96,7 +100,7 @@ final class PushInbox: @unchecked Sendable {
     /// under), waiting up to `timeoutMillis` for the first. Requests fully
     /// handed over are answered after `emit` returned, outside the lock.
     /// Returns the readings still waiting.
-    func take(max: Int, timeoutMillis: Int, _ emit: (Reading, UInt64) -> Void) -> Int {
+    func take(max: Int, timeoutMillis: Int, _ emit: (_ document: UnsafeRawBufferPointer, _ eventTime: Int64?, _ token: UInt64) -> Void) -> Int {
         var replies: [(Reply, Outcome)] = []
         condition.lock()
         if queued == 0, timeoutMillis > 0 {
@@ -106,7 +110,7 @@ final class PushInbox: @unchecked Sendable {
         while taken < max, head < queue.count {
             let id = queue[head].id
             while taken < max, queue[head].next < queue[head].readings.count {
-                emit(queue[head].readings[queue[head].next], id)
+                queue[head].readings.withReading(queue[head].next) { emit($0, $1, id) }
                 queue[head].next += 1
                 taken += 1
             }
@@ -167,14 +171,26 @@ final class PushInbox: @unchecked Sendable {
 
     /// Answers on each event loop in one task: one wake-up per loop, not per request.
     private static func deliver(_ replies: [(Reply, Outcome)]) {
+        guard let first = replies.first?.0.loop else { return }
+        // One event loop (the default `threads: 1`): no grouping to pay for.
+        if replies.allSatisfy({ $0.0.loop === first }) { return deliver(replies, on: first) }
         var byLoop: [ObjectIdentifier: (EventLoop, [(Reply, Outcome)])] = [:]
         for r in replies { byLoop[ObjectIdentifier(r.0.loop), default: (r.0.loop, [])].1.append(r) }
-        for (loop, batch) in byLoop.values {
-            if loop.inEventLoop {
-                for (reply, outcome) in batch { reply.answer(outcome) }
-            } else {
-                loop.execute { for (reply, outcome) in batch { reply.answer(outcome) } }
-            }
+        for (loop, batch) in byLoop.values { deliver(batch, on: loop) }
+    }
+
+    private static func deliver(_ replies: [(Reply, Outcome)], on loop: EventLoop) {
+        if loop.inEventLoop {
+            for (reply, outcome) in replies { reply.answer(outcome) }
+        } else {
+            loop.execute { for (reply, outcome) in replies { reply.answer(outcome) } }
         }
     }
+}
+
+/// Hears how a request offered to the inbox ends: a connection's handler,
+/// which holds the request it answers. No closure per request.
+protocol PushReplyTarget: AnyObject {
+    /// On the target's event loop.
+    func answer(_ outcome: PushInbox.Outcome)
 }

@@ -100,8 +100,8 @@ public final class PushSource: Source {
     }
 
     public func poll(_ output: Output, maxRecords: Int, timeoutMillis: Int) throws -> PollResult {
-        let left = inbox.take(max: maxRecords, timeoutMillis: min(timeoutMillis, 100)) { reading, token in
-            output.emit(reading.bytes, eventTime: reading.eventTime, token: token)
+        let left = inbox.take(max: maxRecords, timeoutMillis: min(timeoutMillis, 100)) { document, eventTime, token in
+            output.emit(document, eventTime: eventTime, token: token)
         }
         depth.record(Double(left))
         return .more
