@@ -4,9 +4,23 @@ import SluiceSDK
 extension FileSource {
     /// Applies `utf8:` to a line before it is decoded: a rejected line is
     /// dead-lettered with its line and byte, a repaired one decoded as repaired.
-    /// ASCII lines (most) are not parsed.
+    /// ASCII lines (most) are not parsed: NDJSON lines are transcoded at
+    /// once, the transcoder giving up at the first string byte at or above
+    /// 0x80; other lines are checked eight bytes at a time.
     func decodeUTF8(_ line: UnsafeRawBufferPointer, _ output: Output, token: UInt64, _ writer: inout BSONWriter) -> Outcome {
-        if UTF8Check.isASCII(line) { return decode(line, output, token: token, &writer) }
+        if format == .ndjson {
+            do {
+                try BSONFromJSON.withDocument(json: line, ascii: true) { emit($0, output, token: token) }
+                return .emitted
+            } catch is NonASCIIText {
+                // Checked and decoded below, as any non-ASCII line.
+            } catch {
+                // A byte at or above 0x80 outside a string is a JSON error, but the UTF-8 check speaks first.
+                if UTF8Check.isASCII(line) { return decode(line, output, token: token, &writer) }
+            }
+        } else if UTF8Check.isASCII(line) {
+            return decode(line, output, token: token, &writer)
+        }
         switch utf8.check(line, place: "line \(reader.lineNumber)") {
         case .valid:
             return decode(line, output, token: token, &writer)

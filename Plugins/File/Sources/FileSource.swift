@@ -188,7 +188,8 @@ public final class FileSource: Source {
         switch format {
         case .ndjson:
             do {
-                try BSONFromJSON.transcode(json: line, into: &writer)
+                try BSONFromJSON.withDocument(json: line) { emit($0, output, token: token) }
+                return .emitted
             } catch {
                 return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.lineNumber): \(error)", output, token, &writer)
             }
@@ -213,17 +214,19 @@ public final class FileSource: Source {
                 for (name, cell) in zip(header, cells) { CSV.append(&writer, name, cell: cell, infer: infer) }
             }
         }
-        let doc = writer.finish()
-        doc.withUnsafeBytes { d in
-            let view = BSONDocument(d)
-            let time = timeField.flatMap { view.element(path: $0) }.flatMap(Self.eventTime)
-            if let k = keyField.flatMap({ view.element(path: $0) }), let keyBytes = Self.keyBytes(k) {
-                keyBytes.withUnsafeBytes { _ = output.emit(d, eventTime: time, key: $0, token: token) }
-            } else {
-                output.emit(d, eventTime: time, token: token)
-            }
-        }
+        writer.finish().withUnsafeBytes { emit($0, output, token: token) }
         return .emitted
+    }
+
+    /// Emits a decoded record, with its event time and key when configured.
+    func emit(_ d: UnsafeRawBufferPointer, _ output: Output, token: UInt64) {
+        let view = BSONDocument(d)
+        let time = timeField.flatMap { view.element(path: $0) }.flatMap(Self.eventTime)
+        if let k = keyField.flatMap({ view.element(path: $0) }), let keyBytes = Self.keyBytes(k) {
+            keyBytes.withUnsafeBytes { _ = output.emit(d, eventTime: time, key: $0, token: token) }
+        } else {
+            output.emit(d, eventTime: time, token: token)
+        }
     }
 
     func emitUndecodable(_ line: String, _ reason: String, _ output: Output, _ token: UInt64, _ writer: inout BSONWriter) -> Outcome {

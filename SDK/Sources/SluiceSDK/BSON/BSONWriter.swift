@@ -111,48 +111,10 @@ public struct BSONWriter {
         bytes.append(0)
     }
 
-    /// Opens an embedded document or array; close it with `end()`.
-    mutating func begin(_ type: BSONType, keyBytes: UnsafeRawBufferPointer) {
-        header(type, keyBytes: keyBytes)
-        startDocument(array: type == .array)
-    }
-
-    mutating func end() { closeDocument() }
-
-    /// A string value under a key given as bytes.
-    mutating func append(keyBytes: UnsafeRawBufferPointer, stringBytes v: UnsafeRawBufferPointer) {
-        stringElement(keyBytes: keyBytes, v)
-    }
-
-    mutating func append(keyBytes: UnsafeRawBufferPointer, double v: Double) {
-        element(.double, keyBytes: keyBytes, v.bitPattern)
-    }
-
-    mutating func append(keyBytes: UnsafeRawBufferPointer, int64 v: Int64) {
-        if let small = Int32(exactly: v) {
-            element(.int32, keyBytes: keyBytes, small)
-        } else {
-            element(.int64, keyBytes: keyBytes, v)
-        }
-    }
-
-    mutating func append(keyBytes: UnsafeRawBufferPointer, datetime ms: Int64) {
-        element(.datetime, keyBytes: keyBytes, ms)
-    }
-
-    mutating func append(keyBytes: UnsafeRawBufferPointer, bool v: Bool) {
-        header(.bool, keyBytes: keyBytes)
-        bytes.append(v ? 1 : 0)
-    }
-
-    mutating func appendNull(keyBytes: UnsafeRawBufferPointer) { header(.null, keyBytes: keyBytes) }
-
-    /// A decimal128 value given as its two little-endian 64-bit halves.
-    mutating func append(keyBytes: UnsafeRawBufferPointer, decimal128 v: (low: UInt64, high: UInt64)) {
-        element(.decimal128, keyBytes: keyBytes, valueSize: 16) {
-            $0.storeBytes(of: v.low.littleEndian, as: UInt64.self)
-            $0.storeBytes(of: v.high.littleEndian, toByteOffset: 8, as: UInt64.self)
-        }
+    /// Appends the elements of a whole BSON document (its bytes between the
+    /// length and the final NUL) to the open document, which is not an array.
+    mutating func appendElements(of document: UnsafeRawBufferPointer) {
+        bytes.appendBytes(UnsafeRawBufferPointer(rebasing: document[4 ..< document.count - 1]))
     }
 
     private mutating func appendDecimal(_ n: Int) {

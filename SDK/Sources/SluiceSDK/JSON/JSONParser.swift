@@ -42,7 +42,15 @@ public struct JSONParser {
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: p, reason: reason) }
 
+    /// Most calls find no space: that test is inlined, the loop is not.
+    @inline(__always)
     mutating func skipSpace() {
+        if p < b.count, b[p] > 0x20 { return }
+        skipSpaceLoop()
+    }
+
+    @inline(never)
+    private mutating func skipSpaceLoop() {
         while p < b.count, b[p] == 0x20 || b[p] == 0x0A || b[p] == 0x0D || b[p] == 0x09 { p += 1 }
     }
 
@@ -155,7 +163,7 @@ public struct JSONParser {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private mutating func hex4() throws -> UInt32 {
+    mutating func hex4() throws -> UInt32 {
         guard p + 4 <= b.count else { throw error("short \\u escape") }
         var v: UInt32 = 0
         for _ in 0 ..< 4 {
@@ -238,7 +246,7 @@ public struct JSONParser {
                 if !negative, mantissa <= UInt64(Int64.max) { return .int(Int64(mantissa)) }
             } else if mantissa < 1 << 53, (-22 ... 22).contains(exponent) {
                 var d = Double(mantissa)
-                d = exponent < 0 ? d / JSONParser.powersOfTen[-exponent] : d * JSONParser.powersOfTen[exponent]
+                d = exponent < 0 ? d / JSONParser.powerOfTen(-exponent) : d * JSONParser.powerOfTen(exponent)
                 return .double(negative ? -d : d)
             }
         }
@@ -248,8 +256,15 @@ public struct JSONParser {
         return .double(d)
     }
 
-    /// 10^0 ... 10^22: every one is exactly representable as a Double.
-    private static let powersOfTen: [Double] = (0 ... 22).map { e in (0 ..< e).reduce(1.0) { acc, _ in acc * 10 } }
+    /// 10^e for e in 0 ... 22: every one is exactly representable as a Double.
+    /// A tuple, not a global array: no lazy initialisation or bounds check per number.
+    @inline(__always)
+    static func powerOfTen(_ e: Int) -> Double {
+        withUnsafeBytes(of: powersOfTen) { $0.load(fromByteOffset: e * 8, as: Double.self) }
+    }
+
+    private static let powersOfTen = (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22)
 
     @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 }

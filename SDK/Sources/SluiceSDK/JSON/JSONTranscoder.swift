@@ -8,36 +8,63 @@ import Glibc
 /// `$numberLong` wrappers are honoured, through the slower path), except
 /// that an integer literal beyond 64 bits becomes an exact decimal128 here
 /// (a `JSONValue` can only hold it as a double).
+///
+/// Keys and strings are unescaped straight into the output, which lives on
+/// the stack for records up to `stackBytes`: one copy of each byte, no
+/// array checks per element.
 struct JSONTranscoder {
     var parser: JSONParser
+    var out: ScratchBytes
+    /// Throw `NonASCIIText` at the first byte at or above 0x80 in a string.
+    let ascii: Bool
 
-    /// Writes the members of the top-level JSON object into `w` (already open).
-    static func transcodeObject(_ bytes: UnsafeRawBufferPointer, into w: inout BSONWriter) throws {
-        var t = JSONTranscoder(parser: JSONParser(b: bytes))
-        t.parser.skipSpace()
-        guard t.parser.p < bytes.count, bytes[t.parser.p] == UInt8(ascii: "{") else {
-            throw JSONParseError(offset: t.parser.p, reason: "a record must be a JSON object")
+    /// BSON up to this size is built on the stack (more moves to the heap).
+    @inline(__always) static var stackBytes: Int { 1024 }
+
+    /// The BSON document of the JSON object in `bytes`, valid during `body`.
+    static func withDocument<R>(_ bytes: UnsafeRawBufferPointer, ascii: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: 8) { stack in
+            var t = JSONTranscoder(parser: JSONParser(b: bytes), out: ScratchBytes(stack), ascii: ascii)
+            defer { t.out.release() }
+            t.parser.skipSpace()
+            guard t.parser.p < bytes.count, bytes[t.parser.p] == UInt8(ascii: "{") else {
+                throw JSONParseError(offset: t.parser.p, reason: "a record must be a JSON object")
+            }
+            try t.document(depth: 1)
+            t.parser.skipSpace()
+            guard t.parser.p == bytes.count else { throw t.parser.error("trailing characters") }
+            return try body(t.out.bytes)
         }
-        try t.members(into: &w, depth: 1)
-        t.parser.skipSpace()
-        guard t.parser.p == bytes.count else { throw t.parser.error("trailing characters") }
     }
 
-    /// After the parser sits on "{": the members, into the currently open document.
-    private mutating func members(into w: inout BSONWriter, depth: Int) throws {
+    /// After the parser sits on "{" or "[": a whole embedded document (length, elements, NUL).
+    private mutating func document(depth: Int, array: Bool = false) throws {
+        let start = out.count
+        out.append(littleEndian: Int32(0))
+        if array { try elements(depth: depth) } else { try members(depth: depth) }
+        out.append(0)
+        out.set(int32: Int32(truncatingIfNeeded: out.count - start), at: start)
+    }
+
+    /// After the parser sits on "{": the members, as elements.
+    private mutating func members(depth: Int) throws {
         parser.p += 1
         parser.skipSpace()
         if parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "}") { parser.p += 1; return }
         while true {
             parser.skipSpace()
             guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
-            let key = try lexString()
+            let element = out.count
+            out.append(0)  // the type, known after the value
             // Only an escaped key can hold U+0000; a BSON key ends at the first NUL, so the record would be malformed.
-            if case let .owned(bytes) = key, bytes.contains(0) { throw parser.error(BSONFromJSON.nulKeyReason) }
+            if try string(), memchr(out.base + element + 1, 0, out.count - element - 1) != nil {
+                throw parser.error(BSONFromJSON.nulKeyReason)
+            }
+            out.append(0)
             parser.skipSpace()
             guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
             parser.p += 1
-            try Self.withBytes(key, parser.b) { try value($0, into: &w, depth: depth) }
+            try value(element: element, depth: depth)
             parser.skipSpace()
             guard parser.p < parser.b.count else { throw parser.error("unterminated object") }
             if parser.b[parser.p] == UInt8(ascii: ",") { parser.p += 1; continue }
@@ -46,82 +73,245 @@ struct JSONTranscoder {
         }
     }
 
-    /// A lexed string: a range of the input when it has no escapes, else its unescaped bytes.
-    enum Lexed {
-        case slice(Range<Int>)
-        case owned([UInt8])
-    }
-
-    private mutating func lexString() throws -> Lexed {
-        let start = parser.p + 1
-        let b = parser.b
-        let i = StringScan.plainEnd(b, from: start)
-        if i < b.count, b[i] == UInt8(ascii: "\"") {
-            parser.p = i + 1
-            return .slice(start ..< i)
-        }
-        return .owned(Array(try parser.string().utf8))
-    }
-
-    private static func withBytes(_ l: Lexed, _ b: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        switch l {
-        case let .slice(r): try body(UnsafeRawBufferPointer(rebasing: b[r]))
-        case let .owned(bytes): try bytes.withUnsafeBytes(body)
+    /// After the parser sits on "[": the items, as elements keyed "0", "1", …
+    private mutating func elements(depth: Int) throws {
+        parser.p += 1
+        parser.skipSpace()
+        if parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "]") { parser.p += 1; return }
+        var index = 0
+        while true {
+            let element = out.count
+            out.append(0)
+            out.appendDecimal(index)
+            out.append(0)
+            index += 1
+            // Items sit one level deeper than their array, as in the general parser.
+            try value(element: element, depth: depth)
+            parser.skipSpace()
+            guard parser.p < parser.b.count else { throw parser.error("unterminated array") }
+            if parser.b[parser.p] == UInt8(ascii: ",") { parser.p += 1; continue }
+            if parser.b[parser.p] == UInt8(ascii: "]") { parser.p += 1; return }
+            throw parser.error("expected ',' or ']' in array")
         }
     }
 
-    private mutating func value(_ key: UnsafeRawBufferPointer, into w: inout BSONWriter, depth: Int) throws {
+    /// The value of the element whose type byte is at `element` (its key written after it).
+    private mutating func value(element: Int, depth: Int) throws {
         guard depth < parser.maxDepth else { throw parser.error("nesting deeper than \(parser.maxDepth)") }
         parser.skipSpace()
         guard parser.p < parser.b.count else { throw parser.error("unexpected end of input") }
+        let type: BSONType
         switch parser.b[parser.p] {
         case UInt8(ascii: "{"):
             if startsWithDollarKey() {
-                if extendedDate(key, into: &w) { return }
-                let v = try parser.value(depth: depth)
-                BSONFromJSON.append(&w, String(decoding: key, as: UTF8.self), v)
+                if extendedDate() { type = .datetime } else { return try wrapper(element: element, depth: depth) }
             } else {
-                w.begin(.document, keyBytes: key)
-                try members(into: &w, depth: depth + 1)
-                w.end()
+                try document(depth: depth + 1)
+                type = .document
             }
         case UInt8(ascii: "["):
-            w.begin(.array, keyBytes: key)
-            parser.p += 1
-            parser.skipSpace()
-            if parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "]") {
-                parser.p += 1
-            } else {
-                while true {
-                    try value(key, into: &w, depth: depth + 1)
-                    parser.skipSpace()
-                    guard parser.p < parser.b.count else { throw parser.error("unterminated array") }
-                    if parser.b[parser.p] == UInt8(ascii: ",") { parser.p += 1; continue }
-                    if parser.b[parser.p] == UInt8(ascii: "]") { parser.p += 1; break }
-                    throw parser.error("expected ',' or ']' in array")
-                }
-            }
-            w.end()
+            try document(depth: depth + 1, array: true)
+            type = .array
         case UInt8(ascii: "\""):
-            let text = try lexString()
-            Self.withBytes(text, parser.b) { w.append(keyBytes: key, stringBytes: $0) }
-        case UInt8(ascii: "t"): try parser.literal("true"); w.append(keyBytes: key, bool: true)
-        case UInt8(ascii: "f"): try parser.literal("false"); w.append(keyBytes: key, bool: false)
-        case UInt8(ascii: "n"): try parser.literal("null"); w.appendNull(keyBytes: key)
-        default:
-            let start = parser.p
-            switch try parser.number() {
-            case let .int(i): w.append(keyBytes: key, int64: i)
-            case let .double(d):
-                // An integer literal beyond 64 bits (19 characters at least) stays exact as a decimal128.
-                if parser.p - start >= 19, let exact = Self.decimal128(integer: UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) {
-                    w.append(keyBytes: key, decimal128: exact)
+            let length = out.count
+            out.append(littleEndian: Int32(0))
+            _ = try string()
+            out.append(0)
+            out.set(int32: Int32(truncatingIfNeeded: out.count - length - 4), at: length)
+            type = .string
+        case UInt8(ascii: "t"): try parser.literal("true"); out.append(1); type = .bool
+        case UInt8(ascii: "f"): try parser.literal("false"); out.append(0); type = .bool
+        case UInt8(ascii: "n"): try parser.literal("null"); type = .null
+        default: type = try number()
+        }
+        out.set(type.rawValue, at: element)
+    }
+
+    /// Reads a number as `JSONParser.number` does (same values, same errors)
+    /// and writes it: int32 when it fits, else int64; a double; an integer
+    /// literal beyond 64 bits as an exact decimal128.
+    private mutating func number() throws -> BSONType {
+        let b = parser.b
+        var p = parser.p
+        let start = p
+        let negative = b[p] == UInt8(ascii: "-")
+        if negative { p += 1 }
+        guard p < b.count, Self.isDigit(b[p]) else { parser.p = p; throw parser.error("expected a digit") }
+        var mantissa: UInt64 = 0
+        var significant = 0
+        var exponent = 0
+        var exact = true
+        if b[p] == UInt8(ascii: "0") {
+            p += 1
+        } else {
+            while p < b.count, Self.isDigit(b[p]) {
+                if significant < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(b[p] &- 48)
+                    significant += 1
                 } else {
-                    w.append(keyBytes: key, double: d)
+                    exponent += 1
+                    exact = false
                 }
-            default: throw parser.error("expected a number")
+                p += 1
             }
         }
+        var integral = true
+        if p < b.count, b[p] == UInt8(ascii: ".") {
+            integral = false
+            p += 1
+            guard p < b.count, Self.isDigit(b[p]) else { parser.p = p; throw parser.error("expected a digit after '.'") }
+            while p < b.count, Self.isDigit(b[p]) {
+                if significant < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(b[p] &- 48)
+                    if mantissa != 0 { significant += 1 }
+                    exponent -= 1
+                } else {
+                    exact = false
+                }
+                p += 1
+            }
+        }
+        if p < b.count, b[p] == UInt8(ascii: "e") || b[p] == UInt8(ascii: "E") {
+            integral = false
+            p += 1
+            var sign = 1
+            if p < b.count, b[p] == UInt8(ascii: "+") || b[p] == UInt8(ascii: "-") {
+                if b[p] == UInt8(ascii: "-") { sign = -1 }
+                p += 1
+            }
+            guard p < b.count, Self.isDigit(b[p]) else { parser.p = p; throw parser.error("expected a digit in exponent") }
+            var e = 0
+            while p < b.count, Self.isDigit(b[p]) {
+                if e < 100_000 { e = e * 10 + Int(b[p] &- 48) }
+                p += 1
+            }
+            exponent += sign * e
+        }
+        parser.p = p
+        if exact {
+            if integral {
+                if negative, mantissa <= UInt64(Int64.max) + 1 { return appendInteger(Int64(bitPattern: 0 &- mantissa)) }
+                if !negative, mantissa <= UInt64(Int64.max) { return appendInteger(Int64(mantissa)) }
+            } else if mantissa < 1 << 53, exponent >= -22, exponent <= 22 {
+                var d = Double(mantissa)
+                d = exponent < 0 ? d / JSONParser.powerOfTen(-exponent) : d * JSONParser.powerOfTen(exponent)
+                return appendDouble(negative ? -d : d, start: start)
+            }
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< p]), as: UTF8.self)
+        if integral, let i = Int64(text) { return appendInteger(i) }
+        guard let d = Double(text) else { throw parser.error("number out of range") }
+        return appendDouble(d, start: start)
+    }
+
+    @inline(__always)
+    private mutating func appendInteger(_ i: Int64) -> BSONType {
+        if let small = Int32(exactly: i) {
+            out.append(littleEndian: small)
+            return .int32
+        }
+        out.append(littleEndian: i)
+        return .int64
+    }
+
+    private mutating func appendDouble(_ d: Double, start: Int) -> BSONType {
+        // An integer literal beyond 64 bits (19 characters at least) stays exact as a decimal128.
+        if parser.p - start >= 19, let exact = Self.decimal128(integer: UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) {
+            out.append(littleEndian: exact.low)
+            out.append(littleEndian: exact.high)
+            return .decimal128
+        }
+        out.append(littleEndian: d.bitPattern)
+        return .double
+    }
+
+    @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c &- 48 < 10 }
+
+    /// After the parser sits on a quote: the string's bytes, unescaped, into
+    /// the output; true when it held an escape. Same errors, at the same
+    /// offsets, as `JSONParser.string`.
+    private mutating func string() throws -> Bool {
+        let b = parser.b
+        let base = b.baseAddress!
+        var p = parser.p + 1
+        var escaped = false
+        let stringStart = out.count
+        while true {
+            let stop = StringScan.plainEnd(b, from: p, ascii: ascii)
+            out.append(base, p, stop)
+            p = stop
+            guard p < b.count else { parser.p = p; throw parser.error("unterminated string") }
+            let c = b[p]
+            if c == UInt8(ascii: "\"") { break }
+            if c >= 0x80 { parser.p = p; throw NonASCIIText() }
+            if c < 0x20 { parser.p = p; throw parser.error("control character in string") }
+            escaped = true
+            parser.p = p + 1
+            try escape()
+            p = parser.p
+        }
+        parser.p = p + 1
+        if escaped, !ascii { repairUTF8(from: stringStart) }
+        return escaped
+    }
+
+    /// After a backslash: the escape, unescaped into the output.
+    private mutating func escape() throws {
+        let b = parser.b
+        guard parser.p < b.count else { throw parser.error("unterminated escape") }
+        let e = b[parser.p]
+        parser.p += 1
+        switch e {
+        case UInt8(ascii: "\""): out.append(0x22)
+        case UInt8(ascii: "\\"): out.append(0x5C)
+        case UInt8(ascii: "/"): out.append(0x2F)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try parser.hex4()
+            if (0xD800 ..< 0xDC00).contains(scalar) {
+                guard parser.p + 1 < b.count, b[parser.p] == UInt8(ascii: "\\"), b[parser.p + 1] == UInt8(ascii: "u") else {
+                    throw parser.error("lone high surrogate")
+                }
+                parser.p += 2
+                let low = try parser.hex4()
+                guard (0xDC00 ..< 0xE000).contains(low) else { throw parser.error("bad low surrogate") }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let u = Unicode.Scalar(scalar) else { throw parser.error("invalid code point") }
+            for unit in UTF8.encode(u)! { out.append(unit) }
+        default: throw parser.error("invalid escape")
+        }
+    }
+
+    /// An escaped string with raw non-ASCII bytes becomes valid UTF-8 as
+    /// `JSONParser.string` makes it (`String(decoding:)` replaces a bad sequence with U+FFFD).
+    private mutating func repairUTF8(from start: Int) {
+        let written = UnsafeRawBufferPointer(start: out.base + start, count: out.count - start)
+        guard !StringScan.isASCII(written) else { return }
+        let fixed = Array(String(decoding: written, as: UTF8.self).utf8)
+        guard !fixed.elementsEqual(written) else { return }
+        out.truncate(to: start)
+        fixed.withUnsafeBytes { out.append($0) }
+    }
+
+    /// An Extended JSON wrapper other than a plain `$date` (or a `$date` that
+    /// does not parse): through a `JSONValue` and `BSONFromJSON`, which
+    /// rewrites the whole element, key included.
+    private mutating func wrapper(element: Int, depth: Int) throws {
+        let start = parser.p
+        let v = try parser.value(depth: depth)
+        if ascii, !StringScan.isASCII(UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) { throw NonASCIIText() }
+        let keyEnd = memchr(out.base + element + 1, 0, out.count - element - 1)!
+        let key = String(decoding: UnsafeRawBufferPointer(start: out.base + element + 1, count: out.base.distance(to: keyEnd) - element - 1), as: UTF8.self)
+        var w = BSONWriter(capacity: 64)
+        BSONFromJSON.append(&w, key, v)
+        let doc = w.finish()
+        out.truncate(to: element)
+        doc.withUnsafeBytes { out.append(UnsafeRawBufferPointer(rebasing: $0[4 ..< $0.count - 1])) }
     }
 
     /// The decimal128 (low, high words) of an integer literal (`-?[0-9]+`),
@@ -145,7 +335,7 @@ struct JSONTranscoder {
     /// `JSONValue` tree. False, with the parser where it was, for anything
     /// else (other wrappers, escapes, a date that does not parse): the
     /// general path then reads it.
-    private mutating func extendedDate(_ key: UnsafeRawBufferPointer, into w: inout BSONWriter) -> Bool {
+    private mutating func extendedDate() -> Bool {
         let saved = parser.p
         let b = parser.b
         parser.p += 1
@@ -166,7 +356,7 @@ struct JSONTranscoder {
         guard parser.p < b.count, b[parser.p] == UInt8(ascii: "}"),
               let ms = ISO8601.parse(UnsafeRawBufferPointer(rebasing: b[start ..< i])) else { parser.p = saved; return false }
         parser.p += 1
-        w.append(keyBytes: key, datetime: ms)
+        out.append(littleEndian: ms)
         return true
     }
 
@@ -179,10 +369,22 @@ struct JSONTranscoder {
     }
 }
 
+/// Thrown by `BSONFromJSON.withDocument(json:ascii:)` at a string byte at or
+/// above 0x80: the caller checks (or repairs) the text's UTF-8, then reads it again.
+public struct NonASCIIText: Error, Sendable {}
+
 extension BSONFromJSON {
     /// Transcodes one JSON object (e.g. an NDJSON line) into the open
     /// top-level document of `w`. Call `w.reset()` before and `w.finish()` after.
     public static func transcode(json: UnsafeRawBufferPointer, into w: inout BSONWriter) throws {
-        try JSONTranscoder.transcodeObject(json, into: &w)
+        try JSONTranscoder.withDocument(json, ascii: false) { w.appendElements(of: $0) }
+    }
+
+    /// The BSON document of one JSON object (e.g. an NDJSON line), valid
+    /// during `body`: no array or writer in between. With `ascii`, throws
+    /// `NonASCIIText` at the first string byte at or above 0x80, so a caller
+    /// that must check UTF-8 skips that pass for ASCII text.
+    public static func withDocument<R>(json: UnsafeRawBufferPointer, ascii: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try JSONTranscoder.withDocument(json, ascii: ascii, body)
     }
 }
