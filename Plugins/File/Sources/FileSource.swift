@@ -184,7 +184,6 @@ public final class FileSource: Source {
 
     /// `line` is valid UTF-8 (`decodeUTF8`), until the reader's next call.
     func decode(_ line: UnsafeRawBufferPointer, _ output: Output, token: UInt64, _ writer: inout BSONWriter) -> Outcome {
-        writer.reset()
         switch format {
         case .ndjson:
             do {
@@ -194,8 +193,10 @@ public final class FileSource: Source {
                 return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.lineNumber): \(error)", output, token, &writer)
             }
         case .lines:
+            writer.reset()
             writer.append(field, string: String(decoding: line, as: UTF8.self))
         case .csv:
+            writer.reset()
             let line = String(decoding: line, as: UTF8.self)
             switch records.feed(Substring(line), number: reader.lineNumber) {
             case nil:

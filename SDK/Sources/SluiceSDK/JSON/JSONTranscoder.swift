@@ -22,7 +22,7 @@ struct JSONTranscoder {
     @inline(__always) static var stackBytes: Int { 1024 }
 
     /// The BSON document of the JSON object in `bytes`, valid during `body`.
-    static func withDocument<R>(_ bytes: UnsafeRawBufferPointer, ascii: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    static func withDocument(_ bytes: UnsafeRawBufferPointer, ascii: Bool, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: 8) { stack in
             var t = JSONTranscoder(parser: JSONParser(b: bytes), out: ScratchBytes(stack), ascii: ascii)
             defer { t.out.release() }
@@ -384,7 +384,7 @@ extension BSONFromJSON {
     /// during `body`: no array or writer in between. With `ascii`, throws
     /// `NonASCIIText` at the first string byte at or above 0x80, so a caller
     /// that must check UTF-8 skips that pass for ASCII text.
-    public static func withDocument<R>(json: UnsafeRawBufferPointer, ascii: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    public static func withDocument(json: UnsafeRawBufferPointer, ascii: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try JSONTranscoder.withDocument(json, ascii: ascii, body)
     }
 }
