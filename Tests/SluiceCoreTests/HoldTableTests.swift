@@ -89,4 +89,30 @@ final class HoldTableTests: XCTestCase {
         for ticket in attached.tickets.values { ticket.release() }
         XCTAssertEqual(Set(acks.all), [[1], [2]])
     }
+
+    func testPinsReleasedInsideADeferralScopeAreAckedOncePerBatchWhenTheLastScopeCloses() throws {
+        let acks = Acks()
+        let table = HoldTable()
+        let a = batch([1, 2, 3], acks)
+        let b = batch([7, 8], acks)
+        let holds = try [table.pin(1, of: a, hint: 0), table.pin(7, of: b, hint: 0), table.pin(2, of: a, hint: 1), table.pin(8, of: b, hint: 1)]
+            .map { try XCTUnwrap($0) }
+        a.release()
+        b.release()
+        XCTAssertEqual(acks.all, [[3]])
+        table.deferUnpins()
+        table.deferUnpins()
+        for hold in holds { XCTAssertTrue(table.release(hold)) }
+        XCTAssertFalse(table.release(holds[0]), "the hold itself ended at once")
+        XCTAssertEqual(table.count, 0)
+        table.endDeferral()
+        XCTAssertEqual(acks.all, [[3]], "an outer scope is still open")
+        table.endDeferral()
+        XCTAssertEqual(acks.all, [[3], [1, 2], [7, 8]], "one ack per batch, sides interleaved in the releases")
+        let c = batch([9], acks)
+        let late = try XCTUnwrap(table.pin(9, of: c, hint: 0))
+        c.release()
+        XCTAssertTrue(table.release(late))
+        XCTAssertEqual(acks.all.last, [9], "outside a scope a release acks at once")
+    }
 }

@@ -39,6 +39,9 @@ final class HoldTable: Sendable {
         var live = 0
         /// Holds ended since `takeReleased`, when the table keeps them.
         var released: [UInt] = []
+        /// Open `deferUnpins` scopes; while there is one, released pins wait in `deferred`.
+        var deferring = 0
+        var deferred = DeferredUnpins()
 
         /// The slot of live hold `id`, or nil.
         func slot(of id: UInt) -> Int? {
@@ -116,24 +119,48 @@ final class HoldTable: Sendable {
         attached[id] = ticket
     }
 
-    /// Ends a hold; false if `id` is not a live hold.
+    /// Ends a hold; false if `id` is not a live hold. Inside a
+    /// `deferUnpins` scope a pin ends with the scope: the hold itself ends at
+    /// once (a later attach of it is refused), its token is acked with the others.
     func release(_ id: UInt) -> Bool {
-        let tickets = table.withLock { t -> Tickets? in
-            guard let index = t.slot(of: id) else { return nil }
+        let ended = table.withLock { t -> (live: Bool, tickets: Tickets?) in
+            guard let index = t.slot(of: id) else { return (false, nil) }
             let tickets = t.slots[index].tickets.take()
             t.slots[index].generation &+= 1
             t.free.append(index)
             t.live -= 1
             if journalsReleases { t.released.append(id) }
-            return tickets
+            if t.deferring > 0, case let .pin(pin)? = tickets {
+                t.deferred.add(pin)
+                return (true, nil)
+            }
+            return (true, tickets)
         }
-        switch tickets {
-        case nil: return false
+        switch ended.tickets {
+        case nil: break
         case let .pin(pin)?: pin.batch.unpin(pin.position)
         case let .one(ticket)?: ticket.release()
         case let .many(list)?: for ticket in list { ticket.release() }
         }
-        return true
+        return ended.live
+    }
+
+    /// Opens a scope (a processor call) in which released pins are kept and
+    /// ended together when the last open scope closes: one lock and one ack
+    /// per batch, where a join that evicts a run of rows would ack each
+    /// record alone and wake its source each time.
+    func deferUnpins() {
+        table.withLock { $0.deferring += 1 }
+    }
+
+    /// Closes a `deferUnpins` scope; the last one ends the pins released in it.
+    func endDeferral() {
+        let runs = table.withLock { t -> DeferredUnpins? in
+            t.deferring -= 1
+            guard t.deferring == 0, !t.deferred.isEmpty else { return nil }
+            return t.deferred.take()
+        }
+        runs?.unpin()
     }
 
     /// The holds ended since the last call (with `journalsReleases`), in

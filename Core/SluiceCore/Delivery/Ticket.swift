@@ -91,19 +91,20 @@ public final class Ticket: Sendable {
             let batch = list[start].batch
             var end = start + 1
             while end < list.endIndex, list[end].batch === batch { end += 1 }
-            batch.unpin(list[start ..< end])
+            batch.unpin(positions: list[start ..< end].lazy.map(\.position))
             start = end
         }
     }
 
-    private func unpin(_ run: ArraySlice<Pin>) {
+    /// Ends one pin on each of `positions` (repeats end several): one lock, at most one ack.
+    func unpin<Positions: Sequence<Int>>(positions: Positions) {
         let (ready, final) = pins.withLock { p -> ([UInt64], Bool) in
             guard p.batchDone else {
-                for pin in run { _ = p.remove(pin.position) }
+                for position in positions { _ = p.remove(position) }
                 return ([], false)
             }
             var ready: [UInt64] = []
-            for pin in run where p.remove(pin.position) { ready.append(tokens[pin.position]) }
+            for position in positions where p.remove(position) { ready.append(tokens[position]) }
             return (ready, p.held == 0)
         }
         if !ready.isEmpty { ack?(ready, final) }

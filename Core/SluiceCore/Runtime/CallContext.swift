@@ -42,6 +42,8 @@ final class CallContext {
     private let journalsHolds: Bool
     private(set) var heldInputs: [(hold: UInt, index: Int)] = []
     private(set) var attachedHolds: [[UInt]] = []
+    /// A processor's call: holds released during it end their pins once its outputs are out (`HoldTable.deferUnpins`).
+    private var defersUnpins = false
     /// While the default output holds nothing else: how many input records
     /// were forwarded in input order from the first (0, 1, 2, …), the whole
     /// of a pass-through's forwards, kept as a count instead of a list.
@@ -88,6 +90,8 @@ final class CallContext {
         attached = Array(repeating: HoldTable.Attached(), count: outputCount)
         self.journalsHolds = journalsHolds
         if journalsHolds { attachedHolds = Array(repeating: [], count: outputCount) }
+        holds.deferUnpins()
+        defersUnpins = true
     }
 
     deinit {
@@ -133,12 +137,17 @@ final class CallContext {
     }
 
     /// Drops this context's references on attached tickets and its pins
-    /// (after the stage has dispatched the outputs, each consumer holding its own).
+    /// (after the stage has dispatched the outputs, each consumer holding its
+    /// own), and ends the pins of holds the call released.
     func releaseAttached() {
         for i in attached.indices {
             for t in attached[i].tickets.values { t.release() }
             Ticket.unpin(attached[i].pins)
             attached[i] = HoldTable.Attached()
+        }
+        if defersUnpins {
+            defersUnpins = false
+            holds?.endDeferral()
         }
     }
 

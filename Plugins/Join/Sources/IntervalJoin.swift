@@ -18,9 +18,11 @@
 /// Generic over the row payload and the hold, so tests drive it with plain values.
 ///
 /// A stored row is split in two: `links` holds what probing and eviction
-/// read and write for every row (time, neighbours, matched), plain values
-/// copied without reference counting; `stored` holds the payload, touched
-/// only when a row is paired or leaves.
+/// read and write for every row (time, neighbours, matched, inherited holds),
+/// plain values copied without reference counting; `rows` holds the row as
+/// handed back in events, touched only when a row is paired or leaves.
+/// Both sides of a key share one index entry: a row is stored, and later
+/// evicted, with one hash of its key each.
 public struct IntervalJoin<Row, Handle> {
     struct Link {
         let time: Int64
@@ -29,20 +31,44 @@ public struct IntervalJoin<Row, Handle> {
         /// Neighbours among the rows of the same side and key, in arrival order (-1: none).
         var previous: Int
         var next: Int
-    }
-
-    struct Stored {
-        let entry: JoinRow<Row, Handle>
+        /// Document bytes, for the state metrics.
         let bytes: Int
-        /// Holds of matched partners that left before this row, released with its own.
-        var inherited: [Handle] = []
+        /// The first of the holds inherited from matched partners that left
+        /// before this row (an index into `heirlooms`, -1: none), released with its own.
+        var inherited: Int
     }
 
-    /// The rows of one side and key: a list threaded through `slots`, so a
+    /// An inherited hold, in a list threaded through `heirlooms`: passing
+    /// holds on allocates nothing per row.
+    struct Heirloom {
+        var hold: Handle?
+        var next: Int
+    }
+
+    /// The rows of one key, per side: lists threaded through `links`, so a
     /// key costs one dictionary entry and no array of its own.
     struct KeyRows {
-        var first: Int
-        var last: Int
+        var first = (-1, -1)
+        var last = (-1, -1)
+
+        func first(_ side: Side) -> Int { side == .left ? first.0 : first.1 }
+        var isEmpty: Bool { first.0 < 0 && first.1 < 0 }
+
+        mutating func setFirst(_ side: Side, _ slot: Int) {
+            if side == .left { first.0 = slot } else { first.1 = slot }
+        }
+
+        mutating func setLast(_ side: Side, _ slot: Int) {
+            if side == .left { last.0 = slot } else { last.1 = slot }
+        }
+
+        /// Adds `slot` at the end of `side`'s rows; returns the row before it, or -1.
+        mutating func append(_ slot: Int, _ side: Side) -> Int {
+            let previous = side == .left ? last.0 : last.1
+            if first(side) < 0 { setFirst(side, slot) }
+            setLast(side, slot)
+            return previous
+        }
     }
 
     /// Whether a row was stored or refused as late.
@@ -58,11 +84,13 @@ public struct IntervalJoin<Row, Handle> {
     public private(set) var watermarks: Watermarks
     public private(set) var stats: JoinStats
 
-    /// Per slot, parallel: `links[i]` is meaningful while `slots[i]` is not nil.
+    /// Per slot, parallel: `links[i]` is meaningful while `rows[i]` is not nil.
     private var links: [Link] = []
-    private var slots: [Stored?] = []
+    private var rows: [JoinRow<Row, Handle>?] = []
     private var freeSlots: [Int] = []
-    private var index: [[JoinKey: KeyRows]] = [[:], [:]]
+    private var index: [JoinKey: KeyRows] = [:]
+    private var heirlooms: [Heirloom] = []
+    private var freeHeirlooms: [Int] = []
     private var expiries = ExpiryQueue(lanes: 2)
     private var sequence: UInt64 = 0
 
@@ -94,35 +122,32 @@ public struct IntervalJoin<Row, Handle> {
         }
         let side = sides[input]
         let entry = JoinRow(row: row, time: time, key: key, input: input, hold: hold())
-        var matched = false
-        if let partners = index[side.other.rawValue][key] {
-            var slot = partners.first
-            while slot >= 0 {
-                let partnerTime = links[slot].time
-                let inside = side == .left
-                    ? settings.matches(left: time, right: partnerTime)
-                    : settings.matches(left: partnerTime, right: time)
-                if inside {
-                    matched = true
-                    links[slot].matched = true
-                    let partner = slots[slot]!.entry
-                    events.append(side == .left ? .pair(left: entry, right: partner) : .pair(left: partner, right: entry))
-                    stats.pairs += 1
-                }
-                slot = links[slot].next
-            }
-        }
-        let slot = freeSlots.popLast() ?? slots.count
-        let previous = Self.append(slot, to: &index[side.rawValue][key, default: KeyRows(first: -1, last: -1)])
+        let slot = freeSlots.popLast() ?? rows.count
+        let (previous, partner) = Self.append(slot, side, to: &index[key, default: KeyRows()])
         if previous >= 0 { links[previous].next = slot }
-        let link = Link(time: time, side: side, matched: matched, previous: previous, next: -1)
-        let stored = Stored(entry: entry, bytes: bytes)
-        if slot == slots.count {
+        var matched = false
+        var candidate = partner
+        while candidate >= 0 {
+            let partnerTime = links[candidate].time
+            let inside = side == .left
+                ? settings.matches(left: time, right: partnerTime)
+                : settings.matches(left: partnerTime, right: time)
+            if inside {
+                matched = true
+                links[candidate].matched = true
+                let partner = rows[candidate]!
+                events.append(side == .left ? .pair(left: entry, right: partner) : .pair(left: partner, right: entry))
+                stats.pairs += 1
+            }
+            candidate = links[candidate].next
+        }
+        let link = Link(time: time, side: side, matched: matched, previous: previous, next: -1, bytes: bytes, inherited: -1)
+        if slot == rows.count {
             links.append(link)
-            slots.append(stored)
+            rows.append(entry)
         } else {
             links[slot] = link
-            slots[slot] = stored
+            rows[slot] = entry
         }
         expiries.insert(.init(expiry: settings.lastPartnerTime(side, time), sequence: sequence, slot: slot), lane: side.rawValue)
         sequence += 1
@@ -134,12 +159,20 @@ public struct IntervalJoin<Row, Handle> {
         return .stored
     }
 
-    /// Adds `slot` at the end of a key's rows (one hash lookup for the caller); returns the row before it, or -1.
-    private static func append(_ slot: Int, to rows: inout KeyRows) -> Int {
-        let previous = rows.last
-        if rows.first < 0 { rows.first = slot }
-        rows.last = slot
-        return previous
+    /// Adds `slot` at the end of its side's rows of a key; returns the row
+    /// before it (or -1) and the first row of the other side (or -1).
+    private static func append(_ slot: Int, _ side: Side, to rows: inout KeyRows) -> (previous: Int, partner: Int) {
+        (rows.append(slot, side), rows.first(side.other))
+    }
+
+    /// Each stored row, to be changed in place (its payload moved elsewhere).
+    public mutating func updateRows(_ body: (inout Row) -> Void) {
+        for slot in rows.indices where rows[slot] != nil {
+            let old = rows[slot]!
+            var row = old.row
+            body(&row)
+            rows[slot] = JoinRow(row: row, time: old.time, key: old.key, input: old.input, hold: old.hold)
+        }
     }
 
     /// Re-evaluates idle inputs at processing time `now` and evicts every
@@ -186,37 +219,59 @@ public struct IntervalJoin<Row, Handle> {
     }
 
     private mutating func evict(_ slot: Int, emitUnmatched: Bool = true, into events: inout [JoinEvent<Row, Handle>]) {
-        let stored = slots[slot].take()!
+        let entry = rows[slot].take()!
         let link = links[slot]
         freeSlots.append(slot)
-        let side = link.side.rawValue
-        let key = stored.entry.key
-        if link.previous < 0, link.next < 0 {
-            index[side].removeValue(forKey: key)
-        } else {
-            if link.previous >= 0 { links[link.previous].next = link.next } else { index[side][key]!.first = link.next }
-            if link.next >= 0 { links[link.next].previous = link.previous } else { index[side][key]!.last = link.previous }
-        }
-        stats.inputs[stored.entry.input].rows -= 1
-        stats.inputs[stored.entry.input].bytes -= stored.bytes
-        if emitUnmatched, !link.matched, settings.type.preserves(link.side) {
-            events.append(.unmatched(link.side, stored.entry))
+        let side = link.side
+        let position = index.index(forKey: entry.key)!
+        if link.previous >= 0 { links[link.previous].next = link.next } else { index.values[position].setFirst(side, link.next) }
+        if link.next >= 0 { links[link.next].previous = link.previous } else { index.values[position].setLast(side, link.previous) }
+        let partners = index.values[position].first(side.other)
+        if index.values[position].isEmpty { index.remove(at: position) }
+        stats.inputs[entry.input].rows -= 1
+        stats.inputs[entry.input].bytes -= link.bytes
+        if emitUnmatched, !link.matched, settings.type.preserves(side) {
+            events.append(.unmatched(side, entry))
             stats.unmatched += 1
         }
-        if link.matched, let heir = longestStayingPartner(of: link, key: key) {
-            slots[heir]!.inherited.append(stored.entry.hold)
-            slots[heir]!.inherited += stored.inherited
+        if link.matched, let heir = longestStayingPartner(of: link, from: partners) {
+            links[heir].inherited = bequeath(entry.hold, link.inherited, to: links[heir].inherited)
         } else {
-            events.append(.release(stored.entry.hold))
-            for hold in stored.inherited { events.append(.release(hold)) }
+            events.append(.release(entry.hold))
+            var node = link.inherited
+            while node >= 0 {
+                events.append(.release(heirlooms[node].hold.take()!))
+                freeHeirlooms.append(node)
+                node = heirlooms[node].next
+            }
         }
     }
 
-    /// Among the stored rows `row` (with `key`) matches, the one that leaves state last.
-    private func longestStayingPartner(of row: Link, key: JoinKey) -> Int? {
-        guard let partners = index[row.side.other.rawValue][key] else { return nil }
+    /// Puts `hold` and the holds of list `inherited` at the head of list
+    /// `heirs`, reusing the list's nodes; returns the new head.
+    private mutating func bequeath(_ hold: Handle, _ inherited: Int, to heirs: Int) -> Int {
+        var head = heirs
+        var node = inherited
+        while node >= 0 {
+            let next = heirlooms[node].next
+            heirlooms[node].next = head
+            head = node
+            node = next
+        }
+        let own = Heirloom(hold: hold, next: head)
+        if let reused = freeHeirlooms.popLast() {
+            heirlooms[reused] = own
+            return reused
+        }
+        heirlooms.append(own)
+        return heirlooms.count - 1
+    }
+
+    /// Among the stored rows from `first` on (the other side's rows of its
+    /// key) that `row` matches, the one that leaves state last.
+    private func longestStayingPartner(of row: Link, from first: Int) -> Int? {
         var best: (slot: Int, expiry: Int64)?
-        var slot = partners.first
+        var slot = first
         while slot >= 0 {
             let partner = links[slot]
             let inside = row.side == .left

@@ -34,11 +34,15 @@ public final class JoinProcessor: Processor {
     var document: JoinedDocument
     var metrics: JoinMetrics
     var drained = false
-    /// A stored record, and whether its source resumes from committed
-    /// positions after a restart (it has a split: a Kafka partition), so
-    /// that a restart replays it rather than reading it afresh.
+    /// The documents of stored records.
+    var arena = RowArena()
+    /// A stored record: where its document is in `arena`, and whether its
+    /// source resumes from committed positions after a restart (it has a
+    /// split: a Kafka partition), so that a restart replays it rather than
+    /// reading it afresh. Plain integers: copying one retains nothing.
     struct StoredRecord {
-        let bytes: [UInt8]
+        var offset: Int
+        let count: Int
         let replayed: Bool
     }
 
@@ -112,9 +116,14 @@ public final class JoinProcessor: Processor {
                 time = t
             }
             let bytes = record.document.bytes
-            let admission = joins.insert(StoredRecord(bytes: Array(bytes), replayed: record.split != nil), split: record.split ?? UInt32.max, stream: stream, key: key, time: time,
+            let offset = arena.append(bytes)
+            let stored = StoredRecord(offset: offset, count: bytes.count, replayed: record.split != nil)
+            let admission = joins.insert(stored, split: record.split ?? UInt32.max, stream: stream, key: key, time: time,
                                          bytes: bytes.count, now: now, hold: { output.hold(record.index) }, into: &events)
-            if case let .late(horizon) = admission { late(record, stream: stream, time: time, horizon: horizon, output) }
+            if case let .late(horizon) = admission {
+                arena.truncate(to: offset)
+                late(record, stream: stream, time: time, horizon: horizon, output)
+            }
         }
         joins.advance(now: now, into: &events)
         carryOut(output)
@@ -165,26 +174,39 @@ public final class JoinProcessor: Processor {
                 releasing = false
             }
         }
-        for event in events {
-            switch event {
-            case let .pair(left, right):
-                emit(left: left.row.bytes, right: right.row.bytes, time: max(left.time, right.time), holds: left.hold, right.hold, output)
-            case let .unmatched(side, row):
-                if row.row.replayed, let ledger, ledger.earlier.contains(MatchLedger.identity(side: side, key: row.key, time: row.time)) {
-                    metrics.replayedMatched.record(1)
-                    continue
+        arena.bytes.withUnsafeBytes { stored in
+            func row(_ r: StoredRecord) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: stored[r.offset ..< r.offset + r.count]) }
+            for event in events {
+                switch event {
+                case let .pair(left, right):
+                    emit(left: row(left.row), right: row(right.row), time: max(left.time, right.time), holds: left.hold, right.hold, output)
+                case let .unmatched(side, unmatched):
+                    if unmatched.row.replayed, let ledger,
+                       ledger.earlier.contains(MatchLedger.identity(side: side, key: unmatched.key, time: unmatched.time))
+                    {
+                        metrics.replayedMatched.record(1)
+                        continue
+                    }
+                    let bytes = row(unmatched.row)
+                    emit(left: side == .left ? bytes : nil, right: side == .left ? nil : bytes, time: unmatched.time,
+                         holds: unmatched.hold, nil, output)
+                case let .release(hold):
+                    if releasing, let hold { host.release(hold) }
                 }
-                emit(left: side == .left ? row.row.bytes : nil, right: side == .left ? nil : row.row.bytes, time: row.time,
-                     holds: row.hold, nil, output)
-            case let .release(hold):
-                if releasing, let hold { host.release(hold) }
             }
         }
         events.removeAll(keepingCapacity: true)
+        if arena.isDueForCompaction {
+            arena.compact(live: joins.bytes) { move in
+                joins.updateRows { $0.offset = move($0.offset, $0.count) }
+            }
+        }
     }
 
     /// Builds the joined document in the reused buffer and emits it with its holds, without an array of either.
-    private func emit(left: [UInt8]?, right: [UInt8]?, time: Int64, holds first: Hold?, _ second: Hold?, _ output: Output) {
+    private func emit(left: UnsafeRawBufferPointer?, right: UnsafeRawBufferPointer?, time: Int64, holds first: Hold?, _ second: Hold?,
+                      _ output: Output)
+    {
         let refused = document.withDocument(left: left, right: right) { doc in
             output.emit(doc, eventTime: time, holds: first, second) ? nil : doc.count
         }

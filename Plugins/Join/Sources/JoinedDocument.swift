@@ -36,12 +36,16 @@ public struct JoinedDocument {
 
     /// The joined document's bytes; a nil side is missing (an outer row).
     public mutating func make(left: [UInt8]?, right: [UInt8]?) -> [UInt8] {
-        withDocument(left: left, right: right) { Array($0) }
+        func withBytes<R>(_ row: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+            guard let row else { return body(nil) }
+            return row.withUnsafeBytes { body($0) }
+        }
+        return withBytes(left) { l in withBytes(right) { r in withDocument(left: l, right: r) { Array($0) } } }
     }
 
     /// Builds the joined document into a buffer reused from call to call and
     /// passes it to `body`, valid only inside it: one allocation fewer per output.
-    public mutating func withDocument<R>(left: [UInt8]?, right: [UInt8]?, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    public mutating func withDocument<R>(left: UnsafeRawBufferPointer?, right: UnsafeRawBufferPointer?, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         switch shape {
         case .nested:
             nested.removeAll(keepingCapacity: true)
@@ -63,19 +67,17 @@ public struct JoinedDocument {
     }
 
     /// An embedded document under `name` (its key's UTF-8 and NUL), or null.
-    private mutating func nest(_ name: [UInt8], _ row: [UInt8]?) {
+    private mutating func nest(_ name: [UInt8], _ row: UnsafeRawBufferPointer?) {
         nested.append(row == nil ? BSONType.null.rawValue : BSONType.document.rawValue)
         nested.append(contentsOf: name)
         if let row { nested.append(contentsOf: row) }
     }
 
-    private mutating func flatten(_ prefix: String, _ row: [UInt8]?, _ written: inout Set<String>) {
+    private mutating func flatten(_ prefix: String, _ row: UnsafeRawBufferPointer?, _ written: inout Set<String>) {
         guard let row else { return }
-        row.withUnsafeBytes { bytes in
-            for e in BSONDocument(bytes).elements {
-                let name = prefix + e.key
-                if written.insert(name).inserted { writer.append(e, as: name) }
-            }
+        for e in BSONDocument(row).elements {
+            let name = prefix + e.key
+            if written.insert(name).inserted { writer.append(e, as: name) }
         }
     }
 }

@@ -47,6 +47,16 @@ public struct SplitJoins<Row, Handle> {
         }
     }
 
+    /// Each stored row of every split, to be changed in place (`IntervalJoin.updateRows`).
+    public mutating func updateRows(_ body: (inout Row) -> Void) {
+        for split in joins.keys { joins[split]!.updateRows(body) }
+    }
+
+    /// Document bytes in state, over every split.
+    public var bytes: Int {
+        joins.values.reduce(0) { total, join in join.stats.inputs.reduce(total) { $0 + $1.bytes } }
+    }
+
     /// Rows in state, over every split.
     public var count: Int { joins.values.reduce(0) { $0 + $1.count } }
 
