@@ -12,7 +12,9 @@ final class TranscoderFastPathTests: XCTestCase {
         let exact = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
         defer { exact.deallocate() }
         exact.copyMemory(from: UnsafeRawBufferPointer(start: text, count: text.count))
-        return try BSONFromJSON.withDocument(json: UnsafeRawBufferPointer(exact), ascii: ascii) { Array($0) }
+        var document: [UInt8] = []
+        try BSONFromJSON.withDocument(json: UnsafeRawBufferPointer(exact), ascii: ascii) { document = Array($0) }
+        return document
     }
 
     private func general(_ text: [UInt8]) throws -> [UInt8] {
