@@ -28,7 +28,10 @@ public final class FileSink: Sink {
     let fsyncOnFlush: Bool
     var columns: [String]?
     var wroteHeader = false
+    /// csv and lines formats.
     var json = JSONWriter(capacity: 1 << 16)
+    /// ndjson: each record written in place, the batch handed to write(2) from here.
+    var lines = JSONLines(capacity: 1 << 16)
 
     public required init(config: Config, host: PluginHost) throws {
         let path = try config.requiredString("path")
@@ -114,29 +117,30 @@ public final class FileSink: Sink {
     }
 
     public func write(_ batch: Batch, _ output: Output) throws {
-        json.reset()
         switch format {
         case .ndjson:
-            // One access to the stored writer for the whole batch: each access to a class's
+            // One access to the stored buffer for the whole batch: each access to a class's
             // stored `var` is a dynamic exclusivity check, which per record cost more than the newline.
-            Self.writeLines(batch, into: &json)
+            Self.writeLines(batch, into: &lines)
+            try lines.withUnsafeBytes { try writeAll($0) }
         case .lines:
+            json.reset()
             for record in batch {
                 let text = record.document[field].map { $0.string ?? JSONWriter.string($0.jsonValue) } ?? ""
                 json.appendRaw(text)
                 json.newline()
             }
+            try json.bytes.withUnsafeBytes { try writeAll($0) }
         case .csv:
+            json.reset()
             for record in batch { writeCSV(record.document) }
+            try json.bytes.withUnsafeBytes { try writeAll($0) }
         }
-        try json.bytes.withUnsafeBytes { try writeAll($0) }
     }
 
-    private static func writeLines(_ batch: Batch, into json: inout JSONWriter) {
-        for record in batch {
-            json.write(record.document)
-            json.newline()
-        }
+    private static func writeLines(_ batch: Batch, into lines: inout JSONLines) {
+        lines.reset()
+        for record in batch { lines.appendLine(record.document) }
     }
 
     private func writeCSV(_ doc: BSONDocument) {

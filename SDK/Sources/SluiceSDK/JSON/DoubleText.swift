@@ -3,13 +3,13 @@
 /// common case: a value with at most four decimals, such as a reading
 /// rounded to hundredths.
 public enum DoubleText {
-    /// 10^0 … 10^4, exact as doubles.
-    @usableFromInline static let scales: (Double, Double, Double, Double, Double) = (1, 10, 100, 1000, 10000)
-
     /// Appends exactly the UTF-8 of `d.description`.
     public static func append(_ d: Double, to out: inout [UInt8]) {
         if let (digits, decimals) = shortDecimal(d) {
-            appendFixed(digits, decimals: decimals, negative: d.sign == .minus, to: &out)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { t in
+                let n = writeFixed(digits, decimals: decimals, negative: d.sign == .minus, into: t.baseAddress!)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: t[..<n]))
+            }
         } else {
             var text = d.description
             text.withUTF8 { out.append(contentsOf: $0) }
@@ -24,18 +24,26 @@ public enum DoubleText {
     static func shortDecimal(_ d: Double) -> (UInt64, Int)? {
         let a = d.magnitude
         guard a < 1e15, a >= 1e-4 || a == 0 else { return nil }
-        return withUnsafeBytes(of: scales) { raw -> (UInt64, Int)? in
-            for k in 0 ... 4 {
-                let scale = raw.load(fromByteOffset: k * 8, as: Double.self)
-                let m = (a * scale).rounded()
-                // Division is correctly rounded and `scale` exact: equality means the decimal m / 10^k reads back as `a`.
-                if m < 1e15, m / scale == a { return (UInt64(m), k) }
-            }
-            return nil
+        // 10^k is exact as a double for these k, and division is correctly
+        // rounded: equality means the decimal m / 10^k reads back as `a`.
+        var scale = 1.0
+        for k in 0 ... 4 {
+            let x = a * scale
+            guard x < 1e15 else { return nil }
+            // The nearest integer without libm's `round` (a call per try): a decimal that
+            // reads back as `a` lies within a few units in the last place of `x`, far
+            // from the halfway points where adding 0.5 and truncating rounds another way.
+            let m = UInt64(x + 0.5)
+            if m < 1_000_000_000_000_000, Double(m) / scale == a { return (m, k) }
+            scale *= 10
         }
+        return nil
     }
 
-    /// As `appendFixed`, at `out` (room for 24 bytes); returns how many bytes.
+    /// "[-]int.frac" of `digits / 10^decimals` (at least one fractional digit,
+    /// as `description` writes it) at `out`, which has room for 24 bytes;
+    /// returns how many bytes.
+    @inline(__always)
     static func writeFixed(_ digits: UInt64, decimals: Int, negative: Bool, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var p = out
         if negative {
@@ -43,50 +51,15 @@ public enum DoubleText {
             p += 1
         }
         var scale: UInt64 = 1
-        for _ in 0 ..< decimals { scale *= 10 }
-        p += DecimalDigits.write(digits / scale, into: p)
+        for _ in 0 ..< decimals { scale &*= 10 }
+        let whole = digits / scale
+        p += DecimalDigits.write(whole, into: p)
         p.pointee = UInt8(ascii: ".")
-        p += 1
         if decimals == 0 {
-            p.pointee = UInt8(ascii: "0")
-            return out.distance(to: p + 1)
+            p[1] = UInt8(ascii: "0")
+            return out.distance(to: p + 2)
         }
-        var fraction = digits % scale
-        for i in stride(from: decimals - 1, through: 0, by: -1) {
-            p[i] = UInt8(truncatingIfNeeded: 48 &+ fraction % 10)
-            fraction /= 10
-        }
-        return out.distance(to: p + decimals)
-    }
-
-    /// "[-]int.frac", at least one fractional digit, as `description` writes it.
-    static func appendFixed(_ digits: UInt64, decimals: Int, negative: Bool, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
-            var i = buffer.count
-            var rest = digits
-            if decimals == 0 {
-                i -= 2
-                buffer[i] = UInt8(ascii: ".")
-                buffer[i + 1] = UInt8(ascii: "0")
-            } else {
-                for _ in 0 ..< decimals {
-                    i -= 1
-                    buffer[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
-                    rest /= 10
-                }
-                i -= 1
-                buffer[i] = UInt8(ascii: ".")
-            }
-            repeat {
-                i -= 1
-                buffer[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
-                rest /= 10
-            } while rest > 0
-            if negative {
-                i -= 1
-                buffer[i] = UInt8(ascii: "-")
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i...]))
-        }
+        DecimalDigits.write(digits &- whole &* scale, width: decimals, into: p + 1)
+        return out.distance(to: p + 1 + decimals)
     }
 }

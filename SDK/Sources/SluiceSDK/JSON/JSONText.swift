@@ -1,8 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// BSON to JSON text for the common types (numbers, strings, booleans,
-/// null, dates, documents and arrays), stored byte by byte through a
-/// pointer into room the caller provides: `JSONWriter` appended each piece
-/// to its array, and each append paid the array's uniqueness and capacity
-/// checks, most of what a record cost to write.
+/// null, dates, ObjectIds, documents and arrays), read straight from the
+/// document's bytes and stored through a pointer into room the caller
+/// provides: appending each piece to an array paid the array's uniqueness
+/// and capacity checks, and walking `BSONElement`s paid a `strlen` per key
+/// that the key's escaping scan already does.
 ///
 /// Writes exactly what `JSONWriter.write(_:)` writes. Returns false, having
 /// written a part, when the room runs out or an element has another type;
@@ -12,10 +17,14 @@ struct JSONText {
     private let end: UnsafeMutablePointer<UInt8>
     private let plainTypes: Bool
     private let dates: JSONWriter.Dates
+    /// Just past the outermost document: strings are read eight bytes at a
+    /// time (a word may run past a string into the bytes after it, never past this).
+    private var limit: UnsafeRawPointer
 
     init(into room: UnsafeMutableBufferPointer<UInt8>, plainTypes: Bool, dates: JSONWriter.Dates) {
         p = room.baseAddress!
         end = room.baseAddress! + room.count
+        limit = UnsafeRawPointer(room.baseAddress!)
         self.plainTypes = plainTypes
         self.dates = dates
     }
@@ -35,96 +44,167 @@ struct JSONText {
         p += s.utf8CodeUnitCount
     }
 
+    /// `d` (a well-formed document, as every document a plugin sees is) as a JSON object or array.
     mutating func document(_ d: BSONDocument, asArray: Bool) -> Bool {
+        guard let base = d.bytes.baseAddress, d.bytes.count >= 5 else { return false }
+        limit = base + d.bytes.count
+        return members(base, length: d.bytes.count, asArray: asArray)
+    }
+
+    private mutating func members(_ b: UnsafeRawPointer, length: Int, asArray: Bool) -> Bool {
         guard room(2) else { return false }
         put(UInt8(ascii: asArray ? "[" : "{"))
+        let last = b + length - 1
+        var s = b + 4
         var first = true
-        for e in d.elements {
-            if !first {
-                guard room(1) else { return false }
-                put(UInt8(ascii: ","))
-            }
+        while s < last {
+            let type = s.load(as: UInt8.self)
+            guard room(2) else { return false }
+            if !first { put(UInt8(ascii: ",")) }
             first = false
-            if !asArray {
-                guard string(e.keyBytes), room(1) else { return false }
+            if asArray {
+                s += 2 + strlen((s + 1).assumingMemoryBound(to: CChar.self))
+            } else {
+                guard let valueStart = quoted(s + 1, end: nil), room(1) else { return false }
                 put(UInt8(ascii: ":"))
+                s = valueStart
             }
-            guard value(e) else { return false }
+            guard let next = value(type, at: s) else { return false }
+            s = next
         }
         guard room(1) else { return false }
         put(UInt8(ascii: asArray ? "]" : "}"))
         return true
     }
 
-    private mutating func value(_ e: BSONElement) -> Bool {
-        switch e.type {
-        case .double: return double(e.double!)
-        case .string, .symbol, .javascript: return string(e.stringBytes!)
-        case .document: return document(e.document!, asArray: false)
-        case .array: return document(e.document!, asArray: true)
-        case .bool:
-            guard room(5) else { return false }
-            if e.bool! { put("true") } else { put("false") }
-            return true
-        case .int32: return integer(Int64(e.int32!))
-        case .int64: return integer(e.int64!)
-        case .null, .undefined:
-            guard room(4) else { return false }
+    /// Writes the value of type `type` at `s`; returns where the next element starts.
+    @inline(__always)
+    private mutating func value(_ type: UInt8, at s: UnsafeRawPointer) -> UnsafeRawPointer? {
+        switch type {
+        case 0x01:
+            return double(Double(bitPattern: UInt64(littleEndian: s.loadUnaligned(as: UInt64.self)))) ? s + 8 : nil
+        case 0x02, 0x0D, 0x0E: // string, javascript, symbol
+            let n = Int(Int32(littleEndian: s.loadUnaligned(as: Int32.self)))
+            guard n >= 1 else { return nil }
+            return quoted(s + 4, end: s + 4 + n - 1)
+        case 0x03, 0x04:
+            let n = Int(Int32(littleEndian: s.loadUnaligned(as: Int32.self)))
+            return members(s, length: n, asArray: type == 0x04) ? s + n : nil
+        case 0x08:
+            guard room(5) else { return nil }
+            if s.load(as: UInt8.self) != 0 { put("true") } else { put("false") }
+            return s + 1
+        case 0x10:
+            return integer(Int64(Int32(littleEndian: s.loadUnaligned(as: Int32.self)))) ? s + 4 : nil
+        case 0x12:
+            return integer(Int64(littleEndian: s.loadUnaligned(as: Int64.self))) ? s + 8 : nil
+        case 0x0A, 0x06: // null, undefined
+            guard room(4) else { return nil }
             put("null")
-            return true
-        case .datetime:
-            let ms = e.datetime!
-            if plainTypes, dates == .epochMillis { return integer(ms) }
-            guard room(36) else { return false }
-            let mark = p
-            if plainTypes { put(UInt8(ascii: "\"")) } else { put("{\"$date\":\"") }
-            guard let n = ISO8601.write(milliseconds: ms, into: p) else {
-                p = mark
-                return false
-            }
-            p += n
-            if plainTypes { put(UInt8(ascii: "\"")) } else { put("\"}") }
-            return true
-        default: return false
+            return s
+        case 0x09:
+            return datetime(Int64(littleEndian: s.loadUnaligned(as: Int64.self))) ? s + 8 : nil
+        case 0x07:
+            return objectId(s) ? s + 12 : nil
+        default: return nil
         }
     }
 
-    /// A quoted, escaped string: the room for the worst case (every byte `\u00XX`) is asked first.
-    private mutating func string(_ s: UnsafeRawBufferPointer) -> Bool {
-        guard room(s.count * 6 + 2) else { return false }
-        put(UInt8(ascii: "\""))
-        guard let base = s.baseAddress else {
-            put(UInt8(ascii: "\""))
-            return true
+    private mutating func datetime(_ ms: Int64) -> Bool {
+        if plainTypes, dates == .epochMillis { return integer(ms) }
+        guard room(36) else { return false }
+        let mark = p
+        if plainTypes { put(UInt8(ascii: "\"")) } else { put("{\"$date\":\"") }
+        guard let n = ISO8601.write(milliseconds: ms, into: p) else {
+            p = mark
+            return false
         }
-        let n = s.count
-        var runStart = 0
-        var i = 0
-        while true {
-            i = StringScan.plainEnd(s, from: i)
-            if i > runStart {
-                p.update(from: (base + runStart).assumingMemoryBound(to: UInt8.self), count: i - runStart)
-                p += i - runStart
-            }
-            guard i < n else { break }
-            let c = base.load(fromByteOffset: i, as: UInt8.self)
-            i += 1
-            runStart = i
-            put(0x5C)
-            switch c {
-            case 0x22: put(0x22)
-            case 0x5C: put(0x5C)
-            case 0x0A: put(UInt8(ascii: "n"))
-            case 0x0D: put(UInt8(ascii: "r"))
-            case 0x09: put(UInt8(ascii: "t"))
-            default:
-                put("u00")
-                put(JSONWriter.hexDigit(c >> 4))
-                put(JSONWriter.hexDigit(c & 15))
-            }
-        }
-        put(UInt8(ascii: "\""))
+        p += n
+        if plainTypes { put(UInt8(ascii: "\"")) } else { put("\"}") }
         return true
+    }
+
+    private mutating func objectId(_ s: UnsafeRawPointer) -> Bool {
+        guard room(38) else { return false }
+        if plainTypes { put(UInt8(ascii: "\"")) } else { put("{\"$oid\":\"") }
+        for i in 0 ..< 12 {
+            let c = s.load(fromByteOffset: i, as: UInt8.self)
+            put(JSONWriter.hexDigit(c >> 4))
+            put(JSONWriter.hexDigit(c & 15))
+        }
+        if plainTypes { put(UInt8(ascii: "\"")) } else { put("\"}") }
+        return true
+    }
+
+    /// A quoted, escaped string from `start`: up to `end` (its terminating
+    /// NUL; a NUL before it is escaped), or for a key (`end` nil) up to the
+    /// first NUL. Copies eight bytes at a time, each word stored whole before
+    /// it is looked at, so a clean word costs one load, one store and the
+    /// test; returns the position just past the terminating NUL.
+    @inline(__always)
+    private mutating func quoted(_ start: UnsafeRawPointer, end stringEnd: UnsafeRawPointer?) -> UnsafeRawPointer? {
+        guard room(1) else { return nil }
+        put(UInt8(ascii: "\""))
+        var s = start
+        while true {
+            // Eight for a word, or six for an escape, and one for the closing quote.
+            guard room(9) else { return nil }
+            let c: UInt8
+            if s + 8 <= limit {
+                let w = s.loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(p).storeBytes(of: w, as: UInt64.self)
+                let stops = Self.stops(in: UInt64(littleEndian: w))
+                if stops == 0 {
+                    p += 8
+                    s += 8
+                    continue
+                }
+                let i = stops.trailingZeroBitCount &>> 3
+                p += i
+                s += i
+                c = s.load(as: UInt8.self)
+            } else {
+                c = s.load(as: UInt8.self)
+                if c >= 0x20, c != 0x22, c != 0x5C {
+                    put(c)
+                    s += 1
+                    continue
+                }
+            }
+            if c == 0, stringEnd == nil || s == stringEnd { break }
+            escape(c)
+            s += 1
+        }
+        put(UInt8(ascii: "\""))
+        return s + 1
+    }
+
+    /// The high bit of each byte of `v` (first byte lowest) that is below
+    /// 0x20, a quote or a backslash. Borrows can also mark a byte after one
+    /// of those, never before it, so the lowest mark is exact.
+    @inline(__always)
+    static func stops(in v: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = v ^ (ones &* 0x22), backslash = v ^ (ones &* 0x5C)
+        let below = (v &- ones &* 0x20) & ~v
+        return (below | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & (ones &* 0x80)
+    }
+
+    /// Rare in data, so kept out of the copying loop.
+    @inline(never)
+    private mutating func escape(_ c: UInt8) {
+        put(0x5C)
+        switch c {
+        case 0x22: put(0x22)
+        case 0x5C: put(0x5C)
+        case 0x0A: put(UInt8(ascii: "n"))
+        case 0x0D: put(UInt8(ascii: "r"))
+        case 0x09: put(UInt8(ascii: "t"))
+        default:
+            put("u00")
+            put(JSONWriter.hexDigit(c >> 4))
+            put(JSONWriter.hexDigit(c & 15))
+        }
     }
 
     private mutating func integer(_ v: Int64) -> Bool {
@@ -134,21 +214,16 @@ struct JSONText {
         return true
     }
 
-    /// As `JSONWriter.writeDouble`: whole numbers as "n.0", up to four decimals in fixed point, else `description`.
+    /// As `JSONWriter.writeDouble`: whole numbers as "n.0" (-0.0 as "0.0"), up
+    /// to four decimals in fixed point, else `description`.
     private mutating func double(_ d: Double) -> Bool {
+        guard room(32) else { return false }
         guard d.isFinite else {
-            guard room(4) else { return false }
             put("null")
             return true
         }
-        if d.rounded() == d, abs(d) < 1e15 {
-            guard integer(Int64(d)), room(2) else { return false }
-            put(".0")
-            return true
-        }
-        guard room(32) else { return false }
         if let (digits, decimals) = DoubleText.shortDecimal(d) {
-            p += DoubleText.writeFixed(digits, decimals: decimals, negative: d.sign == .minus, into: p)
+            p += DoubleText.writeFixed(digits, decimals: decimals, negative: d < 0, into: p)
             return true
         }
         var text = d.description
@@ -158,27 +233,5 @@ struct JSONText {
             p += t.count
             return true
         }
-    }
-}
-
-/// Decimal digits of an unsigned integer, most significant first.
-enum DecimalDigits {
-    /// Writes `v` (up to 20 digits) at `out`; returns how many bytes.
-    @inline(__always)
-    static func write(_ v: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
-        var count = 1
-        var rest = v / 10
-        while rest > 0 {
-            count += 1
-            rest /= 10
-        }
-        rest = v
-        var i = count
-        repeat {
-            i -= 1
-            out[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
-            rest /= 10
-        } while i > 0
-        return count
     }
 }

@@ -30,14 +30,12 @@ public enum ISO8601 {
     /// written) for a year outside 0 … 9999, which `append` writes in more.
     static func write(milliseconds ms: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int? {
         guard let date = fourDigitYear(ms) else { return nil }
-        let frac = floorDivMod(ms, 1000).1
-        let t = UnsafeMutableBufferPointer(start: out, count: 24)
-        write(date, into: t)
-        t[19] = UInt8(ascii: ".")
-        t[20] = UInt8(truncatingIfNeeded: 48 + frac / 100)
-        t[21] = UInt8(truncatingIfNeeded: 48 + frac / 10 % 10)
-        t[22] = UInt8(truncatingIfNeeded: 48 + frac % 10)
-        t[23] = UInt8(ascii: "Z")
+        write(date, into: out)
+        out[19] = UInt8(ascii: ".")
+        let frac = Int(truncatingIfNeeded: date.millisecond)
+        out[20] = UInt8(truncatingIfNeeded: 48 &+ frac / 100)
+        DecimalDigits.pair(frac % 100, at: out + 21)
+        out[23] = UInt8(ascii: "Z")
         return 24
     }
 
@@ -46,7 +44,7 @@ public enum ISO8601 {
         if let date = fourDigitYear(ms) {
             // Written into 19 bytes and appended once: byte by byte, each append checked the capacity.
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 19) { t in
-                write(date, into: t)
+                write(date, into: t.baseAddress!)
                 out.append(contentsOf: UnsafeBufferPointer(t))
             }
         }
@@ -63,34 +61,30 @@ public enum ISO8601 {
     }
 
     /// The calendar fields of `ms` when its year has four digits (0 … 9999), the case written in fixed width.
-    private static func fourDigitYear(_ ms: Int64) -> (year: Int64, month: Int64, day: Int64, secondOfDay: Int64)? {
+    @inline(__always)
+    private static func fourDigitYear(_ ms: Int64) -> (year: Int64, month: Int64, day: Int64, secondOfDay: Int64, millisecond: Int64)? {
         let (days, msOfDay) = floorDivMod(ms, 86_400_000)
         let (y, m, d) = Civil.date(fromDays: days)
         guard y >= 0, y <= 9999 else { return nil }
-        return (y, m, d, msOfDay / 1000)
+        return (y, m, d, msOfDay / 1000, msOfDay % 1000)
     }
 
-    /// "YYYY-MM-DDTHH:MM:SS" into the first 19 bytes of `t`.
-    private static func write(_ date: (year: Int64, month: Int64, day: Int64, secondOfDay: Int64), into t: UnsafeMutableBufferPointer<UInt8>) {
-        let s = date.secondOfDay
-        two(date.year / 100, at: 0, t)
-        two(date.year % 100, at: 2, t)
-        two(date.month, at: 5, t)
-        two(date.day, at: 8, t)
-        two(s / 3600, at: 11, t)
-        two(s / 60 % 60, at: 14, t)
-        two(s % 60, at: 17, t)
+    /// "YYYY-MM-DDTHH:MM:SS" into the first 19 bytes at `t`, two digits per table lookup.
+    @inline(__always)
+    private static func write(_ date: (year: Int64, month: Int64, day: Int64, secondOfDay: Int64, millisecond: Int64), into t: UnsafeMutablePointer<UInt8>) {
+        let s = Int(truncatingIfNeeded: date.secondOfDay), year = Int(truncatingIfNeeded: date.year)
+        DecimalDigits.pair(year / 100, at: t)
+        DecimalDigits.pair(year % 100, at: t + 2)
+        DecimalDigits.pair(Int(truncatingIfNeeded: date.month), at: t + 5)
+        DecimalDigits.pair(Int(truncatingIfNeeded: date.day), at: t + 8)
+        DecimalDigits.pair(s / 3600, at: t + 11)
+        DecimalDigits.pair(s / 60 % 60, at: t + 14)
+        DecimalDigits.pair(s % 60, at: t + 17)
         t[4] = UInt8(ascii: "-")
         t[7] = UInt8(ascii: "-")
         t[10] = UInt8(ascii: "T")
         t[13] = UInt8(ascii: ":")
         t[16] = UInt8(ascii: ":")
-    }
-
-    @inline(__always)
-    private static func two(_ v: Int64, at i: Int, _ t: UnsafeMutableBufferPointer<UInt8>) {
-        t[i] = UInt8(truncatingIfNeeded: 48 + v / 10)
-        t[i + 1] = UInt8(truncatingIfNeeded: 48 + v % 10)
     }
 
     /// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff…]]" with "Z", "±HH:MM",
