@@ -244,22 +244,30 @@ final class CallContext {
             guard let holds, holds.attach(holdList, to: &attached[output]) else { return reject() }
             if journalsHolds { attachedHolds[output].append(contentsOf: holdList.map { UInt(bitPattern: UnsafeRawPointer($0!)) }) }
         }
-        if output == 0 { materializeForwards() }
-        let buffer: RecordBuffer
-        if output == 0, let primary {
-            buffer = primary
-            if buffer.isEmpty, let input { buffer.reserve(records: input.count, bytes: input.byteCount) }
-        } else if output == 0 {
-            return reject()
-        } else if let existing = named[output - 1] {
-            buffer = existing
-        } else {
-            buffer = RecordBuffer()
-            named[output - 1] = buffer
+        if output == 0 {
+            // Each branch hands on its own buffer: one local assigned in
+            // several branches was retained and released once per emitted record.
+            guard let primary else { return reject() }
+            if forwardsPending { materializeForwards() }
+            if primary.isEmpty, let input { primary.reserve(records: input.count, bytes: input.byteCount) }
+            return append(doc, to: primary, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split)
         }
+        if let existing = named[output - 1] {
+            return append(doc, to: existing, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split)
+        }
+        let buffer = RecordBuffer()
+        named[output - 1] = buffer
+        return append(doc, to: buffer, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split)
+    }
+
+    /// Appends an emitted document; what the options leave unset comes from
+    /// the input record it was made from (`inputIndex`), if any.
+    @inline(__always)
+    private func append(_ doc: UnsafeRawBufferPointer, to buffer: RecordBuffer, eventTime: Int64, key: UnsafeRawBufferPointer?,
+                        token: UInt64, inputIndex: Int, split: UInt32) -> Int32
+    {
         if let input, inputIndex >= 0, inputIndex < input.count {
-            // What the options leave unset comes from the input the record was made from.
-            if split == RecordBuffer.noSplit { split = input.split(at: inputIndex) }
+            let split = split == RecordBuffer.noSplit ? input.split(at: inputIndex) : split
             if eventTime == .min || key == nil {
                 input.withRecord(inputIndex) { _, inputKey in
                     buffer.append(doc, eventTime: eventTime == .min ? input.eventTime(at: inputIndex) ?? .min : eventTime,
@@ -267,6 +275,8 @@ final class CallContext {
                 }
                 return 0
             }
+            buffer.append(doc, eventTime: eventTime, key: key, token: token, split: split)
+            return 0
         }
         buffer.append(doc, eventTime: eventTime, key: key, token: token, split: split)
         return 0

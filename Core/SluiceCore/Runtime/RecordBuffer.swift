@@ -6,7 +6,7 @@ import SluiceSDK
 /// buffer is shared by every consumer of a fan-out without copying.
 ///
 /// `@unchecked Sendable`: one thread fills a buffer; it is never mutated
-/// after dispatch, and the inbox's lock (`BoundedQueue.condition`) publishes
+/// after dispatch, and the inbox's lock (`BoundedQueue.mutex`) publishes
 /// it to the consumer threads.
 ///
 /// The storage opts out of dynamic exclusivity checks: accesses cannot
@@ -14,7 +14,11 @@ import SluiceSDK
 /// to a buffer while reading that same buffer), and the checks were a
 /// runtime call per array per appended record on every emit.
 public final class RecordBuffer: @unchecked Sendable {
-    @exclusivity(unchecked) private(set) var data: [UInt8] = []
+    /// The documents, shared with the selections made from this buffer.
+    private let bytes: RecordBytes
+    /// False for a selection: it shares its parent's bytes, which an append
+    /// could move under a thread reading the parent.
+    private let appendable: Bool
     @exclusivity(unchecked) private(set) var metas: [sluice_record_meta] = []
     @exclusivity(unchecked) private var keys: [UInt8] = []
     /// Start of each record's key in `keys`, or -1.
@@ -35,6 +39,8 @@ public final class RecordBuffer: @unchecked Sendable {
     /// Room for `capacity` records of `bytesPerRecord` bytes on average
     /// (a guess too small costs one copy of the batch when it grows).
     public init(capacity: Int = 0, bytesPerRecord: Int = 128) {
+        bytes = RecordBytes()
+        appendable = true
         reserve(records: capacity, bytes: capacity * bytesPerRecord)
     }
 
@@ -44,7 +50,7 @@ public final class RecordBuffer: @unchecked Sendable {
         metas.reserveCapacity(metas.count + records)
         tokens.reserveCapacity(tokens.count + records)
         keyStarts.reserveCapacity(keyStarts.count + records)
-        data.reserveCapacity(data.count + bytes)
+        self.bytes.reserve(bytes)
     }
 
     public var count: Int { metas.count }
@@ -55,7 +61,8 @@ public final class RecordBuffer: @unchecked Sendable {
     /// A selection of a sealed buffer is sealed too: its metadata keeps the
     /// key pointers, and it holds the keys they point into.
     init(selecting indices: [Int], from parent: RecordBuffer) {
-        data = parent.data
+        bytes = parent.bytes
+        appendable = false
         keys = parent.keys
         metas = indices.map { parent.metas[$0] }
         keyStarts = indices.map { parent.keyStarts[$0] }
@@ -86,13 +93,13 @@ public final class RecordBuffer: @unchecked Sendable {
     func append(_ doc: UnsafeRawBufferPointer, eventTime: Int64, key: UnsafeRawBufferPointer?, token: UInt64,
                 split: UInt32 = RecordBuffer.noSplit)
     {
+        precondition(appendable, "append to a selection of another buffer")
         var meta = sluice_record_meta()
-        meta.offset = UInt32(data.count)
+        meta.offset = UInt32(bytes.count)
         meta.length = UInt32(doc.count)
         meta.event_time_ms = eventTime
         meta.split = split
-        // Typed, so it is one memcpy: a raw buffer pointer is copied through its iterator a byte at a time.
-        data.append(contentsOf: UnsafeBufferPointer(start: doc.baseAddress?.assumingMemoryBound(to: UInt8.self), count: doc.count))
+        bytes.append(doc.baseAddress, length: doc.count)
         if let key, let base = key.baseAddress, key.count > 0 {
             keyStarts.append(Int32(keys.count))
             meta.key_length = UInt32(key.count)
@@ -133,12 +140,10 @@ public final class RecordBuffer: @unchecked Sendable {
     /// Gives the document and key of record `i` to `body`.
     public func withRecord<R>(_ i: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
         let m = metas[i]
-        return try data.withUnsafeBytes { d in
-            let doc = UnsafeRawBufferPointer(rebasing: d[Int(m.offset) ..< Int(m.offset + m.length)])
-            if keyStarts[i] < 0 { return try body(doc, nil) }
-            return try keys.withUnsafeBytes { k in
-                try body(doc, UnsafeRawBufferPointer(rebasing: k[Int(keyStarts[i]) ..< Int(keyStarts[i]) + Int(m.key_length)]))
-            }
+        let doc = bytes.slice(Int(m.offset), Int(m.length))
+        if keyStarts[i] < 0 { return try body(doc, nil) }
+        return try keys.withUnsafeBytes { k in
+            try body(doc, UnsafeRawBufferPointer(rebasing: k[Int(keyStarts[i]) ..< Int(keyStarts[i]) + Int(m.key_length)]))
         }
     }
 
@@ -148,7 +153,7 @@ public final class RecordBuffer: @unchecked Sendable {
     /// a sealed buffer's metadata is only read; an unsealed one's key
     /// pointers go into a per-call copy of it, never into `metas`.
     func withBatch<R>(port: Int = 0, _ body: (UnsafePointer<sluice_batch>) throws -> R) rethrows -> R {
-        try data.withUnsafeBufferPointer { d in
+        try withExtendedLifetime(bytes) {
             try keys.withUnsafeBufferPointer { k in
                 var withKeys: [sluice_record_meta]?
                 if !sealed, !keys.isEmpty {
@@ -163,8 +168,8 @@ public final class RecordBuffer: @unchecked Sendable {
                     batch.struct_size = UInt32(MemoryLayout<sluice_batch>.size)
                     batch.meta_stride = UInt32(MemoryLayout<sluice_record_meta>.stride)
                     batch.count = m.count
-                    batch.data = d.baseAddress
-                    batch.data_length = d.count
+                    batch.data = UnsafePointer(bytes.base?.assumingMemoryBound(to: UInt8.self))
+                    batch.data_length = bytes.count
                     batch.meta = m.baseAddress
                     batch.input_port = UInt32(port)
                     return try body(&batch)

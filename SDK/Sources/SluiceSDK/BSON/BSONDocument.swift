@@ -25,16 +25,16 @@ public struct BSONDocument {
     }
 
     /// Checked once per document a plugin emits, so written for speed: keys
-    /// found with `memchr`, fixed sizes without a lookup of the type.
+    /// scanned eight bytes at a time in place, fixed sizes without a lookup
+    /// of the type.
     private static func checkElements(_ b: UnsafeRawBufferPointer, from start: Int, end: Int) -> Bool {
         let base = b.baseAddress!
         let last = end - 1
         var p = start
         while p < last {
             let code = base.load(fromByteOffset: p, as: UInt8.self)
-            p += 1
-            guard let nul = memchr(base + p, 0, last - p) else { return false }
-            p = base.distance(to: nul) + 1
+            guard let nul = keyEnd(base, from: p + 1, before: last) else { return false }
+            p = nul + 1
             let size: Int
             switch code {
             case 0x01, 0x09, 0x11, 0x12: size = 8
@@ -64,6 +64,27 @@ public struct BSONDocument {
             p += size
         }
         return p == last && b[last] == 0
+    }
+
+    /// The position of the first NUL in `from ..< before`, or nil. Keys are
+    /// short: a word-at-a-time loop in place costs less than a call to `memchr`
+    /// (about a fifth of the check's instructions went to the calls alone).
+    @inline(__always)
+    private static func keyEnd(_ base: UnsafeRawPointer, from start: Int, before end: Int) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var p = start
+        while p + 8 <= end {
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+            // The lowest byte set in `zeros` is the first NUL (a borrow only runs upwards from one).
+            let zeros = (word &- ones) & ~word & (ones << 7)
+            if zeros != 0 { return p + zeros.trailingZeroBitCount / 8 }
+            p += 8
+        }
+        while p < end {
+            if base.load(fromByteOffset: p, as: UInt8.self) == 0 { return p }
+            p += 1
+        }
+        return nil
     }
 
     /// True when the document has no elements.
