@@ -14,8 +14,6 @@ mkdir -p "$OUT"
 N=${1:-1000000}
 ROUNDS=${2:-3}
 make_input "$N"
-builds=("$BIN"); tags=(after)
-[ -n "${SLUICE_BIN_BEFORE:-}" ] && builds=("$SLUICE_BIN_BEFORE" "$BIN") && tags=(before after)
 rows="$OUT/runs.txt"
 : >"$rows"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -52,8 +52,6 @@ print(" ".join(f"{(v - zero) / hops / n:.1f}" for hops, v in zip((1, 4, 16), res
 PY
 }
 
-builds=("$BIN"); tags=(after)
-[ -n "${SLUICE_BIN_BEFORE:-}" ] && builds=("$SLUICE_BIN_BEFORE" "$BIN") && tags=(before after)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "instructions (callgrind, all threads), $CG_N records; per hop = (chain N − chain 0) / N / records"

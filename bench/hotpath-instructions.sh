@@ -17,8 +17,6 @@ count() {  # bin case tag → instructions
         >/dev/null 2>"$OUT/callgrind-$2-$3.log"
     grep -o 'Collected : [0-9]*' "$OUT/callgrind-$2-$3.log" | awk '{print $3}'
 }
-builds=("$BIN"); tags=(after)
-[ -n "${SLUICE_BIN_BEFORE:-}" ] && builds=("$SLUICE_BIN_BEFORE" "$BIN") && tags=(before after)
 dirs=(); for b in "${builds[@]}"; do dirs+=("$(stripped "$b")"); done
 echo "records: $N; instructions per record (callgrind, all threads)"
 echo

@@ -12,8 +12,6 @@ mkdir -p "$OUT"
 N=${1:-1000000}
 RUNS=${2:-3}
 make_input "$N"
-builds=("$BIN"); tags=(after)
-[ -n "${SLUICE_BIN_BEFORE:-}" ] && builds=("$SLUICE_BIN_BEFORE" "$BIN") && tags=(before after)
 one() {  # bin case → "wall cpu rss_kb"
     BENCH_N=$N BENCH_OUT=$OUT /usr/bin/time -f '%e %U %S %M' -o "$OUT/time.txt" taskset -c 0 "$1/sluice" run "bench/$2.yaml" --no-progress >/dev/null 2>&1
     awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$OUT/time.txt"

@@ -4,6 +4,10 @@ OUT=$PWD/bench/out
 mkdir -p "$OUT"
 # The build measured: SLUICE_BIN=other/.build/release compares another checkout in the same run.
 BIN=${SLUICE_BIN:-.build/release}
+# The builds a before/after script runs, and their names: this one, and
+# SLUICE_BIN_BEFORE's first when it is set.
+builds=("$BIN"); tags=(after)
+[ -n "${SLUICE_BIN_BEFORE:-}" ] && builds=("$SLUICE_BIN_BEFORE" "$BIN") && tags=(before after)
 
 # Writes $OUT/input.ndjson: BENCH_N beach-sensor readings from faker.
 make_input() {

@@ -14,6 +14,12 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// A JSON number's value: an integer when the literal is one that fits 64 bits.
+enum JSONNumber {
+    case int(Int64)
+    case double(Double)
+}
+
 /// Parses RFC 8259 JSON. Integers that fit Int64 stay integers.
 public struct JSONParser {
     let b: UnsafeRawBufferPointer
@@ -181,15 +187,27 @@ public struct JSONParser {
         return v
     }
 
-    /// Reads a number, accumulating its digits as it scans. Integers that fit,
-    /// and decimals on Clinger's fast path (a mantissa below 2^53 and a power
-    /// of ten up to 22: both exact doubles, so one multiplication or division
-    /// rounds correctly), need no string and no `strtod`; the rest fall back to them.
+    /// A number as a value (`scanNumber`).
     mutating func number() throws -> JSONValue {
+        switch try scanNumber() {
+        case let .int(i): return .int(i)
+        case let .double(d): return .double(d)
+        }
+    }
+
+    /// After the parser sits on '-' or a digit: reads a number, accumulating
+    /// its digits as it scans. Integers that fit, and decimals on Clinger's
+    /// fast path (a mantissa below 2^53 and a power of ten up to 22: both
+    /// exact doubles, so one multiplication or division rounds correctly),
+    /// need no string and no `strtod`; the rest fall back to them. Shared by
+    /// the parser and the NDJSON → BSON transcoder, so both read the same values.
+    @inline(__always)
+    mutating func scanNumber() throws -> JSONNumber {
+        var p = self.p
         let start = p
         let negative = b[p] == UInt8(ascii: "-")
         if negative { p += 1 }
-        guard p < b.count, isDigit(b[p]) else { throw error("expected a digit") }
+        guard p < b.count, isDigit(b[p]) else { self.p = p; throw error("expected a digit") }
         var mantissa: UInt64 = 0
         var significant = 0
         var exponent = 0
@@ -212,7 +230,7 @@ public struct JSONParser {
         if p < b.count, b[p] == UInt8(ascii: ".") {
             integral = false
             p += 1
-            guard p < b.count, isDigit(b[p]) else { throw error("expected a digit after '.'") }
+            guard p < b.count, isDigit(b[p]) else { self.p = p; throw error("expected a digit after '.'") }
             while p < b.count, isDigit(b[p]) {
                 if significant < 19 {
                     mantissa = mantissa &* 10 &+ UInt64(b[p] &- 48)
@@ -232,7 +250,7 @@ public struct JSONParser {
                 if b[p] == UInt8(ascii: "-") { sign = -1 }
                 p += 1
             }
-            guard p < b.count, isDigit(b[p]) else { throw error("expected a digit in exponent") }
+            guard p < b.count, isDigit(b[p]) else { self.p = p; throw error("expected a digit in exponent") }
             var e = 0
             while p < b.count, isDigit(b[p]) {
                 if e < 100_000 { e = e * 10 + Int(b[p] &- 48) }
@@ -240,11 +258,12 @@ public struct JSONParser {
             }
             exponent += sign * e
         }
+        self.p = p
         if exact {
             if integral {
                 if negative, mantissa <= UInt64(Int64.max) + 1 { return .int(Int64(bitPattern: 0 &- mantissa)) }
                 if !negative, mantissa <= UInt64(Int64.max) { return .int(Int64(mantissa)) }
-            } else if mantissa < 1 << 53, (-22 ... 22).contains(exponent) {
+            } else if mantissa < 1 << 53, exponent >= -22, exponent <= 22 {
                 var d = Double(mantissa)
                 d = exponent < 0 ? d / JSONParser.powerOfTen(-exponent) : d * JSONParser.powerOfTen(exponent)
                 return .double(negative ? -d : d)
@@ -266,5 +285,5 @@ public struct JSONParser {
     private static let powersOfTen = (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22)
 
-    @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+    @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c &- 48 < 10 }
 }

@@ -127,81 +127,15 @@ struct JSONTranscoder {
         out.set(type.rawValue, at: element)
     }
 
-    /// Reads a number as `JSONParser.number` does (same values, same errors)
-    /// and writes it: int32 when it fits, else int64; a double; an integer
+    /// Reads a number with `JSONParser.scanNumber` (the parser's values and
+    /// errors) and writes it: int32 when it fits, else int64; a double; an integer
     /// literal beyond 64 bits as an exact decimal128.
     private mutating func number() throws -> BSONType {
-        let b = parser.b
-        var p = parser.p
-        let start = p
-        let negative = b[p] == UInt8(ascii: "-")
-        if negative { p += 1 }
-        guard p < b.count, Self.isDigit(b[p]) else { parser.p = p; throw parser.error("expected a digit") }
-        var mantissa: UInt64 = 0
-        var significant = 0
-        var exponent = 0
-        var exact = true
-        if b[p] == UInt8(ascii: "0") {
-            p += 1
-        } else {
-            while p < b.count, Self.isDigit(b[p]) {
-                if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(b[p] &- 48)
-                    significant += 1
-                } else {
-                    exponent += 1
-                    exact = false
-                }
-                p += 1
-            }
+        let start = parser.p
+        switch try parser.scanNumber() {
+        case let .int(i): return appendInteger(i)
+        case let .double(d): return appendDouble(d, start: start)
         }
-        var integral = true
-        if p < b.count, b[p] == UInt8(ascii: ".") {
-            integral = false
-            p += 1
-            guard p < b.count, Self.isDigit(b[p]) else { parser.p = p; throw parser.error("expected a digit after '.'") }
-            while p < b.count, Self.isDigit(b[p]) {
-                if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(b[p] &- 48)
-                    if mantissa != 0 { significant += 1 }
-                    exponent -= 1
-                } else {
-                    exact = false
-                }
-                p += 1
-            }
-        }
-        if p < b.count, b[p] == UInt8(ascii: "e") || b[p] == UInt8(ascii: "E") {
-            integral = false
-            p += 1
-            var sign = 1
-            if p < b.count, b[p] == UInt8(ascii: "+") || b[p] == UInt8(ascii: "-") {
-                if b[p] == UInt8(ascii: "-") { sign = -1 }
-                p += 1
-            }
-            guard p < b.count, Self.isDigit(b[p]) else { parser.p = p; throw parser.error("expected a digit in exponent") }
-            var e = 0
-            while p < b.count, Self.isDigit(b[p]) {
-                if e < 100_000 { e = e * 10 + Int(b[p] &- 48) }
-                p += 1
-            }
-            exponent += sign * e
-        }
-        parser.p = p
-        if exact {
-            if integral {
-                if negative, mantissa <= UInt64(Int64.max) + 1 { return appendInteger(Int64(bitPattern: 0 &- mantissa)) }
-                if !negative, mantissa <= UInt64(Int64.max) { return appendInteger(Int64(mantissa)) }
-            } else if mantissa < 1 << 53, exponent >= -22, exponent <= 22 {
-                var d = Double(mantissa)
-                d = exponent < 0 ? d / JSONParser.powerOfTen(-exponent) : d * JSONParser.powerOfTen(exponent)
-                return appendDouble(negative ? -d : d, start: start)
-            }
-        }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: b[start ..< p]), as: UTF8.self)
-        if integral, let i = Int64(text) { return appendInteger(i) }
-        guard let d = Double(text) else { throw parser.error("number out of range") }
-        return appendDouble(d, start: start)
     }
 
     @inline(__always)
@@ -224,8 +158,6 @@ struct JSONTranscoder {
         out.append(littleEndian: d.bitPattern)
         return .double
     }
-
-    @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c &- 48 < 10 }
 
     /// After the parser sits on a quote: the string's bytes, unescaped, into
     /// the output; true when it held an escape. Same errors, at the same
