@@ -9,15 +9,7 @@ source bench/lib.sh
 N=${1:-100000}
 command -v valgrind >/dev/null || { echo "needs valgrind (apt install valgrind)" >&2; exit 1; }
 make_input "$N"
-# Debian 12's valgrind cannot read the DWARF 5 that Swift 6 writes: measure stripped copies.
-stripped() {  # build dir → a stripped copy of its executable and plugins
-    local dir
-    dir="$OUT/stripped-$(echo "$1" | md5sum | cut -c1-8)"
-    rm -rf "$dir" && mkdir -p "$dir"
-    cp -L "$1/sluice" "$1"/*.so "$dir/"
-    strip "$dir"/*
-    echo "$dir"
-}
+# Debian 12's valgrind cannot read the DWARF 5 that Swift 6 writes: it measures stripped copies (bench/lib.sh).
 count() {  # bin case → instructions
     local log="$OUT/callgrind-$2.log"
     BENCH_N=$N BENCH_OUT=$OUT valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1/sluice" run "bench/$2.yaml" --no-progress \
@@ -26,8 +18,6 @@ count() {  # bin case → instructions
 }
 echo "records: $N; instructions per record (callgrind, all threads)"
 echo
-builds=("$BIN")
-[ -n "${SLUICE_BIN_BEFORE:-}" ] && builds=("$SLUICE_BIN_BEFORE" "$BIN")
 printf '| case |'; for b in "${builds[@]}"; do printf ' %s |' "$b"; done
 [ ${#builds[@]} = 2 ] && printf ' after / before |'
 echo

@@ -28,12 +28,14 @@ wait_port() {
 
 now() { date +%s.%N; }
 
-# Build dir [name] → $OUT/name-<hash of dir>: a copy of its executable and plugins
-# without debug info (Debian 12's valgrind cannot read DWARF 5); symbols stay,
-# so callgrind still names functions.
+# Build dir [name] → $OUT/name-<hash of its executable>: a copy of its
+# executable and plugins without debug info (Debian 12's valgrind cannot read
+# DWARF 5); symbols stay, so callgrind still names functions. Named by
+# content, not by path: a later build of the same folder gets a folder of its
+# own, so a copy kept as SLUICE_BIN_BEFORE is never overwritten by it.
 stripped() {
     local dir
-    dir="$OUT/${2:-stripped}-$(echo "$1" | md5sum | cut -c1-8)"
+    dir="$OUT/${2:-stripped}-$(md5sum <"$1/sluice" | cut -c1-8)"
     rm -rf "$dir" && mkdir -p "$dir"
     cp -L "$1/sluice" "$1"/*.so "$dir/"
     strip --strip-debug "$dir"/*
