@@ -138,35 +138,43 @@ public struct JSONParser {
             if c < 0x20 { throw error("control character in string") }
             if c != UInt8(ascii: "\\") { out.append(c); p += 1; continue }
             p += 1
-            guard p < b.count else { throw error("unterminated escape") }
-            let e = b[p]
-            p += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800 ..< 0xDC00).contains(scalar) {
-                    guard p + 1 < b.count, b[p] == UInt8(ascii: "\\"), b[p + 1] == UInt8(ascii: "u") else {
-                        throw error("lone high surrogate")
-                    }
-                    p += 2
-                    let low = try hex4()
-                    guard (0xDC00 ..< 0xE000).contains(low) else { throw error("bad low surrogate") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let u = Unicode.Scalar(scalar) else { throw error("invalid code point") }
-                out.append(contentsOf: Array(String(Character(u)).utf8))
-            default: throw error("invalid escape")
-            }
+            let u = try escapedScalar()
+            if u.value < 0x80 { out.append(UInt8(u.value)) } else { out.append(contentsOf: UTF8.encode(u)!) }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// After a backslash in a string: the escape's scalar, a surrogate pair
+    /// read as one. Shared by `string()` and the NDJSON → BSON transcoder, so
+    /// both accept the same escapes with the same errors.
+    mutating func escapedScalar() throws -> Unicode.Scalar {
+        guard p < b.count else { throw error("unterminated escape") }
+        let e = b[p]
+        p += 1
+        switch e {
+        case UInt8(ascii: "\""): return "\""
+        case UInt8(ascii: "\\"): return "\\"
+        case UInt8(ascii: "/"): return "/"
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"):
+            var scalar = try hex4()
+            if (0xD800 ..< 0xDC00).contains(scalar) {
+                guard p + 1 < b.count, b[p] == UInt8(ascii: "\\"), b[p + 1] == UInt8(ascii: "u") else {
+                    throw error("lone high surrogate")
+                }
+                p += 2
+                let low = try hex4()
+                guard (0xDC00 ..< 0xE000).contains(low) else { throw error("bad low surrogate") }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let u = Unicode.Scalar(scalar) else { throw error("invalid code point") }
+            return u
+        default: throw error("invalid escape")
+        }
     }
 
     mutating func hex4() throws -> UInt32 {

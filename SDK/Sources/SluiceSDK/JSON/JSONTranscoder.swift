@@ -187,36 +187,10 @@ struct JSONTranscoder {
         return escaped
     }
 
-    /// After a backslash: the escape, unescaped into the output.
+    /// After a backslash: the escape (`JSONParser.escapedScalar`), unescaped into the output.
     private mutating func escape() throws {
-        let b = parser.b
-        guard parser.p < b.count else { throw parser.error("unterminated escape") }
-        let e = b[parser.p]
-        parser.p += 1
-        switch e {
-        case UInt8(ascii: "\""): out.append(0x22)
-        case UInt8(ascii: "\\"): out.append(0x5C)
-        case UInt8(ascii: "/"): out.append(0x2F)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
-            var scalar = try parser.hex4()
-            if (0xD800 ..< 0xDC00).contains(scalar) {
-                guard parser.p + 1 < b.count, b[parser.p] == UInt8(ascii: "\\"), b[parser.p + 1] == UInt8(ascii: "u") else {
-                    throw parser.error("lone high surrogate")
-                }
-                parser.p += 2
-                let low = try parser.hex4()
-                guard (0xDC00 ..< 0xE000).contains(low) else { throw parser.error("bad low surrogate") }
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            }
-            guard let u = Unicode.Scalar(scalar) else { throw parser.error("invalid code point") }
-            for unit in UTF8.encode(u)! { out.append(unit) }
-        default: throw parser.error("invalid escape")
-        }
+        let u = try parser.escapedScalar()
+        if u.value < 0x80 { out.append(UInt8(u.value)) } else { for unit in UTF8.encode(u)! { out.append(unit) } }
     }
 
     /// An escaped string with raw non-ASCII bytes becomes valid UTF-8 as
