@@ -111,7 +111,7 @@ final class BeachWriterTests: XCTestCase {
         for _ in 0 ..< 10_000 { values.append(r.next() >> (r.next() % 64)) }
         for v in values {
             for width in [1, 6, 20] {
-                let n = out.withUnsafeMutableBufferPointer { Digits.write(v, width: width, at: $0.baseAddress!) }
+                let n = out.withUnsafeMutableBufferPointer { DecimalDigits.write(v, minimumWidth: width, into: $0.baseAddress!) }
                 let s = String(v)
                 XCTAssertEqual(String(decoding: out[0 ..< n], as: UTF8.self), String(repeating: "0", count: max(0, width - s.count)) + s)
             }

@@ -89,7 +89,7 @@ struct BeachWriter {
             var q = start
             q += dateTime(time, at: p + q)
             p[q] = UInt8(ascii: ".")
-            q += 1 + Digits.write(UInt64(micros), width: 6, at: p + q + 1)
+            q += 1 + DecimalDigits.write(UInt64(micros), minimumWidth: 6, into: p + q + 1)
             p[q] = UInt8(ascii: " ")
             q += 1
             if defect == 0 {
@@ -108,7 +108,7 @@ struct BeachWriter {
             q += Self.bytes(t.baseAddress! + beach.code, beach.codeCount, at: p + q)
             p[q] = UInt8(ascii: " ")
             q += 1
-            q += Digits.write(UInt64(id), at: p + q)
+            q += DecimalDigits.write(UInt64(id), into: p + q)
             if defect == 1 { q -= (q - start) / 2 }
             p[q] = 0
             Self.int32(Int32(q + 1 - start), at: p + lengthAt)
@@ -148,11 +148,11 @@ struct BeachWriter {
         UnsafeMutableRawPointer(p).storeBytes(of: datePrefix.0, as: UInt64.self)
         UnsafeMutableRawPointer(p + 8).storeBytes(of: datePrefix.1, as: UInt64.self)
         let second = Int((ms - days * 86_400_000) / 1000)
-        Digits.pair(second / 3600, at: p + 11)
+        DecimalDigits.pair(second / 3600, at: p + 11)
         p[13] = UInt8(ascii: ":")
-        Digits.pair(second / 60 % 60, at: p + 14)
+        DecimalDigits.pair(second / 60 % 60, at: p + 14)
         p[16] = UInt8(ascii: ":")
-        Digits.pair(second % 60, at: p + 17)
+        DecimalDigits.pair(second % 60, at: p + 17)
         return 19
     }
 

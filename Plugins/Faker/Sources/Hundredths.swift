@@ -1,3 +1,5 @@
+import SluiceSDK
+
 /// A reading rounded to hundredths exactly as `Fake.round(x, 2)` rounds it
 /// (half away from zero), with its digits kept for writing the text.
 ///
@@ -39,53 +41,14 @@ struct Hundredths {
             p[0] = UInt8(ascii: "-")
             n = 1
         }
-        n += Digits.write(units / 100, at: p + n)
+        n += DecimalDigits.write(units / 100, into: p + n)
         let fraction = Int(units % 100)
         p[n] = UInt8(ascii: ".")
         if fraction % 10 != 0 {
-            Digits.pair(fraction, at: p + n + 1)
+            DecimalDigits.pair(fraction, at: p + n + 1)
             return n + 3
         }
         p[n + 1] = UInt8(truncatingIfNeeded: 48 &+ fraction / 10)
         return n + 2
-    }
-}
-
-/// Decimal digits written at a pointer, two at a time.
-enum Digits {
-    static var pairs: StaticString { "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899" }
-
-    /// The two digits of `v` (0 … 99) at `p`.
-    @inline(__always)
-    static func pair(_ v: Int, at p: UnsafeMutablePointer<UInt8>) {
-        UnsafeMutableRawPointer(p).copyMemory(from: pairs.utf8Start + 2 * v, byteCount: 2)
-    }
-
-    /// `v` in decimal, left-padded with zeros to `width` digits, at `p`; returns the byte count.
-    @inline(__always)
-    static func write(_ v: UInt64, width: Int = 1, at p: UnsafeMutablePointer<UInt8>) -> Int {
-        var count = 1
-        var bound: UInt64 = 10
-        while count < 20, v >= bound {
-            count += 1
-            bound = bound &* 10
-        }
-        count = max(count, width)
-        var i = count
-        var rest = v
-        while rest >= 10 {
-            i -= 2
-            pair(Int(rest % 100), at: p + i)
-            rest /= 100
-        }
-        if i > 0 {
-            i -= 1
-            p[i] = UInt8(truncatingIfNeeded: 48 &+ rest)
-        }
-        while i > 0 {
-            i -= 1
-            p[i] = UInt8(ascii: "0")
-        }
-        return count
     }
 }
