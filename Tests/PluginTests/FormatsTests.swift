@@ -39,6 +39,39 @@ final class FormatsTests: XCTestCase {
         XCTAssertEqual(try decode(.text, "a line\n").map(json), [#"{"RawData":"a line"}"#])
     }
 
+    /// NDJSON lines whose strings are ASCII skip the UTF-8 pass; any other
+    /// line is checked first, so its reason is the UTF-8 one wherever the
+    /// bad byte is, and a line the transcoder hands over borrowed is the
+    /// same document the copying path gives.
+    func testNDJSONLinesAreCheckedForUTF8OnlyWhenNotASCII() throws {
+        let decoder = try RecordDecoder(format: .ndjson, csv: nil, text: nil)
+        func lines(_ body: [UInt8]) -> (borrowed: [String], items: [String]) {
+            var lines = RecordLines(decoder)
+            var borrowed: [String] = [], items: [String] = []
+            var splitter = LineSplitter()
+            body.withUnsafeBytes { bytes in
+                try? splitter.feed(bytes) { line, number in
+                    lines.feed(line, number: number, record: { doc, _ in borrowed.append(JSONWriter.string(BSONDocument(doc))) }) {
+                        if case let .malformed(_, _, reason) = $0 { items.append(reason) } else { items.append(json($0)) }
+                    }
+                }
+            }
+            return (borrowed, items)
+        }
+        let ascii = lines(Array("{\"a\":\"x\",\"n\":1.5}\n{\"a\":\"é\"}\n".utf8))
+        XCTAssertEqual(ascii.borrowed, [#"{"a":"x","n":1.5}"#, #"{"a":"é"}"#])
+        XCTAssertEqual(ascii.items, [])
+        XCTAssertEqual(try decode(.ndjson, "{\"a\":\"x\",\"n\":1.5}\n{\"a\":\"é\"}\n").map(json), ascii.borrowed)
+
+        let bad = lines(Array("{\"a\":\"".utf8) + [0xFF] + Array("\"}\n{\"a\":".utf8) + [0xFF] + Array("}\n{\"a\":}\n".utf8))
+        XCTAssertEqual(bad.borrowed, [])
+        XCTAssertEqual(bad.items.count, 3)
+        XCTAssertEqual(bad.items[0], "line 1: " + UTF8Gate.reason(byte: 6))
+        XCTAssertEqual(bad.items[1], "line 2: " + UTF8Gate.reason(byte: 5))
+        XCTAssertTrue(bad.items[2].hasPrefix("line 3: "), bad.items[2])
+        XCTAssertFalse(bad.items[2].contains("UTF-8"), bad.items[2])
+    }
+
     /// A BSON key ends at its first NUL: a key holding one cannot be stored,
     /// and the record is refused with the reason (dead-lettered), never
     /// passed on as malformed BSON that the host drops with only a log line.

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Cuts a byte stream into lines as it arrives: each line is handed over as
 /// soon as its `\n` is in, so only one unfinished line is ever held, never
 /// the stream. The line excludes its `\n` (a `\r` before it is kept: the
@@ -26,9 +28,12 @@ public struct LineSplitter: Sendable {
     /// Feeds the next bytes; `line` gets each completed line (valid only
     /// during the call) with its 1-based number.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ line: (UnsafeRawBufferPointer, _ number: Int) throws -> Void) throws {
+        guard let base = chunk.baseAddress else { return }
         var start = 0
         while start < chunk.count {
-            guard let end = chunk[start...].firstIndex(of: 0x0A) else { break }
+            // memchr: the generic `firstIndex(of:)` on a slice cost ~16 instructions a byte.
+            guard let found = memchr(base + start, 0x0A, chunk.count - start) else { break }
+            let end = base.distance(to: UnsafeRawPointer(found))
             let piece = UnsafeRawBufferPointer(rebasing: chunk[start ..< end])
             guard pending.count + piece.count <= maxLineBytes else { throw LineTooLong(line: lines + 1) }
             lines += 1

@@ -7,9 +7,6 @@ import SluiceSDK
 public struct RecordLines {
     public let decoder: RecordDecoder
     private var csv: CSVRecords?
-    /// Reused for every NDJSON line: a consumer that copies each record out
-    /// before the next line (the push endpoint) allocates nothing per line.
-    private var writer = BSONWriter()
 
     /// `decoder`'s format must not be `.json` (a JSON body is not made of lines).
     public init(_ decoder: RecordDecoder) {
@@ -23,15 +20,43 @@ public struct RecordLines {
     /// quoted CSV field still open yields nothing until the field closes.
     /// The `utf8:` policy is applied first: a rejected line is malformed.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, number: Int, _ each: (RecordDecoder.Item) -> Void) {
+        feed(bytes, number: number, record: { each(.record(Array($0), line: $1)) }, each)
+    }
+
+    /// As `feed(_:number:_:)`, but an NDJSON record goes to `record` as the
+    /// transcoder's own bytes, valid only during the call: a consumer that
+    /// copies it (the push endpoint) pays no array per line. CSV and text
+    /// records, and everything malformed, still go to `each`.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, number: Int,
+                              record: (_ document: UnsafeRawBufferPointer, _ line: Int) -> Void,
+                              _ each: (RecordDecoder.Item) -> Void) {
         var line = bytes
         if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
+        if decoder.format == .ndjson, decodeASCII(line, number, record, each) { return }
         switch decoder.checkUTF8(line, place: "line \(number)") {
-        case .valid: decode(line, number, each)
-        case let .repaired(fixed): fixed.withUnsafeBytes { decode($0, number, each) }
+        case .valid: decode(line, number, record, each)
+        case let .repaired(fixed): fixed.withUnsafeBytes { decode($0, number, record, each) }
         case let .invalid(at):
             each(.malformed(line: number, raw: String(decoding: line, as: UTF8.self), reason: "line \(number): \(UTF8Gate.reason(byte: at))"))
         }
+    }
+
+    /// An NDJSON line whose strings are ASCII (most are) needs no UTF-8
+    /// pass: the transcoder gives up at the first string byte at or above
+    /// 0x80, and such a line (false here) is checked and decoded as before.
+    private func decodeASCII(_ line: UnsafeRawBufferPointer, _ number: Int,
+                             _ record: (UnsafeRawBufferPointer, Int) -> Void, _ each: (RecordDecoder.Item) -> Void) -> Bool {
+        do {
+            try BSONFromJSON.withDocument(json: line, ascii: true) { record($0, number) }
+        } catch is NonASCIIText {
+            return false
+        } catch {
+            // A byte at or above 0x80 outside a string is a JSON error, but the UTF-8 check speaks first.
+            guard UTF8Check.isASCII(line) else { return false }
+            each(.malformed(line: number, raw: String(decoding: line, as: UTF8.self), reason: "line \(number): \(error)"))
+        }
+        return true
     }
 
     /// The body ended: a CSV quoted field still open is malformed.
@@ -42,14 +67,13 @@ public struct RecordLines {
         if decoder.format == .csv { csv = CSVRecords(separator: decoder.separator) }
     }
 
-    private mutating func decode(_ line: UnsafeRawBufferPointer, _ number: Int, _ each: (RecordDecoder.Item) -> Void) {
+    private mutating func decode(_ line: UnsafeRawBufferPointer, _ number: Int,
+                                 _ record: (UnsafeRawBufferPointer, Int) -> Void, _ each: (RecordDecoder.Item) -> Void) {
         switch decoder.format {
         case .json: preconditionFailure("a JSON body is not decoded by lines")
         case .ndjson:
-            writer.reset()
             do {
-                try BSONFromJSON.transcode(json: line, into: &writer)
-                each(.record(writer.finish(), line: number))
+                try BSONFromJSON.withDocument(json: line) { record($0, number) }
             } catch {
                 each(.malformed(line: number, raw: String(decoding: line, as: UTF8.self), reason: "line \(number): \(error)"))
             }

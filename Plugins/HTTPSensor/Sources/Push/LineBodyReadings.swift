@@ -9,63 +9,90 @@ import SluiceSDK
 final class LineBodyReadings: BodyReadings {
     private var splitter: LineSplitter
     private var lines: RecordLines
-    private(set) var readings: PushReadings
-    private(set) var failure: BodyFailure?
+    private var taken: TakenReadings
     private(set) var received = 0
-    private let eventTime: EventTime?
     private let capacity: Int
 
     /// `expectedBytes`: the body's announced length, if any; the readings' buffer starts that large.
     init(decoder: RecordDecoder, eventTime: EventTime?, capacity: Int, maxLineBytes: Int, expectedBytes: Int) {
-        readings = PushReadings(reservingBytes: expectedBytes)
         splitter = LineSplitter(maxLineBytes: maxLineBytes)
         lines = RecordLines(decoder)
-        self.eventTime = eventTime
+        taken = TakenReadings(eventTime: eventTime, expectedBytes: expectedBytes)
         self.capacity = capacity
     }
 
+    var readings: PushReadings { taken.readings }
+    var failure: BodyFailure? { taken.failure }
+
     func feed(_ bytes: UnsafeRawBufferPointer) -> BodyProgress {
         received += bytes.count
-        guard failure == nil else { return .more }
+        guard taken.failure == nil else { return .more }
         do {
-            try splitter.feed(bytes) { line, number in
-                guard failure == nil else { return }
-                lines.feed(line, number: number, take)
-            }
+            try Self.decode(bytes, &splitter, &lines, &taken)
         } catch let e as LineSplitter.LineTooLong {
-            fail(BodyFailure(reason: "line \(e.line) is longer than max_line_bytes (\(splitter.maxLineBytes))", line: e.line))
+            taken.fail(BodyFailure(reason: "line \(e.line) is longer than max_line_bytes (\(splitter.maxLineBytes))", line: e.line))
             return .lineTooLong(line: e.line)
         } catch {
-            fail(BodyFailure(reason: "\(error)", line: 0))
+            taken.fail(BodyFailure(reason: "\(error)", line: 0))
         }
-        return readings.count > capacity ? .tooMany : .more
+        return taken.readings.count > capacity ? .tooMany : .more
     }
 
     func finish() {
-        guard failure == nil else { return }
-        splitter.finish { line, number in
-            guard failure == nil else { return }
-            lines.feed(line, number: number, take)
-        }
-        if failure == nil { lines.finish(take) }
+        guard taken.failure == nil else { return }
+        Self.finish(&splitter, &lines, &taken)
     }
 
-    private func fail(_ why: BodyFailure) {
+    // The per-line work runs on inout copies of the three parts, checked
+    // once per chunk: touched as a class's stored properties, each line
+    // paid a runtime exclusivity check per access.
+    private static func decode(_ bytes: UnsafeRawBufferPointer, _ splitter: inout LineSplitter,
+                               _ lines: inout RecordLines, _ taken: inout TakenReadings) throws {
+        try splitter.feed(bytes) { line, number in
+            guard taken.failure == nil else { return }
+            lines.feed(line, number: number, record: { taken.take($0, line: $1) }, { taken.take($0) })
+        }
+    }
+
+    private static func finish(_ splitter: inout LineSplitter, _ lines: inout RecordLines, _ taken: inout TakenReadings) {
+        splitter.finish { line, number in
+            guard taken.failure == nil else { return }
+            lines.feed(line, number: number, record: { taken.take($0, line: $1) }, { taken.take($0) })
+        }
+        if taken.failure == nil { lines.finish { taken.take($0) } }
+    }
+}
+
+/// A line body's readings so far, or why it is refused.
+private struct TakenReadings {
+    private(set) var readings: PushReadings
+    private(set) var failure: BodyFailure?
+    private let eventTime: EventTime?
+
+    init(eventTime: EventTime?, expectedBytes: Int) {
+        readings = PushReadings(reservingBytes: expectedBytes)
+        self.eventTime = eventTime
+    }
+
+    mutating func fail(_ why: BodyFailure) {
         failure = why
         readings.removeAll()
     }
 
-    private func take(_ item: RecordDecoder.Item) {
+    mutating func take(_ item: RecordDecoder.Item) {
         guard failure == nil else { return }
         switch item {
-        case let .record(doc, line):
-            guard let eventTime else { return doc.withUnsafeBytes { readings.append($0, eventTime: nil) } }
-            switch doc.withUnsafeBytes({ eventTime.millis(in: BSONDocument($0)) }) {
-            case let .success(ms): doc.withUnsafeBytes { readings.append($0, eventTime: ms) }
-            case let .failure(f): fail(BodyFailure(reason: "line \(line): \(f.reason)", line: line))
-            }
-        case let .malformed(line, _, reason):
-            fail(BodyFailure(reason: reason, line: line))
+        case let .record(doc, line): doc.withUnsafeBytes { take($0, line: line) }
+        case let .malformed(line, _, reason): fail(BodyFailure(reason: reason, line: line))
+        }
+    }
+
+    mutating func take(_ document: UnsafeRawBufferPointer, line: Int) {
+        guard failure == nil else { return }
+        guard let eventTime else { return readings.append(document, eventTime: nil) }
+        switch eventTime.millis(in: BSONDocument(document)) {
+        case let .success(ms): readings.append(document, eventTime: ms)
+        case let .failure(f): fail(BodyFailure(reason: "line \(line): \(f.reason)", line: line))
         }
     }
 }

@@ -108,19 +108,21 @@ final class PushInbox: @unchecked Sendable {
         }
         var taken = 0
         while taken < max, head < queue.count {
-            let id = queue[head].id
-            while taken < max, queue[head].next < queue[head].readings.count {
-                queue[head].readings.withReading(queue[head].next) { emit($0, $1, id) }
-                queue[head].next += 1
-                taken += 1
+            // A local copy, written back once: `queue` is a class's stored
+            // property, and each access to it paid a runtime exclusivity check.
+            let request = queue[head]
+            let next = min(request.readings.count, request.next + max - taken)
+            for i in request.next ..< next {
+                request.readings.withReading(i) { emit($0, $1, request.id) }
             }
-            guard queue[head].next == queue[head].readings.count else { break }
-            let done = queue[head]
+            taken += next - request.next
+            queue[head].next = next
+            guard next == request.readings.count else { break }
             if replyOnDelivery {
-                awaiting[id] = Awaiting(unacked: done.readings.count, readings: done.readings.count,
-                                        duplicates: done.duplicates, reply: done.reply)
+                awaiting[request.id] = Awaiting(unacked: request.readings.count, readings: request.readings.count,
+                                                duplicates: request.duplicates, reply: request.reply)
             } else {
-                replies.append((done.reply, .accepted(readings: done.readings.count, duplicates: done.duplicates)))
+                replies.append((request.reply, .accepted(readings: request.readings.count, duplicates: request.duplicates)))
             }
             head += 1
         }

@@ -1,8 +1,8 @@
 /// Whether bytes need UTF-8 repair before they become BSON strings.
-enum UTF8Check {
+public enum UTF8Check {
     /// True when every byte is below 0x80 (then the bytes are valid UTF-8 as
     /// they are); checked eight bytes at a time.
-    static func isASCII(_ b: UnsafeRawBufferPointer) -> Bool {
+    public static func isASCII(_ b: UnsafeRawBufferPointer) -> Bool {
         guard let base = b.baseAddress else { return true }
         var i = 0
         var high: UInt64 = 0
