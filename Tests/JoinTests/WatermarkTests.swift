@@ -35,6 +35,29 @@ final class WatermarkTests: XCTestCase {
         XCTAssertEqual(w.horizon, 500, "input 1 holds it again")
     }
 
+    /// Rows of one batch share a processing time: idleness evaluated once
+    /// at it still counts for the other inputs, and an idle input that
+    /// delivers in the batch is active again at once.
+    func testRowsAtTheSameProcessingTimeKeepTheOtherInputsIdleness() {
+        var w = Watermarks(inputs: 3, settings: JoinSettings(lower: 0, upper: 0, idleTimeout: 1000), now: 0)
+        w.observe(input: 0, time: 500, now: 0)
+        w.observe(input: 1, time: 400, now: 0)
+        w.observe(input: 2, time: 300, now: 0)
+        w.observe(input: 0, time: 900, now: 1500)
+        XCTAssertTrue(w.isIdle(1))
+        XCTAssertTrue(w.isIdle(2))
+        XCTAssertEqual(w.horizon, 900, "inputs 1 and 2 idle")
+        w.observe(input: 0, time: 950, now: 1500)
+        XCTAssertTrue(w.isIdle(1), "still idle at the same processing time")
+        XCTAssertEqual(w.horizon, 950)
+        w.observe(input: 2, time: 2000, now: 1500)
+        XCTAssertFalse(w.isIdle(2), "input 2 delivered")
+        XCTAssertTrue(w.isIdle(1))
+        XCTAssertEqual(w.horizon, 950, "the horizon never moves back; input 0 is now the slowest active input")
+        w.observe(input: 0, time: 1200, now: 1500)
+        XCTAssertEqual(w.horizon, 1200)
+    }
+
     func testEveryInputIdleTakesTheHighestWatermark() {
         var w = Watermarks(inputs: 2, settings: JoinSettings(lower: 0, upper: 0, maxOutOfOrderness: 5, idleTimeout: 10), now: 0)
         w.observe(input: 0, time: 100, now: 0)

@@ -41,8 +41,9 @@ struct ExpiryQueue {
 
     var first: Entry? {
         var best = stragglers.first
-        for lane in lanes {
-            if let e = lane.first, best.map({ Self.precedes(e, $0) }) ?? true { best = e }
+        // By index: `for lane in lanes` copied each lane, retaining its array.
+        for i in lanes.indices {
+            if let e = lanes[i].first, best.map({ Self.precedes(e, $0) }) ?? true { best = e }
         }
         return best
     }

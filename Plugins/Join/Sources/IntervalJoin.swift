@@ -21,8 +21,8 @@
 /// read and write for every row (time, neighbours, matched, inherited holds),
 /// plain values copied without reference counting; `rows` holds the row as
 /// handed back in events, touched only when a row is paired or leaves.
-/// Both sides of a key share one index entry: a row is stored, and later
-/// evicted, with one hash of its key each.
+/// Both sides of a key share one `KeyIndex` entry: a row is stored with one
+/// hash of its key, and evicted through its entry number with none.
 public struct IntervalJoin<Row, Handle> {
     struct Link {
         let time: Int64
@@ -33,6 +33,8 @@ public struct IntervalJoin<Row, Handle> {
         var next: Int
         /// Document bytes, for the state metrics.
         let bytes: Int
+        /// The row's key's entry in `index`.
+        let entry: Int
         /// The first of the holds inherited from matched partners that left
         /// before this row (an index into `heirlooms`, -1: none), released with its own.
         var inherited: Int
@@ -46,7 +48,7 @@ public struct IntervalJoin<Row, Handle> {
     }
 
     /// The rows of one key, per side: lists threaded through `links`, so a
-    /// key costs one dictionary entry and no array of its own.
+    /// key costs one index entry and no array of its own.
     struct KeyRows {
         var first = (-1, -1)
         var last = (-1, -1)
@@ -88,7 +90,7 @@ public struct IntervalJoin<Row, Handle> {
     private var links: [Link] = []
     private var rows: [JoinRow<Row, Handle>?] = []
     private var freeSlots: [Int] = []
-    private var index: [JoinKey: KeyRows] = [:]
+    private var index = KeyIndex<KeyRows>()
     private var heirlooms: [Heirloom] = []
     private var freeHeirlooms: [Int] = []
     private var expiries = ExpiryQueue(lanes: 2)
@@ -121,9 +123,10 @@ public struct IntervalJoin<Row, Handle> {
             return .late(horizon: horizon)
         }
         let side = sides[input]
-        let entry = JoinRow(row: row, time: time, key: key, input: input, hold: hold())
+        let entry = JoinRow(row: row, time: time, input: input, hold: hold())
         let slot = freeSlots.popLast() ?? rows.count
-        let (previous, partner) = Self.append(slot, side, to: &index[key, default: KeyRows()])
+        let keyEntry = index.entry(for: key, default: KeyRows())
+        let (previous, partner) = Self.append(slot, side, to: &index[keyEntry])
         if previous >= 0 { links[previous].next = slot }
         var matched = false
         var candidate = partner
@@ -141,7 +144,8 @@ public struct IntervalJoin<Row, Handle> {
             }
             candidate = links[candidate].next
         }
-        let link = Link(time: time, side: side, matched: matched, previous: previous, next: -1, bytes: bytes, inherited: -1)
+        let link = Link(time: time, side: side, matched: matched, previous: previous, next: -1, bytes: bytes,
+                        entry: keyEntry, inherited: -1)
         if slot == rows.count {
             links.append(link)
             rows.append(entry)
@@ -171,7 +175,7 @@ public struct IntervalJoin<Row, Handle> {
             let old = rows[slot]!
             var row = old.row
             body(&row)
-            rows[slot] = JoinRow(row: row, time: old.time, key: old.key, input: old.input, hold: old.hold)
+            rows[slot] = JoinRow(row: row, time: old.time, input: old.input, hold: old.hold)
         }
     }
 
@@ -223,11 +227,11 @@ public struct IntervalJoin<Row, Handle> {
         let link = links[slot]
         freeSlots.append(slot)
         let side = link.side
-        let position = index.index(forKey: entry.key)!
-        if link.previous >= 0 { links[link.previous].next = link.next } else { index.values[position].setFirst(side, link.next) }
-        if link.next >= 0 { links[link.next].previous = link.previous } else { index.values[position].setLast(side, link.previous) }
-        let partners = index.values[position].first(side.other)
-        if index.values[position].isEmpty { index.remove(at: position) }
+        let position = link.entry
+        if link.previous >= 0 { links[link.previous].next = link.next } else { index[position].setFirst(side, link.next) }
+        if link.next >= 0 { links[link.next].previous = link.previous } else { index[position].setLast(side, link.previous) }
+        let partners = index[position].first(side.other)
+        if index[position].isEmpty { index.remove(entry: position) }
         stats.inputs[entry.input].rows -= 1
         stats.inputs[entry.input].bytes -= link.bytes
         if emitUnmatched, !link.matched, settings.type.preserves(side) {

@@ -2,7 +2,6 @@
 public struct JoinRow<Row, Handle> {
     public let row: Row
     public let time: Int64
-    public let key: JoinKey
     /// The input (port) it came from.
     public let input: Int
     /// Keeps the row's delivery open until released.

@@ -74,6 +74,34 @@ public struct JoinKey: Hashable, Sendable {
         }
     }
 
+    /// `KeyIndex`'s hash: each word multiplied by a constant, the 128-bit
+    /// product folded to 64 bits, so every input bit reaches every output bit.
+    @inline(__always)
+    func hash(seed: UInt64) -> UInt64 {
+        @inline(__always) func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            let p = a.multipliedFullWidth(by: b)
+            return p.high ^ p.low
+        }
+        switch storage {
+        case let .inline(a, b, c, count):
+            let h = fold(a ^ seed ^ 0xA076_1D64_78BD_642F, b ^ 0xE703_7ED1_A0B4_28DB)
+            return fold(h ^ c ^ 0x8EBC_6AF0_9C88_C6E3, UInt64(count) ^ 0x5899_65CC_7537_4CC3)
+        case let .heap(bytes):
+            return bytes.withUnsafeBytes { raw in
+                var h = seed ^ UInt64(raw.count)
+                var offset = 0
+                while offset < raw.count {
+                    var word: UInt64 = 0
+                    let n = min(8, raw.count - offset)
+                    withUnsafeMutableBytes(of: &word) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[offset ..< offset + n])) }
+                    h = fold(h ^ word ^ 0xA076_1D64_78BD_642F, 0xE703_7ED1_A0B4_28DB)
+                    offset += 8
+                }
+                return fold(h, 0x8EBC_6AF0_9C88_C6E3)
+            }
+        }
+    }
+
     /// A one-part string key, as `KeyFields` makes from a string field.
     public init(_ string: String) {
         var b: [UInt8] = []

@@ -29,13 +29,28 @@ public final class JoinProcessor: Processor {
     let lateToOutput: Bool
     /// Per stream, how its rows' key and event time are read.
     let readers: [RowReader]
-    var joins: SplitJoins<StoredRecord, Hold?>
-    var events: [JoinEvent<StoredRecord, Hold?>] = []
-    var document: JoinedDocument
+    /// What changes from record to record, passed down as one `inout`
+    /// value: each access to a class's stored property is checked for
+    /// exclusivity at run time, a few hundred instructions per record when
+    /// the loop touched them directly.
+    struct State {
+        var joins: SplitJoins<StoredRecord, Hold?>
+        var events: [JoinEvent<StoredRecord, Hold?>] = []
+        var document: JoinedDocument
+        /// The documents of stored records.
+        var arena = RowArena()
+        /// Kept rows from replaying sources that matched, for a restart (nil for an inner join, which emits no outer rows).
+        var ledger: MatchLedger?
+
+        // One access to the processor's `state` each: `state.joins.advance(into: &state.events)` would be two, overlapping.
+        mutating func advance(now: Int64) { joins.advance(now: now, into: &events) }
+        mutating func drain() { joins.drain(into: &events) }
+        mutating func revoke(_ splits: [UInt32]) { joins.revoke(splits, into: &events) }
+    }
+
+    var state: State
     var metrics: JoinMetrics
     var drained = false
-    /// The documents of stored records.
-    var arena = RowArena()
     /// A stored record: where its document is in `arena`, and whether its
     /// source resumes from committed positions after a restart (it has a
     /// split: a Kafka partition), so that a restart replays it rather than
@@ -45,9 +60,6 @@ public final class JoinProcessor: Processor {
         let count: Int
         let replayed: Bool
     }
-
-    /// Kept rows from replaying sources that matched, for a restart (nil for an inner join, which emits no outer rows).
-    var ledger: MatchLedger?
 
     public static func check(config: Config, host: PluginHost) throws {
         _ = try JoinConfig(config).streams(inputNames: host.inputNames)
@@ -65,10 +77,9 @@ public final class JoinProcessor: Processor {
         let joinConfig = self.config
         readers = streams.map { RowReader(keys: joinConfig.side($0.side).key, time: joinConfig.side($0.side).time) }
         lateToOutput = self.config.lateToOutput ?? host.isOutputWired(Self.lateOutput) ?? false
-        joins = SplitJoins(settings: self.config.settings, sides: streams.map(\.side))
-        document = JoinedDocument(shape: self.config.shape, left: self.config.left, right: self.config.right)
         metrics = JoinMetrics(host: host, streamNames: streams.map(\.name))
         let settings = self.config.settings
+        var ledger: MatchLedger?
         if settings.type != .inner, let dir = host.stateDirectory {
             // Replays reach back about a window and the commit lag behind the horizon; ten windows leave a wide margin.
             let window = settings.lower.saturatingAdd(settings.upper).saturatingAdd(settings.maxOutOfOrderness)
@@ -76,6 +87,9 @@ public final class JoinProcessor: Processor {
             let (retention, overflow) = window.multipliedReportingOverflow(by: 10)
             ledger = try MatchLedger(directory: dir, retention: overflow ? .max : max(60_000, retention))
         }
+        state = State(joins: SplitJoins(settings: settings, sides: streams.map(\.side)),
+                      document: JoinedDocument(shape: self.config.shape, left: self.config.left, right: self.config.right),
+                      ledger: ledger)
     }
 
     /// Processing time for idle timers: monotonic, so a wall-clock step cannot declare an input idle.
@@ -86,13 +100,19 @@ public final class JoinProcessor: Processor {
         guard port < portStreams.count else { throw SluiceError.permanent("join: batch from input port \(port), configured \(portStreams.count)") }
         let revoked = batch.revokedSplits
         if !revoked.isEmpty {
-            joins.revoke(revoked, into: &events)
-            carryOut(output)
+            state.revoke(revoked)
+            carryOut(output, &state)
             host.log(.info, "join: split(s) \(revoked) moved to another consumer; their rows left state without output and replay there")
             return
         }
         let now = Self.now(host)
-        let candidates = portStreams[port]
+        insert(batch, from: portStreams[port], now: now, output, &state)
+        state.advance(now: now)
+        carryOut(output, &state)
+        metrics.report(state.joins.stats, state.joins.watermarks, nowMillis: host.wallMillis)
+    }
+
+    private func insert(_ batch: Batch, from candidates: [Int], now: Int64, _ output: Output, _ state: inout State) {
         for record in batch {
             guard let stream = candidates.count == 1 ? candidates[0] : candidates.first(where: { streams[$0].when!.matches(record.document) }) else {
                 output.fail(record.index, "join: the record matches neither \(Self.describe(config.left.when)) nor \(Self.describe(config.right.when))")
@@ -116,18 +136,15 @@ public final class JoinProcessor: Processor {
                 time = t
             }
             let bytes = record.document.bytes
-            let offset = arena.append(bytes)
+            let offset = state.arena.append(bytes)
             let stored = StoredRecord(offset: offset, count: bytes.count, replayed: record.split != nil)
-            let admission = joins.insert(stored, split: record.split ?? UInt32.max, stream: stream, key: key, time: time,
-                                         bytes: bytes.count, now: now, hold: { output.hold(record.index) }, into: &events)
+            let admission = state.joins.insert(stored, split: record.split ?? UInt32.max, stream: stream, key: key, time: time,
+                                               bytes: bytes.count, now: now, hold: { output.hold(record.index) }, into: &state.events)
             if case let .late(horizon) = admission {
-                arena.truncate(to: offset)
+                state.arena.truncate(to: offset)
                 late(record, stream: stream, time: time, horizon: horizon, output)
             }
         }
-        joins.advance(now: now, into: &events)
-        carryOut(output)
-        metrics.report(joins.stats, joins.watermarks, nowMillis: host.wallMillis)
     }
 
     private static func describe(_ when: FieldEquals?) -> String {
@@ -138,12 +155,12 @@ public final class JoinProcessor: Processor {
         if host.isStopping {
             guard config.onStop == .emit, !drained else { return }
             drained = true
-            joins.drain(into: &events)
+            state.drain()
         } else {
-            joins.advance(now: Self.now(host), into: &events)
+            state.advance(now: Self.now(host))
         }
-        carryOut(output)
-        metrics.report(joins.stats, joins.watermarks, nowMillis: host.wallMillis)
+        carryOut(output, &state)
+        metrics.report(state.joins.stats, state.joins.watermarks, nowMillis: host.wallMillis)
     }
 
     private func late(_ record: Record, stream: Int, time: Int64, horizon: Int64, _ output: Output) {
@@ -157,55 +174,69 @@ public final class JoinProcessor: Processor {
     /// learns of this call's matches before any hold is released; if it
     /// cannot, the holds stay: the sources commit nothing past them, and a
     /// restart replays them.
-    private func carryOut(_ output: Output) {
+    private func carryOut(_ output: Output, _ state: inout State) {
         var releasing = true
-        if ledger != nil {
+        if state.ledger != nil {
             let type = config.settings.type
-            for case let .pair(left, right) in events {
-                if left.row.replayed, type.preserves(.left) {
-                    ledger!.record(MatchLedger.identity(side: .left, key: left.key, time: left.time), time: left.time)
+            for case let .pair(left, right) in state.events {
+                if left.row.replayed, type.preserves(.left), let id = identity(.left, left, in: state.arena) {
+                    state.ledger!.record(id, time: left.time)
                 }
-                if right.row.replayed, type.preserves(.right) {
-                    ledger!.record(MatchLedger.identity(side: .right, key: right.key, time: right.time), time: right.time)
+                if right.row.replayed, type.preserves(.right), let id = identity(.right, right, in: state.arena) {
+                    state.ledger!.record(id, time: right.time)
                 }
             }
-            if let problem = ledger!.flush() {
+            if let problem = state.ledger!.flush() {
                 host.log(.error, "join: \(problem); holds kept, so the sources commit nothing past them")
                 releasing = false
             }
         }
-        arena.bytes.withUnsafeBytes { stored in
+        let ledger = state.ledger
+        state.arena.bytes.withUnsafeBytes { stored in
             func row(_ r: StoredRecord) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: stored[r.offset ..< r.offset + r.count]) }
-            for event in events {
+            for event in state.events {
                 switch event {
                 case let .pair(left, right):
-                    emit(left: row(left.row), right: row(right.row), time: max(left.time, right.time), holds: left.hold, right.hold, output)
+                    emit(left: row(left.row), right: row(right.row), time: max(left.time, right.time), holds: left.hold, right.hold,
+                         &state.document, output)
                 case let .unmatched(side, unmatched):
-                    if unmatched.row.replayed, let ledger,
-                       ledger.earlier.contains(MatchLedger.identity(side: side, key: unmatched.key, time: unmatched.time))
+                    if unmatched.row.replayed, let ledger, let id = identity(side, unmatched, in: row(unmatched.row)),
+                       ledger.earlier.contains(id)
                     {
                         metrics.replayedMatched.record(1)
                         continue
                     }
                     let bytes = row(unmatched.row)
                     emit(left: side == .left ? bytes : nil, right: side == .left ? nil : bytes, time: unmatched.time,
-                         holds: unmatched.hold, nil, output)
+                         holds: unmatched.hold, nil, &state.document, output)
                 case let .release(hold):
                     if releasing, let hold { host.release(hold) }
                 }
             }
         }
-        events.removeAll(keepingCapacity: true)
-        if arena.isDueForCompaction {
-            arena.compact(live: joins.bytes) { move in
-                joins.updateRows { $0.offset = move($0.offset, $0.count) }
+        state.events.removeAll(keepingCapacity: true)
+        if state.arena.isDueForCompaction {
+            state.arena.compact(live: state.joins.bytes) { move in
+                state.joins.updateRows { $0.offset = move($0.offset, $0.count) }
             }
         }
     }
 
+    /// A kept row's identity in the match ledger, from its key read again
+    /// from its document: rows carry no key, so that they copy as plain bytes.
+    /// nil cannot happen for a stored row, whose key was read once already.
+    private func identity(_ side: Side, _ row: JoinRow<StoredRecord, Hold?>, in arena: RowArena) -> UInt64? {
+        arena.withRow(offset: row.row.offset, count: row.row.count) { identity(side, row, in: $0) }
+    }
+
+    private func identity(_ side: Side, _ row: JoinRow<StoredRecord, Hold?>, in document: UnsafeRawBufferPointer) -> UInt64? {
+        guard case let .row(key, _) = readers[row.input].read(BSONDocument(document)) else { return nil }
+        return MatchLedger.identity(side: side, key: key, time: row.time)
+    }
+
     /// Builds the joined document in the reused buffer and emits it with its holds, without an array of either.
     private func emit(left: UnsafeRawBufferPointer?, right: UnsafeRawBufferPointer?, time: Int64, holds first: Hold?, _ second: Hold?,
-                      _ output: Output)
+                      _ document: inout JoinedDocument, _ output: Output)
     {
         let refused = document.withDocument(left: left, right: right) { doc in
             output.emit(doc, eventTime: time, holds: first, second) ? nil : doc.count

@@ -5,7 +5,10 @@ import SluiceSDK
 /// top-level fields, where a lookup by name per field walked the document
 /// once each. Composite and nested keys, and times that are not BSON
 /// datetimes, are read by `KeyFields` and `EventTime` as before.
-struct RowReader {
+///
+/// A class: read from an array of readers once per record, a struct was
+/// copied out each time, retaining every array it holds.
+final class RowReader {
     let keys: KeyFields
     let time: EventTime?
     /// The key's field name as UTF-8 when the key is one top-level field.

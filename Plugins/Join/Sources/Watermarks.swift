@@ -23,6 +23,8 @@ public struct Watermarks: Sendable {
     let idleTimeout: Int64
     /// Raised by `raise(to:)` when state overflows; the horizon never drops below it.
     private var floor: Int64 = .min
+    /// The processing time idleness was last evaluated at.
+    private var evaluated: Int64?
     public private(set) var horizon: Int64 = .min
 
     public init(inputs count: Int, settings: JoinSettings, now: Int64) {
@@ -36,11 +38,15 @@ public struct Watermarks: Sendable {
     public mutating func observe(input: Int, time: Int64, now: Int64) {
         inputs[input].newest = max(inputs[input].newest ?? time, time)
         inputs[input].lastArrival = now
-        refresh(now: now)
+        guard now == evaluated else { return refresh(now: now) }
+        // Idleness was evaluated at this time already (rows of one batch share it): only this input can have changed, to active.
+        inputs[input].idle = false
+        horizon = max(horizon, floor, watermark.saturatingSubtract(allowedLateness))
     }
 
     /// Re-evaluates idleness at processing time `now`.
     public mutating func refresh(now: Int64) {
+        evaluated = now
         if idleTimeout > 0 {
             for i in inputs.indices {
                 inputs[i].idle = now.saturatingSubtract(inputs[i].lastArrival) >= idleTimeout
