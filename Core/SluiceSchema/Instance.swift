@@ -206,22 +206,7 @@ struct Members: IteratorProtocol {
         let keyStart = p + 1
         let keyLength = strlen(keyStart.assumingMemoryBound(to: CChar.self))
         let v = keyStart + keyLength + 1
-        let size: Int
-        switch type {
-        case 0x01, 0x09, 0x11, 0x12: size = 8
-        case 0x10: size = 4
-        case 0x08: size = 1
-        case 0x07: size = 12
-        case 0x13: size = 16
-        case 0x06, 0x0A, 0x7F, 0xFF: size = 0
-        case 0x02, 0x0D, 0x0E: size = 4 + Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
-        case 0x03, 0x04, 0x0F: size = Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
-        case 0x05: size = 5 + Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
-        case 0x0C: size = 16 + Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
-        case 0x0B:
-            let pattern = strlen(v.assumingMemoryBound(to: CChar.self)) + 1
-            size = pattern + strlen((v + pattern).assumingMemoryBound(to: CChar.self)) + 1
-        default:
+        guard let size = Self.size(type, v) else {
             // Not a BSON type: the host never passes such a document; stop rather than read on.
             p = end
             return nil
@@ -229,5 +214,26 @@ struct Members: IteratorProtocol {
         p = v + size
         return (UnsafeRawBufferPointer(start: keyStart, count: keyLength),
                 Instance(type: type, value: UnsafeRawBufferPointer(start: v, count: size), element: start))
+    }
+
+    /// The length of a value of BSON type `type` stored at `v`; nil for a byte that is no BSON type.
+    @inline(__always)
+    static func size(_ type: UInt8, _ v: UnsafeRawPointer) -> Int? {
+        switch type {
+        case 0x01, 0x09, 0x11, 0x12: return 8
+        case 0x10: return 4
+        case 0x08: return 1
+        case 0x07: return 12
+        case 0x13: return 16
+        case 0x06, 0x0A, 0x7F, 0xFF: return 0
+        case 0x02, 0x0D, 0x0E: return 4 + Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
+        case 0x03, 0x04, 0x0F: return Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
+        case 0x05: return 5 + Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
+        case 0x0C: return 16 + Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
+        case 0x0B:
+            let pattern = strlen(v.assumingMemoryBound(to: CChar.self)) + 1
+            return pattern + strlen((v + pattern).assumingMemoryBound(to: CChar.self)) + 1
+        default: return nil
+        }
     }
 }

@@ -16,6 +16,10 @@ struct Program: Sendable {
     /// Subschema lists (allOf, anyOf, oneOf, prefixItems) and patternProperties pairs.
     var lists: [Int32] = []
     var patterns: [Pattern] = []
+    /// The leaves a plain object's members are checked against in place (see `QuickLeaf`).
+    var quickLeaves: [QuickLeaf] = []
+    /// How many nodes are plain objects: each has `LearnedKey.positions` learned keys in the validator.
+    var plainObjects = 0
 
     /// One member name a node knows: its subschema under `properties` (-1:
     /// none) and its bit among the `required` names (-1: not required).
@@ -25,6 +29,10 @@ struct Program: Sendable {
         let keyCount: Int32
         var node: Int32
         var required: Int32
+        /// `node`'s quick check (an index into `quickLeaves`), or -1: the full check.
+        var quick: Int32 = -1
+        /// `required` as a bit of a word (0 when not required, or past 64 names).
+        var requiredBit: UInt64 = 0
     }
 
     struct NumberChecks: Sendable {
@@ -80,6 +88,28 @@ struct Program: Sendable {
             while ops[t].onlyRef >= 0 { t = Int(ops[t].onlyRef) }
             ops[i].target = Int32(t)
         }
+        for i in ops.indices where ops[i].flags.contains(.object) && isPlain(ops[i]) {
+            ops[i].flags.insert(.plainObject)
+            ops[i].learned = Int32(plainObjects * LearnedKey.positions)
+            plainObjects += 1
+        }
+        for i in entries.indices where entries[i].node >= 0 {
+            let target = ops[Int(entries[i].node)].target
+            let op = ops[Int(target)]
+            if let leaf = QuickLeaf(op, op.numbers >= 0 ? numberChecks[Int(op.numbers)] : nil) {
+                entries[i].quick = Int32(quickLeaves.count)
+                quickLeaves.append(leaf)
+            }
+        }
+    }
+
+    /// Whether an object node has only keywords the walk of a plain object
+    /// knows: type, properties, required (up to 64), additionalProperties,
+    /// minProperties and maxProperties (and keywords of other types, which
+    /// an object ignores).
+    private func isPlain(_ o: Op) -> Bool {
+        o.ref < 0 && o.flags.isDisjoint(with: [.dynamicRef, .enumeration, .constant, .inPlace, .collects, .rare])
+            && o.patternCount == 0 && o.propertyNames < 0 && o.requiredCount <= 64
     }
 
     private mutating func list(_ nodes: [Int]) -> (start: Int32, count: Int32) {
@@ -195,7 +225,11 @@ struct Program: Sendable {
             return names.count - 1
         }
         for p in k.properties { local[entry(p.key)].node = Int32(p.node) }
-        for (bit, r) in k.required.enumerated() { local[entry(Array(r.utf8))].required = Int32(bit) }
+        for (bit, r) in k.required.enumerated() {
+            let i = entry(Array(r.utf8))
+            local[i].required = Int32(bit)
+            if bit < 64 { local[i].requiredBit = 1 << UInt64(bit) }
+        }
         o.requiredCount = Int32(k.required.count)
         o.propertyCount = Int32(k.properties.count)
         guard !local.isEmpty else { return }
@@ -256,6 +290,8 @@ struct Op: Sendable {
         /// Nothing but keywords on the value itself (type, enum, const, numbers,
         /// strings): checked without the bookkeeping of nodes that apply others.
         static let leaf = Flags(rawValue: 1 << 13)
+        /// Object keywords the walk of a plain object checks (`Program.isPlain`).
+        static let plainObject = Flags(rawValue: 1 << 14)
     }
 
     var flags: Flags = []
@@ -269,6 +305,8 @@ struct Op: Sendable {
     var minLength: Int32 = -1, maxLength: Int32 = -1, pattern: Int32 = -1
     var format: Format?
     var entryStart: Int32 = 0, slotStart: Int32 = 0, slotMask: Int32 = -1
+    /// A plain object's first learned key in the validator's `learned` (-1: not a plain object).
+    var learned: Int32 = -1
     var propertyCount: Int32 = 0, requiredCount: Int32 = 0
     var patternStart: Int32 = 0, patternCount: Int32 = 0
     var additional: Int32 = -1, propertyNames: Int32 = -1, minProperties: Int32 = -1, maxProperties: Int32 = -1

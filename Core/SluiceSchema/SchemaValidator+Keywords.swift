@@ -84,7 +84,7 @@ extension SchemaValidator {
 
     /// The `properties`/`required` entry named `key`, if the node knows it.
     @inline(__always)
-    private func entry(_ op: UnsafeMutablePointer<Op>, _ key: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Program.Entry>? {
+    func entry(_ op: UnsafeMutablePointer<Op>, _ key: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Program.Entry>? {
         let h = Program.hash(key)
         let mask = Int(op.pointee.slotMask)
         let table = slots + Int(op.pointee.slotStart)

@@ -21,8 +21,15 @@ public final class SchemaValidator {
     let numberChecks: UnsafeMutablePointer<Program.NumberChecks>
     let literals: UnsafeMutablePointer<Program.Literal>
     let lists: UnsafeMutablePointer<Int32>
+    let quickLeaves: UnsafeMutablePointer<QuickLeaf>
     let patterns: [Pattern]
+    /// Per plain object node, the keys its last object had, by position
+    /// (`LearnedKey.positions` each, from `Op.learned`): what the next
+    /// object's members are compared with first.
+    let learned: UnsafeMutablePointer<LearnedKey>
     let dynamicScope: Bool
+    /// Where the walk of a record starts (see `check`).
+    let rootTarget: Int32
     let matchData = MatchData()
 
     /// What the walk changes, behind a pointer: a class's stored `var`s pay
@@ -68,8 +75,11 @@ public final class SchemaValidator {
         numberChecks = copy(p.numberChecks)
         literals = copy(p.literals)
         lists = copy(p.lists)
+        quickLeaves = copy(p.quickLeaves)
         patterns = p.patterns
+        learned = copy([LearnedKey](repeating: LearnedKey(), count: p.plainObjects * LearnedKey.positions))
         dynamicScope = schema.usesDynamicScope
+        rootTarget = dynamicScope ? Int32(schema.root) : p.ops[schema.root].target
         state.initialize(to: State())
     }
 
@@ -85,12 +95,17 @@ public final class SchemaValidator {
         numberChecks.deallocate()
         literals.deallocate()
         lists.deallocate()
+        quickLeaves.deallocate()
+        learned.deallocate()
     }
 
     /// Whether `document` is valid, stopping at the first failure.
     public func isValid(_ document: BSONDocument) -> Bool {
         reset(quiet: 1)
-        return check(Int32(schema.root), Instance(document: document.bytes), -1)
+        let v = Instance(document: document.bytes)
+        let op = ops + Int(rootTarget)
+        if !dynamicScope, op.pointee.flags.contains(.plainObject) { return checkPlainObject(op, v) }
+        return check(Int32(schema.root), v, -1)
     }
 
     /// The failures of `document` (at most `limit`), or [] when it is valid.
@@ -217,6 +232,11 @@ public final class SchemaValidator {
     /// A node that applies other schemas (references, members, items,
     /// applicators), or a boolean schema.
     private func checkNode(_ index: Int32, _ op: UnsafeMutablePointer<Op>, _ flags: Op.Flags, _ v: Instance, _ outer: Int) -> Bool {
+        // Only a yes or no is asked and nothing collects annotations: the plain walk.
+        if flags.contains(.plainObject), state.pointee.quiet > 0, outer < 0, v.isDocument, !dynamicScope,
+           state.pointee.depth < Self.maxDepth {
+            return checkPlainObject(op, v)
+        }
         if flags.contains(.alwaysTrue) { return true }
         if flags.contains(.alwaysFalse) { return refuse(index, "false", "no value is allowed here") }
         if state.pointee.depth > Self.maxDepth {
