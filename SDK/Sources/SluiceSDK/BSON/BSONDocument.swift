@@ -11,7 +11,7 @@ public struct BSONDocument {
     /// The document's bytes, from its length prefix to its trailing NUL.
     public let bytes: UnsafeRawBufferPointer
 
-    public init(_ bytes: UnsafeRawBufferPointer) {
+    @inlinable public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 

@@ -13,13 +13,21 @@ public struct JSONLines: ~Copyable {
     public var plainTypes = false
     /// As `JSONWriter.dates`.
     public var dates = JSONWriter.Dates.iso8601
+    /// The last document's keys and day, for the next (behind a pointer for `JSONText`).
+    private let memo: UnsafeMutablePointer<JSONTextMemo>
 
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)
         base = .allocate(capacity: self.capacity)
+        memo = .allocate(capacity: 1)
+        memo.initialize(to: JSONTextMemo())
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        memo.deinitialize(count: 1)
+        memo.deallocate()
+    }
 
     /// Empties the buffer, keeping its memory.
     public mutating func reset() { count = 0 }
@@ -31,7 +39,7 @@ public struct JSONLines: ~Copyable {
         // that needs more, or holds a type it leaves to `JSONWriter`, is written the general way.
         reserve(document.bytes.count &* 6 &+ 64)
         let room = UnsafeMutableBufferPointer(start: base + count, count: capacity &- count)
-        var text = JSONText(into: room, plainTypes: plainTypes, dates: dates)
+        var text = JSONText(into: room, plainTypes: plainTypes, dates: dates, memo: memo)
         if text.document(document, asArray: false) {
             let n = text.written(from: room.baseAddress!)
             if n < room.count {

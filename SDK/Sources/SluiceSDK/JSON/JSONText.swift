@@ -20,8 +20,13 @@ struct JSONText {
     /// Just past the outermost document: strings are read eight bytes at a
     /// time (a word may run past a string into the bytes after it, never past this).
     private var limit: UnsafeRawPointer
+    /// The writer's memory of the documents before (`JSONLines`), or nil.
+    private let memo: UnsafeMutablePointer<JSONTextMemo>?
 
-    init(into room: UnsafeMutableBufferPointer<UInt8>, plainTypes: Bool, dates: JSONWriter.Dates) {
+    init(into room: UnsafeMutableBufferPointer<UInt8>, plainTypes: Bool, dates: JSONWriter.Dates,
+         memo: UnsafeMutablePointer<JSONTextMemo>? = nil)
+    {
+        self.memo = memo
         p = room.baseAddress!
         end = room.baseAddress! + room.count
         limit = UnsafeRawPointer(room.baseAddress!)
@@ -48,7 +53,87 @@ struct JSONText {
     mutating func document(_ d: BSONDocument, asArray: Bool) -> Bool {
         guard let base = d.bytes.baseAddress, d.bytes.count >= 5 else { return false }
         limit = base + d.bytes.count
+        if !asArray, memo != nil { return rememberedMembers(base, length: d.bytes.count) }
         return members(base, length: d.bytes.count, asArray: asArray)
+    }
+
+    /// A top-level object's members, each key compared with the one the
+    /// memo holds at its place and, when equal, its text copied from there.
+    private mutating func rememberedMembers(_ b: UnsafeRawPointer, length: Int) -> Bool {
+        guard room(2), let memo else { return false }
+        put(UInt8(ascii: "{"))
+        let last = b + length - 1
+        var s = b + 4
+        var first = true
+        // Where the next slot starts in the memo; `remembering` ends at the first key not kept.
+        var slot = 0
+        var remembering = true
+        while s < last {
+            let type = s.load(as: UInt8.self)
+            guard room(2) else { return false }
+            if !first { put(UInt8(ascii: ",")) }
+            first = false
+            let key = s + 1
+            if remembering, slot < memo.pointee.count, let valueStart = rememberedKey(key, slot: &slot, memo: memo) {
+                s = valueStart
+            } else {
+                let text = p
+                guard let valueStart = quoted(key, end: nil), room(1) else { return false }
+                put(UInt8(ascii: ":"))
+                if remembering {
+                    let keyLength = key.distance(to: valueStart), textLength = text.distance(to: p)
+                    remembering = memo.pointee.remember(at: slot, key: key, keyLength: keyLength, text: text, textLength: textLength)
+                    slot += 8 + keyLength + textLength
+                }
+                s = valueStart
+            }
+            guard let next = value(type, at: s) else { return false }
+            s = next
+        }
+        guard room(1) else { return false }
+        put(UInt8(ascii: "}"))
+        return true
+    }
+
+    /// When the key at `key` is the one the memo's slot at `slot` holds:
+    /// writes its text, moves `slot` to the next slot and returns where the
+    /// value starts; otherwise nil, having written nothing.
+    @inline(__always)
+    private mutating func rememberedKey(_ key: UnsafeRawPointer, slot: inout Int, memo: UnsafeMutablePointer<JSONTextMemo>) -> UnsafeRawPointer? {
+        let m = UnsafeRawPointer(memo.pointee.bytes + slot)
+        let keyLength = Int(UInt32(littleEndian: m.loadUnaligned(as: UInt32.self)))
+        let textLength = Int(UInt32(littleEndian: m.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+        let remembered = m + 8
+        // The remembered key ends in its NUL: equal bytes mean the key ends in the same place.
+        guard keyLength <= key.distance(to: limit), room(textLength &+ 8) else { return nil }
+        var i = 0
+        while i &+ 8 <= keyLength {
+            guard key.loadUnaligned(fromByteOffset: i, as: UInt64.self) == remembered.loadUnaligned(fromByteOffset: i, as: UInt64.self) else {
+                return nil
+            }
+            i &+= 8
+        }
+        let rest = keyLength &- i
+        if rest > 0 {
+            if i &+ 8 <= key.distance(to: limit) {
+                // The memo is padded, so its word may run past the key too.
+                let a = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let b = UInt64(littleEndian: remembered.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                guard (a ^ b) & ((1 &<< (UInt64(rest) &* 8)) &- 1) == 0 else { return nil }
+            } else {
+                guard memcmp(key + i, remembered + i, rest) == 0 else { return nil }
+            }
+        }
+        // Whole words, the last running up to seven bytes past the text: inside the room, and inside the memo's padding.
+        let text = remembered + keyLength
+        var j = 0
+        repeat {
+            UnsafeMutableRawPointer(p + j).storeBytes(of: text.loadUnaligned(fromByteOffset: j, as: UInt64.self), as: UInt64.self)
+            j &+= 8
+        } while j < textLength
+        p += textLength
+        slot &+= 8 &+ keyLength &+ textLength
+        return key + keyLength
     }
 
     private mutating func members(_ b: UnsafeRawPointer, length: Int, asArray: Bool) -> Bool {
@@ -115,7 +200,8 @@ struct JSONText {
         guard room(36) else { return false }
         let mark = p
         if plainTypes { put(UInt8(ascii: "\"")) } else { put("{\"$date\":\"") }
-        guard let n = ISO8601.write(milliseconds: ms, into: p) else {
+        let written = if let memo { ISO8601.write(milliseconds: ms, into: p, day: &memo.pointee.day) } else { ISO8601.write(milliseconds: ms, into: p) }
+        guard let n = written else {
             p = mark
             return false
         }
@@ -216,14 +302,20 @@ struct JSONText {
 
     /// As `JSONWriter.writeDouble`: whole numbers as "n.0" (-0.0 as "0.0"), up
     /// to four decimals in fixed point, else `description`.
+    @inline(__always)
     private mutating func double(_ d: Double) -> Bool {
         guard room(32) else { return false }
-        guard d.isFinite else {
-            put("null")
+        if let n = DoubleText.writeShort(d, negative: d < 0, into: p) {
+            p += n
             return true
         }
-        if let (digits, decimals) = DoubleText.shortDecimal(d) {
-            p += DoubleText.writeFixed(digits, decimals: decimals, negative: d < 0, into: p)
+        return longDouble(d)
+    }
+
+    @inline(never)
+    private mutating func longDouble(_ d: Double) -> Bool {
+        guard d.isFinite else {
+            put("null")
             return true
         }
         var text = d.description
