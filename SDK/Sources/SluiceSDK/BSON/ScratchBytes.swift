@@ -75,6 +75,27 @@ struct ScratchBytes {
         count += n
     }
 
+    /// Appends `n` bytes of `src` a word at a time: reads up to 7 bytes past
+    /// them, which the caller guarantees readable.
+    @inline(__always)
+    mutating func appendWords(_ src: UnsafeRawPointer, _ n: Int) {
+        reserve(n + 8)
+        var i = 0
+        while i < n {
+            (base + count + i).storeBytes(of: src.loadUnaligned(fromByteOffset: i, as: UInt64.self), as: UInt64.self)
+            i += 8
+        }
+        count += n
+    }
+
+    /// Stores the eight bytes of `v` at the end and keeps the first `k` of
+    /// them: no capacity check, the caller reserved a word beyond what it keeps.
+    @inline(__always)
+    mutating func store(word v: UInt64, keeping k: Int) {
+        base.storeBytes(of: v, toByteOffset: count, as: UInt64.self)
+        count += k
+    }
+
     /// Overwrites a byte written before.
     @inline(__always)
     func set(_ byte: UInt8, at i: Int) { base.storeBytes(of: byte, toByteOffset: i, as: UInt8.self) }
