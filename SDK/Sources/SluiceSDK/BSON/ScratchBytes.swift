@@ -88,13 +88,12 @@ struct ScratchBytes {
         count += n
     }
 
-    /// Stores the eight bytes of `v` at the end and keeps the first `k` of
-    /// them: no capacity check, the caller reserved a word beyond what it keeps.
+    /// Where the next byte goes, for writes into room `reserve` made, then counted with `advance`.
+    var end: UnsafeMutableRawPointer { base + count }
+
+    /// Counts `n` bytes written at `end`.
     @inline(__always)
-    mutating func store(word v: UInt64, keeping k: Int) {
-        base.storeBytes(of: v, toByteOffset: count, as: UInt64.self)
-        count += k
-    }
+    mutating func advance(_ n: Int) { count += n }
 
     /// Overwrites a byte written before.
     @inline(__always)

@@ -264,24 +264,27 @@ struct JSONTranscoder {
     private mutating func copyPlain(from start: Int) -> Int {
         let base = parser.b.baseAddress!, n = parser.b.count
         let high: UInt64 = ascii ? 0x8080_8080_8080_8080 : 0
+        // Locals, not `out`'s fields: each store through `out` reloaded them.
+        let to = out.end
         var p = start
-        while p + 8 <= n {
+        while p &+ 8 <= n {
             let v = base.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+            to.storeBytes(of: v, toByteOffset: p &- start, as: UInt64.self)
             let m = StringScan.stopMask(UInt64(littleEndian: v), high: high)
             if m != 0 {
-                let k = m.trailingZeroBitCount >> 3
-                out.store(word: v, keeping: k)
-                return p + k
+                p &+= m.trailingZeroBitCount &>> 3
+                out.advance(p &- start)
+                return p
             }
-            out.store(word: v, keeping: 8)
-            p += 8
+            p &+= 8
         }
         while p < n {
             let c = base.load(fromByteOffset: p, as: UInt8.self)
-            if StringScan.stops(c) || (ascii && c >= 0x80) { return p }
-            out.append(c)
-            p += 1
+            if StringScan.stops(c) || (ascii && c >= 0x80) { break }
+            to.storeBytes(of: c, toByteOffset: p &- start, as: UInt8.self)
+            p &+= 1
         }
+        out.advance(p &- start)
         return p
     }
 
