@@ -23,6 +23,10 @@ struct JSONTranscoder {
     var keyCursor = 0
     /// False once a key could not be remembered: the line's later keys no longer line up with entries.
     var remembering = true
+    /// `parser.b`'s first byte and length: a buffer pointer's subscript and
+    /// count test its base for nil on every use, several times per member.
+    let base: UnsafeRawPointer
+    let n: Int
 
     /// BSON up to this size is built on the stack (more moves to the heap).
     @inline(__always) static var stackBytes: Int { 1024 }
@@ -30,14 +34,15 @@ struct JSONTranscoder {
     /// The BSON document of the JSON object in `bytes`, valid during `body`.
     static func withDocument(_ bytes: UnsafeRawBufferPointer, ascii: Bool, memory: JSONLineMemory?, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: 8) { stack in
-            var t = JSONTranscoder(parser: JSONParser(b: bytes), out: ScratchBytes(stack), ascii: ascii, memory: memory?.state)
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { throw JSONParseError(offset: 0, reason: "a record must be a JSON object") }
+            var t = JSONTranscoder(parser: JSONParser(b: bytes), out: ScratchBytes(stack), ascii: ascii, memory: memory?.state, base: base, n: bytes.count)
             defer { t.out.release() }
-            t.parser.skipSpace()
-            guard t.parser.p < bytes.count, bytes[t.parser.p] == UInt8(ascii: "{") else {
+            t.skipSpace()
+            guard t.parser.p < t.n, t.at(t.parser.p) == UInt8(ascii: "{") else {
                 throw JSONParseError(offset: t.parser.p, reason: "a record must be a JSON object")
             }
             try t.document(depth: 1)
-            t.parser.skipSpace()
+            t.skipSpace()
             guard t.parser.p == bytes.count else { throw t.parser.error("trailing characters") }
             return try body(t.out.bytes)
         }
@@ -55,11 +60,11 @@ struct JSONTranscoder {
     /// After the parser sits on "{": the members, as elements.
     private mutating func members(depth: Int) throws {
         parser.p += 1
-        parser.skipSpace()
-        if parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "}") { parser.p += 1; return }
+        skipSpace()
+        if parser.p < n, at(parser.p) == UInt8(ascii: "}") { parser.p += 1; return }
         while true {
-            parser.skipSpace()
-            guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
+            skipSpace()
+            guard parser.p < n, at(parser.p) == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
             let element = out.count
             if !recalledKey() {
                 out.append(0)  // the type, known after the value
@@ -71,15 +76,15 @@ struct JSONTranscoder {
                 }
                 out.append(0)
                 if memory != nil { rememberKey(from: keyStart, escaped: escaped) }
-                parser.skipSpace()
-                guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
+                skipSpace()
+                guard parser.p < n, at(parser.p) == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
                 parser.p += 1
             }
             try value(element: element, depth: depth)
-            parser.skipSpace()
-            guard parser.p < parser.b.count else { throw parser.error("unterminated object") }
-            if parser.b[parser.p] == UInt8(ascii: ",") { parser.p += 1; continue }
-            if parser.b[parser.p] == UInt8(ascii: "}") { parser.p += 1; return }
+            skipSpace()
+            guard parser.p < n else { throw parser.error("unterminated object") }
+            if at(parser.p) == UInt8(ascii: ",") { parser.p += 1; continue }
+            if at(parser.p) == UInt8(ascii: "}") { parser.p += 1; return }
             throw parser.error("expected ',' or '}' in object")
         }
     }
@@ -93,8 +98,8 @@ struct JSONTranscoder {
         let entry = memory.pointee.keys + keyCursor
         let n = Int(entry.load(as: UInt8.self))
         let p = parser.p + 1
-        let room = parser.b.count - p
-        guard n <= room, Self.sameBytes(parser.b.baseAddress! + p, entry + 2, n, room: room) else { return false }
+        let room = self.n - p
+        guard n <= room, Self.sameBytes(base + p, entry + 2, n, room: room) else { return false }
         // The type placeholder, the key and its quote, which becomes the name's NUL.
         out.appendWords(entry + 1, n)
         out.set(0, at: out.count - 1)
@@ -145,8 +150,8 @@ struct JSONTranscoder {
     /// After the parser sits on "[": the items, as elements keyed "0", "1", …
     private mutating func elements(depth: Int) throws {
         parser.p += 1
-        parser.skipSpace()
-        if parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "]") { parser.p += 1; return }
+        skipSpace()
+        if parser.p < n, at(parser.p) == UInt8(ascii: "]") { parser.p += 1; return }
         var index = 0
         while true {
             let element = out.count
@@ -156,10 +161,10 @@ struct JSONTranscoder {
             index += 1
             // Items sit one level deeper than their array, as in the general parser.
             try value(element: element, depth: depth)
-            parser.skipSpace()
-            guard parser.p < parser.b.count else { throw parser.error("unterminated array") }
-            if parser.b[parser.p] == UInt8(ascii: ",") { parser.p += 1; continue }
-            if parser.b[parser.p] == UInt8(ascii: "]") { parser.p += 1; return }
+            skipSpace()
+            guard parser.p < n else { throw parser.error("unterminated array") }
+            if at(parser.p) == UInt8(ascii: ",") { parser.p += 1; continue }
+            if at(parser.p) == UInt8(ascii: "]") { parser.p += 1; return }
             throw parser.error("expected ',' or ']' in array")
         }
     }
@@ -167,10 +172,10 @@ struct JSONTranscoder {
     /// The value of the element whose type byte is at `element` (its key written after it).
     private mutating func value(element: Int, depth: Int) throws {
         guard depth < parser.maxDepth else { throw parser.error("nesting deeper than \(parser.maxDepth)") }
-        parser.skipSpace()
-        guard parser.p < parser.b.count else { throw parser.error("unexpected end of input") }
+        skipSpace()
+        guard parser.p < n else { throw parser.error("unexpected end of input") }
         let type: BSONType
-        switch parser.b[parser.p] {
+        switch at(parser.p) {
         case UInt8(ascii: "{"):
             if startsWithDollarKey() {
                 if extendedDate() { type = .datetime } else { return try wrapper(element: element, depth: depth) }
@@ -372,6 +377,17 @@ struct JSONTranscoder {
     private func utcDate(_ text: UnsafeRawBufferPointer) -> Int64? {
         if let memory, let ms = ISO8601.parseUTC(text, memo: &memory.pointee.day) { return ms }
         return ISO8601.parse(text)
+    }
+
+    /// The input byte at `i` (below `n`).
+    @inline(__always)
+    func at(_ i: Int) -> UInt8 { base.load(fromByteOffset: i, as: UInt8.self) }
+
+    /// `JSONParser.skipSpace` with the first test on `base` and `n`.
+    @inline(__always)
+    mutating func skipSpace() {
+        if parser.p < n, at(parser.p) > 0x20 { return }
+        parser.skipSpace()
     }
 
     /// Whether the object at the parser starts with a "$…" key (an Extended JSON wrapper).
