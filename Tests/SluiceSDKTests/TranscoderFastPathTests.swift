@@ -112,6 +112,11 @@ final class TranscoderFastPathTests: XCTestCase {
             "123456789012345678.9", "1234567890123456789.5", "0.000000000000000000000123", "23.47", "-12.300",
             "1.7976931348623157e308", "2.2250738585072014e-308", "4.9e-324", "1e400", "-1e400", "0e5", "0.0e-5",
             "00", "01", "-", "1.", "1e", "1e+", "-x", "1.e3", "0x10", "1.5E-7", "12345678901234567890e-20",
+            // 15 to 20 digits around the exact-mantissa limits, leading zeros counted as digits.
+            "123456789012345.6", "1234567890123456.7", "12345678901234567.8", "123456789012345678.9", "0.123456789012345678",
+            "0.1234567890123456789", "0.00000000000000000001", "-0.000000000000000000011", "9007199254740991.0", "9007199254740993.0",
+            "1.000000000000000001", "9.999999999999999999", "99999999999999999.99", "16.0", "0.52", "-9.5", "758000", "1e-400",
+            "-0e0", "0.0e400", "1e22", "12e21", "1.5e22", "1.5e-22", "0.5e-22", "1E+2", "1e+022", "-1.0E-0",
         ]
         for t in texts {
             let text = Array(#"{"n":\#(t)}"#.utf8)
@@ -119,6 +124,12 @@ final class TranscoderFastPathTests: XCTestCase {
                 // Rejected: by the general path too, with the same words.
                 assertSame(text, t)
                 continue
+            }
+            // The parser reads the same value.
+            switch try JSONParser.parse(Array(t.utf8)) {
+            case let .int(i): XCTAssertEqual(i, Int64(t), t)
+            case let .double(d): XCTAssertEqual(d.bitPattern, Double(t)?.bitPattern, t)
+            default: XCTFail(t)
             }
             try doc.withUnsafeBytes { d in
                 let n = try XCTUnwrap(BSONDocument(d)["n"], t)

@@ -10,7 +10,7 @@ extension FileSource {
     func decodeUTF8(_ line: UnsafeRawBufferPointer, _ output: Output, token: UInt64, _ writer: inout BSONWriter) -> Outcome {
         if format == .ndjson {
             do {
-                try BSONFromJSON.withDocument(json: line, ascii: true) { emit($0, output, token: token) }
+                try BSONFromJSON.withDocument(json: line, ascii: true, memory: lineMemory) { emit($0, output, token: token) }
                 return .emitted
             } catch is NonASCIIText {
                 // Checked and decoded below, as any non-ASCII line.

@@ -42,6 +42,8 @@ public final class FileSource: Source {
     /// The CSV header's names, trimmed.
     var header: [String] = []
     var writer = BSONWriter(capacity: 512)
+    /// The last NDJSON line's keys and date, which the next line mostly repeats.
+    let lineMemory = JSONLineMemory()
     let host: PluginHost
     let checkpointPath: String?
     /// The checkpoint only bridges a crash or a stop part way: removed once a bounded read ended with every line delivered.
@@ -187,7 +189,7 @@ public final class FileSource: Source {
         switch format {
         case .ndjson:
             do {
-                try BSONFromJSON.withDocument(json: line) { emit($0, output, token: token) }
+                try BSONFromJSON.withDocument(json: line, memory: lineMemory) { emit($0, output, token: token) }
                 return .emitted
             } catch {
                 return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.lineNumber): \(error)", output, token, &writer)

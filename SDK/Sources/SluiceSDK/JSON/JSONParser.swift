@@ -205,69 +205,69 @@ public struct JSONParser {
 
     /// After the parser sits on '-' or a digit: reads a number, accumulating
     /// its digits as it scans. Integers that fit, and decimals on Clinger's
-    /// fast path (a mantissa below 2^53 and a power of ten up to 22: both
-    /// exact doubles, so one multiplication or division rounds correctly),
-    /// need no string and no `strtod`; the rest fall back to them. Shared by
-    /// the parser and the NDJSON → BSON transcoder, so both read the same values.
+    /// fast path (up to 19 digits, a mantissa below 2^53 and a power of ten
+    /// up to 22: both exact doubles, so one multiplication or division
+    /// rounds correctly), need no string and no `strtod`; the rest fall back
+    /// to them. Shared by the parser and the NDJSON → BSON transcoder, so
+    /// both read the same values.
     @inline(__always)
     mutating func scanNumber() throws -> JSONNumber {
+        // The caller saw a byte at `p`: the buffer has a base.
+        let base = b.baseAddress!, n = b.count
         var p = self.p
         let start = p
-        let negative = b[p] == UInt8(ascii: "-")
+        let negative = base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-")
         if negative { p += 1 }
-        guard p < b.count, isDigit(b[p]) else { self.p = p; throw error("expected a digit") }
+        guard p < n, isDigit(base.load(fromByteOffset: p, as: UInt8.self)) else { self.p = p; throw error("expected a digit") }
+        // Wrapping: beyond 19 digits the mantissa is not used.
         var mantissa: UInt64 = 0
-        var significant = 0
         var exponent = 0
-        var exact = true
-        if b[p] == UInt8(ascii: "0") {
+        let integerStart = p
+        if base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "0") {
             p += 1
         } else {
-            while p < b.count, isDigit(b[p]) {
-                if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(b[p] &- 48)
-                    significant += 1
-                } else {
-                    exponent += 1
-                    exact = false
-                }
+            while p < n {
+                let d = base.load(fromByteOffset: p, as: UInt8.self) &- 48
+                guard d < 10 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
                 p += 1
             }
         }
+        var digits = p - integerStart
         var integral = true
-        if p < b.count, b[p] == UInt8(ascii: ".") {
+        if p < n, base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: ".") {
             integral = false
             p += 1
-            guard p < b.count, isDigit(b[p]) else { self.p = p; throw error("expected a digit after '.'") }
-            while p < b.count, isDigit(b[p]) {
-                if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(b[p] &- 48)
-                    if mantissa != 0 { significant += 1 }
-                    exponent -= 1
-                } else {
-                    exact = false
-                }
+            let fractionStart = p
+            while p < n {
+                let d = base.load(fromByteOffset: p, as: UInt8.self) &- 48
+                guard d < 10 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
                 p += 1
             }
+            guard p > fractionStart else { self.p = p; throw error("expected a digit after '.'") }
+            exponent = fractionStart - p
+            digits += p - fractionStart
         }
-        if p < b.count, b[p] == UInt8(ascii: "e") || b[p] == UInt8(ascii: "E") {
+        if p < n, base.load(fromByteOffset: p, as: UInt8.self) | 0x20 == UInt8(ascii: "e") {
             integral = false
             p += 1
             var sign = 1
-            if p < b.count, b[p] == UInt8(ascii: "+") || b[p] == UInt8(ascii: "-") {
-                if b[p] == UInt8(ascii: "-") { sign = -1 }
+            if p < n, base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "+") || base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-") {
+                if base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-") { sign = -1 }
                 p += 1
             }
-            guard p < b.count, isDigit(b[p]) else { self.p = p; throw error("expected a digit in exponent") }
+            guard p < n, isDigit(base.load(fromByteOffset: p, as: UInt8.self)) else { self.p = p; throw error("expected a digit in exponent") }
             var e = 0
-            while p < b.count, isDigit(b[p]) {
-                if e < 100_000 { e = e * 10 + Int(b[p] &- 48) }
+            while p < n, isDigit(base.load(fromByteOffset: p, as: UInt8.self)) {
+                if e < 100_000 { e = e * 10 + Int(base.load(fromByteOffset: p, as: UInt8.self) &- 48) }
                 p += 1
             }
             exponent += sign * e
         }
         self.p = p
-        if exact {
+        // Up to 19 digits (leading zeros included) the mantissa is exact: below 10^19 < 2^64.
+        if digits <= 19 {
             if integral {
                 if negative, mantissa <= UInt64(Int64.max) + 1 { return .int(Int64(bitPattern: 0 &- mantissa)) }
                 if !negative, mantissa <= UInt64(Int64.max) { return .int(Int64(mantissa)) }
@@ -283,15 +283,37 @@ public struct JSONParser {
         return .double(d)
     }
 
-    /// 10^e for e in 0 ... 22: every one is exactly representable as a Double.
-    /// A tuple, not a global array: no lazy initialisation or bounds check per number.
+    /// 10^e for e in 0 ... 22: every one is exactly representable as a
+    /// Double. A switch, which the compiler makes a constant table: a tuple
+    /// was copied to the stack on every call.
     @inline(__always)
     static func powerOfTen(_ e: Int) -> Double {
-        withUnsafeBytes(of: powersOfTen) { $0.load(fromByteOffset: e * 8, as: Double.self) }
+        switch e {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
     }
-
-    private static let powersOfTen = (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22)
 
     @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c &- 48 < 10 }
 }

@@ -11,27 +11,38 @@ import Glibc
 ///
 /// Keys and strings are unescaped straight into the output, which lives on
 /// the stack for records up to `stackBytes`: one copy of each byte, no
-/// array checks per element.
+/// array checks per element. With a `JSONLineMemory`, keys the last line
+/// had at the same place are compared and copied whole.
 struct JSONTranscoder {
     var parser: JSONParser
     var out: ScratchBytes
     /// Throw `NonASCIIText` at the first byte at or above 0x80 in a string.
     let ascii: Bool
+    let memory: UnsafeMutablePointer<JSONLineMemory.State>?
+    /// Where in `memory`'s keys the entry for the next key starts.
+    var keyCursor = 0
+    /// False once a key could not be remembered: the line's later keys no longer line up with entries.
+    var remembering = true
+    /// `parser.b`'s first byte and length: a buffer pointer's subscript and
+    /// count test its base for nil on every use, several times per member.
+    let base: UnsafeRawPointer
+    let n: Int
 
     /// BSON up to this size is built on the stack (more moves to the heap).
     @inline(__always) static var stackBytes: Int { 1024 }
 
     /// The BSON document of the JSON object in `bytes`, valid during `body`.
-    static func withDocument(_ bytes: UnsafeRawBufferPointer, ascii: Bool, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    static func withDocument(_ bytes: UnsafeRawBufferPointer, ascii: Bool, memory: JSONLineMemory?, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: 8) { stack in
-            var t = JSONTranscoder(parser: JSONParser(b: bytes), out: ScratchBytes(stack), ascii: ascii)
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { throw JSONParseError(offset: 0, reason: "a record must be a JSON object") }
+            var t = JSONTranscoder(parser: JSONParser(b: bytes), out: ScratchBytes(stack), ascii: ascii, memory: memory?.state, base: base, n: bytes.count)
             defer { t.out.release() }
-            t.parser.skipSpace()
-            guard t.parser.p < bytes.count, bytes[t.parser.p] == UInt8(ascii: "{") else {
+            t.skipSpace()
+            guard t.parser.p < t.n, t.at(t.parser.p) == UInt8(ascii: "{") else {
                 throw JSONParseError(offset: t.parser.p, reason: "a record must be a JSON object")
             }
             try t.document(depth: 1)
-            t.parser.skipSpace()
+            t.skipSpace()
             guard t.parser.p == bytes.count else { throw t.parser.error("trailing characters") }
             return try body(t.out.bytes)
         }
@@ -49,35 +60,98 @@ struct JSONTranscoder {
     /// After the parser sits on "{": the members, as elements.
     private mutating func members(depth: Int) throws {
         parser.p += 1
-        parser.skipSpace()
-        if parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "}") { parser.p += 1; return }
+        skipSpace()
+        if parser.p < n, at(parser.p) == UInt8(ascii: "}") { parser.p += 1; return }
         while true {
-            parser.skipSpace()
-            guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
+            skipSpace()
+            guard parser.p < n, at(parser.p) == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
             let element = out.count
-            out.append(0)  // the type, known after the value
-            // Only an escaped key can hold U+0000; a BSON key ends at the first NUL, so the record would be malformed.
-            if try string(), memchr(out.base + element + 1, 0, out.count - element - 1) != nil {
-                throw parser.error(BSONFromJSON.nulKeyReason)
+            if !recalledKey() {
+                out.append(0)  // the type, known after the value
+                let keyStart = parser.p + 1
+                let escaped = try string()
+                // Only an escaped key can hold U+0000; a BSON key ends at the first NUL, so the record would be malformed.
+                if escaped, memchr(out.base + element + 1, 0, out.count - element - 1) != nil {
+                    throw parser.error(BSONFromJSON.nulKeyReason)
+                }
+                out.append(0)
+                if memory != nil { rememberKey(from: keyStart, escaped: escaped) }
+                skipSpace()
+                guard parser.p < n, at(parser.p) == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
+                parser.p += 1
             }
-            out.append(0)
-            parser.skipSpace()
-            guard parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
-            parser.p += 1
             try value(element: element, depth: depth)
-            parser.skipSpace()
-            guard parser.p < parser.b.count else { throw parser.error("unterminated object") }
-            if parser.b[parser.p] == UInt8(ascii: ",") { parser.p += 1; continue }
-            if parser.b[parser.p] == UInt8(ascii: "}") { parser.p += 1; return }
+            skipSpace()
+            guard parser.p < n else { throw parser.error("unterminated object") }
+            if at(parser.p) == UInt8(ascii: ",") { parser.p += 1; continue }
+            if at(parser.p) == UInt8(ascii: "}") { parser.p += 1; return }
             throw parser.error("expected ',' or '}' in object")
         }
+    }
+
+    /// After the parser sits on a key's quote: when the next remembered key
+    /// is the same bytes followed by ':', its element's type byte and name
+    /// are written and the parser moves past the colon.
+    @inline(__always)
+    private mutating func recalledKey() -> Bool {
+        guard let memory, remembering, keyCursor < memory.pointee.keyBytes else { return false }
+        let entry = memory.pointee.keys + keyCursor
+        let n = Int(entry.load(as: UInt8.self))
+        let p = parser.p + 1
+        let room = self.n - p
+        guard n <= room, Self.sameBytes(base + p, entry + 2, n, room: room) else { return false }
+        // The type placeholder, the key and its quote, which becomes the name's NUL.
+        out.appendWords(entry + 1, n)
+        out.set(0, at: out.count - 1)
+        keyCursor += n + 2
+        parser.p = p + n
+        return true
+    }
+
+    /// After a key read in full (its closing quote at `parser.p - 1`): it
+    /// replaces the entry at the cursor and the ones after, when it can
+    /// be recalled (no escape, ASCII, a ':' right after it, room left).
+    private mutating func rememberKey(from start: Int, escaped: Bool) {
+        guard let memory, remembering else { return }
+        let b = parser.b
+        let length = parser.p - 1 - start
+        let n = length + 2
+        guard !escaped, n <= 255, keyCursor + n + 2 <= JSONLineMemory.keyCapacity, parser.p < b.count, b[parser.p] == UInt8(ascii: ":"),
+              StringScan.isASCII(UnsafeRawBufferPointer(rebasing: b[start ..< parser.p])) else {
+            memory.pointee.keyBytes = keyCursor
+            remembering = false
+            return
+        }
+        let entry = memory.pointee.keys + keyCursor
+        entry.storeBytes(of: UInt8(n), as: UInt8.self)
+        entry.storeBytes(of: 0, toByteOffset: 1, as: UInt8.self)
+        memcpy(entry + 2, b.baseAddress! + start, n)
+        keyCursor += n + 2
+        memory.pointee.keyBytes = keyCursor
+    }
+
+    /// Whether the `n` bytes at `input` (which has `room` readable bytes) equal those at `saved` (readable a word past `n`), a word at a time.
+    @inline(__always)
+    private static func sameBytes(_ input: UnsafeRawPointer, _ saved: UnsafeRawPointer, _ n: Int, room: Int) -> Bool {
+        var i = 0
+        while i + 8 <= n {
+            if input.loadUnaligned(fromByteOffset: i, as: UInt64.self) != saved.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        let rest = n - i
+        guard rest > 0 else { return true }
+        if room - i >= 8 {
+            let differ = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ saved.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            return differ & (UInt64.max >> (64 - 8 * rest)) == 0
+        }
+        return memcmp(input + i, saved + i, rest) == 0
     }
 
     /// After the parser sits on "[": the items, as elements keyed "0", "1", …
     private mutating func elements(depth: Int) throws {
         parser.p += 1
-        parser.skipSpace()
-        if parser.p < parser.b.count, parser.b[parser.p] == UInt8(ascii: "]") { parser.p += 1; return }
+        skipSpace()
+        if parser.p < n, at(parser.p) == UInt8(ascii: "]") { parser.p += 1; return }
         var index = 0
         while true {
             let element = out.count
@@ -87,10 +161,10 @@ struct JSONTranscoder {
             index += 1
             // Items sit one level deeper than their array, as in the general parser.
             try value(element: element, depth: depth)
-            parser.skipSpace()
-            guard parser.p < parser.b.count else { throw parser.error("unterminated array") }
-            if parser.b[parser.p] == UInt8(ascii: ",") { parser.p += 1; continue }
-            if parser.b[parser.p] == UInt8(ascii: "]") { parser.p += 1; return }
+            skipSpace()
+            guard parser.p < n else { throw parser.error("unterminated array") }
+            if at(parser.p) == UInt8(ascii: ",") { parser.p += 1; continue }
+            if at(parser.p) == UInt8(ascii: "]") { parser.p += 1; return }
             throw parser.error("expected ',' or ']' in array")
         }
     }
@@ -98,10 +172,10 @@ struct JSONTranscoder {
     /// The value of the element whose type byte is at `element` (its key written after it).
     private mutating func value(element: Int, depth: Int) throws {
         guard depth < parser.maxDepth else { throw parser.error("nesting deeper than \(parser.maxDepth)") }
-        parser.skipSpace()
-        guard parser.p < parser.b.count else { throw parser.error("unexpected end of input") }
+        skipSpace()
+        guard parser.p < n else { throw parser.error("unexpected end of input") }
         let type: BSONType
-        switch parser.b[parser.p] {
+        switch at(parser.p) {
         case UInt8(ascii: "{"):
             if startsWithDollarKey() {
                 if extendedDate() { type = .datetime } else { return try wrapper(element: element, depth: depth) }
@@ -164,14 +238,14 @@ struct JSONTranscoder {
     /// offsets, as `JSONParser.string`.
     private mutating func string() throws -> Bool {
         let b = parser.b
-        let base = b.baseAddress!
         var p = parser.p + 1
         var escaped = false
         let stringStart = out.count
+        // Unescaping never lengthens text: the rest of the input, and a word
+        // stored past it, bound what the string writes.
+        out.reserve(b.count - p + 8)
         while true {
-            let stop = StringScan.plainEnd(b, from: p, ascii: ascii)
-            out.append(base, p, stop)
-            p = stop
+            p = copyPlain(from: p)
             guard p < b.count else { parser.p = p; throw parser.error("unterminated string") }
             let c = b[p]
             if c == UInt8(ascii: "\"") { break }
@@ -185,6 +259,38 @@ struct JSONTranscoder {
         parser.p = p + 1
         if escaped, !ascii { repairUTF8(from: stringStart) }
         return escaped
+    }
+
+    /// Copies the plain run from `p` (up to a quote, a backslash, a control
+    /// character, or in `ascii` mode a byte at or above 0x80) to the
+    /// output, scanning and storing a word at a time; returns where it ends.
+    /// The caller reserved the rest of the input and a word more.
+    @inline(__always)
+    private mutating func copyPlain(from start: Int) -> Int {
+        let base = parser.b.baseAddress!, n = parser.b.count
+        let high: UInt64 = ascii ? 0x8080_8080_8080_8080 : 0
+        // Locals, not `out`'s fields: each store through `out` reloaded them.
+        let to = out.end
+        var p = start
+        while p &+ 8 <= n {
+            let v = base.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+            to.storeBytes(of: v, toByteOffset: p &- start, as: UInt64.self)
+            let m = StringScan.stopMask(UInt64(littleEndian: v), high: high)
+            if m != 0 {
+                p &+= m.trailingZeroBitCount &>> 3
+                out.advance(p &- start)
+                return p
+            }
+            p &+= 8
+        }
+        while p < n {
+            let c = base.load(fromByteOffset: p, as: UInt8.self)
+            if StringScan.stops(c) || (ascii && c >= 0x80) { break }
+            to.storeBytes(of: c, toByteOffset: p &- start, as: UInt8.self)
+            p &+= 1
+        }
+        out.advance(p &- start)
+        return p
     }
 
     /// After a backslash: the escape (`JSONParser.escapedScalar`), unescaped into the output.
@@ -260,10 +366,28 @@ struct JSONTranscoder {
         parser.p = i + 1
         parser.skipSpace()
         guard parser.p < b.count, b[parser.p] == UInt8(ascii: "}"),
-              let ms = ISO8601.parse(UnsafeRawBufferPointer(rebasing: b[start ..< i])) else { parser.p = saved; return false }
+              let ms = utcDate(UnsafeRawBufferPointer(rebasing: b[start ..< i])) else { parser.p = saved; return false }
         parser.p += 1
         out.append(littleEndian: ms)
         return true
+    }
+
+    /// `ISO8601.parse`, through the memory's last day when there is one.
+    @inline(__always)
+    private func utcDate(_ text: UnsafeRawBufferPointer) -> Int64? {
+        if let memory, let ms = ISO8601.parseUTC(text, memo: &memory.pointee.day) { return ms }
+        return ISO8601.parse(text)
+    }
+
+    /// The input byte at `i` (below `n`).
+    @inline(__always)
+    func at(_ i: Int) -> UInt8 { base.load(fromByteOffset: i, as: UInt8.self) }
+
+    /// `JSONParser.skipSpace` with the first test on `base` and `n`.
+    @inline(__always)
+    mutating func skipSpace() {
+        if parser.p < n, at(parser.p) > 0x20 { return }
+        parser.skipSpace()
     }
 
     /// Whether the object at the parser starts with a "$…" key (an Extended JSON wrapper).
@@ -283,14 +407,17 @@ extension BSONFromJSON {
     /// Transcodes one JSON object (e.g. an NDJSON line) into the open
     /// top-level document of `w`. Call `w.reset()` before and `w.finish()` after.
     public static func transcode(json: UnsafeRawBufferPointer, into w: inout BSONWriter) throws {
-        try JSONTranscoder.withDocument(json, ascii: false) { w.appendElements(of: $0) }
+        try JSONTranscoder.withDocument(json, ascii: false, memory: nil) { w.appendElements(of: $0) }
     }
 
     /// The BSON document of one JSON object (e.g. an NDJSON line), valid
     /// during `body`: no array or writer in between. With `ascii`, throws
     /// `NonASCIIText` at the first string byte at or above 0x80, so a caller
-    /// that must check UTF-8 skips that pass for ASCII text.
-    public static func withDocument(json: UnsafeRawBufferPointer, ascii: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try JSONTranscoder.withDocument(json, ascii: ascii, body)
+    /// that must check UTF-8 skips that pass for ASCII text. With `memory`
+    /// (one per stream of lines), keys and dates repeated from the last
+    /// line read faster; the document is the same.
+    public static func withDocument(json: UnsafeRawBufferPointer, ascii: Bool = false, memory: JSONLineMemory? = nil,
+                                    _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try JSONTranscoder.withDocument(json, ascii: ascii, memory: memory, body)
     }
 }

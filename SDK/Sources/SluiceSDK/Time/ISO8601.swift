@@ -104,20 +104,52 @@ public enum ISO8601 {
     /// general reader then decides, with the same result for these forms).
     @inline(__always)
     static func parseUTC(_ b: UnsafeRawBufferPointer) -> Int64? {
-        let n = b.count
-        guard n == 20 || n == 24, let base = b.baseAddress else { return nil }
-        // Separators first: one test rejects most other text.
-        guard b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[n - 1] == 0x5A,
-              let y100 = twoDigits(base, 0), let y1 = twoDigits(base, 2), let mo = twoDigits(base, 5), let d = twoDigits(base, 8),
-              let h = twoDigits(base, 11), let mi = twoDigits(base, 14), let sec = twoDigits(base, 17) else { return nil }
+        guard b.count == 20 || b.count == 24, let base = b.baseAddress, let day = utcDay(base) else { return nil }
+        return utcTimeOfDay(base, b.count).map { day + $0 }
+    }
+
+    /// `parseUTC`, the day's milliseconds taken from `memo` when the text
+    /// starts with the same "YYYY-MM-DD" as the last one read through it
+    /// (timestamps of a stream mostly share their day): only the time of day is read.
+    @inline(__always)
+    static func parseUTC(_ b: UnsafeRawBufferPointer, memo: inout UTCDayMemo) -> Int64? {
+        guard b.count == 20 || b.count == 24, let base = b.baseAddress else { return nil }
+        // Bytes 0 ..< 8 and 2 ..< 10: the whole "YYYY-MM-DD" in two loads.
+        let head = base.loadUnaligned(as: UInt64.self), tail = base.loadUnaligned(fromByteOffset: 2, as: UInt64.self)
+        let day: Int64
+        if head == memo.head, tail == memo.tail {
+            day = memo.milliseconds
+        } else {
+            guard let parsed = utcDay(base) else { return nil }
+            memo = UTCDayMemo(head: head, tail: tail, milliseconds: parsed)
+            day = parsed
+        }
+        return utcTimeOfDay(base, b.count).map { day + $0 }
+    }
+
+    /// The milliseconds since the epoch of the "YYYY-MM-DD" at `base`, at midnight UTC; nil unless a valid date.
+    @inline(__always)
+    private static func utcDay(_ base: UnsafeRawPointer) -> Int64? {
+        guard base.load(fromByteOffset: 4, as: UInt8.self) == 0x2D, base.load(fromByteOffset: 7, as: UInt8.self) == 0x2D,
+              let y100 = twoDigits(base, 0), let y1 = twoDigits(base, 2), let mo = twoDigits(base, 5), let d = twoDigits(base, 8) else { return nil }
+        let y = y100 * 100 + y1
+        guard mo >= 1, mo <= 12, d >= 1, d <= Civil.daysInMonth(y, mo) else { return nil }
+        return Civil.days(year: y, month: mo, day: d) * 86_400_000
+    }
+
+    /// The milliseconds of "THH:MM:SSZ" or "THH:MM:SS.fffZ" at `base + 10`, ending at `n` (20 or 24).
+    @inline(__always)
+    private static func utcTimeOfDay(_ base: UnsafeRawPointer, _ n: Int) -> Int64? {
+        guard base.load(fromByteOffset: 10, as: UInt8.self) == 0x54, base.load(fromByteOffset: 13, as: UInt8.self) == 0x3A,
+              base.load(fromByteOffset: 16, as: UInt8.self) == 0x3A, base.load(fromByteOffset: n - 1, as: UInt8.self) == 0x5A,
+              let h = twoDigits(base, 11), let mi = twoDigits(base, 14), let sec = twoDigits(base, 17),
+              h < 24, mi < 60, sec <= 60 else { return nil }
         var fraction: Int64 = 0
         if n == 24 {
-            guard b[19] == 0x2E, let f2 = twoDigits(base, 20), let f1 = twoDigits(base, 21) else { return nil }
+            guard base.load(fromByteOffset: 19, as: UInt8.self) == 0x2E, let f2 = twoDigits(base, 20), let f1 = twoDigits(base, 21) else { return nil }
             fraction = f2 * 10 + f1 % 10
         }
-        let y = y100 * 100 + y1
-        guard mo >= 1, mo <= 12, d >= 1, d <= Civil.daysInMonth(y, mo), h < 24, mi < 60, sec <= 60 else { return nil }
-        return Civil.days(year: y, month: mo, day: d) * 86_400_000 + (h * 3600 + mi * 60 + sec) * 1000 + fraction
+        return (h * 3600 + mi * 60 + sec) * 1000 + fraction
     }
 
     /// The two decimal digits at `i`, nil unless both are digits.
@@ -168,6 +200,15 @@ public enum ISO8601 {
         let q = a / b, r = a % b
         return r < 0 ? (q - 1, r + b) : (q, r)
     }
+}
+
+/// The last "YYYY-MM-DD" `ISO8601.parseUTC(_:memo:)` read (its bytes as
+/// two overlapping words) and that day's milliseconds. Zero words match no
+/// text: a date's bytes are digits and dashes.
+struct UTCDayMemo {
+    var head: UInt64 = 0
+    var tail: UInt64 = 0
+    var milliseconds: Int64 = 0
 }
 
 /// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil).

@@ -1,0 +1,42 @@
+/// What one JSON line leaves for the next, when lines mostly share a shape
+/// (NDJSON): the object keys read, in order, and the day of the last UTC
+/// date. The next line compares its keys with them instead of scanning
+/// each and copies the remembered BSON name on a match; a date on the
+/// same day reads only its time of day. Results are the same with or
+/// without it; a line that differs only costs the comparison.
+///
+/// One per reader (e.g. a file source), used by one thread at a time.
+public final class JSONLineMemory {
+    /// Raw memory, not stored `var`s: the transcoder reads and writes it
+    /// through the pointer, without an exclusivity check per access.
+    let state: UnsafeMutablePointer<State>
+
+    struct State {
+        /// Entries, in the order the keys came: a byte `n` (the key's length
+        /// + 2), then a 0 (the BSON type placeholder), the key's bytes, a
+        /// quote and a colon. The output copies the first n bytes and
+        /// overwrites the quote with the name's NUL; the input is compared
+        /// with the n bytes from the key on (key, quote, colon).
+        let keys: UnsafeMutableRawPointer
+        /// Bytes of `keys` in use.
+        var keyBytes = 0
+        var day = UTCDayMemo()
+    }
+
+    /// Room for the entries, plus a word of slack so an entry is always read whole words at a time.
+    static let keyCapacity = 2048
+    static let slack = 8
+
+    public init() {
+        let keys = UnsafeMutableRawPointer.allocate(byteCount: Self.keyCapacity + Self.slack, alignment: 8)
+        keys.initializeMemory(as: UInt8.self, repeating: 0, count: Self.keyCapacity + Self.slack)
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(keys: keys))
+    }
+
+    deinit {
+        state.pointee.keys.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+}

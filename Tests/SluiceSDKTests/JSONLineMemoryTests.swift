@@ -1,0 +1,145 @@
+@testable import SluiceSDK
+import XCTest
+
+/// Lines read through one `JSONLineMemory` (remembered keys, the last
+/// date's day) give the documents, and the errors, each line gives alone.
+final class JSONLineMemoryTests: XCTestCase {
+    /// `text` transcoded in a buffer of exactly its size, through `memory` when given.
+    private func transcode(_ text: [UInt8], ascii: Bool = false, memory: JSONLineMemory?) -> Result<[UInt8], Error> {
+        let exact = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
+        defer { exact.deallocate() }
+        exact.copyMemory(from: UnsafeRawBufferPointer(start: text, count: text.count))
+        return Result {
+            var document: [UInt8] = []
+            try BSONFromJSON.withDocument(json: UnsafeRawBufferPointer(exact), ascii: ascii, memory: memory) { document = Array($0) }
+            return document
+        }
+    }
+
+    /// Reads `lines` in order through one memory and checks each against a fresh read without one.
+    private func assertLinesAgree(_ lines: [String], ascii: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
+        let memory = JSONLineMemory()
+        for (i, text) in lines.enumerated() {
+            let bytes = Array(text.utf8)
+            let alone = transcode(bytes, ascii: ascii, memory: nil)
+            let remembered = transcode(bytes, ascii: ascii, memory: memory)
+            switch (alone, remembered) {
+            case let (.success(a), .success(r)): XCTAssertEqual(r, a, "line \(i): \(text)", file: file, line: line)
+            case let (.failure(a), .failure(r)): XCTAssertEqual("\(r)", "\(a)", "line \(i): \(text)", file: file, line: line)
+            default: XCTFail("line \(i): \(text): alone \(alone), remembered \(remembered)", file: file, line: line)
+            }
+        }
+    }
+
+    func testRepeatedKeysAreRecalledAndGiveTheSameDocument() throws {
+        let line = #"{"Beach":"Montrose Beach","MeasurementID":758000,"BatteryLife":9.5,"TimeStamp":{"$date":"2024-06-01T00:00:00.000Z"}}"#
+        let memory = JSONLineMemory()
+        _ = transcode(Array(line.utf8), memory: memory)
+        // Each key left an entry: length byte, type placeholder, key, quote, colon.
+        XCTAssertEqual(memory.state.pointee.keyBytes, ["Beach", "MeasurementID", "BatteryLife", "TimeStamp"].map { $0.utf8.count + 4 }.reduce(0, +))
+        let second = try transcode(Array(line.utf8), memory: memory).get()
+        XCTAssertEqual(second, try transcode(Array(line.utf8), memory: nil).get())
+        XCTAssertEqual(second.withUnsafeBytes { BSONDocument($0)["MeasurementID"]?.integer }, 758_000)
+        assertLinesAgree(Array(repeating: line, count: 3))
+    }
+
+    /// Keys differing from the remembered ones at every byte, longer, shorter, a prefix, escaped, non-ASCII, spaced.
+    func testKeysThatDifferFromTheRememberedOnesAreReadInFull() {
+        for length in 0 ..< 26 {
+            let key = String((0 ..< length).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) })
+            var others = [key + "x", String(key.dropLast()), key + #"\u0041"#, key + "é", "x" + key]
+            for position in 0 ..< length {
+                var changed = Array(key.utf8)
+                changed[position] = UInt8(ascii: "Z")
+                others.append(String(decoding: changed, as: UTF8.self))
+                others.append(String(key.prefix(position)) + #"\u00"# + String(Array(key.utf8)[position], radix: 16) + String(key.dropFirst(position + 1)))
+            }
+            for other in others {
+                let lines = [#"{"\#(key)":1,"n":{"\#(key)":[true]}}"#, #"{"\#(other)":2,"n":{"\#(key)":[null]}}"#,
+                             #"{"\#(key)":3,"n":{"\#(other)":[1.5]}}"#, #"{"\#(key)" :4,"n":{"\#(key)":[]}}"#,
+                             #"{"\#(key)":5,"n":{"\#(key)":["s"]}}"#]
+                assertLinesAgree(lines)
+                assertLinesAgree(lines, ascii: true)
+            }
+        }
+    }
+
+    /// Lines ending inside or right after a remembered key: the comparison never reads past the line, errors stay the same.
+    func testLinesEndingAtARememberedKey() {
+        for key in ["a", "abcdefg", "abcdefgh", "abcdefghijklmnop", "abcdefghijklmnopq"] {
+            let full = #"{"\#(key)":1}"#
+            var lines = [full]
+            for cut in 1 ..< full.utf8.count { lines.append(String(full.prefix(cut))); lines.append(full) }
+            assertLinesAgree(lines)
+        }
+    }
+
+    /// Fewer keys, more keys, another order, nested objects and arrays, wrappers: each line as it reads alone.
+    func testShapesThatChangeFromLineToLine() {
+        assertLinesAgree([
+            #"{"a":1,"b":"x","c":{"d":2,"e":[{"f":3}]},"g":null}"#,
+            #"{"a":1,"c":{"d":2,"e":[{"f":3}]},"g":null}"#,
+            #"{"a":1,"b":"x","c":{"d":2,"e":[{"f":3},{"f":4}]},"g":null,"h":false}"#,
+            #"{"b":"x","a":1}"#,
+            #"{"a":{"$oid":"0123456789abcdef01234567"},"b":{"$numberLong":"7"},"c":{"$date":{"$numberLong":"5"}}}"#,
+            #"{"a":1,"b":"x","c":{"d":2,"e":[{"f":3}]},"g":null}"#,
+            #"{"a\u0000":1}"#,
+            #"{"a":1,"b":"x","c":{"d":2,"e":[{"f":3}]},"g":null}"#,
+            "{}",
+            #"{"a":1,"b":"x","c":{"d":2,"e":[{"f":3}]},"g":null}"#,
+        ])
+    }
+
+    /// Past the memory's room (2,048 bytes of entries) keys are read in full; the first ones are still recalled.
+    func testMoreKeysThanTheMemoryHolds() {
+        let many = "{" + (0 ..< 400).map { #""key number \#($0)":\#($0)"# }.joined(separator: ",") + "}"
+        assertLinesAgree([many, many, many])
+        let long = String(repeating: "k", count: 300)
+        assertLinesAgree([#"{"a":1,"\#(long)":2,"b":3}"#, #"{"a":1,"\#(long)":2,"b":3}"#])
+    }
+
+    /// A line whose keys are all recalled still stops at a non-ASCII value byte in ASCII mode.
+    func testASCIIModeStillStopsAfterRecalledKeys() {
+        let memory = JSONLineMemory()
+        XCTAssertNoThrow(try transcode(Array(#"{"k":"plain"}"#.utf8), ascii: true, memory: memory).get())
+        XCTAssertThrowsError(try transcode(Array(#"{"k":"é"}"#.utf8), ascii: true, memory: memory).get()) { XCTAssertTrue($0 is NonASCIIText, "\($0)") }
+        // A key remembered from a non-ASCII mode read is not: only ASCII keys are kept.
+        XCTAssertNoThrow(try transcode(Array(#"{"é":1}"#.utf8), ascii: false, memory: memory).get())
+        XCTAssertThrowsError(try transcode(Array(#"{"é":1}"#.utf8), ascii: true, memory: memory).get()) { XCTAssertTrue($0 is NonASCIIText, "\($0)") }
+    }
+
+    /// Dates on the remembered day read only their time; another day, a leap day, a bad day or time, each as alone.
+    func testDatesOnAndOffTheRememberedDay() {
+        let times = ["2024-06-01T00:00:00.000Z", "2024-06-01T23:59:59.999Z", "2024-06-01T12:34:56Z", "2024-06-01T24:00:00.000Z",
+                     "2024-06-01T00:60:00.000Z", "2024-06-01T00:00:61Z", "2024-06-01T00:00:00.00aZ", "2024-06-01X00:00:00.000Z",
+                     "2024-06-01T00:00:00.000+01:00", "2024-06-02T00:00:00.000Z", "2024-02-29T10:00:00.000Z", "2024-02-29T11:00:00Z",
+                     "2023-02-28T10:00:00.000Z", "2023-02-29T10:00:00.000Z", "2023-02-29T10:00:00.000Z", "2024-06-31T00:00:00.000Z",
+                     "2024-06-01T00:00:00.000Z", "2024-06-01", "2024-06-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "1969-12-31T00:00:00Z"]
+        assertLinesAgree(times.map { #"{"t":{"$date":"\#($0)"}}"# })
+        let memory = JSONLineMemory()
+        for text in ["2024-02-29T10:00:00.000Z", "2024-02-29T11:30:00.500Z", "2023-03-01T00:00:00.000Z"] {
+            let ms = try? transcode(Array(#"{"t":{"$date":"\#(text)"}}"#.utf8), memory: memory).get().withUnsafeBytes { BSONDocument($0)["t"]?.datetime }
+            XCTAssertEqual(ms, ISO8601.parse(text), text)
+        }
+        XCTAssertEqual(ISO8601.parse("2024-02-29T11:30:00.500Z"), 1_709_206_200_500)
+    }
+
+    /// Random edits of a bench-like line (keys, numbers, dates, escapes, spaces) read through one memory agree with fresh reads.
+    func testRandomEditsAgreeWithFreshReads() {
+        let template = Array(#"{"Beach":"Montrose Beach","MeasurementID":758000,"BatteryLife":9.5,"RawData":"2024-06-01T00:00:00.157286 16.0","WaterTemperature":16.0,"Turbidity":0.52,"TimeStamp":{"$date":"2024-06-01T00:00:00.000Z"}}"#.utf8)
+        let replacements: [[UInt8]] = ["a", "Z", "\\", "\"", " ", "0", "9", ".", "e", "-", ":", ",", "{", "}", #"\n"#, #"\u0042"#, "é"].map { Array($0.utf8) }
+        var random = SeededRandom(seed: 15)
+        var lines: [String] = []
+        for _ in 0 ..< 3000 {
+            var line = template
+            for _ in 0 ..< Int(random.next() % 3) {
+                let at = Int(random.next() % UInt64(line.count))
+                let with = replacements[Int(random.next() % UInt64(replacements.count))]
+                line.replaceSubrange(at ..< at + Int(random.next() % 2), with: with)
+            }
+            lines.append(String(decoding: line, as: UTF8.self))
+        }
+        assertLinesAgree(lines)
+        assertLinesAgree(lines, ascii: true)
+    }
+}
