@@ -34,12 +34,12 @@ public struct JSONLines: ~Copyable {
 
     /// Appends `document` as compact (relaxed extended) JSON and a newline.
     public mutating func appendLine(_ document: BSONDocument) {
-        // The room a document almost always fits in (a byte rarely becomes more than a six-byte
-        // escape), asked for once per record; `JSONText` checks as it goes, and the rare document
-        // that needs more, or holds a type it leaves to `JSONWriter`, is written the general way.
-        reserve(document.bytes.count &* 6 &+ 64)
+        // The room any document's text fits in, asked for once per record, so that `JSONText`
+        // need not check it as it goes; a document holding a type it leaves to `JSONWriter`
+        // is written the general way.
+        reserve(JSONText.reservation(forLength: document.bytes.count))
         let room = UnsafeMutableBufferPointer(start: base + count, count: capacity &- count)
-        var text = JSONText(into: room, plainTypes: plainTypes, dates: dates, memo: memo)
+        var text = JSONText(into: room, plainTypes: plainTypes, dates: dates, memo: memo, reservedFor: document)
         if text.document(document, asArray: false) {
             let n = text.written(from: room.baseAddress!)
             if n < room.count {

@@ -13,18 +13,24 @@ import Glibc
 /// written a part, when the room runs out or an element has another type;
 /// the caller then writes the document the general way.
 struct JSONText {
-    private var p: UnsafeMutablePointer<UInt8>
+    var p: UnsafeMutablePointer<UInt8>
     private let end: UnsafeMutablePointer<UInt8>
-    private let plainTypes: Bool
-    private let dates: JSONWriter.Dates
+    let plainTypes: Bool
+    let dates: JSONWriter.Dates
     /// Just past the outermost document: strings are read eight bytes at a
     /// time (a word may run past a string into the bytes after it, never past this).
-    private var limit: UnsafeRawPointer
+    var limit: UnsafeRawPointer
     /// The writer's memory of the documents before (`JSONLines`), or nil.
-    private let memo: UnsafeMutablePointer<JSONTextMemo>?
+    let memo: UnsafeMutablePointer<JSONTextMemo>?
 
+    /// Whether the room holds `reservation(forLength:)` of the document: then
+    /// the top-level members are written without checking the room as they go.
+    private let reserved: Bool
+
+    /// With `reservedFor`, the document about to be written, the room is checked
+    /// once here (against `JSONText.reservation(forLength:)`) instead of at each piece.
     init(into room: UnsafeMutableBufferPointer<UInt8>, plainTypes: Bool, dates: JSONWriter.Dates,
-         memo: UnsafeMutablePointer<JSONTextMemo>? = nil)
+         memo: UnsafeMutablePointer<JSONTextMemo>? = nil, reservedFor document: BSONDocument? = nil)
     {
         self.memo = memo
         p = room.baseAddress!
@@ -32,6 +38,7 @@ struct JSONText {
         limit = UnsafeRawPointer(room.baseAddress!)
         self.plainTypes = plainTypes
         self.dates = dates
+        reserved = document.map { room.count >= Self.reservation(forLength: $0.bytes.count) } ?? false
     }
 
     /// Bytes written from the start of the room.
@@ -53,7 +60,10 @@ struct JSONText {
     mutating func document(_ d: BSONDocument, asArray: Bool) -> Bool {
         guard let base = d.bytes.baseAddress, d.bytes.count >= 5 else { return false }
         limit = base + d.bytes.count
-        if !asArray, memo != nil { return rememberedMembers(base, length: d.bytes.count) }
+        if !asArray, let memo {
+            if reserved { return reservedMembers(base, length: d.bytes.count, memo: memo) }
+            return rememberedMembers(base, length: d.bytes.count)
+        }
         return members(base, length: d.bytes.count, asArray: asArray)
     }
 
@@ -74,7 +84,9 @@ struct JSONText {
             if !first { put(UInt8(ascii: ",")) }
             first = false
             let key = s + 1
-            if remembering, slot < memo.pointee.count, let valueStart = rememberedKey(key, slot: &slot, memo: memo) {
+            if remembering, slot < memo.pointee.count,
+               let valueStart = Self.rememberedKey(key, slot: &slot, memo: memo.pointee.bytes, limit: limit, room: p.distance(to: end), out: &p)
+            {
                 s = valueStart
             } else {
                 let text = p
@@ -95,17 +107,20 @@ struct JSONText {
         return true
     }
 
-    /// When the key at `key` is the one the memo's slot at `slot` holds:
-    /// writes its text, moves `slot` to the next slot and returns where the
-    /// value starts; otherwise nil, having written nothing.
+    /// When the key at `key` is the one the memo's `bytes` hold in the slot at `slot`
+    /// and its text and a word fit in `room`: writes the text at `p`, moves `p` past
+    /// it and `slot` to the next slot and returns where the value starts; otherwise
+    /// nil, having written nothing.
     @inline(__always)
-    private mutating func rememberedKey(_ key: UnsafeRawPointer, slot: inout Int, memo: UnsafeMutablePointer<JSONTextMemo>) -> UnsafeRawPointer? {
-        let m = UnsafeRawPointer(memo.pointee.bytes + slot)
+    static func rememberedKey(_ key: UnsafeRawPointer, slot: inout Int, memo bytes: UnsafeMutablePointer<UInt8>, limit: UnsafeRawPointer,
+                              room: Int, out p: inout UnsafeMutablePointer<UInt8>) -> UnsafeRawPointer?
+    {
+        let m = UnsafeRawPointer(bytes + slot)
         let keyLength = Int(UInt32(littleEndian: m.loadUnaligned(as: UInt32.self)))
         let textLength = Int(UInt32(littleEndian: m.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
         let remembered = m + 8
         // The remembered key ends in its NUL: equal bytes mean the key ends in the same place.
-        guard keyLength <= key.distance(to: limit), room(textLength &+ 8) else { return nil }
+        guard keyLength <= key.distance(to: limit), room >= textLength &+ 8 else { return nil }
         var i = 0
         while i &+ 8 <= keyLength {
             guard key.loadUnaligned(fromByteOffset: i, as: UInt64.self) == remembered.loadUnaligned(fromByteOffset: i, as: UInt64.self) else {
@@ -136,7 +151,7 @@ struct JSONText {
         return key + keyLength
     }
 
-    private mutating func members(_ b: UnsafeRawPointer, length: Int, asArray: Bool) -> Bool {
+    mutating func members(_ b: UnsafeRawPointer, length: Int, asArray: Bool) -> Bool {
         guard room(2) else { return false }
         put(UInt8(ascii: asArray ? "[" : "{"))
         let last = b + length - 1
@@ -197,20 +212,36 @@ struct JSONText {
 
     private mutating func datetime(_ ms: Int64) -> Bool {
         if plainTypes, dates == .epochMillis { return integer(ms) }
-        guard room(36) else { return false }
-        let mark = p
-        if plainTypes { put(UInt8(ascii: "\"")) } else { put("{\"$date\":\"") }
-        let written = if let memo { ISO8601.write(milliseconds: ms, into: p, day: &memo.pointee.day) } else { ISO8601.write(milliseconds: ms, into: p) }
-        guard let n = written else {
-            p = mark
-            return false
-        }
-        p += n
-        if plainTypes { put(UInt8(ascii: "\"")) } else { put("\"}") }
+        guard room(36), let next = Self.date(ms, plainTypes: plainTypes, memo: memo, at: p) else { return false }
+        p = next
         return true
     }
 
-    private mutating func objectId(_ s: UnsafeRawPointer) -> Bool {
+    /// Writes the ISO 8601 date of `ms` (quoted, or as `{"$date":…}`; up to 36 bytes) at
+    /// `out`, its day kept in `memo`; returns where it ends, nil for a year outside 0 … 9999.
+    @inline(__always)
+    static func date(_ ms: Int64, plainTypes: Bool, memo: UnsafeMutablePointer<JSONTextMemo>?,
+                     at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>?
+    {
+        var p = out
+        if plainTypes {
+            p.pointee = UInt8(ascii: "\"")
+            p += 1
+        } else {
+            let open: StaticString = "{\"$date\":\""
+            p.update(from: open.utf8Start, count: open.utf8CodeUnitCount)
+            p += open.utf8CodeUnitCount
+        }
+        let written = if let memo { ISO8601.write(milliseconds: ms, into: p, day: &memo.pointee.day) } else { ISO8601.write(milliseconds: ms, into: p) }
+        guard let n = written else { return nil }
+        p += n
+        p.pointee = UInt8(ascii: "\"")
+        if plainTypes { return p + 1 }
+        p[1] = UInt8(ascii: "}")
+        return p + 2
+    }
+
+    mutating func objectId(_ s: UnsafeRawPointer) -> Bool {
         guard room(38) else { return false }
         if plainTypes { put(UInt8(ascii: "\"")) } else { put("{\"$oid\":\"") }
         for i in 0 ..< 12 {
@@ -258,7 +289,7 @@ struct JSONText {
                 }
             }
             if c == 0, stringEnd == nil || s == stringEnd { break }
-            escape(c)
+            p += Self.escape(c, at: p)
             s += 1
         }
         put(UInt8(ascii: "\""))
@@ -276,28 +307,40 @@ struct JSONText {
         return (below | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & (ones &* 0x80)
     }
 
+    /// Writes the escape of `c` at `out`; returns how many bytes (two or six).
     /// Rare in data, so kept out of the copying loop.
     @inline(never)
-    private mutating func escape(_ c: UInt8) {
-        put(0x5C)
+    static func escape(_ c: UInt8, at out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = 0x5C
         switch c {
-        case 0x22: put(0x22)
-        case 0x5C: put(0x5C)
-        case 0x0A: put(UInt8(ascii: "n"))
-        case 0x0D: put(UInt8(ascii: "r"))
-        case 0x09: put(UInt8(ascii: "t"))
+        case 0x22: out[1] = 0x22
+        case 0x5C: out[1] = 0x5C
+        case 0x0A: out[1] = UInt8(ascii: "n")
+        case 0x0D: out[1] = UInt8(ascii: "r")
+        case 0x09: out[1] = UInt8(ascii: "t")
         default:
-            put("u00")
-            put(JSONWriter.hexDigit(c >> 4))
-            put(JSONWriter.hexDigit(c & 15))
+            out[1] = UInt8(ascii: "u")
+            out[2] = UInt8(ascii: "0")
+            out[3] = UInt8(ascii: "0")
+            out[4] = JSONWriter.hexDigit(c >> 4)
+            out[5] = JSONWriter.hexDigit(c & 15)
+            return 6
         }
+        return 2
     }
 
     private mutating func integer(_ v: Int64) -> Bool {
         guard room(20) else { return false }
-        if v < 0 { put(UInt8(ascii: "-")) }
-        p += DecimalDigits.write(v.magnitude, into: p)
+        p = Self.integer(v, at: p)
         return true
+    }
+
+    /// Writes `v` (up to 20 bytes) at `out`; returns where it ends.
+    @inline(__always)
+    static func integer(_ v: Int64, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        out.pointee = UInt8(ascii: "-")
+        let digits = v < 0 ? out + 1 : out
+        return digits + DecimalDigits.write(v.magnitude, into: digits)
     }
 
     /// As `JSONWriter.writeDouble`: whole numbers as "n.0" (-0.0 as "0.0"), up
@@ -313,7 +356,7 @@ struct JSONText {
     }
 
     @inline(never)
-    private mutating func longDouble(_ d: Double) -> Bool {
+    mutating func longDouble(_ d: Double) -> Bool {
         guard d.isFinite else {
             put("null")
             return true

@@ -1,0 +1,156 @@
+/// The top-level members of a document written when the room was reserved
+/// for the most its text can take (`JSONText.reservation(forLength:)`): no
+/// check of the room per piece, and the write pointer kept in a local across
+/// the members instead of stored back into `p` around each piece.
+extension JSONText {
+    /// Room that holds the JSON text of any document of `length` bytes, with
+    /// the words the copies store past their end. Each BSON byte becomes at
+    /// most six (a string byte's `\u00XX`); every other piece takes fewer
+    /// than six per byte of its element (type byte, key's NUL and value: a
+    /// number's ten or more bytes, at most 24 of `description`), and the
+    /// constant covers the braces and a word or a number's scratch past the end.
+    @inline(__always)
+    static func reservation(forLength length: Int) -> Int { length &* 6 &+ 64 }
+
+    /// As `rememberedMembers`, in room of at least `reservation(forLength: length)`.
+    mutating func reservedMembers(_ b: UnsafeRawPointer, length: Int, memo: UnsafeMutablePointer<JSONTextMemo>) -> Bool {
+        let limit = self.limit
+        var o = p
+        o.pointee = UInt8(ascii: "{")
+        o += 1
+        let first = b + 4, last = b + length - 1
+        var s = first
+        // As in `rememberedMembers`; `slots` is the memo's count, read again after each `remember`.
+        var slot = 0, slots = memo.pointee.count
+        var remembering = true
+        while s < last {
+            let type = s.load(as: UInt8.self)
+            if s != first {
+                o.pointee = UInt8(ascii: ",")
+                o += 1
+            }
+            let key = s + 1
+            if remembering, slot < slots,
+               let valueStart = Self.rememberedKey(key, slot: &slot, memo: memo.pointee.bytes, limit: limit, room: .max, out: &o)
+            {
+                s = valueStart
+            } else {
+                let text = o
+                s = Self.quoted(key, end: nil, limit: limit, out: &o)
+                o.pointee = UInt8(ascii: ":")
+                o += 1
+                if remembering {
+                    let keyLength = key.distance(to: s), textLength = text.distance(to: o)
+                    remembering = memo.pointee.remember(at: slot, key: key, keyLength: keyLength, text: text, textLength: textLength)
+                    slot += 8 + keyLength + textLength
+                    slots = memo.pointee.count
+                }
+            }
+            switch type {
+            case 0x01:
+                let d = Double(bitPattern: UInt64(littleEndian: s.loadUnaligned(as: UInt64.self)))
+                if let n = DoubleText.writeShort(d, negative: d < 0, into: o) {
+                    o += n
+                } else {
+                    p = o
+                    guard longDouble(d) else { return false }
+                    o = p
+                }
+                s += 8
+            case 0x02, 0x0D, 0x0E: // string, javascript, symbol
+                let n = Int(Int32(littleEndian: s.loadUnaligned(as: Int32.self)))
+                guard n >= 1 else { return false }
+                s = Self.quoted(s + 4, end: s + 4 + n - 1, limit: limit, out: &o)
+            case 0x10:
+                o = Self.integer(Int64(Int32(littleEndian: s.loadUnaligned(as: Int32.self))), at: o)
+                s += 4
+            case 0x12:
+                o = Self.integer(Int64(littleEndian: s.loadUnaligned(as: Int64.self)), at: o)
+                s += 8
+            case 0x09:
+                let ms = Int64(littleEndian: s.loadUnaligned(as: Int64.self))
+                if plainTypes, dates == .epochMillis {
+                    o = Self.integer(ms, at: o)
+                } else {
+                    guard let next = Self.date(ms, plainTypes: plainTypes, memo: memo, at: o) else { return false }
+                    o = next
+                }
+                s += 8
+            case 0x08:
+                if s.load(as: UInt8.self) != 0 {
+                    UnsafeMutableRawPointer(o).storeBytes(of: Self.trueWord, as: UInt32.self)
+                    o += 4
+                } else {
+                    UnsafeMutableRawPointer(o).storeBytes(of: Self.falseWord, as: UInt64.self)
+                    o += 5
+                }
+                s += 1
+            case 0x0A, 0x06: // null, undefined
+                UnsafeMutableRawPointer(o).storeBytes(of: Self.nullWord, as: UInt32.self)
+                o += 4
+            case 0x03, 0x04, 0x07: // nested documents and ObjectIds check the room they take as they go: it is there
+                p = o
+                if type == 0x07 {
+                    guard objectId(s) else { return false }
+                    s += 12
+                } else {
+                    let n = Int(Int32(littleEndian: s.loadUnaligned(as: Int32.self)))
+                    guard members(s, length: n, asArray: type == 0x04) else { return false }
+                    s += n
+                }
+                o = p
+            default: return false
+            }
+        }
+        o.pointee = UInt8(ascii: "}")
+        p = o + 1
+        return true
+    }
+
+    /// The bytes of "true", "false" (five of the word) and "null" as words to store;
+    /// computed, not `static let`s, which check their lazy initialisation at each use.
+    private static var trueWord: UInt32 { UInt32(0x6575_7274).littleEndian }
+    private static var falseWord: UInt64 { UInt64(0x65_736C_6166).littleEndian }
+    private static var nullWord: UInt32 { UInt32(0x6C6C_756E).littleEndian }
+
+    /// As the checking `quoted`, in reserved room: writes at `p` and moves it past the closing quote.
+    @inline(__always)
+    static func quoted(_ start: UnsafeRawPointer, end stringEnd: UnsafeRawPointer?, limit: UnsafeRawPointer,
+                       out p: inout UnsafeMutablePointer<UInt8>) -> UnsafeRawPointer
+    {
+        p.pointee = UInt8(ascii: "\"")
+        p += 1
+        var s = start
+        while true {
+            let c: UInt8
+            if s + 8 <= limit {
+                let w = s.loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(p).storeBytes(of: w, as: UInt64.self)
+                let stops = Self.stops(in: UInt64(littleEndian: w))
+                if stops == 0 {
+                    p += 8
+                    s += 8
+                    continue
+                }
+                let i = stops.trailingZeroBitCount &>> 3
+                p += i
+                s += i
+                c = s.load(as: UInt8.self)
+            } else {
+                c = s.load(as: UInt8.self)
+                if c >= 0x20, c != 0x22, c != 0x5C {
+                    p.pointee = c
+                    p += 1
+                    s += 1
+                    continue
+                }
+            }
+            if c == 0, stringEnd == nil || s == stringEnd { break }
+            p += escape(c, at: p)
+            s += 1
+        }
+        p.pointee = UInt8(ascii: "\"")
+        p += 1
+        return s + 1
+    }
+}
