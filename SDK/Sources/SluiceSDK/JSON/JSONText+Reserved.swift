@@ -35,16 +35,7 @@ extension JSONText {
             {
                 s = valueStart
             } else {
-                let text = o
-                s = Self.quoted(key, end: nil, limit: limit, out: &o)
-                o.pointee = UInt8(ascii: ":")
-                o += 1
-                if remembering {
-                    let keyLength = key.distance(to: s), textLength = text.distance(to: o)
-                    remembering = memo.pointee.remember(at: slot, key: key, keyLength: keyLength, text: text, textLength: textLength)
-                    slot += 8 + keyLength + textLength
-                    slots = memo.pointee.count
-                }
+                s = Self.newKey(key, slot: &slot, slots: &slots, remembering: &remembering, memo: memo, limit: limit, out: &o)
             }
             switch type {
             case 0x01:
@@ -105,6 +96,26 @@ extension JSONText {
         o.pointee = UInt8(ascii: "}")
         p = o + 1
         return true
+    }
+
+    /// A key other than the memo's at `slot` (the first document's, or after a change):
+    /// writes its text and, while `remembering`, remembers it in the memo's slot at `slot`.
+    /// Out of line: rare after the first document, and its registers spilled around the common path.
+    @inline(never)
+    static func newKey(_ key: UnsafeRawPointer, slot: inout Int, slots: inout Int, remembering: inout Bool,
+                       memo: UnsafeMutablePointer<JSONTextMemo>, limit: UnsafeRawPointer, out o: inout UnsafeMutablePointer<UInt8>) -> UnsafeRawPointer
+    {
+        let text = o
+        let valueStart = quoted(key, end: nil, limit: limit, out: &o)
+        o.pointee = UInt8(ascii: ":")
+        o += 1
+        if remembering {
+            let keyLength = key.distance(to: valueStart), textLength = text.distance(to: o)
+            remembering = memo.pointee.remember(at: slot, key: key, keyLength: keyLength, text: text, textLength: textLength)
+            slot += 8 + keyLength + textLength
+            slots = memo.pointee.count
+        }
+        return valueStart
     }
 
     /// The bytes of "true", "false" (five of the word) and "null" as words to store;

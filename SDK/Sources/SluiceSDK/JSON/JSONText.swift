@@ -120,32 +120,46 @@ struct JSONText {
         let textLength = Int(UInt32(littleEndian: m.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
         let remembered = m + 8
         // The remembered key ends in its NUL: equal bytes mean the key ends in the same place.
-        guard keyLength <= key.distance(to: limit), room >= textLength &+ 8 else { return nil }
-        var i = 0
-        while i &+ 8 <= keyLength {
-            guard key.loadUnaligned(fromByteOffset: i, as: UInt64.self) == remembered.loadUnaligned(fromByteOffset: i, as: UInt64.self) else {
-                return nil
+        guard keyLength <= key.distance(to: limit), room >= textLength &+ 16 else { return nil }
+        if keyLength <= 16, 16 <= key.distance(to: limit) {
+            // Most keys: two words each side (the memo's padding covers its second), masked to the key's bytes.
+            let d0 = UInt64(littleEndian: key.loadUnaligned(as: UInt64.self) ^ remembered.loadUnaligned(as: UInt64.self))
+            let d1 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self) ^ remembered.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            let bits = UInt64(truncatingIfNeeded: keyLength &* 8)
+            let m0: UInt64 = bits >= 64 ? .max : (1 &<< bits) &- 1
+            let m1: UInt64 = bits <= 64 ? 0 : bits >= 128 ? .max : (1 &<< (bits &- 64)) &- 1
+            guard (d0 & m0) | (d1 & m1) == 0 else { return nil }
+        } else {
+            var i = 0
+            while i &+ 8 <= keyLength {
+                guard key.loadUnaligned(fromByteOffset: i, as: UInt64.self) == remembered.loadUnaligned(fromByteOffset: i, as: UInt64.self) else {
+                    return nil
+                }
+                i &+= 8
             }
-            i &+= 8
-        }
-        let rest = keyLength &- i
-        if rest > 0 {
-            if i &+ 8 <= key.distance(to: limit) {
-                // The memo is padded, so its word may run past the key too.
-                let a = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let b = UInt64(littleEndian: remembered.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                guard (a ^ b) & ((1 &<< (UInt64(rest) &* 8)) &- 1) == 0 else { return nil }
-            } else {
-                guard memcmp(key + i, remembered + i, rest) == 0 else { return nil }
+            let rest = keyLength &- i
+            if rest > 0 {
+                if i &+ 8 <= key.distance(to: limit) {
+                    // The memo is padded, so its word may run past the key too.
+                    let a = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let b = UInt64(littleEndian: remembered.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    guard (a ^ b) & ((1 &<< (UInt64(rest) &* 8)) &- 1) == 0 else { return nil }
+                } else {
+                    guard memcmp(key + i, remembered + i, rest) == 0 else { return nil }
+                }
             }
         }
-        // Whole words, the last running up to seven bytes past the text: inside the room, and inside the memo's padding.
+        // Two words, then whole words while the text lasts: up to fifteen bytes past
+        // the text, inside the room asked for, and inside the memo's padding.
         let text = remembered + keyLength
-        var j = 0
-        repeat {
-            UnsafeMutableRawPointer(p + j).storeBytes(of: text.loadUnaligned(fromByteOffset: j, as: UInt64.self), as: UInt64.self)
+        let out = UnsafeMutableRawPointer(p)
+        out.storeBytes(of: text.loadUnaligned(as: UInt64.self), as: UInt64.self)
+        out.storeBytes(of: text.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+        var j = 16
+        while j < textLength {
+            out.storeBytes(of: text.loadUnaligned(fromByteOffset: j, as: UInt64.self), toByteOffset: j, as: UInt64.self)
             j &+= 8
-        } while j < textLength
+        }
         p += textLength
         slot &+= 8 &+ keyLength &+ textLength
         return key + keyLength

@@ -12,8 +12,8 @@ struct JSONTextMemo: ~Copyable {
     /// Slots are not kept past this many bytes: a document with thousands
     /// of keys would otherwise keep their copy for as long as the writer lives.
     static let maximumBytes = 1 << 14
-    /// Bytes readable past `count` (a word's overrun when comparing and copying).
-    static let padding = 8
+    /// Bytes readable past `count` (two words' overrun when comparing and copying).
+    static let padding = 16
 
     private(set) var bytes: UnsafeMutablePointer<UInt8>
     private var capacity: Int
