@@ -190,4 +190,109 @@ final class JSONTextMemoTests: XCTestCase {
             XCTAssertNil(out.withUnsafeMutableBufferPointer { DoubleText.writeShort(d, negative: false, into: $0.baseAddress!) }, "\(d)")
         }
     }
+
+    /// Writes `bytes` through a `JSONText` with a memo into exactly `roomSize`
+    /// bytes followed by guard bytes; returns the text (nil when it gave up)
+    /// and whether the guard bytes were left as they were.
+    private func writeInRoom(_ bytes: [UInt8], roomSize: Int, reserved: Bool, plain: Bool = false) -> (text: String?, guardKept: Bool) {
+        let guardBytes = 64
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: roomSize + guardBytes)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 0xA5)
+        let memo = UnsafeMutablePointer<JSONTextMemo>.allocate(capacity: 1)
+        memo.initialize(to: JSONTextMemo())
+        defer {
+            memo.deinitialize(count: 1)
+            memo.deallocate()
+        }
+        var result: String?
+        bytes.withUnsafeBytes { raw in
+            let d = BSONDocument(raw)
+            // Twice: the second copies the keys the first remembered.
+            for _ in 0 ..< 2 {
+                let room = UnsafeMutableBufferPointer(rebasing: buffer[..<roomSize])
+                var text = JSONText(into: room, plainTypes: plain, dates: .iso8601, memo: memo, reservedFor: reserved ? d : nil)
+                result = text.document(d, asArray: false)
+                    ? String(decoding: UnsafeBufferPointer(rebasing: room[..<text.written(from: room.baseAddress!)]), as: UTF8.self) : nil
+            }
+        }
+        return (result, buffer[roomSize...].allSatisfy { $0 == 0xA5 })
+    }
+
+    private func expectedText(_ bytes: [UInt8], plain: Bool = false) -> String {
+        bytes.withUnsafeBytes { raw in
+            var w = JSONWriter()
+            w.plainTypes = plain
+            w.write(BSONDocument(raw))
+            return w.string
+        }
+    }
+
+    /// Documents whose text is the longest per BSON byte (every byte of keys and
+    /// strings a six-byte escape, the longest doubles and integers, booleans,
+    /// nulls, dates, ObjectIds, empty nested documents), written into exactly
+    /// `JSONText.reservation(forLength:)`: the text is right and nothing is
+    /// stored past the room, though the reserved path never checks it.
+    func testReservedRoomHoldsTheLongestTexts() {
+        let controls = String(decoding: [UInt8](repeating: 1, count: 37), as: UTF8.self)
+        var documents: [[UInt8]] = []
+        for n in [0, 1, 7, 8, 9, 16, 17] {
+            let escaped = String(controls.prefix(n))
+            var w = BSONWriter()
+            w.append(escaped, string: escaped)
+            documents.append(w.finish())
+        }
+        var w = BSONWriter()
+        w.append("", double: -2.2250738585072014e-308)
+        w.append("", double: -1.7976931348623157e308)
+        w.append("", double: .nan)
+        w.append("", int64: .min)
+        w.append("", int32: .min)
+        w.append("", bool: false)
+        w.appendNull("")
+        w.append("", datetime: -62_167_219_200_000)
+        w.append("", objectId: Array(0 ..< 12))
+        w.appendDocument("") { _ in }
+        w.appendArray("") { _ in }
+        w.append("", string: "\u{1}")
+        documents.append(w.finish())
+        for single in [{ (w: inout BSONWriter) in w.append("", bool: false) }, { w in w.appendNull("") },
+                       { w in w.append("", double: -2.2250738585072014e-308) }, { w in w.append("", int64: .min) }] {
+            var w = BSONWriter()
+            single(&w)
+            documents.append(w.finish())
+        }
+        for (i, d) in documents.enumerated() {
+            for plain in [false, true] {
+                let (text, guardKept) = writeInRoom(d, roomSize: JSONText.reservation(forLength: d.count), reserved: true, plain: plain)
+                XCTAssertEqual(text, expectedText(d, plain: plain), "document \(i) plain \(plain)")
+                XCTAssertTrue(guardKept, "document \(i) plain \(plain): stored past the reserved room")
+            }
+        }
+    }
+
+    /// Room short of the reservation: the memo's keys are not used, the room is
+    /// checked at each piece (the text as `JSONWriter`'s when it fits, false and
+    /// nothing past the room when it does not), and `JSONLines` always reserves.
+    func testRoomShortOfTheReservationIsChecked() {
+        var w = BSONWriter()
+        w.append("Beach", string: "Montrose Beach")
+        w.append("MeasurementID", int32: 758_000)
+        w.append("WaterTemperature", double: 16.0)
+        w.append("TimeStamp", datetime: 1_717_200_000_157)
+        let d = w.finish()
+        let expected = expectedText(d)
+        let reservation = JSONText.reservation(forLength: d.count)
+        XCTAssertEqual(writeInRoom(d, roomSize: reservation - 1, reserved: true).text, expected)
+        XCTAssertEqual(writeInRoom(d, roomSize: reservation, reserved: false).text, expected)
+        XCTAssertEqual(writeInRoom(d, roomSize: reservation, reserved: true).text, expected)
+        for size in [1, 10, 40, expected.utf8.count - 1] {
+            let (text, guardKept) = writeInRoom(d, roomSize: size, reserved: true)
+            XCTAssertNil(text, "room \(size)")
+            XCTAssertTrue(guardKept, "room \(size): stored past the room")
+        }
+        var lines = JSONLines(capacity: 64)
+        for _ in 0 ..< 100 { d.withUnsafeBytes { lines.appendLine(BSONDocument($0)) } }
+        XCTAssertEqual(lines.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }, String(repeating: expected + "\n", count: 100))
+    }
 }

@@ -12,7 +12,10 @@ extension JSONText {
     @inline(__always)
     static func reservation(forLength length: Int) -> Int { length &* 6 &+ 64 }
 
-    /// As `rememberedMembers`, in room of at least `reservation(forLength: length)`.
+    /// A top-level object's members, in room of at least `reservation(forLength: length)`:
+    /// each key compared with the one the memo holds at its place and, when
+    /// equal, its text copied from there; a key that differs drops that slot and
+    /// those after it, and the keys from there are remembered anew.
     mutating func reservedMembers(_ b: UnsafeRawPointer, length: Int, memo: UnsafeMutablePointer<JSONTextMemo>) -> Bool {
         let limit = self.limit
         var o = p
@@ -20,7 +23,8 @@ extension JSONText {
         o += 1
         let first = b + 4, last = b + length - 1
         var s = first
-        // As in `rememberedMembers`; `slots` is the memo's count, read again after each `remember`.
+        // Where the next slot starts in the memo; `remembering` ends at the first key not kept;
+        // `slots` is the memo's count, read again after each `remember`.
         var slot = 0, slots = memo.pointee.count
         var remembering = true
         while s < last {
@@ -31,7 +35,7 @@ extension JSONText {
             }
             let key = s + 1
             if remembering, slot < slots,
-               let valueStart = Self.rememberedKey(key, slot: &slot, memo: memo.pointee.bytes, limit: limit, room: .max, out: &o)
+               let valueStart = Self.rememberedKey(key, slot: &slot, memo: memo.pointee.bytes, limit: limit, out: &o)
             {
                 s = valueStart
             } else {

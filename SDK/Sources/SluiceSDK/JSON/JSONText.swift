@@ -60,67 +60,25 @@ struct JSONText {
     mutating func document(_ d: BSONDocument, asArray: Bool) -> Bool {
         guard let base = d.bytes.baseAddress, d.bytes.count >= 5 else { return false }
         limit = base + d.bytes.count
-        if !asArray, let memo {
-            if reserved { return reservedMembers(base, length: d.bytes.count, memo: memo) }
-            return rememberedMembers(base, length: d.bytes.count)
-        }
+        // The memo's keys only in reserved room: the room is not checked as they are copied.
+        if !asArray, reserved, let memo { return reservedMembers(base, length: d.bytes.count, memo: memo) }
         return members(base, length: d.bytes.count, asArray: asArray)
     }
 
-    /// A top-level object's members, each key compared with the one the
-    /// memo holds at its place and, when equal, its text copied from there.
-    private mutating func rememberedMembers(_ b: UnsafeRawPointer, length: Int) -> Bool {
-        guard room(2), let memo else { return false }
-        put(UInt8(ascii: "{"))
-        let last = b + length - 1
-        var s = b + 4
-        var first = true
-        // Where the next slot starts in the memo; `remembering` ends at the first key not kept.
-        var slot = 0
-        var remembering = true
-        while s < last {
-            let type = s.load(as: UInt8.self)
-            guard room(2) else { return false }
-            if !first { put(UInt8(ascii: ",")) }
-            first = false
-            let key = s + 1
-            if remembering, slot < memo.pointee.count,
-               let valueStart = Self.rememberedKey(key, slot: &slot, memo: memo.pointee.bytes, limit: limit, room: p.distance(to: end), out: &p)
-            {
-                s = valueStart
-            } else {
-                let text = p
-                guard let valueStart = quoted(key, end: nil), room(1) else { return false }
-                put(UInt8(ascii: ":"))
-                if remembering {
-                    let keyLength = key.distance(to: valueStart), textLength = text.distance(to: p)
-                    remembering = memo.pointee.remember(at: slot, key: key, keyLength: keyLength, text: text, textLength: textLength)
-                    slot += 8 + keyLength + textLength
-                }
-                s = valueStart
-            }
-            guard let next = value(type, at: s) else { return false }
-            s = next
-        }
-        guard room(1) else { return false }
-        put(UInt8(ascii: "}"))
-        return true
-    }
-
-    /// When the key at `key` is the one the memo's `bytes` hold in the slot at `slot`
-    /// and its text and a word fit in `room`: writes the text at `p`, moves `p` past
-    /// it and `slot` to the next slot and returns where the value starts; otherwise
-    /// nil, having written nothing.
+    /// When the key at `key` is the one the memo's `bytes` hold in the slot at
+    /// `slot`: writes its text at `p` (in reserved room: up to fifteen bytes are
+    /// stored past it), moves `p` past it and `slot` to the next slot and returns
+    /// where the value starts; otherwise nil, having written nothing.
     @inline(__always)
     static func rememberedKey(_ key: UnsafeRawPointer, slot: inout Int, memo bytes: UnsafeMutablePointer<UInt8>, limit: UnsafeRawPointer,
-                              room: Int, out p: inout UnsafeMutablePointer<UInt8>) -> UnsafeRawPointer?
+                              out p: inout UnsafeMutablePointer<UInt8>) -> UnsafeRawPointer?
     {
         let m = UnsafeRawPointer(bytes + slot)
         let keyLength = Int(UInt32(littleEndian: m.loadUnaligned(as: UInt32.self)))
         let textLength = Int(UInt32(littleEndian: m.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
         let remembered = m + 8
         // The remembered key ends in its NUL: equal bytes mean the key ends in the same place.
-        guard keyLength <= key.distance(to: limit), room >= textLength &+ 16 else { return nil }
+        guard keyLength <= key.distance(to: limit) else { return nil }
         if keyLength <= 16, 16 <= key.distance(to: limit) {
             // Most keys: two words each side (the memo's padding covers its second), masked to the key's bytes.
             let d0 = UInt64(littleEndian: key.loadUnaligned(as: UInt64.self) ^ remembered.loadUnaligned(as: UInt64.self))
@@ -150,7 +108,7 @@ struct JSONText {
             }
         }
         // Two words, then whole words while the text lasts: up to fifteen bytes past
-        // the text, inside the room asked for, and inside the memo's padding.
+        // the text, inside the reserved room, and inside the memo's padding.
         let text = remembered + keyLength
         let out = UnsafeMutableRawPointer(p)
         out.storeBytes(of: text.loadUnaligned(as: UInt64.self), as: UInt64.self)
