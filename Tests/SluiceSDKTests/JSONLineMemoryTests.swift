@@ -142,4 +142,18 @@ final class JSONLineMemoryTests: XCTestCase {
         assertLinesAgree(lines)
         assertLinesAgree(lines, ascii: true)
     }
+
+    /// Compact `$date`s after recalled keys, on and off the remembered day,
+    /// with lines that change the value's form between them.
+    func testCompactDatesAfterRecalledKeys() {
+        let forms = [#"{"$date":"2024-06-01T00:00:01.000Z"}"#, #"{"$date":"2024-06-01T23:59:59.999Z"}"#, #"{"$date":"2024-06-02T00:00:00.000Z"}"#,
+                     #"{"$date":"2024-06-02T24:00:00.000Z"}"#, #"{"$date":"2024-06-02T00:00:00Z"}"#, #"{ "$date":"2024-06-02T00:00:00.000Z"}"#,
+                     #"{"$date":"2024-06-02T00:00:00+0100"}"#, #""2024-06-02T00:00:00.000Z""#, "17", #"{"$oid":"0123456789abcdef01234567"}"#]
+        var lines: [String] = []
+        for a in forms {
+            for b in forms { lines += [#"{"id":1,"t":\#(a),"s":"x"}"#, #"{"id":2,"t":\#(b),"s":"y"}"#] }
+        }
+        assertLinesAgree(lines)
+        assertLinesAgree(lines, ascii: true)
+    }
 }

@@ -204,4 +204,89 @@ final class TranscoderFastPathTests: XCTestCase {
         XCTAssertEqual(ISO8601.parse("2024-02-29T12:34:56.789Z"), 1_709_210_096_789)
         XCTAssertNil(ISO8601.parse("2023-02-29T00:00:00Z"))
     }
+
+    /// The time of day read a word at a time: every byte of a UTC time
+    /// replaced by every other byte is read as the general reader reads it,
+    /// or left to it.
+    func testTimeOfDayWithEveryByteChanged() {
+        for valid in ["2024-06-01T23:59:60.999Z", "2024-02-29T00:00:00.000Z", "2024-06-01T09:08:07Z", "2024-06-01T19:59:59Z"] {
+            XCTAssertNotNil(Array(valid.utf8).withUnsafeBytes { ISO8601.parseUTC($0) }, valid)
+            for position in 10 ..< valid.utf8.count {
+                for byte in 0 ... 255 {
+                    var bytes = Array(valid.utf8)
+                    bytes[position] = UInt8(byte)
+                    let (fast, general) = bytes.withUnsafeBytes { (ISO8601.parseUTC($0), ISO8601.parseGeneral($0, defaultOffsetMinutes: 0)) }
+                    if let fast { XCTAssertEqual(fast, general, "\(valid) with byte \(byte) at \(position)") }
+                    // A digit for a digit keeps the fixed form: the fast reader takes it when the time is valid.
+                    if byte >= 0x30, byte <= 0x39, Array(valid.utf8)[position] >= 0x30, Array(valid.utf8)[position] <= 0x39, general != nil {
+                        XCTAssertNotNil(fast, "\(valid) with byte \(byte) at \(position)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Digit runs of every length, integer and fraction: the value Swift's
+    /// own conversion gives, with the number ending the input or followed by other bytes.
+    func testDigitRunsOfEveryLength() throws {
+        var random = SeededRandom(seed: 15)
+        func digits(_ n: Int) -> String { String((0 ..< n).map { _ in Character(Unicode.Scalar(UInt8(48 + random.next() % 10))) }) }
+        var texts: [String] = []
+        for length in 1 ... 26 {
+            for _ in 0 ..< 8 {
+                let integer = length == 1 ? digits(1) : String(1 + random.next() % 9) + digits(length - 1)
+                texts.append(integer)
+                texts.append("-" + integer)
+                texts.append(integer + "." + digits(1 + Int(random.next() % 20)))
+                texts.append("0." + digits(length))
+                texts.append(integer + "e" + String(random.next() % 30))
+            }
+        }
+        for t in texts {
+            for tail in ["", "}", ",\"x\":1}", "        }"] {
+                let text = Array(#"{"n":\#(t)\#(tail)"#.utf8)
+                if tail.isEmpty {
+                    // The input ends in the digits: the parser alone reads them up to the last byte.
+                    switch try JSONParser.parse(Array(t.utf8)) {
+                    case let .int(i): XCTAssertEqual(i, Int64(t), t)
+                    case let .double(d): XCTAssertEqual(d.bitPattern, Double(t)?.bitPattern, t)
+                    default: XCTFail(t)
+                    }
+                    continue
+                }
+                try transcode(text).withUnsafeBytes { d in
+                    let n = try XCTUnwrap(BSONDocument(d)["n"], t)
+                    switch n.type {
+                    case .int32, .int64: XCTAssertEqual(n.integer, Int64(t), t)
+                    case .double: XCTAssertEqual(n.double?.bitPattern, Double(t)?.bitPattern, t)
+                    case .decimal128: XCTAssertNil(Int64(t), t)
+                    default: XCTFail("\(t): \(n.type)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A member's `$date` as the writer writes it takes the compact reader;
+    /// spaced, short, offset, invalid, cut or extended forms read as the general path reads them.
+    func testCompactDatesAndTheirFallbacks() {
+        let times = ["2024-06-01T12:34:56.789Z", "2024-06-01T12:34:56Z", "2024-06-01T12:34:56+0100", "2024-06-01T24:00:00.000Z",
+                     "2024-02-30T00:00:00.000Z", "2024-06-01T12:34:56.7890", "2024-06-01T12:34:5\\u0036.789Z", "2024-06-01 12:34:56.789Z"]
+        var texts: [String] = []
+        for t in times {
+            texts += [#"{"d":{"$date":"\#(t)"}}"#, #"{"d":{ "$date":"\#(t)"}}"#, #"{"d":{"$date" : "\#(t)" }}"#,
+                      #"{"d":{"$date":"\#(t)","x":1}}"#, #"{"d":{"$dates":"\#(t)"}}"#, #"{"d":{"$date":"\#(t)"},"e":2}"#,
+                      #"{"d":{"$date":"\#(t)"}"#, #"{"d":[{"$date":"\#(t)"}]}"#, #"{"d":{"$date":"\#(t)"} }"#]
+        }
+        let compact = #"{"d":{"$date":"2024-06-01T12:34:56.789Z"}}"#
+        for text in texts { assertSame(Array(text.utf8), text) }
+        // Cut anywhere, the compact form never reads past the input and the line fails.
+        for cut in 1 ..< compact.utf8.count {
+            XCTAssertThrowsError(try transcode(Array(compact.utf8.prefix(cut))), String(compact.prefix(cut)))
+        }
+        XCTAssertEqual(try transcode(Array(compact.utf8)).withUnsafeBytes { BSONDocument($0)["d"]?.type }, .datetime)
+        // At the nesting limit a scalar member fails as it did through `value`.
+        let deep = String(repeating: #"{"a":"#, count: 511) + #"{"d":{"$date":"2024-06-01T12:34:56.789Z"},"s":"x","n":1}"# + String(repeating: "}", count: 511)
+        assertSame(Array(deep.utf8), "deep")
+    }
 }

@@ -80,7 +80,7 @@ struct JSONTranscoder {
                 guard parser.p < n, at(parser.p) == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
                 parser.p += 1
             }
-            try value(element: element, depth: depth)
+            try memberValue(element: element, depth: depth)
             skipSpace()
             guard parser.p < n else { throw parser.error("unterminated object") }
             if at(parser.p) == UInt8(ascii: ",") { parser.p += 1; continue }
@@ -169,6 +169,59 @@ struct JSONTranscoder {
         }
     }
 
+    /// A member's value, right after its colon: a string, a number or a
+    /// `$date` as `JSONWriter` writes it, read without `value`'s dispatch
+    /// (an NDJSON line is mostly these); anything else, a space included, through `value`.
+    @inline(__always)
+    private mutating func memberValue(element: Int, depth: Int) throws {
+        guard depth < parser.maxDepth, parser.p < n else { return try value(element: element, depth: depth) }
+        let c = at(parser.p)
+        let type: BSONType
+        if c == UInt8(ascii: "\"") {
+            type = try stringValue()
+        } else if c &- 48 < 10 || c == UInt8(ascii: "-") {
+            type = try number()
+        } else if c == UInt8(ascii: "{"), let ms = compactDate() {
+            out.append(littleEndian: ms)
+            type = .datetime
+        } else {
+            return try value(element: element, depth: depth)
+        }
+        out.set(type.rawValue, at: element)
+    }
+
+    /// `{"$date":"YYYY-MM-DDTHH:MM:SS.mmmZ"}` without spaces, as
+    /// `JSONWriter` writes a BSON date: its milliseconds, the parser past
+    /// it. Nil, the parser unmoved, for anything else: `value` then reads it
+    /// (`extendedDate` gives the same milliseconds for this form). The
+    /// fixed-offset reader accepts only digits and separators, so the
+    /// 24 bytes hold no quote or escape the general path would stop at.
+    @inline(__always)
+    private mutating func compactDate() -> Int64? {
+        let p = parser.p
+        // `{"$date` and `":"`, little-endian.
+        let head: UInt64 = 0x2265_7461_6424_227B, colon: UInt16 = 0x223A
+        guard n - p >= 36, base.loadUnaligned(fromByteOffset: p, as: UInt64.self) == UInt64(littleEndian: head),
+              base.loadUnaligned(fromByteOffset: p + 8, as: UInt16.self) == UInt16(littleEndian: colon),
+              at(p + 34) == UInt8(ascii: "\""), at(p + 35) == UInt8(ascii: "}") else { return nil }
+        let text = UnsafeRawBufferPointer(start: base + p + 10, count: 24)
+        let parsed = if let memory { ISO8601.parseUTC(text, memo: &memory.pointee.day) } else { ISO8601.parseUTC(text) }
+        guard let ms = parsed else { return nil }
+        parser.p = p + 36
+        return ms
+    }
+
+    /// After the parser sits on a quote: a string element's length, bytes and NUL.
+    @inline(__always)
+    private mutating func stringValue() throws -> BSONType {
+        let length = out.count
+        out.append(littleEndian: Int32(0))
+        _ = try string()
+        out.append(0)
+        out.set(int32: Int32(truncatingIfNeeded: out.count - length - 4), at: length)
+        return .string
+    }
+
     /// The value of the element whose type byte is at `element` (its key written after it).
     private mutating func value(element: Int, depth: Int) throws {
         guard depth < parser.maxDepth else { throw parser.error("nesting deeper than \(parser.maxDepth)") }
@@ -186,13 +239,7 @@ struct JSONTranscoder {
         case UInt8(ascii: "["):
             try document(depth: depth + 1, array: true)
             type = .array
-        case UInt8(ascii: "\""):
-            let length = out.count
-            out.append(littleEndian: Int32(0))
-            _ = try string()
-            out.append(0)
-            out.set(int32: Int32(truncatingIfNeeded: out.count - length - 4), at: length)
-            type = .string
+        case UInt8(ascii: "\""): type = try stringValue()
         case UInt8(ascii: "t"): try parser.literal("true"); out.append(1); type = .bool
         case UInt8(ascii: "f"): try parser.literal("false"); out.append(0); type = .bool
         case UInt8(ascii: "n"): try parser.literal("null"); type = .null
@@ -222,6 +269,7 @@ struct JSONTranscoder {
         return .int64
     }
 
+    @inline(__always)
     private mutating func appendDouble(_ d: Double, start: Int) -> BSONType {
         // An integer literal beyond 64 bits (19 characters at least) stays exact as a decimal128.
         if parser.p - start >= 19, let exact = Self.decimal128(integer: UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) {
@@ -237,17 +285,16 @@ struct JSONTranscoder {
     /// the output; true when it held an escape. Same errors, at the same
     /// offsets, as `JSONParser.string`.
     private mutating func string() throws -> Bool {
-        let b = parser.b
         var p = parser.p + 1
         var escaped = false
         let stringStart = out.count
         // Unescaping never lengthens text: the rest of the input, and a word
         // stored past it, bound what the string writes.
-        out.reserve(b.count - p + 8)
+        out.reserve(n - p + 8)
         while true {
             p = copyPlain(from: p)
-            guard p < b.count else { parser.p = p; throw parser.error("unterminated string") }
-            let c = b[p]
+            guard p < n else { parser.p = p; throw parser.error("unterminated string") }
+            let c = at(p)
             if c == UInt8(ascii: "\"") { break }
             if c >= 0x80 { parser.p = p; throw NonASCIIText() }
             if c < 0x20 { parser.p = p; throw parser.error("control character in string") }
@@ -267,7 +314,6 @@ struct JSONTranscoder {
     /// The caller reserved the rest of the input and a word more.
     @inline(__always)
     private mutating func copyPlain(from start: Int) -> Int {
-        let base = parser.b.baseAddress!, n = parser.b.count
         let high: UInt64 = ascii ? 0x8080_8080_8080_8080 : 0
         // Locals, not `out`'s fields: each store through `out` reloaded them.
         let to = out.end

@@ -138,18 +138,35 @@ public enum ISO8601 {
     }
 
     /// The milliseconds of "THH:MM:SSZ" or "THH:MM:SS.fffZ" at `base + 10`, ending at `n` (20 or 24).
+    /// "HH:MM:SS" is read as one word: after an XOR with "0"s its digits are
+    /// bytes 0 … 9 and its colons 0x0A, tested and paired a word at a time.
     @inline(__always)
     private static func utcTimeOfDay(_ base: UnsafeRawPointer, _ n: Int) -> Int64? {
-        guard base.load(fromByteOffset: 10, as: UInt8.self) == 0x54, base.load(fromByteOffset: 13, as: UInt8.self) == 0x3A,
-              base.load(fromByteOffset: 16, as: UInt8.self) == 0x3A, base.load(fromByteOffset: n - 1, as: UInt8.self) == 0x5A,
-              let h = twoDigits(base, 11), let mi = twoDigits(base, 14), let sec = twoDigits(base, 17),
-              h < 24, mi < 60, sec <= 60 else { return nil }
+        let zeros: UInt64 = 0x3030_3030_3030_3030
+        let t = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 11, as: UInt64.self)) ^ zeros
+        let digitBytes: UInt64 = 0xFFFF_00FF_FF00_FFFF
+        let d = t & digitBytes
+        guard base.load(fromByteOffset: 10, as: UInt8.self) == 0x54, base.load(fromByteOffset: n - 1, as: UInt8.self) == 0x5A,
+              t & ~digitBytes == 0x0000_0A00_000A_0000, Self.allDigits(d) else { return nil }
+        // Each byte becomes ten times itself plus the next: bytes 0, 3 and 6 hold the hours, minutes and seconds.
+        let pairs = d &* 10 &+ (d &>> 8)
+        let h = Int64(pairs & 0xFF), mi = Int64(pairs &>> 24 & 0xFF), sec = Int64(pairs &>> 48 & 0xFF)
+        guard h < 24, mi < 60, sec <= 60 else { return nil }
         var fraction: Int64 = 0
         if n == 24 {
-            guard base.load(fromByteOffset: 19, as: UInt8.self) == 0x2E, let f2 = twoDigits(base, 20), let f1 = twoDigits(base, 21) else { return nil }
-            fraction = f2 * 10 + f1 % 10
+            // ":SS.fffZ": the "." (0x1E after the XOR) at byte 3, the digits at bytes 4 … 6.
+            let u = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) ^ zeros
+            let f = u & 0x00FF_FFFF_0000_0000
+            guard u &>> 24 & 0xFF == 0x1E, Self.allDigits(f) else { return nil }
+            fraction = Int64(f &>> 32 & 0xFF) * 100 + Int64(f &>> 40 & 0xFF) * 10 + Int64(f &>> 48 & 0xFF)
         }
         return (h * 3600 + mi * 60 + sec) * 1000 + fraction
+    }
+
+    /// Whether every byte of `v` is below 10 (a digit, after the XOR with "0"s).
+    @inline(__always)
+    private static func allDigits(_ v: UInt64) -> Bool {
+        (v | (v &+ 0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080 == 0
     }
 
     /// The two decimal digits at `i`, nil unless both are digits.
