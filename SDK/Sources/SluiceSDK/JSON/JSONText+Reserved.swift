@@ -128,7 +128,13 @@ extension JSONText {
     private static var falseWord: UInt64 { UInt64(0x65_736C_6166).littleEndian }
     private static var nullWord: UInt32 { UInt32(0x6C6C_756E).littleEndian }
 
-    /// As the checking `quoted`, in reserved room: writes at `p` and moves it past the closing quote.
+    /// A quoted, escaped string from `start`, up to `end` (its terminating
+    /// NUL; a NUL before it is escaped) or for a key (`end` nil) up to the
+    /// first NUL, written at `p` in room that holds its longest text; moves
+    /// `p` past the closing quote and returns the position just past the
+    /// terminating NUL. Copies eight bytes at a time, each word stored whole
+    /// before it is looked at (up to seven bytes past the text), so a clean
+    /// word costs one load, one store and the test.
     @inline(__always)
     static func quoted(_ start: UnsafeRawPointer, end stringEnd: UnsafeRawPointer?, limit: UnsafeRawPointer,
                        out p: inout UnsafeMutablePointer<UInt8>) -> UnsafeRawPointer

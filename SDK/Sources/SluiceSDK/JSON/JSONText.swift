@@ -227,45 +227,15 @@ struct JSONText {
 
     /// A quoted, escaped string from `start`: up to `end` (its terminating
     /// NUL; a NUL before it is escaped), or for a key (`end` nil) up to the
-    /// first NUL. Copies eight bytes at a time, each word stored whole before
-    /// it is looked at, so a clean word costs one load, one store and the
-    /// test; returns the position just past the terminating NUL.
+    /// first NUL; returns the position just past the terminating NUL. The
+    /// room is checked once for the string's longest text (every byte a
+    /// `\u00XX`, and the word the copy stores past its end), then the copy
+    /// is the reserved path's.
     @inline(__always)
     private mutating func quoted(_ start: UnsafeRawPointer, end stringEnd: UnsafeRawPointer?) -> UnsafeRawPointer? {
-        guard room(1) else { return nil }
-        put(UInt8(ascii: "\""))
-        var s = start
-        while true {
-            // Eight for a word, or six for an escape, and one for the closing quote.
-            guard room(9) else { return nil }
-            let c: UInt8
-            if s + 8 <= limit {
-                let w = s.loadUnaligned(as: UInt64.self)
-                UnsafeMutableRawPointer(p).storeBytes(of: w, as: UInt64.self)
-                let stops = Self.stops(in: UInt64(littleEndian: w))
-                if stops == 0 {
-                    p += 8
-                    s += 8
-                    continue
-                }
-                let i = stops.trailingZeroBitCount &>> 3
-                p += i
-                s += i
-                c = s.load(as: UInt8.self)
-            } else {
-                c = s.load(as: UInt8.self)
-                if c >= 0x20, c != 0x22, c != 0x5C {
-                    put(c)
-                    s += 1
-                    continue
-                }
-            }
-            if c == 0, stringEnd == nil || s == stringEnd { break }
-            p += Self.escape(c, at: p)
-            s += 1
-        }
-        put(UInt8(ascii: "\""))
-        return s + 1
+        let length = stringEnd.map { start.distance(to: $0) } ?? strlen(start.assumingMemoryBound(to: CChar.self))
+        guard room(length &* 6 &+ 10) else { return nil }
+        return Self.quoted(start, end: stringEnd, limit: limit, out: &p)
     }
 
     /// The high bit of each byte of `v` (first byte lowest) that is below
