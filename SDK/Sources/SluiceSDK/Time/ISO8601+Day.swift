@@ -9,10 +9,9 @@ extension ISO8601 {
         var text: (UInt64, UInt16) = (0, 0)
     }
 
-    /// As `write(milliseconds:into:)`: the 24 bytes of
-    /// "2013-08-30T08:00:00.000Z" at `out`, or nil (nothing written) for a
-    /// year outside 0 … 9999; the date copied from `day` when it is that
-    /// day's, and `day` left holding it otherwise.
+    /// The 24 bytes of "2013-08-30T08:00:00.000Z" at `out`, or nil (nothing
+    /// written) for a year outside 0 … 9999; the date copied from `day` when
+    /// it is that day's, and `day` left holding it otherwise.
     @inline(__always)
     static func write(milliseconds ms: Int64, into out: UnsafeMutablePointer<UInt8>, day: inout Day) -> Int? {
         let (days, msOfDay) = floorDivMod(ms, 86_400_000)

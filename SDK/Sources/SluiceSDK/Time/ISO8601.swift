@@ -29,25 +29,19 @@ public enum ISO8601 {
     /// Writes the 24 bytes of "2013-08-30T08:00:00.000Z" at `out`; nil (nothing
     /// written) for a year outside 0 … 9999, which `append` writes in more.
     static func write(milliseconds ms: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int? {
-        guard let date = fourDigitYear(ms) else { return nil }
-        write(date, into: out)
-        out[19] = UInt8(ascii: ".")
-        let frac = Int(truncatingIfNeeded: date.millisecond)
-        out[20] = UInt8(truncatingIfNeeded: 48 &+ frac / 100)
-        DecimalDigits.pair(frac % 100, at: out + 21)
-        out[23] = UInt8(ascii: "Z")
-        return 24
+        var day = Day()
+        return write(milliseconds: ms, into: out, day: &day)
     }
 
     /// Appends "2013-08-30T08:00:00" (whole seconds, no zone) as UTF-8.
     public static func appendDateTime(milliseconds ms: Int64, to out: inout [UInt8]) {
-        if let date = fourDigitYear(ms) {
-            // Written into 19 bytes and appended once: byte by byte, each append checked the capacity.
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 19) { t in
-                write(date, into: t.baseAddress!)
-                out.append(contentsOf: UnsafeBufferPointer(t))
-            }
+        // Written into 24 bytes and its first 19 appended once: byte by byte, each append checked the capacity.
+        let fixed = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { t -> Bool in
+            guard write(milliseconds: ms, into: t.baseAddress!) != nil else { return false }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: t[..<19]))
+            return true
         }
+        if fixed { return }
         let (days, msOfDay) = floorDivMod(ms, 86_400_000)
         let (y, m, d) = Civil.date(fromDays: days)
         let secOfDay = msOfDay / 1000
@@ -58,33 +52,6 @@ public enum ISO8601 {
         out.append(UInt8(ascii: "T")); two(secOfDay / 3600)
         out.append(UInt8(ascii: ":")); two(secOfDay / 60 % 60)
         out.append(UInt8(ascii: ":")); two(secOfDay % 60)
-    }
-
-    /// The calendar fields of `ms` when its year has four digits (0 … 9999), the case written in fixed width.
-    @inline(__always)
-    private static func fourDigitYear(_ ms: Int64) -> (year: Int64, month: Int64, day: Int64, secondOfDay: Int64, millisecond: Int64)? {
-        let (days, msOfDay) = floorDivMod(ms, 86_400_000)
-        let (y, m, d) = Civil.date(fromDays: days)
-        guard y >= 0, y <= 9999 else { return nil }
-        return (y, m, d, msOfDay / 1000, msOfDay % 1000)
-    }
-
-    /// "YYYY-MM-DDTHH:MM:SS" into the first 19 bytes at `t`, two digits per table lookup.
-    @inline(__always)
-    private static func write(_ date: (year: Int64, month: Int64, day: Int64, secondOfDay: Int64, millisecond: Int64), into t: UnsafeMutablePointer<UInt8>) {
-        let s = Int(truncatingIfNeeded: date.secondOfDay), year = Int(truncatingIfNeeded: date.year)
-        DecimalDigits.pair(year / 100, at: t)
-        DecimalDigits.pair(year % 100, at: t + 2)
-        DecimalDigits.pair(Int(truncatingIfNeeded: date.month), at: t + 5)
-        DecimalDigits.pair(Int(truncatingIfNeeded: date.day), at: t + 8)
-        DecimalDigits.pair(s / 3600, at: t + 11)
-        DecimalDigits.pair(s / 60 % 60, at: t + 14)
-        DecimalDigits.pair(s % 60, at: t + 17)
-        t[4] = UInt8(ascii: "-")
-        t[7] = UInt8(ascii: "-")
-        t[10] = UInt8(ascii: "T")
-        t[13] = UInt8(ascii: ":")
-        t[16] = UInt8(ascii: ":")
     }
 
     /// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff…]]" with "Z", "±HH:MM",
