@@ -117,7 +117,7 @@ struct JSONTranscoder {
         let length = parser.p - 1 - start
         let n = length + 2
         guard !escaped, n <= 255, keyCursor + n + 2 <= JSONLineMemory.keyCapacity, parser.p < b.count, b[parser.p] == UInt8(ascii: ":"),
-              StringScan.isASCII(UnsafeRawBufferPointer(rebasing: b[start ..< parser.p])) else {
+              UTF8Check.isASCII(UnsafeRawBufferPointer(rebasing: b[start ..< parser.p])) else {
             memory.pointee.keyBytes = keyCursor
             remembering = false
             return
@@ -349,7 +349,7 @@ struct JSONTranscoder {
     /// `JSONParser.string` makes it (`String(decoding:)` replaces a bad sequence with U+FFFD).
     private mutating func repairUTF8(from start: Int) {
         let written = UnsafeRawBufferPointer(start: out.base + start, count: out.count - start)
-        guard !StringScan.isASCII(written) else { return }
+        guard !UTF8Check.isASCII(written) else { return }
         let fixed = Array(String(decoding: written, as: UTF8.self).utf8)
         guard !fixed.elementsEqual(written) else { return }
         out.truncate(to: start)
@@ -362,7 +362,7 @@ struct JSONTranscoder {
     private mutating func wrapper(element: Int, depth: Int) throws {
         let start = parser.p
         let v = try parser.value(depth: depth)
-        if ascii, !StringScan.isASCII(UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) { throw NonASCIIText() }
+        if ascii, !UTF8Check.isASCII(UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) { throw NonASCIIText() }
         let keyEnd = memchr(out.base + element + 1, 0, out.count - element - 1)!
         let key = String(decoding: UnsafeRawBufferPointer(start: out.base + element + 1, count: out.base.distance(to: keyEnd) - element - 1), as: UTF8.self)
         var w = BSONWriter(capacity: 64)

@@ -61,11 +61,4 @@ extension StringScan {
         }
         return i
     }
-
-    /// Whether every byte is below 0x80.
-    static func isASCII(_ b: UnsafeRawBufferPointer) -> Bool {
-        var high: UInt8 = 0
-        for c in b { high |= c }
-        return high < 0x80
-    }
 }
