@@ -8,6 +8,7 @@ Exits 1 only when a case crashed (or its tool is missing); a missed target is
 a row marked "missed", not a failure."""
 import argparse
 import datetime
+import glob
 import os
 import platform
 import statistics
@@ -15,7 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cases import CASES, OUTPUTS, output_lines  # noqa: E402
+from cases import CASES, OUTPUTS, WRITES, output_lines  # noqa: E402
 from context import ROOT, Context, Failed, Unsupported  # noqa: E402
 import report  # noqa: E402
 
@@ -106,6 +107,9 @@ def main():
             for case in selected:
                 if case.name in status:
                     continue
+                if case.name in WRITES:
+                    for stale in glob.glob(ctx.path(WRITES[case.name])):
+                        os.remove(stale)
                 try:
                     m = case.run(ctx, case, round)
                 except Unsupported as e:
