@@ -136,7 +136,7 @@ PCRE2_INCLUDES := -Xcc -fmodule-map-file=Core/CPCRE2/module.modulemap
 # The push target instruments the push handler and its decoders; SwiftNIO
 # comes uninstrumented from the debug build (`swift build`), its modules and
 # objects linked as they are.
-PUSH_SOURCES := $(addprefix Plugins/HTTPSensor/Sources/Push/,PushHandler.swift PushInbox.swift PushReadings.swift AcceptedAnswer.swift BodyReadings.swift \
+PUSH_SOURCES := $(addprefix Plugins/HTTPSensor/Sources/Push/,PushHandler.swift PushInbox.swift PushReadings.swift HTTPAnswer.swift BodyReadings.swift \
 	LineBodyReadings.swift JSONBodyReadings.swift JSONBodySplitter.swift) $(wildcard Plugins/HTTPSensor/Sources/Readings/*.swift)
 NIO_BUILD := .build/debug
 NIO_MODULES := NIOCore NIOHTTP1 NIOEmbedded NIOConcurrencyHelpers _NIODataStructures _NIOBase64 Atomics DequeModule \

@@ -30,7 +30,12 @@ local answered, accepted = 0, 0
 response = function(status, headers, body)
   answered = answered + 1
   if status == 202 then accepted = accepted + 1 end
-  if answered >= $N then wrk.thread:stop() end
+  if answered == $N then
+    -- wrk's main thread sleeps out -d whatever the Lua does: the marker
+    -- tells the script to end it with SIGINT, which wrk answers with its summary.
+    io.open("$OUT/wrk.done", "w"):close()
+    wrk.thread:stop()
+  end
 end
 done = function(summary, latency, requests)
   io.write(string.format("answered %d\n", summary.requests))
@@ -71,7 +76,13 @@ for build in "${BUILDS[@]}"; do
     pid=$!
     for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
     callgrind_control -i on "$pid" >/dev/null
-    answered=$(wrk -t1 -c32 -d600s -s "$OUT/push.lua" "http://127.0.0.1:$port/readings" | awk '/^answered/ {print $2}')
+    rm -f "$OUT/wrk.done"
+    wrk -t1 -c32 -d600s -s "$OUT/push.lua" "http://127.0.0.1:$port/readings" >"$OUT/wrk.txt" &
+    wrk=$!
+    while [ ! -e "$OUT/wrk.done" ] && kill -0 "$wrk" 2>/dev/null; do sleep 0.2; done
+    kill -INT "$wrk" 2>/dev/null || true
+    wait "$wrk" || true
+    answered=$(awk '/^answered/ {print $2}' "$OUT/wrk.txt")
     callgrind_control -i off "$pid" >/dev/null
     kill -INT "$pid"
     wait "$pid" || true

@@ -219,6 +219,32 @@ final class HTTPSensorPushTests: XCTestCase {
         XCTAssertEqual(try ids(in: dir + "/out.ndjson"), [0])
     }
 
+    /// Requests pipelined on one connection, sent in one write, are answered
+    /// in their order, each after its readings were taken; a request that is
+    /// not HTTP after them is answered 400 and the connection closed.
+    func testPipelinedRequestsAreAnsweredInOrder() throws {
+        var answers: String?
+        _ = try runPipeline(manifest("", out: dir + "/out.ndjson")) {
+            let c = try RawConnection(port: self.port)
+            var requests = ""
+            for ids in [0 ..< 2, 2 ..< 5, 5 ..< 6] {
+                let body = Self.ndjson(ids)
+                requests += "POST /readings HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
+            }
+            c.send(requests + "NOT HTTP\r\n\r\n")
+            answers = c.readUntilClosed(seconds: 5)
+        }
+        let text = try XCTUnwrap(answers, "the connection was left open")
+        // "\r\n" is one Character in Swift: a status line ends at it.
+        let statuses = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix { $0 != "\r\n" }) }
+        XCTAssertEqual(statuses, ["202 Accepted", "202 Accepted", "202 Accepted", "400 Bad Request"], text)
+        let counts = text.components(separatedBy: #""accepted":"#).dropFirst().map { $0.prefix { $0.isNumber } }
+        XCTAssertEqual(counts, ["2", "3", "1"], text)
+        XCTAssertTrue(text.contains("not a valid HTTP request: invalid HTTP method"), text)
+        XCTAssertEqual(try ids(in: dir + "/out.ndjson"), Array(0 ..< 6))
+    }
+
     func testValidateNamesBadSettingsWithTheirLine() throws {
         let manifest = dir + "/bad.yaml"
         try """

@@ -6,7 +6,7 @@ import SluiceSDK
 
 /// libFuzzer entry for the push endpoint's HTTP handling: arbitrary bytes
 /// fed, in chunks, to the pipeline the server gives each connection (NIO's
-/// HTTP decoder and encoder, its protocol-error handler, `PushHandler`) on
+/// HTTP request decoder and `PushHandler`, `PushHandler.install`) on
 /// an `EmbeddedChannel`, with readings offered to a real `PushInbox`. Never a
 /// crash or a hang; every reading the inbox takes is well-formed BSON and no
 /// request puts more than queue_capacity readings in it; no line longer
@@ -51,8 +51,8 @@ enum PushFuzz {
         let channel = EmbeddedChannel()
         defer { _ = try? channel.finish() }
         do {
-            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-            try channel.pipeline.syncOperations.addHandler(PushHandler(policy: policy, inbox: inbox, stats: stats, refused: pick & 0x40 != 0))
+            try PushHandler.install(PushHandler(policy: policy, inbox: inbox, stats: stats, refused: pick & 0x40 != 0),
+                                    on: channel.pipeline.syncOperations)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         } catch {
             preconditionFailure("the pipeline did not start: \(error)")

@@ -77,10 +77,9 @@ public final class PushSource: Source {
             .childChannelInitializer { channel in
                 let admitted = gate.enter()
                 if admitted { channel.closeFuture.whenComplete { _ in gate.leave() } }
-                // Every header this endpoint sends is a constant or a number, so
-                // checking each for response splitting (7% of the event loop's time) is skipped.
-                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true, withOutboundHeaderValidation: false).flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(PushHandler(policy: policy, inbox: inbox, stats: stats, refused: !admitted))
+                return channel.eventLoop.makeCompletedFuture {
+                    try PushHandler.install(PushHandler(policy: policy, inbox: inbox, stats: stats, refused: !admitted),
+                                            on: channel.pipeline.syncOperations)
                 }
             }
         do {
