@@ -136,8 +136,9 @@ PCRE2_INCLUDES := -Xcc -fmodule-map-file=Core/CPCRE2/module.modulemap
 # The push target instruments the push handler and its decoders; SwiftNIO
 # comes uninstrumented from the debug build (`swift build`), its modules and
 # objects linked as they are.
-PUSH_SOURCES := $(addprefix Plugins/HTTPSensor/Sources/Push/,PushHandler.swift PushInbox.swift PushReadings.swift HTTPAnswer.swift BodyReadings.swift \
-	LineBodyReadings.swift JSONBodyReadings.swift JSONBodySplitter.swift) $(wildcard Plugins/HTTPSensor/Sources/Readings/*.swift)
+# Every file of Push/ but the source itself (it needs the plugin's entry), so a new file cannot be left out.
+PUSH_SOURCES := $(filter-out %/PushSource.swift,$(wildcard Plugins/HTTPSensor/Sources/Push/*.swift)) \
+	$(wildcard Plugins/HTTPSensor/Sources/Readings/*.swift)
 NIO_BUILD := .build/debug
 NIO_MODULES := NIOCore NIOHTTP1 NIOEmbedded NIOConcurrencyHelpers _NIODataStructures _NIOBase64 Atomics DequeModule \
 	InternalCollectionsUtilities CNIOLinux CNIOLLHTTP CNIODarwin CNIOWindows CNIOWASI CNIOFreeBSD CNIOOpenBSD CNIOAtomics _AtomicsShims
