@@ -4,7 +4,7 @@ import XCTest
 /// `DoubleText.writeShort`'s integer path (one scaling to ten-thousandths,
 /// the decimal checked exactly with integers, the trailing zeros counted)
 /// against `description` at the places it can go wrong: where it hands over
-/// to `description`, where the check's bounds change (powers of two), every
+/// to `description`, powers of two (whose lower neighbour is nearer), every
 /// count of decimals, and the neighbours of each decimal it accepts.
 final class DoubleTextTests: XCTestCase {
     /// `writeShort`'s text, nil when it hands over; fails when it stores past its 24 bytes.

@@ -55,17 +55,18 @@ public enum DoubleText {
     /// `m` when the decimal `m / scale` (`scale` a power of ten from 10 to
     /// 10^4, `a·scale` below 10^15, `a` at least 10^-4) reads back as `a`;
     /// nil when none does. `T` holds the check's difference: 64 bits suffice
-    /// from 2^-11 up (s ≤ 63, below), the rare path takes 128.
+    /// from 2^-11 up (there s ≤ 63; see below), the rare path takes 128.
     ///
     /// The only candidate is `a·scale` rounded: a decimal that reads back as
     /// `a` is within `a`·2^-53 of it, far less than the half that rounding
     /// and the product's own error leave. It reads back as `a = M·2^-s` when
-    /// it lies within half a unit in the last place, a quarter below a power
-    /// of two, where the double below is closer: |M·scale − m·2^s| below
-    /// scale/2 (or scale/4), in integers. The difference is below 2^s in
-    /// magnitude, so its low 64 bits hold it while s ≤ 63; and it is a
-    /// multiple of 2^k for scale = 10^k (s ≥ k here), so it never equals
-    /// either bound: there are no ties to break.
+    /// it lies within half a unit in the last place: |M·scale − m·2^s| below
+    /// scale/2, in integers. The difference is below 2^s in magnitude, so its
+    /// low 64 bits hold it while s ≤ 63; and it is a multiple of 2^k for
+    /// scale = 10^k (s ≥ k here), so it never equals the bound: no ties. Below
+    /// a power of two the double before is nearer (a quarter unit), but a
+    /// power of two 2^e is a decimal of k places itself or lies at least
+    /// 2^(e+k)/10^k from every one, far outside either bound.
     @inline(__always)
     static func decimal<T: FixedWidthInteger & SignedInteger>(_ a: Double, scale: UInt64, in _: T.Type) -> UInt64? {
         // Below 2^52, adding 2^52 leaves units in the last place: the sum's low bits are
@@ -74,12 +75,9 @@ public enum DoubleText {
         let bits = a.bitPattern
         let significand = bits & (1 << 52 - 1) | 1 << 52
         let s = 1075 &- Int(truncatingIfNeeded: bits >> 52)
-        // Positive: the decimal is below `a`.
         let difference = T(truncatingIfNeeded: significand) &* T(truncatingIfNeeded: scale) &- T(truncatingIfNeeded: m) &<< T(truncatingIfNeeded: s)
         let half = T(truncatingIfNeeded: scale / 2)
-        // A quarter rounded up: the difference is a whole number and never equals it.
-        let below = significand == 1 << 52 ? T(truncatingIfNeeded: (scale + 3) / 4) : half
-        return difference > -half && difference < below ? m : nil
+        return difference > -half && difference < half ? m : nil
     }
 
     /// "[-]whole.fraction" (`fraction` in ten-thousandths, below 10^4; its
