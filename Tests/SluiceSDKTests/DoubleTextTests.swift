@@ -37,7 +37,9 @@ final class DoubleTextTests: XCTestCase {
         for d in [1.0, 16, 100, 1e11, 1e14, 999_999_999_999_999, -999_999_999_999_999, 1e15.nextDown.rounded(.down), 123_456_789_012_345] {
             assertShort(d)
         }
-        for d in [1e-4, 0.0001, 0.0009, 0.001, 0.0999, 99_999_999_999.9999, -99_999_999_999.9999] { assertShort(d) }
+        // 2^-11: below it the check takes 128 bits, from it 64.
+        for d in [1e-4, 0.0001, 0.0004, 0.0005, 0.0009, 0.001, 0.0999, 99_999_999_999.9999, -99_999_999_999.9999] { assertShort(d) }
+        for d in [0x1p-11, (0x1p-11).nextUp, (0x1p-11).nextDown] { assertHandedOver(d) }
         for d in [1e-4.nextDown, 1e-4.nextUp, 1e-5, 0.00001, -1e-5, 5e-324, 1e15, -1e15, 1e15.nextUp, 1e16, .greatestFiniteMagnitude,
                   .nan, -.nan, .infinity, -.infinity] {
             assertHandedOver(d)
