@@ -49,6 +49,13 @@ public enum DecimalDigits {
     /// The two digits of `v` (0 … 99) at `out`, as one 16-bit store.
     @inlinable @inline(__always)
     public static func pair(_ v: Int, at out: UnsafeMutablePointer<UInt8>) {
-        UnsafeMutableRawPointer(out).storeBytes(of: pairs.loadUnaligned(fromByteOffset: v &* 2, as: UInt16.self), as: UInt16.self)
+        UnsafeMutableRawPointer(out).storeBytes(of: pairWord(v), as: UInt16.self)
+    }
+
+    /// The two digits of `v` (0 … 99) as they lie in memory: `UInt16(littleEndian:)`
+    /// of it has the first digit in its low byte, for words built of several pairs.
+    @inlinable @inline(__always)
+    public static func pairWord(_ v: Int) -> UInt16 {
+        pairs.loadUnaligned(fromByteOffset: v &* 2, as: UInt16.self)
     }
 }

@@ -116,7 +116,7 @@ extension JSONText {
         if remembering {
             let keyLength = key.distance(to: valueStart), textLength = text.distance(to: o)
             remembering = memo.pointee.remember(at: slot, key: key, keyLength: keyLength, text: text, textLength: textLength)
-            slot += 8 + keyLength + textLength
+            slot += JSONTextMemo.header + keyLength + textLength
             slots = memo.pointee.count
         }
         return valueStart

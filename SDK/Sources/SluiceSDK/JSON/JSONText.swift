@@ -76,16 +76,15 @@ struct JSONText {
         let m = UnsafeRawPointer(bytes + slot)
         let keyLength = Int(UInt32(littleEndian: m.loadUnaligned(as: UInt32.self)))
         let textLength = Int(UInt32(littleEndian: m.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
-        let remembered = m + 8
+        let remembered = m + JSONTextMemo.header
         // The remembered key ends in its NUL: equal bytes mean the key ends in the same place.
         guard keyLength <= key.distance(to: limit) else { return nil }
         if keyLength <= 16, 16 <= key.distance(to: limit) {
-            // Most keys: two words each side (the memo's padding covers its second), masked to the key's bytes.
-            let d0 = UInt64(littleEndian: key.loadUnaligned(as: UInt64.self) ^ remembered.loadUnaligned(as: UInt64.self))
-            let d1 = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self) ^ remembered.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            let bits = UInt64(truncatingIfNeeded: keyLength &* 8)
-            let m0: UInt64 = bits >= 64 ? .max : (1 &<< bits) &- 1
-            let m1: UInt64 = bits <= 64 ? 0 : bits >= 128 ? .max : (1 &<< (bits &- 64)) &- 1
+            // Most keys: two words each side (the memo's padding covers its second), masked
+            // to the key's bytes with the slot's masks (bytes, so in either byte order).
+            let d0 = key.loadUnaligned(as: UInt64.self) ^ remembered.loadUnaligned(as: UInt64.self)
+            let d1 = key.loadUnaligned(fromByteOffset: 8, as: UInt64.self) ^ remembered.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let m0 = m.loadUnaligned(fromByteOffset: 8, as: UInt64.self), m1 = m.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
             guard (d0 & m0) | (d1 & m1) == 0 else { return nil }
         } else {
             var i = 0
@@ -119,7 +118,7 @@ struct JSONText {
             j &+= 8
         }
         p += textLength
-        slot &+= 8 &+ keyLength &+ textLength
+        slot &+= JSONTextMemo.header &+ keyLength &+ textLength
         return key + keyLength
     }
 
