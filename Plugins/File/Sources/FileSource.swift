@@ -11,13 +11,18 @@ import SluiceSDK
 /// where a bounded read that reached the end with every line delivered
 /// removes it (the next run reads the file again, as a batch job expects);
 /// with `checkpoint: PATH` in that file, kept for the next run.
+///
+/// With `workers: N` (ABI 1.5), instance i reads the lines that begin in
+/// bytes [i·size/N, (i+1)·size/N) of the file (`LineReader.readPart`), and
+/// keeps its own checkpoint of that part in its own state directory.
 public final class FileSource: Source {
     public static let name = "read"
+    public static let splitsInput = true
     public static let summary = "Reads JSON lines, CSV (header row) or text lines from a file or stdin; follow mode tails it"
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false, "required": ["path"],
      "properties": {
-       "path": {"type": "string", "format": "path", "description": "file to read, or - for stdin; relative to the manifest"},
+       "path": {"type": "string", "format": "path", "description": "file to read, or - for stdin; relative to the manifest. With workers: N, reader i reads the lines that begin in bytes [i·size/N, (i+1)·size/N) and keeps its own checkpoint; stdin, follow and csv cannot be split"},
        "format": {"enum": ["ndjson", "csv", "lines"]},
        "follow": {"type": "boolean", "description": "keep reading as the file grows"},
        "field": {"type": "string", "description": "lines format: the field that holds the line"},
@@ -25,7 +30,7 @@ public final class FileSource: Source {
        "separator": {"type": "string", "minLength": 1, "maxLength": 1},
        "key_field": {"type": "string"},
        "event_time_field": {"type": "string"},
-       "checkpoint": {"type": ["string", "boolean"], "format": "path", "description": "how far the input was delivered, so a restart resumes there. true (the default for a file): in the state directory, for a crash or a stop part way (a read that ends with every line delivered removes it, unless follow); PATH: in that file, kept after the end (relative to the manifest); false: none"},
+       "checkpoint": {"type": ["string", "boolean"], "format": "path", "description": "how far the input was delivered, so a restart resumes there. true (the default for a file): in the state directory, for a crash or a stop part way (a read that ends with every line delivered removes it, unless follow); PATH: in that file, kept after the end (relative to the manifest; with workers: N, reader i > 0 keeps PATH.worker-i); false: none"},
     """# + UTF8Policy.schemaMember + #"""
      }}
     """#
@@ -63,10 +68,28 @@ public final class FileSource: Source {
         keyField = try config.string("key_field")
         timeField = try config.string("event_time_field")
         reader = try Self.reader(path)
+        try Self.checkSplit(path: path, format: format, follow: follow, host: host)
+        reader.readPart(host.workerIndex, of: host.workerCount)
         utf8 = try UTF8Gate(config, host: host)
         self.host = host
         (checkpointPath, checkpointIsTransient) = try Self.checkpoint(config, reader: reader, follow: follow, host: host)
         try resumeFromCheckpoint()
+    }
+
+    /// `workers: N` splits a file by byte ranges; refuses the inputs that
+    /// cannot be split, naming the config key that makes them so.
+    private static func checkSplit(path: String, format: FileFormat, follow: Bool, host: PluginHost) throws {
+        let count = host.workerCount
+        guard count > 1 else { return }
+        if path == "-" {
+            throw SluiceError.config("path: stdin cannot be split among workers: \(count) readers (use workers: 1)")
+        }
+        if follow {
+            throw SluiceError.config("follow: a followed file grows past any split, so it cannot be read by workers: \(count) readers (use workers: 1)")
+        }
+        if format == .csv {
+            throw SluiceError.config("format: csv cannot be split among workers: \(count) readers: a quoted field may hold a newline and the header is the first line (use workers: 1)")
+        }
     }
 
     deinit {
@@ -89,7 +112,7 @@ public final class FileSource: Source {
             if config.has("checkpoint") { throw SluiceError.config("checkpoint: needs a file; stdin cannot resume") }
             return (nil, false)
         }
-        if let explicit { return (explicit, false) }
+        if let explicit { return (host.workerIndex > 0 ? "\(explicit).worker-\(host.workerIndex)" : explicit, false) }
         guard let directory = host.stateDirectory else { return (nil, false) }
         return (directory + "/checkpoint", !follow)
     }
@@ -97,7 +120,11 @@ public final class FileSource: Source {
     /// Continues after the checkpoint's line, when it is of this very file.
     private func resumeFromCheckpoint() throws {
         guard let checkpointPath, let saved = ReadCheckpoint.load(checkpointPath), let id = reader.identity() else { return }
-        guard saved.resumes(path: reader.path, device: id.device, inode: id.inode, size: id.size) else {
+        guard saved.part == reader.part else {
+            host.log(.warning, "checkpoint \(checkpointPath) is of another split of the file (workers: changed, or the file grew); reading \(reader.part == nil ? "the file" : "this reader's part") from the start")
+            return
+        }
+        guard saved.resumes(path: reader.path, device: id.device, inode: id.inode, size: id.size, part: reader.part) else {
             host.log(.warning, "checkpoint \(checkpointPath) is of another or a shorter file (replaced or truncated); reading from the start")
             return
         }
@@ -112,7 +139,7 @@ public final class FileSource: Source {
             }
         }
         reader.resume(at: saved.offset, line: saved.line)
-        host.log(.info, "resuming after line \(saved.line) (byte \(saved.offset)) from checkpoint \(checkpointPath)")
+        host.log(.info, "resuming after line \(reader.fileLineNumber) (byte \(saved.offset)) from checkpoint \(checkpointPath)")
     }
 
     public func ack(tokens: UnsafeBufferPointer<UInt64>) {
@@ -128,14 +155,17 @@ public final class FileSource: Source {
     private func saveCheckpoint() {
         guard let checkpointPath, let (line, end) = delivered.take(), let id = reader.identity() else { return }
         do {
-            try ReadCheckpoint(path: reader.path, device: id.device, inode: id.inode, offset: end, line: line).save(checkpointPath)
+            try ReadCheckpoint(path: reader.path, device: id.device, inode: id.inode, offset: end, line: line, part: reader.part).save(checkpointPath)
         } catch {
             host.log(.error, "cannot write checkpoint \(checkpointPath): \(error); a restart reads more again")
         }
     }
 
     public static func check(config: Config, host: PluginHost) throws {
-        _ = try reader(config.requiredString("path"))
+        let path = try config.requiredString("path")
+        _ = try reader(path)
+        let format = try FileFormat(rawValue: config.string("format") ?? FileFormat.guess(path: path).rawValue) ?? .ndjson
+        try checkSplit(path: path, format: format, follow: try config.bool("follow", default: false), host: host)
     }
 
     private static func reader(_ path: String) throws -> LineReader {
@@ -192,7 +222,7 @@ public final class FileSource: Source {
                 try BSONFromJSON.withDocument(json: line, memory: lineMemory) { emit($0, output, token: token) }
                 return .emitted
             } catch {
-                return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.lineNumber): \(error)", output, token, &writer)
+                return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.fileLineNumber): \(error)", output, token, &writer)
             }
         case .lines:
             writer.reset()
@@ -207,12 +237,12 @@ public final class FileSource: Source {
                 header = names.map { $0.trimmingCharacters(in: .whitespaces) }
                 return .skipped
             case let .mismatched(text, cells, expected, _):
-                return emitUndecodable(text, "line \(reader.lineNumber): \(cells) fields, the header has \(expected)", output, token, &writer)
+                return emitUndecodable(text, "line \(reader.fileLineNumber): \(cells) fields, the header has \(expected)", output, token, &writer)
             case let .unterminated(text, line):
-                return emitUndecodable(text, "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes (a stray quote?); reading goes on at line \(reader.lineNumber + 1)", output, token, &writer)
+                return emitUndecodable(text, "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes (a stray quote?); reading goes on at line \(reader.fileLineNumber + 1)", output, token, &writer)
             case let .record(cells, _):
                 if let bad = header.first(where: { $0.utf8.contains(0) }) {
-                    return emitUndecodable(line, "line \(reader.lineNumber): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot", output, token, &writer)
+                    return emitUndecodable(line, "line \(reader.fileLineNumber): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot", output, token, &writer)
                 }
                 for (name, cell) in zip(header, cells) { CSV.append(&writer, name, cell: cell, infer: infer) }
             }
@@ -235,7 +265,7 @@ public final class FileSource: Source {
     func emitUndecodable(_ line: String, _ reason: String, _ output: Output, _ token: UInt64, _ writer: inout BSONWriter) -> Outcome {
         writer.reset()
         writer.append("raw", string: line)
-        writer.append("line", int64: Int64(reader.lineNumber))
+        writer.append("line", int64: Int64(reader.fileLineNumber))
         output.emit(writer.finish(), token: token)
         return .undecodable(reason)
     }
