@@ -93,6 +93,23 @@ final class SplitReadTests: XCTestCase {
         }
     }
 
+    /// Readers in child processes (`isolation: process`) learn their part there too.
+    func testIsolatedReadersSplitTheFile() throws {
+        try write((0 ..< 3000).map { #"{"n":\#($0)}"# + "\n" }.joined(), to: "iso.ndjson")
+        let out = dir + "/iso-out.ndjson", manifest = dir + "/iso.yaml"
+        try """
+        engine: {state_dir: \(dir)/iso-state}
+        sources:
+          in: {use: file.read, workers: 3, isolation: process, batch: {max_records: 100}, config: {path: \(dir)/iso.ndjson}}
+        sinks:
+          out: {use: file.write, inputs: [in], config: {path: \(out)}}
+        """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let result = try TestSupport.runProcess(TestSupport.sluice, ["run", manifest, "--no-progress"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("read 3000"), result.stderr)
+        XCTAssertEqual(try TestSupport.readNDJSON(out).map { $0["n"]!.integer! }.sorted(), Array(0 ..< 3000))
+    }
+
     /// Each reader keeps its order: the lines of one part come in file order.
     func testEachReaderKeepsFileOrder() throws {
         try write((0 ..< 2000).map { "\($0)\n" }.joined(), to: "order.txt")
@@ -104,47 +121,68 @@ final class SplitReadTests: XCTestCase {
         XCTAssertEqual(second, second.sorted(), "the second reader's lines in order")
     }
 
-    /// --max-records stops both readers part way; each keeps its position
-    /// in its own state directory, and the next run resumes both parts:
-    /// together every line exactly once. A read to the end removes both.
+    /// --max-records stops the readers part way; each keeps its position in
+    /// its own state directory, and the next run resumes each part:
+    /// together every line exactly once. The budget (1,200) is more than
+    /// either part (1,050 and 950 lines), so both read, and one may read its
+    /// part to the end: its checkpoint then says so, and the next run reads
+    /// nothing of it. After a run in which both finished, the next reads the
+    /// whole file again, as a batch job expects.
     func testEachReaderResumesItsOwnPartAfterAStop() throws {
-        try write((0 ..< 1000).map { #"{"n":\#($0)}"# + "\n" }.joined(), to: "in.ndjson")
-        func run(_ out: String, max: Int? = nil) throws -> (numbers: [Int64], summary: RunSummary) {
+        try write((0 ..< 2000).map { #"{"n":\#($0)}"# + "\n" }.joined(), to: "in.ndjson")
+        func run(_ out: String, max: Int? = nil, workers: Int = 2) throws -> (numbers: [Int64], summary: RunSummary) {
             let summary = try TestSupport.run("""
             engine: {state_dir: \(dir)/state}
             sources:
-              in: {use: file.read, workers: 2, config: {path: \(dir)/in.ndjson}, batch: {max_records: 64}}
+              in: {use: file.read, workers: \(workers), config: {path: \(dir)/in.ndjson}, batch: {max_records: 64}}
             sinks:
               out: {use: file.write, inputs: [in], config: {path: \(dir)/\(out)}}
             """, dir: dir, maxRecords: max)
             return (try TestSupport.readNDJSON(dir + "/" + out).map { $0["n"]!.integer! }, summary)
         }
         let saved = [dir + "/state/in/checkpoint", dir + "/state/in/worker-1/checkpoint"]
-        let first = try run("first.ndjson", max: 400)
-        XCTAssertEqual(first.numbers.count, 400, "--max-records is one budget for both readers")
-        XCTAssertEqual(first.summary.read, 400)
-        XCTAssertTrue(first.numbers.contains { $0 < 500 } && first.numbers.contains { $0 >= 500 }, "both readers read")
-        for path in saved { XCTAssertTrue(FileManager.default.fileExists(atPath: path), "\(path): a stop part way keeps each position") }
-        let parts = saved.compactMap { ReadCheckpoint.load($0)?.part }
-        XCTAssertEqual(parts.count, 2)
-        XCTAssertEqual(parts.first?.lowerBound, 0)
-        XCTAssertEqual(parts.first?.upperBound, parts.last?.lowerBound, "the parts meet")
+        let first = try run("first.ndjson", max: 1200)
+        XCTAssertEqual(first.numbers.count, 1200, "--max-records is one budget for both readers")
+        XCTAssertEqual(first.summary.read, 1200)
+        let checkpoints = saved.compactMap(ReadCheckpoint.load)
+        XCTAssertEqual(checkpoints.count, 2, "a stop part way keeps each reader's position")
+        XCTAssertEqual(checkpoints.first?.part?.lowerBound, 0)
+        XCTAssertEqual(checkpoints.first?.part?.upperBound, checkpoints.last?.part?.lowerBound, "the parts meet")
+        XCTAssertEqual(checkpoints.map(\.line).reduce(0, +), 1200, "each position after what its reader delivered")
+        XCTAssertFalse(checkpoints.allSatisfy(\.complete), "one part at least is unfinished")
 
         let second = try run("second.ndjson")
-        XCTAssertEqual((first.numbers + second.numbers).sorted(), Array(0 ..< 1000), "no line lost, none read twice")
-        for path in saved { XCTAssertFalse(FileManager.default.fileExists(atPath: path), "\(path): a read to the end removes it") }
-        XCTAssertEqual(try run("third.ndjson").numbers.sorted(), Array(0 ..< 1000), "so the next run reads the whole file")
+        XCTAssertEqual((first.numbers + second.numbers).sorted(), Array(0 ..< 2000), "no line lost, none read twice")
+        XCTAssertTrue(saved.compactMap(ReadCheckpoint.load).allSatisfy(\.complete), "both parts read to the end")
+        XCTAssertEqual(try run("third.ndjson").numbers.sorted(), Array(0 ..< 2000), "so the next run reads the whole file")
 
         // A checkpoint of another split (workers: changed) is not resumed: that part is read again.
         _ = try run("fourth.ndjson", max: 300)
-        let one = try TestSupport.run("""
-        engine: {state_dir: \(dir)/state}
-        sources:
-          in: {use: file.read, config: {path: \(dir)/in.ndjson}, batch: {max_records: 64}}
-        sinks:
-          out: {use: file.write, inputs: [in], config: {path: \(dir)/fifth.ndjson}}
-        """, dir: dir)
-        XCTAssertEqual(one.read, 1000, "one reader reads the whole file, not resuming reader 0's part as if it were the file")
+        XCTAssertEqual(try run("fifth.ndjson", workers: 1).summary.read, 2000, "one reader reads the whole file, not resuming reader 0's part as if it were the file")
+    }
+
+    /// `checkpoint: PATH` with two readers: the first keeps PATH, the second PATH.worker-1; both kept after the end.
+    func testAnExplicitCheckpointGetsOneFilePerReader() throws {
+        try write((0 ..< 600).map { #"{"n":\#($0)}"# + "\n" }.joined(), to: "in.ndjson")
+        let saved = dir + "/in.checkpoint"
+        func run(_ out: String, max: Int? = nil) throws -> [Int64] {
+            _ = try TestSupport.run("""
+            engine: {state_dir: \(dir)/state}
+            sources:
+              in: {use: file.read, workers: 2, config: {path: \(dir)/in.ndjson, checkpoint: \(saved)}, batch: {max_records: 32}}
+            sinks:
+              out: {use: file.write, inputs: [in], config: {path: \(dir)/\(out)}}
+            """, dir: dir, maxRecords: max)
+            return try TestSupport.readNDJSON(dir + "/" + out).map { $0["n"]!.integer! }
+        }
+        // 400 is more than either part (305 and 295 lines): both readers read.
+        let first = try run("first.ndjson", max: 400)
+        XCTAssertEqual(ReadCheckpoint.load(saved)?.part?.lowerBound, 0)
+        XCTAssertGreaterThan(ReadCheckpoint.load(saved + ".worker-1")?.part?.lowerBound ?? 0, 0)
+        let second = try run("second.ndjson")
+        XCTAssertEqual((first + second).sorted(), Array(0 ..< 600), "no line lost, none read twice")
+        XCTAssertNotNil(ReadCheckpoint.load(saved), "an explicit checkpoint is kept after the end")
+        XCTAssertNotNil(ReadCheckpoint.load(saved + ".worker-1"))
     }
 
     /// The host SIGKILLed while two readers copy a file: the restart resumes
@@ -180,7 +218,7 @@ final class SplitReadTests: XCTestCase {
         XCTAssertEqual(Set(all), Set(0 ..< lines), "every line written at least once")
         XCTAssertEqual(all.count - lines, written - resumed.map(\.line).reduce(0, +), "duplicated: only what was written after the checkpoints")
         XCTAssertEqual(second.stderr.components(separatedBy: "resuming after line").count - 1, 2, second.stderr)
-        for path in saved { XCTAssertFalse(FileManager.default.fileExists(atPath: path), path) }
+        XCTAssertTrue(saved.compactMap(ReadCheckpoint.load).allSatisfy(\.complete), "both parts read to the end, so the next run reads the file again")
     }
 
     /// A bad line in each half with two readers: each goes to the dead-letter

@@ -65,9 +65,10 @@ public struct RunSummary: Sendable {
 }
 
 /// Runs a planned pipeline: creates the components (`workers: N` instances
-/// of a processor or sink, or readers of a source that splits its input), starts one thread per instance, and drains the
-/// graph on `stop()` (SIGINT/SIGTERM) or when every source has ended, in
-/// the order `ShutdownStateMachine` decides: sources stop reading and send
+/// of a processor or sink, or readers of a source that splits its input),
+/// starts one thread per instance, and drains the graph on `stop()`
+/// (SIGINT/SIGTERM) or when every source has ended, in the order
+/// `ShutdownStateMachine` decides: sources stop reading and send
 /// their end; each stage drains once all its inbound edges ended, then
 /// passes the end on; the dead-letter stage closes last; sources ack what
 /// was written; then every instance is destroyed.

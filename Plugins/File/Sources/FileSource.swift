@@ -14,7 +14,9 @@ import SluiceSDK
 ///
 /// With `workers: N` (ABI 1.5), instance i reads the lines that begin in
 /// bytes [i·size/N, (i+1)·size/N) of the file (`LineReader.readPart`), and
-/// keeps its own checkpoint of that part in its own state directory.
+/// keeps its own checkpoint of that part in its own state directory; a
+/// part read to its end keeps its checkpoint, marked complete, until every
+/// part's is.
 public final class FileSource: Source {
     public static let name = "read"
     public static let splitsInput = true
@@ -53,6 +55,8 @@ public final class FileSource: Source {
     let checkpointPath: String?
     /// The checkpoint only bridges a crash or a stop part way: removed once a bounded read ended with every line delivered.
     let checkpointIsTransient: Bool
+    /// With `workers: N` and transient checkpoints: every reader's, this one's included.
+    let partCheckpoints: [String]
     var delivered = DeliveredLines()
     var lastSave: UInt64 = 0
     /// The bounded read reached the end of the file.
@@ -73,6 +77,7 @@ public final class FileSource: Source {
         utf8 = try UTF8Gate(config, host: host)
         self.host = host
         (checkpointPath, checkpointIsTransient) = try Self.checkpoint(config, reader: reader, follow: follow, host: host)
+        partCheckpoints = checkpointIsTransient ? Self.partCheckpoints(host: host) : []
         try resumeFromCheckpoint()
     }
 
@@ -92,12 +97,28 @@ public final class FileSource: Source {
         }
     }
 
+    /// A reader of several cannot tell whether the others reached their
+    /// ends: it keeps its checkpoint, marked complete, and the next run
+    /// reads the file again only if every part's is (`resumeFromCheckpoint`).
     deinit {
         if checkpointIsTransient, ended, delivered.isComplete, let checkpointPath {
-            unlink(checkpointPath)
+            if partCheckpoints.isEmpty {
+                unlink(checkpointPath)
+            } else {
+                saveCheckpoint(complete: true)
+            }
         } else {
             saveCheckpoint()
         }
+    }
+
+    /// The default checkpoints of all N readers, by the host's layout of
+    /// state directories (docs/PLUGINS.md#workers): the first reader's, and
+    /// `worker-i` inside it for reader i.
+    private static func partCheckpoints(host: PluginHost) -> [String] {
+        guard host.workerCount > 1, let directory = host.stateDirectory else { return [] }
+        let first = host.workerIndex == 0 ? directory : (directory as NSString).deletingLastPathComponent
+        return (0 ..< host.workerCount).map { $0 == 0 ? first + "/checkpoint" : first + "/worker-\($0)/checkpoint" }
     }
 
     /// Where the checkpoint is kept, and whether it is transient.
@@ -138,8 +159,19 @@ public final class FileSource: Source {
                 break
             }
         }
+        if saved.complete, everyPartWasRead(device: id.device, inode: id.inode) {
+            host.log(.debug, "every reader read its part to the end in the last run; reading this part again")
+            return
+        }
         reader.resume(at: saved.offset, line: saved.line)
         host.log(.info, "resuming after line \(reader.fileLineNumber) (byte \(saved.offset)) from checkpoint \(checkpointPath)")
+    }
+
+    /// Whether the last run read the whole file: every reader's checkpoint says its part of this file was delivered to the end.
+    private func everyPartWasRead(device: UInt64, inode: UInt64) -> Bool {
+        !partCheckpoints.isEmpty && partCheckpoints.allSatisfy { path in
+            ReadCheckpoint.load(path).map { $0.complete && $0.path == reader.path && $0.device == device && $0.inode == inode } ?? false
+        }
     }
 
     public func ack(tokens: UnsafeBufferPointer<UInt64>) {
@@ -152,10 +184,13 @@ public final class FileSource: Source {
         }
     }
 
-    private func saveCheckpoint() {
-        guard let checkpointPath, let (line, end) = delivered.take(), let id = reader.identity() else { return }
+    /// - Parameter complete: the part was read to its end and every line delivered.
+    private func saveCheckpoint(complete: Bool = false) {
+        let position: (line: Int, end: UInt64)? = complete ? (reader.lineNumber, reader.offset) : delivered.take()
+        guard let checkpointPath, let id = reader.identity(), let (line, end) = position else { return }
         do {
-            try ReadCheckpoint(path: reader.path, device: id.device, inode: id.inode, offset: end, line: line, part: reader.part).save(checkpointPath)
+            try ReadCheckpoint(path: reader.path, device: id.device, inode: id.inode, offset: end, line: line, part: reader.part,
+                               complete: complete).save(checkpointPath)
         } catch {
             host.log(.error, "cannot write checkpoint \(checkpointPath): \(error); a restart reads more again")
         }
