@@ -156,9 +156,16 @@ final class SplitReadTests: XCTestCase {
         XCTAssertTrue(saved.compactMap(ReadCheckpoint.load).allSatisfy(\.complete), "both parts read to the end")
         XCTAssertEqual(try run("third.ndjson").numbers.sorted(), Array(0 ..< 2000), "so the next run reads the whole file")
 
-        // A checkpoint of another split (workers: changed) is not resumed: that part is read again.
-        _ = try run("fourth.ndjson", max: 300)
-        XCTAssertEqual(try run("fifth.ndjson", workers: 1).summary.read, 2000, "one reader reads the whole file, not resuming reader 0's part as if it were the file")
+        // A checkpoint of another split (workers: changed) is not resumed: one reader reads the whole file,
+        // not resuming reader 0's part as if it were the file; and then two again, though reader 1's
+        // complete checkpoint outlived that run.
+        XCTAssertEqual(try run("fourth.ndjson", workers: 1).summary.read, 2000)
+        XCTAssertEqual(try run("fifth.ndjson").numbers.sorted(), Array(0 ..< 2000))
+        // Stopped part way with 3 readers, then read whole by 2: reader 2's position must not outlive that run.
+        _ = try run("sixth.ndjson", max: 300, workers: 3)
+        XCTAssertEqual(try run("seventh.ndjson").summary.read, 2000, "parts of another split are read from their start")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/state/in/worker-2/checkpoint"), "a checkpoint of a third reader is gone")
+        XCTAssertEqual(try run("eighth.ndjson", workers: 3).numbers.sorted(), Array(0 ..< 2000), "3 readers read the whole file again")
     }
 
     /// `checkpoint: PATH` with two readers: the first keeps PATH, the second PATH.worker-1; both kept after the end.

@@ -15,8 +15,8 @@ import SluiceSDK
 /// With `workers: N` (ABI 1.5), instance i reads the lines that begin in
 /// bytes [i·size/N, (i+1)·size/N) of the file (`LineReader.readPart`), and
 /// keeps its own checkpoint of that part in its own state directory; a
-/// part read to its end keeps its checkpoint, marked complete, until every
-/// part's is.
+/// part read to its end keeps its checkpoint, marked complete, so that it
+/// is not read again while another part is unfinished.
 public final class FileSource: Source {
     public static let name = "read"
     public static let splitsInput = true
@@ -78,6 +78,9 @@ public final class FileSource: Source {
         self.host = host
         (checkpointPath, checkpointIsTransient) = try Self.checkpoint(config, reader: reader, follow: follow, host: host)
         partCheckpoints = checkpointIsTransient ? Self.partCheckpoints(host: host) : []
+        if checkpointIsTransient, host.workerIndex == 0, let directory = host.stateDirectory {
+            Self.removeCheckpoints(under: directory, ofReadersFrom: host.workerCount)
+        }
         try resumeFromCheckpoint()
     }
 
@@ -99,7 +102,7 @@ public final class FileSource: Source {
 
     /// A reader of several cannot tell whether the others reached their
     /// ends: it keeps its checkpoint, marked complete, and the next run
-    /// reads the file again only if every part's is (`resumeFromCheckpoint`).
+    /// reads its part again unless another part is unfinished (`anotherPartIsUnfinished`).
     deinit {
         if checkpointIsTransient, ended, delivered.isComplete, let checkpointPath {
             if partCheckpoints.isEmpty {
@@ -138,6 +141,17 @@ public final class FileSource: Source {
         return (directory + "/checkpoint", !follow)
     }
 
+    /// Removes the checkpoints of readers `first` and up, left by a run with
+    /// more `workers:` (in `worker-i` of the first reader's directory): a
+    /// later run with as many would otherwise resume them, though a run in
+    /// between, with fewer readers, read their parts.
+    private static func removeCheckpoints(under directory: String, ofReadersFrom first: Int) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            guard name.hasPrefix("worker-"), let index = Int(name.dropFirst("worker-".count)), index >= first else { continue }
+            unlink("\(directory)/\(name)/checkpoint")
+        }
+    }
+
     /// Continues after the checkpoint's line, when it is of this very file.
     private func resumeFromCheckpoint() throws {
         guard let checkpointPath, let saved = ReadCheckpoint.load(checkpointPath), let id = reader.identity() else { return }
@@ -159,18 +173,24 @@ public final class FileSource: Source {
                 break
             }
         }
-        if saved.complete, everyPartWasRead(device: id.device, inode: id.inode) {
-            host.log(.debug, "every reader read its part to the end in the last run; reading this part again")
+        if saved.complete, !anotherPartIsUnfinished(device: id.device, inode: id.inode, size: id.size) {
+            host.log(.debug, "no reader left its part unfinished in the last run; reading this part again")
             return
         }
         reader.resume(at: saved.offset, line: saved.line)
         host.log(.info, "resuming after line \(reader.fileLineNumber) (byte \(saved.offset)) from checkpoint \(checkpointPath)")
     }
 
-    /// Whether the last run read the whole file: every reader's checkpoint says its part of this file was delivered to the end.
-    private func everyPartWasRead(device: UInt64, inode: UInt64) -> Bool {
-        !partCheckpoints.isEmpty && partCheckpoints.allSatisfy { path in
-            ReadCheckpoint.load(path).map { $0.complete && $0.path == reader.path && $0.device == device && $0.inode == inode } ?? false
+    /// Whether the last run stopped before another reader finished its
+    /// part: that reader's checkpoint is of this file, split as now, and
+    /// not complete. Then this reader, whose part was complete, reads
+    /// nothing of it again. Otherwise the last run read the whole file (a
+    /// checkpoint left by a run with another `workers:` does not count).
+    private func anotherPartIsUnfinished(device: UInt64, inode: UInt64, size: UInt64) -> Bool {
+        partCheckpoints.enumerated().contains { index, path in
+            guard path != checkpointPath, let other = ReadCheckpoint.load(path) else { return false }
+            return !other.complete && other.path == reader.path && other.device == device && other.inode == inode
+                && other.part == LineReader.part(index, of: partCheckpoints.count, size: size)
         }
     }
 

@@ -72,11 +72,10 @@ final class LineReader {
     /// end to finish that line. The last part reads on to the end of the file.
     func readPart(_ index: Int, of count: Int) {
         guard count > 1, let size = identity()?.size else { return }
-        func boundary(_ i: Int) -> UInt64 { UInt64(count).dividingFullWidth(size.multipliedFullWidth(by: UInt64(i))).quotient }
-        let start = boundary(index)
-        let end = index == count - 1 ? size : boundary(index + 1)
-        part = start ..< end
-        if index < count - 1 { limit = end }
+        let range = Self.part(index, of: count, size: size)
+        let start = range.lowerBound
+        part = range
+        if index < count - 1 { limit = range.upperBound }
         if start > 0 {
             // The byte before the range says whether a line begins at its start: skip through the first newline from there.
             resume(at: start - 1, line: 0)
@@ -84,6 +83,12 @@ final class LineReader {
         }
         partStart = offset
         lineNumber = 0
+    }
+
+    /// Bytes [index·size/count, (index + 1)·size/count) of a file of `size` bytes.
+    static func part(_ index: Int, of count: Int, size: UInt64) -> Range<UInt64> {
+        func boundary(_ i: Int) -> UInt64 { UInt64(count).dividingFullWidth(size.multipliedFullWidth(by: UInt64(i))).quotient }
+        return boundary(index) ..< boundary(index + 1)
     }
 
     /// The file's line number of the last line returned: `lineNumber`
