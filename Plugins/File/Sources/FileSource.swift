@@ -156,7 +156,8 @@ public final class FileSource: Source {
     private func resumeFromCheckpoint() throws {
         guard let checkpointPath, let saved = ReadCheckpoint.load(checkpointPath), let id = reader.identity() else { return }
         guard saved.part == reader.part else {
-            host.log(.warning, "checkpoint \(checkpointPath) is of another split of the file (workers: changed, or the file grew); reading \(reader.part == nil ? "the file" : "this reader's part") from the start")
+            // A complete part's checkpoint is what a finished run of several readers leaves: no news.
+            host.log(saved.complete ? .debug : .warning, "checkpoint \(checkpointPath) is of another split of the file (workers: changed, or the file grew); reading \(reader.part == nil ? "the file" : "this reader's part") from the start")
             return
         }
         guard saved.resumes(path: reader.path, device: id.device, inode: id.inode, size: id.size, part: reader.part) else {
