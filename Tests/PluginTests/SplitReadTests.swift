@@ -110,6 +110,28 @@ final class SplitReadTests: XCTestCase {
         XCTAssertEqual(try TestSupport.readNDJSON(out).map { $0["n"]!.integer! }.sorted(), Array(0 ..< 3000))
     }
 
+    /// The status views show the source once, with its readers counted together.
+    func testTheTopologyShowsTheSourceOnceWithItsReaders() throws {
+        try write((0 ..< 5000).map { "\($0)\n" }.joined(), to: "topology.txt")
+        var seen: Engine?
+        let summary = try TestSupport.run("""
+        engine: {state_dir: \(dir)/topology-state}
+        sources:
+          in: {use: file.read, workers: 3, batch: {max_records: 10}, config: {path: \(dir)/topology.txt, format: lines}}
+        sinks:
+          out: {use: file.discard, inputs: [in]}
+        """, dir: dir) { engine in
+            while !engine.isBuilt { usleep(1000) }
+            seen = engine
+        }
+        let topology = try XCTUnwrap(seen).topology(rates: RateWindow())
+        let sources = topology.nodes.filter { $0.kind == "source" }
+        XCTAssertEqual(sources.map(\.name), ["in"], "one node for the three readers")
+        XCTAssertEqual(sources.first?.workers, 3)
+        XCTAssertEqual(sources.first?.recordsIn, 5000, "the readers' records counted together")
+        XCTAssertEqual(summary.read, 5000)
+    }
+
     /// Each reader keeps its order: the lines of one part come in file order.
     func testEachReaderKeepsFileOrder() throws {
         try write((0 ..< 2000).map { "\($0)\n" }.joined(), to: "order.txt")
