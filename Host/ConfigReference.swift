@@ -21,6 +21,9 @@ struct ConfigReference {
         if !component.outputs.isEmpty {
             out += "outputs: default, \(component.outputs.joined(separator: ", ")) (read one as inputs: [NAME.OUTPUT])\n"
         }
+        if component.splitsInput {
+            out += "workers: N readers split the input, each its part in order; the stream interleaves them (see path)\n"
+        }
         let schema = (try? component.configSchema())??.source
         let rows = schema.map { Self.rows($0, prefix: "", root: $0) } ?? []
         guard !rows.isEmpty else { return out + "\nconfig: any object (the component publishes no schema of its keys)\n" }

@@ -67,6 +67,12 @@ def with_input(ctx, case, round):
     return {"BENCH_IN": ctx.input(case.records)}
 
 
+def with_input_two_readers(ctx, case, round):
+    """file.read as two readers, each half the file's bytes (`workers: 2`): on 2 cores,
+    0.85 of one reader's wall time (bench/readers.sh, RESULTS.md 2026-11-30)."""
+    return dict(with_input(ctx, case, round), BENCH_READERS="2")
+
+
 def cat(ctx, case, round):
     source = ctx.input(case.records)
     return ctx.timed(case.name, PIN + ["sh", "-c", 'cat "$0" > "$1"', source, ctx.path("cat.ndjson")])
@@ -335,8 +341,8 @@ CASES = [
          python_peer("fastjsonschema"), group="peers"),
     Case("peer-spark", "Spark Structured Streaming, local[2], NDJSON → typed read + filter → NDJSON, "
          "trigger(availableNow), JVM start included", MILLION, spark, group="peers"),
-    Case("sluice-file", "file.read NDJSON → validator → file.write NDJSON, 2 cores (as the peers)", MILLION,
-         sluice(SCHEMA_MANIFEST, env=with_input), group="peers",
+    Case("sluice-file", "file.read (workers: 2) NDJSON → validator → file.write NDJSON, 2 cores (as the peers)", MILLION,
+         sluice(SCHEMA_MANIFEST, env=with_input_two_readers), group="peers",
          compare=[Compare("peer-python-jsonschema-rs", per="cpu", target=Target("≥ 20× per CPU second", "ratio", at_least=20)),
                   Compare("peer-spark", per="wall", target=Target("≥ 50× per wall second", "ratio", at_least=50)),
                   Compare("peer-python-fastjsonschema", per="cpu")]),

@@ -241,10 +241,15 @@ final class FileTests: XCTestCase {
         d.acked(line: 5)
         XCTAssertEqual(d.take()?.end, 50)
         let saved = ReadCheckpoint(path: "/in.ndjson", device: 1, inode: 2, offset: 50, line: 5)
-        XCTAssertTrue(saved.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 50))
-        XCTAssertFalse(saved.resumes(path: "/in.ndjson", device: 1, inode: 3, size: 500), "another file")
-        XCTAssertFalse(saved.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 49), "truncated")
-        XCTAssertFalse(saved.resumes(path: "/other.ndjson", device: 1, inode: 2, size: 50), "another file with the inode of a deleted one")
+        XCTAssertTrue(saved.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 50, part: nil))
+        XCTAssertFalse(saved.resumes(path: "/in.ndjson", device: 1, inode: 3, size: 500, part: nil), "another file")
+        XCTAssertFalse(saved.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 49, part: nil), "truncated")
+        XCTAssertFalse(saved.resumes(path: "/other.ndjson", device: 1, inode: 2, size: 50, part: nil), "another file with the inode of a deleted one")
+        XCTAssertFalse(saved.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 50, part: 0 ..< 25), "the whole file's position is not a part's")
+        var ofPart = saved
+        ofPart.part = 25 ..< 100
+        XCTAssertTrue(ofPart.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 100, part: 25 ..< 100))
+        XCTAssertFalse(ofPart.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 100, part: 33 ..< 66), "another split (workers: changed)")
     }
 
     /// A crash can leave the last line of an appended file cut short; the

@@ -81,7 +81,7 @@ final class HostTests: XCTestCase {
         }
         let inspect = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", TestSupport.buildDir + "/libsluice-faker.so"])
         XCTAssertEqual(inspect.status, 0)
-        XCTAssertTrue(inspect.stdout.contains("abi:         1.4 (host speaks 1.4)"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("abi:         1.5 (host speaks 1.5)"), inspect.stdout)
         let byName = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", "faker"])
         XCTAssertEqual(byName.status, 0, byName.stderr)
         XCTAssertTrue(byName.stdout.contains("file:        \(TestSupport.buildDir)/libsluice-faker.so"), byName.stdout)
@@ -101,8 +101,10 @@ final class HostTests: XCTestCase {
         let path = r.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("path ") }
         XCTAssertTrue(path?.contains("string (path)") == true && path?.contains("required") == true, r.stdout)
         XCTAssertTrue(r.stdout.contains("example:\n  sources:\n    my-read:\n      use: file.read\n      config:\n        path: <string (path)>"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\nworkers: N readers split the input"), "a source that splits its input says so: \(r.stdout)")
         let join = try TestSupport.runProcess(TestSupport.sluice, ["explain", "join.join"])
         XCTAssertTrue(join.stdout.contains("outputs: default, late"), join.stdout)
+        XCTAssertFalse(join.stdout.contains("workers: N readers"), join.stdout)
         XCTAssertTrue(join.stdout.contains("left.key"), "a $ref'd sub-schema is expanded: \(join.stdout)")
         let plugin = try TestSupport.runProcess(TestSupport.sluice, ["explain", "kafka"])
         XCTAssertTrue(plugin.stdout.contains("kafka.read") && plugin.stdout.contains("kafka.write"), plugin.stdout)

@@ -82,6 +82,11 @@ final class IsolationWireTests: XCTestCase {
                                         outputWired: [true, false], stateDirectory: "/state/p")
         XCTAssertEqual(IsolationWire.Hello(json: hello.json), hello)
         XCTAssertNil(IsolationWire.Hello(json: "{\"config\": 1}"))
+        let reader = IsolationWire.Hello(config: JSONObject([("path", .string("/x"))]), stateDirectory: "/state/in/worker-2", worker: 2, workerCount: 3)
+        let read = IsolationWire.Hello(json: reader.json)
+        XCTAssertEqual(read, reader)
+        XCTAssertEqual(read?.worker, 2, "a split source's reader learns its part in the child")
+        XCTAssertEqual(read?.workerCount, 3)
     }
 
     /// Each message arrives whole (`WireChannel`): a reader takes all of it,

@@ -50,11 +50,11 @@ final class WorkersManifestTests: XCTestCase {
         }
     }
 
-    func testASourceHasNoWorkers() {
-        let yaml = manifest("").replacingOccurrences(of: "config: {profile: people, count: 1}", with: "workers: 2")
+    func testASourceThatCannotSplitItsInputHasNoWorkers() {
+        let yaml = manifest("").replacingOccurrences(of: "config: {profile: people, count: 1}", with: "config: {profile: people, count: 1}\n    workers: 2")
         let e = error(yaml, key: "sources.gen.workers")
-        XCTAssertEqual(e?.location?.line, 4)
-        XCTAssertTrue(e?.message.contains("workers: applies to processors and sinks") ?? false)
+        XCTAssertEqual(e?.location?.line, 5)
+        XCTAssertTrue(e?.message.hasPrefix("faker.generate cannot split its input, so it runs one reader") ?? false, e?.message ?? "")
     }
 
     func testAnUnknownSpreadIsNamedWithTheChoices() {

@@ -54,6 +54,10 @@ public struct PipelinePlanner {
                 errors.append(ManifestError(spec.spreadLocation ?? spec.location, key: "\(key).spread",
                                             "\(spec.use) keeps state per key or split; spread: round_robin would part a key's records among its \(spec.workers) workers (leave spread: out, or use key)"))
             }
+            if spec.role == .source, spec.workers > 1, !component.splitsInput {
+                errors.append(ManifestError(spec.workersLocation ?? spec.location, key: "\(key).workers",
+                                            "\(spec.use) cannot split its input, so it runs one reader; workers: above 1 applies to a source whose plugin splits its input (SLUICE_COMPONENT_SPLITS_INPUT, such as file.read), and to processors and sinks"))
+            }
             var resolved = spec
             let problems = checkConfig(&resolved, component, key: key, manifestFile: manifest.file)
             errors += problems
@@ -159,7 +163,7 @@ public struct PipelinePlanner {
             spec.config = o
         }
         let spec = spec
-        return component.check(config: spec.config, name: spec.name, plugin: spec.pluginName, inputs: spec.inputs, logger: logger).map { line in
+        return component.check(config: spec.config, name: spec.name, plugin: spec.pluginName, inputs: spec.inputs, workers: spec.workers, logger: logger).map { line in
             let (path, location) = Self.configKey(leading: line, in: spec)
             guard let path else { return ManifestError(location, key: "\(key).config", line) }
             return ManifestError(location, key: "\(key).config.\(path)", String(line.dropFirst(path.count + 2)))

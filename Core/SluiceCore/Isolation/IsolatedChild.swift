@@ -41,7 +41,8 @@ public enum IsolatedChild {
                 return 1
             }
             let host = ComponentHost(name: name, plugin: plugin.name, role: info.role, inputs: hello.inputs,
-                                     stateDirectory: hello.stateDirectory, outputWired: hello.outputWired, logger: logger,
+                                     stateDirectory: hello.stateDirectory, outputWired: hello.outputWired,
+                                     worker: hello.workerCount > 1 ? hello.worker : nil, workerCount: hello.workerCount, logger: logger,
                                      metrics: RunMetrics(pipeline: name, forHost: true), control: EngineControl(maxRecords: nil), journalsHolds: true)
             instance = try ComponentInstance.create(info, config: hello.config, host: host)
         } catch let ComponentInstance.CreateError.retriable(message) {

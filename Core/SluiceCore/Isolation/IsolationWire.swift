@@ -66,19 +66,28 @@ enum IsolationWire {
         var outputWired: [Bool] = []
         /// A processor's state directory (`engine.state_dir/NAME`).
         var stateDirectory: String?
+        /// `host->worker_index` and `worker_count` (ABI 1.5).
+        var worker = 0
+        var workerCount = 1
 
         var json: String {
             var object = JSONObject([("config", .object(config)), ("inputs", .array(inputs.map { .string($0) })),
                                      ("output_wired", .array(outputWired.map { .bool($0) }))])
             if let stateDirectory { object["state_dir"] = .string(stateDirectory) }
+            if workerCount > 1 {
+                object["worker_index"] = .int(Int64(worker))
+                object["worker_count"] = .int(Int64(workerCount))
+            }
             return JSONWriter.string(.object(object))
         }
 
-        init(config: JSONObject, inputs: [String] = [], outputWired: [Bool] = [], stateDirectory: String? = nil) {
+        init(config: JSONObject, inputs: [String] = [], outputWired: [Bool] = [], stateDirectory: String? = nil, worker: Int = 0, workerCount: Int = 1) {
             self.config = config
             self.inputs = inputs
             self.outputWired = outputWired
             self.stateDirectory = stateDirectory
+            self.worker = worker
+            self.workerCount = workerCount
         }
 
         init?(json: String) {
@@ -89,6 +98,8 @@ enum IsolationWire {
             self.inputs = inputs.compactMap(\.string)
             outputWired = wired.compactMap(\.bool)
             stateDirectory = value["state_dir"]?.string
+            worker = value["worker_index"]?.integer.map(Int.init) ?? 0
+            workerCount = value["worker_count"]?.integer.map(Int.init) ?? 1
         }
     }
 

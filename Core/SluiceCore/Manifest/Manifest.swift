@@ -70,9 +70,12 @@ public struct ComponentSpec: Sendable {
     public var inputLocations: [SourceLocation]
     /// Where each config key (as a JSON Pointer, "" for the config itself) was written.
     public var configLocations: [String: SourceLocation]
-    /// `workers:` (processors and sinks): instances of the component, each
-    /// on its own thread, sharing its input. Default 1.
+    /// `workers:`: instances of the component, each on its own thread.
+    /// Processors and sinks share their input; a source whose plugin splits
+    /// its input (`ComponentInfo.splitsInput`) reads part i of N in each. Default 1.
     public var workers = 1
+    /// Where `workers:` was written, for the planner's errors.
+    public var workersLocation: SourceLocation?
     /// `spread:`, how the workers share the input; nil: the component's
     /// default (`Spread.default(keyedState:)`).
     public var spread: Spread?

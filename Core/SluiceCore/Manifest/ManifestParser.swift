@@ -217,11 +217,8 @@ public struct ManifestParser {
                     spec.configLocations = locations
                 case "batch": spec.batch = batch(fv, key: "\(key).batch")
                 case "workers":
-                    if role == .source {
-                        report(fk, "\(key).workers", "a source runs one reader; workers: applies to processors and sinks")
-                    } else {
-                        spec.workers = integer(fv, "\(key).workers", min: 1) ?? spec.workers
-                    }
+                    spec.workersLocation = loc(fk.mark)
+                    spec.workers = integer(fv, "\(key).workers", min: 1) ?? spec.workers
                 case "spread":
                     spec.spreadLocation = loc(fv.mark)
                     if role == .source {

@@ -38,8 +38,9 @@ final class ComponentHost: Sendable {
 
     /// - Parameter outputWired: processors: per output (0 the default), whether the manifest gives it a reader.
     /// - Parameter journalsHolds: in an isolated child: holds ended are noted for the host (`HoldTable.takeReleased`).
+    /// - Parameter workerCount: the component's `workers:`, for the table's `worker_count` (`worker` is its `worker_index`).
     init(name: String, plugin: String, role: ComponentRole, inputs: [String], stateDirectory: String?, outputWired: [Bool] = [],
-         worker: Int? = nil, logger: Logger, metrics: RunMetrics, control: EngineControl, journalsHolds: Bool = false)
+         worker: Int? = nil, workerCount: Int = 1, logger: Logger, metrics: RunMetrics, control: EngineControl, journalsHolds: Bool = false)
     {
         holds = HoldTable(journalsReleases: journalsHolds)
         self.name = name
@@ -52,7 +53,8 @@ final class ComponentHost: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.control = control
-        table = CTable(inputs: inputs, stateDirectory: stateDirectory, outputWired: role == .processor && !outputWired.isEmpty ? outputWired : nil)
+        table = CTable(inputs: inputs, stateDirectory: stateDirectory, outputWired: role == .processor && !outputWired.isEmpty ? outputWired : nil,
+                       worker: worker ?? 0, workerCount: workerCount)
         table.api.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }
 
@@ -81,7 +83,7 @@ final class ComponentHost: Sendable {
         private let stateDirectory: UnsafeMutablePointer<CChar>?
         private let outputWired: UnsafeMutablePointer<UInt8>?
 
-        init(inputs: [String], stateDirectory: String?, outputWired: [Bool]?) {
+        init(inputs: [String], stateDirectory: String?, outputWired: [Bool]?, worker: Int, workerCount: Int) {
             inputCount = inputs.count
             inputNames = .allocate(capacity: max(1, inputs.count))
             for (i, input) in inputs.enumerated() { inputNames[i] = UnsafePointer(strdup(input)) }
@@ -103,6 +105,8 @@ final class ComponentHost: Sendable {
             t.input_count = inputs.count
             t.inputs = UnsafePointer(inputNames)
             t.output_wired = UnsafePointer(self.outputWired)
+            t.worker_index = UInt32(worker)
+            t.worker_count = UInt32(max(1, workerCount))
             api.initialize(to: t)
         }
 

@@ -8,10 +8,13 @@ extension ComponentInfo {
     /// `check`): the problems it reports, one per line, each normally led by
     /// the config key it is about. Empty when the component has no `check`
     /// or accepts the config.
-    func check(config: JSONObject, name: String, plugin: String, inputs: [String], logger: Logger) -> [String] {
+    ///
+    /// - Parameter workers: the component's `workers:` (the table's
+    ///   `worker_count`), so a source can refuse a config it cannot split.
+    func check(config: JSONObject, name: String, plugin: String, inputs: [String], workers: Int = 1, logger: Logger) -> [String] {
         guard hasCheck, let check = descriptor.pointee.check else { return [] }
         // A registry of its own: what the component records while checking is dropped.
-        let host = ComponentHost(name: name, plugin: plugin, role: role, inputs: inputs, stateDirectory: nil, logger: logger,
+        let host = ComponentHost(name: name, plugin: plugin, role: role, inputs: inputs, stateDirectory: nil, workerCount: workers, logger: logger,
                                  metrics: RunMetrics(pipeline: "check"), control: EngineControl(maxRecords: nil))
         var error = [CChar](repeating: 0, count: 16384)
         let capacity = error.count

@@ -65,9 +65,10 @@ public struct RunSummary: Sendable {
 }
 
 /// Runs a planned pipeline: creates the components (`workers: N` instances
-/// of a processor or sink), starts one thread per instance, and drains the
-/// graph on `stop()` (SIGINT/SIGTERM) or when every source has ended, in
-/// the order `ShutdownStateMachine` decides: sources stop reading and send
+/// of a processor or sink, or readers of a source that splits its input),
+/// starts one thread per instance, and drains the graph on `stop()`
+/// (SIGINT/SIGTERM) or when every source has ended, in the order
+/// `ShutdownStateMachine` decides: sources stop reading and send
 /// their end; each stage drains once all its inbound edges ended, then
 /// passes the end on; the dead-letter stage closes last; sources ack what
 /// was written; then every instance is destroyed.
@@ -100,7 +101,8 @@ public final class Engine: @unchecked Sendable {
         self.logger = logger
         self.childLogArguments = childLogArguments
         self.metrics = metrics ?? RunMetrics(pipeline: plan.pipelineName)
-        control = EngineControl(maxRecords: maxRecords, sources: plan.nodes.filter { $0.spec.role == .source }.count)
+        // Every reader of a split source shares `--max-records`.
+        control = EngineControl(maxRecords: maxRecords, sources: plan.nodes.filter { $0.spec.role == .source }.map(\.spec.workers).reduce(0, +))
         lifecycle = Lifecycle(control: control, drainTimeoutMillis: plan.settings.drainTimeoutMillis)
     }
 
@@ -192,7 +194,7 @@ public final class Engine: @unchecked Sendable {
             for node in order {
                 let spec = node.spec
                 let stageMetrics = metrics.stage(name: spec.name, role: spec.role)
-                let count = spec.role == .source ? 1 : spec.workers
+                let count = spec.workers
                 var workers: [Stage] = []
                 for index in 0 ..< count {
                     workers.append(try makeStage(node, worker: count > 1 ? index : nil, metrics: stageMetrics))
@@ -255,7 +257,8 @@ public final class Engine: @unchecked Sendable {
             let isProcessor = spec.role == .processor
             let hello = IsolationWire.Hello(config: spec.config, inputs: spec.inputs,
                                             outputWired: isProcessor ? plan.routes(of: spec.name).map { !$0.isEmpty } : [],
-                                            stateDirectory: try stateDirectory(node, worker: worker))
+                                            stateDirectory: try stateDirectory(node, worker: worker),
+                                            worker: worker ?? 0, workerCount: spec.workers)
             let launch = PluginChild.Launch(executable: PluginChild.hostExecutable, pluginPath: node.plugin.path, component: node.component.name,
                                             name: spec.name, hello: hello, callTimeoutMillis: settings.callTimeoutMillis,
                                             logArguments: childLogArguments)
@@ -267,7 +270,7 @@ public final class Engine: @unchecked Sendable {
                 stage = SourceStage(name: spec.name, metrics: stageMetrics,
                                     instance: IsolatedSource(child: child, takesAcks: node.component.hasAck, control: control,
                                                                      metrics: childMetrics, logger: logger),
-                                    batch: spec.batch ?? settings.batch, settings: settings, control: control, logger: self.logger)
+                                    batch: spec.batch ?? settings.batch, settings: settings, control: control, logger: self.logger, worker: worker)
             case .processor:
                 // The host side keeps what the stage reads: the drain flag, the (empty) holds.
                 let host = componentHost(node, worker: worker, stateDirectory: nil)
@@ -286,7 +289,7 @@ public final class Engine: @unchecked Sendable {
             switch spec.role {
             case .source:
                 stage = SourceStage(name: spec.name, metrics: stageMetrics, instance: instance, batch: spec.batch ?? settings.batch,
-                                    settings: settings, control: control, logger: logger)
+                                    settings: settings, control: control, logger: logger, worker: worker)
             case .processor:
                 stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance,
                                        receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,
@@ -344,7 +347,8 @@ public final class Engine: @unchecked Sendable {
         return try retryingCreate(node) { try ComponentInstance.create(node.component, config: node.spec.config, host: host) }
     }
 
-    /// A processor's or source's state directory, made if missing; nil for sinks.
+    /// A processor's or source's state directory, made if missing; nil for
+    /// sinks. Each reader of a split source keeps its read position in its own.
     private func stateDirectory(_ node: PipelinePlan.Node, worker: Int?) throws -> String? {
         guard node.spec.role != .sink else { return nil }
         var url = URL(fileURLWithPath: plan.settings.stateDirectory).appendingPathComponent(node.spec.name)
@@ -361,7 +365,7 @@ public final class Engine: @unchecked Sendable {
     private func componentHost(_ node: PipelinePlan.Node, worker: Int?, stateDirectory: String?) -> ComponentHost {
         ComponentHost(name: node.spec.name, plugin: node.plugin.name, role: node.spec.role, inputs: node.spec.inputs,
                       stateDirectory: stateDirectory, outputWired: plan.routes(of: node.spec.name).map { !$0.isEmpty },
-                      worker: worker, logger: logger, metrics: metrics, control: control)
+                      worker: worker, workerCount: node.spec.workers, logger: logger, metrics: metrics, control: control)
     }
 
     /// Calls `make` until it does not report a retriable failure, with

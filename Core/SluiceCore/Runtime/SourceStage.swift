@@ -13,10 +13,13 @@ final class SourceStage: Stage, @unchecked Sendable {
     let batch: BatchSettings
     let mailbox = AckMailbox()
 
-    init(name: String, metrics: StageMetrics, instance: any RecordSource, batch: BatchSettings, settings: EngineSettings, control: EngineControl, logger: Logger) {
+    /// - Parameter worker: its index among the source's readers when it has several (log metadata).
+    init(name: String, metrics: StageMetrics, instance: any RecordSource, batch: BatchSettings, settings: EngineSettings, control: EngineControl,
+         logger: Logger, worker: Int? = nil)
+    {
         self.instance = instance
         self.batch = batch
-        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger)
+        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger, worker: worker)
     }
 
     override func run() {
@@ -24,10 +27,12 @@ final class SourceStage: Stage, @unchecked Sendable {
             batch: batch, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
         // The last batch's record size, so a batch's buffer is allocated once at about its size.
         var bytesPerRecord = 128
+        // `--max-records` tells its sharers apart by name: each reader of a split source is one.
+        let sharer = "\(name)#\(worker)"
         while true {
             deliverAcks(&machine)
             let granted: Int
-            switch control.isStopping ? .exhausted : control.take(batch.maxRecords, by: name) {
+            switch control.isStopping ? .exhausted : control.take(batch.maxRecords, by: sharer) {
             case let .records(n): granted = n
             case .exhausted: granted = 0
             case .wait:

@@ -21,14 +21,14 @@ extension FileSource {
         } else if UTF8Check.isASCII(line) {
             return decode(line, output, token: token, &writer)
         }
-        switch utf8.check(line, place: "line \(reader.lineNumber)") {
+        switch utf8.check(line, place: "line \(reader.fileLineNumber)") {
         case .valid:
             return decode(line, output, token: token, &writer)
         case let .repaired(fixed):
             return fixed.withUnsafeBytes { decode($0, output, token: token, &writer) }
         case let .invalid(at):
             writer.reset()
-            return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.lineNumber): \(UTF8Gate.reason(byte: at))", output, token, &writer)
+            return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.fileLineNumber): \(UTF8Gate.reason(byte: at))", output, token, &writer)
         }
     }
 }

@@ -11,13 +11,20 @@ import SluiceSDK
 /// where a bounded read that reached the end with every line delivered
 /// removes it (the next run reads the file again, as a batch job expects);
 /// with `checkpoint: PATH` in that file, kept for the next run.
+///
+/// With `workers: N` (ABI 1.5), instance i reads the lines that begin in
+/// bytes [i·size/N, (i+1)·size/N) of the file (`LineReader.readPart`), and
+/// keeps its own checkpoint of that part in its own state directory; a
+/// part read to its end keeps its checkpoint, marked complete, so that it
+/// is not read again while another part is unfinished.
 public final class FileSource: Source {
     public static let name = "read"
+    public static let splitsInput = true
     public static let summary = "Reads JSON lines, CSV (header row) or text lines from a file or stdin; follow mode tails it"
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false, "required": ["path"],
      "properties": {
-       "path": {"type": "string", "format": "path", "description": "file to read, or - for stdin; relative to the manifest"},
+       "path": {"type": "string", "format": "path", "description": "file to read, or - for stdin; relative to the manifest. With workers: N, reader i reads the lines that begin in bytes [i·size/N, (i+1)·size/N) and keeps its own checkpoint; stdin, follow and csv cannot be split"},
        "format": {"enum": ["ndjson", "csv", "lines"]},
        "follow": {"type": "boolean", "description": "keep reading as the file grows"},
        "field": {"type": "string", "description": "lines format: the field that holds the line"},
@@ -25,7 +32,7 @@ public final class FileSource: Source {
        "separator": {"type": "string", "minLength": 1, "maxLength": 1},
        "key_field": {"type": "string"},
        "event_time_field": {"type": "string"},
-       "checkpoint": {"type": ["string", "boolean"], "format": "path", "description": "how far the input was delivered, so a restart resumes there. true (the default for a file): in the state directory, for a crash or a stop part way (a read that ends with every line delivered removes it, unless follow); PATH: in that file, kept after the end (relative to the manifest); false: none"},
+       "checkpoint": {"type": ["string", "boolean"], "format": "path", "description": "how far the input was delivered, so a restart resumes there. true (the default for a file): in the state directory, for a crash or a stop part way (a read that ends with every line delivered removes it, unless follow); PATH: in that file, kept after the end (relative to the manifest; with workers: N, reader i > 0 keeps PATH.worker-i); false: none"},
     """# + UTF8Policy.schemaMember + #"""
      }}
     """#
@@ -48,6 +55,8 @@ public final class FileSource: Source {
     let checkpointPath: String?
     /// The checkpoint only bridges a crash or a stop part way: removed once a bounded read ended with every line delivered.
     let checkpointIsTransient: Bool
+    /// With `workers: N` and transient checkpoints: every reader's, this one's included.
+    let partCheckpoints: [String]
     var delivered = DeliveredLines()
     var lastSave: UInt64 = 0
     /// The bounded read reached the end of the file.
@@ -63,18 +72,56 @@ public final class FileSource: Source {
         keyField = try config.string("key_field")
         timeField = try config.string("event_time_field")
         reader = try Self.reader(path)
+        try Self.checkSplit(path: path, format: format, follow: follow, host: host)
+        reader.readPart(host.workerIndex, of: host.workerCount)
         utf8 = try UTF8Gate(config, host: host)
         self.host = host
         (checkpointPath, checkpointIsTransient) = try Self.checkpoint(config, reader: reader, follow: follow, host: host)
+        partCheckpoints = checkpointIsTransient ? Self.partCheckpoints(host: host) : []
+        if checkpointIsTransient, host.workerIndex == 0, let directory = host.stateDirectory {
+            Self.removeCheckpoints(under: directory, ofReadersFrom: host.workerCount)
+        }
         try resumeFromCheckpoint()
     }
 
+    /// `workers: N` splits a file by byte ranges; refuses the inputs that
+    /// cannot be split, naming the config key that makes them so.
+    private static func checkSplit(path: String, format: FileFormat, follow: Bool, host: PluginHost) throws {
+        let count = host.workerCount
+        guard count > 1 else { return }
+        if path == "-" {
+            throw SluiceError.config("path: stdin cannot be split among workers: \(count) readers (use workers: 1)")
+        }
+        if follow {
+            throw SluiceError.config("follow: a followed file grows past any split, so it cannot be read by workers: \(count) readers (use workers: 1)")
+        }
+        if format == .csv {
+            throw SluiceError.config("format: csv cannot be split among workers: \(count) readers: a quoted field may hold a newline and the header is the first line (use workers: 1)")
+        }
+    }
+
+    /// A reader of several cannot tell whether the others reached their
+    /// ends: it keeps its checkpoint, marked complete, and the next run
+    /// reads its part again unless another part is unfinished (`anotherPartIsUnfinished`).
     deinit {
         if checkpointIsTransient, ended, delivered.isComplete, let checkpointPath {
-            unlink(checkpointPath)
+            if partCheckpoints.isEmpty {
+                unlink(checkpointPath)
+            } else {
+                saveCheckpoint(complete: true)
+            }
         } else {
             saveCheckpoint()
         }
+    }
+
+    /// The default checkpoints of all N readers, by the host's layout of
+    /// state directories (docs/PLUGINS.md#workers): the first reader's, and
+    /// `worker-i` inside it for reader i.
+    private static func partCheckpoints(host: PluginHost) -> [String] {
+        guard host.workerCount > 1, let directory = host.stateDirectory else { return [] }
+        let first = host.workerIndex == 0 ? directory : (directory as NSString).deletingLastPathComponent
+        return (0 ..< host.workerCount).map { $0 == 0 ? first + "/checkpoint" : first + "/worker-\($0)/checkpoint" }
     }
 
     /// Where the checkpoint is kept, and whether it is transient.
@@ -89,15 +136,31 @@ public final class FileSource: Source {
             if config.has("checkpoint") { throw SluiceError.config("checkpoint: needs a file; stdin cannot resume") }
             return (nil, false)
         }
-        if let explicit { return (explicit, false) }
+        if let explicit { return (host.workerIndex > 0 ? "\(explicit).worker-\(host.workerIndex)" : explicit, false) }
         guard let directory = host.stateDirectory else { return (nil, false) }
         return (directory + "/checkpoint", !follow)
+    }
+
+    /// Removes the checkpoints of readers `first` and up, left by a run with
+    /// more `workers:` (in `worker-i` of the first reader's directory): a
+    /// later run with as many would otherwise resume them, though a run in
+    /// between, with fewer readers, read their parts.
+    private static func removeCheckpoints(under directory: String, ofReadersFrom first: Int) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            guard name.hasPrefix("worker-"), let index = Int(name.dropFirst("worker-".count)), index >= first else { continue }
+            unlink("\(directory)/\(name)/checkpoint")
+        }
     }
 
     /// Continues after the checkpoint's line, when it is of this very file.
     private func resumeFromCheckpoint() throws {
         guard let checkpointPath, let saved = ReadCheckpoint.load(checkpointPath), let id = reader.identity() else { return }
-        guard saved.resumes(path: reader.path, device: id.device, inode: id.inode, size: id.size) else {
+        guard saved.part == reader.part else {
+            // A complete part's checkpoint is what a finished run of several readers leaves: no news.
+            host.log(saved.complete ? .debug : .warning, "checkpoint \(checkpointPath) is of another split of the file (workers: changed, or the file grew); reading \(reader.part == nil ? "the file" : "this reader's part") from the start")
+            return
+        }
+        guard saved.resumes(path: reader.path, device: id.device, inode: id.inode, size: id.size, part: reader.part) else {
             host.log(.warning, "checkpoint \(checkpointPath) is of another or a shorter file (replaced or truncated); reading from the start")
             return
         }
@@ -111,8 +174,25 @@ public final class FileSource: Source {
                 break
             }
         }
+        if saved.complete, !anotherPartIsUnfinished(device: id.device, inode: id.inode, size: id.size) {
+            host.log(.debug, "no reader left its part unfinished in the last run; reading this part again")
+            return
+        }
         reader.resume(at: saved.offset, line: saved.line)
-        host.log(.info, "resuming after line \(saved.line) (byte \(saved.offset)) from checkpoint \(checkpointPath)")
+        host.log(.info, "resuming after line \(reader.fileLineNumber) (byte \(saved.offset)) from checkpoint \(checkpointPath)")
+    }
+
+    /// Whether the last run stopped before another reader finished its
+    /// part: that reader's checkpoint is of this file, split as now, and
+    /// not complete. Then this reader, whose part was complete, reads
+    /// nothing of it again. Otherwise the last run read the whole file (a
+    /// checkpoint left by a run with another `workers:` does not count).
+    private func anotherPartIsUnfinished(device: UInt64, inode: UInt64, size: UInt64) -> Bool {
+        partCheckpoints.enumerated().contains { index, path in
+            guard path != checkpointPath, let other = ReadCheckpoint.load(path) else { return false }
+            return !other.complete && other.path == reader.path && other.device == device && other.inode == inode
+                && other.part == LineReader.part(index, of: partCheckpoints.count, size: size)
+        }
     }
 
     public func ack(tokens: UnsafeBufferPointer<UInt64>) {
@@ -125,17 +205,23 @@ public final class FileSource: Source {
         }
     }
 
-    private func saveCheckpoint() {
-        guard let checkpointPath, let (line, end) = delivered.take(), let id = reader.identity() else { return }
+    /// - Parameter complete: the part was read to its end and every line delivered.
+    private func saveCheckpoint(complete: Bool = false) {
+        let position: (line: Int, end: UInt64)? = complete ? (reader.lineNumber, reader.offset) : delivered.take()
+        guard let checkpointPath, let id = reader.identity(), let (line, end) = position else { return }
         do {
-            try ReadCheckpoint(path: reader.path, device: id.device, inode: id.inode, offset: end, line: line).save(checkpointPath)
+            try ReadCheckpoint(path: reader.path, device: id.device, inode: id.inode, offset: end, line: line, part: reader.part,
+                               complete: complete).save(checkpointPath)
         } catch {
             host.log(.error, "cannot write checkpoint \(checkpointPath): \(error); a restart reads more again")
         }
     }
 
     public static func check(config: Config, host: PluginHost) throws {
-        _ = try reader(config.requiredString("path"))
+        let path = try config.requiredString("path")
+        _ = try reader(path)
+        let format = try FileFormat(rawValue: config.string("format") ?? FileFormat.guess(path: path).rawValue) ?? .ndjson
+        try checkSplit(path: path, format: format, follow: try config.bool("follow", default: false), host: host)
     }
 
     private static func reader(_ path: String) throws -> LineReader {
@@ -192,7 +278,7 @@ public final class FileSource: Source {
                 try BSONFromJSON.withDocument(json: line, memory: lineMemory) { emit($0, output, token: token) }
                 return .emitted
             } catch {
-                return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.lineNumber): \(error)", output, token, &writer)
+                return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.fileLineNumber): \(error)", output, token, &writer)
             }
         case .lines:
             writer.reset()
@@ -207,12 +293,12 @@ public final class FileSource: Source {
                 header = names.map { $0.trimmingCharacters(in: .whitespaces) }
                 return .skipped
             case let .mismatched(text, cells, expected, _):
-                return emitUndecodable(text, "line \(reader.lineNumber): \(cells) fields, the header has \(expected)", output, token, &writer)
+                return emitUndecodable(text, "line \(reader.fileLineNumber): \(cells) fields, the header has \(expected)", output, token, &writer)
             case let .unterminated(text, line):
-                return emitUndecodable(text, "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes (a stray quote?); reading goes on at line \(reader.lineNumber + 1)", output, token, &writer)
+                return emitUndecodable(text, "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes (a stray quote?); reading goes on at line \(reader.fileLineNumber + 1)", output, token, &writer)
             case let .record(cells, _):
                 if let bad = header.first(where: { $0.utf8.contains(0) }) {
-                    return emitUndecodable(line, "line \(reader.lineNumber): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot", output, token, &writer)
+                    return emitUndecodable(line, "line \(reader.fileLineNumber): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot", output, token, &writer)
                 }
                 for (name, cell) in zip(header, cells) { CSV.append(&writer, name, cell: cell, infer: infer) }
             }
@@ -235,7 +321,7 @@ public final class FileSource: Source {
     func emitUndecodable(_ line: String, _ reason: String, _ output: Output, _ token: UInt64, _ writer: inout BSONWriter) -> Outcome {
         writer.reset()
         writer.append("raw", string: line)
-        writer.append("line", int64: Int64(reader.lineNumber))
+        writer.append("line", int64: Int64(reader.fileLineNumber))
         output.emit(writer.finish(), token: token)
         return .undecodable(reason)
     }

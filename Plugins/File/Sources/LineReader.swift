@@ -4,6 +4,9 @@ import SluiceSDK
 /// Reads a file (or stdin) line by line in large chunks; in follow mode,
 /// waits for more data at the end instead of stopping, like `tail -f`.
 ///
+/// `readPart(_:of:)` narrows it to a byte range of a file: the lines whose
+/// first byte lies in the range (`workers: N`).
+///
 /// Lines are handed out as views into one read-ahead buffer, reused for the
 /// whole file: no allocation or UTF-8 check per line. The buffer holds one
 /// chunk, or the longest line read so far when that is longer.
@@ -19,6 +22,12 @@ final class LineReader {
     private(set) var lineNumber = 0
     /// Bytes of the file consumed by the lines returned so far: where the next line starts.
     private(set) var offset: UInt64 = 0
+    /// A part's end: a line starting at or after it is the next part's.
+    private var limit = UInt64.max
+    /// Where this part's first line starts; `lineNumber` counts from there.
+    private var partStart: UInt64 = 0
+    /// Lines of the file before `partStart`, counted on first use (a message naming a line).
+    private var linesBeforePart: Int?
     let isFile: Bool
     /// As given (`-` for stdin).
     let path: String
@@ -53,6 +62,64 @@ final class LineReader {
         return (UInt64(st.st_dev), UInt64(st.st_ino), UInt64(st.st_size))
     }
 
+    /// This part's bytes of the file; nil for the whole.
+    private(set) var part: Range<UInt64>?
+
+    /// Narrows the reader to part `index` of `count` equal byte ranges of
+    /// the file as it is now: it starts at the first line beginning in the
+    /// range (after the next newline when the range starts mid-line) and
+    /// ends after the last line beginning in it, reading past the range's
+    /// end to finish that line. The last part reads on to the end of the file.
+    func readPart(_ index: Int, of count: Int) {
+        guard count > 1, let size = identity()?.size else { return }
+        let range = Self.part(index, of: count, size: size)
+        let start = range.lowerBound
+        part = range
+        if index < count - 1 { limit = range.upperBound }
+        if start > 0 {
+            // The byte before the range says whether a line begins at its start: skip through the first newline from there.
+            resume(at: start - 1, line: 0)
+            _ = next(final: true)
+        }
+        partStart = offset
+        lineNumber = 0
+    }
+
+    /// Bytes [index·size/count, (index + 1)·size/count) of a file of `size` bytes.
+    static func part(_ index: Int, of count: Int, size: UInt64) -> Range<UInt64> {
+        func boundary(_ i: Int) -> UInt64 { UInt64(count).dividingFullWidth(size.multipliedFullWidth(by: UInt64(i))).quotient }
+        return boundary(index) ..< boundary(index + 1)
+    }
+
+    /// The file's line number of the last line returned: `lineNumber`
+    /// counts from the part's first line, and the lines before it are
+    /// counted here, once, only when a message needs them.
+    var fileLineNumber: Int {
+        guard partStart > 0 else { return lineNumber }
+        if linesBeforePart == nil { linesBeforePart = countLines(before: partStart) }
+        return lineNumber + (linesBeforePart ?? 0)
+    }
+
+    private func countLines(before end: UInt64) -> Int {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { chunk.deallocate() }
+        var lines = 0
+        var at: UInt64 = 0
+        while at < end {
+            let n = pread(fd, chunk.baseAddress!, Int(min(UInt64(chunk.count), end - at)), off_t(at))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            var p = chunk.baseAddress!
+            let stop = p + n
+            while p < stop, let nl = memchr(p, 0x0A, stop - p) {
+                lines += 1
+                p = nl + 1
+            }
+            at += UInt64(n)
+        }
+        return lines
+    }
+
     /// Continues at byte `offset`, the start of line `line + 1`.
     func resume(at offset: UInt64, line: Int) {
         guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { return }
@@ -71,8 +138,9 @@ final class LineReader {
     /// The next complete line without its newline, valid until the next call;
     /// nil when no full line is buffered and the file has no more data now.
     /// A last line without a newline is returned once the end is reached and
-    /// `final` is true.
+    /// `final` is true. nil too once the next line is the next part's.
     func next(final: Bool) -> UnsafeRawBufferPointer? {
+        if offset >= limit { return nil }
         // Bytes after `start` already searched for a newline; kept across refills, which move `start`.
         var searched = 0
         while true {

@@ -16,23 +16,35 @@ struct ReadCheckpoint: Equatable {
     var inode: UInt64
     /// Byte offset where the next undelivered line starts, and that line's number minus one.
     var offset: UInt64
+    /// Counted from the part's first line when `part` is set.
     var line: Int
+    /// The byte range read by this reader of `workers: N` (`LineReader.readPart`); nil for the whole file.
+    var part: Range<UInt64>? = nil
+    /// A reader of several reached its part's end with every line delivered.
+    var complete = false
 
-    /// Whether this checkpoint can resume a file of this identity.
-    func resumes(path: String, device: UInt64, inode: UInt64, size: UInt64) -> Bool {
-        path == self.path && device == self.device && inode == self.inode && offset <= size
+    /// Whether this checkpoint can resume a file of this identity, read in
+    /// this part (another `workers:` or a file that grew splits differently).
+    func resumes(path: String, device: UInt64, inode: UInt64, size: UInt64, part: Range<UInt64>?) -> Bool {
+        path == self.path && device == self.device && inode == self.inode && offset <= size && part == self.part
     }
 
     static func load(_ path: String) -> ReadCheckpoint? {
         guard let data = FileManager.default.contents(atPath: path), let v = data.withUnsafeBytes({ try? JSONParser.parse($0) }),
               let device = v["device"]?.integer, let inode = v["inode"]?.integer, let offset = v["offset"]?.integer,
               let line = v["line"]?.integer, let path = v["path"]?.string else { return nil }
-        return ReadCheckpoint(path: path, device: UInt64(device), inode: UInt64(inode), offset: UInt64(offset), line: Int(line))
+        var part: Range<UInt64>?
+        if let start = v["part_start"]?.integer, let end = v["part_end"]?.integer, start >= 0, end >= start {
+            part = UInt64(start) ..< UInt64(end)
+        }
+        return ReadCheckpoint(path: path, device: UInt64(device), inode: UInt64(inode), offset: UInt64(offset), line: Int(line), part: part,
+                              complete: v["complete"]?.bool ?? false)
     }
 
     /// Written to a temporary file and renamed over the old one: a crash leaves one or the other, whole.
     func save(_ path: String) throws {
-        let text = #"{"path":\#(JSONWriter.string(.string(self.path))),"device":\#(device),"inode":\#(inode),"offset":\#(offset),"line":\#(line)}"# + "\n"
+        let range = part.map { #","part_start":\#($0.lowerBound),"part_end":\#($0.upperBound)"# } ?? ""
+        let text = #"{"path":\#(JSONWriter.string(.string(self.path))),"device":\#(device),"inode":\#(inode),"offset":\#(offset),"line":\#(line)\#(range)\#(complete ? #","complete":true"# : "")}"# + "\n"
         let temporary = path + ".tmp"
         try text.write(toFile: temporary, atomically: false, encoding: .utf8)
         guard rename(temporary, path) == 0 else { throw SluiceError.retriable("cannot rename \(temporary): \(String(cString: strerror(errno)))") }

@@ -78,7 +78,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 4
+#define SLUICE_ABI_MINOR 5
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -453,6 +453,20 @@ typedef struct sluice_host_api {
      * release. Exactly one of the two per hold.
      */
     void (*release_failed)(void *host_data, sluice_hold *hold, sluice_failure_kind kind, const char *reason);
+
+    /* ---- ABI 1.5 ---- */
+
+    /**
+     * [any-thread] This instance's index among the component's `workers: N`
+     * instances, 0 ..< worker_count; 0 when it runs alone. Constant for the
+     * instance's life. A source with SLUICE_COMPONENT_SPLITS_INPUT reads
+     * part worker_index of worker_count of its input; the others read the
+     * rest. Also set in the table `check` gets (index 0), so a check can
+     * refuse a config that cannot be split.
+     */
+    uint32_t worker_index;
+    /** [any-thread] How many instances the component runs (`workers:`), at least 1. */
+    uint32_t worker_count;
 } sluice_host_api;
 
 /**
@@ -525,6 +539,18 @@ typedef struct sluice_sink_vtable {
  * does not know it ignores it (and runs one instance per component).
  */
 #define SLUICE_COMPONENT_KEYED_STATE 0x2u
+/**
+ * Component flag (sources, ABI 1.5): the source can split its input, so a
+ * manifest may run it with `workers: N`. Each of the N instances reads the
+ * part host->worker_index of host->worker_count (a byte range of a file, a
+ * share of partitions) and keeps its own read position in its own
+ * state_dir; the host merges their records into one stream and acks each
+ * batch to the instance that emitted it. An instance given a config that
+ * cannot be split (stdin, a followed file) fails create (and check) with
+ * SLUICE_CONFIG_ERROR when worker_count > 1. Without the flag, `workers:`
+ * above 1 on the source is a manifest error.
+ */
+#define SLUICE_COMPONENT_SPLITS_INPUT 0x4u
 
 /** One component (a source, processor or sink) a plugin provides. */
 typedef struct sluice_component_descriptor {

@@ -13,6 +13,11 @@ public protocol Component: AnyObject, SendableMetatype {
     /// (`SLUICE_COMPONENT_KEYED_STATE`): with `workers: N` the host then
     /// sends every record of a key or split to the same instance, in order.
     static var keyedState: Bool { get }
+    /// Sources (`SLUICE_COMPONENT_SPLITS_INPUT`, ABI 1.5): whether the input
+    /// can be split, so a manifest may run the source with `workers: N`;
+    /// each instance then reads part `PluginHost.workerIndex` of
+    /// `PluginHost.workerCount`.
+    static var splitsInput: Bool { get }
     /// Names of the outputs besides the default one (ABI 1.1), wired in a
     /// manifest as `component.name`; `Output.emit(…, output: i)` sends to
     /// `outputs[i - 1]`.
@@ -36,6 +41,7 @@ extension Component {
     public static func check(config: Config, host: PluginHost) throws {}
     public static var threadSafe: Bool { false }
     public static var keyedState: Bool { false }
+    public static var splitsInput: Bool { false }
     public static var outputs: [String] { [] }
 
     /// The `output:` index of a named output for `Output.emit`; nil for a name not in `outputs`.

@@ -45,6 +45,19 @@ public struct PluginHost: @unchecked Sendable {
         return api.pointee.state_dir.map { String(cString: $0) }
     }
 
+    /// This instance's index among the component's `workers: N` instances
+    /// (ABI 1.5), `0 ..< workerCount`; 0 on an older host, which runs one.
+    public var workerIndex: Int {
+        guard structHasField(api.pointee.struct_size, \sluice_host_api.worker_index) else { return 0 }
+        return Int(api.pointee.worker_index)
+    }
+
+    /// How many instances the component runs (`workers:`, ABI 1.5); 1 on an older host.
+    public var workerCount: Int {
+        guard structHasField(api.pointee.struct_size, \sluice_host_api.worker_count) else { return 1 }
+        return max(1, Int(api.pointee.worker_count))
+    }
+
     /// Processors (ABI 1.3): whether the manifest gives output `index` (0
     /// the default, `i` for `outputs[i - 1]`) a reader; nil on an older
     /// host, which cannot say. Records emitted to an output nobody reads are
