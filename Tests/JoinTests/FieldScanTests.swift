@@ -46,9 +46,17 @@ final class FieldScanTests: XCTestCase {
             let scan = FieldScan(first, second)
             bytes.withUnsafeBytes { raw in
                 let document = BSONDocument(raw)
-                guard case let .elements(a, b) = scan.find(in: raw) else { return XCTFail("round \(round): unreadable") }
-                same(a, document[first], "round \(round): \(first)")
-                if let second { same(b, document[second], "round \(round): \(second)") } else { XCTAssertNil(b) }
+                guard let (a, b) = scan.find(in: raw) else { return XCTFail("round \(round): unreadable") }
+                let expected = document[first]
+                same(a < 0 ? nil : scan.element(at: a, second: false, in: raw), expected, "round \(round): \(first)")
+                if a >= 0 {
+                    XCTAssertEqual(scan.string(at: a, second: false, in: raw).map(Array.init), expected?.stringBytes.map(Array.init))
+                    XCTAssertEqual(scan.datetime(at: a, second: false, in: raw), expected?.datetime)
+                }
+                guard let second else { return XCTAssertEqual(b, -1) }
+                let expectedSecond = document[second]
+                same(b < 0 ? nil : scan.element(at: b, second: true, in: raw), expectedSecond, "round \(round): \(second)")
+                if b >= 0 { XCTAssertEqual(scan.datetime(at: b, second: true, in: raw), expectedSecond?.datetime) }
             }
         }
     }
@@ -67,13 +75,12 @@ final class FieldScanTests: XCTestCase {
         var unterminated = Array(good.prefix(6))
         unterminated.append(0)
         for (name, bytes) in [("long string", longString), ("unknown type", unknownType), ("unterminated", unterminated)] {
-            bytes.withUnsafeBytes { raw in
-                guard case .unreadable = scan.find(in: raw) else { return XCTFail(name) }
-            }
+            bytes.withUnsafeBytes { raw in XCTAssertNil(scan.find(in: raw), name) }
         }
         good.withUnsafeBytes { raw in
-            guard case let .elements(k, nil) = scan.find(in: raw) else { return XCTFail("good") }
-            XCTAssertEqual(k?.int32, 1)
+            guard let (k, none) = scan.find(in: raw), k >= 0 else { return XCTFail("good") }
+            XCTAssertEqual(none, -1)
+            XCTAssertEqual(scan.element(at: k, second: false, in: raw).int32, 1)
         }
     }
 }

@@ -28,12 +28,19 @@ final class RowReader {
     }
 
     func read(_ document: BSONDocument) -> Read {
-        guard let scan, case let .elements(keyElement, timeElement) = scan.find(in: document.bytes) else { return slow(document) }
-        guard let keyElement else { return .failure(KeyFields.missing(keys.paths[0]).reason) }
-        guard let part = KeyFields.Part(keyElement) else { return .failure(KeyFields.null(keys.paths[0]).reason) }
-        let key = JoinKey(part)
+        let bytes = document.bytes
+        guard let scan, let (keyAt, timeAt) = scan.find(in: bytes) else { return slow(document) }
+        guard keyAt >= 0 else { return .failure(KeyFields.missing(keys.paths[0]).reason) }
+        let key: JoinKey
+        if let string = scan.string(at: keyAt, second: false, in: bytes) {
+            key = JoinKey(.bytes(.string, string))
+        } else if let part = KeyFields.Part(scan.element(at: keyAt, second: false, in: bytes)) {
+            key = JoinKey(part)
+        } else {
+            return .failure(KeyFields.null(keys.paths[0]).reason)
+        }
         // The first element of each name counts, as a lookup by name finds.
-        if let ms = timeElement?.datetime { return .row(key: key, time: ms) }
+        if timeAt >= 0, let ms = scan.datetime(at: timeAt, second: true, in: bytes) { return .row(key: key, time: ms) }
         guard let time else { return .row(key: key, time: nil) }
         return readTime(document, time, key)
     }
