@@ -32,4 +32,19 @@ final class ExpiryQueueTests: XCTestCase {
         XCTAssertTrue(queue.isEmpty)
         XCTAssertGreaterThan(stragglers, 300)
     }
+
+    /// `popFirst(if:)` takes entries in order while they pass, and leaves the queue as it was at the first that does not.
+    func testPopFirstStopsAtTheFirstEntryRefused() {
+        var queue = ExpiryQueue(lanes: 2)
+        for n in 0 ..< 20 { queue.insert(.init(expiry: Int64(n), sequence: UInt64(n), slot: n), lane: n % 2) }
+        // A straggler behind its lane's last entry, due among the first.
+        queue.insert(.init(expiry: 3, sequence: 20, slot: 20), lane: 0)
+        var taken: [Int] = []
+        while let e = queue.popFirst(if: { $0.expiry < 10 }) { taken.append(e.slot) }
+        XCTAssertEqual(taken, [0, 1, 2, 3, 20, 4, 5, 6, 7, 8, 9])
+        XCTAssertEqual(queue.count, 10)
+        XCTAssertEqual(queue.first?.slot, 10)
+        XCTAssertNil(queue.popFirst { _ in false })
+        XCTAssertEqual(queue.count, 10)
+    }
 }

@@ -70,6 +70,14 @@ final class ComponentHost: Sendable {
         Unmanaged<ComponentHost>.fromOpaque(p!).takeUnretainedValue()
     }
 
+    /// Runs `body` on the host behind a callback's `host_data` without
+    /// retaining it: the plugin instance that calls back cannot outlive its
+    /// host, and `release`, called once per record a join holds, would
+    /// otherwise pay a retain and a release each.
+    static func with<R>(_ p: UnsafeMutableRawPointer?, _ body: (ComponentHost) -> R) -> R {
+        Unmanaged<ComponentHost>.fromOpaque(p!)._withUnsafeGuaranteedRef(body)
+    }
+
     var isStopping: Bool {
         draining.load(ordering: .acquiring) || (!answersStopOnlyAtLastTick && control.isStopping)
     }

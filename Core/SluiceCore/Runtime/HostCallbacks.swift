@@ -98,10 +98,11 @@ private let hostHold: @convention(c) (OpaquePointer?, Int) -> OpaquePointer? = {
 }
 
 private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void = { data, hold in
-    let host = ComponentHost.from(data)
-    let handle = holdHandle(hold)
-    let live = InFlightWrites.owns(handle) ? host.writes.end(handle) : host.holds.release(handle)
-    if !live { host.logger.error("release of a hold that is not live (released twice, or never returned by hold); ignored") }
+    ComponentHost.with(data) { host in
+        let handle = holdHandle(hold)
+        let live = InFlightWrites.owns(handle) ? host.writes.end(handle) : host.holds.release(handle)
+        if !live { host.logger.error("release of a hold that is not live (released twice, or never returned by hold); ignored") }
+    }
 }
 
 private let hostReleaseFailed: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = {

@@ -39,11 +39,15 @@ struct ExpiryQueue {
 
     var isEmpty: Bool { count == 0 }
 
-    var first: Entry? {
-        var best = stragglers.first
+    var first: Entry? { firstPlace()?.entry }
+
+    /// The first entry and where it is: a lane, or the stragglers' heap (-1).
+    @inline(__always)
+    private func firstPlace() -> (entry: Entry, lane: Int)? {
+        var best = stragglers.first.map { (entry: $0, lane: -1) }
         // By index: `for lane in lanes` copied each lane, retaining its array.
         for i in lanes.indices {
-            if let e = lanes[i].first, best.map({ Self.precedes(e, $0) }) ?? true { best = e }
+            if let e = lanes[i].first, best.map({ Self.precedes(e, $0.entry) }) ?? true { best = (e, i) }
         }
         return best
     }
@@ -58,13 +62,16 @@ struct ExpiryQueue {
     }
 
     mutating func removeFirst() -> Entry {
-        let entry = first!
+        popFirst { _ in true }!
+    }
+
+    /// Removes and returns the first entry if `take` accepts it: one search
+    /// for it, where `first` and then `removeFirst` searched twice per eviction.
+    @inline(__always)
+    mutating func popFirst(if take: (Entry) -> Bool) -> Entry? {
+        guard let (entry, lane) = firstPlace(), take(entry) else { return nil }
         count -= 1
-        for i in lanes.indices where lanes[i].first?.sequence == entry.sequence {
-            lanes[i].removeFirst()
-            return entry
-        }
-        _ = stragglers.removeFirst()
+        if lane >= 0 { lanes[lane].removeFirst() } else { _ = stragglers.removeFirst() }
         return entry
     }
 

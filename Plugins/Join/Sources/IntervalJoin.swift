@@ -217,8 +217,8 @@ public struct IntervalJoin<Row, Handle> {
     private mutating func evictExpired(into events: inout [JoinEvent<Row, Handle>]) {
         let horizon = watermarks.horizon
         // At drain the horizon is .max, which must also take rows whose expiry saturated to .max.
-        while let first = expiries.first, first.expiry < horizon || horizon == .max {
-            evict(expiries.removeFirst().slot, into: &events)
+        while let first = expiries.popFirst(if: { $0.expiry < horizon || horizon == .max }) {
+            evict(first.slot, into: &events)
         }
     }
 

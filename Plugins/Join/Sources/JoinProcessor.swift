@@ -144,8 +144,15 @@ public final class JoinProcessor: Processor {
                 state.arena.truncate(to: offset)
                 late(record, stream: stream, time: time, horizon: horizon, output)
             }
+            if state.events.count >= Self.eventsPerCarryOut { carryOut(output, &state) }
         }
     }
+
+    /// Events carried out within a batch once this many are pending: the
+    /// list stays small and hot in cache, where a batch of 4,096 records
+    /// that evicts its whole state grew it to tens of thousands, copied at
+    /// each doubling.
+    static let eventsPerCarryOut = 1024
 
     private static func describe(_ when: FieldEquals?) -> String {
         when.map { "\($0.field) == \($0.equals.debugDescription)" } ?? "its side"

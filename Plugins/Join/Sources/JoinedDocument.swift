@@ -19,6 +19,7 @@ public struct JoinedDocument {
     /// The sides' names as UTF-8 keys with their NUL, for nested output.
     private let leftName: [UInt8]
     private let rightName: [UInt8]
+    /// Room for nested output, written in place through one pointer (only its first bytes are the document).
     private var nested: [UInt8] = []
     private var writer = BSONWriter(capacity: 1024)
 
@@ -48,14 +49,15 @@ public struct JoinedDocument {
     public mutating func withDocument<R>(left: UnsafeRawBufferPointer?, right: UnsafeRawBufferPointer?, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         switch shape {
         case .nested:
-            nested.removeAll(keepingCapacity: true)
-            nested.append(contentsOf: [0, 0, 0, 0] as [UInt8])
-            nest(leftName, left)
-            nest(rightName, right)
-            nested.append(0)
-            let length = Int32(nested.count).littleEndian
-            nested.withUnsafeMutableBytes { $0.storeBytes(of: length, as: Int32.self) }
-            return nested.withUnsafeBytes(body)
+            let size = 4 + Self.nestedSize(leftName, left) + Self.nestedSize(rightName, right) + 1
+            if nested.count < size { nested = [UInt8](repeating: 0, count: max(size, 2 * nested.count)) }
+            return nested.withUnsafeMutableBytes { buffer in
+                buffer.storeBytes(of: Int32(size).littleEndian, as: Int32.self)
+                var at = Self.nest(leftName, left, into: buffer, at: 4)
+                at = Self.nest(rightName, right, into: buffer, at: at)
+                buffer[at] = 0
+                return body(UnsafeRawBufferPointer(rebasing: buffer[0 ..< size]))
+            }
         case .flat:
             writer.reset()
             var written = Set<String>()
@@ -66,11 +68,19 @@ public struct JoinedDocument {
         }
     }
 
-    /// An embedded document under `name` (its key's UTF-8 and NUL), or null.
-    private mutating func nest(_ name: [UInt8], _ row: UnsafeRawBufferPointer?) {
-        nested.append(row == nil ? BSONType.null.rawValue : BSONType.document.rawValue)
-        nested.append(contentsOf: name)
-        if let row { nested.append(contentsOf: row) }
+    private static func nestedSize(_ name: [UInt8], _ row: UnsafeRawBufferPointer?) -> Int {
+        1 + name.count + (row?.count ?? 0)
+    }
+
+    /// Writes an embedded document under `name` (its key's UTF-8 and NUL),
+    /// or null, at `at`; returns where it ends.
+    private static func nest(_ name: [UInt8], _ row: UnsafeRawBufferPointer?, into buffer: UnsafeMutableRawBufferPointer, at: Int) -> Int {
+        buffer[at] = row == nil ? BSONType.null.rawValue : BSONType.document.rawValue
+        name.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[at + 1 ..< at + 1 + $0.count]).copyMemory(from: $0) }
+        let valueStart = at + 1 + name.count
+        guard let row, row.count > 0 else { return valueStart }
+        UnsafeMutableRawBufferPointer(rebasing: buffer[valueStart ..< valueStart + row.count]).copyMemory(from: row)
+        return valueStart + row.count
     }
 
     private mutating func flatten(_ prefix: String, _ row: UnsafeRawBufferPointer?, _ written: inout Set<String>) {

@@ -14,6 +14,15 @@ struct RowArena {
     private var nextCompaction = RowArena.minimumCompaction
     static let minimumCompaction = 1 << 20
 
+    init() {
+        bytes.reserveCapacity(Self.room(nextCompaction))
+    }
+
+    /// The capacity kept up to the next compaction, so that growing to it
+    /// copies nothing (a doubling copied all stored rows): a quarter more,
+    /// as compaction is looked for between records and a batch may pass it.
+    private static func room(_ nextCompaction: Int) -> Int { nextCompaction + nextCompaction / 4 }
+
     /// Stores `document`; returns where it starts.
     mutating func append(_ document: UnsafeRawBufferPointer) -> Int {
         let offset = bytes.count
@@ -38,7 +47,7 @@ struct RowArena {
     mutating func compact(live: Int, relocate: ((_ offset: Int, _ count: Int) -> Int) -> Void) {
         if live * 2 < bytes.count {
             var fresh: [UInt8] = []
-            fresh.reserveCapacity(max(live * 2, Self.minimumCompaction))
+            fresh.reserveCapacity(Self.room(max(live * 2, Self.minimumCompaction)))
             bytes.withUnsafeBytes { old in
                 relocate { offset, count in
                     let moved = fresh.count
@@ -49,5 +58,6 @@ struct RowArena {
             bytes = fresh
         }
         nextCompaction = max(bytes.count * 2, Self.minimumCompaction)
+        bytes.reserveCapacity(Self.room(nextCompaction))
     }
 }
