@@ -157,7 +157,7 @@ struct JSONTranscoder {
             let word = input.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             to.storeBytes(of: word, toByteOffset: i, as: UInt64.self)
             let differ = UInt64(littleEndian: word ^ saved.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            return differ & (UInt64.max >> (64 &- 8 &* rest)) == 0
+            return differ & (UInt64.max &>> (64 &- 8 &* rest)) == 0
         }
         guard memcmp(input + i, saved + i, rest) == 0 else { return false }
         memcpy(to + i, input + i, rest)
@@ -267,7 +267,9 @@ struct JSONTranscoder {
 
     /// Reads a number with `JSONParser.scanNumber` (the parser's values and
     /// errors) and writes it: int32 when it fits, else int64; a double; an integer
-    /// literal beyond 64 bits as an exact decimal128.
+    /// literal beyond 64 bits as an exact decimal128. Inlined into
+    /// `memberValue`, which otherwise paid a call per number.
+    @inline(__always)
     private mutating func number() throws -> BSONType {
         let start = parser.p
         switch try parser.scanNumber() {
@@ -300,7 +302,9 @@ struct JSONTranscoder {
 
     /// After the parser sits on a quote: the string's bytes, unescaped, into
     /// the output; true when it held an escape. Same errors, at the same
-    /// offsets, as `JSONParser.string`.
+    /// offsets, as `JSONParser.string`. Inlined into its callers (keys read
+    /// in full, `stringValue`), which otherwise paid a call per string.
+    @inline(__always)
     private mutating func string() throws -> Bool {
         var p = parser.p + 1
         var escaped = false
