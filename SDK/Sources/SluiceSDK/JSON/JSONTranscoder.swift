@@ -267,9 +267,7 @@ struct JSONTranscoder {
 
     /// Reads a number with `JSONParser.scanNumber` (the parser's values and
     /// errors) and writes it: int32 when it fits, else int64; a double; an integer
-    /// literal beyond 64 bits as an exact decimal128. Inlined into
-    /// `memberValue`, which otherwise paid a call per number.
-    @inline(__always)
+    /// literal beyond 64 bits as an exact decimal128.
     private mutating func number() throws -> BSONType {
         let start = parser.p
         switch try parser.scanNumber() {
