@@ -29,7 +29,7 @@ public struct BSONDocument {
     /// of the type. Positions stay within `0 ... end` (each step is checked
     /// against `last` first) and lengths read are bounded before they are
     /// added, so the arithmetic wraps instead of testing for an overflow
-    /// that cannot happen: those tests were about a tenth of the check.
+    /// that cannot happen: those tests were about a sixth of the check.
     private static func checkElements(_ b: UnsafeRawBufferPointer, from start: Int, end: Int) -> Bool {
         let base = b.baseAddress!
         let last = end &- 1
