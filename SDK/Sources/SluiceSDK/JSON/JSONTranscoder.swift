@@ -289,7 +289,7 @@ struct JSONTranscoder {
     @inline(__always)
     private mutating func appendDouble(_ d: Double, start: Int) -> BSONType {
         // An integer literal beyond 64 bits (19 characters at least) stays exact as a decimal128.
-        if parser.p - start >= 19, let exact = Self.decimal128(integer: UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) {
+        if parser.p &- start >= 19, let exact = Self.decimal128(integer: UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) {
             out.append(littleEndian: exact.low)
             out.append(littleEndian: exact.high)
             return .decimal128
