@@ -51,4 +51,36 @@ final class BSONKeyScanTests: XCTestCase {
             XCTAssertEqual(keys, ["abc", "q"])
         }
     }
+
+    /// The check's arithmetic wraps: every length field of a document set to
+    /// an extreme (negative, zero, past the end, near `Int32.max`) is refused,
+    /// never read past.
+    func testExtremeLengthsAreRefused() {
+        var w = BSONWriter()
+        w.append("s", string: "abc")
+        w.appendDocument("d") { $0.append("y", string: "z") }
+        w.appendArray("a") { $0.append("", int32: 7) }
+        w.append("j", int64: 5)
+        let good = w.finish()
+        XCTAssertTrue(wellFormed(good))
+        // Where each length field is: the document's, the string's, the nested document's and its string's, the array's.
+        var fields = [0]
+        good.withUnsafeBytes { raw in
+            func walk(_ doc: BSONDocument) {
+                for e in doc.elements where [.string, .document, .array].contains(e.type) {
+                    fields.append(raw.baseAddress!.distance(to: e.valueBytes.baseAddress!))
+                    if let nested = e.document { walk(nested) }
+                }
+            }
+            walk(BSONDocument(raw))
+        }
+        XCTAssertEqual(fields.count, 5)
+        for field in fields {
+            for length in [Int32.min, Int32.min + 1, -5, -1, 0, Int32(good.count - field + 1), Int32.max - 8, Int32.max - 3, Int32.max] {
+                var bad = good
+                withUnsafeBytes(of: length.littleEndian) { bad.replaceSubrange(field ..< field + 4, with: $0) }
+                XCTAssertFalse(wellFormed(bad), "length \(length) at byte \(field)")
+            }
+        }
+    }
 }

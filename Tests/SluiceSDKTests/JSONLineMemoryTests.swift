@@ -35,8 +35,8 @@ final class JSONLineMemoryTests: XCTestCase {
         let line = #"{"Beach":"Montrose Beach","MeasurementID":758000,"BatteryLife":9.5,"TimeStamp":{"$date":"2024-06-01T00:00:00.000Z"}}"#
         let memory = JSONLineMemory()
         _ = transcode(Array(line.utf8), memory: memory)
-        // Each key left an entry: length byte, type placeholder, key, quote, colon.
-        XCTAssertEqual(memory.state.pointee.keyBytes, ["Beach", "MeasurementID", "BatteryLife", "TimeStamp"].map { $0.utf8.count + 4 }.reduce(0, +))
+        // Each key left an entry: length byte, key, quote, colon.
+        XCTAssertEqual(memory.state.pointee.keyBytes, ["Beach", "MeasurementID", "BatteryLife", "TimeStamp"].map { $0.utf8.count + 3 }.reduce(0, +))
         let second = try transcode(Array(line.utf8), memory: memory).get()
         XCTAssertEqual(second, try transcode(Array(line.utf8), memory: nil).get())
         XCTAssertEqual(second.withUnsafeBytes { BSONDocument($0)["MeasurementID"]?.integer }, 758_000)
@@ -72,6 +72,21 @@ final class JSONLineMemoryTests: XCTestCase {
             for cut in 1 ..< full.utf8.count { lines.append(String(full.prefix(cut))); lines.append(full) }
             assertLinesAgree(lines)
         }
+    }
+
+    /// A recalled key is compared and copied in one pass, a word at a time,
+    /// before it is known to match: written where the output moves from the
+    /// stack to the heap, at every offset around it, matching or differing in
+    /// its last word (the words stored past the output then overwritten).
+    func testRecalledKeysWrittenAcrossTheStackBoundary() {
+        var lines: [String] = []
+        for pad in JSONTranscoder.stackBytes - 40 ..< JSONTranscoder.stackBytes + 8 {
+            let value = String(repeating: "v", count: pad)
+            let line = #"{"s":"\#(value)","a recalled key":1,"k":"x"}"#
+            lines += [line, line, #"{"s":"\#(value)","a recalled kez":1,"k":"x"}"#, line]
+        }
+        assertLinesAgree(lines)
+        assertLinesAgree(lines, ascii: true)
     }
 
     /// Fewer keys, more keys, another order, nested objects and arrays, wrappers: each line as it reads alone.

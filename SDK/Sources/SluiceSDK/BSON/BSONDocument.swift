@@ -26,15 +26,18 @@ public struct BSONDocument {
 
     /// Checked once per document a plugin emits, so written for speed: keys
     /// scanned eight bytes at a time in place, fixed sizes without a lookup
-    /// of the type.
+    /// of the type. Positions stay within `0 ... end` (each step is checked
+    /// against `last` first) and lengths read are bounded before they are
+    /// added, so the arithmetic wraps instead of testing for an overflow
+    /// that cannot happen: those tests were about a sixth of the check.
     private static func checkElements(_ b: UnsafeRawBufferPointer, from start: Int, end: Int) -> Bool {
         let base = b.baseAddress!
-        let last = end - 1
+        let last = end &- 1
         var p = start
         while p < last {
             let code = base.load(fromByteOffset: p, as: UInt8.self)
-            guard let nul = keyEnd(base, from: p + 1, before: last) else { return false }
-            p = nul + 1
+            guard let nul = keyEnd(base, from: p &+ 1, before: last) else { return false }
+            p = nul &+ 1
             let size: Int
             switch code {
             case 0x01, 0x09, 0x11, 0x12: size = 8
@@ -45,25 +48,25 @@ public struct BSONDocument {
             case 0x13: size = 16
             case 0x02, 0x0D, 0x0E:
                 // The length counts the NUL, so it is at least 1; 0 made readers compute a length of -1.
-                guard p + 4 <= last else { return false }
+                guard last &- p >= 4 else { return false }
                 let n = Int(b.loadLE(Int32.self, at: p))
-                guard n >= 1, n <= last - p - 4, base.load(fromByteOffset: p + 4 + n - 1, as: UInt8.self) == 0 else { return false }
-                size = 4 + n
+                guard n >= 1, n <= last &- p &- 4, base.load(fromByteOffset: p &+ 4 &+ n &- 1, as: UInt8.self) == 0 else { return false }
+                size = 4 &+ n
             case 0x03, 0x04:
-                guard p + 4 <= last else { return false }
+                guard last &- p >= 4 else { return false }
                 let n = Int(b.loadLE(Int32.self, at: p))
-                guard n >= 5, n <= last - p, base.load(fromByteOffset: p + n - 1, as: UInt8.self) == 0,
-                      checkElements(b, from: p + 4, end: p + n) else { return false }
+                guard n >= 5, n <= last &- p, base.load(fromByteOffset: p &+ n &- 1, as: UInt8.self) == 0,
+                      checkElements(b, from: p &+ 4, end: p &+ n) else { return false }
                 size = n
             default:
                 guard let type = BSONType(rawValue: code), let n = BSONElement.valueSize(type, b, at: p, end: last),
-                      n >= 0, p + n <= last else { return false }
+                      n >= 0, n <= last &- p else { return false }
                 size = n
             }
-            guard size <= last - p else { return false }
-            p += size
+            guard size <= last &- p else { return false }
+            p &+= size
         }
-        return p == last && b[last] == 0
+        return p == last && base.load(fromByteOffset: last, as: UInt8.self) == 0
     }
 
     /// The position of the first NUL in `from ..< before`, or nil. Keys are
@@ -73,16 +76,16 @@ public struct BSONDocument {
     private static func keyEnd(_ base: UnsafeRawPointer, from start: Int, before end: Int) -> Int? {
         let ones: UInt64 = 0x0101_0101_0101_0101
         var p = start
-        while p + 8 <= end {
+        while end &- p >= 8 {
             let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
             // The lowest byte set in `zeros` is the first NUL (a borrow only runs upwards from one).
             let zeros = (word &- ones) & ~word & (ones << 7)
-            if zeros != 0 { return p + zeros.trailingZeroBitCount / 8 }
-            p += 8
+            if zeros != 0 { return p &+ zeros.trailingZeroBitCount &>> 3 }
+            p &+= 8
         }
         while p < end {
             if base.load(fromByteOffset: p, as: UInt8.self) == 0 { return p }
-            p += 1
+            p &+= 1
         }
         return nil
     }

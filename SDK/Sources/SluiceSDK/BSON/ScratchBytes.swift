@@ -7,6 +7,8 @@ import Glibc
 /// no uniqueness or generic `append(contentsOf:)` checks as `[UInt8]` pays.
 ///
 /// Owned by one call (`JSONTranscoder.withDocument`), which frees it with `release()`.
+/// Counts and sizes are bounded by memory (a document being built), so the
+/// per-write arithmetic wraps instead of testing for overflow.
 struct ScratchBytes {
     private(set) var base: UnsafeMutableRawPointer
     private(set) var count = 0
@@ -28,7 +30,7 @@ struct ScratchBytes {
     /// Makes room for `n` more bytes.
     @inline(__always)
     mutating func reserve(_ n: Int) {
-        if count + n > capacity { grow(n) }
+        if count &+ n > capacity { grow(n) }
     }
 
     @inline(never)
@@ -46,14 +48,14 @@ struct ScratchBytes {
     mutating func append(_ byte: UInt8) {
         reserve(1)
         base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
-        count += 1
+        count &+= 1
     }
 
     @inline(__always)
     mutating func append<T: FixedWidthInteger>(littleEndian v: T) {
         reserve(MemoryLayout<T>.size)
         base.storeBytes(of: v.littleEndian, toByteOffset: count, as: T.self)
-        count += MemoryLayout<T>.size
+        count &+= MemoryLayout<T>.size
     }
 
     @inline(__always)
@@ -93,7 +95,7 @@ struct ScratchBytes {
 
     /// Counts `n` bytes written at `end`.
     @inline(__always)
-    mutating func advance(_ n: Int) { count += n }
+    mutating func advance(_ n: Int) { count &+= n }
 
     /// Overwrites a byte written before.
     @inline(__always)

@@ -13,10 +13,9 @@ public final class JSONLineMemory {
 
     struct State {
         /// Entries, in the order the keys came: a byte `n` (the key's length
-        /// + 2), then a 0 (the BSON type placeholder), the key's bytes, a
-        /// quote and a colon. The output copies the first n bytes and
-        /// overwrites the quote with the name's NUL; the input is compared
-        /// with the n bytes from the key on (key, quote, colon).
+        /// + 2), then the key's bytes, a quote and a colon. The input is
+        /// compared with the n bytes from the key on (key, quote, colon) and
+        /// copied to the output as it is, the quote becoming the name's NUL.
         let keys: UnsafeMutableRawPointer
         /// Bytes of `keys` in use.
         var keyBytes = 0

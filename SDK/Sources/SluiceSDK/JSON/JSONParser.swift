@@ -212,56 +212,57 @@ public struct JSONParser {
     /// both read the same values.
     @inline(__always)
     mutating func scanNumber() throws -> JSONNumber {
-        // The caller saw a byte at `p`: the buffer has a base.
+        // The caller saw a byte at `p`: the buffer has a base. Positions
+        // stay within the buffer, so they move with wrapping arithmetic.
         let base = b.baseAddress!, n = b.count
         var p = self.p
         let start = p
         let negative = base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-")
-        if negative { p += 1 }
+        if negative { p &+= 1 }
         guard p < n, isDigit(base.load(fromByteOffset: p, as: UInt8.self)) else { self.p = p; throw error("expected a digit") }
         // Wrapping: beyond 19 digits the mantissa is not used.
         var mantissa: UInt64 = 0
         var exponent = 0
         let integerStart = p
         if base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "0") {
-            p += 1
+            p &+= 1
         } else {
             while p < n {
                 let d = base.load(fromByteOffset: p, as: UInt8.self) &- 48
                 guard d < 10 else { break }
                 mantissa = mantissa &* 10 &+ UInt64(d)
-                p += 1
+                p &+= 1
             }
         }
-        var digits = p - integerStart
+        var digits = p &- integerStart
         var integral = true
         if p < n, base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: ".") {
             integral = false
-            p += 1
+            p &+= 1
             let fractionStart = p
             while p < n {
                 let d = base.load(fromByteOffset: p, as: UInt8.self) &- 48
                 guard d < 10 else { break }
                 mantissa = mantissa &* 10 &+ UInt64(d)
-                p += 1
+                p &+= 1
             }
             guard p > fractionStart else { self.p = p; throw error("expected a digit after '.'") }
-            exponent = fractionStart - p
-            digits += p - fractionStart
+            exponent = fractionStart &- p
+            digits &+= p &- fractionStart
         }
         if p < n, base.load(fromByteOffset: p, as: UInt8.self) | 0x20 == UInt8(ascii: "e") {
             integral = false
-            p += 1
+            p &+= 1
             var sign = 1
             if p < n, base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "+") || base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-") {
                 if base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-") { sign = -1 }
-                p += 1
+                p &+= 1
             }
             guard p < n, isDigit(base.load(fromByteOffset: p, as: UInt8.self)) else { self.p = p; throw error("expected a digit in exponent") }
             var e = 0
             while p < n, isDigit(base.load(fromByteOffset: p, as: UInt8.self)) {
                 if e < 100_000 { e = e * 10 + Int(base.load(fromByteOffset: p, as: UInt8.self) &- 48) }
-                p += 1
+                p &+= 1
             }
             exponent += sign * e
         }

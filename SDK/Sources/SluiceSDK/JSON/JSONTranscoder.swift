@@ -91,20 +91,28 @@ struct JSONTranscoder {
 
     /// After the parser sits on a key's quote: when the next remembered key
     /// is the same bytes followed by ':', its element's type byte and name
-    /// are written and the parser moves past the colon.
+    /// are written and the parser moves past the colon. One pass: each input
+    /// word goes to the output as it is compared (a mismatch leaves it past
+    /// `out.count`, where the full read overwrites it), instead of a compare
+    /// loop and then a copy loop over the remembered entry.
     @inline(__always)
     private mutating func recalledKey() -> Bool {
         guard let memory, remembering, keyCursor < memory.pointee.keyBytes else { return false }
         let entry = memory.pointee.keys + keyCursor
         let n = Int(entry.load(as: UInt8.self))
-        let p = parser.p + 1
-        let room = self.n - p
-        guard n <= room, Self.sameBytes(base + p, entry + 2, n, room: room) else { return false }
-        // The type placeholder, the key and its quote, which becomes the name's NUL.
-        out.appendWords(entry + 1, n)
-        out.set(0, at: out.count - 1)
-        keyCursor += n + 2
-        parser.p = p + n
+        let p = parser.p &+ 1
+        let room = self.n &- p
+        guard n <= room else { return false }
+        // The type placeholder, then the key, its quote and colon, stored a word at a time.
+        out.reserve(n &+ 8)
+        let to = out.end
+        to.storeBytes(of: 0, as: UInt8.self)
+        guard Self.sameBytesCopied(base + p, entry + 1, n, room: room, to: to + 1) else { return false }
+        // The key's quote becomes the name's NUL; the colon, past the element, is overwritten by the value.
+        to.storeBytes(of: 0, toByteOffset: n &- 1, as: UInt8.self)
+        out.advance(n)
+        keyCursor &+= n &+ 1
+        parser.p = p &+ n
         return true
     }
 
@@ -116,7 +124,7 @@ struct JSONTranscoder {
         let b = parser.b
         let length = parser.p - 1 - start
         let n = length + 2
-        guard !escaped, n <= 255, keyCursor + n + 2 <= JSONLineMemory.keyCapacity, parser.p < b.count, b[parser.p] == UInt8(ascii: ":"),
+        guard !escaped, n <= 255, keyCursor + n + 1 <= JSONLineMemory.keyCapacity, parser.p < b.count, b[parser.p] == UInt8(ascii: ":"),
               UTF8Check.isASCII(UnsafeRawBufferPointer(rebasing: b[start ..< parser.p])) else {
             memory.pointee.keyBytes = keyCursor
             remembering = false
@@ -124,27 +132,36 @@ struct JSONTranscoder {
         }
         let entry = memory.pointee.keys + keyCursor
         entry.storeBytes(of: UInt8(n), as: UInt8.self)
-        entry.storeBytes(of: 0, toByteOffset: 1, as: UInt8.self)
-        memcpy(entry + 2, b.baseAddress! + start, n)
-        keyCursor += n + 2
+        memcpy(entry + 1, b.baseAddress! + start, n)
+        keyCursor += n + 1
         memory.pointee.keyBytes = keyCursor
     }
 
-    /// Whether the `n` bytes at `input` (which has `room` readable bytes) equal those at `saved` (readable a word past `n`), a word at a time.
+    /// Whether the `n` bytes at `input` (which has `room` readable bytes)
+    /// equal those at `saved` (readable a word past `n`), a word at a time;
+    /// the input's words are stored at `to` as they are read (up to a word
+    /// past `n`, which the caller reserved).
     @inline(__always)
-    private static func sameBytes(_ input: UnsafeRawPointer, _ saved: UnsafeRawPointer, _ n: Int, room: Int) -> Bool {
+    private static func sameBytesCopied(_ input: UnsafeRawPointer, _ saved: UnsafeRawPointer, _ n: Int, room: Int,
+                                        to: UnsafeMutableRawPointer) -> Bool {
         var i = 0
-        while i + 8 <= n {
-            if input.loadUnaligned(fromByteOffset: i, as: UInt64.self) != saved.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-            i += 8
+        while i &+ 8 <= n {
+            let word = input.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            to.storeBytes(of: word, toByteOffset: i, as: UInt64.self)
+            if word != saved.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i &+= 8
         }
-        let rest = n - i
+        let rest = n &- i
         guard rest > 0 else { return true }
-        if room - i >= 8 {
-            let differ = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ saved.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            return differ & (UInt64.max >> (64 - 8 * rest)) == 0
+        if room &- i >= 8 {
+            let word = input.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            to.storeBytes(of: word, toByteOffset: i, as: UInt64.self)
+            let differ = UInt64(littleEndian: word ^ saved.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            return differ & (UInt64.max &>> (64 &- 8 &* rest)) == 0
         }
-        return memcmp(input + i, saved + i, rest) == 0
+        guard memcmp(input + i, saved + i, rest) == 0 else { return false }
+        memcpy(to + i, input + i, rest)
+        return true
     }
 
     /// After the parser sits on "[": the items, as elements keyed "0", "1", …
@@ -272,7 +289,7 @@ struct JSONTranscoder {
     @inline(__always)
     private mutating func appendDouble(_ d: Double, start: Int) -> BSONType {
         // An integer literal beyond 64 bits (19 characters at least) stays exact as a decimal128.
-        if parser.p - start >= 19, let exact = Self.decimal128(integer: UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) {
+        if parser.p &- start >= 19, let exact = Self.decimal128(integer: UnsafeRawBufferPointer(rebasing: parser.b[start ..< parser.p])) {
             out.append(littleEndian: exact.low)
             out.append(littleEndian: exact.high)
             return .decimal128
@@ -283,7 +300,9 @@ struct JSONTranscoder {
 
     /// After the parser sits on a quote: the string's bytes, unescaped, into
     /// the output; true when it held an escape. Same errors, at the same
-    /// offsets, as `JSONParser.string`.
+    /// offsets, as `JSONParser.string`. Inlined into its callers (keys read
+    /// in full, `stringValue`), which otherwise paid a call per string.
+    @inline(__always)
     private mutating func string() throws -> Bool {
         var p = parser.p + 1
         var escaped = false
@@ -315,28 +334,31 @@ struct JSONTranscoder {
     @inline(__always)
     private mutating func copyPlain(from start: Int) -> Int {
         let high: UInt64 = ascii ? 0x8080_8080_8080_8080 : 0
-        // Locals, not `out`'s fields: each store through `out` reloaded them.
+        // Locals, not `out`'s or `self`'s fields: each store through `to`
+        // reloaded them, as it may alias them.
         let to = out.end
-        var p = start
-        while p &+ 8 <= n {
-            let v = base.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-            to.storeBytes(of: v, toByteOffset: p &- start, as: UInt64.self)
+        let from = base + start
+        let count = n &- start
+        var i = 0
+        while i &+ 8 <= count {
+            let v = from.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            to.storeBytes(of: v, toByteOffset: i, as: UInt64.self)
             let m = StringScan.stopMask(UInt64(littleEndian: v), high: high)
             if m != 0 {
-                p &+= m.trailingZeroBitCount &>> 3
-                out.advance(p &- start)
-                return p
+                i &+= m.trailingZeroBitCount &>> 3
+                out.advance(i)
+                return start &+ i
             }
-            p &+= 8
+            i &+= 8
         }
-        while p < n {
-            let c = base.load(fromByteOffset: p, as: UInt8.self)
-            if StringScan.stops(c) || (ascii && c >= 0x80) { break }
-            to.storeBytes(of: c, toByteOffset: p &- start, as: UInt8.self)
-            p &+= 1
+        while i < count {
+            let c = from.load(fromByteOffset: i, as: UInt8.self)
+            if StringScan.stops(c) || c & UInt8(truncatingIfNeeded: high) != 0 { break }
+            to.storeBytes(of: c, toByteOffset: i, as: UInt8.self)
+            i &+= 1
         }
-        out.advance(p &- start)
-        return p
+        out.advance(i)
+        return start &+ i
     }
 
     /// After a backslash: the escape (`JSONParser.escapedScalar`), unescaped into the output.
@@ -429,11 +451,11 @@ struct JSONTranscoder {
     @inline(__always)
     func at(_ i: Int) -> UInt8 { base.load(fromByteOffset: i, as: UInt8.self) }
 
-    /// `JSONParser.skipSpace` with the first test on `base` and `n`.
+    /// `JSONParser.skipSpace` with the first test on `base` and `n`; at
+    /// the end of the input (after every record) it has nothing to skip.
     @inline(__always)
     mutating func skipSpace() {
-        if parser.p < n, at(parser.p) > 0x20 { return }
-        parser.skipSpace()
+        if parser.p < n, at(parser.p) <= 0x20 { parser.skipSpace() }
     }
 
     /// Whether the object at the parser starts with a "$…" key (an Extended JSON wrapper).
