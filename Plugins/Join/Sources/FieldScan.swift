@@ -86,11 +86,11 @@ final class FieldScan {
             var w: UInt64 = 0
             if keyStart &+ 8 <= end {
                 w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: keyStart, as: UInt64.self))
-                let zeros = Self.zeroBytes(w)
+                let zeros = BSONDocument.zeroBytes(w)
                 if zeros != 0 {
                     keyEnd = keyStart &+ zeros.trailingZeroBitCount &>> 3
                 } else {
-                    guard let found = Self.nul(base, from: keyStart &+ 8, end: end) else { return nil }
+                    guard let found = BSONDocument.firstNUL(base, from: keyStart &+ 8, before: end) else { return nil }
                     keyEnd = found
                 }
             } else {
@@ -146,29 +146,6 @@ final class FieldScan {
     func datetime(at position: Int, second: Bool, in document: UnsafeRawBufferPointer) -> Int64? {
         guard document[position] == BSONType.datetime.rawValue else { return nil }
         return Int64(littleEndian: document.loadUnaligned(fromByteOffset: valueStart(position, second: second), as: Int64.self))
-    }
-
-    /// The top bit of each zero byte of `w` up to its first: a word's first
-    /// zero byte is the lowest byte whose top bit survives `(w - 0x01…) & ~w & 0x80…`.
-    @inline(__always)
-    static func zeroBytes(_ w: UInt64) -> UInt64 {
-        (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
-    }
-
-    /// The offset of the first NUL in `start ..< end`, read a word at a time while a whole word fits.
-    @inline(__always)
-    static func nul(_ base: UnsafeRawPointer, from start: Int, end: Int) -> Int? {
-        var i = start
-        while i &+ 8 <= end {
-            let zeros = zeroBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-            if zeros != 0 { return i &+ zeros.trailingZeroBitCount &>> 3 }
-            i &+= 8
-        }
-        while i < end {
-            if base.load(fromByteOffset: i, as: UInt8.self) == 0 { return i }
-            i &+= 1
-        }
-        return nil
     }
 
     /// The size of a value of BSON type byte `type` at `p`; the common fixed

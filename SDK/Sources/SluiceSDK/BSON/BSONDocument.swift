@@ -36,7 +36,7 @@ public struct BSONDocument {
         var p = start
         while p < last {
             let code = base.load(fromByteOffset: p, as: UInt8.self)
-            guard let nul = keyEnd(base, from: p &+ 1, before: last) else { return false }
+            guard let nul = firstNUL(base, from: p &+ 1, before: last) else { return false }
             p = nul &+ 1
             let size: Int
             switch code {
@@ -69,17 +69,23 @@ public struct BSONDocument {
         return p == last && base.load(fromByteOffset: last, as: UInt8.self) == 0
     }
 
-    /// The position of the first NUL in `from ..< before`, or nil. Keys are
-    /// short: a word-at-a-time loop in place costs less than a call to `memchr`
-    /// (about a fifth of the check's instructions went to the calls alone).
-    @inline(__always)
-    private static func keyEnd(_ base: UnsafeRawPointer, from start: Int, before end: Int) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101
+    /// The top bit of each zero byte of `word` up to its first: the lowest
+    /// byte whose top bit survives is the word's first NUL (a borrow only runs
+    /// upwards from it, so bytes above it may be marked falsely).
+    @inlinable
+    public static func zeroBytes(_ word: UInt64) -> UInt64 {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+    }
+
+    /// The offset of the first NUL in `start ..< end` (a key's end), read a
+    /// word at a time while a whole word fits; nil when there is none. Keys
+    /// are short: a loop in place costs less than a call to `memchr` (about a
+    /// fifth of the document check's instructions went to the calls alone).
+    @inlinable
+    public static func firstNUL(_ base: UnsafeRawPointer, from start: Int, before end: Int) -> Int? {
         var p = start
         while end &- p >= 8 {
-            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
-            // The lowest byte set in `zeros` is the first NUL (a borrow only runs upwards from one).
-            let zeros = (word &- ones) & ~word & (ones << 7)
+            let zeros = zeroBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt64.self)))
             if zeros != 0 { return p &+ zeros.trailingZeroBitCount &>> 3 }
             p &+= 8
         }
