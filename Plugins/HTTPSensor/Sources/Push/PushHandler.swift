@@ -155,8 +155,7 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
             stats.rejected.record(1)
             let answer = HTTPAnswer.encode(.http1_1, .badRequest, body: JSONWriter.string(["error": .string("not a valid HTTP request: \(error)")]),
                                            close: true, allocator: context.channel.allocator)
-            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(answer)).whenComplete { _ in bound.value.close(promise: nil) }
+            send(context, answer, keepAlive: false)
         } else {
             context.close(promise: nil)
         }
@@ -360,7 +359,7 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
             if accepted?.matches(head, status, n, duplicates) != true {
                 accepted = AcceptedAnswer(head, status, n, duplicates, allocator: context.channel.allocator)
             }
-            send(context, head, accepted!.bytes)
+            send(context, accepted!.bytes, keepAlive: head.isKeepAlive)
         case .unavailable:
             respond(context, head, .serviceUnavailable, ["error": "the pipeline stopped before taking the readings; send them again"],
                     headers: [("Retry-After", String(policy.retryAfterSeconds))])
@@ -381,13 +380,13 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
         // A closing answer says so in `extra` (Connection: close).
         let answer = HTTPAnswer.encode(head.version, status, body: JSONWriter.string(body), headers: extra,
                                        close: !head.isKeepAlive && !thenCloseOutput, allocator: context.channel.allocator)
-        send(context, head, answer, thenCloseOutput: thenCloseOutput)
+        send(context, answer, keepAlive: head.isKeepAlive, thenCloseOutput: thenCloseOutput)
     }
 
     /// Writes an answer and flushes it; then closes, or arms the next request's deadline.
-    private func send(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ answer: ByteBuffer, thenCloseOutput: Bool = false) {
+    private func send(_ context: ChannelHandlerContext, _ answer: ByteBuffer, keepAlive: Bool, thenCloseOutput: Bool = false) {
         pending = nil
-        guard thenCloseOutput || !request.isKeepAlive || refused || inputClosed else {
+        guard thenCloseOutput || !keepAlive || refused || inputClosed else {
             // No promise: a future per answer only to learn it was written.
             context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
             return arm(context)
