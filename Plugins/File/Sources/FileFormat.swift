@@ -15,4 +15,9 @@ public enum FileFormat: String, Sendable {
         if path.hasSuffix(".txt") || path.hasSuffix(".log") { return .lines }
         return .ndjson
     }
+
+    /// The `format` key of a file component's config, else the path's guess.
+    static func configured(_ config: Config, path: String) throws -> FileFormat {
+        try FileFormat(rawValue: config.string("format") ?? guess(path: path).rawValue) ?? .ndjson
+    }
 }

@@ -35,7 +35,7 @@ public final class FileSink: Sink {
 
     public required init(config: Config, host: PluginHost) throws {
         let path = try config.requiredString("path")
-        format = try FileFormat(rawValue: config.string("format") ?? FileFormat.guess(path: path).rawValue) ?? .ndjson
+        format = try FileFormat.configured(config, path: path)
         field = try config.string("field", default: "line")
         fsyncOnFlush = try config.bool("fsync", default: false)
         columns = try config.strings("columns")

@@ -68,7 +68,7 @@ public final class FileSource: Source {
 
     public required init(config: Config, host: PluginHost) throws {
         let path = try config.requiredString("path")
-        format = try FileFormat(rawValue: config.string("format") ?? FileFormat.guess(path: path).rawValue) ?? .ndjson
+        format = try FileFormat.configured(config, path: path)
         follow = try config.bool("follow", default: false)
         field = try config.string("field", default: "line")
         infer = try config.bool("infer_types", default: true)
@@ -194,8 +194,8 @@ public final class FileSource: Source {
     private func anotherPartIsUnfinished(device: UInt64, inode: UInt64, size: UInt64) -> Bool {
         partCheckpoints.enumerated().contains { index, path in
             guard path != checkpointPath, let other = ReadCheckpoint.load(path) else { return false }
-            return !other.complete && other.path == reader.path && other.device == device && other.inode == inode
-                && other.part == LineReader.part(index, of: partCheckpoints.count, size: size)
+            return !other.complete && other.resumes(path: reader.path, device: device, inode: inode, size: size,
+                                                     part: LineReader.part(index, of: partCheckpoints.count, size: size))
         }
     }
 
@@ -224,7 +224,7 @@ public final class FileSource: Source {
     public static func check(config: Config, host: PluginHost) throws {
         let path = try config.requiredString("path")
         _ = try reader(path)
-        let format = try FileFormat(rawValue: config.string("format") ?? FileFormat.guess(path: path).rawValue) ?? .ndjson
+        let format = try FileFormat.configured(config, path: path)
         try checkSplit(path: path, format: format, follow: try config.bool("follow", default: false), host: host)
     }
 
