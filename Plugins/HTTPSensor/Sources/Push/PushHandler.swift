@@ -91,7 +91,7 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
     private var closing = false
     /// The context `answer` writes to: this handler's, from `handlerAdded` to `handlerRemoved`.
     private var context: ChannelHandlerContext?
-    /// The last 2xx answer's head and body, sent again as they are while
+    /// The last 2xx answer as encoded (`AcceptedAnswer.bytes`), sent again while
     /// the counts stay the same (they do for a client sending equal batches).
     private var accepted: AcceptedAnswer?
 
@@ -197,7 +197,7 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
             stats.rejected.record(1)
             state = .draining
             respond(context, head, .requestTimeout, ["error": .string("the request did not arrive within request_timeout_ms (\(policy.requestTimeoutMillis))")],
-                    headers: [("Connection", "close")], thenCloseOutput: true)
+                    thenCloseOutput: true)
         } else {
             context.close(promise: nil)
         }
@@ -265,7 +265,7 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
             state = .draining
             return respond(context, head, .serviceUnavailable,
                            ["error": .string("too many connections (max_connections \(policy.maxConnections)); send again after Retry-After")],
-                           headers: [("Retry-After", String(policy.retryAfterSeconds)), ("Connection", "close")], thenCloseOutput: true)
+                           headers: [("Retry-After", String(policy.retryAfterSeconds))], thenCloseOutput: true)
         }
         // By bytes: a search by Characters was a third of this function.
         let path = head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(head.uri[..<$0]) } ?? head.uri
@@ -312,7 +312,7 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
     private func tooLarge(_ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
         stats.rejected.record(1)
         respond(context, head, .payloadTooLarge, ["error": .string("the body is larger than max_body_bytes (\(policy.maxBodyBytes))")],
-                headers: [("Connection", "close")], thenCloseOutput: true)
+                thenCloseOutput: true)
     }
 
     /// Answers 413 and stops reading: the line would have to be held whole.
@@ -321,7 +321,7 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
         respond(context, head, .payloadTooLarge,
                 ["error": .string("line \(line) is longer than max_line_bytes (\(min(policy.maxLineBytes, policy.maxBodyBytes))); nothing was kept"),
                  "line": .int(Int64(line))],
-                headers: [("Connection", "close")], thenCloseOutput: true)
+                thenCloseOutput: true)
     }
 
     /// Answers 413: more readings than the inbox can ever hold. Taking them
@@ -331,7 +331,7 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
         let counted = thenCloseOutput ? "over \(inbox.capacity)" : "\(count)"
         respond(context, head, .payloadTooLarge,
                 ["error": .string("the body holds \(counted) readings, more than queue_capacity (\(inbox.capacity)); send it in parts")],
-                headers: thenCloseOutput ? [("Connection", "close")] : [], thenCloseOutput: thenCloseOutput)
+                thenCloseOutput: thenCloseOutput)
     }
 
     /// Hands a whole request's readings to the inbox, or answers why not.
@@ -377,9 +377,8 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
     private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus, _ body: JSONValue,
                          headers extra: [(String, String)] = [], thenCloseOutput: Bool = false)
     {
-        // A closing answer says so in `extra` (Connection: close).
         let answer = HTTPAnswer.encode(head.version, status, body: JSONWriter.string(body), headers: extra,
-                                       close: !head.isKeepAlive && !thenCloseOutput, allocator: context.channel.allocator)
+                                       close: !head.isKeepAlive || thenCloseOutput, allocator: context.channel.allocator)
         send(context, answer, keepAlive: head.isKeepAlive, thenCloseOutput: thenCloseOutput)
     }
 
