@@ -3,7 +3,7 @@
 /// one hash of a few instructions where `Dictionary`'s SipHash cost about
 /// two hundred, and a value is reached again by its entry number, which
 /// stays put while the key is in the index, with no hash at all (eviction
-/// finds its row's key that way).
+/// reaches its key's rows that way, through `Link.entry`).
 ///
 /// The hash is seeded per process, so inputs cannot be chosen in advance to
 /// collide. Buckets hold entry numbers plus one (0: empty), at most half of

@@ -41,7 +41,7 @@ public struct Watermarks: Sendable {
         guard now == evaluated else { return refresh(now: now) }
         // Idleness was evaluated at this time already (rows of one batch share it): only this input can have changed, to active.
         inputs[input].idle = false
-        horizon = max(horizon, floor, watermark.saturatingSubtract(allowedLateness))
+        updateHorizon()
     }
 
     /// Re-evaluates idleness at processing time `now`.
@@ -52,6 +52,10 @@ public struct Watermarks: Sendable {
                 inputs[i].idle = now.saturatingSubtract(inputs[i].lastArrival) >= idleTimeout
             }
         }
+        updateHorizon()
+    }
+
+    private mutating func updateHorizon() {
         horizon = max(horizon, floor, watermark.saturatingSubtract(allowedLateness))
     }
 
