@@ -77,19 +77,6 @@ struct ScratchBytes {
         count += n
     }
 
-    /// Appends `n` bytes of `src` a word at a time: reads up to 7 bytes past
-    /// them, which the caller guarantees readable.
-    @inline(__always)
-    mutating func appendWords(_ src: UnsafeRawPointer, _ n: Int) {
-        reserve(n + 8)
-        var i = 0
-        while i < n {
-            (base + count + i).storeBytes(of: src.loadUnaligned(fromByteOffset: i, as: UInt64.self), as: UInt64.self)
-            i += 8
-        }
-        count += n
-    }
-
     /// Where the next byte goes, for writes into room `reserve` made, then counted with `advance`.
     var end: UnsafeMutableRawPointer { base + count }
 

@@ -7,7 +7,9 @@ import Glibc
 /// document's bytes and stored through a pointer into room the caller
 /// provides: appending each piece to an array paid the array's uniqueness
 /// and capacity checks, and walking `BSONElement`s paid a `strlen` per key
-/// that the key's escaping scan already does.
+/// that the key's escaping scan already does. (The checked path, for room
+/// not reserved for the whole document, still measures each key once for
+/// its room check; `reservedMembers`, the usual path, does not.)
 ///
 /// Writes exactly what `JSONWriter.write(_:)` writes. Returns false, having
 /// written a part, when the room runs out or an element has another type;

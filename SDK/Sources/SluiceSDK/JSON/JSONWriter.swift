@@ -105,7 +105,7 @@ public struct JSONWriter {
     /// (nothing appended) when it holds a type `JSONText` leaves to `write(_:)`.
     private mutating func writeCommon(_ document: BSONDocument, asArray: Bool) -> Bool {
         // Room for the usual worst case: every byte a `\u00XX` escape; a document needing more is written the general way.
-        let room = document.bytes.count * 6 + 64
+        let room = JSONText.reservation(forLength: document.bytes.count)
         if scratch.count < room { scratch = [UInt8](repeating: 0, count: max(room, 4096)) }
         let (plainTypes, dates) = (plainTypes, dates)
         return scratch.withUnsafeMutableBufferPointer { buffer in
