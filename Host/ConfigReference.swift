@@ -22,7 +22,7 @@ struct ConfigReference {
             out += "outputs: default, \(component.outputs.joined(separator: ", ")) (read one as inputs: [NAME.OUTPUT])\n"
         }
         if component.splitsInput {
-            out += "workers: N readers split the input, each its part in order; the stream interleaves them (see path)\n"
+            out += "workers: N readers split the input, each its part in order; the stream interleaves them\n"
         }
         let schema = (try? component.configSchema())??.source
         let rows = schema.map { Self.rows($0, prefix: "", root: $0) } ?? []

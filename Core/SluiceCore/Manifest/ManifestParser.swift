@@ -222,7 +222,7 @@ public struct ManifestParser {
                 case "spread":
                     spec.spreadLocation = loc(fv.mark)
                     if role == .source {
-                        report(fk, "\(key).spread", "a source runs one reader; spread: applies to processors and sinks")
+                        report(fk, "\(key).spread", "spread: applies to processors and sinks (each reader of a split source emits its own part)")
                     } else if let text = scalar(fv, "\(key).spread") {
                         spec.spread = Spread(rawValue: text)
                         if spec.spread == nil {

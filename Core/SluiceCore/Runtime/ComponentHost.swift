@@ -66,14 +66,10 @@ final class ComponentHost: Sendable {
         }
     }
 
-    static func from(_ p: UnsafeMutableRawPointer?) -> ComponentHost {
-        Unmanaged<ComponentHost>.fromOpaque(p!).takeUnretainedValue()
-    }
-
     /// Runs `body` on the host behind a callback's `host_data` without
     /// retaining it: the plugin instance that calls back cannot outlive its
-    /// host, and `release`, called once per record a join holds, would
-    /// otherwise pay a retain and a release each.
+    /// host, and `release` (once per record a join holds) and `stopping`
+    /// (polled in plugins' loops) would otherwise pay a retain and a release each.
     static func with<R>(_ p: UnsafeMutableRawPointer?, _ body: (ComponentHost) -> R) -> R {
         Unmanaged<ComponentHost>.fromOpaque(p!)._withUnsafeGuaranteedRef(body)
     }

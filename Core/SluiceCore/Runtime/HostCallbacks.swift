@@ -24,23 +24,24 @@ enum HostCallbacks {
 }
 
 private let hostLog: @convention(c) (UnsafeMutableRawPointer?, sluice_log_level, UnsafePointer<CChar>?) -> Void = { data, level, msg in
-    let host = ComponentHost.from(data)
-    let text = msg.map { String(cString: $0) } ?? ""
-    let l: Logger.Level
-    switch level {
-    case SLUICE_LOG_TRACE: l = .trace
-    case SLUICE_LOG_DEBUG: l = .debug
-    case SLUICE_LOG_INFO: l = .info
-    case SLUICE_LOG_WARNING: l = .warning
-    default: l = .error
-    }
-    guard l >= host.logger.logLevel else { return }
-    let decision = host.logLimiter.withLock { $0.admit(LogRateLimiter.kind(of: text, component: host.name), now: Clock.monotonicSeconds()) }
-    guard decision.emit else { return }
-    if decision.suppressed > 0 {
-        host.logger.log(level: l, "\(text) (\(decision.suppressed) similar line(s) suppressed)", metadata: ["suppressed": "\(decision.suppressed)"])
-    } else {
-        host.logger.log(level: l, "\(text)")
+    ComponentHost.with(data) { host in
+        let text = msg.map { String(cString: $0) } ?? ""
+        let l: Logger.Level
+        switch level {
+        case SLUICE_LOG_TRACE: l = .trace
+        case SLUICE_LOG_DEBUG: l = .debug
+        case SLUICE_LOG_INFO: l = .info
+        case SLUICE_LOG_WARNING: l = .warning
+        default: l = .error
+        }
+        guard l >= host.logger.logLevel else { return }
+        let decision = host.logLimiter.withLock { $0.admit(LogRateLimiter.kind(of: text, component: host.name), now: Clock.monotonicSeconds()) }
+        guard decision.emit else { return }
+        if decision.suppressed > 0 {
+            host.logger.log(level: l, "\(text) (\(decision.suppressed) similar line(s) suppressed)", metadata: ["suppressed": "\(decision.suppressed)"])
+        } else {
+            host.logger.log(level: l, "\(text)")
+        }
     }
 }
 
@@ -54,19 +55,20 @@ private let hostWall: @convention(c) (UnsafeMutableRawPointer?) -> Int64 = { _ i
 
 private let hostMetric: @convention(c) (UnsafeMutableRawPointer?, sluice_metric_kind, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> OpaquePointer? = {
     data, kind, name, help in
-    let host = ComponentHost.from(data)
-    guard let name else { return nil }
-    let k: PluginMetric.Kind
-    switch kind {
-    case SLUICE_METRIC_COUNTER: k = .counter
-    case SLUICE_METRIC_GAUGE: k = .gauge
-    case SLUICE_METRIC_HISTOGRAM: k = .histogram
-    default: return nil
+    ComponentHost.with(data) { host in
+        guard let name else { return nil }
+        let k: PluginMetric.Kind
+        switch kind {
+        case SLUICE_METRIC_COUNTER: k = .counter
+        case SLUICE_METRIC_GAUGE: k = .gauge
+        case SLUICE_METRIC_HISTOGRAM: k = .histogram
+        default: return nil
+        }
+        guard let metric = host.metrics.pluginMetric(plugin: host.plugin, component: host.name, name: String(cString: name),
+                                                     help: help.map { String(cString: $0) } ?? "", kind: k, worker: host.worker) else { return nil }
+        // RunMetrics keeps the metric alive for the whole run.
+        return OpaquePointer(Unmanaged.passUnretained(metric).toOpaque())
     }
-    guard let metric = host.metrics.pluginMetric(plugin: host.plugin, component: host.name, name: String(cString: name),
-                                                 help: help.map { String(cString: $0) } ?? "", kind: k, worker: host.worker) else { return nil }
-    // RunMetrics keeps the metric alive for the whole run.
-    return OpaquePointer(Unmanaged.passUnretained(metric).toOpaque())
 }
 
 private let hostMetricRecord: @convention(c) (OpaquePointer?, Double) -> Void = { metric, value in
@@ -90,7 +92,7 @@ private let hostForward: @convention(c) (OpaquePointer?, Int) -> Int32 = { ctx, 
 }
 
 private let hostStopping: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { data in
-    ComponentHost.from(data).isStopping ? 1 : 0
+    ComponentHost.with(data) { $0.isStopping ? 1 : 0 }
 }
 
 private let hostHold: @convention(c) (OpaquePointer?, Int) -> OpaquePointer? = { ctx, index in
@@ -107,12 +109,13 @@ private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer
 
 private let hostReleaseFailed: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = {
     data, hold, kind, reason in
-    let host = ComponentHost.from(data)
-    let handle = holdHandle(hold)
-    let failure = (retriable: kind == SLUICE_FAILURE_RETRIABLE, reason: reason.map { String(cString: $0) } ?? "no reason given")
-    guard InFlightWrites.owns(handle), host.writes.end(handle, failure: failure) else {
-        host.logger.error("release_failed of a hold that is not a sink's live hold (ended twice, or never returned by hold in write); ignored")
-        return
+    ComponentHost.with(data) { host in
+        let handle = holdHandle(hold)
+        let failure = (retriable: kind == SLUICE_FAILURE_RETRIABLE, reason: reason.map { String(cString: $0) } ?? "no reason given")
+        guard InFlightWrites.owns(handle), host.writes.end(handle, failure: failure) else {
+            host.logger.error("release_failed of a hold that is not a sink's live hold (ended twice, or never returned by hold in write); ignored")
+            return
+        }
     }
 }
 
