@@ -40,21 +40,31 @@ public struct BSONDocument {
     private static func checkElements(_ b: UnsafeRawBufferPointer, from start: Int, end: Int) -> Bool {
         let base = b.baseAddress!
         let last = end &- 1
-        // The last key start whose first 16 bytes end at `last` or before.
+        // The last key start whose first 16 bytes end at `last` or before;
+        // an element starting before it starts before `last` too.
         let sixteenEnd = last &- 15
         var p = start
-        while p < last {
-            let code = base.load(fromByteOffset: p, as: UInt8.self)
-            let key = p &+ 1
+        while true {
+            let code: UInt8, key = p &+ 1
             if key <= sixteenEnd {
+                code = base.load(fromByteOffset: p, as: UInt8.self)
                 let n = firstNUL16(base, at: key)
                 if n < 16 {
                     p = key &+ n &+ 1
                 } else {
-                    guard let nul = firstNUL(base, from: key &+ 16, before: last) else { return false }
-                    p = nul &+ 1
+                    // A longer key: its next 16 bytes at once too when they fit, then the rest before `last`.
+                    let next = key &+ 16
+                    let m = next <= sixteenEnd ? firstNUL16(base, at: next) : 16
+                    if m < 16 {
+                        p = next &+ m &+ 1
+                    } else {
+                        guard let nul = firstNUL(base, from: next, before: last) else { return false }
+                        p = nul &+ 1
+                    }
                 }
             } else {
+                guard p < last else { break }
+                code = base.load(fromByteOffset: p, as: UInt8.self)
                 guard let nul = firstNUL(base, from: key, before: last) else { return false }
                 p = nul &+ 1
             }
@@ -95,7 +105,7 @@ public struct BSONDocument {
     }
 
     /// The offset of the first NUL among the 16 bytes at `base + p`, which
-    /// must all be readable; 16 or more when there is none. One compare of
+    /// must all be readable; 16 when there is none. One compare of
     /// all 16 where every CPU of the architecture has one (SSE2 on x86-64:
     /// a third of the document check's instructions went to two words'
     /// zero tests), else two words.
@@ -104,7 +114,7 @@ public struct BSONDocument {
         #if arch(x86_64)
         let bytes = _mm_loadu_si128((base + p).assumingMemoryBound(to: __m128i.self))
         let zeros = UInt32(bitPattern: _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128())))
-        return zeros.trailingZeroBitCount
+        return (zeros | 0x1_0000).trailingZeroBitCount
         #else
         let low = zeroBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt64.self)))
         if low != 0 { return low.trailingZeroBitCount &>> 3 }
