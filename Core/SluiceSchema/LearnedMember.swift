@@ -14,8 +14,9 @@ struct LearnedMember {
     static let slots = positions + 2
 
     var key = LearnedKey()
-    /// The key's length in bytes (also for a key `key` could not learn).
-    var length = 0
+    /// Where the value starts, from the member's type byte: the key's
+    /// length (also of a key `key` could not learn) and two.
+    var valueOffset = 0
     /// The subschema the value is checked against: the name's under
     /// `properties`, or else `additionalProperties` (-1: none, any value is valid).
     var sub: Int32 = -1

@@ -24,7 +24,7 @@ extension SchemaValidator {
         // that differs, or is not proved, goes on in `checkMembers`, as does
         // one past the positions (their next slot never matches).
         while p < end, m.pointee.key.matches(p + 1, end: end), m.pointee.type == p.load(as: UInt8.self) {
-            let value = p + 2 + m.pointee.length
+            let value = p + m.pointee.valueOffset
             guard let size = m.pointee.proof.provenSize(value) else { break }
             seen |= m.pointee.requiredBit
             p = value + size
@@ -58,7 +58,7 @@ extension SchemaValidator {
                 m = members + LearnedMember.positions + 1
                 learn(op, m, key, end, type)
             }
-            let value = key + m.pointee.length + 1
+            let value = p + m.pointee.valueOffset
             if let size = m.pointee.proof.provenSize(value) {
                 seen |= m.pointee.requiredBit
                 count &+= 1
@@ -81,11 +81,9 @@ extension SchemaValidator {
     /// Whether `count` members, among them the required names whose bits are `seen`, are what `op` asks.
     @inline(__always)
     private func counted(_ op: UnsafeMutablePointer<Op>, _ seen: UInt64, _ count: Int) -> Bool {
-        let requiredCount = Int(op.pointee.requiredCount)
-        if requiredCount > 0, seen != (requiredCount == 64 ? ~0 : (1 << UInt64(requiredCount)) - 1) { return false }
-        if op.pointee.minProperties >= 0, count < op.pointee.minProperties { return false }
-        if op.pointee.maxProperties >= 0, count > op.pointee.maxProperties { return false }
-        return true
+        // An absent minProperties is -1, which no count is under.
+        seen == op.pointee.requiredBits && count >= op.pointee.minProperties
+            && (op.pointee.maxProperties < 0 || count <= op.pointee.maxProperties)
     }
 
     /// A member under the full check, one level deeper.
@@ -106,7 +104,7 @@ extension SchemaValidator {
         let e = op.pointee.slotMask >= 0 ? entry(op, UnsafeRawBufferPointer(start: key, count: length)) : nil
         let stored = e.map { UnsafeRawPointer(keyBytes + Int($0.pointee.keyStart)) }
         m.pointee.key = LearnedKey(key: key, count: length, end: end, stored: stored) ?? LearnedKey()
-        m.pointee.length = length
+        m.pointee.valueOffset = length + 2
         m.pointee.requiredBit = e?.pointee.requiredBit ?? 0
         let node = e?.pointee.node ?? -1
         m.pointee.sub = node >= 0 ? node : op.pointee.additional
