@@ -8,9 +8,9 @@ struct LearnedMember {
     /// Members learned per plain object node.
     static let positions = 32
     /// Slots per plain object node: the positions; one that nothing is
-    /// learned into, so the walk of members as learned stops there with no
-    /// count of its own; then one members past the positions are learned
-    /// into afresh.
+    /// learned into (`stop`), so the walk of members as learned stops there
+    /// with no count of its own; then one members past the positions are
+    /// learned into afresh.
     static let slots = positions + 2
 
     var key = LearnedKey()
@@ -27,6 +27,16 @@ struct LearnedMember {
     /// The BSON type `proof` was chosen for (0, which names no type, until one is).
     private(set) var type: UInt8 = 0
     private(set) var proof = QuickLeaf.Proof.never
+
+    /// The slot after the positions of an object with `count` required
+    /// names (at most 64 in a plain object): nothing is learned into it, so
+    /// it never matches, and its `requiredBit` holds all the names' bits,
+    /// what the walk's `seen` comes to when every one is there.
+    static func stop(required count: Int) -> LearnedMember {
+        var m = LearnedMember()
+        m.requiredBit = count >= 64 ? ~0 : (1 << UInt64(count)) - 1
+        return m
+    }
 
     /// Chooses the proof for values of BSON type `type`. With no subschema
     /// any value is valid: the leaf without keywords proves the common

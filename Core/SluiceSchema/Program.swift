@@ -229,7 +229,6 @@ struct Program: Sendable {
             let i = entry(Array(r.utf8))
             local[i].required = Int32(bit)
             if bit < 64 { local[i].requiredBit = 1 << UInt64(bit) }
-            o.requiredBits |= local[i].requiredBit
         }
         o.requiredCount = Int32(k.required.count)
         o.propertyCount = Int32(k.properties.count)
@@ -309,8 +308,6 @@ struct Op: Sendable {
     /// A plain object's first learned member in the validator's `learned` (-1: not a plain object).
     var learned: Int32 = -1
     var propertyCount: Int32 = 0, requiredCount: Int32 = 0
-    /// The bits of the first 64 required names (`Program.Entry.requiredBit`): the names met when all are.
-    var requiredBits: UInt64 = 0
     var patternStart: Int32 = 0, patternCount: Int32 = 0
     var additional: Int32 = -1, propertyNames: Int32 = -1, minProperties: Int32 = -1, maxProperties: Int32 = -1
     var prefixStart: Int32 = 0, prefixCount: Int32 = 0, items: Int32 = -1

@@ -183,7 +183,8 @@ extension SchemaValidator {
             if matched, evaluated >= 0 { state.pointee.marks.add(evaluated, position) }
         }
         if evaluated >= 0 { state.pointee.marks.setCount(evaluated, count) }
-        if requiredCount > 0, seenSet >= 0 || seen != op.pointee.requiredBits {
+        let all: UInt64 = requiredCount >= 64 ? ~0 : (1 << UInt64(requiredCount)) - 1
+        if requiredCount > 0, seenSet >= 0 || seen != all {
             for i in 0 ..< requiredCount where seenSet >= 0 ? !state.pointee.marks.has(seenSet, i) : seen & (1 << UInt64(i)) == 0 {
                 ok = false
                 if fail(index, "required", "missing required property \(nodes[Int(index)].k.required[i].debugDescription)") { return false }

@@ -31,7 +31,7 @@ extension SchemaValidator {
             m += 1
         }
         if p < end { return checkMembers(op, from: p, end: end, members, members.distance(to: m), seen) }
-        return counted(op, seen, members.distance(to: m))
+        return counted(op, members, seen, members.distance(to: m))
     }
 
     /// The members from `p` on, the `count`th onwards, with `seen` the
@@ -75,14 +75,16 @@ extension SchemaValidator {
             }
             p = value + size
         }
-        return counted(op, seen, count)
+        return counted(op, members, seen, count)
     }
 
-    /// Whether `count` members, among them the required names whose bits are `seen`, are what `op` asks.
+    /// Whether `count` members, among them the required names whose bits
+    /// are `seen`, are what `op` (whose learned members are `members`) asks.
     @inline(__always)
-    private func counted(_ op: UnsafeMutablePointer<Op>, _ seen: UInt64, _ count: Int) -> Bool {
+    private func counted(_ op: UnsafeMutablePointer<Op>, _ members: UnsafeMutablePointer<LearnedMember>, _ seen: UInt64,
+                         _ count: Int) -> Bool {
         // An absent minProperties is -1, which no count is under.
-        seen == op.pointee.requiredBits && count >= op.pointee.minProperties
+        seen == members[LearnedMember.positions].requiredBit && count >= op.pointee.minProperties
             && (op.pointee.maxProperties < 0 || count <= op.pointee.maxProperties)
     }
 

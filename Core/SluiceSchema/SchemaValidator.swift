@@ -77,7 +77,11 @@ public final class SchemaValidator {
         lists = copy(p.lists)
         quickLeaves = copy(p.quickLeaves)
         patterns = p.patterns
-        learned = copy([LearnedMember](repeating: LearnedMember(), count: p.plainObjects * LearnedMember.slots))
+        var members = [LearnedMember](repeating: LearnedMember(), count: p.plainObjects * LearnedMember.slots)
+        for op in p.ops where op.flags.contains(.plainObject) {
+            members[Int(op.learned) + LearnedMember.positions] = .stop(required: Int(op.requiredCount))
+        }
+        learned = copy(members)
         dynamicScope = schema.usesDynamicScope
         rootTarget = dynamicScope ? Int32(schema.root) : p.ops[schema.root].target
         state.initialize(to: State())
