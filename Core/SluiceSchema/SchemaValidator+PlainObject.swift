@@ -34,9 +34,9 @@ extension SchemaValidator {
         return counted(op, members, seen, members.distance(to: m))
     }
 
-    /// The members from `p` on, the `count`th onwards, with `seen` the
-    /// required names met before: each one's learned member matched or
-    /// learned, its value proved or fully checked.
+    /// The members from `first` on, the `start`th onwards, with
+    /// `seenBefore` the required names met before: each one's learned
+    /// member matched or learned, its value proved or fully checked.
     @inline(never)
     private func checkMembers(_ op: UnsafeMutablePointer<Op>, from first: UnsafeRawPointer, end: UnsafeRawPointer,
                               _ members: UnsafeMutablePointer<LearnedMember>, _ start: Int, _ seenBefore: UInt64) -> Bool {
