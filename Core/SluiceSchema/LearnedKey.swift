@@ -2,17 +2,14 @@
 import Glibc
 #endif
 
-/// A member name remembered with what it names, so the next record's member
-/// at the same position is recognised by comparing words in place: records
+/// A member name remembered, so the next record's member at the same
+/// position is recognised by comparing words in place (`LearnedMember`): records
 /// of a stream mostly list the same keys in the same order, and a key that
 /// matches needs no `strlen`, hash or table probe.
 ///
 /// The words are loaded from the key followed by its NUL, so a match also
 /// proves the record's key ends where the learned one does.
 struct LearnedKey {
-    /// Members learned per plain object node; later ones are looked up.
-    static let positions = 32
-
     /// Bytes 0 ..< 8 of key + NUL (short keys: masked by `second`).
     private var first: UInt64 = 0
     /// Keys under 8 bytes: the mask of their bytes and NUL; 16 to 23 bytes: bytes 8 ..< 16.
@@ -23,8 +20,6 @@ struct LearnedKey {
     private var bytes: UnsafeRawPointer?
     /// The key's length; -1 when nothing is learned (matches no key).
     private(set) var count: Int32 = -1
-    /// What the key names: a `Program.Entry` index, or -1 for a name the node does not know.
-    private(set) var entry: Int32 = -1
 
     /// Nothing learned.
     init() {}
@@ -33,7 +28,7 @@ struct LearnedKey {
     /// NUL) ends, with `end` (the document's trailing NUL) the last byte
     /// that may be read; `stored` holds the same bytes for keys of 24 bytes
     /// or more. Nil when a long key has no stored copy.
-    init?(key: UnsafeRawPointer, count: Int, end: UnsafeRawPointer, entry: Int32, stored: UnsafeRawPointer?) {
+    init?(key: UnsafeRawPointer, count: Int, end: UnsafeRawPointer, stored: UnsafeRawPointer?) {
         if count >= 24 {
             guard let stored else { return nil }
             bytes = stored
@@ -57,7 +52,6 @@ struct LearnedKey {
             if count >= 16, count < 24 { second = key.loadUnaligned(fromByteOffset: 8, as: UInt64.self) }
         }
         self.count = Int32(count)
-        self.entry = entry
     }
 
     /// Whether the key at `key` (a member's name, NUL-terminated in a

@@ -18,7 +18,7 @@ struct Program: Sendable {
     var patterns: [Pattern] = []
     /// The leaves a plain object's members are checked against in place (see `QuickLeaf`).
     var quickLeaves: [QuickLeaf] = []
-    /// How many nodes are plain objects: each has `LearnedKey.positions` learned keys in the validator.
+    /// How many nodes are plain objects: each has `LearnedMember.slots` learned members in the validator.
     var plainObjects = 0
 
     /// One member name a node knows: its subschema under `properties` (-1:
@@ -90,7 +90,7 @@ struct Program: Sendable {
         }
         for i in ops.indices where ops[i].flags.contains(.object) && isPlain(ops[i]) {
             ops[i].flags.insert(.plainObject)
-            ops[i].learned = Int32(plainObjects * LearnedKey.positions)
+            ops[i].learned = Int32(plainObjects * LearnedMember.slots)
             plainObjects += 1
         }
         for i in entries.indices where entries[i].node >= 0 {
@@ -305,7 +305,7 @@ struct Op: Sendable {
     var minLength: Int32 = -1, maxLength: Int32 = -1, pattern: Int32 = -1
     var format: Format?
     var entryStart: Int32 = 0, slotStart: Int32 = 0, slotMask: Int32 = -1
-    /// A plain object's first learned key in the validator's `learned` (-1: not a plain object).
+    /// A plain object's first learned member in the validator's `learned` (-1: not a plain object).
     var learned: Int32 = -1
     var propertyCount: Int32 = 0, requiredCount: Int32 = 0
     var patternStart: Int32 = 0, patternCount: Int32 = 0

@@ -23,10 +23,10 @@ public final class SchemaValidator {
     let lists: UnsafeMutablePointer<Int32>
     let quickLeaves: UnsafeMutablePointer<QuickLeaf>
     let patterns: [Pattern]
-    /// Per plain object node, the keys its last object had, by position
-    /// (`LearnedKey.positions` each, from `Op.learned`): what the next
+    /// Per plain object node, the members its last object had, by position
+    /// (`LearnedMember.slots` each, from `Op.learned`): what the next
     /// object's members are compared with first.
-    let learned: UnsafeMutablePointer<LearnedKey>
+    let learned: UnsafeMutablePointer<LearnedMember>
     let dynamicScope: Bool
     /// Where the walk of a record starts (see `check`).
     let rootTarget: Int32
@@ -77,7 +77,11 @@ public final class SchemaValidator {
         lists = copy(p.lists)
         quickLeaves = copy(p.quickLeaves)
         patterns = p.patterns
-        learned = copy([LearnedKey](repeating: LearnedKey(), count: p.plainObjects * LearnedKey.positions))
+        var members = [LearnedMember](repeating: LearnedMember(), count: p.plainObjects * LearnedMember.slots)
+        for op in p.ops where op.flags.contains(.plainObject) {
+            members[Int(op.learned) + LearnedMember.positions] = .stop(required: Int(op.requiredCount))
+        }
+        learned = copy(members)
         dynamicScope = schema.usesDynamicScope
         rootTarget = dynamicScope ? Int32(schema.root) : p.ops[schema.root].target
         state.initialize(to: State())

@@ -13,11 +13,11 @@ final class LearnedKeyTests: XCTestCase {
         return bytes.withUnsafeBytes { b in body(b.baseAddress! + 1, b.baseAddress! + b.count - 1) }
     }
 
-    private func learned(_ key: [UInt8], entry: Int32 = 3) -> LearnedKey? {
+    private func learned(_ key: [UInt8]) -> LearnedKey? {
         let stored = UnsafeMutableRawPointer.allocate(byteCount: max(key.count, 1), alignment: 1)
         addTeardownBlock { stored.deallocate() }
         key.withUnsafeBytes { if let base = $0.baseAddress { stored.copyMemory(from: base, byteCount: key.count) } }
-        return withMember(key) { k, end in LearnedKey(key: k, count: key.count, end: end, entry: entry, stored: UnsafeRawPointer(stored)) }
+        return withMember(key) { k, end in LearnedKey(key: k, count: key.count, end: end, stored: UnsafeRawPointer(stored)) }
     }
 
     private func name(_ n: Int) -> [UInt8] { (0 ..< n).map { UInt8(ascii: "a") + UInt8($0 % 26) } }
@@ -26,7 +26,6 @@ final class LearnedKeyTests: XCTestCase {
         for n in 0 ... 40 {
             let key = try XCTUnwrap(learned(name(n)), "length \(n)")
             XCTAssertEqual(key.count, Int32(n))
-            XCTAssertEqual(key.entry, 3)
             for tail in [0, 1, 3, 16] {
                 XCTAssertTrue(withMember(name(n), tail: tail) { key.matches($0, end: $1) }, "length \(n), tail \(tail)")
             }
@@ -73,7 +72,7 @@ final class LearnedKeyTests: XCTestCase {
         for n in 0 ... 7 {
             // The key's NUL is the document's last byte: its words are gathered byte by byte.
             let key = try XCTUnwrap(withMember(name(n), tail: 0) { k, _ in
-                LearnedKey(key: k, count: n, end: k + n, entry: 1, stored: nil)
+                LearnedKey(key: k, count: n, end: k + n, stored: nil)
             })
             XCTAssertTrue(withMember(name(n), tail: 16) { key.matches($0, end: $1) }, "length \(n)")
             XCTAssertTrue(withMember(name(n), tail: 0) { k, _ in key.matches(k, end: k + n) }, "length \(n) at the end")
@@ -89,8 +88,8 @@ final class LearnedKeyTests: XCTestCase {
 
     func testALongKeyIsLearnedOnlyWithItsBytesStored() {
         for n in [24, 31, 64] {
-            XCTAssertNil(withMember(name(n)) { LearnedKey(key: $0, count: n, end: $1, entry: -1, stored: nil) }, "length \(n)")
+            XCTAssertNil(withMember(name(n)) { LearnedKey(key: $0, count: n, end: $1, stored: nil) }, "length \(n)")
         }
-        XCTAssertNotNil(withMember(name(23)) { LearnedKey(key: $0, count: 23, end: $1, entry: -1, stored: nil) })
+        XCTAssertNotNil(withMember(name(23)) { LearnedKey(key: $0, count: 23, end: $1, stored: nil) })
     }
 }

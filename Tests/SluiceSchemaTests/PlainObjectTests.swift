@@ -107,7 +107,7 @@ final class PlainObjectTests: XCTestCase {
                 let (valid, proves) = doc.withUnsafeBytes { raw -> (Bool, Bool) in
                     var members = Members(raw)
                     let v = members.next()!.value
-                    return (schema.validate(BSONDocument(raw)).isEmpty, quick.proves(v.type, v.value.baseAddress!))
+                    return (schema.validate(BSONDocument(raw)).isEmpty, quick.proof(for: v.type).provenSize(v.value.baseAddress!) != nil)
                 }
                 if proves {
                     proved += 1
@@ -169,6 +169,62 @@ final class PlainObjectTests: XCTestCase {
             // Both answers were exercised.
             XCTAssertGreaterThan(outcomes[0], 100, label)
             XCTAssertGreaterThan(outcomes[1], 100, label)
+        }
+    }
+
+    /// A member keeps its key and position while its type changes from
+    /// record to record: the proof for each type is chosen when the type
+    /// comes, and the answer is the full walk's. A member no subschema
+    /// checks is valid whatever its type, proved in place or not.
+    func testAMemberWhoseTypeChangesIsProvedForEachType() throws {
+        let schema = try JSONSchema(beach)
+        let validator = SchemaValidator(schema)
+        let values: [(name: String, append: (inout BSONWriter, String) -> Void)] = [
+            ("21.5", { $0.append($1, double: 21.5) }), ("int32 -6", { $0.append($1, int32: -6) }), ("int32 12", { $0.append($1, int32: 12) }),
+            ("'warm'", { $0.append($1, string: "warm") }), ("''", { $0.append($1, string: "") }), ("null", { $0.appendNull($1) }),
+            ("41.0", { $0.append($1, double: 41) }), ("int64 2^60", { $0.append($1, int64: 1 << 60) }), ("nan", { $0.append($1, double: .nan) }),
+            ("date", { $0.append($1, datetime: 5) }), ("int64 30", { $0.append($1, int64: 30) }), ("true", { $0.append($1, bool: true) }),
+            ("{}", { w, k in w.appendDocument(k) { $0.append("x", int32: 1) } }),
+        ]
+        let names = ["Beach", "TimeStamp", "WaterTemperature", "Turbidity", "BatteryLife", "MeasurementID", "RawData"]
+        var outcomes = [0, 0]
+        for round in 0 ..< 3 {
+            for changed in ["WaterTemperature", "Beach", "MeasurementID", "TimeStamp", "RawData"] {
+                for value in values {
+                    var w = BSONWriter()
+                    for name in names {
+                        if name == changed { value.append(&w, name); continue }
+                        pool("beach").first { $0.key == name }!.append(&w, name)
+                    }
+                    let doc = w.finish()
+                    let (reused, full) = doc.withUnsafeBytes { (validator.isValid(BSONDocument($0)), schema.validate(BSONDocument($0)).isEmpty) }
+                    XCTAssertEqual(reused, full, "round \(round): \(changed) = \(value.name)")
+                    if changed == "RawData" { XCTAssertTrue(reused, "RawData = \(value.name): no subschema checks it") }
+                    outcomes[full ? 1 : 0] += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(outcomes[0], 30)
+        XCTAssertGreaterThan(outcomes[1], 30)
+    }
+
+    /// The leaf without keywords (a member no subschema checks) proves the
+    /// types it knows whatever they hold, except what it cannot bound.
+    func testTheLeafWithoutKeywordsProvesOrdinaryValues() {
+        let leaf = QuickLeaf()
+        let values: [(UInt8, [UInt8], Int?)] = [
+            (0x01, withUnsafeBytes(of: (-1e300).bitPattern.littleEndian, Array.init), 8),
+            (0x01, withUnsafeBytes(of: Double.nan.bitPattern.littleEndian, Array.init), nil),
+            (0x10, withUnsafeBytes(of: Int32.min.littleEndian, Array.init), 4),
+            (0x12, withUnsafeBytes(of: (Int64(1) << 53 - 1).littleEndian, Array.init), 8),
+            (0x12, withUnsafeBytes(of: (Int64(1) << 53).littleEndian, Array.init), nil),
+            (0x02, [1, 0, 0, 0, 0], 5), (0x02, [4, 0, 0, 0, 0x61, 0x62, 0x63, 0], 8),
+            (0x09, [UInt8](repeating: 0, count: 8), 8), (0x07, [UInt8](repeating: 0, count: 12), 12),
+            (0x08, [1], nil), (0x0A, [], nil), (0x03, [5, 0, 0, 0, 0], nil),
+        ]
+        for (type, bytes, size) in values {
+            let proved = (bytes + [0, 0, 0, 0, 0, 0, 0, 0]).withUnsafeBytes { leaf.proof(for: type).provenSize($0.baseAddress!) }
+            XCTAssertEqual(proved, size, "type \(type), bytes \(bytes)")
         }
     }
 

@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// A read-only, zero-copy view of one BSON document in memory the caller owns.
 ///
@@ -25,46 +28,73 @@ public struct BSONDocument {
     }
 
     /// Checked once per document a plugin emits, so written for speed: keys
-    /// scanned eight bytes at a time in place, fixed sizes without a lookup
-    /// of the type. Positions stay within `0 ... end` (each step is checked
-    /// against `last` first) and lengths read are bounded before they are
-    /// added, so the arithmetic wraps instead of testing for an overflow
-    /// that cannot happen: those tests were about a sixth of the check.
+    /// scanned in place, their first 16 bytes at once (`firstNUL16`),
+    /// fixed sizes without a lookup of the type. Every read is in bounds:
+    /// a length is read only when its four bytes lie before `last`, and a
+    /// key's 16 bytes only when they end at `last` or before. Positions are
+    /// not checked against `last` after a value of fixed size: one past it
+    /// is never read (the loop stops) and fails the final `p == last`, as
+    /// does a key whose NUL is the document's own (`last`). Lengths read
+    /// are bounded before they are added, so the arithmetic wraps instead
+    /// of testing for an overflow that cannot happen.
     private static func checkElements(_ b: UnsafeRawBufferPointer, from start: Int, end: Int) -> Bool {
         let base = b.baseAddress!
         let last = end &- 1
+        // The last key start whose first 16 bytes end at `last` or before;
+        // an element starting before it starts before `last` too.
+        let sixteenEnd = last &- 15
         var p = start
-        while p < last {
-            let code = base.load(fromByteOffset: p, as: UInt8.self)
-            guard let nul = firstNUL(base, from: p &+ 1, before: last) else { return false }
-            p = nul &+ 1
-            let size: Int
+        while true {
+            let code: UInt8, key = p &+ 1
+            if key <= sixteenEnd {
+                code = base.load(fromByteOffset: p, as: UInt8.self)
+                let n = firstNUL16(base, at: key)
+                if n < 16 {
+                    p = key &+ n &+ 1
+                } else {
+                    // A longer key: its next 16 bytes at once too when they fit, then the rest before `last`.
+                    let next = key &+ 16
+                    let m = next <= sixteenEnd ? firstNUL16(base, at: next) : 16
+                    if m < 16 {
+                        p = next &+ m &+ 1
+                    } else {
+                        guard let nul = firstNUL(base, from: next, before: last) else { return false }
+                        p = nul &+ 1
+                    }
+                }
+            } else {
+                guard p < last else { break }
+                code = base.load(fromByteOffset: p, as: UInt8.self)
+                guard let nul = firstNUL(base, from: key, before: last) else { return false }
+                p = nul &+ 1
+            }
             switch code {
-            case 0x01, 0x09, 0x11, 0x12: size = 8
-            case 0x10: size = 4
-            case 0x08: size = 1
-            case 0x06, 0x0A, 0x7F, 0xFF: size = 0
-            case 0x07: size = 12
-            case 0x13: size = 16
+            case 0x01, 0x09, 0x11, 0x12: p &+= 8
+            case 0x10: p &+= 4
+            case 0x08: p &+= 1
+            case 0x06, 0x0A, 0x7F, 0xFF: break
+            case 0x07: p &+= 12
+            case 0x13: p &+= 16
             case 0x02, 0x0D, 0x0E:
-                // The length counts the NUL, so it is at least 1; 0 made readers compute a length of -1.
-                guard last &- p >= 4 else { return false }
+                // The length counts the NUL, so it is at least 1 (0 made readers compute a length of -1),
+                // and the string ends before `last`: 1 ... room, one unsigned compare of n - 1.
+                let room = last &- p &- 4
+                guard room >= 1 else { return false }
                 let n = Int(b.loadLE(Int32.self, at: p))
-                guard n >= 1, n <= last &- p &- 4, base.load(fromByteOffset: p &+ 4 &+ n &- 1, as: UInt8.self) == 0 else { return false }
-                size = 4 &+ n
+                guard UInt(bitPattern: n &- 1) < UInt(bitPattern: room),
+                      base.load(fromByteOffset: p &+ 3 &+ n, as: UInt8.self) == 0 else { return false }
+                p &+= 4 &+ n
             case 0x03, 0x04:
                 guard last &- p >= 4 else { return false }
                 let n = Int(b.loadLE(Int32.self, at: p))
                 guard n >= 5, n <= last &- p, base.load(fromByteOffset: p &+ n &- 1, as: UInt8.self) == 0,
                       checkElements(b, from: p &+ 4, end: p &+ n) else { return false }
-                size = n
+                p &+= n
             default:
                 guard let type = BSONType(rawValue: code), let n = BSONElement.valueSize(type, b, at: p, end: last),
                       n >= 0, n <= last &- p else { return false }
-                size = n
+                p &+= n
             }
-            guard size <= last &- p else { return false }
-            p &+= size
         }
         return p == last && base.load(fromByteOffset: last, as: UInt8.self) == 0
     }
@@ -75,6 +105,25 @@ public struct BSONDocument {
     @inlinable
     public static func zeroBytes(_ word: UInt64) -> UInt64 {
         (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+    }
+
+    /// The offset of the first NUL among the 16 bytes at `base + p`, which
+    /// must all be readable; 16 when there is none. One compare of all 16
+    /// where every CPU of the architecture has one (SSE2 on x86-64: the
+    /// document check of a 7-member record took 256 instructions instead
+    /// of 298 with two words' zero tests), else two words.
+    @inline(__always)
+    static func firstNUL16(_ base: UnsafeRawPointer, at p: Int) -> Int {
+        #if arch(x86_64)
+        let bytes = _mm_loadu_si128((base + p).assumingMemoryBound(to: __m128i.self))
+        let zeros = UInt32(bitPattern: _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128())))
+        return (zeros | 0x1_0000).trailingZeroBitCount
+        #else
+        let low = zeroBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt64.self)))
+        if low != 0 { return low.trailingZeroBitCount &>> 3 }
+        let high = zeroBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: p &+ 8, as: UInt64.self)))
+        return 8 &+ high.trailingZeroBitCount &>> 3
+        #endif
     }
 
     /// The offset of the first NUL in `start ..< end` (a key's end), read a
