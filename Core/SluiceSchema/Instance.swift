@@ -66,7 +66,7 @@ struct Instance {
             default: return .number
             }
         case BSONType.int32.rawValue, BSONType.int64.rawValue: return .numeric
-        case BSONType.document.rawValue, BSONType.javascriptWithScope.rawValue: return .object
+        case BSONType.document.rawValue: return .object
         case BSONType.array.rawValue: return .array
         case BSONType.bool.rawValue: return .boolean
         case BSONType.null.rawValue, BSONType.undefined.rawValue, BSONType.minKey.rawValue, BSONType.maxKey.rawValue: return .null
@@ -216,7 +216,8 @@ struct Members: IteratorProtocol {
                 Instance(type: type, value: UnsafeRawBufferPointer(start: v, count: size), element: start))
     }
 
-    /// The length of a value of BSON type `type` stored at `v`; nil for a byte that is no BSON type.
+    /// The length of a value of BSON type `type` stored at `v`; nil for a byte that is no BSON type or one a
+    /// checked document never holds (DBPointer, code with scope: `BSONDocument.isWellFormed`).
     @inline(__always)
     static func size(_ type: UInt8, _ v: UnsafeRawPointer) -> Int? {
         switch type {
@@ -227,9 +228,8 @@ struct Members: IteratorProtocol {
         case 0x13: return 16
         case 0x06, 0x0A, 0x7F, 0xFF: return 0
         case 0x02, 0x0D, 0x0E: return 4 + Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
-        case 0x03, 0x04, 0x0F: return Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
+        case 0x03, 0x04: return Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
         case 0x05: return 5 + Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
-        case 0x0C: return 16 + Int(Int32(littleEndian: v.loadUnaligned(as: Int32.self)))
         case 0x0B:
             let pattern = strlen(v.assumingMemoryBound(to: CChar.self)) + 1
             return pattern + strlen((v + pattern).assumingMemoryBound(to: CChar.self)) + 1

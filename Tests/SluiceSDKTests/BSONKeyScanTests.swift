@@ -1,11 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SluiceSDK
 import XCTest
 
-/// `BSONDocument.isWellFormed` finds each key's end eight bytes at a time
-/// (its first sixteen bytes as two words when they end before the
-/// document's last byte): keys of every length up to past two words, at
-/// every distance from the document's end, pass; a key whose NUL is missing
-/// fails wherever it stops, and so does a value of fixed size cut short.
+/// `BSONDocument.isWellFormed` finds each key's end sixteen bytes at a time
+/// while they end before the document's last byte (two blocks, then a word
+/// at a time): keys of every length up to past both blocks, at every
+/// distance from the document's end, pass; a key whose NUL is missing fails
+/// wherever it stops, and so does a value of fixed size cut short. Every
+/// document is checked flush against an unreadable page, so a read past its
+/// end crashes the test instead of passing unnoticed.
 final class BSONKeyScanTests: XCTestCase {
     /// `{key: true}` then `{"z": null}` elements, as bytes.
     private func document(keys: [String]) -> [UInt8] {
@@ -17,8 +22,17 @@ final class BSONKeyScanTests: XCTestCase {
         return bytes + body + [0]
     }
 
+    /// `isWellFormed` of a copy of `bytes` that ends where an unreadable page starts.
     private func wellFormed(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { BSONDocument.isWellFormed($0) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let readable = (bytes.count + page - 1) / page * page
+        guard let pages = mmap(nil, readable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              pages != MAP_FAILED else { fatalError("mmap failed") }
+        defer { munmap(pages, readable + page) }
+        precondition(mprotect(pages + readable, page, PROT_NONE) == 0)
+        let start = pages + readable - bytes.count
+        bytes.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        return BSONDocument.isWellFormed(UnsafeRawBufferPointer(start: start, count: bytes.count))
     }
 
     func testKeysOfEveryLengthPass() {
@@ -104,7 +118,7 @@ final class BSONKeyScanTests: XCTestCase {
     /// end where the words fit or do not: each value of fixed size passes.
     func testKeysAroundTheTwoWordsPassAtEveryDistanceFromTheEnd() {
         for (code, size) in fixedSizes {
-            for key in [0, 6, 7, 8, 14, 15, 16, 17, 23, 24] {
+            for key in [0, 6, 7, 8, 14, 15, 16, 17, 23, 24, 30, 31, 32, 33, 34, 46, 47, 48, 49, 50] {
                 for padding in 0 ... 9 {
                     let doc = element(code, key: key, value: [UInt8](repeating: 1, count: size), padding: padding)
                     XCTAssertTrue(wellFormed(doc), "type \(code), key of \(key) bytes, \(padding) elements after")
@@ -117,7 +131,7 @@ final class BSONKeyScanTests: XCTestCase {
     /// that runs into or past the document's NUL fails at the end all the same.
     func testAValueOfFixedSizeCutShortFails() {
         for (code, size) in fixedSizes where size > 0 {
-            for key in [0, 7, 15, 16] {
+            for key in [0, 7, 15, 16, 31, 32, 47] {
                 for cut in 1 ... size {
                     let doc = element(code, key: key, value: [UInt8](repeating: 1, count: size - cut), padding: 0)
                     XCTAssertFalse(wellFormed(doc), "type \(code), key of \(key) bytes, \(cut) bytes short")
@@ -133,7 +147,7 @@ final class BSONKeyScanTests: XCTestCase {
     /// element of every type then has no room and the document fails.
     func testAKeyEndingAtTheDocumentsNulFailsForEveryType() {
         for code in [UInt8(0x01), 0x02, 0x03, 0x04, 0x05, 0x07, 0x08, 0x0A, 0x0B, 0x0C, 0x0F, 0x10, 0x13, 0x7F] {
-            for length in 14 ... 18 {
+            for length in [14, 15, 16, 17, 18, 30, 31, 32, 33, 34, 46, 47, 48, 49, 50] {
                 let body: [UInt8] = [code] + [UInt8](repeating: UInt8(ascii: "k"), count: length)
                 var bytes: [UInt8] = []
                 withUnsafeBytes(of: Int32(4 + body.count + 1).littleEndian) { bytes += $0 }
@@ -160,5 +174,52 @@ final class BSONKeyScanTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// DBPointer and code with scope (deprecated; nothing in Sluice makes
+    /// them) are refused even when laid out as the BSON spec says: their
+    /// inner string and scope are not checked, so no reader may meet them.
+    func testDeprecatedPointerAndCodeWithScopeAreRefused() {
+        var pointer: [UInt8] = [2, 0, 0, 0, UInt8(ascii: "x"), 0]
+        pointer += [UInt8](repeating: 7, count: 12)
+        XCTAssertFalse(wellFormed(element(0x0C, key: 1, value: pointer, padding: 0)))
+        let scope: [UInt8] = [5, 0, 0, 0, 0]
+        let code: [UInt8] = [2, 0, 0, 0, UInt8(ascii: "x"), 0]
+        var withScope: [UInt8] = []
+        withUnsafeBytes(of: Int32(4 + code.count + scope.count).littleEndian) { withScope += $0 }
+        XCTAssertFalse(wellFormed(element(0x0F, key: 1, value: withScope + code + scope, padding: 0)))
+        // The same bytes as a string and a nested document pass: only the types are refused.
+        XCTAssertTrue(wellFormed(element(0x02, key: 1, value: code, padding: 0)))
+        XCTAssertTrue(wellFormed(element(0x03, key: 1, value: scope, padding: 0)))
+    }
+
+    /// Documents nested `maxNesting` deep pass; one level more fails, so a
+    /// plugin's document cannot recurse the check off its stack.
+    func testNestingDeeperThanTheLimitIsRefused() {
+        func nested(_ levels: Int) -> [UInt8] {
+            var doc: [UInt8] = [5, 0, 0, 0, 0]
+            for _ in 0 ..< levels {
+                let body: [UInt8] = [0x03, UInt8(ascii: "a"), 0] + doc
+                var bytes: [UInt8] = []
+                withUnsafeBytes(of: Int32(4 + body.count + 1).littleEndian) { bytes += $0 }
+                doc = bytes + body + [0]
+            }
+            return doc
+        }
+        XCTAssertTrue(wellFormed(nested(BSONDocument.maxNesting)))
+        XCTAssertFalse(wellFormed(nested(BSONDocument.maxNesting + 1)))
+    }
+
+    /// JSON nested as deep as the parser takes becomes a document the check passes.
+    func testTheDeepestJSONTheParserTakesPassesTheCheck() {
+        var depth = 1
+        while true {
+            let json = Array((String(repeating: "{\"a\":", count: depth) + "1" + String(repeating: "}", count: depth)).utf8)
+            guard let doc = json.withUnsafeBytes({ try? BSONFromJSON.document(json: $0) }) else { break }
+            XCTAssertTrue(doc.withUnsafeBytes { BSONDocument.isWellFormed($0) }, "JSON nested \(depth) deep")
+            depth += 1
+        }
+        // The parser counts its depth before it opens a value: the deepest JSON it takes is maxNesting - 1 objects.
+        XCTAssertEqual(depth - 1, BSONDocument.maxNesting - 1, "objects in the deepest JSON the parser takes")
     }
 }

@@ -6,8 +6,9 @@ import XCTest
 /// against the full walk (`validate`): one validator reused over streams of
 /// records whose keys keep or change their order, with names that nearly
 /// match known ones, long names, more members than positions learned, and
-/// values a quick leaf cannot prove (huge integers, NaN, integral doubles
-/// under `integer`, multibyte strings).
+/// values a quick leaf cannot prove (huge integers, NaN, infinities,
+/// integral doubles under `integer`, multibyte strings), and a schema that
+/// refers to itself.
 final class PlainObjectTests: XCTestCase {
     private typealias Member = (key: String, append: (inout BSONWriter, String) -> Void)
 
@@ -40,6 +41,15 @@ final class PlainObjectTests: XCTestCase {
             "no": false,
         ],
         "additionalProperties": ["type": ["integer", "string", "boolean"]],
+    ]
+
+    /// An object whose `child` is the whole schema again: the inner object's
+    /// walk learns members too while the outer one is between members.
+    private let recursive: JSONValue = [
+        "type": "object",
+        "required": ["id"],
+        "properties": ["id": ["type": "integer", "minimum": 0], "child": ["$ref": "#"]],
+        "additionalProperties": ["type": "string"],
     ]
 
     /// Plain objects and quick leaves are what the beach schema compiles to.
@@ -137,10 +147,10 @@ final class PlainObjectTests: XCTestCase {
     /// One validator over a stream: the same order mostly, sometimes
     /// changed, dropped, extended or broken; its answer is the full walk's.
     func testAReusedValidatorAgreesWithTheFullWalk() throws {
-        for (label, json) in [("beach", beach), ("closed", closed)] {
+        for (label, json, seed) in [("beach", beach, UInt64(15)), ("closed", closed, 16), ("recursive", recursive, 17)] {
             let schema = try JSONSchema(json)
             let validator = SchemaValidator(schema)
-            var random = SeededRandom(seed: label == "beach" ? 15 : 16)
+            var random = SeededRandom(seed: seed)
             var order = pool(label)
             var outcomes = [0, 0]
             for record in 0 ..< 3000 {
@@ -235,6 +245,16 @@ final class PlainObjectTests: XCTestCase {
                     ("BatteryLife", { $0.append($1, double: 11.9) }), ("MeasurementID", { $0.append($1, int64: 42) }),
                     ("RawData", { $0.append($1, string: "raw") })]
         }
+        if label == "recursive" {
+            return [("id", { $0.append($1, int32: 1) }), ("name", { $0.append($1, string: "n") }),
+                    ("child", { w, k in
+                        w.appendDocument(k) {
+                            $0.append("id", int32: 2)
+                            $0.appendDocument("child") { $0.append("id", int64: 3); $0.append("name", string: "m") }
+                        }
+                    }),
+                    ("sibling", { $0.append($1, string: "s") })]
+        }
         return [("a", { $0.append($1, string: "abc") }), ("count", { $0.append($1, int32: 7) }),
                 ("ratio", { $0.append($1, double: 0.25) }), ("a_property_name_of_thirty_bytes", { $0.append($1, string: "xy") }),
                 ("sixteen_bytes_ab", { $0.append($1, string: "x") }),
@@ -245,14 +265,16 @@ final class PlainObjectTests: XCTestCase {
     /// A member with a name from a pool of near misses (prefixes and
     /// extensions of known names, long unknown names) and a value of any type.
     private func member(_ random: inout SeededRandom) -> Member {
-        let names = ["Beac", "Beach2", "TimeStam", "TimeStampX", "WaterTemperature_", "Turbidit", "no", "nested", "a_property_name_of_thirty_byte",
+        let names = ["id", "child", "Beac", "Beach2", "TimeStam", "TimeStampX", "WaterTemperature_", "Turbidit", "no", "nested", "a_property_name_of_thirty_byte",
                      "a_property_name_of_thirty_bytes!", "an_unknown_name_of_more_than_24_bytes", "sixteen_bytes_ac", "", "count", "ratio", "a"]
         let name = random.pick(names)
         let kinds: [(inout BSONWriter, String) -> Void] = [
             { $0.append($1, int32: -3) }, { $0.append($1, int64: 1 << 60) }, { $0.append($1, double: .nan) }, { $0.append($1, double: 3.0) },
-            { $0.append($1, double: -1.5) }, { $0.append($1, double: 1e300) }, { $0.append($1, string: "") }, { $0.append($1, string: "日本語の") },
+            { $0.append($1, double: -1.5) }, { $0.append($1, double: 1e300) }, { $0.append($1, double: .infinity) },
+            { $0.append($1, double: -.infinity) }, { $0.append($1, string: "") }, { $0.append($1, string: "日本語の") },
             { $0.appendNull($1) }, { $0.append($1, bool: false) }, { $0.append($1, datetime: 1) },
             { w, k in w.appendDocument(k) { $0.append("x", string: "1") } }, { w, k in w.appendArray(k) { $0.append("0", int32: 1) } },
+            { w, k in w.appendDocument(k) { $0.append("id", int32: -1) } },
         ]
         return (name, random.pick(kinds))
     }

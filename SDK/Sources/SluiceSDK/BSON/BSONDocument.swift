@@ -19,13 +19,23 @@ public struct BSONDocument {
     }
 
     /// Whether `bytes` holds exactly one structurally valid BSON document:
-    /// every length in bounds, every string NUL-terminated, nested documents valid.
+    /// every length in bounds, every string NUL-terminated, nested documents
+    /// valid and at most `maxNesting` deep. The deprecated DBPointer (0x0C)
+    /// and code-with-scope (0x0F) elements are refused: nothing in Sluice
+    /// makes them, and their inner string and scope would need a check of
+    /// their own before any reader could trust their lengths.
     public static func isWellFormed(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count >= 5 else { return false }
         let length = Int(bytes.loadLE(Int32.self, at: 0))
         guard length == bytes.count else { return false }
-        return checkElements(bytes, from: 4, end: length)
+        return checkElements(bytes, from: 4, end: length, depth: 0)
     }
+
+    /// How many documents or arrays deep a well-formed document may nest
+    /// below its top level: the check recurses once per level on the
+    /// caller's stack, so a plugin's document cannot exhaust it. The JSON
+    /// parser stops at the same depth, so every document it makes passes.
+    public static let maxNesting = 512
 
     /// Checked once per document a plugin emits, so written for speed: keys
     /// scanned in place, their first 16 bytes at once (`firstNUL16`),
@@ -37,7 +47,7 @@ public struct BSONDocument {
     /// does a key whose NUL is the document's own (`last`). Lengths read
     /// are bounded before they are added, so the arithmetic wraps instead
     /// of testing for an overflow that cannot happen.
-    private static func checkElements(_ b: UnsafeRawBufferPointer, from start: Int, end: Int) -> Bool {
+    private static func checkElements(_ b: UnsafeRawBufferPointer, from start: Int, end: Int, depth: Int) -> Bool {
         let base = b.baseAddress!
         let last = end &- 1
         // The last key start whose first 16 bytes end at `last` or before;
@@ -58,7 +68,7 @@ public struct BSONDocument {
                     if m < 16 {
                         p = next &+ m &+ 1
                     } else {
-                        guard let nul = firstNUL(base, from: next, before: last) else { return false }
+                        guard let nul = firstNUL(base, from: next <= sixteenEnd ? next &+ 16 : next, before: last) else { return false }
                         p = nul &+ 1
                     }
                 }
@@ -87,9 +97,10 @@ public struct BSONDocument {
             case 0x03, 0x04:
                 guard last &- p >= 4 else { return false }
                 let n = Int(b.loadLE(Int32.self, at: p))
-                guard n >= 5, n <= last &- p, base.load(fromByteOffset: p &+ n &- 1, as: UInt8.self) == 0,
-                      checkElements(b, from: p &+ 4, end: p &+ n) else { return false }
+                guard n >= 5, n <= last &- p, depth < maxNesting, base.load(fromByteOffset: p &+ n &- 1, as: UInt8.self) == 0,
+                      checkElements(b, from: p &+ 4, end: p &+ n, depth: depth &+ 1) else { return false }
                 p &+= n
+            case 0x0C, 0x0F: return false
             default:
                 guard let type = BSONType(rawValue: code), let n = BSONElement.valueSize(type, b, at: p, end: last),
                       n >= 0, n <= last &- p else { return false }
@@ -113,9 +124,9 @@ public struct BSONDocument {
     /// document check of a 7-member record took 256 instructions instead
     /// of 298 with two words' zero tests), else two words.
     @inline(__always)
-    static func firstNUL16(_ base: UnsafeRawPointer, at p: Int) -> Int {
+    private static func firstNUL16(_ base: UnsafeRawPointer, at p: Int) -> Int {
         #if arch(x86_64)
-        let bytes = _mm_loadu_si128((base + p).assumingMemoryBound(to: __m128i.self))
+        let bytes = base.loadUnaligned(fromByteOffset: p, as: __m128i.self)
         let zeros = UInt32(bitPattern: _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128())))
         return (zeros | 0x1_0000).trailingZeroBitCount
         #else

@@ -24,7 +24,7 @@ enum JSONNumber {
 public struct JSONParser {
     let b: UnsafeRawBufferPointer
     var p = 0
-    let maxDepth = 512
+    let maxDepth = BSONDocument.maxNesting
 
     /// Parses exactly one JSON value from `text` (surrounding white space allowed).
     public static func parse(_ text: String) throws -> JSONValue {

@@ -120,7 +120,7 @@ public struct JSONWriter {
         switch e.type {
         case .double: writeDouble(e.double!)
         case .string, .symbol, .javascript: writeString(e.stringBytes!)
-        case .document, .javascriptWithScope: write(e.document ?? BSONDocument(e.valueBytes))
+        case .document: write(e.document!)
         case .array: write(e.document!, asArray: true)
         case .bool: literal(e.bool! ? "true" : "false")
         case .int32: writeInteger(Int64(e.int32!))
@@ -160,7 +160,8 @@ public struct JSONWriter {
             raw("\"}")
         case .minKey: raw("{\"$minKey\":1}")
         case .maxKey: raw("{\"$maxKey\":1}")
-        case .dbPointer: raw("null")
+        // A checked document holds neither (`BSONDocument.isWellFormed`).
+        case .dbPointer, .javascriptWithScope: raw("null")
         }
     }
 
