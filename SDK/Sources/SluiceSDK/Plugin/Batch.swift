@@ -34,7 +34,9 @@ public struct Batch: RandomAccessCollection {
         let meta = stride >= MemoryLayout<sluice_record_meta>.size
             ? entry.assumingMemoryBound(to: sluice_record_meta.self).pointee : Self.shortMeta(entry, stride)
         let doc = UnsafeRawBufferPointer(start: raw.pointee.data.unsafelyUnwrapped + Int(meta.offset), count: Int(meta.length))
-        return Record(index: i, document: BSONDocument(doc), meta: meta)
+        // A record has text only on a 1.6 host, whose batch has `text_data`: an older one's stride leaves `text_length` 0.
+        let text = meta.text_length == 0 ? nil : raw.pointee.text_data
+        return Record(index: i, document: BSONDocument(doc), meta: meta, texts: text)
     }
 
     /// An older host's shorter entry: what it wrote, and no more.
@@ -52,11 +54,23 @@ public struct Record {
     public let index: Int
     public let document: BSONDocument
     @usableFromInline let meta: sluice_record_meta
+    /// The batch's `text_data` when this record has a text, else nil.
+    @usableFromInline let texts: UnsafePointer<UInt8>?
 
-    @inlinable init(index: Int, document: BSONDocument, meta: sluice_record_meta) {
+    @inlinable init(index: Int, document: BSONDocument, meta: sluice_record_meta, texts: UnsafePointer<UInt8>?) {
         self.index = index
         self.document = document
         self.meta = meta
+        self.texts = texts
+    }
+
+    /// The JSON text the source decoded this record from (ABI 1.6), while no
+    /// processor changed it: one JSON object, no surrounding whitespace, that
+    /// decodes to exactly `document`. A sink that writes JSON may write it
+    /// instead of encoding the document. nil when the record has none.
+    @inlinable public var jsonText: UnsafeRawBufferPointer? {
+        guard let texts, meta.text_format == SLUICE_TEXT_JSON else { return nil }
+        return UnsafeRawBufferPointer(start: texts + Int(meta.text_offset), count: Int(meta.text_length))
     }
 
     /// Event time in ms since the epoch, if known.
