@@ -22,7 +22,8 @@
  *
  * Records are BSON documents (the format of libbson and MongoDB). A batch is
  * one contiguous buffer holding N documents back to back, plus an array of
- * per-record metadata (event time, key, delivery token).
+ * per-record metadata (event time, key, delivery token) and, from 1.6, the
+ * texts some records were decoded from (sluice_batch.text_data).
  *
  * Threading: unless a component's descriptor sets SLUICE_COMPONENT_THREAD_SAFE,
  * the host calls one instance from one thread at a time (not always the same
