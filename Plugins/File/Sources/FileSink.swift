@@ -8,7 +8,7 @@ import SluiceSDK
 /// durable against power loss, not just a crash of the process.
 ///
 /// ndjson: a record that still has the JSON text its source read (ABI 1.6,
-/// `Record.jsonText`: no processor changed it) is written as that text, which
+/// `Batch.jsonText`: no processor changed it) is written as that text, which
 /// decodes to the same document, instead of encoding the document again;
 /// `normalize: true` encodes every record.
 public final class FileSink: Sink {
@@ -150,7 +150,7 @@ public final class FileSink: Sink {
     private static func writeLines(_ batch: Batch, into lines: inout JSONLines, normalize: Bool) {
         lines.reset()
         for record in batch {
-            if !normalize, let text = record.jsonText {
+            if !normalize, let text = batch.jsonText(record) {
                 lines.appendLine(text: text)
             } else {
                 lines.appendLine(record.document)

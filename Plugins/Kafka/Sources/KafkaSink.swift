@@ -114,7 +114,7 @@ public final class KafkaSink: Sink {
         for record in batch {
             let hold = record.index == first.index ? firstHold : output.hold(record.index)
             guard let hold else { continue }
-            if case let .failed(reason, retriable) = produce(record, waiter: .held(hold)) {
+            if case let .failed(reason, retriable) = produce(record, sourceText: batch.jsonText(record), waiter: .held(hold)) {
                 host.release(hold, failed: reason, retriable: retriable)
             }
         }
@@ -128,7 +128,7 @@ public final class KafkaSink: Sink {
         var sent = 0
         var refused = Set<Int>()
         for record in batch {
-            switch produce(record, waiter: .record(record.index)) {
+            switch produce(record, sourceText: batch.jsonText(record), waiter: .record(record.index)) {
             case .sent: sent += 1
             case let .failed(reason, retriable):
                 refused.insert(record.index)
@@ -187,7 +187,8 @@ public final class KafkaSink: Sink {
         case failed(String, retriable: Bool)
     }
 
-    private func produce(_ record: Record, waiter: Deliveries.Waiter) -> Produced {
+    /// `sourceText`: the record's JSON text (`Batch.jsonText`), sent as the json value when there is one.
+    private func produce(_ record: Record, sourceText: UnsafeRawBufferPointer?, waiter: Deliveries.Waiter) -> Produced {
         let doc = record.document
         guard let topicName = topic.resolve(doc) else { return .failed("topic template \(topic.template): field missing", retriable: false) }
         var text: UnsafeRawBufferPointer?
@@ -195,7 +196,7 @@ public final class KafkaSink: Sink {
         case .bson:
             break
         case .json:
-            if sendsSourceText, let source = record.jsonText {
+            if sendsSourceText, let source = sourceText {
                 text = source
             } else {
                 json.reset()

@@ -57,7 +57,7 @@ public struct JSONLines: ~Copyable {
         general.bytes.withUnsafeBufferPointer { append($0) }
     }
 
-    /// Appends a JSON text as it is (a record's `jsonText`, which decodes to
+    /// Appends a JSON text as it is (a record's `Batch.jsonText`, which decodes to
     /// its document) and a newline.
     public mutating func appendLine(text: UnsafeRawBufferPointer) {
         reserve(text.count &+ 1)

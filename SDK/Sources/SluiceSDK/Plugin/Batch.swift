@@ -34,9 +34,20 @@ public struct Batch: RandomAccessCollection {
         let meta = stride >= MemoryLayout<sluice_record_meta>.size
             ? entry.assumingMemoryBound(to: sluice_record_meta.self).pointee : Self.shortMeta(entry, stride)
         let doc = UnsafeRawBufferPointer(start: raw.pointee.data.unsafelyUnwrapped + Int(meta.offset), count: Int(meta.length))
-        // A record has text only on a 1.6 host, whose batch has `text_data`: an older one's stride leaves `text_length` 0.
-        let text = meta.text_length == 0 ? nil : raw.pointee.text_data
-        return Record(index: i, document: BSONDocument(doc), meta: meta, texts: text)
+        return Record(index: i, document: BSONDocument(doc), meta: meta)
+    }
+
+    /// The JSON text the source decoded `record` from (ABI 1.6), while no
+    /// processor changed it: one JSON object, no surrounding whitespace, that
+    /// decodes to exactly its document. A sink that writes JSON may write it
+    /// instead of encoding the document. nil when the record has none.
+    /// Asked of the batch, not kept in every `Record`: a loop that never
+    /// asks (most plugins') pays nothing per record for it.
+    @inlinable public func jsonText(_ record: Record) -> UnsafeRawBufferPointer? {
+        // Only a 1.6 host's batch has `text_data`; an older one's stride leaves `text_length` 0.
+        let m = record.meta
+        guard m.text_length != 0, m.text_format == SLUICE_TEXT_JSON, let texts = raw.pointee.text_data else { return nil }
+        return UnsafeRawBufferPointer(start: texts + Int(m.text_offset), count: Int(m.text_length))
     }
 
     /// An older host's shorter entry: what it wrote, and no more.
@@ -54,23 +65,11 @@ public struct Record {
     public let index: Int
     public let document: BSONDocument
     @usableFromInline let meta: sluice_record_meta
-    /// The batch's `text_data` when this record has a text, else nil.
-    @usableFromInline let texts: UnsafePointer<UInt8>?
 
-    @inlinable init(index: Int, document: BSONDocument, meta: sluice_record_meta, texts: UnsafePointer<UInt8>?) {
+    @inlinable init(index: Int, document: BSONDocument, meta: sluice_record_meta) {
         self.index = index
         self.document = document
         self.meta = meta
-        self.texts = texts
-    }
-
-    /// The JSON text the source decoded this record from (ABI 1.6), while no
-    /// processor changed it: one JSON object, no surrounding whitespace, that
-    /// decodes to exactly `document`. A sink that writes JSON may write it
-    /// instead of encoding the document. nil when the record has none.
-    @inlinable public var jsonText: UnsafeRawBufferPointer? {
-        guard let texts, meta.text_format == SLUICE_TEXT_JSON else { return nil }
-        return UnsafeRawBufferPointer(start: texts + Int(meta.text_offset), count: Int(meta.text_length))
     }
 
     /// Event time in ms since the epoch, if known.

@@ -23,7 +23,7 @@ public struct Output {
     ///   - output: 0 for the default output, `i` for `outputs[i - 1]` of the component.
     ///   - split: sources: the split the record was read from (ABI 1.3; a Kafka partition).
     ///   - jsonText: sources: the JSON object the document was decoded from, without
-    ///     surrounding whitespace, when the decoding was faithful (ABI 1.6; `Record.jsonText`).
+    ///     surrounding whitespace, when the decoding was faithful (ABI 1.6; `Batch.jsonText`).
     ///     Ignored for processors (the host keeps an unchanged input's) and by older hosts.
     @discardableResult
     public func emit(_ document: UnsafeRawBufferPointer, eventTime: Int64? = nil, key: UnsafeRawBufferPointer? = nil,
