@@ -193,8 +193,9 @@ typedef struct sluice_record_meta {
      * Byte offset of the record's source text in batch->text_data (see
      * SLUICE_TEXT_JSON): the text the source decoded the record from, kept
      * by the host while the record passes processors unchanged (forwarded,
-     * or emitted as the very bytes of the input record). Borrowed, like the
-     * batch. Meaningful only when text_length is non-zero.
+     * or emitted as the very bytes of the input record). Meaningful only
+     * when text_length is non-zero. Lifetime as the batch's data: valid
+     * only inside the call that passed the batch; copy what must outlive it.
      */
     uint32_t text_offset;
     /** Length of the source text in bytes; 0 when the record has none. */
@@ -259,7 +260,9 @@ typedef struct sluice_batch {
     /**
      * The records' source texts (sluice_record_meta.text_offset and
      * text_length index it), owned by the host and borrowed for the call
-     * like data. NULL when no record of the batch has text. A sink that
+     * like data: never written, never kept past the call (copy what must
+     * outlive it, e.g. into a producer's queue). NULL when no record of the
+     * batch has text. A sink that
      * writes what a text's format says (SLUICE_TEXT_JSON: a JSON sink) may
      * write a record's text instead of encoding its document; the text is
      * present only while no processor changed the record.
@@ -338,7 +341,9 @@ typedef struct sluice_emit_options {
     /**
      * The text the record was decoded from, in the format text_format says
      * (SLUICE_TEXT_JSON: one JSON object without surrounding whitespace that
-     * decodes to exactly `bson`), copied by the host; NULL for none. Set it
+     * decodes to exactly `bson`); NULL for none. The host copies it during
+     * emit, on the calling thread, so the plugin may reuse its buffer as
+     * soon as emit returns (a line buffer, a consumer's message). Set it
      * only when the decoding was faithful: not for text that was repaired
      * (invalid UTF-8 replaced) or otherwise changed on the way to BSON.
      * Read inside a source's poll only; a sink writing that format may then

@@ -8,7 +8,7 @@ import XCTest
 /// and no processor changed is written by file.write as that line, byte for
 /// byte; a record a processor remade, a repaired line, and `normalize: true`
 /// are encoded from the document, as before.
-final class SourceTextTests: XCTestCase {
+final class FileSourceTextTests: XCTestCase {
     var dir = ""
 
     override func setUp() { dir = TestSupport.tempDir("source-text") }
