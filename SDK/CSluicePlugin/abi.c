@@ -1,9 +1,10 @@
 /* Compile-time checks that the ABI layout is what the header promises. */
 #include <sluice/sluice_plugin.h>
 
-/* The 1.0 metadata is 32 bytes; 1.3 appends after it (readers step by meta_stride). */
+/* The 1.0 metadata is 32 bytes, 40 from 1.3; 1.6 appends after that (readers step by meta_stride). */
 _Static_assert(offsetof(sluice_record_meta, split) == 32, "ABI 1.0 fields of sluice_record_meta keep their layout");
-_Static_assert(sizeof(sluice_record_meta) == 40, "sluice_record_meta is 40 bytes in ABI 1.3");
+_Static_assert(offsetof(sluice_record_meta, text_offset) == 40, "ABI 1.3 fields of sluice_record_meta keep their layout");
+_Static_assert(sizeof(sluice_record_meta) == 56, "sluice_record_meta is 56 bytes in ABI 1.6");
 _Static_assert(offsetof(sluice_batch, struct_size) == 0, "struct_size first");
 _Static_assert(offsetof(sluice_host_api, struct_size) == 0, "struct_size first");
 _Static_assert(offsetof(sluice_emit_options, struct_size) == 0, "struct_size first");

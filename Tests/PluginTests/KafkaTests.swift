@@ -119,6 +119,43 @@ final class KafkaTests: XCTestCase {
         }
     }
 
+    /// A json value that decoded as it is travels with its record as its
+    /// text (ABI 1.6): file.write writes it and kafka.write sends it byte for
+    /// byte; a value spread over lines, one read with `metadata_field`, and
+    /// `normalize: true` are encoded from the document.
+    func testJSONValuesPassThroughAsTheirOwnText() throws {
+        let lines = [#"{"a": 1, "b" : [2.50, 1e3]}"#, #"{"s":"\u00e9 \"q\" é 日本"}"#]
+        let input = dir + "/texts.txt"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        try kcat("texts", ["-l", input])
+        let pretty = dir + "/pretty.json"
+        try "{\n  \"p\": 1\n}".write(toFile: pretty, atomically: true, encoding: .utf8)
+        try kcat("texts", [pretty])
+        let passed = lines.map { $0 + "\n" }.joined() + #"{"p":1}"# + "\n"
+
+        _ = try consume(topic: "texts", group: "texts-file", count: 3, out: dir + "/file.ndjson")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/file.ndjson", encoding: .utf8), passed)
+
+        for (topic, extra) in [("texts-sent", ""), ("texts-normalized", ", normalize: true")] {
+            _ = try TestSupport.run("""
+            sources:
+              in: {use: kafka.read, config: {brokers: "\(brokers)", group: \(topic), topics: [texts], \(groupTimings)}}
+            sinks:
+              out: {use: kafka.write, inputs: [in], config: {brokers: "\(brokers)", topic: \(topic)\(extra)}}
+            """, dir: dir, maxRecords: 3)
+            _ = try consume(topic: topic, group: topic + "-back", count: 3, out: dir + "/\(topic).ndjson", extra: ", format: text, text_field: v")
+            // Sent without keys, so spread over the topic's partitions: read back in any order.
+            let sent = try TestSupport.readNDJSON(dir + "/\(topic).ndjson").map { $0["v"]!.string! }.sorted()
+            let expected = extra.isEmpty ? lines + [#"{"p":1}"#] : [#"{"a":1,"b":[2.5,1000.0]}"#, #"{"s":"é \"q\" é 日本"}"#, #"{"p":1}"#]
+            XCTAssertEqual(sent, expected.sorted(), topic)
+        }
+
+        _ = try consume(topic: "texts", group: "texts-meta", count: 3, out: dir + "/meta.ndjson", extra: ", metadata_field: kafka")
+        let withMetadata = try String(contentsOfFile: dir + "/meta.ndjson", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(withMetadata.count, 3)
+        XCTAssertTrue(withMetadata.allSatisfy { $0.contains(#""kafka":{"#) }, "the document with its metadata, encoded: \(withMetadata)")
+    }
+
     /// `event_time` reads a record's time from a field (here a local-time
     /// pattern); the sink writes it as the message timestamp. A value
     /// without a readable time goes to the dead-letter queue with the reason.

@@ -44,6 +44,10 @@ final class CallContext {
     private(set) var attachedHolds: [[UInt]] = []
     /// A processor's call: holds released during it end their pins once its outputs are out (`HoldTable.deferUnpins`).
     private var defersUnpins = false
+    /// A source's poll: emits may hand the text a record was decoded from
+    /// (ABI 1.6). A processor's output has its input's text only when it is
+    /// that input unchanged, which the host tells itself.
+    private let takesText: Bool
     /// While the default output holds nothing else: how many input records
     /// were forwarded in input order from the first (0, 1, 2, …), the whole
     /// of a pass-through's forwards, kept as a count instead of a list.
@@ -72,6 +76,7 @@ final class CallContext {
         self.writes = writes
         attached = [HoldTable.Attached()]
         journalsHolds = false
+        takesText = true
     }
 
     /// A processor's process (with `input`) or tick (without); with
@@ -89,6 +94,7 @@ final class CallContext {
         writes = nil
         attached = Array(repeating: HoldTable.Attached(), count: outputCount)
         self.journalsHolds = journalsHolds
+        takesText = false
         if journalsHolds { attachedHolds = Array(repeating: [], count: outputCount) }
         holds.deferUnpins()
         defersUnpins = true
@@ -181,7 +187,7 @@ final class CallContext {
         guard forwardsPending else { return }
         forwardsPending = false
         guard let input, let output = primary, forwardedInOrder > 0 || !forwards.isEmpty else { return }
-        output.reserve(records: input.count, bytes: input.byteCount)
+        output.reserve(records: input.count, bytes: input.byteCount, texts: input.textByteCount)
         for i in 0 ..< forwardedInOrder { output.append(from: input, at: i) }
         for i in forwards { output.append(from: input, at: i) }
         forwards = []
@@ -221,6 +227,8 @@ final class CallContext {
         var output = 0
         var split = RecordBuffer.noSplit
         var holdList: UnsafeBufferPointer<OpaquePointer?>?
+        var text: UnsafeRawBufferPointer?
+        var textFormat = SLUICE_TEXT_NONE
         if let o = options?.pointee {
             // A plugin built against this header passes the whole struct: one comparison
             // instead of one per field on the per-record path.
@@ -238,8 +246,19 @@ final class CallContext {
                 holdList = UnsafeBufferPointer(start: list, count: Int(o.hold_count))
             }
             if full || structHasField(size, \sluice_emit_options.has_split), o.has_split != 0 { split = o.split }
+            if takesText, full || structHasField(size, \sluice_emit_options.text_format), let t = o.text, o.text_length > 0 {
+                text = UnsafeRawBufferPointer(start: t, count: Int(o.text_length))
+                textFormat = o.text_format
+            }
         }
-        guard output >= 0, output <= namedCount, BSONDocument.isWellFormed(doc) else { return reject() }
+        // The input record's own bytes, emitted back: checked when the input
+        // was, and still what its text decodes to.
+        let unchanged = inputIndex >= 0 && inputIndex < inputCount && input.unsafelyUnwrapped.isDocument(doc, at: inputIndex)
+        if unchanged, let kept = input.unsafelyUnwrapped.text(at: inputIndex) {
+            text = kept.bytes
+            textFormat = kept.format
+        }
+        guard output >= 0, output <= namedCount, unchanged || BSONDocument.isWellFormed(doc) else { return reject() }
         if let holdList {
             guard let holds, holds.attach(holdList, to: &attached[output]) else { return reject() }
             if journalsHolds { attachedHolds[output].append(contentsOf: holdList.map { UInt(bitPattern: UnsafeRawPointer($0!)) }) }
@@ -249,36 +268,39 @@ final class CallContext {
             // several branches was retained and released once per emitted record.
             guard let primary else { return reject() }
             if forwardsPending { materializeForwards() }
-            if primary.isEmpty, let input { primary.reserve(records: input.count, bytes: input.byteCount) }
-            return append(doc, to: primary, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split)
+            if primary.isEmpty, let input { primary.reserve(records: input.count, bytes: input.byteCount, texts: input.textByteCount) }
+            return append(doc, to: primary, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split,
+                          text: text, textFormat: textFormat)
         }
         if let existing = named[output - 1] {
-            return append(doc, to: existing, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split)
+            return append(doc, to: existing, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split,
+                          text: text, textFormat: textFormat)
         }
         let buffer = RecordBuffer()
         named[output - 1] = buffer
-        return append(doc, to: buffer, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split)
+        return append(doc, to: buffer, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split,
+                      text: text, textFormat: textFormat)
     }
 
     /// Appends an emitted document; what the options leave unset comes from
     /// the input record it was made from (`inputIndex`), if any.
     @inline(__always)
     private func append(_ doc: UnsafeRawBufferPointer, to buffer: RecordBuffer, eventTime: Int64, key: UnsafeRawBufferPointer?,
-                        token: UInt64, inputIndex: Int, split: UInt32) -> Int32
+                        token: UInt64, inputIndex: Int, split: UInt32, text: UnsafeRawBufferPointer?, textFormat: UInt32) -> Int32
     {
         if let input, inputIndex >= 0, inputIndex < input.count {
             let split = split == RecordBuffer.noSplit ? input.split(at: inputIndex) : split
             if eventTime == .min || key == nil {
                 input.withRecord(inputIndex) { _, inputKey in
                     buffer.append(doc, eventTime: eventTime == .min ? input.eventTime(at: inputIndex) ?? .min : eventTime,
-                                  key: key ?? inputKey, token: token, split: split)
+                                  key: key ?? inputKey, token: token, split: split, text: text, textFormat: textFormat)
                 }
                 return 0
             }
-            buffer.append(doc, eventTime: eventTime, key: key, token: token, split: split)
+            buffer.append(doc, eventTime: eventTime, key: key, token: token, split: split, text: text, textFormat: textFormat)
             return 0
         }
-        buffer.append(doc, eventTime: eventTime, key: key, token: token, split: split)
+        buffer.append(doc, eventTime: eventTime, key: key, token: token, split: split, text: text, textFormat: textFormat)
         return 0
     }
 

@@ -1,8 +1,9 @@
 import CSluicePlugin
 import SluiceSDK
 
-/// A host-owned batch: documents back to back, their metadata, keys and
-/// (for source batches) delivery tokens. Immutable once dispatched, so one
+/// A host-owned batch: documents back to back, their metadata, keys,
+/// (for source batches) delivery tokens, and the source texts (ABI 1.6)
+/// of the records that have one. Immutable once dispatched, so one
 /// buffer is shared by every consumer of a fan-out without copying.
 ///
 /// `@unchecked Sendable`: one thread fills a buffer; it is never mutated
@@ -16,6 +17,9 @@ import SluiceSDK
 public final class RecordBuffer: @unchecked Sendable {
     /// The documents, shared with the selections made from this buffer.
     private let bytes: RecordBytes
+    /// The records' source texts (`sluice_batch.text_data`), shared with the
+    /// selections like `bytes`; empty, and never allocated, when no record has one.
+    private let texts: RecordBytes
     /// False for a selection: it shares its parent's bytes, which an append
     /// could move under a thread reading the parent.
     private let appendable: Bool
@@ -27,6 +31,9 @@ public final class RecordBuffer: @unchecked Sendable {
     /// Bytes of the records' documents, kept as they are appended (or
     /// selected) so that dispatching a batch does not sum its records.
     @exclusivity(unchecked) public private(set) var byteCount = 0
+    /// Room to make for the texts when the first one arrives (`reserve`):
+    /// a buffer whose records have none allocates none.
+    @exclusivity(unchecked) private var textRoom = 0
     /// Set by `seal`: from then on `metas` carry their key pointers (into
     /// `sealedKeys`), so every call given the batch reads them as they are.
     private var sealed = false
@@ -36,22 +43,29 @@ public final class RecordBuffer: @unchecked Sendable {
     /// `SLUICE_NO_SPLIT`: the record was not read from a split.
     static let noSplit = UInt32.max
 
-    /// Room for `capacity` records of `bytesPerRecord` bytes on average
-    /// (a guess too small costs one copy of the batch when it grows).
-    public init(capacity: Int = 0, bytesPerRecord: Int = 128) {
+    /// Room for `capacity` records of `bytesPerRecord` bytes on average, and
+    /// if they come with source texts, of `textBytesPerRecord` (by default as
+    /// many) more each (a guess too small costs one copy of the batch when it grows).
+    public init(capacity: Int = 0, bytesPerRecord: Int = 128, textBytesPerRecord: Int? = nil) {
         bytes = RecordBytes()
+        texts = RecordBytes()
         appendable = true
-        reserve(records: capacity, bytes: capacity * bytesPerRecord)
+        reserve(records: capacity, bytes: capacity * bytesPerRecord, texts: capacity * (textBytesPerRecord ?? bytesPerRecord))
     }
 
-    /// Makes room for `records` more records holding `bytes` more bytes.
-    func reserve(records: Int, bytes: Int) {
+    /// Makes room for `records` more records holding `bytes` more bytes, and
+    /// `texts` more bytes of source text, allocated with the first text.
+    func reserve(records: Int, bytes: Int, texts: Int = 0) {
         guard records > 0 else { return }
         metas.reserveCapacity(metas.count + records)
         tokens.reserveCapacity(tokens.count + records)
         keyStarts.reserveCapacity(keyStarts.count + records)
         self.bytes.reserve(bytes)
+        textRoom += texts
     }
+
+    /// Bytes of source text this buffer holds (its parent's, for a selection).
+    var textByteCount: Int { texts.count }
 
     public var count: Int { metas.count }
     public var isEmpty: Bool { metas.isEmpty }
@@ -62,6 +76,7 @@ public final class RecordBuffer: @unchecked Sendable {
     /// key pointers, and it holds the keys they point into.
     init(selecting indices: [Int], from parent: RecordBuffer) {
         bytes = parent.bytes
+        texts = parent.texts
         appendable = false
         keys = parent.keys
         metas = indices.map { parent.metas[$0] }
@@ -89,9 +104,11 @@ public final class RecordBuffer: @unchecked Sendable {
         sealed = true
     }
 
-    /// Appends a copy of a document. The caller has checked it is well formed.
+    /// Appends a copy of a document and, when given, of the text it was
+    /// decoded from (`text`, in `SLUICE_TEXT_*` `textFormat`). The caller has
+    /// checked the document is well formed.
     func append(_ doc: UnsafeRawBufferPointer, eventTime: Int64, key: UnsafeRawBufferPointer?, token: UInt64,
-                split: UInt32 = RecordBuffer.noSplit)
+                split: UInt32 = RecordBuffer.noSplit, text: UnsafeRawBufferPointer? = nil, textFormat: UInt32 = 0)
     {
         precondition(appendable, "append to a selection of another buffer")
         var meta = sluice_record_meta()
@@ -100,6 +117,13 @@ public final class RecordBuffer: @unchecked Sendable {
         meta.event_time_ms = eventTime
         meta.split = split
         bytes.append(doc.baseAddress, length: doc.count)
+        if let text, text.count > 0, textFormat != SLUICE_TEXT_NONE {
+            if texts.count == 0 { texts.reserve(Swift.max(textRoom, text.count)) }
+            meta.text_offset = UInt32(texts.count)
+            meta.text_length = UInt32(text.count)
+            meta.text_format = textFormat
+            texts.append(text.baseAddress, length: text.count)
+        }
         if let key, let base = key.baseAddress, key.count > 0 {
             keyStarts.append(Int32(keys.count))
             meta.key_length = UInt32(key.count)
@@ -123,11 +147,28 @@ public final class RecordBuffer: @unchecked Sendable {
         }
     }
 
-    /// Copies record `i` of another buffer.
+    /// Copies record `i` of another buffer, its source text included.
     func append(from other: RecordBuffer, at i: Int) {
+        let text = other.text(at: i)
         other.withRecord(i) { doc, key in
-            append(doc, eventTime: other.metas[i].event_time_ms, key: key, token: other.tokens[i], split: other.metas[i].split)
+            append(doc, eventTime: other.metas[i].event_time_ms, key: key, token: other.tokens[i], split: other.metas[i].split,
+                   text: text?.bytes, textFormat: text?.format ?? SLUICE_TEXT_NONE)
         }
+    }
+
+    /// The source text of record `i` and its `SLUICE_TEXT_*` format, or nil when it has none.
+    @inline(__always)
+    func text(at i: Int) -> (bytes: UnsafeRawBufferPointer, format: UInt32)? {
+        let m = metas[i]
+        return m.text_length == 0 ? nil : (texts.slice(Int(m.text_offset), Int(m.text_length)), m.text_format)
+    }
+
+    /// Whether `doc` is record `i`'s document itself, the very bytes of this
+    /// buffer (what a processor emits when it passes its input on unchanged).
+    @inline(__always)
+    func isDocument(_ doc: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        let m = metas[i]
+        return doc.count == Int(m.length) && doc.baseAddress == bytes.slice(Int(m.offset), 0).baseAddress
     }
 
     public func eventTime(at i: Int) -> Int64? {
@@ -153,7 +194,7 @@ public final class RecordBuffer: @unchecked Sendable {
     /// a sealed buffer's metadata is only read; an unsealed one's key
     /// pointers go into a per-call copy of it, never into `metas`.
     func withBatch<R>(port: Int = 0, _ body: (UnsafePointer<sluice_batch>) throws -> R) rethrows -> R {
-        try withExtendedLifetime(bytes) {
+        try withExtendedLifetime((bytes, texts)) {
             try keys.withUnsafeBufferPointer { k in
                 var withKeys: [sluice_record_meta]?
                 if !sealed, !keys.isEmpty {
@@ -172,6 +213,8 @@ public final class RecordBuffer: @unchecked Sendable {
                     batch.data_length = bytes.count
                     batch.meta = m.baseAddress
                     batch.input_port = UInt32(port)
+                    batch.text_data = UnsafePointer(texts.base?.assumingMemoryBound(to: UInt8.self))
+                    batch.text_data_length = texts.count
                     return try body(&batch)
                 }
             }

@@ -27,6 +27,7 @@ final class SourceStage: Stage, @unchecked Sendable {
             batch: batch, backoff: Backoff(initialMillis: settings.initialBackoffMillis, maxMillis: settings.maxBackoffMillis))
         // The last batch's record size, so a batch's buffer is allocated once at about its size.
         var bytesPerRecord = 128
+        var textBytesPerRecord: Int?
         // `--max-records` tells its sharers apart by name: each reader of a split source is one.
         let sharer = "\(name)#\(worker)"
         while true {
@@ -39,7 +40,7 @@ final class SourceStage: Stage, @unchecked Sendable {
                 mailbox.wait(millis: 20)
                 continue
             }
-            let buffer = RecordBuffer(capacity: granted, bytesPerRecord: bytesPerRecord)
+            let buffer = RecordBuffer(capacity: granted, bytesPerRecord: bytesPerRecord, textBytesPerRecord: textBytesPerRecord)
             var failures: [DeliveryStateMachine.DeadLetter] = []
             var revocations: [(position: Int, splits: [UInt32])] = []
             var pollNanos: UInt64 = 0
@@ -73,7 +74,10 @@ final class SourceStage: Stage, @unchecked Sendable {
                     action = machine.polled(status: status, emitted: buffer.count - before, elapsed: now - started, now: now,
                                             stopping: control.isStopping, revoked: !ctx.revocations.isEmpty)
                 case .dispatch:
-                    if !buffer.isEmpty { bytesPerRecord = buffer.byteCount / buffer.count + 16 }
+                    if !buffer.isEmpty {
+                        bytesPerRecord = buffer.byteCount / buffer.count + 16
+                        textBytesPerRecord = buffer.textByteCount / buffer.count + 16
+                    }
                     send(buffer, granted: granted, failures: failures, revocations: revocations, pollNanos: pollNanos, &machine)
                     break collecting
                 case let .dispatchAndBackOff(millis):

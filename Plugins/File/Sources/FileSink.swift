@@ -6,6 +6,11 @@ import SluiceSDK
 ///
 /// A batch is written with one write(2) call; `fsync: true` makes flush
 /// durable against power loss, not just a crash of the process.
+///
+/// ndjson: a record that still has the JSON text its source read (ABI 1.6,
+/// `Batch.jsonText`: no processor changed it) is written as that text, which
+/// decodes to the same document, instead of encoding the document again;
+/// `normalize: true` encodes every record.
 public final class FileSink: Sink {
     public static let name = "write"
     public static let summary = "Writes JSON lines, CSV or text lines to a file or stdout"
@@ -17,7 +22,8 @@ public final class FileSink: Sink {
        "append": {"type": "boolean", "description": "append instead of truncating (default true)"},
        "columns": {"type": "array", "items": {"type": "string"}, "description": "csv: columns in order (default: the first record's fields)"},
        "field": {"type": "string", "description": "lines format: the field to write"},
-       "fsync": {"type": "boolean"}
+       "fsync": {"type": "boolean"},
+       "normalize": {"type": "boolean", "default": false, "description": "ndjson: true writes every record as its document encoded again (compact Extended JSON, one spelling for the same data); false writes a record that a source read as JSON (file.read, kafka.read) and no processor changed as the text it was read from, without encoding it"}
      }}
     """#
 
@@ -26,6 +32,8 @@ public final class FileSink: Sink {
     let ownsDescriptor: Bool
     let field: String
     let fsyncOnFlush: Bool
+    /// ndjson: encode every record, even one that has its source's text.
+    let normalize: Bool
     var columns: [String]?
     var wroteHeader = false
     /// csv and lines formats.
@@ -38,6 +46,7 @@ public final class FileSink: Sink {
         format = try FileFormat.configured(config, path: path)
         field = try config.string("field", default: "line")
         fsyncOnFlush = try config.bool("fsync", default: false)
+        normalize = try config.bool("normalize", default: false)
         columns = try config.strings("columns")
         if path == "-" {
             fd = STDOUT_FILENO
@@ -121,7 +130,7 @@ public final class FileSink: Sink {
         case .ndjson:
             // One access to the stored buffer for the whole batch: each access to a class's
             // stored `var` is a dynamic exclusivity check, which per record cost more than the newline.
-            Self.writeLines(batch, into: &lines)
+            Self.writeLines(batch, into: &lines, normalize: normalize)
             try lines.withUnsafeBytes { try writeAll($0) }
         case .lines:
             json.reset()
@@ -138,9 +147,15 @@ public final class FileSink: Sink {
         }
     }
 
-    private static func writeLines(_ batch: Batch, into lines: inout JSONLines) {
+    private static func writeLines(_ batch: Batch, into lines: inout JSONLines, normalize: Bool) {
         lines.reset()
-        for record in batch { lines.appendLine(record.document) }
+        for record in batch {
+            if !normalize, let text = batch.jsonText(record) {
+                lines.appendLine(text: text)
+            } else {
+                lines.appendLine(record.document)
+            }
+        }
     }
 
     private func writeCSV(_ doc: BSONDocument) {

@@ -274,12 +274,16 @@ public final class FileSource: Source {
         case undecodable(String)
     }
 
-    /// `line` is valid UTF-8 (`decodeUTF8`), until the reader's next call.
-    func decode(_ line: UnsafeRawBufferPointer, _ output: Output, token: UInt64, _ writer: inout BSONWriter) -> Outcome {
+    /// `line` is valid UTF-8 (`decodeUTF8`), until the reader's next call;
+    /// `faithful` when it is the file's line as read (not repaired), so an
+    /// NDJSON record may carry it as its JSON text.
+    func decode(_ line: UnsafeRawBufferPointer, _ output: Output, token: UInt64, _ writer: inout BSONWriter, faithful: Bool = true) -> Outcome {
         switch format {
         case .ndjson:
             do {
-                try BSONFromJSON.withDocument(json: line, memory: lineMemory) { emit($0, output, token: token) }
+                try BSONFromJSON.withDocument(json: line, memory: lineMemory) {
+                    emit($0, output, token: token, text: faithful ? JSONSourceText.object(in: line) : nil)
+                }
                 return .emitted
             } catch {
                 return emitUndecodable(String(decoding: line, as: UTF8.self), "line \(reader.fileLineNumber): \(error)", output, token, &writer)
@@ -311,18 +315,19 @@ public final class FileSource: Source {
         return .emitted
     }
 
-    /// Emits a decoded record, with its event time and key when configured.
-    func emit(_ d: UnsafeRawBufferPointer, _ output: Output, token: UInt64) {
+    /// Emits a decoded record, with its event time and key when configured,
+    /// and the JSON `text` it was decoded from, if faithfully.
+    func emit(_ d: UnsafeRawBufferPointer, _ output: Output, token: UInt64, text: UnsafeRawBufferPointer? = nil) {
         guard timeField != nil || keyField != nil else {
-            output.emit(d, token: token)
+            output.emit(d, token: token, jsonText: text)
             return
         }
         let view = BSONDocument(d)
         let time = timeField.flatMap { view.element(path: $0) }.flatMap(Self.eventTime)
         if let k = keyField.flatMap({ view.element(path: $0) }), let keyBytes = Self.keyBytes(k) {
-            keyBytes.withUnsafeBytes { _ = output.emit(d, eventTime: time, key: $0, token: token) }
+            keyBytes.withUnsafeBytes { _ = output.emit(d, eventTime: time, key: $0, token: token, jsonText: text) }
         } else {
-            output.emit(d, eventTime: time, token: token)
+            output.emit(d, eventTime: time, token: token, jsonText: text)
         }
     }
 

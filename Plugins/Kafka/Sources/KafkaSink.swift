@@ -10,6 +10,9 @@ import SluiceSDK
 /// broker's error otherwise. On a host with writes in flight (ABI 1.4) a
 /// batch's reports are waited for while the next batches are produced,
 /// as kcat does; else each write waits for its own.
+///
+/// json: a record that still has the JSON text its source read (ABI 1.6)
+/// is sent as that text, unless `normalize: true` or another `date_format`.
 public final class KafkaSink: Sink {
     public static let name = "write"
     public static let summary = "Produces records to Kafka (idempotent, keyed, with headers and compression)"
@@ -21,6 +24,7 @@ public final class KafkaSink: Sink {
        "headers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "header name → field path"},
        "format": {"enum": ["json", "bson", "text"], "description": "json (default), bson, or text: one field's string value as the whole message"},
        "text_field": {"type": "string", "description": "text format: the field whose value is the message (value)"},
+       "normalize": {"type": "boolean", "default": false, "description": "json format: true encodes every record's document (compact Extended JSON); false sends a record that a source read as JSON (kafka.read, file.read) and no processor changed as the text it was read from, without encoding it. Only with date_format: extended"},
        "date_format": {"enum": ["extended", "iso8601", "epoch_ms"], "description": "json format: BSON dates as Extended JSON {\"$date\": …} (default; Sluice reads them back), ISO 8601 strings or epoch milliseconds, for other consumers"},
        "acks": {"enum": ["all", "1", "0", 1, 0, -1]},
        "compression": {"enum": ["none", "gzip", "snappy", "lz4", "zstd"]},
@@ -42,6 +46,8 @@ public final class KafkaSink: Sink {
     /// Where delivery reports land; the producer's opaque, so it exists before the producer.
     let deliveries: Deliveries
     var json = JSONWriter(capacity: 512)
+    /// json format: send a record's source text (ABI 1.6) as its value when it has one.
+    let sendsSourceText: Bool
     /// The arguments of one produce call, kept to reuse their storage.
     var vus: [rd_kafka_vu_t] = []
 
@@ -62,6 +68,8 @@ public final class KafkaSink: Sink {
             json.plainTypes = true
             json.dates = JSONWriter.Dates(rawValue: other) ?? .iso8601
         }
+        // Another date_format rewrites what a source's text spells as Extended JSON.
+        sendsSourceText = try !config.bool("normalize", default: false) && !json.plainTypes
         let acks = config["acks"].map { $0.string ?? String($0.integer ?? -1) } ?? "all"
         let brokers = try KafkaConfig.brokers(config)
         let settings = [
@@ -106,7 +114,7 @@ public final class KafkaSink: Sink {
         for record in batch {
             let hold = record.index == first.index ? firstHold : output.hold(record.index)
             guard let hold else { continue }
-            if case let .failed(reason, retriable) = produce(record, waiter: .held(hold)) {
+            if case let .failed(reason, retriable) = produce(record, sourceText: batch.jsonText(record), waiter: .held(hold)) {
                 host.release(hold, failed: reason, retriable: retriable)
             }
         }
@@ -120,7 +128,7 @@ public final class KafkaSink: Sink {
         var sent = 0
         var refused = Set<Int>()
         for record in batch {
-            switch produce(record, waiter: .record(record.index)) {
+            switch produce(record, sourceText: batch.jsonText(record), waiter: .record(record.index)) {
             case .sent: sent += 1
             case let .failed(reason, retriable):
                 refused.insert(record.index)
@@ -179,7 +187,8 @@ public final class KafkaSink: Sink {
         case failed(String, retriable: Bool)
     }
 
-    private func produce(_ record: Record, waiter: Deliveries.Waiter) -> Produced {
+    /// `sourceText`: the record's JSON text (`Batch.jsonText`), sent as the json value when there is one.
+    private func produce(_ record: Record, sourceText: UnsafeRawBufferPointer?, waiter: Deliveries.Waiter) -> Produced {
         let doc = record.document
         guard let topicName = topic.resolve(doc) else { return .failed("topic template \(topic.template): field missing", retriable: false) }
         var text: UnsafeRawBufferPointer?
@@ -187,8 +196,12 @@ public final class KafkaSink: Sink {
         case .bson:
             break
         case .json:
-            json.reset()
-            json.write(doc)
+            if sendsSourceText, let source = sourceText {
+                text = source
+            } else {
+                json.reset()
+                json.write(doc)
+            }
         case .text:
             guard let e = doc.element(path: textField) else { return .failed("text_field \(textField) is missing", retriable: false) }
             guard let bytes = e.stringBytes else {
@@ -231,7 +244,7 @@ public final class KafkaSink: Sink {
     private func withValue<R>(_ doc: BSONDocument, _ text: UnsafeRawBufferPointer?, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         switch format {
         case .bson: return body(doc.bytes)
-        case .json: return json.bytes.withUnsafeBytes(body)
+        case .json: return text.map(body) ?? json.bytes.withUnsafeBytes(body)
         case .text: return body(text!)
         }
     }

@@ -9,6 +9,10 @@ import SluiceSDK
 /// Auto-commit is off: a crash replays from the last acked position and
 /// never skips. On a rebalance, acked offsets of revoked partitions are
 /// committed and their unacked records are left for the next owner.
+///
+/// A json value that decoded as it is (valid UTF-8, no `metadata_field`,
+/// on one line) goes with its record as its JSON text (ABI 1.6), for a
+/// sink writing JSON to send on unchanged.
 public final class KafkaSource: Source {
     public static let name = "read"
     public static let summary = "Consumes topics in a consumer group; commits offsets when records are acked"
@@ -165,7 +169,8 @@ public final class KafkaSource: Source {
             guard let slot = state.slot(topic: topic, partition: m.partition) else { continue }
             let token = KafkaToken.make(slot: slot, offset: m.offset)
             state.emitted(slot: slot, offset: m.offset)
-            if let reason = decode(message, topic: topic) {
+            let (failure, text) = decode(message, topic: topic)
+            if let reason = failure {
                 output.emit(writer.finish(), token: token)
                 output.fail(emitted, reason)
             } else {
@@ -181,7 +186,7 @@ public final class KafkaSource: Source {
                     }
                 }
                 let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
-                doc.withUnsafeBytes { _ = output.emit($0, eventTime: ts, key: key, token: token, split: UInt32(m.partition)) }
+                doc.withUnsafeBytes { _ = output.emit($0, eventTime: ts, key: key, token: token, split: UInt32(m.partition), jsonText: text) }
                 if let timeFailure { output.fail(emitted, timeFailure) }
             }
             emitted += 1
@@ -193,14 +198,19 @@ public final class KafkaSource: Source {
     }
 
     /// Builds the record in `writer`; returns a reason when the value does not decode
-    /// (then `writer` holds `{raw, topic, partition, offset}` for the dead-letter queue).
-    private func decode(_ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> String? {
+    /// (then `writer` holds `{raw, topic, partition, offset}` for the dead-letter queue),
+    /// else the JSON text the record was faithfully decoded from, if any (ABI 1.6), which
+    /// lives as long as the message.
+    private func decode(_ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> (failure: String?, text: UnsafeRawBufferPointer?) {
         let m = message.pointee
         let value = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
         writer.reset()
         var failure: String?
+        var faithful = false
         switch format == .bson ? .valid : utf8.check(value, place: "\(topic)[\(m.partition)]@\(m.offset)") {
-        case .valid: failure = decodeValue(value)
+        case .valid:
+            failure = decodeValue(value)
+            faithful = format == .json
         case let .repaired(fixed): failure = fixed.withUnsafeBytes { decodeValue($0) }
         case let .invalid(at): failure = UTF8Gate.reason(byte: at)
         }
@@ -211,10 +221,15 @@ public final class KafkaSource: Source {
             writer.append("topic", string: topic)
             writer.append("partition", int32: m.partition)
             writer.append("offset", int64: m.offset)
-            return failure
+            return (failure, nil)
         }
-        if let metadataField { appendMetadata(metadataField, message, topic: topic) }
-        return nil
+        if let metadataField {
+            appendMetadata(metadataField, message, topic: topic)
+            return (nil, nil)
+        }
+        // A value spread over lines (pretty-printed) is not a text a line-writing sink could copy: encoded as before.
+        guard faithful, memchr(value.baseAddress!, 0x0A, value.count) == nil else { return (nil, nil) }
+        return (nil, JSONSourceText.object(in: value))
     }
 
     /// Writes the value's record into `writer`; the reason when it does not decode.

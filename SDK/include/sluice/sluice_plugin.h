@@ -22,7 +22,8 @@
  *
  * Records are BSON documents (the format of libbson and MongoDB). A batch is
  * one contiguous buffer holding N documents back to back, plus an array of
- * per-record metadata (event time, key, delivery token).
+ * per-record metadata (event time, key, delivery token) and, from 1.6, the
+ * texts some records were decoded from (sluice_batch.text_data).
  *
  * Threading: unless a component's descriptor sets SLUICE_COMPONENT_THREAD_SAFE,
  * the host calls one instance from one thread at a time (not always the same
@@ -64,6 +65,15 @@
  *        pipelines (a Kafka producer) returns from write without waiting
  *        for its acknowledgements; the host acks the sources once the holds
  *        end. A 1.4 host hands older sinks no holds (they never asked).
+ *   1.5  sources that split their input (SLUICE_COMPONENT_SPLITS_INPUT,
+ *        sluice_host_api.worker_index, worker_count).
+ *   1.6  source text: a source hands the text a record was decoded from
+ *        (sluice_emit_options.text, text_length, text_format), the host
+ *        keeps it while no processor changes the record, and a sink that
+ *        writes the same format writes that text instead of encoding the
+ *        document again (sluice_batch.text_data, text_data_length;
+ *        sluice_record_meta.text_offset, text_length, text_format; the
+ *        stride grows to 56). A record without text has text_length 0.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -78,7 +88,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 5
+#define SLUICE_ABI_MINOR 6
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -89,6 +99,21 @@ extern "C" {
 
 /** Split value meaning "not read from a split" (ABI 1.3). */
 #define SLUICE_NO_SPLIT UINT32_MAX
+
+/**
+ * What a record's source text is (ABI 1.6; sluice_emit_options.text_format,
+ * sluice_record_meta.text_format). Plain constants, not an enum, so that the
+ * fields holding them keep one size in every compiler.
+ */
+/** The record has no source text. */
+#define SLUICE_TEXT_NONE 0u
+/**
+ * One JSON object in UTF-8 (RFC 8259), no whitespace before or after it and
+ * no newline in it, that decodes to exactly the record's document (Relaxed
+ * Extended JSON wrappers such as {"$date": ...} included). A sink writing
+ * JSON may write it as it is: it is what the source read.
+ */
+#define SLUICE_TEXT_JSON 1u
 
 /** Result of every call that can fail. */
 typedef enum sluice_status {
@@ -161,6 +186,24 @@ typedef struct sluice_record_meta {
     uint32_t split;
     /** Reserved; zero. */
     uint32_t reserved_1_3;
+
+    /* ---- ABI 1.6: read only when batch->meta_stride covers the field ---- */
+
+    /**
+     * Byte offset of the record's source text in batch->text_data (see
+     * SLUICE_TEXT_JSON): the text the source decoded the record from, kept
+     * by the host while the record passes processors unchanged (forwarded,
+     * or emitted as the very bytes of the input record). Meaningful only
+     * when text_length is non-zero. Lifetime as the batch's data: valid
+     * only inside the call that passed the batch; copy what must outlive it.
+     */
+    uint32_t text_offset;
+    /** Length of the source text in bytes; 0 when the record has none. */
+    uint32_t text_length;
+    /** SLUICE_TEXT_* of the text; SLUICE_TEXT_NONE when text_length is 0. */
+    uint32_t text_format;
+    /** Reserved; zero. */
+    uint32_t reserved_1_6;
 } sluice_record_meta;
 
 /**
@@ -211,6 +254,22 @@ typedef struct sluice_batch {
     const uint32_t *revoked_splits;
     /** Number of entries in revoked_splits. */
     size_t revoked_count;
+
+    /* ---- ABI 1.6 ---- */
+
+    /**
+     * The records' source texts (sluice_record_meta.text_offset and
+     * text_length index it), owned by the host and borrowed for the call
+     * like data: never written, never kept past the call (copy what must
+     * outlive it, e.g. into a producer's queue). NULL when no record of the
+     * batch has text. A sink that
+     * writes what a text's format says (SLUICE_TEXT_JSON: a JSON sink) may
+     * write a record's text instead of encoding its document; the text is
+     * present only while no processor changed the record.
+     */
+    const uint8_t *text_data;
+    /** Total bytes in text_data. */
+    size_t text_data_length;
 } sluice_batch;
 
 /**
@@ -276,6 +335,30 @@ typedef struct sluice_emit_options {
     uint32_t split;
     /** Non-zero when split is set. */
     uint32_t has_split;
+
+    /* ---- ABI 1.6 ---- */
+
+    /**
+     * The text the record was decoded from, in the format text_format says
+     * (SLUICE_TEXT_JSON: one JSON object without surrounding whitespace that
+     * decodes to exactly `bson`); NULL for none. The host copies it during
+     * emit, on the calling thread, so the plugin may reuse its buffer as
+     * soon as emit returns (a line buffer, a consumer's message). Set it
+     * only when the decoding was faithful: not for text that was repaired
+     * (invalid UTF-8 replaced) or otherwise changed on the way to BSON.
+     * Read inside a source's poll only; a sink writing that format may then
+     * write the text instead of encoding the document. Ignored in process
+     * and tick, where the host decides: an output that is an input record
+     * unchanged (host->forward, or emit of that record's own bytes, the very
+     * pointer and length in the batch, with input_index set) keeps the
+     * input's text, and any other output has none. Ignored by hosts older
+     * than 1.6.
+     */
+    const uint8_t *text;
+    /** Length of text in bytes; 0 for none. */
+    uint32_t text_length;
+    /** SLUICE_TEXT_* of text; ignored when text is NULL. */
+    uint32_t text_format;
 } sluice_emit_options;
 
 /** How a record failed. */

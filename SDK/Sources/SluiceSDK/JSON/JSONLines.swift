@@ -3,7 +3,8 @@
 /// document into scratch room and then appends it to its array, a second
 /// copy and the array's uniqueness and capacity checks per record.
 ///
-/// The text is exactly `JSONWriter.write(_:)` and a newline per document.
+/// The text is exactly `JSONWriter.write(_:)` and a newline per document,
+/// or the JSON text a record was read from (`appendLine(text:)`).
 public struct JSONLines: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -54,6 +55,15 @@ public struct JSONLines: ~Copyable {
         general.write(document)
         general.newline()
         general.bytes.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// Appends a JSON text as it is (a record's `Batch.jsonText`, which decodes to
+    /// its document) and a newline.
+    public mutating func appendLine(text: UnsafeRawBufferPointer) {
+        reserve(text.count &+ 1)
+        if let source = text.baseAddress { UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: text.count) }
+        base[count &+ text.count] = 0x0A
+        count &+= text.count &+ 1
     }
 
     /// The text written since the last `reset()`.

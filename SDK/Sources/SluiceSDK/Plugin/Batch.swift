@@ -37,6 +37,19 @@ public struct Batch: RandomAccessCollection {
         return Record(index: i, document: BSONDocument(doc), meta: meta)
     }
 
+    /// The JSON text the source decoded `record` from (ABI 1.6), while no
+    /// processor changed it: one JSON object, no surrounding whitespace, that
+    /// decodes to exactly its document. A sink that writes JSON may write it
+    /// instead of encoding the document. nil when the record has none.
+    /// Asked of the batch, not kept in every `Record`: a loop that never
+    /// asks (most plugins') pays nothing per record for it.
+    @inlinable public func jsonText(_ record: Record) -> UnsafeRawBufferPointer? {
+        // Only a 1.6 host's batch has `text_data`; an older one's stride leaves `text_length` 0.
+        let m = record.meta
+        guard m.text_length != 0, m.text_format == SLUICE_TEXT_JSON, let texts = raw.pointee.text_data else { return nil }
+        return UnsafeRawBufferPointer(start: texts + Int(m.text_offset), count: Int(m.text_length))
+    }
+
     /// An older host's shorter entry: what it wrote, and no more.
     @usableFromInline static func shortMeta(_ entry: UnsafeRawPointer, _ stride: Int) -> sluice_record_meta {
         var short = sluice_record_meta()

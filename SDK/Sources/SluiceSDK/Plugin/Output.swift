@@ -22,15 +22,24 @@ public struct Output {
     ///   - token: sources: a position handed back in `ack`.
     ///   - output: 0 for the default output, `i` for `outputs[i - 1]` of the component.
     ///   - split: sources: the split the record was read from (ABI 1.3; a Kafka partition).
+    ///   - jsonText: sources: the JSON object the document was decoded from, without
+    ///     surrounding whitespace, when the decoding was faithful (ABI 1.6; `Batch.jsonText`).
+    ///     Ignored for processors (the host keeps an unchanged input's) and by older hosts.
     @discardableResult
     public func emit(_ document: UnsafeRawBufferPointer, eventTime: Int64? = nil, key: UnsafeRawBufferPointer? = nil,
-                     inputIndex: Int = -1, token: UInt64 = 0, output: Int = 0, split: UInt32? = nil) -> Bool
+                     inputIndex: Int = -1, token: UInt64 = 0, output: Int = 0, split: UInt32? = nil,
+                     jsonText: UnsafeRawBufferPointer? = nil) -> Bool
     {
         if output != 0, !structHasField(api.pointee.struct_size, \sluice_host_api.inputs) { return false }
         var options = Self.options(eventTime: eventTime, key: key, inputIndex: inputIndex, token: token, output: output)
         if let split {
             options.split = split
             options.has_split = 1
+        }
+        if let jsonText, let base = jsonText.baseAddress {
+            options.text = base.assumingMemoryBound(to: UInt8.self)
+            options.text_length = UInt32(jsonText.count)
+            options.text_format = SLUICE_TEXT_JSON
         }
         return api.pointee.emit(ctx, document.baseAddress?.assumingMemoryBound(to: UInt8.self), document.count, &options) == 0
     }
