@@ -70,9 +70,11 @@ final class FileSourceTextTests: XCTestCase {
         XCTAssertNotEqual(normalized, expected, "the lines differ from their encodings, or the test shows nothing")
         let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
         XCTAssertEqual(dead.count, 2)
-        XCTAssertTrue(dead.first?["reason"]?.string?.hasPrefix("line 6: invalid JSON") ?? false, "\(dead)")
-        XCTAssertEqual(dead[0]["record"]?["raw"]?.string, "not json")
-        XCTAssertEqual(dead[1]["record"]?["drop"]?.integer, 1, "the validator's dead letter holds the document")
+        // The source's and the validator's dead letters reach the queue in either order.
+        let source = dead.first { $0["stage"]?.string == "in" }, validator = dead.first { $0["stage"]?.string == "check" }
+        XCTAssertTrue(source?["reason"]?.string?.hasPrefix("line 6: invalid JSON") ?? false, "\(dead)")
+        XCTAssertEqual(source?["record"]?["raw"]?.string, "not json")
+        XCTAssertEqual(validator?["record"]?["drop"]?.integer, 1, "the validator's dead letter holds the document")
     }
 
     /// testkit.pass forwards even records and emits odd ones as the input's
@@ -143,4 +145,37 @@ final class FileSourceTextTests: XCTestCase {
     static const sluice_plugin_descriptor plugin = {sizeof plugin, SLUICE_ABI_MAJOR, SLUICE_ABI_MINOR, "copier", "1.0.0", "copies records", 1, list};
     SLUICE_PLUGIN("copier", "1.0.0", "copies records", "processor:copy", &plugin)
     """#
+
+    /// The host keeps file.read's texts only on the way to a sink that
+    /// writes them (file.write: `SLUICE_COMPONENT_READS_TEXT`), through
+    /// processors and fan-outs, and not when that sink's disk buffer or
+    /// process isolation would lose them anyway.
+    func testTextsAreKeptOnlyOnTheWayToASinkThatWritesThem() throws {
+        func feeds(_ sinks: String, through processors: String = "") throws -> Bool {
+            let yaml = """
+            sources:
+              in: {use: file.read, config: {path: \(dir)/in.ndjson}}
+            \(processors.isEmpty ? "" : "processors:\n" + processors)
+            sinks:
+            \(sinks)
+            """
+            return try TestSupport.plan(yaml, dir: dir).feedsTextReader("in")
+        }
+        try Data().write(to: URL(fileURLWithPath: dir + "/in.ndjson"))
+        let check = "  check: {use: validator.validate, inputs: [in], config: {schema: {type: object}}}"
+        XCTAssertTrue(try feeds("  out: {use: file.write, inputs: [check], config: {path: \(dir)/o.ndjson}}", through: check))
+        XCTAssertFalse(try feeds("  out: {use: file.discard, inputs: [check]}", through: check))
+        XCTAssertTrue(try feeds("""
+              gone: {use: file.discard, inputs: [in]}
+              out: {use: file.write, inputs: [check], config: {path: \(dir)/o.ndjson}}
+            """, through: check))
+        XCTAssertFalse(try feeds("""
+              out:
+                use: file.write
+                inputs: [in]
+                config: {path: \(dir)/o.ndjson}
+                buffer: {type: disk, path: \(dir)/buffer}
+            """))
+        XCTAssertFalse(try feeds("  out: {use: file.write, inputs: [in], isolation: process, config: {path: \(dir)/o.ndjson}}"))
+    }
 }

@@ -49,7 +49,7 @@ final class SourceTextTests: XCTestCase {
 
     func testASourcesTextIsKeptAndAnOlderSourcesIsNotRead() {
         let out = RecordBuffer()
-        let ctx = CallContext(output: out, input: nil)
+        let ctx = CallContext(output: out, input: nil, keepsSourceText: true)
         let t = Array(text(7).utf8)
         t.withUnsafeBytes { t in
             doc(7).withUnsafeBytes { d in
@@ -136,5 +136,43 @@ final class SourceTextTests: XCTestCase {
         var o = options(input: 0)
         XCTAssertEqual(broken.withUnsafeBytes { ctx.emit($0, &o) }, -1)
         XCTAssertEqual(ctx.rejected, 1)
+    }
+
+    /// A source whose texts no sink downstream writes (`keepsSourceText`
+    /// false, what `PipelinePlan.feedsTextReader` decides) keeps none; nor is
+    /// a text kept that is not one object on one line, though its record is.
+    func testTextsNoSinkWritesAndTextsNotOnOneLineAreNotKept() {
+        let unread = RecordBuffer()
+        let t = Array(text(7).utf8)
+        t.withUnsafeBytes { t in
+            doc(7).withUnsafeBytes { d in
+                var o = options(text: t)
+                XCTAssertEqual(CallContext(output: unread, input: nil).emit(d, &o), 0)
+            }
+        }
+        XCTAssertEqual(texts(unread), [nil])
+        XCTAssertEqual(unread.textByteCount, 0)
+
+        let out = RecordBuffer()
+        let ctx = CallContext(output: out, input: nil, keepsSourceText: true)
+        let framed = ["{\"n\":1}\n{\"n\":2}", "[{\"n\":1}]", "{\"n\":1", "\"n\":1}", " {\"n\":1}", "{\"n\":\n1}", "{}"]
+        for candidate in framed {
+            Array(candidate.utf8).withUnsafeBytes { t in
+                doc(1).withUnsafeBytes { d in
+                    var o = options(text: t)
+                    XCTAssertEqual(ctx.emit(d, &o), 0, candidate)
+                }
+            }
+        }
+        XCTAssertEqual(texts(out), [nil, nil, nil, nil, nil, nil, "{}"])
+    }
+
+    /// A selection counts its own records' text bytes, not its parent's, so a
+    /// copy of it reserves what they take.
+    func testASelectionCountsItsOwnTextBytes() {
+        let records = input(6)
+        let selection = RecordBuffer(selecting: [4, 2, 0], from: records)
+        XCTAssertEqual(selection.textByteCount, text(4).utf8.count + text(0).utf8.count)
+        XCTAssertEqual(records.textByteCount, [0, 1, 3, 4].map { text($0).utf8.count }.reduce(0, +))
     }
 }

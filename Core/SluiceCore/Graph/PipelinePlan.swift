@@ -23,14 +23,14 @@ public struct PipelinePlan: Sendable {
 
     public func node(_ name: String) -> Node? { nodes.first { $0.spec.name == name } }
 
-    /// The wires out of `name`: per output index (0 the default), which
-    /// component reads it on which of its input ports.
     /// The `pipeline` label of its metrics: the manifest's file name without its extension.
     public var pipelineName: String {
         let file = URL(fileURLWithPath: manifest.file).deletingPathExtension().lastPathComponent
         return file.isEmpty ? "pipeline" : file
     }
 
+    /// The wires out of `name`: per output index (0 the default), which
+    /// component reads it on which of its input ports.
     public func routes(of name: String) -> [[(consumer: String, port: Int)]] {
         guard let producer = node(name) else { return [] }
         var routes = Array(repeating: [(consumer: String, port: Int)](), count: 1 + producer.component.outputs.count)
@@ -40,5 +40,25 @@ public struct PipelinePlan: Sendable {
             }
         }
         return routes
+    }
+
+    /// Whether what `name` emits reaches, directly or through processors, a
+    /// sink that writes source texts (`ComponentInfo.readsText`) in the host
+    /// and without a disk buffer (neither a child process nor the buffer
+    /// carries texts): only then does a source's text earn its copy.
+    public func feedsTextReader(_ name: String) -> Bool {
+        var seen: Set<String> = [name]
+        var next = [name]
+        while let producer = next.popLast() {
+            for (consumer, _) in routes(of: producer).joined() where seen.insert(consumer).inserted {
+                guard let n = node(consumer) else { continue }
+                if n.spec.role == .sink {
+                    if n.component.readsText, n.spec.isolation != .process, n.spec.buffer?.kind != .disk { return true }
+                } else {
+                    next.append(consumer)
+                }
+            }
+        }
+        return false
     }
 }

@@ -44,6 +44,8 @@ public final class ComponentInfo: @unchecked Sendable {
     public let keyedState: Bool
     /// A source that can split its input (`SLUICE_COMPONENT_SPLITS_INPUT`): a manifest may give it `workers: N`.
     public let splitsInput: Bool
+    /// A sink that may write records' source texts (`SLUICE_COMPONENT_READS_TEXT`).
+    public let readsText: Bool
     /// The config schema's text as the plugin published it.
     public let schemaText: String?
     /// Named outputs besides the default (ABI 1.1); `emit` option `output` i is `outputs[i - 1]`.
@@ -68,6 +70,7 @@ public final class ComponentInfo: @unchecked Sendable {
         threadSafe = d.flags & UInt32(SLUICE_COMPONENT_THREAD_SAFE) != 0
         keyedState = d.flags & UInt32(SLUICE_COMPONENT_KEYED_STATE) != 0
         splitsInput = role == .source && d.flags & UInt32(SLUICE_COMPONENT_SPLITS_INPUT) != 0
+        readsText = role == .sink && d.flags & UInt32(SLUICE_COMPONENT_READS_TEXT) != 0
         schemaText = d.config_schema.map { String(cString: $0) }
         do {
             // A config schema's formats are checks its author meant ("start_time" must be a date-time).

@@ -44,10 +44,11 @@ final class CallContext {
     private(set) var attachedHolds: [[UInt]] = []
     /// A processor's call: holds released during it end their pins once its outputs are out (`HoldTable.deferUnpins`).
     private var defersUnpins = false
-    /// A source's poll: emits may hand the text a record was decoded from
-    /// (ABI 1.6). A processor's output has its input's text only when it is
-    /// that input unchanged, which the host tells itself.
-    private let takesText: Bool
+    /// A source's poll whose texts a sink downstream writes: emits may hand
+    /// the text a record was decoded from (ABI 1.6). A processor's output
+    /// has its input's text only when it is that input unchanged, which the
+    /// host tells itself.
+    private let keepsSourceText: Bool
     /// While the default output holds nothing else: how many input records
     /// were forwarded in input order from the first (0, 1, 2, …), the whole
     /// of a pass-through's forwards, kept as a count instead of a list.
@@ -64,8 +65,9 @@ final class CallContext {
     private(set) var revocations: [(position: Int, splits: [UInt32])] = []
 
     /// A source's poll or a sink's write: one output (or none), no holds;
-    /// with `writes`, a sink's write that may hold records it has in flight.
-    init(output: RecordBuffer?, input: RecordBuffer?, writes: (table: InFlightWrites, attempt: Int)? = nil) {
+    /// with `writes`, a sink's write that may hold records it has in flight;
+    /// with `keepsSourceText`, a source's poll that keeps the texts it is handed.
+    init(output: RecordBuffer?, input: RecordBuffer?, writes: (table: InFlightWrites, attempt: Int)? = nil, keepsSourceText: Bool = false) {
         self.input = input
         inputCount = input?.count ?? 0
         primary = output
@@ -76,7 +78,7 @@ final class CallContext {
         self.writes = writes
         attached = [HoldTable.Attached()]
         journalsHolds = false
-        takesText = true
+        self.keepsSourceText = keepsSourceText
     }
 
     /// A processor's process (with `input`) or tick (without); with
@@ -94,7 +96,7 @@ final class CallContext {
         writes = nil
         attached = Array(repeating: HoldTable.Attached(), count: outputCount)
         self.journalsHolds = journalsHolds
-        takesText = false
+        keepsSourceText = false
         if journalsHolds { attachedHolds = Array(repeating: [], count: outputCount) }
         holds.deferUnpins()
         defersUnpins = true
@@ -229,11 +231,14 @@ final class CallContext {
         var holdList: UnsafeBufferPointer<OpaquePointer?>?
         var text: UnsafeRawBufferPointer?
         var textFormat = SLUICE_TEXT_NONE
-        if let o = options?.pointee {
+        if let options {
             // A plugin built against this header passes the whole struct: one comparison
-            // instead of one per field on the per-record path.
-            let size = o.struct_size
+            // instead of one per field on the per-record path. An older plugin's shorter
+            // struct is copied into a zeroed one, so that no byte past its end is read.
+            let size = options.pointee.struct_size
             let full = size >= UInt32(MemoryLayout<sluice_emit_options>.size)
+            var o = sluice_emit_options()
+            if full { o = options.pointee } else { memcpy(&o, options, Int(size)) }
             if full || structHasField(size, \sluice_emit_options.event_time_ms) { eventTime = o.event_time_ms }
             if full || structHasField(size, \sluice_emit_options.key_length), let k = o.key, o.key_length > 0 {
                 key = UnsafeRawBufferPointer(start: k, count: Int(o.key_length))
@@ -246,9 +251,11 @@ final class CallContext {
                 holdList = UnsafeBufferPointer(start: list, count: Int(o.hold_count))
             }
             if full || structHasField(size, \sluice_emit_options.has_split), o.has_split != 0 { split = o.split }
-            if takesText, full || structHasField(size, \sluice_emit_options.text_format), let t = o.text, o.text_length > 0 {
+            if keepsSourceText, full || structHasField(size, \sluice_emit_options.text_format), o.text_format == SLUICE_TEXT_JSON,
+               let t = o.text, o.text_length > 0, Self.isOneLineObject(UnsafeRawBufferPointer(start: t, count: Int(o.text_length)))
+            {
                 text = UnsafeRawBufferPointer(start: t, count: Int(o.text_length))
-                textFormat = o.text_format
+                textFormat = SLUICE_TEXT_JSON
             }
         }
         // The input record's own bytes, emitted back: checked when the input
@@ -280,6 +287,14 @@ final class CallContext {
         named[output - 1] = buffer
         return append(doc, to: buffer, eventTime: eventTime, key: key, token: token, inputIndex: inputIndex, split: split,
                       text: text, textFormat: textFormat)
+    }
+
+    /// Whether a source's JSON text is framed as `SLUICE_TEXT_JSON` promises:
+    /// one object on one line. The host cannot afford to parse it; this
+    /// much keeps a source's broken text from splitting an NDJSON record in two.
+    @inline(__always)
+    private static func isOneLineObject(_ text: UnsafeRawBufferPointer) -> Bool {
+        text.first == UInt8(ascii: "{") && text.last == UInt8(ascii: "}") && memchr(text.baseAddress!, 0x0A, text.count) == nil
     }
 
     /// Appends an emitted document; what the options leave unset comes from

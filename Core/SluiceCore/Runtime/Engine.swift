@@ -289,7 +289,8 @@ public final class Engine: @unchecked Sendable {
             switch spec.role {
             case .source:
                 stage = SourceStage(name: spec.name, metrics: stageMetrics, instance: instance, batch: spec.batch ?? settings.batch,
-                                    settings: settings, control: control, logger: logger, worker: worker)
+                                    keepsText: plan.feedsTextReader(spec.name), settings: settings, control: control, logger: logger,
+                                    worker: worker)
             case .processor:
                 stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance,
                                        receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,

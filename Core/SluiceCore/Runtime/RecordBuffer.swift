@@ -64,8 +64,10 @@ public final class RecordBuffer: @unchecked Sendable {
         textRoom += texts
     }
 
-    /// Bytes of source text this buffer holds (its parent's, for a selection).
-    var textByteCount: Int { texts.count }
+    /// Bytes of the records' source texts, kept like `byteCount` (a
+    /// selection's own records only, not its parent's), so room made for a
+    /// copy of them is what they take.
+    @exclusivity(unchecked) private(set) var textByteCount = 0
 
     public var count: Int { metas.count }
     public var isEmpty: Bool { metas.isEmpty }
@@ -83,6 +85,7 @@ public final class RecordBuffer: @unchecked Sendable {
         keyStarts = indices.map { parent.keyStarts[$0] }
         tokens = indices.map { parent.tokens[$0] }
         byteCount = metas.reduce(0) { $0 + Int($1.length) }
+        textByteCount = metas.reduce(0) { $0 + Int($1.text_length) }
         sealed = parent.sealed
         sealedKeys = parent.sealedKeys
     }
@@ -108,7 +111,7 @@ public final class RecordBuffer: @unchecked Sendable {
     /// decoded from (`text`, in `SLUICE_TEXT_*` `textFormat`). The caller has
     /// checked the document is well formed.
     func append(_ doc: UnsafeRawBufferPointer, eventTime: Int64, key: UnsafeRawBufferPointer?, token: UInt64,
-                split: UInt32 = RecordBuffer.noSplit, text: UnsafeRawBufferPointer? = nil, textFormat: UInt32 = 0)
+                split: UInt32 = RecordBuffer.noSplit, text: UnsafeRawBufferPointer? = nil, textFormat: UInt32 = SLUICE_TEXT_NONE)
     {
         precondition(appendable, "append to a selection of another buffer")
         var meta = sluice_record_meta()
@@ -123,6 +126,7 @@ public final class RecordBuffer: @unchecked Sendable {
             meta.text_length = UInt32(text.count)
             meta.text_format = textFormat
             texts.append(text.baseAddress, length: text.count)
+            textByteCount &+= text.count
         }
         if let key, let base = key.baseAddress, key.count > 0 {
             keyStarts.append(Int32(keys.count))

@@ -12,13 +12,18 @@ final class SourceStage: Stage, @unchecked Sendable {
     let instance: any RecordSource
     let batch: BatchSettings
     let mailbox = AckMailbox()
+    /// Whether the records' source texts are kept (`PipelinePlan.feedsTextReader`).
+    private let keepsText: Bool
 
-    /// - Parameter worker: its index among the source's readers when it has several (log metadata).
-    init(name: String, metrics: StageMetrics, instance: any RecordSource, batch: BatchSettings, settings: EngineSettings, control: EngineControl,
-         logger: Logger, worker: Int? = nil)
+    /// - Parameters:
+    ///   - keepsText: whether a sink downstream writes source texts, so the texts the source hands are kept.
+    ///   - worker: its index among the source's readers when it has several (log metadata).
+    init(name: String, metrics: StageMetrics, instance: any RecordSource, batch: BatchSettings, keepsText: Bool = false,
+         settings: EngineSettings, control: EngineControl, logger: Logger, worker: Int? = nil)
     {
         self.instance = instance
         self.batch = batch
+        self.keepsText = keepsText
         super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger, worker: worker)
     }
 
@@ -53,7 +58,7 @@ final class SourceStage: Stage, @unchecked Sendable {
                         deliverAcks(&machine)
                     }
                     let before = buffer.count
-                    let ctx = CallContext(output: buffer, input: nil)
+                    let ctx = CallContext(output: buffer, input: nil, keepsSourceText: keepsText)
                     let started = Clock.monotonicNanos()
                     let status = instance.poll(ctx, maxRecords: maxRecords, timeoutMillis: timeout)
                     let now = Clock.monotonicNanos()

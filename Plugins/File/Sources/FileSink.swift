@@ -14,6 +14,7 @@ import SluiceSDK
 public final class FileSink: Sink {
     public static let name = "write"
     public static let summary = "Writes JSON lines, CSV or text lines to a file or stdout"
+    public static let readsText = true
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false, "required": ["path"],
      "properties": {

@@ -16,6 +16,7 @@ import SluiceSDK
 public final class KafkaSink: Sink {
     public static let name = "write"
     public static let summary = "Produces records to Kafka (idempotent, keyed, with headers and compression)"
+    public static let readsText = true
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false, "required": ["brokers", "topic"],
      "properties": {
@@ -191,13 +192,14 @@ public final class KafkaSink: Sink {
     private func produce(_ record: Record, sourceText: UnsafeRawBufferPointer?, waiter: Deliveries.Waiter) -> Produced {
         let doc = record.document
         guard let topicName = topic.resolve(doc) else { return .failed("topic template \(topic.template): field missing", retriable: false) }
-        var text: UnsafeRawBufferPointer?
+        // The value's bytes when they are not the JSON writer's or the document: the source text, or the text field.
+        var value: UnsafeRawBufferPointer?
         switch format {
         case .bson:
             break
         case .json:
-            if sendsSourceText, let source = sourceText {
-                text = source
+            if sendsSourceText, let sourceText {
+                value = sourceText
             } else {
                 json.reset()
                 json.write(doc)
@@ -207,7 +209,7 @@ public final class KafkaSink: Sink {
             guard let bytes = e.stringBytes else {
                 return .failed("text_field \(textField) is \(e.type.jsonTypeName), not a string", retriable: false)
             }
-            text = bytes
+            value = bytes
         }
         var key: [UInt8]?
         if let keyField {
@@ -225,7 +227,7 @@ public final class KafkaSink: Sink {
             // librdkafka copies the value (RD_KAFKA_MSG_F_COPY), so it is
             // passed straight from the JSON buffer or the record, not copied first.
             let err = topicName.withCString { t in
-                withValue(doc, text) { v in
+                withValue(doc, value) { v in
                     withKey(key) { k, kl in
                         produceva(t, v, k, kl, headerValues, timestamp: record.eventTime, opaque: slot)
                     }
@@ -241,11 +243,11 @@ public final class KafkaSink: Sink {
         }
     }
 
-    private func withValue<R>(_ doc: BSONDocument, _ text: UnsafeRawBufferPointer?, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    private func withValue<R>(_ doc: BSONDocument, _ value: UnsafeRawBufferPointer?, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         switch format {
         case .bson: return body(doc.bytes)
-        case .json: return text.map(body) ?? json.bytes.withUnsafeBytes(body)
-        case .text: return body(text!)
+        case .json: return value.map(body) ?? json.bytes.withUnsafeBytes(body)
+        case .text: return body(value!)
         }
     }
 

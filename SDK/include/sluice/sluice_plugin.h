@@ -73,7 +73,9 @@
  *        writes the same format writes that text instead of encoding the
  *        document again (sluice_batch.text_data, text_data_length;
  *        sluice_record_meta.text_offset, text_length, text_format; the
- *        stride grows to 56). A record without text has text_length 0.
+ *        stride grows to 56; SLUICE_COMPONENT_READS_TEXT marks the sinks
+ *        that use it, and the host keeps texts only on their way). A record
+ *        without text has text_length 0.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -109,7 +111,7 @@ extern "C" {
 #define SLUICE_TEXT_NONE 0u
 /**
  * One JSON object in UTF-8 (RFC 8259), no whitespace before or after it and
- * no newline in it, that decodes to exactly the record's document (Relaxed
+ * no line feed (0x0A) in it, so it is one NDJSON line, that decodes to exactly the record's document (Relaxed
  * Extended JSON wrappers such as {"$date": ...} included). A sink writing
  * JSON may write it as it is: it is what the source read.
  */
@@ -218,7 +220,13 @@ typedef struct sluice_batch {
     uint32_t meta_stride;
     /** Number of records. */
     size_t count;
-    /** The documents, back to back. */
+    /**
+     * The documents, back to back. Read-only: the host shares one buffer
+     * with every consumer of a fan-out, and (ABI 1.6) an emit of a record's
+     * own bytes means "this record, unchanged" (input_index below), so a
+     * plugin that wrote into them would change what other components read
+     * and what sinks write as the record's source text.
+     */
     const uint8_t *data;
     /** Total bytes in data. */
     size_t data_length;
@@ -294,7 +302,10 @@ typedef struct sluice_emit_options {
     /**
      * Processors: index in the input batch of the record this output derives
      * from, or -1 for none (e.g. a record produced by tick). Used to carry the
-     * input's key and event time when those are not set here.
+     * input's key and event time when those are not set here. An emit whose
+     * document is that input record's own bytes in the batch (the very
+     * pointer and length) passes the record on unchanged (ABI 1.6): the
+     * host does not check it again and it keeps its source text (see text).
      */
     int32_t input_index;
     /**
@@ -347,7 +358,12 @@ typedef struct sluice_emit_options {
      * only when the decoding was faithful: not for text that was repaired
      * (invalid UTF-8 replaced) or otherwise changed on the way to BSON.
      * Read inside a source's poll only; a sink writing that format may then
-     * write the text instead of encoding the document. Ignored in process
+     * write the text instead of encoding the document. The host does not
+     * parse the text to compare it with the document (that is the source's
+     * promise), but it drops a SLUICE_TEXT_JSON text that is not framed as
+     * one object on one line (first byte '{', last '}', no LF byte), and it
+     * keeps none when no sink with SLUICE_COMPONENT_READS_TEXT reads what
+     * the source emits, directly or through processors. Ignored in process
      * and tick, where the host decides: an output that is an input record
      * unchanged (host->forward, or emit of that record's own bytes, the very
      * pointer and length in the batch, with input_index set) keeps the
@@ -634,6 +650,17 @@ typedef struct sluice_sink_vtable {
  * above 1 on the source is a manifest error.
  */
 #define SLUICE_COMPONENT_SPLITS_INPUT 0x4u
+/**
+ * Component flag (sinks, ABI 1.6): the sink may write a record's source
+ * text (sluice_record_meta.text_offset, text_length, text_format) instead
+ * of encoding its document. The host keeps the texts a source hands it
+ * only when such a sink reads that source's records, directly or through
+ * processors, and not behind a disk buffer or process isolation (which
+ * carry no texts); otherwise it drops them at emit and saves their copy and
+ * memory. Without the flag a sink may still find texts in a batch that
+ * another sink of the same source asked for.
+ */
+#define SLUICE_COMPONENT_READS_TEXT 0x8u
 
 /** One component (a source, processor or sink) a plugin provides. */
 typedef struct sluice_component_descriptor {

@@ -58,7 +58,8 @@ public struct JSONLines: ~Copyable {
     }
 
     /// Appends a JSON text as it is (a record's `Batch.jsonText`, which decodes to
-    /// its document) and a newline.
+    /// its document) and a newline; `plainTypes` and `dates` do not apply, as
+    /// the text is not encoded here (a sink that sets them encodes instead).
     public mutating func appendLine(text: UnsafeRawBufferPointer) {
         reserve(text.count &+ 1)
         if let source = text.baseAddress { UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: text.count) }

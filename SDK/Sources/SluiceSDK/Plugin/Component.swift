@@ -18,6 +18,10 @@ public protocol Component: AnyObject, SendableMetatype {
     /// each instance then reads part `PluginHost.workerIndex` of
     /// `PluginHost.workerCount`.
     static var splitsInput: Bool { get }
+    /// Sinks (`SLUICE_COMPONENT_READS_TEXT`, ABI 1.6): whether the sink may
+    /// write a record's source text (`Batch.jsonText`) instead of encoding
+    /// its document; the host keeps sources' texts only on the way to one.
+    static var readsText: Bool { get }
     /// Names of the outputs besides the default one (ABI 1.1), wired in a
     /// manifest as `component.name`; `Output.emit(…, output: i)` sends to
     /// `outputs[i - 1]`.
@@ -42,6 +46,7 @@ extension Component {
     public static var threadSafe: Bool { false }
     public static var keyedState: Bool { false }
     public static var splitsInput: Bool { false }
+    public static var readsText: Bool { false }
     public static var outputs: [String] { [] }
 
     /// The `output:` index of a named output for `Output.emit`; nil for a name not in `outputs`.

@@ -52,6 +52,7 @@ public final class PluginExport: @unchecked Sendable {
             c.flags = (type.meta.threadSafe ? UInt32(SLUICE_COMPONENT_THREAD_SAFE) : 0)
                 | (type.meta.keyedState ? UInt32(SLUICE_COMPONENT_KEYED_STATE) : 0)
                 | (type.meta.splitsInput ? UInt32(SLUICE_COMPONENT_SPLITS_INPUT) : 0)
+                | (type.meta.readsText ? UInt32(SLUICE_COMPONENT_READS_TEXT) : 0)
             let outputs = type.meta.outputs
             if !outputs.isEmpty {
                 let names = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: outputs.count)
