@@ -53,6 +53,8 @@ final class CallContext {
     @exclusivity(unchecked) private var forwardsPending = true
     private(set) var failures: [Failure] = []
     private var failureSlot: [Int: Int] = [:]
+    /// Where `emit(parts:)` assembles a document before it is copied into an output (never appended to: `count` stays 0).
+    private let assembly = RecordBytes()
     /// Emits refused: a malformed document, an unknown output, an unknown hold.
     private(set) var rejected = 0
     /// Sources (ABI 1.3): splits revoked during the call, each with the
@@ -214,6 +216,22 @@ final class CallContext {
     }
 
     func emit(_ doc: UnsafeRawBufferPointer, _ options: UnsafePointer<sluice_emit_options>?) -> Int32 {
+        guard BSONDocument.isWellFormed(doc) else { return reject() }
+        return emitWellFormed(doc, options)
+    }
+
+    /// `emit_parts` (ABI 1.6): assembles the document in `assembly`, whose
+    /// parts' elements were checked when they entered the host, then emits
+    /// it as `emit` would.
+    func emit(parts: UnsafeBufferPointer<sluice_document_part>, _ options: UnsafePointer<sluice_emit_options>?) -> Int32 {
+        guard let size = DocumentParts.size(of: parts) else { return reject() }
+        assembly.reserve(size)
+        DocumentParts.write(parts, size: size, into: assembly.base!)
+        return emitWellFormed(assembly.slice(0, size), options)
+    }
+
+    @inline(__always)
+    private func emitWellFormed(_ doc: UnsafeRawBufferPointer, _ options: UnsafePointer<sluice_emit_options>?) -> Int32 {
         var eventTime = Int64.min
         var key: UnsafeRawBufferPointer?
         var token: UInt64 = 0
@@ -239,7 +257,7 @@ final class CallContext {
             }
             if full || structHasField(size, \sluice_emit_options.has_split), o.has_split != 0 { split = o.split }
         }
-        guard output >= 0, output <= namedCount, BSONDocument.isWellFormed(doc) else { return reject() }
+        guard output >= 0, output <= namedCount else { return reject() }
         if let holdList {
             guard let holds, holds.attach(holdList, to: &attached[output]) else { return reject() }
             if journalsHolds { attachedHolds[output].append(contentsOf: holdList.map { UInt(bitPattern: UnsafeRawPointer($0!)) }) }

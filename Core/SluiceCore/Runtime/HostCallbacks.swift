@@ -20,6 +20,7 @@ enum HostCallbacks {
         t.release = hostRelease
         t.revoke_splits = hostRevokeSplits
         t.release_failed = hostReleaseFailed
+        t.emit_parts = hostEmitParts
     }
 }
 
@@ -80,6 +81,12 @@ private let hostEmit: @convention(c) (OpaquePointer?, UnsafePointer<UInt8>?, Int
     ctx, bson, length, options in
     guard let bson else { return -1 }
     return CallContext.with(ctx) { $0.emit(UnsafeRawBufferPointer(start: bson, count: length), options) }
+}
+
+private let hostEmitParts: @convention(c) (OpaquePointer?, UnsafePointer<sluice_document_part>?, Int, UnsafePointer<sluice_emit_options>?) -> Int32 = {
+    ctx, parts, count, options in
+    guard parts != nil || count == 0 else { return -1 }
+    return CallContext.with(ctx) { $0.emit(parts: UnsafeBufferPointer(start: parts, count: count), options) }
 }
 
 private let hostFail: @convention(c) (OpaquePointer?, Int, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = { ctx, index, kind, reason in

@@ -241,12 +241,19 @@ public final class JoinProcessor: Processor {
         return MatchLedger.identity(side: side, key: key, time: row.time)
     }
 
-    /// Builds the joined document in the reused buffer and emits it with its holds, without an array of either.
+    /// Emits the joined document with its holds, without an array of either:
+    /// assembled by the host from the stored rows where it can (ABI 1.6),
+    /// which then checks only their framing, else built in the reused buffer.
     private func emit(left: UnsafeRawBufferPointer?, right: UnsafeRawBufferPointer?, time: Int64, holds first: Hold?, _ second: Hold?,
                       _ document: inout JoinedDocument, _ output: Output)
     {
-        let refused = document.withDocument(left: left, right: right) { doc in
-            output.emit(doc, eventTime: time, holds: first, second) ? nil : doc.count
+        let refused: Int?
+        if output.assemblesParts, let emitted = document.withParts(left: left, right: right, { output.emit($0, $1, eventTime: time, holds: first, second) }) {
+            refused = emitted ? nil : (left?.count ?? 0) + (right?.count ?? 0)
+        } else {
+            refused = document.withDocument(left: left, right: right) { doc in
+                output.emit(doc, eventTime: time, holds: first, second) ? nil : doc.count
+            }
         }
         if let refused { host.log(.error, "join: the host refused a joined record (\(refused) bytes)") }
     }

@@ -64,6 +64,11 @@
  *        pipelines (a Kafka producer) returns from write without waiting
  *        for its acknowledgements; the host acks the sources once the holds
  *        end. A 1.4 host hands older sinks no holds (they never asked).
+ *   1.5  sources that split their input (SLUICE_COMPONENT_SPLITS_INPUT,
+ *        sluice_host_api.worker_index, worker_count).
+ *   1.6  host->emit_parts: a processor emits a document the host
+ *        assembles from documents it handed the plugin (a join's pair),
+ *        checking only their framing instead of every element again.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -78,7 +83,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 5
+#define SLUICE_ABI_MINOR 6
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -286,6 +291,26 @@ typedef enum sluice_failure_kind {
     SLUICE_FAILURE_PERMANENT = 2
 } sluice_failure_kind;
 
+/**
+ * One field of a document the host assembles (ABI 1.6, host->emit_parts):
+ * `name` set to an embedded document, or to null.
+ */
+typedef struct sluice_document_part {
+    /** The field's name, NUL-terminated (UTF-8, not checked, as with emit). Copied by the host. */
+    const char *name;
+    /**
+     * The field's value: `length` bytes that the host handed this plugin as
+     * the document of a batch's record (in this call or an earlier one),
+     * unchanged, or a copy of them the plugin keeps; NULL for a null value.
+     * The host checks only the framing (the length prefix equals `length`,
+     * the last byte is NUL), not the elements: bytes the plugin built or
+     * changed go through emit. Copied by the host.
+     */
+    const uint8_t *document;
+    /** Length of document in bytes; ignored when document is NULL. */
+    size_t length;
+} sluice_document_part;
+
 /** Per-call context: where output and per-record failures go. Valid for one call. */
 typedef struct sluice_context sluice_context;
 
@@ -467,6 +492,21 @@ typedef struct sluice_host_api {
     uint32_t worker_index;
     /** [any-thread] How many instances the component runs (`workers:`), at least 1. */
     uint32_t worker_count;
+
+    /* ---- ABI 1.6 ---- */
+
+    /**
+     * [call-thread] Processors: emits the document
+     * `{parts[0].name: parts[0].document, …}` of `count` fields, in order,
+     * assembled by the host (see sluice_document_part), with `options` as
+     * for emit (may be NULL). The same record as emit would make of the
+     * plugin's own copy of that document, for less: the host copies each
+     * part once and checks only its framing. Returns 0, or -1 if a name is
+     * NULL, a part's framing is wrong, the document would exceed 2 GiB, or
+     * an option is invalid; then nothing is emitted. Only valid inside
+     * process and tick.
+     */
+    int (*emit_parts)(sluice_context *ctx, const sluice_document_part *parts, size_t count, const sluice_emit_options *options);
 } sluice_host_api;
 
 /**
