@@ -36,7 +36,7 @@ final class CallContext {
     /// A sink's write that may leave records in flight (ABI 1.4): where its holds go.
     private let writes: (table: InFlightWrites, attempt: Int)?
     /// Per output, what emitted holds attached, each ticket retained and each pin taken once by this context.
-    private var attached: [HoldTable.Attached]
+    @exclusivity(unchecked) private var attached: [HoldTable.Attached]
     /// In an isolated child: the holds taken (with their input index) and
     /// attached (per output) during the call, for the host to mirror.
     private let journalsHolds: Bool
