@@ -39,6 +39,8 @@ public final class JoinProcessor: Processor {
         var document: JoinedDocument
         /// The documents of stored records.
         var arena = RowArena()
+        /// The holds this carry-out ends, released together at its end.
+        var releases: [Hold] = []
         /// Kept rows from replaying sources that matched, for a restart (nil for an inner join, which emits no outer rows).
         var ledger: MatchLedger?
 
@@ -177,7 +179,8 @@ public final class JoinProcessor: Processor {
             : "join: late on input \(streams[stream].name): event time \(ISO8601.format(milliseconds: time)) is behind the watermark minus allowed lateness (\(ISO8601.format(milliseconds: horizon)))")
     }
 
-    /// Emits and releases what the join decided, in its order. The ledger
+    /// Emits what the join decided, in its order, then releases the holds
+    /// of the rows that left, all in one call to the host. The ledger
     /// learns of this call's matches before any hold is released; if it
     /// cannot, the holds stay: the sources commit nothing past them, and a
     /// restart replays them.
@@ -217,10 +220,13 @@ public final class JoinProcessor: Processor {
                     emit(left: side == .left ? bytes : nil, right: side == .left ? nil : bytes, time: unmatched.time,
                          holds: unmatched.hold, nil, &state.document, output)
                 case let .release(hold):
-                    if releasing, let hold { host.release(hold) }
+                    if releasing, let hold { state.releases.append(hold) }
                 }
             }
         }
+        // After every emit above, not between them: a hold ends no earlier than the outputs listing it are out.
+        host.release(state.releases)
+        state.releases.removeAll(keepingCapacity: true)
         state.events.removeAll(keepingCapacity: true)
         if state.arena.isDueForCompaction {
             state.arena.compact(live: state.joins.bytes) { move in

@@ -68,7 +68,8 @@
  *        sluice_host_api.worker_index, worker_count).
  *   1.6  host->emit_parts: a processor emits a document the host
  *        assembles from documents it handed the plugin (a join's pair),
- *        checking only their framing instead of every element again.
+ *        checking only their framing instead of every element again; and
+ *        host->release_many, many holds ended in one call.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -507,6 +508,14 @@ typedef struct sluice_host_api {
      * process and tick.
      */
     int (*emit_parts)(sluice_context *ctx, const sluice_document_part *parts, size_t count, const sluice_emit_options *options);
+
+    /**
+     * [any-thread] Ends the `count` holds of `holds`, in order, as as many
+     * calls of release would (each exactly once; an unknown one is logged
+     * and skipped), for less: the host takes its lock once, where a join
+     * that evicts a run of rows took it per row.
+     */
+    void (*release_many)(void *host_data, sluice_hold *const *holds, size_t count);
 } sluice_host_api;
 
 /**
