@@ -501,8 +501,8 @@ typedef struct sluice_host_api {
      * `{parts[0].name: parts[0].document, …}` of `count` fields, in order,
      * assembled by the host (see sluice_document_part), with `options` as
      * for emit (may be NULL). The same record as emit would make of the
-     * plugin's own copy of that document, for less: the host copies each
-     * part once and checks only its framing. Returns 0, or -1 if a name is
+     * plugin's own copy of that document, for less: the host checks only
+     * each part's framing, not every element again. Returns 0, or -1 if a name is
      * NULL, a part's framing is wrong, the document would exceed 2 GiB, or
      * an option is invalid; then nothing is emitted. Only valid inside
      * process and tick.
@@ -510,10 +510,11 @@ typedef struct sluice_host_api {
     int (*emit_parts)(sluice_context *ctx, const sluice_document_part *parts, size_t count, const sluice_emit_options *options);
 
     /**
-     * [any-thread] Ends the `count` holds of `holds`, in order, as as many
-     * calls of release would (each exactly once; an unknown one is logged
-     * and skipped), for less: the host takes its lock once, where a join
-     * that evicts a run of rows took it per row.
+     * [any-thread] Ends the `count` holds of `holds`, in order, as a call
+     * of release for each would (the same rules: each hold is ended exactly
+     * once; one that is not live is logged and skipped, the others still
+     * end), for less: the host takes its lock once, where a join that
+     * evicts a run of rows took it per row. `holds` is read during the call only.
      */
     void (*release_many)(void *host_data, sluice_hold *const *holds, size_t count);
 } sluice_host_api;
