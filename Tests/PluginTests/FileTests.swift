@@ -252,6 +252,25 @@ final class FileTests: XCTestCase {
         XCTAssertFalse(ofPart.resumes(path: "/in.ndjson", device: 1, inode: 2, size: 100, part: 33 ..< 66), "another split (workers: changed)")
     }
 
+    /// Acks in reverse over lines with gaps (where a line's place is not its
+    /// distance from the first), acks of lines never emitted, and repeats.
+    func testDeliveredLinesFindOutOfOrderAcksAcrossGaps() {
+        var d = DeliveredLines()
+        let lines = [3, 4, 7, 8, 9, 20, 21, 40]
+        for line in lines { d.emitted(line: line, end: UInt64(line * 10)) }
+        for line in [40, 0, 5, 99, 21, 21, 9, 20, 8, 7, 4] { d.acked(line: line) }
+        XCTAssertNil(d.take(), "line 3 is not written yet")
+        XCTAssertFalse(d.isComplete)
+        d.acked(line: 3)
+        XCTAssertEqual(d.take()?.end, 400)
+        XCTAssertTrue(d.isComplete)
+        d.acked(line: 3)
+        XCTAssertNil(d.take(), "a repeated ack moves nothing")
+        d.emitted(line: 41, end: 410)
+        d.acked(line: 41)
+        XCTAssertEqual(d.take()?.line, 41)
+    }
+
     /// A crash can leave the last line of an appended file cut short; the
     /// next run removes it (its record was not acked and comes again)
     /// instead of writing the next line onto it.

@@ -73,6 +73,23 @@ final class HoldTableTests: XCTestCase {
         XCTAssertEqual(acks.all, [[1], [2]])
     }
 
+    /// `release_many`: each hold of the list ends as its own release would,
+    /// in order, so a repeat or a stale id in it is refused alone.
+    func testReleasingManyEndsEachLiveHoldOnceAndCountsTheRest() throws {
+        let acks = Acks()
+        let table = HoldTable(journalsReleases: true)
+        let t = batch([1, 2, 3], acks)
+        let holds = try (0 ..< 3).map { try XCTUnwrap(table.pin(UInt64($0 + 1), of: t, hint: $0)) }
+        let envelope = table.hold([batch([9], acks)])
+        t.release()
+        XCTAssertTrue(table.release(holds[1]))
+        let list = [holds[2], holds[1], envelope, 0, holds[0], holds[2]].map { OpaquePointer(bitPattern: $0) }
+        XCTAssertEqual(list.withUnsafeBufferPointer { table.release($0) }, 3, "holds[1] released before, NULL, holds[2] repeated")
+        XCTAssertEqual(table.count, 0)
+        XCTAssertEqual(table.takeReleased(), [holds[1], holds[2], envelope, holds[0]], "in the order they ended")
+        XCTAssertEqual(acks.all, [[2], [3], [1]], "each pin ends when its hold does, outside a deferral scope")
+    }
+
     func testAHoldOnSeveralBatchesRetainsEachOnceAndAttachesEachOnce() {
         let acks = Acks()
         let table = HoldTable()

@@ -1,7 +1,8 @@
-/// Pins released inside a `HoldTable.deferUnpins` scope, grouped by their
-/// batch, so each batch ends them under one lock with at most one ack.
-/// A join's evictions alternate between the two sides' batches, so runs of
-/// one batch are short: grouping, not runs, keeps the acks per batch.
+/// Pins to end together, grouped by their batch, so each batch ends them
+/// under one lock with at most one ack: those released inside a
+/// `HoldTable.deferUnpins` scope, and those of a pin group (`Ticket.unpin`).
+/// A join's evictions and pairs alternate between the two sides' batches,
+/// so runs of one batch are short: grouping, not runs, keeps the acks per batch.
 struct DeferredUnpins {
     private var batches: [Ticket] = []
     /// Per entry of `batches`, the positions released.

@@ -123,26 +123,52 @@ final class HoldTable: Sendable {
     /// `deferUnpins` scope a pin ends with the scope: the hold itself ends at
     /// once (a later attach of it is refused), its token is acked with the others.
     func release(_ id: UInt) -> Bool {
-        let ended = table.withLock { t -> (live: Bool, tickets: Tickets?) in
-            guard let index = t.slot(of: id) else { return (false, nil) }
-            let tickets = t.slots[index].tickets.take()
-            t.slots[index].generation &+= 1
-            t.free.append(index)
-            t.live -= 1
-            if journalsReleases { t.released.append(id) }
-            if t.deferring > 0, case let .pin(pin)? = tickets {
-                t.deferred.add(pin)
-                return (true, nil)
+        let ended = table.withLock { end(id, &$0) }
+        Self.finish(ended.tickets)
+        return ended.live
+    }
+
+    /// Ends the holds `ids` in order, as `release` of each would, under one
+    /// lock (ABI 1.6 `release_many`: a join releases the rows a batch
+    /// evicted together); returns how many were not live holds.
+    func release(_ ids: UnsafeBufferPointer<OpaquePointer?>) -> Int {
+        var ending: [Tickets] = []
+        let notLive = table.withLock { t in
+            var notLive = 0
+            for id in ids {
+                let ended = end(id.map { UInt(bitPattern: UnsafeRawPointer($0)) } ?? 0, &t)
+                if !ended.live { notLive += 1 }
+                if let tickets = ended.tickets { ending.append(tickets) }
             }
-            return (true, tickets)
+            return notLive
         }
-        switch ended.tickets {
+        for tickets in ending { Self.finish(tickets) }
+        return notLive
+    }
+
+    /// Ends hold `id` in the table; returns whether it was live, and what
+    /// to end once the lock is released (nil for a pin deferred to the scope's end).
+    private func end(_ id: UInt, _ t: inout State) -> (live: Bool, tickets: Tickets?) {
+        guard let index = t.slot(of: id) else { return (false, nil) }
+        let tickets = t.slots[index].tickets.take()
+        t.slots[index].generation &+= 1
+        t.free.append(index)
+        t.live -= 1
+        if journalsReleases { t.released.append(id) }
+        if t.deferring > 0, case let .pin(pin)? = tickets {
+            t.deferred.add(pin)
+            return (true, nil)
+        }
+        return (true, tickets)
+    }
+
+    private static func finish(_ tickets: Tickets?) {
+        switch tickets {
         case nil: break
         case let .pin(pin)?: pin.batch.unpin(pin.position)
         case let .one(ticket)?: ticket.release()
         case let .many(list)?: for ticket in list { ticket.release() }
         }
-        return ended.live
     }
 
     /// Opens a scope (a processor call) in which released pins are kept and

@@ -37,7 +37,7 @@ public final class Ticket: Sendable {
     private let group: [Pin]
 
     /// A source batch's ticket; `ack` is called once when the batch completes,
-    /// or, with held records, once for the rest and once per run of pins ending.
+    /// or, with held records, once for the rest and once per set of pins ending together.
     init(tokens: [UInt64], ack: @escaping @Sendable (_ tokens: [UInt64], _ final: Bool) -> Void) {
         self.tokens = tokens
         self.ack = ack
@@ -84,16 +84,14 @@ public final class Ticket: Sendable {
         if ready { ack?([tokens[position]], final) }
     }
 
-    /// Ends each pin of `list`: one lock and at most one ack per run of pins of the same batch.
+    /// Ends each pin of `list`: one lock and at most one ack per batch.
+    /// Grouped by batch, not by runs: a join's pairs alternate between the
+    /// two sides' batches, and runs made one ack, with its wake-up of the
+    /// source, per joined record.
     static func unpin(_ list: [Pin]) {
-        var start = list.startIndex
-        while start < list.endIndex {
-            let batch = list[start].batch
-            var end = start + 1
-            while end < list.endIndex, list[end].batch === batch { end += 1 }
-            batch.unpin(positions: list[start ..< end].lazy.map(\.position))
-            start = end
-        }
+        var grouped = DeferredUnpins()
+        for pin in list { grouped.add(pin) }
+        grouped.unpin()
     }
 
     /// Ends one pin on each of `positions` (repeats end several): one lock, at most one ack.

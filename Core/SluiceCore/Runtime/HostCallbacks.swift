@@ -20,6 +20,8 @@ enum HostCallbacks {
         t.release = hostRelease
         t.revoke_splits = hostRevokeSplits
         t.release_failed = hostReleaseFailed
+        t.emit_parts = hostEmitParts
+        t.release_many = hostReleaseMany
     }
 }
 
@@ -82,6 +84,12 @@ private let hostEmit: @convention(c) (OpaquePointer?, UnsafePointer<UInt8>?, Int
     return CallContext.with(ctx) { $0.emit(UnsafeRawBufferPointer(start: bson, count: length), options) }
 }
 
+private let hostEmitParts: @convention(c) (OpaquePointer?, UnsafePointer<sluice_document_part>?, Int, UnsafePointer<sluice_emit_options>?) -> Int32 = {
+    ctx, parts, count, options in
+    guard parts != nil || count == 0 else { return -1 }
+    return CallContext.with(ctx) { $0.emit(parts: UnsafeBufferPointer(start: parts, count: count), options) }
+}
+
 private let hostFail: @convention(c) (OpaquePointer?, Int, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = { ctx, index, kind, reason in
     let reason = reason.map { String(cString: $0) } ?? "no reason given"
     CallContext.with(ctx) { $0.fail(index, kind, reason) }
@@ -101,10 +109,26 @@ private let hostHold: @convention(c) (OpaquePointer?, Int) -> OpaquePointer? = {
 
 private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void = { data, hold in
     ComponentHost.with(data) { host in
-        let handle = holdHandle(hold)
-        let live = InFlightWrites.owns(handle) ? host.writes.end(handle) : host.holds.release(handle)
-        if !live { host.logger.error("release of a hold that is not live (released twice, or never returned by hold); ignored") }
+        if !end(hold, of: host) { host.logger.error("release of a hold that is not live (released twice, or never returned by hold); ignored") }
     }
+}
+
+private let hostReleaseMany: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<OpaquePointer?>?, Int) -> Void = { data, holds, count in
+    guard let holds, count > 0 else { return }
+    ComponentHost.with(data) { host in
+        let list = UnsafeBufferPointer(start: holds, count: count)
+        // A processor's holds are all in its table, ended under one lock; a sink's in-flight holds end one by one.
+        let notLive = list.contains { InFlightWrites.owns(holdHandle($0)) }
+            ? list.reduce(0) { $0 + (end($1, of: host) ? 0 : 1) }
+            : host.holds.release(list)
+        if notLive > 0 { host.logger.error("release of \(notLive) hold(s) that are not live (released twice, or never returned by hold); ignored") }
+    }
+}
+
+/// Ends `hold` in the table it came from; false if it is not a live hold.
+private func end(_ hold: OpaquePointer?, of host: ComponentHost) -> Bool {
+    let handle = holdHandle(hold)
+    return InFlightWrites.owns(handle) ? host.writes.end(handle) : host.holds.release(handle)
 }
 
 private let hostReleaseFailed: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = {

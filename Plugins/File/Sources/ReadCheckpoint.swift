@@ -52,36 +52,48 @@ struct ReadCheckpoint: Equatable {
 }
 
 /// Which emitted lines are delivered: the longest run from the first one.
+///
+/// An ack marks its line in place: acks that come out of order (a join
+/// releases its rows in event-time order) cost a lookup in the sorted
+/// lines, where a set of acked lines cost a hash insert and a remove each.
 struct DeliveredLines {
-    /// Emitted lines in order: (line number, byte offset after it).
-    private var emitted: [(line: Int, end: UInt64)] = []
+    /// Emitted lines in order (line numbers increase): the byte offset after each, and whether it is acked.
+    private var emitted: [(line: Int, end: UInt64, acked: Bool)] = []
     private var head = 0
-    private var acked: Set<Int> = []
     /// The end of the longest delivered run, when it moved since `take`.
     private(set) var delivered: (line: Int, end: UInt64)?
     private(set) var moved = false
 
-    mutating func emitted(line: Int, end: UInt64) { emitted.append((line, end)) }
+    mutating func emitted(line: Int, end: UInt64) { emitted.append((line, end, false)) }
 
     /// Every emitted line is delivered.
     var isComplete: Bool { head == emitted.count }
 
+    /// Marks `line` delivered; an ack of a line not emitted, or delivered already, changes nothing.
     mutating func acked(line: Int) {
-        // Acks mostly come in order: the next line needs no set.
-        if head < emitted.count, emitted[head].line == line, acked.isEmpty {
-            delivered = emitted[head]
-            moved = true
-            head += 1
-            trim()
-            return
-        }
-        acked.insert(line)
-        while head < emitted.count, acked.remove(emitted[head].line) != nil {
-            delivered = emitted[head]
+        guard let position = position(of: line) else { return }
+        emitted[position].acked = true
+        guard position == head else { return }
+        while head < emitted.count, emitted[head].acked {
+            delivered = (emitted[head].line, emitted[head].end)
             moved = true
             head += 1
         }
         trim()
+    }
+
+    /// Where `line` is among the emitted lines from `head` on, or nil.
+    private func position(of line: Int) -> Int? {
+        guard head < emitted.count else { return nil }
+        // Lines are mostly emitted one after another, so the line's distance from the first is its place.
+        let guess = head + (line - emitted[head].line)
+        if guess >= head, guess < emitted.count, emitted[guess].line == line { return guess }
+        var low = head, high = emitted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if emitted[middle].line < line { low = middle + 1 } else { high = middle }
+        }
+        return low < emitted.count && emitted[low].line == line ? low : nil
     }
 
     private mutating func trim() {

@@ -39,6 +39,8 @@ public final class JoinProcessor: Processor {
         var document: JoinedDocument
         /// The documents of stored records.
         var arena = RowArena()
+        /// The holds this carry-out ends, released together at its end.
+        var releases: [Hold] = []
         /// Kept rows from replaying sources that matched, for a restart (nil for an inner join, which emits no outer rows).
         var ledger: MatchLedger?
 
@@ -177,7 +179,8 @@ public final class JoinProcessor: Processor {
             : "join: late on input \(streams[stream].name): event time \(ISO8601.format(milliseconds: time)) is behind the watermark minus allowed lateness (\(ISO8601.format(milliseconds: horizon)))")
     }
 
-    /// Emits and releases what the join decided, in its order. The ledger
+    /// Emits what the join decided, in its order, then releases the holds
+    /// of the rows that left, all in one call to the host. The ledger
     /// learns of this call's matches before any hold is released; if it
     /// cannot, the holds stay: the sources commit nothing past them, and a
     /// restart replays them.
@@ -217,10 +220,13 @@ public final class JoinProcessor: Processor {
                     emit(left: side == .left ? bytes : nil, right: side == .left ? nil : bytes, time: unmatched.time,
                          holds: unmatched.hold, nil, &state.document, output)
                 case let .release(hold):
-                    if releasing, let hold { host.release(hold) }
+                    if releasing, let hold { state.releases.append(hold) }
                 }
             }
         }
+        // After every emit above, not between them: a hold ends no earlier than the outputs listing it are out.
+        host.release(state.releases)
+        state.releases.removeAll(keepingCapacity: true)
         state.events.removeAll(keepingCapacity: true)
         if state.arena.isDueForCompaction {
             state.arena.compact(live: state.joins.bytes) { move in
@@ -241,12 +247,19 @@ public final class JoinProcessor: Processor {
         return MatchLedger.identity(side: side, key: key, time: row.time)
     }
 
-    /// Builds the joined document in the reused buffer and emits it with its holds, without an array of either.
+    /// Emits the joined document with its holds, without an array of either:
+    /// assembled by the host from the stored rows where it can (ABI 1.6),
+    /// which then checks only their framing, else built in the reused buffer.
     private func emit(left: UnsafeRawBufferPointer?, right: UnsafeRawBufferPointer?, time: Int64, holds first: Hold?, _ second: Hold?,
                       _ document: inout JoinedDocument, _ output: Output)
     {
-        let refused = document.withDocument(left: left, right: right) { doc in
-            output.emit(doc, eventTime: time, holds: first, second) ? nil : doc.count
+        let refused: Int?
+        if output.assemblesParts, let emitted = document.withParts(left: left, right: right, { output.emit($0, $1, eventTime: time, holds: first, second) }) {
+            refused = emitted ? nil : (left?.count ?? 0) + (right?.count ?? 0)
+        } else {
+            refused = document.withDocument(left: left, right: right) { doc in
+                output.emit(doc, eventTime: time, holds: first, second) ? nil : doc.count
+            }
         }
         if let refused { host.log(.error, "join: the host refused a joined record (\(refused) bytes)") }
     }
