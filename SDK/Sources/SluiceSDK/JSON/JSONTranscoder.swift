@@ -63,11 +63,19 @@ struct JSONTranscoder {
         skipSpace()
         if parser.p < n, at(parser.p) == UInt8(ascii: "}") { parser.p += 1; return }
         while true {
-            skipSpace()
-            guard parser.p < n, at(parser.p) == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
+            // The key's quote and then the comma tested first: most lines
+            // have no space between members, where skipSpace finds nothing.
+            if parser.p >= n || at(parser.p) != UInt8(ascii: "\"") {
+                skipSpace()
+                guard parser.p < n, at(parser.p) == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
+            }
             let element = out.count
             if !recalledKey() { try key(element: element) }
             try memberValue(element: element, depth: depth)
+            if parser.p < n, at(parser.p) == UInt8(ascii: ",") {
+                parser.p += 1
+                continue
+            }
             skipSpace()
             guard parser.p < n else { throw parser.error("unterminated object") }
             if at(parser.p) == UInt8(ascii: ",") { parser.p += 1; continue }
@@ -104,7 +112,9 @@ struct JSONTranscoder {
     /// loop and then a copy loop over the remembered entry.
     @inline(__always)
     private mutating func recalledKey() -> Bool {
-        guard let memory, remembering, keyCursor < memory.pointee.keyBytes else { return false }
+        // No test of `remembering`: a line that stopped remembering cut the
+        // entries at the cursor, which then stays, so none is left to recall.
+        guard let memory, keyCursor < memory.pointee.keyBytes else { return false }
         let entry = memory.pointee.keys + keyCursor
         let n = Int(entry.load(as: UInt8.self))
         let p = parser.p &+ 1
