@@ -215,9 +215,12 @@ struct JSONTranscoder {
             type = try stringValue()
         } else if c &- 48 < 10 || c == UInt8(ascii: "-") {
             // The short forms inline; the rest through `number`'s call.
-            switch parser.shortNumber() {
-            case let .int(i)?: type = appendInteger(i)
-            case let .double(d)?:
+            switch JSONParser.shortNumber(base, at: parser.p, n) {
+            case let (.int(i), end)?:
+                parser.p = end
+                type = appendInteger(i)
+            case let (.double(d), end)?:
+                parser.p = end
                 // Too short for `appendDouble`'s decimal128 (19 characters or more).
                 out.append(littleEndian: d.bitPattern)
                 type = .double
