@@ -215,8 +215,8 @@ public struct JSONParser {
         // The caller saw a byte at `p`: the buffer has a base. Positions
         // stay within the buffer, so they move with wrapping arithmetic.
         let base = b.baseAddress!, n = b.count
-        if let (short, end) = Self.shortNumber(base, at: p, n) {
-            p = end
+        if let (short, end) = Self.shortNumber(base, at: self.p, n) {
+            self.p = end
             return short
         }
         var p = self.p

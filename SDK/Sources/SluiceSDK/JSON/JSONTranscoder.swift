@@ -86,8 +86,8 @@ struct JSONTranscoder {
 
     /// After the parser sits on a key's quote: the element's type
     /// placeholder and name, the parser past the colon. Out of line: most
-    /// keys are recalled (`recalledKey`), and a smaller member loop keeps
-    /// `memberValue` inlined into it.
+    /// keys are recalled (`recalledKey`), and this path, with its own
+    /// inlined `string`, would only lengthen the member loop.
     @inline(never)
     private mutating func key(element: Int) throws {
         out.append(0)  // the type, known after the value
@@ -349,8 +349,8 @@ struct JSONTranscoder {
 
     /// `string` from its first stop byte that is not the closing quote
     /// (`at`; the output holds the string from `stringStart`). A call of
-    /// its own: the escapes and errors, in every inlined `string`, made
-    /// its callers too large for the optimizer to inline theirs.
+    /// its own: the escapes and errors stay out of the member loop, where
+    /// `string` is inlined.
     @inline(never)
     private mutating func stringRest(at start: Int, from stringStart: Int) throws -> Bool {
         var p = start
@@ -377,8 +377,7 @@ struct JSONTranscoder {
     /// The caller reserved the rest of the input and a word more.
     @inline(always)
     private mutating func copyPlain(from start: Int) -> Int {
-        // A loop per mode: testing `ascii` in the loop took a select per
-        // word, and the masks' constants no longer stayed in registers.
+        // A loop per mode: with `ascii` tested in the loop, each word paid a select.
         // Locals, not `out`'s or `self`'s fields: each store through the
         // output pointer reloaded them, as it may alias them.
         let i = ascii ? Self.copyPlain(base + start, n &- start, to: out.end, ascii: true)

@@ -37,8 +37,8 @@ extension StringScan {
     static func stopMask(_ v: UInt64, ascii: Bool) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let quote = v ^ (ones &* 0x22), backslash = v ^ (ones &* 0x5C)
-        // Each test also flags the bytes at or above 0x80 (and 0xA0 …): that is
-        // `v`'s own high bit, kept in ASCII mode and masked off otherwise.
+        // The tests also flag some bytes at or above 0x80: `v`'s own high
+        // bit flags them all in ASCII mode, and `& ~v` clears them otherwise.
         let low = (v &- ones &* 0x20) | (quote &- ones) | (backslash &- ones)
         return (ascii ? low | v : low & ~v) & 0x8080_8080_8080_8080
     }
