@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.3
 import PackageDescription
 
 /// The SDK is a package of its own (SDK/Package.swift), so plugin authors

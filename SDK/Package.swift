@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.3
 import PackageDescription
 
 /// The plugin SDK on its own: the C header and the Swift SDK, depending on

@@ -170,6 +170,26 @@ final class TranscoderFastPathTests: XCTestCase {
         XCTAssertThrowsError(try transcode(Array(deepArrays.utf8))) { XCTAssertTrue("\($0)".contains("nesting deeper than 512"), "\($0)") }
     }
 
+    /// White space (or a stray byte) at every boundary of a record: the member
+    /// loop tests the key's quote and the comma before skipping space.
+    func testSpaceAndStrayBytesAtEveryBoundary() {
+        let record = #"{"a":1,"bb":"x","c":2.5,"d":[1,2],"e":{"f":3},"g":true}"#
+        let bytes = Array(record.utf8)
+        // From after the '{': before it, a record that is not an object is refused at byte 0, by design.
+        for i in 1 ... bytes.count {
+            for insert in [" ", "\t", "\n", "  \r\n ", ",", "x", "\""] {
+                let text = Array(bytes[..<i]) + Array(insert.utf8) + Array(bytes[i...])
+                let name = "\(i) \(insert.debugDescription)"
+                // Same document, or an error at the same byte (the transcoder words some reasons its own way).
+                switch (Result { try general(text) }, Result { try transcode(text) }) {
+                case let (.success(e), .success(g)): XCTAssertEqual(g, e, name)
+                case let (.failure(e as JSONParseError), .failure(g as JSONParseError)): XCTAssertEqual(g.offset, e.offset, name)
+                case let (e, g): XCTFail("\(name): general \(e), transcoder \(g)")
+                }
+            }
+        }
+    }
+
     /// Records whose BSON outgrows the stack buffer move to the heap, whole.
     func testLongRecordsOutgrowTheStackBuffer() throws {
         let long = String(repeating: "0123456789", count: 500)

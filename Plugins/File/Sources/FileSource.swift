@@ -317,11 +317,19 @@ public final class FileSource: Source {
 
     /// Emits a decoded record, with its event time and key when configured,
     /// and the JSON `text` it was decoded from, if faithfully.
+    @inline(__always)
     func emit(_ d: UnsafeRawBufferPointer, _ output: Output, token: UInt64, text: UnsafeRawBufferPointer? = nil) {
         guard timeField != nil || keyField != nil else {
             output.emit(d, token: token, jsonText: text)
             return
         }
+        emitKeyed(d, output, token: token, text: text)
+    }
+
+    /// `emit` with an event time or a key to find: a call of its own, so
+    /// that the plain emit, inlined into the decoders, keeps a small frame.
+    @inline(never)
+    private func emitKeyed(_ d: UnsafeRawBufferPointer, _ output: Output, token: UInt64, text: UnsafeRawBufferPointer?) {
         let view = BSONDocument(d)
         let time = timeField.flatMap { view.element(path: $0) }.flatMap(Self.eventTime)
         if let k = keyField.flatMap({ view.element(path: $0) }), let keyBytes = Self.keyBytes(k) {

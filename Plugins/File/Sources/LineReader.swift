@@ -144,13 +144,16 @@ final class LineReader {
         // Bytes after `start` already searched for a newline; kept across refills, which move `start`.
         var searched = 0
         while true {
-            let from = start + searched
-            if end > from, let nl = memchr(buffer.baseAddress! + from, 0x0A, end - from) {
-                let at = buffer.baseAddress!.distance(to: nl)
-                let line = UnsafeRawBufferPointer(rebasing: buffer[start ..< at])
-                offset += UInt64(at + 1 - start)
-                start = at + 1
-                lineNumber += 1
+            // Positions within the buffer, and counts of its bytes: wrapping
+            // arithmetic, without an overflow or range test per line.
+            let base = buffer.baseAddress!
+            let from = start &+ searched
+            if end > from, let nl = memchr(base + from, 0x0A, end &- from) {
+                let at = base.distance(to: nl)
+                let line = UnsafeRawBufferPointer(start: base + start, count: at &- start)
+                offset &+= UInt64(truncatingIfNeeded: at &+ 1 &- start)
+                start = at &+ 1
+                lineNumber &+= 1
                 return line
             }
             searched = end - start

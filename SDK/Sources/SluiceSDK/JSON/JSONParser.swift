@@ -215,6 +215,10 @@ public struct JSONParser {
         // The caller saw a byte at `p`: the buffer has a base. Positions
         // stay within the buffer, so they move with wrapping arithmetic.
         let base = b.baseAddress!, n = b.count
+        if let (short, end) = Self.shortNumber(base, at: self.p, n) {
+            self.p = end
+            return short
+        }
         var p = self.p
         let start = p
         let negative = base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-")
@@ -282,6 +286,39 @@ public struct JSONParser {
         if integral, let i = Int64(text) { return .int(i) }
         guard let d = Double(text) else { throw error("number out of range") }
         return .double(d)
+    }
+
+    /// The number at `start` of the `n` bytes at `base` (a '-' or a digit
+    /// there), when it is of the most common forms, read from one word
+    /// (`DigitWord`): up to 7 digits, or a decimal of up to 6 digits around
+    /// its '.', followed by a byte other than a digit or an exponent, all
+    /// within the 8 bytes from the first digit (which must be readable).
+    /// Its value as `scanNumber` gives it (on its fast path: the mantissa
+    /// and the power of ten are exact) and where it ends; nil for anything
+    /// else, errors included. A pointer and a count, not the parser's
+    /// buffer: the transcoder passes its own, without a test of the base for nil.
+    @inline(always)
+    static func shortNumber(_ base: UnsafeRawPointer, at start: Int, _ n: Int) -> (JSONNumber, end: Int)? {
+        var p = start
+        let negative = base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-")
+        if negative { p &+= 1 }
+        guard n &- p >= 8 else { return nil }
+        let word = DigitWord(base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+        let count = word.run(from: 0)
+        // No digit, or perhaps more than the word holds; "0" before another digit is an error `scanNumber` reports.
+        guard UInt(bitPattern: count &- 1) < 7, word.digits & 0xFF != 0 || count == 1 else { return nil }
+        let next = word.byte(count)
+        guard next == UInt8(ascii: ".") else {
+            guard next | 0x20 != UInt8(ascii: "e") else { return nil }
+            let i = Int64(word.value(count))
+            return (.int(negative ? 0 &- i : i), p &+ count)
+        }
+        // The fraction's digits, and the byte after them, in the same word.
+        let fraction = count < 6 ? word.run(from: count &+ 1) : 0
+        let end = count &+ 1 &+ fraction
+        guard fraction > 0, end < 8, word.byte(end) | 0x20 != UInt8(ascii: "e") else { return nil }
+        let d = Double(word.value(integer: count, fraction: fraction)) / JSONParser.powerOfTen(fraction)
+        return (.double(negative ? -d : d), p &+ end)
     }
 
     /// 10^e for e in 0 ... 22: every one is exactly representable as a

@@ -63,30 +63,45 @@ struct JSONTranscoder {
         skipSpace()
         if parser.p < n, at(parser.p) == UInt8(ascii: "}") { parser.p += 1; return }
         while true {
-            skipSpace()
-            guard parser.p < n, at(parser.p) == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
-            let element = out.count
-            if !recalledKey() {
-                out.append(0)  // the type, known after the value
-                let keyStart = parser.p + 1
-                let escaped = try string()
-                // Only an escaped key can hold U+0000; a BSON key ends at the first NUL, so the record would be malformed.
-                if escaped, memchr(out.base + element + 1, 0, out.count - element - 1) != nil {
-                    throw parser.error(BSONFromJSON.nulKeyReason)
-                }
-                out.append(0)
-                if memory != nil { rememberKey(from: keyStart, escaped: escaped) }
+            // The key's quote and then the comma tested first: most lines
+            // have no space between members, where skipSpace finds nothing.
+            if parser.p >= n || at(parser.p) != UInt8(ascii: "\"") {
                 skipSpace()
-                guard parser.p < n, at(parser.p) == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
-                parser.p += 1
+                guard parser.p < n, at(parser.p) == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
             }
+            let element = out.count
+            if !recalledKey() { try key(element: element) }
             try memberValue(element: element, depth: depth)
+            if parser.p < n, at(parser.p) == UInt8(ascii: ",") {
+                parser.p += 1
+                continue
+            }
             skipSpace()
             guard parser.p < n else { throw parser.error("unterminated object") }
             if at(parser.p) == UInt8(ascii: ",") { parser.p += 1; continue }
             if at(parser.p) == UInt8(ascii: "}") { parser.p += 1; return }
             throw parser.error("expected ',' or '}' in object")
         }
+    }
+
+    /// After the parser sits on a key's quote: the element's type
+    /// placeholder and name, the parser past the colon. Out of line: most
+    /// keys are recalled (`recalledKey`), and this path, with its own
+    /// inlined `string`, would only lengthen the member loop.
+    @inline(never)
+    private mutating func key(element: Int) throws {
+        out.append(0)  // the type, known after the value
+        let keyStart = parser.p + 1
+        let escaped = try string()
+        // Only an escaped key can hold U+0000; a BSON key ends at the first NUL, so the record would be malformed.
+        if escaped, memchr(out.base + element + 1, 0, out.count - element - 1) != nil {
+            throw parser.error(BSONFromJSON.nulKeyReason)
+        }
+        out.append(0)
+        if memory != nil { rememberKey(from: keyStart, escaped: escaped) }
+        skipSpace()
+        guard parser.p < n, at(parser.p) == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
+        parser.p += 1
     }
 
     /// After the parser sits on a key's quote: when the next remembered key
@@ -97,7 +112,9 @@ struct JSONTranscoder {
     /// loop and then a copy loop over the remembered entry.
     @inline(__always)
     private mutating func recalledKey() -> Bool {
-        guard let memory, remembering, keyCursor < memory.pointee.keyBytes else { return false }
+        // No test of `remembering`: a line that stopped remembering cut the
+        // entries at the cursor, which then stays, so none is left to recall.
+        guard let memory, keyCursor < memory.pointee.keyBytes else { return false }
         let entry = memory.pointee.keys + keyCursor
         let n = Int(entry.load(as: UInt8.self))
         let p = parser.p &+ 1
@@ -189,7 +206,7 @@ struct JSONTranscoder {
     /// A member's value, right after its colon: a string, a number or a
     /// `$date` as `JSONWriter` writes it, read without `value`'s dispatch
     /// (an NDJSON line is mostly these); anything else, a space included, through `value`.
-    @inline(__always)
+    @inline(always)
     private mutating func memberValue(element: Int, depth: Int) throws {
         guard depth < parser.maxDepth, parser.p < n else { return try value(element: element, depth: depth) }
         let c = at(parser.p)
@@ -197,7 +214,18 @@ struct JSONTranscoder {
         if c == UInt8(ascii: "\"") {
             type = try stringValue()
         } else if c &- 48 < 10 || c == UInt8(ascii: "-") {
-            type = try number()
+            // The short forms inline; the rest through `number`'s call.
+            switch JSONParser.shortNumber(base, at: parser.p, n) {
+            case let (.int(i), end)?:
+                parser.p = end
+                type = appendInteger(i)
+            case let (.double(d), end)?:
+                parser.p = end
+                // Too short for `appendDouble`'s decimal128 (19 characters or more).
+                out.append(littleEndian: d.bitPattern)
+                type = .double
+            case nil: type = try number()
+            }
         } else if c == UInt8(ascii: "{"), let ms = compactDate() {
             out.append(littleEndian: ms)
             type = .datetime
@@ -213,29 +241,30 @@ struct JSONTranscoder {
     /// (`extendedDate` gives the same milliseconds for this form). The
     /// fixed-offset reader accepts only digits and separators, so the
     /// 24 bytes hold no quote or escape the general path would stop at.
-    @inline(__always)
+    @inline(always)
     private mutating func compactDate() -> Int64? {
         let p = parser.p
         // `{"$date` and `":"`, little-endian.
         let head: UInt64 = 0x2265_7461_6424_227B, colon: UInt16 = 0x223A
-        guard n - p >= 36, base.loadUnaligned(fromByteOffset: p, as: UInt64.self) == UInt64(littleEndian: head),
-              base.loadUnaligned(fromByteOffset: p + 8, as: UInt16.self) == UInt16(littleEndian: colon),
-              at(p + 34) == UInt8(ascii: "\""), at(p + 35) == UInt8(ascii: "}") else { return nil }
-        let text = UnsafeRawBufferPointer(start: base + p + 10, count: 24)
+        // Offsets within the 36 bytes checked to be there: wrapping arithmetic.
+        guard n &- p >= 36, base.loadUnaligned(fromByteOffset: p, as: UInt64.self) == UInt64(littleEndian: head),
+              base.loadUnaligned(fromByteOffset: p &+ 8, as: UInt16.self) == UInt16(littleEndian: colon),
+              at(p &+ 34) == UInt8(ascii: "\""), at(p &+ 35) == UInt8(ascii: "}") else { return nil }
+        let text = UnsafeRawBufferPointer(start: base + (p &+ 10), count: 24)
         let parsed = if let memory { ISO8601.parseUTC(text, memo: &memory.pointee.day) } else { ISO8601.parseUTC(text) }
         guard let ms = parsed else { return nil }
-        parser.p = p + 36
+        parser.p = p &+ 36
         return ms
     }
 
     /// After the parser sits on a quote: a string element's length, bytes and NUL.
-    @inline(__always)
+    @inline(always)
     private mutating func stringValue() throws -> BSONType {
         let length = out.count
         out.append(littleEndian: Int32(0))
         _ = try string()
         out.append(0)
-        out.set(int32: Int32(truncatingIfNeeded: out.count - length - 4), at: length)
+        out.set(int32: Int32(truncatingIfNeeded: out.count &- length &- 4), at: length)
         return .string
     }
 
@@ -301,17 +330,32 @@ struct JSONTranscoder {
     /// After the parser sits on a quote: the string's bytes, unescaped, into
     /// the output; true when it held an escape. Same errors, at the same
     /// offsets, as `JSONParser.string`. Inlined into its callers (keys read
-    /// in full, `stringValue`), which otherwise paid a call per string.
-    @inline(__always)
+    /// in full, `stringValue`), which otherwise paid a call per string; a
+    /// string with anything but plain bytes goes on out of line (`stringRest`).
+    @inline(always)
     private mutating func string() throws -> Bool {
-        var p = parser.p + 1
-        var escaped = false
-        let stringStart = out.count
+        let p = parser.p &+ 1
         // Unescaping never lengthens text: the rest of the input, and a word
         // stored past it, bound what the string writes.
-        out.reserve(n - p + 8)
+        out.reserve(n &- p &+ 8)
+        let stringStart = out.count
+        let end = copyPlain(from: p)
+        if end < n, at(end) == UInt8(ascii: "\"") {
+            parser.p = end &+ 1
+            return false
+        }
+        return try stringRest(at: end, from: stringStart)
+    }
+
+    /// `string` from its first stop byte that is not the closing quote
+    /// (`at`; the output holds the string from `stringStart`). A call of
+    /// its own: the escapes and errors stay out of the member loop, where
+    /// `string` is inlined.
+    @inline(never)
+    private mutating func stringRest(at start: Int, from stringStart: Int) throws -> Bool {
+        var p = start
+        var escaped = false
         while true {
-            p = copyPlain(from: p)
             guard p < n else { parser.p = p; throw parser.error("unterminated string") }
             let c = at(p)
             if c == UInt8(ascii: "\"") { break }
@@ -320,7 +364,7 @@ struct JSONTranscoder {
             escaped = true
             parser.p = p + 1
             try escape()
-            p = parser.p
+            p = copyPlain(from: parser.p)
         }
         parser.p = p + 1
         if escaped, !ascii { repairUTF8(from: stringStart) }
@@ -331,34 +375,47 @@ struct JSONTranscoder {
     /// character, or in `ascii` mode a byte at or above 0x80) to the
     /// output, scanning and storing a word at a time; returns where it ends.
     /// The caller reserved the rest of the input and a word more.
-    @inline(__always)
+    @inline(always)
     private mutating func copyPlain(from start: Int) -> Int {
-        let high: UInt64 = ascii ? 0x8080_8080_8080_8080 : 0
-        // Locals, not `out`'s or `self`'s fields: each store through `to`
-        // reloaded them, as it may alias them.
-        let to = out.end
-        let from = base + start
-        let count = n &- start
+        // A loop per mode: with `ascii` tested in the loop, each word paid a select.
+        // Locals, not `out`'s or `self`'s fields: each store through the
+        // output pointer reloaded them, as it may alias them.
+        let i = ascii ? Self.copyPlain(base + start, n &- start, to: out.end, ascii: true)
+                      : Self.copyPlain(base + start, n &- start, to: out.end, ascii: false)
+        out.advance(i)
+        return start &+ i
+    }
+
+    /// `copyPlain(from:)`'s loop over the `count` bytes at `from`: how many are plain.
+    @inline(__always)
+    private static func copyPlain(_ from: UnsafeRawPointer, _ count: Int, to: UnsafeMutableRawPointer, ascii: Bool) -> Int {
         var i = 0
-        while i &+ 8 <= count {
+        // Two words a step: the masks' constants, set up in registers per
+        // step, and the loop's test serve both.
+        while i &+ 16 <= count {
+            let v = from.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let w = from.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)
+            to.storeBytes(of: v, toByteOffset: i, as: UInt64.self)
+            to.storeBytes(of: w, toByteOffset: i &+ 8, as: UInt64.self)
+            let m = StringScan.stopMask(UInt64(littleEndian: v), ascii: ascii)
+            let k = StringScan.stopMask(UInt64(littleEndian: w), ascii: ascii)
+            if m | k != 0 { return i &+ (m != 0 ? m.trailingZeroBitCount : 64 &+ k.trailingZeroBitCount) &>> 3 }
+            i &+= 16
+        }
+        if i &+ 8 <= count {
             let v = from.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             to.storeBytes(of: v, toByteOffset: i, as: UInt64.self)
-            let m = StringScan.stopMask(UInt64(littleEndian: v), high: high)
-            if m != 0 {
-                i &+= m.trailingZeroBitCount &>> 3
-                out.advance(i)
-                return start &+ i
-            }
+            let m = StringScan.stopMask(UInt64(littleEndian: v), ascii: ascii)
+            if m != 0 { return i &+ m.trailingZeroBitCount &>> 3 }
             i &+= 8
         }
         while i < count {
             let c = from.load(fromByteOffset: i, as: UInt8.self)
-            if StringScan.stops(c) || c & UInt8(truncatingIfNeeded: high) != 0 { break }
+            if StringScan.stops(c) || (ascii && c >= 0x80) { break }
             to.storeBytes(of: c, toByteOffset: i, as: UInt8.self)
             i &+= 1
         }
-        out.advance(i)
-        return start &+ i
+        return i
     }
 
     /// After a backslash: the escape (`JSONParser.escapedScalar`), unescaped into the output.

@@ -30,35 +30,16 @@ enum StringScan {
 
 extension StringScan {
     /// The stop bytes of eight (`v` loaded little-endian): the high bit of each
-    /// byte below 0x20, a quote, a backslash, or (when `high` is 0x80…80) at or
-    /// above 0x80. Borrows can flag bytes after the first stop, never before
-    /// it, so the lowest flag is always exact.
+    /// byte below 0x20, a quote, a backslash, or (with `ascii`) at or above
+    /// 0x80. Borrows can flag bytes after the first stop, never before it,
+    /// so the lowest flag is always exact.
     @inline(__always)
-    static func stopMask(_ v: UInt64, high: UInt64) -> UInt64 {
+    static func stopMask(_ v: UInt64, ascii: Bool) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let quote = v ^ (ones &* 0x22), backslash = v ^ (ones &* 0x5C)
-        // The three tests share `& ~v`: a quote or a backslash has its high bit clear, as does a byte below 0x20.
-        let low = ((v &- ones &* 0x20) | (quote &- ones) | (backslash &- ones)) & ~v
-        return (low | (v & high)) & 0x8080_8080_8080_8080
-    }
-
-    /// Like `plainEnd`, also stopping at a byte at or above 0x80 when `ascii` is true.
-    @inline(__always)
-    static func plainEnd(_ b: UnsafeRawBufferPointer, from start: Int, ascii: Bool) -> Int {
-        guard let base = b.baseAddress else { return b.count }
-        let n = b.count
-        let high: UInt64 = ascii ? 0x8080_8080_8080_8080 : 0
-        var i = start
-        while i + 8 <= n {
-            let m = stopMask(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)), high: high)
-            if m != 0 { return i + m.trailingZeroBitCount >> 3 }
-            i += 8
-        }
-        while i < n {
-            let c = base.load(fromByteOffset: i, as: UInt8.self)
-            if stops(c) || (ascii && c >= 0x80) { return i }
-            i += 1
-        }
-        return i
+        // The tests also flag some bytes at or above 0x80: `v`'s own high
+        // bit flags them all in ASCII mode, and `& ~v` clears them otherwise.
+        let low = (v &- ones &* 0x20) | (quote &- ones) | (backslash &- ones)
+        return (ascii ? low | v : low & ~v) & 0x8080_8080_8080_8080
     }
 }

@@ -78,7 +78,7 @@ public enum ISO8601 {
     /// `parseUTC`, the day's milliseconds taken from `memo` when the text
     /// starts with the same "YYYY-MM-DD" as the last one read through it
     /// (timestamps of a stream mostly share their day): only the time of day is read.
-    @inline(__always)
+    @inline(always)
     static func parseUTC(_ b: UnsafeRawBufferPointer, memo: inout UTCDayMemo) -> Int64? {
         guard b.count == 20 || b.count == 24, let base = b.baseAddress else { return nil }
         // Bytes 0 ..< 8 and 2 ..< 10: the whole "YYYY-MM-DD" in two loads.
