@@ -11,6 +11,7 @@ _Static_assert(offsetof(sluice_emit_options, text) == 64 && offsetof(sluice_emit
                offsetof(sluice_emit_options, text_format) == 76 && sizeof(sluice_emit_options) == 80,
                "ABI 1.6 fields of sluice_emit_options follow the 1.3 ones");
 _Static_assert(offsetof(sluice_batch, text_data) > offsetof(sluice_batch, revoked_count), "ABI 1.6 fields of sluice_batch come last");
+_Static_assert(offsetof(sluice_host_api, release_many) > offsetof(sluice_host_api, worker_count), "ABI 1.6 fields of sluice_host_api come last");
 _Static_assert(offsetof(sluice_batch, struct_size) == 0, "struct_size first");
 _Static_assert(offsetof(sluice_host_api, struct_size) == 0, "struct_size first");
 _Static_assert(offsetof(sluice_emit_options, struct_size) == 0, "struct_size first");

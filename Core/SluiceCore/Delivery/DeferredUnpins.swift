@@ -9,15 +9,18 @@ struct DeferredUnpins {
     private var positions: [[Int]] = []
     /// The group the last pin went to: the next one is most likely there too.
     private var last = 0
+    /// Each batch's entry in `batches`: a drain ends pins of thousands of batches at once.
+    private var index: [ObjectIdentifier: Int] = [:]
 
     var isEmpty: Bool { batches.isEmpty }
 
     mutating func add(_ pin: Ticket.Pin) {
         if last >= batches.count || batches[last] !== pin.batch {
-            if let known = batches.firstIndex(where: { $0 === pin.batch }) {
+            if let known = index[ObjectIdentifier(pin.batch)] {
                 last = known
             } else {
                 last = batches.count
+                index[ObjectIdentifier(pin.batch)] = last
                 batches.append(pin.batch)
                 positions.append([])
             }

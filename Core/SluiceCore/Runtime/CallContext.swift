@@ -58,8 +58,6 @@ final class CallContext {
     @exclusivity(unchecked) private var forwardsPending = true
     private(set) var failures: [Failure] = []
     private var failureSlot: [Int: Int] = [:]
-    /// Where `emit(parts:)` assembles a document before it is copied into an output (never appended to: `count` stays 0).
-    private let assembly = RecordBytes()
     /// Emits refused: a malformed document, an unknown output, an unknown hold.
     private(set) var rejected = 0
     /// Sources (ABI 1.3): splits revoked during the call, each with the
@@ -223,24 +221,8 @@ final class CallContext {
         return list.withUnsafeBufferPointer { holds.attach($0, to: &attached[output]) }
     }
 
+    /// An emitted document: checked here unless it is the input record's own bytes.
     func emit(_ doc: UnsafeRawBufferPointer, _ options: UnsafePointer<sluice_emit_options>?) -> Int32 {
-        emit(doc, options, checked: false)
-    }
-
-    /// `emit_parts` (ABI 1.6): assembles the document in `assembly`, whose
-    /// parts' elements were checked when they entered the host, then emits
-    /// it as `emit` would.
-    func emit(parts: UnsafeBufferPointer<sluice_document_part>, _ options: UnsafePointer<sluice_emit_options>?) -> Int32 {
-        guard let size = DocumentParts.size(of: parts) else { return reject() }
-        assembly.reserve(size)
-        DocumentParts.write(parts, size: size, into: assembly.base!)
-        return emit(assembly.slice(0, size), options, checked: true)
-    }
-
-    /// An emitted document, `checked` when the host made it from checked
-    /// parts; otherwise it is checked here unless it is the input record's own bytes.
-    @inline(__always)
-    private func emit(_ doc: UnsafeRawBufferPointer, _ options: UnsafePointer<sluice_emit_options>?, checked: Bool) -> Int32 {
         var eventTime = Int64.min
         var key: UnsafeRawBufferPointer?
         var token: UInt64 = 0
@@ -284,7 +266,7 @@ final class CallContext {
             text = kept.bytes
             textFormat = kept.format
         }
-        guard output >= 0, output <= namedCount, checked || unchanged || BSONDocument.isWellFormed(doc) else { return reject() }
+        guard output >= 0, output <= namedCount, unchanged || BSONDocument.isWellFormed(doc) else { return reject() }
         if let holdList {
             guard let holds, holds.attach(holdList, to: &attached[output]) else { return reject() }
             if journalsHolds { attachedHolds[output].append(contentsOf: holdList.map { UInt(bitPattern: UnsafeRawPointer($0!)) }) }

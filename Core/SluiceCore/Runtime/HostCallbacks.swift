@@ -20,7 +20,6 @@ enum HostCallbacks {
         t.release = hostRelease
         t.revoke_splits = hostRevokeSplits
         t.release_failed = hostReleaseFailed
-        t.emit_parts = hostEmitParts
         t.release_many = hostReleaseMany
     }
 }
@@ -84,12 +83,6 @@ private let hostEmit: @convention(c) (OpaquePointer?, UnsafePointer<UInt8>?, Int
     return CallContext.with(ctx) { $0.emit(UnsafeRawBufferPointer(start: bson, count: length), options) }
 }
 
-private let hostEmitParts: @convention(c) (OpaquePointer?, UnsafePointer<sluice_document_part>?, Int, UnsafePointer<sluice_emit_options>?) -> Int32 = {
-    ctx, parts, count, options in
-    guard parts != nil || count == 0 else { return -1 }
-    return CallContext.with(ctx) { $0.emit(parts: UnsafeBufferPointer(start: parts, count: count), options) }
-}
-
 private let hostFail: @convention(c) (OpaquePointer?, Int, sluice_failure_kind, UnsafePointer<CChar>?) -> Void = { ctx, index, kind, reason in
     let reason = reason.map { String(cString: $0) } ?? "no reason given"
     CallContext.with(ctx) { $0.fail(index, kind, reason) }
@@ -114,8 +107,9 @@ private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer
 }
 
 private let hostReleaseMany: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<OpaquePointer?>?, Int) -> Void = { data, holds, count in
-    guard let holds, count > 0 else { return }
+    guard count > 0 else { return }
     ComponentHost.with(data) { host in
+        guard let holds else { return host.logger.error("release_many of \(count) hold(s) given no list; ignored") }
         let list = UnsafeBufferPointer(start: holds, count: count)
         // A processor's holds are all in its table, ended under one lock; a sink's in-flight holds end one by one.
         let notLive = list.contains { InFlightWrites.owns(holdHandle($0)) }

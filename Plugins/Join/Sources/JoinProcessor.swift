@@ -224,7 +224,7 @@ public final class JoinProcessor: Processor {
                 }
             }
         }
-        // After every emit above, not between them: a hold ends no earlier than the outputs listing it are out.
+        // After every emit above, not between them: an emit naming a hold already released is refused.
         host.release(state.releases)
         state.releases.removeAll(keepingCapacity: true)
         state.events.removeAll(keepingCapacity: true)
@@ -247,19 +247,12 @@ public final class JoinProcessor: Processor {
         return MatchLedger.identity(side: side, key: key, time: row.time)
     }
 
-    /// Emits the joined document with its holds, without an array of either:
-    /// assembled by the host from the stored rows where it can (ABI 1.6),
-    /// which then checks only their framing, else built in the reused buffer.
+    /// Builds the joined document in the reused buffer and emits it with its holds, without an array of either.
     private func emit(left: UnsafeRawBufferPointer?, right: UnsafeRawBufferPointer?, time: Int64, holds first: Hold?, _ second: Hold?,
                       _ document: inout JoinedDocument, _ output: Output)
     {
-        let refused: Int?
-        if output.assemblesParts, let emitted = document.withParts(left: left, right: right, { output.emit($0, $1, eventTime: time, holds: first, second) }) {
-            refused = emitted ? nil : (left?.count ?? 0) + (right?.count ?? 0)
-        } else {
-            refused = document.withDocument(left: left, right: right) { doc in
-                output.emit(doc, eventTime: time, holds: first, second) ? nil : doc.count
-            }
+        let refused = document.withDocument(left: left, right: right) { doc in
+            output.emit(doc, eventTime: time, holds: first, second) ? nil : doc.count
         }
         if let refused { host.log(.error, "join: the host refused a joined record (\(refused) bytes)") }
     }

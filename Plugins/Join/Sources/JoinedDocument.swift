@@ -68,19 +68,6 @@ public struct JoinedDocument {
         }
     }
 
-    /// For nested output: the joined document's two fields, passed to
-    /// `body` for the host to assemble (`Output.emit(_:_:eventTime:holds:_:)`),
-    /// valid only inside it; nil for flat output, which the join builds.
-    public func withParts<R>(left: UnsafeRawBufferPointer?, right: UnsafeRawBufferPointer?, _ body: (DocumentPart, DocumentPart) -> R) -> R? {
-        guard shape == .nested else { return nil }
-        return leftName.withUnsafeBytes { l in
-            rightName.withUnsafeBytes { r in
-                body(DocumentPart(name: l.baseAddress!.assumingMemoryBound(to: CChar.self), document: left),
-                     DocumentPart(name: r.baseAddress!.assumingMemoryBound(to: CChar.self), document: right))
-            }
-        }
-    }
-
     private static func nestedSize(_ name: [UInt8], _ row: UnsafeRawBufferPointer?) -> Int {
         1 + name.count + (row?.count ?? 0)
     }

@@ -75,10 +75,7 @@
  *        sluice_record_meta.text_offset, text_length, text_format; the
  *        stride grows to 56; SLUICE_COMPONENT_READS_TEXT marks the sinks
  *        that use it, and the host keeps texts only on their way). A record
- *        without text has text_length 0. Also host->emit_parts: a
- *        processor emits a document the host assembles from documents it
- *        handed the plugin (a join's pair), checking only their framing
- *        instead of every element again; and host->release_many, many
+ *        without text has text_length 0. Also host->release_many, many
  *        holds ended in one call.
  */
 #ifndef SLUICE_PLUGIN_H
@@ -389,26 +386,6 @@ typedef enum sluice_failure_kind {
     SLUICE_FAILURE_PERMANENT = 2
 } sluice_failure_kind;
 
-/**
- * One field of a document the host assembles (ABI 1.6, host->emit_parts):
- * `name` set to an embedded document, or to null.
- */
-typedef struct sluice_document_part {
-    /** The field's name, NUL-terminated (UTF-8, not checked, as with emit). Copied by the host. */
-    const char *name;
-    /**
-     * The field's value: `length` bytes that the host handed this plugin as
-     * the document of a batch's record (in this call or an earlier one),
-     * unchanged, or a copy of them the plugin keeps; NULL for a null value.
-     * The host checks only the framing (the length prefix equals `length`,
-     * the last byte is NUL), not the elements: bytes the plugin built or
-     * changed go through emit. Copied by the host.
-     */
-    const uint8_t *document;
-    /** Length of document in bytes; ignored when document is NULL. */
-    size_t length;
-} sluice_document_part;
-
 /** Per-call context: where output and per-record failures go. Valid for one call. */
 typedef struct sluice_context sluice_context;
 
@@ -592,19 +569,6 @@ typedef struct sluice_host_api {
     uint32_t worker_count;
 
     /* ---- ABI 1.6 ---- */
-
-    /**
-     * [call-thread] Processors: emits the document
-     * `{parts[0].name: parts[0].document, …}` of `count` fields, in order,
-     * assembled by the host (see sluice_document_part), with `options` as
-     * for emit (may be NULL). The same record as emit would make of the
-     * plugin's own copy of that document, for less: the host checks only
-     * each part's framing, not every element again. Returns 0, or -1 if a name is
-     * NULL, a part's framing is wrong, the document would exceed 2 GiB, or
-     * an option is invalid; then nothing is emitted. Only valid inside
-     * process and tick.
-     */
-    int (*emit_parts)(sluice_context *ctx, const sluice_document_part *parts, size_t count, const sluice_emit_options *options);
 
     /**
      * [any-thread] Ends the `count` holds of `holds`, in order, as a call
