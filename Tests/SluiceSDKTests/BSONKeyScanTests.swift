@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import SluiceSDK
 import XCTest
 
@@ -24,15 +21,7 @@ final class BSONKeyScanTests: XCTestCase {
 
     /// `isWellFormed` of a copy of `bytes` that ends where an unreadable page starts.
     private func wellFormed(_ bytes: [UInt8]) -> Bool {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let readable = (bytes.count + page - 1) / page * page
-        guard let pages = mmap(nil, readable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              pages != MAP_FAILED else { fatalError("mmap failed") }
-        defer { munmap(pages, readable + page) }
-        precondition(mprotect(pages + readable, page, PROT_NONE) == 0)
-        let start = pages + readable - bytes.count
-        bytes.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-        return BSONDocument.isWellFormed(UnsafeRawBufferPointer(start: start, count: bytes.count))
+        withGuardedBytes(bytes) { BSONDocument.isWellFormed($0) }
     }
 
     func testKeysOfEveryLengthPass() {

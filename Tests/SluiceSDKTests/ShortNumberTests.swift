@@ -6,22 +6,21 @@ import XCTest
 /// count around the word's limits, every byte after the digits, and the
 /// number at every distance from the end of the input.
 final class ShortNumberTests: XCTestCase {
-    /// The value the parser reads from `text` given in a buffer of exactly its size.
+    /// The value the parser reads from `text`, which ends where an unreadable page starts.
     private func parse(_ text: [UInt8]) throws -> JSONValue {
-        let exact = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
-        defer { exact.deallocate() }
-        exact.copyMemory(from: UnsafeRawBufferPointer(start: text, count: text.count))
-        return try JSONParser.parse(UnsafeRawBufferPointer(exact))
+        try withGuardedBytes(text) { try JSONParser.parse($0) }
     }
 
     private func transcode(_ text: [UInt8]) throws -> [UInt8] {
-        let exact = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
-        defer { exact.deallocate() }
-        exact.copyMemory(from: UnsafeRawBufferPointer(start: text, count: text.count))
-        var document: [UInt8] = []
-        try BSONFromJSON.withDocument(json: UnsafeRawBufferPointer(exact), ascii: true) { document = Array($0) }
-        return document
+        try withGuardedBytes(text) { bytes in
+            var document: [UInt8] = []
+            try BSONFromJSON.withDocument(json: bytes, ascii: true) { document = Array($0) }
+            return document
+        }
     }
+
+    private let tails = ["", "}", " }", "  }", "   }", "    }", "     }", "      }", "       }", ",\"x\":1}", "        }", "e}", "E5}",
+                         ".}", ".5}", "x}", "/}", ":}", "\u{7F}}", "é}", "0}"]
 
     private func assertValue(_ value: JSONValue, _ t: String, file: StaticString = #filePath, line: UInt = #line) {
         switch value {
@@ -54,7 +53,6 @@ final class ShortNumberTests: XCTestCase {
 
     /// Followed by every kind of byte, and at every distance from the input's end.
     func testNumbersReadAsTheGeneralPathReadsThem() throws {
-        let tails = ["", "}", " }", ",\"x\":1}", "        }", "e}", "E5}", ".}", ".5}", "x}", "/}", ":}", "\u{7F}}", "é}", "0}"]
         for t in numbers() {
             for tail in tails {
                 let text = Array(#"{"n":\#(t)\#(tail)"#.utf8)
@@ -116,5 +114,29 @@ final class ShortNumberTests: XCTestCase {
                 XCTAssertEqual(w.value(integer: integer, fraction: fraction), UInt64(text), "\(bytes)")
             }
         }
+    }
+
+    /// The one-word path against the general one (`scanGeneralNumber`, which
+    /// does not try it) on the same bytes: where it answers, the same type,
+    /// the same bits and the same end.
+    func testTheOneWordPathAgreesWithTheGeneralPath() {
+        var answered = 0
+        for t in numbers() {
+            for tail in tails {
+                withGuardedBytes(Array((t + tail).utf8)) { bytes in
+                    guard let (short, end) = JSONParser.shortNumber(bytes.baseAddress!, at: 0, bytes.count) else { return }
+                    answered += 1
+                    var parser = JSONParser(b: bytes)
+                    let general = try? parser.scanGeneralNumber()
+                    switch (short, general) {
+                    case let (.int(s), .int(g)?): XCTAssertEqual(s, g, t + tail)
+                    case let (.double(s), .double(g)?): XCTAssertEqual(s.bitPattern, g.bitPattern, t + tail)
+                    default: XCTFail("\(t + tail): one word \(short), general \(String(describing: general))")
+                    }
+                    XCTAssertEqual(end, parser.p, t + tail)
+                }
+            }
+        }
+        XCTAssertGreaterThan(answered, 2000, "the one-word path answered too few to show anything")
     }
 }

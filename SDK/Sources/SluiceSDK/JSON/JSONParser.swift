@@ -209,16 +209,24 @@ public struct JSONParser {
     /// up to 22: both exact doubles, so one multiplication or division
     /// rounds correctly), need no string and no `strtod`; the rest fall back
     /// to them. Shared by the parser and the NDJSON → BSON transcoder, so
-    /// both read the same values.
+    /// both read the same values. The short forms (`shortNumber`) are read
+    /// from one word first.
     @inline(__always)
     mutating func scanNumber() throws -> JSONNumber {
-        // The caller saw a byte at `p`: the buffer has a base. Positions
-        // stay within the buffer, so they move with wrapping arithmetic.
-        let base = b.baseAddress!, n = b.count
-        if let (short, end) = Self.shortNumber(base, at: self.p, n) {
-            self.p = end
+        // The caller saw a byte at `p`: the buffer has a base.
+        if let (short, end) = Self.shortNumber(b.baseAddress!, at: p, b.count) {
+            p = end
             return short
         }
+        return try scanGeneralNumber()
+    }
+
+    /// `scanNumber` without its one-word path: for a caller that tried
+    /// `shortNumber` itself (a number it misses, such as a line's last,
+    /// is not tried twice), and the reference the tests hold that path to.
+    mutating func scanGeneralNumber() throws -> JSONNumber {
+        // Positions stay within the buffer, so they move with wrapping arithmetic.
+        let base = b.baseAddress!, n = b.count
         var p = self.p
         let start = p
         let negative = base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-")

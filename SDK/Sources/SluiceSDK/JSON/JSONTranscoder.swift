@@ -224,7 +224,7 @@ struct JSONTranscoder {
                 // Too short for `appendDouble`'s decimal128 (19 characters or more).
                 out.append(littleEndian: d.bitPattern)
                 type = .double
-            case nil: type = try number()
+            case nil: type = try number(general: true)
             }
         } else if c == UInt8(ascii: "{"), let ms = compactDate() {
             out.append(littleEndian: ms)
@@ -295,11 +295,12 @@ struct JSONTranscoder {
     }
 
     /// Reads a number with `JSONParser.scanNumber` (the parser's values and
-    /// errors) and writes it: int32 when it fits, else int64; a double; an integer
-    /// literal beyond 64 bits as an exact decimal128.
-    private mutating func number() throws -> BSONType {
+    /// errors), or `scanGeneralNumber` when the caller tried the one-word
+    /// path already (`general`), and writes it: int32 when it fits, else
+    /// int64; a double; an integer literal beyond 64 bits as an exact decimal128.
+    private mutating func number(general: Bool = false) throws -> BSONType {
         let start = parser.p
-        switch try parser.scanNumber() {
+        switch try general ? parser.scanGeneralNumber() : parser.scanNumber() {
         case let .int(i): return appendInteger(i)
         case let .double(d): return appendDouble(d, start: start)
         }
