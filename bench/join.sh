@@ -122,9 +122,9 @@ echo "| input | CPU s without join | CPU s with join | join CPU s | input record
 echo "|---|---|---|---|---|"
 read -r _ _ read_cpu < <(timed bench/read-discard.yaml)
 read -r _ _ join_cpu < <(timed bench/join-discard.yaml)
-own=$(python3 -c "print(max($join_cpu - $read_cpu, 0.01))")
+own=$(python3 -c "print(round(max($join_cpu - $read_cpu, 0.01), 2))")
 echo "| two NDJSON files | $read_cpu | $join_cpu | $own | $(rate "$own") |"
 read -r _ _ gen_cpu < <(timed bench/shop-discard.yaml)
 read -r _ _ fjoin_cpu < <(timed bench/join-faker.yaml)
-own=$(python3 -c "print(max($fjoin_cpu - $gen_cpu, 0.01))")
+own=$(python3 -c "print(round(max($fjoin_cpu - $gen_cpu, 0.01), 2))")
 echo "| faker orders + payments | $gen_cpu | $fjoin_cpu | $own | $(rate "$own") |"
