@@ -43,6 +43,38 @@ final class FormatsTests: XCTestCase {
     /// line is checked first, so its reason is the UTF-8 one wherever the
     /// bad byte is, and a line the transcoder hands over borrowed is the
     /// same document the copying path gives.
+    /// Bodies decoded with one `JSONLineMemory` kept across them (a push
+    /// connection's) give the documents and reasons they give without it,
+    /// whatever their lines' shapes: keys reordered, renamed, added, dropped,
+    /// non-ASCII, escaped, malformed.
+    func testNDJSONBodiesSharingALineMemoryDecodeAsWithout() throws {
+        let decoder = try RecordDecoder(format: .ndjson, csv: nil, text: nil)
+        let bodies = [
+            "{\"a\":1,\"b\":\"x\",\"t\":{\"$date\":\"2013-08-30T08:00:00Z\"}}\n{\"a\":2,\"b\":\"y\",\"t\":{\"$date\":\"2013-08-30T09:00:00Z\"}}\n",
+            "{\"b\":\"x\",\"a\":1}\n{\"a\":1,\"bb\":\"x\"}\n{\"a\":1}\n{\"a\":1,\"b\":\"x\",\"c\":null}\n",
+            "{\"\\u0061\":1,\"b\":\"é\"}\n{\"a\":}\n{\"é\":1,\"b\":2}\n{\"a\":1,\"b\":\"x\",\"t\":{\"$date\":\"2014-01-01T00:00:00Z\"}}\n",
+        ]
+        func decode(_ bodies: [String], memory: JSONLineMemory?) -> [String] {
+            var out: [String] = []
+            for body in bodies {
+                var lines = RecordLines(decoder, memory: memory)
+                var splitter = LineSplitter()
+                Array(body.utf8).withUnsafeBytes { bytes in
+                    try? splitter.feed(bytes) { line, number in
+                        lines.feed(line, number: number, record: { doc, _ in out.append(JSONWriter.string(BSONDocument(doc))) }) {
+                            if case let .malformed(_, _, reason) = $0 { out.append(reason) }
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        let without = decode(bodies, memory: nil)
+        XCTAssertEqual(without.count, 10)
+        XCTAssertEqual(decode(bodies, memory: JSONLineMemory()), without)
+        XCTAssertEqual(decode(bodies.reversed(), memory: JSONLineMemory()), decode(bodies.reversed(), memory: nil))
+    }
+
     func testNDJSONLinesAreCheckedForUTF8OnlyWhenNotASCII() throws {
         let decoder = try RecordDecoder(format: .ndjson, csv: nil, text: nil)
         func lines(_ body: [UInt8]) -> (borrowed: [String], items: [String]) {

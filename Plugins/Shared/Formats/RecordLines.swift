@@ -7,11 +7,16 @@ import SluiceSDK
 public struct RecordLines {
     public let decoder: RecordDecoder
     private var csv: CSVRecords?
+    /// The keys and day NDJSON lines leave for the next (`JSONLineMemory`).
+    private let memory: JSONLineMemory?
 
-    /// `decoder`'s format must not be `.json` (a JSON body is not made of lines).
-    public init(_ decoder: RecordDecoder) {
+    /// `decoder`'s format must not be `.json` (a JSON body is not made of
+    /// lines). `memory`, used on the caller's thread only, may outlive this
+    /// body: lines of the next one (the same client's) mostly share its keys.
+    public init(_ decoder: RecordDecoder, memory: JSONLineMemory? = nil) {
         precondition(decoder.format != .json, "a JSON body is not decoded by lines")
         self.decoder = decoder
+        self.memory = memory
         if decoder.format == .csv { csv = CSVRecords(separator: decoder.separator) }
     }
 
@@ -48,7 +53,7 @@ public struct RecordLines {
     private func decodeASCII(_ line: UnsafeRawBufferPointer, _ number: Int,
                              _ record: (UnsafeRawBufferPointer, Int) -> Void, _ each: (RecordDecoder.Item) -> Void) -> Bool {
         do {
-            try BSONFromJSON.withDocument(json: line, ascii: true) { record($0, number) }
+            try BSONFromJSON.withDocument(json: line, ascii: true, memory: memory) { record($0, number) }
         } catch is NonASCIIText {
             return false
         } catch {
@@ -73,7 +78,7 @@ public struct RecordLines {
         case .json: preconditionFailure("a JSON body is not decoded by lines")
         case .ndjson:
             do {
-                try BSONFromJSON.withDocument(json: line) { record($0, number) }
+                try BSONFromJSON.withDocument(json: line, memory: memory) { record($0, number) }
             } catch {
                 each(.malformed(line: number, raw: String(decoding: line, as: UTF8.self), reason: "line \(number): \(error)"))
             }

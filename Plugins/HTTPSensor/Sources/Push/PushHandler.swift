@@ -94,6 +94,10 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
     /// The last 2xx answer as encoded (`AcceptedAnswer.bytes`), sent again while
     /// the counts stay the same (they do for a client sending equal batches).
     private var accepted: AcceptedAnswer?
+    /// What the connection's NDJSON lines leave for the next: a client sends
+    /// readings of one shape, so keys are compared, not scanned (used on the
+    /// channel's event loop only, as the handler is).
+    private let lineMemory = JSONLineMemory()
 
     init(policy: PushPolicy, inbox: PushInbox, stats: PushStats, refused: Bool = false) {
         self.policy = policy
@@ -303,7 +307,8 @@ final class PushHandler: ChannelDuplexHandler, PushReplyTarget {
             state = .streaming(head, JSONBodyReadings(options: policy.options, capacity: inbox.capacity, expectedBytes: expected))
         } else {
             state = .streaming(head, LineBodyReadings(decoder: decoder, eventTime: policy.options.eventTime, capacity: inbox.capacity,
-                                                      maxLineBytes: min(policy.maxLineBytes, policy.maxBodyBytes), expectedBytes: expected))
+                                                      maxLineBytes: min(policy.maxLineBytes, policy.maxBodyBytes), expectedBytes: expected,
+                                                      memory: lineMemory))
         }
     }
 
