@@ -90,6 +90,38 @@ final class JSONTextMemoTests: XCTestCase {
         assertLinesMatch([nested("x"), nested("x"), nested("yy"), nested("x"), nested("a")], "nested")
     }
 
+    /// Nested objects' keys take the slots after their parent's key: joined
+    /// records (two sides, one of them sometimes null), nesting three deep,
+    /// a nested key that changes, gains or loses a member, an escaped nested
+    /// key, an empty object, and an array of objects (written the general way).
+    func testNestedObjectsKeepTheirKeysInTheMemo() {
+        func joined(_ left: Bool, _ right: Bool, extra: String? = nil) -> [UInt8] {
+            var w = BSONWriter()
+            if left {
+                w.appendDocument("order") {
+                    $0.append("order_id", string: "O-1")
+                    $0.append("amount", double: 18.5)
+                    if let extra { $0.append(extra, int32: 7) }
+                    $0.append("created_at", datetime: 1_717_200_000_600)
+                }
+            } else {
+                w.appendNull("order")
+            }
+            if right { w.appendDocument("payment") { $0.append("payment_id", string: "P-1"); $0.append("paid_at", datetime: 1_717_200_000_964) } } else { w.appendNull("payment") }
+            return w.finish()
+        }
+        func deep(_ key: String) -> [UInt8] {
+            var w = BSONWriter()
+            w.appendDocument("a") { a in a.appendDocument("b") { b in b.appendDocument("c") { $0.append(key, int32: 1) }; b.append("z", bool: true) } }
+            w.appendDocument("empty") { _ in }
+            w.appendArray("list") { l in l.appendDocument("0") { $0.append("k", string: "v") } }
+            return w.finish()
+        }
+        assertLinesMatch([joined(true, true), joined(true, true), joined(true, false), joined(false, true), joined(true, true, extra: "items"),
+                          joined(true, true), joined(true, true, extra: "tab\tkey"), joined(false, false), joined(true, true)], "joined")
+        assertLinesMatch([deep("x"), deep("x"), deep("y\"q"), deep("x"), deep("é")], "deep")
+    }
+
     /// Past `maximumBytes` of keys the rest of a document is not remembered:
     /// the text is still the same, for that document and the next.
     func testManyLongKeysPastTheMemosLimit() {

@@ -15,18 +15,32 @@ extension JSONText {
     /// A top-level object's members, in room of at least `reservation(forLength: length)`:
     /// each key compared with the one the memo holds at its place and, when
     /// equal, its text copied from there; a key that differs drops that slot and
-    /// those after it, and the keys from there are remembered anew.
+    /// those after it, and the keys from there are remembered anew. The keys
+    /// of nested objects take the slots after their parent's key, in document
+    /// order, so a joined record's two sides are remembered too.
     mutating func reservedMembers(_ b: UnsafeRawPointer, length: Int, memo: UnsafeMutablePointer<JSONTextMemo>) -> Bool {
-        let limit = self.limit
         var o = p
-        o.pointee = UInt8(ascii: "{")
-        o += 1
-        let first = b + 4, last = b + length - 1
-        var s = first
         // Where the next slot starts in the memo; `remembering` ends at the first key not kept;
         // `slots` is the memo's count, read again after each `remember`.
         var slot = 0, slots = memo.pointee.count
         var remembering = true
+        guard reservedObject(b, length: length, memo: memo, out: &o, slot: &slot, slots: &slots, remembering: &remembering) else { return false }
+        p = o
+        return true
+    }
+
+    /// The object at `b` (`length` bytes), braces included, at `o`, which it
+    /// moves past the text; nested objects through itself, in the same room
+    /// and with the same slots.
+    private mutating func reservedObject(_ b: UnsafeRawPointer, length: Int, memo: UnsafeMutablePointer<JSONTextMemo>,
+                                         out o: inout UnsafeMutablePointer<UInt8>, slot: inout Int, slots: inout Int,
+                                         remembering: inout Bool) -> Bool
+    {
+        let limit = self.limit
+        o.pointee = UInt8(ascii: "{")
+        o += 1
+        let first = b + 4, last = b + length - 1
+        var s = first
         while s < last {
             let type = s.load(as: UInt8.self)
             if s != first {
@@ -83,14 +97,18 @@ extension JSONText {
             case 0x0A, 0x06: // null, undefined
                 UnsafeMutableRawPointer(o).storeBytes(of: Self.nullWord, as: UInt32.self)
                 o += 4
-            case 0x03, 0x04, 0x07: // nested documents and ObjectIds check the room they take as they go: it is there
+            case 0x03:
+                let n = Int(Int32(littleEndian: s.loadUnaligned(as: Int32.self)))
+                guard reservedObject(s, length: n, memo: memo, out: &o, slot: &slot, slots: &slots, remembering: &remembering) else { return false }
+                s += n
+            case 0x04, 0x07: // arrays and ObjectIds check the room they take as they go: it is there
                 p = o
                 if type == 0x07 {
                     guard objectId(s) else { return false }
                     s += 12
                 } else {
                     let n = Int(Int32(littleEndian: s.loadUnaligned(as: Int32.self)))
-                    guard members(s, length: n, asArray: type == 0x04) else { return false }
+                    guard members(s, length: n, asArray: true) else { return false }
                     s += n
                 }
                 o = p
@@ -98,7 +116,7 @@ extension JSONText {
             }
         }
         o.pointee = UInt8(ascii: "}")
-        p = o + 1
+        o += 1
         return true
     }
 
