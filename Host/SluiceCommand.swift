@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceCore
 
 @main
 struct SluiceCommand: ParsableCommand {
@@ -18,7 +19,7 @@ struct SluiceCommand: ParsableCommand {
           sluice new-plugin my-filter --lang c
           sluice simulate sensors --file examples/data/beach_water_quality_sample.csv
         """,
-        version: "0.1.0 (plugin ABI 1.3)",
+        version: "0.1.0 (plugin ABI \(PluginLoader.abiMajor).\(PluginLoader.abiMinor))",
         subcommands: [RunCommand.self, ValidateCommand.self, ExplainCommand.self, DeadLetterCommand.self, PluginsCommand.self, NewPluginCommand.self, SimulateCommand.self,
                       TopCommand.self, IsolateCommand.self])
 }

@@ -47,6 +47,33 @@ final class FileTests: XCTestCase {
         XCTAssertTrue(dead[0]["reason"]?.string?.hasPrefix("line 2: invalid JSON") ?? false, "\(dead[0])")
     }
 
+    /// A UTF-8 byte order mark before a file's text (a spreadsheet's "CSV
+    /// UTF-8" export, some editors) is not part of the first record: the
+    /// first NDJSON line decodes, the first CSV header name is the name; with
+    /// two readers only part 0 starts at the mark.
+    func testAByteOrderMarkBeforeTheTextIsDropped() throws {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        FileManager.default.createFile(atPath: dir + "/in.ndjson", contents: Data(bom + Array("{\"id\":1}\n{\"id\":2}\n".utf8)))
+        FileManager.default.createFile(atPath: dir + "/in.csv", contents: Data(bom + Array("id,name\n1,a\n2,b\n".utf8)))
+        for workers in [1, 2] {
+            _ = try TestSupport.run("""
+            engine: {dead_letter_path: \(dir)/dead-\(workers).ndjson}
+            sources:
+              lines: {use: file.read, workers: \(workers), config: {path: \(dir)/in.ndjson}}
+              table: {use: file.read, config: {path: \(dir)/in.csv}}
+            sinks:
+              out: {use: file.write, inputs: [lines, table], config: {path: \(dir)/out-\(workers).ndjson, normalize: true}}
+            """, dir: dir)
+            let rows = try TestSupport.readNDJSON(dir + "/out-\(workers).ndjson")
+            XCTAssertEqual(rows.count, 4, "\(rows)")
+            XCTAssertEqual(Set(rows.compactMap { $0["id"]?.integer }), [1, 2], "\(rows)")
+            XCTAssertEqual(rows.filter { $0["name"] != nil }.count, 2, "the CSV header's first name is id: \(rows)")
+            let deadPath = dir + "/dead-\(workers).ndjson"
+            let dead = FileManager.default.fileExists(atPath: deadPath) ? try TestSupport.readNDJSON(deadPath) : []
+            XCTAssertEqual(dead.count, 0, "nothing dead-lettered: \(dead)")
+        }
+    }
+
     func testCSVInAndOut() throws {
         try "Beach Name,Water Temperature,Note\nMontrose Beach,20.3,\"calm, clear\"\nOhio Street Beach,,\"multi\nline\"\nbroken row\n"
             .write(toFile: dir + "/in.csv", atomically: true, encoding: .utf8)

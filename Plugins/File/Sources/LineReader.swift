@@ -150,7 +150,8 @@ final class LineReader {
             let from = start &+ searched
             if end > from, let nl = memchr(base + from, 0x0A, end &- from) {
                 let at = base.distance(to: nl)
-                let line = UnsafeRawBufferPointer(start: base + start, count: at &- start)
+                var line = UnsafeRawBufferPointer(start: base + start, count: at &- start)
+                if offset == 0 { line = Self.droppingByteOrderMark(line) }
                 offset &+= UInt64(truncatingIfNeeded: at &+ 1 &- start)
                 start = at &+ 1
                 lineNumber &+= 1
@@ -160,13 +161,21 @@ final class LineReader {
             if !refill() {
                 atEOF = true
                 guard final, end > start else { return nil }
-                let line = UnsafeRawBufferPointer(rebasing: buffer[start ..< end])
+                var line = UnsafeRawBufferPointer(rebasing: buffer[start ..< end])
+                if offset == 0 { line = Self.droppingByteOrderMark(line) }
                 offset += UInt64(end - start)
                 start = end
                 lineNumber += 1
                 return line
             }
         }
+    }
+
+    /// The file's first line without a UTF-8 byte order mark (EF BB BF),
+    /// which editors and spreadsheet exports put before the text: kept, it
+    /// made the first NDJSON line invalid and the first CSV header name wrong.
+    private static func droppingByteOrderMark(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        line.starts(with: [0xEF, 0xBB, 0xBF]) ? UnsafeRawBufferPointer(rebasing: line[3...]) : line
     }
 
     /// Reads more after the buffered bytes, first moving them to the front
