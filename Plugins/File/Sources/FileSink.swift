@@ -20,7 +20,7 @@ public final class FileSink: Sink {
      "properties": {
        "path": {"type": "string", "format": "path", "description": "file to write, - for stdout, /dev/null to discard; relative to the manifest"},
        "format": {"enum": ["ndjson", "csv", "lines"]},
-       "append": {"type": "boolean", "description": "append instead of truncating (default true)"},
+       "append": {"type": "boolean", "description": "append instead of truncating (default true); false empties the file at the start of every run, also one that resumes a source from its checkpoint, whose earlier records are then no longer in the file"},
        "columns": {"type": "array", "items": {"type": "string"}, "description": "csv: columns in order (default: the first record's fields)"},
        "field": {"type": "string", "description": "lines format: the field to write"},
        "fsync": {"type": "boolean"},
