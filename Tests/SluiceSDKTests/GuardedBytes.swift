@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SluiceSDK
 
 /// Runs `body` on a copy of `bytes` that ends where an unreadable page
 /// starts: a read past the end crashes the test instead of passing
@@ -15,4 +16,13 @@ func withGuardedBytes<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) thro
     let start = pages + readable - bytes.count
     bytes.withUnsafeBytes { if let base = $0.baseAddress { start.copyMemory(from: base, byteCount: bytes.count) } }
     return try body(UnsafeRawBufferPointer(start: start, count: bytes.count))
+}
+
+/// The transcoder's document for `text`, which ends where an unreadable page starts.
+func transcodeGuarded(_ text: [UInt8], ascii: Bool = false) throws -> [UInt8] {
+    try withGuardedBytes(text) { bytes in
+        var document: [UInt8] = []
+        try BSONFromJSON.withDocument(json: bytes, ascii: ascii) { document = Array($0) }
+        return document
+    }
 }

@@ -6,14 +6,9 @@ import XCTest
 /// unescaped straight into the output, numbers, UTC dates, the output on the
 /// stack) against the general `JSONValue` path they must agree with.
 final class TranscoderFastPathTests: XCTestCase {
-    /// The transcoder's document for `text`, which ends where an unreadable
-    /// page starts: a scan that read past the end crashes the test.
+    /// A scan that read past the end of the text crashes the test (`withGuardedBytes`).
     private func transcode(_ text: [UInt8], ascii: Bool = false) throws -> [UInt8] {
-        try withGuardedBytes(text) { bytes in
-            var document: [UInt8] = []
-            try BSONFromJSON.withDocument(json: bytes, ascii: ascii) { document = Array($0) }
-            return document
-        }
+        try transcodeGuarded(text, ascii: ascii)
     }
 
     private func general(_ text: [UInt8]) throws -> [UInt8] {

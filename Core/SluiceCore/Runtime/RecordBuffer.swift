@@ -31,6 +31,10 @@ public final class RecordBuffer: @unchecked Sendable {
     /// Bytes of the records' documents, kept as they are appended (or
     /// selected) so that dispatching a batch does not sum its records.
     @exclusivity(unchecked) public private(set) var byteCount = 0
+    /// Bytes of the records' source texts, kept like `byteCount` (a
+    /// selection's own records only, not its parent's), so room made for a
+    /// copy of them is what they take.
+    @exclusivity(unchecked) private(set) var textByteCount = 0
     /// Room to make for the texts when the first one arrives (`reserve`):
     /// a buffer whose records have none allocates none.
     @exclusivity(unchecked) private var textRoom = 0
@@ -63,11 +67,6 @@ public final class RecordBuffer: @unchecked Sendable {
         self.bytes.reserve(bytes)
         textRoom += texts
     }
-
-    /// Bytes of the records' source texts, kept like `byteCount` (a
-    /// selection's own records only, not its parent's), so room made for a
-    /// copy of them is what they take.
-    @exclusivity(unchecked) private(set) var textByteCount = 0
 
     public var count: Int { metas.count }
     public var isEmpty: Bool { metas.isEmpty }

@@ -10,9 +10,9 @@ import SluiceSDK
 /// never skips. On a rebalance, acked offsets of revoked partitions are
 /// committed and their unacked records are left for the next owner.
 ///
-/// A json value that decoded as it is (valid UTF-8, no `metadata_field`,
-/// on one line) goes with its record as its JSON text (ABI 1.6), for a
-/// sink writing JSON to send on unchanged.
+/// A json value that decoded as it is (valid UTF-8, no `metadata_field`)
+/// goes with its record as its JSON text (ABI 1.6), for a sink writing
+/// JSON to send on unchanged; the host keeps it only if it is on one line.
 public final class KafkaSource: Source {
     public static let name = "read"
     public static let summary = "Consumes topics in a consumer group; commits offsets when records are acked"
@@ -227,9 +227,9 @@ public final class KafkaSource: Source {
             appendMetadata(metadataField, message, topic: topic)
             return (nil, nil)
         }
-        // A value spread over lines (pretty-printed) is not a text a line-writing sink could copy: encoded as before.
-        guard faithful, memchr(value.baseAddress!, 0x0A, value.count) == nil else { return (nil, nil) }
-        return (nil, JSONSourceText.object(in: value))
+        // A value spread over lines (pretty-printed) is no text a line-writing sink could copy:
+        // the host drops such a text (`SLUICE_TEXT_JSON`), and the record is encoded as before.
+        return (nil, faithful ? JSONSourceText.object(in: value) : nil)
     }
 
     /// Writes the value's record into `writer`; the reason when it does not decode.
