@@ -303,7 +303,9 @@ final class KafkaTests: XCTestCase {
     }
 
     func testKilledConsumerLosesNothing() throws {
-        let total = 3000
+        // Enough records that the consumer is still at work when the kill lands: with 3,000 a
+        // fast machine wrote them all between two looks at the file.
+        let total = 10000
         _ = try produce("{profile: orders, seed: 2, count: \(total)}", topic: "crash")
         let manifest = dir + "/consumer.yaml"
         // Small batches and an fsync per flush keep the consumer busy long enough to be killed mid-run.
@@ -313,7 +315,7 @@ final class KafkaTests: XCTestCase {
             .write(toFile: manifest, atomically: true, encoding: .utf8)
         let first = try TestSupport.launch(["run", manifest, "--no-progress"])
         let deadline = Date(timeIntervalSinceNow: 20)
-        while TestSupport.lineCount(dir + "/crash.ndjson") < 300, Date() < deadline { usleep(20_000) }
+        while TestSupport.lineCount(dir + "/crash.ndjson") < 300, Date() < deadline { usleep(2_000) }
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         let beforeCrash = TestSupport.lineCount(dir + "/crash.ndjson")
