@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The stream join on N orders + N payments (default 200,000 each, 400,000
-# records): Sluice's join pinned to one core, for every join type at a 1-minute
-# window and for 1 s / 1 min / 10 min windows (left join); a one-pass
+# records): Sluice's join pinned to one core (the per-core rate), for every join
+# type at a 1-minute window and for 1 s / 1 min / 10 min windows (left join),
+# and for the comparison with the peers on both cores as they run (Spark
+# local[2], Flink parallelism 2), so each side has the same machine; a one-pass
 # in-memory hash join of the same data (Python) as the oracle each output must
 # equal; and, on the same files when they install, Spark Structured Streaming
 # (pyspark) and Flink SQL (apache-flink), each from PyPI into a venv of its own
@@ -35,32 +37,39 @@ SPARK_OK=0 FLINK_OK=0
 [ "${SPARK:-1}" = 1 ] && peer_ready "$SPARK_VENV" pyspark pyspark && SPARK_OK=1
 [ "${FLINK:-1}" = 1 ] && peer_ready "$FLINK_VENV" apache-flink pyflink && FLINK_OK=1
 
-# Runs the join once; prints "seconds peak_rss_mb cpu_seconds" (user + system, all threads).
+# Runs the join once, on the cores $3 names ("one": pinned to core 0, "all":
+# unpinned); prints "seconds peak_rss_mb cpu_seconds" (user + system, all threads).
 sluice_join() {
     export BENCH_TYPE=$1 BENCH_UPPER_MS=$2
-    local log=$OUT/join-$1-$2.log
-    /usr/bin/time -f '%e %M %U %S' -o "$log.time" $CORE $BIN/sluice run bench/join.yaml --no-progress 2>"$log"
+    local log=$OUT/join-$1-$2.log pin=$CORE
+    [ "$3" = all ] && pin=""
+    /usr/bin/time -f '%e %M %U %S' -o "$log.time" $pin $BIN/sluice run bench/join.yaml --no-progress 2>"$log"
     awk '{printf "%s %.0f %.2f\n", $1, $2 / 1024, $3 + $4}' "$log.time"
 }
 
 rate() { python3 -c "print(f'{$RECORDS / $1:,.0f}')"; }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); Sluice pinned to one core: ${CORE:+yes}"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); Sluice pinned to one core: ${CORE:+yes}; against the peers: all cores, as they run"
 echo "input: $BENCH_N orders + $BENCH_N payments, one per $BENCH_INTERVAL_MS ms of event time each, 1% up to 3 s out of order"
 echo
-echo "| join | window | Sluice s | Sluice records/s | Sluice CPU s | records per CPU s | peak RSS MB | = oracle | oracle (Python hash join) s | Spark s | Spark = oracle | Sluice / Spark | Flink s | Flink = oracle | Sluice / Flink |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| join | window | Sluice s (one core) | Sluice records/s (one core) | Sluice CPU s | records per CPU s | peak RSS MB | = oracle | oracle (Python hash join) s | Sluice s (all cores) | Spark s | Spark = oracle | Sluice / Spark | Flink s | Flink = oracle | Sluice / Flink |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 run() {
     local type=$1 upper=$2 label=$3 with_peers=${4:-1}
-    read -r secs rss cpu < <(sluice_join "$type" "$upper")
+    read -r secs rss cpu < <(sluice_join "$type" "$upper" one)
     read -r oracle_s equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" 0 "$upper" "$OUT/join-$type-$upper.ndjson")
-    local spark="-" spark_equal="-" spark_x="-" flink="-" flink_equal="-" flink_x="-"
+    local all="-" spark="-" spark_equal="-" spark_x="-" flink="-" flink_equal="-" flink_x="-"
+    if [ "$with_peers" = 1 ]; then
+        read -r all _ _ < <(sluice_join "$type" "$upper" all)
+        read -r _ all_equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" 0 "$upper" "$OUT/join-$type-$upper.ndjson")
+        [ "$all_equal" = "$equal" ] || equal="$equal (all cores: $all_equal)"
+    fi
     if [ "$SPARK_OK" = 1 ] && [ "$with_peers" = 1 ]; then
         rm -rf "$OUT/spark-out" "$OUT/spark-checkpoint"
         if spark=$("$SPARK_VENV/bin/python" bench/join_spark.py "$OUT/spark-in/orders" "$OUT/spark-in/payments" "$type" "$upper" \
                    "$OUT/spark-out" "$OUT/spark-checkpoint" 2>"$OUT/spark-$type-$upper.log" | tail -1); then
             read -r _ spark_equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" 0 "$upper" "$OUT/spark-out" ids)
-            spark_x=$(python3 -c "print(f'{$spark / $secs:.1f}x')")
+            spark_x=$(python3 -c "print(f'{$spark / $all:.1f}x')")
         else
             spark="failed (see $OUT/spark-$type-$upper.log)"
         fi
@@ -70,12 +79,12 @@ run() {
         if flink=$("$FLINK_VENV/bin/python" bench/join_flink.py time "${flink_args[@]}" 2>"$OUT/flink-$type-$upper.log" | tail -1) &&
            "$FLINK_VENV/bin/python" bench/join_flink.py print "${flink_args[@]}" >"$OUT/flink-$type-$upper.txt" 2>>"$OUT/flink-$type-$upper.log"; then
             read -r _ flink_equal _ _ < <(python3 bench/join_check.py "$OUT/orders.ndjson" "$OUT/payments.ndjson" "$type" 0 "$upper" "$OUT/flink-$type-$upper.txt" print)
-            flink_x=$(python3 -c "print(f'{$flink / $secs:.1f}x')")
+            flink_x=$(python3 -c "print(f'{$flink / $all:.1f}x')")
         else
             flink="failed (see $OUT/flink-$type-$upper.log)"
         fi
     fi
-    echo "| $type | $label | $secs | $(rate "$secs") | $cpu | $(rate "$cpu") | $rss | $equal | $oracle_s | $spark | $spark_equal | $spark_x | $flink | $flink_equal | $flink_x |"
+    echo "| $type | $label | $secs | $(rate "$secs") | $cpu | $(rate "$cpu") | $rss | $equal | $oracle_s | $all | $spark | $spark_equal | $spark_x | $flink | $flink_equal | $flink_x |"
 }
 for type in inner left right full; do run "$type" 60000 "1 min"; done
 # Spark and Flink take a minute or more per run here: other windows are compared with the oracle only.
