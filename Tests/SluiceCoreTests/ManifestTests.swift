@@ -84,6 +84,14 @@ final class ManifestTests: XCTestCase {
         expect("sources:\n  gen: [unclosed\n", line: 3, key: "", contains: "invalid YAML")
     }
 
+    /// libyaml notices an unclosed brace only on the next line; the message
+    /// also names the line where the brace opened, where the mistake is.
+    func testInvalidYAMLNamesWhereTheUnclosedConstructStarts() {
+        expect("sources:\n  gen:\n    use: faker.generate\n    config: {count: 3\nsinks: {}\n", line: 5, key: "",
+               contains: "that starts at line 4, column 13")
+        expect("sources:\n  gen: \"unclosed\n\n", line: 4, key: "", contains: "that starts at line 2, column 8")
+    }
+
     func testUnknownTopLevelKey() {
         expect(base + "\nsinkz: {}\n", line: 5, key: "sinkz", contains: "did you mean 'sinks'")
     }

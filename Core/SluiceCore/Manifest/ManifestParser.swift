@@ -48,8 +48,9 @@ public struct ManifestParser {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
-        } catch let YamlError.parser(_, problem, mark, _), let YamlError.scanner(_, problem, mark, _) {
-            return (nil, [ManifestError(parser.loc(mark), key: "", "invalid YAML: \(explain(problem, at: mark, in: text))")])
+        } catch let YamlError.parser(context, problem, mark, _), let YamlError.scanner(context, problem, mark, _) {
+            return (nil, [ManifestError(parser.loc(mark), key: "",
+                                        "invalid YAML: \(explain(problem, at: mark, in: text))\(started(context, before: mark))")])
         } catch {
             return (nil, [ManifestError(SourceLocation(file: file, line: 1, column: 1), key: "", "invalid YAML: \(error)")])
         }
@@ -73,6 +74,15 @@ public struct ManifestParser {
             return "\(problem) (a tab: YAML indents with spaces only)"
         }
         return problem
+    }
+
+    /// Where the construct libyaml was reading began, when on an earlier
+    /// line: it reports a problem where it noticed it, which for an unclosed
+    /// `{` or `[` or quote is the next line that cannot continue it, so the
+    /// mistake itself sits at the start.
+    static func started(_ context: YamlError.Context?, before mark: Mark) -> String {
+        guard let context, context.mark.line < mark.line else { return "" }
+        return " (\(context.text) that starts at line \(context.mark.line), column \(context.mark.column))"
     }
 
     func loc(_ mark: Mark?) -> SourceLocation {
