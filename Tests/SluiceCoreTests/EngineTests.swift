@@ -53,6 +53,8 @@ final class EngineTests: XCTestCase {
         XCTAssertLessThan(dead.count, 400)
         XCTAssertEqual(summary.stage("check")?.deadLettered, dead.count)
         XCTAssertEqual(summary.stage("a")?.recordsOut, a)
+        // The summary shows the named dead-letter sink last, not where the plan put it (no inputs: among the sources).
+        XCTAssertEqual(summary.stages.map(\.name), ["people", "check", "a", "b", "dlq"])
         for d in dead {
             XCTAssertEqual(d["stage"]?.string, "check")
             XCTAssertTrue(d["reason"]?.string?.contains("/email: \"not-an-email\" is not a valid email") ?? false, "\(d)")

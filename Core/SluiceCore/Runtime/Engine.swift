@@ -239,8 +239,10 @@ public final class Engine: @unchecked Sendable {
                 }
             }
         }
-        groups = plan.nodes.map { byName[$0.spec.name]! }
-        if !groups.contains(where: { $0 === deadLetter }) { groups.append(deadLetter) }
+        // The dead-letter sink last, where the run summary and the progress
+        // line show it: a named one has no inputs, so the plan's order puts it
+        // among the sources.
+        groups = plan.nodes.map { byName[$0.spec.name]! }.filter { $0 !== deadLetter } + [deadLetter]
     }
 
     /// One worker's stage of a component: its plugin instance in the host,
