@@ -19,11 +19,11 @@ public final class FileSink: Sink {
     {"type": "object", "additionalProperties": false, "required": ["path"],
      "properties": {
        "path": {"type": "string", "format": "path", "description": "file to write, - for stdout, /dev/null to discard; relative to the manifest"},
-       "format": {"enum": ["ndjson", "csv", "lines"]},
+       "format": {"enum": ["ndjson", "csv", "lines"], "description": "how to encode records; default from the path: .csv csv, .txt or .log lines, anything else ndjson"},
        "append": {"type": "boolean", "description": "append instead of truncating (default true); false empties the file at the start of every run, also one that resumes a source from its checkpoint, whose earlier records are then no longer in the file"},
        "columns": {"type": "array", "items": {"type": "string"}, "description": "csv: columns in order (default: the first record's fields)"},
        "field": {"type": "string", "description": "lines format: the field to write"},
-       "fsync": {"type": "boolean"},
+       "fsync": {"type": "boolean", "description": "default false; true: fsync the file whenever the sink goes idle and at the end of the run. Records are acknowledged once written to the file, before that fsync: a crash of sluice loses none, a power loss may lose the last ones"},
        "normalize": {"type": "boolean", "default": false, "description": "ndjson: true writes every record as its document encoded again (compact Extended JSON, one spelling for the same data); false writes a record that a source read as JSON (file.read, kafka.read) and no processor changed as the text it was read from, without encoding it"}
      }}
     """#

@@ -25,13 +25,13 @@ public final class FileSource: Source {
     {"type": "object", "additionalProperties": false, "required": ["path"],
      "properties": {
        "path": {"type": "string", "format": "path", "description": "file to read, or - for stdin; relative to the manifest. With workers: N, reader i reads the lines that begin in bytes [i·size/N, (i+1)·size/N) and keeps its own checkpoint; stdin, follow and csv cannot be split"},
-       "format": {"enum": ["ndjson", "csv", "lines"]},
+       "format": {"enum": ["ndjson", "csv", "lines"], "description": "how the file encodes records; default from the path: .csv csv, .txt or .log lines, anything else ndjson"},
        "follow": {"type": "boolean", "description": "keep reading as the file grows"},
        "field": {"type": "string", "description": "lines format: the field that holds the line"},
        "infer_types": {"type": "boolean", "description": "csv: numbers and booleans become typed values"},
-       "separator": {"type": "string", "minLength": 1, "maxLength": 1},
-       "key_field": {"type": "string"},
-       "event_time_field": {"type": "string"},
+       "separator": {"type": "string", "minLength": 1, "maxLength": 1, "description": "csv: the character between fields (default ,)"},
+       "key_field": {"type": "string", "description": "dotted path of the field, a string or an integer, that is each record's key (kafka.write's message key; workers keep one key's records in order)"},
+       "event_time_field": {"type": "string", "description": "dotted path of the field that holds each record's event time: a date, an ISO 8601 string, or milliseconds since 1970"},
        "checkpoint": {"type": ["string", "boolean"], "format": "path", "description": "how far the input was delivered, so a restart resumes there. true (the default for a file): in the state directory, for a crash or a stop part way (a read that ends with every line delivered removes it, unless follow); PATH: in that file, kept after the end (relative to the manifest; with workers: N, reader i > 0 keeps PATH.worker-i); false: none"},
     """# + UTF8Policy.schemaMember + #"""
      }}
