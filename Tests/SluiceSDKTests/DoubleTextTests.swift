@@ -54,7 +54,7 @@ final class DoubleTextTests: XCTestCase {
             lines.appendLine(BSONDocument(raw))
             return lines.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
         }
-        XCTAssertEqual(text, "{\"nan\":null,\"inf\":null,\"minf\":null,\"z\":0.0}\n")
+        XCTAssertEqual(text, "{\"nan\":null,\"inf\":null,\"minf\":null,\"z\":-0.0}\n")
     }
 
     /// One to four decimals are written with the trailing zeros dropped;

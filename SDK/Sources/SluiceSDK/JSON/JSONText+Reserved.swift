@@ -58,7 +58,7 @@ extension JSONText {
             switch type {
             case 0x01:
                 let d = Double(bitPattern: UInt64(littleEndian: s.loadUnaligned(as: UInt64.self)))
-                if let n = DoubleText.writeShort(d, negative: d < 0, into: o) {
+                if let n = DoubleText.writeShort(d, negative: d.sign == .minus, into: o) {
                     o += n
                 } else {
                     p = o

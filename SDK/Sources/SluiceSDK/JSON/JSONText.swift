@@ -286,12 +286,12 @@ struct JSONText {
         return digits + DecimalDigits.write(v.magnitude, into: digits)
     }
 
-    /// As `JSONWriter.writeDouble`: whole numbers as "n.0" (-0.0 as "0.0"), up
+    /// As `JSONWriter.writeDouble`: whole numbers as "n.0" (-0.0 too, as relaxed Extended JSON keeps it), up
     /// to four decimals in fixed point, else `description`.
     @inline(__always)
     private mutating func double(_ d: Double) -> Bool {
         guard room(32) else { return false }
-        if let n = DoubleText.writeShort(d, negative: d < 0, into: p) {
+        if let n = DoubleText.writeShort(d, negative: d.sign == .minus, into: p) {
             p += n
             return true
         }

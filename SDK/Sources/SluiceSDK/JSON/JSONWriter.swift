@@ -194,6 +194,8 @@ public struct JSONWriter {
     private mutating func writeDouble(_ d: Double) {
         guard d.isFinite else { return literal("null") }
         if d.rounded() == d, abs(d) < 1e15 {
+            // Int64 has no negative zero; relaxed Extended JSON writes -0.0.
+            if d == 0, d.sign == .minus { bytes.append(UInt8(ascii: "-")) }
             writeInteger(Int64(d))
             literal(".0")
         } else {
