@@ -18,19 +18,24 @@ public final class ElasticsearchSink: Sink {
      "properties": {
        "urls": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "node URLs, used round-robin with failover"},
        "index": {"type": "string", "minLength": 1, "description": "an index, or a template: sensors-%Y.%m.%d (event date), {field}"},
-       "action": {"enum": ["index", "create", "update"]},
-       "id_field": {"type": "string", "description": "field path whose value becomes _id (idempotent replays)"},
-       "routing_field": {"type": "string"},
-       "pipeline": {"type": "string"},
+       "action": {"enum": ["index", "create", "update"], "description": "index (default): add the document or replace the one with its _id; create: add only, an existing _id is dead-lettered as a version conflict; update: merge the record's fields into the document with its _id, adding it if missing (needs id_field; pipeline is not sent)"},
+       "id_field": {"type": "string", "description": "field path whose value becomes _id (idempotent replays); a record without it is dead-lettered. Default: Elasticsearch picks an _id"},
+       "routing_field": {"type": "string", "description": "field path whose value is sent as the document's routing (which shard); a record without it is routed by _id"},
+       "pipeline": {"type": "string", "description": "ingest pipeline every document goes through (not with action: update)"},
        "timestamp_field": {"type": ["string", "null"], "description": "set from the event time when missing; null to leave out (default @timestamp)"},
-       "username": {"type": "string"}, "password": {"type": "string"},
-       "api_key": {"type": "string"}, "bearer_token": {"type": "string"},
-       "ca_file": {"type": "string", "format": "path"}, "verify_tls": {"type": "boolean"},
-       "max_bulk_docs": {"type": "integer", "minimum": 1},
-       "max_bulk_bytes": {"type": "integer", "minimum": 1024},
-       "timeout_ms": {"type": "integer", "minimum": 1},
+       "username": {"type": "string", "description": "HTTP basic auth user, with password; wins over api_key and bearer_token"},
+       "password": {"type": "string", "description": "basic auth password for username (default empty)"},
+       "api_key": {"type": "string", "description": "sent as Authorization: ApiKey KEY (the encoded id:key Elasticsearch returns); used when username is not set"},
+       "bearer_token": {"type": "string", "description": "sent as Authorization: Bearer TOKEN; used when neither username nor api_key is set"},
+       "ca_file": {"type": "string", "format": "path", "description": "PEM CA certificates that https URLs must chain to (default: the system's); relative to the manifest"},
+       "verify_tls": {"type": "boolean", "description": "check the server's certificate and host name on https (true); false accepts any, for tests only"},
+       "max_bulk_docs": {"type": "integer", "minimum": 1, "description": "documents per _bulk request, at most (5000)"},
+       "max_bulk_bytes": {"type": "integer", "minimum": 1024, "description": "a _bulk request takes no more documents once its body reaches this many bytes (10485760), so it may pass it by one document"},
+       "timeout_ms": {"type": "integer", "minimum": 1, "description": "each HTTP request, whole (30000); connecting gets at most 3000 of it. A node that does not answer in time is failed over"},
        "index_template": {"type": "object", "required": ["name", "body"], "additionalProperties": false,
-                          "properties": {"name": {"type": "string"}, "body": {"type": "object"}}}
+                          "description": "an index template PUT to /_index_template/NAME at start, replacing one of that name; a refusal fails the start",
+                          "properties": {"name": {"type": "string", "description": "the template's name"},
+                                         "body": {"type": "object", "description": "the template as Elasticsearch takes it: {index_patterns, template: {settings, mappings}, priority, …}"}}}
      }}
     """#
 

@@ -18,17 +18,17 @@ public final class FakerSource: Source {
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false,
      "properties": {
-       "seed": {"type": "integer"},
+       "seed": {"type": "integer", "description": "seeds every random draw: the same seed and config give the same records (default 0)"},
        "count": {"type": "integer", "minimum": 0, "description": "records to generate; omit for an endless stream"},
        "rate": {"type": "number", "exclusiveMinimum": 0, "description": "records per second; omit for as fast as possible"},
-       "profile": {"enum": ["beach_sensor", "orders", "payments", "people"]},
-       "fields": {"type": "object", "additionalProperties": {"type": "object", "required": ["provider"]}},
-       "start_time": {"type": "string", "format": "date-time"},
-       "interval_ms": {"type": "integer", "minimum": 0},
-       "late_ratio": {"type": "number", "minimum": 0, "maximum": 1},
-       "late_by_ms": {"type": "integer", "minimum": 0},
-       "malformed_ratio": {"type": "number", "minimum": 0, "maximum": 1},
-       "key_field": {"type": "string"},
+       "profile": {"enum": ["beach_sensor", "orders", "payments", "people"], "description": "a ready-made record shape: beach_sensor (beach water readings), orders and payments (one shop's two streams, see shop), people (id, names, email, phone, address, company, job); fields adds to it. Give profile, fields or both"},
+       "fields": {"type": "object", "additionalProperties": {"type": "object", "required": ["provider"]}, "description": "field name → {provider: NAME, options}, written after the profile's fields: first_name, last_name, full_name, email, phone, street_address, city, country, postcode, company, job, uuid, ipv4, user_agent, latitude, longitude, date_time {start, end}, integer {min, max}, float {min, max, decimals}, choice {values, weights}, words {count}, sentence {words}, boolean {probability}, sequence {start}, constant {value}"},
+       "start_time": {"type": "string", "format": "date-time", "description": "event time of the first record; record n's is start_time + n × interval_ms (default 2024-06-01T00:00:00Z)"},
+       "interval_ms": {"type": "integer", "minimum": 0, "description": "event time between consecutive records, in ms of event time, not of wall time (1000; above 0 for orders and payments)"},
+       "late_ratio": {"type": "number", "minimum": 0, "maximum": 1, "description": "share of records whose event time is moved back by 1 to late_by_ms (default 0)"},
+       "late_by_ms": {"type": "integer", "minimum": 0, "description": "with late_ratio: how far back a late record may be moved, at most (60000)"},
+       "malformed_ratio": {"type": "number", "minimum": 0, "maximum": 1, "description": "share of records given one realistic defect for a validator to catch: a beach reading's n/a temperature, cut RawData, missing Beach or -99999.992 turbidity, an order's amount N/A, a payment's amount null, a person's email not-an-email; with fields alone, an extra field FIELD_malformed: ??? (default 0)"},
+       "key_field": {"type": "string", "description": "field, a string or an integer, that is each record's key; default: the profile's (beach_sensor Beach, orders and payments order_id, people id), none with fields alone"},
        "shop": \#(Shop.schema)
      }}
     """#

@@ -27,12 +27,12 @@ public final class KafkaSink: Sink {
        "text_field": {"type": "string", "description": "text format: the field whose value is the message (value)"},
        "normalize": {"type": "boolean", "default": false, "description": "json format: true encodes every record's document (compact Extended JSON); false sends a record that a source read as JSON (kafka.read, file.read) and no processor changed as the text it was read from, without encoding it. Only with date_format: extended"},
        "date_format": {"enum": ["extended", "iso8601", "epoch_ms"], "description": "json format: BSON dates as Extended JSON {\"$date\": …} (default; Sluice reads them back), ISO 8601 strings or epoch milliseconds, for other consumers"},
-       "acks": {"enum": ["all", "1", "0", 1, 0, -1]},
-       "compression": {"enum": ["none", "gzip", "snappy", "lz4", "zstd"]},
-       "linger_ms": {"type": "integer", "minimum": 0},
-       "batch_size": {"type": "integer", "minimum": 1},
-       "idempotent": {"type": "boolean"},
-       "message_timeout_ms": {"type": "integer", "minimum": 1},
+       "acks": {"enum": ["all", "1", "0", 1, 0, -1], "description": "when the broker reports a message written: all or -1 (default), once every in-sync replica has it; 1, once the leader has; 0, no report awaited. 1 and 0 need idempotent: false"},
+       "compression": {"enum": ["none", "gzip", "snappy", "lz4", "zstd"], "description": "codec for message batches (none)"},
+       "linger_ms": {"type": "integer", "minimum": 0, "description": "how long the producer waits for more messages to fill a batch before sending it (5; linger.ms)"},
+       "batch_size": {"type": "integer", "minimum": 1, "description": "most bytes in one batch of messages to a partition (1000000; batch.size)"},
+       "idempotent": {"type": "boolean", "description": "the broker keeps one copy of each message per partition, in order, however often the producer retries it (true; enable.idempotence)"},
+       "message_timeout_ms": {"type": "integer", "minimum": 1, "description": "how long the producer tries to deliver a message, retries included; past it the record's write fails and the engine retries it (60000; message.timeout.ms)"},
     """# + KafkaConfig.commonSchema + "}}"
 
     /// Replaced after a fatal error (e.g. the broker forgot our producer id).

@@ -12,7 +12,7 @@ public struct EventTime: Sendable {
        "event_time": {"type": "object", "additionalProperties": false, "required": ["field"],
          "description": "the record's event time from one of its fields",
          "properties": {
-           "field": {"type": "string"},
+           "field": {"type": "string", "description": "top-level field holding the time: a BSON date, a string in format, or a number with epoch_s or epoch_ms; a record without it is dead-lettered (a pushed request is answered 400)"},
            "format": {"type": "string", "description": "iso8601 (default), epoch_s, epoch_ms or a pattern like MM/dd/yyyy hh:mm:ss a"},
            "timezone": {"type": "string", "description": "for times without an offset: UTC (default), +05:30 or an IANA name (America/Chicago)"}}}
     """#

@@ -24,11 +24,16 @@ public final class ValidatorProcessor: Processor {
        "max_errors": {"type": "integer", "minimum": 1, "default": 10,
                       "description": "failures listed in a dead-lettered record's reason"},
        "parse": {"type": "object", "required": ["field"], "additionalProperties": false,
-                 "properties": {"field": {"type": "string"}, "names": {"type": "array", "items": {"type": "string"}},
-                                "separator": {"type": "string"}, "regex": {"type": "string"},
-                                "drop_source": {"type": "boolean"}}},
-       "coerce": {"type": "object", "additionalProperties": {"type": ["string", "object"]}},
-       "on_invalid": {"enum": ["dead_letter", "drop"], "default": "dead_letter"}
+                 "description": "split a text field into fields before coerce and the schema: by names and separator, or by regex. Parsed fields replace fields of the same name, as strings unless coerce names them; text that does not parse makes the record invalid",
+                 "properties": {"field": {"type": "string", "description": "the top-level field holding the text; a record without it, or with a non-string, is invalid"},
+                                "names": {"type": "array", "items": {"type": "string"}, "description": "the fields the text splits into, in order; another number of parts makes the record invalid"},
+                                "separator": {"type": "string", "description": "with names: its first character separates the fields (default: runs of spaces and tabs)"},
+                                "regex": {"type": "string", "description": "named groups (?<name>...) become the fields; wins over names"},
+                                "drop_source": {"type": "boolean", "description": "true: the parsed text field is left out of the record (default false)"}}},
+       "coerce": {"type": "object", "additionalProperties": {"type": ["string", "object"]},
+                  "description": "top-level or parsed field → the type its value is converted to before the schema: number, integer, string, boolean, date, or {type: date, format or formats (patterns such as MM/dd/yyyy hh:mm:ss a, tried after ISO 8601), timezone or utc_offset_minutes for times without an offset (default UTC), epoch_unit of an integer: s or ms (default ms)}; a value that does not convert makes the record invalid"},
+       "on_invalid": {"enum": ["dead_letter", "drop"], "default": "dead_letter",
+                      "description": "what becomes of an invalid record: dead_letter sends it to the dead-letter queue with the reasons; drop discards it. Both count it in invalid_records_total"}
      }}
     """#
 

@@ -18,11 +18,12 @@ struct ForecastConfig: Sendable {
        "model": {"enum": ["auto", "ewma", "holt", "holt-winters", "ar"], "description": "default auto: the candidate with the lowest recent one-step error"},
        "max_gap": {"type": ["string", "integer"], "description": "a longer gap (steps or duration) re-warms the series; default 3 seasons, at least 48 steps"},
        "sentinels": {"type": "array", "items": {"type": "number"}, "description": "values that mean missing, e.g. -99999.992"},
-       "alerts": {"type": "array", "description": "rules such as 'value > 30', 'forecast(+3h) < 10', 'anomaly > 4 for 3 readings'",
+       "alerts": {"type": "array", "description": "rules such as 'value > 30', 'forecast(+3h) < 10', 'anomaly > 4 for 3 readings', each a string or {rule, name, field}; alert records go to the output alerts",
                   "items": {"anyOf": [{"type": "string"},
                                       {"type": "object", "required": ["rule"], "additionalProperties": false,
-                                       "properties": {"rule": {"type": "string"}, "name": {"type": "string"},
-                                                      "field": {"type": "string"}}}]}},
+                                       "properties": {"rule": {"type": "string", "description": "the rule, as in the string form"},
+                                                      "name": {"type": "string", "description": "the name alert records carry (default: the rule's text)"},
+                                                      "field": {"type": "string", "description": "the one value field the rule watches, among value_fields (default: every one)"}}}]}},
        "reorder_window": {"type": ["string", "integer"], "description": "how long (duration or ms of reading time) a key's reading waits for earlier ones, so out-of-order readings are learned in time order; its delivery is held meanwhile; older ones pass as stale; default 0: off"},
        "snapshot_interval": {"type": ["string", "integer"], "description": "how often to save model state (duration or ms); default 60s"}
      }}

@@ -15,19 +15,25 @@ public final class PollSource: Source {
     public static let configSchema = #"""
     {"type": "object", "additionalProperties": false,
      "properties": {
-       "url": {"type": "string", "pattern": "^https?://"},
-       "urls": {"type": "array", "items": {"type": "string", "pattern": "^https?://"}, "minItems": 1},
+       "url": {"type": "string", "pattern": "^https?://", "description": "the URL to poll (redirects are followed); give url or urls"},
+       "urls": {"type": "array", "items": {"type": "string", "pattern": "^https?://"}, "minItems": 1, "description": "URLs to poll, each on its own schedule and backoff; give url or urls"},
        "interval_ms": {"type": "integer", "minimum": 1, "description": "wait between successful polls of a URL (1000)"},
        "timeout_ms": {"type": "integer", "minimum": 1, "description": "per request (5000)"},
-       "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-       "auth": {"type": "object", "additionalProperties": false, "properties": {
-         "bearer": {"type": "string"}, "username": {"type": "string"}, "password": {"type": "string"}}},
+       "headers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "header name → value, sent with every request"},
+       "auth": {"type": "object", "additionalProperties": false, "description": "an Authorization header for every request: {bearer} or {username, password}",
+         "properties": {
+         "bearer": {"type": "string", "description": "sent as Authorization: Bearer TOKEN; wins over username"},
+         "username": {"type": "string", "description": "HTTP basic auth user, with password"},
+         "password": {"type": "string", "description": "basic auth password for username (default empty)"}}},
        "conditional": {"type": "boolean", "description": "send If-None-Match / If-Modified-Since (true)"},
-       "backoff": {"type": "object", "additionalProperties": false, "properties": {
-         "initial_ms": {"type": "integer", "minimum": 1}, "max_ms": {"type": "integer", "minimum": 1}}},
+       "backoff": {"type": "object", "additionalProperties": false,
+         "description": "the wait before polling a URL again after a failure (no answer, 429, another 4xx or a 5xx): random, from initial_ms / 2 up to initial_ms doubled per failure in a row, at most max_ms; a Retry-After the server sends wins",
+         "properties": {
+         "initial_ms": {"type": "integer", "minimum": 1, "description": "the first retry's longest wait (500)"},
+         "max_ms": {"type": "integer", "minimum": 1, "description": "the longest wait (60000)"}}},
        "max_retry_after_s": {"type": "integer", "minimum": 0, "description": "cap on a server's Retry-After (3600)"},
-       "ca_file": {"type": "string", "format": "path"},
-       "verify_tls": {"type": "boolean"},
+       "ca_file": {"type": "string", "format": "path", "description": "PEM CA certificates that https URLs must chain to (default: the system's); relative to the manifest"},
+       "verify_tls": {"type": "boolean", "description": "check the server's certificate and host name on https (true); false accepts any, for tests only"},
     """# + ReadingOptions.schema + #"""
      },
      "oneOf": [{"required": ["url"]}, {"required": ["urls"]}]}

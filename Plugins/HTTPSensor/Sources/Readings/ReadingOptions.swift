@@ -15,18 +15,18 @@ struct ReadingOptions: Sendable {
     /// The config keys both modes accept, as JSON Schema properties.
     static let schema = #"""
        "format": {"enum": ["json", "ndjson", "csv", "text"], "description": "default: from Content-Type, else json"},
-       "csv": {"type": "object", "additionalProperties": false, "properties": {
-         "separator": {"type": "string", "minLength": 1, "maxLength": 1},
-         "infer_types": {"type": "boolean"}}},
-       "text": {"type": "object", "additionalProperties": false, "properties": {
+       "csv": {"type": "object", "additionalProperties": false, "description": "csv format: a header row, then one reading per row", "properties": {
+         "separator": {"type": "string", "minLength": 1, "maxLength": 1, "description": "the character between fields (default ,)"},
+         "infer_types": {"type": "boolean", "description": "numbers and booleans become typed values (default true)"}}},
+       "text": {"type": "object", "additionalProperties": false, "description": "text format: one reading per line, the whole line in field, or fields split by names or matched by regex", "properties": {
          "field": {"type": "string", "description": "without names/regex: the field that holds the whole line (RawData)"},
-         "names": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+         "names": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "the fields a line splits into, in order; a line with another number of parts is malformed"},
          "regex": {"type": "string", "description": "named groups (?<name>...) become fields"},
-         "separator": {"type": "string", "minLength": 1, "maxLength": 1},
-         "infer_types": {"type": "boolean"}}},
+         "separator": {"type": "string", "minLength": 1, "maxLength": 1, "description": "with names: the character between fields (default: runs of spaces and tabs)"},
+         "infer_types": {"type": "boolean", "description": "with names or regex: numbers and booleans become typed values (default false)"}}},
     """# + EventTime.schema + #"""
        ,
-       "dedupe_key": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
+       "dedupe_key": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}], "description": "top-level field, or list of fields, whose values identify a reading: one whose values were seen among the last dedupe_window is dropped (poll counts it in duplicates_dropped_total, push in its answer's duplicates); a reading with none of them always passes"},
        "dedupe_window": {"type": "integer", "minimum": 1, "description": "how many recent keys are remembered (100000)"},
     """# + UTF8Policy.schemaMember
 
