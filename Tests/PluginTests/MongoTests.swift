@@ -118,6 +118,30 @@ final class MongoTests: XCTestCase {
         }
     }
 
+    /// An ordered bulk stops at its first failed document: the documents
+    /// after it are sent again, in order, not counted as written unsent.
+    func testOrderedBulkWritesEveryDocumentAfterADuplicate() throws {
+        let summary = try TestSupport.run(pipeline(source: """
+            use: faker.generate
+            config:
+              seed: 3
+              count: 60
+              fields:
+                sku: {provider: integer, min: 1, max: 45}
+        """, extra: """
+              ordered: true
+              indexes: [{keys: {sku: 1}, unique: true}]
+        """), dir: dir)
+        let docs = try MongoProbe(uri: uri, database: "beach", collection: "readings").documents()
+        let dead = try TestSupport.readNDJSON(dir + "/dead.ndjson")
+        let distinct = Set(docs.compactMap { $0.withUnsafeBytes { BSONDocument($0)["sku"]?.integer } })
+        XCTAssertEqual(distinct.count, docs.count, "the unique index let a duplicate in")
+        XCTAssertGreaterThan(dead.count, 5)
+        XCTAssertEqual(docs.count + dead.count, 60, "documents after a failed one were acknowledged unwritten")
+        XCTAssertEqual(summary.stage("mongo")?.recordsOut, docs.count)
+        for d in dead { XCTAssertTrue(d["reason"]?.string?.hasPrefix("MongoDB error 11000:") ?? false, "\(d)") }
+    }
+
     func testServerKilledMidRunLosesNothing() throws {
         let port = server.port
         let total = 3000

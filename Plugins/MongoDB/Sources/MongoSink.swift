@@ -235,8 +235,27 @@ public final class MongoSink: Sink {
         if let firstRetriable { host.log(.warning, "\(firstRetriable)") }
     }
 
-    /// One bulk operation for the records at `indices`; returns how many the server acknowledged.
+    /// Bulk operations for the records at `indices`; returns how many the
+    /// server acknowledged. An ordered bulk stops at its first failed
+    /// document, so the documents after it go out again in a bulk of their
+    /// own, still in order: the failed one is reported (dead-lettered or
+    /// retried), and none after it is counted as written without being sent.
     private func write(_ batch: Batch, _ indices: [Int], to name: String, _ output: Output) throws -> Int {
+        var remaining = indices[...]
+        var acknowledged = 0
+        while !remaining.isEmpty {
+            let (written, stoppedAfter) = try bulk(batch, remaining, to: name, output)
+            acknowledged += written
+            remaining = remaining[(stoppedAfter ?? remaining.endIndex - 1) + 1 ..< remaining.endIndex]
+        }
+        return acknowledged
+    }
+
+    /// One bulk operation for the records at `indices`: how many the server
+    /// acknowledged and, when an ordered bulk stopped at a document that
+    /// failed for good, the position in `indices` of that document (those
+    /// after it were not sent).
+    private func bulk(_ batch: Batch, _ indices: ArraySlice<Int>, to name: String, _ output: Output) throws -> (Int, Int?) {
         try withClient { client in
             let coll = mongoc_client_get_collection(client, database, name)
             defer { mongoc_collection_destroy(coll) }
@@ -249,20 +268,21 @@ public final class MongoSink: Sink {
                     throw SluiceError.retriable("cannot create a bulk operation")
                 }
                 defer { mongoc_bulk_operation_destroy(bulk) }
-                var queued: [Int] = []
-                for i in indices {
+                var queued: [(record: Int, position: Int)] = []
+                for position in indices.indices {
                     var error = bson_error_t()
-                    if let problem = add(batch[i], to: bulk, &error) {
-                        output.fail(i, problem)
+                    if let problem = add(batch[indices[position]], to: bulk, &error) {
+                        output.fail(indices[position], problem)
                     } else {
-                        queued.append(i)
+                        queued.append((indices[position], position))
                     }
                 }
-                guard !queued.isEmpty else { return 0 }
+                guard !queued.isEmpty else { return (0, nil) }
                 var error = bson_error_t()
                 let reply = replySlot.forReply()
                 let ok = mongoc_bulk_operation_execute(bulk, reply, &error) != 0
-                return try mapReply(ok: ok, error: error, queued: queued, output)
+                let (written, stopped) = try mapReply(ok: ok, error: error, queued: queued.map(\.record), output)
+                return (written, stopped.map { queued[$0].position })
             }
         }
     }
@@ -326,31 +346,45 @@ public final class MongoSink: Sink {
         }
     }
 
-    /// Reads writeErrors and writeConcernErrors back onto the records.
-    private func mapReply(ok: Bool, error: bson_error_t, queued: [Int], _ output: Output) throws -> Int {
+    /// Reads writeErrors and writeConcernErrors back onto the records:
+    /// how many were written and, for an ordered bulk stopped by a document
+    /// that failed for good, that document's index in `queued`. The
+    /// documents an ordered bulk did not reach after a retriable failure are
+    /// failed as retriable with it.
+    private func mapReply(ok: Bool, error: bson_error_t, queued: [Int], _ output: Output) throws -> (Int, Int?) {
         let reply = replySlot.document
         var failed = Set<Int>()
+        var first: (position: Int, retriable: Bool)?
         if let errors = reply["writeErrors"]?.document {
             for e in errors.elements {
-                guard let item = e.document, let position = item["index"]?.integer, Int(position) < queued.count else { continue }
+                guard let item = e.document, let position = item["index"]?.integer, position >= 0, Int(position) < queued.count else { continue }
                 let code = Int32(item["code"]?.integer ?? 0)
                 let message = "MongoDB error \(code): \(item["errmsg"]?.string ?? "no message")"
-                output.fail(queued[Int(position)], message, retriable: MongoErrorClass.isRetriable(code: code))
+                let retriable = MongoErrorClass.isRetriable(code: code)
+                output.fail(queued[Int(position)], message, retriable: retriable)
                 failed.insert(Int(position))
+                if first.map({ Int(position) < $0.position }) ?? true { first = (Int(position), retriable) }
             }
         }
-        if let concern = reply["writeConcernErrors"]?.document, let first = concern.elements.first(where: { _ in true })?.document {
-            let message = "write concern not satisfied: \(first["errmsg"]?.string ?? "") (code \(first["code"]?.integer ?? 0))"
+        if let concern = reply["writeConcernErrors"]?.document, let problem = concern.elements.first(where: { _ in true })?.document {
+            let message = "write concern not satisfied: \(problem["errmsg"]?.string ?? "") (code \(problem["code"]?.integer ?? 0))"
             for (p, i) in queued.enumerated() where !failed.contains(p) { output.fail(i, message, retriable: true) }
-            return 0
+            return (0, nil)
+        }
+        if ordered, let first {
+            guard first.retriable else { return (first.position, first.position) }
+            for p in first.position + 1 ..< queued.count where !failed.contains(p) {
+                output.fail(queued[p], "not sent: the ordered bulk stopped at an earlier document's retriable error", retriable: true)
+            }
+            return (first.position, nil)
         }
         if !ok, failed.isEmpty {
             let e = classify(error, nil)
             if case .retriable = e { throw e }
             for (p, i) in queued.enumerated() where !failed.contains(p) { output.fail(i, e.description) }
-            return 0
+            return (0, nil)
         }
-        return queued.count - failed.count
+        return (queued.count - failed.count, nil)
     }
 }
 
