@@ -21,7 +21,7 @@ public final class MongoSink: Sink {
        "collection": {"type": "string", "minLength": 1, "description": "a name, or a template like sensors_{Beach}"},
        "mode": {"enum": ["insert", "upsert", "replace"], "description": "insert (default): each record a new document; upsert: $set the record's fields on the document key selects, adding it if none; replace: put the record in place of that document, adding it if none. upsert and replace need key and make replays idempotent"},
        "key": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "upsert and replace: field paths whose values select the document; a record without one is dead-lettered (a path through a null selects null)"},
-       "ordered": {"type": "boolean", "description": "false (default): the server writes every document of a bulk it can; true: in order, stopping at the first that fails"},
+       "ordered": {"type": "boolean", "description": "false (default): the server writes every document of a bulk it can, in any order; true: in order. The server stops an ordered bulk at a failed document; the sink reports that one (dead letter, or a retry for a retriable error) and sends the documents after it on, in order, in a bulk of their own"},
        "write_concern": {"type": "object", "additionalProperties": false,
                          "description": "when the server reports a bulk written (default: the URI's, else the server's); an unmet one fails the batch, retriable",
                          "properties": {"w": {"type": ["integer", "string"], "description": "how many replica set members must have it, or majority"},
