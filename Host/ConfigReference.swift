@@ -26,7 +26,10 @@ struct ConfigReference {
         }
         let schema = (try? component.configSchema())??.source
         let rows = schema.map { Self.rows($0, prefix: "", root: $0) } ?? []
-        guard !rows.isEmpty else { return out + "\nconfig: any object (the component publishes no schema of its keys)\n" }
+        guard !rows.isEmpty else {
+            if schema?["additionalProperties"] == .bool(false) { return out + "\nconfig: none (the component takes no keys)\n" }
+            return out + "\nconfig: any object (the component publishes no schema of its keys)\n"
+        }
         out += "\nconfig:\n"
         let width = min(34, rows.map(\.key.count).max() ?? 0)
         let typeWidth = min(28, rows.map(\.type.count).max() ?? 0)

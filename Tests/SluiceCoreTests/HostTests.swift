@@ -108,6 +108,8 @@ final class HostTests: XCTestCase {
         XCTAssertTrue(join.stdout.contains("left.key"), "a $ref'd sub-schema is expanded: \(join.stdout)")
         let plugin = try TestSupport.runProcess(TestSupport.sluice, ["explain", "kafka"])
         XCTAssertTrue(plugin.stdout.contains("kafka.read") && plugin.stdout.contains("kafka.write"), plugin.stdout)
+        let discard = try TestSupport.runProcess(TestSupport.sluice, ["explain", "file.discard"])
+        XCTAssertTrue(discard.stdout.contains("config: none (the component takes no keys)"), "a schema that allows no keys: \(discard.stdout)")
         let typo = try TestSupport.runProcess(TestSupport.sluice, ["explain", "file.raed"])
         XCTAssertEqual(typo.status, 2)
         XCTAssertTrue(typo.stderr.contains("did you mean 'read'?"), typo.stderr)
