@@ -138,6 +138,18 @@ final class FormatsTests: XCTestCase {
         XCTAssertThrowsError(try EventTime(Config(json: #"{"field": "t", "timezone": "Mars/Olympus"}"#)))
     }
 
+    /// The field is a top-level key when the record has it, else a dotted path.
+    func testEventTimeFieldIsAKeyOrADottedPath() throws {
+        func millis(_ field: String, _ json: String) throws -> Int64? {
+            let time = try EventTime(Config(json: #"{"field": "\#(field)"}"#))
+            return try BSONFromJSON.document(JSONParser.parse(json)).withUnsafeBytes { try? time.millis(in: BSONDocument($0)).get() }
+        }
+        XCTAssertEqual(try millis("meta.ts", #"{"meta": {"ts": "2020-02-17T11:12:58Z"}}"#), ISO8601.parse("2020-02-17T11:12:58Z"))
+        XCTAssertEqual(try millis("meta.ts", #"{"meta.ts": "2021-01-01T00:00:00Z", "meta": {"ts": "2020-02-17T11:12:58Z"}}"#),
+                       ISO8601.parse("2021-01-01T00:00:00Z"))
+        XCTAssertNil(try millis("meta.ts", #"{"meta": {"t": 1}}"#))
+    }
+
     func testRetryAfterTakesSecondsOrAnHTTPDate() {
         let now = ISO8601.parse("1994-11-06T08:49:30Z")!
         XCTAssertEqual(RetryAfter.delayMillis("120", nowMillis: now), 120_000)

@@ -12,7 +12,7 @@ public struct EventTime: Sendable {
        "event_time": {"type": "object", "additionalProperties": false, "required": ["field"],
          "description": "the record's event time from one of its fields",
          "properties": {
-           "field": {"type": "string", "description": "top-level field holding the time: a BSON date, a string in format, or a number with epoch_s or epoch_ms; a record without it is dead-lettered (a pushed request is answered 400)"},
+           "field": {"type": "string", "description": "field holding the time, a top-level key or else a dotted path (meta.ts): a BSON date, a string in format, or a number with epoch_s or epoch_ms; a record without it is dead-lettered (a pushed request is answered 400)"},
            "format": {"type": "string", "description": "iso8601 (default), epoch_s, epoch_ms or a pattern like MM/dd/yyyy hh:mm:ss a"},
            "timezone": {"type": "string", "description": "for times without an offset: UTC (default), +05:30 or an IANA name (America/Chicago)"}}}
     """#
@@ -40,7 +40,10 @@ public struct EventTime: Sendable {
 
     /// Milliseconds since the epoch, or why the field gives none.
     public func millis(in document: BSONDocument) -> Result<Int64, Failure> {
-        guard let element = document[field] else { return .failure(Failure(reason: "event_time: no field \(field.debugDescription)")) }
+        // A top-level key first (keys may hold a '.'), then the dotted path, as file.read's event_time_field.
+        guard let element = document[field] ?? document.element(path: field) else {
+            return .failure(Failure(reason: "event_time: no field \(field.debugDescription)"))
+        }
         if let ms = element.datetime { return .success(ms) }
         if let n = element.number, case let .epoch(unit) = format { return .success(Int64(n * Double(unit))) }
         guard let text = element.string else {
