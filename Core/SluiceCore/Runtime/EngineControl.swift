@@ -43,19 +43,17 @@ public final class EngineControl: Sendable {
 
     /// Takes up to `wanted` records of `--max-records`.
     func take(_ wanted: Int, by source: String) -> RecordBudget.Grant {
-        budget.withLock {
-            let grant = $0.take(wanted, by: source)
-            // Under the lock, so that two sources' updates land in the budget's order.
-            budgetSpent.store($0.left == 0, ordering: .releasing)
-            return grant
-        }
+        let (grant, spent) = budget.withLock { ($0.take(wanted, by: source), $0.left == 0) }
+        budgetSpent.store(spent, ordering: .releasing)
+        return grant
     }
 
     /// A source read `used` of the `granted` records it took; the rest go back.
     func settle(granted: Int, used: Int) {
-        budget.withLock {
+        let spent = budget.withLock {
             $0.settle(granted: granted, used: used)
-            budgetSpent.store($0.left == 0, ordering: .releasing)
+            return $0.left == 0
         }
+        budgetSpent.store(spent, ordering: .releasing)
     }
 }
