@@ -219,32 +219,6 @@ final class FileTests: XCTestCase {
         XCTAssertEqual(try run("fifth.ndjson", checkpoint: ", checkpoint: false"), Array(0 ..< 1000), "checkpoint: false starts at line 1")
     }
 
-    /// `append: false` empties the file when a run starts afresh, but a run
-    /// that resumes one stopped part way (its source continuing from its
-    /// checkpoint) appends: the first run's lines are not read again.
-    func testAppendFalseKeepsTheLinesOfARunThatResumes() throws {
-        try (0 ..< 1000).map { "{\"n\":\($0)}\n" }.joined().write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
-        func run(max: Int? = nil) throws -> [Int64] {
-            _ = try TestSupport.run("""
-            engine: {state_dir: \(dir)/state}
-            sources:
-              in: {use: file.read, config: {path: \(dir)/in.ndjson}, batch: {max_records: 64}}
-            sinks:
-              out: {use: file.write, inputs: [in], config: {path: \(dir)/out.ndjson, append: false}}
-            """, dir: dir, maxRecords: max)
-            return try TestSupport.readNDJSON(dir + "/out.ndjson").map { $0["n"]!.integer! }
-        }
-        XCTAssertEqual(try run(max: 400), Array(0 ..< 400))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/state/out/unfinished-run"), "a stop part way leaves the mark")
-        XCTAssertEqual(try run(), Array(0 ..< 1000), "the resumed run appends to the first run's lines")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/state/out/unfinished-run"), "a run that ends with its input clears it")
-        XCTAssertEqual(try run(), Array(0 ..< 1000), "a run that starts afresh empties the file first")
-        XCTAssertEqual(try run(max: 200), Array(0 ..< 200), "and so does the next one, even if it stops part way")
-        XCTAssertEqual(try run(max: 5000), Array(0 ..< 1000), "a --max-records beyond the input: the run resumes and reads to the end")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/state/out/unfinished-run"), "which is no stop part way")
-        XCTAssertEqual(try run(), Array(0 ..< 1000))
-    }
-
     /// The host SIGKILLed part way through a file with no `checkpoint:` set:
     /// the restart resumes near where the sink had got (not at line 1), and
     /// every line is written at least once.

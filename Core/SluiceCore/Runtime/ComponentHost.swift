@@ -75,7 +75,7 @@ final class ComponentHost: Sendable {
     }
 
     var isStopping: Bool {
-        draining.load(ordering: .acquiring) || (!answersStopOnlyAtLastTick && control.endsPartWay)
+        draining.load(ordering: .acquiring) || (!answersStopOnlyAtLastTick && control.isStopping)
     }
 
     /// The allocations behind the C table. Written once in `init`, read-only

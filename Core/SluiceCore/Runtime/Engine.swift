@@ -352,7 +352,8 @@ public final class Engine: @unchecked Sendable {
 
     /// A processor's or source's state directory, made if missing; nil for
     /// sinks. Each reader of a split source keeps its read position in its own.
-    private func stateDirectory(_ node: PipelinePlan.Node, worker: Int?) throws -> String {
+    private func stateDirectory(_ node: PipelinePlan.Node, worker: Int?) throws -> String? {
+        guard node.spec.role != .sink else { return nil }
         var url = URL(fileURLWithPath: plan.settings.stateDirectory).appendingPathComponent(node.spec.name)
         if let worker, worker > 0 { url.appendPathComponent("worker-\(worker)") }
         let path = url.path

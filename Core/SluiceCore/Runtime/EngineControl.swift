@@ -4,8 +4,6 @@ import Synchronization
 /// when, and how many more records the sources may read (`--max-records`).
 public final class EngineControl: Sendable {
     private let stopping = Atomic<Bool>(false)
-    /// Every record of `--max-records` has been handed to a source.
-    private let budgetSpent = Atomic<Bool>(false)
     /// Monotonic ns after which retries give up; 0 while not draining.
     private let deadline = Atomic<UInt64>(0)
     /// Locked once per source batch, never per record.
@@ -20,11 +18,6 @@ public final class EngineControl: Sendable {
     }
 
     public var isStopping: Bool { stopping.load(ordering: .acquiring) }
-
-    /// The run ends before its input does: a stop was asked for, or
-    /// `--max-records` were all read. Sources then keep their checkpoints,
-    /// and a sink keeps what the next run, resuming there, must continue.
-    public var endsPartWay: Bool { isStopping || budgetSpent.load(ordering: .acquiring) }
 
     /// Begins a graceful drain: sources stop reading; everything read is
     /// still written, retrying until `deadline`.
@@ -43,17 +36,11 @@ public final class EngineControl: Sendable {
 
     /// Takes up to `wanted` records of `--max-records`.
     func take(_ wanted: Int, by source: String) -> RecordBudget.Grant {
-        let (grant, spent) = budget.withLock { ($0.take(wanted, by: source), $0.left == 0) }
-        budgetSpent.store(spent, ordering: .releasing)
-        return grant
+        budget.withLock { $0.take(wanted, by: source) }
     }
 
     /// A source read `used` of the `granted` records it took; the rest go back.
     func settle(granted: Int, used: Int) {
-        let spent = budget.withLock {
-            $0.settle(granted: granted, used: used)
-            return $0.left == 0
-        }
-        budgetSpent.store(spent, ordering: .releasing)
+        budget.withLock { $0.settle(granted: granted, used: used) }
     }
 }

@@ -20,7 +20,7 @@ public final class FileSink: Sink {
      "properties": {
        "path": {"type": "string", "format": "path", "description": "file to write, - for stdout, /dev/null to discard; relative to the manifest"},
        "format": {"enum": ["ndjson", "csv", "lines"], "description": "how to encode records; default from the path: .csv csv, .txt or .log lines, anything else ndjson"},
-       "append": {"type": "boolean", "description": "append instead of truncating (default true); false empties the file when a run starts afresh, but a run after one that stopped part way (a stop, a crash), whose sources resume from their checkpoints, appends to it"},
+       "append": {"type": "boolean", "description": "append instead of truncating (default true); false empties the file at the start of every run, also one that resumes a source from its checkpoint, whose earlier records are then no longer in the file"},
        "columns": {"type": "array", "items": {"type": "string"}, "description": "csv: columns in order (default: the first record's fields)"},
        "field": {"type": "string", "description": "lines format: the field to write"},
        "fsync": {"type": "boolean", "description": "default false; true: fsync the file whenever the sink goes idle and at the end of the run. Records are acknowledged once written to the file, before that fsync: a crash of sluice loses none, a power loss may lose the last ones"},
@@ -37,9 +37,6 @@ public final class FileSink: Sink {
     let normalize: Bool
     var columns: [String]?
     var wroteHeader = false
-    /// `append: false`: the mark of this run writing the file, cleared when it ends with its input.
-    let unfinished: UnfinishedRun?
-    let host: PluginHost
     /// csv and lines formats.
     var json = JSONWriter(capacity: 1 << 16)
     /// ndjson: each record written in place, the batch handed to write(2) from here.
@@ -52,18 +49,11 @@ public final class FileSink: Sink {
         fsyncOnFlush = try config.bool("fsync", default: false)
         normalize = try config.bool("normalize", default: false)
         columns = try config.strings("columns")
-        self.host = host
         if path == "-" {
             fd = STDOUT_FILENO
             ownsDescriptor = false
-            unfinished = nil
         } else {
-            var append = try config.bool("append", default: true)
-            unfinished = append ? nil : host.stateDirectory.map { UnfinishedRun(directory: $0, output: path) }
-            if let unfinished, unfinished.wasLeft {
-                append = true
-                host.log(.info, "the last run writing \(path) stopped part way and its sources resume where it stopped: appending (append: false empties the file only for a run that starts afresh)")
-            }
+            let append = try config.bool("append", default: true)
             // Like `mkdir -p`: a manifest naming out/x.ndjson works from a fresh checkout.
             let parent = (path as NSString).deletingLastPathComponent
             if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
@@ -77,9 +67,6 @@ public final class FileSink: Sink {
             }
             var st = stat()
             wroteHeader = fstat(fd, &st) == 0 && st.st_size > 0
-            if let unfinished, !unfinished.begin() {
-                host.log(.warning, "cannot mark the run in \(unfinished.marker): if it stops part way, the next run empties \(path) (append: false)")
-            }
         }
     }
 
@@ -137,8 +124,6 @@ public final class FileSink: Sink {
 
     deinit {
         if ownsDescriptor { close(fd) }
-        // Stopping: the sources keep their checkpoints, so the next run continues this one.
-        if let unfinished, !host.isStopping { unfinished.end() }
     }
 
     public func write(_ batch: Batch, _ output: Output) throws {

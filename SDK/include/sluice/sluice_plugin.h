@@ -77,11 +77,6 @@
  *        that use it, and the host keeps texts only on their way). A record
  *        without text has text_length 0. Also host->release_many, many
  *        holds ended in one call.
- *   1.7  sinks get a state directory too (sluice_host_api.state_dir), for
- *        what a sink keeps locally across runs (file.write: whether the
- *        last run stopped part way), and host->stopping turns non-zero for
- *        sources and sinks also once --max-records is used up. No struct
- *        changes.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -96,7 +91,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 7
+#define SLUICE_ABI_MINOR 6
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -452,9 +447,7 @@ typedef struct sluice_host_api {
 
     /**
      * [any-thread] Sources and sinks: non-zero once the host is draining (a
-     * long poll should return early), and (1.7) once --max-records is used
-     * up: either way the run ends before its input, and the sources keep
-     * their checkpoints. Processors (1.1): non-zero only during
+     * long poll should return early). Processors (1.1): non-zero only during
      * the last tick, after every input has ended; a SIGTERM drain still
      * delivers their inputs first.
      */
@@ -513,10 +506,9 @@ typedef struct sluice_host_api {
      * This instance's own directory for state that must survive a restart
      * (`engine.state_dir`/component name), created before create is called.
      * Write snapshots atomically (write a temporary file, then rename).
-     * Every component: a source's read position (file.read's checkpoint),
-     * a processor's snapshot, what a sink keeps locally (file.write: a run
-     * stopped part way). Hosts before 1.4 gave it to processors only, 1.4
-     * to 1.6 to processors and sources (NULL for sinks).
+     * Processors and sources (a source's read position, such as file.read's
+     * checkpoint); NULL for sinks, which keep their state in the server.
+     * Hosts before 1.4 gave it to processors only.
      */
     const char *state_dir;
 

@@ -38,9 +38,8 @@ public struct PluginHost: @unchecked Sendable {
         return (0 ..< api.pointee.input_count).map { inputs[$0].map { String(cString: $0) } ?? "" }
     }
 
-    /// This instance's directory for state that must survive a restart,
-    /// created by the host; nil on a host older than ABI 1.1, for sources
-    /// before 1.4 and for sinks before 1.7.
+    /// This instance's directory for snapshots that must survive a restart,
+    /// created by the host; nil for sources and sinks, and on a host older than ABI 1.1.
     public var stateDirectory: String? {
         guard structHasField(api.pointee.struct_size, \sluice_host_api.state_dir) else { return nil }
         return api.pointee.state_dir.map { String(cString: $0) }
