@@ -89,6 +89,43 @@ final class JSONLineMemoryTests: XCTestCase {
         assertLinesAgree(lines, ascii: true)
     }
 
+    /// A remembered key is compared 16 bytes at a time (with its quote and
+    /// colon) while the line has 16 bytes left: keys around one and two
+    /// blocks, differing at every byte, followed by lines cut at every byte,
+    /// each line flush against an unreadable page, so a compare that read
+    /// past the line crashes.
+    func testRecalledKeysAroundA16ByteBlockAtTheEndOfTheLine() throws {
+        for length in [0, 1, 6, 7, 13, 14, 15, 16, 17, 29, 30, 31, 32, 33, 46, 47] {
+            let key = Array(String((0 ..< length).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) }).utf8)
+            let full = Array(#"{""#.utf8) + key + Array(#"":1,"z":2}"#.utf8)
+            var lines = [full, full]
+            for position in 0 ..< length + 2 {
+                // A key byte, its closing quote or the colon changed.
+                var changed = full
+                changed[2 + position] = UInt8(ascii: "Z")
+                lines += [changed, full]
+            }
+            for cut in 1 ..< full.count { lines += [Array(full.prefix(cut)), full] }
+            let memory = JSONLineMemory()
+            for line in lines {
+                let alone = Result { try transcodeGuarded(line) }
+                let remembered = Result {
+                    try withGuardedBytes(line) { bytes in
+                        var document: [UInt8] = []
+                        try BSONFromJSON.withDocument(json: bytes, memory: memory) { document = Array($0) }
+                        return document
+                    }
+                }
+                let name = String(decoding: line, as: UTF8.self)
+                switch (alone, remembered) {
+                case let (.success(a), .success(r)): XCTAssertEqual(r, a, name)
+                case let (.failure(a), .failure(r)): XCTAssertEqual("\(r)", "\(a)", name)
+                default: XCTFail("\(name): alone \(alone), remembered \(remembered)")
+                }
+            }
+        }
+    }
+
     /// Fewer keys, more keys, another order, nested objects and arrays, wrappers: each line as it reads alone.
     func testShapesThatChangeFromLineToLine() {
         assertLinesAgree([

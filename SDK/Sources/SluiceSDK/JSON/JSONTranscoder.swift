@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// JSON text straight to BSON, without building `JSONValue`s: the path
 /// records take from NDJSON files and Kafka values. Same mapping as
@@ -120,8 +123,8 @@ struct JSONTranscoder {
         let p = parser.p &+ 1
         let room = self.n &- p
         guard n <= room else { return false }
-        // The type placeholder, then the key, its quote and colon, stored a word at a time.
-        out.reserve(n &+ 8)
+        // The type placeholder, then the key, its quote and colon, stored 16 bytes or a word at a time.
+        out.reserve(n &+ 16)
         let to = out.end
         to.storeBytes(of: 0, as: UInt8.self)
         guard Self.sameBytesCopied(base + p, entry + 1, n, room: room, to: to + 1) else { return false }
@@ -155,13 +158,28 @@ struct JSONTranscoder {
     }
 
     /// Whether the `n` bytes at `input` (which has `room` readable bytes)
-    /// equal those at `saved` (readable a word past `n`), a word at a time;
-    /// the input's words are stored at `to` as they are read (up to a word
-    /// past `n`, which the caller reserved).
+    /// equal those at `saved` (readable 16 bytes past `n`), 16 bytes at a
+    /// time while the input has them, then a word at a time; the input's
+    /// bytes are stored at `to` as they are read (up to 16 past `n`, which
+    /// the caller reserved).
     @inline(__always)
     private static func sameBytesCopied(_ input: UnsafeRawPointer, _ saved: UnsafeRawPointer, _ n: Int, room: Int,
                                         to: UnsafeMutableRawPointer) -> Bool {
         var i = 0
+        #if arch(x86_64)
+        // One compare for most keys (up to 14 bytes, with the quote and
+        // colon): the word loop took a compare and a branch per word, and
+        // its last word's shifted mask.
+        while room &- i >= 16 {
+            let block = input.loadUnaligned(fromByteOffset: i, as: __m128i.self)
+            to.storeBytes(of: block, toByteOffset: i, as: __m128i.self)
+            let same = UInt32(bitPattern: _mm_movemask_epi8(_mm_cmpeq_epi8(block, saved.loadUnaligned(fromByteOffset: i, as: __m128i.self))))
+            let rest = n &- i
+            if rest <= 16 { return ~same & (UInt32(1) &<< rest &- 1) == 0 }
+            guard same == 0xFFFF else { return false }
+            i &+= 16
+        }
+        #endif
         while i &+ 8 <= n {
             let word = input.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             to.storeBytes(of: word, toByteOffset: i, as: UInt64.self)
@@ -374,7 +392,7 @@ struct JSONTranscoder {
 
     /// Copies the plain run from `p` (up to a quote, a backslash, a control
     /// character, or in `ascii` mode a byte at or above 0x80) to the
-    /// output, scanning and storing a word at a time; returns where it ends.
+    /// output, scanning and storing 16 bytes (SSE2) or a word at a time; returns where it ends.
     /// The caller reserved the rest of the input and a word more.
     @inline(always)
     private mutating func copyPlain(from start: Int) -> Int {
@@ -391,6 +409,15 @@ struct JSONTranscoder {
     @inline(__always)
     private static func copyPlain(_ from: UnsafeRawPointer, _ count: Int, to: UnsafeMutableRawPointer, ascii: Bool) -> Int {
         var i = 0
+        #if arch(x86_64)
+        while i &+ 16 <= count {
+            let v = from.loadUnaligned(fromByteOffset: i, as: __m128i.self)
+            to.storeBytes(of: v, toByteOffset: i, as: __m128i.self)
+            let m = StringScan.stopBits(v, ascii: ascii)
+            if m != 0 { return i &+ m.trailingZeroBitCount }
+            i &+= 16
+        }
+        #else
         // Two words a step: the masks' constants, set up in registers per
         // step, and the loop's test serve both.
         while i &+ 16 <= count {
@@ -403,6 +430,7 @@ struct JSONTranscoder {
             if m | k != 0 { return i &+ (m != 0 ? m.trailingZeroBitCount : 64 &+ k.trailingZeroBitCount) &>> 3 }
             i &+= 16
         }
+        #endif
         if i &+ 8 <= count {
             let v = from.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             to.storeBytes(of: v, toByteOffset: i, as: UInt64.self)
