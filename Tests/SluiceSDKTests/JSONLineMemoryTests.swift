@@ -4,15 +4,14 @@ import XCTest
 /// Lines read through one `JSONLineMemory` (remembered keys, the last
 /// date's day) give the documents, and the errors, each line gives alone.
 final class JSONLineMemoryTests: XCTestCase {
-    /// `text` transcoded in a buffer of exactly its size, through `memory` when given.
+    /// `text` transcoded flush against an unreadable page (a read past its end crashes), through `memory` when given.
     private func transcode(_ text: [UInt8], ascii: Bool = false, memory: JSONLineMemory?) -> Result<[UInt8], Error> {
-        let exact = UnsafeMutableRawBufferPointer.allocate(byteCount: text.count, alignment: 1)
-        defer { exact.deallocate() }
-        exact.copyMemory(from: UnsafeRawBufferPointer(start: text, count: text.count))
-        return Result {
-            var document: [UInt8] = []
-            try BSONFromJSON.withDocument(json: UnsafeRawBufferPointer(exact), ascii: ascii, memory: memory) { document = Array($0) }
-            return document
+        Result {
+            try withGuardedBytes(text) { bytes in
+                var document: [UInt8] = []
+                try BSONFromJSON.withDocument(json: bytes, ascii: ascii, memory: memory) { document = Array($0) }
+                return document
+            }
         }
     }
 
@@ -87,6 +86,86 @@ final class JSONLineMemoryTests: XCTestCase {
         }
         assertLinesAgree(lines)
         assertLinesAgree(lines, ascii: true)
+    }
+
+    /// A remembered key is compared 16 bytes at a time (with its quote and
+    /// colon) while the line has 16 bytes left: keys around one and two
+    /// blocks, differing at every byte, followed by lines cut at every
+    /// byte, each line flush against an unreadable page (`transcode`), so a
+    /// compare that read past the line crashes.
+    func testRecalledKeysAroundA16ByteBlockAtTheEndOfTheLine() {
+        for length in [0, 1, 6, 7, 13, 14, 15, 16, 17, 29, 30, 31, 32, 33, 46, 47] {
+            let key = Array(String((0 ..< length).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) }).utf8)
+            let full = Array(#"{""#.utf8) + key + Array(#"":1,"z":2}"#.utf8)
+            var lines = [full, full]
+            for position in 0 ..< length + 2 {
+                // A key byte, its closing quote or the colon changed.
+                var changed = full
+                changed[2 + position] = UInt8(ascii: "Z")
+                lines += [changed, full]
+            }
+            for cut in 1 ..< full.count { lines += [Array(full.prefix(cut)), full] }
+            assertLinesAgree(lines.map { String(decoding: $0, as: UTF8.self) })
+        }
+    }
+
+    /// The line's members after recalled keys are read in one loop: every
+    /// kind of value (the loop's own and those it hands to the member
+    /// loop) before and after every other, followed by ',', '}', a space,
+    /// a stray byte or the line's end, and literals cut or misspelt.
+    func testEveryValueAfterARecalledKeyAndWhatFollowsIt() {
+        let values = [#""s""#, #""""#, #""a\nb""#, #""é""#, "7", "-7", "2147483648", "1.5", "-0.25", "12345678.9", "1e5", "0",
+                      "true", "false", "null", #"{"$date":"2024-06-01T00:00:00.000Z"}"#, #"{"$date":"2024-06-01T00:00:00Z"}"#,
+                      #"{"x":1}"#, "[1,2]", "{}", "[]", #" "s""#, "tru", "fals", "falsy", "nul", "nulls", "truex", "t", "f", "n"]
+        for a in values {
+            for b in values {
+                var lines: [String] = []
+                for after in ["", " ", "x", ",", "}"] {
+                    let line = #"{"first":\#(a)\#(after),"second":\#(b)}"#
+                    lines += [line, line, #"{"first":\#(a),"second":\#(b)\#(after)"#, String(line.dropLast()), #"{"first":\#(a)"#,
+                              // As Python writes it, and with more spaces where the loop skips them.
+                              #"{"first": \#(a)\#(after), "second": \#(b)}"#, #"{"first":   \#(a),   "second":  \#(b)\#(after)}"#, #"{"first": "#]
+                }
+                assertLinesAgree(lines)
+                assertLinesAgree(lines, ascii: true)
+            }
+        }
+    }
+
+    /// Nested objects whose keys change from line to line under a parent
+    /// whose keys do not: the nested keys remembered anew cut the entries
+    /// that followed them, which the parent's loop must see (random shapes,
+    /// each line against a read without the memory).
+    func testNestedKeysRememberedAnewBetweenRecalledParentKeys() {
+        var random = SeededRandom(seed: 7)
+        let names = ["a", "bb", "a long nested key name", "k", "another quite long key, 33 bytes", "x y"]
+        var lines: [String] = []
+        for _ in 0 ..< 3000 {
+            let nested = (0 ..< Int(random.next() % 4)).map { _ in #""\#(names[Int(random.next() % UInt64(names.count))])":\#(random.next() % 3)"# }
+            let inner = "{" + nested.joined(separator: ",") + "}"
+            lines.append(#"{"id":\#(random.next() % 100),"inner":\#(inner),"name":"n","t":true,"after":{"deeper":[\#(inner)]},"last":1}"#)
+        }
+        assertLinesAgree(lines)
+    }
+
+    /// A nested key remembered anew ends the entries where it ends: the
+    /// bytes after it are what is left of older entries, and one of them
+    /// read as a length (here the space in "PQ k") would compare the next
+    /// member, key, quote, colon and part of its string value, equal to
+    /// those leftovers. The line's loop must see the entries' new end.
+    func testEntriesLeftBehindANestedKeyRememberedAnewAreNotRecalled() {
+        let long = String(repeating: "L", count: 32)
+        assertLinesAgree([#"{"x":{"PQ k":1},"\#(long)":1}"#, #"{"x":{"":1},"k":"\#(long)"}"#])
+        assertLinesAgree([#"{"x":{"PQ k":1},"\#(long)":1}"#, #"{"x":{"":1},"k":"\#(long)"}"#], ascii: true)
+    }
+
+    /// A line whose BSON outgrows its text (short keys with doubles: 8
+    /// bytes out for 3 in), so the output moves to the heap between members of the one loop.
+    func testRecalledMembersWhoseOutputOutgrowsTheStackBuffer() {
+        for count in [60, 100, 150, 300] {
+            let line = "{" + (0 ..< count).map { #""k\#($0)":1.5"# }.joined(separator: ",") + "}"
+            assertLinesAgree([line, line, line])
+        }
     }
 
     /// Fewer keys, more keys, another order, nested objects and arrays, wrappers: each line as it reads alone.

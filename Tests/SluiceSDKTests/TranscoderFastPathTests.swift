@@ -66,6 +66,51 @@ final class TranscoderFastPathTests: XCTestCase {
         }
     }
 
+    /// The string scan reads 16 bytes a step (SSE2 on x86-64): a stop byte,
+    /// a byte just outside a stop's range, or a UTF-8 sequence at every
+    /// offset of three blocks, with 0 to 17 bytes of input after the string
+    /// (which ends flush against an unreadable page), so the stop falls in a
+    /// block, in the word after the blocks, or in the bytes after that word.
+    func testBytesAroundTheStopsAtEveryOffsetOfA16ByteBlock() throws {
+        let inserts: [[UInt8]] = [[0x00], [0x1F], [0x20], [0x21], [0x22], [0x5B], [0x5C, 0x5C], [0x5C, 0x61], [0x5D], [0x7F],
+                                  [0xC3, 0xA9], [0xDF, 0xBF], [0xEF, 0xBF, 0xBF], [0xF0, 0x9F, 0x98, 0x80]]
+        for position in 0 ..< 48 {
+            for insert in inserts {
+                var body = [UInt8](repeating: UInt8(ascii: "a"), count: 48)
+                body.replaceSubrange(position ..< position + 1, with: insert)
+                for extra in 0 ... 17 {
+                    // `"}` alone, or another member whose key makes the input `extra` bytes longer.
+                    let tail = extra < 4 ? Array(#""}"#.utf8) + [UInt8](repeating: 0x20, count: extra)
+                                         : Array(#"",""#.utf8) + [UInt8](repeating: UInt8(ascii: "k"), count: extra - 4) + Array(#"":1}"#.utf8)
+                    let text = Array(#"{"s":""#.utf8) + body + tail
+                    let name = "\(position) \(insert) \(extra)"
+                    assertSame(text, name)
+                    if insert[0] >= 0x80 {
+                        XCTAssertThrowsError(try transcode(text, ascii: true), name) { XCTAssertTrue($0 is NonASCIIText, "\(name): \($0)") }
+                    } else if insert[0] >= 0x20, insert[0] != 0x22, insert[0] != 0x5C {
+                        // Not a stop: the string reads whole, as its bytes.
+                        XCTAssertEqual(try transcode(text, ascii: true).withUnsafeBytes { BSONDocument($0)["s"]?.stringBytes.map(Array.init) }, body, name)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bytes that are not UTF-8 at every offset of three 16-byte blocks: in
+    /// ASCII mode the read stops (its caller checks the UTF-8); otherwise,
+    /// unescaped, they are kept as they are (the caller checked before).
+    func testInvalidUTF8AtEveryOffsetOfA16ByteBlock() throws {
+        for bad: [UInt8] in [[0x80], [0xBF], [0xC3], [0xFF], [0xED, 0xA0, 0x80], [0xC3, 0x28]] {
+            for position in 0 ..< 48 {
+                var body = [UInt8](repeating: UInt8(ascii: "b"), count: 48)
+                body.replaceSubrange(position ..< position + 1, with: bad)
+                let text = Array(#"{"s":""#.utf8) + body + Array(#""}"#.utf8)
+                XCTAssertThrowsError(try transcode(text, ascii: true), "\(bad) \(position)") { XCTAssertTrue($0 is NonASCIIText, "\($0)") }
+                XCTAssertEqual(try transcode(text).withUnsafeBytes { BSONDocument($0)["s"]?.stringBytes.map(Array.init) }, body, "\(bad) \(position)")
+            }
+        }
+    }
+
     /// The closing quote at every offset in a word, the input ending right after the record.
     func testQuoteAtEveryOffsetAndTheLastByte() throws {
         for length in 0 ..< 40 {

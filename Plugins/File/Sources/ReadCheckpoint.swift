@@ -71,15 +71,19 @@ struct DeliveredLines {
 
     /// Marks `line` delivered; an ack of a line not emitted, or delivered already, changes nothing.
     mutating func acked(line: Int) {
-        guard let position = position(of: line) else { return }
-        emitted[position].acked = true
-        guard position == head else { return }
-        while head < emitted.count, emitted[head].acked {
-            delivered = (emitted[head].line, emitted[head].end)
-            moved = true
-            head += 1
+        // Only the first line not yet delivered moves the run, and acks
+        // mostly come in order: that one is passed without being marked,
+        // which cost the array a uniqueness check and a store per line.
+        guard head < emitted.count, emitted[head].line == line else {
+            // Out of order: marked, and passed when the run reaches it.
+            if let position = position(of: line) { emitted[position].acked = true }
+            return
         }
-        trim()
+        head += 1
+        while head < emitted.count, emitted[head].acked { head += 1 }
+        delivered = (emitted[head - 1].line, emitted[head - 1].end)
+        moved = true
+        if head > 4096, head * 2 > emitted.count { trim() }
     }
 
     /// Where `line` is among the emitted lines from `head` on, or nil.
@@ -96,11 +100,10 @@ struct DeliveredLines {
         return low < emitted.count && emitted[low].line == line ? low : nil
     }
 
+    /// Drops the delivered lines once they are most of the array.
     private mutating func trim() {
-        if head > 4096, head * 2 > emitted.count {
-            emitted.removeFirst(head)
-            head = 0
-        }
+        emitted.removeFirst(head)
+        head = 0
     }
 
     mutating func take() -> (line: Int, end: UInt64)? {

@@ -84,6 +84,13 @@ struct ScratchBytes {
     @inline(__always)
     mutating func advance(_ n: Int) { count &+= n }
 
+    /// Where the room `reserve` made ends.
+    var limit: UnsafeMutableRawPointer { base + capacity }
+
+    /// Counts the bytes written from `end` up to `to` (within `limit`).
+    @inline(__always)
+    mutating func advance(to: UnsafeMutableRawPointer) { count = base.distance(to: to) }
+
     /// Overwrites a byte written before.
     @inline(__always)
     func set(_ byte: UInt8, at i: Int) { base.storeBytes(of: byte, toByteOffset: i, as: UInt8.self) }

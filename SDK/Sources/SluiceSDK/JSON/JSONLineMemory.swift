@@ -22,9 +22,9 @@ public final class JSONLineMemory {
         var day = UTCDayMemo()
     }
 
-    /// Room for the entries, plus a word of slack so an entry is always read whole words at a time.
+    /// Room for the entries, plus slack so an entry is always read 16 bytes at a time.
     static let keyCapacity = 2048
-    static let slack = 8
+    static let slack = 16
 
     public init() {
         let keys = UnsafeMutableRawPointer.allocate(byteCount: Self.keyCapacity + Self.slack, alignment: 8)

@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// JSON text straight to BSON, without building `JSONValue`s: the path
 /// records take from NDJSON files and Kafka values. Same mapping as
@@ -62,16 +65,31 @@ struct JSONTranscoder {
         parser.p += 1
         skipSpace()
         if parser.p < n, at(parser.p) == UInt8(ascii: "}") { parser.p += 1; return }
+        // A line's own members: a nested object's few do not pay for the fast loop's setup.
+        var fast = memory != nil && depth == 1
         while true {
-            // The key's quote and then the comma tested first: most lines
-            // have no space between members, where skipSpace finds nothing.
-            if parser.p >= n || at(parser.p) != UInt8(ascii: "\"") {
-                skipSpace()
-                guard parser.p < n, at(parser.p) == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
+            // As many members as `recalledMembers` takes, then one here
+            // (or the rest of one it began), and so on.
+            var valueRead = false
+            if fast {
+                switch try recalledMembers(depth: depth) {
+                case .closed: return
+                case .afterValue: valueRead = true
+                case .atMember: break
+                case .notRemembered: fast = false
+                }
             }
-            let element = out.count
-            if !recalledKey() { try key(element: element) }
-            try memberValue(element: element, depth: depth)
+            if !valueRead {
+                // The key's quote and then the comma tested first: most lines
+                // have no space between members, where skipSpace finds nothing.
+                if parser.p >= n || at(parser.p) != UInt8(ascii: "\"") {
+                    skipSpace()
+                    guard parser.p < n, at(parser.p) == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
+                }
+                let element = out.count
+                if !recalledKey() { try key(element: element) }
+                try memberValue(element: element, depth: depth)
+            }
             if parser.p < n, at(parser.p) == UInt8(ascii: ",") {
                 parser.p += 1
                 continue
@@ -82,6 +100,187 @@ struct JSONTranscoder {
             if at(parser.p) == UInt8(ascii: "}") { parser.p += 1; return }
             throw parser.error("expected ',' or '}' in object")
         }
+    }
+
+    /// Where `recalledMembers` stopped.
+    private enum RecalledStop {
+        /// Past the object's '}'.
+        case closed
+        /// After a member's value (before a space, say): the rest as after any value.
+        case afterValue
+        /// At a member's start (or the space before it), which `members` reads.
+        case atMember
+        /// At a member whose key is not the next remembered one, or with
+        /// none left: the memory has nothing more for this object.
+        case notRemembered
+    }
+
+    /// The members from the parser on while each has the next remembered
+    /// key, as NDJSON lines of one shape have them: the key (`recalledKey`'s
+    /// compare), a string without escapes, a short number, a compact
+    /// `$date` or a literal read here, any other value by `memberValue`, out of line.
+    /// The input, output and key positions are pointers in registers
+    /// here; in the member loop they are fields, loaded and stored at each
+    /// use (the calls on its slower paths take `self`). A member is written
+    /// whole or not at all: at a stop the parser, the output and the key
+    /// cursor are at a member's start, or after a value `memberValue` read.
+    @inline(never)
+    private mutating func recalledMembers(depth: Int) throws -> RecalledStop {
+        guard let memory else { return .notRemembered }
+        let keys = memory.pointee.keys
+        var keysEnd = keys + memory.pointee.keyBytes
+        var entry = keys + keyCursor
+        let end = base + n
+        var at = base + parser.p
+        // A member writes at most its key, a string's length and NUL or a
+        // number, and the input left: room for that is tested once per
+        // member instead of once per write.
+        out.reserve(n &- parser.p &+ 64)
+        var to = out.end, limit = out.limit
+        var stop = RecalledStop.atMember
+        while at < end {
+            if at.load(as: UInt8.self) != UInt8(ascii: "\"") {
+                // Spaces before a key (", " between members, as Python writes them) are skipped here.
+                while at < end, at.load(as: UInt8.self) == 0x20 { at += 1 }
+                guard at < end, at.load(as: UInt8.self) == UInt8(ascii: "\"") else { break }
+            }
+            guard entry < keysEnd else { stop = .notRemembered; break }
+            let rest = at.distance(to: end)
+            if to.distance(to: limit) < rest &+ 48 {
+                out.advance(to: to)
+                out.reserve(rest &+ 64)
+                to = out.end
+                limit = out.limit
+            }
+            let k = Int(entry.load(as: UInt8.self))
+            guard k < rest else { stop = .notRemembered; break }
+            to.storeBytes(of: 0, as: UInt8.self)
+            guard Self.sameBytesCopied(at + 1, entry + 1, k, room: rest &- 1, to: to + 1) else { stop = .notRemembered; break }
+            // The key's quote becomes the name's NUL; the colon, past the name, is overwritten by the value.
+            to.storeBytes(of: 0, toByteOffset: k &- 1, as: UInt8.self)
+            var v = at + (k &+ 1)
+            var w = to + k
+            guard v < end else { break }
+            var c = v.load(as: UInt8.self)
+            if c == 0x20 {
+                // And after the colon (": ").
+                repeat { v += 1 } while v < end && v.load(as: UInt8.self) == 0x20
+                guard v < end else { break }
+                c = v.load(as: UInt8.self)
+            }
+            // Nil for a value `memberValue` reads.
+            let type: BSONType?
+            if c == UInt8(ascii: "\"") {
+                let count = v.distance(to: end) &- 1
+                let plain = ascii ? Self.copyPlain(v + 1, count, to: w + 4, ascii: true) : Self.copyPlain(v + 1, count, to: w + 4, ascii: false)
+                let quote = v + (plain &+ 1)
+                if quote < end, quote.load(as: UInt8.self) == UInt8(ascii: "\"") {
+                    w.storeBytes(of: Int32(truncatingIfNeeded: plain &+ 1).littleEndian, as: Int32.self)
+                    w.storeBytes(of: 0, toByteOffset: 4 &+ plain, as: UInt8.self)
+                    w += 5 &+ plain
+                    v = quote + 1
+                    type = .string
+                } else {
+                    // An escape, a control byte, a byte at or above 0x80 in ASCII mode, or no closing quote.
+                    type = nil
+                }
+            } else if c &- 48 < 10 || c == UInt8(ascii: "-"), let (number, after) = JSONParser.shortNumber(base, at: base.distance(to: v), n) {
+                switch number {
+                case let .int(i):
+                    if let small = Int32(exactly: i) {
+                        w.storeBytes(of: small.littleEndian, as: Int32.self)
+                        w += 4
+                        type = .int32
+                    } else {
+                        w.storeBytes(of: i.littleEndian, as: Int64.self)
+                        w += 8
+                        type = .int64
+                    }
+                case let .double(d):
+                    w.storeBytes(of: d.bitPattern.littleEndian, as: UInt64.self)
+                    w += 8
+                    type = .double
+                }
+                v = base + after
+            } else if c == UInt8(ascii: "{"), let ms = compactDate(at: base.distance(to: v)) {
+                w.storeBytes(of: ms.littleEndian, as: Int64.self)
+                w += 8
+                v += 36
+                type = .datetime
+            } else if v.distance(to: end) >= 4, let literal = Self.literal(v.loadUnaligned(as: UInt32.self), v.distance(to: end) >= 5 ? v.load(fromByteOffset: 4, as: UInt8.self) : 0) {
+                if literal.type == .bool {
+                    w.storeBytes(of: literal.length == 4 ? 1 : 0, as: UInt8.self)
+                    w += 1
+                }
+                v += literal.length
+                type = literal.type
+            } else {
+                type = nil
+            }
+            guard let type else {
+                // `memberValue` reads the value from the output's and the parser's fields.
+                let element = out.base.distance(to: to)
+                parser.p = base.distance(to: v)
+                out.advance(to: w)
+                keyCursor = keys.distance(to: entry + (k &+ 1))
+                try slowMemberValue(element: element, depth: depth)
+                // The value may have moved the output to the heap, and read
+                // nested keys through the memory, remembering some anew:
+                // its entries are past the cursor, and may end elsewhere.
+                v = base + parser.p
+                to = out.end
+                limit = out.limit
+                entry = keys + keyCursor
+                keysEnd = keys + memory.pointee.keyBytes
+                guard v < end else { return .afterValue }
+                let next = v.load(as: UInt8.self)
+                guard next == UInt8(ascii: ",") || next == UInt8(ascii: "}") else { return .afterValue }
+                at = v + 1
+                if next == UInt8(ascii: "}") {
+                    stop = .closed
+                    break
+                }
+                continue
+            }
+            to.storeBytes(of: type.rawValue, as: UInt8.self)
+            entry += k &+ 1
+            if v < end, case let next = v.load(as: UInt8.self), next == UInt8(ascii: ",") || next == UInt8(ascii: "}") {
+                to = w
+                at = v + 1
+                if next == UInt8(ascii: "}") {
+                    stop = .closed
+                    break
+                }
+            } else {
+                to = w
+                at = v
+                stop = .afterValue
+                break
+            }
+        }
+        parser.p = base.distance(to: at)
+        out.advance(to: to)
+        keyCursor = keys.distance(to: entry)
+        return stop
+    }
+
+    /// `true`, `false` or `null` in the four bytes `word` (as loaded) and
+    /// the byte `fifth` after them: its type and length; nil for anything else.
+    @inline(__always)
+    private static func literal(_ word: UInt32, _ fifth: UInt8) -> (type: BSONType, length: Int)? {
+        // "true", "fals" and "null", little-endian.
+        switch UInt32(littleEndian: word) {
+        case 0x6575_7274: (.bool, 4)
+        case 0x736C_6166 where fifth == UInt8(ascii: "e"): (.bool, 5)
+        case 0x6C6C_756E: (.null, 4)
+        default: nil
+        }
+    }
+
+    /// `memberValue` out of line, for `recalledMembers`.
+    @inline(never)
+    private mutating func slowMemberValue(element: Int, depth: Int) throws {
+        try memberValue(element: element, depth: depth)
     }
 
     /// After the parser sits on a key's quote: the element's type
@@ -120,8 +319,8 @@ struct JSONTranscoder {
         let p = parser.p &+ 1
         let room = self.n &- p
         guard n <= room else { return false }
-        // The type placeholder, then the key, its quote and colon, stored a word at a time.
-        out.reserve(n &+ 8)
+        // The type placeholder, then the key, its quote and colon, stored 16 bytes or a word at a time.
+        out.reserve(n &+ 16)
         let to = out.end
         to.storeBytes(of: 0, as: UInt8.self)
         guard Self.sameBytesCopied(base + p, entry + 1, n, room: room, to: to + 1) else { return false }
@@ -155,13 +354,28 @@ struct JSONTranscoder {
     }
 
     /// Whether the `n` bytes at `input` (which has `room` readable bytes)
-    /// equal those at `saved` (readable a word past `n`), a word at a time;
-    /// the input's words are stored at `to` as they are read (up to a word
-    /// past `n`, which the caller reserved).
+    /// equal those at `saved` (readable 16 bytes past `n`), 16 bytes at a
+    /// time while the input has them, then a word at a time; the input's
+    /// bytes are stored at `to` as they are read (up to 16 past `n`, which
+    /// the caller reserved).
     @inline(__always)
     private static func sameBytesCopied(_ input: UnsafeRawPointer, _ saved: UnsafeRawPointer, _ n: Int, room: Int,
                                         to: UnsafeMutableRawPointer) -> Bool {
         var i = 0
+        #if arch(x86_64)
+        // One compare for most keys (up to 14 bytes, with the quote and
+        // colon): the word loop took a compare and a branch per word, and
+        // its last word's shifted mask.
+        while room &- i >= 16 {
+            let block = input.loadUnaligned(fromByteOffset: i, as: __m128i.self)
+            to.storeBytes(of: block, toByteOffset: i, as: __m128i.self)
+            let same = UInt32(bitPattern: _mm_movemask_epi8(_mm_cmpeq_epi8(block, saved.loadUnaligned(fromByteOffset: i, as: __m128i.self))))
+            let rest = n &- i
+            if rest <= 16 { return ~same & (UInt32(1) &<< rest &- 1) == 0 }
+            guard same == 0xFFFF else { return false }
+            i &+= 16
+        }
+        #endif
         while i &+ 8 <= n {
             let word = input.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             to.storeBytes(of: word, toByteOffset: i, as: UInt64.self)
@@ -226,7 +440,8 @@ struct JSONTranscoder {
                 type = .double
             case nil: type = try number(general: true)
             }
-        } else if c == UInt8(ascii: "{"), let ms = compactDate() {
+        } else if c == UInt8(ascii: "{"), let ms = compactDate(at: parser.p) {
+            parser.p &+= 36
             out.append(littleEndian: ms)
             type = .datetime
         } else {
@@ -236,14 +451,13 @@ struct JSONTranscoder {
     }
 
     /// `{"$date":"YYYY-MM-DDTHH:MM:SS.mmmZ"}` without spaces, as
-    /// `JSONWriter` writes a BSON date: its milliseconds, the parser past
-    /// it. Nil, the parser unmoved, for anything else: `value` then reads it
+    /// `JSONWriter` writes a BSON date, at `p`: its milliseconds (the form
+    /// is 36 bytes long). Nil for anything else: `value` then reads it
     /// (`extendedDate` gives the same milliseconds for this form). The
     /// fixed-offset reader accepts only digits and separators, so the
     /// 24 bytes hold no quote or escape the general path would stop at.
     @inline(always)
-    private mutating func compactDate() -> Int64? {
-        let p = parser.p
+    private func compactDate(at p: Int) -> Int64? {
         // `{"$date` and `":"`, little-endian.
         let head: UInt64 = 0x2265_7461_6424_227B, colon: UInt16 = 0x223A
         // Offsets within the 36 bytes checked to be there: wrapping arithmetic.
@@ -252,9 +466,7 @@ struct JSONTranscoder {
               at(p &+ 34) == UInt8(ascii: "\""), at(p &+ 35) == UInt8(ascii: "}") else { return nil }
         let text = UnsafeRawBufferPointer(start: base + (p &+ 10), count: 24)
         let parsed = if let memory { ISO8601.parseUTC(text, memo: &memory.pointee.day) } else { ISO8601.parseUTC(text) }
-        guard let ms = parsed else { return nil }
-        parser.p = p &+ 36
-        return ms
+        return parsed
     }
 
     /// After the parser sits on a quote: a string element's length, bytes and NUL.
@@ -374,7 +586,7 @@ struct JSONTranscoder {
 
     /// Copies the plain run from `p` (up to a quote, a backslash, a control
     /// character, or in `ascii` mode a byte at or above 0x80) to the
-    /// output, scanning and storing a word at a time; returns where it ends.
+    /// output, scanning and storing 16 bytes (SSE2) or a word at a time; returns where it ends.
     /// The caller reserved the rest of the input and a word more.
     @inline(always)
     private mutating func copyPlain(from start: Int) -> Int {
@@ -391,6 +603,15 @@ struct JSONTranscoder {
     @inline(__always)
     private static func copyPlain(_ from: UnsafeRawPointer, _ count: Int, to: UnsafeMutableRawPointer, ascii: Bool) -> Int {
         var i = 0
+        #if arch(x86_64)
+        while i &+ 16 <= count {
+            let v = from.loadUnaligned(fromByteOffset: i, as: __m128i.self)
+            to.storeBytes(of: v, toByteOffset: i, as: __m128i.self)
+            let m = StringScan.stopBits(v, ascii: ascii)
+            if m != 0 { return i &+ m.trailingZeroBitCount }
+            i &+= 16
+        }
+        #else
         // Two words a step: the masks' constants, set up in registers per
         // step, and the loop's test serve both.
         while i &+ 16 <= count {
@@ -403,6 +624,7 @@ struct JSONTranscoder {
             if m | k != 0 { return i &+ (m != 0 ? m.trailingZeroBitCount : 64 &+ k.trailingZeroBitCount) &>> 3 }
             i &+= 16
         }
+        #endif
         if i &+ 8 <= count {
             let v = from.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             to.storeBytes(of: v, toByteOffset: i, as: UInt64.self)
