@@ -28,6 +28,31 @@ final class ValidatorTests: XCTestCase {
                        ["2020-02-17T11:12:58", "26.04", "758028"])
     }
 
+    /// An inline schema's relative `$ref` resolves from the manifest's folder
+    /// by default, not from the working directory (the tests run elsewhere).
+    func testInlineSchemaRefsResolveFromTheManifestsFolder() throws {
+        try #"{"type": "object", "required": ["email"]}"#.write(toFile: dir + "/person.json", atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(FileManager.default.currentDirectoryPath, dir)
+        let summary = try TestSupport.run("""
+        engine: {dead_letter_path: \(dir)/dead.ndjson}
+        sources:
+          people:
+            use: faker.generate
+            config: {profile: people, count: 20, seed: 2}
+        processors:
+          check:
+            use: validator.validate
+            inputs: [people]
+            config: {schema: {$ref: person.json}}
+        sinks:
+          out:
+            use: file.write
+            inputs: [check]
+            config: {path: \(dir)/out.ndjson}
+        """, dir: dir)
+        XCTAssertEqual(summary.stage("out")?.recordsOut, 20)
+    }
+
     /// The seed pipeline's validator config: raw line → the MongoDB schema's types.
     func testSeedLineBecomesTypedRecord() throws {
         let summary = try TestSupport.run("""

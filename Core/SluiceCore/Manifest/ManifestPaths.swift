@@ -16,7 +16,9 @@ public enum ManifestPaths {
 
     /// `config` with every string the schema marks `"format": "path"` resolved.
     /// Follows `properties`, `additionalProperties`, `items`, `prefixItems`
-    /// and the branches of `allOf`/`anyOf`/`oneOf`.
+    /// and the branches of `allOf`/`anyOf`/`oneOf`. A path property the
+    /// config leaves out takes its schema's string `default`, resolved too:
+    /// a default of "." is the manifest's folder, which the plugin cannot know.
     public static func resolve(config: JSONValue, schema: JSONValue?, relativeTo manifestFile: String) -> JSONValue {
         guard let schema = schema?.object else { return config }
         let branches = ["allOf", "anyOf", "oneOf"].flatMap { schema[$0]?.array ?? [] }
@@ -27,6 +29,9 @@ public enum ManifestPaths {
             return .string(resolve(s, relativeTo: manifestFile))
         case var .object(o):
             let properties = schema["properties"]?.object
+            for (key, property) in properties ?? JSONObject() where o[key] == nil {
+                if property["format"]?.string == "path", let fallback = property["default"]?.string { o[key] = .string(fallback) }
+            }
             for (key, v) in o {
                 let sub = properties?[key] ?? schema["additionalProperties"]
                 o[key] = resolve(config: v, schema: sub, relativeTo: manifestFile)

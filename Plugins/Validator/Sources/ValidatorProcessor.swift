@@ -18,7 +18,7 @@ public final class ValidatorProcessor: Processor {
                   "description": "the JSON Schema records must match (2020-12, or draft 7 by $schema)"},
        "schema_file": {"type": "string", "format": "path",
                        "description": "or a file holding it, relative to the manifest; relative $refs resolve from its folder"},
-       "schema_dir": {"type": "string", "format": "path", "description": "where relative $refs of an inline schema resolve (default: the manifest's folder)"},
+       "schema_dir": {"type": "string", "format": "path", "default": ".", "description": "where relative $refs of an inline schema resolve, relative to the manifest (the default, \".\", is the manifest's folder)"},
        "format_assertion": {"type": "boolean", "default": false,
                             "description": "check format (date-time, email, uri...) instead of treating it as an annotation"},
        "max_errors": {"type": "integer", "minimum": 1, "default": 10,
