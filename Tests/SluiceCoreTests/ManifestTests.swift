@@ -92,6 +92,29 @@ final class ManifestTests: XCTestCase {
         expect("sources:\n  gen: \"unclosed\n\n", line: 4, key: "", contains: "that starts at line 2, column 8")
     }
 
+    /// A sink may not write a file a source of the same pipeline reads
+    /// (by another spelling of its path, or a hard link): with `append:
+    /// false` the run would empty its own input before reading it.
+    func testASinkCannotWriteTheFileASourceReads() throws {
+        try "{\"a\":1}\n".write(toFile: dir + "/data.ndjson", atomically: true, encoding: .utf8)
+        XCTAssertEqual(link(dir + "/data.ndjson", dir + "/linked.ndjson"), 0)
+        for written in ["\(dir)/./data.ndjson", "linked.ndjson"] {
+            expect("""
+            sources:
+              in:
+                use: file.read
+                config: {path: data.ndjson}
+            sinks:
+              out:
+                use: file.write
+                inputs: [in]
+                config: {path: \(written), append: false}
+            """, line: 9, key: "sinks.out.config.path", contains: "the file sources.in.config.path reads")
+        }
+        XCTAssertEqual(try String(contentsOfFile: dir + "/data.ndjson", encoding: .utf8), "{\"a\":1}\n")
+        _ = try TestSupport.plan(base + "\nsinks:\n  out:\n    use: file.write\n    inputs: [gen]\n    config: {path: \(dir)/other.ndjson}\n", dir: dir)
+    }
+
     func testUnknownTopLevelKey() {
         expect(base + "\nsinkz: {}\n", line: 5, key: "sinkz", contains: "did you mean 'sinks'")
     }

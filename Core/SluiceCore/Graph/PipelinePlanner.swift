@@ -64,6 +64,8 @@ public struct PipelinePlanner {
             nodes[spec.name] = PipelinePlan.Node(spec: resolved, component: component, plugin: plugin)
         }
 
+        errors += Self.filesReadAndWritten(manifest.components.compactMap { nodes[$0.name] })
+
         let roles = Dictionary(manifest.components.map { ($0.name, $0.role) }, uniquingKeysWith: { first, _ in first })
         for spec in manifest.components {
             let key = "\(spec.role.rawValue)s.\(spec.name).inputs"
@@ -134,6 +136,32 @@ public struct PipelinePlanner {
             }
         }
         return out
+    }
+
+    /// A sink whose file is one a source reads would empty it (`append:
+    /// false`) or feed the source its own output; refused before anything
+    /// opens it. Files are the config's path keys (`"format": "path"`),
+    /// compared by device and inode when they exist, else by path.
+    static func filesReadAndWritten(_ nodes: [PipelinePlan.Node]) -> [ManifestError] {
+        func files(_ node: PipelinePlan.Node) -> [(key: String, file: String)] {
+            let properties = (try? node.component.configSchema())??.source["properties"]?.object
+            return node.spec.config.compactMap { key, value in
+                guard properties?[key]?["format"]?.string == "path", let path = value.string, path.hasPrefix("/"), !path.hasPrefix("/dev/")
+                else { return nil }
+                var st = stat()
+                return (key, stat(path, &st) == 0 ? "\(st.st_dev):\(st.st_ino)" : URL(fileURLWithPath: path).standardizedFileURL.path)
+            }
+        }
+        let read = nodes.filter { $0.spec.role == .source }.flatMap { node in files(node).map { (node.spec.name, $0.key, $0.file) } }
+        var errors: [ManifestError] = []
+        for sink in nodes where sink.spec.role == .sink {
+            for (key, file) in files(sink) {
+                guard let (source, sourceKey, _) = read.first(where: { $0.2 == file }) else { continue }
+                errors.append(ManifestError(sink.spec.configLocations["/" + key] ?? sink.spec.location, key: "sinks.\(sink.spec.name).config.\(key)",
+                                            "the file sources.\(source).config.\(sourceKey) reads; writing it would empty it or feed the source its own output (write elsewhere, then rename)"))
+            }
+        }
+        return errors
     }
 
     private func loadByName(_ name: String, _ spec: ComponentSpec, _ errors: inout [ManifestError]) -> LoadedPlugin? {
