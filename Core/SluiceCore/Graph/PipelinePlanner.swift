@@ -103,14 +103,17 @@ public struct PipelinePlanner {
         return PipelinePlan(manifest: manifest, nodes: order.compactMap { nodes[$0] }, warnings: manifest.literalSecrets + unreadOutputs(manifest, nodes))
     }
 
-    /// Named outputs no component reads: their records are dropped (and acked), which is rarely meant.
+    /// Named outputs no component reads: records emitted there are dropped
+    /// (and acked), which is rarely meant. A component that asks whether an
+    /// output is wired (ABI 1.3) may send them elsewhere instead, as the
+    /// join sends late rows to the dead-letter queue: the warning says so.
     private func unreadOutputs(_ manifest: Manifest, _ nodes: [String: PipelinePlan.Node]) -> [ManifestError] {
         let read = Set(manifest.components.flatMap(\.inputReferences))
         return manifest.components.flatMap { spec -> [ManifestError] in
             guard let node = nodes[spec.name] else { return [] }
             return node.component.outputs.filter { !read.contains(InputReference("\(spec.name).\($0)")) }.map {
                 ManifestError(spec.location, key: "\(spec.role.rawValue)s.\(spec.name)",
-                              "output \($0.debugDescription) is read by no component; its records are dropped (wire it as inputs: [\(spec.name).\($0)])")
+                              "output \($0.debugDescription) is read by no component (wire it as inputs: [\(spec.name).\($0)]): records emitted there are dropped, unless \(spec.use) sends them elsewhere when it is not wired (see sluice explain \(spec.use))")
             }
         }
     }
