@@ -165,10 +165,29 @@ final class ManifestTests: XCTestCase {
 
     func testEnvironmentSubstitution() throws {
         let yaml = "sources:\n  gen:\n    use: faker.generate\n    config:\n      profile: people\n      count: ${N}\n      seed: ${SEED:-9}\n"
+            + "sinks:\n  out: {use: file.discard, inputs: [gen]}\n"
         let plan = try TestSupport.plan(yaml, dir: dir, environment: ["N": "12"])
         XCTAssertEqual(plan.nodes[0].spec.config["count"], .int(12))
         XCTAssertEqual(plan.nodes[0].spec.config["seed"], .int(9))
         expect(yaml, line: 6, key: "sources.gen.config.count", contains: "environment variable N is not set")
+    }
+
+    /// A manifest whose records go nowhere: no sink is an error, a source or
+    /// processor no component reads is a warning (its records are dropped).
+    func testAPipelineWithoutASinkOrWithAnUnreadComponent() throws {
+        expect(base, line: 1, key: "sinks", contains: "a pipeline needs at least one sink")
+        let plan = try TestSupport.plan(base + """
+
+        processors:
+          check:
+            use: validator.validate
+            inputs: [gen]
+            config: {schema: {type: object}}
+        sinks:
+          out: {use: file.discard, inputs: [gen]}
+        """, dir: dir)
+        XCTAssertEqual(plan.warnings.map(\.key), ["processors.check"])
+        XCTAssertTrue(plan.warnings[0].message.contains("no component reads check"), "\(plan.warnings)")
     }
 
     func testDuplicateNamesAndBadDeadLetter() {

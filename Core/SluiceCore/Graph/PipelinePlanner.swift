@@ -65,6 +65,10 @@ public struct PipelinePlanner {
         }
 
         errors += Self.filesReadAndWritten(manifest.components.compactMap { nodes[$0.name] })
+        if !manifest.components.contains(where: { $0.role == .sink }) {
+            errors.append(ManifestError(SourceLocation(file: manifest.file, line: 1, column: 1), key: "sinks",
+                                        "a pipeline needs at least one sink: without one, what it reads goes nowhere (file.discard drops records on purpose)"))
+        }
 
         let roles = Dictionary(manifest.components.map { ($0.name, $0.role) }, uniquingKeysWith: { first, _ in first })
         for spec in manifest.components {
@@ -109,8 +113,13 @@ public struct PipelinePlanner {
     /// join sends late rows to the dead-letter queue: the warning says so.
     private func unreadOutputs(_ manifest: Manifest, _ nodes: [String: PipelinePlan.Node]) -> [ManifestError] {
         let read = Set(manifest.components.flatMap(\.inputReferences))
+        let readComponents = Set(read.map(\.component))
         return manifest.components.flatMap { spec -> [ManifestError] in
             guard let node = nodes[spec.name] else { return [] }
+            if spec.role != .sink, !readComponents.contains(spec.name) {
+                return [ManifestError(spec.location, key: "\(spec.role.rawValue)s.\(spec.name)",
+                                      "no component reads \(spec.name): its records go nowhere (name it in a sink's or processor's inputs:)")]
+            }
             return node.component.outputs.filter { !read.contains(InputReference("\(spec.name).\($0)")) }.map {
                 ManifestError(spec.location, key: "\(spec.role.rawValue)s.\(spec.name)",
                               "output \($0.debugDescription) is read by no component (wire it as inputs: [\(spec.name).\($0)]): records emitted there are dropped, unless \(spec.use) sends them elsewhere when it is not wired (see sluice explain \(spec.use))")
