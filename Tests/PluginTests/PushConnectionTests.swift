@@ -1,5 +1,6 @@
 @testable import HTTPSensorPlugin
 import CSluicePlugin
+import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOPosix
@@ -50,6 +51,31 @@ final class PushConnectionTests: XCTestCase {
         wait(for: [taken], timeout: 10)
         XCTAssertGreaterThanOrEqual(result.count, 3)
         XCTAssertLessThan(result.seconds, 5, "take waited for its timeout: the wake-up was lost")
+    }
+
+    /// `take` emits outside the inbox's lock: an event loop offering the
+    /// next request meanwhile is not blocked until the pipeline took them all.
+    func testAnOfferIsNotBlockedWhileTakeEmits() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let inbox = PushInbox(capacity: 100, replyOnDelivery: false, dedupe: nil)
+        XCTAssertTrue(try loop.submit { inbox.offer(Self.readings(2), reply: PushInbox.Reply(Answers(), loop: loop)) }.wait())
+        var emitted = 0
+        _ = inbox.take(max: 100, timeoutMillis: 0) { _, _, _ in
+            emitted += 1
+            guard emitted == 1 else { return }
+            let offered = DispatchSemaphore(value: 0)
+            loop.execute {
+                _ = inbox.offer(Self.readings(3), reply: PushInbox.Reply(Answers(), loop: loop))
+                offered.signal()
+            }
+            XCTAssertEqual(offered.wait(timeout: .now() + 5), .success, "the offer waited for take to finish emitting")
+        }
+        XCTAssertEqual(emitted, 2)
+        var next = 0
+        XCTAssertEqual(inbox.take(max: 100, timeoutMillis: 0) { _, _, _ in next += 1 }, 0)
+        XCTAssertEqual(next, 3, "the offer made meanwhile is taken next")
     }
 
     /// Counts the reads that reach the socket.

@@ -120,11 +120,13 @@ final class PushInbox: @unchecked Sendable {
     }
 
     /// Hands up to `max` readings to `emit` (with the token to emit them
-    /// under), waiting up to `timeoutMillis` for the first. Requests fully
-    /// handed over are answered after `emit` returned, outside the lock.
-    /// Returns the readings still waiting.
+    /// under), waiting up to `timeoutMillis` for the first. The readings are
+    /// taken under the lock and emitted after it, and requests fully handed
+    /// over are answered after that. Returns the readings still waiting.
+    /// One thread takes (the source's `poll`).
     func take(max: Int, timeoutMillis: Int, _ emit: (_ document: UnsafeRawBufferPointer, _ eventTime: Int64?, _ token: UInt64) -> Void) -> Int {
         var replies: [(Reply, Outcome)] = []
+        var taking: [(readings: PushReadings, id: UInt64, range: Range<Int>)] = []
         condition.lock()
         if queued == 0, timeoutMillis > 0 {
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(timeoutMillis) / 1000))
@@ -135,9 +137,7 @@ final class PushInbox: @unchecked Sendable {
             // property, and each access to it paid a runtime exclusivity check.
             let request = queue[head]
             let next = min(request.readings.count, request.next + max - taken)
-            for i in request.next ..< next {
-                request.readings.withReading(i) { emit($0, $1, request.id) }
-            }
+            taking.append((request.readings, request.id, request.next ..< next))
             taken += next - request.next
             queue[head].next = next
             guard next == request.readings.count else { break }
@@ -156,6 +156,16 @@ final class PushInbox: @unchecked Sendable {
         }
         let left = queued
         condition.unlock()
+        // Outside the lock: emitting is the pipeline's work (thousands of
+        // instructions a request), and the event loop's `offer` waited for it,
+        // blocked on the lock, in a futex wait and a context switch. Only this
+        // thread takes, so the readings still go out in order; a request's
+        // readings are never written to once offered.
+        for (readings, id, range) in taking {
+            for i in range {
+                readings.withReading(i) { emit($0, $1, id) }
+            }
+        }
         Self.deliver(replies)
         return left
     }
