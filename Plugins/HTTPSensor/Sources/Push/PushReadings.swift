@@ -16,7 +16,7 @@ struct PushReadings {
     /// Room for readings of about `bytes` bytes in all, and for 16 readings'
     /// ends: a request holds a few readings (gateways send batches of 10 or
     /// so), and growing `ends` from empty reallocated and copied it four
-    /// times per 10-reading request (~1,500 instructions).
+    /// times per 10-reading request (about 1,200 instructions more than this).
     init(reservingBytes bytes: Int = 0) {
         self.bytes.reserveCapacity(bytes)
         ends.reserveCapacity(16)
