@@ -116,7 +116,8 @@ let package = Package(
         .testTarget(
             name: "PluginTests",
             dependencies: ["SluiceCore", "SluiceTestSupport", "FakerPlugin", "ValidatorPlugin", "FilePlugin", "MongoDBPlugin", "CMongoc", "KafkaPlugin",
-                           "SluiceFormats", "SluiceHTTP", "HTTPSensorPlugin", "LogstashPlugin"],
+                           "SluiceFormats", "SluiceHTTP", "HTTPSensorPlugin", "LogstashPlugin",
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
             path: "Tests/PluginTests"),
         // `bench/forecaster.sh`: forecaster updates/s against a read-only loop (build with -c release).
         .executableTarget(name: "ForecasterBench", dependencies: ["ForecasterPlugin", sdk, "CMalloc"], path: "bench/ForecasterBench"),

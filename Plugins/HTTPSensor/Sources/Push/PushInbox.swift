@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Synchronization
 
 /// Readings pushed over HTTP, waiting for the pipeline to poll them.
 ///
@@ -9,7 +10,8 @@ import NIOCore
 /// answered 2xx only once every reading left the inbox for the pipeline
 /// (`enqueued`) or was written by every sink (`delivered`).
 ///
-/// `@unchecked Sendable`: every mutable field is read and written under `condition`.
+/// `@unchecked Sendable`: every mutable field is read and written under
+/// `condition`, except `wakeScheduled`, an atomic.
 final class PushInbox: @unchecked Sendable {
     /// What a request's client is finally told.
     enum Outcome {
@@ -59,6 +61,8 @@ final class PushInbox: @unchecked Sendable {
     private var nextID: UInt64 = 1
     private var closed = false
     private var dedupe: Dedupe?
+    /// A wake-up of `take` is scheduled on an event loop (`wakeTaker`).
+    private let wakeScheduled = Atomic<Bool>(false)
 
     init(capacity: Int, replyOnDelivery: Bool, dedupe: Dedupe?) {
         self.capacity = capacity
@@ -88,20 +92,41 @@ final class PushInbox: @unchecked Sendable {
             Self.deliver([(reply, .accepted(readings: 0, duplicates: duplicates))])
             return true
         }
+        let wasEmpty = queued == 0
         queue.append(Request(id: nextID, readings: fresh, duplicates: duplicates, reply: reply))
         nextID += 1
         queued += fresh.count
-        condition.signal()
         condition.unlock()
+        // Only an empty inbox can have `take` waiting: it waits for the first reading.
+        if wasEmpty { wakeTaker(after: reply.loop) }
         return true
     }
 
+    /// Wakes `take` once `loop` has handled the reads it is handling now
+    /// (its tasks run after them), so the requests of one round of reads are
+    /// handed over with one wake-up. A wake-up per request, sent with the lock
+    /// held, made the pipeline's thread and the event loop take turns on the
+    /// cores: a futex wake and wait on each side, and a context switch, per
+    /// request, which was most of the endpoint's time under load (perf).
+    private func wakeTaker(after loop: EventLoop) {
+        guard !wakeScheduled.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        loop.execute {
+            // Cleared first: an offer that finds it still set is covered by the signal that follows.
+            self.wakeScheduled.store(false, ordering: .sequentiallyConsistent)
+            // Without the lock: `take` checks for readings and starts waiting under it, so it
+            // either saw the readings or is waiting already, and the signal cannot be lost.
+            self.condition.signal()
+        }
+    }
+
     /// Hands up to `max` readings to `emit` (with the token to emit them
-    /// under), waiting up to `timeoutMillis` for the first. Requests fully
-    /// handed over are answered after `emit` returned, outside the lock.
-    /// Returns the readings still waiting.
+    /// under), waiting up to `timeoutMillis` for the first. The readings are
+    /// taken under the lock and emitted after it, and requests fully handed
+    /// over are answered after that. Returns the readings still waiting.
+    /// One thread takes (the source's `poll`).
     func take(max: Int, timeoutMillis: Int, _ emit: (_ document: UnsafeRawBufferPointer, _ eventTime: Int64?, _ token: UInt64) -> Void) -> Int {
         var replies: [(Reply, Outcome)] = []
+        var taking: [(readings: PushReadings, id: UInt64, range: Range<Int>)] = []
         condition.lock()
         if queued == 0, timeoutMillis > 0 {
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(timeoutMillis) / 1000))
@@ -112,9 +137,7 @@ final class PushInbox: @unchecked Sendable {
             // property, and each access to it paid a runtime exclusivity check.
             let request = queue[head]
             let next = min(request.readings.count, request.next + max - taken)
-            for i in request.next ..< next {
-                request.readings.withReading(i) { emit($0, $1, request.id) }
-            }
+            taking.append((request.readings, request.id, request.next ..< next))
             taken += next - request.next
             queue[head].next = next
             guard next == request.readings.count else { break }
@@ -133,6 +156,16 @@ final class PushInbox: @unchecked Sendable {
         }
         let left = queued
         condition.unlock()
+        // Outside the lock: emitting is the pipeline's work (thousands of
+        // instructions a request), and the event loop's `offer` waited for it,
+        // blocked on the lock, in a futex wait and a context switch. Only this
+        // thread takes, so the readings still go out in order; a request's
+        // readings are never written to once offered.
+        for (readings, id, range) in taking {
+            for i in range {
+                readings.withReading(i) { emit($0, $1, id) }
+            }
+        }
         Self.deliver(replies)
         return left
     }

@@ -13,9 +13,13 @@ struct PushReadings {
     /// Per reading, or empty when no reading has an event time.
     private var eventTimes: [Int64] = []
 
-    /// Room for readings of about `bytes` bytes in all.
+    /// Room for readings of about `bytes` bytes in all, and for 16 readings'
+    /// ends: a request holds a few readings (gateways send batches of 10 or
+    /// so), and growing `ends` from empty reallocated and copied it four
+    /// times per 10-reading request (about 1,200 instructions more than this).
     init(reservingBytes bytes: Int = 0) {
         self.bytes.reserveCapacity(bytes)
+        ends.reserveCapacity(16)
     }
 
     var count: Int { ends.count }
