@@ -92,6 +92,7 @@ public enum IsolatedChild {
             return .answer(processorCall(instance, input: records) { instance.process(records, port: port, $0) })
         case .tick:
             guard let now = r.u64(), let last = r.u8(), r.isAtEnd else { return .malformed }
+            if last == 2 { instance.host.stopRequested.store(true, ordering: .releasing) }
             if last != 0 { instance.host.draining.store(true, ordering: .releasing) }
             return .answer(processorCall(instance, input: nil) { instance.tick(now: Int64(bitPattern: now), $0) })
         case .revoke:

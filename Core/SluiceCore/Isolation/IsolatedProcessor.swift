@@ -133,7 +133,7 @@ final class IsolatedProcessor: RecordProcessor {
         guard child.isRunning else { return SLUICE_OK }
         var request = [IsolationWire.Request.tick.rawValue]
         request.appendLittleEndian(UInt64(bitPattern: now))
-        request.append(host.draining.load(ordering: .acquiring) ? 1 : 0)
+        request.append(UInt8(truncatingIfNeeded: host.draining.load(ordering: .acquiring) ? host.stoppingAnswer : 0))
         return status(of: call(request, "a tick", ctx, holds: .none))
     }
 

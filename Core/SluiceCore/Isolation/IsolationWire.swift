@@ -11,7 +11,8 @@ import SluiceSDK
 /// - `write`: a `BufferFrame` (the input port is inside it);
 /// - `process`: u32 length, then u32 input port and the records as
 ///   `WireRecords` (with their delivery tokens);
-/// - `tick`: i64 wall time (ms), u8 1 when it is the last tick (draining);
+/// - `tick`: i64 wall time (ms), u8 0, or the last tick's `stopping` (1
+///   the inputs ended, 2 a stop was requested);
 /// - `revoke`: u32 input port, u32 count, the splits (u32 each);
 /// - `poll`: u32 most records, u32 timeout (ms), u8 1 once the run is stopping;
 /// - `ack`: u32 count, the child's delivery tokens (u64 each);

@@ -28,6 +28,9 @@ final class ComponentHost: Sendable {
     /// Set for the final tick, so `stopping` answers yes to this instance
     /// even when the run drains because its sources ended.
     let draining = Atomic<Bool>(false)
+    /// In an isolated child, which has no run of its own: the host's last
+    /// tick said a stop was requested (`stopping` answers 2).
+    let stopRequested = Atomic<Bool>(false)
     /// A processor's `stopping` means "this is the last tick": a SIGTERM drain
     /// still delivers its inputs, so the run's stop must not look like the end.
     private let answersStopOnlyAtLastTick: Bool
@@ -76,6 +79,13 @@ final class ComponentHost: Sendable {
 
     var isStopping: Bool {
         draining.load(ordering: .acquiring) || (!answersStopOnlyAtLastTick && control.isStopping)
+    }
+
+    /// What `host->stopping` answers: 0 while running; once stopping, 2 when
+    /// a stop was requested (the inputs were cut short), else 1 (they ended).
+    var stoppingAnswer: Int32 {
+        guard isStopping else { return 0 }
+        return control.isStopping || stopRequested.load(ordering: .acquiring) ? 2 : 1
     }
 
     /// The allocations behind the C table. Written once in `init`, read-only

@@ -93,7 +93,7 @@ private let hostForward: @convention(c) (OpaquePointer?, Int) -> Int32 = { ctx, 
 }
 
 private let hostStopping: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { data in
-    ComponentHost.with(data) { $0.isStopping ? 1 : 0 }
+    ComponentHost.with(data) { $0.stoppingAnswer }
 }
 
 private let hostHold: @convention(c) (OpaquePointer?, Int) -> OpaquePointer? = { ctx, index in

@@ -31,6 +31,11 @@ public struct PluginHost: @unchecked Sendable {
     /// input ended (emit what is left, write the snapshot).
     public var isStopping: Bool { api.pointee.stopping(api.pointee.host_data) != 0 }
 
+    /// Stopping because a stop was requested (SIGINT, SIGTERM, `--duration`),
+    /// not because the inputs ended: a processor's last tick may then leave
+    /// its state for a restart to replay. False before ABI 1.7.
+    public var isStopRequested: Bool { api.pointee.stopping(api.pointee.host_data) == 2 }
+
     /// The names in this instance's `inputs:` list, in manifest order
     /// (`Batch.inputPort` indexes it); empty on a host older than ABI 1.1.
     public var inputNames: [String] {
