@@ -65,7 +65,9 @@ final class JoinPipelineTests: XCTestCase {
 
     /// Runs the join in the engine in this process or, isolated, in the
     /// `sluice` binary (whose children are `sluice isolate`).
-    private func join(_ type: String, upper: Int64, outOfOrderness: Int, isolation: String = "none") throws -> (out: [Out: Int], late: [String]) {
+    private func join(_ type: String, upper: Int64, outOfOrderness: Int, isolation: String = "none", onStop: String = "emit") throws
+        -> (out: [Out: Int], late: [String])
+    {
         let manifest = """
         sources:
           orders: {use: file.read, config: {path: \(dir)/orders.ndjson}}
@@ -82,6 +84,7 @@ final class JoinPipelineTests: XCTestCase {
               between: {lower_ms: 0, upper_ms: \(upper)}
               max_out_of_orderness_ms: \(outOfOrderness)
               late: output
+              on_stop: \(onStop)
         sinks:
           out: {use: file.write, inputs: [paid], config: {path: \(dir)/joined.ndjson, append: false}}
           late: {use: file.write, inputs: [paid.late], config: {path: \(dir)/late.ndjson, append: false}}
@@ -133,6 +136,19 @@ final class JoinPipelineTests: XCTestCase {
         let orders = try rows("orders.ndjson", id: "order_id", time: "created_at")
         let payments = try rows("payments.ndjson", id: "payment_id", time: "paid_at")
         assertSame(isolated, oracle(orders, payments, "full", upper: 5000), "isolated against the oracle")
+    }
+
+    /// `on_stop: replay` keeps the window held on a stop only: inputs that
+    /// end by themselves still give every outer row, in the host and isolated.
+    func testOnStopReplayEmitsEveryRowWhenTheInputsEnd() throws {
+        let orders = try rows("orders.ndjson", id: "order_id", time: "created_at")
+        let payments = try rows("payments.ndjson", id: "payment_id", time: "paid_at")
+        let expected = oracle(orders, payments, "full", upper: 5000)
+        for isolation in ["none", "process"] {
+            let (got, late) = try join("full", upper: 5000, outOfOrderness: 3000, isolation: isolation, onStop: "replay")
+            XCTAssertEqual(late, [], isolation)
+            assertSame(got, expected, "on_stop: replay, isolation: \(isolation)")
+        }
     }
 
     /// With less out-of-orderness than the data has, some rows are late: they

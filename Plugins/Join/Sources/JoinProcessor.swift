@@ -162,7 +162,9 @@ public final class JoinProcessor: Processor {
 
     public func tick(nowMillis: Int64, _ output: Output) throws {
         if host.isStopping {
-            guard config.onStop == .emit, !drained else { return }
+            // `replay` leaves the window held only when the run was cut
+            // short; inputs that ended have nothing left to replay.
+            guard config.onStop == .emit || !host.isStopRequested, !drained else { return }
             drained = true
             state.drain()
         } else {
