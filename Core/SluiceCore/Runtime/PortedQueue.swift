@@ -1,8 +1,9 @@
 import Foundation
 
 /// The inbox of a processor with several input ports: a blocking queue per
-/// port (`PortedInboxState`), each of fixed capacity, so backpressure still
-/// bounds memory and each edge keeps its order; the consumer takes the
+/// port (`PortedInboxState`), each with its share of `queue_capacity` (at
+/// least one batch), so backpressure bounds memory as one inbox would and
+/// each edge keeps its order; the consumer takes the
 /// port whose waiting batch is earliest in event time (`InputAlignment`).
 ///
 /// The waits are `BoundedQueue`'s: a consumer parks when it has nothing to
@@ -19,9 +20,11 @@ final class PortedQueue: Inbox, @unchecked Sendable {
     private let notFull: UnsafeMutablePointer<pthread_cond_t>
     private let ports: Int
 
-    /// - Parameter maxHoldMillis: how long a port ahead in event time may be held back for an empty one (`InputAlignment`).
+    /// - Parameters:
+    ///   - capacity: batches over all ports, shared out evenly.
+    ///   - maxHoldMillis: how long a port ahead in event time may be held back for an empty one (`InputAlignment`).
     init(ports: Int, capacity: Int, maxHoldMillis: Int) {
-        state = PortedInboxState(ports: ports, capacity: capacity, maxHoldNanos: UInt64(max(0, maxHoldMillis)) * 1_000_000)
+        state = PortedInboxState(ports: ports, capacity: max(1, capacity / ports), maxHoldNanos: UInt64(max(0, maxHoldMillis)) * 1_000_000)
         self.ports = ports
         notFull = .allocate(capacity: ports)
         pthread_mutex_init(mutex, nil)
