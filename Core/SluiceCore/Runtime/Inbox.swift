@@ -22,12 +22,14 @@ extension BoundedQueue: Inbox where Element == Message {
 
 extension Message {
     /// What `InputAlignment` orders by: a batch's earliest and latest event
-    /// time (kept by `RecordBuffer` as records are appended), or the kind of control message.
+    /// time, or the kind of control message.
     var alignmentKind: InputAlignment.Head.Kind {
         switch self {
-        case let .batch(envelope): .batch(earliest: envelope.records.earliestEventTime, latest: envelope.records.latestEventTime)
-        case .end: .end
-        case .revoked: .revocation
+        case let .batch(envelope):
+            let range = envelope.records.eventTimeRange
+            return .batch(earliest: range?.earliest, latest: range?.latest)
+        case .end: return .end
+        case .revoked: return .revocation
         }
     }
 }

@@ -62,6 +62,7 @@ final class PortedQueue: Inbox, @unchecked Sendable {
     }
 
     func push(_ message: Message, port: Int) -> UInt64 {
+        let kind = message.alignmentKind
         pthread_mutex_lock(mutex)
         var waited: UInt64 = 0
         if state.isFull(port: port) {
@@ -71,15 +72,16 @@ final class PortedQueue: Inbox, @unchecked Sendable {
             state.producerWakes(port: port)
             waited = max(1, Clock.monotonicNanos() - started)
         }
-        let wake = state.push(message, port: port, kind: message.alignmentKind)
+        let wake = state.push(message, port: port, kind: kind)
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(notEmpty) }
         return waited
     }
 
     func pushIgnoringCapacity(_ message: Message, port: Int) {
+        let kind = message.alignmentKind
         pthread_mutex_lock(mutex)
-        let wake = state.push(message, port: port, kind: message.alignmentKind)
+        let wake = state.push(message, port: port, kind: kind)
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(notEmpty) }
     }

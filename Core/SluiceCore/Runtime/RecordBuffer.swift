@@ -35,11 +35,6 @@ public final class RecordBuffer: @unchecked Sendable {
     /// selection's own records only, not its parent's), so room made for a
     /// copy of them is what they take.
     @exclusivity(unchecked) private(set) var textByteCount = 0
-    /// The earliest and latest event time among the records (`Int64.max`
-    /// and `.min` while none has one): kept as they are appended, so that
-    /// an inbox ordering batches by event time (`PortedQueue`) does not scan them.
-    @exclusivity(unchecked) private var earliest = Int64.max
-    @exclusivity(unchecked) private var latest = Int64.min
     /// Room to make for the texts when the first one arrives (`reserve`):
     /// a buffer whose records have none allocates none.
     @exclusivity(unchecked) private var textRoom = 0
@@ -90,10 +85,6 @@ public final class RecordBuffer: @unchecked Sendable {
         tokens = indices.map { parent.tokens[$0] }
         byteCount = metas.reduce(0) { $0 + Int($1.length) }
         textByteCount = metas.reduce(0) { $0 + Int($1.text_length) }
-        for m in metas where m.event_time_ms != .min {
-            earliest = Swift.min(earliest, m.event_time_ms)
-            latest = Swift.max(latest, m.event_time_ms)
-        }
         sealed = parent.sealed
         sealedKeys = parent.sealedKeys
     }
@@ -146,10 +137,6 @@ public final class RecordBuffer: @unchecked Sendable {
         metas.append(meta)
         tokens.append(token)
         byteCount += doc.count
-        if eventTime != .min {
-            if eventTime < earliest { earliest = eventTime }
-            if eventTime > latest { latest = eventTime }
-        }
     }
 
     /// Appends a document given as bytes (tests, built-in writers).
@@ -187,9 +174,18 @@ public final class RecordBuffer: @unchecked Sendable {
         return doc.count == Int(m.length) && doc.baseAddress == bytes.slice(Int(m.offset), 0).baseAddress
     }
 
-    /// The earliest and the latest event time among the records; nil when none has one.
-    var earliestEventTime: Int64? { latest == .min ? nil : earliest }
-    var latestEventTime: Int64? { latest == .min ? nil : latest }
+    /// The earliest and the latest event time among the records; nil when
+    /// none has one. A scan of the metadata, made only for a batch bound for
+    /// an inbox that orders by event time (`PortedQueue`): kept as records
+    /// were appended, it cost every batch of every stage.
+    var eventTimeRange: (earliest: Int64, latest: Int64)? {
+        var earliest = Int64.max, latest = Int64.min
+        for m in metas where m.event_time_ms != .min {
+            earliest = Swift.min(earliest, m.event_time_ms)
+            latest = Swift.max(latest, m.event_time_ms)
+        }
+        return latest == .min ? nil : (earliest, latest)
+    }
 
     public func eventTime(at i: Int) -> Int64? {
         metas[i].event_time_ms == .min ? nil : metas[i].event_time_ms

@@ -128,20 +128,18 @@ final class InputAlignmentTests: XCTestCase {
         XCTAssertFalse(state.push(3, port: 1, kind: .batch(earliest: nil, latest: nil)))
     }
 
-    func testABatchRemembersItsEarliestAndLatestEventTime() {
+    func testABatchKnowsItsEarliestAndLatestEventTime() {
         let records = RecordBuffer()
-        XCTAssertNil(records.earliestEventTime)
+        XCTAssertNil(records.eventTimeRange)
         records.append([5, 0, 0, 0, 0], eventTime: nil)
-        XCTAssertNil(records.earliestEventTime, "a record without event time does not count")
-        XCTAssertNil(records.latestEventTime)
+        XCTAssertNil(records.eventTimeRange, "a record without event time does not count")
         records.append([5, 0, 0, 0, 0], eventTime: 3000)
         records.append([5, 0, 0, 0, 0], eventTime: 1000)
         records.append([5, 0, 0, 0, 0], eventTime: 2000)
-        XCTAssertEqual(records.earliestEventTime, 1000)
-        XCTAssertEqual(records.latestEventTime, 3000)
-        let selected = RecordBuffer(selecting: [0, 3], from: records)
-        XCTAssertEqual(selected.earliestEventTime, 2000)
-        XCTAssertEqual(selected.latestEventTime, 2000)
-        XCTAssertNil(RecordBuffer(selecting: [0], from: records).earliestEventTime)
+        XCTAssertEqual(records.eventTimeRange?.earliest, 1000)
+        XCTAssertEqual(records.eventTimeRange?.latest, 3000)
+        XCTAssertEqual(RecordBuffer(selecting: [0, 3], from: records).eventTimeRange?.earliest, 2000)
+        XCTAssertEqual(RecordBuffer(selecting: [0, 3], from: records).eventTimeRange?.latest, 2000)
+        XCTAssertNil(RecordBuffer(selecting: [0], from: records).eventTimeRange)
     }
 }
