@@ -87,7 +87,7 @@ public struct JoinConfig: Sendable {
        "max_out_of_orderness_ms": {"type": "integer", "minimum": 0},
        "allowed_lateness_ms": {"type": "integer", "minimum": 0},
        "idle_timeout_ms": {"type": "integer", "minimum": 0, "description": "0: an input is never idle"},
-       "max_rows": {"type": "integer", "minimum": 1},
+       "max_rows": {"type": "integer", "minimum": 1, "maximum": 2147483647},
        "output": {"enum": ["nested", "flat"]},
        "late": {"enum": ["dead_letter", "output"], "description": "where late rows go: the `late` output (wire it as join.late) or the dead-letter queue with the reason; default: the output when the manifest wires it, else the dead-letter queue"},
        "on_stop": {"enum": ["emit", "replay"]}
