@@ -87,6 +87,8 @@ final class IntervalTests: XCTestCase {
         XCTAssertNotNil(JoinSettings(lower: -5, upper: 4).problem)
         XCTAssertNil(JoinSettings(lower: -5, upper: 5).problem)
         XCTAssertNotNil(JoinSettings(lower: 0, upper: 0, maxRows: 0).problem)
+        XCTAssertNil(JoinSettings(lower: 0, upper: 0).problem, "the default cap is the limit")
+        XCTAssertNotNil(JoinSettings(lower: 0, upper: 0, maxRows: JoinSettings.maxRowsLimit + 1).problem, "state numbers its rows in 32 bits")
         XCTAssertNotNil(JoinSettings(lower: .max, upper: .max).problem)
     }
 

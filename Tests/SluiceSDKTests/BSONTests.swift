@@ -46,6 +46,34 @@ final class BSONTests: XCTestCase {
         }
     }
 
+    /// `element(path:)` walks the path's UTF-8 bytes part by part: empty
+    /// parts are keys too (as a split keeping them gives), a non-ASCII key
+    /// matches its bytes, and a part past a scalar finds nothing.
+    func testDottedPathsAreFollowedPartByPart() {
+        var w = BSONWriter()
+        w.appendDocument("sub") { d in
+            d.append("prix €", int32: 3)
+            d.append("", string: "empty key")
+            d.appendDocument("deep") { $0.append("x", int32: 9) }
+        }
+        w.append("", int32: 1)
+        w.append("top", int32: 2)
+        let bytes = w.finish()
+        bytes.withUnsafeBytes { raw in
+            let doc = BSONDocument(raw)
+            XCTAssertEqual(doc.element(path: "sub.prix €")?.int32, 3)
+            XCTAssertEqual(doc.element(path: "sub.deep.x")?.int32, 9)
+            XCTAssertEqual(doc.element(path: "sub.")?.string, "empty key", "a trailing dot: the empty key")
+            XCTAssertEqual(doc.element(path: "")?.int32, 1, "the empty path: the empty key")
+            XCTAssertEqual(doc.element(path: "top")?.int32, 2)
+            XCTAssertNil(doc.element(path: "top.x"), "past a scalar")
+            XCTAssertNil(doc.element(path: "sub..x"), "an empty part in the middle is a key of its own")
+            XCTAssertNil(doc.element(path: "sub.deep.x.y"))
+            XCTAssertNil(doc.element(path: "su"), "a prefix of a key is not the key")
+            XCTAssertNil(doc.element(path: "sub.deepx"))
+        }
+    }
+
     func testMalformedDocumentsAreRejected() {
         var w = BSONWriter()
         w.append("s", string: "abc")

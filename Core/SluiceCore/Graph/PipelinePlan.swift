@@ -42,6 +42,27 @@ public struct PipelinePlan: Sendable {
         return routes
     }
 
+    /// Whether two input ports of `name` are fed, directly or through
+    /// processors, by one component (a source fanned out to both). Such a
+    /// component can block on one port's full queue before it sends to the
+    /// other, so that port must not wait for the other (`InputAlignment`).
+    public func inputsShareAnUpstream(_ name: String) -> Bool {
+        guard let consumer = node(name) else { return false }
+        var seen: Set<String> = []
+        for ref in consumer.spec.inputReferences {
+            var upstream: Set<String> = [ref.component]
+            var next = [ref.component]
+            while let component = next.popLast() {
+                for input in node(component)?.spec.inputReferences ?? [] where upstream.insert(input.component).inserted {
+                    next.append(input.component)
+                }
+            }
+            guard seen.isDisjoint(with: upstream) else { return true }
+            seen.formUnion(upstream)
+        }
+        return false
+    }
+
     /// Whether what `name` emits reaches, directly or through processors, a
     /// sink that writes source texts (`ComponentInfo.readsText`) in the host
     /// and without a disk buffer (neither a child process nor the buffer

@@ -231,7 +231,10 @@ public final class Engine: @unchecked Sendable {
                 stage.routes = routes
                 // Every worker sends its own end to every worker of each consumer.
                 for edge in routes.joined() {
-                    for consumer in edge.consumer.workers { consumer.inboundEdges += 1 }
+                    for consumer in edge.consumer.workers {
+                        consumer.inboundEdges += 1
+                        (consumer.inbox as? PortedQueue)?.addEdge(port: edge.port)
+                    }
                 }
                 if group !== deadLetter {
                     stage.deadLetterGroup = deadLetter
@@ -280,7 +283,8 @@ public final class Engine: @unchecked Sendable {
                                                                         restoreBackoff: Backoff(initialMillis: settings.initialBackoffMillis,
                                                                                                 maxMillis: settings.maxBackoffMillis)),
                                        receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,
-                                       logger: self.logger, worker: worker)
+                                       logger: self.logger, worker: worker, inputPorts: spec.inputs.count,
+                                       maxHoldMillis: plan.inputsShareAnUpstream(spec.name) ? 0 : settings.batch.maxWaitMillis)
             case .sink:
                 stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: IsolatedSink(child: child, metrics: childMetrics), settings: settings, control: control,
                                   logger: self.logger, worker: worker)
@@ -296,7 +300,8 @@ public final class Engine: @unchecked Sendable {
             case .processor:
                 stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance,
                                        receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,
-                                       logger: logger, worker: worker)
+                                       logger: logger, worker: worker, inputPorts: spec.inputs.count,
+                                       maxHoldMillis: plan.inputsShareAnUpstream(spec.name) ? 0 : settings.batch.maxWaitMillis)
             case .sink:
                 if let buffer = spec.buffer, buffer.kind == .disk {
                     stage = BufferedSinkStage(name: spec.name, metrics: stageMetrics, writer: instance,

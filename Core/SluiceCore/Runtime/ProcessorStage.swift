@@ -15,12 +15,16 @@ final class ProcessorStage: Stage, @unchecked Sendable {
     /// Built against ABI 1.3 or later: it is given control batches of revoked splits.
     private let receivesRevocations: Bool
 
+    /// - Parameters:
+    ///   - inputPorts: its `inputs:` count; with several, batches are taken in event-time order (`PortedQueue`).
+    ///   - maxHoldMillis: how long an input ahead in event time may wait for an empty one (`InputAlignment`).
     init(name: String, metrics: StageMetrics, instance: any RecordProcessor, receivesRevocations: Bool, settings: EngineSettings,
-         control: EngineControl, logger: Logger, worker: Int? = nil)
+         control: EngineControl, logger: Logger, worker: Int? = nil, inputPorts: Int = 1, maxHoldMillis: Int = 0)
     {
         self.instance = instance
         self.receivesRevocations = receivesRevocations
-        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger, worker: worker)
+        super.init(name: name, metrics: metrics, settings: settings, control: control, logger: logger, worker: worker,
+                   alignedPorts: inputPorts, maxHoldMillis: maxHoldMillis)
     }
 
     private var outputCount: Int { 1 + instance.info.outputs.count }

@@ -174,6 +174,19 @@ public final class RecordBuffer: @unchecked Sendable {
         return doc.count == Int(m.length) && doc.baseAddress == bytes.slice(Int(m.offset), 0).baseAddress
     }
 
+    /// The earliest and the latest event time among the records; nil when
+    /// none has one. A scan of the metadata, made only for a batch bound for
+    /// an inbox that orders by event time (`PortedQueue`): kept as records
+    /// were appended, it cost every batch of every stage.
+    var eventTimeRange: (earliest: Int64, latest: Int64)? {
+        var earliest = Int64.max, latest = Int64.min
+        for m in metas where m.event_time_ms != .min {
+            earliest = Swift.min(earliest, m.event_time_ms)
+            latest = Swift.max(latest, m.event_time_ms)
+        }
+        return latest == .min ? nil : (earliest, latest)
+    }
+
     public func eventTime(at i: Int) -> Int64? {
         metas[i].event_time_ms == .min ? nil : metas[i].event_time_ms
     }

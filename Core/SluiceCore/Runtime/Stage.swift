@@ -41,7 +41,8 @@ class Stage: @unchecked Sendable {
     weak var group: WorkerGroup?
     /// Its index among the component's workers.
     var worker = 0
-    let inbox: BoundedQueue<Message>
+    /// A queue per input port for a processor with several (`PortedQueue`), else one.
+    let inbox: any Inbox
     /// Ends this stage waits for: one per worker of each producer wired to
     /// it, and for the dead-letter stage one per worker that can dead-letter.
     var inboundEdges = 0
@@ -53,8 +54,13 @@ class Stage: @unchecked Sendable {
     /// Touched only by the thread that delivers.
     private var breaker = CircuitBreaker(failures: 0, coolDownMillis: 0)
 
-    /// - Parameter worker: its index among the component's workers when it has several (log metadata).
-    init(name: String, metrics: StageMetrics, settings: EngineSettings, control: EngineControl, logger: Logger, worker: Int? = nil) {
+    /// - Parameters:
+    ///   - worker: its index among the component's workers when it has several (log metadata).
+    ///   - alignedPorts: input ports whose batches are taken in event-time order (a processor's; see `PortedQueue`).
+    ///   - maxHoldMillis: with several, how long an input ahead in event time may wait for an empty one.
+    init(name: String, metrics: StageMetrics, settings: EngineSettings, control: EngineControl, logger: Logger, worker: Int? = nil,
+         alignedPorts: Int = 1, maxHoldMillis: Int = 0)
+    {
         self.name = name
         self.metrics = metrics
         self.settings = settings
@@ -63,7 +69,8 @@ class Stage: @unchecked Sendable {
         logger[metadataKey: "component"] = "\(name)"
         if let worker { logger[metadataKey: "worker"] = "\(worker)" }
         self.logger = logger
-        inbox = BoundedQueue(capacity: settings.queueCapacity)
+        inbox = alignedPorts > 1 ? PortedQueue(ports: alignedPorts, capacity: settings.queueCapacity, maxHoldMillis: maxHoldMillis)
+            : BoundedQueue<Message>(capacity: settings.queueCapacity)
     }
 
     /// The thread body.
@@ -95,7 +102,7 @@ class Stage: @unchecked Sendable {
     /// Tells every consumer of every output that the splits were revoked,
     /// behind the records already sent to it.
     func dispatchRevocation(_ splits: [UInt32]) {
-        for edge in routes.joined() { edge.consumer.broadcast(.revoked(splits: splits, port: edge.port)) }
+        for edge in routes.joined() { edge.consumer.broadcast(.revoked(splits: splits, port: edge.port), port: edge.port) }
     }
 
     /// Sends failed records, wrapped with their reasons, to the dead-letter stage.
@@ -157,8 +164,8 @@ class Stage: @unchecked Sendable {
 
     /// Tells every edge out of this stage, and the dead-letter stage, that it is done.
     func finish() {
-        for edge in routes.joined() { edge.consumer.broadcast(.end) }
-        deadLetterGroup?.broadcast(.end)
+        for edge in routes.joined() { edge.consumer.broadcast(.end, port: edge.port) }
+        deadLetterGroup?.broadcast(.end, port: 0)
     }
 
     /// Delivers `records` through `attempt` until none is left to retry,

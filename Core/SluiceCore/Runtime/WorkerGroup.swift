@@ -58,12 +58,13 @@ final class WorkerGroup: Sendable {
 
     private func push(_ records: RecordBuffer, tickets: [Ticket], port: Int, to worker: Stage) -> UInt64 {
         for t in tickets { t.retain() }
-        return worker.inbox.push(.batch(Envelope(records: records, tickets: tickets, port: port)))
+        return worker.inbox.push(.batch(Envelope(records: records, tickets: tickets, port: port)), port: port)
     }
 
-    /// Queues a control message for every worker, ignoring capacity (it must never deadlock a producer).
-    func broadcast(_ message: Message) {
-        for worker in workers { worker.inbox.pushIgnoringCapacity(message) }
+    /// Queues a control message for every worker behind what came in on
+    /// `port`, ignoring capacity (it must never deadlock a producer).
+    func broadcast(_ message: Message, port: Int) {
+        for worker in workers { worker.inbox.pushIgnoringCapacity(message, port: port) }
     }
 
     /// Worker `worker` has handled a revocation that came in on `port` and

@@ -24,20 +24,55 @@
 /// Both sides of a key share one `KeyIndex` entry: a row is stored with one
 /// hash of its key, and evicted through its entry number with none.
 public struct IntervalJoin<Row, Handle> {
+    /// Slot and entry numbers are kept as 32-bit integers, truncated without
+    /// a check (state holds at most `JoinSettings.maxRowsLimit` rows, so no
+    /// slot, entry or heirloom number exceeds it; a document fits in 32
+    /// bits, as BSON's length does): a link takes 32 bytes where
+    /// Ints made it 56, and the partner scan and eviction reach links at
+    /// random, a cache line or more apiece once state outgrows the cache.
     struct Link {
         let time: Int64
+        private var previousSlot: Int32
+        private var nextSlot: Int32
+        private let entryNumber: Int32
+        private var inheritedNode: Int32
+        private let byteCount: UInt32
         let side: Side
         var matched: Bool
+
+        init(time: Int64, side: Side, matched: Bool, previous: Int, next: Int, bytes: Int, entry: Int, inherited: Int) {
+            self.time = time
+            self.side = side
+            self.matched = matched
+            previousSlot = Int32(truncatingIfNeeded: previous)
+            nextSlot = Int32(truncatingIfNeeded: next)
+            byteCount = UInt32(truncatingIfNeeded: bytes)
+            entryNumber = Int32(truncatingIfNeeded: entry)
+            inheritedNode = Int32(truncatingIfNeeded: inherited)
+        }
+
         /// Neighbours among the rows of the same side and key, in arrival order (-1: none).
-        var previous: Int
-        var next: Int
+        var previous: Int {
+            get { Int(previousSlot) }
+            set { previousSlot = Int32(truncatingIfNeeded: newValue) }
+        }
+
+        var next: Int {
+            get { Int(nextSlot) }
+            set { nextSlot = Int32(truncatingIfNeeded: newValue) }
+        }
+
         /// Document bytes, for the state metrics.
-        let bytes: Int
+        var bytes: Int { Int(byteCount) }
         /// The row's key's entry in `index`.
-        let entry: Int
+        var entry: Int { Int(entryNumber) }
+
         /// The first of the holds inherited from matched partners that left
         /// before this row (an index into `heirlooms`, -1: none), released with its own.
-        var inherited: Int
+        var inherited: Int {
+            get { Int(inheritedNode) }
+            set { inheritedNode = Int32(truncatingIfNeeded: newValue) }
+        }
     }
 
     /// An inherited hold, in a list threaded through `heirlooms`: passing

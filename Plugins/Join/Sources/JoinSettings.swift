@@ -15,10 +15,13 @@ public struct JoinSettings: Sendable, Equatable {
     public var idleTimeout: Int64
     /// Rows kept in state at most (both sides together). Past it the
     /// watermark is pushed forward far enough to evict the row that expires first.
+    /// At most `maxRowsLimit`.
     public var maxRows: Int
+    /// State numbers its rows with 32-bit integers (`IntervalJoin.Link`).
+    public static let maxRowsLimit = Int(Int32.max)
 
     public init(lower: Int64, upper: Int64, type: JoinType = .inner, maxOutOfOrderness: Int64 = 0,
-                allowedLateness: Int64 = 0, idleTimeout: Int64 = 0, maxRows: Int = .max)
+                allowedLateness: Int64 = 0, idleTimeout: Int64 = 0, maxRows: Int = maxRowsLimit)
     {
         self.lower = lower
         self.upper = upper
@@ -38,6 +41,7 @@ public struct JoinSettings: Sendable, Equatable {
         if allowedLateness < 0 { return "allowed_lateness_ms: must not be negative" }
         if idleTimeout < 0 { return "idle_timeout_ms: must not be negative" }
         if maxRows < 1 { return "max_rows: must be at least 1" }
+        if maxRows > Self.maxRowsLimit { return "max_rows: must be at most \(Self.maxRowsLimit)" }
         return nil
     }
 

@@ -6,9 +6,11 @@
 /// reaches its key's rows that way, through `Link.entry`).
 ///
 /// The hash is seeded per process, so inputs cannot be chosen in advance to
-/// collide. Buckets hold entry numbers plus one (0: empty), at most half of
-/// them used; removal shifts the following run back instead of leaving
-/// tombstones.
+/// collide. Buckets hold entry numbers plus one (0: empty) next to the low
+/// 32 bits of their key's hash, at most half of them used: a probe past
+/// another key, and removal's shifting back of the run after it (no
+/// tombstones), read the bucket array alone, where each reached into the
+/// entries, a cache miss apiece once state outgrows the cache.
 struct KeyIndex<Value> {
     struct Entry {
         var key: JoinKey
@@ -18,7 +20,8 @@ struct KeyIndex<Value> {
 
     private var entries: [Entry] = []
     private var freeEntries: [Int] = []
-    private var buckets: [UInt32]
+    /// `hash & 0xFFFF_FFFF` in the high half, entry number + 1 in the low half; 0: empty.
+    private var buckets: [UInt64]
     private let seed: UInt64
     private(set) var count = 0
 
@@ -31,12 +34,16 @@ struct KeyIndex<Value> {
     @inline(__always)
     mutating func entry(for key: JoinKey, default value: @autoclosure () -> Value) -> Int {
         let hash = key.hash(seed: seed)
+        let tag = Self.tag(hash)
         let mask = buckets.count - 1
         var bucket = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let stored = Int(buckets[bucket])
+            let stored = buckets[bucket]
             if stored == 0 { break }
-            if entries[stored - 1].hash == hash, entries[stored - 1].key == key { return stored - 1 }
+            if stored & Self.tagMask == tag {
+                let candidate = Int(truncatingIfNeeded: stored & Self.entryMask) - 1
+                if entries[candidate].key == key { return candidate }
+            }
             bucket = (bucket + 1) & mask
         }
         let entry: Int
@@ -47,7 +54,7 @@ struct KeyIndex<Value> {
             entry = entries.count
             entries.append(Entry(key: key, hash: hash, value: value()))
         }
-        buckets[bucket] = UInt32(entry + 1)
+        buckets[bucket] = tag | UInt64(entry + 1)
         count += 1
         if count * 2 > buckets.count { rehash(capacity: buckets.count * 2) }
         return entry
@@ -66,14 +73,14 @@ struct KeyIndex<Value> {
     mutating func remove(entry: Int) {
         let mask = buckets.count - 1
         var hole = Int(truncatingIfNeeded: entries[entry].hash) & mask
-        while Int(buckets[hole]) != entry + 1 { hole = (hole + 1) & mask }
+        while buckets[hole] & Self.entryMask != UInt64(entry + 1) { hole = (hole + 1) & mask }
         // Shift back each following entry that may sit in the hole: one whose home is not cyclically in (hole, next].
         var next = hole
         while true {
             next = (next + 1) & mask
-            let stored = Int(buckets[next])
+            let stored = buckets[next]
             if stored == 0 { break }
-            let home = Int(truncatingIfNeeded: entries[stored - 1].hash) & mask
+            let home = Self.home(stored, mask)
             let stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next)
             if !stays {
                 buckets[hole] = buckets[next]
@@ -87,11 +94,21 @@ struct KeyIndex<Value> {
         count -= 1
     }
 
+    private static var tagMask: UInt64 { 0xFFFF_FFFF_0000_0000 }
+    private static var entryMask: UInt64 { 0xFFFF_FFFF }
+
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt64 { hash << 32 }
+
+    /// A stored bucket's home: its hash's low bits, which the tag keeps (buckets number at most 2^31).
+    @inline(__always)
+    private static func home(_ stored: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: stored >> 32) & mask }
+
     private mutating func rehash(capacity: Int) {
-        var fresh = [UInt32](repeating: 0, count: capacity)
+        var fresh = [UInt64](repeating: 0, count: capacity)
         let mask = capacity - 1
         for stored in buckets where stored != 0 {
-            var bucket = Int(truncatingIfNeeded: entries[Int(stored) - 1].hash) & mask
+            var bucket = Self.home(stored, mask)
             while fresh[bucket] != 0 { bucket = (bucket + 1) & mask }
             fresh[bucket] = stored
         }

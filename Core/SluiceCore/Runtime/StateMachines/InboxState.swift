@@ -24,6 +24,8 @@ struct InboxState<Element> {
     }
 
     var isEmpty: Bool { count == 0 }
+    /// The oldest element, left in place.
+    var first: Element? { count == 0 ? nil : slots[head] }
     var isFull: Bool { count >= capacity }
 
     /// Appends `element`, beyond the capacity if need be (the caller decides

@@ -177,15 +177,26 @@ public struct BSONDocument {
     }
 
     /// Follows a dotted path ("a.b.0.c") through documents and arrays.
+    /// Each part is looked up by its bytes in the path's own UTF-8: a
+    /// source's `event_time_field`, say, is followed once per record, where
+    /// splitting the path into Strings cost a few percent of a file read.
     public func element(path: String) -> BSONElement? {
-        var current: BSONDocument? = self
-        var found: BSONElement?
-        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
-            guard let doc = current, let e = doc[String(part)] else { return nil }
-            found = e
-            current = e.document
+        var path = path
+        return path.withUTF8 { utf8 in
+            var current: BSONDocument? = self
+            var found: BSONElement?
+            var start = 0
+            while true {
+                var end = start
+                while end < utf8.count, utf8[end] != UInt8(ascii: ".") { end += 1 }
+                let part = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start ..< end])
+                guard let doc = current, let e = doc.element(keyBytes: part) else { return nil }
+                found = e
+                current = e.document
+                if end == utf8.count { return found }
+                start = end + 1
+            }
         }
-        return found
     }
 
     public struct ElementSequence: Sequence, IteratorProtocol {
