@@ -46,7 +46,7 @@ public final class FileSource: Source {
     let reader: LineReader
     let utf8: UTF8Gate
     var records: CSVRecords
-    /// The CSV header's names, trimmed.
+    /// The CSV header's names (`CSV.headerNames`: trimmed, a repeated one suffixed).
     var header: [String] = []
     var writer = BSONWriter(capacity: 512)
     /// The last NDJSON line's keys and date, which the next line mostly repeats.
