@@ -28,7 +28,8 @@ final class CSVRecordsTests: XCTestCase {
                     open = expected == nil ? joined : nil
                     switch item {
                     case nil: XCTAssertNil(expected, "\(text.debugDescription) line \(i + 1)")
-                    case let .header(cells), let .record(cells, _): XCTAssertEqual(cells, expected, text.debugDescription)
+                    case let .header(names): XCTAssertEqual(names, expected.map { CSV.headerNames($0).names }, text.debugDescription)
+                    case let .record(cells, _): XCTAssertEqual(cells, expected, text.debugDescription)
                     case let .mismatched(_, cells, _, _): XCTAssertEqual(cells, expected?.count, text.debugDescription)
                     case .unterminated: XCTFail("a record of 7 characters is under any limit")
                     }

@@ -19,10 +19,11 @@ public final class FileSink: Sink {
     {"type": "object", "additionalProperties": false, "required": ["path"],
      "properties": {
        "path": {"type": "string", "format": "path", "description": "file to write, - for stdout, /dev/null to discard; relative to the manifest"},
-       "format": {"enum": ["ndjson", "csv", "lines"], "description": "how to encode records; default from the path: .csv csv, .txt or .log lines, anything else ndjson"},
+       "format": {"enum": ["ndjson", "csv", "lines"], "description": "how to encode records; default from the path's extension, in any case: .csv or .tsv csv, .txt or .log lines, anything else ndjson"},
        "append": {"type": "boolean", "description": "append instead of truncating (default true); false empties the file at the start of every run, also one that resumes a source from its checkpoint, whose earlier records are then no longer in the file"},
        "columns": {"type": "array", "items": {"type": "string"}, "description": "csv: columns in order (default: the first record's fields)"},
-       "field": {"type": "string", "description": "lines format: the field to write"},
+       "separator": {"type": "string", "minLength": 1, "maxLength": 1, "description": "csv: the character between fields (default: a tab for a .tsv path, else ,)"},
+       "field": {"type": "string", "description": "lines format: the field to write, one line per record (default line): a string as it is, any other value as its JSON; a record without the field, or with null in it, is dead-lettered"},
        "fsync": {"type": "boolean", "description": "default false; true: fsync the file whenever the sink goes idle and at the end of the run. Records are acknowledged once written to the file, before that fsync: a crash of sluice loses none, a power loss may lose the last ones"},
        "normalize": {"type": "boolean", "default": false, "description": "ndjson: true writes every record as its document encoded again (compact Extended JSON, one spelling for the same data); false writes a record that a source read as JSON (file.read, kafka.read) and no processor changed as the text it was read from, without encoding it"}
      }}
@@ -32,6 +33,8 @@ public final class FileSink: Sink {
     let fd: Int32
     let ownsDescriptor: Bool
     let field: String
+    /// csv: between cells.
+    let separator: Character
     let fsyncOnFlush: Bool
     /// ndjson: encode every record, even one that has its source's text.
     let normalize: Bool
@@ -46,6 +49,7 @@ public final class FileSink: Sink {
         let path = try config.requiredString("path")
         format = try FileFormat.configured(config, path: path)
         field = try config.string("field", default: "line")
+        separator = try FileFormat.separator(config, path: path)
         fsyncOnFlush = try config.bool("fsync", default: false)
         normalize = try config.bool("normalize", default: false)
         columns = try config.strings("columns")
@@ -136,8 +140,12 @@ public final class FileSink: Sink {
         case .lines:
             json.reset()
             for record in batch {
-                let text = record.document[field].map { $0.string ?? JSONWriter.string($0.jsonValue) } ?? ""
-                json.appendRaw(text)
+                // An empty line for a record without the field would look like a record written.
+                guard let value = record.document[field], value.type != .null else {
+                    output.fail(record.index, record.document[field] == nil ? "no field \(field.debugDescription)" : "field \(field.debugDescription) is null")
+                    continue
+                }
+                json.appendRaw(value.string ?? JSONWriter.string(value.jsonValue))
                 json.newline()
             }
             try json.bytes.withUnsafeBytes { try writeAll($0) }
@@ -163,20 +171,20 @@ public final class FileSink: Sink {
         let cols = columns ?? doc.elements.map(\.key)
         columns = cols
         if !wroteHeader {
-            json.appendRaw(cols.map { CSV.escape($0) }.joined(separator: ","))
+            json.appendRaw(cols.map { CSV.escape($0, separator: separator) }.joined(separator: String(separator)))
             json.newline()
             wroteHeader = true
         }
         let cells = cols.map { name -> String in
             guard let e = doc[name] else { return "" }
             switch e.type {
-            case .string: return CSV.escape(e.string!)
+            case .string: return CSV.escape(e.string!, separator: separator)
             case .null: return ""
             case .datetime: return ISO8601.format(milliseconds: e.datetime!)
-            default: return CSV.escape(JSONWriter.string(e.jsonValue))
+            default: return CSV.escape(JSONWriter.string(e.jsonValue), separator: separator)
             }
         }
-        json.appendRaw(cells.joined(separator: ","))
+        json.appendRaw(cells.joined(separator: String(separator)))
         json.newline()
     }
 

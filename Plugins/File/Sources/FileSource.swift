@@ -25,11 +25,11 @@ public final class FileSource: Source {
     {"type": "object", "additionalProperties": false, "required": ["path"],
      "properties": {
        "path": {"type": "string", "format": "path", "description": "file to read, or - for stdin; relative to the manifest. With workers: N, reader i reads the lines that begin in bytes [i·size/N, (i+1)·size/N) and keeps its own checkpoint; stdin, follow and csv cannot be split"},
-       "format": {"enum": ["ndjson", "csv", "lines"], "description": "how the file encodes records; default from the path: .csv csv, .txt or .log lines, anything else ndjson"},
+       "format": {"enum": ["ndjson", "csv", "lines"], "description": "how the file encodes records; default from the path's extension, in any case: .csv or .tsv csv, .txt or .log lines, anything else ndjson. csv: RFC 4180, the first row names the fields (trimmed; a repeated name gets _2, _3, …); a row with another number of fields is dead-lettered, as is a quoted field still open where the file ends (not yet an error while follow waits for more)"},
        "follow": {"type": "boolean", "description": "keep reading as the file grows"},
        "field": {"type": "string", "description": "lines format: the field that holds the line"},
-       "infer_types": {"type": "boolean", "description": "csv: numbers and booleans become typed values"},
-       "separator": {"type": "string", "minLength": 1, "maxLength": 1, "description": "csv: the character between fields (default ,)"},
+       "infer_types": {"type": "boolean", "description": "csv (default true): a cell becomes a number only when the number written back reads the same: an integer -?(0|[1-9][0-9]*) within 64 bits, a decimal -?(0|[1-9][0-9]*).[0-9]+ whose digits a double holds (1.50 is 1.5); true/TRUE/True and false/FALSE/False become booleans, an empty cell null; everything else stays text: leading zeros (02134), a leading + (+1555), hex (0x1A), an integer beyond 64 bits, -0, exponents (1e5), NaN, inf, spaces around a number. false: every cell is text"},
+       "separator": {"type": "string", "minLength": 1, "maxLength": 1, "description": "csv: the character between fields (default: a tab for a .tsv path, else ,)"},
        "key_field": {"type": "string", "description": "dotted path of the field, a string or an integer, that is each record's key (kafka.write's message key; workers keep one key's records in order)"},
        "event_time_field": {"type": "string", "description": "dotted path of the field that holds each record's event time: a date, an ISO 8601 string, or milliseconds since 1970"},
        "checkpoint": {"type": ["string", "boolean"], "format": "path", "description": "how far the input was delivered, so a restart resumes there. true (the default for a file): in the state directory, for a crash or a stop part way (a read that ends with every line delivered removes it, unless follow); PATH: in that file, kept after the end (relative to the manifest; with workers: N, reader i > 0 keeps PATH.worker-i); false: none"},
@@ -46,7 +46,7 @@ public final class FileSource: Source {
     let reader: LineReader
     let utf8: UTF8Gate
     var records: CSVRecords
-    /// The CSV header's names, trimmed.
+    /// The CSV header's names (`CSV.headerNames`: trimmed, a repeated one suffixed).
     var header: [String] = []
     var writer = BSONWriter(capacity: 512)
     /// The last NDJSON line's keys and date, which the next line mostly repeats.
@@ -72,7 +72,7 @@ public final class FileSource: Source {
         follow = try config.bool("follow", default: false)
         field = try config.string("field", default: "line")
         infer = try config.bool("infer_types", default: true)
-        records = CSVRecords(separator: try config.string("separator", default: ",").first ?? ",")
+        records = CSVRecords(separator: try FileFormat.separator(config, path: path))
         keyField = try config.string("key_field")
         timeField = try config.string("event_time_field")
         reader = try Self.reader(path)
@@ -173,7 +173,7 @@ public final class FileSource: Source {
             while let first = reader.next(final: true) {
                 guard !first.isEmpty else { continue }
                 if case let .header(names) = records.feed(Substring(String(decoding: first, as: UTF8.self)), number: reader.lineNumber) {
-                    header = names.map { $0.trimmingCharacters(in: .whitespaces) }
+                    takeHeader(names)
                 }
                 break
             }
@@ -243,6 +243,11 @@ public final class FileSource: Source {
         while emitted < maxRecords {
             guard let line = reader.next(final: !follow) else {
                 if !follow {
+                    if format == .csv, let open = records.finish() {
+                        failUnterminated(open, output, index: emitted, &writer)
+                        emitted += 1
+                        continue
+                    }
                     ended = true
                     return .end
                 }
@@ -264,6 +269,17 @@ public final class FileSource: Source {
             }
         }
         return .more
+    }
+
+    /// The file ended inside a CSV record's quoted field: that record,
+    /// every line from where it began, is dead-lettered, not dropped
+    /// without a trace. (A followed file's end is only where it is now: the
+    /// rest may come.)
+    private func failUnterminated(_ open: (text: String, line: Int), _ output: Output, index: Int, _ writer: inout BSONWriter) {
+        let reason = "line \(open.line): unterminated quoted field (the file ends inside it)"
+        _ = emitUndecodable(open.text, reason, output, UInt64(reader.lineNumber), &writer, line: open.line)
+        output.fail(index, reason)
+        if checkpointPath != nil { delivered.emitted(line: reader.lineNumber, end: reader.offset) }
     }
 
     enum Outcome {
@@ -298,12 +314,12 @@ public final class FileSource: Source {
             case nil:
                 return .skipped
             case let .header(names):
-                header = names.map { $0.trimmingCharacters(in: .whitespaces) }
+                takeHeader(names)
                 return .skipped
-            case let .mismatched(text, cells, expected, _):
-                return emitUndecodable(text, "line \(reader.fileLineNumber): \(cells) fields, the header has \(expected)", output, token, &writer)
+            case let .mismatched(text, cells, expected, line):
+                return emitUndecodable(text, "line \(line): \(cells) fields, the header has \(expected)", output, token, &writer, line: line)
             case let .unterminated(text, line):
-                return emitUndecodable(text, "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes (a stray quote?); reading goes on at line \(reader.fileLineNumber + 1)", output, token, &writer)
+                return emitUndecodable(text, "line \(line): a quoted field still open after \(records.maxRecordBytes) bytes (a stray quote?); reading goes on at line \(reader.fileLineNumber + 1)", output, token, &writer, line: line)
             case let .record(cells, _):
                 if let bad = header.first(where: { $0.utf8.contains(0) }) {
                     return emitUndecodable(line, "line \(reader.fileLineNumber): the header's column \(bad.debugDescription) holds a NUL character, which a field name cannot", output, token, &writer)
@@ -313,6 +329,13 @@ public final class FileSource: Source {
         }
         writer.finish().withUnsafeBytes { emit($0, output, token: token) }
         return .emitted
+    }
+
+    private func takeHeader(_ names: [String]) {
+        header = names
+        if !records.renamed.isEmpty {
+            host.log(.warning, "\(reader.path): the CSV header repeats column names; reading \(records.renamed.joined(separator: ", "))")
+        }
     }
 
     /// Emits a decoded record, with its event time and key when configured,
@@ -339,10 +362,12 @@ public final class FileSource: Source {
         }
     }
 
-    func emitUndecodable(_ line: String, _ reason: String, _ output: Output, _ token: UInt64, _ writer: inout BSONWriter) -> Outcome {
+    /// - Parameter line: where the record began, when not on the last line read (a CSV record spanning lines).
+    func emitUndecodable(_ text: String, _ reason: String, _ output: Output, _ token: UInt64, _ writer: inout BSONWriter,
+                         line: Int? = nil) -> Outcome {
         writer.reset()
-        writer.append("raw", string: line)
-        writer.append("line", int64: Int64(reader.fileLineNumber))
+        writer.append("raw", string: text)
+        writer.append("line", int64: Int64(line ?? reader.fileLineNumber))
         output.emit(writer.finish(), token: token)
         return .undecodable(reason)
     }

@@ -1,9 +1,11 @@
 /// Turns CSV lines into records: joins the lines of a quoted field that
-/// spans several, takes the first record as the header, and checks every
-/// later record's cell count against it.
+/// spans several, takes the first record as the header (`CSV.headerNames`),
+/// and checks every later record's cell count against it: a record with
+/// another count is `mismatched`, for the caller to dead-letter, neither
+/// padded nor cut.
 public struct CSVRecords: Sendable {
     public enum Item: Sendable {
-        /// The first record.
+        /// The first record, as field names (`CSV.headerNames`).
         case header([String])
         /// A record with one cell per header name; `line` is where it began.
         case record([String], line: Int)
@@ -17,7 +19,10 @@ public struct CSVRecords: Sendable {
     public let separator: Character
     /// The longest record (over all its lines) before an open quote is taken for a stray one.
     public let maxRecordBytes: Int
+    /// The field names (`CSV.headerNames`), once the first record is read.
     public private(set) var header: [String]?
+    /// The header's repeated names that `CSV.headerNames` renamed, for a warning.
+    public private(set) var renamed: [String] = []
     /// A record still open after the last line fed (an unterminated quoted field).
     public private(set) var unfinished: (text: String, line: Int)?
     private var scanner: CSVQuoteScanner
@@ -53,12 +58,26 @@ public struct CSVRecords: Sendable {
         unfinished = nil
         scanner = CSVQuoteScanner(separator: separator)
         guard let header else {
-            self.header = cells
-            return .header(cells)
+            let names: [String]
+            (names, renamed) = CSV.headerNames(cells)
+            self.header = names
+            return .header(names)
         }
         guard cells.count == header.count else {
             return .mismatched(text: text, cells: cells.count, expected: header.count, line: start)
         }
         return .record(cells, line: start)
+    }
+
+    /// The input ended: the record still open, if any (its quoted field
+    /// never closed: malformed), which is then dropped from this reader.
+    /// Not for the end of what a growing file has so far (follow mode):
+    /// the rest of the record may still come.
+    public mutating func finish() -> (text: String, line: Int)? {
+        defer {
+            unfinished = nil
+            scanner = CSVQuoteScanner(separator: separator)
+        }
+        return unfinished
     }
 }

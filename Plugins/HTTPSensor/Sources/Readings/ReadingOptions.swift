@@ -17,7 +17,7 @@ struct ReadingOptions: Sendable {
        "format": {"enum": ["json", "ndjson", "csv", "text"], "description": "default: from Content-Type, else json"},
        "csv": {"type": "object", "additionalProperties": false, "description": "csv format: a header row, then one reading per row", "properties": {
          "separator": {"type": "string", "minLength": 1, "maxLength": 1, "description": "the character between fields (default ,)"},
-         "infer_types": {"type": "boolean", "description": "numbers and booleans become typed values (default true)"}}},
+         "infer_types": {"type": "boolean", "description": "numbers and booleans become typed values (default true), as file.read's infer_types: a cell becomes a number only when the number written back reads the same (02134, +1555, 0x1A, 1e5 stay text)"}}},
        "text": {"type": "object", "additionalProperties": false, "description": "text format: one reading per line, the whole line in field, or fields split by names or matched by regex", "properties": {
          "field": {"type": "string", "description": "without names/regex: the field that holds the whole line (RawData)"},
          "names": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "the fields a line splits into, in order; a line with another number of parts is malformed"},
