@@ -29,6 +29,37 @@ final class PushConnectionTests: XCTestCase {
         return readings
     }
 
+    /// Records what a request was answered; on its event loop only.
+    private final class Recorded: PushReplyTarget, @unchecked Sendable {
+        // `@unchecked Sendable`: written and read on the one event loop the test submits to.
+        var outcomes: [String] = []
+        func answer(_ outcome: PushInbox.Outcome) { outcomes.append("\(outcome)") }
+    }
+
+    /// With `ack: delivered`, a request the pipeline takes over two polls is
+    /// answered once every reading is acked: the acks of the first part,
+    /// which can arrive before the second part is taken, count.
+    func testADeliveredRequestTakenInTwoPollsIsAnsweredOnce() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let inbox = PushInbox(capacity: 100, replyOnDelivery: true, dedupe: nil)
+        let answers = Recorded()
+        XCTAssertTrue(try loop.submit { inbox.offer(Self.readings(5), reply: PushInbox.Reply(answers, loop: loop)) }.wait())
+        for _ in 0 ..< 2 {
+            var tokens: [UInt64] = []
+            _ = inbox.take(max: 3, timeoutMillis: 0) { _, _, token in tokens.append(token) }
+            try loop.submit {}.wait()
+            XCTAssertEqual(try loop.submit { answers.outcomes }.wait(), [], "answered before every reading was acked")
+            tokens.withUnsafeBufferPointer { inbox.acknowledge($0) }
+        }
+        try loop.submit {}.wait()
+        XCTAssertEqual(try loop.submit { answers.outcomes }.wait(), ["accepted(readings: 5, duplicates: 0)"])
+        inbox.close()
+        try loop.submit {}.wait()
+        XCTAssertEqual(try loop.submit { answers.outcomes }.wait().count, 1, "closing answers no request twice")
+    }
+
     /// The wake-up is sent from a task on the event loop, after the offer
     /// returned: `take` must hear it, not wait out its timeout.
     func testAnOfferFromAnEventLoopWakesAWaitingTake() throws {

@@ -136,15 +136,18 @@ final class PushInbox: @unchecked Sendable {
             // A local copy, written back once: `queue` is a class's stored
             // property, and each access to it paid a runtime exclusivity check.
             let request = queue[head]
+            // Awaited from its first reading on: the sinks may ack a first
+            // part before a later poll takes the rest, and those acks count.
+            if replyOnDelivery, request.next == 0 {
+                awaiting[request.id] = Awaiting(unacked: request.readings.count, readings: request.readings.count,
+                                                duplicates: request.duplicates, reply: request.reply)
+            }
             let next = min(request.readings.count, request.next + max - taken)
             taking.append((request.readings, request.id, request.next ..< next))
             taken += next - request.next
             queue[head].next = next
             guard next == request.readings.count else { break }
-            if replyOnDelivery {
-                awaiting[request.id] = Awaiting(unacked: request.readings.count, readings: request.readings.count,
-                                                duplicates: request.duplicates, reply: request.reply)
-            } else {
+            if !replyOnDelivery {
                 replies.append((request.reply, .accepted(readings: request.readings.count, duplicates: request.duplicates)))
             }
             head += 1
@@ -194,7 +197,8 @@ final class PushInbox: @unchecked Sendable {
     func close() {
         let pending: [Reply] = condition.withLock {
             closed = true
-            let waiting = queue[head...].map(\.reply) + awaiting.values.map(\.reply)
+            // A request partly taken is awaited already: answered once, from there.
+            let waiting = queue[head...].filter { $0.next == 0 || !replyOnDelivery }.map(\.reply) + awaiting.values.map(\.reply)
             queue.removeAll()
             awaiting.removeAll()
             head = 0
