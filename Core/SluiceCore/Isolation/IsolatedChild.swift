@@ -107,7 +107,10 @@ public enum IsolatedChild {
         case .poll:
             guard let most = r.u32(), let timeout = r.u32(), let stopping = r.u8(), r.isAtEnd else { return .malformed }
             // A source's `stopping` answers yes once the run stops, as in the host.
-            if stopping != 0 { instance.host.draining.store(true, ordering: .releasing) }
+            if stopping != 0 {
+                instance.host.stopRequested.store(true, ordering: .releasing)
+                instance.host.draining.store(true, ordering: .releasing)
+            }
             let records = RecordBuffer()
             let ctx = CallContext(output: records, input: nil)
             let status = instance.poll(ctx, maxRecords: Int(most), timeoutMillis: Int(timeout))

@@ -82,10 +82,11 @@ final class ComponentHost: Sendable {
     }
 
     /// What `host->stopping` answers: 0 while running; once stopping, 2 when
-    /// a stop was requested (the inputs were cut short), else 1 (they ended).
+    /// the inputs were cut short (a stop was requested, or `--max-records`
+    /// were all read), else 1 (they ended).
     var stoppingAnswer: Int32 {
         guard isStopping else { return 0 }
-        return control.isStopping || stopRequested.load(ordering: .acquiring) ? 2 : 1
+        return control.endsPartWay || stopRequested.load(ordering: .acquiring) ? 2 : 1
     }
 
     /// The allocations behind the C table. Written once in `init`, read-only

@@ -13,10 +13,14 @@ protocol Inbox: AnyObject, Sendable {
     /// Messages waiting, and their room, over all ports.
     var count: Int { get }
     var capacity: Int { get }
+    /// Whether a push on `port` would not block now (a round-robin spread
+    /// picks a worker by it: another port's room is no use to this batch).
+    func hasRoom(port: Int) -> Bool
 }
 
 extension BoundedQueue: Inbox where Element == Message {
     func push(_ message: Message, port _: Int) -> UInt64 { push(message) }
+    func hasRoom(port _: Int) -> Bool { count < capacity }
     func pushIgnoringCapacity(_ message: Message, port _: Int) { pushIgnoringCapacity(message) }
 }
 

@@ -25,6 +25,7 @@ final class PortedQueue: Inbox, @unchecked Sendable {
     ///   - maxHoldMillis: how long a port ahead in event time may be held back for an empty one (`InputAlignment`).
     init(ports: Int, capacity: Int, maxHoldMillis: Int) {
         state = PortedInboxState(ports: ports, capacity: max(1, capacity / ports), maxHoldNanos: UInt64(max(0, maxHoldMillis)) * 1_000_000)
+        self.capacity = state.capacity * ports
         self.ports = ports
         notFull = .allocate(capacity: ports)
         pthread_mutex_init(mutex, nil)
@@ -52,7 +53,14 @@ final class PortedQueue: Inbox, @unchecked Sendable {
         return state.count
     }
 
-    var capacity: Int { state.capacity * ports }
+    /// Fixed at init, so that producers read it without the lock.
+    let capacity: Int
+
+    func hasRoom(port: Int) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return !state.isFull(port: port)
+    }
 
     /// One more edge feeds `port` (called while the engine wires the graph, before any thread runs).
     func addEdge(port: Int) {

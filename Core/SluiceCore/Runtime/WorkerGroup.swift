@@ -41,7 +41,7 @@ final class WorkerGroup: Sendable {
         if workers.count == 1 { return push(records, tickets: tickets, port: port, to: workers[0]) }
         guard let keyed else {
             let turn = spread.withLock { $0.nextTurn() }
-            let worker = turn.first { workers[$0].inbox.count < workers[$0].inbox.capacity } ?? turn[0]
+            let worker = turn.first { workers[$0].inbox.hasRoom(port: port) } ?? turn[0]
             return push(records, tickets: tickets, port: port, to: workers[worker])
         }
         switch keyed.assign(records) {

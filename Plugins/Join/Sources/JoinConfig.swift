@@ -94,7 +94,7 @@ public struct JoinConfig: Sendable {
        "max_rows": {"type": "integer", "minimum": 1, "maximum": 2147483647, "description": "rows kept in state, both sides together (1000000; at most 2^31 - 1); past it the watermark moves past the row that expires first, which leaves as it would have, and any row it could have matched is late (overflow_evictions_total)"},
        "output": {"enum": ["nested", "flat"], "description": "nested (default): each row under its side's as, null for an outer row's missing side; flat: both rows' fields in one document, each name led by its side's prefix; on a clash the left field wins"},
        "late": {"enum": ["dead_letter", "output"], "description": "where late rows go: the `late` output (wire it as join.late) or the dead-letter queue with the reason; default: the output when the manifest wires it, else the dead-letter queue"},
-       "on_stop": {"enum": ["emit", "replay"], "description": "when a stop is requested (SIGINT, SIGTERM, --duration): emit (default) sends every unmatched row the join type keeps, then releases every hold; replay emits nothing and keeps the window's rows held, so the sources do not commit them and a restart rebuilds the window by replay. When the inputs end by themselves, both emit every unmatched row"}
+       "on_stop": {"enum": ["emit", "replay"], "description": "when a stop is requested (SIGINT, SIGTERM, --duration, --max-records used up): emit (default) sends every unmatched row the join type keeps, then releases every hold; replay emits nothing and keeps the window's rows held, so the sources do not commit them and a restart rebuilds the window by replay. When the inputs end by themselves, both emit every unmatched row"}
      }}
     """#
 

@@ -77,10 +77,11 @@
  *        that use it, and the host keeps texts only on their way). A record
  *        without text has text_length 0. Also host->release_many, many
  *        holds ended in one call.
- *   1.7  host->stopping answers 2 rather than 1 when a stop was requested
- *        (SIGINT, SIGTERM, --duration), so a processor's last tick tells a
- *        run cut short from inputs that ended. Older plugins test for
- *        non-zero and see no change. No struct changes.
+ *   1.7  host->stopping answers 2 rather than 1 when the inputs were cut
+ *        short (SIGINT, SIGTERM, --duration, --max-records used up), so a
+ *        processor's last tick tells a run cut short from inputs that
+ *        ended. Older plugins test for non-zero and see no change. No
+ *        struct changes.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -453,11 +454,11 @@ typedef struct sluice_host_api {
      * [any-thread] Sources and sinks: non-zero once the host is draining (a
      * long poll should return early). Processors (1.1): non-zero only during
      * the last tick, after every input has ended; a SIGTERM drain still
-     * delivers their inputs first. The value (1.7): 2 when a stop was
-     * requested (SIGINT, SIGTERM, --duration: the inputs were cut short,
-     * and sources keep their positions), 1 when the inputs ended by
-     * themselves; a processor that leaves its state for a restart to replay
-     * does so only on 2, and at a real end emits what it holds.
+     * delivers their inputs first. The value (1.7): 2 when the inputs were
+     * cut short (SIGINT, SIGTERM, --duration, --max-records used up: the
+     * sources keep their positions), 1 when they ended by themselves; a
+     * processor that leaves its state for a restart to replay does so only
+     * on 2, and at a real end emits what it holds.
      */
     int (*stopping)(void *host_data);
 

@@ -67,6 +67,44 @@ final class InputAlignmentTests: XCTestCase {
         XCTAssertEqual(a.next([nil, span(1201, 1600, 5)], now: 71 + hold), .take(port: 1), "and port 1 flows while port 0 stays quiet")
     }
 
+    /// An input behind that keeps sending, each batch still behind, does not
+    /// hold the input ahead for longer than one hold in all.
+    func testAnInputBehindThatTricklesHoldsABatchOnlyOnce() {
+        var a = twoInputs()
+        let ahead = batch(60_000, 0)
+        a.took(batch(0, 100), port: 0)
+        a.took(batch(0, 101), port: 1)
+        var now: UInt64 = 0
+        var sequence: UInt64 = 1
+        var taken: UInt64?
+        while now < 3_000_000_000, taken == nil {
+            // Port 1 sends a batch every 50 ms, 1 ms later in event time each.
+            if now % 50_000_000 == 0 {
+                let trickle = batch(Int64(now / 1_000_000), sequence)
+                sequence += 1
+                XCTAssertEqual(a.next([ahead, trickle], now: now), .take(port: 1))
+                a.took(trickle, port: 1)
+            }
+            if case .take(port: 0) = a.next([ahead, nil], now: now) { taken = now }
+            now += 10_000_000
+        }
+        XCTAssertNotNil(taken, "the batch ahead was held for 3 s")
+        XCTAssertLessThanOrEqual(taken ?? .max, hold, "held longer than one hold")
+    }
+
+    /// A worker has room for a batch only on that batch's port: a round-robin
+    /// spread asks per port, since another port's room is no use to it.
+    func testAPortedQueueHasRoomPerPort() {
+        let queue = PortedQueue(ports: 2, capacity: 4, maxHoldMillis: 0)
+        queue.addEdge(port: 0)
+        queue.addEdge(port: 1)
+        for _ in 0 ..< 2 { _ = queue.push(.end, port: 0) }
+        XCTAssertEqual(queue.count, 2)
+        XCTAssertLessThan(queue.count, queue.capacity, "room over all ports")
+        XCTAssertFalse(queue.hasRoom(port: 0))
+        XCTAssertTrue(queue.hasRoom(port: 1))
+    }
+
     func testNoHoldWhenTheEngineTurnedItOff() {
         var a = InputAlignment(ports: 2, maxHoldNanos: 0)
         a.addEdge(port: 0)

@@ -14,6 +14,8 @@
 /// `max_wait_ms`: an input with records sends a batch at least that often),
 /// so it cannot stall an input behind one that went quiet: once the hold
 /// expires, the input that is ahead flows until the empty one sends again.
+/// Nor behind one that trickles: a batch is held at most that long in all,
+/// however often the input behind sends in between.
 /// The engine turns it off (0) when one component feeds two of the ports
 /// (`PipelinePlan.inputsShareAnUpstream`): blocked on the full port held
 /// back, it could not send to the other, and every hold would run out.
@@ -59,6 +61,9 @@ struct InputAlignment {
     /// When the current hold began; kept once it expired, so the input
     /// ahead flows without another hold until the empty one sends again.
     private var holdingSince: UInt64?
+    /// The batch the current hold began for, so that batches taken from the
+    /// input behind meanwhile do not start its hold over.
+    private var heldSequence: UInt64?
     let maxHoldNanos: UInt64
 
     init(ports: Int, maxHoldNanos: UInt64) {
@@ -103,10 +108,14 @@ struct InputAlignment {
             case .untimed: return false
             }
         }
-        guard behind else { holdingSince = nil; return .take(port: earliest) }
+        guard behind else {
+            if !heads.contains(where: { $0 != nil && $0!.sequence == heldSequence }) { holdingSince = nil }
+            return .take(port: earliest)
+        }
         guard maxHoldNanos > 0 else { return .take(port: earliest) }
         guard let since = holdingSince else {
             holdingSince = now
+            heldSequence = heads[earliest]!.sequence
             return .hold(until: now &+ maxHoldNanos)
         }
         let until = since &+ maxHoldNanos

@@ -31,7 +31,7 @@ public struct PluginHost: @unchecked Sendable {
     /// input ended (emit what is left, write the snapshot).
     public var isStopping: Bool { api.pointee.stopping(api.pointee.host_data) != 0 }
 
-    /// Stopping because a stop was requested (SIGINT, SIGTERM, `--duration`),
+    /// Stopping because a stop was requested (SIGINT, SIGTERM, `--duration`, `--max-records` used up),
     /// not because the inputs ended: a processor's last tick may then leave
     /// its state for a restart to replay. False before ABI 1.7.
     public var isStopRequested: Bool { api.pointee.stopping(api.pointee.host_data) == 2 }
