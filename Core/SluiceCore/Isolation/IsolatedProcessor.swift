@@ -133,7 +133,8 @@ final class IsolatedProcessor: RecordProcessor {
         guard child.isRunning else { return SLUICE_OK }
         var request = [IsolationWire.Request.tick.rawValue]
         request.appendLittleEndian(UInt64(bitPattern: now))
-        request.append(UInt8(truncatingIfNeeded: host.draining.load(ordering: .acquiring) ? host.stoppingAnswer : 0))
+        // A processor's host answers only at the last tick (`draining`): 0 before it.
+        request.append(UInt8(truncatingIfNeeded: host.stoppingAnswer))
         return status(of: call(request, "a tick", ctx, holds: .none))
     }
 

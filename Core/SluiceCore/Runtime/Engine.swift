@@ -254,6 +254,8 @@ public final class Engine: @unchecked Sendable {
     private func makeStage(_ node: PipelinePlan.Node, worker: Int?, metrics stageMetrics: StageMetrics) throws -> Stage {
         let spec = node.spec
         let settings = plan.settings
+        // A processor with several inputs holds one that is ahead for up to a batch's wait, unless one component feeds two of them.
+        let maxHoldMillis = spec.role == .processor && !plan.inputsShareAnUpstream(spec.name) ? settings.batch.maxWaitMillis : 0
         let stage: Stage
         if spec.isolation == .process {
             var logger = logger
@@ -284,7 +286,7 @@ public final class Engine: @unchecked Sendable {
                                                                                                 maxMillis: settings.maxBackoffMillis)),
                                        receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,
                                        logger: self.logger, worker: worker, inputPorts: spec.inputs.count,
-                                       maxHoldMillis: plan.inputsShareAnUpstream(spec.name) ? 0 : settings.batch.maxWaitMillis)
+                                       maxHoldMillis: maxHoldMillis)
             case .sink:
                 stage = SinkStage(name: spec.name, metrics: stageMetrics, writer: IsolatedSink(child: child, metrics: childMetrics), settings: settings, control: control,
                                   logger: self.logger, worker: worker)
@@ -301,7 +303,7 @@ public final class Engine: @unchecked Sendable {
                 stage = ProcessorStage(name: spec.name, metrics: stageMetrics, instance: instance,
                                        receivesRevocations: node.plugin.note.abiMinor >= 3, settings: settings, control: control,
                                        logger: logger, worker: worker, inputPorts: spec.inputs.count,
-                                       maxHoldMillis: plan.inputsShareAnUpstream(spec.name) ? 0 : settings.batch.maxWaitMillis)
+                                       maxHoldMillis: maxHoldMillis)
             case .sink:
                 if let buffer = spec.buffer, buffer.kind == .disk {
                     stage = BufferedSinkStage(name: spec.name, metrics: stageMetrics, writer: instance,

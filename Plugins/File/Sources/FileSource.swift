@@ -241,22 +241,25 @@ public final class FileSource: Source {
         var emitted = 0
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMillis) * 1_000_000
         while emitted < maxRecords {
-            guard let line = reader.next(final: !follow) else {
-                if !follow {
-                    if format == .csv, let open = records.finish() {
-                        failUnterminated(open, output, index: emitted, &writer)
-                        emitted += 1
-                        continue
-                    }
-                    ended = true
-                    return .end
-                }
+            let outcome: Outcome
+            if let line = reader.next(final: !follow) {
+                if line.isEmpty, format != .lines { continue }
+                outcome = decodeUTF8(line, output, token: UInt64(reader.lineNumber), &writer)
+            } else if !follow, format == .csv, let open = records.finish() {
+                // The file ended inside a quoted field: that record, every line
+                // from where it began, is dead-lettered, not dropped without a
+                // trace. (A followed file's end is only where it is now: the rest may come.)
+                outcome = emitUndecodable(open.text, "line \(open.line): unterminated quoted field (the file ends inside it)", output,
+                                          UInt64(reader.lineNumber), &writer, line: open.line)
+            } else if !follow {
+                ended = true
+                return .end
+            } else {
                 if DispatchTime.now().uptimeNanoseconds >= deadline { return .more }
                 usleep(20_000)
                 continue
             }
-            if line.isEmpty, format != .lines { continue }
-            switch decodeUTF8(line, output, token: UInt64(reader.lineNumber), &writer) {
+            switch outcome {
             case .emitted:
                 emitted += 1
                 if checkpointPath != nil { delivered.emitted(line: reader.lineNumber, end: reader.offset) }
@@ -269,17 +272,6 @@ public final class FileSource: Source {
             }
         }
         return .more
-    }
-
-    /// The file ended inside a CSV record's quoted field: that record,
-    /// every line from where it began, is dead-lettered, not dropped
-    /// without a trace. (A followed file's end is only where it is now: the
-    /// rest may come.)
-    private func failUnterminated(_ open: (text: String, line: Int), _ output: Output, index: Int, _ writer: inout BSONWriter) {
-        let reason = "line \(open.line): unterminated quoted field (the file ends inside it)"
-        _ = emitUndecodable(open.text, reason, output, UInt64(reader.lineNumber), &writer, line: open.line)
-        output.fail(index, reason)
-        if checkpointPath != nil { delivered.emitted(line: reader.lineNumber, end: reader.offset) }
     }
 
     enum Outcome {
