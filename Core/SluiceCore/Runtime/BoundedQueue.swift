@@ -8,42 +8,25 @@ import Foundation
 /// stage that is busy on the other core costs a lock and an unlock, no
 /// wake-up call.
 ///
-/// `@unchecked Sendable`: `state` is read and written under `mutex`.
+/// `@unchecked Sendable`: `state` is read and written under `monitor`'s lock.
 final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private var state: InboxState<Element>
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    /// Signalled for a parked consumer when an element arrives.
-    private let notEmpty = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    /// Signalled for a parked producer when a pop frees room.
-    private let notFull = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// Condition `notEmpty` is signalled for a parked consumer when an
+    /// element arrives, `notFull` for a parked producer when a pop frees room.
+    private let monitor = MonotonicMonitor(conditions: 2)
+    private static var notEmpty: Int { 0 }
+    private static var notFull: Int { 1 }
 
     let capacity: Int
 
     init(capacity: Int) {
         state = InboxState(capacity: capacity)
         self.capacity = state.capacity
-        pthread_mutex_init(mutex, nil)
-        // Timed waits measure on the monotonic clock: a wall-clock step cannot stretch or cut them.
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(notEmpty, &attributes)
-        pthread_cond_init(notFull, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    deinit {
-        pthread_cond_destroy(notFull)
-        pthread_cond_destroy(notEmpty)
-        pthread_mutex_destroy(mutex)
-        notFull.deallocate()
-        notEmpty.deallocate()
-        mutex.deallocate()
     }
 
     var count: Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        monitor.lock()
+        defer { monitor.unlock() }
         return state.count
     }
 
@@ -51,47 +34,43 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     /// blocked in nanoseconds (the clock is read only when it must wait).
     @discardableResult
     func push(_ item: Element) -> UInt64 {
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         var waited: UInt64 = 0
         if state.isFull {
             let started = Clock.monotonicNanos()
             state.producerParks()
-            while state.isFull { pthread_cond_wait(notFull, mutex) }
+            while state.isFull { monitor.wait(Self.notFull) }
             state.producerWakes()
             waited = max(1, Clock.monotonicNanos() - started)
         }
         let wake = state.push(item)
-        pthread_mutex_unlock(mutex)
-        if wake { pthread_cond_signal(notEmpty) }
+        monitor.unlock()
+        if wake { monitor.signal(Self.notEmpty) }
         return waited
     }
 
     /// Appends even when full (control messages must never deadlock a producer).
     func pushIgnoringCapacity(_ item: Element) {
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         let wake = state.push(item)
-        pthread_mutex_unlock(mutex)
-        if wake { pthread_cond_signal(notEmpty) }
+        monitor.unlock()
+        if wake { monitor.signal(Self.notEmpty) }
     }
 
     /// Removes the oldest element, waiting up to `timeout` seconds; nil on timeout.
     func pop(timeout: Double) -> Element? {
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         if state.isEmpty {
-            var deadline = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &deadline)
-            let nanos = Int(deadline.tv_nsec) + Int(max(0, timeout) * 1e9)
-            deadline.tv_sec += nanos / 1_000_000_000
-            deadline.tv_nsec = nanos % 1_000_000_000
+            let deadline = Clock.monotonicNanos() &+ UInt64(max(0, timeout) * 1e9)
             state.consumerParks()
             while state.isEmpty {
-                if pthread_cond_timedwait(notEmpty, mutex, &deadline) == ETIMEDOUT, state.isEmpty { break }
+                if !monitor.wait(Self.notEmpty, until: deadline), state.isEmpty { break }
             }
             state.consumerWakes()
         }
         let taken = state.pop()
-        pthread_mutex_unlock(mutex)
-        if taken?.wakeProducer == true { pthread_cond_signal(notFull) }
+        monitor.unlock()
+        if taken?.wakeProducer == true { monitor.signal(Self.notFull) }
         return taken?.element
     }
 }

@@ -10,15 +10,15 @@ import Foundation
 /// take (every port empty, or what waits is held back for a while), a
 /// producer only when its own port is full, and each is woken only when parked.
 ///
-/// `@unchecked Sendable`: `state` is read and written under `mutex`.
+/// `@unchecked Sendable`: `state` is read and written under `monitor`'s lock.
 final class PortedQueue: Inbox, @unchecked Sendable {
     private var state: PortedInboxState<Message>
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    /// Signalled for a parked consumer when an element arrives.
-    private let notEmpty = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    /// Per port, signalled for a parked producer when a pop frees room there.
-    private let notFull: UnsafeMutablePointer<pthread_cond_t>
-    private let ports: Int
+    /// Condition 0 is signalled for a parked consumer when an element
+    /// arrives; condition 1 + p for a parked producer when a pop frees room on port p.
+    private let monitor: MonotonicMonitor
+    private static let notEmpty = 0
+
+    private static func notFull(_ port: Int) -> Int { 1 + port }
 
     /// - Parameters:
     ///   - capacity: batches over all ports, shared out evenly.
@@ -26,30 +26,12 @@ final class PortedQueue: Inbox, @unchecked Sendable {
     init(ports: Int, capacity: Int, maxHoldMillis: Int) {
         state = PortedInboxState(ports: ports, capacity: max(1, capacity / ports), maxHoldNanos: UInt64(max(0, maxHoldMillis)) * 1_000_000)
         self.capacity = state.capacity * ports
-        self.ports = ports
-        notFull = .allocate(capacity: ports)
-        pthread_mutex_init(mutex, nil)
-        // Timed waits measure on the monotonic clock: a wall-clock step cannot stretch or cut them.
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(notEmpty, &attributes)
-        for port in 0 ..< ports { pthread_cond_init(notFull + port, &attributes) }
-        pthread_condattr_destroy(&attributes)
-    }
-
-    deinit {
-        for port in 0 ..< ports { pthread_cond_destroy(notFull + port) }
-        pthread_cond_destroy(notEmpty)
-        pthread_mutex_destroy(mutex)
-        notFull.deallocate()
-        notEmpty.deallocate()
-        mutex.deallocate()
+        monitor = MonotonicMonitor(conditions: 1 + ports)
     }
 
     var count: Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        monitor.lock()
+        defer { monitor.unlock() }
         return state.count
     }
 
@@ -57,57 +39,57 @@ final class PortedQueue: Inbox, @unchecked Sendable {
     let capacity: Int
 
     func hasRoom(port: Int) -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        monitor.lock()
+        defer { monitor.unlock() }
         return !state.isFull(port: port)
     }
 
     /// One more edge feeds `port` (called while the engine wires the graph, before any thread runs).
     func addEdge(port: Int) {
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         state.addEdge(port: port)
-        pthread_mutex_unlock(mutex)
+        monitor.unlock()
     }
 
     func push(_ message: Message, port: Int) -> UInt64 {
         let kind = message.alignmentKind
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         var waited: UInt64 = 0
         if state.isFull(port: port) {
             let started = Clock.monotonicNanos()
             state.producerParks(port: port)
-            while state.isFull(port: port) { pthread_cond_wait(notFull + port, mutex) }
+            while state.isFull(port: port) { monitor.wait(Self.notFull(port)) }
             state.producerWakes(port: port)
             waited = max(1, Clock.monotonicNanos() - started)
         }
         let wake = state.push(message, port: port, kind: kind)
-        pthread_mutex_unlock(mutex)
-        if wake { pthread_cond_signal(notEmpty) }
+        monitor.unlock()
+        if wake { monitor.signal(Self.notEmpty) }
         return waited
     }
 
     func pushIgnoringCapacity(_ message: Message, port: Int) {
         let kind = message.alignmentKind
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         let wake = state.push(message, port: port, kind: kind)
-        pthread_mutex_unlock(mutex)
-        if wake { pthread_cond_signal(notEmpty) }
+        monitor.unlock()
+        if wake { monitor.signal(Self.notEmpty) }
     }
 
     func pop(timeout: Double) -> Message? {
-        pthread_mutex_lock(mutex)
+        monitor.lock()
         let deadline = Clock.monotonicNanos() &+ UInt64(max(0, timeout) * 1e9)
         while true {
             let now = Clock.monotonicNanos()
             switch state.pop(now: now) {
             case let .element(message, port, wakeProducer):
-                pthread_mutex_unlock(mutex)
-                if wakeProducer { pthread_cond_signal(notFull + port) }
+                monitor.unlock()
+                if wakeProducer { monitor.signal(Self.notFull(port)) }
                 return message
             case let .hold(until) where now < deadline: park(until: min(until, deadline))
             case .empty where now < deadline: park(until: deadline)
             case .hold, .empty:
-                pthread_mutex_unlock(mutex)
+                monitor.unlock()
                 return nil
             }
         }
@@ -115,9 +97,8 @@ final class PortedQueue: Inbox, @unchecked Sendable {
 
     /// Waits, with the lock held, for a push or the monotonic time `nanos`.
     private func park(until nanos: UInt64) {
-        var end = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
         state.consumerParks()
-        _ = pthread_cond_timedwait(notEmpty, mutex, &end)
+        monitor.wait(Self.notEmpty, until: nanos)
         state.consumerWakes()
     }
 }
