@@ -1,5 +1,6 @@
 @testable import FilePlugin
 import Foundation
+import SluiceCore
 import SluiceFormats
 import SluiceSDK
 import SluiceTestSupport
@@ -254,6 +255,41 @@ final class FileTests: XCTestCase {
         XCTAssertEqual(all.count - lines, written - Int(resumeAt), "duplicated: only what was written after the last checkpoint")
         XCTAssertTrue(second.stderr.contains("resuming after line \(resumeAt)"), second.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: saved))
+    }
+
+    /// Two manifests in one folder that both name their source `in`, with
+    /// no `engine.state_dir`: each keeps its checkpoint in its own folder of
+    /// `.sluice-state`, so the one that reads to the end does not remove
+    /// the other's. A folder an earlier Sluice kept at `.sluice-state/in`
+    /// is moved in once, and the run resumes from it.
+    func testTwoManifestsInOneFolderKeepTheirOwnCheckpoints() throws {
+        for name in ["a", "b"] {
+            try (0 ..< 1000).map { "{\"n\":\($0)}\n" }.joined().write(toFile: "\(dir)/\(name).ndjson", atomically: true, encoding: .utf8)
+            try """
+            sources:
+              in: {use: file.read, config: {path: \(name).ndjson}, batch: {max_records: 64}}
+            sinks:
+              out: {use: file.write, inputs: [in], config: {path: \(name)-out.ndjson}}
+            """.write(toFile: "\(dir)/\(name).yaml", atomically: true, encoding: .utf8)
+        }
+        func run(_ name: String, max: Int? = nil) throws -> (numbers: [Int64], log: String) {
+            try? FileManager.default.removeItem(atPath: "\(dir)/\(name)-out.ndjson")
+            let result = try TestSupport.runProcess(TestSupport.sluice, ["run", "\(name).yaml", "--no-progress"] + (max.map { ["--max-records", "\($0)"] } ?? []),
+                                                    cwd: dir)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return (try TestSupport.readNDJSON("\(dir)/\(name)-out.ndjson").map { $0["n"]!.integer! }, result.stderr)
+        }
+        XCTAssertEqual(try run("a", max: 400).numbers, Array(0 ..< 400))
+        XCTAssertEqual(try run("b").numbers, Array(0 ..< 1000), "b does not resume a's checkpoint")
+        XCTAssertEqual(try run("a").numbers, Array(400 ..< 1000), "a resumes: b's run did not remove its checkpoint")
+
+        XCTAssertEqual(try run("a", max: 300).numbers, Array(0 ..< 300))
+        let folder = StateFolder.perManifest("\(dir)/a.yaml", workingDirectory: dir)
+        try FileManager.default.moveItem(atPath: "\(dir)/\(folder)/in", toPath: "\(dir)/.sluice-state/in")
+        let upgraded = try run("a")
+        XCTAssertEqual(upgraded.numbers, Array(300 ..< 1000), "the run resumes from the state an earlier Sluice kept")
+        XCTAssertTrue(upgraded.log.contains("in: moved its state from .sluice-state/in to \(folder)/in"), upgraded.log)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/.sluice-state/in"))
     }
 
     func testDeliveredLinesAdvanceOnlyOverTheAckedRunFromTheStart() {

@@ -85,6 +85,28 @@ final class IsolatedProcessorTests: XCTestCase {
     /// `retry.max_attempts` its records are dead-lettered with the signal as
     /// the reason; the other batches are delivered; the host exits 0 (the
     /// share dead-lettered is under `max_dead_letter_ratio`).
+    /// At the last tick of a run cut short by `--max-records`, `stopping`
+    /// answers 2 to a plugin built for ABI 1.7 and 1 to one built before,
+    /// whose contract was "non-zero" (a plugin comparing with 1 would miss
+    /// a 2): in the host, and in a child through the tick's byte.
+    func testAPluginBuiltBeforeABI17IsToldOfACutWithOne() throws {
+        let older = dir + "/abi-1.6"
+        try FileManager.default.createDirectory(atPath: older, withIntermediateDirectories: true)
+        try TestSupport.compileC(CPlugins.faulty, name: "faulty", dir: older, flags: ["-DDECLARED_MINOR=6"])
+        for library in ["libcrashkit.so", "libtestkit.so"] {
+            try FileManager.default.copyItem(atPath: "\(pluginDir)/\(library)", toPath: "\(older)/\(library)")
+        }
+        for (plugins, answer) in [(pluginDir, Int64(2)), (older, 1)] {
+            for isolation in ["none", "process"] {
+                try? FileManager.default.removeItem(atPath: dir + "/copies.bson")
+                let result = try TestSupport.runProcess(TestSupport.sluice, ["run", try manifest("cut-\(isolation)", isolation: isolation, processor: "{}"),
+                                                                             "--no-progress", "--max-records", "1000", "--plugin-path", plugins])
+                XCTAssertEqual(result.status, 0, result.stderr)
+                XCTAssertEqual(try written(dir + "/copies.bson").compactMap { $0["final"] }, [answer], "\(plugins), isolation: \(isolation)")
+            }
+        }
+    }
+
     func testABatchThatAlwaysAbortsIsDeadLetteredWithTheSignal() throws {
         let result = try run(try manifest("abort", processor: "{marker: \(dir)/crashed, crash_on: 1777, abort: true}"))
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -7,8 +7,8 @@ import XCTest
 /// processor only at its last tick, 1 when its inputs ended and 2 when a stop
 /// was requested; sources and sinks 2 once a stop is requested.
 final class StoppingAnswerTests: XCTestCase {
-    private func host(_ role: ComponentRole, _ control: EngineControl) -> ComponentHost {
-        ComponentHost(name: "c", plugin: "p", role: role, inputs: [], stateDirectory: nil,
+    private func host(_ role: ComponentRole, _ control: EngineControl, abiMinor: Int = PluginLoader.abiMinor) -> ComponentHost {
+        ComponentHost(name: "c", plugin: "p", pluginABIMinor: abiMinor, role: role, inputs: [], stateDirectory: nil,
                       logger: Logger(label: "test"), metrics: RunMetrics(pipeline: "test"), control: control)
     }
 
@@ -32,6 +32,20 @@ final class StoppingAnswerTests: XCTestCase {
         child.draining.store(true, ordering: .releasing)
         child.stopRequested.store(true, ordering: .releasing)
         XCTAssertEqual(stopping(child), 2, "an isolated child learns of the stop from the last tick's byte")
+    }
+
+    /// Before ABI 1.7 the contract was "non-zero": a plugin built then gets
+    /// 1 for a cut as well, in case it compares with 1.
+    func testAPluginBuiltBeforeABI17IsAnsweredOneForACut() {
+        for role in [ComponentRole.source, .processor, .sink] {
+            let control = EngineControl(maxRecords: nil)
+            let old = host(role, control, abiMinor: 6)
+            control.beginDrain(deadline: 0)
+            old.draining.store(true, ordering: .releasing)
+            XCTAssertEqual(stopping(old), 1, "\(role)")
+            old.stopRequested.store(true, ordering: .releasing)
+            XCTAssertEqual(stopping(old), 1, "\(role): an isolated child told of the stop")
+        }
     }
 
     func testSourcesAndSinksSeeARequestedStop() {

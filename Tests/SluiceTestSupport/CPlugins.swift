@@ -213,7 +213,9 @@ public enum CPlugins {
 
     /// Components for `isolation: process` (plugin `faulty`). `crashy` forwards every record
     /// to its default output and emits a copy of it to `copies`; at the
-    /// last tick (stopping) it emits `{final: 1}` to `copies`. On its
+    /// last tick it emits `{final: S}` to `copies`, S what `stopping`
+    /// answered (1: the inputs ended, 2: cut short). Built with
+    /// `-DDECLARED_MINOR=m`, it declares ABI 1.m instead of the header's. On its
     /// `crash_at`-th process call in a process it faults once (the first
     /// process to get there creates `marker`; later ones go on): a
     /// segfault, or with `"abort":true` abort(), or with `"hang":true` a call
@@ -230,6 +232,10 @@ public enum CPlugins {
     #include <string.h>
     #include <unistd.h>
     #include <sluice/sluice_plugin.h>
+    #ifdef DECLARED_MINOR
+    #undef SLUICE_ABI_MINOR
+    #define SLUICE_ABI_MINOR DECLARED_MINOR
+    #endif
 
     \#(configReaders)
     \#(countingEmit)
@@ -307,9 +313,11 @@ public enum CPlugins {
     static sluice_status tick(void *state, int64_t now_ms, sluice_context *ctx) {
         state_t *s = state;
         (void)now_ms;
-        if (!s->host->stopping(s->host->host_data) || s->final_sent) return SLUICE_OK;
+        int stopping = s->host->stopping(s->host->host_data);
+        if (!stopping || s->final_sent) return SLUICE_OK;
         s->final_sent = 1;
-        static const uint8_t doc[] = {16, 0, 0, 0, 0x10, 'f', 'i', 'n', 'a', 'l', 0, 1, 0, 0, 0, 0};
+        uint8_t doc[] = {16, 0, 0, 0, 0x10, 'f', 'i', 'n', 'a', 'l', 0, 0, 0, 0, 0, 0};
+        doc[11] = (uint8_t)stopping;
         sluice_emit_options o = {0};
         o.struct_size = sizeof o;
         o.event_time_ms = SLUICE_NO_EVENT_TIME;

@@ -40,7 +40,7 @@ public enum IsolatedChild {
                 _ = started(.config, "the host's hello is not what this sluice expects (is the child binary the host's?)")
                 return 1
             }
-            let host = ComponentHost(name: name, plugin: plugin.name, role: info.role, inputs: hello.inputs,
+            let host = ComponentHost(name: name, plugin: plugin.name, pluginABIMinor: plugin.note.abiMinor, role: info.role, inputs: hello.inputs,
                                      stateDirectory: hello.stateDirectory, outputWired: hello.outputWired,
                                      worker: hello.workerCount > 1 ? hello.worker : nil, workerCount: hello.workerCount, logger: logger,
                                      metrics: RunMetrics(pipeline: name, forHost: true), control: EngineControl(maxRecords: nil), journalsHolds: true)

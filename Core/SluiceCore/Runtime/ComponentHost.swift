@@ -34,6 +34,10 @@ final class ComponentHost: Sendable {
     /// A processor's `stopping` means "this is the last tick": a SIGTERM drain
     /// still delivers its inputs, so the run's stop must not look like the end.
     private let answersStopOnlyAtLastTick: Bool
+    /// The plugin was built against ABI 1.7 or later, where `stopping` 2
+    /// means the inputs were cut short; before, the contract was only
+    /// "non-zero", and a plugin comparing with 1 would miss a 2.
+    private let tellsCutShort: Bool
     /// The C table handed to the plugin, with the strings it points to.
     private let table: CTable
 
@@ -42,12 +46,14 @@ final class ComponentHost: Sendable {
     /// - Parameter outputWired: processors: per output (0 the default), whether the manifest gives it a reader.
     /// - Parameter journalsHolds: in an isolated child: holds ended are noted for the host (`HoldTable.takeReleased`).
     /// - Parameter workerCount: the component's `workers:`, for the table's `worker_count` (`worker` is its `worker_index`).
-    init(name: String, plugin: String, role: ComponentRole, inputs: [String], stateDirectory: String?, outputWired: [Bool] = [],
+    /// - Parameter pluginABIMinor: the ABI minor the plugin was built against (its note).
+    init(name: String, plugin: String, pluginABIMinor: Int, role: ComponentRole, inputs: [String], stateDirectory: String?, outputWired: [Bool] = [],
          worker: Int? = nil, workerCount: Int = 1, logger: Logger, metrics: RunMetrics, control: EngineControl, journalsHolds: Bool = false)
     {
         holds = HoldTable(journalsReleases: journalsHolds)
         self.name = name
         self.plugin = plugin
+        tellsCutShort = pluginABIMinor >= 7
         self.worker = worker
         answersStopOnlyAtLastTick = role == .processor
         var logger = logger
@@ -83,10 +89,11 @@ final class ComponentHost: Sendable {
 
     /// What `host->stopping` answers: 0 while running; once stopping, 2 when
     /// the inputs were cut short (a stop was requested, or `--max-records`
-    /// were all read), else 1 (they ended).
+    /// were all read), else 1 (they ended). A plugin built before ABI 1.7
+    /// gets 1 either way.
     var stoppingAnswer: Int32 {
         guard isStopping else { return 0 }
-        return control.endsPartWay || stopRequested.load(ordering: .acquiring) ? 2 : 1
+        return tellsCutShort && (control.endsPartWay || stopRequested.load(ordering: .acquiring)) ? 2 : 1
     }
 
     /// The allocations behind the C table. Written once in `init`, read-only

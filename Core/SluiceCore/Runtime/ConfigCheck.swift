@@ -14,7 +14,9 @@ extension ComponentInfo {
     func check(config: JSONObject, name: String, plugin: String, inputs: [String], workers: Int = 1, logger: Logger) -> [String] {
         guard hasCheck, let check = descriptor.pointee.check else { return [] }
         // A registry of its own: what the component records while checking is dropped.
-        let host = ComponentHost(name: name, plugin: plugin, role: role, inputs: inputs, stateDirectory: nil, workerCount: workers, logger: logger,
+        // Nothing stops during a check, so the ABI minor that shapes `stopping` does not matter.
+        let host = ComponentHost(name: name, plugin: plugin, pluginABIMinor: PluginLoader.abiMinor, role: role, inputs: inputs,
+                                 stateDirectory: nil, workerCount: workers, logger: logger,
                                  metrics: RunMetrics(pipeline: "check"), control: EngineControl(maxRecords: nil))
         var error = [CChar](repeating: 0, count: 16384)
         let capacity = error.count

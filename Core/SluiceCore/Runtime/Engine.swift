@@ -182,6 +182,7 @@ public final class Engine: @unchecked Sendable {
 
     private func build() throws {
         let settings = plan.settings
+        StateFolder.adoptFormerFolders(settings, components: plan.nodes.map(\.spec.name), logger: logger)
         var reported = Set<String>()
         for node in plan.nodes where reported.insert(node.plugin.name).inserted {
             metrics.pluginLoaded(node.plugin.name, seconds: node.plugin.loadSeconds)
@@ -373,7 +374,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func componentHost(_ node: PipelinePlan.Node, worker: Int?, stateDirectory: String?) -> ComponentHost {
-        ComponentHost(name: node.spec.name, plugin: node.plugin.name, role: node.spec.role, inputs: node.spec.inputs,
+        ComponentHost(name: node.spec.name, plugin: node.plugin.name, pluginABIMinor: node.plugin.note.abiMinor, role: node.spec.role, inputs: node.spec.inputs,
                       stateDirectory: stateDirectory, outputWired: plan.routes(of: node.spec.name).map { !$0.isEmpty },
                       worker: worker, workerCount: node.spec.workers, logger: logger, metrics: metrics, control: control)
     }
