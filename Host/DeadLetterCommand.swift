@@ -10,9 +10,15 @@ struct DeadLetterCommand: ParsableCommand {
         abstract: "Summarise a dead-letter file, or send its records again through a pipeline once the cause is fixed.",
         subcommands: [Inspect.self, Replay.self])
 
+    /// The entries of `file`; a file that cannot be read is reported with
+    /// the system's reason, and the command exits 2.
     static func entries(_ file: String) throws -> [DeadLetterEntry] {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw ValidationError("cannot read \(file)")
+        let text: String
+        do {
+            text = try TextFile.read(file)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
         }
         let (entries, malformed) = DeadLetterEntry.read(ndjson: text)
         if malformed > 0 {

@@ -59,6 +59,18 @@ final class DeadLetterEntryTests: XCTestCase {
     /// A reason is what a server or library said, and it can repeat a
     /// password from the component's config or a URL's credentials: the
     /// entry masks them as log lines do.
+    /// A file that cannot be read is reported with the system's reason
+    /// (not just "cannot read"), without the usage text, and exit 2.
+    func testInspectingAMissingFileSaysWhy() throws {
+        let dir = TestSupport.tempDir("dlq-missing")
+        for (path, reason) in [(dir + "/nope.ndjson", "cannot open \(dir)/nope.ndjson: No such file or directory"),
+                               (dir, "cannot read \(dir): Is a directory")] {
+            let inspect = try TestSupport.runProcess(TestSupport.sluice, ["dlq", "inspect", path])
+            XCTAssertEqual(inspect.status, 2, inspect.stderr)
+            XCTAssertEqual(inspect.stderr, "error: \(reason)\n")
+        }
+    }
+
     func testSecretsInAReasonAreMasked() throws {
         SecretRegistry.register(config: .object(JSONObject([(key: "password", value: .string("pa55-in-config"))])))
         let records = RecordBuffer()

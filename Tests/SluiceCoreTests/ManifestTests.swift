@@ -61,6 +61,20 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(out.retry?.breakerFailures, 0)
     }
 
+    /// A leading `~/` is the home folder, as in a shell: no shell expands a
+    /// path written in a manifest, and `~/x` made a folder named `~`.
+    func testATildePathIsInTheHomeFolder() throws {
+        XCTAssertEqual(ManifestPaths.resolve("~/data/out.ndjson", relativeTo: "/m/p.yaml", home: "/home/u"), "/home/u/data/out.ndjson")
+        XCTAssertEqual(ManifestPaths.resolve("~", relativeTo: "/m/p.yaml", home: "/home/u/"), "/home/u")
+        XCTAssertEqual(ManifestPaths.resolve("~other/x", relativeTo: "/m/p.yaml", home: "/home/u"), "/m/~other/x", "only the user's own home")
+        XCTAssertEqual(ManifestPaths.resolve("a/~/b", relativeTo: "/m/p.yaml", home: "/home/u"), "/m/a/~/b")
+        let plan = try TestSupport.plan(base + "\nsinks:\n  out: {use: file.write, inputs: [gen], config: {path: ~/sluice-out.ndjson}}\n" +
+                                        "engine: {dead_letter_path: ~/sluice-dead.ndjson}\n", dir: dir)
+        let home = URL(fileURLWithPath: NSHomeDirectory()).standardizedFileURL.path
+        XCTAssertEqual(plan.nodes.first { $0.spec.name == "out" }?.spec.config["path"]?.string, home + "/sluice-out.ndjson")
+        XCTAssertEqual(plan.settings.deadLetterPath, home + "/sluice-dead.ndjson")
+    }
+
     /// The paths the host writes are checked when the manifest is read, so
     /// `validate` reports them instead of the first dead letter failing.
     func testUnwritablePathsAreReported() throws {
@@ -82,6 +96,18 @@ final class ManifestTests: XCTestCase {
 
     func testInvalidYAML() {
         expect("sources:\n  gen: [unclosed\n", line: 3, key: "", contains: "invalid YAML")
+    }
+
+    /// A key written twice is reported where it is written again (libyaml
+    /// gives the first), in block and flow mappings, with the first named.
+    func testADuplicateKeyIsReportedAtItsRepeat() {
+        let sinks = "sinks:\n  out: {use: file.write, inputs: [gen], config: {path: /dev/null}}\n"
+        expect(base + "\n" + sinks + "  out: {use: file.write, inputs: [gen], config: {path: /tmp/x}}\n", line: 7, key: "",
+               contains: "the key 'out' is written twice in one mapping (first at line 6, column 3)")
+        let found = errors("sources:\n  gen: {use: faker.generate, config: {count: 1, profile: people, count: 2}}\n" + sinks)
+        XCTAssertEqual(found.first.map { "\($0.location!.line):\($0.location!.column)" }, "2:66", "\(found)")
+        expect(base + "\n" + sinks + "  out: {}\n  out: {}\n", line: 7, key: "", contains: "first at line 6, column 3")
+        expect(base + "\n" + "sinks:\n  'out': {}\n  out: {}\n", line: 6, key: "", contains: "the key 'out' is written again later in this mapping")
     }
 
     /// libyaml notices an unclosed brace only on the next line; the message

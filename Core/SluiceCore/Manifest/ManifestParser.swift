@@ -35,9 +35,9 @@ public struct ManifestParser {
     {
         let text: String
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            text = try TextFile.read(file)
         } catch {
-            return (nil, [ManifestError(nil, key: "", "\(file): cannot read the manifest: \(error.localizedDescription)")])
+            return (nil, [ManifestError(nil, key: "", "\(file): cannot read the manifest: \(error.reason)")])
         }
         return read(text: text, file: file, environment: environment)
     }
@@ -52,6 +52,13 @@ public struct ManifestParser {
         } catch let YamlError.parser(context, problem, mark, _), let YamlError.scanner(context, problem, mark, _) {
             return (nil, [ManifestError(parser.loc(mark), key: "",
                                         "invalid YAML: \(explain(problem, at: mark, in: text))\(started(context, before: mark))")])
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
+            let key = duplicates.first ?? "", first = context.mark
+            guard let repeated = DuplicateKey.repeated(key, first: first, in: text) else {
+                return (nil, [ManifestError(parser.loc(first), key: "", "invalid YAML: the key '\(key)' is written again later in this mapping")])
+            }
+            return (nil, [ManifestError(parser.loc(repeated), key: "",
+                                        "invalid YAML: the key '\(key)' is written twice in one mapping (first at line \(first.line), column \(first.column))")])
         } catch {
             return (nil, [ManifestError(SourceLocation(file: file, line: 1, column: 1), key: "", "invalid YAML: \(error)")])
         }

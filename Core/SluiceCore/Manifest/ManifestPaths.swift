@@ -6,9 +6,14 @@ import SluiceSDK
 /// when their schema says `"format": "path"`: the host resolves them before
 /// `check` and `create`, and plugins see absolute paths.
 public enum ManifestPaths {
-    /// `path` against the folder of `manifestFile`; absolute paths, `-`
-    /// (stdin/stdout) and empty strings unchanged.
-    public static func resolve(_ path: String, relativeTo manifestFile: String) -> String {
+    /// `path` against the folder of `manifestFile`; a leading `~/` (or `~`
+    /// alone) is the home folder, as a shell reads it, since no shell
+    /// expands a path in a manifest; absolute paths, `-` (stdin/stdout) and
+    /// empty strings unchanged.
+    public static func resolve(_ path: String, relativeTo manifestFile: String, home: String = NSHomeDirectory()) -> String {
+        if path == "~" || path.hasPrefix("~/") {
+            return URL(fileURLWithPath: home).appendingPathComponent(String(path.dropFirst(2))).standardizedFileURL.path
+        }
         guard !path.isEmpty, path != "-", !path.hasPrefix("/") else { return path }
         let base = URL(fileURLWithPath: manifestFile).deletingLastPathComponent()
         return base.appendingPathComponent(path).standardizedFileURL.path
