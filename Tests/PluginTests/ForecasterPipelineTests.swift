@@ -72,6 +72,27 @@ final class ForecasterPipelineTests: XCTestCase {
         return (result, try TestSupport.readNDJSON(dir + "/beach-forecast.ndjson"))
     }
 
+    /// A typo in `value_fields` is named once in the log, with the fields
+    /// the records have (before, forecasts just never warmed up).
+    func testAValueFieldNoRecordHasIsWarnedAboutOnce() throws {
+        let dir = TestSupport.tempDir("forecast-typo")
+        try (0 ..< 250).map { #"{"beach":"b\#($0 % 3)","time":\#(1_780_000_000_000 + $0 * 3_600_000),"water":\#(20 + $0 % 5)}"# + "\n" }.joined()
+            .write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
+        try """
+        engine: {state_dir: \(dir)/state}
+        sources:
+          in: {use: file.read, config: {path: in.ndjson}}
+        processors:
+          forecast: {use: forecaster.forecast, inputs: [in], config: {key_fields: [beach], value_fields: [water, watr], time_field: time, interval: 1h}}
+        sinks:
+          out: {use: file.write, inputs: [forecast], config: {path: out.ndjson}}
+        """.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        let result = try TestSupport.runProcess(TestSupport.sluice, ["run", dir + "/p.yaml", "--no-progress"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let warning = "value_fields 'watr': in none of the first 100 records, so no model learns from it (a typo?); fields seen: beach, time, water"
+        XCTAssertEqual(result.stderr.components(separatedBy: warning).count - 1, 1, result.stderr)
+    }
+
     func testReadingsOutOfOrderWithinTheWindowForecastAsSorted() throws {
         let lines = try String(contentsOfFile: BeachCSV.path, encoding: .utf8).split(separator: "\n")
         let header = lines[0]

@@ -66,6 +66,9 @@ public final class ForecasterProcessor: Processor {
     let alertsCleared: Metric
     let keysGauge: Metric
     let openAlertsGauge: Metric
+    /// Per value field: records that did not have it.
+    let absentCounters: [Metric]
+    var absentFields: AbsentFields
     /// Kept beside the gauge so a transition costs no scan of every alert state.
     var openAlerts = 0
 
@@ -86,6 +89,10 @@ public final class ForecasterProcessor: Processor {
         alertsCleared = host.metric(.counter, "alerts_cleared_total", help: "alerts cleared")
         keysGauge = host.metric(.gauge, "keys", help: "series keys held in state")
         openAlertsGauge = host.metric(.gauge, "alerts_open", help: "alerts open now (every key, field and rule)")
+        absentCounters = self.config.valueFields.map {
+            host.metric(.counter, "value_field_absent_total", labels: ["field": $0], help: "records without this value field")
+        }
+        absentFields = AbsentFields(self.config.valueFields)
         snapshotPath = host.stateDirectory.map { $0 + "/" + SnapshotFile.name }
         restore()
     }
@@ -179,6 +186,7 @@ public final class ForecasterProcessor: Processor {
         for record in batch {
             switchTo(record.split ?? Self.noSplit)
             paths.read(record.document, into: &found)
+            noteAbsentValues(record.document)
             guard let time = readingTime(record) else {
                 let source = config.timeField.map { "field '\($0)'" } ?? "event time"
                 output.fail(record.index, "no reading time: \(source) missing or not a date")
@@ -291,6 +299,13 @@ public final class ForecasterProcessor: Processor {
         if let ms = e.datetime { return ms }
         if let s = e.string { return ISO8601.parse(s) }
         return e.integer
+    }
+
+    /// Counts the value fields `found` lacks, and says once in the log
+    /// which of them the first records never had.
+    func noteAbsentValues(_ document: BSONDocument) {
+        for f in absentCounters.indices where found[valueStart + f] == nil { absentCounters[f].record(1) }
+        if !absentFields.settled, let warning = absentFields.note(found[valueStart...], in: document) { host.log(.warning, warning) }
     }
 
     /// A field's numeric value; nil when missing, not a number, or a sentinel.
