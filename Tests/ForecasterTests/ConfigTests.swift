@@ -84,4 +84,14 @@ final class ConfigTests: XCTestCase {
             .contains("'x' is not one of value_fields"))
         XCTAssertTrue(refusal(#"{"value_fields": ["t"], "interval": "1h", "horizon": 0}"#).contains("horizon"))
     }
+
+    /// Every problem at once, one per line, each led by its key: `sluice
+    /// validate` reported them one per run.
+    func testEveryProblemIsReportedInOnePass() {
+        let lines = refusal(#"{"value_fields": ["t"], "interval": -1, "horizon": 0, "season": "abc", "reorder_window": "zz", "model": "holtt", "alerts": ["t > 3"]}"#)
+            .split(separator: "\n").map { String($0.prefix { $0 != ":" }) }
+        XCTAssertEqual(lines, ["interval", "horizon", "season", "model", "alerts", "reorder_window"])
+        XCTAssertEqual(refusal(#"{"value_fields": ["t"], "interval": "soon"}"#), "interval: expected a duration such as 1h, or ms",
+                       "one line per key")
+    }
 }

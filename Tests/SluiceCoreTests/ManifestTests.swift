@@ -98,6 +98,21 @@ final class ManifestTests: XCTestCase {
         expect("sources:\n  gen: [unclosed\n", line: 3, key: "", contains: "invalid YAML")
     }
 
+    /// The schema's errors and the component's own check come in one pass:
+    /// the config without the keys the schema refused still goes to the
+    /// check (each was reported one per run).
+    func testSchemaAndCheckErrorsComeTogether() {
+        let found = errors(base + """
+
+        processors:
+          f: {use: forecaster.forecast, inputs: [gen], config: {value_fields: [age], interval: -1, horizon: 0, modle: holt}}
+        sinks:
+          out: {use: file.write, inputs: [f], config: {path: /dev/null}}
+        """)
+        XCTAssertEqual(found.map(\.key), ["processors.f.config.interval", "processors.f.config.horizon", "processors.f.config.modle"], "\(found)")
+        XCTAssertEqual(found.map { $0.location?.line }, [6, 6, 6])
+    }
+
     /// A key written twice is reported where it is written again (libyaml
     /// gives the first), in block and flow mappings, with the first named.
     func testADuplicateKeyIsReportedAtItsRepeat() {

@@ -187,7 +187,10 @@ public struct PipelinePlanner {
 
     /// Checks `config:` against the component's schema, resolves its paths
     /// against the manifest's folder, then asks the component itself (ABI
-    /// 1.2 `check`), pointing each failure at its line.
+    /// 1.2 `check`), pointing each failure at its line. When the schema
+    /// refuses some keys, the config without them still goes to `check` if
+    /// the schema accepts what is left, so one pass reports the problems of
+    /// both (`check` is promised a config the schema accepts).
     private func checkConfig(_ spec: inout ComponentSpec, _ component: ComponentInfo, key: String, manifestFile: String) -> [ManifestError] {
         let schema: JSONSchema?
         do {
@@ -195,17 +198,26 @@ public struct PipelinePlanner {
         } catch {
             return [ManifestError(spec.useLocation, key: "\(key).use", "the plugin publishes an invalid config schema: \(error)")]
         }
+        var refused = Set<String>()
+        var errors: [ManifestError] = []
         if let schema {
             let failures = schema.validate(.object(spec.config))
-            if !failures.isEmpty { return failures.map { schemaFailure($0, schema, spec, key: key) } }
+            errors = failures.map { schemaFailure($0, schema, spec, key: key) }
+            refused = Set(failures.map { String($0.path.split(separator: "/").first ?? "") })
+            let rest = JSONObject(spec.config.filter { !refused.contains($0.key) })
+            guard failures.isEmpty || (!refused.contains("") && schema.validate(.object(rest)).isEmpty) else { return errors }
         }
         if case let .object(o) = ManifestPaths.resolve(config: .object(spec.config), schema: schema?.source, relativeTo: manifestFile) {
             spec.config = o
         }
         let spec = spec
-        return component.check(config: spec.config, name: spec.name, plugin: spec.pluginName, inputs: spec.inputs, workers: spec.workers, logger: logger).map { line in
+        let checked = JSONObject(spec.config.filter { !refused.contains($0.key) })
+        return errors + component.check(config: checked, name: spec.name, plugin: spec.pluginName, inputs: spec.inputs, workers: spec.workers,
+                                        logger: logger).compactMap { line in
             let (path, location) = Self.configKey(leading: line, in: spec)
             guard let path else { return ManifestError(location, key: "\(key).config", line) }
+            // A key the schema refused was left out: what the component says about it repeats the schema or follows from its absence.
+            guard !refused.contains(String(path.prefix { $0 != "." && $0 != "[" })) else { return nil }
             return ManifestError(location, key: "\(key).config.\(path)", String(line.dropFirst(path.count + 2)))
         }
     }

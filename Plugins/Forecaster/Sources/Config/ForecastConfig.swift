@@ -39,14 +39,27 @@ struct ForecastConfig: Sendable {
     let snapshotIntervalMillis: Int64
     let reorderWindowMillis: Int64
 
+    /// Reads every key; a config with problems throws them all, one per
+    /// line, so `sluice validate` reports them in one pass. A key in error
+    /// takes its default meanwhile, to go on checking the keys after it.
     init(_ config: Config) throws {
-        keyFields = try config.strings("key_fields") ?? []
-        let valueFields = try config.strings("value_fields") ?? []
+        var problems: [String] = []
+        func read<T>(_ fallback: T, _ body: () throws -> T) -> T {
+            do { return try body() } catch {
+                problems.append("\(error)")
+                return fallback
+            }
+        }
+        keyFields = read([String]()) { try config.strings("key_fields") ?? [] }
+        let valueFields = read([String]()) {
+            guard let fields = try config.strings("value_fields"), !fields.isEmpty else { throw SluiceError.config("value_fields: name at least one field") }
+            return fields
+        }
         self.valueFields = valueFields
-        guard !valueFields.isEmpty else { throw SluiceError.config("value_fields: name at least one field") }
-        timeField = try config.string("time_field")
-        guard let interval = try Self.millis(config, "interval"), interval > 0 else {
-            throw SluiceError.config("interval: required, a positive duration such as 1h")
+        timeField = read(nil) { try config.string("time_field") }
+        let interval: Int64? = read(nil) {
+            guard let ms = try Self.millis(config, "interval"), ms > 0 else { throw SluiceError.config("interval: required, a positive duration such as 1h") }
+            return ms
         }
         func steps(_ key: String) throws -> Int? {
             guard let v = config[key] else { return nil }
@@ -57,49 +70,57 @@ struct ForecastConfig: Sendable {
             guard let s = v.string, let ms = Duration.millis(s), ms > 0 else {
                 throw SluiceError.config("\(key): expected steps or a duration such as 24h")
             }
+            // Without a valid interval, a duration cannot be counted in steps; the interval's problem is reported.
+            guard let interval else { return 1 }
             guard ms % interval == 0 else { throw SluiceError.config("\(key): \(s) is not a whole number of intervals") }
             return Int(ms / interval)
         }
-        horizon = try steps("horizon") ?? 1
-        let model = try config.string("model", default: "auto")
+        horizon = read(1) { try steps("horizon") ?? 1 }
+        let model = read("auto") { try config.string("model", default: "auto") }
         // Holt-Winters needs a season: left out, it is detected.
         let detect = config["season"]?.string == "auto" || (config["season"] == nil && model == ModelKind.holtWinters.rawValue)
-        let season = detect ? 1 : try steps("season") ?? 1
-        let maxSeason = detect ? try steps("max_season") ?? 48 : nil
-        if let maxSeason, maxSeason < 2 { throw SluiceError.config("max_season: must be at least 2 steps") }
-        if !detect, config["max_season"] != nil { throw SluiceError.config("max_season: only with season: auto") }
-        let kinds: [ModelKind]
-        if model == "auto" {
-            kinds = ModelKind.allCases.filter { $0 != .holtWinters || season > 1 || detect }
-        } else {
-            guard let kind = ModelKind(rawValue: model) else { throw SluiceError.config("model: unknown model '\(model)'") }
-            if kind == .holtWinters, season < 2, !detect {
-                throw SluiceError.config("model: holt-winters needs a season of at least 2 steps, or season: auto")
-            }
-            kinds = [kind]
-        }
-        let maxGap = try steps("max_gap") ?? max(3 * (maxSeason ?? season), 48)
-        settings = SeriesSettings(intervalMillis: interval, season: season, models: kinds, maxGap: maxGap, maxSeason: maxSeason)
-        sentinels = try config.array("sentinels")?.map {
-            guard let d = $0.number else { throw SluiceError.config("sentinels: expected numbers") }
-            return d
-        } ?? []
-        rules = try (config.array("alerts") ?? []).map { item in
-            do {
-                if let text = item.string { return try AlertRule(text, intervalMillis: interval) }
-                let o = Config(item.object ?? JSONObject())
-                let field = try o.string("field")
-                if let field, !valueFields.contains(field) {
-                    throw SluiceError.config("alerts: field '\(field)' is not one of value_fields")
+        let season = detect ? 1 : read(1) { try steps("season") ?? 1 }
+        let maxSeason = detect ? read(48) { try steps("max_season") ?? 48 } : nil
+        if let maxSeason, maxSeason < 2 { problems.append("max_season: must be at least 2 steps") }
+        if !detect, config["max_season"] != nil { problems.append("max_season: only with season: auto") }
+        var kinds = ModelKind.allCases.filter { $0 != .holtWinters || season > 1 || detect }
+        if model != "auto" {
+            if let kind = ModelKind(rawValue: model) {
+                kinds = [kind]
+                if kind == .holtWinters, season < 2, !detect {
+                    problems.append("model: holt-winters needs a season of at least 2 steps, or season: auto")
                 }
-                return try AlertRule(o.requiredString("rule"), name: o.string("name"), field: field, intervalMillis: interval)
-            } catch let error as RuleError {
-                throw SluiceError.config("alerts: \(error)")
+            } else {
+                problems.append("model: unknown model '\(model)'")
             }
         }
-        snapshotIntervalMillis = try Self.millis(config, "snapshot_interval") ?? 60_000
-        reorderWindowMillis = try Self.millis(config, "reorder_window") ?? 0
-        guard reorderWindowMillis >= 0 else { throw SluiceError.config("reorder_window: must not be negative") }
+        let maxGap = read(48) { try steps("max_gap") ?? max(3 * (maxSeason ?? season), 48) }
+        settings = SeriesSettings(intervalMillis: interval ?? 1, season: season, models: kinds, maxGap: maxGap, maxSeason: maxSeason)
+        sentinels = read([Double]()) {
+            try config.array("sentinels")?.map {
+                guard let d = $0.number else { throw SluiceError.config("sentinels: expected numbers") }
+                return d
+            } ?? []
+        }
+        rules = read([JSONValue]()) { try config.array("alerts") ?? [] }.compactMap { item in
+            read(AlertRule?.none) {
+                do {
+                    if let text = item.string { return try AlertRule(text, intervalMillis: interval ?? 1) }
+                    let o = Config(item.object ?? JSONObject())
+                    let field = try o.string("field")
+                    if let field, !valueFields.contains(field) {
+                        throw SluiceError.config("alerts: field '\(field)' is not one of value_fields")
+                    }
+                    return try AlertRule(o.requiredString("rule"), name: o.string("name"), field: field, intervalMillis: interval ?? 1)
+                } catch let error as RuleError {
+                    throw SluiceError.config("alerts: \(error)")
+                }
+            }
+        }
+        snapshotIntervalMillis = read(60_000) { try Self.millis(config, "snapshot_interval") ?? 60_000 }
+        reorderWindowMillis = read(0) { try Self.millis(config, "reorder_window") ?? 0 }
+        if reorderWindowMillis < 0 { problems.append("reorder_window: must not be negative") }
+        guard problems.isEmpty else { throw SluiceError.config(problems.joined(separator: "\n")) }
     }
 
     /// A duration given as a string (`90s`) or as ms.
