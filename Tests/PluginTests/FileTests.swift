@@ -292,6 +292,22 @@ final class FileTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/.sluice-state/in"))
     }
 
+    /// A full disk (/dev/full answers ENOSPC) is retried, and what is
+    /// dead-lettered when the retries run out says why, not just that the
+    /// sink asked to retry.
+    func testADiskFullDeadLetterSaysWhy() throws {
+        try (0 ..< 5).map { "{\"n\":\($0)}\n" }.joined().write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
+        _ = try TestSupport.run("""
+        engine: {dead_letter_path: \(dir)/dead.ndjson, initial_backoff_ms: 10, max_backoff_ms: 20}
+        sources:
+          in: {use: file.read, config: {path: \(dir)/in.ndjson, checkpoint: false}}
+        sinks:
+          out: {use: file.write, inputs: [in], retry: {max_attempts: 2}, config: {path: /dev/full}}
+        """, dir: dir)
+        let reasons = try TestSupport.readNDJSON(dir + "/dead.ndjson").map { $0["reason"]?.string ?? "" }
+        XCTAssertEqual(reasons, Array(repeating: "still failing after 2 attempt(s): write failed: No space left on device", count: 5))
+    }
+
     func testDeliveredLinesAdvanceOnlyOverTheAckedRunFromTheStart() {
         var d = DeliveredLines()
         for line in [1, 2, 4, 5] { d.emitted(line: line, end: UInt64(line * 10)) }

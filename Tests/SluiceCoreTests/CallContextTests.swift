@@ -67,6 +67,19 @@ final class CallContextTests: XCTestCase {
         XCTAssertEqual(ctx.result()?.byteCount, 48)
     }
 
+    /// A call that failed a record for good and then the whole call for now
+    /// (the SDK fails every record retriably with the reason): the record
+    /// stays failed for good; a retriable failure is still upgraded.
+    func testARetriableFailureNeverReplacesAPermanentOne() {
+        let ctx = context(input(3))
+        ctx.fail(Failure(index: 1, retriable: false, reason: "bad record"))
+        ctx.fail(Failure(index: 2, retriable: true, reason: "busy"))
+        for i in 0 ..< 3 { ctx.fail(Failure(index: i, retriable: true, reason: "write failed: No space left on device")) }
+        ctx.fail(Failure(index: 0, retriable: false, reason: "refused"))
+        XCTAssertEqual(ctx.failures.map { "\($0.index) \($0.retriable) \($0.reason)" },
+                       ["1 false bad record", "2 true write failed: No space left on device", "0 false refused"])
+    }
+
     func testAForwardOutOfRangeIsRefused() {
         let ctx = context(input(2))
         XCTAssertEqual(ctx.forward(2), -1)

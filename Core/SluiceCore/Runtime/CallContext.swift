@@ -335,10 +335,13 @@ final class CallContext {
         fail(Failure(index: index, retriable: kind == SLUICE_FAILURE_RETRIABLE, reason: reason))
     }
 
-    /// Notes a failure; a later one for the same record replaces it.
+    /// Notes a failure; a later one for the same record replaces it, except
+    /// that a retriable one never replaces a permanent one (a call that
+    /// failed some records for good, then the whole call for now).
     func fail(_ failure: Failure) {
         let index = failure.index
         if let slot = failureSlot[index] {
+            if failure.retriable, !failures[slot].retriable { return }
             failures[slot] = failure
         } else {
             failureSlot[index] = failures.count

@@ -124,14 +124,20 @@ private final class Instance {
         Unmanaged<Instance>.fromOpaque(state!).takeUnretainedValue()
     }
 
-    /// Runs a call, mapping thrown errors to a status. A permanent error fails
-    /// every record of `batch`, so each reaches the dead-letter queue with the reason.
+    /// Runs a call, mapping thrown errors to a status. An error fails every
+    /// record of `batch` with the reason: a permanent one sends each to the
+    /// dead-letter queue with it; a retriable one (a full disk) gives the
+    /// reason to the records retried, for their dead letters if the retries
+    /// run out (the host keeps a record's permanent failure over it).
     func run(_ output: Output?, failing batch: Batch? = nil, _ body: () throws -> Void) -> sluice_status {
         do {
             try body()
             return SLUICE_OK
         } catch let SluiceError.retriable(message) {
             host.log(.warning, message)
+            if let output, let batch {
+                for i in batch.indices { output.fail(i, message, retriable: true) }
+            }
             return SLUICE_RETRIABLE
         } catch {
             host.log(.error, "\(error)")
