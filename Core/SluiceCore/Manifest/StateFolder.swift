@@ -22,7 +22,7 @@ public enum StateFolder {
     public static func perManifest(_ manifestFile: String,
                                    workingDirectory: String = FileManager.default.currentDirectoryPath) -> String
     {
-        let manifest = realPath(URL(fileURLWithPath: manifestFile, relativeTo: URL(fileURLWithPath: workingDirectory)).path)
+        let manifest = realPath(manifestFile.hasPrefix("/") ? manifestFile : workingDirectory + "/" + manifestFile)
         let digest = FileDigest.sha256(text: relativePath(manifest, from: realPath(workingDirectory))) ?? ""
         let name = (manifest as NSString).lastPathComponent
         return shared + "/" + name + "-" + digest.prefix(8)
@@ -59,7 +59,7 @@ public enum StateFolder {
     }
 
     /// `path` from `directory`, both absolute: `a.yaml`, `sub/a.yaml`, `../x/a.yaml`.
-    static func relativePath(_ path: String, from directory: String) -> String {
+    private static func relativePath(_ path: String, from directory: String) -> String {
         let target = path.split(separator: "/"), base = directory.split(separator: "/")
         var common = 0
         while common < target.count, common < base.count, target[common] == base[common] { common += 1 }
