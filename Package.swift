@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "SluiceHost",
             dependencies: [
-                "SluiceCore", "CMalloc", "SluiceFormats", "SluiceHTTP",
+                "SluiceCore", "CMalloc", "SluiceFormats",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
