@@ -53,14 +53,17 @@ public enum Redaction {
 
     /// The password of each `scheme://user:password@` and the values of secret query parameters in `s`.
     static func embeddedSecrets(_ s: String) -> [String] {
+        // Most config strings have neither an "@" (userInfo needs one) nor an "=" (keyValue):
+        // skip building the regexes for those, a Regex being compiled anew on each use.
+        let utf8 = s.utf8
         var found: [String] = []
-        for m in s.matches(of: userInfo) {
+        for m in utf8.contains(UInt8(ascii: "@")) ? s.matches(of: userInfo) : [] {
             let whole = m.output.0
             if let colon = whole.dropFirst(m.output.1.count).firstIndex(of: ":") {
                 found.append(String(whole[whole.index(after: colon) ..< whole.index(before: whole.endIndex)]))
             }
         }
-        for m in s.matches(of: keyValue) where isSecretKey(String(m.output.2)) {
+        for m in utf8.contains(UInt8(ascii: "=")) ? s.matches(of: keyValue) : [] where isSecretKey(String(m.output.2)) {
             found.append(String(s[m.range].dropFirst(m.output.1.count + m.output.2.count + m.output.3.count)))
         }
         return found.filter { !$0.isEmpty }
