@@ -184,7 +184,7 @@ public struct ManifestParser {
         for (k, v) in map {
             let name = k.string ?? ""
             let key = "\(section).\(name)"
-            guard name.range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil else {
+            guard Self.isComponentName(name) else {
                 report(k, key, "component names use letters, digits, _ and -")
                 continue
             }
@@ -425,6 +425,14 @@ public struct ManifestParser {
             }
         }
         return e
+    }
+
+    /// Whether `name` is one or more ASCII letters, digits, `_` and `-`.
+    /// A byte scan: an NSRegularExpression here started ICU's regex engine on every run.
+    static func isComponentName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { b in
+            (0x41 ... 0x5A).contains(b) || (0x61 ... 0x7A).contains(b) || (0x30 ... 0x39).contains(b) || b == 0x5F || b == 0x2D
+        }
     }
 
     /// ", did you mean 'x'?" for a near miss among `known`.
