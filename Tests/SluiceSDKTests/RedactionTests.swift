@@ -21,6 +21,17 @@ final class RedactionTests: XCTestCase {
         XCTAssertEqual(Redaction.embeddedSecrets("http://ü:pässwort@h/ ?password=gehéim"), ["pässwort", "gehéim"])
     }
 
+    /// The byte-wise search of the secret words: at either end of the key, inside it, alone, in any case.
+    func testSecretKeyWordsAnywhereInTheKey() {
+        for key in ["password", "PASSWORD", "sasl.password", "token_file", "es_api_key", "x-Api-Key", "bearer", "Authorization",
+                    "my_credentials", "ütoken", "tokenü", "ü.private_key.ü", "sig", "SIGNATURE"] {
+            XCTAssertTrue(Redaction.isSecretKey(key), key)
+        }
+        for key in ["", "p", "passw", "tokn", "oken", "api key", "sigma", "signature_x", "bear", "path", "ü"] {
+            XCTAssertFalse(Redaction.isSecretKey(key), key)
+        }
+    }
+
     func testSecretsInAConfigFindBothKinds() throws {
         let config = try JSONParser.parse(#"{"url": "http://h/r?token=Tok3n", "uri": "mongodb://a:UriPass1@h/", "path": "/tmp/x.ndjson"}"#)
         XCTAssertEqual(Set(Redaction.secrets(in: config)), ["Tok3n", "UriPass1"])

@@ -7,14 +7,19 @@ public enum Redaction {
     public static let mask = "***"
 
     /// Key names whose values are secrets, matched as a part of the key
-    /// (`sasl.password`, `es_api_key`, `access_token`).
+    /// (`sasl.password`, `es_api_key`, `access_token`), as UTF-8: searched
+    /// byte-wise, since `String.contains` builds a search table on every call
+    /// (twelve per config key at plan time).
     static let secretWords = ["password", "passwd", "secret", "token", "api_key", "apikey", "api-key", "credential",
-                              "private_key", "access_key", "authorization", "bearer"]
+                              "private_key", "access_key", "authorization", "bearer"].map { Array($0.utf8) }
 
     /// Whether a config key or query parameter names a secret.
     public static func isSecretKey(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return secretWords.contains { k.contains($0) } || k == "sig" || k == "signature"
+        let lower = key.lowercased()
+        let k = Array(lower.utf8)
+        return secretWords.contains { word in
+            k.count >= word.count && (0 ... k.count - word.count).contains { k[$0 ..< $0 + word.count].elementsEqual(word) }
+        } || lower == "sig" || lower == "signature"
     }
 
     /// Secret values in a config: strings under secret-looking keys, and the
