@@ -48,7 +48,9 @@ final class StatusClient {
                 }
             }
             .connect(host: address.host, port: address.port)
-        connected.whenFailure { promise.fail($0) }
+        connected.whenFailure { [address] error in
+            promise.fail(Failure(description: "cannot connect to \(address.host) port \(address.port): \(Self.reason(error))"))
+        }
         connected.whenSuccess { [address] channel in
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
             head.headers.add(name: "Host", value: address.host.contains(":") ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)")
@@ -58,6 +60,14 @@ final class StatusClient {
             promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
         }
         return try promise.futureResult.wait()
+    }
+
+    /// The system's words for why a connection failed ("Connection refused"), not NIO's wrapping of them.
+    private static func reason(_ error: Error) -> String {
+        if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { return reason(first.error) }
+        if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
+        if case ChannelError.connectTimeout = error { return "timed out" }
+        return "\(error)"
     }
 }
 
