@@ -47,7 +47,7 @@ public struct ManifestParser {
         var parser = ManifestParser(file: file, environment: EnvironmentSubstitution(environment: environment))
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLTyping.compose(text)
         } catch let YamlError.parser(context, problem, mark, _), let YamlError.scanner(context, problem, mark, _) {
             return (nil, [ManifestError(parser.loc(mark), key: "",
                                         "invalid YAML: \(explain(problem, at: mark, in: text))\(started(context, before: mark))")])
@@ -282,15 +282,7 @@ public struct ManifestParser {
                 literalSecrets.append(ManifestError(loc(node.mark), key: key,
                                                     "a secret written in clear; put it in the environment and write ${\(String(last).uppercased().replacingOccurrences(of: "-", with: "_"))} instead"))
             }
-            if s.style != .plain { return .string(text) }
-            let resolved = text == s.string ? node : Node(text)
-            switch resolved.tag {
-            case Tag(.null): return .null
-            case Tag(.bool): return resolved.bool.map(JSONValue.bool) ?? .string(text)
-            case Tag(.int): return resolved.int.map { .int(Int64($0)) } ?? .string(text)
-            case Tag(.float): return resolved.float.map(JSONValue.double) ?? .string(text)
-            default: return .string(text)
-            }
+            return s.style == .plain ? YAMLTyping.value(of: text, written: s) : .string(text)
         case let .sequence(items):
             return .array(items.enumerated().map { json($0.element, key: "\(key)[\($0.offset)]", pointer: "\(pointer)/\($0.offset)", locations: &locations) })
         case let .mapping(map):
