@@ -71,8 +71,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibElf", path: "Core/CLibElf", pkgConfig: "libelf",
                        providers: [.apt(["libelf-dev"])]),
-        .systemLibrary(name: "CCrypto", path: "Core/CCrypto", pkgConfig: "libcrypto",
-                       providers: [.apt(["libssl-dev"])]),
+        // OpenSSL's headers only: FileDigest opens libcrypto when a manifest pins a sha256.
+        .systemLibrary(name: "CCrypto", path: "Core/CCrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Core/CMalloc"),
         .systemLibrary(name: "CLinux", path: "Core/CLinux"),
         .systemLibrary(name: "CPCRE2", path: "Core/CPCRE2", pkgConfig: "libpcre2-8",
@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "SluiceHost",
             dependencies: [
-                "SluiceCore", "CMalloc", "SluiceFormats", "SluiceHTTP",
+                "SluiceCore", "CMalloc", "SluiceFormats",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -29,6 +29,7 @@ struct DeadLetterCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "Count a dead-letter file's entries by component, error class and reason, most frequent first.")
 
         @Argument(help: "The dead-letter file (NDJSON).")
@@ -56,6 +57,7 @@ struct DeadLetterCommand: ParsableCommand {
 
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Send dead-lettered records back into the components they failed at, and on through what follows them.",
             discussion: "Each entry's record goes into the component named by its `stage`, which reads it instead of its inputs; the manifest's sources and everything not downstream of those components are left out. Fix the cause first (the mapping, the schema, the server). Records that fail again go to --dead-letter with their reasons, never back into FILE. Exit status as for `run`.")
 

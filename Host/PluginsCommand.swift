@@ -9,7 +9,7 @@ struct PluginsCommand: ParsableCommand {
         subcommands: [List.self, Inspect.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Name, version, ABI, components and path of every plugin found (read from ELF notes; nothing is loaded).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Name, version, ABI, components and path of every plugin found (read from ELF notes; nothing is loaded).")
 
         @OptionGroup var plugins: PluginOptions
 
@@ -35,6 +35,7 @@ struct PluginsCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "Show a plugin's metadata and run every pre-load check, without loading it.",
             discussion: "Exit status: 0 when the plugin would load, 2 when it is refused or not found.")
 

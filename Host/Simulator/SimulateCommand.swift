@@ -10,6 +10,7 @@ struct SimulateCommand: ParsableCommand {
 
     struct Sensors: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sensors",
             abstract: "Serve a beach water-quality sensor API that replays real readings.",
             discussion: """
             Endpoints:

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SluiceCore
-import SluiceHTTP
 import SluiceSDK
 
 /// `sluice top --status ADDR`: a live table of a running pipeline's
@@ -22,19 +21,19 @@ struct TopCommand: ParsableCommand {
     var once = false
 
     func validate() throws {
-        guard HostPort(status) != nil else { throw ValidationError("--status: expected host:port, got \(status.debugDescription)") }
+        _ = try address()
         guard interval > 0 else { throw ValidationError("--interval must be positive") }
     }
 
     func run() throws {
-        let client = HTTPClient(headers: [], timeoutMillis: 2000)
+        let client = StatusClient(address: try address(), timeoutMillis: 2000)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let url = "http://\(status)/api/topology"
         while true {
             let frame: [String]
             do {
-                let r = try client.send(method: "GET", url: url, body: nil)
+                let r = try client.get("/api/topology")
                 guard r.status == 200 else { throw TopError(description: "\(url) answered \(r.status)") }
                 frame = TopTable(topology: try decoder.decode(Topology.self, from: Data(r.body)), address: status).lines
             } catch {
@@ -50,6 +49,11 @@ struct TopCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
             Thread.sleep(forTimeInterval: interval)
         }
+    }
+
+    private func address() throws -> HostPort {
+        guard let address = HostPort(status) else { throw ValidationError("--status: expected host:port, got \(status.debugDescription)") }
+        return address
     }
 
     struct TopError: Error, CustomStringConvertible {

@@ -186,6 +186,18 @@ final class ManifestTests: XCTestCase {
         _ = try TestSupport.plan(base + "\nsinks:\n  out:\n    use: file.write\n    inputs: [gen]\n    config: {path: \(dir)/other.ndjson}\n", dir: dir)
     }
 
+    /// Names are ASCII letters, digits, `_` and `-`; the bytes either side of each range are refused.
+    func testComponentNameCharacters() {
+        func refused(_ name: String) -> Bool {
+            let (_, errors) = ManifestParser.read(text: "sources:\n  \(name): {use: faker.generate}\n", file: "p.yaml", environment: [:])
+            return errors.contains { $0.message.contains("component names use letters, digits, _ and -") }
+        }
+        for name in ["a", "Zz09_-", "AZaz", "\"0-9\""] { XCTAssertFalse(refused(name), name) }
+        for name in ["a.b", "\"a b\"", "\"@\"", "\"[\"", "\"`\"", "\"{\"", "a/b", "\"a:\"", "\"ä\"", "\"\"", "\"a\\n\""] {
+            XCTAssertTrue(refused(name), name)
+        }
+    }
+
     func testUnknownTopLevelKey() {
         expect(base + "\nsinkz: {}\n", line: 5, key: "sinkz", contains: "did you mean 'sinks'")
     }

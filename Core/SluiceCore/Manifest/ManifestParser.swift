@@ -48,7 +48,7 @@ public struct ManifestParser {
         var parser = ManifestParser(file: file, environment: EnvironmentSubstitution(environment: environment))
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLTyping.compose(text)
         } catch let YamlError.parser(context, problem, mark, _), let YamlError.scanner(context, problem, mark, _) {
             return (nil, [ManifestError(parser.loc(mark), key: "",
                                         "invalid YAML: \(explain(problem, at: mark, in: text))\(started(context, before: mark))")])
@@ -196,7 +196,7 @@ public struct ManifestParser {
         for (k, v) in map {
             let name = k.string ?? ""
             let key = "\(section).\(name)"
-            guard name.range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil else {
+            guard Self.isComponentName(name) else {
                 report(k, key, "component names use letters, digits, _ and -")
                 continue
             }
@@ -294,15 +294,7 @@ public struct ManifestParser {
                 literalSecrets.append(ManifestError(loc(node.mark), key: key,
                                                     "a secret written in clear; put it in the environment and write ${\(String(last).uppercased().replacingOccurrences(of: "-", with: "_"))} instead"))
             }
-            if s.style != .plain { return .string(text) }
-            let resolved = text == s.string ? node : Node(text)
-            switch resolved.tag {
-            case Tag(.null): return .null
-            case Tag(.bool): return resolved.bool.map(JSONValue.bool) ?? .string(text)
-            case Tag(.int): return resolved.int.map { .int(Int64($0)) } ?? .string(text)
-            case Tag(.float): return resolved.float.map(JSONValue.double) ?? .string(text)
-            default: return .string(text)
-            }
+            return s.style == .plain ? YAMLTyping.value(of: text, written: s) : .string(text)
         case let .sequence(items):
             return .array(items.enumerated().map { json($0.element, key: "\(key)[\($0.offset)]", pointer: "\(pointer)/\($0.offset)", locations: &locations) })
         case let .mapping(map):
@@ -439,6 +431,14 @@ public struct ManifestParser {
             }
         }
         return e
+    }
+
+    /// Whether `name` is one or more ASCII letters, digits, `_` and `-`.
+    /// A byte scan: an NSRegularExpression here started ICU's regex engine on every run.
+    static func isComponentName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { b in
+            (0x41 ... 0x5A).contains(b) || (0x61 ... 0x7A).contains(b) || (0x30 ... 0x39).contains(b) || b == 0x5F || b == 0x2D
+        }
     }
 
     /// ", did you mean 'x'?" for a near miss among `known`.

@@ -23,7 +23,10 @@ public enum StateFolder {
                                    workingDirectory: String = FileManager.default.currentDirectoryPath) -> String
     {
         let manifest = realPath(manifestFile.hasPrefix("/") ? manifestFile : workingDirectory + "/" + manifestFile)
-        let digest = FileDigest.sha256(text: relativePath(manifest, from: realPath(workingDirectory))) ?? ""
+        // FNV-1a: a folder key, not a checksum, and no libcrypto to load for it.
+        let digest = String(relativePath(manifest, from: realPath(workingDirectory)).utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) {
+            ($0 ^ UInt64($1)) &* 0x100_0000_01b3
+        }, radix: 16)
         let name = (manifest as NSString).lastPathComponent
         return shared + "/" + name + "-" + digest.prefix(8)
     }

@@ -7,14 +7,19 @@ public enum Redaction {
     public static let mask = "***"
 
     /// Key names whose values are secrets, matched as a part of the key
-    /// (`sasl.password`, `es_api_key`, `access_token`).
+    /// (`sasl.password`, `es_api_key`, `access_token`), as UTF-8: searched
+    /// byte-wise, since `String.contains` builds a search table on every call
+    /// (twelve per config key at plan time).
     static let secretWords = ["password", "passwd", "secret", "token", "api_key", "apikey", "api-key", "credential",
-                              "private_key", "access_key", "authorization", "bearer"]
+                              "private_key", "access_key", "authorization", "bearer"].map { Array($0.utf8) }
 
     /// Whether a config key or query parameter names a secret.
     public static func isSecretKey(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return secretWords.contains { k.contains($0) } || k == "sig" || k == "signature"
+        let lower = key.lowercased()
+        let k = Array(lower.utf8)
+        return secretWords.contains { word in
+            k.count >= word.count && (0 ... k.count - word.count).contains { k[$0 ..< $0 + word.count].elementsEqual(word) }
+        } || lower == "sig" || lower == "signature"
     }
 
     /// Secret values in a config: strings under secret-looking keys, and the
@@ -53,14 +58,17 @@ public enum Redaction {
 
     /// The password of each `scheme://user:password@` and the values of secret query parameters in `s`.
     static func embeddedSecrets(_ s: String) -> [String] {
+        // Most config strings have neither an "@" (userInfo needs one) nor an "=" (keyValue):
+        // skip building the regexes for those, a Regex being compiled anew on each use.
+        let utf8 = s.utf8
         var found: [String] = []
-        for m in s.matches(of: userInfo) {
+        for m in utf8.contains(UInt8(ascii: "@")) ? s.matches(of: userInfo) : [] {
             let whole = m.output.0
             if let colon = whole.dropFirst(m.output.1.count).firstIndex(of: ":") {
                 found.append(String(whole[whole.index(after: colon) ..< whole.index(before: whole.endIndex)]))
             }
         }
-        for m in s.matches(of: keyValue) where isSecretKey(String(m.output.2)) {
+        for m in utf8.contains(UInt8(ascii: "=")) ? s.matches(of: keyValue) : [] where isSecretKey(String(m.output.2)) {
             found.append(String(s[m.range].dropFirst(m.output.1.count + m.output.2.count + m.output.3.count)))
         }
         return found.filter { !$0.isEmpty }
