@@ -3,18 +3,26 @@
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 
-/* libcrypto is opened on first use instead of linked: only a manifest that
+/* libcrypto is opened by each digest instead of linked: only a manifest that
    pins a plugin's sha256 needs it, and linking it made every sluice process
-   map it and apply its ~18,000 relocations (about 0.7 ms and 120 page faults). */
+   map it and apply its ~18,000 relocations (about 0.7 ms and 120 page faults).
+   A dlopen of a library already open only counts a reference. */
 
-/* The digest calls FileDigest makes, looked up in libcrypto. */
+/* OpenSSL 3 names its soname version here; 1.1's headers do not, and the
+   stringised macro name would build and then fail every pin at run time. */
+#ifndef OPENSSL_SHLIB_VERSION
+#error "sluice needs OpenSSL 3 headers (OPENSSL_SHLIB_VERSION) to name libcrypto"
+#endif
+
+/* The digest calls FileDigest makes, looked up in libcrypto; each typed as
+   the header declares it, so the compiler checks the signatures. */
 typedef struct {
-    EVP_MD_CTX *(*ctx_new)(void);
-    void (*ctx_free)(EVP_MD_CTX *);
-    const EVP_MD *(*sha256)(void);
-    int (*digest_init)(EVP_MD_CTX *, const EVP_MD *, ENGINE *);
-    int (*digest_update)(EVP_MD_CTX *, const void *, size_t);
-    int (*digest_final)(EVP_MD_CTX *, unsigned char *, unsigned int *);
+    __typeof__(EVP_MD_CTX_new) *ctx_new;
+    __typeof__(EVP_MD_CTX_free) *ctx_free;
+    __typeof__(EVP_sha256) *sha256;
+    __typeof__(EVP_DigestInit_ex) *digest_init;
+    __typeof__(EVP_DigestUpdate) *digest_update;
+    __typeof__(EVP_DigestFinal_ex) *digest_final;
 } sluice_digest_calls;
 
 #define SLUICE_CRYPTO_NAME_(v) "libcrypto.so." #v
@@ -25,11 +33,11 @@ typedef struct {
 static inline int sluice_digest_calls_load(sluice_digest_calls *c) {
     void *lib = dlopen(SLUICE_CRYPTO_NAME(OPENSSL_SHLIB_VERSION), RTLD_NOW | RTLD_LOCAL);
     if (!lib) return 0;
-    c->ctx_new = (EVP_MD_CTX * (*)(void)) dlsym(lib, "EVP_MD_CTX_new");
-    c->ctx_free = (void (*)(EVP_MD_CTX *))dlsym(lib, "EVP_MD_CTX_free");
-    c->sha256 = (const EVP_MD *(*)(void))dlsym(lib, "EVP_sha256");
-    c->digest_init = (int (*)(EVP_MD_CTX *, const EVP_MD *, ENGINE *))dlsym(lib, "EVP_DigestInit_ex");
-    c->digest_update = (int (*)(EVP_MD_CTX *, const void *, size_t))dlsym(lib, "EVP_DigestUpdate");
-    c->digest_final = (int (*)(EVP_MD_CTX *, unsigned char *, unsigned int *))dlsym(lib, "EVP_DigestFinal_ex");
+    c->ctx_new = (__typeof__(c->ctx_new))dlsym(lib, "EVP_MD_CTX_new");
+    c->ctx_free = (__typeof__(c->ctx_free))dlsym(lib, "EVP_MD_CTX_free");
+    c->sha256 = (__typeof__(c->sha256))dlsym(lib, "EVP_sha256");
+    c->digest_init = (__typeof__(c->digest_init))dlsym(lib, "EVP_DigestInit_ex");
+    c->digest_update = (__typeof__(c->digest_update))dlsym(lib, "EVP_DigestUpdate");
+    c->digest_final = (__typeof__(c->digest_final))dlsym(lib, "EVP_DigestFinal_ex");
     return c->ctx_new && c->ctx_free && c->sha256 && c->digest_init && c->digest_update && c->digest_final;
 }

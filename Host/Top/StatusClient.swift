@@ -8,6 +8,7 @@ import SluiceSDK
 /// some thirty libraries into every `sluice` process, `run` included, for
 /// this one command.)
 final class StatusClient {
+    /// A status page as the server answered it.
     struct Response: Sendable {
         let status: Int
         let body: [UInt8]
@@ -37,23 +38,23 @@ final class StatusClient {
         let loop = group.next()
         let promise = loop.makePromise(of: Response.self)
         let expiry = loop.scheduleTask(in: timeout) { [timeout] in
-            promise.fail(Failure(description: "no answer within \(timeout.nanoseconds / 1_000_000) ms"))
+            promise.fail(Failure(description: "no complete answer within \(timeout.nanoseconds / 1_000_000) ms"))
         }
         defer { expiry.cancel() }
         let connected = ClientBootstrap(group: loop)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.pipeline.addHTTPClientHandlers().flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise, reason: Self.reason))
                 }
             }
             .connect(host: address.host, port: address.port)
         connected.whenFailure { [address] error in
-            promise.fail(Failure(description: "cannot connect to \(address.host) port \(address.port): \(Self.reason(error))"))
+            promise.fail(Failure(description: Self.connectionFailure(error, to: address)))
         }
         connected.whenSuccess { [address] channel in
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-            head.headers.add(name: "Host", value: address.host.contains(":") ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)")
+            head.headers.add(name: "Host", value: address.authority)
             head.headers.add(name: "Connection", value: "close")
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
@@ -62,8 +63,17 @@ final class StatusClient {
         return try promise.futureResult.wait()
     }
 
+    /// Why connecting failed, in the system's words: a name that resolves
+    /// to no address, or the first address's refusal.
+    private static func connectionFailure(_ error: Error, to address: HostPort) -> String {
+        if let e = error as? NIOConnectionError, e.connectionErrors.isEmpty {
+            return "cannot resolve \(address.host): no address for the name"
+        }
+        return "cannot connect to \(address.host) port \(address.port): \(reason(error))"
+    }
+
     /// The system's words for why a connection failed ("Connection refused"), not NIO's wrapping of them.
-    private static func reason(_ error: Error) -> String {
+    static func reason(_ error: Error) -> String {
         if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { return reason(first.error) }
         if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
         if case ChannelError.connectTimeout = error { return "timed out" }
@@ -77,10 +87,14 @@ private final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
     private let promise: EventLoopPromise<StatusClient.Response>
+    private let reason: (Error) -> String
     private var status = 0
     private var body: [UInt8] = []
 
-    init(promise: EventLoopPromise<StatusClient.Response>) { self.promise = promise }
+    init(promise: EventLoopPromise<StatusClient.Response>, reason: @escaping (Error) -> String) {
+        self.promise = promise
+        self.reason = reason
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -91,7 +105,7 @@ private final class ResponseCollector: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        promise.fail(error)
+        promise.fail(StatusClient.Failure(description: reason(error)))
         context.close(promise: nil)
     }
 

@@ -29,11 +29,12 @@ struct TopCommand: ParsableCommand {
         let client = StatusClient(address: try address(), timeoutMillis: 2000)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let url = "http://\(status)/api/topology"
+        let path = "/api/topology"
+        let url = "http://\(status)\(path)"
         while true {
             let frame: [String]
             do {
-                let r = try client.get("/api/topology")
+                let r = try client.get(path)
                 guard r.status == 200 else { throw TopError(description: "\(url) answered \(r.status)") }
                 frame = TopTable(topology: try decoder.decode(Topology.self, from: Data(r.body)), address: status).lines
             } catch {
@@ -52,7 +53,7 @@ struct TopCommand: ParsableCommand {
     }
 
     private func address() throws -> HostPort {
-        guard let address = HostPort(status) else { throw ValidationError("--status: expected host:port, got \(status.debugDescription)") }
+        guard let address = HostPort(status), !address.host.isEmpty else { throw ValidationError("--status: expected host:port, got \(status.debugDescription)") }
         return address
     }
 

@@ -123,6 +123,33 @@ final class YAMLTypingTests: XCTestCase {
         XCTAssertEqual(config["m"], .int(15))
     }
 
+    /// A scalar that is both a key and, through an anchor, a value keeps its
+    /// type as a value: Yams settles a key's tag when it hashes it, and the
+    /// alias shares that tag.
+    func testAnAnchoredKeyAliasedAsAValueKeepsItsType() throws {
+        for config in ["{&c 5: x, count: *c}", "{count: &c 5, *c : x}", "{&c 5: x, list: [*c]}"] {
+            let yaml = "sources:\n  gen:\n    use: faker.generate\n    config: \(config)\n"
+            let (manifest, errors) = ManifestParser.read(text: yaml, file: "p.yaml", environment: [:])
+            XCTAssertEqual(errors.map(\.message), [], config)
+            let values = try XCTUnwrap(manifest?.components.first?.config)
+            if config.contains("list") {
+                XCTAssertEqual(values["list"], .array([.int(5)]), config)
+            } else {
+                XCTAssertEqual(values["count"], .int(5), config)
+            }
+        }
+    }
+
+    /// A document the basic pass refuses reports Yams' own first error: a
+    /// duplicate only the types reveal comes before a later syntax error.
+    func testTheFirstErrorIsYams() {
+        let yaml = "fields:\n  !!int 1: x\n  1: y\ncount: [1\n"
+        let yams = Result { try Yams.compose(yaml: yaml) }
+        let ours = Result { try YAMLTyping.compose(yaml) }
+        guard case let .failure(a) = yams, case let .failure(b) = ours else { return XCTFail("both refuse: \(yams), \(ours)") }
+        XCTAssertEqual("\(a)", "\(b)")
+    }
+
     /// Duplicate keys are what Yams' default resolver says they are: same text and same type.
     func testDuplicateKeysAsTheDefaultResolverFindsThem() {
         let documents = [

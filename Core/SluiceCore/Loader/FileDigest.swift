@@ -2,7 +2,7 @@ import CCrypto
 import Foundation
 
 /// SHA-256 of a file, for `sha256:` pins in manifests (OpenSSL's libcrypto,
-/// opened on the first pin rather than loaded into every run).
+/// opened for each pin rather than loaded into every run).
 enum FileDigest {
     static func sha256(path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {

@@ -11,36 +11,47 @@ enum YAMLTyping {
     /// and type agree, and only the default resolver knows the types, so a
     /// mapping with two keys of the same text, or a key that is not a scalar,
     /// has the document composed again with it, which keeps Yams' verdict.
+    /// So has a document the basic pass refuses: its first error is then the
+    /// one Yams reports (a duplicate only the types reveal comes before a
+    /// later syntax error).
     static func compose(_ text: String) throws -> Node? {
+        let root: Node?
         do {
-            let root = try Yams.compose(yaml: text, .basic)
-            guard let root, !hasKeysToCompare(root) else { return try Yams.compose(yaml: text) }
-            return root
-        } catch YamlError.duplicatedKeysInMapping {
+            root = try Yams.compose(yaml: text, .basic)
+        } catch {
             return try Yams.compose(yaml: text)
         }
+        guard let root, !needsTypedKeys(root) else { return try Yams.compose(yaml: text) }
+        return root
     }
 
-    /// Whether some mapping has a key that is not a scalar or two keys of the same text.
-    /// Each written node is looked at once (an alias shares its anchor's node).
-    private static func hasKeysToCompare(_ root: Node) -> Bool {
-        var seen = Set<Int>()
+    /// Whether some mapping has a key that is not a scalar or two keys of the
+    /// same text, or a scalar is both a key and a value (an anchor and its
+    /// alias): Yams settles a key's tag when it hashes it, and an alias
+    /// shares that tag, so under the basic resolver the value would read as
+    /// a string. Each written node is walked once (an alias shares its anchor's node).
+    private static func needsTypedKeys(_ root: Node) -> Bool {
+        var seen = Set<Int>(), keyMarks = Set<Int>(), valueMarks = Set<Int>()
+        func position(_ mark: Mark) -> Int { mark.line << 32 | mark.column }
         func visit(_ node: Node) -> Bool {
-            if let mark = node.mark, !seen.insert(mark.line << 32 | mark.column).inserted { return false }
+            if let mark = node.mark, !seen.insert(position(mark)).inserted { return false }
             switch node {
             case let .mapping(map):
                 var texts = Set<String>()
-                for (k, _) in map {
+                for (k, v) in map {
                     guard case let .scalar(s) = k, texts.insert(s.string).inserted else { return true }
+                    if let mark = k.mark { keyMarks.insert(position(mark)) }
+                    if case .scalar = v, let mark = v.mark { valueMarks.insert(position(mark)) }
                 }
                 return map.contains { visit($0.value) }
             case let .sequence(items):
+                for item in items { if case .scalar = item, let mark = item.mark { valueMarks.insert(position(mark)) } }
                 return items.contains { visit($0) }
             case .scalar, .alias:
                 return false
             }
         }
-        return visit(root)
+        return visit(root) || !keyMarks.isDisjoint(with: valueMarks)
     }
 
     /// A plain scalar's value: `text` is its text after `${}` substitution. An

@@ -28,8 +28,7 @@ public final class DashboardSink: Sink {
         let clientsGauge = host.metric(.gauge, "clients", help: "pages following the event stream")
         server = try DashboardServer(listen: self.config.listen, live: live) { clientsGauge.record(Double($0)) }
         let listen = self.config.listen
-        let shown = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
-        host.log(.info, "dashboard on http://\(shown):\(server.port)/")
+        host.log(.info, "dashboard on http://\(listen.shownHost):\(server.port)/")
     }
 
     /// The config as `init` reads it (alert_inputs among the inputs), without binding the port.

@@ -31,7 +31,7 @@ final class DashboardServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(DashboardHandler(live: live, clients: clients))
                 }
             }
-        let shown = listen.host.contains(":") ? "[\(listen.host)]:\(listen.port)" : "\(listen.host):\(listen.port)"
+        let shown = listen.authority
         do {
             channel = try bootstrap.bind(host: listen.host, port: listen.port).wait()
         } catch {

@@ -88,8 +88,7 @@ public final class PushSource: Source {
             try? group.syncShutdownGracefully()
             throw SluiceError.config("listen: cannot listen on \(listen.host):\(listen.port): \(error)")
         }
-        let shown = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
-        host.log(.info, "accepting readings on http://\(shown):\(port)\(policy.path)")
+        host.log(.info, "accepting readings on http://\(listen.shownHost):\(port)\(policy.path)")
     }
 
     deinit {

@@ -14,6 +14,12 @@ public struct HostPort: Sendable, Equatable {
         self.host = String(host)
         self.port = port
     }
+
+    /// The host as a URL or a Host header writes it: an IPv6 address in brackets.
+    public var shownHost: String { host.contains(":") ? "[\(host)]" : host }
+
+    /// "host:port" as a URL or a Host header writes it.
+    public var authority: String { "\(shownHost):\(port)" }
 }
 
 extension Config {
