@@ -257,7 +257,7 @@ final class FileTests: XCTestCase {
     }
 
     func testDeliveredLinesAdvanceOnlyOverTheAckedRunFromTheStart() {
-        var d = DeliveredLines()
+        let d = DeliveredLines()
         for line in [1, 2, 4, 5] { d.emitted(line: line, end: UInt64(line * 10)) }
         d.acked(line: 2)
         XCTAssertNil(d.take(), "line 1 is not written yet")
@@ -282,7 +282,7 @@ final class FileTests: XCTestCase {
     /// Acks in reverse over lines with gaps (where a line's place is not its
     /// distance from the first), acks of lines never emitted, and repeats.
     func testDeliveredLinesFindOutOfOrderAcksAcrossGaps() {
-        var d = DeliveredLines()
+        let d = DeliveredLines()
         let lines = [3, 4, 7, 8, 9, 20, 21, 40]
         for line in lines { d.emitted(line: line, end: UInt64(line * 10)) }
         for line in [40, 0, 5, 99, 21, 21, 9, 20, 8, 7, 4] { d.acked(line: line) }
@@ -299,13 +299,14 @@ final class FileTests: XCTestCase {
     }
 
     /// In-order acks pass the run's first line without marking it: random
-    /// mixes of in-order, out-of-order, repeated and unknown acks, over
-    /// lines with gaps and past the trim at 4,096, move the run as a plain
+    /// mixes of in-order, out-of-order, repeated and unknown acks, one at a
+    /// time and in batches, over lines with gaps and past the memory's
+    /// first 1,024 lines (moved down, or grown), move the run as a plain
     /// set of acked lines says they should.
     func testDeliveredLinesAgreeWithASetOfAckedLines() {
         var random = SeededRandom(seed: 29)
         for _ in 0 ..< 8 {
-            var d = DeliveredLines()
+            let d = DeliveredLines()
             var lines: [Int] = []
             var emitted = Set<Int>()
             var acked = Set<Int>()
@@ -319,6 +320,9 @@ final class FileTests: XCTestCase {
                     d.emitted(line: next, end: UInt64(next * 10))
                 }
                 let pending = lines[run...]
+                // Half the time the acks come in one call, as a batch's tokens do.
+                let batched = random.next() % 2 == 0
+                var batch: [UInt64] = []
                 for _ in 0 ..< Int(random.next() % 24) {
                     let line: Int
                     switch random.next() % 4 {
@@ -326,9 +330,10 @@ final class FileTests: XCTestCase {
                     case 2: line = pending.isEmpty ? 0 : pending[pending.startIndex + Int(random.next() % UInt64(pending.count))]
                     default: line = Int(random.next() % UInt64(next + 2))
                     }
-                    d.acked(line: line)
+                    if batched { batch.append(UInt64(line)) } else { d.acked(line: line) }
                     if emitted.contains(line) { acked.insert(line) }
                 }
+                batch.withUnsafeBufferPointer { d.acked($0) }
                 let before = run
                 while run < lines.count, acked.contains(lines[run]) { run += 1 }
                 let moved = d.take()
@@ -398,5 +403,12 @@ extension FileTests {
             inputs: [gen]
         """, dir: dir)
         XCTAssertEqual(summary.stage("void")?.recordsOut, 777)
+    }
+}
+
+private extension DeliveredLines {
+    /// One ack, as a batch of one token.
+    func acked(line: Int) {
+        [UInt64(truncatingIfNeeded: line)].withUnsafeBufferPointer { acked($0) }
     }
 }
