@@ -128,15 +128,11 @@ struct JSONTranscoder {
     private mutating func recalledMembers(depth: Int) throws -> RecalledStop {
         guard let memory else { return .notRemembered }
         let keys = memory.pointee.keys
-        var keysEnd = keys + memory.pointee.keyBytes
         var entry = keys + keyCursor
         let end = base + n
         var at = base + parser.p
-        // A member writes at most its key, a string's length and NUL or a
-        // number, and the input left: room for that is tested once per
-        // member instead of once per write.
-        out.reserve(n &- parser.p &+ 64)
-        var to = out.end, limit = out.limit
+        out.reserve(Self.recalledRoom(end - at))
+        var to = out.end
         var stop = RecalledStop.atMember
         while at < end {
             if at.load(as: UInt8.self) != UInt8(ascii: "\"") {
@@ -144,17 +140,11 @@ struct JSONTranscoder {
                 while at < end, at.load(as: UInt8.self) == 0x20 { at += 1 }
                 guard at < end, at.load(as: UInt8.self) == UInt8(ascii: "\"") else { break }
             }
-            guard entry < keysEnd else { stop = .notRemembered; break }
-            let rest = at.distance(to: end)
-            if to.distance(to: limit) < rest &+ 48 {
-                out.advance(to: to)
-                out.reserve(rest &+ 64)
-                to = out.end
-                limit = out.limit
-            }
+            // 0: the entries' end (`JSONLineMemory.State.keys`).
             let k = Int(entry.load(as: UInt8.self))
-            guard k < rest else { stop = .notRemembered; break }
-            to.storeBytes(of: 0, as: UInt8.self)
+            let rest = at.distance(to: end)
+            guard k != 0, k < rest else { stop = .notRemembered; break }
+            // The type byte at `to` is stored once the value is known (or by `memberValue`).
             guard Self.sameBytesCopied(at + 1, entry + 1, k, room: rest &- 1, to: to + 1) else { stop = .notRemembered; break }
             // The key's quote becomes the name's NUL; the colon, past the name, is overwritten by the value.
             to.storeBytes(of: 0, toByteOffset: k &- 1, as: UInt8.self)
@@ -228,10 +218,9 @@ struct JSONTranscoder {
                 // nested keys through the memory, remembering some anew:
                 // its entries are past the cursor, and may end elsewhere.
                 v = base + parser.p
+                out.reserve(Self.recalledRoom(end - v))
                 to = out.end
-                limit = out.limit
                 entry = keys + keyCursor
-                keysEnd = keys + memory.pointee.keyBytes
                 guard v < end else { return .afterValue }
                 let next = v.load(as: UInt8.self)
                 guard next == UInt8(ascii: ",") || next == UInt8(ascii: "}") else { return .afterValue }
@@ -243,6 +232,7 @@ struct JSONTranscoder {
                 continue
             }
             to.storeBytes(of: type.rawValue, as: UInt8.self)
+            assert(w <= out.limit, "recalledRoom was not enough")
             entry += k &+ 1
             if v < end, case let next = v.load(as: UInt8.self), next == UInt8(ascii: ",") || next == UInt8(ascii: "}") {
                 to = w
@@ -263,6 +253,18 @@ struct JSONTranscoder {
         keyCursor = keys.distance(to: entry)
         return stop
     }
+
+    /// The output room `recalledMembers` reserves for `rest` bytes of input
+    /// left, so that it tests for room once per line, not once per member.
+    /// No member it writes grows by more than half: `"":1.5,` grows the
+    /// most (7 bytes in, 10 out: the key's quotes and colon become its NUL,
+    /// a short decimal takes 8 bytes); a string grows by 3 (its length and
+    /// NUL for its quotes) from at least 6 bytes in. A last member without
+    /// its comma may add a byte more, and the words a member's copies
+    /// store past its own bytes stay within the input left from where it
+    /// began, plus 8.
+    @inline(__always)
+    private static func recalledRoom(_ rest: Int) -> Int { rest &+ rest &>> 1 &+ 64 }
 
     /// `true`, `false` or `null` in the four bytes `word` (as loaded) and
     /// the byte `fifth` after them: its type and length; nil for anything else.
@@ -313,12 +315,13 @@ struct JSONTranscoder {
     private mutating func recalledKey() -> Bool {
         // No test of `remembering`: a line that stopped remembering cut the
         // entries at the cursor, which then stays, so none is left to recall.
-        guard let memory, keyCursor < memory.pointee.keyBytes else { return false }
+        guard let memory else { return false }
         let entry = memory.pointee.keys + keyCursor
         let n = Int(entry.load(as: UInt8.self))
         let p = parser.p &+ 1
         let room = self.n &- p
-        guard n <= room else { return false }
+        // 0: no entry left.
+        guard n != 0, n <= room else { return false }
         // The type placeholder, then the key, its quote and colon, stored 16 bytes or a word at a time.
         out.reserve(n &+ 16)
         let to = out.end
@@ -342,7 +345,7 @@ struct JSONTranscoder {
         let n = length + 2
         guard !escaped, n <= 255, keyCursor + n + 1 <= JSONLineMemory.keyCapacity, parser.p < b.count, b[parser.p] == UInt8(ascii: ":"),
               UTF8Check.isASCII(UnsafeRawBufferPointer(rebasing: b[start ..< parser.p])) else {
-            memory.pointee.keyBytes = keyCursor
+            memory.pointee.keys.storeBytes(of: 0, toByteOffset: keyCursor, as: UInt8.self)
             remembering = false
             return
         }
@@ -350,7 +353,7 @@ struct JSONTranscoder {
         entry.storeBytes(of: UInt8(n), as: UInt8.self)
         memcpy(entry + 1, b.baseAddress! + start, n)
         keyCursor += n + 1
-        memory.pointee.keyBytes = keyCursor
+        memory.pointee.keys.storeBytes(of: 0, toByteOffset: keyCursor, as: UInt8.self)
     }
 
     /// Whether the `n` bytes at `input` (which has `room` readable bytes)
