@@ -74,6 +74,54 @@ final class FileTests: XCTestCase {
         }
     }
 
+    /// NDJSON lines of one shape are read where they lie in the reader's
+    /// buffer (`decodeInPlace`), the rest by line: lines across the
+    /// buffer's refills, CRLF and trailing blanks, blank lines, invalid
+    /// ones, a line feed inside an object, other shapes, non-ASCII, a line
+    /// longer than the transcoder's window, a last line without a line feed.
+    /// With one reader and two, every record is written as its line (the
+    /// blanks around it dropped) in file order, and the dead letters name their lines.
+    func testLinesReadInPlaceAndByLineGiveTheSameRecords() throws {
+        var lines: [String] = []
+        for i in 0 ..< 6000 {
+            var line = #"{"Beach":"b\#(String(repeating: "x", count: i % 50))","MeasurementID":\#(i),"BatteryLife":\#(i % 17).5,"T":"t"}"#
+            switch i % 9 {
+            case 1: line += "\r"
+            case 2: line += " \t"
+            default: break
+            }
+            lines.append(line)
+        }
+        let odd = [
+            "", "not json", #"{"Beach":"x","#, #""MeasurementID":1}"#, #"{"Beach":{"n":1},"MeasurementID":2,"BatteryLife":1.5,"T":"t"}"#,
+            #"{"Beach":"é","MeasurementID":3,"BatteryLife":1.5,"T":"t"}"#, #"{"Beach":"a\"b","MeasurementID":4,"BatteryLife":1.5,"T":"t"}"#,
+            #"{"other":1}"#, #"{"Beach":"\#(String(repeating: "y", count: 900))","MeasurementID":5,"BatteryLife":1.5,"T":"t"}"#, "{}",
+        ]
+        for (n, text) in odd.enumerated() { lines.insert(text, at: 7 + n * 577) }
+        lines.append(#"{"Beach":"last","MeasurementID":6,"BatteryLife":1.5,"T":"t"}"#)
+        try Data((lines.joined(separator: "\n")).utf8).write(to: URL(fileURLWithPath: dir + "/in.ndjson"))
+        let trimmed = { (line: String) in String(line.drop { $0 == " " }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed()) }
+        let written = lines.filter { !$0.isEmpty && $0 != "not json" && !$0.hasSuffix(#""x","#) && !$0.hasPrefix(#""Meas"#) }.map(trimmed)
+        let deadLines = lines.indices.filter { ["not json", #"{"Beach":"x","#, #""MeasurementID":1}"#].contains(lines[$0]) }.map { $0 + 1 }
+        for workers in [1, 2] {
+            _ = try TestSupport.run("""
+            engine: {dead_letter_path: \(dir)/dead-\(workers).ndjson}
+            sources:
+              in: {use: file.read, workers: \(workers), config: {path: \(dir)/in.ndjson}}
+            sinks:
+              out: {use: file.write, inputs: [in], config: {path: \(dir)/out-\(workers).ndjson}}
+            """, dir: dir)
+            let out = try String(contentsOfFile: dir + "/out-\(workers).ndjson", encoding: .utf8).split(separator: "\n").map(String.init)
+            if workers == 1 { XCTAssertEqual(out, written) } else { XCTAssertEqual(out.sorted(), written.sorted()) }
+            let dead = try TestSupport.readNDJSON(dir + "/dead-\(workers).ndjson")
+            XCTAssertEqual(dead.compactMap { $0["record"]?["line"]?.integer }.sorted(), deadLines.map(Int64.init))
+            for letter in dead {
+                let line = letter["record"]?["line"]?.integer ?? 0
+                XCTAssertTrue(letter["reason"]?.string?.hasPrefix("line \(line): ") ?? false, "\(letter)")
+            }
+        }
+    }
+
     func testCSVInAndOut() throws {
         try "Beach Name,Water Temperature,Note\nMontrose Beach,20.3,\"calm, clear\"\nOhio Street Beach,,\"multi\nline\"\nbroken row\n"
             .write(toFile: dir + "/in.csv", atomically: true, encoding: .utf8)

@@ -58,6 +58,9 @@ public final class FileSource: Source {
     /// With `workers: N` and transient checkpoints: every reader's, this one's included.
     let partCheckpoints: [String]
     let delivered = DeliveredLines()
+    /// Lines `decodeInPlace` leaves to `reader.next` before it tries again.
+    /// Unchecked: reached from `poll` alone, which calls out with no access open.
+    @exclusivity(unchecked) var linesBeforeInPlace = 0
     var lastSave: UInt64 = 0
     /// The bounded read reached the end of the file.
     var ended = false
@@ -238,7 +241,9 @@ public final class FileSource: Source {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMillis) * 1_000_000
         while emitted < maxRecords {
             let outcome: Outcome
-            if let line = reader.next(final: !follow) {
+            if format == .ndjson, decodeInPlace(output) {
+                outcome = .emitted
+            } else if let line = reader.next(final: !follow) {
                 if line.isEmpty, format != .lines { continue }
                 outcome = decodeUTF8(line, output, token: UInt64(reader.lineNumber), &writer)
             } else if !follow, format == .csv, let open = records.finish() {

@@ -26,6 +26,8 @@ struct JSONTranscoder {
     var keyCursor = 0
     /// False once a key could not be remembered: the line's later keys no longer line up with entries.
     var remembering = true
+    /// Reading a line in place (`withLine`): `recalledMembers` gives up at a value it does not read itself.
+    var inPlace = false
     /// `parser.b`'s first byte and length: a buffer pointer's subscript and
     /// count test its base for nil on every use, several times per member.
     let base: UnsafeRawPointer
@@ -33,6 +35,10 @@ struct JSONTranscoder {
 
     /// BSON up to this size is built on the stack (more moves to the heap).
     @inline(__always) static var stackBytes: Int { 1024 }
+
+    /// The longest line `withLine` reads (with its line feed): the room
+    /// `recalledMembers` reserves for it, after the document's length, fits the stack.
+    @inline(__always) static var inPlaceWindow: Int { (stackBytes - 64 - 4) / 3 * 2 }
 
     /// The BSON document of the JSON object in `bytes`, valid during `body`.
     static func withDocument(_ bytes: UnsafeRawBufferPointer, ascii: Bool, memory: JSONLineMemory?, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -48,6 +54,41 @@ struct JSONTranscoder {
             t.skipSpace()
             guard t.parser.p == bytes.count else { throw t.parser.error("trailing characters") }
             return try body(t.out.bytes)
+        }
+    }
+
+    /// `withDocument` for the JSON line at the start of `bytes`, which go
+    /// on past it (the rest of a reader's buffer), when it is an object
+    /// whose every member `recalledMembers` reads (keys the memory holds,
+    /// values without escapes or nesting), then spaces, tabs or CRs and a
+    /// line feed: `body` gets its document and the object's text (the line
+    /// without the blanks after it), and the line's length, up to the line
+    /// feed, is returned. None of those members can
+    /// hold a line feed, so the line is the one a search for the line feed
+    /// finds, and its document the one `withDocument` gives for it: only
+    /// the search is saved. Nil, without a call of `body`, for any other
+    /// line, errors included: the caller then finds the line's end and
+    /// reads it with `withDocument`.
+    static func withLine(_ text: UnsafeRawBufferPointer, ascii: Bool, memory: JSONLineMemory,
+                         _ body: (_ document: UnsafeRawBufferPointer, _ object: UnsafeRawBufferPointer) -> Void) -> Int? {
+        guard let base = text.baseAddress, text.count > 1, base.load(as: UInt8.self) == UInt8(ascii: "{") else { return nil }
+        // The line is looked for in the first `inPlaceWindow` bytes: `recalledMembers` reserves room for all it is given.
+        let bytes = UnsafeRawBufferPointer(start: base, count: min(text.count, inPlaceWindow))
+        return withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: 8) { stack in
+            var t = JSONTranscoder(parser: JSONParser(b: bytes), out: ScratchBytes(stack), ascii: ascii, memory: memory.state, base: base, n: bytes.count)
+            defer { t.out.release() }
+            t.inPlace = true
+            t.out.append(littleEndian: Int32(0))
+            t.parser.p = 1
+            guard case .closed? = try? t.recalledMembers(depth: 1) else { return nil }
+            let object = t.parser.p
+            var p = object
+            while p < t.n, case let c = t.at(p), c == 0x20 || c == 0x09 || c == 0x0D { p &+= 1 }
+            guard p < t.n, t.at(p) == 0x0A else { return nil }
+            t.out.append(0)
+            t.out.set(int32: Int32(truncatingIfNeeded: t.out.count), at: 0)
+            body(t.out.bytes, UnsafeRawBufferPointer(start: base, count: object))
+            return p
         }
     }
 
@@ -208,6 +249,8 @@ struct JSONTranscoder {
                 type = nil
             }
             guard let type else {
+                // Whitespace inside such a value could hold a line feed, which `withLine` must not cross.
+                if inPlace { return .notRemembered }
                 // `memberValue` reads the value from the output's and the parser's fields.
                 let element = out.base.distance(to: to)
                 parser.p = base.distance(to: v)
@@ -770,5 +813,25 @@ extension BSONFromJSON {
     public static func withDocument(json: UnsafeRawBufferPointer, ascii: Bool = false, memory: JSONLineMemory? = nil,
                                     _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try JSONTranscoder.withDocument(json, ascii: ascii, memory: memory, body)
+    }
+
+    /// How far `withLine(in:ascii:memory:_:)` looks for a line's end: a
+    /// line (with its line feed) longer than this is never read in place.
+    public static var lineWindow: Int { JSONTranscoder.inPlaceWindow }
+
+    /// The document of the NDJSON line at the start of `text` (a reader's
+    /// buffered bytes, which go on past the line) and the object's text
+    /// (`JSONSourceText.object(in:)` of the line), valid during `body`;
+    /// returns the line's length, without its line feed. Only for
+    /// lines of the shape `memory` holds (the last line's keys, in order,
+    /// with plain strings, short numbers, literals or compact `$date`s),
+    /// ended by a line feed in `text`: no separate search for the line
+    /// feed. Nil, without a call of `body`, for any other line (errors
+    /// included; in `ascii` mode a byte at or above 0x80 too): find its end
+    /// and read it with `withDocument(json:ascii:memory:)`, which gives the
+    /// same document, or the error.
+    public static func withLine(in text: UnsafeRawBufferPointer, ascii: Bool = false, memory: JSONLineMemory,
+                                _ body: (_ document: UnsafeRawBufferPointer, _ object: UnsafeRawBufferPointer) -> Void) -> Int? {
+        JSONTranscoder.withLine(text, ascii: ascii, memory: memory, body)
     }
 }
