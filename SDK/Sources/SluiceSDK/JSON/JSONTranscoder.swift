@@ -168,13 +168,11 @@ struct JSONTranscoder {
     @inline(never)
     private mutating func recalledMembers(depth: Int) throws -> RecalledStop {
         guard let memory else { return .notRemembered }
-        let keys = memory.pointee.keys
-        var entry = keys + keyCursor
+        var entry = memory.pointee.keys + keyCursor
         let end = base + n
         var at = base + parser.p
         out.reserve(Self.recalledRoom(end - at))
         var to = out.end
-        var stop = RecalledStop.atMember
         while at < end {
             if at.load(as: UInt8.self) != UInt8(ascii: "\"") {
                 // Spaces before a key (", " between members, as Python writes them) are skipped here.
@@ -184,9 +182,11 @@ struct JSONTranscoder {
             // 0: the entries' end (`JSONLineMemory.State.keys`).
             let k = Int(entry.load(as: UInt8.self))
             let rest = at.distance(to: end)
-            guard k != 0, k < rest else { stop = .notRemembered; break }
+            guard k != 0, k < rest else { return stopRecalling(.notRemembered, at: at, to: to, entry: entry) }
             // The type byte at `to` is stored once the value is known (or by `memberValue`).
-            guard Self.sameBytesCopied(at + 1, entry + 1, k, room: rest &- 1, to: to + 1) else { stop = .notRemembered; break }
+            guard Self.sameBytesCopied(at + 1, entry + 1, k, room: rest &- 1, to: to + 1) else {
+                return stopRecalling(.notRemembered, at: at, to: to, entry: entry)
+            }
             // The key's quote becomes the name's NUL; the colon, past the name, is overwritten by the value.
             to.storeBytes(of: 0, toByteOffset: k &- 1, as: UInt8.self)
             var v = at + (k &+ 1)
@@ -215,7 +215,7 @@ struct JSONTranscoder {
                     // An escape, a control byte, a byte at or above 0x80 in ASCII mode, or no closing quote.
                     type = nil
                 }
-            } else if c &- 48 < 10 || c == UInt8(ascii: "-"), let (number, after) = JSONParser.shortNumber(base, at: base.distance(to: v), n) {
+            } else if c &- 48 < 10 || c == UInt8(ascii: "-"), let (number, after) = JSONParser.shortNumber(at: v, end: end) {
                 switch number {
                 case let .int(i):
                     if let small = Int32(exactly: i) {
@@ -232,7 +232,7 @@ struct JSONTranscoder {
                     w += 8
                     type = .double
                 }
-                v = base + after
+                v = after
             } else if c == UInt8(ascii: "{"), let ms = compactDate(at: base.distance(to: v)) {
                 w.storeBytes(of: ms.littleEndian, as: Int64.self)
                 w += 8
@@ -255,7 +255,7 @@ struct JSONTranscoder {
                 let element = out.base.distance(to: to)
                 parser.p = base.distance(to: v)
                 out.advance(to: w)
-                keyCursor = keys.distance(to: entry + (k &+ 1))
+                keyCursor = memory.pointee.keys.distance(to: entry + (k &+ 1))
                 try slowMemberValue(element: element, depth: depth)
                 // The value may have moved the output to the heap, and read
                 // nested keys through the memory, remembering some anew:
@@ -263,37 +263,34 @@ struct JSONTranscoder {
                 v = base + parser.p
                 out.reserve(Self.recalledRoom(end - v))
                 to = out.end
-                entry = keys + keyCursor
+                entry = memory.pointee.keys + keyCursor
                 guard v < end else { return .afterValue }
                 let next = v.load(as: UInt8.self)
                 guard next == UInt8(ascii: ",") || next == UInt8(ascii: "}") else { return .afterValue }
                 at = v + 1
-                if next == UInt8(ascii: "}") {
-                    stop = .closed
-                    break
-                }
+                if next == UInt8(ascii: "}") { return stopRecalling(.closed, at: at, to: to, entry: entry) }
                 continue
             }
             to.storeBytes(of: type.rawValue, as: UInt8.self)
             assert(w <= out.limit, "recalledRoom was not enough")
             entry += k &+ 1
-            if v < end, case let next = v.load(as: UInt8.self), next == UInt8(ascii: ",") || next == UInt8(ascii: "}") {
-                to = w
-                at = v + 1
-                if next == UInt8(ascii: "}") {
-                    stop = .closed
-                    break
-                }
-            } else {
-                to = w
-                at = v
-                stop = .afterValue
-                break
+            guard v < end, case let next = v.load(as: UInt8.self), next == UInt8(ascii: ",") || next == UInt8(ascii: "}") else {
+                return stopRecalling(.afterValue, at: v, to: w, entry: entry)
             }
+            to = w
+            at = v + 1
+            if next == UInt8(ascii: "}") { return stopRecalling(.closed, at: at, to: to, entry: entry) }
         }
+        return stopRecalling(.atMember, at: at, to: to, entry: entry)
+    }
+
+    /// `recalledMembers`' return: its input, output and key positions written back to the fields.
+    @inline(__always)
+    private mutating func stopRecalling(_ stop: RecalledStop, at: UnsafeRawPointer, to: UnsafeMutableRawPointer,
+                                        entry: UnsafeMutableRawPointer) -> RecalledStop {
         parser.p = base.distance(to: at)
         out.advance(to: to)
-        keyCursor = keys.distance(to: entry)
+        keyCursor = memory.unsafelyUnwrapped.pointee.keys.distance(to: entry)
         return stop
     }
 
