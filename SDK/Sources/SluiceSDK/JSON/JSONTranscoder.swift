@@ -57,18 +57,17 @@ struct JSONTranscoder {
         }
     }
 
-    /// `withDocument` for the JSON line at the start of `bytes`, which go
+    /// `withDocument` for the JSON line at the start of `text`, which goes
     /// on past it (the rest of a reader's buffer), when it is an object
-    /// whose every member `recalledMembers` reads (keys the memory holds,
-    /// values without escapes or nesting), then spaces, tabs or CRs and a
-    /// line feed: `body` gets its document and the object's text (the line
-    /// without the blanks after it), and the line's length, up to the line
-    /// feed, is returned. None of those members can
-    /// hold a line feed, so the line is the one a search for the line feed
-    /// finds, and its document the one `withDocument` gives for it: only
-    /// the search is saved. Nil, without a call of `body`, for any other
-    /// line, errors included: the caller then finds the line's end and
-    /// reads it with `withDocument`.
+    /// whose every member `recalledMembers` reads itself (keys the memory
+    /// holds, values without escapes or nesting), then spaces, tabs or CRs
+    /// and a line feed: `body` gets its document and the object's text (the
+    /// line without the blanks after it), and the line's length, up to the
+    /// line feed, is returned. None of those members can hold a line feed,
+    /// so the line is the one a search for the line feed finds, and its
+    /// document the one `withDocument` gives for it: only the search is
+    /// saved. Nil, without a call of `body`, for any other line, errors
+    /// included: the caller then finds the line's end and reads it with `withDocument`.
     static func withLine(_ text: UnsafeRawBufferPointer, ascii: Bool, memory: JSONLineMemory,
                          _ body: (_ document: UnsafeRawBufferPointer, _ object: UnsafeRawBufferPointer) -> Void) -> Int? {
         guard let base = text.baseAddress, text.count > 1, base.load(as: UInt8.self) == UInt8(ascii: "{") else { return nil }
@@ -152,7 +151,9 @@ struct JSONTranscoder {
         /// At a member's start (or the space before it), which `members` reads.
         case atMember
         /// At a member whose key is not the next remembered one, or with
-        /// none left: the memory has nothing more for this object.
+        /// none left: the memory has nothing more for this object. Also
+        /// where a line read `inPlace` has a value `memberValue` would read
+        /// (the positions not written back: `withLine` drops the line).
         case notRemembered
     }
 
