@@ -9,9 +9,9 @@ extension FileSource {
     /// `reader.next` and `decodeUTF8` then read.
     ///
     /// A line it gives up on is read again by the general path, and what
-    /// it read of that line is wasted: after one that the buffer's end did
-    /// not cut short, the next `inPlacePause` lines, likely of the same
-    /// shape, are not tried.
+    /// it read of that line is wasted: after an object that the buffer's
+    /// end did not cut short, the next `inPlacePause` lines, likely of the
+    /// same shape, are not tried. (A blank line costs the test of its first byte.)
     @inline(__always)
     func decodeInPlace(_ output: Output) -> Bool {
         if linesBeforeInPlace > 0 {
@@ -23,7 +23,7 @@ extension FileSource {
         guard let length = BSONFromJSON.withLine(in: text, ascii: true, memory: lineMemory, { document, object in
             emit(document, output, token: token, text: object)
         }) else {
-            if text.count >= BSONFromJSON.lineWindow { linesBeforeInPlace = Self.inPlacePause }
+            if text.count >= BSONFromJSON.lineWindow, text.first == UInt8(ascii: "{") { linesBeforeInPlace = Self.inPlacePause }
             return false
         }
         reader.take(lineOf: length)
