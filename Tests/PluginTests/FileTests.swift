@@ -75,6 +75,54 @@ final class FileTests: XCTestCase {
         }
     }
 
+    /// NDJSON lines of one shape are read where they lie in the reader's
+    /// buffer (`decodeInPlace`), the rest by line: lines across the
+    /// buffer's refills, CRLF and trailing blanks, blank lines, invalid
+    /// ones, a line feed inside an object, other shapes, non-ASCII, a line
+    /// longer than the transcoder's window, a last line without a line feed.
+    /// With one reader and two, every record is written as its line (the
+    /// blanks around it dropped) in file order, and the dead letters name their lines.
+    func testLinesReadInPlaceAndByLineGiveTheSameRecords() throws {
+        var lines: [String] = []
+        for i in 0 ..< 6000 {
+            var line = #"{"Beach":"b\#(String(repeating: "x", count: i % 50))","MeasurementID":\#(i),"BatteryLife":\#(i % 17).5,"T":"t"}"#
+            switch i % 9 {
+            case 1: line += "\r"
+            case 2: line += " \t"
+            default: break
+            }
+            lines.append(line)
+        }
+        let odd = [
+            "", "not json", #"{"Beach":"x","#, #""MeasurementID":1}"#, #"{"Beach":{"n":1},"MeasurementID":2,"BatteryLife":1.5,"T":"t"}"#,
+            #"{"Beach":"é","MeasurementID":3,"BatteryLife":1.5,"T":"t"}"#, #"{"Beach":"a\"b","MeasurementID":4,"BatteryLife":1.5,"T":"t"}"#,
+            #"{"other":1}"#, #"{"Beach":"\#(String(repeating: "y", count: 900))","MeasurementID":5,"BatteryLife":1.5,"T":"t"}"#, "{}",
+        ]
+        for (n, text) in odd.enumerated() { lines.insert(text, at: 7 + n * 577) }
+        lines.append(#"{"Beach":"last","MeasurementID":6,"BatteryLife":1.5,"T":"t"}"#)
+        try Data((lines.joined(separator: "\n")).utf8).write(to: URL(fileURLWithPath: dir + "/in.ndjson"))
+        let trimmed = { (line: String) in String(line.drop { $0 == " " }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed()) }
+        let written = lines.filter { !$0.isEmpty && $0 != "not json" && !$0.hasSuffix(#""x","#) && !$0.hasPrefix(#""Meas"#) }.map(trimmed)
+        let deadLines = lines.indices.filter { ["not json", #"{"Beach":"x","#, #""MeasurementID":1}"#].contains(lines[$0]) }.map { $0 + 1 }
+        for workers in [1, 2] {
+            _ = try TestSupport.run("""
+            engine: {dead_letter_path: \(dir)/dead-\(workers).ndjson}
+            sources:
+              in: {use: file.read, workers: \(workers), config: {path: \(dir)/in.ndjson}}
+            sinks:
+              out: {use: file.write, inputs: [in], config: {path: \(dir)/out-\(workers).ndjson}}
+            """, dir: dir)
+            let out = try String(contentsOfFile: dir + "/out-\(workers).ndjson", encoding: .utf8).split(separator: "\n").map(String.init)
+            if workers == 1 { XCTAssertEqual(out, written) } else { XCTAssertEqual(out.sorted(), written.sorted()) }
+            let dead = try TestSupport.readNDJSON(dir + "/dead-\(workers).ndjson")
+            XCTAssertEqual(dead.compactMap { $0["record"]?["line"]?.integer }.sorted(), deadLines.map(Int64.init))
+            for letter in dead {
+                let line = letter["record"]?["line"]?.integer ?? 0
+                XCTAssertTrue(letter["reason"]?.string?.hasPrefix("line \(line): ") ?? false, "\(letter)")
+            }
+        }
+    }
+
     func testCSVInAndOut() throws {
         try "Beach Name,Water Temperature,Note\nMontrose Beach,20.3,\"calm, clear\"\nOhio Street Beach,,\"multi\nline\"\nbroken row\n"
             .write(toFile: dir + "/in.csv", atomically: true, encoding: .utf8)
@@ -309,7 +357,7 @@ final class FileTests: XCTestCase {
     }
 
     func testDeliveredLinesAdvanceOnlyOverTheAckedRunFromTheStart() {
-        var d = DeliveredLines()
+        let d = DeliveredLines()
         for line in [1, 2, 4, 5] { d.emitted(line: line, end: UInt64(line * 10)) }
         d.acked(line: 2)
         XCTAssertNil(d.take(), "line 1 is not written yet")
@@ -334,7 +382,7 @@ final class FileTests: XCTestCase {
     /// Acks in reverse over lines with gaps (where a line's place is not its
     /// distance from the first), acks of lines never emitted, and repeats.
     func testDeliveredLinesFindOutOfOrderAcksAcrossGaps() {
-        var d = DeliveredLines()
+        let d = DeliveredLines()
         let lines = [3, 4, 7, 8, 9, 20, 21, 40]
         for line in lines { d.emitted(line: line, end: UInt64(line * 10)) }
         for line in [40, 0, 5, 99, 21, 21, 9, 20, 8, 7, 4] { d.acked(line: line) }
@@ -351,13 +399,14 @@ final class FileTests: XCTestCase {
     }
 
     /// In-order acks pass the run's first line without marking it: random
-    /// mixes of in-order, out-of-order, repeated and unknown acks, over
-    /// lines with gaps and past the trim at 4,096, move the run as a plain
+    /// mixes of in-order, out-of-order, repeated and unknown acks, one at a
+    /// time and in batches, over lines with gaps and past the memory's
+    /// first 1,024 lines (moved down, or grown), move the run as a plain
     /// set of acked lines says they should.
     func testDeliveredLinesAgreeWithASetOfAckedLines() {
         var random = SeededRandom(seed: 29)
         for _ in 0 ..< 8 {
-            var d = DeliveredLines()
+            let d = DeliveredLines()
             var lines: [Int] = []
             var emitted = Set<Int>()
             var acked = Set<Int>()
@@ -371,6 +420,9 @@ final class FileTests: XCTestCase {
                     d.emitted(line: next, end: UInt64(next * 10))
                 }
                 let pending = lines[run...]
+                // Half the time the acks come in one call, as a batch's tokens do.
+                let batched = random.next() % 2 == 0
+                var batch: [UInt64] = []
                 for _ in 0 ..< Int(random.next() % 24) {
                     let line: Int
                     switch random.next() % 4 {
@@ -378,9 +430,10 @@ final class FileTests: XCTestCase {
                     case 2: line = pending.isEmpty ? 0 : pending[pending.startIndex + Int(random.next() % UInt64(pending.count))]
                     default: line = Int(random.next() % UInt64(next + 2))
                     }
-                    d.acked(line: line)
+                    if batched { batch.append(UInt64(line)) } else { d.acked(line: line) }
                     if emitted.contains(line) { acked.insert(line) }
                 }
+                batch.withUnsafeBufferPointer { d.acked($0) }
                 let before = run
                 while run < lines.count, acked.contains(lines[run]) { run += 1 }
                 let moved = d.take()
@@ -450,5 +503,12 @@ extension FileTests {
             inputs: [gen]
         """, dir: dir)
         XCTAssertEqual(summary.stage("void")?.recordsOut, 777)
+    }
+}
+
+private extension DeliveredLines {
+    /// One ack, as a batch of one token.
+    func acked(line: Int) {
+        [UInt64(truncatingIfNeeded: line)].withUnsafeBufferPointer { acked($0) }
     }
 }

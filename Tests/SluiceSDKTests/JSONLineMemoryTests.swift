@@ -34,8 +34,9 @@ final class JSONLineMemoryTests: XCTestCase {
         let line = #"{"Beach":"Montrose Beach","MeasurementID":758000,"BatteryLife":9.5,"TimeStamp":{"$date":"2024-06-01T00:00:00.000Z"}}"#
         let memory = JSONLineMemory()
         _ = transcode(Array(line.utf8), memory: memory)
-        // Each key left an entry: length byte, key, quote, colon.
-        XCTAssertEqual(memory.state.pointee.keyBytes, ["Beach", "MeasurementID", "BatteryLife", "TimeStamp"].map { $0.utf8.count + 3 }.reduce(0, +))
+        // Each key left an entry: length byte, key, quote, colon; a 0 byte after the last.
+        let expected = ["Beach", "MeasurementID", "BatteryLife", "TimeStamp"].flatMap { [UInt8($0.utf8.count + 2)] + Array("\($0)\":".utf8) }
+        XCTAssertEqual(Array(UnsafeRawBufferPointer(start: memory.state.pointee.keys, count: expected.count + 1)), expected + [0])
         let second = try transcode(Array(line.utf8), memory: memory).get()
         XCTAssertEqual(second, try transcode(Array(line.utf8), memory: nil).get())
         XCTAssertEqual(second.withUnsafeBytes { BSONDocument($0)["MeasurementID"]?.integer }, 758_000)
@@ -165,6 +166,20 @@ final class JSONLineMemoryTests: XCTestCase {
         for count in [60, 100, 150, 300] {
             let line = "{" + (0 ..< count).map { #""k\#($0)":1.5"# }.joined(separator: ",") + "}"
             assertLinesAgree([line, line, line])
+        }
+    }
+
+    /// The room `recalledMembers` reserves once for a line's members (1.5
+    /// times its bytes) holds the members that grow the most: an empty key
+    /// and a three-byte double, 7 bytes in and 10 out, then a last member
+    /// without its comma; in a debug build the loop asserts its output
+    /// stays within the room. Lines of every length around the stack's.
+    func testMembersThatGrowTheMostStayWithinTheRoomReserved() {
+        for count in 1 ..< 160 {
+            for last in [#""":1.5"#, #""":-1.5"#, #""":1"#, #""":"""#, #""":true"#] {
+                let line = "{" + Array(repeating: #""":1.5"#, count: count).joined(separator: ",") + "," + last + "}"
+                assertLinesAgree([line, line])
+            }
         }
     }
 

@@ -171,6 +171,22 @@ final class LineReader {
         }
     }
 
+    /// The buffered bytes from the next line's start on, for a caller that
+    /// finds where the line ends itself (`take(lineOf:)`); nil where `next`
+    /// must read the line: nothing buffered, the file's first line (which
+    /// may start with a byte order mark), or the part's end reached.
+    func buffered() -> UnsafeRawBufferPointer? {
+        guard offset > 0, offset < limit, end > start else { return nil }
+        return UnsafeRawBufferPointer(start: buffer.baseAddress! + start, count: end &- start)
+    }
+
+    /// Counts the line at the start of `buffered()` returned: it has `length` bytes, then a newline.
+    func take(lineOf length: Int) {
+        offset &+= UInt64(truncatingIfNeeded: length &+ 1)
+        start &+= length &+ 1
+        lineNumber &+= 1
+    }
+
     /// The file's first line without a UTF-8 byte order mark (EF BB BF),
     /// which editors and spreadsheet exports put before the text: kept, it
     /// made the first NDJSON line invalid and the first CSV header name wrong.

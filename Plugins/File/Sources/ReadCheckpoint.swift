@@ -56,57 +56,100 @@ struct ReadCheckpoint: Equatable {
 /// An ack marks its line in place: acks that come out of order (a join
 /// releases its rows in event-time order) cost a lookup in the sorted
 /// lines, where a set of acked lines cost a hash insert and a remove each.
-struct DeliveredLines {
-    /// Emitted lines in order (line numbers increase): the byte offset after each, and whether it is acked.
-    private var emitted: [(line: Int, end: UInt64, acked: Bool)] = []
-    private var head = 0
+/// The lines are kept in raw memory, not an array: each line emitted and
+/// acked cost the array a uniqueness check, and each access a bounds check.
+///
+/// Used by its reader's thread alone (`poll`, `ack` and `deinit` of a
+/// source come one at a time), so its stored properties skip the dynamic
+/// exclusivity checks: none of its methods calls out while accessing one.
+final class DeliveredLines {
+    struct Line {
+        var line: Int
+        /// The byte offset after the line.
+        var end: UInt64
+        var acked: Bool
+    }
+
+    /// Emitted lines in order (line numbers increase); those before `head` are delivered.
+    @exclusivity(unchecked) private var lines: UnsafeMutablePointer<Line>
+    @exclusivity(unchecked) private var capacity = 1024
+    @exclusivity(unchecked) private var count = 0
+    @exclusivity(unchecked) private var head = 0
     /// The end of the longest delivered run, when it moved since `take`.
-    private(set) var delivered: (line: Int, end: UInt64)?
-    private(set) var moved = false
+    @exclusivity(unchecked) private(set) var delivered: (line: Int, end: UInt64)?
+    @exclusivity(unchecked) private(set) var moved = false
 
-    mutating func emitted(line: Int, end: UInt64) { emitted.append((line, end, false)) }
-
-    /// Every emitted line is delivered.
-    var isComplete: Bool { head == emitted.count }
-
-    /// Marks `line` delivered; an ack of a line not emitted, or delivered already, changes nothing.
-    mutating func acked(line: Int) {
-        // Only the first line not yet delivered moves the run, and acks
-        // mostly come in order: that one is passed without being marked,
-        // which cost the array a uniqueness check and a store per line.
-        guard head < emitted.count, emitted[head].line == line else {
-            // Out of order: marked, and passed when the run reaches it.
-            if let position = position(of: line) { emitted[position].acked = true }
-            return
-        }
-        head += 1
-        while head < emitted.count, emitted[head].acked { head += 1 }
-        delivered = (emitted[head - 1].line, emitted[head - 1].end)
-        moved = true
-        if head > 4096, head * 2 > emitted.count { trim() }
+    init() {
+        lines = .allocate(capacity: capacity)
     }
 
-    /// Where `line` is among the emitted lines from `head` on, or nil.
-    private func position(of line: Int) -> Int? {
-        guard head < emitted.count else { return nil }
-        // Lines are mostly emitted one after another, so the line's distance from the first is its place.
-        let guess = head + (line - emitted[head].line)
-        if guess >= head, guess < emitted.count, emitted[guess].line == line { return guess }
-        var low = head, high = emitted.count
-        while low < high {
-            let middle = (low + high) / 2
-            if emitted[middle].line < line { low = middle + 1 } else { high = middle }
-        }
-        return low < emitted.count && emitted[low].line == line ? low : nil
+    deinit {
+        lines.deallocate()
     }
 
-    /// Drops the delivered lines once they are most of the array.
-    private mutating func trim() {
-        emitted.removeFirst(head)
+    func emitted(line: Int, end: UInt64) {
+        if count == capacity { makeRoom() }
+        (lines + count).initialize(to: Line(line: line, end: end, acked: false))
+        count &+= 1
+    }
+
+    /// Drops the delivered lines, and grows the memory when the undelivered fill half of it.
+    @inline(never)
+    private func makeRoom() {
+        let undelivered = count - head
+        if undelivered * 2 >= capacity {
+            let grown = UnsafeMutablePointer<Line>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: lines + head, count: undelivered)
+            lines.deallocate()
+            lines = grown
+            capacity *= 2
+        } else {
+            lines.moveInitialize(from: lines + head, count: undelivered)
+        }
+        count = undelivered
         head = 0
     }
 
-    mutating func take() -> (line: Int, end: UInt64)? {
+    /// Every emitted line is delivered.
+    var isComplete: Bool { head == count }
+
+    /// Marks the lines `tokens` delivered; an ack of a line not emitted, or delivered already, changes nothing.
+    func acked(_ tokens: UnsafeBufferPointer<UInt64>) {
+        var head = self.head
+        let start = head
+        for token in tokens {
+            let line = Int(truncatingIfNeeded: token)
+            // Only the first line not yet delivered moves the run, and acks
+            // mostly come in order: that one is passed without being marked.
+            guard head < count, lines[head].line == line else {
+                // Out of order: marked, and passed when the run reaches it.
+                if let position = position(of: line, from: head) { lines[position].acked = true }
+                continue
+            }
+            head &+= 1
+            while head < count, lines[head].acked { head &+= 1 }
+        }
+        guard head != start else { return }
+        self.head = head
+        delivered = (lines[head &- 1].line, lines[head &- 1].end)
+        moved = true
+    }
+
+    /// Where `line` is among the emitted lines from `head` on, or nil.
+    private func position(of line: Int, from head: Int) -> Int? {
+        guard head < count else { return nil }
+        // Lines are mostly emitted one after another, so the line's distance from the first is its place.
+        let guess = head &+ (line &- lines[head].line)
+        if guess >= head, guess < count, lines[guess].line == line { return guess }
+        var low = head, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if lines[middle].line < line { low = middle + 1 } else { high = middle }
+        }
+        return low < count && lines[low].line == line ? low : nil
+    }
+
+    func take() -> (line: Int, end: UInt64)? {
         guard moved else { return nil }
         moved = false
         return delivered

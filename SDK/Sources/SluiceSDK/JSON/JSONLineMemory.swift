@@ -16,9 +16,9 @@ public final class JSONLineMemory {
         /// + 2), then the key's bytes, a quote and a colon. The input is
         /// compared with the n bytes from the key on (key, quote, colon) and
         /// copied to the output as it is, the quote becoming the name's NUL.
+        /// A 0 byte follows the last entry: the readers test the length byte
+        /// they load anyway, not the cursor against a count.
         let keys: UnsafeMutableRawPointer
-        /// Bytes of `keys` in use.
-        var keyBytes = 0
         var day = UTCDayMemo()
     }
 

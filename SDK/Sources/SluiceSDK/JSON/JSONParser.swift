@@ -307,11 +307,20 @@ public struct JSONParser {
     /// buffer: the transcoder passes its own, without a test of the base for nil.
     @inline(always)
     static func shortNumber(_ base: UnsafeRawPointer, at start: Int, _ n: Int) -> (JSONNumber, end: Int)? {
+        guard let (number, end) = shortNumber(at: base + start, end: base + n) else { return nil }
+        return (number, base.distance(to: end))
+    }
+
+    /// `shortNumber(_:at:_:)` on pointers (the number at `start`, the input
+    /// ending at `end`), for the transcoder's member loop, which keeps its
+    /// position as a pointer: offsets cost it a subtraction and the count's load.
+    @inline(always)
+    static func shortNumber(at start: UnsafeRawPointer, end input: UnsafeRawPointer) -> (JSONNumber, end: UnsafeRawPointer)? {
         var p = start
-        let negative = base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "-")
-        if negative { p &+= 1 }
-        guard n &- p >= 8 else { return nil }
-        let word = DigitWord(base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+        let negative = p.load(as: UInt8.self) == UInt8(ascii: "-")
+        if negative { p += 1 }
+        guard p.distance(to: input) >= 8 else { return nil }
+        let word = DigitWord(p.loadUnaligned(as: UInt64.self))
         let count = word.run(from: 0)
         // No digit, or perhaps more than the word holds; "0" before another digit is an error `scanNumber` reports.
         guard UInt(bitPattern: count &- 1) < 7, word.digits & 0xFF != 0 || count == 1 else { return nil }
@@ -319,14 +328,14 @@ public struct JSONParser {
         guard next == UInt8(ascii: ".") else {
             guard next | 0x20 != UInt8(ascii: "e") else { return nil }
             let i = Int64(word.value(count))
-            return (.int(negative ? 0 &- i : i), p &+ count)
+            return (.int(negative ? 0 &- i : i), p + count)
         }
         // The fraction's digits, and the byte after them, in the same word.
         let fraction = count < 6 ? word.run(from: count &+ 1) : 0
         let end = count &+ 1 &+ fraction
         guard fraction > 0, end < 8, word.byte(end) | 0x20 != UInt8(ascii: "e") else { return nil }
         let d = Double(word.value(integer: count, fraction: fraction)) / JSONParser.powerOfTen(fraction)
-        return (.double(negative ? -d : d), p &+ end)
+        return (.double(negative ? -d : d), p + end)
     }
 
     /// 10^e for e in 0 ... 22: every one is exactly representable as a

@@ -26,6 +26,8 @@ struct JSONTranscoder {
     var keyCursor = 0
     /// False once a key could not be remembered: the line's later keys no longer line up with entries.
     var remembering = true
+    /// Reading a line in place (`withLine`): `recalledMembers` gives up at a value it does not read itself.
+    var inPlace = false
     /// `parser.b`'s first byte and length: a buffer pointer's subscript and
     /// count test its base for nil on every use, several times per member.
     let base: UnsafeRawPointer
@@ -33,6 +35,10 @@ struct JSONTranscoder {
 
     /// BSON up to this size is built on the stack (more moves to the heap).
     @inline(__always) static var stackBytes: Int { 1024 }
+
+    /// The longest line `withLine` reads (with its line feed): the room
+    /// `recalledMembers` reserves for it, after the document's length, fits the stack.
+    @inline(__always) static var inPlaceWindow: Int { (stackBytes - 64 - 4) / 3 * 2 }
 
     /// The BSON document of the JSON object in `bytes`, valid during `body`.
     static func withDocument(_ bytes: UnsafeRawBufferPointer, ascii: Bool, memory: JSONLineMemory?, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -48,6 +54,40 @@ struct JSONTranscoder {
             t.skipSpace()
             guard t.parser.p == bytes.count else { throw t.parser.error("trailing characters") }
             return try body(t.out.bytes)
+        }
+    }
+
+    /// `withDocument` for the JSON line at the start of `text`, which goes
+    /// on past it (the rest of a reader's buffer), when it is an object
+    /// whose every member `recalledMembers` reads itself (keys the memory
+    /// holds, values without escapes or nesting), then spaces, tabs or CRs
+    /// and a line feed: `body` gets its document and the object's text (the
+    /// line without the blanks after it), and the line's length, up to the
+    /// line feed, is returned. None of those members can hold a line feed,
+    /// so the line is the one a search for the line feed finds, and its
+    /// document the one `withDocument` gives for it: only the search is
+    /// saved. Nil, without a call of `body`, for any other line, errors
+    /// included: the caller then finds the line's end and reads it with `withDocument`.
+    static func withLine(_ text: UnsafeRawBufferPointer, ascii: Bool, memory: JSONLineMemory,
+                         _ body: (_ document: UnsafeRawBufferPointer, _ object: UnsafeRawBufferPointer) -> Void) -> Int? {
+        guard let base = text.baseAddress, text.count > 1, base.load(as: UInt8.self) == UInt8(ascii: "{") else { return nil }
+        // The line is looked for in the first `inPlaceWindow` bytes: `recalledMembers` reserves room for all it is given.
+        let bytes = UnsafeRawBufferPointer(start: base, count: min(text.count, inPlaceWindow))
+        return withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: 8) { stack in
+            var t = JSONTranscoder(parser: JSONParser(b: bytes), out: ScratchBytes(stack), ascii: ascii, memory: memory.state, base: base, n: bytes.count)
+            defer { t.out.release() }
+            t.inPlace = true
+            t.out.append(littleEndian: Int32(0))
+            t.parser.p = 1
+            guard case .closed? = try? t.recalledMembers(depth: 1) else { return nil }
+            let object = t.parser.p
+            var p = object
+            while p < t.n, case let c = t.at(p), c == 0x20 || c == 0x09 || c == 0x0D { p &+= 1 }
+            guard p < t.n, t.at(p) == 0x0A else { return nil }
+            t.out.append(0)
+            t.out.set(int32: Int32(truncatingIfNeeded: t.out.count), at: 0)
+            body(t.out.bytes, UnsafeRawBufferPointer(start: base, count: object))
+            return p
         }
     }
 
@@ -111,7 +151,9 @@ struct JSONTranscoder {
         /// At a member's start (or the space before it), which `members` reads.
         case atMember
         /// At a member whose key is not the next remembered one, or with
-        /// none left: the memory has nothing more for this object.
+        /// none left: the memory has nothing more for this object. Also
+        /// where a line read `inPlace` has a value `memberValue` would read
+        /// (the positions not written back: `withLine` drops the line).
         case notRemembered
     }
 
@@ -127,35 +169,25 @@ struct JSONTranscoder {
     @inline(never)
     private mutating func recalledMembers(depth: Int) throws -> RecalledStop {
         guard let memory else { return .notRemembered }
-        let keys = memory.pointee.keys
-        var keysEnd = keys + memory.pointee.keyBytes
-        var entry = keys + keyCursor
+        var entry = memory.pointee.keys + keyCursor
         let end = base + n
         var at = base + parser.p
-        // A member writes at most its key, a string's length and NUL or a
-        // number, and the input left: room for that is tested once per
-        // member instead of once per write.
-        out.reserve(n &- parser.p &+ 64)
-        var to = out.end, limit = out.limit
-        var stop = RecalledStop.atMember
+        out.reserve(Self.recalledRoom(end - at))
+        var to = out.end
         while at < end {
             if at.load(as: UInt8.self) != UInt8(ascii: "\"") {
                 // Spaces before a key (", " between members, as Python writes them) are skipped here.
                 while at < end, at.load(as: UInt8.self) == 0x20 { at += 1 }
                 guard at < end, at.load(as: UInt8.self) == UInt8(ascii: "\"") else { break }
             }
-            guard entry < keysEnd else { stop = .notRemembered; break }
-            let rest = at.distance(to: end)
-            if to.distance(to: limit) < rest &+ 48 {
-                out.advance(to: to)
-                out.reserve(rest &+ 64)
-                to = out.end
-                limit = out.limit
-            }
+            // 0: the entries' end (`JSONLineMemory.State.keys`).
             let k = Int(entry.load(as: UInt8.self))
-            guard k < rest else { stop = .notRemembered; break }
-            to.storeBytes(of: 0, as: UInt8.self)
-            guard Self.sameBytesCopied(at + 1, entry + 1, k, room: rest &- 1, to: to + 1) else { stop = .notRemembered; break }
+            let rest = at.distance(to: end)
+            guard k != 0, k < rest else { return stopRecalling(.notRemembered, at: at, to: to, entry: entry) }
+            // The type byte at `to` is stored once the value is known (or by `memberValue`).
+            guard Self.sameBytesCopied(at + 1, entry + 1, k, room: rest &- 1, to: to + 1) else {
+                return stopRecalling(.notRemembered, at: at, to: to, entry: entry)
+            }
             // The key's quote becomes the name's NUL; the colon, past the name, is overwritten by the value.
             to.storeBytes(of: 0, toByteOffset: k &- 1, as: UInt8.self)
             var v = at + (k &+ 1)
@@ -184,7 +216,7 @@ struct JSONTranscoder {
                     // An escape, a control byte, a byte at or above 0x80 in ASCII mode, or no closing quote.
                     type = nil
                 }
-            } else if c &- 48 < 10 || c == UInt8(ascii: "-"), let (number, after) = JSONParser.shortNumber(base, at: base.distance(to: v), n) {
+            } else if c &- 48 < 10 || c == UInt8(ascii: "-"), let (number, after) = JSONParser.shortNumber(at: v, end: end) {
                 switch number {
                 case let .int(i):
                     if let small = Int32(exactly: i) {
@@ -201,7 +233,7 @@ struct JSONTranscoder {
                     w += 8
                     type = .double
                 }
-                v = base + after
+                v = after
             } else if c == UInt8(ascii: "{"), let ms = compactDate(at: base.distance(to: v)) {
                 w.storeBytes(of: ms.littleEndian, as: Int64.self)
                 w += 8
@@ -218,51 +250,62 @@ struct JSONTranscoder {
                 type = nil
             }
             guard let type else {
+                // Whitespace inside such a value could hold a line feed, which `withLine` must not cross.
+                if inPlace { return .notRemembered }
                 // `memberValue` reads the value from the output's and the parser's fields.
                 let element = out.base.distance(to: to)
                 parser.p = base.distance(to: v)
                 out.advance(to: w)
-                keyCursor = keys.distance(to: entry + (k &+ 1))
+                keyCursor = memory.pointee.keys.distance(to: entry + (k &+ 1))
                 try slowMemberValue(element: element, depth: depth)
                 // The value may have moved the output to the heap, and read
                 // nested keys through the memory, remembering some anew:
                 // its entries are past the cursor, and may end elsewhere.
                 v = base + parser.p
+                out.reserve(Self.recalledRoom(end - v))
                 to = out.end
-                limit = out.limit
-                entry = keys + keyCursor
-                keysEnd = keys + memory.pointee.keyBytes
+                entry = memory.pointee.keys + keyCursor
                 guard v < end else { return .afterValue }
                 let next = v.load(as: UInt8.self)
                 guard next == UInt8(ascii: ",") || next == UInt8(ascii: "}") else { return .afterValue }
                 at = v + 1
-                if next == UInt8(ascii: "}") {
-                    stop = .closed
-                    break
-                }
+                if next == UInt8(ascii: "}") { return stopRecalling(.closed, at: at, to: to, entry: entry) }
                 continue
             }
             to.storeBytes(of: type.rawValue, as: UInt8.self)
+            assert(w <= out.limit, "recalledRoom was not enough")
             entry += k &+ 1
-            if v < end, case let next = v.load(as: UInt8.self), next == UInt8(ascii: ",") || next == UInt8(ascii: "}") {
-                to = w
-                at = v + 1
-                if next == UInt8(ascii: "}") {
-                    stop = .closed
-                    break
-                }
-            } else {
-                to = w
-                at = v
-                stop = .afterValue
-                break
+            guard v < end, case let next = v.load(as: UInt8.self), next == UInt8(ascii: ",") || next == UInt8(ascii: "}") else {
+                return stopRecalling(.afterValue, at: v, to: w, entry: entry)
             }
+            to = w
+            at = v + 1
+            if next == UInt8(ascii: "}") { return stopRecalling(.closed, at: at, to: to, entry: entry) }
         }
+        return stopRecalling(.atMember, at: at, to: to, entry: entry)
+    }
+
+    /// `recalledMembers`' return: its input, output and key positions written back to the fields.
+    @inline(__always)
+    private mutating func stopRecalling(_ stop: RecalledStop, at: UnsafeRawPointer, to: UnsafeMutableRawPointer,
+                                        entry: UnsafeMutableRawPointer) -> RecalledStop {
         parser.p = base.distance(to: at)
         out.advance(to: to)
-        keyCursor = keys.distance(to: entry)
+        keyCursor = memory.unsafelyUnwrapped.pointee.keys.distance(to: entry)
         return stop
     }
+
+    /// The output room `recalledMembers` reserves for `rest` bytes of input
+    /// left, so that it tests for room once per line, not once per member.
+    /// No member it writes grows by more than half: `"":1.5,` grows the
+    /// most (7 bytes in, 10 out: the key's quotes and colon become its NUL,
+    /// a short decimal takes 8 bytes); a string grows by 3 (its length and
+    /// NUL for its quotes) from at least 6 bytes in. A last member without
+    /// its comma may add a byte more, and the words a member's copies
+    /// store past its own bytes stay within the input left from where it
+    /// began, plus 8.
+    @inline(__always)
+    private static func recalledRoom(_ rest: Int) -> Int { rest &+ rest &>> 1 &+ 64 }
 
     /// `true`, `false` or `null` in the four bytes `word` (as loaded) and
     /// the byte `fifth` after them: its type and length; nil for anything else.
@@ -313,12 +356,13 @@ struct JSONTranscoder {
     private mutating func recalledKey() -> Bool {
         // No test of `remembering`: a line that stopped remembering cut the
         // entries at the cursor, which then stays, so none is left to recall.
-        guard let memory, keyCursor < memory.pointee.keyBytes else { return false }
+        guard let memory else { return false }
         let entry = memory.pointee.keys + keyCursor
         let n = Int(entry.load(as: UInt8.self))
         let p = parser.p &+ 1
         let room = self.n &- p
-        guard n <= room else { return false }
+        // 0: no entry left.
+        guard n != 0, n <= room else { return false }
         // The type placeholder, then the key, its quote and colon, stored 16 bytes or a word at a time.
         out.reserve(n &+ 16)
         let to = out.end
@@ -342,7 +386,7 @@ struct JSONTranscoder {
         let n = length + 2
         guard !escaped, n <= 255, keyCursor + n + 1 <= JSONLineMemory.keyCapacity, parser.p < b.count, b[parser.p] == UInt8(ascii: ":"),
               UTF8Check.isASCII(UnsafeRawBufferPointer(rebasing: b[start ..< parser.p])) else {
-            memory.pointee.keyBytes = keyCursor
+            memory.pointee.keys.storeBytes(of: 0, toByteOffset: keyCursor, as: UInt8.self)
             remembering = false
             return
         }
@@ -350,7 +394,7 @@ struct JSONTranscoder {
         entry.storeBytes(of: UInt8(n), as: UInt8.self)
         memcpy(entry + 1, b.baseAddress! + start, n)
         keyCursor += n + 1
-        memory.pointee.keyBytes = keyCursor
+        memory.pointee.keys.storeBytes(of: 0, toByteOffset: keyCursor, as: UInt8.self)
     }
 
     /// Whether the `n` bytes at `input` (which has `room` readable bytes)
@@ -767,5 +811,25 @@ extension BSONFromJSON {
     public static func withDocument(json: UnsafeRawBufferPointer, ascii: Bool = false, memory: JSONLineMemory? = nil,
                                     _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try JSONTranscoder.withDocument(json, ascii: ascii, memory: memory, body)
+    }
+
+    /// How far `withLine(in:ascii:memory:_:)` looks for a line's end: a
+    /// line (with its line feed) longer than this is never read in place.
+    public static var lineWindow: Int { JSONTranscoder.inPlaceWindow }
+
+    /// The document of the NDJSON line at the start of `text` (a reader's
+    /// buffered bytes, which go on past the line) and the object's text
+    /// (`JSONSourceText.object(in:)` of the line), valid during `body`;
+    /// returns the line's length, without its line feed. Only for
+    /// lines of the shape `memory` holds (the last line's keys, in order,
+    /// with plain strings, short numbers, literals or compact `$date`s),
+    /// ended by a line feed in `text`: no separate search for the line
+    /// feed. Nil, without a call of `body`, for any other line (errors
+    /// included; in `ascii` mode a byte at or above 0x80 too): find its end
+    /// and read it with `withDocument(json:ascii:memory:)`, which gives the
+    /// same document, or the error.
+    public static func withLine(in text: UnsafeRawBufferPointer, ascii: Bool = false, memory: JSONLineMemory,
+                                _ body: (_ document: UnsafeRawBufferPointer, _ object: UnsafeRawBufferPointer) -> Void) -> Int? {
+        JSONTranscoder.withLine(text, ascii: ascii, memory: memory, body)
     }
 }
