@@ -46,6 +46,21 @@ final class RecordBufferTests: XCTestCase {
         XCTAssertEqual(keys(buffer), expected, "a second seal (a fan-out's next edge) changes nothing")
     }
 
+    /// The host reads a record's key (`withRecord`) from the sealed key
+    /// pointers once they are set, and from the keys as appended before.
+    func testTheHostReadsTheSameKeysSealedOrNot() {
+        func hostKeys(_ records: RecordBuffer) -> [String?] {
+            (0 ..< records.count).map { i in records.withRecord(i) { _, key in key.map { String(decoding: $0, as: UTF8.self) } } }
+        }
+        let buffer = records(5)
+        let expected: [String?] = ["k0", nil, "k2", nil, "k4"]
+        XCTAssertEqual(hostKeys(buffer), expected)
+        XCTAssertEqual(hostKeys(RecordBuffer(selecting: [4, 1], from: buffer)), ["k4", nil])
+        buffer.seal()
+        XCTAssertEqual(hostKeys(buffer), expected)
+        XCTAssertEqual(hostKeys(RecordBuffer(selecting: [2, 1, 0], from: buffer)), ["k2", nil, "k0"])
+    }
+
     func testASealedBatchIsGivenWithoutCopyingItsMetadata() {
         let buffer = records(4)
         buffer.seal()

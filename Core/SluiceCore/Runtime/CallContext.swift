@@ -173,9 +173,12 @@ final class CallContext {
 
     @inline(never)
     private func forwardAny(_ index: Int) -> Int32 {
-        guard let output = primary, index >= 0, index < inputCount else { return -1 }
+        guard let output = primaryUnretained, index >= 0, index < inputCount else { return -1 }
         if !forwardsPending {
-            output.append(from: input!, at: index)
+            // Borrowed, as in `emit`: a filter that also emits forwards each record through here.
+            Unmanaged.passUnretained(input.unsafelyUnwrapped)._withUnsafeGuaranteedRef { input in
+                output._withUnsafeGuaranteedRef { $0.append(from: input, at: index) }
+            }
         } else if index == forwardedInOrder, forwards.isEmpty {
             forwardedInOrder += 1
         } else {

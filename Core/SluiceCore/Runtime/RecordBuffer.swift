@@ -199,6 +199,9 @@ public final class RecordBuffer: @unchecked Sendable {
         let m = metas[i]
         let doc = bytes.slice(Int(m.offset), Int(m.length))
         if keyStarts[i] < 0 { return try body(doc, nil) }
+        // Sealed: the key pointer is set, into `sealedKeys`, which this buffer
+        // holds; reading `keys` instead cost a retain and a release of the array.
+        if let key = m.key { return try body(doc, UnsafeRawBufferPointer(start: key, count: Int(m.key_length))) }
         return try keys.withUnsafeBytes { k in
             try body(doc, UnsafeRawBufferPointer(rebasing: k[Int(keyStarts[i]) ..< Int(keyStarts[i]) + Int(m.key_length)]))
         }
