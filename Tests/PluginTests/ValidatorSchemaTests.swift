@@ -62,6 +62,15 @@ final class ValidatorSchemaTests: XCTestCase {
         XCTAssertEqual(TestSupport.lineCount(annotate + "/out.ndjson"), 1)
     }
 
+    /// Without a schema, parse or coerce, every record passes on as it was read.
+    func testWithoutASchemaEveryRecordPassesOnAsItIs() throws {
+        let lines = [#"{"n": 1}"#, #"{"n":"x","m":[1,2]}"#, #"{}"#]
+        try input(lines)
+        _ = try TestSupport.run(pipeline("max_errors: 3"), dir: dir)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/out.ndjson", encoding: .utf8), lines.joined(separator: "\n") + "\n")
+        XCTAssertEqual(TestSupport.lineCount(dir + "/dlq.ndjson"), 0)
+    }
+
     func testSchemaFileRefersToItsNeighbours() throws {
         try FileManager.default.createDirectory(atPath: dir + "/schemas", withIntermediateDirectories: true)
         try #"{"type": "object", "properties": {"id": {"type": "integer"}}, "unevaluatedProperties": false}"#

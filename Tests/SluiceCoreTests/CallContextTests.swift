@@ -1,4 +1,6 @@
+import CSluicePlugin
 @testable import SluiceCore
+import SluiceSDK
 import XCTest
 
 /// What a processor's `forward` and `emit` calls make of a call's default
@@ -86,5 +88,106 @@ final class CallContextTests: XCTestCase {
         XCTAssertEqual(ctx.forward(-1), -1)
         XCTAssertEqual(ctx.result()?.count, 0)
         XCTAssertEqual(CallContext(input: nil, outputCount: 1, tickets: [], holds: HoldTable()).forward(0), -1, "a tick has no input")
+    }
+
+    /// Every record of `records` as (event time, key, token, split, text), nil for what it has not.
+    private func described(_ records: RecordBuffer) -> [[String?]] {
+        (0 ..< records.count).map { i in
+            records.withRecord(i) { _, key in
+                [records.eventTime(at: i).map { "\($0)" }, key.map { "\(Array($0))" }, "\(records.tokens[i])",
+                 records.split(at: i) == RecordBuffer.noSplit ? nil : "\(records.split(at: i))",
+                 records.text(at: i).map { String(decoding: $0.bytes, as: UTF8.self) }]
+            }
+        }
+    }
+
+    /// Options that set every field, as a plugin built against this header passes them.
+    private func everyOption(key: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer) -> sluice_emit_options {
+        var o = sluice_emit_options()
+        o.struct_size = UInt32(MemoryLayout<sluice_emit_options>.size)
+        o.event_time_ms = 5
+        o.key = key.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        o.key_length = UInt32(key.count)
+        o.input_index = -1
+        o.token = 9
+        o.output = 1
+        o.split = 3
+        o.has_split = 1
+        o.text = text.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        o.text_length = UInt32(text.count)
+        o.text_format = SLUICE_TEXT_JSON
+        return o
+    }
+
+    /// A plugin built against an older header passes a shorter struct: the
+    /// host reads the fields it holds whole and gives the rest their defaults.
+    func testAnOlderPluginsOptionsAreReadOnlyAsFarAsTheyReach() {
+        let out = RecordBuffer()
+        let ctx = CallContext(output: out, input: nil, keepsSourceText: true)
+        let key: [UInt8] = [7]
+        let text = Array(#"{"n":1}"#.utf8)
+        key.withUnsafeBytes { k in
+            text.withUnsafeBytes { t in
+                doc(1).withUnsafeBytes { d in
+                    var o = everyOption(key: k, text: t)
+                    // 1.0's struct ends at the token: no output (so not the unknown output 1), split or text.
+                    o.struct_size = UInt32(structFieldEnd(\sluice_emit_options.token))
+                    XCTAssertEqual(ctx.emit(d, &o), 0)
+                    // A struct ending inside the key pointer: the event time only.
+                    o.struct_size = UInt32(MemoryLayout<sluice_emit_options>.offset(of: \sluice_emit_options.key)! + 4)
+                    XCTAssertEqual(ctx.emit(d, &o), 0)
+                    XCTAssertEqual(ctx.emit(d, nil), 0)
+                    // 1.1's reaches the output: a source has no output 1.
+                    o.struct_size = UInt32(structFieldEnd(\sluice_emit_options.holds))
+                    XCTAssertEqual(ctx.emit(d, &o), -1)
+                    o.output = 0
+                    o.struct_size = UInt32(MemoryLayout<sluice_emit_options>.size)
+                    XCTAssertEqual(ctx.emit(d, &o), 0)
+                }
+            }
+        }
+        XCTAssertEqual(ctx.rejected, 1)
+        XCTAssertEqual(described(out), [["5", "[7]", "9", nil, nil], ["5", nil, "0", nil, nil], [nil, nil, "0", nil, nil],
+                                        ["5", "[7]", "9", "3", #"{"n":1}"#]])
+    }
+
+    /// An output made from an input record (`input_index` in range) takes
+    /// that record's event time, key and split where its options set none.
+    func testAnOutputMadeFromAnInputRecordInheritsWhatItsOptionsLeaveUnset() {
+        let records = RecordBuffer()
+        for n in 0 ..< 3 {
+            doc(Int32(n)).withUnsafeBytes { d in
+                [UInt8(n)].withUnsafeBytes { k in
+                    records.append(d, eventTime: 1000 + Int64(n), key: n == 2 ? nil : k, token: 0, split: 40 + UInt32(n))
+                }
+            }
+        }
+        let ctx = context(records)
+        let key: [UInt8] = [9]
+        key.withUnsafeBytes { k in
+            doc(7).withUnsafeBytes { d in
+                var o = sluice_emit_options()
+                o.struct_size = UInt32(MemoryLayout<sluice_emit_options>.size)
+                o.event_time_ms = .min
+                o.input_index = 1
+                XCTAssertEqual(ctx.emit(d, &o), 0)
+                o.input_index = 2
+                XCTAssertEqual(ctx.emit(d, &o), 0)
+                o.input_index = 1
+                o.event_time_ms = 5
+                o.key = k.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                o.key_length = 1
+                o.split = 3
+                o.has_split = 1
+                XCTAssertEqual(ctx.emit(d, &o), 0)
+                o = sluice_emit_options()
+                o.struct_size = UInt32(MemoryLayout<sluice_emit_options>.size)
+                o.event_time_ms = .min
+                o.input_index = 3
+                XCTAssertEqual(ctx.emit(d, &o), 0, "an index past the input makes a record of its own")
+            }
+        }
+        XCTAssertEqual(described(ctx.result()!), [["1001", "[1]", "0", "41", nil], ["1002", nil, "0", "42", nil],
+                                                  ["5", "[9]", "0", "3", nil], [nil, nil, "0", nil, nil]])
     }
 }

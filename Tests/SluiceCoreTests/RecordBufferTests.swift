@@ -46,6 +46,45 @@ final class RecordBufferTests: XCTestCase {
         XCTAssertEqual(keys(buffer), expected, "a second seal (a fan-out's next edge) changes nothing")
     }
 
+    /// Each record's key as the host reads it (`withRecord`).
+    private func hostKeys(_ records: RecordBuffer) -> [String?] {
+        (0 ..< records.count).map { i in records.withRecord(i) { _, key in key.map { String(decoding: $0, as: UTF8.self) } } }
+    }
+
+    /// The host reads a record's key (`withRecord`) from the sealed key
+    /// pointers once they are set, and from the keys as appended before.
+    func testTheHostReadsTheSameKeysSealedOrNot() {
+        let buffer = records(5)
+        let expected: [String?] = ["k0", nil, "k2", nil, "k4"]
+        XCTAssertEqual(hostKeys(buffer), expected)
+        XCTAssertEqual(hostKeys(RecordBuffer(selecting: [4, 1], from: buffer)), ["k4", nil])
+        buffer.seal()
+        XCTAssertEqual(hostKeys(buffer), expected)
+        XCTAssertEqual(hostKeys(RecordBuffer(selecting: [2, 1, 0], from: buffer)), ["k2", nil, "k0"])
+    }
+
+    /// A buffer notes key positions only from its first keyed record on:
+    /// the records before it, and every record of a keyless buffer, have none.
+    func testRecordsBeforeTheFirstKeyAndInAKeylessBufferHaveNone() {
+        let buffer = RecordBuffer()
+        for n in 0 ..< 4 { buffer.append(doc(Int32(n)), key: n == 2 ? Array("k2".utf8) : nil) }
+        let expected: [String?] = [nil, nil, "k2", nil]
+        XCTAssertEqual(keys(buffer), expected)
+        XCTAssertEqual(hostKeys(buffer), expected)
+        XCTAssertEqual(keys(RecordBuffer(selecting: [3, 2, 0], from: buffer)), [nil, "k2", nil])
+        buffer.seal()
+        XCTAssertEqual(keys(buffer), expected)
+        XCTAssertEqual(hostKeys(buffer), expected)
+
+        let keyless = RecordBuffer(capacity: 2)
+        keyless.append(doc(0))
+        keyless.append(doc(1))
+        XCTAssertEqual(hostKeys(keyless), [nil, nil])
+        XCTAssertEqual(hostKeys(RecordBuffer(selecting: [1, 1], from: keyless)), [nil, nil])
+        keyless.seal()
+        XCTAssertEqual(keys(keyless), [nil, nil])
+    }
+
     func testASealedBatchIsGivenWithoutCopyingItsMetadata() {
         let buffer = records(4)
         buffer.seal()

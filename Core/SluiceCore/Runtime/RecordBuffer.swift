@@ -25,7 +25,8 @@ public final class RecordBuffer: @unchecked Sendable {
     private let appendable: Bool
     @exclusivity(unchecked) private(set) var metas: [sluice_record_meta] = []
     @exclusivity(unchecked) private var keys: [UInt8] = []
-    /// Start of each record's key in `keys`, or -1.
+    /// Start of each record's key in `keys`, or -1; empty while no record
+    /// has a key (most batches), so that a keyless record appends no entry.
     @exclusivity(unchecked) private var keyStarts: [Int32] = []
     @exclusivity(unchecked) private(set) var tokens: [UInt64] = []
     /// Bytes of the records' documents, kept as they are appended (or
@@ -63,7 +64,7 @@ public final class RecordBuffer: @unchecked Sendable {
         guard records > 0 else { return }
         metas.reserveCapacity(metas.count + records)
         tokens.reserveCapacity(tokens.count + records)
-        keyStarts.reserveCapacity(keyStarts.count + records)
+        if !keyStarts.isEmpty { keyStarts.reserveCapacity(keyStarts.count + records) }
         self.bytes.reserve(bytes)
         textRoom += texts
     }
@@ -81,7 +82,7 @@ public final class RecordBuffer: @unchecked Sendable {
         appendable = false
         keys = parent.keys
         metas = indices.map { parent.metas[$0] }
-        keyStarts = indices.map { parent.keyStarts[$0] }
+        keyStarts = parent.keyStarts.isEmpty ? [] : indices.map { parent.keyStarts[$0] }
         tokens = indices.map { parent.tokens[$0] }
         byteCount = metas.reduce(0) { $0 + Int($1.length) }
         textByteCount = metas.reduce(0) { $0 + Int($1.text_length) }
@@ -128,10 +129,14 @@ public final class RecordBuffer: @unchecked Sendable {
             textByteCount &+= text.count
         }
         if let key, let base = key.baseAddress, key.count > 0 {
+            if keyStarts.isEmpty {
+                keyStarts.reserveCapacity(metas.capacity)
+                keyStarts.append(contentsOf: repeatElement(-1, count: metas.count))
+            }
             keyStarts.append(Int32(keys.count))
             meta.key_length = UInt32(key.count)
             keys.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: key.count))
-        } else {
+        } else if !keyStarts.isEmpty {
             keyStarts.append(-1)
         }
         metas.append(meta)
@@ -198,7 +203,10 @@ public final class RecordBuffer: @unchecked Sendable {
     public func withRecord<R>(_ i: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
         let m = metas[i]
         let doc = bytes.slice(Int(m.offset), Int(m.length))
-        if keyStarts[i] < 0 { return try body(doc, nil) }
+        if keyStarts.isEmpty || keyStarts[i] < 0 { return try body(doc, nil) }
+        // Sealed: the key pointer is set, into `sealedKeys`, which this buffer
+        // holds; reading `keys` instead cost a retain and a release of the array.
+        if let key = m.key { return try body(doc, UnsafeRawBufferPointer(start: key, count: Int(m.key_length))) }
         return try keys.withUnsafeBytes { k in
             try body(doc, UnsafeRawBufferPointer(rebasing: k[Int(keyStarts[i]) ..< Int(keyStarts[i]) + Int(m.key_length)]))
         }
