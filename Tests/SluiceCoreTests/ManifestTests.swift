@@ -98,36 +98,6 @@ final class ManifestTests: XCTestCase {
         expect("sources:\n  gen: [unclosed\n", line: 3, key: "", contains: "invalid YAML")
     }
 
-    /// Without `engine.state_dir`, each manifest gets its own state folder:
-    /// by file name and its path from the working directory, so two in one
-    /// folder, or of one name in two folders, never share one; a manifest
-    /// named by another spelling of its path, or a working directory moved
-    /// with its manifests, keeps its folder. A manifest that names its
-    /// `state_dir` keeps it as written, with nothing to move.
-    func testEachManifestHasItsOwnStateFolder() throws {
-        let key = { (file: String, cwd: String) in StateFolder.perManifest(file, workingDirectory: cwd) }
-        XCTAssertTrue(key("/w/a.yaml", "/w").hasPrefix(".sluice-state/a.yaml-"))
-        XCTAssertEqual(key("/w/a.yaml", "/w").count, ".sluice-state/a.yaml-".count + 8)
-        XCTAssertNotEqual(key("/w/a.yaml", "/w"), key("/w/b.yaml", "/w"))
-        XCTAssertNotEqual(key("/w/x/a.yaml", "/w"), key("/w/y/a.yaml", "/w"))
-        XCTAssertEqual(key("a.yaml", "/w"), key("/w/a.yaml", "/w"))
-        XCTAssertEqual(key("/w/sub/../a.yaml", "/w"), key("/w/a.yaml", "/w"))
-        XCTAssertEqual(key("/w/x/a.yaml", "/w"), key("/moved/x/a.yaml", "/moved"))
-        XCTAssertEqual(key("/w/a.yaml", "/w/x"), key("/v/a.yaml", "/v/y"), "../a.yaml from both")
-        XCTAssertNotEqual(key("/w/a.yaml", "/w/x/z"), key("/w/a.yaml", "/w/x"), "../../a.yaml and ../a.yaml")
-
-        let file = dir + "/pipeline.yaml"
-        let sink = "\nsinks:\n  out: {use: file.write, inputs: [gen], config: {path: /dev/null}}\n"
-        try (base + sink).write(toFile: file, atomically: true, encoding: .utf8)
-        let keyed = try ManifestParser.parse(file: file)
-        XCTAssertEqual(keyed.engine.stateDirectory, key(file, FileManager.default.currentDirectoryPath))
-        XCTAssertEqual(keyed.engine.formerStateDirectory, ".sluice-state")
-        try ("engine: {state_dir: state}\n" + base + sink).write(toFile: file, atomically: true, encoding: .utf8)
-        let named = try ManifestParser.parse(file: file)
-        XCTAssertEqual(named.engine.stateDirectory, dir + "/state")
-        XCTAssertNil(named.engine.formerStateDirectory)
-    }
-
     /// The schema's errors and the component's own check come in one pass:
     /// the config without the keys the schema refused still goes to the
     /// check (each was reported one per run).
