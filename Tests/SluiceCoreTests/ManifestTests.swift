@@ -123,6 +123,10 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(found.first.map { "\($0.location!.line):\($0.location!.column)" }, "2:66", "\(found)")
         expect(base + "\n" + sinks + "  out: {}\n  out: {}\n", line: 7, key: "", contains: "first at line 6, column 3")
         expect(base + "\n" + "sinks:\n  'out': {}\n  out: {}\n", line: 6, key: "", contains: "the key 'out' is written again later in this mapping")
+        // Two keys repeated: the one libyaml names (the inner mapping's, composed first) stays at its own line, not the other's repeat.
+        let both = errors("sources:\n  gen: {use: faker.generate, config: {count: 1, count: 2}}\n" + sinks + "  out: {}\n")
+        XCTAssertEqual(both.first.map { "\($0.location!.line): \($0.message)" },
+                       "2: invalid YAML: the key 'count' is written again later in this mapping", "\(both)")
     }
 
     /// libyaml notices an unclosed brace only on the next line; the message
