@@ -68,11 +68,19 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(ManifestPaths.resolve("~", relativeTo: "/m/p.yaml", home: "/home/u/"), "/home/u")
         XCTAssertEqual(ManifestPaths.resolve("~other/x", relativeTo: "/m/p.yaml", home: "/home/u"), "/m/~other/x", "only the user's own home")
         XCTAssertEqual(ManifestPaths.resolve("a/~/b", relativeTo: "/m/p.yaml", home: "/home/u"), "/m/a/~/b")
+        // $HOME, not the password database's home: set it as a user would.
+        let saved = getenv("HOME").map { String(cString: $0) }
+        defer { if let saved { setenv("HOME", saved, 1) } else { unsetenv("HOME") } }
+        try FileManager.default.createDirectory(atPath: dir + "/home", withIntermediateDirectories: true)
+        setenv("HOME", dir + "/home", 1)
         let plan = try TestSupport.plan(base + "\nsinks:\n  out: {use: file.write, inputs: [gen], config: {path: ~/sluice-out.ndjson}}\n" +
                                         "engine: {dead_letter_path: ~/sluice-dead.ndjson}\n", dir: dir)
-        let home = URL(fileURLWithPath: NSHomeDirectory()).standardizedFileURL.path
-        XCTAssertEqual(plan.nodes.first { $0.spec.name == "out" }?.spec.config["path"]?.string, home + "/sluice-out.ndjson")
-        XCTAssertEqual(plan.settings.deadLetterPath, home + "/sluice-dead.ndjson")
+        XCTAssertEqual(plan.nodes.first { $0.spec.name == "out" }?.spec.config["path"]?.string, dir + "/home/sluice-out.ndjson")
+        XCTAssertEqual(plan.settings.deadLetterPath, dir + "/home/sluice-dead.ndjson")
+        setenv("HOME", "", 1)
+        let passwd = String(cString: getpwuid(getuid())!.pointee.pw_dir!)
+        XCTAssertEqual(ManifestPaths.resolve("~/x", relativeTo: "/m/p.yaml"), URL(fileURLWithPath: passwd).appendingPathComponent("x").standardizedFileURL.path,
+                       "an empty HOME is no home: the password database's")
     }
 
     /// The paths the host writes are checked when the manifest is read, so
