@@ -107,8 +107,8 @@ final class ManifestTests: XCTestCase {
     }
 
     /// The schema's errors and the component's own check come in one pass:
-    /// the config without the keys the schema refused still goes to the
-    /// check (each was reported one per run).
+    /// the config without the unknown keys the schema refused still goes to
+    /// the check (each was reported one per run).
     func testSchemaAndCheckErrorsComeTogether() {
         let found = errors(base + """
 
@@ -119,6 +119,15 @@ final class ManifestTests: XCTestCase {
         """)
         XCTAssertEqual(found.map(\.key), ["processors.f.config.interval", "processors.f.config.horizon", "processors.f.config.modle"], "\(found)")
         XCTAssertEqual(found.map { $0.location?.line }, [6, 6, 6])
+        // A known key with a bad value is not left out for the check: without `model`, `max_season` would look misplaced.
+        let known = errors(base + """
+
+        processors:
+          f: {use: forecaster.forecast, inputs: [gen], config: {value_fields: [age], interval: 1h, model: holtwinters, max_season: 24}}
+        sinks:
+          out: {use: file.write, inputs: [f], config: {path: /dev/null}}
+        """)
+        XCTAssertEqual(known.map(\.key), ["processors.f.config.model"], "\(known)")
     }
 
     /// A key written twice is reported where it is written again (libyaml
