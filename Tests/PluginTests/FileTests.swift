@@ -310,6 +310,47 @@ final class FileTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/.sluice-state/in/.owner"), "a refused run records no owner")
     }
 
+    /// A full disk part way through a batch: the sink, the file's only
+    /// writer, cuts the file back to where the batch began, so the retry
+    /// writes none of its records twice and leaves no torn line. Where the
+    /// end is not known (several workers append to one file) the file is
+    /// left as written.
+    func testAFullDiskPartWayThroughABatchCutsTheFileBackToTheBatchsStart() throws {
+        let path = dir + "/full.ndjson"
+        let before = "{\"n\":0}\n", batch = Array("{\"n\":1}\n{\"n\":2}\n".utf8)
+        try before.write(toFile: path, atomically: true, encoding: .utf8)
+        let fd = open(path, O_WRONLY | O_APPEND)
+        defer { close(fd) }
+        let contents = { try String(contentsOfFile: path, encoding: .utf8) }
+        func write(_ end: inout off_t?, fullAfter bytes: Int?) throws {
+            var calls = 0
+            try batch.withUnsafeBytes {
+                try FileSink.writeAll(fd, $0, end: &end) { fd, pointer, count in
+                    calls += 1
+                    guard let bytes else { return Foundation.write(fd, pointer, count) }
+                    if calls == 1 { return Foundation.write(fd, pointer, min(bytes, count)) }
+                    errno = ENOSPC
+                    return -1
+                }
+            }
+        }
+        var end: off_t? = off_t(before.utf8.count)
+        XCTAssertThrowsError(try write(&end, fullAfter: 13)) { error in
+            guard case let SluiceError.retriable(reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(reason, "write failed: No space left on device")
+        }
+        XCTAssertEqual(try contents(), before, "the batch's first record and the torn second are cut off")
+        XCTAssertEqual(end, off_t(before.utf8.count))
+        try write(&end, fullAfter: nil)
+        XCTAssertEqual(try contents(), before + "{\"n\":1}\n{\"n\":2}\n", "the retry: each record once")
+        XCTAssertEqual(end, off_t(before.utf8.count + batch.count))
+
+        var unknown: off_t?
+        XCTAssertThrowsError(try write(&unknown, fullAfter: 5))
+        XCTAssertEqual(try contents(), before + "{\"n\":1}\n{\"n\":2}\n{\"n\":", "another worker may have written after it: left alone")
+        XCTAssertNil(unknown)
+    }
+
     func testDeliveredLinesAdvanceOnlyOverTheAckedRunFromTheStart() {
         var d = DeliveredLines()
         for line in [1, 2, 4, 5] { d.emitted(line: line, end: UInt64(line * 10)) }
