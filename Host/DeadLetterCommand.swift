@@ -11,13 +11,16 @@ struct DeadLetterCommand: ParsableCommand {
         subcommands: [Inspect.self, Replay.self])
 
     /// The entries of `file`; a file that cannot be read is reported with
-    /// the system's reason, and the command exits 2.
-    static func entries(_ file: String) throws -> [DeadLetterEntry] {
+    /// the system's reason through `report` (`replay` logs it, in the
+    /// `--log-format` asked for), and the command exits 2.
+    static func entries(_ file: String,
+                        report: (String) -> Void = { FileHandle.standardError.write(Data("error: \($0)\n".utf8)) }) throws -> [DeadLetterEntry]
+    {
         let text: String
         do {
             text = try TextFile.read(file)
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            report("\(error)")
             throw ExitCode(2)
         }
         let (entries, malformed) = DeadLetterEntry.read(ndjson: text)
@@ -78,7 +81,7 @@ struct DeadLetterCommand: ParsableCommand {
 
         func run() throws {
             let logger = try log.logger()
-            let entries = try DeadLetterCommand.entries(file).filter { component == nil || $0.stage == component }
+            let entries = try DeadLetterCommand.entries(file) { log.error($0, logger) }.filter { component == nil || $0.stage == component }
             guard !entries.isEmpty else {
                 log.error("nothing to replay: \(file) has no entries\(component.map { " of \($0)" } ?? "")", logger)
                 throw ExitCode(3)

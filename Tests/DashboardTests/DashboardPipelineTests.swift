@@ -21,6 +21,7 @@ final class DashboardPipelineTests: XCTestCase {
 
     func manifest(input: String, marks: String, port: Int, dir: String) -> String {
         """
+        engine: {state_dir: \(dir)/state}
         sources:
           readings: {use: file.read, config: {path: \(input), follow: true}}
           marks: {use: file.read, config: {path: \(marks), follow: true}}

@@ -20,6 +20,7 @@ final class AbsentFieldsTests: XCTestCase {
             let doc = BSONDocument(raw)
             return (0 ..< records).compactMap { _ in
                 paths.read(doc, into: &found)
+                watch.count(found[...])
                 return watch.note(found[...], in: doc)
             }
         }
@@ -39,5 +40,18 @@ final class AbsentFieldsTests: XCTestCase {
         XCTAssertEqual(feed(&watch, ["b"], records: 1), [], "each field was in some record")
         XCTAssertTrue(watch.settled)
         XCTAssertEqual(feed(&watch, ["c"], records: 200), [])
+    }
+
+    /// `value_field_absent_total` is recorded once a batch per field (a host
+    /// call each), with the batch's count; fields no record lacked are left out.
+    func testAbsentRecordsAreCountedForOneRecordingPerBatch() {
+        var watch = AbsentFields(["a", "b", "c"])
+        _ = feed(&watch, ["a"], records: 7)
+        _ = feed(&watch, ["a", "b"], records: 2)
+        XCTAssertEqual(watch.takeCounts().map { "\($0.field):\($0.records)" }, ["1:7", "2:9"])
+        XCTAssertEqual(watch.takeCounts().count, 0, "taking starts afresh")
+        XCTAssertTrue(watch.settled == false)
+        _ = feed(&watch, ["b"], records: 200)
+        XCTAssertEqual(watch.takeCounts().map { "\($0.field):\($0.records)" }, ["0:200", "2:200"], "counted after the warning too")
     }
 }

@@ -23,7 +23,7 @@ final class ConsumerLagTests: XCTestCase {
         let statusPort = try ManagedServer.freePort()
         // 10 records per 200 ms at most: the consumer stays far behind for the whole test.
         try """
-        engine: {batch: {max_records: 10, max_wait_ms: 10}, queue_capacity: 1, dead_letter_path: \(dir)/dead.ndjson}
+        engine: {batch: {max_records: 10, max_wait_ms: 10}, queue_capacity: 1, dead_letter_path: \(dir)/dead.ndjson, state_dir: \(dir)/state}
         sources:
           readings: {use: kafka.read, config: {brokers: "127.0.0.1:\(broker.port)", group: lag, topics: [readings], session_timeout_ms: 1000, heartbeat_interval_ms: 300}}
         sinks:

@@ -306,11 +306,11 @@ final class FileTests: XCTestCase {
     }
 
     /// Two manifests in one folder that both name their source `in`, with
-    /// no `engine.state_dir`: each keeps its checkpoint in its own folder of
-    /// `.sluice-state`, so the one that reads to the end does not remove
-    /// the other's. A folder an earlier Sluice kept at `.sluice-state/in`
-    /// is moved in once, and the run resumes from it.
-    func testTwoManifestsInOneFolderKeepTheirOwnCheckpoints() throws {
+    /// no `engine.state_dir`, would share `.sluice-state/in`: the second
+    /// refuses to start, naming both manifests and the remedies, rather than
+    /// resume or remove the first's checkpoint. A folder without an owner
+    /// (an older Sluice's) is adopted; a folder another run holds is refused.
+    func testTwoManifestsInOneFolderDoNotShareACheckpoint() throws {
         for name in ["a", "b"] {
             try (0 ..< 1000).map { "{\"n\":\($0)}\n" }.joined().write(toFile: "\(dir)/\(name).ndjson", atomically: true, encoding: .utf8)
             try """
@@ -320,40 +320,83 @@ final class FileTests: XCTestCase {
               out: {use: file.write, inputs: [in], config: {path: \(name)-out.ndjson}}
             """.write(toFile: "\(dir)/\(name).yaml", atomically: true, encoding: .utf8)
         }
-        func run(_ name: String, max: Int? = nil) throws -> (numbers: [Int64], log: String) {
+        func run(_ name: String, max: Int? = nil) throws -> (status: Int32, numbers: [Int64], log: String) {
             try? FileManager.default.removeItem(atPath: "\(dir)/\(name)-out.ndjson")
             let result = try TestSupport.runProcess(TestSupport.sluice, ["run", "\(name).yaml", "--no-progress"] + (max.map { ["--max-records", "\($0)"] } ?? []),
                                                     cwd: dir)
-            XCTAssertEqual(result.status, 0, result.stderr)
-            return (try TestSupport.readNDJSON("\(dir)/\(name)-out.ndjson").map { $0["n"]!.integer! }, result.stderr)
+            let numbers = (try? TestSupport.readNDJSON("\(dir)/\(name)-out.ndjson").map { $0["n"]!.integer! }) ?? []
+            return (result.status, numbers, result.stderr)
         }
         XCTAssertEqual(try run("a", max: 400).numbers, Array(0 ..< 400))
-        XCTAssertEqual(try run("b").numbers, Array(0 ..< 1000), "b does not resume a's checkpoint")
-        XCTAssertEqual(try run("a").numbers, Array(400 ..< 1000), "a resumes: b's run did not remove its checkpoint")
+        XCTAssertEqual(try String(contentsOfFile: "\(dir)/.sluice-state/in/.owner", encoding: .utf8), "\(dir)/a.yaml\n")
+        let refused = try run("b")
+        XCTAssertEqual(refused.status, 1, refused.log)
+        XCTAssertEqual(refused.numbers, [], "b read nothing")
+        for part in ["belongs to \(dir)/a.yaml, not \(dir)/b.yaml", "its own engine.state_dir", "rename the component",
+                     "delete .sluice-state/in/.owner to hand the state over"]
+        {
+            XCTAssertTrue(refused.log.contains(part), "'\(part)' in \(refused.log)")
+        }
+        XCTAssertEqual(try run("a").numbers, Array(400 ..< 1000), "a resumes: b's refusal left its checkpoint alone")
 
         XCTAssertEqual(try run("a", max: 300).numbers, Array(0 ..< 300))
-        let folder = StateFolder.perManifest("\(dir)/a.yaml", workingDirectory: dir)
-        try FileManager.default.moveItem(atPath: "\(dir)/\(folder)/in", toPath: "\(dir)/.sluice-state/in")
-        let upgraded = try run("a")
-        XCTAssertEqual(upgraded.numbers, Array(300 ..< 1000), "the run resumes from the state an earlier Sluice kept")
-        XCTAssertTrue(upgraded.log.contains("in: moved its state from .sluice-state/in to \(folder)/in"), upgraded.log)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/.sluice-state/in"))
+        try FileManager.default.removeItem(atPath: "\(dir)/.sluice-state/in/.owner")
+        let adopted = try run("a")
+        XCTAssertEqual(adopted.status, 0, adopted.log)
+        XCTAssertEqual(adopted.numbers, Array(300 ..< 1000), "a folder without an owner is an older Sluice's: adopted, resumed")
+        XCTAssertEqual(try String(contentsOfFile: "\(dir)/.sluice-state/in/.owner", encoding: .utf8), "\(dir)/a.yaml\n")
+
+        // Another run holding the folder: this process takes the lock as a running `sluice run a.yaml` would.
+        try FileManager.default.removeItem(atPath: "\(dir)/.sluice-state/in/.owner")
+        try "\(dir)/a.yaml\n".write(toFile: "\(dir)/.sluice-state/in/.lock", atomically: false, encoding: .utf8)
+        let held = open("\(dir)/.sluice-state/in/.lock", O_RDWR)
+        defer { close(held) }
+        XCTAssertEqual(flock(held, LOCK_EX), 0)
+        let busy = try run("b")
+        XCTAssertEqual(busy.status, 1, busy.log)
+        XCTAssertTrue(busy.log.contains("its state folder .sluice-state/in is in use by another run (of \(dir)/a.yaml)"), busy.log)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/.sluice-state/in/.owner"), "a refused run records no owner")
     }
 
-    /// A full disk (/dev/full answers ENOSPC) is retried, and what is
-    /// dead-lettered when the retries run out says why, not just that the
-    /// sink asked to retry.
-    func testADiskFullDeadLetterSaysWhy() throws {
-        try (0 ..< 5).map { "{\"n\":\($0)}\n" }.joined().write(toFile: dir + "/in.ndjson", atomically: true, encoding: .utf8)
-        _ = try TestSupport.run("""
-        engine: {dead_letter_path: \(dir)/dead.ndjson, initial_backoff_ms: 10, max_backoff_ms: 20}
-        sources:
-          in: {use: file.read, config: {path: \(dir)/in.ndjson, checkpoint: false}}
-        sinks:
-          out: {use: file.write, inputs: [in], retry: {max_attempts: 2}, config: {path: /dev/full}}
-        """, dir: dir)
-        let reasons = try TestSupport.readNDJSON(dir + "/dead.ndjson").map { $0["reason"]?.string ?? "" }
-        XCTAssertEqual(reasons, Array(repeating: "still failing after 2 attempt(s): write failed: No space left on device", count: 5))
+    /// A full disk part way through a batch: the sink, the file's only
+    /// writer, cuts the file back to where the batch began, so the retry
+    /// writes none of its records twice and leaves no torn line. Where the
+    /// end is not known (several workers append to one file) the file is
+    /// left as written.
+    func testAFullDiskPartWayThroughABatchCutsTheFileBackToTheBatchsStart() throws {
+        let path = dir + "/full.ndjson"
+        let before = "{\"n\":0}\n", batch = Array("{\"n\":1}\n{\"n\":2}\n".utf8)
+        try before.write(toFile: path, atomically: true, encoding: .utf8)
+        let fd = open(path, O_WRONLY | O_APPEND)
+        defer { close(fd) }
+        let contents = { try String(contentsOfFile: path, encoding: .utf8) }
+        func write(_ end: inout off_t?, fullAfter bytes: Int?) throws {
+            var calls = 0
+            try batch.withUnsafeBytes {
+                try FileSink.writeAll(fd, $0, end: &end) { fd, pointer, count in
+                    calls += 1
+                    guard let bytes else { return Foundation.write(fd, pointer, count) }
+                    if calls == 1 { return Foundation.write(fd, pointer, min(bytes, count)) }
+                    errno = ENOSPC
+                    return -1
+                }
+            }
+        }
+        var end: off_t? = off_t(before.utf8.count)
+        XCTAssertThrowsError(try write(&end, fullAfter: 13)) { error in
+            guard case let SluiceError.retriable(reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(reason, "write failed: No space left on device")
+        }
+        XCTAssertEqual(try contents(), before, "the batch's first record and the torn second are cut off")
+        XCTAssertEqual(end, off_t(before.utf8.count))
+        try write(&end, fullAfter: nil)
+        XCTAssertEqual(try contents(), before + "{\"n\":1}\n{\"n\":2}\n", "the retry: each record once")
+        XCTAssertEqual(end, off_t(before.utf8.count + batch.count))
+
+        var unknown: off_t?
+        XCTAssertThrowsError(try write(&unknown, fullAfter: 5))
+        XCTAssertEqual(try contents(), before + "{\"n\":1}\n{\"n\":2}\n{\"n\":", "another worker may have written after it: left alone")
+        XCTAssertNil(unknown)
     }
 
     func testDeliveredLinesAdvanceOnlyOverTheAckedRunFromTheStart() {

@@ -92,7 +92,8 @@ final class JoinPipelineTests: XCTestCase {
         if isolation == "none" {
             _ = try TestSupport.run(manifest, dir: dir)
         } else {
-            try manifest.write(toFile: dir + "/join.yaml", atomically: true, encoding: .utf8)
+            // A state folder of its own: the run in the host left its window's state in the test's.
+            try ("engine: {state_dir: \(dir)/isolated-state}\n" + manifest).write(toFile: dir + "/join.yaml", atomically: true, encoding: .utf8)
             let result = try TestSupport.runProcess(TestSupport.sluice, ["run", dir + "/join.yaml", "--no-progress"])
             XCTAssertEqual(result.status, 0, result.stderr)
         }

@@ -40,7 +40,7 @@ final class KafkaTests: XCTestCase {
 
     private func consumeYAML(topic: String, group: String, out: String, extra: String = "") -> String {
         """
-        engine: {dead_letter_path: \(dir)/consume-dead.ndjson, batch: {max_records: 100, max_wait_ms: 50}}
+        engine: {dead_letter_path: \(dir)/consume-dead.ndjson, state_dir: \(dir)/state, batch: {max_records: 100, max_wait_ms: 50}}
         sources:
           kafka:
             use: kafka.read

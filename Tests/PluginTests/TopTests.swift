@@ -10,6 +10,7 @@ final class TopTests: XCTestCase {
         let dir = TestSupport.tempDir("top")
         let statusPort = try ManagedServer.freePort()
         try """
+        engine: {state_dir: \(dir)/state}
         sources:
           readings: {use: faker.generate, config: {profile: beach_sensor, seed: 5, rate: 400}}
         processors:

@@ -56,11 +56,9 @@ final class DeadLetterCommandTests: XCTestCase {
 
 /// What a dead-letter entry says about why a record failed.
 final class DeadLetterEntryTests: XCTestCase {
-    /// A reason is what a server or library said, and it can repeat a
-    /// password from the component's config or a URL's credentials: the
-    /// entry masks them as log lines do.
     /// A file that cannot be read is reported with the system's reason
-    /// (not just "cannot read"), without the usage text, and exit 2.
+    /// (not just "cannot read"), without the usage text, and exit 2;
+    /// `replay` logs it, as a JSON line with `--log-format json`.
     func testInspectingAMissingFileSaysWhy() throws {
         let dir = TestSupport.tempDir("dlq-missing")
         for (path, reason) in [(dir + "/nope.ndjson", "cannot open \(dir)/nope.ndjson: No such file or directory"),
@@ -69,8 +67,16 @@ final class DeadLetterEntryTests: XCTestCase {
             XCTAssertEqual(inspect.status, 2, inspect.stderr)
             XCTAssertEqual(inspect.stderr, "error: \(reason)\n")
         }
+        let replay = try TestSupport.runProcess(TestSupport.sluice, ["dlq", "replay", dir + "/nope.ndjson", "--into", dir + "/p.yaml", "--log-format", "json"])
+        XCTAssertEqual(replay.status, 2, replay.stderr)
+        let line = try XCTUnwrap(try JSONParser.parse(replay.stderr.trimmingCharacters(in: .newlines)).object, replay.stderr)
+        XCTAssertEqual(line["level"]?.string, "error")
+        XCTAssertEqual(line["message"]?.string, "cannot open \(dir)/nope.ndjson: No such file or directory")
     }
 
+    /// A reason is what a server or library said, and it can repeat a
+    /// password from the component's config or a URL's credentials: the
+    /// entry masks them as log lines do.
     func testSecretsInAReasonAreMasked() throws {
         SecretRegistry.register(config: .object(JSONObject([(key: "password", value: .string("pa55-in-config"))])))
         let records = RecordBuffer()

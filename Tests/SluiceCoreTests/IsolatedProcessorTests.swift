@@ -81,10 +81,6 @@ final class IsolatedProcessorTests: XCTestCase {
         XCTAssertEqual(try acked().acked, 5000)
     }
 
-    /// A batch that aborts the plugin on every attempt: after
-    /// `retry.max_attempts` its records are dead-lettered with the signal as
-    /// the reason; the other batches are delivered; the host exits 0 (the
-    /// share dead-lettered is under `max_dead_letter_ratio`).
     /// At the last tick of a run cut short by `--max-records`, `stopping`
     /// answers 2 to a plugin built for ABI 1.7 and 1 to one built before,
     /// whose contract was "non-zero" (a plugin comparing with 1 would miss
@@ -107,6 +103,10 @@ final class IsolatedProcessorTests: XCTestCase {
         }
     }
 
+    /// A batch that aborts the plugin on every attempt: after
+    /// `retry.max_attempts` its records are dead-lettered with the signal as
+    /// the reason; the other batches are delivered; the host exits 0 (the
+    /// share dead-lettered is under `max_dead_letter_ratio`).
     func testABatchThatAlwaysAbortsIsDeadLetteredWithTheSignal() throws {
         let result = try run(try manifest("abort", processor: "{marker: \(dir)/crashed, crash_on: 1777, abort: true}"))
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -68,11 +68,19 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(ManifestPaths.resolve("~", relativeTo: "/m/p.yaml", home: "/home/u/"), "/home/u")
         XCTAssertEqual(ManifestPaths.resolve("~other/x", relativeTo: "/m/p.yaml", home: "/home/u"), "/m/~other/x", "only the user's own home")
         XCTAssertEqual(ManifestPaths.resolve("a/~/b", relativeTo: "/m/p.yaml", home: "/home/u"), "/m/a/~/b")
+        // $HOME, not the password database's home: set it as a user would.
+        let saved = getenv("HOME").map { String(cString: $0) }
+        defer { if let saved { setenv("HOME", saved, 1) } else { unsetenv("HOME") } }
+        try FileManager.default.createDirectory(atPath: dir + "/home", withIntermediateDirectories: true)
+        setenv("HOME", dir + "/home", 1)
         let plan = try TestSupport.plan(base + "\nsinks:\n  out: {use: file.write, inputs: [gen], config: {path: ~/sluice-out.ndjson}}\n" +
                                         "engine: {dead_letter_path: ~/sluice-dead.ndjson}\n", dir: dir)
-        let home = URL(fileURLWithPath: NSHomeDirectory()).standardizedFileURL.path
-        XCTAssertEqual(plan.nodes.first { $0.spec.name == "out" }?.spec.config["path"]?.string, home + "/sluice-out.ndjson")
-        XCTAssertEqual(plan.settings.deadLetterPath, home + "/sluice-dead.ndjson")
+        XCTAssertEqual(plan.nodes.first { $0.spec.name == "out" }?.spec.config["path"]?.string, dir + "/home/sluice-out.ndjson")
+        XCTAssertEqual(plan.settings.deadLetterPath, dir + "/home/sluice-dead.ndjson")
+        setenv("HOME", "", 1)
+        let passwd = String(cString: getpwuid(getuid())!.pointee.pw_dir!)
+        XCTAssertEqual(ManifestPaths.resolve("~/x", relativeTo: "/m/p.yaml"), URL(fileURLWithPath: passwd).appendingPathComponent("x").standardizedFileURL.path,
+                       "an empty HOME is no home: the password database's")
     }
 
     /// The paths the host writes are checked when the manifest is read, so
@@ -98,39 +106,9 @@ final class ManifestTests: XCTestCase {
         expect("sources:\n  gen: [unclosed\n", line: 3, key: "", contains: "invalid YAML")
     }
 
-    /// Without `engine.state_dir`, each manifest gets its own state folder:
-    /// by file name and its path from the working directory, so two in one
-    /// folder, or of one name in two folders, never share one; a manifest
-    /// named by another spelling of its path, or a working directory moved
-    /// with its manifests, keeps its folder. A manifest that names its
-    /// `state_dir` keeps it as written, with nothing to move.
-    func testEachManifestHasItsOwnStateFolder() throws {
-        let key = { (file: String, cwd: String) in StateFolder.perManifest(file, workingDirectory: cwd) }
-        XCTAssertTrue(key("/w/a.yaml", "/w").hasPrefix(".sluice-state/a.yaml-"))
-        XCTAssertEqual(key("/w/a.yaml", "/w").count, ".sluice-state/a.yaml-".count + 8)
-        XCTAssertNotEqual(key("/w/a.yaml", "/w"), key("/w/b.yaml", "/w"))
-        XCTAssertNotEqual(key("/w/x/a.yaml", "/w"), key("/w/y/a.yaml", "/w"))
-        XCTAssertEqual(key("a.yaml", "/w"), key("/w/a.yaml", "/w"))
-        XCTAssertEqual(key("/w/sub/../a.yaml", "/w"), key("/w/a.yaml", "/w"))
-        XCTAssertEqual(key("/w/x/a.yaml", "/w"), key("/moved/x/a.yaml", "/moved"))
-        XCTAssertEqual(key("/w/a.yaml", "/w/x"), key("/v/a.yaml", "/v/y"), "../a.yaml from both")
-        XCTAssertNotEqual(key("/w/a.yaml", "/w/x/z"), key("/w/a.yaml", "/w/x"), "../../a.yaml and ../a.yaml")
-
-        let file = dir + "/pipeline.yaml"
-        let sink = "\nsinks:\n  out: {use: file.write, inputs: [gen], config: {path: /dev/null}}\n"
-        try (base + sink).write(toFile: file, atomically: true, encoding: .utf8)
-        let keyed = try ManifestParser.parse(file: file)
-        XCTAssertEqual(keyed.engine.stateDirectory, key(file, FileManager.default.currentDirectoryPath))
-        XCTAssertEqual(keyed.engine.formerStateDirectory, ".sluice-state")
-        try ("engine: {state_dir: state}\n" + base + sink).write(toFile: file, atomically: true, encoding: .utf8)
-        let named = try ManifestParser.parse(file: file)
-        XCTAssertEqual(named.engine.stateDirectory, dir + "/state")
-        XCTAssertNil(named.engine.formerStateDirectory)
-    }
-
     /// The schema's errors and the component's own check come in one pass:
-    /// the config without the keys the schema refused still goes to the
-    /// check (each was reported one per run).
+    /// the config without the unknown keys the schema refused still goes to
+    /// the check (each was reported one per run).
     func testSchemaAndCheckErrorsComeTogether() {
         let found = errors(base + """
 
@@ -141,6 +119,15 @@ final class ManifestTests: XCTestCase {
         """)
         XCTAssertEqual(found.map(\.key), ["processors.f.config.interval", "processors.f.config.horizon", "processors.f.config.modle"], "\(found)")
         XCTAssertEqual(found.map { $0.location?.line }, [6, 6, 6])
+        // A known key with a bad value is not left out for the check: without `model`, `max_season` would look misplaced.
+        let known = errors(base + """
+
+        processors:
+          f: {use: forecaster.forecast, inputs: [gen], config: {value_fields: [age], interval: 1h, model: holtwinters, max_season: 24}}
+        sinks:
+          out: {use: file.write, inputs: [f], config: {path: /dev/null}}
+        """)
+        XCTAssertEqual(known.map(\.key), ["processors.f.config.model"], "\(known)")
     }
 
     /// A key written twice is reported where it is written again (libyaml
@@ -153,6 +140,10 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(found.first.map { "\($0.location!.line):\($0.location!.column)" }, "2:66", "\(found)")
         expect(base + "\n" + sinks + "  out: {}\n  out: {}\n", line: 7, key: "", contains: "first at line 6, column 3")
         expect(base + "\n" + "sinks:\n  'out': {}\n  out: {}\n", line: 6, key: "", contains: "the key 'out' is written again later in this mapping")
+        // Two keys repeated: the one libyaml names (the inner mapping's, composed first) stays at its own line, not the other's repeat.
+        let both = errors("sources:\n  gen: {use: faker.generate, config: {count: 1, count: 2}}\n" + sinks + "  out: {}\n")
+        XCTAssertEqual(both.first.map { "\($0.location!.line): \($0.message)" },
+                       "2: invalid YAML: the key 'count' is written again later in this mapping", "\(both)")
     }
 
     /// libyaml notices an unclosed brace only on the next line; the message

@@ -47,9 +47,8 @@ public enum TestSupport {
         var manifest = try ManifestParser.parse(file: file, environment: environment)
         // Processors' snapshots go to the test's folder, not the working
         // directory's .sluice-state, where a later run would restore them.
-        if manifest.engine.formerStateDirectory != nil {
+        if !manifest.engine.namesStateDirectory {
             manifest.engine.stateDirectory = dir + "/.sluice-state"
-            manifest.engine.formerStateDirectory = nil
         }
         return try PipelinePlanner(loader: loader(extra: extraPluginDirs)).plan(manifest)
     }

@@ -188,9 +188,10 @@ public struct PipelinePlanner {
     /// Checks `config:` against the component's schema, resolves its paths
     /// against the manifest's folder, then asks the component itself (ABI
     /// 1.2 `check`), pointing each failure at its line. When the schema
-    /// refuses some keys, the config without them still goes to `check` if
-    /// the schema accepts what is left, so one pass reports the problems of
-    /// both (`check` is promised a config the schema accepts).
+    /// refuses only unknown keys, the config without them still goes to
+    /// `check` if the schema accepts what is left, so one pass reports the
+    /// problems of both (`check` is promised a config the schema accepts).
+    /// A known key with a bad value gets the schema's errors alone.
     private func checkConfig(_ spec: inout ComponentSpec, _ component: ComponentInfo, key: String, manifestFile: String) -> [ManifestError] {
         let schema: JSONSchema?
         do {
@@ -204,8 +205,13 @@ public struct PipelinePlanner {
             let failures = schema.validate(.object(spec.config))
             errors = failures.map { schemaFailure($0, schema, spec, key: key) }
             refused = Set(failures.map { String($0.path.split(separator: "/").first ?? "") })
+            // Leaving out a known key with a bad value changes what the others mean (a
+            // misspelt `model` would be `auto` to the check): only unknown keys are left out.
+            let onlyUnknownKeys = failures.allSatisfy {
+                ["additionalProperties", "unevaluatedProperties"].contains($0.keyword) && $0.path.split(separator: "/").count == 1
+            }
             let rest = JSONObject(spec.config.filter { !refused.contains($0.key) })
-            guard failures.isEmpty || (!refused.contains("") && schema.validate(.object(rest)).isEmpty) else { return errors }
+            guard failures.isEmpty || (onlyUnknownKeys && schema.validate(.object(rest)).isEmpty) else { return errors }
         }
         if case let .object(o) = ManifestPaths.resolve(config: .object(spec.config), schema: schema?.source, relativeTo: manifestFile) {
             spec.config = o

@@ -7,7 +7,8 @@ enum DuplicateKey {
     /// The position of the next `key` in the mapping whose `key` at `first`
     /// is repeated: the text is composed again with that occurrence renamed,
     /// and the mapping that holds the new name holds the repeat. nil when the
-    /// key is not written plainly at `first` (quoted, or a complex key).
+    /// key is not written plainly at `first` (quoted, or a complex key), or
+    /// when another key's repeat hides this one's.
     static func repeated(_ key: String, first: Mark, in text: String) -> Mark? {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
         let width = key.unicodeScalars.count
@@ -20,9 +21,12 @@ enum DuplicateKey {
         let renamed = lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
         do {
             return try Yams.compose(yaml: renamed).flatMap { mapping(holding: placeholder, in: $0)?.keys.first { $0.string == key }?.mark }
-        } catch let YamlError.duplicatedKeysInMapping(_, context) {
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
             // Written three times or more: the second occurrence is now the first one reported.
-            return context.mark
+            // Another key repeated elsewhere may be reported instead; its place is not this key's.
+            let mark = context.mark
+            let isLater = mark.line > first.line || (mark.line == first.line && mark.column > first.column)
+            return duplicates.first == key && isLater ? mark : nil
         } catch {
             return nil
         }

@@ -168,14 +168,13 @@ public struct EngineSettings: Sendable {
     public var maxDeadLetterRatio = 0.5
     /// Parent of each component's state directory (`state_dir/NAME`), for
     /// snapshots that survive a restart; written in a manifest, relative to
-    /// its folder. A manifest that names none gets its own folder in the
-    /// working directory's `.sluice-state` (`StateFolder.perManifest`).
-    public var stateDirectory = StateFolder.shared
-    /// Where an earlier Sluice kept this manifest's component state
-    /// (`.sluice-state`, shared by every manifest run from the working
-    /// directory), for the engine to move it from once; nil when the
-    /// manifest names its `state_dir`.
-    public var formerStateDirectory: String?
+    /// its folder, else in the working directory.
+    public var stateDirectory = ".sluice-state"
+    /// The manifest names `state_dir`: hosts may share it on purpose (a
+    /// forecaster's partitions handed over), so its processors' and
+    /// sources' folders are locked shared and their owner is not checked
+    /// (`StateFolderClaim`).
+    public var namesStateDirectory = false
 
     public init() {}
 }

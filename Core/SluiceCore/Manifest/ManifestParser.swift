@@ -10,7 +10,6 @@ public struct ManifestParser {
     let environment: EnvironmentSubstitution
     private var errors: [ManifestError] = []
     private var literalSecrets: [ManifestError] = []
-    private var namesStateDirectory = false
 
     static let topLevelKeys = ["plugins", "sources", "processors", "sinks", "dead_letter", "engine"]
     static let componentKeys = ["use", "inputs", "config", "batch", "workers", "spread", "buffer", "retry", "isolation"]
@@ -120,10 +119,6 @@ public struct ManifestParser {
             case "engine": m.engine = engine(v)
             default: report(k, key, "unknown key\(Self.suggestion(key, Self.topLevelKeys))")
             }
-        }
-        if !namesStateDirectory {
-            m.engine.stateDirectory = StateFolder.perManifest(file)
-            m.engine.formerStateDirectory = StateFolder.shared
         }
         var seen: [String: SourceLocation] = [:]
         for c in m.components {
@@ -425,7 +420,7 @@ public struct ManifestParser {
             case "dead_letter_path": e.deadLetterPath = writable(v, key, folder: false) ?? e.deadLetterPath
             case "state_dir":
                 e.stateDirectory = writable(v, key, folder: true) ?? e.stateDirectory
-                namesStateDirectory = true
+                e.namesStateDirectory = true
             case "max_dead_letter_ratio": e.maxDeadLetterRatio = ratio(v, key) ?? e.maxDeadLetterRatio
             default: report(k, key, "unknown key\(Self.suggestion(field, known))")
             }

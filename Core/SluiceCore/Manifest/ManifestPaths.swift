@@ -10,13 +10,22 @@ public enum ManifestPaths {
     /// alone) is the home folder, as a shell reads it, since no shell
     /// expands a path in a manifest; absolute paths, `-` (stdin/stdout) and
     /// empty strings unchanged.
-    public static func resolve(_ path: String, relativeTo manifestFile: String, home: String = NSHomeDirectory()) -> String {
+    /// - Parameter home: the home folder; nil: `homeFolder()`.
+    public static func resolve(_ path: String, relativeTo manifestFile: String, home: String? = nil) -> String {
         if path == "~" || path.hasPrefix("~/") {
-            return URL(fileURLWithPath: home).appendingPathComponent(String(path.dropFirst(2))).standardizedFileURL.path
+            return URL(fileURLWithPath: home ?? homeFolder()).appendingPathComponent(String(path.dropFirst(2))).standardizedFileURL.path
         }
         guard !path.isEmpty, path != "-", !path.hasPrefix("/") else { return path }
         let base = URL(fileURLWithPath: manifestFile).deletingLastPathComponent()
         return base.appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// `$HOME` when set and not empty, as a shell takes `~`, else the
+    /// user's home in the password database.
+    static func homeFolder() -> String {
+        if let home = getenv("HOME"), home.pointee != 0 { return String(cString: home) }
+        guard let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir else { return "/" }
+        return String(cString: directory)
     }
 
     /// `config` with every string the schema marks `"format": "path"` resolved.

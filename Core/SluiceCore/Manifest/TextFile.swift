@@ -7,14 +7,18 @@ import Foundation
 public enum TextFile {
     /// Why a file could not be read, e.g. "cannot open x.ndjson: No such file or directory".
     public struct Unreadable: Error, CustomStringConvertible, Sendable {
+        /// The file as named.
         public let path: String
         /// The system's words, e.g. "No such file or directory".
         public let reason: String
         let opened: Bool
 
+        /// "cannot open PATH: REASON", or "cannot read" once it was open.
         public var description: String { "cannot \(opened ? "read" : "open") \(path): \(reason)" }
     }
 
+    /// The whole of `path` as text.
+    /// - Throws: `Unreadable` with the system's reason, or when it is not UTF-8.
     public static func read(_ path: String) throws(Unreadable) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Unreadable(path: path, reason: String(cString: strerror(errno)), opened: false) }

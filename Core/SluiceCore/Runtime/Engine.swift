@@ -89,6 +89,8 @@ public final class Engine: @unchecked Sendable {
     private var instances: [ComponentInstance] = []
     /// Components whose plugins run in child processes (`isolation: process`).
     private var isolated: [PluginChild] = []
+    /// The state folders this run holds, released once every instance is destroyed (their last state saved).
+    private var stateClaims: [StateFolderClaim] = []
     private let lifecycle: Lifecycle
     /// What every isolated component's child is started with after its own
     /// arguments: the host's log options, so its lines look like the host's.
@@ -145,6 +147,7 @@ public final class Engine: @unchecked Sendable {
             instances.removeAll()
             for child in isolated { child.close() }
             isolated.removeAll()
+            stateClaims.removeAll()
         }
         var watchdog: CallWatchdog?
         if plan.settings.callTimeoutMillis > 0 {
@@ -182,7 +185,7 @@ public final class Engine: @unchecked Sendable {
 
     private func build() throws {
         let settings = plan.settings
-        StateFolder.adoptFormerFolders(settings, components: plan.nodes.map(\.spec.name), logger: logger)
+        stateClaims = try plan.nodes.compactMap(claimStateFolder)
         var reported = Set<String>()
         for node in plan.nodes where reported.insert(node.plugin.name).inserted {
             metrics.pluginLoaded(node.plugin.name, seconds: node.plugin.loadSeconds)
@@ -207,6 +210,7 @@ public final class Engine: @unchecked Sendable {
             instances.removeAll()
             for child in isolated { child.close() }
             isolated.removeAll()
+            stateClaims.removeAll()
             throw error
         }
         let deadLetter: WorkerGroup
@@ -247,6 +251,28 @@ public final class Engine: @unchecked Sendable {
         // line show it: a named one has no inputs, so the plan's order puts it
         // among the sources.
         groups = plan.nodes.map { byName[$0.spec.name]! }.filter { $0 !== deadLetter } + [deadLetter]
+    }
+
+    /// Claims the folder `node` keeps state in (`StateFolderClaim`), nil
+    /// when it keeps none: a sink without a disk buffer. A disk buffer is one
+    /// log with one cursor, never shared; sources' and processors' folders
+    /// are shared when the manifest names `engine.state_dir`, how hosts hand
+    /// a forecaster's partitions over.
+    private func claimStateFolder(_ node: PipelinePlan.Node) throws -> StateFolderClaim? {
+        let spec = node.spec, settings = plan.settings
+        let folder: String, shared: Bool
+        if spec.role != .sink {
+            (folder, shared) = (settings.stateDirectory + "/" + spec.name, settings.namesStateDirectory)
+        } else if let buffer = spec.buffer, buffer.kind == .disk {
+            (folder, shared) = (buffer.path ?? settings.stateDirectory + "/" + spec.name, false)
+        } else {
+            return nil
+        }
+        do {
+            return try StateFolderClaim.claim(folder, manifest: StateFolderClaim.owner(ofManifest: plan.manifest.file), shared: shared)
+        } catch let refused as StateFolderClaim.Refused {
+            throw EngineError(spec, refused.description)
+        }
     }
 
     /// One worker's stage of a component: its plugin instance in the host,

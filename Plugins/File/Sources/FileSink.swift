@@ -44,6 +44,11 @@ public final class FileSink: Sink {
     var json = JSONWriter(capacity: 1 << 16)
     /// ndjson: each record written in place, the batch handed to write(2) from here.
     var lines = JSONLines(capacity: 1 << 16)
+    /// Where the file ends, while this sink is its only writer (one worker,
+    /// a regular file it opened): a batch cut short by a full disk is cut
+    /// off there, so its retry does not write its first records twice.
+    /// nil when unknown (several workers append to one file, or stdout).
+    var end: off_t?
 
     public required init(config: Config, host: PluginHost) throws {
         let path = try config.requiredString("path")
@@ -70,7 +75,9 @@ public final class FileSink: Sink {
                 host.log(.warning, "\(path) ended in a line cut short (\(torn) bytes, a crash mid-write); removed it: its record was never acked, so it is written again")
             }
             var st = stat()
-            wroteHeader = fstat(fd, &st) == 0 && st.st_size > 0
+            let known = fstat(fd, &st) == 0
+            wroteHeader = known && st.st_size > 0
+            if known, (st.st_mode & S_IFMT) == S_IFREG, host.workerCount == 1 { end = st.st_size }
         }
     }
 
@@ -189,18 +196,40 @@ public final class FileSink: Sink {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        do {
+            try Self.writeAll(fd, bytes, end: &end) { Foundation.write($0, $1, $2) }
+        } catch {
+            // Cut back to an empty file, it lost the header: the retry writes it again.
+            if end == 0 { wroteHeader = false }
+            throw error
+        }
+    }
+
+    /// Writes `bytes` whole with `write` (write(2); a test's stand-in),
+    /// moving `end` past them. A full disk is retriable: when part of the
+    /// batch was written and `end` is known, the file is cut back to `end`
+    /// first (no torn line, no record written twice by the retry).
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, end: inout off_t?,
+                         write: (Int32, UnsafeRawPointer, Int) -> Int) throws
+    {
         var offset = 0
         while offset < bytes.count {
-            let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
+                let code = errno
+                if code == EINTR { continue }
+                let reason = String(cString: strerror(code))
                 // A full disk may clear; a bad descriptor will not.
-                if errno == ENOSPC || errno == EAGAIN { throw SluiceError.retriable("write failed: \(reason)") }
+                if code == ENOSPC || code == EAGAIN {
+                    if offset > 0, let start = end, ftruncate(fd, start) != 0 { end = start + off_t(offset) }
+                    throw SluiceError.retriable("write failed: \(reason)")
+                }
+                end = end.map { $0 + off_t(offset) }
                 throw SluiceError.permanent("write failed: \(reason)")
             }
             offset += n
         }
+        end = end.map { $0 + off_t(bytes.count) }
     }
 
     public func flush() throws {

@@ -204,6 +204,7 @@ public final class ForecasterProcessor: Processor {
                                   key: record.key.map { Array($0) }, hold: hold)
             for due in reorder!.add(key: slot, time: time, waiting) { apply(due, slot: slot, output) }
         }
+        recordAbsentValues()
         if keyCount != keysBefore { keysGauge.record(Double(keyCount)) }
     }
 
@@ -301,11 +302,16 @@ public final class ForecasterProcessor: Processor {
         return e.integer
     }
 
-    /// Counts the value fields `found` lacks, and says once in the log
-    /// which of them the first records never had.
+    /// Counts the value fields `found` lacks (recorded by `recordAbsentValues`),
+    /// and says once in the log which of them the first records never had.
     func noteAbsentValues(_ document: BSONDocument) {
-        for f in absentCounters.indices where found[valueStart + f] == nil { absentCounters[f].record(1) }
+        absentFields.count(found[valueStart...])
         if !absentFields.settled, let warning = absentFields.note(found[valueStart...], in: document) { host.log(.warning, warning) }
+    }
+
+    /// Records the batch's counts of records without each value field.
+    func recordAbsentValues() {
+        for (field, records) in absentFields.takeCounts() { absentCounters[field].record(Double(records)) }
     }
 
     /// A field's numeric value; nil when missing, not a number, or a sentinel.

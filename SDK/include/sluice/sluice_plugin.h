@@ -446,7 +446,11 @@ typedef struct sluice_host_api {
     /**
      * [call-thread] Reports that input record `index` of the current batch failed. Only
      * valid inside process and write. reason is copied. A record reported
-     * twice keeps the last report.
+     * twice keeps the last report, except that a retriable report never
+     * replaces a permanent one (hosts from 1.7 on, whatever the plugin's
+     * minor; an older host keeps the last report, so a plugin that fails a
+     * whole call retriably after failing some records for good reports the
+     * permanent ones last, or not again).
      */
     void (*fail)(sluice_context *ctx, size_t index, sluice_failure_kind kind, const char *reason);
 

@@ -18,10 +18,26 @@ struct AbsentFields {
     private var names: [String] = []
     /// Set once the verdict is in: every field seen, or the warning given.
     private(set) var settled = false
+    /// Per value field: records without it since `takeCounts`, so the
+    /// counter is recorded once a batch rather than once a record (a host call each).
+    private var absentSinceTaken: [Int]
 
     init(_ fields: [String]) {
         self.fields = fields
         unseen = Array(repeating: true, count: fields.count)
+        absentSinceTaken = Array(repeating: 0, count: fields.count)
+    }
+
+    /// Counts the value fields `found` lacks (matches in order, as in `note`).
+    mutating func count(_ found: ArraySlice<BSONElement?>) {
+        for (f, element) in zip(absentSinceTaken.indices, found) where element == nil { absentSinceTaken[f] += 1 }
+    }
+
+    /// The counts since the last call, by value field index, the zeros left
+    /// out; starts counting afresh.
+    mutating func takeCounts() -> [(field: Int, records: Int)] {
+        defer { for f in absentSinceTaken.indices { absentSinceTaken[f] = 0 } }
+        return absentSinceTaken.enumerated().filter { $0.element > 0 }.map { (field: $0.offset, records: $0.element) }
     }
 
     /// Notes which value fields `document` has (`found`: `FieldPaths.read`'s
