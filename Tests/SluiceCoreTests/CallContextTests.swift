@@ -1,4 +1,5 @@
 import CSluicePlugin
+import Glibc
 @testable import SluiceCore
 import SluiceSDK
 import XCTest
@@ -149,6 +150,37 @@ final class CallContextTests: XCTestCase {
         XCTAssertEqual(ctx.rejected, 1)
         XCTAssertEqual(described(out), [["5", "[7]", "9", nil, nil], ["5", nil, "0", nil, nil], [nil, nil, "0", nil, nil],
                                         ["5", "[7]", "9", "3", #"{"n":1}"#]])
+    }
+
+    /// Each struct size a plugin may pass, the struct ending where the
+    /// readable memory ends: the host reads no byte past `struct_size`
+    /// (a read there crashes the test), and a newer plugin's longer struct
+    /// has its unknown tail ignored.
+    func testOptionsAreReadNoFurtherThanTheirStructSize() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let region = try XCTUnwrap(mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        defer { munmap(region, 2 * page) }
+        XCTAssertEqual(mprotect(region + page, page, PROT_NONE), 0)
+        let full = MemoryLayout<sluice_emit_options>.size
+        let out = RecordBuffer()
+        let ctx = CallContext(output: out, input: nil, keepsSourceText: true)
+        var expected = 0
+        // Sizes a multiple of 8 (the struct's alignment); 4 reaches only `struct_size` itself.
+        for size in [4, 24, 32, 40, 56, 64, full, full + 16] {
+            let start = region + page - max(size, 4)
+            memset(start, 0xAB, max(size, 4))
+            var o = sluice_emit_options()
+            o.struct_size = UInt32(size)
+            o.event_time_ms = 5
+            o.input_index = -1
+            memcpy(start, &o, min(size, full))
+            let options = UnsafeRawPointer(start).assumingMemoryBound(to: sluice_emit_options.self)
+            let status = doc(1).withUnsafeBytes { ctx.emit($0, options) }
+            XCTAssertEqual(status, 0, "struct_size \(size)")
+            expected += 1
+        }
+        XCTAssertEqual(out.count, expected)
+        XCTAssertEqual(ctx.rejected, 0)
     }
 
     /// An output made from an input record (`input_index` in range) takes

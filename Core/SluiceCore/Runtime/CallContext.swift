@@ -227,8 +227,9 @@ final class CallContext {
     /// An emitted document: checked here unless it is the input record's own bytes.
     ///
     /// A plugin built against this header passes the whole options struct,
-    /// read in place; an older plugin's shorter one, or none, is completed
-    /// first (`emitCompleting`), so that the per-record path tests no field's presence.
+    /// read in place (a newer plugin's longer one too, its unknown tail
+    /// ignored); an older plugin's shorter one, or none, is completed first
+    /// (`emitCompleting`), so that the per-record path tests no field's presence.
     func emit(_ doc: UnsafeRawBufferPointer, _ options: UnsafePointer<sluice_emit_options>?) -> Int32 {
         guard let o = options, o.pointee.struct_size >= UInt32(MemoryLayout<sluice_emit_options>.size) else {
             return emitCompleting(doc, options)
@@ -259,6 +260,7 @@ final class CallContext {
         let output = Int(o.pointee.output)
         guard output <= namedCount, unchanged || BSONDocument.isWellFormed(doc) else { return reject() }
         if let holdList {
+            // Borrowed like `primary`: a `let` of this context, alive for the call.
             guard let table = holds.map(Unmanaged.passUnretained),
                   table._withUnsafeGuaranteedRef({ $0.attach(holdList, to: &attached[output]) }) else { return reject() }
             if journalsHolds { attachedHolds[output].append(contentsOf: holdList.map { UInt(bitPattern: UnsafeRawPointer($0!)) }) }
@@ -349,7 +351,8 @@ final class CallContext {
                                text: UnsafeRawBufferPointer?, textFormat: UInt32)
     {
         Unmanaged.passUnretained(input.unsafelyUnwrapped)._withUnsafeGuaranteedRef { input in
-            let split = Self.split(o) == RecordBuffer.noSplit ? input.split(at: inputIndex) : Self.split(o)
+            let own = Self.split(o)
+            let split = own == RecordBuffer.noSplit ? input.split(at: inputIndex) : own
             let eventTime = o.pointee.event_time_ms == .min ? input.metas[inputIndex].event_time_ms : o.pointee.event_time_ms
             if let key = Self.key(o) {
                 buffer.append(doc, eventTime: eventTime, key: key, token: o.pointee.token, split: split, text: text, textFormat: textFormat)

@@ -25,8 +25,11 @@ public final class RecordBuffer: @unchecked Sendable {
     private let appendable: Bool
     @exclusivity(unchecked) private(set) var metas: [sluice_record_meta] = []
     @exclusivity(unchecked) private var keys: [UInt8] = []
-    /// Start of each record's key in `keys`, or -1; empty while no record
-    /// has a key (most batches), so that a keyless record appends no entry.
+    /// Start of each record's key in `keys`, or -1: empty while no record
+    /// has a key (most batches), so that a keyless record appends no entry;
+    /// else one entry per record. Never empty while `keys` holds bytes
+    /// (`seal` and `withBatch` index it then; a selection of a keyed
+    /// buffer keeps -1 for each of its records).
     @exclusivity(unchecked) private var keyStarts: [Int32] = []
     @exclusivity(unchecked) private(set) var tokens: [UInt64] = []
     /// Bytes of the records' documents, kept as they are appended (or
