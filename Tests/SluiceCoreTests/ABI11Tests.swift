@@ -25,7 +25,7 @@ final class ABI11Tests: XCTestCase {
         try FileManager.default.createDirectory(atPath: old, withIntermediateDirectories: true)
         try TestSupport.compileC(CPlugins.testkit, name: "sluice-testkit", dir: old, include: TestSupport.repoRoot + "/Tests/Fixtures/abi-1.0")
         let inspect = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", old + "/libsluice-testkit.so"])
-        XCTAssertTrue(inspect.stdout.contains("abi:         1.0 (host speaks 1.7)"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("abi:         1.0 (host speaks 1.8)"), inspect.stdout)
         let ackFile = dir + "/acks.txt"
         let summary = try TestSupport.run("""
         sources:

@@ -81,7 +81,7 @@ final class HostTests: XCTestCase {
         }
         let inspect = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", TestSupport.buildDir + "/libsluice-faker.so"])
         XCTAssertEqual(inspect.status, 0)
-        XCTAssertTrue(inspect.stdout.contains("abi:         1.7 (host speaks 1.7)"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("abi:         1.8 (host speaks 1.8)"), inspect.stdout)
         let byName = try TestSupport.runProcess(TestSupport.sluice, ["plugins", "inspect", "faker"])
         XCTAssertEqual(byName.status, 0, byName.stderr)
         XCTAssertTrue(byName.stdout.contains("file:        \(TestSupport.buildDir)/libsluice-faker.so"), byName.stdout)

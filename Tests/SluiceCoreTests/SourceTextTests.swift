@@ -63,7 +63,9 @@ final class SourceTextTests: XCTestCase {
         XCTAssertEqual(texts(out), [text(7), nil])
         out.withBatch { b in
             XCTAssertEqual(Int(b.pointee.meta_stride), 56)
-            XCTAssertEqual(b.pointee.text_data_length, t.count)
+            // The text and its line feed (ABI 1.8).
+            XCTAssertEqual(b.pointee.text_data_length, t.count + 1)
+            XCTAssertEqual(b.pointee.text_data![t.count], 0x0A)
             XCTAssertEqual(b.pointee.meta[0].text_format, SLUICE_TEXT_JSON)
             XCTAssertEqual(b.pointee.meta[1].text_length, 0)
         }
@@ -172,7 +174,58 @@ final class SourceTextTests: XCTestCase {
     func testASelectionCountsItsOwnTextBytes() {
         let records = input(6)
         let selection = RecordBuffer(selecting: [4, 2, 0], from: records)
-        XCTAssertEqual(selection.textByteCount, text(4).utf8.count + text(0).utf8.count)
-        XCTAssertEqual(records.textByteCount, [0, 1, 3, 4].map { text($0).utf8.count }.reduce(0, +))
+        XCTAssertEqual(selection.textByteCount, text(4).utf8.count + text(0).utf8.count + 2)
+        XCTAssertEqual(records.textByteCount, [0, 1, 3, 4].map { text($0).utf8.count + 1 }.reduce(0, +))
+    }
+
+    /// Records whose texts lie one after another, each with its line feed
+    /// (ABI 1.8), are handed to a sink as the JSON lines they are; a record
+    /// without text, or texts out of order, are not.
+    func testTextsInOrderAreJSONLinesAsTheyLie() {
+        let records = RecordBuffer()
+        for n in 0 ..< 4 {
+            let t = Array(text(n).utf8)
+            doc(Int32(n)).withUnsafeBytes { d in
+                t.withUnsafeBytes { records.append(d, eventTime: .min, key: nil, token: 0, text: $0, textFormat: SLUICE_TEXT_JSON) }
+            }
+        }
+        func lines(_ buffer: RecordBuffer) -> String? {
+            buffer.withBatch { b in Batch(b).jsonLines().map { String(decoding: $0, as: UTF8.self) } }
+        }
+        XCTAssertEqual(lines(records), (0 ..< 4).map { text($0) + "\n" }.joined())
+        XCTAssertEqual(lines(RecordBuffer(selecting: [1, 2], from: records)), text(1) + "\n" + text(2) + "\n")
+        XCTAssertNil(lines(RecordBuffer(selecting: [2, 1], from: records)))
+        XCTAssertNil(lines(RecordBuffer(selecting: [0, 2], from: records)))
+        XCTAssertNil(lines(input(3)), "the third record has no text")
+    }
+
+    /// A 1.6 or 1.7 host packs its texts with nothing between them: neither
+    /// one record nor several are taken for JSON lines.
+    func testAnOlderHostsPackedTextsAreNotJSONLines() {
+        let packed = Array((text(1) + text(2)).utf8)
+        let first = text(1).utf8.count
+        for count in [1, 2] {
+            var metas = (0 ..< count).map { i -> sluice_record_meta in
+                var m = sluice_record_meta()
+                m.text_offset = UInt32(i == 0 ? 0 : first)
+                m.text_length = UInt32(i == 0 ? first : packed.count - first)
+                m.text_format = SLUICE_TEXT_JSON
+                return m
+            }
+            let length = count == 1 ? first : packed.count
+            let found = packed.withUnsafeBufferPointer { t in
+                metas.withUnsafeMutableBufferPointer { m in
+                    var b = sluice_batch()
+                    b.count = count
+                    b.meta = UnsafePointer(m.baseAddress)
+                    b.meta_stride = UInt32(MemoryLayout<sluice_record_meta>.stride)
+                    b.data = t.baseAddress  // documents of length 0: only the texts are read
+                    b.text_data = t.baseAddress
+                    b.text_data_length = length
+                    return withUnsafePointer(to: &b) { Batch($0).jsonLines() != nil }
+                }
+            }
+            XCTAssertFalse(found, "\(count) record(s)")
+        }
     }
 }

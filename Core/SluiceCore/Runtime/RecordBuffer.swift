@@ -35,9 +35,9 @@ public final class RecordBuffer: @unchecked Sendable {
     /// Bytes of the records' documents, kept as they are appended (or
     /// selected) so that dispatching a batch does not sum its records.
     @exclusivity(unchecked) public private(set) var byteCount = 0
-    /// Bytes of the records' source texts, kept like `byteCount` (a
-    /// selection's own records only, not its parent's), so room made for a
-    /// copy of them is what they take.
+    /// Bytes of the records' source texts and their line feeds, kept like
+    /// `byteCount` (a selection's own records only, not its parent's), so
+    /// room made for a copy of them is what they take.
     @exclusivity(unchecked) private(set) var textByteCount = 0
     /// Room to make for the texts when the first one arrives (`reserve`):
     /// a buffer whose records have none allocates none.
@@ -88,7 +88,7 @@ public final class RecordBuffer: @unchecked Sendable {
         keyStarts = parent.keyStarts.isEmpty ? [] : indices.map { parent.keyStarts[$0] }
         tokens = indices.map { parent.tokens[$0] }
         byteCount = metas.reduce(0) { $0 + Int($1.length) }
-        textByteCount = metas.reduce(0) { $0 + Int($1.text_length) }
+        textByteCount = metas.reduce(0) { $0 + ($1.text_length == 0 ? 0 : Int($1.text_length) + 1) }
         sealed = parent.sealed
         sealedKeys = parent.sealedKeys
     }
@@ -123,13 +123,15 @@ public final class RecordBuffer: @unchecked Sendable {
         meta.event_time_ms = eventTime
         meta.split = split
         bytes.append(doc.baseAddress, length: doc.count)
-        if let text, text.count > 0, textFormat != SLUICE_TEXT_NONE {
-            if texts.count == 0 { texts.reserve(Swift.max(textRoom, text.count)) }
+        if let text, let start = text.baseAddress, text.count > 0, textFormat != SLUICE_TEXT_NONE {
+            if texts.count == 0 { texts.reserve(Swift.max(textRoom, text.count + 1)) }
             meta.text_offset = UInt32(texts.count)
             meta.text_length = UInt32(text.count)
             meta.text_format = textFormat
-            texts.append(text.baseAddress, length: text.count)
-            textByteCount &+= text.count
+            // Each text ends in a line feed (ABI 1.8): the texts of records
+            // stored one after another are JSON lines as they lie.
+            texts.appendLine(start, length: text.count)
+            textByteCount &+= text.count + 1
         }
         if let key, let base = key.baseAddress, key.count > 0 {
             if keyStarts.isEmpty {

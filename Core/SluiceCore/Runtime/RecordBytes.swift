@@ -33,6 +33,16 @@ final class RecordBytes: @unchecked Sendable {
         count += length
     }
 
+    /// Appends `length` bytes from `source` and a line feed after them.
+    @inline(__always)
+    func appendLine(_ source: UnsafeRawPointer, length: Int) {
+        if capacity - count <= length { grow(to: Swift.max(count + length + 1, capacity * 2)) }
+        let at = base.unsafelyUnwrapped + count
+        at.copyMemory(from: source, byteCount: length)
+        at.storeBytes(of: 0x0A, toByteOffset: length, as: UInt8.self)
+        count += length + 1
+    }
+
     /// The bytes at `offset ..< offset + length`, which the caller knows are in range.
     @inline(__always)
     func slice(_ offset: Int, _ length: Int) -> UnsafeRawBufferPointer {

@@ -140,6 +140,12 @@ public final class FileSink: Sink {
     public func write(_ batch: Batch, _ output: Output) throws {
         switch format {
         case .ndjson:
+            // Records that are still the lines their source read, as the host keeps them: written
+            // from there, with no copy of each line (about a twentieth of a file-to-file run's CPU).
+            if !normalize, let text = batch.jsonLines() {
+                try writeAll(text)
+                return
+            }
             // One access to the stored buffer for the whole batch: each access to a class's
             // stored `var` is a dynamic exclusivity check, which per record cost more than the newline.
             Self.writeLines(batch, into: &lines, normalize: normalize)

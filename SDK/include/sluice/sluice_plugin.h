@@ -82,6 +82,10 @@
  *        processor's last tick tells a run cut short from inputs that
  *        ended. Older plugins test for non-zero and see no change. No
  *        struct changes.
+ *   1.8  Each record's text in sluice_batch.text_data is followed by a line
+ *        feed, so the texts of records stored one after another are JSON
+ *        lines as they lie: a sink may write them in one piece. No struct
+ *        changes.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -96,7 +100,7 @@ extern "C" {
 /** ABI major: part of the entry symbol's name. */
 #define SLUICE_ABI_MAJOR 1
 /** ABI minor: additions that keep every older plugin working. */
-#define SLUICE_ABI_MINOR 7
+#define SLUICE_ABI_MINOR 8
 
 /** True when a struct of reported size `size` contains `field`. */
 #define SLUICE_HAS_FIELD(type, size, field) \
@@ -279,7 +283,11 @@ typedef struct sluice_batch {
      * batch has text. A sink that
      * writes what a text's format says (SLUICE_TEXT_JSON: a JSON sink) may
      * write a record's text instead of encoding its document; the text is
-     * present only while no processor changed the record.
+     * present only while no processor changed the record. From 1.8 each
+     * text is followed by a line feed (0x0A) that text_length does not
+     * count (SLUICE_TEXT_JSON texts hold none), so where one record's
+     * text_offset is the previous one's end plus one, the two are JSON
+     * lines as they lie.
      */
     const uint8_t *text_data;
     /** Total bytes in text_data. */

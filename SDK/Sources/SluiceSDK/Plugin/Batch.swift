@@ -50,6 +50,30 @@ public struct Batch: RandomAccessCollection {
         return UnsafeRawBufferPointer(start: texts + Int(m.text_offset), count: Int(m.text_length))
     }
 
+    /// Every record's JSON text as the JSON lines they already are in the
+    /// host's memory (ABI 1.8: each text is followed by a line feed), when
+    /// every record has one and each lies right after the one before: the
+    /// bytes from the first text to the last one's line feed, which a sink
+    /// writes in one piece instead of copying each line. nil otherwise (an
+    /// older host, a record a processor changed, records in another order).
+    @inlinable public func jsonLines() -> UnsafeRawBufferPointer? {
+        guard count > 0, let texts = raw.pointee.text_data else { return nil }
+        let limit = raw.pointee.text_data_length
+        let start = Int(self[0].meta.text_offset)
+        var next = start
+        // Only the metadata is read, not the texts, which the write then reads once. An older
+        // host packs its texts with no line feed between them, so a second record's offset is
+        // not one past the first's end (a JSON object is longer than one byte), and the last
+        // text ends at `limit`, with no line feed after it.
+        for i in 0 ..< count {
+            let m = self[i].meta
+            guard m.text_length != 0, m.text_format == SLUICE_TEXT_JSON, Int(m.text_offset) == next else { return nil }
+            next = Int(m.text_offset) + Int(m.text_length) + 1
+        }
+        guard next <= limit, texts[next - 1] == 0x0A else { return nil }
+        return UnsafeRawBufferPointer(start: texts + start, count: next - start)
+    }
+
     /// An older host's shorter entry: what it wrote, and no more.
     @usableFromInline static func shortMeta(_ entry: UnsafeRawPointer, _ stride: Int) -> sluice_record_meta {
         var short = sluice_record_meta()
