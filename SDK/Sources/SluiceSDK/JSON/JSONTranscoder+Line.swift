@@ -3,8 +3,9 @@ import Glibc
 #endif
 
 extension JSONTranscoder {
-    /// The output room `recalledMembers` reserves in place for `rest` bytes
-    /// of input left, so that it tests for room once per line, not once per member.
+    /// The output room `recalledMembers` needs for `rest` bytes of input
+    /// left to test for room once per line, not once per member: always
+    /// free in place, where `lineWindow` bounds `rest`.
     /// No member it writes grows by more than half: `"":1.5,` grows the
     /// most (7 bytes in, 10 out: the key's quotes and colon become its NUL,
     /// a short decimal takes 8 bytes); a string grows by 3 (its length and

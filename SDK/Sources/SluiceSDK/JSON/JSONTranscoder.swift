@@ -132,17 +132,38 @@ struct JSONTranscoder {
     /// whole or not at all: at a stop the parser, the output and the key
     /// cursor are at a member's start, or after a value `memberValue` read
     /// (`valueNotInPlace` aside).
-    @inline(never)
+    ///
+    /// The output room for all the input left (`recalledRoom`) is tested
+    /// once, where it is free (in place, the window keeps it so); elsewhere
+    /// (a long line read by the general path) it is tested per member, so
+    /// that a document that fits the stack is not moved to the heap for
+    /// room it does not use. Two copies of one loop: the first keeps the
+    /// registers the per-member test would take (about 100 instructions a line).
+    @inline(__always)
     mutating func recalledMembers(depth: Int) throws -> RecalledStop {
+        if out.end.distance(to: out.limit) >= Self.recalledRoom(n &- parser.p) { return try recalledMembersInRoom(depth: depth) }
+        assert(!inPlace, "the window's room is free")
+        return try recalledMembersTestingRoom(depth: depth)
+    }
+
+    @inline(never)
+    private mutating func recalledMembersInRoom(depth: Int) throws -> RecalledStop {
+        try recalledMembers(depth: depth, testingRoom: false)
+    }
+
+    @inline(never)
+    private mutating func recalledMembersTestingRoom(depth: Int) throws -> RecalledStop {
+        try recalledMembers(depth: depth, testingRoom: true)
+    }
+
+    @inline(__always)
+    private mutating func recalledMembers(depth: Int, testingRoom: Bool) throws -> RecalledStop {
         guard let memory else { return .notRemembered }
         var entry = memory.pointee.keys + keyCursor
         let end = base + n
         var at = base + parser.p
-        // In place the room for all the input is reserved at once (`recalledRoom`:
-        // the window keeps it on the stack); otherwise it is tested per member,
-        // so that a line that fits the stack is not moved to the heap for room it does not use.
-        out.reserve(inPlace ? Self.recalledRoom(end - at) : end - at &+ 64)
-        var to = out.end, limit = out.limit
+        out.reserve(testingRoom ? end - at &+ 64 : Self.recalledRoom(end - at))
+        var to = out.end
         while at < end {
             if at.load(as: UInt8.self) != UInt8(ascii: "\"") {
                 // Spaces before a key (", " between members, as Python writes them) are skipped here.
@@ -154,13 +175,12 @@ struct JSONTranscoder {
             let rest = at.distance(to: end)
             guard k != 0, k < rest else { return stopRecalling(.notRemembered, at: at, to: to, entry: entry) }
             // A member writes at most its key, a string's length and NUL or a number, and the input left.
-            if to.distance(to: limit) < rest &+ 48 {
-                assert(!inPlace, "recalledRoom was not enough")
+            if testingRoom, to.distance(to: out.limit) < rest &+ 48 {
                 out.advance(to: to)
                 out.reserve(rest &+ 64)
                 to = out.end
-                limit = out.limit
             }
+            assert(to.distance(to: out.limit) >= rest &+ 16, "recalledRoom was not enough")
             // The type byte at `to` is stored once the value is known (or by `memberValue`).
             guard Self.sameBytesCopied(at + 1, entry + 1, k, room: rest &- 1, to: to + 1) else {
                 return stopRecalling(.notRemembered, at: at, to: to, entry: entry)
@@ -238,8 +258,8 @@ struct JSONTranscoder {
                 // nested keys through the memory, remembering some anew:
                 // its entries are past the cursor, and may end elsewhere.
                 v = base + parser.p
+                if !testingRoom { out.reserve(Self.recalledRoom(end - v)) }
                 to = out.end
-                limit = out.limit
                 entry = memory.pointee.keys + keyCursor
                 guard v < end else { return .afterValue }
                 let next = v.load(as: UInt8.self)
