@@ -57,7 +57,8 @@ public final class FileSource: Source {
     let checkpointIsTransient: Bool
     /// With `workers: N` and transient checkpoints: every reader's, this one's included.
     let partCheckpoints: [String]
-    /// Lines emitted and not yet acknowledged: where a checkpoint may resume.
+    /// Which emitted lines are delivered (acked): the checkpoint saves the end of the longest run from the first.
+    /// A class: its accesses take no dynamic exclusivity check.
     let delivered = DeliveredLines()
     /// Lines `decodeInPlace` leaves to `reader.next` before it tries again,
     /// and the pause after its next miss of a line's own (`LineInPlace.otherLine`).
