@@ -138,7 +138,7 @@ struct JSONTranscoder {
     /// (a long line read by the general path) it is tested per member, so
     /// that a document that fits the stack is not moved to the heap for
     /// room it does not use. Two copies of one loop: the first keeps the
-    /// registers the per-member test would take (about 100 instructions a line).
+    /// registers the per-member test would take (about 80 instructions a line).
     @inline(__always)
     mutating func recalledMembers(depth: Int) throws -> RecalledStop {
         if out.end.distance(to: out.limit) >= Self.recalledRoom(n &- parser.p) { return try recalledMembersInRoom(depth: depth) }
