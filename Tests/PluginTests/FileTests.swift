@@ -1,8 +1,9 @@
 @testable import FilePlugin
+import CSluicePlugin
 import Foundation
 import SluiceCore
 import SluiceFormats
-import SluiceSDK
+@testable import SluiceSDK
 import SluiceTestSupport
 import XCTest
 
@@ -120,6 +121,58 @@ final class FileTests: XCTestCase {
                 let line = letter["record"]?["line"]?.integer ?? 0
                 XCTAssertTrue(letter["reason"]?.string?.hasPrefix("line \(line): ") ?? false, "\(letter)")
             }
+        }
+        // Most lines were read in place: the long line, the other shape and the nested object (whose
+        // keys the memory then holds at the next line's place) pause it for 255 lines each, the others for a line or two.
+        let (records, inPlace) = try readInPlace(dir + "/in.ndjson")
+        XCTAssertGreaterThanOrEqual(records, written.count + deadLines.count)
+        XCTAssertGreaterThan(inPlace, lines.count - 3 * 256 - 50, "of \(lines.count) lines")
+    }
+
+    /// A line of its own every 100 (an escape, non-ASCII, a long number,
+    /// `{}`) does not stop the others being read in place; lines of another
+    /// shape every 100 do, for the next 255 (a nested object too: the
+    /// memory then holds its keys where the next line has the outer ones).
+    func testOddLinesPauseReadingInPlaceOnlyForAShapeChange() throws {
+        let plain = { (i: Int) in #"{"Beach":"b","MeasurementID":\#(i),"BatteryLife":1.5}"# }
+        let odd = [#"{"Beach":"a\"b","MeasurementID":1,"BatteryLife":1.5}"#, #"{"Beach":"é","MeasurementID":1,"BatteryLife":1.5}"#,
+                   #"{"Beach":"b","MeasurementID":123456789012345678901,"BatteryLife":1.5}"#, "{}"]
+        let otherShapes = [#"{"Other":1}"#, #"{"Beach":{"n":1},"MeasurementID":1,"BatteryLife":1.5}"#]
+        for (oddLine, pauses) in odd.map({ ($0, false) }) + otherShapes.map({ ($0, true) }) {
+            let lines = (0 ..< 3000).map { $0 % 100 == 50 ? oddLine : plain($0) }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/odd.ndjson"))
+            let (records, inPlace) = try readInPlace(dir + "/odd.ndjson")
+            XCTAssertEqual(records, lines.count, oddLine)
+            if pauses {
+                XCTAssertLessThan(inPlace, lines.count / 2, oddLine)
+            } else {
+                XCTAssertGreaterThan(inPlace, lines.count - 3 * lines.count / 100 - 2, oddLine)
+            }
+        }
+    }
+
+    /// Reads the NDJSON file at `path` with one file.read of this process's
+    /// own (the engine's is a plugin loaded apart): the records it emitted
+    /// or dead-lettered, and how many lines it read in place.
+    private func readInPlace(_ path: String) throws -> (records: Int, inPlace: Int) {
+        var api = sluice_host_api()
+        api.struct_size = UInt32(MemoryLayout<sluice_host_api>.size)
+        api.log = { _, _, _ in }
+        api.metric = { _, _, _, _ in nil }
+        api.emit = { ctx, _, _, _ in
+            UnsafeMutableRawPointer(ctx!).assumingMemoryBound(to: Int.self).pointee += 1
+            return 1
+        }
+        // A dead letter counts as a record too.
+        api.fail = { ctx, _, _, _ in UnsafeMutableRawPointer(ctx!).assumingMemoryBound(to: Int.self).pointee += 1 }
+        return try withUnsafePointer(to: &api) { api in
+            var records = 0
+            let source = try FileSource(config: Config(json: #"{"path": "\#(path)"}"#), host: PluginHost(api))
+            try withUnsafeMutablePointer(to: &records) { count in
+                let output = Output(api: api, ctx: OpaquePointer(count))
+                while try source.poll(output, maxRecords: 1000, timeoutMillis: 0) != .end {}
+            }
+            return (records, source.linesReadInPlace)
         }
     }
 

@@ -265,4 +265,27 @@ final class JSONLineMemoryTests: XCTestCase {
         assertLinesAgree(lines)
         assertLinesAgree(lines, ascii: true)
     }
+
+    /// A line read by the general path (not in place) whose document fits
+    /// the transcoder's stack buffer keeps it there, through the remembered
+    /// keys too: their room is tested per member there, not reserved at 1.5
+    /// times the input left (which moved lines of ~640 to ~955 bytes to the heap).
+    func testLongLineWithRememberedKeysStaysOnTheStack() throws {
+        let memory = JSONLineMemory()
+        for length in [700, 800, 900] {
+            let line = Array((#"{"a":""# + String(repeating: "s", count: length) + #"","b":1}"#).utf8)
+            for pass in 0 ..< 2 {
+                var marker = 0
+                let stack = withUnsafeMutablePointer(to: &marker) { Int(bitPattern: $0) }
+                var distance = Int.max
+                try line.withUnsafeBytes { json in
+                    try BSONFromJSON.withDocument(json: json, ascii: true, memory: memory) {
+                        XCTAssertEqual(Array($0), try? BSONFromJSON.document(json: json))
+                        distance = abs(Int(bitPattern: $0.baseAddress) - stack)
+                    }
+                }
+                XCTAssertLessThan(distance, 1 << 16, "a line of \(line.count) bytes, pass \(pass): the document is on the heap")
+            }
+        }
+    }
 }

@@ -24,8 +24,13 @@ final class LineInPlaceTests: XCTestCase {
     /// starts, so a read past it crashes. Returns whether each line was read in place.
     @discardableResult
     private func readLines(_ text: [UInt8], ascii: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> [Bool] {
+        lineResults(text, ascii: ascii, file: file, line: line).map { if case .read = $0 { true } else { false } }
+    }
+
+    /// `readLines`, with what `withLine` made of each line.
+    private func lineResults(_ text: [UInt8], ascii: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> [LineInPlace] {
         let memory = JSONLineMemory()
-        var inPlace: [Bool] = []
+        var inPlace: [LineInPlace] = []
         withGuardedBytes(text) { all in
             var at = 0
             while at < all.count {
@@ -33,9 +38,9 @@ final class LineInPlaceTests: XCTestCase {
                 let lineFeed = rest.firstIndex(of: 0x0A)
                 let found = UnsafeRawBufferPointer(rebasing: rest[..<(lineFeed ?? rest.count)])
                 var got: (document: [UInt8], object: [UInt8])?
-                let length = BSONFromJSON.withLine(in: rest, ascii: ascii, memory: memory) { got = (Array($0), Array($1)) }
+                let result = BSONFromJSON.withLine(in: rest, memory: memory) { got = (Array($0), Array($1)) }
                 let name = "line \(inPlace.count + 1): \(String(decoding: found, as: UTF8.self))"
-                if let length {
+                if case let .read(length) = result {
                     XCTAssertEqual(length, lineFeed, name, file: file, line: line)
                     XCTAssertEqual(got?.object, Array(JSONSourceText.object(in: found)), name, file: file, line: line)
                     switch alone(found, ascii: false) {
@@ -46,7 +51,7 @@ final class LineInPlaceTests: XCTestCase {
                     XCTAssertNil(got.map { _ in "called" }, name, file: file, line: line)
                     _ = try? BSONFromJSON.withDocument(json: found, ascii: ascii, memory: memory) { _ in }
                 }
-                inPlace.append(length != nil)
+                inPlace.append(result)
                 at += found.count + 1
             }
         }
@@ -100,7 +105,7 @@ final class LineInPlaceTests: XCTestCase {
             #"{"Beach":"x","MeasurementID":1 ,"BatteryLife":9.5,"RawData":"r","Turbidity":0.5,"On":true,"T":null}"#,
             #" {"Beach":"x","MeasurementID":1,"BatteryLife":9.5,"RawData":"r","Turbidity":0.5,"On":true,"T":null}"#,
             "{\t" + #""Beach":"x","MeasurementID":1,"BatteryLife":9.5,"RawData":"r","Turbidity":0.5,"On":true,"T":null}"#,
-            "{}", "[1]", "", "{",
+            "{ }", "[1]", "", "{",
         ]
         // Any value of the forms the loop reads after a key: a null where the shape's line had a date.
         let taken = #"{"Beach":"x","MeasurementID":-1,"BatteryLife":9,"RawData":"r","Turbidity":0.5,"On":false,"T":null}"#
@@ -116,6 +121,34 @@ final class LineInPlaceTests: XCTestCase {
             let read = readLines(Array("\(shape)\n\(shape)\n\(shape) \r".utf8.prefix(2 * shape.utf8.count + 2 + cut)))
             XCTAssertEqual(read, [false, true] + (cut > 0 ? [false] : []), "cut at \(cut)")
         }
+    }
+
+    /// Why a line is not read, which file.read's pause follows: another
+    /// shape (keys that differ, more of them) or a line past the window
+    /// says the next line is likely not read either; a value the loop does
+    /// not read, a line that is not an object, or the buffer's end before
+    /// the line feed says nothing of the next. `{}` is read in place.
+    func testWhyALineIsNotRead() {
+        let long = #"{"Beach":""# + String(repeating: "y", count: BSONFromJSON.lineWindow) + #""}"#
+        let cases: [(String, LineInPlace)] = [
+            (#"{"Beach":"x","Measurement":1,"BatteryLife":9.5,"RawData":"r","Turbidity":0.5,"On":true,"T":null}"#, .otherShape),
+            (#"{"Beach":"x","MeasurementID":1,"BatteryLife":9.5,"RawData":"r","Turbidity":0.5,"On":true,"T":null,"more":1}"#, .otherShape),
+            (#"{"Other":1}"#, .otherShape),
+            (long, .tooLong),
+            (#"{"Beach":"x\"y","MeasurementID":1}"#, .otherLine),
+            (#"{"Beach":"é","MeasurementID":1}"#, .otherLine),
+            (#"{"Beach":{"a":1},"MeasurementID":1}"#, .otherLine),
+            (#"{"Beach":"x","MeasurementID":12345678901234567890123}"#, .otherLine),
+            (#"[1]"#, .otherLine),
+            ("", .otherLine),
+            ("{}", .read(2)),
+        ]
+        for (text, why) in cases {
+            let results = lineResults(Array("\(shape)\n\(shape)\n\(text)\n\(shape)\n".utf8))
+            XCTAssertEqual(results[2], why, text)
+        }
+        // The text's end before the line feed, within the window: the next refill may hold it.
+        XCTAssertEqual(lineResults(Array("\(shape)\n\(shape)\n\(shape)".utf8))[2], .otherLine)
     }
 
     /// A line is read in place while it and its line feed fit in

@@ -2,37 +2,6 @@ import SluiceFormats
 import SluiceSDK
 
 extension FileSource {
-    /// Emits the next NDJSON line where it lies in the reader's buffer, when
-    /// the transcoder can find its end as it reads it (`BSONFromJSON.withLine`:
-    /// an ASCII line of the last line's shape), without the search for the
-    /// line feed `reader.next` makes; false for any other line, which
-    /// `reader.next` and `decodeUTF8` then read.
-    ///
-    /// A line it gives up on is read again by the general path, and what
-    /// it read of that line is wasted: after an object that the buffer's
-    /// end did not cut short, the next `inPlacePause` lines, likely of the
-    /// same shape, are not tried. (A blank line costs the test of its first byte.)
-    @inline(__always)
-    func decodeInPlace(_ output: Output) -> Bool {
-        if linesBeforeInPlace > 0 {
-            linesBeforeInPlace &-= 1
-            return false
-        }
-        guard let text = reader.buffered() else { return false }
-        let token = UInt64(reader.lineNumber &+ 1)
-        guard let length = BSONFromJSON.withLine(in: text, ascii: true, memory: lineMemory, { document, object in
-            emit(document, output, token: token, text: object)
-        }) else {
-            if text.count >= BSONFromJSON.lineWindow, text.first == UInt8(ascii: "{") { linesBeforeInPlace = Self.inPlacePause }
-            return false
-        }
-        reader.take(lineOf: length)
-        return true
-    }
-
-    /// At most one line in 256 of a shape `withLine` does not take is read twice, in part.
-    private static let inPlacePause = 255
-
     /// Applies `utf8:` to a line before it is decoded: a rejected line is
     /// dead-lettered with its line and byte, a repaired one decoded as repaired.
     /// ASCII lines (most) are not parsed: NDJSON lines are transcoded at

@@ -57,10 +57,18 @@ public final class FileSource: Source {
     let checkpointIsTransient: Bool
     /// With `workers: N` and transient checkpoints: every reader's, this one's included.
     let partCheckpoints: [String]
+    /// Which emitted lines are delivered (acked): the checkpoint saves the end of the longest run from the first.
+    /// A class: its accesses take no dynamic exclusivity check.
     let delivered = DeliveredLines()
-    /// Lines `decodeInPlace` leaves to `reader.next` before it tries again.
+    /// Lines `decodeInPlace` leaves to `reader.next` before it tries again,
+    /// and the pause after its next miss of a line's own (`LineInPlace.otherLine`).
     /// Unchecked: reached from `poll` alone, which calls out with no access open.
     @exclusivity(unchecked) var linesBeforeInPlace = 0
+    @exclusivity(unchecked) var nextInPlacePause = 0
+    #if DEBUG
+        /// Lines `decodeInPlace` read: tests check that it ran.
+        @exclusivity(unchecked) var linesReadInPlace = 0
+    #endif
     var lastSave: UInt64 = 0
     /// The bounded read reached the end of the file.
     var ended = false

@@ -17,7 +17,6 @@ final class LineReader {
     /// The unreturned bytes are `buffer[start ..< end]`.
     private var start = 0
     private var end = 0
-    private(set) var atEOF = false
     /// Lines returned so far (1-based number of the last one).
     private(set) var lineNumber = 0
     /// Bytes of the file consumed by the lines returned so far: where the next line starts.
@@ -125,7 +124,6 @@ final class LineReader {
         guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { return }
         start = 0
         end = 0
-        atEOF = false
         self.offset = offset
         lineNumber = line
     }
@@ -159,7 +157,6 @@ final class LineReader {
             }
             searched = end - start
             if !refill() {
-                atEOF = true
                 guard final, end > start else { return nil }
                 var line = UnsafeRawBufferPointer(rebasing: buffer[start ..< end])
                 if offset == 0 { line = Self.droppingByteOrderMark(line) }
@@ -174,7 +171,8 @@ final class LineReader {
     /// The buffered bytes from the next line's start on, for a caller that
     /// finds where the line ends itself (`take(lineOf:)`); nil where `next`
     /// must read the line: nothing buffered, the file's first line (which
-    /// may start with a byte order mark), or the part's end reached.
+    /// may start with a byte order mark), or the part's end reached. Valid
+    /// until the next `next` or `take`.
     func buffered() -> UnsafeRawBufferPointer? {
         guard offset > 0, offset < limit, end > start else { return nil }
         return UnsafeRawBufferPointer(start: buffer.baseAddress! + start, count: end &- start)
@@ -212,7 +210,6 @@ final class LineReader {
             let n = read(fd, buffer.baseAddress! + end, buffer.count - end)
             if n > 0 {
                 end += n
-                atEOF = false
                 return true
             }
             if n < 0, errno == EINTR { continue }

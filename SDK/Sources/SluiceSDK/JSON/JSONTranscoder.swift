@@ -36,10 +36,6 @@ struct JSONTranscoder {
     /// BSON up to this size is built on the stack (more moves to the heap).
     @inline(__always) static var stackBytes: Int { 1024 }
 
-    /// The longest line `withLine` reads (with its line feed): the room
-    /// `recalledMembers` reserves for it, after the document's length, fits the stack.
-    @inline(__always) static var inPlaceWindow: Int { (stackBytes - 64 - 4) / 3 * 2 }
-
     /// The BSON document of the JSON object in `bytes`, valid during `body`.
     static func withDocument(_ bytes: UnsafeRawBufferPointer, ascii: Bool, memory: JSONLineMemory?, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: 8) { stack in
@@ -54,40 +50,6 @@ struct JSONTranscoder {
             t.skipSpace()
             guard t.parser.p == bytes.count else { throw t.parser.error("trailing characters") }
             return try body(t.out.bytes)
-        }
-    }
-
-    /// `withDocument` for the JSON line at the start of `text`, which goes
-    /// on past it (the rest of a reader's buffer), when it is an object
-    /// whose every member `recalledMembers` reads itself (keys the memory
-    /// holds, values without escapes or nesting), then spaces, tabs or CRs
-    /// and a line feed: `body` gets its document and the object's text (the
-    /// line without the blanks after it), and the line's length, up to the
-    /// line feed, is returned. None of those members can hold a line feed,
-    /// so the line is the one a search for the line feed finds, and its
-    /// document the one `withDocument` gives for it: only the search is
-    /// saved. Nil, without a call of `body`, for any other line, errors
-    /// included: the caller then finds the line's end and reads it with `withDocument`.
-    static func withLine(_ text: UnsafeRawBufferPointer, ascii: Bool, memory: JSONLineMemory,
-                         _ body: (_ document: UnsafeRawBufferPointer, _ object: UnsafeRawBufferPointer) -> Void) -> Int? {
-        guard let base = text.baseAddress, text.count > 1, base.load(as: UInt8.self) == UInt8(ascii: "{") else { return nil }
-        // The line is looked for in the first `inPlaceWindow` bytes: `recalledMembers` reserves room for all it is given.
-        let bytes = UnsafeRawBufferPointer(start: base, count: min(text.count, inPlaceWindow))
-        return withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: 8) { stack in
-            var t = JSONTranscoder(parser: JSONParser(b: bytes), out: ScratchBytes(stack), ascii: ascii, memory: memory.state, base: base, n: bytes.count)
-            defer { t.out.release() }
-            t.inPlace = true
-            t.out.append(littleEndian: Int32(0))
-            t.parser.p = 1
-            guard case .closed? = try? t.recalledMembers(depth: 1) else { return nil }
-            let object = t.parser.p
-            var p = object
-            while p < t.n, case let c = t.at(p), c == 0x20 || c == 0x09 || c == 0x0D { p &+= 1 }
-            guard p < t.n, t.at(p) == 0x0A else { return nil }
-            t.out.append(0)
-            t.out.set(int32: Int32(truncatingIfNeeded: t.out.count), at: 0)
-            body(t.out.bytes, UnsafeRawBufferPointer(start: base, count: object))
-            return p
         }
     }
 
@@ -117,6 +79,7 @@ struct JSONTranscoder {
                 case .afterValue: valueRead = true
                 case .atMember: break
                 case .notRemembered: fast = false
+                case .valueNotInPlace: preconditionFailure("a line's members are read in place by `withLine` alone")
                 }
             }
             if !valueRead {
@@ -143,7 +106,7 @@ struct JSONTranscoder {
     }
 
     /// Where `recalledMembers` stopped.
-    private enum RecalledStop {
+    enum RecalledStop {
         /// Past the object's '}'.
         case closed
         /// After a member's value (before a space, say): the rest as after any value.
@@ -151,10 +114,12 @@ struct JSONTranscoder {
         /// At a member's start (or the space before it), which `members` reads.
         case atMember
         /// At a member whose key is not the next remembered one, or with
-        /// none left: the memory has nothing more for this object. Also
-        /// where a line read `inPlace` has a value `memberValue` would read
-        /// (the positions not written back: `withLine` drops the line).
+        /// none left: the memory has nothing more for this object.
         case notRemembered
+        /// Reading `inPlace`, at a value `memberValue` would read: nothing is
+        /// written back, as `withLine` drops the line (whitespace inside
+        /// such a value could hold a line feed, which it must not cross).
+        case valueNotInPlace
     }
 
     /// The members from the parser on while each has the next remembered
@@ -165,14 +130,39 @@ struct JSONTranscoder {
     /// here; in the member loop they are fields, loaded and stored at each
     /// use (the calls on its slower paths take `self`). A member is written
     /// whole or not at all: at a stop the parser, the output and the key
-    /// cursor are at a member's start, or after a value `memberValue` read.
+    /// cursor are at a member's start, or after a value `memberValue` read
+    /// (`valueNotInPlace` aside).
+    ///
+    /// The output room for all the input left (`recalledRoom`) is tested
+    /// once, where it is free (in place, the window keeps it so); elsewhere
+    /// (a long line read by the general path) it is tested per member, so
+    /// that a document that fits the stack is not moved to the heap for
+    /// room it does not use. Two copies of one loop: the first keeps the
+    /// registers the per-member test would take (about 80 instructions a line).
+    @inline(__always)
+    mutating func recalledMembers(depth: Int) throws -> RecalledStop {
+        if out.end.distance(to: out.limit) >= Self.recalledRoom(n &- parser.p) { return try recalledMembersInRoom(depth: depth) }
+        assert(!inPlace, "the window's room is free")
+        return try recalledMembersTestingRoom(depth: depth)
+    }
+
     @inline(never)
-    private mutating func recalledMembers(depth: Int) throws -> RecalledStop {
+    private mutating func recalledMembersInRoom(depth: Int) throws -> RecalledStop {
+        try recalledMembers(depth: depth, testingRoom: false)
+    }
+
+    @inline(never)
+    private mutating func recalledMembersTestingRoom(depth: Int) throws -> RecalledStop {
+        try recalledMembers(depth: depth, testingRoom: true)
+    }
+
+    @inline(__always)
+    private mutating func recalledMembers(depth: Int, testingRoom: Bool) throws -> RecalledStop {
         guard let memory else { return .notRemembered }
         var entry = memory.pointee.keys + keyCursor
         let end = base + n
         var at = base + parser.p
-        out.reserve(Self.recalledRoom(end - at))
+        out.reserve(testingRoom ? end - at &+ 64 : Self.recalledRoom(end - at))
         var to = out.end
         while at < end {
             if at.load(as: UInt8.self) != UInt8(ascii: "\"") {
@@ -184,6 +174,13 @@ struct JSONTranscoder {
             let k = Int(entry.load(as: UInt8.self))
             let rest = at.distance(to: end)
             guard k != 0, k < rest else { return stopRecalling(.notRemembered, at: at, to: to, entry: entry) }
+            // A member writes at most its key, a string's length and NUL or a number, and the input left.
+            if testingRoom, to.distance(to: out.limit) < rest &+ 48 {
+                out.advance(to: to)
+                out.reserve(rest &+ 64)
+                to = out.end
+            }
+            assert(to.distance(to: out.limit) >= rest &+ 16, "recalledRoom was not enough")
             // The type byte at `to` is stored once the value is known (or by `memberValue`).
             guard Self.sameBytesCopied(at + 1, entry + 1, k, room: rest &- 1, to: to + 1) else {
                 return stopRecalling(.notRemembered, at: at, to: to, entry: entry)
@@ -250,8 +247,7 @@ struct JSONTranscoder {
                 type = nil
             }
             guard let type else {
-                // Whitespace inside such a value could hold a line feed, which `withLine` must not cross.
-                if inPlace { return .notRemembered }
+                if inPlace { return .valueNotInPlace }
                 // `memberValue` reads the value from the output's and the parser's fields.
                 let element = out.base.distance(to: to)
                 parser.p = base.distance(to: v)
@@ -262,7 +258,7 @@ struct JSONTranscoder {
                 // nested keys through the memory, remembering some anew:
                 // its entries are past the cursor, and may end elsewhere.
                 v = base + parser.p
-                out.reserve(Self.recalledRoom(end - v))
+                if !testingRoom { out.reserve(Self.recalledRoom(end - v)) }
                 to = out.end
                 entry = memory.pointee.keys + keyCursor
                 guard v < end else { return .afterValue }
@@ -273,7 +269,6 @@ struct JSONTranscoder {
                 continue
             }
             to.storeBytes(of: type.rawValue, as: UInt8.self)
-            assert(w <= out.limit, "recalledRoom was not enough")
             entry += k &+ 1
             guard v < end, case let next = v.load(as: UInt8.self), next == UInt8(ascii: ",") || next == UInt8(ascii: "}") else {
                 return stopRecalling(.afterValue, at: v, to: w, entry: entry)
@@ -294,18 +289,6 @@ struct JSONTranscoder {
         keyCursor = memory.unsafelyUnwrapped.pointee.keys.distance(to: entry)
         return stop
     }
-
-    /// The output room `recalledMembers` reserves for `rest` bytes of input
-    /// left, so that it tests for room once per line, not once per member.
-    /// No member it writes grows by more than half: `"":1.5,` grows the
-    /// most (7 bytes in, 10 out: the key's quotes and colon become its NUL,
-    /// a short decimal takes 8 bytes); a string grows by 3 (its length and
-    /// NUL for its quotes) from at least 6 bytes in. A last member without
-    /// its comma may add a byte more, and the words a member's copies
-    /// store past its own bytes stay within the input left from where it
-    /// began, plus 8.
-    @inline(__always)
-    private static func recalledRoom(_ rest: Int) -> Int { rest &+ rest &>> 1 &+ 64 }
 
     /// `true`, `false` or `null` in the four bytes `word` (as loaded) and
     /// the byte `fifth` after them: its type and length; nil for anything else.
@@ -811,25 +794,5 @@ extension BSONFromJSON {
     public static func withDocument(json: UnsafeRawBufferPointer, ascii: Bool = false, memory: JSONLineMemory? = nil,
                                     _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try JSONTranscoder.withDocument(json, ascii: ascii, memory: memory, body)
-    }
-
-    /// How far `withLine(in:ascii:memory:_:)` looks for a line's end: a
-    /// line (with its line feed) longer than this is never read in place.
-    public static var lineWindow: Int { JSONTranscoder.inPlaceWindow }
-
-    /// The document of the NDJSON line at the start of `text` (a reader's
-    /// buffered bytes, which go on past the line) and the object's text
-    /// (`JSONSourceText.object(in:)` of the line), valid during `body`;
-    /// returns the line's length, without its line feed. Only for
-    /// lines of the shape `memory` holds (the last line's keys, in order,
-    /// with plain strings, short numbers, literals or compact `$date`s),
-    /// ended by a line feed in `text`: no separate search for the line
-    /// feed. Nil, without a call of `body`, for any other line (errors
-    /// included; in `ascii` mode a byte at or above 0x80 too): find its end
-    /// and read it with `withDocument(json:ascii:memory:)`, which gives the
-    /// same document, or the error.
-    public static func withLine(in text: UnsafeRawBufferPointer, ascii: Bool = false, memory: JSONLineMemory,
-                                _ body: (_ document: UnsafeRawBufferPointer, _ object: UnsafeRawBufferPointer) -> Void) -> Int? {
-        JSONTranscoder.withLine(text, ascii: ascii, memory: memory, body)
     }
 }
