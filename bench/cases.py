@@ -69,7 +69,8 @@ def with_input(ctx, case, round):
 
 def with_input_two_readers(ctx, case, round):
     """file.read as two readers, each half the file's bytes (`workers: 2`): on 2 cores,
-    0.85 of one reader's wall time (bench/readers.sh, RESULTS.md 2026-11-30)."""
+    less wall time than one reader but more CPU (four busy threads on two cores, twice
+    the batches in flight; RESULTS.md 2026-11-30 (22:50))."""
     return dict(with_input(ctx, case, round), BENCH_READERS="2")
 
 
@@ -341,11 +342,15 @@ CASES = [
          python_peer("fastjsonschema"), group="peers"),
     Case("peer-spark", "Spark Structured Streaming, local[2], NDJSON → typed read + filter → NDJSON, "
          "trigger(availableNow), JVM start included", MILLION, spark, group="peers"),
-    Case("sluice-file", "file.read (workers: 2) NDJSON → validator → file.write NDJSON, 2 cores (as the peers)", MILLION,
-         sluice(SCHEMA_MANIFEST, env=with_input_two_readers), group="peers",
+    Case("sluice-file", "file.read NDJSON → validator → file.write NDJSON, default settings (one reader; "
+         "each stage a thread), 2 cores (as the peers)", MILLION,
+         sluice(SCHEMA_MANIFEST, env=with_input), group="peers",
          compare=[Compare("peer-python-jsonschema-rs", per="cpu", target=Target("≥ 20× per CPU second", "ratio", at_least=20)),
                   Compare("peer-spark", per="wall", target=Target("≥ 50× per wall second", "ratio", at_least=50)),
                   Compare("peer-python-fastjsonschema", per="cpu")]),
+    Case("sluice-file-2-readers", "the same with file.read `workers: 2` (two readers, each half the file's bytes)",
+         MILLION, sluice(SCHEMA_MANIFEST, env=with_input_two_readers), group="peers",
+         compare=[Compare("peer-python-jsonschema-rs", per="cpu"), Compare("peer-spark", per="wall")]),
     Case("peer-quixstreams", "quixstreams: RawSensorData → jsonschema-rs → CleanSensorData on tansu", 100_000,
          quixstreams, group="peers"),
     Case("sluice-kafka", "kafka.read RawSensorData → validator → kafka.write CleanSensorData on tansu", 100_000,
@@ -356,6 +361,7 @@ CASES = [
 OUTPUTS = {
     "file-validate": "file-validate.ndjson",
     "sluice-file": "file-validate.ndjson",
+    "sluice-file-2-readers": "file-validate.ndjson",
     "peer-python-jsonschema-rs": "peer-python-jsonschema-rs.ndjson",
     "peer-python-fastjsonschema": "peer-python-fastjsonschema.ndjson",
     "peer-spark": "spark-out/part-*",
