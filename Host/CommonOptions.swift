@@ -32,8 +32,8 @@ struct LogOptions: ParsableArguments {
             throw ValidationError("unknown log level \(logLevel.debugDescription)")
         }
         switch logFormat {
-        case .text: LoggingSystem.bootstrap { RedactingLogHandler(StreamLogHandler.standardError(label: $0)) }
-        case .json: LoggingSystem.bootstrap { RedactingLogHandler(JSONLogHandler(label: $0)) }
+        case .text: LoggingSystem.bootstrap { StatusLineLogHandler(RedactingLogHandler(StreamLogHandler.standardError(label: $0))) }
+        case .json: LoggingSystem.bootstrap { StatusLineLogHandler(RedactingLogHandler(JSONLogHandler(label: $0))) }
         }
         var logger = Logger(label: "sluice")
         logger.logLevel = level

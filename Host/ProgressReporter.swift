@@ -24,7 +24,7 @@ final class ProgressReporter: @unchecked Sendable {
     func stop() {
         timer?.cancel()
         timer = nil
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        StatusLine.shared.clear()
     }
 
     private func draw() {
@@ -42,7 +42,7 @@ final class ProgressReporter: @unchecked Sendable {
             if s.retries > 0 { text += " retries \(Self.short(s.retries))" }
             return text
         }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(parts.joined(separator: " │ "))".utf8))
+        StatusLine.shared.show(parts.joined(separator: " │ "))
     }
 
     static func short(_ n: Int) -> String {
