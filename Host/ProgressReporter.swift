@@ -4,17 +4,18 @@ import SluiceCore
 /// A one-line live view of the run on stderr, redrawn every second.
 ///
 /// `@unchecked Sendable`: `last` and `lastTime` are touched only on the
-/// timer's serial queue, `timer` only by the thread that calls start and stop.
+/// timer's serial `queue`, `timer` only by the thread that calls start and stop.
 final class ProgressReporter: @unchecked Sendable {
     let engine: Engine
     private var timer: DispatchSourceTimer?
+    private let queue = DispatchQueue(label: "sluice.progress")
     private var last: [String: Int] = [:]
     private var lastTime = Date()
 
     init(engine: Engine) { self.engine = engine }
 
     func start() {
-        let t = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "sluice.progress"))
+        let t = DispatchSource.makeTimerSource(queue: queue)
         t.schedule(deadline: .now() + 1, repeating: 1)
         t.setEventHandler { [weak self] in self?.draw() }
         t.resume()
@@ -24,6 +25,9 @@ final class ProgressReporter: @unchecked Sendable {
     func stop() {
         timer?.cancel()
         timer = nil
+        // A draw already running when the timer was cancelled ends first: one after the clear
+        // would leave a stale line that every later log line draws again.
+        queue.sync {}
         StatusLine.shared.clear()
     }
 

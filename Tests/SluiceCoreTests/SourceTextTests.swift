@@ -216,6 +216,7 @@ final class SourceTextTests: XCTestCase {
             let found = packed.withUnsafeBufferPointer { t in
                 metas.withUnsafeMutableBufferPointer { m in
                     var b = sluice_batch()
+                    b.struct_size = UInt32(MemoryLayout<sluice_batch>.size)
                     b.count = count
                     b.meta = UnsafePointer(m.baseAddress)
                     b.meta_stride = UInt32(MemoryLayout<sluice_record_meta>.stride)

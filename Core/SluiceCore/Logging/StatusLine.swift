@@ -7,7 +7,9 @@ import Logging
 /// A log line written while the progress line was shown continued it
 /// (`in 3.2k │ check 3.1k2026-11-30T… warning: …`), and the next redraw
 /// began on the log line's row. Each log line now clears the progress
-/// line first and draws it again after itself, under one lock.
+/// line first and draws it again after itself, under one lock. Lines
+/// written past the logger (a plugin printing to stderr, an isolated
+/// child's logs, which have a `StatusLine` of their own) still run into it.
 ///
 /// `@unchecked Sendable`: `shown` is read and written only under `lock`;
 /// `output` is a `let`, called only under it.
@@ -42,7 +44,7 @@ public final class StatusLine: @unchecked Sendable {
     }
 
     /// Runs `write` (a log line to stderr) with the progress line cleared
-    /// before and drawn again after it.
+    /// before and drawn again after it. `write` must not log: the lock is held.
     public func writing(_ write: () -> Void) {
         lock.withLock {
             if shown.isEmpty { return write() }

@@ -287,7 +287,8 @@ typedef struct sluice_batch {
      * text is followed by a line feed (0x0A) that text_length does not
      * count (SLUICE_TEXT_JSON texts hold none), so where one record's
      * text_offset is the previous one's end plus one, the two are JSON
-     * lines as they lie.
+     * lines as they lie. Rely on it only when host->abi_minor >= 8: an
+     * older host packs its texts with nothing between them.
      */
     const uint8_t *text_data;
     /** Total bytes in text_data. */

@@ -57,14 +57,15 @@ public struct Batch: RandomAccessCollection {
     /// writes in one piece instead of copying each line. nil otherwise (an
     /// older host, a record a processor changed, records in another order).
     @inlinable public func jsonLines() -> UnsafeRawBufferPointer? {
-        guard count > 0, let texts = raw.pointee.text_data else { return nil }
+        guard count > 0, structHasField(raw.pointee.struct_size, \sluice_batch.text_data_length),
+              let texts = raw.pointee.text_data else { return nil }
         let limit = raw.pointee.text_data_length
         let start = Int(self[0].meta.text_offset)
         var next = start
-        // Only the metadata is read, not the texts, which the write then reads once. An older
-        // host packs its texts with no line feed between them, so a second record's offset is
-        // not one past the first's end (a JSON object is longer than one byte), and the last
-        // text ends at `limit`, with no line feed after it.
+        // The metadata is read, and of the texts only the last byte, which the write then reads
+        // anyway. An older host packs its texts with no line feed between them, so a second
+        // record's offset is not one past the first's end (a JSON object is longer than one
+        // byte), and the last text ends at `limit`, with no line feed after it.
         for i in 0 ..< count {
             let m = self[i].meta
             guard m.text_length != 0, m.text_format == SLUICE_TEXT_JSON, Int(m.text_offset) == next else { return nil }
