@@ -57,28 +57,13 @@ public final class StatusLine: @unchecked Sendable {
 
 /// A log handler whose lines go under the progress line (`StatusLine`)
 /// instead of through it.
-public struct StatusLineLogHandler: LogHandler {
-    private var inner: any LogHandler
+public struct StatusLineLogHandler: WrappingLogHandler {
+    public var inner: any LogHandler
     private let line: StatusLine
 
     public init(_ inner: any LogHandler, line: StatusLine = .shared) {
         self.inner = inner
         self.line = line
-    }
-
-    public var logLevel: Logger.Level {
-        get { inner.logLevel }
-        set { inner.logLevel = newValue }
-    }
-
-    public var metadata: Logger.Metadata {
-        get { inner.metadata }
-        set { inner.metadata = newValue }
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { inner[metadataKey: key] }
-        set { inner[metadataKey: key] = newValue }
     }
 
     public func log(event: LogEvent) {
