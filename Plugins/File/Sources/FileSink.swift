@@ -154,8 +154,9 @@ public final class FileSink: Sink {
             json.reset()
             for record in batch {
                 // An empty line for a record without the field would look like a record written.
-                guard let value = record.document[field], value.type != .null else {
-                    output.fail(record.index, record.document[field] == nil ? "no field \(field.debugDescription)" : "field \(field.debugDescription) is null")
+                let found = record.document[field]
+                guard let value = found, value.type != .null else {
+                    output.fail(record.index, found == nil ? "no field \(field.debugDescription)" : "field \(field.debugDescription) is null")
                     continue
                 }
                 json.appendRaw(value.string ?? JSONWriter.string(value.jsonValue))
